@@ -1,18 +1,15 @@
 #!/usr/bin/env node
 // Runs ESLint over the repo from the root with this folder's config, so the
 // root's TypeScript 7 and the parser's TypeScript 5 never meet.
-import { ESLint } from 'eslint';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
 import fs from 'node:fs';
+import path from 'node:path';
+import { makeLinter, repoRoot } from './check.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
 const requested = process.argv.slice(2);
 const targets = (requested.length > 0 ? requested : ['packages', 'test', 'benchmarks', 'tools'])
-  .filter((t) => fs.existsSync(path.join(root, t)));
+  .filter((t) => fs.existsSync(path.resolve(repoRoot, t)));
 
-const eslint = new ESLint({ cwd: root, overrideConfigFile: path.join(here, 'eslint.config.js'), errorOnUnmatchedPattern: false });
+const eslint = makeLinter();
 const results = await eslint.lintFiles(targets);
 const formatter = await eslint.loadFormatter('stylish');
 const text = await formatter.format(results);
