@@ -1,3 +1,4 @@
+import './tools/node20-polyfills.js';
 import { defineConfig } from 'vitest/config';
 
 // One vitest run over every package. Workspace packages are resolved to their
