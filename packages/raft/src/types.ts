@@ -110,9 +110,17 @@ export type Message =
     })
   | (Envelope & { readonly type: 'heartbeat'; readonly commit: number; readonly context: string })
   | (Envelope & { readonly type: 'heartbeatResp'; readonly context: string })
+  /**
+   * InstallSnapshot. The core emits it with `snapshot.data` EMPTY (it holds no
+   * state-machine data): the driver fills in `data` from its snapshot store
+   * for `snapshot.meta.index` before sending, then calls reportSnapshot().
+   */
   | (Envelope & { readonly type: 'snapshot'; readonly snapshot: Snapshot })
   | (Envelope & { readonly type: 'timeoutNow' })
-  /** A follower asks the leader for a read index on behalf of its client. */
+  /**
+   * A follower asks the leader for a read index on behalf of its client. Sent
+   * with term 0: it is a request, not a Raft RPC, so it moves no terms.
+   */
   | (Envelope & { readonly type: 'readIndex'; readonly context: string })
   | (Envelope & { readonly type: 'readIndexResp'; readonly index: number; readonly context: string; readonly reject: boolean });
 
@@ -122,6 +130,16 @@ export type MessageType = Message['type'];
 export interface ReadState {
   readonly index: number;
   readonly context: string;
+}
+
+/**
+ * A read-index request that will never produce a ReadState: fail the client
+ * request (it may retry). 'leaderChanged': the leader lost leadership before
+ * confirming it; 'rejectedByLeader': the leader refused a forwarded request.
+ */
+export interface DroppedRead {
+  readonly context: string;
+  readonly reason: 'leaderChanged' | 'rejectedByLeader';
 }
 
 export type Role = 'follower' | 'preCandidate' | 'candidate' | 'leader';
@@ -143,8 +161,10 @@ export interface SoftState {
  *    one synced write when `mustSync` is true.
  * 3. Only then send `messages`: they acknowledge persisted state (votes,
  *    append responses), so sending them earlier could lose acknowledged data.
- * 4. Apply `committedEntries` in order (they are committed and durable here),
- *    and release each `readStates` entry once applied ≥ its index.
+ * 4. If `snapshot` is set, install it in the state machine first. Then apply
+ *    `committedEntries` in order (they are committed and durable here), and
+ *    release each `readStates` entry once applied ≥ its index. Conf-change
+ *    entries take effect inside the core when `advance` acknowledges them.
  * 5. Call `advance(ready)`. Do not call `ready()` again before that.
  *
  * `entries` may start at an index ≤ the stored last index: the stored suffix
@@ -159,6 +179,8 @@ export interface Ready {
   readonly earlyMessages: readonly Message[];
   readonly messages: readonly Message[];
   readonly readStates: readonly ReadState[];
+  /** Read requests that failed (leadership lost, refused): answer their clients with an error. */
+  readonly droppedReads: readonly DroppedRead[];
   readonly mustSync: boolean;
 }
 
@@ -180,6 +202,8 @@ export interface Status {
   readonly applied: number;
   readonly lastIndex: number;
   readonly firstIndex: number;
+  /** The last index the driver reported persisted (through advance). */
+  readonly persistedIndex: number;
   readonly confState: ConfState;
   readonly leadTransferee: NodeId;
   /** Present only on the leader. */
