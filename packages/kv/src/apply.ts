@@ -1,0 +1,164 @@
+// Applying one committed entry: decode, exactly-once check, execute, record.
+// Total by construction: every input yields a result, and the same input on
+// the same state yields the same result on every replica (no clock, no
+// randomness, no iteration over unordered data).
+
+import { ClientTable, type Outcome } from './clients.js';
+import { decodeCommand, type Command } from './command.js';
+import {
+  CompactedError,
+  FutureRevisionError,
+  InvalidRequestError,
+  KvError,
+  LeaseExistsError,
+  LeaseNotFoundError,
+} from './errors.js';
+import { leaseKey, packr, revKey } from './layout.js';
+import { deleteRange, put, runTxn } from './ops.js';
+import { ReadView, type Batch, type KvState } from './store.js';
+import type { CommandResponse, LeaseGrantRequest, ResponseHeader } from './types.js';
+import { loadKvs, WriteTxn, type RawEvent } from './write-txn.js';
+
+export type ApplyResult = { index: number; duplicate?: true } & Outcome;
+
+export interface ApplyContext {
+  batch: Batch;
+  events: RawEvent[];
+  /** Whether events must carry prevKv (some watcher wants it). */
+  eventPrevKv: boolean;
+}
+
+export function encodeLease(ttl: number, checkpointTtl: number): Uint8Array {
+  return packr.pack([ttl, checkpointTtl]);
+}
+
+export class Applier {
+  constructor(
+    private readonly state: KvState,
+    readonly clients: ClientTable,
+  ) {}
+
+  async apply(index: number, data: Uint8Array, ctx: ApplyContext): Promise<ApplyResult> {
+    const { state } = this;
+    this.clients.evict(index, ctx.batch);
+    if (data.byteLength === 0) return this.done(index, { ok: true, response: { header: { revision: state.revision } } });
+    const decoded = decodeCommand(data, state.limits);
+    const clientId = decoded.ok ? decoded.envelope.clientId : decoded.clientId;
+    const seq = decoded.ok ? decoded.envelope.seq : decoded.seq;
+    if (clientId !== undefined && seq !== undefined) {
+      const check = await this.clients.check(clientId, seq, new ReadView(state, ctx.batch, undefined));
+      if (check.kind === 'duplicate') return this.done(index, check.outcome, true);
+      if (check.kind === 'stale') return this.done(index, { ok: false, error: check.error });
+    }
+    const outcome: Outcome = decoded.ok ? await this.execute(decoded.envelope.cmd, index, ctx) : { ok: false, error: decoded.error };
+    if (clientId !== undefined && seq !== undefined) this.clients.record(clientId, seq, index, outcome, ctx.batch);
+    return this.done(index, outcome);
+  }
+
+  private done(index: number, outcome: Outcome, duplicate = false): ApplyResult {
+    this.state.appliedIndex = index;
+    return duplicate ? { index, duplicate: true, ...outcome } : { index, ...outcome };
+  }
+
+  private async execute(cmd: Command, index: number, ctx: ApplyContext): Promise<Outcome> {
+    try {
+      return { ok: true, response: await this.dispatch(cmd, index, ctx) };
+    } catch (err) {
+      if (err instanceof KvError) return { ok: false, error: err };
+      throw err;
+    }
+  }
+
+  private async write<R extends { header: ResponseHeader }>(
+    ctx: ApplyContext,
+    run: (txn: WriteTxn, header: ResponseHeader) => Promise<R>,
+  ): Promise<R> {
+    const txn = new WriteTxn(this.state, new ReadView(this.state, ctx.batch, undefined), ctx.eventPrevKv);
+    const header = { revision: 0 };
+    const response = await run(txn, header);
+    if (txn.changed) for (const e of txn.commit(ctx.batch)) ctx.events.push(e);
+    header.revision = this.state.revision;
+    return response;
+  }
+
+  private async dispatch(cmd: Command, index: number, ctx: ApplyContext): Promise<CommandResponse> {
+    switch (cmd.op) {
+      case 'put':
+        return this.write(ctx, (txn, header) => put(txn, cmd.request, header));
+      case 'deleteRange':
+        return this.write(ctx, (txn, header) => deleteRange(txn, cmd.request, header));
+      case 'txn':
+        return this.write(ctx, (txn, header) => runTxn(txn, cmd.request, header));
+      case 'compact':
+        return this.compact(cmd.request.revision, ctx);
+      case 'leaseGrant':
+        return this.grant(cmd.request, index, ctx);
+      case 'leaseRevoke': {
+        if (!this.state.leases.has(cmd.request.id)) throw LeaseNotFoundError.of(cmd.request.id);
+        await this.revoke(cmd.request.id, ctx);
+        return { header: { revision: this.state.revision } };
+      }
+      case 'leaseCheckpoint': {
+        for (const { id, remainingTtl } of cmd.request.checkpoints) {
+          const lease = this.state.leases.get(id);
+          if (!lease) continue;
+          lease.checkpointTtl = Math.min(remainingTtl, lease.ttl);
+          ctx.batch.put(leaseKey(id), encodeLease(lease.ttl, lease.checkpointTtl));
+        }
+        return { header: { revision: this.state.revision } };
+      }
+      case 'leaseExpire': {
+        const revoked: number[] = [];
+        for (const id of cmd.request.ids) {
+          // Unknown ids were revoked meanwhile (the leader's view raced a revoke): skip.
+          if (!this.state.leases.has(id)) continue;
+          await this.revoke(id, ctx);
+          revoked.push(id);
+        }
+        return { header: { revision: this.state.revision }, revoked };
+      }
+    }
+  }
+
+  private compact(revision: number, ctx: ApplyContext): CommandResponse {
+    const { state } = this;
+    if (revision > state.revision) throw FutureRevisionError.of(revision, state.revision);
+    if (revision <= state.compactRevision) throw CompactedError.of(revision, state.compactRevision);
+    for (const pos of state.index.compact(revision)) ctx.batch.del(revKey(pos.main, pos.sub));
+    state.compactRevision = revision;
+    return { header: { revision: state.revision } };
+  }
+
+  private grant(req: LeaseGrantRequest, index: number, ctx: ApplyContext): CommandResponse {
+    const { state } = this;
+    const { leaseTtlMinSeconds, leaseTtlMaxSeconds } = state.limits;
+    if (req.ttl > leaseTtlMaxSeconds) throw new InvalidRequestError(`lease TTL ${req.ttl}s exceeds leaseTtlMaxSeconds (${leaseTtlMaxSeconds}); use a shorter TTL`);
+    let id = req.id;
+    if (id === 0) {
+      // Derived from the entry index: unique per entry and the same on every
+      // replica; step past ids a leader chose explicitly.
+      id = index;
+      while (state.leases.has(id)) id++;
+    } else if (state.leases.has(id)) {
+      throw LeaseExistsError.of(id);
+    }
+    const ttl = Math.max(req.ttl, leaseTtlMinSeconds);
+    state.leases.set(id, { id, ttl, checkpointTtl: -1, keys: new Set() });
+    ctx.batch.put(leaseKey(id), encodeLease(ttl, -1));
+    return { header: { revision: state.revision }, id, ttl };
+  }
+
+  /** Deletes the lease's keys in one revision (none if it has no keys), then the lease. */
+  private async revoke(id: number, ctx: ApplyContext): Promise<void> {
+    const lease = this.state.leases.get(id)!;
+    const keys = [...lease.keys].sort();
+    await this.write(ctx, async (txn, header) => {
+      const curs = keys.map((k) => txn.current(k)!);
+      const prevKvs = ctx.eventPrevKv ? await loadKvs(txn.view, curs) : [];
+      curs.forEach((cur, i) => txn.stageDelete(cur, prevKvs[i]));
+      return { header };
+    });
+    this.state.leases.delete(id);
+    ctx.batch.del(leaseKey(id));
+  }
+}

@@ -1,0 +1,89 @@
+// The exactly-once table (Raft thesis §6.3): per client, the last applied
+// sequence number and its result. A retry of that sequence gets the stored
+// result instead of being applied again. Bounded: at most clientsMax clients,
+// and a client idle for clientIdleEntriesMax entries is forgotten. The Map is
+// kept in order of last use (re-inserted on every update), so eviction is
+// deterministic and O(1) on every replica.
+
+import { plain } from './bytes.js';
+import { errorFromData, invariant, KvError, StaleSequenceError, type KvErrorData } from './errors.js';
+import { clientKey, packr } from './layout.js';
+import type { KvLimits } from './limits.js';
+import type { Batch, ReadView } from './store.js';
+import type { CommandResponse } from './types.js';
+
+export type Outcome = { ok: true; response: CommandResponse } | { ok: false; error: KvError };
+
+interface ClientEntry {
+  seq: number;
+  lastIndex: number;
+}
+
+export type ClientCheck = { kind: 'new' } | { kind: 'duplicate'; outcome: Outcome } | { kind: 'stale'; error: KvError };
+
+/** Copies decoded msgpack, turning Buffers into plain Uint8Arrays. */
+function normalize(v: unknown): unknown {
+  if (v instanceof Uint8Array) return plain(v);
+  if (Array.isArray(v)) return v.map(normalize);
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = normalize(x);
+    return out;
+  }
+  return v;
+}
+
+export function encodeClient(seq: number, lastIndex: number, outcome: Outcome): Uint8Array {
+  const stored = outcome.ok ? { ok: true, response: outcome.response } : { ok: false, error: outcome.error.toData() };
+  return packr.pack([seq, lastIndex, stored]);
+}
+
+export function decodeClient(data: Uint8Array): { seq: number; lastIndex: number; outcome: Outcome } {
+  const [seq, lastIndex, stored] = packr.unpack(data) as [number, number, { ok: boolean; response?: unknown; error?: KvErrorData }];
+  const outcome: Outcome = stored.ok
+    ? { ok: true, response: normalize(stored.response) as CommandResponse }
+    : { ok: false, error: errorFromData(stored.error!) };
+  return { seq, lastIndex, outcome };
+}
+
+export class ClientTable {
+  private readonly clients = new Map<string, ClientEntry>();
+
+  constructor(private readonly limits: KvLimits) {}
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  /** Restores entries (any order); they are ordered by last use. */
+  load(entries: { clientId: string; seq: number; lastIndex: number }[]): void {
+    this.clients.clear();
+    entries.sort((a, b) => a.lastIndex - b.lastIndex);
+    for (const e of entries) this.clients.set(e.clientId, { seq: e.seq, lastIndex: e.lastIndex });
+  }
+
+  async check(clientId: string, seq: number, view: ReadView): Promise<ClientCheck> {
+    const entry = this.clients.get(clientId);
+    if (!entry || seq > entry.seq) return { kind: 'new' };
+    if (seq < entry.seq) return { kind: 'stale', error: StaleSequenceError.of(seq, entry.seq) };
+    const [data] = await view.readRaw([clientKey(clientId)]);
+    invariant(data, `exactly-once record of client ${clientId} is missing from storage`);
+    return { kind: 'duplicate', outcome: decodeClient(data).outcome };
+  }
+
+  record(clientId: string, seq: number, index: number, outcome: Outcome, batch: Batch): void {
+    this.clients.delete(clientId);
+    this.clients.set(clientId, { seq, lastIndex: index });
+    batch.put(clientKey(clientId), encodeClient(seq, index, outcome));
+  }
+
+  /** Forgets idle clients and the least recently used beyond clientsMax. */
+  evict(index: number, batch: Batch): void {
+    for (const [clientId, entry] of this.clients) {
+      const idle = index - entry.lastIndex > this.limits.clientIdleEntriesMax;
+      if (!idle && this.clients.size <= this.limits.clientsMax) break;
+      this.clients.delete(clientId);
+      batch.del(clientKey(clientId));
+    }
+  }
+}

@@ -1,0 +1,80 @@
+// Commands: what a raft entry carries to the state machine, and the codec.
+// Decoding validates everything, because apply must be total: a malformed
+// entry becomes the same typed error on every replica, never a crash.
+
+import { Packr } from 'msgpackr';
+import { InvalidRequestError, KvError, RequestTooLargeError } from './errors.js';
+import { DEFAULT_LIMITS, type KvLimits } from './limits.js';
+import { validateCommand } from './validate.js';
+import type {
+  CompactionRequest,
+  DeleteRangeRequest,
+  LeaseCheckpointRequest,
+  LeaseExpireRequest,
+  LeaseGrantRequest,
+  LeaseRevokeRequest,
+  PutRequest,
+  TxnRequest,
+} from './types.js';
+
+export type Command =
+  | { op: 'put'; request: PutRequest }
+  | { op: 'deleteRange'; request: DeleteRangeRequest }
+  | { op: 'txn'; request: TxnRequest }
+  | { op: 'compact'; request: CompactionRequest }
+  | { op: 'leaseGrant'; request: LeaseGrantRequest }
+  | { op: 'leaseRevoke'; request: LeaseRevokeRequest }
+  | { op: 'leaseCheckpoint'; request: LeaseCheckpointRequest }
+  | { op: 'leaseExpire'; request: LeaseExpireRequest };
+
+export type CommandOp = Command['op'];
+
+/** `clientId` + `seq` make a write exactly-once (seq grows by client, starting at 1). */
+export interface CommandEnvelope {
+  clientId?: string;
+  seq?: number;
+  cmd: Command;
+}
+
+export type DecodeResult =
+  | { ok: true; envelope: CommandEnvelope }
+  | { ok: false; error: KvError; clientId?: string; seq?: number };
+
+const packr = new Packr({ useRecords: false });
+
+export function encodeCommand(envelope: CommandEnvelope): Uint8Array {
+  return packr.pack(envelope);
+}
+
+export function decodeCommand(data: Uint8Array, limits: KvLimits = DEFAULT_LIMITS): DecodeResult {
+  if (data.byteLength > limits.requestBytesMax) {
+    return { ok: false, error: RequestTooLargeError.of(data.byteLength, limits.requestBytesMax) };
+  }
+  let raw: unknown;
+  try {
+    raw = packr.unpack(data);
+  } catch (err) {
+    return { ok: false, error: new InvalidRequestError(`command is not valid msgpack (${(err as Error).message}); encode it with encodeCommand`) };
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return { ok: false, error: new InvalidRequestError('command envelope must be a map { clientId?, seq?, cmd }') };
+  }
+  const env = raw as Record<string, unknown>;
+  const identity = readIdentity(env, limits);
+  if (identity instanceof KvError) return { ok: false, error: identity };
+  const cmd = validateCommand(env['cmd'], limits);
+  if (cmd instanceof KvError) return { ok: false, error: cmd, ...identity };
+  return { ok: true, envelope: { ...identity, cmd } };
+}
+
+function readIdentity(env: Record<string, unknown>, limits: KvLimits): { clientId?: string; seq?: number } | KvError {
+  const { clientId, seq } = env;
+  if (clientId === undefined && seq === undefined) return {};
+  if (typeof clientId !== 'string' || clientId.length === 0 || Buffer.byteLength(clientId) > limits.clientIdBytesMax) {
+    return new InvalidRequestError(`clientId must be a non-empty string of at most ${limits.clientIdBytesMax} bytes`);
+  }
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) {
+    return new InvalidRequestError('seq must be a positive safe integer when clientId is set');
+  }
+  return { clientId, seq };
+}

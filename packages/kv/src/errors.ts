@@ -1,0 +1,141 @@
+// Typed errors. Expected failures are data in an ApplyResult, never throws
+// out of apply; each carries its fields so it can be persisted in the
+// exactly-once client table and rebuilt byte-for-byte on every replica.
+
+export type KvErrorName =
+  | 'KeyTooLargeError'
+  | 'ValueTooLargeError'
+  | 'TooManyOpsError'
+  | 'RequestTooLargeError'
+  | 'CompactedError'
+  | 'FutureRevisionError'
+  | 'LeaseNotFoundError'
+  | 'LeaseExistsError'
+  | 'KeyNotFoundError'
+  | 'InvalidRequestError'
+  | 'StaleSequenceError';
+
+/** What a KvError looks like as plain data (for persistence and the wire). */
+export interface KvErrorData {
+  readonly name: KvErrorName;
+  readonly message: string;
+  readonly fields: Readonly<Record<string, number>>;
+}
+
+export abstract class KvError extends Error {
+  abstract override readonly name: KvErrorName;
+  /** Numeric details (sizes, revisions, ids) a caller can act on. */
+  readonly fields: Readonly<Record<string, number>>;
+  constructor(message: string, fields: Record<string, number> = {}) {
+    super(message);
+    this.fields = fields;
+  }
+  toData(): KvErrorData {
+    return { name: this.name, message: this.message, fields: { ...this.fields } };
+  }
+}
+
+export class KeyTooLargeError extends KvError {
+  override readonly name = 'KeyTooLargeError';
+  static of(bytes: number, max: number): KeyTooLargeError {
+    return new KeyTooLargeError(`key is ${bytes} bytes, more than the limit of ${max} bytes (keyBytesMax); use a shorter key`, { bytes, max });
+  }
+}
+
+export class ValueTooLargeError extends KvError {
+  override readonly name = 'ValueTooLargeError';
+  static of(bytes: number, max: number): ValueTooLargeError {
+    return new ValueTooLargeError(`value is ${bytes} bytes, more than the limit of ${max} bytes (valueBytesMax); split the value over several keys`, { bytes, max });
+  }
+}
+
+export class TooManyOpsError extends KvError {
+  override readonly name = 'TooManyOpsError';
+  static of(ops: number, max: number): TooManyOpsError {
+    return new TooManyOpsError(`txn has ${ops} operations in one list, more than the limit of ${max} (txnOpsMax); split it into several txns`, { ops, max });
+  }
+}
+
+export class RequestTooLargeError extends KvError {
+  override readonly name = 'RequestTooLargeError';
+  static of(bytes: number, max: number): RequestTooLargeError {
+    return new RequestTooLargeError(`request is ${bytes} bytes encoded, more than the limit of ${max} bytes (requestBytesMax); send smaller requests`, { bytes, max });
+  }
+}
+
+export class CompactedError extends KvError {
+  override readonly name = 'CompactedError';
+  static of(revision: number, compactRevision: number): CompactedError {
+    return new CompactedError(`revision ${revision} has been compacted (history is kept after revision ${compactRevision}); read at a newer revision`, { revision, compactRevision });
+  }
+  get compactRevision(): number {
+    return this.fields['compactRevision'] ?? 0;
+  }
+}
+
+export class FutureRevisionError extends KvError {
+  override readonly name = 'FutureRevisionError';
+  static of(revision: number, current: number): FutureRevisionError {
+    return new FutureRevisionError(`revision ${revision} is in the future (current revision is ${current}); wait for it or read at revision 0`, { revision, current });
+  }
+}
+
+export class LeaseNotFoundError extends KvError {
+  override readonly name = 'LeaseNotFoundError';
+  static of(id: number): LeaseNotFoundError {
+    return new LeaseNotFoundError(`lease ${id} not found (never granted, revoked or expired); grant a new lease`, { id });
+  }
+}
+
+export class LeaseExistsError extends KvError {
+  override readonly name = 'LeaseExistsError';
+  static of(id: number): LeaseExistsError {
+    return new LeaseExistsError(`lease ${id} already exists; choose another id or pass 0 to have one assigned`, { id });
+  }
+}
+
+export class KeyNotFoundError extends KvError {
+  override readonly name = 'KeyNotFoundError';
+  static of(what: string): KeyNotFoundError {
+    return new KeyNotFoundError(`key not found: ${what} needs an existing key; put the key first`);
+  }
+}
+
+export class InvalidRequestError extends KvError {
+  override readonly name = 'InvalidRequestError';
+}
+
+export class StaleSequenceError extends KvError {
+  override readonly name = 'StaleSequenceError';
+  static of(seq: number, last: number): StaleSequenceError {
+    return new StaleSequenceError(`sequence ${seq} is older than the last applied sequence ${last} for this client; its response is no longer kept, do not retry it`, { seq, last });
+  }
+}
+
+const constructors: Record<KvErrorName, new (message: string, fields?: Record<string, number>) => KvError> = {
+  KeyTooLargeError,
+  ValueTooLargeError,
+  TooManyOpsError,
+  RequestTooLargeError,
+  CompactedError,
+  FutureRevisionError,
+  LeaseNotFoundError,
+  LeaseExistsError,
+  KeyNotFoundError,
+  InvalidRequestError,
+  StaleSequenceError,
+};
+
+export function errorFromData(data: KvErrorData): KvError {
+  const Ctor = constructors[data.name] ?? InvalidRequestError;
+  return new Ctor(data.message, { ...data.fields });
+}
+
+/** An invariant of the state machine was broken: a bug or corrupt storage, not bad input. */
+export class KvInvariantError extends Error {
+  override readonly name = 'KvInvariantError';
+}
+
+export function invariant(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new KvInvariantError(message);
+}
