@@ -73,8 +73,11 @@ export class Raft {
     const snapIndex = snap?.index ?? 0;
     const base = normaliseConfState(snap?.confState ?? init.confState);
     if (!base.ok) throw new ConfigError(`initial confState: ${base.detail}`);
-    checkInitialLog(init.entries, snapIndex, init.hardState.commit, init.applied ?? snapIndex);
-    this.log = new RaftLog({ index: snapIndex, term: snap?.term ?? 0 }, init.entries, init.hardState.commit,
+    // A snapshot holds only committed state, so the compaction point is committed even when
+    // the stored commit lags it (a crash can keep a snapshot install but lose its hard state).
+    const commit = Math.max(init.hardState.commit, snapIndex);
+    checkInitialLog(init.entries, snapIndex, commit, init.applied ?? snapIndex);
+    this.log = new RaftLog({ index: snapIndex, term: snap?.term ?? 0 }, init.entries, commit,
       init.applied ?? snapIndex);
     this.term = init.hardState.term;
     this.vote = init.hardState.vote;

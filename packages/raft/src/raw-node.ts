@@ -212,10 +212,14 @@ export class RawNode {
    * The driver holds a snapshot of the state machine at `index` (≤ applied):
    * drop the log up to it. Returns the snapshot's meta (store it with the
    * data); followers too far behind are later sent a snapshot message for it.
+   * Returns undefined when the log is already compacted past `index` (a newer
+   * snapshot was received meanwhile): the driver's state at `index` is then
+   * older than the compaction point and must not be stored as a snapshot.
    */
-  compact(index: number): SnapshotMeta {
+  compact(index: number): SnapshotMeta | undefined {
     const r = this.r;
     invariant(index <= r.log.applied, `compact(${index}) beyond applied ${r.log.applied}: snapshot only applied state`);
+    if (index < r.log.snapIndex) return undefined;
     if (index > r.log.snapIndex) {
       const conf = r.confAt(index);
       r.log.compact(index);

@@ -103,6 +103,7 @@ export class SimNode {
   /** Snapshot the state machine at the applied index and compact the core's log. */
   compact(): SnapshotMeta {
     const meta = this.raw.compact(this.appliedIndex);
+    if (meta === undefined) throw new Error(`node ${this.id}: compact(${this.appliedIndex}) is behind a received snapshot`);
     this.storage.snapshot = { meta, data: bytes(JSON.stringify(this.applied)) };
     this.storage.entries = this.storage.entries.filter((e) => e.index > meta.index);
     return meta;

@@ -16,7 +16,7 @@ describe('snapshots and compaction (§7)', () => {
     const c = laggingCluster();
     const leader = c.node(1);
     const meta = leader.compact();
-    expect(meta.index).toBe(11);
+    expect(meta?.index).toBe(11);
     expect(meta.confState.voters).toEqual([1, 2, 3]);
     expect(leader.raw.status().firstIndex).toBe(12);
     expect(() => leader.raw.compact(leader.raw.status().applied + 1)).toThrow(InvariantError);
@@ -84,6 +84,21 @@ describe('snapshots and compaction (§7)', () => {
     expect(ofType(rd.messages, 'appendResp')[0]).toMatchObject({ index: 10, reject: false });
     f.advance(rd);
     expect(f.status()).toMatchObject({ applied: 10, firstIndex: 11, lastIndex: 10, confState: conf });
+  });
+
+  it('compact() below a received, not yet applied snapshot returns nothing to store', () => {
+    const f = newNode(2, { logTerms: [1, 1, 1], term: 1, commit: 3 });
+    const rd0 = cycle(f);
+    expect(rd0.committedEntries.map((e) => e.index)).toEqual([1, 2, 3]);
+    const conf = { voters: [1, 2, 3], votersOutgoing: [], learners: [], learnersNext: [] };
+    f.step({ type: 'snapshot', from: 1, to: 2, term: 1, snapshot: { meta: { index: 10, term: 1, confState: conf }, data: new Uint8Array([1]) } });
+    // The snapshot is in flight (ready taken, not advanced): applied is still 3,
+    // so state at 3 must not be labelled with the snapshot's index 10.
+    const rd = f.ready();
+    expect(rd.snapshot?.meta.index).toBe(10);
+    expect(f.compact(3)).toBeUndefined();
+    f.advance(rd);
+    expect(f.compact(10)?.index).toBe(10);
   });
 
   it('a node restarts from its stored snapshot and log, replaying only what was not applied', () => {

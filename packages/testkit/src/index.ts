@@ -1,1 +1,2 @@
-export {};
+export * from './raft-sim.js';
+export * from './etcd-cluster.js';
