@@ -1,1 +1,22 @@
-export {};
+// @flotilla/node: the running node. createNode composes any storage, transport
+// and clock; openNode is the embedding convenience (LevelDB + TCP + real time).
+export { createNode } from './create-node.js';
+export { openNode, type OpenNodeOptions } from './open-node.js';
+export { FlotillaNode, type LeaseKeepAliveResponse, type NodeLeaseTimeToLive } from './node.js';
+export type { CreateNodeParams, WriteOptions, ReadOptions, ReadConsistency, NodeHeader, WithHeader, NodeStatus, PeerProgress } from './types.js';
+export { DEFAULT_OPTIONS, type NodeOptions } from './options.js';
+export type { NodeEvents, NodeEventName } from './events.js';
+export type { MetricsStatus, FollowerLatency } from './metrics.js';
+export type { HistogramSummary } from './histogram.js';
+export type { RtoRecord } from './rto.js';
+export {
+  NotLeaderError,
+  ProposalDroppedError,
+  TooManyRequestsError,
+  UnknownOutcomeError,
+  ProposalLostError,
+  RequestTimeoutError,
+  NodeClosedError,
+  NodeOptionsError,
+  NodeInvariantError,
+} from './errors.js';

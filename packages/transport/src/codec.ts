@@ -3,8 +3,9 @@
 // Decoded values are checked against the Message shapes before anyone sees
 // them, so a buggy or foreign peer cannot hand the Raft core a malformed object.
 import { Packr } from 'msgpackr';
-import type { Message, MessageType } from '@flotilla/raft';
+import type { MessageType } from '@flotilla/raft';
 import { FrameDecodeError } from './errors.js';
+import type { WireMessage } from './transport.js';
 
 /**
  * One encoder/decoder. `copyBuffers` makes every decoded `Uint8Array` its own
@@ -60,9 +61,14 @@ function checkEntry(entry: unknown, what: string): void {
   }
 }
 
-function checkMessage(value: unknown): Message {
+function checkMessage(value: unknown): WireMessage {
   if (!isObject(value)) throw new FrameDecodeError('a message is not an object');
   const type = value['type'];
+  if (type === 'node') {
+    checkFields(value, ENVELOPE, 'node message');
+    if (!(value['payload'] instanceof Uint8Array)) throw new FrameDecodeError("node message: 'payload' should be bytes");
+    return value as unknown as WireMessage;
+  }
   if (typeof type !== 'string' || !Object.hasOwn(FIELDS, type)) throw new FrameDecodeError(`unknown message type ${String(type)}`);
   const what = `${type} message`;
   checkFields(value, ENVELOPE, what);
@@ -77,16 +83,16 @@ function checkMessage(value: unknown): Message {
       throw new FrameDecodeError(`${what}: 'snapshot' should hold meta and byte data`);
     }
   }
-  return value as unknown as Message;
+  return value as unknown as WireMessage;
 }
 
-/** A data frame's payload: a non-empty list of messages. */
-export function encodeBatch(packr: Packr, messages: readonly Message[]): Uint8Array {
+/** A data frame's payload: a non-empty list of messages (Raft or node messages). */
+export function encodeBatch(packr: Packr, messages: readonly WireMessage[]): Uint8Array {
   return packr.pack(messages);
 }
 
 /** Decodes and checks a data frame. Throws FrameDecodeError on anything that is not a list of messages. */
-export function decodeBatch(packr: Packr, payload: Uint8Array): Message[] {
+export function decodeBatch(packr: Packr, payload: Uint8Array): WireMessage[] {
   const value = unpackPayload(packr, payload);
   if (!Array.isArray(value) || value.length === 0) throw new FrameDecodeError('a data frame should hold a non-empty list of messages');
   return value.map(checkMessage);

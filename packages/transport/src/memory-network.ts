@@ -1,11 +1,11 @@
 // Many nodes in one process, connected through a fault plan. Every delivery
 // goes through the injected clock's timers and every random choice through the
 // injected Rng, so with a VirtualClock a run is reproducible from its seed.
-import type { Message, NodeId, Rng } from '@flotilla/raft';
+import type { NodeId, Rng } from '@flotilla/raft';
 import type { Clock, TimerHandle } from './clock.js';
 import { DuplicateNodeError, TransportOptionsError } from './errors.js';
 import { FaultPlan } from './fault-plan.js';
-import { StatsCounter, type DropHandler, type MessageHandler, type Transport, type TransportStats } from './transport.js';
+import { splitDeliver, StatsCounter, type DropHandler, type MessageHandler, type NodeMessageHandler, type Transport, type TransportStats, type WireMessage } from './transport.js';
 
 export interface MemoryNetworkOptions {
   readonly clock: Clock;
@@ -20,7 +20,7 @@ interface Parcel {
   readonly sender: MemoryTransport;
   readonly from: NodeId;
   readonly to: NodeId;
-  readonly message: Message;
+  readonly message: WireMessage;
 }
 
 /** One link's in-order deliveries: due times never decrease, so the head is always the next due. */
@@ -75,7 +75,7 @@ export class MemoryNetwork {
   }
 
   /** @internal */
-  route(sender: MemoryTransport, to: NodeId, messages: readonly Message[]): void {
+  route(sender: MemoryTransport, to: NodeId, messages: readonly WireMessage[]): void {
     let full = 0;
     for (const message of messages) {
       if ((this.inflightTo.get(to) ?? 0) >= this.inboxMessagesMax) {
@@ -194,13 +194,14 @@ export class MemoryTransport implements Transport {
   /** @internal */
   readonly counter = new StatsCounter();
   private handler: MessageHandler | undefined;
+  private nodeHandler: NodeMessageHandler | undefined;
   private readonly queuedTo = new Map<NodeId, number>();
   private closed = false;
 
   /** @internal use `MemoryNetwork.transport(id)`. */
   constructor(readonly id: NodeId, private readonly network: MemoryNetwork) {}
 
-  send(to: NodeId, messages: readonly Message[]): void {
+  send(to: NodeId, messages: readonly WireMessage[]): void {
     this.counter.sent += messages.length;
     if (this.closed) {
       this.counter.drop({ peer: to, direction: 'out', count: messages.length, reason: 'closed' });
@@ -211,6 +212,10 @@ export class MemoryTransport implements Transport {
 
   onMessage(handler: MessageHandler): void {
     this.handler = handler;
+  }
+
+  onNodeMessage(handler: NodeMessageHandler): void {
+    this.nodeHandler = handler;
   }
 
   onDrop(handler: DropHandler): void {
@@ -231,13 +236,10 @@ export class MemoryTransport implements Transport {
   }
 
   /** @internal */
-  receive(messages: Message[], from: NodeId): void {
-    if (this.handler === undefined) {
-      this.counter.drop({ peer: from, direction: 'in', count: messages.length, reason: 'noHandler' });
-      return;
-    }
-    this.counter.delivered += messages.length;
-    this.handler(messages, from);
+  receive(messages: WireMessage[], from: NodeId): void {
+    const unhandled = splitDeliver(messages, from, this.handler, this.nodeHandler);
+    this.counter.delivered += messages.length - unhandled;
+    this.counter.drop({ peer: from, direction: 'in', count: unhandled, reason: 'noHandler' });
   }
 
   /** @internal */

@@ -7,6 +7,61 @@ import type { Message, NodeId } from '@flotilla/raft';
 export type MessageHandler = (messages: Message[], from: NodeId) => void;
 
 /**
+ * A message between node drivers that is not a Raft message: forwarded client
+ * requests, snapshot chunks, apply reports. The transport carries `payload`
+ * opaquely, on the same link (and in the same per-link order) as Raft messages,
+ * and delivers it to the `onNodeMessage` handler instead of `onMessage`.
+ */
+export interface NodeMessage {
+  readonly type: 'node';
+  readonly from: NodeId;
+  readonly to: NodeId;
+  /** Always 0: node messages move no Raft terms. */
+  readonly term: number;
+  readonly payload: Uint8Array;
+}
+
+/** Anything a transport carries. */
+export type WireMessage = Message | NodeMessage;
+
+export type NodeMessageHandler = (messages: NodeMessage[], from: NodeId) => void;
+
+export function isNodeMessage(m: WireMessage): m is NodeMessage {
+  return m.type === 'node';
+}
+
+/**
+ * Hands an incoming batch to the two handlers, Raft messages to one and node
+ * messages to the other, in runs, so order within the link is kept across both.
+ * Returns how many messages had no handler (dropped as `noHandler` by the caller).
+ */
+export function splitDeliver(
+  messages: readonly WireMessage[],
+  from: NodeId,
+  raft: MessageHandler | undefined,
+  node: NodeMessageHandler | undefined,
+): number {
+  let unhandled = 0;
+  let i = 0;
+  while (i < messages.length) {
+    const nodeRun = isNodeMessage(messages[i]!);
+    let j = i;
+    while (j < messages.length && isNodeMessage(messages[j]!) === nodeRun) j++;
+    const run = messages.slice(i, j);
+    if (nodeRun) {
+      if (node === undefined) unhandled += run.length;
+      else node(run as NodeMessage[], from);
+    } else if (raft === undefined) {
+      unhandled += run.length;
+    } else {
+      raft(run as Message[], from);
+    }
+    i = j;
+  }
+  return unhandled;
+}
+
+/**
  * Why messages were dropped.
  * - `queueFull`: a bounded queue (send queue, inbox) was full; the oldest went first on TCP.
  * - `peerDown`: the peer was not reachable (no live node, or the connection broke with the frame unsent).
@@ -52,9 +107,11 @@ export interface Transport {
    * Order is kept per link; batch boundaries may not be (a receiver may get
    * several sends merged or one send split).
    */
-  send(to: NodeId, messages: readonly Message[]): void;
-  /** Sets the one handler for incoming messages (a later call replaces it). */
+  send(to: NodeId, messages: readonly WireMessage[]): void;
+  /** Sets the one handler for incoming Raft messages (a later call replaces it). */
   onMessage(handler: MessageHandler): void;
+  /** Sets the one handler for incoming node messages (a later call replaces it). */
+  onNodeMessage(handler: NodeMessageHandler): void;
   /** Sets the one listener for drops (a later call replaces it). */
   onDrop(handler: DropHandler): void;
   stats(): TransportStats;

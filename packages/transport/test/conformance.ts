@@ -2,7 +2,7 @@
 // through a small harness (memory: virtual time; TCP: real sockets, bounded polls).
 import { describe, expect, it } from 'vitest';
 import type { Message, NodeId } from '@flotilla/raft';
-import type { DropEvent, Transport } from '../src/index.js';
+import type { DropEvent, NodeMessage, Transport } from '../src/index.js';
 import { append, everyKind, heartbeat } from './messages.js';
 
 export interface Received {
@@ -69,6 +69,24 @@ export function transportConformance(name: string, makeHarness: () => Promise<Ha
       await h.until(() => h.received(tb).length === term + 100, 'b gets everything from a and c');
       expect(terms(h.received(tb), a)).toEqual(Array.from({ length: term }, (_, i) => i + 1));
       expect(terms(h.received(tb), c)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    }));
+
+    it('carries node messages on the same link to the node handler, in order with Raft messages', withHarness(async (h) => {
+      const [a, b] = h.ids as [NodeId, NodeId];
+      const tb = h.transport(b);
+      // Each node message notes how many Raft messages had arrived before it.
+      const seen: { payload: number[]; raftBefore: number; from: NodeId }[] = [];
+      tb.onNodeMessage((messages, from) => {
+        for (const m of messages) seen.push({ payload: [...m.payload], raftBefore: h.received(tb).length, from });
+      });
+      const node = (i: number): NodeMessage => ({ type: 'node', from: a, to: b, term: 0, payload: new Uint8Array([i, 255 - i]) });
+      for (let i = 0; i < 10; i++) h.transport(a).send(b, [heartbeat(a, b, i + 1), node(i), node(100 + i)]);
+      await h.until(() => seen.length === 20 && h.received(tb).length === 10, 'b gets 10 heartbeats and 20 node messages');
+      expect(seen.map((s) => s.payload[0])).toEqual(Array.from({ length: 10 }, (_, i) => [i, 100 + i]).flat());
+      expect(seen.map((s) => s.payload[1])).toEqual(seen.map((s) => 255 - s.payload[0]!));
+      expect(seen.map((s) => s.raftBefore)).toEqual(Array.from({ length: 10 }, (_, i) => [i + 1, i + 1]).flat());
+      expect(seen.every((s) => s.from === a)).toBe(true);
+      expect(tb.stats().delivered).toBe(30);
     }));
 
     it('a send to a down peer neither throws nor blocks; the peer gets messages again once it is back', withHarness(async (h) => {

@@ -5,12 +5,12 @@
 // restarted or lost its side). So a pair never keeps two connections.
 import { connect } from 'node:net';
 import type { Packr } from 'msgpackr';
-import type { Message, NodeId } from '@flotilla/raft';
+import type { NodeId } from '@flotilla/raft';
 import { backoffDelayMs } from '../backoff.js';
 import { createPackr, encodeBatch } from '../codec.js';
 import { decodeReply, encodeHello, PROTOCOL_VERSION } from '../handshake.js';
 import { SendQueue, type QueuedFrame } from '../send-queue.js';
-import type { DropReason, StatsCounter } from '../transport.js';
+import type { DropReason, StatsCounter, WireMessage } from '../transport.js';
 import { FramedSocket, type OutgoingFrame } from './framed-socket.js';
 import type { PeerAddress, ResolvedTcpOptions } from './options.js';
 
@@ -64,7 +64,7 @@ export class PeerLink {
     return this.conn !== undefined && !this.conn.closed;
   }
 
-  enqueue(messages: readonly Message[]): void {
+  enqueue(messages: readonly WireMessage[]): void {
     const frames: QueuedFrame[] = [];
     const tooLarge = this.encode(messages, frames);
     this.drop(tooLarge, 'tooLarge');
@@ -101,7 +101,7 @@ export class PeerLink {
   }
 
   /** Splits a batch until every frame fits frameBytesMax; returns how many single messages were too large. */
-  private encode(messages: readonly Message[], out: QueuedFrame[]): number {
+  private encode(messages: readonly WireMessage[], out: QueuedFrame[]): number {
     if (messages.length === 0) return 0;
     const payload = encodeBatch(this.packr, messages);
     if (payload.byteLength <= this.ctx.options.frameBytesMax) {

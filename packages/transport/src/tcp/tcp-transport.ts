@@ -4,11 +4,11 @@
 // are queued per peer within a bound or dropped and reported.
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Packr } from 'msgpackr';
-import type { Message, NodeId } from '@flotilla/raft';
+import type { NodeId } from '@flotilla/raft';
 import { createPackr, decodeBatch } from '../codec.js';
 import { ProtocolError, TransportOptionsError } from '../errors.js';
 import { checkHello, decodeHello, encodeReply, HANDSHAKE_FRAME_BYTES_MAX, type HelloReply } from '../handshake.js';
-import { StatsCounter, type DropHandler, type MessageHandler, type Transport, type TransportStats } from '../transport.js';
+import { splitDeliver, StatsCounter, type DropHandler, type MessageHandler, type NodeMessageHandler, type Transport, type TransportStats, type WireMessage } from '../transport.js';
 import { FramedSocket } from './framed-socket.js';
 import type { LinkFaults } from './link-faults.js';
 import { resolveTcpOptions, type PeerAddress, type ResolvedTcpOptions, type TcpTransportOptions } from './options.js';
@@ -29,6 +29,7 @@ export class TcpTransport implements Transport {
   private readonly delayedTo = new Map<NodeId, number>();
   private readonly delayTimers = new Set<NodeJS.Timeout>();
   private handler: MessageHandler | undefined;
+  private nodeHandler: NodeMessageHandler | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(options: TcpTransportOptions) {
@@ -77,7 +78,7 @@ export class TcpTransport implements Transport {
     this.links.delete(peer);
   }
 
-  send(to: NodeId, messages: readonly Message[]): void {
+  send(to: NodeId, messages: readonly WireMessage[]): void {
     const count = messages.length;
     if (count === 0) return;
     this.counter.sent += count;
@@ -94,6 +95,10 @@ export class TcpTransport implements Transport {
 
   onMessage(handler: MessageHandler): void {
     this.handler = handler;
+  }
+
+  onNodeMessage(handler: NodeMessageHandler): void {
+    this.nodeHandler = handler;
   }
 
   onDrop(handler: DropHandler): void {
@@ -138,7 +143,7 @@ export class TcpTransport implements Transport {
   }
 
   /** The fault hook's link delay: messages wait in a timer, within the per-peer message bound. */
-  private delay(to: NodeId, messages: Message[], delayMs: number): void {
+  private delay(to: NodeId, messages: WireMessage[], delayMs: number): void {
     const held = this.delayedTo.get(to) ?? 0;
     if (held + messages.length > this.options.sendQueueMessagesMax) return this.drop(to, messages.length, 'queueFull');
     this.delayedTo.set(to, held + messages.length);
@@ -199,14 +204,10 @@ export class TcpTransport implements Transport {
       this.counter.drop({ peer, direction: 'in', count: messages.length, reason: 'fault' });
       return;
     }
-    const handler = this.handler;
-    if (handler === undefined) {
-      this.counter.drop({ peer, direction: 'in', count: messages.length, reason: 'noHandler' });
-      return;
-    }
-    this.counter.delivered += messages.length;
     try {
-      handler(messages, peer);
+      const unhandled = splitDeliver(messages, peer, this.handler, this.nodeHandler);
+      this.counter.delivered += messages.length - unhandled;
+      this.counter.drop({ peer, direction: 'in', count: unhandled, reason: 'noHandler' });
     } catch (err) {
       // The handler's bug must not be blamed on the peer (closing its connection) nor end the process.
       this.options.logger.warn({ node: this.id, peer, reason: (err as Error).message }, 'message handler threw; continuing');

@@ -1,0 +1,113 @@
+// Composing a node from its parts, and restarting one: load what storage
+// holds, bring the KV state level with the log (a snapshot install may have
+// been cut short by a crash), and hand the core exactly what it needs.
+import { KvStateMachine } from '@flotilla/kv';
+import { RawNode, type ConfState, type HardState, type SnapshotMeta } from '@flotilla/raft';
+import type { LoadedState, SnapshotStore, Storage } from '@flotilla/storage';
+import type { PeerAddress } from '@flotilla/transport';
+import { Driver } from './driver.js';
+import { invariant, NodeOptionsError } from './errors.js';
+import { Emitter } from './events.js';
+import { FlotillaNode } from './node.js';
+import { resolveOptions } from './options.js';
+import { snapshotFrameBytesMax, unframeChunks } from './snapshot-framing.js';
+import type { CreateNodeParams } from './types.js';
+
+/**
+ * Creates and starts a node on the given storage, transport, clock and Rng.
+ * The same call restarts a node: pass the storage (and state level) it used before.
+ */
+export async function createNode(params: CreateNodeParams): Promise<FlotillaNode> {
+  return createNodeWith(params, async () => undefined, undefined);
+}
+
+/** @internal createNode with a hook that runs after the node stopped (openNode closes its storage there). */
+export async function createNodeWith(
+  params: CreateNodeParams,
+  onStopped: () => Promise<void>,
+  listenAddress: PeerAddress | undefined,
+): Promise<FlotillaNode> {
+  const options = resolveOptions(params.options);
+  if (params.clusterId.length === 0) throw new NodeOptionsError('clusterId must not be empty');
+  const snapshots = params.snapshotStore ?? params.storage.snapshots;
+  const kv = await KvStateMachine.open(params.stateLevel, { limits: options.kvLimits });
+  try {
+    const loaded = await bootstrapIfNew(params.storage, params.initialVoters ?? []);
+    const snapIndex = loaded.snapshotMeta?.index ?? 0;
+    if (kv.appliedIndex < snapIndex) await restoreFromSnapshot(kv, snapshots, snapIndex);
+    const applied = kv.appliedIndex;
+    invariant(applied <= loaded.lastIndex, () =>
+      `the KV state is at index ${applied} but the Raft log ends at ${loaded.lastIndex}: the state level does not belong to this log`);
+    // Applied entries were committed, even if the commit index (not synced on its own) was lost.
+    const hardState: HardState = { ...loaded.hardState, commit: Math.max(loaded.hardState.commit, applied) };
+    // Drawn before the core uses the Rng, so a run stays a function of the seed.
+    const incarnation = Math.floor(params.rng.next() * 2 ** 31);
+    const raw = new RawNode({
+      id: params.id,
+      rng: params.rng,
+      electionTicks: options.electionTicks,
+      heartbeatTicks: options.heartbeatTicks,
+      preVote: options.preVote,
+      checkQuorum: options.checkQuorum,
+      maxMsgBytes: options.maxMsgBytes,
+      maxInflightMsgs: options.maxInflightMsgs,
+      maxUncommittedBytes: options.maxUncommittedBytes,
+      maxPendingReads: options.pendingReadsMax,
+      initial: {
+        hardState,
+        confState: loaded.confState,
+        ...(loaded.snapshotMeta !== undefined ? { snapshotMeta: loaded.snapshotMeta } : {}),
+        entries: loaded.entries,
+        applied,
+      },
+    });
+    const events = new Emitter();
+    const driver = new Driver({
+      id: params.id, clusterId: params.clusterId, raw, storage: params.storage, snapshots,
+      transport: params.transport, clock: params.clock, kv, options, events,
+      appliedTerm: termAt(loaded, applied), compactedIndex: snapIndex, incarnation,
+    });
+    const node = new FlotillaNode({
+      id: params.id, clusterId: params.clusterId, driver, kv, transport: params.transport, clock: params.clock, events,
+      transferTimeoutMs: 4 * options.electionTicks * options.tickMs,
+      readTimeoutMs: options.readTimeoutMs,
+      onStopped,
+      listenAddress,
+    });
+    driver.start();
+    return node;
+  } catch (err) {
+    await kv.close();
+    throw err;
+  }
+}
+
+/** A brand-new member records the founding configuration, so later starts need nothing but the data. */
+async function bootstrapIfNew(storage: Storage, voters: readonly number[]): Promise<LoadedState> {
+  const loaded = await storage.load();
+  const isNew = loaded.snapshotMeta === undefined && loaded.entries.length === 0 && loaded.hardState.term === 0;
+  if (!isNew) return loaded;
+  if (voters.length === 0) {
+    throw new NodeOptionsError('initialVoters is empty on a new data directory: give the founding voters (the same list on every member, also on members that join later)');
+  }
+  const confState: ConfState = { voters: [...voters], votersOutgoing: [], learners: [], learnersNext: [] };
+  const meta: SnapshotMeta = { index: 0, term: 0, confState };
+  await storage.persist({ snapshotMeta: meta }, { sync: true });
+  return storage.load();
+}
+
+/** The KV state is behind the log's compaction point (a crash during a snapshot install): finish the install. */
+async function restoreFromSnapshot(kv: KvStateMachine, snapshots: SnapshotStore, snapIndex: number): Promise<void> {
+  const latest = await snapshots.openLatest();
+  invariant(latest !== undefined && latest.meta.index >= snapIndex, () =>
+    `the KV state is at ${kv.appliedIndex}, behind the log's compaction point ${snapIndex}, and no snapshot at or after it is stored`);
+  await kv.restore(unframeChunks(latest.stream(), snapshotFrameBytesMax(kv)));
+}
+
+function termAt(loaded: LoadedState, index: number): number {
+  const snap = loaded.snapshotMeta;
+  if (index === (snap?.index ?? 0)) return snap?.term ?? 0;
+  const first = loaded.entries[0];
+  invariant(first !== undefined && index >= first.index, `no entry at applied index ${index}`);
+  return loaded.entries[index - first.index]!.term;
+}

@@ -1,0 +1,703 @@
+// The driver loop: one loop around the pure Raft core.
+//
+//   wait for input → step messages, ticks, proposals, read requests
+//   → ready() → send the leader's appends at once (earlyMessages)
+//   → persist snapshot + entries + hard state in ONE write (synced when the core says so)
+//   → send the other messages → install a snapshot / apply committed entries
+//   → release reads → advance()
+//
+// Inputs that arrive while a batch is being written wait in bounded queues and
+// go into the next batch together: that is group commit. Nothing here reads a
+// clock or a random source except the injected Clock (and the core's Rng), and
+// every wait is on a promise, so a run on a VirtualClock is deterministic.
+import { encodeCommand, type ApplyResult, type CommandResponse, type KvStateMachine } from '@flotilla/kv';
+import {
+  NONE,
+  NotLeaderError,
+  ReadIndexRefusedError,
+  type ConfChange,
+  type Entry,
+  type Message,
+  type NodeId,
+  type RawNode,
+  type Ready,
+  type Role,
+  type SnapshotMeta,
+  type SoftState,
+} from '@flotilla/raft';
+import type { PersistBatch, SnapshotStore, Storage } from '@flotilla/storage';
+import type { Clock, NodeMessage, TimerHandle, Transport } from '@flotilla/transport';
+import { errorToData, invariant, NodeClosedError, TooManyRequestsError, UnknownOutcomeError } from './errors.js';
+import type { Emitter } from './events.js';
+import { Forwarder, SeenRequests } from './forwarder.js';
+import { LeaderLeases } from './leases.js';
+import { NodeMetrics } from './metrics.js';
+import type { ResolvedOptions } from './options.js';
+import { Reads, type PendingRead } from './reads.js';
+import { Signal } from './signal.js';
+import { frameChunks, snapshotFrameBytesMax, unframeChunks } from './snapshot-framing.js';
+import { SnapshotReceiver } from './snapshot-receiver.js';
+import { SnapshotSender } from './snapshot-sender.js';
+import { Waiters } from './waiters.js';
+import { decodeWire, encodeWire, type ForwardOp, type NodeWire } from './wire.js';
+
+const EMPTY = new Uint8Array(0);
+
+/** Something to put in the log, and who waits for it. */
+export interface Proposal {
+  readonly kind: 'entry' | 'conf';
+  readonly data?: Uint8Array;
+  readonly change?: ConfChange;
+  readonly acceptedAtMs: number;
+  /** May this proposal be forwarded if this node is not the leader? (Forwarded ones are not forwarded again.) */
+  readonly forwardable: boolean;
+  readonly resolve: (result: ApplyResult | undefined) => void;
+  readonly reject: (err: Error) => void;
+}
+
+export interface DriverParams {
+  readonly id: NodeId;
+  readonly clusterId: string;
+  readonly raw: RawNode;
+  readonly storage: Storage;
+  readonly snapshots: SnapshotStore;
+  readonly transport: Transport;
+  readonly clock: Clock;
+  readonly kv: KvStateMachine;
+  readonly options: ResolvedOptions;
+  readonly events: Emitter;
+  /** Term of the entry at the applied index (the snapshot's term if none). */
+  readonly appliedTerm: number;
+  /** The compaction point of the stored log. */
+  readonly compactedIndex: number;
+  /** Differs between restarts of this node (drawn from its Rng): part of forwarded request ids. */
+  readonly incarnation: number;
+}
+
+export class Driver {
+  readonly id: NodeId;
+  readonly metrics: NodeMetrics;
+  readonly reads: Reads;
+  readonly leases = new LeaderLeases();
+  private readonly raw: RawNode;
+  private readonly p: DriverParams;
+  private readonly o: ResolvedOptions;
+  private readonly signal = new Signal();
+  private readonly waiters = new Waiters();
+  private readonly forwarder: Forwarder;
+  private readonly sender: SnapshotSender;
+  private readonly receiver: SnapshotReceiver;
+
+  // Inputs, drained between Raft batches.
+  private inbox: Message[] = [];
+  private proposals: Proposal[] = [];
+  private controls: (() => void)[] = [];
+  private ticksDue = 0;
+  private tickTimer: TimerHandle | undefined;
+
+  // What the driver knows of the core, updated from each Ready.
+  role: Role = 'follower';
+  leader: NodeId = NONE;
+  term: number;
+  commitIndex: number;
+  appliedIndex: number;
+  private appliedTerm: number;
+  private appliedAtMs: number;
+  /** The first index of this leader's term: lease reads need it committed. */
+  private termStartIndex = Infinity;
+  private leaseUntilMs = -Infinity;
+  private compactedIndex: number;
+  private lastSnapshotIndex: number;
+  private bytesSinceSnapshot = 0;
+  private snapshotting: Promise<SnapshotMeta> | undefined;
+  private lastReportMs = -Infinity;
+  private reportDirty = false;
+  private lastProgressNotifyMs: number;
+  private readonly unreachable = new Set<NodeId>();
+  private readonly seenRequests: SeenRequests;
+
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(params: DriverParams) {
+    this.p = params;
+    this.o = params.options;
+    this.id = params.id;
+    this.raw = params.raw;
+    const now = params.clock.now();
+    this.metrics = new NodeMetrics(params.id, now);
+    this.reads = new Reads(this.o.readTimeoutMs);
+    const st = this.raw.status();
+    this.term = st.hardState.term;
+    this.commitIndex = st.hardState.commit;
+    this.appliedIndex = st.applied;
+    this.appliedTerm = params.appliedTerm;
+    this.appliedAtMs = now;
+    this.compactedIndex = params.compactedIndex;
+    this.lastSnapshotIndex = params.compactedIndex;
+    this.lastProgressNotifyMs = now;
+    this.seenRequests = new SeenRequests(4 * this.o.forwardedRequestsMax);
+    this.forwarder = new Forwarder(
+      { now: () => params.clock.now(), send: (to, inc, id, req) => this.sendWire(to, { k: 'req', inc, id, req }) },
+      this.o.forwardedRequestsMax,
+      this.o.forwardTimeoutMs,
+      params.incarnation,
+    );
+    this.sender = new SnapshotSender({
+      clock: params.clock,
+      snapshots: params.snapshots,
+      send: (to, body) => {
+        if (body.k === 'snap' && body.seq === 0) this.metrics.snapshotsSent++;
+        this.sendWire(to, body);
+      },
+      report: (to, ok) => this.control(() => this.raw.reportSnapshot(to, ok)),
+      chunkBytes: this.o.snapshotChunkBytes,
+      windowChunks: this.o.snapshotWindowChunks,
+      timeoutMs: this.o.snapshotTimeoutMs,
+    });
+    this.receiver = new SnapshotReceiver({
+      snapshots: params.snapshots,
+      send: (to, body) => this.sendWire(to, body),
+      stored: (from, term, meta) => this.deliver({ type: 'snapshot', from, to: this.id, term, snapshot: { meta, data: EMPTY } }),
+      now: () => params.clock.now(),
+      bytesMax: this.o.snapshotBytesMax,
+      queueBytesMax: 2 * this.o.snapshotWindowChunks * this.o.snapshotChunkBytes,
+      timeoutMs: this.o.snapshotTimeoutMs,
+    });
+  }
+
+  // ---- lifecycle ---------------------------------------------------------
+
+  start(): void {
+    invariant(this.loop === undefined, 'driver started twice');
+    const t = this.p.transport;
+    t.onMessage((messages) => {
+      for (const m of messages) this.deliver(m);
+    });
+    t.onNodeMessage((messages, from) => this.onNodeMessages(messages, from));
+    t.onDrop((e) => {
+      // Like a broken connection: stop pipelining to that peer and probe (the core's reportUnreachable).
+      if (e.direction === 'out' && (e.reason === 'peerDown' || e.reason === 'queueFull')) this.unreachable.add(e.peer);
+    });
+    this.armTick();
+    this.loop = this.run();
+  }
+
+  get forwardToLeader(): boolean {
+    return this.o.forwardToLeader;
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  /**
+   * Stops the loop. `graceful`: the batch being written completes (its
+   * acknowledgements are sent); otherwise nothing more leaves this node.
+   * Everything still waiting fails: queued requests with NodeClosedError,
+   * proposals already in the log with UnknownOutcomeError.
+   */
+  async stop(graceful: boolean): Promise<void> {
+    if (this.stopped) return this.loop;
+    this.stopped = true;
+    this.crashed = !graceful;
+    if (this.tickTimer !== undefined) this.p.clock.clearTimer(this.tickTimer);
+    this.sender.stop();
+    this.receiver.abort('node stopping');
+    this.signal.notify();
+    if (!graceful) await this.p.transport.close();
+    await this.loop;
+    if (graceful) await this.p.transport.close();
+    await this.snapshotting?.catch(() => undefined);
+    const closed = (op: string) => new NodeClosedError(op);
+    for (const prop of this.proposals) prop.reject(closed('propose'));
+    this.proposals = [];
+    this.waiters.failAll(graceful ? 'the node was closed before the entry was seen applied' : 'the node crashed before the entry was seen applied');
+    this.reads.failAll(() => closed('read'));
+    for (const reject of this.controlRejects) reject(closed('request'));
+    this.controlRejects.clear();
+    this.controls = [];
+    this.forwarder.failAll((op) => (op === 'propose' || op === 'confChange' ? new UnknownOutcomeError('the node was closed while the leader had the request') : closed(op)));
+  }
+
+  private crashed = false;
+  /** inLoop requests not yet run: failed on stop. */
+  private readonly controlRejects = new Set<(err: Error) => void>();
+
+  // ---- inputs --------------------------------------------------------------
+
+  private deliver(m: Message): void {
+    if (this.stopped) return;
+    if (this.inbox.length >= this.o.inboxMessagesMax) return; // Raft retransmits what is lost here.
+    this.inbox.push(m);
+    this.signal.notify();
+  }
+
+  /** Runs `fn` between Raft batches (the core is never touched while a Ready is outstanding). */
+  control(fn: () => void): void {
+    if (this.stopped) return;
+    this.controls.push(fn);
+    this.signal.notify();
+  }
+
+  /** Queues a proposal for the next batch. */
+  propose(p: Proposal): void {
+    if (this.stopped) return p.reject(new NodeClosedError('propose'));
+    if (this.proposals.length >= this.o.proposalQueueMax) return p.reject(new TooManyRequestsError('proposalQueueMax', this.o.proposalQueueMax));
+    if (this.proposals.length + this.waiters.size >= this.o.pendingProposalsMax) {
+      return p.reject(new TooManyRequestsError('pendingProposalsMax', this.o.pendingProposalsMax));
+    }
+    this.proposals.push(p);
+    this.signal.notify();
+  }
+
+  /** A linearizable read: resolves when local state may serve it. */
+  readIndex(read: PendingRead): void {
+    if (this.stopped) return read.reject(new NodeClosedError('read'));
+    if (this.reads.size >= this.o.pendingReadsMax) return read.reject(new TooManyRequestsError('pendingReadsMax', this.o.pendingReadsMax));
+    if (!this.o.forwardToLeader && this.role !== 'leader') return read.reject(new NotLeaderError(this.leader, 'linearizable read'));
+    this.reads.enqueue(read);
+    this.signal.notify();
+  }
+
+  /** A lease read: at once on a leader whose lease holds, else a read-index round (which renews the lease). */
+  leaseRead(read: PendingRead): void {
+    if (this.hasLease()) {
+      if (this.reads.size >= this.o.pendingReadsMax) return read.reject(new TooManyRequestsError('pendingReadsMax', this.o.pendingReadsMax));
+      this.reads.waitFor(this.commitIndex, [read]);
+      this.reads.release(this.appliedIndex);
+      return;
+    }
+    this.readIndex(read);
+  }
+
+  hasLease(): boolean {
+    return this.role === 'leader' && this.commitIndex >= this.termStartIndex && this.p.clock.now() < this.leaseUntilMs &&
+      this.raw.status().leadTransferee === NONE;
+  }
+
+  /** Sends a request to the leader over the node channel. */
+  forward(req: ForwardOp): Promise<unknown> {
+    if (this.stopped) return Promise.reject(new NodeClosedError(req.op));
+    return this.forwarder.forward(this.leader, req);
+  }
+
+  private armTick(): void {
+    this.tickTimer = this.p.clock.setTimer(this.o.tickMs, () => {
+      if (this.stopped) return;
+      this.ticksDue++;
+      this.armTick();
+      this.signal.notify();
+    });
+  }
+
+  // ---- the loop ------------------------------------------------------------
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      this.drain();
+      if (this.raw.hasReady()) {
+        await this.cycle(this.raw.ready());
+        continue;
+      }
+      if (this.hasInputs()) continue;
+      await this.signal.wait();
+    }
+  }
+
+  private hasInputs(): boolean {
+    // Queued reads are not counted: they wait for a leader, and a tick or a message wakes the loop.
+    return this.inbox.length > 0 || this.controls.length > 0 || this.ticksDue > 0 || this.proposals.length > 0;
+  }
+
+  /** Feeds everything queued into the core. */
+  private drain(): void {
+    const now = this.p.clock.now();
+    const inbox = this.inbox;
+    this.inbox = [];
+    for (const m of inbox) {
+      this.metrics.rto.contact(m.from, now);
+      this.raw.step(m);
+    }
+    const controls = this.controls;
+    this.controls = [];
+    for (const fn of controls) fn();
+    for (const peer of this.unreachable) this.raw.reportUnreachable(peer);
+    this.unreachable.clear();
+    if (this.ticksDue > 0) {
+      for (; this.ticksDue > 0; this.ticksDue--) this.raw.tick();
+      this.onTime(now);
+    }
+    this.proposeQueued(now);
+    this.startReadRound(now);
+  }
+
+  private proposeQueued(now: number): void {
+    const queued = this.proposals;
+    this.proposals = [];
+    for (const prop of queued) {
+      const r = prop.kind === 'entry' ? this.raw.propose(prop.data ?? EMPTY) : this.raw.proposeConfChange(prop.change!);
+      if (r.ok) {
+        this.waiters.add({
+          index: r.index, term: r.term, acceptedAtMs: prop.acceptedAtMs, deadlineMs: now + this.o.proposalTimeoutMs,
+          resolve: prop.resolve, reject: prop.reject,
+        });
+      } else if (r.error instanceof NotLeaderError && prop.forwardable && this.o.forwardToLeader && r.error.leader !== NONE) {
+        const req: ForwardOp = prop.kind === 'entry' ? { op: 'propose', data: prop.data ?? EMPTY } : { op: 'confChange', change: prop.change! };
+        // The leader answers with the response of an applied entry, or the error it failed with.
+        this.forwarder.forward(r.error.leader, req).then(
+          (value) => {
+            this.metrics.commitLatency.record(this.p.clock.now() - prop.acceptedAtMs);
+            prop.resolve(prop.kind === 'entry' ? { index: 0, ok: true, response: value as CommandResponse } : undefined);
+          },
+          (err: Error) => prop.reject(err),
+        );
+      } else {
+        prop.reject(r.error);
+      }
+    }
+  }
+
+  private startReadRound(now: number): void {
+    if (this.reads.queued === 0) return;
+    if (this.role !== 'leader' && !this.o.forwardToLeader) {
+      this.reads.failAll(() => new NotLeaderError(this.leader, 'linearizable read'));
+      return;
+    }
+    if (this.role !== 'leader' && this.leader === NONE) return; // wait for an election (bounded by readTimeoutMs)
+    const ctx = this.reads.startRound(now);
+    if (ctx === undefined) return;
+    const r = this.raw.readIndex(ctx);
+    if (r.ok) return;
+    if (r.error instanceof ReadIndexRefusedError) this.reads.fail(ctx, new TooManyRequestsError('maxPendingReads (core)', this.o.pendingReadsMax));
+    else this.reads.unstart(ctx); // no leader right now: the next round retries
+  }
+
+  /** Work driven by elapsed time, once per drain that saw ticks. */
+  private onTime(now: number): void {
+    this.waiters.sweep(now, this.o.proposalTimeoutMs);
+    this.reads.sweep(now);
+    this.forwarder.sweep(now);
+    this.receiver.sweep(now);
+    if (this.role === 'leader') this.expireLeases(now);
+    if (this.reportDirty) this.reportApplied(now);
+    if (now - this.lastProgressNotifyMs >= this.o.progressNotifyMs) {
+      this.lastProgressNotifyMs = now;
+      this.p.kv.progressTick();
+    }
+  }
+
+  private expireLeases(now: number): void {
+    const ids = this.leases.dueForExpiry(now);
+    if (ids.length === 0) return;
+    const data = encodeExpire(ids);
+    this.proposals.push({
+      kind: 'entry', data, acceptedAtMs: now, forwardable: false,
+      resolve: (result) => {
+        if (result?.ok === true) this.leases.gone(ids);
+        else this.leases.settled(ids);
+      },
+      reject: () => this.leases.settled(ids),
+    });
+  }
+
+  // ---- one Raft batch ------------------------------------------------------
+
+  private async cycle(rd: Ready): Promise<void> {
+    const clock = this.p.clock;
+    if (rd.softState !== undefined) this.onSoftState(rd.softState, rd.hardState?.term ?? this.term);
+    if (rd.hardState !== undefined) this.onHardState(rd.hardState.term, rd.hardState.commit, clock.now());
+    this.send(rd.earlyMessages);
+    await this.persist(rd);
+    if (this.crashed) return;
+    this.send(rd.messages);
+    if (rd.snapshot !== undefined) await this.install(rd.snapshot.meta);
+    // Waiters are told after advance(), so a caller sees a conf change already in effect.
+    const settled = rd.committedEntries.length > 0 ? await this.apply(rd.committedEntries) : [];
+    for (const rs of rd.readStates) {
+      const issuedAtMs = this.reads.confirmed(rs.context, rs.index);
+      if (issuedAtMs !== undefined && this.role === 'leader') {
+        this.leaseUntilMs = Math.max(this.leaseUntilMs, issuedAtMs + this.o.electionTicks * this.o.tickMs * this.o.leaseFraction);
+      }
+    }
+    for (const d of rd.droppedReads) this.reads.retry(d.context);
+    this.raw.advance(rd);
+    for (const settle of settled) settle();
+    this.reads.release(this.appliedIndex);
+    if (rd.committedEntries.length > 0 || rd.snapshot !== undefined) this.afterApply(clock.now());
+  }
+
+  private onSoftState(ss: SoftState, term: number): void {
+    const now = this.p.clock.now();
+    const wasLeader = this.role === 'leader';
+    const leaderChanged = ss.leader !== this.leader;
+    this.role = ss.role;
+    this.leader = ss.leader;
+    if (leaderChanged) {
+      this.metrics.rto.leaderChanged(ss.leader, term, now);
+      if (ss.leader !== NONE) this.metrics.leaderChanges++;
+      this.reads.retryAll();
+      this.lastReportMs = -Infinity;
+    }
+    if (ss.role === 'leader' && !wasLeader) {
+      this.termStartIndex = this.raw.status().lastIndex;
+      this.leaseUntilMs = -Infinity;
+      this.leases.becomeLeader(this.p.kv.leaseList(), now, this.o.electionTicks * this.o.tickMs);
+      this.metrics.resetLeaderState(this.commitIndex);
+    } else if (ss.role !== 'leader' && wasLeader) {
+      this.termStartIndex = Infinity;
+      this.leaseUntilMs = -Infinity;
+      this.leases.stepDown();
+      this.metrics.resetLeaderState(this.commitIndex);
+    }
+    if (leaderChanged || ss.role === 'leader' !== wasLeader) {
+      this.p.events.emit('leaderChanged', { leader: ss.leader, term, role: ss.role });
+    }
+  }
+
+  private onHardState(term: number, commit: number, now: number): void {
+    if (term !== this.term) this.leaseUntilMs = -Infinity;
+    this.term = term;
+    if (commit > this.commitIndex && this.role === 'leader') this.metrics.commitTimes.record(commit, now);
+    this.commitIndex = Math.max(this.commitIndex, commit);
+  }
+
+  private async persist(rd: Ready): Promise<void> {
+    const batch: { -readonly [K in keyof PersistBatch]: PersistBatch[K] } = {};
+    if (rd.snapshot !== undefined) batch.snapshotMeta = rd.snapshot.meta;
+    if (rd.entries.length > 0) batch.entries = rd.entries;
+    if (rd.hardState !== undefined) batch.hardState = rd.hardState;
+    if (batch.snapshotMeta === undefined && batch.entries === undefined && batch.hardState === undefined) return;
+    const clock = this.p.clock;
+    const t0 = clock.now();
+    try {
+      await this.p.storage.persist(batch, { sync: rd.mustSync });
+    } catch (err) {
+      if (this.crashed) return; // the storage was taken away by a crash
+      throw err;
+    }
+    if (rd.mustSync && rd.entries.length > 0) {
+      this.metrics.fsync.record(clock.now() - t0);
+      this.metrics.entriesPerFsync.record(rd.entries.length);
+    }
+  }
+
+  /** Sends messages, one transport call per peer; snapshot messages start a chunked transfer instead. */
+  private send(messages: readonly Message[]): void {
+    if (messages.length === 0 || this.crashed) return;
+    const byPeer = new Map<NodeId, Message[]>();
+    for (const m of messages) {
+      if (m.type === 'snapshot') {
+        this.sender.start(m.to, m.term, m.snapshot.meta.index);
+        continue;
+      }
+      if (m.type === 'append' && m.entries.length > 0) this.metrics.entriesPerMessage.record(m.entries.length);
+      const list = byPeer.get(m.to);
+      if (list === undefined) byPeer.set(m.to, [m]);
+      else list.push(m);
+    }
+    for (const [to, list] of byPeer) this.p.transport.send(to, list);
+  }
+
+  /** Installs a received snapshot (already verified and stored by the receiver) into the state machine. */
+  private async install(meta: SnapshotMeta): Promise<void> {
+    const opened = await this.p.snapshots.openLatest();
+    invariant(opened !== undefined && opened.meta.index === meta.index && opened.meta.term === meta.term,
+      () => `snapshot ${meta.index}/${meta.term} to install is not the newest stored one (${opened?.meta.index}/${opened?.meta.term})`);
+    await this.p.kv.restore(unframeChunks(opened.stream(), snapshotFrameBytesMax(this.p.kv)));
+    this.waiters.skippedTo(meta.index);
+    this.appliedIndex = meta.index;
+    this.appliedTerm = meta.term;
+    this.compactedIndex = meta.index;
+    this.lastSnapshotIndex = meta.index;
+    this.bytesSinceSnapshot = 0;
+    if (this.role === 'leader') this.leases.reconcile(this.p.kv.leaseList(), this.p.clock.now());
+    this.metrics.snapshotsInstalled++;
+    this.p.events.emit('snapshot', { kind: 'installed', meta });
+  }
+
+  /** Applies entries to kv; returns the resolutions of the waiters they answer, to run after advance(). */
+  private async apply(entries: readonly Entry[]): Promise<(() => void)[]> {
+    const inputs = entries.map((e) => ({ index: e.index, data: e.type === 'normal' ? e.data : EMPTY }));
+    const results = await this.p.kv.applyEntries(inputs);
+    const now = this.p.clock.now();
+    let fromEarlierTerm = false;
+    const settled: (() => void)[] = [];
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      if (e.type === 'normal') this.bytesSinceSnapshot += e.data.byteLength;
+      if (e.term < this.term) fromEarlierTerm = true;
+      this.metrics.rto.committedInTerm(e.term, this.term, now);
+      const w = this.waiters.applied(e.index, e.term);
+      if (w === undefined) continue;
+      this.metrics.commitLatency.record(now - w.acceptedAtMs);
+      const result = e.type === 'normal' ? results[i] : undefined;
+      settled.push(() => w.resolve(result));
+    }
+    const last = entries.at(-1)!;
+    this.appliedIndex = last.index;
+    this.appliedTerm = last.term;
+    this.appliedAtMs = now;
+    if (fromEarlierTerm && this.role === 'leader') this.leases.reconcile(this.p.kv.leaseList(), now);
+    return settled;
+  }
+
+  private afterApply(now: number): void {
+    if (this.stopped) return;
+    this.p.events.emit('applied', { index: this.appliedIndex, revision: this.p.kv.revision });
+    if (this.role !== 'leader') this.reportApplied(now);
+    const dueByEntries = this.appliedIndex - this.lastSnapshotIndex >= this.o.snapshotEntries;
+    const dueByBytes = this.bytesSinceSnapshot >= this.o.snapshotBytes;
+    if ((dueByEntries || dueByBytes) && this.snapshotting === undefined) {
+      this.snapshot().catch(() => undefined); // a failed snapshot is retried at the next threshold
+    }
+  }
+
+  /** Tells the leader how far this follower has applied (state latency), at most every applyReportMs. */
+  private reportApplied(now: number): void {
+    if (this.leader === NONE || this.role === 'leader') {
+      this.reportDirty = false;
+      return;
+    }
+    if (now - this.lastReportMs < this.o.applyReportMs) {
+      this.reportDirty = true;
+      return;
+    }
+    this.reportDirty = false;
+    this.lastReportMs = now;
+    this.sendWire(this.leader, { k: 'applied', index: this.appliedIndex, ageMs: now - this.appliedAtMs });
+  }
+
+  // ---- snapshots and compaction --------------------------------------------
+
+  /**
+   * Takes a snapshot of the state machine at the current applied index, stores
+   * it durably, then compacts the Raft log behind it (keeping
+   * snapshotCatchUpEntries entries for followers that lag a little).
+   * Call only between batches (from the loop, or a control task).
+   */
+  snapshot(): Promise<SnapshotMeta> {
+    if (this.snapshotting !== undefined) return this.snapshotting;
+    const meta: SnapshotMeta = { index: this.appliedIndex, term: this.appliedTerm, confState: this.raw.status().confState };
+    this.lastSnapshotIndex = meta.index;
+    this.bytesSinceSnapshot = 0;
+    // Queued in kv now, before any later apply: the snapshot is taken exactly at meta.index.
+    const taking = this.p.kv.snapshot();
+    const run = (async () => {
+      const snap = await taking;
+      try {
+        invariant(snap.appliedIndex === meta.index, `kv snapshot at ${snap.appliedIndex}, expected ${meta.index}`);
+        await this.p.snapshots.create(meta, frameChunks(snap.chunks));
+      } finally {
+        await snap.close();
+      }
+      this.metrics.snapshotsCreated++;
+      this.p.events.emit('snapshot', { kind: 'created', meta });
+      this.control(() => this.compactTo(meta.index - this.o.snapshotCatchUpEntries));
+      return meta;
+    })();
+    this.snapshotting = run;
+    const clear = (): void => {
+      if (this.snapshotting === run) this.snapshotting = undefined;
+    };
+    run.then(clear, clear);
+    return run;
+  }
+
+  private compactTo(index: number): void {
+    if (index <= this.compactedIndex || index > this.appliedIndex) return;
+    const meta = this.raw.compact(index);
+    if (meta === undefined || meta.index !== index) return; // a snapshot installed meanwhile moved the log past it
+    this.compactedIndex = index;
+    this.p.storage.log.compact(meta, { sync: false }).catch(() => {
+      // Not fatal: the stored log keeps more entries than needed; the next compaction retries.
+    });
+  }
+
+  // ---- the node channel ----------------------------------------------------
+
+  private sendWire(to: NodeId, body: NodeWire): void {
+    if (this.crashed) return;
+    this.p.transport.send(to, [encodeWire(this.id, to, body)]);
+  }
+
+  private onNodeMessages(messages: NodeMessage[], from: NodeId): void {
+    if (this.stopped) return;
+    for (const m of messages) {
+      const body = decodeWire(m.payload);
+      if (body === undefined) continue;
+      switch (body.k) {
+        case 'req':
+          if (this.seenRequests.firstTime(from, body.inc, body.id)) this.serveForwarded(from, body.id, body.req);
+          break;
+        case 'res':
+          this.forwarder.answered(body.id, body.ok, body.ok ? body.value : undefined, body.ok ? undefined : body.error);
+          break;
+        case 'applied':
+          if (this.role === 'leader') this.metrics.followerApplied(from, body.index, body.ageMs, this.p.clock.now());
+          break;
+        case 'snap':
+          this.receiver.chunk(from, body);
+          break;
+        case 'snapAck':
+          this.sender.acked(from, body.xfer, body.seq, body.ok, body.done);
+          break;
+        default: {
+          const never: never = body;
+          throw new Error(`unknown node message ${JSON.stringify(never)}`);
+        }
+      }
+    }
+  }
+
+  /** Set by the node: runs a forwarded request on this (leader) node. */
+  serveRequest: ((req: ForwardOp) => Promise<unknown>) | undefined;
+
+  private serveForwarded(from: NodeId, id: number, req: ForwardOp): void {
+    const reply = (body: NodeWire): void => this.sendWire(from, body);
+    const serve = this.serveRequest;
+    if (serve === undefined) return;
+    serve(req).then(
+      (value) => reply({ k: 'res', id, ok: true, value }),
+      (err: unknown) => reply({ k: 'res', id, ok: false, error: errorToData(err) }),
+    );
+  }
+
+  // ---- status --------------------------------------------------------------
+
+  rawStatus(): ReturnType<RawNode['status']> {
+    return this.raw.status();
+  }
+
+  /** Runs `fn` on the core between batches and resolves with its result. */
+  inLoop<T>(fn: (raw: RawNode) => T): Promise<T> {
+    if (this.stopped) return Promise.reject(new NodeClosedError('request'));
+    return new Promise((resolve, reject) => {
+      this.controlRejects.add(reject);
+      this.control(() => {
+        this.controlRejects.delete(reject);
+        try {
+          resolve(fn(this.raw));
+        } catch (err) {
+          reject(err as Error);
+        }
+      });
+    });
+  }
+
+  get snapshotIndex(): number {
+    return this.lastSnapshotIndex;
+  }
+
+  get firstIndex(): number {
+    return this.compactedIndex + 1;
+  }
+
+  pendingCounts(): { proposals: number; reads: number; forwarded: number } {
+    return { proposals: this.proposals.length + this.waiters.size, reads: this.reads.size, forwarded: this.forwarder.size };
+  }
+}
+
+function encodeExpire(ids: number[]): Uint8Array {
+  return encodeCommand({ cmd: { op: 'leaseExpire', request: { ids } } });
+}

@@ -1,0 +1,130 @@
+// Typed errors of the node driver. Expected failures are errors with a name,
+// the facts as fields, and a message that says what to do. They cross the
+// node-to-node channel as data (toData / nodeErrorFromData) so a forwarded
+// request fails on the follower with the same class the leader produced.
+import { NotLeaderError, ProposalDroppedError, type ProposalDropReason } from '@flotilla/raft';
+import { errorFromData, KvError, type KvErrorData } from '@flotilla/kv';
+
+export { NotLeaderError, ProposalDroppedError };
+
+/** A bounded queue of this node is full. Nothing was proposed: retry later, or slow down. */
+export class TooManyRequestsError extends Error {
+  override readonly name = 'TooManyRequestsError';
+  constructor(
+    readonly limit: string,
+    readonly max: number,
+  ) {
+    super(`too many requests: ${limit} (${max}) reached on this node; nothing was proposed, retry after some complete`);
+  }
+}
+
+/**
+ * The write may or may not have been applied: its entry was proposed (or
+ * forwarded) but this node cannot learn its fate (timeout, node closed,
+ * snapshot skipped over it). Read the state before retrying, or retry with the
+ * same `{ clientId, seq }` (exactly-once) so a repeat is not applied twice.
+ */
+export class UnknownOutcomeError extends Error {
+  override readonly name = 'UnknownOutcomeError';
+  constructor(readonly reason: string) {
+    super(`the outcome of this write is unknown (${reason}); retry with the same clientId/seq, or read before retrying`);
+  }
+}
+
+/** The proposal's entry was replaced by another leader's entry: it was NOT applied. Retry it. */
+export class ProposalLostError extends Error {
+  override readonly name = 'ProposalLostError';
+  constructor(
+    readonly index: number,
+    readonly term: number,
+    readonly appliedTerm: number,
+  ) {
+    super(`proposal at index ${index} (term ${term}) was replaced by an entry of term ${appliedTerm} after a leader change; it was not applied, retry it`);
+  }
+}
+
+/** A read or a request to the leader did not complete in time. Nothing was changed; retry. */
+export class RequestTimeoutError extends Error {
+  override readonly name = 'RequestTimeoutError';
+  constructor(
+    readonly operation: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`${operation} did not complete within ${timeoutMs} ms (no leader, or the leader is unreachable); retry`);
+  }
+}
+
+/** The node was closed (or crashed) before the request could be served. */
+export class NodeClosedError extends Error {
+  override readonly name = 'NodeClosedError';
+  constructor(readonly operation: string) {
+    super(`${operation}: this node is closed; open it again or use another member`);
+  }
+}
+
+/** Bad options for createNode/openNode; fix the configuration. */
+export class NodeOptionsError extends Error {
+  override readonly name = 'NodeOptionsError';
+  constructor(detail: string) {
+    super(`node options: ${detail}`);
+  }
+}
+
+/** A broken invariant in the driver: a bug, never an expected failure. */
+export class NodeInvariantError extends Error {
+  override readonly name = 'NodeInvariantError';
+  constructor(detail: string) {
+    super(`node invariant broken: ${detail}`);
+  }
+}
+
+export function invariant(condition: boolean, detail: string | (() => string)): asserts condition {
+  if (!condition) throw new NodeInvariantError(typeof detail === 'string' ? detail : detail());
+}
+
+/** An error as plain data for the wire. */
+export interface WireError {
+  readonly name: string;
+  readonly message: string;
+  readonly fields: Record<string, unknown>;
+  readonly kv?: KvErrorData;
+}
+
+export function errorToData(err: unknown): WireError {
+  if (err instanceof KvError) return { name: err.name, message: err.message, fields: {}, kv: err.toData() };
+  if (err instanceof Error) {
+    const fields: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(err)) if (typeof v !== 'object' && typeof v !== 'function') fields[k] = v;
+    return { name: err.name, message: err.message, fields };
+  }
+  return { name: 'Error', message: String(err), fields: {} };
+}
+
+const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+export function errorFromWire(data: WireError): Error {
+  if (data.kv !== undefined) return errorFromData(data.kv);
+  const err = rebuild(data);
+  // The leader's wording (it names the operation and the leader it knew).
+  err.message = data.message;
+  return err;
+}
+
+function rebuild(data: WireError): Error {
+  const f = data.fields;
+  switch (data.name) {
+    case 'NotLeaderError': return new NotLeaderError(num(f['leader']), str(f['operation']) || 'request');
+    case 'ProposalDroppedError': return new ProposalDroppedError(str(f['reason']) as ProposalDropReason);
+    case 'TooManyRequestsError': return new TooManyRequestsError(str(f['limit']), num(f['max']));
+    case 'UnknownOutcomeError': return new UnknownOutcomeError(str(f['reason']));
+    case 'ProposalLostError': return new ProposalLostError(num(f['index']), num(f['term']), num(f['appliedTerm']));
+    case 'RequestTimeoutError': return new RequestTimeoutError(str(f['operation']), num(f['timeoutMs']));
+    case 'NodeClosedError': return new NodeClosedError(str(f['operation']));
+    default: {
+      const err = new Error(data.message);
+      err.name = data.name;
+      return err;
+    }
+  }
+}

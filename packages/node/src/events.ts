@@ -1,0 +1,37 @@
+// The node's events, delivered synchronously to listeners in registration
+// order. A listener that throws does not disturb the driver or other listeners.
+import type { NodeId, Role, SnapshotMeta } from '@flotilla/raft';
+
+export interface NodeEvents {
+  leaderChanged: { readonly leader: NodeId; readonly term: number; readonly role: Role };
+  applied: { readonly index: number; readonly revision: number };
+  snapshot: { readonly kind: 'created' | 'installed'; readonly meta: SnapshotMeta };
+}
+
+export type NodeEventName = keyof NodeEvents;
+type Listener<E extends NodeEventName> = (event: NodeEvents[E]) => void;
+
+export class Emitter {
+  private readonly listeners: { [E in NodeEventName]: Set<Listener<E>> } = {
+    leaderChanged: new Set(),
+    applied: new Set(),
+    snapshot: new Set(),
+  };
+
+  /** Adds a listener; returns a function that removes it. */
+  on<E extends NodeEventName>(name: E, fn: Listener<E>): () => void {
+    const set = this.listeners[name] as Set<Listener<E>>;
+    set.add(fn);
+    return () => set.delete(fn);
+  }
+
+  emit<E extends NodeEventName>(name: E, event: NodeEvents[E]): void {
+    for (const fn of this.listeners[name] as Set<Listener<E>>) {
+      try {
+        fn(event);
+      } catch {
+        // A listener's bug must not stop the driver loop.
+      }
+    }
+  }
+}

@@ -1,0 +1,70 @@
+// The leader's lease clocks (kv's LeaseTracker on the injected Clock): when a
+// lease runs out, the leader proposes a leaseExpire entry. Keep-alives are
+// leader-local, so a new leader extends every lease (promote) instead of
+// expiring ones that may have been kept alive on the old leader.
+import { LeaseTracker, type LeaseStatus } from '@flotilla/kv';
+
+/** Ids per leaseExpire entry, to keep one entry small. */
+const EXPIRE_BATCH_MAX = 1_000;
+
+export class LeaderLeases {
+  private tracker = new LeaseTracker();
+  private active = false;
+  /** Ids in a leaseExpire proposal not yet settled: not proposed again meanwhile. */
+  private readonly expiring = new Set<number>();
+
+  get isActive(): boolean {
+    return this.active;
+  }
+
+  becomeLeader(leases: readonly LeaseStatus[], nowMs: number, extendMs: number): void {
+    this.tracker = new LeaseTracker();
+    this.tracker.reset(leases, nowMs);
+    this.tracker.promote(nowMs, extendMs);
+    this.expiring.clear();
+    this.active = true;
+  }
+
+  stepDown(): void {
+    this.active = false;
+    this.expiring.clear();
+  }
+
+  granted(id: number, ttlSeconds: number, nowMs: number): void {
+    if (this.active) this.tracker.track(id, ttlSeconds, nowMs);
+  }
+
+  gone(ids: readonly number[]): void {
+    for (const id of ids) {
+      this.tracker.forget(id);
+      this.expiring.delete(id);
+    }
+  }
+
+  /** Starts tracking leases applied from a previous leader's entries after this node took over. */
+  reconcile(leases: readonly LeaseStatus[], nowMs: number): void {
+    if (!this.active) return;
+    for (const l of leases) if (this.tracker.remainingMs(l.id, nowMs) === undefined) this.tracker.track(l.id, l.ttl, nowMs);
+  }
+
+  /** Expired ids not already being expired; they are marked until `settled`. */
+  dueForExpiry(nowMs: number): number[] {
+    if (!this.active) return [];
+    const ids = this.tracker.expired(nowMs, EXPIRE_BATCH_MAX + this.expiring.size).filter((id) => !this.expiring.has(id)).slice(0, EXPIRE_BATCH_MAX);
+    for (const id of ids) this.expiring.add(id);
+    return ids;
+  }
+
+  /** The expiry proposal for `ids` ended without applying (they will be proposed again if still due). */
+  settled(ids: readonly number[]): void {
+    for (const id of ids) this.expiring.delete(id);
+  }
+
+  keepAlive(id: number, nowMs: number): number | undefined {
+    return this.active ? this.tracker.keepAlive(id, nowMs) : undefined;
+  }
+
+  remainingMs(id: number, nowMs: number): number | undefined {
+    return this.active ? this.tracker.remainingMs(id, nowMs) : undefined;
+  }
+}

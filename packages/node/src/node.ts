@@ -1,0 +1,368 @@
+// The running node's API: etcd's KV, lease and watch calls in-process,
+// status and events, membership, and stopping (gracefully or as a crash).
+import {
+  decodeCommand,
+  encodeCommand,
+  LeaseNotFoundError,
+  type ApplyResult,
+  type Command,
+  type CompactionRequest,
+  type CompactionResponse,
+  type DeleteRangeRequest,
+  type DeleteRangeResponse,
+  type KvStateMachine,
+  type LeaseGrantRequest,
+  type LeaseGrantResponse,
+  type LeaseRevokeRequest,
+  type LeaseRevokeResponse,
+  type LeaseStatus,
+  type LeaseTimeToLiveResponse,
+  type PutRequest,
+  type PutResponse,
+  type RangeRequest,
+  type RangeResponse,
+  type TxnRequest,
+  type TxnResponse,
+  type Watcher,
+  type WatchRequest,
+} from '@flotilla/kv';
+import { NotLeaderError, type ConfChange, type ConfState, type NodeId, type SnapshotMeta } from '@flotilla/raft';
+import type { Clock, PeerAddress, Transport } from '@flotilla/transport';
+import type { Driver } from './driver.js';
+import { invariant, NodeClosedError, RequestTimeoutError } from './errors.js';
+import type { Emitter, NodeEventName, NodeEvents } from './events.js';
+import type { ForwardOp } from './wire.js';
+import type { NodeHeader, NodeStatus, PeerProgress, ReadOptions, WithHeader, WriteOptions } from './types.js';
+
+export interface LeaseKeepAliveResponse {
+  readonly header: NodeHeader;
+  readonly id: number;
+  /** Seconds the lease now has. */
+  readonly ttl: number;
+}
+
+export interface NodeLeaseTimeToLive extends WithHeader<LeaseTimeToLiveResponse> {
+  /** Seconds left by the leader's lease clock. */
+  readonly ttl: number;
+}
+
+interface NodeParts {
+  readonly id: NodeId;
+  readonly clusterId: string;
+  readonly driver: Driver;
+  readonly kv: KvStateMachine;
+  readonly transport: Transport;
+  readonly clock: Clock;
+  readonly events: Emitter;
+  readonly transferTimeoutMs: number;
+  readonly readTimeoutMs: number;
+  /** Extra work after the node stopped (openNode closes its storage here). */
+  readonly onStopped: () => Promise<void>;
+  readonly listenAddress: PeerAddress | undefined;
+}
+
+export class FlotillaNode {
+  readonly id: NodeId;
+  readonly clusterId: string;
+  /** Where the transport listens (openNode: the bound port, useful with port 0). */
+  readonly listenAddress: PeerAddress | undefined;
+  private readonly d: Driver;
+  private readonly kv: KvStateMachine;
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly parts: NodeParts) {
+    this.id = parts.id;
+    this.clusterId = parts.clusterId;
+    this.listenAddress = parts.listenAddress;
+    this.d = parts.driver;
+    this.kv = parts.kv;
+    this.d.serveRequest = (req) => this.serve(req);
+  }
+
+  // ---- KV ------------------------------------------------------------------
+
+  put(request: PutRequest, options?: WriteOptions): Promise<WithHeader<PutResponse>> {
+    return this.write({ op: 'put', request }, options);
+  }
+
+  deleteRange(request: DeleteRangeRequest, options?: WriteOptions): Promise<WithHeader<DeleteRangeResponse>> {
+    return this.write({ op: 'deleteRange', request }, options);
+  }
+
+  txn(request: TxnRequest, options?: WriteOptions): Promise<WithHeader<TxnResponse>> {
+    return this.write({ op: 'txn', request }, options);
+  }
+
+  compact(request: CompactionRequest, options?: WriteOptions): Promise<WithHeader<CompactionResponse>> {
+    return this.write({ op: 'compact', request }, options);
+  }
+
+  async range(request: RangeRequest, options?: ReadOptions): Promise<WithHeader<RangeResponse>> {
+    const consistency = options?.consistency ?? 'linearizable';
+    if (consistency !== 'serializable') await this.readBarrier(consistency);
+    return this.withHeader(await this.kv.range(request));
+  }
+
+  /** Watches this node's applied state (see @flotilla/kv Watcher). Cancelled when the node stops or installs a snapshot. */
+  watch(request: WatchRequest): Watcher {
+    this.checkOpen('watch');
+    return this.kv.watch(request);
+  }
+
+  // ---- leases --------------------------------------------------------------
+
+  leaseGrant(request: LeaseGrantRequest, options?: WriteOptions): Promise<WithHeader<LeaseGrantResponse>> {
+    return this.write({ op: 'leaseGrant', request }, options);
+  }
+
+  leaseRevoke(request: LeaseRevokeRequest, options?: WriteOptions): Promise<WithHeader<LeaseRevokeResponse>> {
+    return this.write({ op: 'leaseRevoke', request }, options);
+  }
+
+  /** Renews a lease on the leader's lease clock (forwarded from a follower). */
+  async leaseKeepAlive(id: number): Promise<LeaseKeepAliveResponse> {
+    const ttl = (await this.onLeader({ op: 'leaseKeepAlive', id })) as number;
+    return { header: this.header(), id, ttl };
+  }
+
+  async leaseTimeToLive(id: number, options?: { keys?: boolean }): Promise<NodeLeaseTimeToLive> {
+    const r = (await this.onLeader({ op: 'leaseTimeToLive', id, keys: options?.keys ?? false })) as LeaseTimeToLiveResponse & { ttl: number };
+    return { ...r, header: this.header(r.header.revision) };
+  }
+
+  /** The leases in this node's applied state. */
+  leaseLeases(): { header: NodeHeader; leases: LeaseStatus[] } {
+    this.checkOpen('leaseLeases');
+    return { header: this.header(), leases: this.kv.leaseList() };
+  }
+
+  // ---- membership ----------------------------------------------------------
+
+  /** Adds a non-voting member. Give its address if the transport needs one (TCP); every member must learn it (see addPeer). */
+  async addLearner(id: NodeId, address?: PeerAddress): Promise<ConfState> {
+    if (address !== undefined) this.addPeer(id, address);
+    return this.confChange({ changes: [{ op: 'addLearner', nodeId: id }] });
+  }
+
+  /** Makes a learner a voter. */
+  promote(id: NodeId): Promise<ConfState> {
+    return this.confChange({ changes: [{ op: 'addVoter', nodeId: id }] });
+  }
+
+  removeMember(id: NodeId): Promise<ConfState> {
+    return this.confChange({ changes: [{ op: 'removeNode', nodeId: id }] });
+  }
+
+  /** Any membership change (several voter changes go through joint consensus). Resolves once applied here. */
+  async confChange(change: ConfChange): Promise<ConfState> {
+    await this.propose({ kind: 'conf', change });
+    return this.d.rawStatus().confState;
+  }
+
+  /** Hands leadership to `to` and resolves once it leads (a follower forwards the request to the leader). */
+  async transferLeadership(to: NodeId): Promise<void> {
+    this.checkOpen('transferLeadership');
+    if (this.d.role === 'leader') await this.transferHere(to);
+    else await this.onLeader({ op: 'transfer', to });
+  }
+
+  /** Tells the transport where a (new) member listens. Needed on every member for TCP; no-op for transports without addresses. */
+  addPeer(id: NodeId, address: PeerAddress): void {
+    const t = this.parts.transport as Transport & { addPeer?: (id: NodeId, address: PeerAddress) => void };
+    if (id !== this.id) t.addPeer?.(id, address);
+  }
+
+  // ---- snapshots, status, events ------------------------------------------
+
+  /** Takes a snapshot now (also taken automatically every snapshotEntries entries). */
+  async snapshot(): Promise<SnapshotMeta> {
+    const running = await this.d.inLoop(() => this.d.snapshot());
+    return running;
+  }
+
+  status(): NodeStatus {
+    const d = this.d;
+    const st = d.rawStatus();
+    let progress: Record<NodeId, PeerProgress> | undefined;
+    if (st.progress !== undefined) {
+      progress = {};
+      for (const [id, pr] of st.progress) progress[id] = { match: pr.match, next: pr.next, state: pr.state, isLearner: pr.isLearner };
+    }
+    return {
+      id: this.id,
+      clusterId: this.clusterId,
+      role: d.role,
+      term: d.term,
+      leader: d.leader,
+      commitIndex: d.commitIndex,
+      appliedIndex: d.appliedIndex,
+      lastIndex: st.lastIndex,
+      firstIndex: st.firstIndex,
+      snapshotIndex: d.snapshotIndex,
+      revision: this.kv.revision,
+      confState: st.confState,
+      progress,
+      pending: d.pendingCounts(),
+      metrics: d.metrics.status(Math.max(0, d.commitIndex - d.appliedIndex), d.commitIndex, d.role === 'leader'),
+    };
+  }
+
+  on<E extends NodeEventName>(name: E, listener: (event: NodeEvents[E]) => void): () => void {
+    return this.parts.events.on(name, listener);
+  }
+
+  // ---- stopping ------------------------------------------------------------
+
+  /**
+   * Stops cleanly: the batch being written completes, the transport closes,
+   * watchers end. Requests still waiting fail (NodeClosedError, or
+   * UnknownOutcomeError for writes already in the log). Everything
+   * acknowledged was synced before it was acknowledged, so nothing is lost.
+   */
+  close(): Promise<void> {
+    this.stopping ??= this.stop(true);
+    return this.stopping;
+  }
+
+  /**
+   * Stops at once, as if the process died: nothing more is sent (not even the
+   * acknowledgements of a batch being written), nothing is flushed. Restart by
+   * creating a node on the same storage (for MemoryStorage: `storage.crash()`).
+   */
+  crash(): Promise<void> {
+    this.stopping ??= this.stop(false);
+    return this.stopping;
+  }
+
+  private async stop(graceful: boolean): Promise<void> {
+    await this.d.stop(graceful);
+    await this.kv.close();
+    await this.parts.onStopped();
+  }
+
+  // ---- internals -------------------------------------------------------------
+
+  private checkOpen(operation: string): void {
+    if (this.stopping !== undefined) throw new NodeClosedError(operation);
+  }
+
+  private header(revision = this.kv.revision): NodeHeader {
+    return { clusterId: this.clusterId, memberId: this.id, revision, raftTerm: this.d.term };
+  }
+
+  private withHeader<T extends { header: { revision: number } }>(response: T): WithHeader<T> {
+    return { ...response, header: this.header(response.header.revision) };
+  }
+
+  private async write<R extends { header: { revision: number } }>(cmd: Command, options?: WriteOptions): Promise<WithHeader<R>> {
+    const identity = options?.clientId !== undefined ? { clientId: options.clientId, seq: options.seq ?? 0 } : {};
+    const data = encodeCommand({ ...identity, cmd });
+    const result = await this.propose({ kind: 'entry', data });
+    invariant(result !== undefined, 'a normal entry was applied without a result');
+    if (!result.ok) throw result.error;
+    this.trackLease(cmd, result);
+    return this.withHeader(result.response as R);
+  }
+
+  private propose(p: { kind: 'entry'; data: Uint8Array } | { kind: 'conf'; change: ConfChange }, forwardable = true): Promise<ApplyResult | undefined> {
+    if (this.stopping !== undefined) return Promise.reject(new NodeClosedError('propose'));
+    return new Promise((resolve, reject) => {
+      this.d.propose({ ...p, acceptedAtMs: this.parts.clock.now(), forwardable, resolve, reject });
+    });
+  }
+
+  /** The leader's lease clock follows grants and revokes it applies. */
+  private trackLease(cmd: Command, result: ApplyResult): void {
+    if (!result.ok || this.d.role !== 'leader') return;
+    const now = this.parts.clock.now();
+    if (cmd.op === 'leaseGrant') {
+      const r = result.response as LeaseGrantResponse;
+      this.d.leases.granted(r.id, r.ttl, now);
+    } else if (cmd.op === 'leaseRevoke') {
+      this.d.leases.gone([cmd.request.id]);
+    }
+  }
+
+  private readBarrier(consistency: 'linearizable' | 'lease'): Promise<void> {
+    if (this.stopping !== undefined) return Promise.reject(new NodeClosedError('read'));
+    return new Promise((resolve, reject) => {
+      const read = { deadlineMs: this.parts.clock.now() + this.parts.readTimeoutMs, resolve, reject };
+      if (consistency === 'lease') this.d.leaseRead(read);
+      else this.d.readIndex(read);
+    });
+  }
+
+  /** Runs `req` on the leader: here if this node leads, else forwarded (or NotLeaderError when forwarding is off). */
+  private async onLeader(req: ForwardOp): Promise<unknown> {
+    this.checkOpen(req.op);
+    if (this.d.role === 'leader') return this.serve(req);
+    if (!this.forwarding) throw new NotLeaderError(this.d.leader, req.op);
+    return this.d.forward(req);
+  }
+
+  private get forwarding(): boolean {
+    return this.d.forwardToLeader;
+  }
+
+  /** A request this node serves as leader (its own, or forwarded by a follower). */
+  private async serve(req: ForwardOp): Promise<unknown> {
+    if (this.stopping !== undefined) throw new NodeClosedError(req.op);
+    const now = this.parts.clock.now();
+    switch (req.op) {
+      case 'propose': {
+        const decoded = decodeCommand(req.data, this.kv.limits);
+        const result = await this.propose({ kind: 'entry', data: req.data }, false);
+        invariant(result !== undefined, 'a normal entry was applied without a result');
+        if (!result.ok) throw result.error;
+        if (decoded.ok) this.trackLease(decoded.envelope.cmd, result);
+        return result.response;
+      }
+      case 'confChange':
+        await this.propose({ kind: 'conf', change: req.change }, false);
+        return null;
+      case 'transfer':
+        if (this.d.role !== 'leader') throw new NotLeaderError(this.d.leader, 'transferLeadership');
+        await this.transferHere(req.to);
+        return null;
+      case 'leaseKeepAlive': {
+        this.requireLeader('leaseKeepAlive');
+        const ttl = this.d.leases.keepAlive(req.id, now);
+        if (ttl === undefined) throw LeaseNotFoundError.of(req.id);
+        return ttl;
+      }
+      case 'leaseTimeToLive': {
+        this.requireLeader('leaseTimeToLive');
+        const facts = this.kv.leaseTimeToLive(req.id, req.keys);
+        const remainingMs = this.d.leases.remainingMs(req.id, now) ?? 0;
+        return { ...facts, ttl: Math.ceil(remainingMs / 1000) };
+      }
+      default: {
+        const never: never = req;
+        throw new Error(`unknown request ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private requireLeader(operation: string): void {
+    if (this.d.role !== 'leader') throw new NotLeaderError(this.d.leader, operation);
+  }
+
+  private async transferHere(to: NodeId): Promise<void> {
+    const r = await this.d.inLoop((raw) => raw.transferLeadership(to));
+    if (!r.ok) throw r.error;
+    if (to === this.id || this.d.leader === to) return;
+    const { clock, events, transferTimeoutMs } = this.parts;
+    await new Promise<void>((resolve, reject) => {
+      const off = events.on('leaderChanged', (e) => {
+        if (e.leader !== to) return;
+        off();
+        clock.clearTimer(timer);
+        resolve();
+      });
+      const timer = clock.setTimer(transferTimeoutMs, () => {
+        off();
+        reject(new RequestTimeoutError(`transferLeadership to ${to}`, transferTimeoutMs));
+      });
+    });
+  }
+}

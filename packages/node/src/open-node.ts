@@ -1,0 +1,61 @@
+// The convenience for embedding: LevelDB storage in dataDir, a TCP transport,
+// the system clock and a random seed, composed by createNode.
+import { randomInt } from 'node:crypto';
+import { seededRng, type NodeId } from '@flotilla/raft';
+import { openLevelStorage } from '@flotilla/storage';
+import { systemClock, TcpTransport, type Logger, type PeerAddress, type TcpTransportOptions } from '@flotilla/transport';
+import { createNodeWith } from './create-node.js';
+import type { FlotillaNode } from './node.js';
+import type { NodeOptions } from './options.js';
+
+export interface OpenNodeOptions extends NodeOptions {
+  readonly id: NodeId;
+  /** Default 'flotilla'. Every member of one cluster uses the same id; another cluster's nodes are refused. */
+  readonly clusterId?: string;
+  /** The member's data directory (LevelDB and snapshot files). */
+  readonly dataDir: string;
+  /** Where this node accepts peer connections; port 0 picks a free one (see node.listenAddress). */
+  readonly listen: PeerAddress;
+  /** The other members' addresses. */
+  readonly peers: Readonly<Record<number, PeerAddress>> | ReadonlyMap<NodeId, PeerAddress>;
+  /** Founding voters, needed on a new data directory. Default: this node and every peer. A joining member must pass the founders. */
+  readonly initialVoters?: readonly NodeId[];
+  /** More TCP options (frame and queue limits, reconnect back-off). */
+  readonly tcp?: Omit<TcpTransportOptions, 'id' | 'clusterId' | 'listen' | 'peers' | 'logger'>;
+  readonly logger?: Logger;
+  /** Seed for the Raft core's election timeouts; random by default. */
+  readonly seed?: number;
+}
+
+const NODE_KEYS = new Set(['id', 'clusterId', 'dataDir', 'listen', 'peers', 'initialVoters', 'tcp', 'logger', 'seed']);
+
+export async function openNode(options: OpenNodeOptions): Promise<FlotillaNode> {
+  const clusterId = options.clusterId ?? 'flotilla';
+  const peers = options.peers instanceof Map ? options.peers : new Map(Object.entries(options.peers).map(([k, v]) => [Number(k), v] as const));
+  const nodeOptions = Object.fromEntries(Object.entries(options).filter(([k]) => !NODE_KEYS.has(k))) as NodeOptions;
+  const storage = await openLevelStorage({ dir: options.dataDir, clusterId, nodeId: options.id });
+  let transport: TcpTransport | undefined;
+  try {
+    transport = new TcpTransport({
+      ...options.tcp, id: options.id, clusterId, listen: options.listen, peers,
+      ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    });
+    const { port } = await transport.listening();
+    const t = transport;
+    const node = await createNodeWith({
+      id: options.id, clusterId, storage, transport, clock: systemClock,
+      rng: seededRng(options.seed ?? randomInt(2 ** 31)),
+      stateLevel: storage.stateLevel(),
+      initialVoters: options.initialVoters ?? [options.id, ...peers.keys()].sort((a, b) => a - b),
+      options: nodeOptions,
+    }, async () => {
+      await t.close();
+      await storage.close();
+    }, { host: options.listen.host, port });
+    return node;
+  } catch (err) {
+    await transport?.close();
+    await storage.close();
+    throw err;
+  }
+}

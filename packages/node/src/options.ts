@@ -1,0 +1,121 @@
+// Node options, their defaults and validation. Every queue has a limit and
+// every wait a timeout; units are last in the names.
+import type { KvLimits } from '@flotilla/kv';
+import { NodeOptionsError } from './errors.js';
+
+export interface NodeOptions {
+  /** Milliseconds per Raft tick. Default 10. */
+  readonly tickMs?: number;
+  /** Election timeout in ticks; followers randomize in [electionTicks, 2·electionTicks). Default 15 (150–300 ms). */
+  readonly electionTicks?: number;
+  /** Heartbeat interval in ticks. Default 2 (20 ms). */
+  readonly heartbeatTicks?: number;
+  readonly preVote?: boolean;
+  readonly checkQuorum?: boolean;
+  /** Bytes of entries per append message. Default 1 MiB. */
+  readonly maxMsgBytes?: number;
+  /** Pipelining window: appends in flight per follower. Default 256. */
+  readonly maxInflightMsgs?: number;
+  /** Uncommitted bytes a leader accepts before refusing proposals. Default 64 MiB. */
+  readonly maxUncommittedBytes?: number;
+  /** Forward proposals and reads from a follower to the leader (true), or fail them with NotLeaderError (false). Default true. */
+  readonly forwardToLeader?: boolean;
+  /** A forwarded request without an answer in this time fails (writes: UnknownOutcomeError). Default 5,000. */
+  readonly forwardTimeoutMs?: number;
+  /** Requests this node has forwarded and not yet had answered. Default 1,024. */
+  readonly forwardedRequestsMax?: number;
+  /** Proposals waiting for the next Raft batch. Default 4,096. */
+  readonly proposalQueueMax?: number;
+  /** Proposals in the log and not yet applied, that this node waits for. Default 16,384. */
+  readonly pendingProposalsMax?: number;
+  /** A proposal not applied in this time fails with UnknownOutcomeError. Default 10,000. */
+  readonly proposalTimeoutMs?: number;
+  /** A linearizable read not served in this time fails with RequestTimeoutError. Default 5,000. */
+  readonly readTimeoutMs?: number;
+  /** Linearizable reads waiting for a read index or for apply. Default 4,096. */
+  readonly pendingReadsMax?: number;
+  /**
+   * Lease reads are served locally while the leader's lease holds: for this
+   * fraction of the minimum election timeout after a confirmed heartbeat round
+   * (the margin covers clock drift). Default 0.8.
+   */
+  readonly leaseFraction?: number;
+  /** Raft messages buffered while a batch is being written (more are dropped; Raft retransmits). Default 10,000. */
+  readonly inboxMessagesMax?: number;
+  /** Take a KV snapshot every this many applied entries. Default 10,000. */
+  readonly snapshotEntries?: number;
+  /** ... or every this many bytes of applied entry data, whichever comes first. Default 64 MiB. */
+  readonly snapshotBytes?: number;
+  /** Entries kept in the log behind a snapshot, so a slightly lagging follower catches up from the log. Default 1,000. */
+  readonly snapshotCatchUpEntries?: number;
+  /** Bytes per InstallSnapshot chunk on the wire. Default 1 MiB. */
+  readonly snapshotChunkBytes?: number;
+  /** Chunks in flight (sent, not acknowledged) per snapshot transfer. Default 4. */
+  readonly snapshotWindowChunks?: number;
+  /** A snapshot transfer with no progress for this long is abandoned (both sides). Default 10,000. */
+  readonly snapshotTimeoutMs?: number;
+  /** Largest snapshot a follower accepts. Default 16 GiB. */
+  readonly snapshotBytesMax?: number;
+  /** A follower reports its applied index to the leader at most this often (state latency). Default 5. */
+  readonly applyReportMs?: number;
+  /** Idle progressNotify watchers get a progress notification this often. Default 1,000. */
+  readonly progressNotifyMs?: number;
+  /** KV limits; must be the same on every member. */
+  readonly kvLimits?: Partial<KvLimits>;
+}
+
+export type ResolvedOptions = Required<Omit<NodeOptions, 'kvLimits'>> & { readonly kvLimits: Partial<KvLimits> };
+
+const MIB = 1024 * 1024;
+
+export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
+  tickMs: 10,
+  electionTicks: 15,
+  heartbeatTicks: 2,
+  preVote: true,
+  checkQuorum: true,
+  maxMsgBytes: MIB,
+  maxInflightMsgs: 256,
+  maxUncommittedBytes: 64 * MIB,
+  forwardToLeader: true,
+  forwardTimeoutMs: 5_000,
+  forwardedRequestsMax: 1_024,
+  proposalQueueMax: 4_096,
+  pendingProposalsMax: 16_384,
+  proposalTimeoutMs: 10_000,
+  readTimeoutMs: 5_000,
+  pendingReadsMax: 4_096,
+  leaseFraction: 0.8,
+  inboxMessagesMax: 10_000,
+  snapshotEntries: 10_000,
+  snapshotBytes: 64 * MIB,
+  snapshotCatchUpEntries: 1_000,
+  snapshotChunkBytes: MIB,
+  snapshotWindowChunks: 4,
+  snapshotTimeoutMs: 10_000,
+  snapshotBytesMax: 16 * 1024 * MIB,
+  applyReportMs: 5,
+  progressNotifyMs: 1_000,
+  kvLimits: {},
+});
+
+export function resolveOptions(options: NodeOptions = {}): ResolvedOptions {
+  const o: ResolvedOptions = { ...DEFAULT_OPTIONS, ...stripUndefined(options) };
+  for (const [name, value] of Object.entries(o)) {
+    if (typeof value !== 'number') continue;
+    const wholeNumber = name !== 'leaseFraction';
+    const zeroAllowed = name === 'snapshotCatchUpEntries';
+    if (!Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed) || (wholeNumber && !Number.isInteger(value))) {
+      throw new NodeOptionsError(`${name} must be a positive ${wholeNumber ? 'integer' : 'number'}${zeroAllowed ? ' or 0' : ''}, got ${value}`);
+    }
+  }
+  if (o.leaseFraction >= 1) throw new NodeOptionsError(`leaseFraction must be below 1 (a lease must end before a new leader can be elected), got ${o.leaseFraction}`);
+  if (o.heartbeatTicks >= o.electionTicks) {
+    throw new NodeOptionsError(`heartbeatTicks (${o.heartbeatTicks}) must be smaller than electionTicks (${o.electionTicks})`);
+  }
+  return o;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { bytes, LeaseNotFoundError } from '@flotilla/kv';
+import { MemorySnapshotStore } from '@flotilla/storage';
+import { CommitTimes } from '../src/commit-times.js';
+import { Histogram } from '../src/histogram.js';
+import { RtoTracker } from '../src/rto.js';
+import { frameChunks, unframeChunks } from '../src/snapshot-framing.js';
+import { SnapshotReceiver } from '../src/snapshot-receiver.js';
+import type { NodeWire } from '../src/wire.js';
+import { MemCluster } from './mem-cluster.js';
+
+async function* from(chunks: Uint8Array[]): AsyncGenerator<Uint8Array> {
+  yield* chunks;
+}
+
+async function collect(it: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for await (const c of it) out.push(c);
+  return out;
+}
+
+describe('building blocks', () => {
+  it('histogram quantiles are within one bucket (±5%) and memory does not grow with samples', () => {
+    const h = new Histogram();
+    for (let i = 1; i <= 10_000; i++) h.record(i / 10); // 0.1 … 1000 ms, uniform
+    const s = h.summary();
+    expect(s.count).toBe(10_000);
+    expect(s.p50 / 500).toBeGreaterThan(0.95);
+    expect(s.p50 / 500).toBeLessThan(1.05);
+    expect(s.p99 / 990).toBeGreaterThan(0.95);
+    expect(s.p99 / 990).toBeLessThan(1.05);
+    expect(s.min).toBe(0.1);
+    expect(s.max).toBe(1000);
+    expect(new Histogram().summary().p99).toBe(0);
+  });
+
+  it('commit times answer the first commit point at or after an index, and forget what fell out of the ring', () => {
+    const t = new CommitTimes(3);
+    t.reset(10);
+    t.record(12, 100);
+    t.record(15, 200);
+    expect(t.commitTimeOf(10)).toBeUndefined(); // committed before the reign
+    expect(t.commitTimeOf(11)).toBe(100);
+    expect(t.commitTimeOf(13)).toBe(200);
+    expect(t.commitTimeOf(16)).toBeUndefined(); // not committed yet
+    t.record(20, 300);
+    t.record(25, 400); // evicts 12
+    expect(t.commitTimeOf(11)).toBeUndefined();
+    expect(t.commitTimeOf(12)).toBeUndefined();
+    expect(t.commitTimeOf(13)).toBe(200);
+    expect(t.commitTimeOf(25)).toBe(400);
+  });
+
+  it('RTO runs from the last contact with the lost leader until the new leader commits in its term', () => {
+    const r = new RtoTracker(2, 0);
+    r.leaderChanged(1, 1, 0);
+    r.contact(1, 50);
+    r.contact(3, 90); // not the leader: no contact
+    r.leaderChanged(0, 1, 200);
+    r.leaderChanged(3, 2, 300);
+    r.committedInTerm(1, 2, 310); // an old-term entry does not end it
+    expect(r.last).toBeUndefined();
+    r.committedInTerm(2, 2, 350);
+    expect(r.last).toMatchObject({ rtoMs: 300, from: 1, to: 3, term: 2 });
+  });
+
+  it('snapshot framing gives back the exact chunks however the stored stream is cut', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 12 }),
+      fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 1, maxLength: 10 }),
+      async (chunks, cuts) => {
+        const whole = Buffer.concat(await collect(frameChunks(from(chunks))));
+        const pieces: Uint8Array[] = [];
+        let at = 0;
+        for (let i = 0; at < whole.length; i++) {
+          const n = cuts[i % cuts.length]!;
+          pieces.push(new Uint8Array(whole.subarray(at, at + n)));
+          at += n;
+        }
+        const back = await collect(unframeChunks(from(pieces), 1024));
+        expect(back.map((c) => [...c])).toEqual(chunks.map((c) => [...c]));
+      },
+    ), { numRuns: 200 });
+    await expect(collect(unframeChunks(from([new Uint8Array([0, 0, 0, 5, 1])]), 1024))).rejects.toThrow(/ends inside a frame/);
+    await expect(collect(unframeChunks(from([new Uint8Array([0, 1, 0, 0])]), 1024))).rejects.toThrow(/over 1024/);
+  });
+
+  it('a snapshot transfer whose digest does not match is refused and never handed to the core', async () => {
+    const sent: NodeWire[] = [];
+    const stored: number[] = [];
+    const store = new MemorySnapshotStore();
+    const rx = new SnapshotReceiver({
+      snapshots: store, send: (_to, body) => sent.push(body), stored: (_f, _t, meta) => stored.push(meta.index),
+      now: () => 0, bytesMax: 1 << 20, queueBytesMax: 1 << 16, timeoutMs: 1000,
+    });
+    const meta = { index: 9, term: 2, confState: { voters: [1], votersOutgoing: [], learners: [], learnersNext: [] } };
+    rx.chunk(1, { k: 'snap', xfer: 1, seq: 0, term: 2, meta, data: new Uint8Array([1, 2]) });
+    rx.chunk(1, { k: 'snap', xfer: 1, seq: 1, term: 2, meta, data: new Uint8Array([3]), digest: new Uint8Array(32) });
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(stored).toEqual([]);
+    expect(await store.openLatest()).toBeUndefined();
+    const last = sent.at(-1) as Extract<NodeWire, { k: 'snapAck' }>;
+    expect(last).toMatchObject({ k: 'snapAck', ok: false, done: true });
+    expect(last.reason).toMatch(/SHA-256/);
+    // Out of order: refused too.
+    rx.chunk(1, { k: 'snap', xfer: 2, seq: 1, term: 2, meta, data: new Uint8Array([1]) });
+    expect(sent.at(-1)).toMatchObject({ k: 'snapAck', xfer: 2, ok: false });
+  });
+
+  it('a KV error on a forwarded write reaches the follower as the same error class', async () => {
+    const c = await MemCluster.start(81, [1, 2, 3]);
+    try {
+      const leader = await c.waitLeader();
+      const follower = c.running().find((n) => n !== leader)!;
+      const err = await c.settle(follower.put({ key: bytes('a'), value: bytes('1'), lease: 12345 })).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(LeaseNotFoundError);
+    } finally {
+      await c.shutdown();
+    }
+  });
+});
