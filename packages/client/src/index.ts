@@ -1,1 +1,36 @@
-export {};
+// @flotilla/client: one KV interface, three backends (embedded node, remote
+// Flotilla cluster over HTTP, real etcd through etcd3), and the lock and
+// election recipes built on that interface alone.
+
+export type * from './types.js';
+export { etcdKv, type EtcdKvOptions } from './etcd/etcd-backend.js';
+export { remoteKv, type RemoteKvOptions } from './remote/remote-backend.js';
+export { embeddedKv, type EmbeddedKvOptions } from './embedded/embedded-backend.js';
+export { toBytes, textOf, text, prefixEnd } from './bytes.js';
+export { compare, op } from './normalize.js';
+export { DEFAULT_RETRY, backoffMs, type RetryOptions } from './retry.js';
+export {
+  UnknownOutcomeError,
+  UnavailableError,
+  ClientClosedError,
+  WatchCanceledError,
+  ProtocolError,
+  AbortedError,
+  NotLeaderError,
+  KvError,
+  CompactedError,
+  FutureRevisionError,
+  LeaseNotFoundError,
+  LeaseExistsError,
+  KeyNotFoundError,
+  InvalidRequestError,
+  KeyTooLargeError,
+  ValueTooLargeError,
+  TooManyOpsError,
+  RequestTooLargeError,
+  StaleSequenceError,
+} from './errors.js';
+export { Lock, type LockHold } from './recipes/lock.js';
+export { Election, type Leadership } from './recipes/election.js';
+export { Session, type SessionOptions } from './recipes/session.js';
+export { keepAliveEvery, type KeepAlive, type KeepAliveOptions } from './recipes/keep-alive.js';

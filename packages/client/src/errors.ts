@@ -1,0 +1,78 @@
+// Client-side typed errors. Errors the store itself reports (CompactedError,
+// LeaseNotFoundError, …) are @flotilla/kv's classes on every backend, so a
+// caller catches the same class whichever backend it runs on.
+
+export {
+  KvError,
+  CompactedError,
+  FutureRevisionError,
+  LeaseNotFoundError,
+  LeaseExistsError,
+  KeyNotFoundError,
+  InvalidRequestError,
+  KeyTooLargeError,
+  ValueTooLargeError,
+  TooManyOpsError,
+  RequestTooLargeError,
+  StaleSequenceError,
+} from '@flotilla/kv';
+
+/** A write may or may not have been applied (the connection failed after it was sent) and cannot be safely retried. */
+export class UnknownOutcomeError extends Error {
+  override readonly name = 'UnknownOutcomeError';
+  constructor(operation: string, cause: unknown) {
+    super(
+      `the outcome of ${operation} is unknown: the connection failed after the request was sent and this backend cannot retry it exactly once; read the affected keys to find out whether it was applied`,
+      { cause },
+    );
+  }
+}
+
+/** No endpoint answered within the retry budget. */
+export class UnavailableError extends Error {
+  override readonly name = 'UnavailableError';
+  constructor(what: string, attempts: number, cause: unknown) {
+    super(`${what} failed on every endpoint after ${attempts} attempts (last: ${describe(cause)}); check that the cluster is running and reachable, or raise the retry budget`, { cause });
+  }
+}
+
+/** The client was closed; create a new one. */
+export class ClientClosedError extends Error {
+  override readonly name = 'ClientClosedError';
+  constructor(operation: string) {
+    super(`${operation} called on a closed KV client; create a new client`);
+  }
+}
+
+/** The backend ended a watch for a reason other than compaction (and it could not be resumed). */
+export class WatchCanceledError extends Error {
+  override readonly name = 'WatchCanceledError';
+  constructor(reason: string) {
+    super(`the watch was cancelled by the server: ${reason}; start a new watch from the last revision you processed + 1`);
+  }
+}
+
+/** The server answered something this client does not understand. */
+export class ProtocolError extends Error {
+  override readonly name = 'ProtocolError';
+}
+
+/** A lock or election call gave up (its AbortSignal fired) before it succeeded. */
+export class AbortedError extends Error {
+  override readonly name = 'AbortedError';
+  constructor(what: string) {
+    super(`${what} was aborted before it completed; nothing is held`);
+  }
+}
+
+/** resign()/proclaim() on an election this client does not lead (any more). */
+export class NotLeaderError extends Error {
+  override readonly name = 'NotLeaderError';
+  constructor(what: string) {
+    super(`${what}: this candidate is not the elected leader (its key is gone or it never won); campaign again`);
+  }
+}
+
+export function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}

@@ -1,0 +1,169 @@
+// One HTTP attempt against one endpoint, and what its failure means for a
+// retry: never sent (safe to retry anything), refused by the server before it
+// did anything (not leader, no leader: safe), or sent with no answer
+// (unknown: only reads and exactly-once writes may be repeated).
+
+import { errorFromData, type KvErrorData } from '@flotilla/kv';
+import { ProtocolError } from '../errors.js';
+import { kvErrorFromEtcdMessage } from '../etcd-errors.js';
+import { asWire, get } from '../wire.js';
+
+export type FailureKind = 'notSent' | 'refused' | 'unknown';
+
+export class AttemptError extends Error {
+  override readonly name = 'AttemptError';
+  constructor(
+    readonly kind: FailureKind,
+    readonly endpoint: string,
+    message: string,
+    /** Where the server said the leader is, if it did. */
+    readonly leaderHint?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${endpoint}: ${message}`, options);
+  }
+}
+
+/** An HTTP error answer that is not a store error (bad request, auth, unknown path). */
+export class ServerError extends Error {
+  override readonly name = 'ServerError';
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    message: string,
+  ) {
+    super(`server answered ${status}: ${message}`);
+  }
+}
+
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'EAI_AGAIN']);
+
+function causeCode(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let depth = 0; depth < 4 && e; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+export interface PostOptions {
+  headers?: Record<string, string>;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * POSTs JSON and resolves with the open response (status 200), or throws
+ * AttemptError / a typed error. `timeoutMs` bounds the whole exchange for a
+ * unary call; for a stream (`stream: true`) only until the headers arrive.
+ */
+export async function post(endpoint: string, path: string, body: unknown, options: PostOptions & { stream?: boolean }): Promise<Response> {
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(new DOMException('request timed out', 'TimeoutError')), options.timeoutMs);
+  const signal = options.signal ? AbortSignal.any([timeout.signal, options.signal]) : timeout.signal;
+  let res: Response;
+  try {
+    res = await fetch(`${endpoint}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...options.headers },
+      body: JSON.stringify(body),
+      redirect: 'manual',
+      signal,
+    });
+  } catch (err) {
+    clearTimeout(timer);
+    const code = causeCode(err);
+    const kind: FailureKind = code && NOT_SENT_CODES.has(code) ? 'notSent' : 'unknown';
+    throw new AttemptError(kind, endpoint, `request failed (${code ?? (err as Error).name})`, undefined, { cause: err });
+  }
+  if (res.status === 200) {
+    // A stream outlives the timeout; a unary answer is read under it (postJson clears it).
+    if (options.stream) clearTimeout(timer);
+    return Object.assign(res, { [TIMER]: timer });
+  }
+  clearTimeout(timer);
+  if (res.status === 307 || res.status === 308) {
+    await res.body?.cancel();
+    const location = res.headers.get('location') ?? undefined;
+    const hint = location ? new URL(location, endpoint).origin : undefined;
+    throw new AttemptError('refused', endpoint, `redirected to ${location ?? 'nowhere'}`, hint);
+  }
+  const text = await res.text().catch(() => '');
+  throw errorFromAnswer(endpoint, res.status, text, res.headers.get('x-flotilla-leader') ?? undefined);
+}
+
+const TIMER = Symbol('timer');
+
+/** A unary call: POST, then read the JSON answer within the same timeout. */
+export async function postJson(endpoint: string, path: string, body: unknown, options: PostOptions): Promise<{ res: Response; body: unknown }> {
+  const res = await post(endpoint, path, body, options);
+  try {
+    return { res, body: await readJson(res, endpoint) };
+  } finally {
+    clearTimeout((res as Response & { [TIMER]?: NodeJS.Timeout })[TIMER]);
+  }
+}
+
+/** The error an HTTP error answer stands for. */
+export function errorFromAnswer(endpoint: string, status: number, text: string, leaderHint?: string): Error {
+  let body: Record<string, unknown> = {};
+  try {
+    body = asWire(JSON.parse(text));
+  } catch {
+    // Not JSON (a proxy's page, say): fall through with the raw text.
+  }
+  const message = String(get(body, 'message') ?? get(body, 'error') ?? text ?? `HTTP ${status}`);
+  const typed = typedFlotillaError(body) ?? kvErrorFromEtcdMessage(message);
+  if (typed) return typed;
+  if (status === 503 || /not leader|no leader|leader changed/i.test(message)) {
+    // etcd's "request timed out" is also 503, but a proposal may have been applied: unknown.
+    const kind: FailureKind = /not leader|no leader|leader changed|not ready|starting|stopping/i.test(message) ? 'refused' : 'unknown';
+    return new AttemptError(kind, endpoint, `unavailable: ${message}`, leaderHint);
+  }
+  if (status >= 500) return new AttemptError('unknown', endpoint, `server error ${status}: ${message}`);
+  return new ServerError(status, Number(get(body, 'code') ?? 0), message);
+}
+
+/** A Flotilla server may name the @flotilla/kv error class (`name` + `fields`) next to etcd's fields. */
+function typedFlotillaError(body: Record<string, unknown>): Error | undefined {
+  const name = get(body, 'name');
+  if (typeof name !== 'string' || !name.endsWith('Error')) return undefined;
+  const fields = asWire(get(body, 'fields'));
+  const numeric: Record<string, number> = {};
+  for (const [k, v] of Object.entries(fields)) if (typeof v === 'number') numeric[k] = v;
+  const error = errorFromData({ name, message: String(get(body, 'message') ?? name), fields: numeric } as KvErrorData);
+  return error.name === name ? error : undefined;
+}
+
+/** Reads a JSON body (one message). */
+export async function readJson(res: Response, endpoint: string): Promise<unknown> {
+  const text = await res.text().catch((err: unknown) => {
+    throw new AttemptError('unknown', endpoint, 'connection lost while reading the answer', undefined, { cause: err });
+  });
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ProtocolError(`${endpoint} answered with invalid JSON: ${text.slice(0, 200)}`);
+  }
+}
+
+/** Splits a streamed body into JSON messages (one per line, as etcd's gateway writes them). */
+export async function* jsonLines(res: Response, lineBytesMax: number): AsyncGenerator<unknown> {
+  if (!res.body) return;
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for await (const chunk of res.body) {
+    buffered += decoder.decode(chunk as Uint8Array, { stream: true });
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl).trim();
+      buffered = buffered.slice(nl + 1);
+      if (line) yield JSON.parse(line);
+    }
+    if (buffered.length > lineBytesMax) throw new ProtocolError(`a streamed message exceeded ${lineBytesMax} bytes (lineBytesMax)`);
+  }
+  const rest = buffered.trim();
+  if (rest) yield JSON.parse(rest);
+}
