@@ -1,2 +1,3 @@
 export * from './raft-sim.js';
+export * from './cluster.js';
 export * from './etcd-cluster.js';

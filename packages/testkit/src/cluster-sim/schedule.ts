@@ -1,0 +1,132 @@
+// A fault schedule: plain data that fast-check generates and shrinks, and
+// that a seed plus the schedule replay exactly. Nodes are named by role or
+// by a pick resolved against the nodes at that moment, so a shrunk schedule
+// stays meaningful when earlier faults are removed.
+
+import fc from 'fast-check';
+
+/** Which node a fault hits: the leader at that moment, a follower, or any node. */
+export interface Target {
+  readonly role: 'leader' | 'follower' | 'any';
+  readonly pick: number;
+}
+
+export type ClusterPartitionShape =
+  /** Two groups, one a majority (random members). */
+  | 'halves'
+  /** The leader alone on one side. */
+  | 'isolateLeader'
+  /** Two majorities that overlap in one bridge node which sees everyone. */
+  | 'bridge'
+  /** The leader can send but not receive (its heartbeats still arrive). */
+  | 'leaderDeaf'
+  /** One random one-way link cut. */
+  | 'oneWayLink';
+
+export type Fault =
+  | { readonly kind: 'partition'; readonly shape: ClusterPartitionShape; readonly pick: number }
+  | { readonly kind: 'heal' }
+  /** Crash (losing unsynced writes; `tear` also tears the last unsynced batch), restart after `downMs`. */
+  | { readonly kind: 'crash'; readonly target: Target; readonly downMs: number; readonly tear: boolean }
+  /** Stop delivering to and ticking a node for `forMs`. */
+  | { readonly kind: 'pause'; readonly target: Target; readonly forMs: number }
+  /** Remove a member, then add a brand-new node as learner and promote it. */
+  | { readonly kind: 'churn'; readonly target: Target }
+  | { readonly kind: 'transferLeadership'; readonly target: Target }
+  /** Random message loss, duplication and reordering for `forMs`. */
+  | { readonly kind: 'noise'; readonly dropP: number; readonly duplicateP: number; readonly reorderP: number; readonly forMs: number };
+
+export interface TimedFault {
+  readonly atMs: number;
+  readonly fault: Fault;
+}
+
+export interface FaultSchedule {
+  /** Seeds every random choice of the run (network, nodes, clients). */
+  readonly seed: number;
+  readonly nodes: 3 | 5;
+  /** Snapshot every this many applied entries: small, so snapshots and InstallSnapshot happen. */
+  readonly snapshotEntries: number;
+  /** Virtual time the workload and faults run before the final heal. */
+  readonly durationMs: number;
+  readonly faults: readonly TimedFault[];
+}
+
+const targetArb: fc.Arbitrary<Target> = fc.record({
+  role: fc.constantFrom<Target['role']>('leader', 'follower', 'any'),
+  pick: fc.nat({ max: 6 }),
+});
+
+export function faultArb(maxDownMs: number): fc.Arbitrary<Fault> {
+  return fc.oneof(
+    fc.record({
+      kind: fc.constant('partition' as const),
+      shape: fc.constantFrom<ClusterPartitionShape>('halves', 'isolateLeader', 'bridge', 'leaderDeaf', 'oneWayLink'),
+      pick: fc.nat({ max: 1000 }),
+    }),
+    fc.constant({ kind: 'heal' as const }),
+    fc.record({
+      kind: fc.constant('crash' as const),
+      target: targetArb,
+      downMs: fc.integer({ min: 0, max: maxDownMs }),
+      tear: fc.boolean(),
+    }),
+    fc.record({ kind: fc.constant('pause' as const), target: targetArb, forMs: fc.integer({ min: 50, max: maxDownMs }) }),
+    fc.record({ kind: fc.constant('churn' as const), target: targetArb }),
+    fc.record({ kind: fc.constant('transferLeadership' as const), target: targetArb }),
+    fc.record({
+      kind: fc.constant('noise' as const),
+      dropP: fc.constantFrom(0, 0.05, 0.2),
+      duplicateP: fc.constantFrom(0, 0.05, 0.2),
+      reorderP: fc.constantFrom(0, 0.1, 0.3),
+      forMs: fc.integer({ min: 50, max: maxDownMs }),
+    }),
+  );
+}
+
+export interface FaultScheduleArbOptions {
+  readonly durationMs?: number;
+  readonly faultsMax?: number;
+  readonly sizes?: readonly (3 | 5)[];
+  /** Snapshot intervals to choose from (entries). Default 8, 16, 64. */
+  readonly snapshotEntries?: readonly number[];
+}
+
+/** Fault schedules: a seed, a cluster size, a snapshot interval and timed faults in time order. */
+export function faultScheduleArb(options: FaultScheduleArbOptions = {}): fc.Arbitrary<FaultSchedule> {
+  const durationMs = options.durationMs ?? 3_000;
+  return fc.record({
+    seed: fc.nat(),
+    nodes: fc.constantFrom(...(options.sizes ?? ([3, 5] as const))),
+    snapshotEntries: fc.constantFrom(...(options.snapshotEntries ?? [8, 16, 64])),
+    durationMs: fc.constant(durationMs),
+    faults: fc
+      .array(fc.record({ atMs: fc.integer({ min: 0, max: durationMs }), fault: faultArb(Math.floor(durationMs / 2)) }), {
+        maxLength: options.faultsMax ?? 8,
+      })
+      .map((fs) => [...fs].sort((a, b) => a.atMs - b.atMs)),
+  });
+}
+
+export function describeFault(f: Fault): string {
+  switch (f.kind) {
+    case 'partition':
+      return `partition ${f.shape} #${f.pick}`;
+    case 'heal':
+      return 'heal';
+    case 'crash':
+      return `crash ${f.target.role}#${f.target.pick} for ${f.downMs} ms${f.tear ? ' (torn write)' : ''}`;
+    case 'pause':
+      return `pause ${f.target.role}#${f.target.pick} for ${f.forMs} ms`;
+    case 'churn':
+      return `churn ${f.target.role}#${f.target.pick}`;
+    case 'transferLeadership':
+      return `transfer leadership to ${f.target.role}#${f.target.pick}`;
+    case 'noise':
+      return `noise drop ${f.dropP} dup ${f.duplicateP} reorder ${f.reorderP} for ${f.forMs} ms`;
+    default: {
+      const never: never = f;
+      return String(never);
+    }
+  }
+}

@@ -1,0 +1,66 @@
+// What the simulator needs from a running node. The adapter in
+// node-adapter.ts maps @flotilla/node's driver onto it; keeping the contract
+// narrow keeps the simulator readable and shows exactly what it exercises.
+
+import type { NodeId, Role } from '@flotilla/raft';
+import type { PutRequest, PutResponse, RangeRequest, RangeResponse, TxnRequest, TxnResponse } from '@flotilla/kv';
+
+export type ReadConsistency = 'linearizable' | 'serializable';
+
+export interface SimulatedNodeStatus {
+  readonly role: Role;
+  readonly term: number;
+  readonly leader: NodeId;
+  readonly commitIndex: number;
+  readonly appliedIndex: number;
+  /** Voters of the node's current configuration (as it knows it). */
+  readonly voters: readonly NodeId[];
+  /** Voters and learners. */
+  readonly members: readonly NodeId[];
+}
+
+export interface SimulatedNode {
+  readonly id: NodeId;
+  put(req: PutRequest): Promise<PutResponse>;
+  range(req: RangeRequest, consistency: ReadConsistency): Promise<RangeResponse>;
+  txn(req: TxnRequest): Promise<TxnResponse>;
+  status(): SimulatedNodeStatus;
+  addLearner(id: NodeId): Promise<void>;
+  promote(id: NodeId): Promise<void>;
+  removeMember(id: NodeId): Promise<void>;
+  transferLeadership(to: NodeId): Promise<void>;
+  /** Stops at once without flushing anything (the process dies). */
+  crash(): Promise<void>;
+  /** Stops gracefully. */
+  close(): Promise<void>;
+}
+
+/**
+ * Error names that mean "this request was definitely not applied" (refused
+ * before it was proposed). Every other failure of a write is an unknown
+ * outcome: the checker may assume it took effect or not.
+ */
+export const DEFINITELY_NOT_APPLIED: ReadonlySet<string> = new Set([
+  'NotLeaderError',
+  'TooManyRequestsError',
+  'ProposalDroppedError',
+  'ProposalLostError',
+  'NodeClosedError',
+]);
+
+/** Everything a simulated node is built from; the starter wires them into a real driver. */
+export interface SimulatedNodeParams {
+  readonly id: NodeId;
+  readonly clusterId: string;
+  readonly storage: import('@flotilla/storage').MemoryStorage;
+  readonly transport: import('@flotilla/transport').Transport;
+  readonly clock: import('@flotilla/transport').Clock;
+  readonly rng: import('@flotilla/raft').Rng;
+  /** The node's KV state (a memory-level database); it survives crashes like a real data directory. */
+  readonly stateLevel: import('memory-level').MemoryLevel<string, Uint8Array>;
+  /** The founding voters, given on every start (a new data directory stores them; a joining node is not among them). */
+  readonly initialVoters: readonly NodeId[];
+  readonly snapshotEntries: number;
+}
+
+export type NodeStarter = (params: SimulatedNodeParams) => Promise<SimulatedNode>;
