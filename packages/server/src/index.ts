@@ -1,1 +1,28 @@
-export {};
+// @flotilla/server: the HTTP API (etcd v3 JSON-gateway compatible), metrics,
+// and the building blocks of the `flotilla` CLI.
+export { startHttpServer, type HttpServerOptions, type RunningHttpServer } from './http/server.js';
+export { CLIENT_ID_HEADER, SEQ_HEADER } from './http/context.js';
+export { BODY_BYTES_MAX_DEFAULT } from './http/body.js';
+export { SERVER_VERSION } from './http/handlers-cluster.js';
+export type { StatusReport, LatencyReport } from './http/report.js';
+export type {
+  ServedNode,
+  ServedStatus,
+  WriteContext,
+  MemberInfo,
+  AddMemberRequest,
+  LeaseGrantResult,
+  LeaseTtlResult,
+  WatchStream,
+  NodeMetricsSnapshot,
+  Quantiles,
+} from './http/served-node.js';
+export { servedNode, wireClusterId, MembershipError, MemberNotFoundError, type NodeAdapterOptions } from './cluster/node-adapter.js';
+export { serveNode, type ServeNodeOptions } from './cluster/serve.js';
+export { startLocalCluster, type LocalCluster, type LocalMember, type LocalClusterOptions } from './cluster/local-cluster.js';
+export { MemberDirectory, type DirectoryEntry } from './cluster/directory.js';
+export { memberIdOf } from './cluster/member-id.js';
+export { GatewayError, type ErrorBody } from './codec/gateway-error.js';
+export { GrpcCode, httpStatusOf } from './codec/grpc-code.js';
+export { toGatewayError } from './codec/error-map.js';
+export { ProcessCluster, type ProcessMember, type ProcessClusterOptions, DEFAULT_BIN } from './demo/process-cluster.js';

@@ -1,0 +1,138 @@
+// `flotilla start`: opens a member (LevelDB in --data-dir, TCP on
+// --listen-peer), serves the HTTP API on --listen-client, logs JSON to stderr,
+// and stops cleanly on SIGINT/SIGTERM.
+import fs from 'node:fs';
+import path from 'node:path';
+import { openNode, type FlotillaNode } from '@flotilla/node';
+import { pino, type Logger } from 'pino';
+import { MemberDirectory } from '../cluster/directory.js';
+import { serveNode } from '../cluster/serve.js';
+import type { RunningHttpServer } from '../http/server.js';
+import { parse, type Options } from './command.js';
+import { fromEnv, fromFile, resolveStartConfig, SETTINGS, type RawSettings, type SettingName, type StartConfig } from './config.js';
+import { CliError, UsageError } from './errors.js';
+import { hexId, memberIdOf } from './ids.js';
+
+function startFlags(): Options {
+  const options: Options = { config: { type: 'string' }, founders: { type: 'string' } };
+  for (const flags of Object.values(SETTINGS)) for (const flag of flags) options[flag] = { type: 'string' };
+  return options;
+}
+
+function flagsToSettings(values: Record<string, string | boolean | undefined>): RawSettings {
+  const out: RawSettings = {};
+  for (const [setting, flags] of Object.entries(SETTINGS) as [SettingName, readonly string[]][]) {
+    for (const flag of flags) {
+      const v = values[flag];
+      if (typeof v === 'string') out[setting] = v;
+    }
+  }
+  return out;
+}
+
+/** Bytes of LevelDB files in the data directory, re-read at most every 2 s (reported as dbSize). */
+function dbSizeReader(dir: string): () => number {
+  let cached = 0;
+  let readAtMs = -Infinity;
+  return () => {
+    if (Date.now() - readAtMs < 2_000) return cached;
+    readAtMs = Date.now();
+    let total = 0;
+    const walk = (d: string): void => {
+      for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+        const p = path.join(d, entry.name);
+        if (entry.isDirectory()) walk(p);
+        else total += fs.statSync(p).size;
+      }
+    };
+    try {
+      walk(dir);
+      cached = total;
+    } catch {
+      // A file vanished mid-walk (LevelDB compaction): keep the last value.
+    }
+    return cached;
+  };
+}
+
+/** Names of the founding voters: all of --initial-cluster for a new cluster; --founders for a member joining an existing one. */
+function founderNames(config: StartConfig, foundersFlag: string | undefined): string[] {
+  if (foundersFlag !== undefined) return foundersFlag.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  if (config.initialClusterState === 'existing') {
+    throw new UsageError('a member joining an existing cluster needs --founders n1,n2,n3 (the names the cluster was first started with; `flotilla member add` prints the full command)');
+  }
+  return config.initialCluster.map((m) => m.name);
+}
+
+function describeStartError(err: unknown, config: StartConfig): CliError | undefined {
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'EADDRINUSE') return new CliError(`address already in use (${e.message.replace(/^listen EADDRINUSE: address already in use /, '')}); another process listens there, choose other --listen-peer/--listen-client ports`);
+  if (e?.code === 'EACCES') return new CliError(`permission denied: ${e.message}`);
+  const expected = ['IdentityMismatchError', 'DirectoryLockedError', 'FormatVersionError', 'MissingDataDirError', 'CorruptionError', 'NodeOptionsError'];
+  if (e instanceof Error && expected.includes(e.name)) return new CliError(`${e.message} (data dir ${config.dataDir})`);
+  return undefined;
+}
+
+export async function cmdStart(args: readonly string[], env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<number> {
+  const parsed = parse('start', args, startFlags());
+  if (parsed.positionals.length > 0) throw new UsageError(`start: unexpected argument ${JSON.stringify(parsed.positionals[0])}; settings are flags like --name n1`);
+  const configFile = typeof parsed.values['config'] === 'string' ? parsed.values['config'] : env['FLOTILLA_CONFIG'];
+  const config = resolveStartConfig(flagsToSettings(parsed.values), fromEnv(env), configFile ? fromFile(configFile) : {});
+  const foundersFlag = typeof parsed.values['founders'] === 'string' ? parsed.values['founders'] : env['FLOTILLA_FOUNDERS'];
+  const founders = founderNames(config, foundersFlag);
+  const initialVoters = founders.map(memberIdOf);
+  const logger: Logger = pino({ level: config.logLevel, base: { member: config.name } }, pino.destination(2));
+
+  const peers = new Map(config.initialCluster.filter((m) => m.id !== config.id).map((m) => {
+    const u = new URL(m.peerUrl);
+    return [m.id, { host: u.hostname, port: Number(u.port) }] as const;
+  }));
+  const directory = new MemberDirectory(config.initialCluster.map((m) => {
+    const client = config.clientUrls.get(m.name);
+    return { id: m.id, name: m.name, peerUrls: [m.peerUrl], clientUrls: client ? [client] : [] };
+  }));
+
+  let node: FlotillaNode | undefined;
+  let server: RunningHttpServer | undefined;
+  try {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    node = await openNode({
+      id: config.id,
+      clusterId: config.clusterToken,
+      dataDir: config.dataDir,
+      listen: { host: config.listenPeer.hostname, port: Number(config.listenPeer.port) },
+      peers,
+      initialVoters,
+      logger: logger.child({ component: 'transport' }),
+      ...(config.tickMs !== undefined ? { tickMs: config.tickMs } : {}),
+      ...(config.electionTicks !== undefined ? { electionTicks: config.electionTicks } : {}),
+      ...(config.heartbeatTicks !== undefined ? { heartbeatTicks: config.heartbeatTicks } : {}),
+      ...(config.snapshotEntries !== undefined ? { snapshotEntries: config.snapshotEntries } : {}),
+    });
+    node.on('leaderChanged', (e) => logger.info({ leader: hexId(e.leader), term: e.term, role: e.role }, 'leader changed'));
+    server = await serveNode({
+      node,
+      directory,
+      host: config.listenClient.hostname,
+      port: Number(config.listenClient.port),
+      logger: logger.child({ component: 'http' }),
+      dbSizeBytes: dbSizeReader(config.dataDir),
+      founders,
+    });
+  } catch (err) {
+    await server?.close();
+    await node?.close();
+    throw describeStartError(err, config) ?? err;
+  }
+  logger.info({ id: hexId(config.id), peer: config.listenPeer.origin, client: server.url, dataDir: config.dataDir, founders }, 'flotilla member started');
+
+  await new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  logger.info({}, 'stopping');
+  await server.close();
+  await node.close();
+  logger.info({}, 'stopped');
+  return 0;
+}

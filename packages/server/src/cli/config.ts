@@ -1,0 +1,177 @@
+// `flotilla start` configuration: flags > environment (FLOTILLA_*) > a JSON
+// file (--config) > defaults. Each setting has one name in each source:
+// flag --data-dir, env FLOTILLA_DATA_DIR, file key "dataDir".
+import fs from 'node:fs';
+import { CliError, UsageError } from './errors.js';
+import { memberIdOf } from './ids.js';
+
+export interface ClusterMember {
+  readonly name: string;
+  readonly id: number;
+  readonly peerUrl: string;
+}
+
+export interface StartConfig {
+  readonly name: string;
+  readonly id: number;
+  readonly dataDir: string;
+  readonly listenPeer: URL;
+  readonly listenClient: URL;
+  readonly advertiseClient: string;
+  readonly initialCluster: readonly ClusterMember[];
+  /** Client URLs of the members by name, as far as known (for member list); always includes this member. */
+  readonly clientUrls: ReadonlyMap<string, string>;
+  readonly initialClusterState: 'new' | 'existing';
+  readonly clusterToken: string;
+  readonly logLevel: string;
+  readonly tickMs?: number;
+  readonly electionTicks?: number;
+  readonly heartbeatTicks?: number;
+  readonly snapshotEntries?: number;
+}
+
+/** Setting name (file key) → flag (and etcd-style alias). */
+export const SETTINGS = {
+  name: ['name'],
+  dataDir: ['data-dir'],
+  listenPeer: ['listen-peer', 'listen-peer-urls'],
+  listenClient: ['listen-client', 'listen-client-urls'],
+  advertiseClient: ['advertise-client', 'advertise-client-urls'],
+  initialCluster: ['initial-cluster'],
+  initialClusterClients: ['initial-cluster-clients'],
+  initialClusterState: ['initial-cluster-state'],
+  clusterToken: ['cluster-token', 'initial-cluster-token'],
+  logLevel: ['log-level'],
+  tickMs: ['tick-ms'],
+  electionTicks: ['election-ticks'],
+  heartbeatTicks: ['heartbeat-ticks'],
+  snapshotEntries: ['snapshot-entries'],
+} as const;
+
+export type SettingName = keyof typeof SETTINGS;
+export type RawSettings = Partial<Record<SettingName, string>>;
+
+export function envName(setting: SettingName): string {
+  return `FLOTILLA_${setting.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+}
+
+export function fromEnv(env: NodeJS.ProcessEnv): RawSettings {
+  const out: RawSettings = {};
+  for (const setting of Object.keys(SETTINGS) as SettingName[]) {
+    const value = env[envName(setting)];
+    if (value !== undefined && value !== '') out[setting] = value;
+  }
+  return out;
+}
+
+export function fromFile(path: string): RawSettings {
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new CliError(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new CliError(`config file ${path} must hold a JSON object`);
+  const out: RawSettings = {};
+  for (const [key, value] of Object.entries(json)) {
+    if (!(key in SETTINGS)) throw new CliError(`config file ${path}: unknown setting "${key}"; known: ${Object.keys(SETTINGS).join(', ')}`);
+    if (typeof value !== 'string' && typeof value !== 'number') throw new CliError(`config file ${path}: "${key}" must be a string or number`);
+    out[key as SettingName] = String(value);
+  }
+  return out;
+}
+
+function url(text: string, what: string): URL {
+  let u: URL;
+  try {
+    u = new URL(text);
+  } catch {
+    throw new UsageError(`${what} must be a URL like http://127.0.0.1:2380, got ${JSON.stringify(text)}`);
+  }
+  if (u.protocol !== 'http:' || !u.port) throw new UsageError(`${what} must be an http:// URL with a port, got ${JSON.stringify(text)}`);
+  return u;
+}
+
+function positiveInt(text: string | undefined, what: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) <= 0) throw new UsageError(`${what} must be a positive integer, got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+/** Parses `n1=http://127.0.0.1:2380,n2=...`; member ids derive from names. */
+export function parseInitialCluster(text: string): ClusterMember[] {
+  const members = text.split(',').filter((p) => p.trim() !== '').map((part) => {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--initial-cluster entries are name=peerURL, got ${JSON.stringify(part)}`);
+    const name = part.slice(0, eq).trim();
+    const peerUrl = url(part.slice(eq + 1).trim(), `--initial-cluster peer URL of ${name}`).origin;
+    return { name, id: memberIdOf(name), peerUrl };
+  });
+  const seen = new Map<number, string>();
+  for (const m of members) {
+    const other = seen.get(m.id);
+    if (other !== undefined) {
+      throw new UsageError(other === m.name ? `--initial-cluster names ${m.name} twice` : `member names ${other} and ${m.name} hash to the same id; rename one`);
+    }
+    seen.set(m.id, m.name);
+  }
+  return members;
+}
+
+/** Parses `n1=http://127.0.0.1:2379,...`: where each member serves clients (Flotilla's addition to etcd's flags). */
+export function parseClientUrls(text: string, members: readonly ClusterMember[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of text.split(',').filter((p) => p.trim() !== '')) {
+    const eq = part.indexOf('=');
+    const name = part.slice(0, eq).trim();
+    if (eq <= 0 || !members.some((m) => m.name === name)) {
+      throw new UsageError(`--initial-cluster-clients entries are name=clientURL for names in --initial-cluster, got ${JSON.stringify(part)}`);
+    }
+    out.set(name, url(part.slice(eq + 1).trim(), `--initial-cluster-clients URL of ${name}`).origin);
+  }
+  return out;
+}
+
+/** Merges the sources (flags win, then env, then file) and validates the result. */
+export function resolveStartConfig(flags: RawSettings, env: RawSettings, file: RawSettings): StartConfig {
+  const raw: RawSettings = { ...file, ...env, ...flags };
+  const name = raw.name ?? 'default';
+  const listenPeerText = raw.listenPeer;
+  const initialCluster = parseInitialCluster(raw.initialCluster ?? `${name}=${listenPeerText ?? 'http://127.0.0.1:2380'}`);
+  const self = initialCluster.find((m) => m.name === name);
+  if (!self) throw new UsageError(`--name ${name} is not in --initial-cluster (${initialCluster.map((m) => m.name).join(', ')}); add it as ${name}=<peer URL>`);
+  const listenPeer = url(listenPeerText ?? self.peerUrl, '--listen-peer');
+  if (listenPeer.port !== new URL(self.peerUrl).port) {
+    throw new UsageError(`--listen-peer port ${listenPeer.port} differs from ${name}'s entry in --initial-cluster (${self.peerUrl}); peers would dial the wrong port`);
+  }
+  const listenClient = url(raw.listenClient ?? 'http://127.0.0.1:2379', '--listen-client');
+  const state = raw.initialClusterState ?? 'new';
+  if (state !== 'new' && state !== 'existing') throw new UsageError(`--initial-cluster-state must be new or existing, got ${JSON.stringify(state)}`);
+  const level = raw.logLevel ?? 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) {
+    throw new UsageError(`--log-level must be one of fatal, error, warn, info, debug, trace, silent; got ${JSON.stringify(level)}`);
+  }
+  const clientUrls = parseClientUrls(raw.initialClusterClients ?? '', initialCluster);
+  const advertiseClient = raw.advertiseClient ?? listenClient.origin;
+  clientUrls.set(name, advertiseClient);
+  const config: StartConfig = {
+    name,
+    id: self.id,
+    dataDir: raw.dataDir ?? `${name}.flotilla`,
+    listenPeer,
+    listenClient,
+    advertiseClient,
+    initialCluster,
+    clientUrls,
+    initialClusterState: state,
+    clusterToken: raw.clusterToken ?? 'flotilla',
+    logLevel: level,
+  };
+  const optional = {
+    tickMs: positiveInt(raw.tickMs, '--tick-ms'),
+    electionTicks: positiveInt(raw.electionTicks, '--election-ticks'),
+    heartbeatTicks: positiveInt(raw.heartbeatTicks, '--heartbeat-ticks'),
+    snapshotEntries: positiveInt(raw.snapshotEntries, '--snapshot-entries'),
+  };
+  return Object.assign(config, Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)));
+}

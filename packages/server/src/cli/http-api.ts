@@ -1,0 +1,69 @@
+// The CLI's connection to a cluster: etcd v3 JSON over HTTP to the first
+// endpoint that accepts a connection. A request is tried on the next endpoint
+// only when it was never delivered (connection refused or reset before any
+// answer for reads), so a write is never sent twice by accident.
+import { CliError } from './errors.js';
+
+export type JsonBody = Record<string, unknown>;
+
+export interface ApiOptions {
+  readonly endpoints: readonly string[];
+  readonly timeoutMs: number;
+}
+
+function refused(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: string } })?.cause;
+  return cause?.code === 'ECONNREFUSED' || cause?.code === 'ENOTFOUND' || cause?.code === 'EHOSTUNREACH';
+}
+
+export class HttpApi {
+  constructor(readonly options: ApiOptions) {
+    if (options.endpoints.length === 0) throw new CliError('no endpoints given: pass --endpoints=http://127.0.0.1:2379 (or set FLOTILLA_ENDPOINTS)');
+  }
+
+  /** POSTs to one endpoint; throws CliError with the server's message on an error answer. */
+  async postTo(endpoint: string, path: string, body: JsonBody): Promise<JsonBody> {
+    let res: Response;
+    try {
+      res = await fetch(`${endpoint}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+    } catch (err) {
+      if ((err as Error).name === 'TimeoutError') throw new CliError(`${endpoint}${path}: no answer within ${this.options.timeoutMs} ms (--command-timeout)`);
+      throw Object.assign(new CliError(`cannot reach ${endpoint}: ${(err as { cause?: Error }).cause?.message ?? (err as Error).message}`), { cause: err });
+    }
+    const text = await res.text();
+    let json: JsonBody;
+    try {
+      json = JSON.parse(text) as JsonBody;
+    } catch {
+      throw new CliError(`${endpoint}${path} answered ${res.status} with a non-JSON body: ${text.slice(0, 200)}`);
+    }
+    if (!res.ok) throw new CliError(`${String(json['message'] ?? json['error'] ?? `HTTP ${res.status}`)} (from ${endpoint})`);
+    return json;
+  }
+
+  /** POSTs to the first endpoint that accepts the connection. */
+  async post(path: string, body: JsonBody = {}): Promise<JsonBody> {
+    let lastError: unknown;
+    for (const endpoint of this.options.endpoints) {
+      try {
+        return await this.postTo(endpoint, path, body);
+      } catch (err) {
+        if (!refused((err as { cause?: unknown }).cause)) throw err;
+        lastError = err;
+      }
+    }
+    throw new CliError(`no endpoint accepted the connection (${this.options.endpoints.join(', ')}): ${(lastError as Error).message}; is the cluster running?`);
+  }
+
+  async getJson(endpoint: string, path: string): Promise<JsonBody> {
+    const res = await fetch(`${endpoint}${path}`, { signal: AbortSignal.timeout(this.options.timeoutMs) }).catch((err: unknown) => {
+      throw new CliError(`cannot reach ${endpoint}: ${(err as { cause?: Error }).cause?.message ?? (err as Error).message}`);
+    });
+    return (await res.json()) as JsonBody;
+  }
+}

@@ -1,0 +1,18 @@
+// Member and lease ids on the command line: hex, as etcdctl shows them.
+import { UsageError } from './errors.js';
+
+export { memberIdOf } from '../cluster/member-id.js';
+
+export function hexId(id: number): string {
+  return id.toString(16);
+}
+
+/** Parses an id as etcdctl does: hexadecimal. */
+export function parseHexId(text: string, what: string): number {
+  if (!/^(0x)?[0-9a-fA-F]{1,13}$/.test(text)) {
+    throw new UsageError(`${what} must be a hexadecimal id as printed by flotilla (e.g. 3a9f1c2b), got ${JSON.stringify(text)}`);
+  }
+  const id = Number.parseInt(text.replace(/^0x/, ''), 16);
+  if (!Number.isSafeInteger(id) || id <= 0) throw new UsageError(`${what} ${text} is out of range`);
+  return id;
+}

@@ -1,0 +1,48 @@
+// Serves one FlotillaNode over HTTP: the adapter, the member directory and
+// the peer announcements between members, in one call.
+import type { FlotillaNode } from '@flotilla/node';
+import type { Logger } from 'pino';
+import { startHttpServer, type RunningHttpServer } from '../http/server.js';
+import type { DirectoryEntry, MemberDirectory } from './directory.js';
+import { servedNode } from './node-adapter.js';
+
+export interface ServeNodeOptions {
+  readonly node: FlotillaNode;
+  readonly directory: MemberDirectory;
+  readonly host?: string;
+  /** 0 (default): a free port. */
+  readonly port?: number;
+  readonly logger?: Logger;
+  readonly dbSizeBytes?: () => number;
+  readonly bodyBytesMax?: number;
+  /** Names of the founding voters (for /flotilla/status). */
+  readonly founders?: readonly string[];
+  /** Timeout for telling other members about a new peer. Default 3,000. */
+  readonly announceTimeoutMs?: number;
+}
+
+async function announcePeer(clientUrl: string, entry: DirectoryEntry, timeoutMs: number): Promise<void> {
+  const res = await fetch(`${clientUrl}/flotilla/peer/add`, {
+    method: 'POST',
+    body: JSON.stringify({ ID: String(entry.id), name: entry.name, peerURLs: entry.peerUrls, clientURLs: entry.clientUrls }),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  if (!res.ok) throw new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`);
+}
+
+export function serveNode(options: ServeNodeOptions): Promise<RunningHttpServer> {
+  const timeoutMs = options.announceTimeoutMs ?? 3_000;
+  const node = servedNode(options.node, {
+    directory: options.directory,
+    ...(options.dbSizeBytes ? { dbSizeBytes: options.dbSizeBytes } : {}),
+    announcePeer: (url, entry) => announcePeer(url, entry, timeoutMs),
+  });
+  return startHttpServer({
+    node,
+    ...(options.host !== undefined ? { host: options.host } : {}),
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.bodyBytesMax !== undefined ? { bodyBytesMax: options.bodyBytesMax } : {}),
+    ...(options.founders ? { founders: options.founders } : {}),
+  });
+}

@@ -1,0 +1,62 @@
+// Maps the typed errors of @flotilla/kv and @flotilla/node to etcd's error
+// bodies. Matching is by `name` (the errors' documented identity), so errors
+// that crossed a process or package boundary map the same way.
+import { GatewayError, EtcdMessage } from './gateway-error.js';
+import { GrpcCode } from './grpc-code.js';
+
+interface Mapping {
+  readonly code: GrpcCode;
+  /** etcd's text when etcd has the same error; otherwise the error's own message is used. */
+  readonly message?: string;
+  /** Keep the original message after etcd's text: it says what to do. */
+  readonly detail?: boolean;
+}
+
+const BY_NAME: Record<string, Mapping> = {
+  // @flotilla/kv
+  KeyTooLargeError: { code: GrpcCode.InvalidArgument, message: EtcdMessage.requestTooLarge, detail: true },
+  ValueTooLargeError: { code: GrpcCode.InvalidArgument, message: EtcdMessage.requestTooLarge, detail: true },
+  RequestTooLargeError: { code: GrpcCode.InvalidArgument, message: EtcdMessage.requestTooLarge, detail: true },
+  TooManyOpsError: { code: GrpcCode.InvalidArgument, message: EtcdMessage.tooManyOps, detail: true },
+  CompactedError: { code: GrpcCode.OutOfRange, message: EtcdMessage.compacted },
+  FutureRevisionError: { code: GrpcCode.OutOfRange, message: EtcdMessage.futureRevision },
+  LeaseNotFoundError: { code: GrpcCode.NotFound, message: EtcdMessage.leaseNotFound },
+  LeaseExistsError: { code: GrpcCode.FailedPrecondition, message: EtcdMessage.leaseExists },
+  KeyNotFoundError: { code: GrpcCode.InvalidArgument, message: EtcdMessage.keyNotFound },
+  InvalidRequestError: { code: GrpcCode.InvalidArgument },
+  StaleSequenceError: { code: GrpcCode.FailedPrecondition },
+  // @flotilla/node (and NotLeaderError / ProposalDroppedError from @flotilla/raft)
+  NotLeaderError: { code: GrpcCode.Unavailable, message: EtcdMessage.notLeader, detail: true },
+  ProposalDroppedError: { code: GrpcCode.Unavailable, message: EtcdMessage.timeout, detail: true },
+  TooManyRequestsError: { code: GrpcCode.ResourceExhausted, message: EtcdMessage.tooManyRequests, detail: true },
+  UnknownOutcomeError: { code: GrpcCode.Unavailable, message: EtcdMessage.timeout, detail: true },
+  ProposalLostError: { code: GrpcCode.Unavailable, message: EtcdMessage.leaderChanged, detail: true },
+  RequestTimeoutError: { code: GrpcCode.Unavailable, message: EtcdMessage.timeout, detail: true },
+  NodeClosedError: { code: GrpcCode.Unavailable, message: EtcdMessage.stopped, detail: true },
+  LeaseExpiredError: { code: GrpcCode.NotFound, message: EtcdMessage.leaseNotFound },
+  // @flotilla/server (membership bookkeeping)
+  MemberNotFoundError: { code: GrpcCode.NotFound, message: EtcdMessage.memberNotFound, detail: true },
+  MembershipError: { code: GrpcCode.FailedPrecondition },
+};
+
+/** Known error names, for tests and docs. */
+export const MAPPED_ERROR_NAMES: readonly string[] = Object.keys(BY_NAME);
+
+function etcdDuplicateKey(message: string): string | undefined {
+  return message.startsWith('duplicate key given in txn request') ? EtcdMessage.duplicateKey : undefined;
+}
+
+/**
+ * The GatewayError for any thrown value, or undefined when it is not an
+ * expected error (the caller then answers 500 and logs it as a bug).
+ */
+export function toGatewayError(err: unknown): GatewayError | undefined {
+  if (err instanceof GatewayError) return err;
+  if (!(err instanceof Error)) return undefined;
+  const mapping = BY_NAME[err.name];
+  if (!mapping) return undefined;
+  const etcdText = mapping.message ?? (err.name === 'InvalidRequestError' ? etcdDuplicateKey(err.message) : undefined);
+  if (!etcdText) return new GatewayError(mapping.code, err.message);
+  // etcd's text first (tools match on it), then ours, which says what to do.
+  return new GatewayError(mapping.code, mapping.detail ? `${etcdText} (${err.message})` : etcdText);
+}

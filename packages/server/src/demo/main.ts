@@ -1,0 +1,113 @@
+// `pnpm demo`: three real `flotilla start` processes on loopback, and a
+// walk-through: election, writes seen by a watch, reads from every member,
+// SIGKILL of the leader with the measured failover time (RTO), restart and
+// catch-up with each follower's state latency, and a check that no
+// acknowledged write was lost. Non-interactive with --ci, CI=true or no TTY.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { memberIdOf } from '../cli/ids.js';
+import { ProcessCluster } from './process-cluster.js';
+import { b64 } from './probe.js';
+import { LiveTable, statusTable } from './status-table.js';
+import { Walkthrough } from './walkthrough.js';
+
+interface DemoArgs {
+  readonly dir: string | undefined;
+  readonly ci: boolean;
+  readonly keep: boolean;
+}
+
+function parseDemoArgs(argv: readonly string[]): DemoArgs {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { dir: { type: 'string' }, ci: { type: 'boolean' }, keep: { type: 'boolean' }, help: { type: 'boolean' } },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write('pnpm demo [--dir DIR] [--ci] [--keep]\n  --dir   keep data and logs here (default: a temporary directory, removed at the end)\n  --ci    non-interactive output (also when CI=true or stdout is not a TTY)\n  --keep  leave the cluster running at the end, until Ctrl-C\n');
+    process.exit(0);
+  }
+  const ci = values.ci === true || process.env['CI'] === 'true' || !process.stdout.isTTY;
+  return { dir: values.dir, ci, keep: values.keep === true && !ci };
+}
+
+async function main(): Promise<number> {
+  let args: DemoArgs;
+  try {
+    args = parseDemoArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`Error: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const baseDir = args.dir ? path.resolve(args.dir) : fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-demo-'));
+  const cluster = await ProcessCluster.create({ baseDir, logLevel: 'warn' });
+  const names = new Map(cluster.members.map((m) => [memberIdOf(m.name), m.name]));
+  const render = (): Promise<string> =>
+    statusTable(cluster.members.map((m) => ({ name: m.name, clientUrl: m.clientUrl, running: cluster.isRunning(m.name) })), names);
+  const live = new LiveTable(render, !args.ci);
+
+  let cleaning: Promise<void> | undefined;
+  const cleanup = (): Promise<void> =>
+    (cleaning ??= (async () => {
+      live.stop();
+      await cluster.close();
+      if (!args.dir) fs.rmSync(baseDir, { recursive: true, force: true });
+    })());
+  let interrupted = false;
+  const onSignal = (): void => {
+    interrupted = true;
+    process.stdout.write('\nInterrupted: stopping the cluster.\n');
+    void cleanup().then(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    const walk = new Walkthrough({ cluster, names, live, render, print: (line) => process.stdout.write(`${line}\n`) });
+    await walk.run();
+    if (args.keep) {
+      printHowToContinue(cluster, true);
+      process.stdout.write('\nThe cluster keeps running. Press Ctrl-C to stop it.\n');
+      await new Promise<never>(() => {});
+    }
+    printHowToContinue(cluster, false);
+    return 0;
+  } catch (err) {
+    if (interrupted) {
+      await cleanup();
+      return 130;
+    }
+    process.stderr.write(`\nDemo failed: ${(err as Error).message}\nLogs of the members: ${baseDir}/n*.log${args.dir ? '' : ' (removed on exit; pass --dir to keep them)'}\n`);
+    if (!args.dir) {
+      for (const m of cluster.members) {
+        const tail = fs.existsSync(m.logFile) ? fs.readFileSync(m.logFile, 'utf8').split('\n').slice(-5).join('\n') : '';
+        if (tail.trim()) process.stderr.write(`--- ${m.name}.log (last lines)\n${tail}\n`);
+      }
+    }
+    return 1;
+  } finally {
+    await cleanup();
+  }
+}
+
+function printHowToContinue(cluster: ProcessCluster, running: boolean): void {
+  const endpoints = cluster.endpoints.join(',');
+  const first = cluster.endpoints[0];
+  const lines = [
+    '',
+    running ? 'Talk to the running cluster:' : 'To keep a cluster running and talk to it yourself: `pnpm demo --keep` (or start members with `flotilla start`, see `node packages/server/bin/flotilla.js help`), then:',
+    `  node packages/server/bin/flotilla.js --endpoints ${endpoints} put greeting hello`,
+    `  node packages/server/bin/flotilla.js --endpoints ${endpoints} get demo/ --prefix --limit 3`,
+    `  node packages/server/bin/flotilla.js --endpoints ${endpoints} endpoint status --cluster`,
+    `  node packages/server/bin/flotilla.js --endpoints ${endpoints} watch greeting`,
+    `  curl -s -X POST ${first}/v3/kv/put -d '{"key":"${b64('greeting')}","value":"${b64('hello')}"}'`,
+    `  curl -s -X POST ${first}/v3/kv/range -d '{"key":"${b64('greeting')}"}'`,
+    `  curl -s ${first}/metrics | grep flotilla_`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+process.exitCode = await main();
+process.exit();

@@ -1,0 +1,43 @@
+// Per-request context shared by the handlers: the decoded body, the
+// exactly-once identity from the headers, and the header builder.
+import type { IncomingHttpHeaders } from 'node:http';
+import { encodeHeader, type Json } from '../codec/encode-kv.js';
+import { GatewayError } from '../codec/gateway-error.js';
+import type { JsonObject } from '../codec/json-reader.js';
+import type { ServedNode, WriteContext } from './served-node.js';
+
+export const CLIENT_ID_HEADER = 'x-flotilla-client-id';
+export const SEQ_HEADER = 'x-flotilla-seq';
+/** Same bound as the state machine's exactly-once table (kv's clientIdBytesMax). */
+export const CLIENT_ID_BYTES_MAX = 256;
+
+export interface HandlerContext {
+  readonly node: ServedNode;
+  readonly body: JsonObject;
+  readonly write: WriteContext;
+  /** etcd's response header; `revision` omitted for cluster calls, as etcd does. */
+  header(revision?: number): Json;
+}
+
+export function makeHeader(node: ServedNode, revision: number | undefined): Json {
+  const s = node.status();
+  return encodeHeader({ clusterId: s.clusterId, memberId: String(s.memberId), revision: revision ?? 0, raftTerm: s.term });
+}
+
+/** Reads `x-flotilla-client-id` and `x-flotilla-seq`: both or neither. */
+export function readWriteContext(headers: IncomingHttpHeaders): WriteContext {
+  const clientId = headers[CLIENT_ID_HEADER];
+  const seqText = headers[SEQ_HEADER];
+  if (clientId === undefined && seqText === undefined) return {};
+  if (typeof clientId !== 'string' || typeof seqText !== 'string') {
+    throw GatewayError.invalidArgument(`send both ${CLIENT_ID_HEADER} and ${SEQ_HEADER} (once each) for an exactly-once write, or neither`);
+  }
+  if (clientId.length === 0 || Buffer.byteLength(clientId) > CLIENT_ID_BYTES_MAX) {
+    throw GatewayError.invalidArgument(`${CLIENT_ID_HEADER} must be 1 to ${CLIENT_ID_BYTES_MAX} bytes`);
+  }
+  const seq = Number(seqText);
+  if (!/^\d+$/.test(seqText) || !Number.isSafeInteger(seq) || seq < 1) {
+    throw GatewayError.invalidArgument(`${SEQ_HEADER} must be a positive integer, got ${JSON.stringify(seqText)}`);
+  }
+  return { clientId, seq };
+}

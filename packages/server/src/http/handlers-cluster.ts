@@ -1,0 +1,92 @@
+// /v3/cluster/member/* and /v3/maintenance/*. Member messages use etcd's
+// JSON names (`ID`, `peerURLs`, `clientURLs`, `isLearner`); like etcd, cluster
+// responses carry no revision in their header.
+import { i64, type Json } from '../codec/encode-kv.js';
+import { GatewayError } from '../codec/gateway-error.js';
+import { readBool, readString, readStringArray, readUint } from '../codec/json-reader.js';
+import type { HandlerContext } from './context.js';
+import type { MemberInfo } from './served-node.js';
+
+/** Reported as `version` by /v3/maintenance/status. */
+export const SERVER_VERSION = 'flotilla-0.1.0';
+
+function encodeMember(m: MemberInfo): Json {
+  return {
+    ID: i64(m.id),
+    name: m.name || undefined,
+    peerURLs: m.peerUrls.length > 0 ? m.peerUrls : undefined,
+    clientURLs: m.clientUrls.length > 0 ? m.clientUrls : undefined,
+    isLearner: m.isLearner || undefined,
+  };
+}
+
+async function memberList(ctx: HandlerContext): Promise<Json[]> {
+  return (await ctx.node.members()).map(encodeMember);
+}
+
+function memberId(ctx: HandlerContext, path: string): number {
+  const id = readUint(ctx.body, 'ID', path);
+  if (!id) throw GatewayError.invalidArgument(`${path}.ID must name a member (a non-zero id from member list)`);
+  return id;
+}
+
+export async function handleMemberList(ctx: HandlerContext): Promise<Json> {
+  return { header: ctx.header(), members: await memberList(ctx) };
+}
+
+export async function handleMemberAdd(ctx: HandlerContext): Promise<Json> {
+  const peerUrls = readStringArray(ctx.body, 'peerURLs', 'member.add') ?? [];
+  if (peerUrls.length === 0) throw GatewayError.invalidArgument('member.add.peerURLs must list the new member\'s peer URL (e.g. ["http://127.0.0.1:2480"])');
+  for (const url of peerUrls) {
+    if (!URL.canParse(url)) throw GatewayError.invalidArgument(`member.add.peerURLs: ${JSON.stringify(url)} is not a URL`);
+  }
+  const isLearner = readBool(ctx.body, 'isLearner', 'member.add') ?? false;
+  const name = readString(ctx.body, 'name', 'member.add');
+  const member = await ctx.node.addMember({ peerUrls, isLearner, ...(name ? { name } : {}) });
+  return { header: ctx.header(), member: encodeMember(member), members: await memberList(ctx) };
+}
+
+export async function handleMemberRemove(ctx: HandlerContext): Promise<Json> {
+  await ctx.node.removeMember(memberId(ctx, 'member.remove'));
+  return { header: ctx.header(), members: await memberList(ctx) };
+}
+
+export async function handleMemberPromote(ctx: HandlerContext): Promise<Json> {
+  await ctx.node.promoteMember(memberId(ctx, 'member.promote'));
+  return { header: ctx.header(), members: await memberList(ctx) };
+}
+
+export async function handleStatus(ctx: HandlerContext): Promise<Json> {
+  const s = ctx.node.status();
+  return {
+    header: ctx.header(s.revision),
+    version: SERVER_VERSION,
+    dbSize: i64(s.dbSizeBytes),
+    leader: i64(s.leaderId),
+    raftIndex: i64(s.commitIndex),
+    raftTerm: i64(s.term),
+    raftAppliedIndex: i64(s.appliedIndex),
+    dbSizeInUse: i64(s.dbSizeBytes),
+    isLearner: s.isLearner || undefined,
+  };
+}
+
+export async function handleMoveLeader(ctx: HandlerContext): Promise<Json> {
+  const target = readUint(ctx.body, 'targetID', 'maintenance.transfer-leadership');
+  if (!target) throw GatewayError.invalidArgument('maintenance.transfer-leadership.targetID must name a voting member');
+  await ctx.node.moveLeader(target);
+  return { header: ctx.header(ctx.node.status().revision) };
+}
+
+/**
+ * POST /flotilla/peer/add (Flotilla's own): a member that handled member add
+ * tells this one where the new member listens. Not part of etcd's API.
+ */
+export async function handlePeerAdd(ctx: HandlerContext): Promise<Json> {
+  const id = memberId(ctx, 'peer.add');
+  const peerUrls = readStringArray(ctx.body, 'peerURLs', 'peer.add') ?? [];
+  if (peerUrls.length === 0 || !peerUrls.every((u) => URL.canParse(u))) throw GatewayError.invalidArgument('peer.add.peerURLs must list the new member\'s peer URL');
+  const clientUrls = readStringArray(ctx.body, 'clientURLs', 'peer.add') ?? [];
+  ctx.node.learnPeer({ id, name: readString(ctx.body, 'name', 'peer.add') ?? '', peerUrls, clientUrls });
+  return { header: ctx.header() };
+}

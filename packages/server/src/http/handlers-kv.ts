@@ -1,0 +1,30 @@
+// /v3/kv/*: range, put, deleterange, txn, compaction.
+import { decodeCompactionRequest, decodeDeleteRangeRequest, decodePutRequest, decodeRangeRequest, decodeTxnRequest } from '../codec/decode-kv.js';
+import { encodeDeleteRangeBody, encodePutBody, encodeRangeBody, encodeTxnBody, type Json } from '../codec/encode-kv.js';
+import type { HandlerContext } from './context.js';
+
+export async function handleRange(ctx: HandlerContext): Promise<Json> {
+  const req = decodeRangeRequest(ctx.body);
+  const res = await ctx.node.range(req, req.serializable ? 'serializable' : 'linearizable');
+  return encodeRangeBody(res, ctx.header(res.header.revision));
+}
+
+export async function handlePut(ctx: HandlerContext): Promise<Json> {
+  const res = await ctx.node.put(decodePutRequest(ctx.body), ctx.write);
+  return encodePutBody(res, ctx.header(res.header.revision));
+}
+
+export async function handleDeleteRange(ctx: HandlerContext): Promise<Json> {
+  const res = await ctx.node.deleteRange(decodeDeleteRangeRequest(ctx.body), ctx.write);
+  return encodeDeleteRangeBody(res, ctx.header(res.header.revision));
+}
+
+export async function handleTxn(ctx: HandlerContext): Promise<Json> {
+  const res = await ctx.node.txn(decodeTxnRequest(ctx.body), ctx.write);
+  return encodeTxnBody(res, ctx.header(res.header.revision));
+}
+
+export async function handleCompaction(ctx: HandlerContext): Promise<Json> {
+  const res = await ctx.node.compact(decodeCompactionRequest(ctx.body), ctx.write);
+  return { header: ctx.header(res.header.revision) };
+}

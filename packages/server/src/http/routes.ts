@@ -1,0 +1,40 @@
+// The route table: etcd v3 gateway paths (POST) and the plain GET endpoints.
+import type { Json } from '../codec/encode-kv.js';
+import type { HandlerContext } from './context.js';
+import { handleMemberAdd, handleMemberList, handleMemberPromote, handleMemberRemove, handleMoveLeader, handlePeerAdd, handleStatus } from './handlers-cluster.js';
+import { handleCompaction, handleDeleteRange, handlePut, handleRange, handleTxn } from './handlers-kv.js';
+import { handleLeaseGrant, handleLeaseKeepAlive, handleLeaseLeases, handleLeaseRevoke, handleLeaseTimeToLive } from './handlers-lease.js';
+
+export type UnaryHandler = (ctx: HandlerContext) => Promise<Json>;
+
+export const WATCH_PATH = '/v3/watch';
+
+export const UNARY_ROUTES: ReadonlyMap<string, UnaryHandler> = new Map<string, UnaryHandler>([
+  ['/v3/kv/range', handleRange],
+  ['/v3/kv/put', handlePut],
+  ['/v3/kv/deleterange', handleDeleteRange],
+  ['/v3/kv/txn', handleTxn],
+  ['/v3/kv/compaction', handleCompaction],
+  ['/v3/lease/grant', handleLeaseGrant],
+  ['/v3/lease/revoke', handleLeaseRevoke],
+  ['/v3/kv/lease/revoke', handleLeaseRevoke],
+  ['/v3/lease/keepalive', handleLeaseKeepAlive],
+  ['/v3/lease/timetolive', handleLeaseTimeToLive],
+  ['/v3/kv/lease/timetolive', handleLeaseTimeToLive],
+  ['/v3/lease/leases', handleLeaseLeases],
+  ['/v3/kv/lease/leases', handleLeaseLeases],
+  ['/v3/maintenance/status', handleStatus],
+  ['/v3/maintenance/transfer-leadership', handleMoveLeader],
+  ['/v3/cluster/member/list', handleMemberList],
+  ['/v3/cluster/member/add', handleMemberAdd],
+  ['/v3/cluster/member/remove', handleMemberRemove],
+  ['/v3/cluster/member/promote', handleMemberPromote],
+  ['/flotilla/peer/add', handlePeerAdd],
+]);
+
+/** etcd 3.4 also serves its gateway under /v3beta; so does Flotilla. */
+export function canonicalPath(pathname: string): string {
+  return pathname.startsWith('/v3beta/') ? `/v3/${pathname.slice('/v3beta/'.length)}` : pathname;
+}
+
+export const GET_PATHS = ['/metrics', '/health', '/readyz', '/flotilla/status'] as const;

@@ -1,0 +1,115 @@
+// What the HTTP layer needs from a node, and nothing more. The server is
+// written against this narrow interface; `node-adapter.ts` implements it over
+// @flotilla/node, and the interface keeps the HTTP code testable on its own.
+import type {
+  CompactionRequest,
+  CompactionResponse,
+  DeleteRangeRequest,
+  DeleteRangeResponse,
+  PutRequest,
+  PutResponse,
+  RangeRequest,
+  RangeResponse,
+  TxnRequest,
+  TxnResponse,
+  WatchRequest,
+  WatchResponse,
+} from '@flotilla/kv';
+
+/** Exactly-once identity of an HTTP write (headers `x-flotilla-client-id`, `x-flotilla-seq`). */
+export interface WriteContext {
+  readonly clientId?: string;
+  readonly seq?: number;
+}
+
+export type ReadConsistency = 'linearizable' | 'serializable';
+
+export interface LeaseGrantResult {
+  readonly id: number;
+  readonly ttlSeconds: number;
+  readonly revision: number;
+}
+
+export interface LeaseTtlResult {
+  readonly id: number;
+  /** Remaining seconds, or -1 when the lease does not exist (etcd's convention). */
+  readonly ttlSeconds: number;
+  readonly grantedTtlSeconds: number;
+  readonly keys: readonly Uint8Array[];
+}
+
+export interface WatchStream extends AsyncIterable<WatchResponse> {
+  cancel(): void;
+}
+
+export interface MemberInfo {
+  readonly id: number;
+  readonly name: string;
+  readonly peerUrls: readonly string[];
+  readonly clientUrls: readonly string[];
+  readonly isLearner: boolean;
+}
+
+export interface AddMemberRequest {
+  readonly peerUrls: readonly string[];
+  readonly isLearner: boolean;
+  /** Flotilla extension: the member's name (its id derives from it); defaults to the first peer URL. */
+  readonly name?: string;
+}
+
+export interface ServedStatus {
+  readonly memberId: number;
+  /** A decimal uint64 string, as etcd reports cluster ids. */
+  readonly clusterId: string;
+  readonly leaderId: number;
+  readonly term: number;
+  readonly role: string;
+  readonly commitIndex: number;
+  readonly appliedIndex: number;
+  readonly revision: number;
+  readonly isLearner: boolean;
+  readonly dbSizeBytes: number;
+}
+
+export interface ServedNode {
+  status(): ServedStatus;
+  range(req: RangeRequest, consistency: ReadConsistency): Promise<RangeResponse>;
+  put(req: PutRequest, ctx: WriteContext): Promise<PutResponse>;
+  deleteRange(req: DeleteRangeRequest, ctx: WriteContext): Promise<DeleteRangeResponse>;
+  txn(req: TxnRequest, ctx: WriteContext): Promise<TxnResponse>;
+  compact(req: CompactionRequest, ctx: WriteContext): Promise<CompactionResponse>;
+  leaseGrant(req: { id: number; ttlSeconds: number }, ctx: WriteContext): Promise<LeaseGrantResult>;
+  leaseRevoke(id: number, ctx: WriteContext): Promise<{ revision: number }>;
+  /** Rejects with LeaseNotFoundError for an unknown lease. */
+  leaseKeepAlive(id: number): Promise<{ id: number; ttlSeconds: number }>;
+  leaseTimeToLive(id: number, withKeys: boolean): Promise<LeaseTtlResult>;
+  leases(): Promise<readonly number[]>;
+  watch(req: WatchRequest): WatchStream;
+  members(): Promise<readonly MemberInfo[]>;
+  addMember(req: AddMemberRequest): Promise<MemberInfo>;
+  removeMember(id: number): Promise<void>;
+  promoteMember(id: number): Promise<void>;
+  moveLeader(toId: number): Promise<void>;
+  /** Another member announces a new peer (POST /flotilla/peer/add): remember its URLs and dial it. */
+  learnPeer(entry: { id: number; name: string; peerUrls: readonly string[]; clientUrls: readonly string[] }): void;
+  /** Prometheus samples the node contributes to /metrics. */
+  metrics(): NodeMetricsSnapshot;
+}
+
+/** Node-level numbers for /metrics, in seconds unless named otherwise. */
+export interface NodeMetricsSnapshot {
+  readonly commitLatencySeconds?: Quantiles;
+  readonly fsyncSeconds?: Quantiles;
+  /** Per follower id: leader commit → follower apply. */
+  readonly stateLatencySeconds?: ReadonlyMap<number, Quantiles>;
+  readonly applyLagEntries: number;
+  readonly leaderChanges: number;
+  /** The last failover's time without a usable leader, if one happened. */
+  readonly lastRtoSeconds?: number;
+}
+
+export interface Quantiles {
+  readonly p50: number;
+  readonly p99: number;
+  readonly count: number;
+}

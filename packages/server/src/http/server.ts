@@ -1,0 +1,161 @@
+// The HTTP server: etcd v3 JSON gateway routes, /metrics, /health, /readyz
+// and /flotilla/status on node:http. Every failure is an etcd-style error
+// body; nothing is applied for a request that fails to decode.
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { Json } from '../codec/encode-kv.js';
+import { toGatewayError } from '../codec/error-map.js';
+import { GatewayError } from '../codec/gateway-error.js';
+import { GrpcCode } from '../codec/grpc-code.js';
+import { parseJsonBody } from '../codec/json-reader.js';
+import { BODY_BYTES_MAX_DEFAULT, readBody } from './body.js';
+import { makeHeader, readWriteContext, type HandlerContext } from './context.js';
+import { streamWatch } from './handlers-watch.js';
+import { ServerMetrics } from './metrics.js';
+import { statusReport } from './report.js';
+import { canonicalPath, UNARY_ROUTES, WATCH_PATH } from './routes.js';
+import type { ServedNode, WatchStream } from './served-node.js';
+
+export interface HttpServerOptions {
+  readonly node: ServedNode;
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** 0 (default) picks a free port. */
+  readonly port?: number;
+  readonly logger?: Logger;
+  readonly bodyBytesMax?: number;
+  /** /readyz fails while this node is more than this many committed entries behind in applying. */
+  readonly readyLagEntriesMax?: number;
+  /** Open watch streams at most; more are refused with ResourceExhausted. */
+  readonly watchStreamsMax?: number;
+  /** Names of the cluster's founding voters, reported by /flotilla/status. */
+  readonly founders?: readonly string[];
+}
+
+export interface RunningHttpServer {
+  readonly url: string;
+  readonly port: number;
+  readonly metrics: ServerMetrics;
+  close(): Promise<void>;
+}
+
+const JSON_TYPE = { 'content-type': 'application/json' };
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...JSON_TYPE, 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
+  const { node, logger } = options;
+  const bodyBytesMax = options.bodyBytesMax ?? BODY_BYTES_MAX_DEFAULT;
+  const readyLagEntriesMax = options.readyLagEntriesMax ?? 1_000;
+  const watchStreamsMax = options.watchStreamsMax ?? 10_000;
+  const metrics = new ServerMetrics(node);
+  const watches = new Set<WatchStream>();
+  const register = (stream: WatchStream): (() => void) => {
+    watches.add(stream);
+    metrics.watcherOpened();
+    return () => {
+      if (watches.delete(stream)) metrics.watcherClosed();
+    };
+  };
+
+  const handleGet = async (path: string, res: ServerResponse): Promise<number> => {
+    if (path === '/metrics') {
+      const text = await metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': metrics.registry.contentType });
+      res.end(text);
+      return 200;
+    }
+    const s = node.status();
+    if (path === '/health') {
+      const ok = s.leaderId !== 0;
+      send(res, ok ? 200 : 503, ok ? { health: 'true' } : { health: 'false', reason: 'no leader known to this member' });
+      return ok ? 200 : 503;
+    }
+    if (path === '/readyz') {
+      const lag = s.commitIndex - s.appliedIndex;
+      const reason = s.leaderId === 0 ? 'no leader known to this member' : lag > readyLagEntriesMax ? `applying: ${lag} committed entries behind` : undefined;
+      send(res, reason ? 503 : 200, reason ? { ready: false, reason } : { ready: true });
+      return reason ? 503 : 200;
+    }
+    send(res, 200, statusReport(node, options.founders ?? []));
+    return 200;
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<{ status: number; code?: number }> => {
+    const path = canonicalPath(new URL(req.url ?? '/', 'http://x').pathname);
+    const isGet = path === '/metrics' || path === '/health' || path === '/readyz' || path === '/flotilla/status';
+    if (isGet) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw new GatewayError(GrpcCode.Unimplemented, `${path} takes GET, not ${req.method}`, 405);
+      return { status: await handleGet(path, res) };
+    }
+    const unary = UNARY_ROUTES.get(path);
+    if (!unary && path !== WATCH_PATH) {
+      throw new GatewayError(GrpcCode.NotFound, `unknown path ${path}: Flotilla serves etcd's v3 JSON API under /v3/ (e.g. POST /v3/kv/range)`, 404);
+    }
+    if (req.method !== 'POST') throw new GatewayError(GrpcCode.Unimplemented, `${path} takes POST with a JSON body, not ${req.method}`, 405);
+    const body = parseJsonBody(await readBody(req, bodyBytesMax));
+    const ctx: HandlerContext = { node, body, write: readWriteContext(req.headers), header: (revision) => makeHeader(node, revision) };
+    if (path === WATCH_PATH) {
+      if (watches.size >= watchStreamsMax) {
+        throw new GatewayError(GrpcCode.ResourceExhausted, `this server has ${watches.size} open watch streams (watchStreamsMax); close some or use another member`);
+      }
+      await streamWatch(ctx, res, register);
+      return { status: 200 };
+    }
+    const result: Json = await unary!(ctx);
+    send(res, 200, result);
+    return { status: 200 };
+  };
+
+  const server = http.createServer((req, res) => {
+    const started = process.hrtime.bigint();
+    const path = canonicalPath((req.url ?? '/').split('?')[0] ?? '/');
+    const route = UNARY_ROUTES.has(path) || path === WATCH_PATH || path.startsWith('/metrics') || path === '/health' || path === '/readyz' || path === '/flotilla/status' ? path : 'other';
+    const finish = (status: number, code: number | undefined): void => {
+      metrics.observe(route, status, code, Number(process.hrtime.bigint() - started) / 1e9);
+    };
+    handle(req, res).then(
+      ({ status }) => finish(status, undefined),
+      (err: unknown) => {
+        const mapped = toGatewayError(err);
+        const gatewayError = mapped ?? new GatewayError(GrpcCode.Internal, `internal error: ${(err as Error)?.message ?? String(err)}`);
+        if (mapped) logger?.warn({ path, method: req.method, code: mapped.code, status: mapped.httpStatus, err: mapped.message }, 'request refused');
+        else logger?.error({ path, method: req.method, err }, 'request failed unexpectedly');
+        finish(gatewayError.httpStatus, gatewayError.code);
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        send(res, gatewayError.httpStatus, gatewayError.body());
+      },
+    );
+  });
+  server.keepAliveTimeout = 5_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    metrics,
+    async close() {
+      for (const w of watches) w.cancel();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,119 @@
+// The HTTP API over a real three-node cluster (in process, LevelDB + TCP):
+// exactly-once headers, metrics, health, status and membership views.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalCluster, type LocalCluster, type LocalMember } from '../src/index.js';
+
+let cluster: LocalCluster;
+let leader: LocalMember;
+let follower: LocalMember;
+
+const b64 = (s: string): string => Buffer.from(s).toString('base64');
+
+async function post(url: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${url}${path}`, { method: 'POST', body: JSON.stringify(body), headers });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+const revisionOf = (json: Record<string, unknown>): string => (json['header'] as Record<string, string>)['revision']!;
+
+async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+beforeAll(async () => {
+  cluster = await startLocalCluster({ size: 3 });
+  leader = await cluster.leader();
+  follower = cluster.members.find((m) => m !== leader)!;
+});
+
+afterAll(async () => {
+  await cluster?.close();
+});
+
+describe('HTTP API over a real cluster', () => {
+  it('applies a write retried with the same x-flotilla-client-id/seq once, and refuses an older seq', async () => {
+    const headers = (seq: number) => ({ 'x-flotilla-client-id': 'http-test-client', 'x-flotilla-seq': String(seq) });
+    const put = { key: b64('once'), value: b64('v') };
+    const first = await post(follower.url, '/v3/kv/put', put, headers(1));
+    const retry = await post(leader.url, '/v3/kv/put', put, headers(1));
+    expect(first.status).toBe(200);
+    expect(revisionOf(retry.json)).toBe(revisionOf(first.json));
+    const next = await post(follower.url, '/v3/kv/put', put, headers(2));
+    expect(Number(revisionOf(next.json))).toBe(Number(revisionOf(first.json)) + 1);
+    const stale = await post(follower.url, '/v3/kv/put', put, headers(1));
+    expect(stale.status).toBe(412);
+    expect(stale.json['code']).toBe(9);
+    const range = await post(follower.url, '/v3/kv/range', { key: b64('once') });
+    expect((range.json['kvs'] as { version: string }[])[0]?.version).toBe('2');
+  });
+
+  it('lists the members with their names, peer and client URLs', async () => {
+    const res = await post(follower.url, '/v3/cluster/member/list', {});
+    const members = res.json['members'] as { ID: string; name: string; peerURLs: string[]; clientURLs: string[] }[];
+    expect(members.map((m) => m.name).sort()).toEqual(['n1', 'n2', 'n3']);
+    expect(members.map((m) => m.clientURLs[0]).sort()).toEqual([...cluster.endpoints].sort());
+    expect(members.find((m) => m.name === leader.name)?.ID).toBe(String(leader.id));
+    expect((res.json['header'] as Record<string, string>)['revision']).toBeUndefined();
+  });
+
+  it('reports the leader, indexes and term in /v3/maintenance/status', async () => {
+    const res = await post(follower.url, '/v3/maintenance/status', {});
+    expect(res.json['leader']).toBe(String(leader.id));
+    expect(Number(res.json['raftIndex'])).toBeGreaterThan(0);
+    expect(Number(res.json['raftAppliedIndex'])).toBeGreaterThan(0);
+    expect(res.json['version']).toMatch(/^flotilla-/);
+  });
+
+  it('serves health, readiness and /flotilla/status', async () => {
+    expect((await fetch(`${follower.url}/health`)).status).toBe(200);
+    expect(await (await fetch(`${follower.url}/readyz`)).json()).toEqual({ ready: true });
+    const status = (await (await fetch(`${leader.url}/flotilla/status`)).json()) as { role: string; leaderId: number; term: number };
+    expect(status.role).toBe('leader');
+    expect(status.leaderId).toBe(leader.id);
+    expect(status.term).toBeGreaterThan(0);
+  });
+
+  it('exports commit latency, per-follower state latency, watchers and request counts in /metrics', async () => {
+    for (let i = 0; i < 20; i++) await post(leader.url, '/v3/kv/put', { key: b64(`m/${i}`), value: b64('x') });
+    const controller = new AbortController();
+    const watch = await fetch(`${leader.url}/v3/watch`, { method: 'POST', body: JSON.stringify({ create_request: { key: b64('m/') } }), signal: controller.signal });
+    await watch.body!.getReader().read();
+    const text = await until('state latency for both followers', async () => {
+      const t = await (await fetch(`${leader.url}/metrics`)).text();
+      return (t.match(/flotilla_state_latency_seconds\{follower="\d+",quantile="0.99"\}/g) ?? []).length === 2 ? t : undefined;
+    });
+    controller.abort();
+    expect(text).toMatch(/flotilla_commit_latency_seconds\{quantile="0.5"\} [\d.e-]+/);
+    expect(text).toMatch(/flotilla_fsync_duration_seconds\{quantile="0.99"\} [\d.e-]+/);
+    expect(text).toContain('flotilla_watchers 1');
+    expect(text).toMatch(/flotilla_http_requests_total\{path="\/v3\/kv\/put",status="200"\} (\d+)/);
+    expect(text).toContain('flotilla_is_leader 1');
+    expect(text).toMatch(/flotilla_apply_lag_entries \d+/);
+    expect(text).toMatch(/flotilla_leader_changes_seen [1-9]/);
+    await until('the watcher gauge to drop', async () => ((await (await fetch(`${leader.url}/metrics`)).text()).includes('flotilla_watchers 0') ? true : undefined));
+  });
+
+  it('records the last failover RTO once the leader is gone', async () => {
+    await leader.node.crash();
+    await leader.server.close();
+    const survivor = follower;
+    await until('a new leader', async () => {
+      const st = (await (await fetch(`${survivor.url}/flotilla/status`)).json()) as { leaderId: number };
+      return st.leaderId !== 0 && st.leaderId !== leader.id ? true : undefined;
+    });
+    const text = await until('a failover RTO', async () => {
+      const t = await (await fetch(`${survivor.url}/metrics`)).text();
+      const value = Number(/flotilla_last_failover_rto_seconds ([\d.e-]+)/.exec(t)?.[1] ?? 0);
+      return value > 0 ? t : undefined;
+    });
+    const rto = Number(/flotilla_last_failover_rto_seconds ([\d.e-]+)/.exec(text)?.[1]);
+    expect(rto).toBeGreaterThan(0);
+    expect(rto).toBeLessThan(10);
+  });
+});

@@ -1,0 +1,191 @@
+// Every CLI command against a real three-process cluster, through the real
+// binary. Errors must be one line on stderr with a non-zero exit code.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemberExitedError, ProcessCluster } from '../../packages/server/src/demo/process-cluster.js';
+import { memberIdOf } from '../../packages/server/src/cluster/member-id.js';
+import { freePort } from '../../packages/server/src/cluster/free-port.js';
+import { lines, runCli, type CliResult } from './run-cli.js';
+
+let cluster: ProcessCluster;
+let baseDir: string;
+let env: Record<string, string>;
+
+async function pollUntil<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const cli = (args: string[], input?: string): Promise<CliResult> => runCli(args, { env, ...(input !== undefined ? { input } : {}) });
+
+async function ok(args: string[], input?: string): Promise<string[]> {
+  const r = await cli(args, input);
+  expect(r.stderr, `flotilla ${args.join(' ')}`).toBe('');
+  expect(r.code).toBe(0);
+  return lines(r);
+}
+
+async function revision(): Promise<number> {
+  const [json] = await ok(['get', 'nothing-here', '-w', 'json']);
+  return Number((JSON.parse(json!) as { header: { revision: string } }).header.revision);
+}
+
+function expectOneLineError(r: CliResult, code: number, text: RegExp): void {
+  expect(r.code).toBe(code);
+  expect(r.stdout).toBe('');
+  expect(r.stderr).toMatch(text);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(r.stderr).not.toMatch(/^\s+at /m);
+}
+
+beforeAll(async () => {
+  baseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-cli-'));
+  // Ports are chosen free and bound later; if another test took one meanwhile, a member exits: start over once.
+  for (let attempt = 1; ; attempt++) {
+    cluster = await ProcessCluster.create({ baseDir: path.join(baseDir, `try${attempt}`), logLevel: 'warn' });
+    cluster.startAll();
+    try {
+      await cluster.waitHealthy(30_000);
+      break;
+    } catch (err) {
+      await cluster.close();
+      if (!(err instanceof MemberExitedError) || attempt >= 2) throw err;
+    }
+  }
+  env = { FLOTILLA_ENDPOINTS: cluster.endpoints.join(',') };
+});
+
+afterAll(async () => {
+  await cluster?.close();
+  fs.rmSync(baseDir, { recursive: true, force: true });
+});
+
+describe('flotilla CLI against a three-process cluster', () => {
+  it('put and get print like etcdctl', async () => {
+    expect(await ok(['put', 'greeting', 'hello world'])).toEqual(['OK']);
+    expect(await ok(['get', 'greeting'])).toEqual(['greeting', 'hello world']);
+    expect(await ok(['get', 'greeting', '--print-value-only'])).toEqual(['hello world']);
+    expect(await ok(['put', 'greeting', 'hi', '--prev-kv'])).toEqual(['OK', 'greeting', 'hello world']);
+  });
+
+  it('get reads a prefix, a range, a limit, a count and a past revision', async () => {
+    for (const [k, v] of [['app/a', '1'], ['app/b', '2'], ['app/c', '3']]) await ok(['put', k!, v!]);
+    const before = await revision();
+    await ok(['put', 'app/a', 'changed']);
+    expect(await ok(['get', 'app/', '--prefix'])).toEqual(['app/a', 'changed', 'app/b', '2', 'app/c', '3']);
+    expect(await ok(['get', 'app/a', 'app/c'])).toEqual(['app/a', 'changed', 'app/b', '2']);
+    expect(await ok(['get', 'app/', '--prefix', '--limit', '1', '--keys-only'])).toEqual(['app/a']);
+    expect(await ok(['get', 'app/', '--prefix', '--count-only'])).toEqual(['3']);
+    expect(await ok(['get', 'app/a', '--rev', String(before)])).toEqual(['app/a', '1']);
+    expect(await ok(['get', 'app/', '--prefix', '--order', 'DESCEND', '--keys-only', '--consistency', 's'])).toEqual(['app/c', 'app/b', 'app/a']);
+  });
+
+  it('del deletes a key or a prefix and prints the count (and previous values)', async () => {
+    await ok(['put', 'tmp/1', 'x']);
+    await ok(['put', 'tmp/2', 'y']);
+    expect(await ok(['del', 'tmp/1', '--prev-kv'])).toEqual(['1', 'tmp/1', 'x']);
+    expect(await ok(['del', 'tmp/', '--prefix'])).toEqual(['1']);
+    expect(await ok(['get', 'tmp/', '--prefix'])).toEqual(['']);
+  });
+
+  it('watch prints events from a revision until --max-events', async () => {
+    const from = (await revision()) + 1;
+    const watching = cli(['watch', 'watched', '--rev', String(from), '--prev-kv', '--max-events', '2']);
+    await ok(['put', 'watched', 'v1']);
+    await ok(['put', 'watched', 'v2']);
+    const r = await watching;
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(lines(r)).toEqual(['PUT', 'watched', 'v1', 'PUT', 'watched', 'v1', 'watched', 'v2']);
+  });
+
+  it('txn reads etcdctl\'s format from stdin and runs the branch its compares choose', async () => {
+    await ok(['put', 'txn-key', 'old']);
+    const success = await ok(['txn'], 'value("txn-key") = "old"\n\nput txn-key "new value"\nget txn-key\n\nget other\n');
+    expect(success).toEqual(['SUCCESS', '', 'OK', '', 'txn-key', 'new value']);
+    const failure = await ok(['txn'], 'value("txn-key") = "old"\n\nput txn-key never\n\ndel txn-key\n');
+    expect(failure).toEqual(['FAILURE', '', '1']);
+  });
+
+  it('lease grant, attach, list, keepalive, timetolive and revoke', async () => {
+    const [granted] = await ok(['lease', 'grant', '60']);
+    const id = /^lease ([0-9a-f]+) granted with TTL\(60s\)$/.exec(granted!)?.[1];
+    expect(id).toBeDefined();
+    await ok(['put', 'leased', 'v', '--lease', id!]);
+    expect(await ok(['lease', 'list'])).toContain(id);
+    expect(await ok(['lease', 'keepalive', id!, '--once'])).toEqual([`lease ${id} keepalived with TTL(60)`]);
+    const [ttl] = await ok(['lease', 'timetolive', id!, '--keys']);
+    expect(ttl).toMatch(new RegExp(`^lease ${id} granted with TTL\\(60s\\), remaining\\(\\d+s\\), attached keys\\(\\["leased"\\]\\)$`));
+    expect(await ok(['lease', 'revoke', id!])).toEqual([`lease ${id} revoked`]);
+    expect(await ok(['get', 'leased'])).toEqual(['']);
+  });
+
+  it('endpoint status prints a table with one leader; endpoint health checks every member', async () => {
+    const out = await ok(['endpoint', 'status', '--cluster']);
+    expect(out[1]).toMatch(/\| ENDPOINT\s+\| ID\s+\| VERSION\s+\| DB SIZE\s+\| IS LEADER\s+\| IS LEARNER\s+\| RAFT TERM\s+\| RAFT INDEX\s+\| RAFT APPLIED INDEX\s+\| ERRORS\s+\|/);
+    const rows = out.filter((l) => l.startsWith('| http'));
+    expect(rows).toHaveLength(3);
+    expect(rows.filter((r) => r.split('|')[5]?.trim() === 'true')).toHaveLength(1);    const health = await ok(['endpoint', 'health', '--cluster']);
+    expect(health).toHaveLength(3);
+    for (const line of health) expect(line).toMatch(/^http:\/\/127\.0\.0\.1:\d+ is healthy: took \d+ms$/);
+  });
+
+  it('move-leader hands leadership to the member named by its hex id', async () => {
+    const status = async (): Promise<{ leader: string; ids: string[] }> => {
+      const json = JSON.parse((await ok(['endpoint', 'status', '--cluster', '-w', 'json']))[0]!) as { leader: string; header: { member_id: string } }[];
+      return { leader: json[0]!.leader, ids: json.map((s) => s.header.member_id) };
+    };
+    const before = await status();
+    const target = before.ids.find((id) => id !== before.leader)!;
+    const hex = Number(target).toString(16);
+    expect((await ok(['move-leader', hex]))[0]).toBe(`Leadership transferred from ${Number(before.leader).toString(16)} to ${hex}`);
+    await pollUntil('every member to see the new leader', async () => {
+      const s = await status();
+      return s.leader === target ? true : undefined;
+    });
+  });
+
+  it('member list, add (learner), promote and remove', async () => {
+    const listed = await ok(['member', 'list']);
+    expect(listed).toHaveLength(3);
+    expect(listed[0]).toMatch(/^[0-9a-f]+, n\d, http:\/\/127\.0\.0\.1:\d+, http:\/\/127\.0\.0\.1:\d+, false$/);
+    expect((await ok(['member', 'list', '-w', 'table']))[1]).toMatch(/\| ID\s+\| NAME\s+\| PEER ADDRS\s+\| CLIENT ADDRS\s+\| IS LEARNER \|/);
+
+    const n4 = await cluster.planMember('n4');
+    const id = memberIdOf('n4').toString(16);
+    const added = await ok(['member', 'add', 'n4', '--peer-urls', n4.peerUrl, '--learner']);
+    expect(added[0]).toMatch(new RegExp(`^Member ${id} added to cluster [0-9a-f]+ as a learner$`));
+    expect(added.join('\n')).toContain('--initial-cluster-state existing --founders n1,n2,n3');
+    cluster.start('n4');
+    expect(await ok(['member', 'list'])).toContainEqual(expect.stringMatching(new RegExp(`^${id}, n4, ${n4.peerUrl}, , true$`)));
+    // Promotion may be refused until the learner has caught up: retry for a bounded time.
+    await pollUntil('n4 to be promoted', async () => {
+      const r = await cli(['member', 'promote', id]);
+      return r.code === 0 ? r : undefined;
+    });
+    expect(await ok(['member', 'list'])).toContainEqual(expect.stringMatching(new RegExp(`^${id}, n4, .*, false$`)));
+    expect(await ok(['member', 'remove', id])).toEqual([expect.stringMatching(new RegExp(`^Member ${id} removed from cluster [0-9a-f]+$`))]);
+    expect(await ok(['member', 'list'])).toHaveLength(3);
+    await cluster.kill('n4');
+  });
+
+  it('user mistakes are one line on stderr and a non-zero exit, never a stack trace', async () => {
+    expectOneLineError(await cli(['frobnicate']), 2, /^Error: unknown command "frobnicate"/);
+    expectOneLineError(await cli(['get']), 2, /^Error: get: missing the key/);
+    expectOneLineError(await cli(['get', 'k', '--bogus']), 2, /^Error: get: Unknown option '--bogus'/);
+    expectOneLineError(await cli(['lease', 'revoke', 'abc123']), 1, /requested lease not found/);
+    expectOneLineError(await cli(['member', 'remove', 'zz']), 2, /hexadecimal/);
+    expectOneLineError(await cli(['txn'], 'nonsense\n'), 2, /txn line 1/);
+    expectOneLineError(await runCli(['get', 'k'], { env: { FLOTILLA_ENDPOINTS: `http://127.0.0.1:${await freePort()}` } }), 1, /failed on every endpoint/);
+    expectOneLineError(await runCli(['start', '--name', 'x', '--initial-cluster', 'y=http://127.0.0.1:1']), 2, /not in --initial-cluster/);
+    expectOneLineError(await runCli(['start', '--name', 'n1', '--data-dir', cluster.member('n1').dataDir, '--listen-peer', cluster.member('n1').peerUrl,
+      '--listen-client', 'http://127.0.0.1:1', '--initial-cluster', cluster.initialCluster]), 1, /^Error: /);
+  });
+});

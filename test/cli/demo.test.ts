@@ -1,0 +1,37 @@
+// `pnpm demo` in its non-interactive mode, end to end: three real processes,
+// a SIGKILLed leader, and the checks the demo itself makes. It must exit 0
+// and print the measured failover time and each follower's state latency.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+
+const DEMO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../packages/server/dist/demo/main.js');
+
+it('the demo runs end to end in CI mode, reports RTO and state latency, and exits 0', async () => {
+  const started = Date.now();
+  const result = await new Promise<{ code: number | null; out: string; err: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [DEMO, '--ci'], { env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`demo did not finish within 60 s\n${out}\n${err}`));
+    }, 60_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, err });
+    });
+  });
+  expect(result.err).toBe('');
+  expect(result.code).toBe(0);
+  expect(result.out).toMatch(/was elected leader in term \d+/);
+  expect(result.out).toMatch(/The watch on n\d saw all 30 events, in revision order/);
+  expect(result.out).toMatch(/RTO: \d+ ms from SIGKILL to the first acknowledged write/);
+  expect(result.out.match(/^ {5}n\d: p50 [\d.]+ ms, p99 [\d.]+ ms \(\d+ samples\)$/gm)).toHaveLength(2);
+  expect(result.out.match(/all \d+ acknowledged writes present/g)).toHaveLength(3);
+  expect(result.out).toContain('pnpm demo --keep');
+  expect(Date.now() - started).toBeLessThan(60_000);
+}, 70_000);
