@@ -333,8 +333,9 @@ export class Driver {
   }
 
   private proposeQueued(now: number): void {
-    const queued = this.proposals;
-    this.proposals = [];
+    // Without group commit (an ablation) one proposal goes into each batch; the rest wait for the next.
+    const queued = this.o.groupCommit ? this.proposals : this.proposals.slice(0, 1);
+    this.proposals = this.o.groupCommit ? [] : this.proposals.slice(1);
     for (const prop of queued) {
       const r = prop.kind === 'entry' ? this.raw.propose(prop.data ?? EMPTY) : this.raw.proposeConfChange(prop.change!);
       if (r.ok) {
@@ -407,9 +408,10 @@ export class Driver {
     const clock = this.p.clock;
     if (rd.softState !== undefined) this.onSoftState(rd.softState, rd.hardState?.term ?? this.term);
     if (rd.hardState !== undefined) this.onHardState(rd.hardState.term, rd.hardState.commit, clock.now());
-    this.send(rd.earlyMessages);
+    if (this.o.parallelLeaderWrite) this.send(rd.earlyMessages);
     await this.persist(rd);
     if (this.crashed) return;
+    if (!this.o.parallelLeaderWrite) this.send(rd.earlyMessages);
     this.send(rd.messages);
     if (rd.snapshot !== undefined) await this.install(rd.snapshot.meta);
     // Waiters are told after advance(), so a caller sees a conf change already in effect.

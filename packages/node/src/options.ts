@@ -62,6 +62,17 @@ export interface NodeOptions {
   readonly progressNotifyMs?: number;
   /** KV limits; must be the same on every member. */
   readonly kvLimits?: Partial<KvLimits>;
+  /**
+   * Fold every proposal queued during a write into the next batch (true), or
+   * put one proposal per batch (false: one fsync per write, for benchmark
+   * ablations only). Default true.
+   */
+  readonly groupCommit?: boolean;
+  /**
+   * The leader sends its appends before its own write is durable (true, Raft
+   * thesis §10.2.1), or only after it (false: for benchmark ablations). Default true.
+   */
+  readonly parallelLeaderWrite?: boolean;
 }
 
 export type ResolvedOptions = Required<Omit<NodeOptions, 'kvLimits'>> & { readonly kvLimits: Partial<KvLimits> };
@@ -97,6 +108,8 @@ export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
   applyReportMs: 5,
   progressNotifyMs: 1_000,
   kvLimits: {},
+  groupCommit: true,
+  parallelLeaderWrite: true,
 });
 
 export function resolveOptions(options: NodeOptions = {}): ResolvedOptions {
