@@ -10,6 +10,7 @@ import {
   type CompactionResponse,
   type DeleteRangeRequest,
   type DeleteRangeResponse,
+  type KvSnapshot,
   type KvStateMachine,
   type LeaseGrantRequest,
   type LeaseGrantResponse,
@@ -178,6 +179,16 @@ export class FlotillaNode {
   async snapshot(): Promise<SnapshotMeta> {
     const running = await this.d.inLoop(() => this.d.snapshot());
     return running;
+  }
+
+  /**
+   * A consistent stream of this node's applied KV state at one applied index
+   * (kv's snapshot chunks), taken without pausing applies. Used for backups;
+   * call close() on it if the chunks are not read to the end.
+   */
+  kvSnapshot(): Promise<KvSnapshot> {
+    this.checkOpen('kvSnapshot');
+    return this.kv.snapshot();
   }
 
   status(): NodeStatus {
