@@ -2,7 +2,7 @@
 // by a real restore (verifyBackup), and old ones pruned to retainCount. The
 // age of the newest VERIFIED backup is the recovery point objective of the
 // backup path: status() and prometheusText() expose it for alerting.
-import { readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { FlotillaNode } from '@flotilla/node';
 import { systemClock, type Clock, type TimerHandle } from '@flotilla/transport';
@@ -151,6 +151,8 @@ export class BackupScheduler {
     const file = path.join(this.o.dir, `${this.prefix}-${stamp(this.nowMs())}-${String(this.seq++).padStart(4, '0')}${SUFFIX}`);
     let run: BackupRun;
     try {
+      // The directory may not exist yet (first run) or may have been removed by an operator.
+      await mkdir(this.o.dir, { recursive: true });
       const saved = await saveBackup(this.o.source, file, { nowMs: this.nowMs });
       const verdict = this.o.verify === false ? undefined : await verifyBackup(file, this.o.verifyOptions);
       if (verdict !== undefined && !verdict.ok) {
@@ -174,7 +176,11 @@ export class BackupScheduler {
 
   /** Keeps the newest retainCount good files and as many failed ones. */
   private async prune(): Promise<void> {
-    const names = (await readdir(this.o.dir)).filter((n) => n.startsWith(`${this.prefix}-`)).sort();
+    const listed = await readdir(this.o.dir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [] as string[]; // nothing there to prune
+      throw err;
+    });
+    const names = listed.filter((n) => n.startsWith(`${this.prefix}-`)).sort();
     const good = names.filter((n) => n.endsWith(SUFFIX));
     const bad = names.filter((n) => n.endsWith(SUFFIX + FAILED));
     for (const n of [...good.slice(0, -this.o.retainCount), ...bad.slice(0, -this.o.retainCount)]) {

@@ -16,6 +16,19 @@ const START_MS = Date.UTC(2026, 0, 1);
 const MINUTE = 60_000;
 
 describe('BackupScheduler', () => {
+  it('creates a backup directory that does not exist yet instead of failing', async () => {
+    const kv = await richKv(5);
+    const clock = new VirtualClock({ startMs: START_MS });
+    const missing = `${dir}/not-yet/created`;
+    const s = new BackupScheduler({
+      source: source(kv), dir: missing, intervalMs: MINUTE, retainCount: 1, clock, nowMs: () => clock.now(),
+      verifyOptions: { scratch: 'memory' },
+    });
+    const run = await s.runNow();
+    expect(run).toMatchObject({ ok: true });
+    expect((await readdir(missing)).filter((n) => !n.startsWith('.'))).toHaveLength(1);
+  });
+
   it('backs up every interval, verifies each, keeps retainCount, and reports the age of the newest verified one', async () => {
     const kv = await richKv(80);
     // A source that, when told to, hands out a snapshot with one damaged byte (a bad disk under the node).

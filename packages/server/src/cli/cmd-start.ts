@@ -3,18 +3,20 @@
 // and stops cleanly on SIGINT/SIGTERM.
 import fs from 'node:fs';
 import path from 'node:path';
+import { forceNewCluster, type BackupScheduler } from '@flotilla/backup';
 import { openNode, type FlotillaNode } from '@flotilla/node';
 import { pino, type Logger } from 'pino';
 import { MemberDirectory } from '../cluster/directory.js';
-import { serveNode } from '../cluster/serve.js';
 import type { RunningHttpServer } from '../http/server.js';
 import { parse, type Options } from './command.js';
 import { fromEnv, fromFile, resolveStartConfig, SETTINGS, type RawSettings, type SettingName, type StartConfig } from './config.js';
 import { CliError, UsageError } from './errors.js';
 import { hexId, memberIdOf } from './ids.js';
+import { serveMember } from './serve-member.js';
 
 function startFlags(): Options {
-  const options: Options = { config: { type: 'string' }, founders: { type: 'string' } };
+  // --force-new-cluster is a flag only (no environment or file setting): it must not outlive the one start that needs it.
+  const options: Options = { config: { type: 'string' }, founders: { type: 'string' }, 'force-new-cluster': { type: 'boolean' } };
   for (const flags of Object.values(SETTINGS)) for (const flag of flags) options[flag] = { type: 'string' };
   return options;
 }
@@ -68,7 +70,7 @@ function describeStartError(err: unknown, config: StartConfig): CliError | undef
   const e = err as NodeJS.ErrnoException;
   if (e?.code === 'EADDRINUSE') return new CliError(`address already in use (${e.message.replace(/^listen EADDRINUSE: address already in use /, '')}); another process listens there, choose other --listen-peer/--listen-client ports`);
   if (e?.code === 'EACCES') return new CliError(`permission denied: ${e.message}`);
-  const expected = ['IdentityMismatchError', 'DirectoryLockedError', 'FormatVersionError', 'MissingDataDirError', 'CorruptionError', 'NodeOptionsError'];
+  const expected = ['ForceNewClusterError', 'IdentityMismatchError', 'DirectoryLockedError', 'FormatVersionError', 'MissingDataDirError', 'CorruptionError', 'NodeOptionsError'];
   if (e instanceof Error && expected.includes(e.name)) return new CliError(`${e.message} (data dir ${config.dataDir})`);
   return undefined;
 }
@@ -79,22 +81,31 @@ export async function cmdStart(args: readonly string[], env: NodeJS.ProcessEnv, 
   const configFile = typeof parsed.values['config'] === 'string' ? parsed.values['config'] : env['FLOTILLA_CONFIG'];
   const config = resolveStartConfig(flagsToSettings(parsed.values), fromEnv(env), configFile ? fromFile(configFile) : {});
   const foundersFlag = typeof parsed.values['founders'] === 'string' ? parsed.values['founders'] : env['FLOTILLA_FOUNDERS'];
-  const founders = founderNames(config, foundersFlag);
+  const forceNew = parsed.values['force-new-cluster'] === true;
+  const founders = forceNew ? [config.name] : founderNames(config, foundersFlag);
   const initialVoters = founders.map(memberIdOf);
   const logger: Logger = pino({ level: config.logLevel, base: { member: config.name } }, pino.destination(2));
 
-  const peers = new Map(config.initialCluster.filter((m) => m.id !== config.id).map((m) => {
+  // A forced member starts alone: it dials none of the old members (their ids now belong to no cluster it knows).
+  const peers = new Map(config.initialCluster.filter((m) => m.id !== config.id && !forceNew).map((m) => {
     const u = new URL(m.peerUrl);
     return [m.id, { host: u.hostname, port: Number(u.port) }] as const;
   }));
-  const directory = new MemberDirectory(config.initialCluster.map((m) => {
+  const directory = new MemberDirectory(config.initialCluster.filter((m) => !forceNew || m.id === config.id).map((m) => {
     const client = config.clientUrls.get(m.name);
     return { id: m.id, name: m.name, peerUrls: [m.peerUrl], clientUrls: client ? [client] : [] };
   }));
 
   let node: FlotillaNode | undefined;
   let server: RunningHttpServer | undefined;
+  let scheduler: BackupScheduler | undefined;
   try {
+    if (forceNew) {
+      // Rewrites the data directory into a one-voter cluster (idempotent, so a restart with the flag still set is harmless).
+      const forced = await forceNewCluster(config.dataDir, { nodeId: config.id, clusterId: config.clusterToken });
+      logger.warn({ index: forced.index, term: forced.term, revision: forced.revision, appliedDuringRecovery: forced.appliedDuringRecovery, discardedEntries: forced.discardedEntries },
+        'forced a new one-member cluster from this data directory; remove --force-new-cluster for later restarts and add members with `flotilla member add`');
+    }
     fs.mkdirSync(config.dataDir, { recursive: true });
     node = await openNode({
       id: config.id,
@@ -110,16 +121,9 @@ export async function cmdStart(args: readonly string[], env: NodeJS.ProcessEnv, 
       ...(config.snapshotEntries !== undefined ? { snapshotEntries: config.snapshotEntries } : {}),
     });
     node.on('leaderChanged', (e) => logger.info({ leader: hexId(e.leader), term: e.term, role: e.role }, 'leader changed'));
-    server = await serveNode({
-      node,
-      directory,
-      host: config.listenClient.hostname,
-      port: Number(config.listenClient.port),
-      logger: logger.child({ component: 'http' }),
-      dbSizeBytes: dbSizeReader(config.dataDir),
-      founders,
-    });
+    ({ server, scheduler } = await serveMember({ node, config, directory, founders, dbSizeBytes: dbSizeReader(config.dataDir), logger }));
   } catch (err) {
+    scheduler?.stop();
     await server?.close();
     await node?.close();
     throw describeStartError(err, config) ?? err;
@@ -131,6 +135,7 @@ export async function cmdStart(args: readonly string[], env: NodeJS.ProcessEnv, 
     else signal.addEventListener('abort', () => resolve(), { once: true });
   });
   logger.info({}, 'stopping');
+  scheduler?.stop();
   await server.close();
   await node.close();
   logger.info({}, 'stopped');

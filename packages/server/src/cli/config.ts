@@ -28,6 +28,10 @@ export interface StartConfig {
   readonly electionTicks?: number;
   readonly heartbeatTicks?: number;
   readonly snapshotEntries?: number;
+  /** Scheduled, verified backups (all three or none): where, how often, how many to keep. */
+  readonly backupDir?: string;
+  readonly backupIntervalMs?: number;
+  readonly backupRetainCount?: number;
 }
 
 /** Setting name (file key) → flag (and etcd-style alias). */
@@ -46,6 +50,9 @@ export const SETTINGS = {
   electionTicks: ['election-ticks'],
   heartbeatTicks: ['heartbeat-ticks'],
   snapshotEntries: ['snapshot-entries'],
+  backupDir: ['backup-dir'],
+  backupInterval: ['backup-interval'],
+  backupRetain: ['backup-retain'],
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -132,6 +139,17 @@ export function parseClientUrls(text: string, members: readonly ClusterMember[])
   return out;
 }
 
+/** --backup-dir and --backup-interval (ms) go together; --backup-retain defaults to 8 files. */
+function backupSettings(raw: RawSettings): { backupDir?: string; backupIntervalMs?: number; backupRetainCount?: number } {
+  const intervalMs = positiveInt(raw.backupInterval, '--backup-interval');
+  const retain = positiveInt(raw.backupRetain, '--backup-retain');
+  if (raw.backupDir === undefined && intervalMs === undefined && retain === undefined) return {};
+  if (raw.backupDir === undefined || intervalMs === undefined) {
+    throw new UsageError('scheduled backups need both --backup-dir DIR and --backup-interval MS (e.g. 900000 for every 15 minutes); --backup-retain N is optional (default 8)');
+  }
+  return { backupDir: raw.backupDir, backupIntervalMs: intervalMs, backupRetainCount: retain ?? 8 };
+}
+
 /** Merges the sources (flags win, then env, then file) and validates the result. */
 export function resolveStartConfig(flags: RawSettings, env: RawSettings, file: RawSettings): StartConfig {
   const raw: RawSettings = { ...file, ...env, ...flags };
@@ -172,6 +190,7 @@ export function resolveStartConfig(flags: RawSettings, env: RawSettings, file: R
     electionTicks: positiveInt(raw.electionTicks, '--election-ticks'),
     heartbeatTicks: positiveInt(raw.heartbeatTicks, '--heartbeat-ticks'),
     snapshotEntries: positiveInt(raw.snapshotEntries, '--snapshot-entries'),
+    ...backupSettings(raw),
   };
   return Object.assign(config, Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)));
 }

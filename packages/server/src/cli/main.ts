@@ -78,6 +78,18 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv = proc
       const { cmdStart } = await import('./cmd-start.js');
       return await cmdStart(args, env, controller.signal);
     }
+    if (command === 'snapshot') {
+      // Loaded only here: the backup library brings LevelDB and the node with it.
+      const { cmdSnapshot } = await import('./cmd-snapshot.js');
+      const globals = extractGlobals(args, env);
+      return await cmdSnapshot({
+        endpoints: globals.endpoints,
+        timeoutMs: globals.timeoutMs,
+        out: (line) => process.stdout.write(`${line}\n`),
+        err: (line) => process.stderr.write(`${line}\n`),
+        signal: controller.signal,
+      }, globals.rest);
+    }
     const handler = CLIENT_COMMANDS[command];
     if (!handler) throw new UsageError(`unknown command ${JSON.stringify(command)}; run \`flotilla help\``);
     const globals = extractGlobals(args, env);

@@ -6,8 +6,10 @@ Server:
                  [--initial-cluster n1=URL,n2=URL,...] [--initial-cluster-state new|existing]
                  [--advertise-client URL] [--cluster-token T] [--log-level info]
                  [--tick-ms 10] [--election-ticks 15] [--heartbeat-ticks 2] [--config FILE.json]
+                 [--force-new-cluster] [--backup-dir DIR --backup-interval MS [--backup-retain 8]]
       Settings: flags > environment (FLOTILLA_NAME, FLOTILLA_DATA_DIR, ...) > --config file.
       Member ids derive from names (stable across restarts). Logs: JSON on stderr.
+      --force-new-cluster: a lone survivor becomes a one-voter cluster; remove the flag on later restarts.
 
 Client (global: --endpoints URL[,URL] or FLOTILLA_ENDPOINTS; --command-timeout MS):
   put KEY VALUE [--lease HEX] [--prev-kv]
@@ -26,5 +28,10 @@ Client (global: --endpoints URL[,URL] or FLOTILLA_ENDPOINTS; --command-timeout M
   member list [-w table] | add NAME --peer-urls URL [--learner] | remove HEX | promote HEX
   endpoint status [--cluster] [-w json] | endpoint health [--cluster]
   move-leader HEX
+  snapshot save FILE [--no-verify]        download a backup from the first endpoint, then verify it
+  snapshot verify FILE [--scratch-dir DIR] restore it into a scratch store and check it (exit 1 if bad)
+  snapshot restore FILE --name N --initial-cluster N=URL,... --data-dir DIR [--cluster-token T] [--force]
+                           seed one member of a NEW cluster (run once per member, same flags but
+                           --name/--data-dir); default token <old token>-restored-<8 hex of the file>
   version | help
 `;

@@ -1,8 +1,9 @@
 // Serves one FlotillaNode over HTTP: the adapter, the member directory and
 // the peer announcements between members, in one call.
+import { backupStream } from '@flotilla/backup';
 import type { FlotillaNode } from '@flotilla/node';
 import type { Logger } from 'pino';
-import { startHttpServer, type RunningHttpServer } from '../http/server.js';
+import { startHttpServer, type HttpServerOptions, type RunningHttpServer } from '../http/server.js';
 import type { DirectoryEntry, MemberDirectory } from './directory.js';
 import { servedNode } from './node-adapter.js';
 
@@ -19,6 +20,10 @@ export interface ServeNodeOptions {
   readonly founders?: readonly string[];
   /** Timeout for telling other members about a new peer. Default 3,000. */
   readonly announceTimeoutMs?: number;
+  /** More text for /metrics (e.g. a backup scheduler's). */
+  readonly extraMetricsText?: HttpServerOptions['extraMetricsText'];
+  /** More fields for /flotilla/status. */
+  readonly extraStatus?: HttpServerOptions['extraStatus'];
 }
 
 async function announcePeer(clientUrl: string, entry: DirectoryEntry, timeoutMs: number): Promise<void> {
@@ -44,5 +49,9 @@ export function serveNode(options: ServeNodeOptions): Promise<RunningHttpServer>
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.bodyBytesMax !== undefined ? { bodyBytesMax: options.bodyBytesMax } : {}),
     ...(options.founders ? { founders: options.founders } : {}),
+    // POST /v3/maintenance/snapshot: a consistent backup stream of this node.
+    backup: () => backupStream(options.node).readable(),
+    ...(options.extraMetricsText ? { extraMetricsText: options.extraMetricsText } : {}),
+    ...(options.extraStatus ? { extraStatus: options.extraStatus } : {}),
   });
 }
