@@ -409,13 +409,17 @@ export class Driver {
     if (rd.softState !== undefined) this.onSoftState(rd.softState, rd.hardState?.term ?? this.term);
     if (rd.hardState !== undefined) this.onHardState(rd.hardState.term, rd.hardState.commit, clock.now());
     if (this.o.parallelLeaderWrite) this.send(rd.earlyMessages);
+    const applying = this.applyDuringPersist(rd);
     await this.persist(rd);
-    if (this.crashed) return;
+    if (this.crashed) {
+      await applying?.catch(() => undefined);
+      return;
+    }
     if (!this.o.parallelLeaderWrite) this.send(rd.earlyMessages);
     this.send(rd.messages);
     if (rd.snapshot !== undefined) await this.install(rd.snapshot.meta);
     // Waiters are told after advance(), so a caller sees a conf change already in effect.
-    const settled = rd.committedEntries.length > 0 ? await this.apply(rd.committedEntries) : [];
+    const settled = applying !== undefined ? await applying : rd.committedEntries.length > 0 ? await this.apply(rd.committedEntries) : [];
     for (const rs of rd.readStates) {
       const issuedAtMs = this.reads.confirmed(rs.context, rs.index);
       if (issuedAtMs !== undefined && this.role === 'leader') {
@@ -427,6 +431,22 @@ export class Driver {
     for (const settle of settled) settle();
     this.reads.release(this.appliedIndex);
     if (rd.committedEntries.length > 0 || rd.snapshot !== undefined) this.afterApply(clock.now());
+  }
+
+  /**
+   * A batch that only moves the commit index (no entries, no snapshot, same
+   * term and vote: not mustSync) persists an unsynced hard state; its
+   * committed entries were all persisted by earlier batches. Their KV write
+   * then starts together with that hard state write instead of after it,
+   * saving one storage round trip per commit on the leader and on followers.
+   * If the process dies between the two writes, the node reopens with its
+   * commit index raised to the KV's applied index (create-node.ts).
+   */
+  private applyDuringPersist(rd: Ready): Promise<(() => void)[]> | undefined {
+    if (rd.mustSync || rd.entries.length > 0 || rd.snapshot !== undefined || rd.committedEntries.length === 0) return undefined;
+    const applying = this.apply(rd.committedEntries);
+    applying.catch(() => undefined); // observed by cycle(); this keeps a failure during persist from going unhandled
+    return applying;
   }
 
   private onSoftState(ss: SoftState, term: number): void {

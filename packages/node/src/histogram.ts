@@ -26,9 +26,12 @@ export class Histogram {
   private sum = 0;
   private lo = Infinity;
   private hi = -Infinity;
+  /** status() is read on every HTTP answer (its header): the summary is kept until the next record. */
+  private summaryCache: HistogramSummary | undefined;
 
   record(value: number): void {
     if (!Number.isFinite(value)) return;
+    this.summaryCache = undefined;
     const v = Math.max(0, value);
     this.counts[bucketOf(v)]! += 1;
     this.n++;
@@ -54,6 +57,10 @@ export class Histogram {
   }
 
   summary(): HistogramSummary {
+    return (this.summaryCache ??= Object.freeze(this.computeSummary()));
+  }
+
+  private computeSummary(): HistogramSummary {
     if (this.n === 0) return { count: 0, min: 0, max: 0, mean: 0, p50: 0, p90: 0, p99: 0 };
     return {
       count: this.n,

@@ -20,3 +20,5 @@ export {
   NodeOptionsError,
   NodeInvariantError,
 } from './errors.js';
+export { frameChunks, unframeChunks, snapshotFrameBytesMax } from './snapshot-framing.js';
+export { SkewedClock, NO_SKEW, type ClockSkew } from './skewed-clock.js';

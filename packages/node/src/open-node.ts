@@ -5,6 +5,7 @@ import { seededRng, type NodeId } from '@flotilla/raft';
 import { openLevelStorage } from '@flotilla/storage';
 import { systemClock, TcpTransport, type Logger, type PeerAddress, type TcpTransportOptions } from '@flotilla/transport';
 import { createNodeWith } from './create-node.js';
+import { SkewedClock, type ClockSkew } from './skewed-clock.js';
 import type { FlotillaNode } from './node.js';
 import type { NodeOptions } from './options.js';
 
@@ -25,15 +26,26 @@ export interface OpenNodeOptions extends NodeOptions {
   readonly logger?: Logger;
   /** Seed for the Raft core's election timeouts; random by default. */
   readonly seed?: number;
+  /**
+   * TEST ONLY (the fault suite's clock nemesis): run this node's clock at
+   * `rate` times real time, shifted by `offsetMs`. Never set in production.
+   */
+  readonly testClockSkew?: ClockSkew;
+  /** TEST ONLY (the fault suite's slow-disk nemesis): wait this long after every synced write. */
+  readonly testFsyncDelayMs?: number;
 }
 
-const NODE_KEYS = new Set(['id', 'clusterId', 'dataDir', 'listen', 'peers', 'initialVoters', 'tcp', 'logger', 'seed']);
+const NODE_KEYS = new Set(['id', 'clusterId', 'dataDir', 'listen', 'peers', 'initialVoters', 'tcp', 'logger', 'seed', 'testClockSkew', 'testFsyncDelayMs']);
 
 export async function openNode(options: OpenNodeOptions): Promise<FlotillaNode> {
   const clusterId = options.clusterId ?? 'flotilla';
   const peers = options.peers instanceof Map ? options.peers : new Map(Object.entries(options.peers).map(([k, v]) => [Number(k), v] as const));
   const nodeOptions = Object.fromEntries(Object.entries(options).filter(([k]) => !NODE_KEYS.has(k))) as NodeOptions;
-  const storage = await openLevelStorage({ dir: options.dataDir, clusterId, nodeId: options.id });
+  const clock = options.testClockSkew === undefined ? systemClock : new SkewedClock(systemClock, options.testClockSkew);
+  const storage = await openLevelStorage({
+    dir: options.dataDir, clusterId, nodeId: options.id,
+    ...(options.testFsyncDelayMs !== undefined ? { fsyncDelayMs: options.testFsyncDelayMs } : {}),
+  });
   let transport: TcpTransport | undefined;
   try {
     transport = new TcpTransport({
@@ -43,7 +55,7 @@ export async function openNode(options: OpenNodeOptions): Promise<FlotillaNode> 
     const { port } = await transport.listening();
     const t = transport;
     const node = await createNodeWith({
-      id: options.id, clusterId, storage, transport, clock: systemClock,
+      id: options.id, clusterId, storage, transport, clock,
       rng: seededRng(options.seed ?? randomInt(2 ** 31)),
       stateLevel: storage.stateLevel(),
       initialVoters: options.initialVoters ?? [options.id, ...peers.keys()].sort((a, b) => a - b),

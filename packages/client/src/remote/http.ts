@@ -1,7 +1,9 @@
 // One HTTP attempt against one endpoint, and what its failure means for a
 // retry: never sent (safe to retry anything), refused by the server before it
 // did anything (not leader, no leader: safe), or sent with no answer
-// (unknown: only reads and exactly-once writes may be repeated).
+// (unknown: only reads and exactly-once writes may be repeated). Streams
+// (watch, lease keep-alive) use fetch here; unary calls use the pooled
+// node:http client in unary.ts.
 
 import { errorFromData, type KvErrorData } from '@flotilla/kv';
 import { ProtocolError } from '../errors.js';
@@ -54,12 +56,19 @@ export interface PostOptions {
   signal?: AbortSignal;
 }
 
+/** A request that failed before any answer: never sent, or sent with no answer (unknown). */
+export function failureOf(endpoint: string, err: unknown): AttemptError {
+  const code = causeCode(err);
+  const kind: FailureKind = code && NOT_SENT_CODES.has(code) ? 'notSent' : 'unknown';
+  return new AttemptError(kind, endpoint, `request failed (${code ?? (err as Error).name})`, undefined, { cause: err });
+}
+
 /**
- * POSTs JSON and resolves with the open response (status 200), or throws
- * AttemptError / a typed error. `timeoutMs` bounds the whole exchange for a
- * unary call; for a stream (`stream: true`) only until the headers arrive.
+ * POSTs JSON and resolves with the open streamed response (status 200), or
+ * throws AttemptError / a typed error. `timeoutMs` bounds only the time until
+ * the headers arrive.
  */
-export async function post(endpoint: string, path: string, body: unknown, options: PostOptions & { stream?: boolean }): Promise<Response> {
+export async function postStream(endpoint: string, path: string, body: unknown, options: PostOptions): Promise<Response> {
   const timeout = new AbortController();
   const timer = setTimeout(() => timeout.abort(new DOMException('request timed out', 'TimeoutError')), options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([timeout.signal, options.signal]) : timeout.signal;
@@ -74,16 +83,11 @@ export async function post(endpoint: string, path: string, body: unknown, option
     });
   } catch (err) {
     clearTimeout(timer);
-    const code = causeCode(err);
-    const kind: FailureKind = code && NOT_SENT_CODES.has(code) ? 'notSent' : 'unknown';
-    throw new AttemptError(kind, endpoint, `request failed (${code ?? (err as Error).name})`, undefined, { cause: err });
+    throw failureOf(endpoint, err);
   }
-  if (res.status === 200) {
-    // A stream outlives the timeout; a unary answer is read under it (postJson clears it).
-    if (options.stream) clearTimeout(timer);
-    return Object.assign(res, { [TIMER]: timer });
-  }
+  // The stream outlives the timeout, which covered connecting and the headers.
   clearTimeout(timer);
+  if (res.status === 200) return res;
   if (res.status === 307 || res.status === 308) {
     await res.body?.cancel();
     const location = res.headers.get('location') ?? undefined;
@@ -92,18 +96,6 @@ export async function post(endpoint: string, path: string, body: unknown, option
   }
   const text = await res.text().catch(() => '');
   throw errorFromAnswer(endpoint, res.status, text, res.headers.get('x-flotilla-leader') ?? undefined);
-}
-
-const TIMER = Symbol('timer');
-
-/** A unary call: POST, then read the JSON answer within the same timeout. */
-export async function postJson(endpoint: string, path: string, body: unknown, options: PostOptions): Promise<{ res: Response; body: unknown }> {
-  const res = await post(endpoint, path, body, options);
-  try {
-    return { res, body: await readJson(res, endpoint) };
-  } finally {
-    clearTimeout((res as Response & { [TIMER]?: NodeJS.Timeout })[TIMER]);
-  }
 }
 
 /** The error an HTTP error answer stands for. */
@@ -135,18 +127,6 @@ function typedFlotillaError(body: Record<string, unknown>): Error | undefined {
   for (const [k, v] of Object.entries(fields)) if (typeof v === 'number') numeric[k] = v;
   const error = errorFromData({ name, message: String(get(body, 'message') ?? name), fields: numeric } as KvErrorData);
   return error.name === name ? error : undefined;
-}
-
-/** Reads a JSON body (one message). */
-export async function readJson(res: Response, endpoint: string): Promise<unknown> {
-  const text = await res.text().catch((err: unknown) => {
-    throw new AttemptError('unknown', endpoint, 'connection lost while reading the answer', undefined, { cause: err });
-  });
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ProtocolError(`${endpoint} answered with invalid JSON: ${text.slice(0, 200)}`);
-  }
 }
 
 /** Splits a streamed body into JSON messages (one per line, as etcd's gateway writes them). */

@@ -5,6 +5,7 @@
 // headers), otherwise an unanswered write is an UnknownOutcomeError.
 
 import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import { LeaseExistsError, LeaseNotFoundError, CompactedError } from '@flotilla/kv';
 import type { DeleteRangeRequest, DeleteRangeResponse, PutRequest, PutResponse, RangeRequest, RangeResponse, TxnRequest, TxnResponse, WatchRequest } from '@flotilla/kv';
 import { BackendKv, isReadOnly, type Backend } from '../backend.js';
@@ -15,7 +16,8 @@ import type { KV, KvStatus, LeaseGrant, LeaseTimeToLive, Watch } from '../types.
 import { DEFAULT_WATCH_BUFFER_EVENTS_MAX } from '../watch-stream.js';
 import { WireCodec, asWire, get, int, jsonStyle, list } from '../wire.js';
 import { Endpoints } from './endpoints.js';
-import { AttemptError, jsonLines, post, postJson } from './http.js';
+import { AttemptError, jsonLines, postStream } from './http.js';
+import { HttpPool } from './unary.js';
 import { Lanes } from '../lanes.js';
 import { RemoteWatch } from './remote-watch.js';
 
@@ -40,12 +42,18 @@ export interface RemoteKvOptions {
   watchBufferEventsMax?: number;
   /** Largest single streamed message accepted (watch responses). */
   streamMessageBytesMax?: number;
+  /** Largest answer to a unary call (a range, say) accepted. */
+  responseBytesMax?: number;
+  /** Kept-alive HTTP connections per endpoint at most; calls beyond it wait for a free one. */
+  connectionsPerEndpointMax?: number;
   env?: RetryEnv;
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
 export const DEFAULT_WRITES_IN_FLIGHT_MAX = 16;
 export const DEFAULT_STREAM_MESSAGE_BYTES_MAX = 64 * 1024 * 1024;
+export const DEFAULT_RESPONSE_BYTES_MAX = 64 * 1024 * 1024;
+export const DEFAULT_CONNECTIONS_PER_ENDPOINT_MAX = 256;
 
 export const jsonCodec = new WireCodec(jsonStyle);
 
@@ -61,6 +69,7 @@ export class RemoteBackend implements Backend {
   readonly env: RetryEnv;
   readonly timeoutMs: number;
   private readonly lanes: Lanes;
+  private readonly pool: HttpPool;
   private flotilla: boolean | undefined;
   private preparing: Promise<void> | undefined;
   private readonly closing = new AbortController();
@@ -71,6 +80,10 @@ export class RemoteBackend implements Backend {
     this.env = options.env ?? realEnv;
     this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.lanes = new Lanes(options.clientId ?? randomUUID(), options.writesInFlightMax ?? DEFAULT_WRITES_IN_FLIGHT_MAX);
+    this.pool = new HttpPool({
+      connectionsPerEndpointMax: options.connectionsPerEndpointMax ?? DEFAULT_CONNECTIONS_PER_ENDPOINT_MAX,
+      responseBytesMax: options.responseBytesMax ?? DEFAULT_RESPONSE_BYTES_MAX,
+    });
     if (typeof options.exactlyOnce === 'boolean') this.flotilla = options.exactlyOnce;
   }
 
@@ -91,8 +104,8 @@ export class RemoteBackend implements Backend {
   private async discover(): Promise<void> {
     for (const endpoint of [...this.endpoints.all]) {
       try {
-        const answer = await postJson(endpoint, '/v3/cluster/member/list', {}, { timeoutMs: this.timeoutMs, signal: this.closing.signal });
-        this.noteServer(answer.res);
+        const answer = await this.pool.postJson(endpoint, '/v3/cluster/member/list', {}, { timeoutMs: this.timeoutMs });
+        this.noteServer(answer.headers);
         const body = asWire(answer.body);
         for (const m of list(get(body, 'members'))) for (const url of list(get(asWire(m), 'clientURLs'))) this.endpoints.add(String(url));
         return;
@@ -106,8 +119,8 @@ export class RemoteBackend implements Backend {
   private async detectFlotilla(): Promise<void> {
     for (const endpoint of [...this.endpoints.all]) {
       try {
-        const answer = await postJson(endpoint, '/v3/maintenance/status', {}, { timeoutMs: this.timeoutMs, signal: this.closing.signal });
-        this.noteServer(answer.res);
+        const answer = await this.pool.postJson(endpoint, '/v3/maintenance/status', {}, { timeoutMs: this.timeoutMs });
+        this.noteServer(answer.headers);
         if (/^flotilla/i.test(String(get(asWire(answer.body), 'version') ?? ''))) this.flotilla = true;
         return;
       } catch {
@@ -116,9 +129,9 @@ export class RemoteBackend implements Backend {
     }
   }
 
-  private noteServer(res: Response): void {
+  private noteServer(headers: IncomingHttpHeaders): void {
     if (this.flotilla !== undefined) return;
-    for (const name of res.headers.keys()) {
+    for (const name of Object.keys(headers)) {
       if (name.startsWith('x-flotilla-')) {
         this.flotilla = true;
         return;
@@ -140,8 +153,8 @@ export class RemoteBackend implements Backend {
           const endpoint = this.endpoints.current();
           attempts.n++;
           try {
-            const answer = await postJson(endpoint, path, body, { headers, timeoutMs: this.timeoutMs, signal: this.closing.signal });
-            this.noteServer(answer.res);
+            const answer = await this.pool.postJson(endpoint, path, body, { headers, timeoutMs: this.timeoutMs });
+            this.noteServer(answer.headers);
             return answer.body;
           } catch (err) {
             if (err instanceof AttemptError) {
@@ -208,7 +221,7 @@ export class RemoteBackend implements Backend {
     const endpoint = this.endpoints.current();
     try {
       // The timeout covers only connecting and the headers; a watch then stays open.
-      const res = await post(endpoint, path, body, { stream: true, timeoutMs: this.timeoutMs, signal: AbortSignal.any([signal, this.closing.signal]) });
+      const res = await postStream(endpoint, path, body, { timeoutMs: this.timeoutMs, signal: AbortSignal.any([signal, this.closing.signal]) });
       return { res, endpoint };
     } catch (err) {
       if (err instanceof AttemptError) {
@@ -295,5 +308,6 @@ export class RemoteBackend implements Backend {
 
   async close(): Promise<void> {
     this.closing.abort();
+    this.pool.close();
   }
 }

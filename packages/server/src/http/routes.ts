@@ -32,6 +32,24 @@ export const UNARY_ROUTES: ReadonlyMap<string, UnaryHandler> = new Map<string, U
   ['/flotilla/peer/add', handlePeerAdd],
 ]);
 
+/** A request target of plain path characters, optionally with a query: needs no URL parsing. */
+const PLAIN_TARGET = /^(\/[A-Za-z0-9/_-]*)(?:\?.*)?$/;
+
+/**
+ * The canonical path of a request target (`req.url`). The WHATWG URL parser
+ * (percent-decoding, dot segments, absolute form) runs only for targets that
+ * need it: on every request it cost a busy member about 1.5 % of its CPU.
+ */
+export function requestPath(target: string): string {
+  const plain = PLAIN_TARGET.exec(target);
+  if (plain) return canonicalPath(plain[1]!);
+  try {
+    return canonicalPath(new URL(target, 'http://x').pathname);
+  } catch {
+    return target; // unparseable: no route matches it, so the answer is "unknown path"
+  }
+}
+
 /** etcd 3.4 also serves its gateway under /v3beta; so does Flotilla. */
 export function canonicalPath(pathname: string): string {
   return pathname.startsWith('/v3beta/') ? `/v3/${pathname.slice('/v3beta/'.length)}` : pathname;

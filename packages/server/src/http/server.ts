@@ -11,10 +11,11 @@ import { GrpcCode } from '../codec/grpc-code.js';
 import { parseJsonBody } from '../codec/json-reader.js';
 import { BODY_BYTES_MAX_DEFAULT, readBody } from './body.js';
 import { makeHeader, readWriteContext, type HandlerContext } from './context.js';
+import { SNAPSHOT_PATH, streamSnapshot, type BackupSourceFn } from './handlers-snapshot.js';
 import { streamWatch } from './handlers-watch.js';
 import { ServerMetrics } from './metrics.js';
 import { statusReport } from './report.js';
-import { canonicalPath, UNARY_ROUTES, WATCH_PATH } from './routes.js';
+import { requestPath, UNARY_ROUTES, WATCH_PATH } from './routes.js';
 import type { ServedNode, WatchStream } from './served-node.js';
 
 export interface HttpServerOptions {
@@ -31,6 +32,12 @@ export interface HttpServerOptions {
   readonly watchStreamsMax?: number;
   /** Names of the cluster's founding voters, reported by /flotilla/status. */
   readonly founders?: readonly string[];
+  /** Serves POST /v3/maintenance/snapshot: a backup stream of the member (`backupStream(node).readable()`). */
+  readonly backup?: BackupSourceFn;
+  /** More Prometheus text appended to /metrics (the backup scheduler's). */
+  readonly extraMetricsText?: () => string;
+  /** More fields for /flotilla/status (the backup scheduler's newest verified backup). */
+  readonly extraStatus?: () => Record<string, unknown>;
 }
 
 export interface RunningHttpServer {
@@ -65,7 +72,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
   const handleGet = async (path: string, res: ServerResponse): Promise<number> => {
     if (path === '/metrics') {
-      const text = await metrics.registry.metrics();
+      const text = (await metrics.registry.metrics()) + (options.extraMetricsText?.() ?? '');
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
       res.end(text);
       return 200;
@@ -82,24 +89,27 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       send(res, reason ? 503 : 200, reason ? { ready: false, reason } : { ready: true });
       return reason ? 503 : 200;
     }
-    send(res, 200, statusReport(node, options.founders ?? []));
+    send(res, 200, { ...statusReport(node, options.founders ?? []), ...options.extraStatus?.() });
     return 200;
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<{ status: number; code?: number }> => {
-    const path = canonicalPath(new URL(req.url ?? '/', 'http://x').pathname);
+  const handle = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<{ status: number; code?: number }> => {
     const isGet = path === '/metrics' || path === '/health' || path === '/readyz' || path === '/flotilla/status';
     if (isGet) {
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new GatewayError(GrpcCode.Unimplemented, `${path} takes GET, not ${req.method}`, 405);
       return { status: await handleGet(path, res) };
     }
     const unary = UNARY_ROUTES.get(path);
-    if (!unary && path !== WATCH_PATH) {
+    if (!unary && path !== WATCH_PATH && path !== SNAPSHOT_PATH) {
       throw new GatewayError(GrpcCode.NotFound, `unknown path ${path}: Flotilla serves etcd's v3 JSON API under /v3/ (e.g. POST /v3/kv/range)`, 404);
     }
     if (req.method !== 'POST') throw new GatewayError(GrpcCode.Unimplemented, `${path} takes POST with a JSON body, not ${req.method}`, 405);
     const body = parseJsonBody(await readBody(req, bodyBytesMax));
     const ctx: HandlerContext = { node, body, write: readWriteContext(req.headers), header: (revision) => makeHeader(node, revision) };
+    if (path === SNAPSHOT_PATH) {
+      await streamSnapshot(res, options.backup);
+      return { status: 200 };
+    }
     if (path === WATCH_PATH) {
       if (watches.size >= watchStreamsMax) {
         throw new GatewayError(GrpcCode.ResourceExhausted, `this server has ${watches.size} open watch streams (watchStreamsMax); close some or use another member`);
@@ -114,12 +124,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
   const server = http.createServer((req, res) => {
     const started = process.hrtime.bigint();
-    const path = canonicalPath((req.url ?? '/').split('?')[0] ?? '/');
-    const route = UNARY_ROUTES.has(path) || path === WATCH_PATH || path.startsWith('/metrics') || path === '/health' || path === '/readyz' || path === '/flotilla/status' ? path : 'other';
+    const path = requestPath(req.url ?? '/');
+    const route = UNARY_ROUTES.has(path) || path === WATCH_PATH || path === SNAPSHOT_PATH || path.startsWith('/metrics') || path === '/health' || path === '/readyz' || path === '/flotilla/status' ? path : 'other';
     const finish = (status: number, code: number | undefined): void => {
       metrics.observe(route, status, code, Number(process.hrtime.bigint() - started) / 1e9);
     };
-    handle(req, res).then(
+    handle(req, res, path).then(
       ({ status }) => finish(status, undefined),
       (err: unknown) => {
         const mapped = toGatewayError(err);
