@@ -42,8 +42,10 @@ function fmtTick(v: number): string {
 
 function scale(axis: Axis, values: number[], lo: number, hi: number): { map: (v: number) => number; ticks: [number, string][] } {
   const finite = values.filter((v) => Number.isFinite(v) && (!axis.log || v > 0));
-  let min = finite.length ? Math.min(...finite) : 0;
-  let max = finite.length ? Math.max(...finite) : 1;
+  // With no data (a scenario not run), a log axis still needs a positive range:
+  // min = 0 would make the tick loop below (p *= 10) never end.
+  let min = finite.length ? Math.min(...finite) : axis.log ? 1 : 0;
+  let max = finite.length ? Math.max(...finite) : axis.log ? 10 : 1;
   if (!axis.log) min = Math.min(0, min);
   if (axis.log) {
     min = 10 ** Math.floor(Math.log10(min));
