@@ -62,19 +62,31 @@ export async function newLeaderSeen(urls: readonly string[], notId: string, time
   return undefined;
 }
 
-/** Asks the leader at `leaderUrl` to hand leadership to `targetId` and waits until all members agree on it. */
+/**
+ * Asks the leader to hand leadership to `targetId` and waits until all members
+ * agree on it. A transfer can be aborted (an election timeout on a loaded
+ * machine, a leader change meanwhile): then it asks the current leader again,
+ * until `timeoutMs` has passed.
+ */
 export async function transferLeadership(urls: readonly string[], leaderUrl: string, targetId: string, timeoutMs = 10_000): Promise<void> {
-  const res = await fetch(`${leaderUrl}/v3/maintenance/transfer-leadership`, {
-    method: 'POST', body: JSON.stringify({ targetID: targetId }), signal: AbortSignal.timeout(timeoutMs),
-  });
-  if (!res.ok) throw new ClusterNotReadyError(`transfer-leadership to ${targetId} failed: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
   const deadline = performance.now() + timeoutMs;
+  const remaining = (): number => Math.max(1, deadline - performance.now());
+  let from = leaderUrl;
+  let last = '';
   for (;;) {
-    const index = await agreedLeader(urls, Math.max(1, deadline - performance.now()));
+    const res = await fetch(`${from}/v3/maintenance/transfer-leadership`, {
+      method: 'POST', body: JSON.stringify({ targetID: targetId }), signal: AbortSignal.timeout(remaining()),
+    }).catch((err: Error) => err);
+    if (res instanceof Error) last = res.message;
+    else if (!res.ok) last = `HTTP ${res.status} ${(await res.text()).slice(0, 200)}`;
+    const index = await agreedLeader(urls, remaining());
     const s = await memberStatus(urls[index]!);
     if (s?.memberId === targetId) return;
-    if (performance.now() > deadline) throw new ClusterNotReadyError(`leadership did not move to ${targetId} within ${timeoutMs} ms`);
-    await sleep(20);
+    if (performance.now() > deadline) {
+      throw new ClusterNotReadyError(`leadership did not move to ${targetId} within ${timeoutMs} ms (last answer: ${last || 'ok'})`);
+    }
+    from = urls[index]!;
+    await sleep(50);
   }
 }
 
