@@ -70,7 +70,7 @@ export async function newLeaderSeen(urls: readonly string[], notId: string, time
  */
 export async function transferLeadership(urls: readonly string[], leaderUrl: string, targetId: string, timeoutMs = 10_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
-  const remaining = (): number => Math.max(1, deadline - performance.now());
+  const remaining = (): number => Math.max(1, Math.ceil(deadline - performance.now()));
   let from = leaderUrl;
   let last = '';
   for (;;) {
