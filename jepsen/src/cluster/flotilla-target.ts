@@ -1,0 +1,153 @@
+// A Flotilla cluster of real `flotilla start` processes (the built bin) whose
+// peer traffic runs through one proxy per ordered pair of nodes: node i is
+// told that peer j lives at proxy[i→j], which forwards to j's real peer port.
+// Each node gets its own --initial-cluster (itself real, the others proxied),
+// which is why this does not reuse packages/server's ProcessCluster (one
+// --initial-cluster for all members).
+import fs from 'node:fs';
+import path from 'node:path';
+import { remoteKv, type KV } from '@flotilla/client';
+import { stablePort } from './ports.js';
+import { DEFAULT_BIN } from '@flotilla/server';
+import { LinkProxy } from './link-proxy.js';
+import { Network } from './network.js';
+import { isAlive, signalChild, spawnLogged } from './process.js';
+import type { ClientOptions, Target } from './target.js';
+import type { ChildProcess } from 'node:child_process';
+
+export interface FlotillaTargetOptions {
+  readonly size: number;
+  readonly baseDir: string;
+  /** Extra `flotilla start` flags for every node (e.g. timing). */
+  readonly extraArgs?: readonly string[];
+  readonly logLevel?: string;
+}
+
+interface Member {
+  readonly name: string;
+  readonly peerPort: number;
+  readonly clientUrl: string;
+  readonly dataDir: string;
+  readonly logFile: string;
+  /** Peer URL of node j as node i sees it (j's proxy for i; i's own real URL for j = i). */
+  readonly peerUrlFor: string[];
+  child: ChildProcess | undefined;
+}
+
+export class FlotillaTarget implements Target {
+  readonly kind = 'flotilla' as const;
+  readonly network: Network;
+  readonly memberIndex = new Map<string, number>();
+  readonly #members: Member[];
+  readonly #options: FlotillaTargetOptions;
+
+  private constructor(options: FlotillaTargetOptions, network: Network, members: Member[]) {
+    this.#options = options;
+    this.network = network;
+    this.#members = members;
+  }
+
+  static async create(options: FlotillaTargetOptions): Promise<FlotillaTarget> {
+    fs.mkdirSync(options.baseDir, { recursive: true });
+    const network = new Network(options.size);
+    const peerPorts: number[] = [];
+    for (let i = 0; i < options.size; i++) peerPorts.push(await stablePort());
+    const members: Member[] = [];
+    for (let i = 0; i < options.size; i++) {
+      const name = `n${i + 1}`;
+      const peerUrlFor: string[] = [];
+      for (let j = 0; j < options.size; j++) {
+        if (i === j) {
+          peerUrlFor.push(`http://127.0.0.1:${peerPorts[i]}`);
+          continue;
+        }
+        const proxy = await LinkProxy.listen({ source: i, target: j, targetPort: peerPorts[j] as number, policy: network });
+        network.adopt(proxy);
+        peerUrlFor.push(proxy.url);
+      }
+      members.push({
+        name,
+        peerPort: peerPorts[i] as number,
+        clientUrl: `http://127.0.0.1:${await stablePort()}`,
+        dataDir: path.join(options.baseDir, name),
+        logFile: path.join(options.baseDir, `${name}.log`),
+        peerUrlFor,
+        child: undefined,
+      });
+    }
+    return new FlotillaTarget(options, network, members);
+  }
+
+  get size(): number {
+    return this.#members.length;
+  }
+
+  get names(): string[] {
+    return this.#members.map((m) => m.name);
+  }
+
+  #member(node: number): Member {
+    const m = this.#members[node];
+    if (!m) throw new RangeError(`no node ${node} in a cluster of ${this.size}`);
+    return m;
+  }
+
+  startArgs(node: number): string[] {
+    const m = this.#member(node);
+    return [
+      'start',
+      '--name', m.name,
+      '--data-dir', m.dataDir,
+      '--listen-peer', `http://127.0.0.1:${m.peerPort}`,
+      '--listen-client', m.clientUrl,
+      '--initial-cluster', this.#members.map((o, j) => `${o.name}=${m.peerUrlFor[j]}`).join(','),
+      '--initial-cluster-clients', this.#members.map((o) => `${o.name}=${o.clientUrl}`).join(','),
+      '--log-level', this.#options.logLevel ?? 'warn',
+      ...(this.#options.extraArgs ?? []),
+    ];
+  }
+
+  start(node: number): void {
+    const m = this.#member(node);
+    if (isAlive(m.child)) return;
+    const child = spawnLogged(process.execPath, [DEFAULT_BIN, ...this.startArgs(node)], m.logFile);
+    m.child = child;
+    child.once('exit', () => {
+      if (m.child === child) m.child = undefined;
+    });
+  }
+
+  async signal(node: number, signal: NodeJS.Signals): Promise<void> {
+    await signalChild(this.#member(node).child, signal);
+  }
+
+  isRunning(node: number): boolean {
+    return isAlive(this.#member(node).child);
+  }
+
+  client(node: number, options: ClientOptions): KV {
+    return remoteKv({
+      endpoints: [this.#member(node).clientUrl],
+      discover: false,
+      exactlyOnce: true,
+      requestTimeoutMs: options.requestTimeoutMs,
+      retry: { attemptsMax: 2, backoffInitialMs: 20, backoffMaxMs: 100 },
+    });
+  }
+
+  clientUrl(node: number): string {
+    return this.#member(node).clientUrl;
+  }
+
+  logFile(node: number): string {
+    return this.#member(node).logFile;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#members.map(async (m) => {
+      if (isAlive(m.child)) await signalChild(m.child, 'SIGCONT');
+      await signalChild(m.child, 'SIGKILL');
+    }));
+    await this.network.close();
+  }
+}

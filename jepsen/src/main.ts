@@ -1,0 +1,63 @@
+// `pnpm jepsen [--workload W[,W]] [--nemesis N[,N]] [--time S] [--nodes 3|5]
+//   [--target flotilla|etcd] [--seed S] [--unsafe-reads] [--out DIR] [--keep-data]`
+// Runs one test against real processes and writes report.html + verdict.json.
+// Flotilla runs the BUILT bin: run `pnpm build` (or `npx tsc -b tsconfig.build.json`) first.
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { runTest } from './run.js';
+
+const USAGE = `usage: pnpm jepsen [options]
+  --workload register,set,watch,append,lock   workloads to run together (default: all five)
+  --nemesis  partition,kill,pause groups or single faults, e.g. partition-halves,kill-leader (default: partition,kill,pause)
+  --time     seconds of client activity (default 60)
+  --nodes    3 or 5 (default 3)
+  --target   flotilla | etcd (default flotilla; etcd needs Debian's etcd-server)
+  --seed     the schedule's seed (default: random; printed for replay)
+  --unsafe-reads  the unsafe control: local (serializable) reads recorded as linearizable
+  --out DIR  where report.html and verdict.json go (default jepsen/runs/<target>-<seed>)
+  --keep-data     keep data directories and node logs under DIR/data
+Flotilla runs the built bin (packages/server/bin/flotilla.js → dist): run \`pnpm build\` first.
+Exit code: 0 valid, 1 invalid, 2 unknown (checker budget), 3 usage or setup error.`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      workload: { type: 'string' }, nemesis: { type: 'string' }, time: { type: 'string' }, nodes: { type: 'string' },
+      target: { type: 'string' }, seed: { type: 'string' }, 'unsafe-reads': { type: 'boolean' }, out: { type: 'string' },
+      'keep-data': { type: 'boolean' }, help: { type: 'boolean' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const target = values.target ?? 'flotilla';
+  const nodes = Number(values.nodes ?? 3);
+  const timeS = Number(values.time ?? 60);
+  const seed = values.seed !== undefined ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31);
+  if ((target !== 'flotilla' && target !== 'etcd') || ![3, 5].includes(nodes) || !(timeS > 0) || !Number.isInteger(seed)) {
+    console.error(USAGE);
+    return 3;
+  }
+  const verdict = await runTest({
+    target,
+    nodes,
+    timeS,
+    seed,
+    workloads: (values.workload ?? 'register,set,watch,append,lock').split(',').filter(Boolean),
+    nemeses: (values.nemesis ?? 'partition,kill,pause').split(',').filter(Boolean),
+    unsafeReads: values['unsafe-reads'] ?? false,
+    keepData: values['keep-data'] ?? false,
+    outDir: path.resolve(values.out ?? path.join('jepsen', 'runs', `${target}-${seed}`)),
+    log: (line) => console.error(`[jepsen] ${line}`),
+  });
+  for (const w of verdict.workloads) console.log(`${w.workload}: ${w.valid === true ? 'valid' : w.valid === false ? 'INVALID' : 'unknown'} ${JSON.stringify(w.stats)}`);
+  console.log(`verdict: ${verdict.valid === true ? 'valid' : verdict.valid === false ? 'INVALID' : 'unknown'} (seed ${seed}, ${verdict.faults.length} faults, ${(verdict.durationMs / 1000).toFixed(0)} s)`);
+  console.log(`report: ${verdict.reportFile}\nverdict: ${verdict.verdictFile}\nreplay: ${verdict.replay}`);
+  return verdict.valid === true ? 0 : verdict.valid === false ? 1 : 2;
+}
+
+main().then((code) => (process.exitCode = code), (err: unknown) => {
+  console.error(err instanceof Error ? `${err.name}: ${err.message}` : err);
+  process.exitCode = 3;
+});

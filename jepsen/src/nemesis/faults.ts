@@ -1,0 +1,148 @@
+// The nemesis' faults: what each does to the cluster, as plain data first
+// (a schedule of windows drawn from the seed), then applied to a Target.
+import type { Rng } from '../rng.js';
+
+export const FAULT_KINDS = [
+  'partition-halves',
+  'partition-isolate-leader',
+  'partition-ring',
+  'partition-bridge',
+  'partition-one-way',
+  'kill-one',
+  'kill-leader',
+  'kill-minority',
+  'pause-one',
+  'pause-leader',
+] as const;
+
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** `--nemesis` names: a group (all its kinds) or one kind. */
+export const NEMESIS_GROUPS: Readonly<Record<string, readonly FaultKind[]>> = {
+  partition: ['partition-halves', 'partition-isolate-leader', 'partition-ring', 'partition-bridge', 'partition-one-way'],
+  kill: ['kill-one', 'kill-leader', 'kill-minority'],
+  pause: ['pause-one', 'pause-leader'],
+  none: [],
+};
+
+export class UnknownNemesisError extends Error {
+  override readonly name = 'UnknownNemesisError';
+  constructor(name: string) {
+    super(`unknown nemesis "${name}"; use a group (${Object.keys(NEMESIS_GROUPS).join(', ')}) or a fault (${FAULT_KINDS.join(', ')}), comma-separated`);
+  }
+}
+
+export function resolveNemeses(names: readonly string[]): FaultKind[] {
+  const out = new Set<FaultKind>();
+  for (const name of names) {
+    const group = NEMESIS_GROUPS[name];
+    if (group) group.forEach((k) => out.add(k));
+    else if ((FAULT_KINDS as readonly string[]).includes(name)) out.add(name as FaultKind);
+    else throw new UnknownNemesisError(name);
+  }
+  return [...out];
+}
+
+/** One scheduled fault window; `pick` is a seeded number that chooses nodes when the fault starts. */
+export interface FaultWindow {
+  readonly kind: FaultKind;
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly pick: number;
+}
+
+export interface ScheduleOptions {
+  readonly kinds: readonly FaultKind[];
+  readonly durationMs: number;
+  /** Quiet time at the start and before the end of the client phase. */
+  readonly quietMs?: number;
+  readonly faultMsMin?: number;
+  readonly faultMsMax?: number;
+  readonly gapMsMin?: number;
+  readonly gapMsMax?: number;
+}
+
+/** Fault windows drawn from the seed: fault, heal, quiet, next fault. */
+export function scheduleFaults(rng: Rng, o: ScheduleOptions): FaultWindow[] {
+  const windows: FaultWindow[] = [];
+  if (o.kinds.length === 0) return windows;
+  const quietMs = o.quietMs ?? 2_000;
+  let t = quietMs;
+  for (;;) {
+    const length = rng.int(o.faultMsMin ?? 3_000, o.faultMsMax ?? 8_000);
+    if (t + length > o.durationMs - quietMs) break;
+    windows.push({ kind: rng.pick(o.kinds), startMs: t, endMs: t + length, pick: rng.int(0, 1_000_000) });
+    t += length + rng.int(o.gapMsMin ?? 2_000, o.gapMsMax ?? 4_000);
+  }
+  return windows;
+}
+
+/** A permutation of 0..n-1 from a pick number. */
+export function permutation(n: number, pick: number): number[] {
+  const out = Array.from({ length: n }, (_, i) => i);
+  let x = pick + 1;
+  for (let i = n - 1; i > 0; i--) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    const j = x % (i + 1);
+    [out[i], out[j]] = [out[j] as number, out[i] as number];
+  }
+  return out;
+}
+
+/** All directed links between the two groups, both ways. */
+export function cut(a: readonly number[], b: readonly number[]): [number, number][] {
+  return a.flatMap((x) => b.flatMap((y) => [[x, y], [y, x]] as [number, number][]));
+}
+
+/** The directed links a partition shape blocks; `leader` is the node it centres on where the shape needs one. */
+export function partitionLinks(kind: FaultKind, n: number, pick: number, leader: number): [number, number][] {
+  const perm = permutation(n, pick);
+  const others = perm.filter((x) => x !== leader);
+  switch (kind) {
+    case 'partition-halves': {
+      const half = Math.floor(n / 2);
+      return cut(perm.slice(0, half), perm.slice(half));
+    }
+    case 'partition-isolate-leader':
+      return cut([leader], others);
+    case 'partition-ring': {
+      // Each node keeps links to its two ring neighbours only: every node sees a majority (of 5), but no two see the same one.
+      const blocked: [number, number][] = [];
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          const d = Math.abs(i - j);
+          if (i !== j && d !== 1 && d !== n - 1) blocked.push([perm[i] as number, perm[j] as number]);
+        }
+      }
+      return blocked;
+    }
+    case 'partition-bridge': {
+      // perm[0] bridges two sides that cannot see each other.
+      const rest = perm.slice(1);
+      const half = Math.floor(rest.length / 2);
+      return cut(rest.slice(0, half), rest.slice(half));
+    }
+    case 'partition-one-way':
+      // The leader still hears everyone but nobody hears it.
+      return others.map((o) => [leader, o] as [number, number]);
+    default:
+      throw new RangeError(`${kind} is not a partition`);
+  }
+}
+
+/** The nodes a kill or pause fault hits. */
+export function victims(kind: FaultKind, n: number, pick: number, leader: number): number[] {
+  const perm = permutation(n, pick);
+  switch (kind) {
+    case 'kill-one':
+    case 'pause-one':
+      return [perm[0] as number];
+    case 'kill-leader':
+    case 'pause-leader':
+      return [leader];
+    case 'kill-minority':
+      return perm.slice(0, Math.floor((n - 1) / 2));
+    default:
+      throw new RangeError(`${kind} does not hit processes`);
+  }
+}

@@ -1,0 +1,80 @@
+// Applies a fault schedule to a running target on the wall clock and records
+// what it actually did (which nodes, when), for the report. heal() undoes
+// everything: network healed, paused processes continued, killed ones restarted.
+import { currentLeader } from '../cluster/health.js';
+import type { Target } from '../cluster/target.js';
+import { partitionLinks, victims, type FaultKind, type FaultWindow } from './faults.js';
+
+export interface AppliedFault {
+  readonly kind: FaultKind;
+  readonly startMs: number;
+  endMs: number;
+  readonly nodes: readonly string[];
+  readonly detail: string;
+}
+
+export class Nemesis {
+  readonly #target: Target;
+  readonly #now: () => number;
+  readonly applied: AppliedFault[] = [];
+  readonly #paused = new Set<number>();
+  readonly #killed = new Set<number>();
+
+  constructor(target: Target, now: () => number) {
+    this.#target = target;
+    this.#now = now;
+  }
+
+  /** Runs the schedule; resolves after the last window has been healed. */
+  async run(schedule: readonly FaultWindow[], aborted: () => boolean): Promise<void> {
+    for (const w of schedule) {
+      if (aborted()) return;
+      await waitUntil(this.#now, w.startMs);
+      const fault = await this.#apply(w);
+      await waitUntil(this.#now, w.endMs);
+      await this.heal();
+      fault.endMs = this.#now();
+    }
+  }
+
+  async #apply(w: FaultWindow): Promise<AppliedFault> {
+    const t = this.#target;
+    const leaderNow = await currentLeader(t);
+    const leader = leaderNow ?? w.pick % t.size;
+    const leaderNote = leaderNow === undefined ? ' (no leader known: a node picked instead)' : '';
+    const name = (i: number): string => t.names[i] ?? String(i);
+    let nodes: number[];
+    let detail: string;
+    if (w.kind.startsWith('partition')) {
+      const links = partitionLinks(w.kind, t.size, w.pick, leader);
+      t.network.block(links);
+      nodes = [...new Set(links.flat())];
+      detail = `blocked ${links.map(([a, b]) => `${name(a)}→${name(b)}`).join(' ')}${leaderNote}`;
+    } else {
+      nodes = victims(w.kind, t.size, w.pick, leader);
+      const signal = w.kind.startsWith('kill') ? 'SIGKILL' : 'SIGSTOP';
+      for (const v of nodes) {
+        await t.signal(v, signal);
+        (signal === 'SIGKILL' ? this.#killed : this.#paused).add(v);
+      }
+      detail = `${signal} ${nodes.map(name).join(', ')}${leaderNote}`;
+    }
+    const fault: AppliedFault = { kind: w.kind, startMs: this.#now(), endMs: Infinity, nodes: nodes.map(name), detail };
+    this.applied.push(fault);
+    return fault;
+  }
+
+  async heal(): Promise<void> {
+    const t = this.#target;
+    t.network.heal();
+    for (const p of this.#paused) await t.signal(p, 'SIGCONT');
+    this.#paused.clear();
+    for (const k of this.#killed) t.start(k);
+    this.#killed.clear();
+  }
+}
+
+async function waitUntil(now: () => number, atMs: number): Promise<void> {
+  const wait = atMs - now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+}

@@ -1,0 +1,152 @@
+// One test run: start the cluster behind proxies, run the workloads' clients
+// while the nemesis plays its seeded schedule, heal everything, wait for the
+// cluster to settle, do the final reads, check, and write the report.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { EtcdTarget } from './cluster/etcd-target.js';
+import { FlotillaTarget } from './cluster/flotilla-target.js';
+import { awaitSettled } from './cluster/health.js';
+import { pollUntil } from './cluster/process.js';
+import type { Target, TargetKind } from './cluster/target.js';
+import { resolveNemeses, scheduleFaults } from './nemesis/faults.js';
+import { Nemesis } from './nemesis/nemesis.js';
+import { renderReport } from './report/html.js';
+import { seededRng } from './rng.js';
+import { makeWorkloads } from './workloads/registry.js';
+import type { RunContext, WorkloadVerdict } from './workloads/workload.js';
+import type { AppliedFault } from './nemesis/nemesis.js';
+
+export interface RunOptions {
+  readonly target: TargetKind;
+  readonly nodes: number;
+  readonly workloads: readonly string[];
+  readonly nemeses: readonly string[];
+  readonly timeS: number;
+  readonly seed: number;
+  /** Where report.html and verdict.json go. */
+  readonly outDir: string;
+  readonly unsafeReads?: boolean;
+  readonly clientsPerNode?: number;
+  readonly requestTimeoutMs?: number;
+  /** Keep data directories and node logs (under outDir/data). */
+  readonly keepData?: boolean;
+  /** Extra `flotilla start` flags. */
+  readonly flotillaArgs?: readonly string[];
+  readonly log?: (line: string) => void;
+}
+
+export interface RunVerdict {
+  readonly valid: boolean | 'unknown';
+  readonly seed: number;
+  readonly replay: string;
+  readonly settings: Record<string, unknown>;
+  readonly workloads: readonly WorkloadVerdict[];
+  readonly faults: readonly AppliedFault[];
+  readonly notes: readonly string[];
+  readonly durationMs: number;
+  readonly reportFile: string;
+  readonly verdictFile: string;
+}
+
+export class ClusterNotReadyError extends Error {
+  override readonly name = 'ClusterNotReadyError';
+}
+
+const SETTLE_TIMEOUT_MS = 30_000;
+const START_ATTEMPTS_MAX = 3;
+
+export function replayCommand(o: RunOptions): string {
+  return `pnpm jepsen --target ${o.target} --nodes ${o.nodes} --workload ${o.workloads.join(',')} --nemesis ${o.nemeses.join(',') || 'none'} --time ${o.timeS} --seed ${o.seed}${o.unsafeReads ? ' --unsafe-reads' : ''}`;
+}
+
+async function createTarget(o: RunOptions, dataDir: string): Promise<Target> {
+  if (o.target === 'etcd') return EtcdTarget.create({ size: o.nodes, baseDir: dataDir });
+  return FlotillaTarget.create({ size: o.nodes, baseDir: dataDir, ...(o.flotillaArgs ? { extraArgs: o.flotillaArgs } : {}) });
+}
+
+/** Starts every node and waits for all of them to agree on a leader; a start that fails (e.g. a port taken) is retried on a fresh cluster. */
+async function startCluster(o: RunOptions, dataDir: string, notes: string[]): Promise<{ target: Target; leader: number }> {
+  let problem = '';
+  for (let attempt = 1; attempt <= START_ATTEMPTS_MAX; attempt++) {
+    const target = await createTarget(o, path.join(dataDir, `attempt${attempt}`));
+    for (let i = 0; i < target.size; i++) target.start(i);
+    const leader = await awaitSettled(target, SETTLE_TIMEOUT_MS);
+    const allRunning = Array.from({ length: target.size }, (_, i) => target.isRunning(i)).every(Boolean);
+    const idsKnown = !(target instanceof EtcdTarget) || (await pollUntil(() => target.learnMemberIds(), 10_000, 200));
+    if (leader !== undefined && allRunning && idsKnown) return { target, leader };
+    problem = leader === undefined ? `no agreed leader within ${SETTLE_TIMEOUT_MS} ms` : !allRunning ? 'a node exited during start' : 'the etcd member ids could not be learned from the gateway';
+    notes.push(`cluster start attempt ${attempt} failed (${problem}); logs in ${path.join(dataDir, `attempt${attempt}`)}`);
+    await target.close();
+  }
+  throw new ClusterNotReadyError(`the ${o.target} cluster did not start after ${START_ATTEMPTS_MAX} attempts (last: ${problem}); see the logs in ${dataDir}`);
+}
+
+export async function runTest(o: RunOptions): Promise<RunVerdict> {
+  const log = o.log ?? (() => undefined);
+  const began = Date.now();
+  fs.mkdirSync(o.outDir, { recursive: true });
+  const dataDir = o.keepData ? path.join(o.outDir, 'data') : fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-jepsen-'));
+  const rng = seededRng(o.seed);
+  const notes: string[] = [];
+  // On 3 nodes a ring (each node linked to its two neighbours) is the full mesh: no fault at all.
+  const kinds = resolveNemeses(o.nemeses).filter((k) => o.nodes >= 5 || k !== 'partition-ring');
+  if (kinds.length < resolveNemeses(o.nemeses).length) notes.push('partition-ring needs 5 nodes (on 3 it blocks nothing); left out of this run');
+  const workloads = makeWorkloads(o.workloads);
+  const { target, leader } = await startCluster(o, dataDir, notes);
+  let nemesis: Nemesis | undefined;
+  let clientPhaseMs = o.timeS * 1000;
+  let totalMs = clientPhaseMs;
+  try {
+    log(`cluster up (${o.target}, ${o.nodes} nodes, leader ${target.names[leader]}); running ${o.workloads.join('+')} for ${o.timeS} s with ${kinds.join(', ') || 'no faults'}`);
+    const t0 = performance.now();
+    const now = (): number => performance.now() - t0;
+    const schedule = scheduleFaults(rng.fork(), { kinds, durationMs: clientPhaseMs });
+    const ctx: RunContext = {
+      target,
+      rng: rng.fork(),
+      now,
+      endMs: clientPhaseMs,
+      requestTimeoutMs: o.requestTimeoutMs ?? 1_000,
+      clientsPerNode: o.clientsPerNode ?? 2,
+      unsafeReads: o.unsafeReads ?? false,
+    };
+    nemesis = new Nemesis(target, now);
+    const n = nemesis;
+    let clientsDone = false;
+    await Promise.all([
+      Promise.all(workloads.map((w) => w.run(ctx))).finally(() => (clientsDone = true)),
+      n.run(schedule, () => clientsDone),
+    ]);
+    clientPhaseMs = now();
+    log(`clients done at ${(clientPhaseMs / 1000).toFixed(1)} s (${n.applied.length} faults); healing`);
+    await n.heal();
+    for (let i = 0; i < target.size; i++) {
+      if (!target.isRunning(i)) {
+        notes.push(`${target.names[i]} was not running at the end of the client phase (it exited on its own); restarted for the final reads`);
+        target.start(i);
+      }
+    }
+    if ((await awaitSettled(target, SETTLE_TIMEOUT_MS)) === undefined) notes.push(`the cluster did not settle on one leader within ${SETTLE_TIMEOUT_MS} ms after healing`);
+    for (const w of workloads) await w.final({ ...ctx, endMs: now() });
+    totalMs = now();
+  } finally {
+    await target.close();
+  }
+  const verdicts = workloads.map((w) => w.check());
+  const valid = verdicts.some((v) => v.valid === false) ? false : verdicts.every((v) => v.valid === true) ? true : 'unknown';
+  const settings = { target: o.target, nodes: o.nodes, workloads: o.workloads, nemeses: o.nemeses, timeS: o.timeS, seed: o.seed, unsafeReads: o.unsafeReads ?? false, clientsPerNode: o.clientsPerNode ?? 2, requestTimeoutMs: o.requestTimeoutMs ?? 1_000 };
+  const replay = replayCommand(o);
+  const faults = nemesis?.applied ?? [];
+  const reportFile = path.join(o.outDir, 'report.html');
+  const verdictFile = path.join(o.outDir, 'verdict.json');
+  fs.writeFileSync(reportFile, renderReport({
+    title: `${o.target} ${o.workloads.join('+')} / ${o.nemeses.join(',') || 'none'} (seed ${o.seed})`,
+    valid, replay, settings, clientPhaseMs, totalMs, faults, verdicts, notes,
+    ops: workloads.flatMap((w) => w.timeline()),
+  }));
+  const verdict: RunVerdict = { valid, seed: o.seed, replay, settings, workloads: verdicts, faults, notes, durationMs: Date.now() - began, reportFile, verdictFile };
+  fs.writeFileSync(verdictFile, JSON.stringify(verdict, (_k, v: unknown) => (v === Infinity ? 'Infinity' : v), 2));
+  if (!o.keepData) fs.rmSync(dataDir, { recursive: true, force: true });
+  return verdict;
+}

@@ -1,0 +1,3 @@
+// Generic helpers for the real-process fault suite (jepsen/): the lead wires
+// this barrel into the package index when it wants them exported by name.
+export * from './shrink.js';
