@@ -8,7 +8,8 @@ import { runTest } from './run.js';
 
 const USAGE = `usage: pnpm jepsen [options]
   --workload register,set,watch,append,lock   workloads to run together (default: all five)
-  --nemesis  partition,kill,pause groups or single faults, e.g. partition-halves,kill-leader (default: partition,kill,pause)
+  --nemesis  partition,kill,pause,clock,slow-disk groups or single faults, e.g. partition-halves,kill-leader,clock-skew-leader
+             (default: all five groups; clock and slow-disk restart a node with TEST ONLY flags, Flotilla only)
   --time     seconds of client activity (default 60)
   --nodes    3 or 5 (default 3)
   --target   flotilla | etcd (default flotilla; etcd needs Debian's etcd-server)
@@ -45,7 +46,7 @@ async function main(): Promise<number> {
     timeS,
     seed,
     workloads: (values.workload ?? 'register,set,watch,append,lock').split(',').filter(Boolean),
-    nemeses: (values.nemesis ?? 'partition,kill,pause').split(',').filter(Boolean),
+    nemeses: (values.nemesis ?? 'partition,kill,pause,clock,slow-disk').split(',').filter(Boolean),
     unsafeReads: values['unsafe-reads'] ?? false,
     keepData: values['keep-data'] ?? false,
     outDir: path.resolve(values.out ?? path.join('jepsen', 'runs', `${target}-${seed}`)),

@@ -103,7 +103,9 @@ export class EtcdTarget implements Target {
     return m;
   }
 
-  start(node: number): void {
+  start(node: number, testArgs: readonly string[] = []): void {
+    // etcd has no clock or disk fault flags; run.ts leaves restart faults out for etcd.
+    if (testArgs.length > 0) throw new RangeError(`etcd takes no test fault flags (${testArgs.join(' ')}); the clock and slow-disk nemeses are Flotilla only`);
     const m = this.#member(node);
     if (isAlive(m.child)) return;
     const args = [

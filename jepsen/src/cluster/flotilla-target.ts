@@ -107,10 +107,10 @@ export class FlotillaTarget implements Target {
     ];
   }
 
-  start(node: number): void {
+  start(node: number, testArgs: readonly string[] = []): void {
     const m = this.#member(node);
     if (isAlive(m.child)) return;
-    const child = spawnLogged(process.execPath, [DEFAULT_BIN, ...this.startArgs(node)], m.logFile);
+    const child = spawnLogged(process.execPath, [DEFAULT_BIN, ...this.startArgs(node), ...testArgs], m.logFile);
     m.child = child;
     child.once('exit', () => {
       if (m.child === child) m.child = undefined;

@@ -18,7 +18,8 @@ export interface Target {
   readonly names: readonly string[];
   /** A client pinned to one node (no discovery, no failover), so partitions matter. */
   client(node: number, options: ClientOptions): KV;
-  start(node: number): void;
+  /** Starts the node if it is not running; `testArgs` are TEST ONLY start flags (restart faults), Flotilla only. */
+  start(node: number, testArgs?: readonly string[]): void;
   /** Sends the signal; for SIGKILL/SIGTERM waits until the process is gone. */
   signal(node: number, signal: NodeJS.Signals): Promise<void>;
   isRunning(node: number): boolean;

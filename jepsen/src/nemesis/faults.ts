@@ -13,6 +13,10 @@ export const FAULT_KINDS = [
   'kill-minority',
   'pause-one',
   'pause-leader',
+  'clock-skew-one',
+  'clock-skew-leader',
+  'slow-disk-one',
+  'slow-disk-leader',
 ] as const;
 
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -22,6 +26,9 @@ export const NEMESIS_GROUPS: Readonly<Record<string, readonly FaultKind[]>> = {
   partition: ['partition-halves', 'partition-isolate-leader', 'partition-ring', 'partition-bridge', 'partition-one-way'],
   kill: ['kill-one', 'kill-leader', 'kill-minority'],
   pause: ['pause-one', 'pause-leader'],
+  // Restart faults: the victim is restarted with `flotilla start`'s TEST ONLY flags for the window (Flotilla only).
+  clock: ['clock-skew-one', 'clock-skew-leader'],
+  'slow-disk': ['slow-disk-one', 'slow-disk-leader'],
   none: [],
 };
 
@@ -136,9 +143,13 @@ export function victims(kind: FaultKind, n: number, pick: number, leader: number
   switch (kind) {
     case 'kill-one':
     case 'pause-one':
+    case 'clock-skew-one':
+    case 'slow-disk-one':
       return [perm[0] as number];
     case 'kill-leader':
     case 'pause-leader':
+    case 'clock-skew-leader':
+    case 'slow-disk-leader':
       return [leader];
     case 'kill-minority':
       return perm.slice(0, Math.floor((n - 1) / 2));

@@ -1,9 +1,14 @@
 // Applies a fault schedule to a running target on the wall clock and records
 // what it actually did (which nodes, when), for the report. heal() undoes
-// everything: network healed, paused processes continued, killed ones restarted.
+// everything: network healed, paused processes continued, killed ones restarted,
+// and nodes running with a skewed clock or slow disk restarted without them.
 import { currentLeader } from '../cluster/health.js';
 import type { Target } from '../cluster/target.js';
 import { partitionLinks, victims, type FaultKind, type FaultWindow } from './faults.js';
+import { isRestartFault, restartFault } from './restart-faults.js';
+
+/** How long a SIGTERM'd node may take to stop before it is SIGKILLed (a clean close flushes LevelDB: well under this). */
+const STOP_TIMEOUT_MS = 5_000;
 
 export interface AppliedFault {
   readonly kind: FaultKind;
@@ -19,6 +24,8 @@ export class Nemesis {
   readonly applied: AppliedFault[] = [];
   readonly #paused = new Set<number>();
   readonly #killed = new Set<number>();
+  /** Nodes running with TEST ONLY fault flags, to restart plainly at heal. */
+  readonly #faulty = new Set<number>();
 
   constructor(target: Target, now: () => number) {
     this.#target = target;
@@ -50,6 +57,15 @@ export class Nemesis {
       t.network.block(links);
       nodes = [...new Set(links.flat())];
       detail = `blocked ${links.map(([a, b]) => `${name(a)}→${name(b)}`).join(' ')}${leaderNote}`;
+    } else if (isRestartFault(w.kind)) {
+      nodes = victims(w.kind, t.size, w.pick, leader);
+      const f = restartFault(w.kind, w.pick);
+      for (const v of nodes) {
+        await this.#stop(v, f.stopSignal);
+        t.start(v, f.args);
+        this.#faulty.add(v);
+      }
+      detail = `${f.stopSignal} + restart ${nodes.map(name).join(', ')} with ${f.detail}${leaderNote}`;
     } else {
       nodes = victims(w.kind, t.size, w.pick, leader);
       const signal = w.kind.startsWith('kill') ? 'SIGKILL' : 'SIGSTOP';
@@ -71,6 +87,22 @@ export class Nemesis {
     this.#paused.clear();
     for (const k of this.#killed) t.start(k);
     this.#killed.clear();
+    for (const f of this.#faulty) {
+      await this.#stop(f, 'SIGTERM');
+      t.start(f);
+    }
+    this.#faulty.clear();
+  }
+
+  /** Stops a node with the signal; a SIGTERM that does not end it within STOP_TIMEOUT_MS is followed by SIGKILL. */
+  async #stop(node: number, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+    const t = this.#target;
+    if (signal === 'SIGKILL') return t.signal(node, 'SIGKILL');
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((r) => (timer = setTimeout(() => r(true), STOP_TIMEOUT_MS)));
+    const late = await Promise.race([t.signal(node, 'SIGTERM').then(() => false), timedOut]);
+    clearTimeout(timer);
+    if (late) await t.signal(node, 'SIGKILL');
   }
 }
 

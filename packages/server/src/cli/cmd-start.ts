@@ -9,7 +9,7 @@ import { pino, type Logger } from 'pino';
 import { MemberDirectory } from '../cluster/directory.js';
 import type { RunningHttpServer } from '../http/server.js';
 import { parse, type Options } from './command.js';
-import { fromEnv, fromFile, resolveStartConfig, SETTINGS, type RawSettings, type SettingName, type StartConfig } from './config.js';
+import { fromEnv, fromFile, resolveStartConfig, SETTINGS, TEST_FAULT_FLAGS, testFaultsFromFlags, type RawSettings, type SettingName, type StartConfig } from './config.js';
 import { CliError, UsageError } from './errors.js';
 import { hexId, memberIdOf } from './ids.js';
 import { serveMember } from './serve-member.js';
@@ -18,6 +18,8 @@ function startFlags(): Options {
   // --force-new-cluster is a flag only (no environment or file setting): it must not outlive the one start that needs it.
   const options: Options = { config: { type: 'string' }, founders: { type: 'string' }, 'force-new-cluster': { type: 'boolean' } };
   for (const flags of Object.values(SETTINGS)) for (const flag of flags) options[flag] = { type: 'string' };
+  // TEST ONLY fault flags (the fault suite's nemeses): flags only, like --force-new-cluster.
+  for (const flag of TEST_FAULT_FLAGS) options[flag] = { type: 'string' };
   return options;
 }
 
@@ -82,6 +84,7 @@ export async function cmdStart(args: readonly string[], env: NodeJS.ProcessEnv, 
   const config = resolveStartConfig(flagsToSettings(parsed.values), fromEnv(env), configFile ? fromFile(configFile) : {});
   const foundersFlag = typeof parsed.values['founders'] === 'string' ? parsed.values['founders'] : env['FLOTILLA_FOUNDERS'];
   const forceNew = parsed.values['force-new-cluster'] === true;
+  const testFaults = testFaultsFromFlags(parsed.values);
   const founders = forceNew ? [config.name] : founderNames(config, foundersFlag);
   const initialVoters = founders.map(memberIdOf);
   const logger: Logger = pino({ level: config.logLevel, base: { member: config.name } }, pino.destination(2));
@@ -119,6 +122,7 @@ export async function cmdStart(args: readonly string[], env: NodeJS.ProcessEnv, 
       ...(config.electionTicks !== undefined ? { electionTicks: config.electionTicks } : {}),
       ...(config.heartbeatTicks !== undefined ? { heartbeatTicks: config.heartbeatTicks } : {}),
       ...(config.snapshotEntries !== undefined ? { snapshotEntries: config.snapshotEntries } : {}),
+      ...testFaults,
     });
     node.on('leaderChanged', (e) => logger.info({ leader: hexId(e.leader), term: e.term, role: e.role }, 'leader changed'));
     ({ server, scheduler } = await serveMember({ node, config, directory, founders, dbSizeBytes: dbSizeReader(config.dataDir), logger }));
@@ -127,6 +131,9 @@ export async function cmdStart(args: readonly string[], env: NodeJS.ProcessEnv, 
     await server?.close();
     await node?.close();
     throw describeStartError(err, config) ?? err;
+  }
+  if (testFaults.testClockSkew !== undefined || testFaults.testFsyncDelayMs !== undefined) {
+    logger.warn({ ...testFaults }, 'TEST ONLY fault injection is on (--test-clock-* / --test-fsync-delay-ms); never use these flags in production');
   }
   logger.info({ id: hexId(config.id), peer: config.listenPeer.origin, client: server.url, dataDir: config.dataDir, founders }, 'flotilla member started');
 

@@ -150,6 +150,48 @@ function backupSettings(raw: RawSettings): { backupDir?: string; backupIntervalM
   return { backupDir: raw.backupDir, backupIntervalMs: intervalMs, backupRetainCount: retain ?? 8 };
 }
 
+/**
+ * TEST ONLY fault injection for the Jepsen-style suite (its clock and slow-disk
+ * nemeses). These are flags only, never environment or file settings: a
+ * forgotten FLOTILLA_* variable or config key must not skew a production clock.
+ */
+export const TEST_FAULT_FLAGS = ['test-clock-rate', 'test-clock-offset-ms', 'test-fsync-delay-ms'] as const;
+
+export interface TestFaults {
+  /** The node's clock runs at `rate` times real time, shifted by `offsetMs`. */
+  readonly testClockSkew?: { readonly rate: number; readonly offsetMs: number };
+  /** Wait this long after every synced write. */
+  readonly testFsyncDelayMs?: number;
+}
+
+function finiteNumber(text: string, what: string): number {
+  const n = /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  if (!Number.isFinite(n)) throw new UsageError(`${what} must be a decimal number, got ${JSON.stringify(text)} (a negative value is written --flag=-500)`);
+  return n;
+}
+
+/** Reads the TEST ONLY flags; {} when none is given (the production path). */
+export function testFaultsFromFlags(values: Readonly<Record<string, string | boolean | undefined>>): TestFaults {
+  const text = (flag: (typeof TEST_FAULT_FLAGS)[number]): string | undefined => {
+    const v = values[flag];
+    return typeof v === 'string' ? v : undefined;
+  };
+  const rateText = text('test-clock-rate');
+  const offsetText = text('test-clock-offset-ms');
+  const delayText = text('test-fsync-delay-ms');
+  const out: { testClockSkew?: { rate: number; offsetMs: number }; testFsyncDelayMs?: number } = {};
+  if (rateText !== undefined || offsetText !== undefined) {
+    const rate = rateText === undefined ? 1 : finiteNumber(rateText, '--test-clock-rate');
+    if (!(rate > 0)) throw new UsageError(`--test-clock-rate must be > 0 (1 = real time), got ${JSON.stringify(rateText)}`);
+    out.testClockSkew = { rate, offsetMs: offsetText === undefined ? 0 : finiteNumber(offsetText, '--test-clock-offset-ms') };
+  }
+  if (delayText !== undefined) {
+    if (!/^\d+$/.test(delayText)) throw new UsageError(`--test-fsync-delay-ms must be a non-negative integer of ms, got ${JSON.stringify(delayText)}`);
+    out.testFsyncDelayMs = Number(delayText);
+  }
+  return out;
+}
+
 /** Merges the sources (flags win, then env, then file) and validates the result. */
 export function resolveStartConfig(flags: RawSettings, env: RawSettings, file: RawSettings): StartConfig {
   const raw: RawSettings = { ...file, ...env, ...flags };

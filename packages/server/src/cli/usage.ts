@@ -10,6 +10,10 @@ Server:
       Settings: flags > environment (FLOTILLA_NAME, FLOTILLA_DATA_DIR, ...) > --config file.
       Member ids derive from names (stable across restarts). Logs: JSON on stderr.
       --force-new-cluster: a lone survivor becomes a one-voter cluster; remove the flag on later restarts.
+      TEST ONLY (fault suite; flags only, never env or file; never in production):
+        --test-clock-rate R          this member's clock runs at R times real time (> 0)
+        --test-clock-offset-ms MS    and is shifted by MS (negative: --test-clock-offset-ms=-500)
+        --test-fsync-delay-ms MS     wait MS after every synced write (a slow disk)
 
 Client (global: --endpoints URL[,URL] or FLOTILLA_ENDPOINTS; --command-timeout MS):
   put KEY VALUE [--lease HEX] [--prev-kv]

@@ -1,0 +1,49 @@
+// Restart faults (clock skew, slow disk): the victim is stopped and started
+// again with `flotilla start`'s TEST ONLY flags for the fault window, then
+// restarted without them at heal. A process cannot have its clock or disk
+// changed from outside, so a restart is the price; the stop is a SIGTERM or a
+// SIGKILL (from the pick), so both a clean and a crash restart are exercised.
+import type { FaultKind } from './faults.js';
+
+export type RestartFaultKind = Extract<FaultKind, `clock-${string}` | `slow-disk-${string}`>;
+
+export function isRestartFault(kind: FaultKind): kind is RestartFaultKind {
+  return kind.startsWith('clock-') || kind.startsWith('slow-disk-');
+}
+
+/**
+ * Skews drawn from: fast and slow oscillators (a fast follower calls early
+ * elections; a slow leader over-trusts its own timers) and forward/backward jumps
+ * (a backward jump makes the node's monotonic clock stand still until real time catches up).
+ */
+export const CLOCK_SKEWS: readonly { readonly rate: number; readonly offsetMs: number }[] = [
+  { rate: 2, offsetMs: 0 },
+  { rate: 0.5, offsetMs: 0 },
+  { rate: 1, offsetMs: 30_000 },
+  { rate: 1, offsetMs: -2_000 },
+  { rate: 1.5, offsetMs: 5_000 },
+  { rate: 0.75, offsetMs: -1_000 },
+];
+
+/** Delays after every synced write: a tired SSD to a congested network disk. */
+export const FSYNC_DELAYS_MS: readonly number[] = [10, 30, 80];
+
+export interface RestartFault {
+  /** Extra `flotilla start` flags for the window. */
+  readonly args: readonly string[];
+  /** How the victim is stopped before the faulty start (and again at heal: always SIGTERM then). */
+  readonly stopSignal: 'SIGTERM' | 'SIGKILL';
+  readonly detail: string;
+}
+
+/** What a restart fault does, from its window's pick number (different bits choose the parameter and the signal). */
+export function restartFault(kind: RestartFaultKind, pick: number): RestartFault {
+  const stopSignal = (pick >> 4) % 2 === 0 ? 'SIGTERM' : 'SIGKILL';
+  if (kind.startsWith('clock-')) {
+    const skew = CLOCK_SKEWS[(pick >> 5) % CLOCK_SKEWS.length] as (typeof CLOCK_SKEWS)[number];
+    // `=` keeps a negative offset a value, not a flag, for the CLI's parser.
+    return { args: ['--test-clock-rate', String(skew.rate), `--test-clock-offset-ms=${skew.offsetMs}`], stopSignal, detail: `clock rate ×${skew.rate}, offset ${skew.offsetMs} ms` };
+  }
+  const delayMs = FSYNC_DELAYS_MS[(pick >> 5) % FSYNC_DELAYS_MS.length] as number;
+  return { args: ['--test-fsync-delay-ms', String(delayMs)], stopSignal, detail: `fsync +${delayMs} ms` };
+}
