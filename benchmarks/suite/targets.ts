@@ -16,7 +16,7 @@ import { startEtcdCluster, type EtcdCluster } from '@flotilla/testkit';
 import type { TcpTransportOptions } from '@flotilla/transport';
 // packages/server is not a dependency of the benchmarks package (no install is possible here): imported by path.
 import { MemberDirectory, memberIdOf, ProcessCluster, serveNode, type RunningHttpServer } from '@flotilla/server';
-import { agreedLeader, transferLeadership, waitHealthy } from './cluster-status.js';
+import { agreedLeader, ClusterNotReadyError, transferLeadership, waitHealthy } from './cluster-status.js';
 import type { TargetName } from './flags.js';
 
 /** Election settings: the systems' defaults, or a tuned setting for faster failover. */
@@ -213,7 +213,22 @@ async function startEtcd(o: TargetOptions): Promise<BenchTarget> {
 }
 
 /** Starts a fresh cluster of `o.name` in a new directory under `o.baseDir`. */
+/** Attempts at starting a cluster: a member can lose its port to another process between choosing it and binding it. */
+const START_ATTEMPTS = 3;
+
 export async function startTarget(o: TargetOptions): Promise<BenchTarget> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startTargetOnce(o);
+    } catch (err) {
+      // Each start function closes what it started before rethrowing, so a retry starts clean.
+      if (!(err instanceof ClusterNotReadyError) || attempt >= START_ATTEMPTS) throw err;
+      console.error(`           ${o.name}: cluster did not come up (${err.message}); starting it again (${attempt + 1}/${START_ATTEMPTS})`);
+    }
+  }
+}
+
+async function startTargetOnce(o: TargetOptions): Promise<BenchTarget> {
   fs.mkdirSync(o.baseDir, { recursive: true });
   const dir = fs.mkdtempSync(path.join(o.baseDir, `${o.name}-`));
   const opts = { ...o, baseDir: dir };
