@@ -3,7 +3,13 @@
 // The producer awaits room() before reading more, so a slow consumer pushes
 // back on the connection instead of growing memory.
 
+import { CompactedError } from '@flotilla/kv';
+import { WatchCanceledError } from './errors.js';
 import type { Event, Watch, WatchBatch } from './types.js';
+import { asWire, get, int, list } from './wire.js';
+
+/** What one etcd-shaped watch response turned out to be. */
+export type WireWatchOutcome = 'created' | 'canceled' | 'events' | 'empty';
 
 export interface WatchStreamOptions {
   /** Events queued before the producer is paused (a single larger revision still fits). */
@@ -54,6 +60,29 @@ export class WatchStream implements Watch {
     if (this.nextRevision === 0) this.nextRevision = revision + 1;
     if (this.resumeRevision === 0) this.resumeRevision = revision + 1;
     this.resolveReady();
+  }
+
+  /**
+   * Producer: one watch response in etcd's wire shape (both the gRPC and the
+   * JSON-gateway backends speak it): `created`, `canceled` with
+   * `compact_revision`, or `events` under a header revision.
+   */
+  acceptWireResponse(w: Record<string, unknown>, decodeEvent: (e: unknown) => Event, unexplainedCancel: string): WireWatchOutcome {
+    const revision = int(get(asWire(get(w, 'header')), 'revision'));
+    if (get(w, 'created') === true) {
+      this.markReady(revision);
+      return 'created';
+    }
+    if (get(w, 'canceled') === true) {
+      const compactRevision = int(get(w, 'compact_revision'));
+      const reason = String(get(w, 'cancel_reason') ?? '');
+      this.fail(compactRevision > 0 ? CompactedError.of(this.resumeRevision, compactRevision) : new WatchCanceledError(reason || unexplainedCancel));
+      return 'canceled';
+    }
+    const events = list(get(w, 'events')).map(decodeEvent);
+    if (events.length === 0) return 'empty';
+    this.push(revision, events);
+    return 'events';
   }
 
   /** Producer: deliver events (already in revision order). Events below resumeRevision (a replay after reconnect) are dropped. */

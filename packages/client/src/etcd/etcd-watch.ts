@@ -3,11 +3,11 @@
 // sees no gap and no duplicate; compaction ends the watch with CompactedError.
 
 import type { Etcd3 } from 'etcd3';
-import { CompactedError, type WatchRequest } from '@flotilla/kv';
-import { UnavailableError, WatchCanceledError } from '../errors.js';
+import type { WatchRequest } from '@flotilla/kv';
+import { UnavailableError } from '../errors.js';
 import { backoffMs, type RetryEnv, type RetryOptions } from '../retry.js';
 import { WatchStream } from '../watch-stream.js';
-import { asWire, get, int, list } from '../wire.js';
+import { asWire } from '../wire.js';
 import { grpcCodec } from './grpc-codec.js';
 
 interface DuplexLike {
@@ -91,23 +91,9 @@ export class EtcdWatch extends WatchStream {
 
   /** Handles one response; true if the watch made progress. */
   private handle(item: unknown, stream: DuplexLike): boolean {
-    const w = asWire(item);
-    const revision = int(get(asWire(get(w, 'header')), 'revision'));
-    if (get(w, 'created') === true) {
-      this.markReady(revision);
-      return true;
-    }
-    if (get(w, 'canceled') === true) {
-      const compactRevision = int(get(w, 'compact_revision'));
-      const reason = String(get(w, 'cancel_reason') ?? '');
-      this.fail(compactRevision > 0 ? CompactedError.of(this.resumeRevision, compactRevision) : new WatchCanceledError(reason || 'cancelled by etcd without a reason'));
-      return false;
-    }
-    const events = list(get(w, 'events')).map((e) => grpcCodec.event(e));
-    if (events.length === 0) return false;
-    this.push(revision, events);
-    void this.pace(stream);
-    return true;
+    const outcome = this.acceptWireResponse(asWire(item), (e) => grpcCodec.event(e), 'cancelled by etcd without a reason');
+    if (outcome === 'events') void this.pace(stream);
+    return outcome === 'created' || outcome === 'events';
   }
 
   private async pace(stream: DuplexLike): Promise<void> {

@@ -3,11 +3,11 @@
 // resumes from the last delivered revision + 1; compaction ends the watch
 // with CompactedError.
 
-import { CompactedError, type WatchRequest } from '@flotilla/kv';
-import { UnavailableError, WatchCanceledError } from '../errors.js';
+import type { WatchRequest } from '@flotilla/kv';
+import { UnavailableError } from '../errors.js';
 import { backoffMs } from '../retry.js';
 import { WatchStream } from '../watch-stream.js';
-import { asWire, get, int, list } from '../wire.js';
+import { asWire, get } from '../wire.js';
 import { AttemptError, errorFromAnswer, jsonLines } from './http.js';
 import { jsonCodec, type RemoteBackend } from './remote-backend.js';
 
@@ -81,21 +81,8 @@ export class RemoteWatch extends WatchStream {
   }
 
   private handle(w: Record<string, unknown>): boolean {
-    const revision = int(get(asWire(get(w, 'header')), 'revision'));
-    if (get(w, 'created') === true) {
-      this.markReady(revision);
-      return true;
-    }
-    if (get(w, 'canceled') === true) {
-      const compactRevision = int(get(w, 'compact_revision'));
-      const reason = String(get(w, 'cancel_reason') ?? 'no reason given');
-      this.fail(compactRevision > 0 ? CompactedError.of(this.resumeRevision, compactRevision) : new WatchCanceledError(reason));
-      return false;
-    }
-    const events = list(get(w, 'events')).map((e) => jsonCodec.event(e));
-    if (events.length === 0) return false;
-    this.push(revision, events);
-    return true;
+    const outcome = this.acceptWireResponse(w, (e) => jsonCodec.event(e), 'no reason given');
+    return outcome === 'created' || outcome === 'events';
   }
 }
 
