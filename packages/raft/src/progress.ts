@@ -53,6 +53,16 @@ export class Progress {
   recentActive = false;
   /** In probe state: an append is out; wait for its answer or a heartbeat response. */
   probeSent = false;
+  /**
+   * Set by each periodic heartbeat; the first heartbeat response after it may
+   * re-probe (probe state) or free a stalled window slot (replicate state).
+   * Once per heartbeat interval, not once per response: read rounds send
+   * heartbeats too, and a burst of their responses (a healed partition, a
+   * resumed process) would otherwise resend the same up-to-maxMsgBytes append
+   * once per response — a jepsen run saw 1,784 copies of one 1 MiB probe in a
+   * single Ready, and the sender's memory went to 5 GiB.
+   */
+  heartbeatRecoveryDue = false;
   readonly inflights: Inflights;
 
   constructor(next: number, maxInflightMsgs: number, public isLearner: boolean) {

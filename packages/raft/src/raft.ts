@@ -196,6 +196,7 @@ export class Raft {
     }
     if (this.heartbeatElapsed >= this.cfg.heartbeatTicks) {
       this.heartbeatElapsed = 0;
+      for (const pr of this.progress.values()) pr.heartbeatRecoveryDue = true;
       this.bcastHeartbeat('');
     }
   }

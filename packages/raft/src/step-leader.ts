@@ -82,12 +82,16 @@ function handleAppendResp(r: Raft, m: Msg<'appendResp'>): void {
 
 function handleHeartbeatResp(r: Raft, m: Msg<'heartbeatResp'>): void {
   const pr = r.progress.get(m.from)!;
-  pr.probeSent = false;
-  // A full window with the follower still answering means appends were lost.
-  if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();
-  // The follower lags: send what it lacks, or (if all is in flight) an empty
-  // append at `next`, which it rejects if appends were lost, so we fall back to
-  // probing. Over an ordered channel it just arrives after the real ones.
-  if (pr.match < r.log.lastIndex()) r.sendAppend(m.from, true);
+  // Recovery at most once per heartbeat interval (see Progress.heartbeatRecoveryDue).
+  if (pr.heartbeatRecoveryDue) {
+    pr.heartbeatRecoveryDue = false;
+    pr.probeSent = false;
+    // A full window with the follower still answering means appends were lost.
+    if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();
+    // The follower lags: send what it lacks, or (if all is in flight) an empty
+    // append at `next`, which it rejects if appends were lost, so we fall back to
+    // probing. Over an ordered channel it just arrives after the real ones.
+    if (pr.match < r.log.lastIndex()) r.sendAppend(m.from, true);
+  }
   if (m.context !== '') r.maybeReleaseReads(m.context, r.reads.ack(m.from, m.context));
 }

@@ -73,6 +73,40 @@ describe('log replication', () => {
     expect(term).toBe(4);
   });
 
+  it('a burst of heartbeat responses re-probes a lagging follower at most once per heartbeat interval', () => {
+    const raw = newNode(1, { heartbeatTicks: 2, electionTicks: 20 });
+    elect(raw, [2, 3]);
+    const term = raw.status().hardState.term;
+    expect(raw.status().progress?.get(2)?.state).toBe('probe');
+    for (let i = 0; i < 5; i++) raw.propose(bytes(`p${i}`));
+    sent(raw);
+    const appendsTo2 = (): number => ofType(sent(raw), 'append').filter((m) => m.to === 2).length;
+    // Read rounds make heartbeats with contexts; their answers can arrive in a burst.
+    for (let i = 0; i < 100; i++) raw.step({ type: 'heartbeatResp', from: 2, to: 1, term, context: `r${i}` });
+    expect(appendsTo2()).toBe(0);
+    // A periodic heartbeat allows one recovery: one probe for the whole next burst.
+    raw.tick();
+    raw.tick();
+    sent(raw);
+    for (let i = 0; i < 100; i++) raw.step({ type: 'heartbeatResp', from: 2, to: 1, term, context: '' });
+    expect(appendsTo2()).toBe(1);
+  });
+
+  it('a burst of heartbeat responses frees at most one slot of a full inflight window per heartbeat interval', () => {
+    const { raw, term } = replicatingLeader({ maxInflightMsgs: 2, heartbeatTicks: 2, electionTicks: 20 });
+    for (let i = 0; i < 4; i++) {
+      raw.propose(bytes(`p${i}`));
+      sent(raw);
+    }
+    expect(raw.status().progress?.get(2)?.inflight).toBe(2);
+    raw.tick();
+    raw.tick();
+    sent(raw);
+    for (let i = 0; i < 50; i++) raw.step({ type: 'heartbeatResp', from: 2, to: 1, term, context: '' });
+    const resent = ofType(sent(raw), 'append').filter((m) => m.to === 2);
+    expect(resent).toHaveLength(1);
+  });
+
   it('probe → replicate: a follower is probed one append at a time until it answers', () => {
     const raw = newNode(1);
     elect(raw, [2, 3]);
