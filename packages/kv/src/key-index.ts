@@ -11,9 +11,18 @@ export interface RevPos {
   sub: number;
 }
 
+/** Shared by new histories until their first change (never written to: push replaces it). */
+const EMPTY_CHANGES: number[] = [];
+/** Histories up to this many numbers (pairs × 2) are copied into exact-size arrays on push. */
+const EXACT_CHANGES_MAX = 8;
+
 export class KeyHistory {
-  /** Flattened pairs: main revision, then sub * 2 + (1 if tombstone). Ascending. */
-  readonly changes: number[] = [];
+  /**
+   * Flattened pairs: main revision, then sub * 2 + (1 if tombstone). Ascending.
+   * Short histories are kept in exact-size arrays (see push): most keys have one
+   * or two changes, and a grown array's spare capacity would be most of the index.
+   */
+  changes: number[] = EMPTY_CHANGES;
   /** Meta of the live version (meaningful only while `live`). */
   createRevision = 0;
   version = 0;
@@ -37,7 +46,12 @@ export class KeyHistory {
   }
 
   push(main: number, sub: number, tombstone: boolean): void {
-    this.changes.push(main, sub * 2 + (tombstone ? 1 : 0));
+    const tag = sub * 2 + (tombstone ? 1 : 0);
+    // Appending to `[]` (or spreading into a new array) makes V8 reserve 17 slots (152 bytes) for
+    // 2 numbers; concat allocates exactly, so a short history costs a few slots' copy and keeps
+    // ~120 bytes per key (measured with a heap snapshot of a member holding 400,000 keys).
+    if (this.changes.length < EXACT_CHANGES_MAX) this.changes = this.changes.concat(main, tag);
+    else this.changes.push(main, tag);
   }
 
   /** Pair index of the last change with main ≤ rev, or -1. */
@@ -84,7 +98,7 @@ export class KeyHistory {
     const keepFrom = this.changes[i * 2 + 1]! & 1 ? i + 1 : i;
     const dropped: RevPos[] = [];
     for (let j = 0; j < keepFrom; j++) dropped.push({ main: this.changes[j * 2]!, sub: this.changes[j * 2 + 1]! >>> 1 });
-    this.changes.splice(0, keepFrom * 2);
+    this.changes = this.changes.slice(keepFrom * 2); // a fresh, exact-size array: frees the dropped part
     return dropped;
   }
 }
