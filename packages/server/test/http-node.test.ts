@@ -96,6 +96,10 @@ describe('HTTP API over a real cluster', () => {
     expect(text).toContain('flotilla_is_leader 1');
     expect(text).toMatch(/flotilla_apply_lag_entries \d+/);
     expect(text).toMatch(/flotilla_leader_changes_seen [1-9]/);
+    // Process metrics: memory and event-loop delay (a blocked loop means missed heartbeats).
+    expect(Number(/process_resident_memory_bytes (\d+)/.exec(text)?.[1])).toBeGreaterThan(1e6);
+    expect(text).toMatch(/nodejs_heap_size_used_bytes \d+/);
+    expect(text).toMatch(/nodejs_eventloop_lag_p99_seconds [\d.e-]+/);
     await until('the watcher gauge to drop', async () => ((await (await fetch(`${leader.url}/metrics`)).text()).includes('flotilla_watchers 0') ? true : undefined));
   });
 

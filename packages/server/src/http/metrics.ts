@@ -1,7 +1,7 @@
 // Prometheus metrics for one server (its own registry, so several servers in
 // one process do not collide). HTTP counters are updated per request; the
 // node's numbers are read from the node at scrape time.
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Quantiles, ServedNode } from './served-node.js';
 
 export class ServerMetrics {
@@ -24,6 +24,9 @@ export class ServerMetrics {
     });
     this.watchers = new Gauge({ name: 'flotilla_watchers', help: 'Open watch streams on this server.', registers });
     registerNodeGauges(this.registry, node);
+    // Process and runtime metrics (RSS, V8 heap, event-loop delay, GC pauses): a stalled event loop
+    // is what turns into missed heartbeats and elections under load, so operators need to see it.
+    collectDefaultMetrics({ register: this.registry });
   }
 
   observe(path: string, status: number, grpcCode: number | undefined, seconds: number): void {
