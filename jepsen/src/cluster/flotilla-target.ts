@@ -1,9 +1,12 @@
 // A Flotilla cluster of real `flotilla start` processes (the built bin) whose
 // peer traffic runs through one proxy per ordered pair of nodes: node i is
 // told that peer j lives at proxy[i→j], which forwards to j's real peer port.
-// Each node gets its own --initial-cluster (itself real, the others proxied),
-// which is why this does not reuse packages/server's ProcessCluster (one
-// --initial-cluster for all members).
+// Every node gets the same --initial-cluster (the REAL peer URLs, which
+// member list shows and a re-added member is announced with) and its own
+// --peer-route (dial j at proxy[i→j]): a route wins wherever a peer address
+// reaches the transport, the initial cluster and member add alike, so a member
+// removed and re-added by the churn nemesis stays behind the proxies. That
+// per-node routing is why this does not reuse packages/server's ProcessCluster.
 import fs from 'node:fs';
 import path from 'node:path';
 import { remoteKv, type KV } from '@flotilla/client';
@@ -100,7 +103,8 @@ export class FlotillaTarget implements Target {
       '--data-dir', m.dataDir,
       '--listen-peer', `http://127.0.0.1:${m.peerPort}`,
       '--listen-client', m.clientUrl,
-      '--initial-cluster', this.#members.map((o, j) => `${o.name}=${m.peerUrlFor[j]}`).join(','),
+      '--initial-cluster', this.#members.map((o) => `${o.name}=http://127.0.0.1:${o.peerPort}`).join(','),
+      '--peer-route', this.#members.flatMap((o, j) => (o === m ? [] : [`${o.name}=${m.peerUrlFor[j]}`])).join(','),
       '--initial-cluster-clients', this.#members.map((o) => `${o.name}=${o.clientUrl}`).join(','),
       '--log-level', this.#options.logLevel ?? 'warn',
       ...(this.#options.extraArgs ?? []),
@@ -133,6 +137,11 @@ export class FlotillaTarget implements Target {
       requestTimeoutMs: options.requestTimeoutMs,
       retry: { attemptsMax: 2, backoffInitialMs: 20, backoffMaxMs: 100 },
     });
+  }
+
+  /** The real peer URL of a node (what it listens on; the others reach it through their proxies). */
+  peerUrl(node: number): string {
+    return `http://127.0.0.1:${this.#member(node).peerPort}`;
   }
 
   clientUrl(node: number): string {

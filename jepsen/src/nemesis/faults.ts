@@ -17,6 +17,8 @@ export const FAULT_KINDS = [
   'clock-skew-leader',
   'slow-disk-one',
   'slow-disk-leader',
+  'churn-one',
+  'churn-leader',
 ] as const;
 
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -29,6 +31,8 @@ export const NEMESIS_GROUPS: Readonly<Record<string, readonly FaultKind[]>> = {
   // Restart faults: the victim is restarted with `flotilla start`'s TEST ONLY flags for the window (Flotilla only).
   clock: ['clock-skew-one', 'clock-skew-leader'],
   'slow-disk': ['slow-disk-one', 'slow-disk-leader'],
+  // Remove a member (a seeded one, or the leader) and re-add it under its name at the end of the window (Flotilla only).
+  churn: ['churn-one', 'churn-leader'],
   none: [],
 };
 

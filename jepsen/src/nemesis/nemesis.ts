@@ -1,11 +1,13 @@
 // Applies a fault schedule to a running target on the wall clock and records
 // what it actually did (which nodes, when), for the report. heal() undoes
 // everything: network healed, paused processes continued, killed ones restarted,
-// and nodes running with a skewed clock or slow disk restarted without them.
+// and nodes running with a skewed clock or slow disk restarted without them,
+// and a member removed by churn added back.
 import { currentLeader } from '../cluster/health.js';
 import type { Target } from '../cluster/target.js';
 import { partitionLinks, victims, type FaultKind, type FaultWindow } from './faults.js';
 import { isRestartFault, restartFault } from './restart-faults.js';
+import { Churn, churnPlan, type MemberApi } from './churn.js';
 
 /** How long a SIGTERM'd node may take to stop before it is SIGKILLed (a clean close flushes LevelDB: well under this). */
 const STOP_TIMEOUT_MS = 5_000;
@@ -15,7 +17,8 @@ export interface AppliedFault {
   readonly startMs: number;
   endMs: number;
   readonly nodes: readonly string[];
-  readonly detail: string;
+  /** What was done; a churn window's re-add outcome is appended when it heals. */
+  detail: string;
 }
 
 export class Nemesis {
@@ -27,9 +30,13 @@ export class Nemesis {
   /** Nodes running with TEST ONLY fault flags, to restart plainly at heal. */
   readonly #faulty = new Set<number>();
 
-  constructor(target: Target, now: () => number) {
+  /** Present when the target supports membership changes (the churn nemesis). */
+  readonly #churn: Churn | undefined;
+
+  constructor(target: Target, now: () => number, members?: MemberApi) {
     this.#target = target;
     this.#now = now;
+    this.#churn = members ? new Churn(members, target.names) : undefined;
   }
 
   /** Runs the schedule; resolves after the last window has been healed. */
@@ -39,7 +46,8 @@ export class Nemesis {
       await waitUntil(this.#now, w.startMs);
       const fault = await this.#apply(w);
       await waitUntil(this.#now, w.endMs);
-      await this.heal();
+      const readd = await this.heal();
+      if (readd !== '') fault.detail += `; at heal: ${readd}`;
       fault.endMs = this.#now();
     }
   }
@@ -57,6 +65,12 @@ export class Nemesis {
       t.network.block(links);
       nodes = [...new Set(links.flat())];
       detail = `blocked ${links.map(([a, b]) => `${name(a)}→${name(b)}`).join(' ')}${leaderNote}`;
+    } else if (w.kind.startsWith('churn')) {
+      if (!this.#churn) throw new RangeError(`${w.kind} needs a target with membership changes (Flotilla)`);
+      const plan = churnPlan(t.size, w.pick, w.kind === 'churn-leader' ? leader : undefined);
+      const step = await this.#churn.remove(plan.victim, plan.via);
+      nodes = [...step.nodes];
+      detail = `${step.detail}${w.kind === 'churn-leader' ? leaderNote : ''}`;
     } else if (isRestartFault(w.kind)) {
       nodes = victims(w.kind, t.size, w.pick, leader);
       const f = restartFault(w.kind, w.pick);
@@ -80,7 +94,11 @@ export class Nemesis {
     return fault;
   }
 
-  async heal(): Promise<void> {
+  /**
+   * Undoes every fault; returns what re-adding churned members did ('' if nothing). `final` (the run's
+   * last heal, before the final reads) re-adds any member missing from the voters, not only the outstanding one.
+   */
+  async heal(final = false): Promise<string> {
     const t = this.#target;
     t.network.heal();
     for (const p of this.#paused) await t.signal(p, 'SIGCONT');
@@ -92,6 +110,8 @@ export class Nemesis {
       t.start(f);
     }
     this.#faulty.clear();
+    // Last, so every member is running and reachable when the re-add is proposed.
+    return (await this.#churn?.readd(final)) ?? '';
   }
 
   /** Stops a node with the signal; a SIGTERM that does not end it within STOP_TIMEOUT_MS is followed by SIGKILL. */

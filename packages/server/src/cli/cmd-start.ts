@@ -89,14 +89,16 @@ export async function cmdStart(args: readonly string[], env: NodeJS.ProcessEnv, 
   const initialVoters = founders.map(memberIdOf);
   const logger: Logger = pino({ level: config.logLevel, base: { member: config.name } }, pino.destination(2));
 
-  // A forced member starts alone: it dials none of the old members (their ids now belong to no cluster it knows).
-  const peers = new Map(config.initialCluster.filter((m) => m.id !== config.id && !forceNew).map((m) => {
-    const u = new URL(m.peerUrl);
-    return [m.id, { host: u.hostname, port: Number(u.port) }] as const;
-  }));
+  const routes = new Map(config.peerRoutes.map((r) => [r.id, r.url] as const));
   const directory = new MemberDirectory(config.initialCluster.filter((m) => !forceNew || m.id === config.id).map((m) => {
     const client = config.clientUrls.get(m.name);
     return { id: m.id, name: m.name, peerUrls: [m.peerUrl], clientUrls: client ? [client] : [] };
+  }), routes);
+  // A forced member starts alone: it dials none of the old members (their ids now belong to no cluster it knows).
+  // A --peer-route wins over the --initial-cluster URL too, so a route means one thing wherever a peer is learned.
+  const peers = new Map(config.initialCluster.filter((m) => m.id !== config.id && !forceNew).map((m) => {
+    const u = new URL(directory.dialUrl(m.id, m.peerUrl));
+    return [m.id, { host: u.hostname, port: Number(u.port) }] as const;
   }));
 
   let node: FlotillaNode | undefined;

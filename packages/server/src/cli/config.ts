@@ -22,6 +22,8 @@ export interface StartConfig {
   /** Client URLs of the members by name, as far as known (for member list); always includes this member. */
   readonly clientUrls: ReadonlyMap<string, string>;
   readonly initialClusterState: 'new' | 'existing';
+  /** Local dial routes (--peer-route): dial member `name` at `url`, whatever peer URL is announced for it. Never replicated. */
+  readonly peerRoutes: readonly PeerRoute[];
   readonly clusterToken: string;
   readonly logLevel: string;
   readonly tickMs?: number;
@@ -34,6 +36,12 @@ export interface StartConfig {
   readonly backupRetainCount?: number;
 }
 
+export interface PeerRoute {
+  readonly name: string;
+  readonly id: number;
+  readonly url: string;
+}
+
 /** Setting name (file key) → flag (and etcd-style alias). */
 export const SETTINGS = {
   name: ['name'],
@@ -44,6 +52,7 @@ export const SETTINGS = {
   initialCluster: ['initial-cluster'],
   initialClusterClients: ['initial-cluster-clients'],
   initialClusterState: ['initial-cluster-state'],
+  peerRoute: ['peer-route'],
   clusterToken: ['cluster-token', 'initial-cluster-token'],
   logLevel: ['log-level'],
   tickMs: ['tick-ms'],
@@ -139,6 +148,24 @@ export function parseClientUrls(text: string, members: readonly ClusterMember[])
   return out;
 }
 
+/**
+ * Parses `n2=http://127.0.0.1:7002,n3=...` (--peer-route): where THIS member dials each named member,
+ * instead of the peer URL announced for it (its --initial-cluster entry, or `member add`'s peer URL).
+ * For proxies and NAT; the fault suite routes every link through its own proxy this way.
+ */
+export function parsePeerRoutes(text: string, self: string): PeerRoute[] {
+  const routes: PeerRoute[] = [];
+  for (const part of text.split(',').filter((p) => p.trim() !== '')) {
+    const eq = part.indexOf('=');
+    const name = eq > 0 ? part.slice(0, eq).trim() : '';
+    if (name === '') throw new UsageError(`--peer-route entries are NAME=URL (dial member NAME at URL), got ${JSON.stringify(part)}`);
+    if (name === self) throw new UsageError(`--peer-route names this member (${self}); a member never dials itself, remove that entry`);
+    if (routes.some((r) => r.name === name)) throw new UsageError(`--peer-route names ${name} twice; give one URL per member`);
+    routes.push({ name, id: memberIdOf(name), url: url(part.slice(eq + 1).trim(), `--peer-route URL of ${name}`).origin });
+  }
+  return routes;
+}
+
 /** --backup-dir and --backup-interval (ms) go together; --backup-retain defaults to 8 files. */
 function backupSettings(raw: RawSettings): { backupDir?: string; backupIntervalMs?: number; backupRetainCount?: number } {
   const intervalMs = positiveInt(raw.backupInterval, '--backup-interval');
@@ -224,6 +251,7 @@ export function resolveStartConfig(flags: RawSettings, env: RawSettings, file: R
     initialCluster,
     clientUrls,
     initialClusterState: state,
+    peerRoutes: parsePeerRoutes(raw.peerRoute ?? '', name),
     clusterToken: raw.clusterToken ?? 'flotilla',
     logLevel: level,
   };

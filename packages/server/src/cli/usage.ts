@@ -7,8 +7,11 @@ Server:
                  [--advertise-client URL] [--cluster-token T] [--log-level info]
                  [--tick-ms 10] [--election-ticks 15] [--heartbeat-ticks 2] [--config FILE.json]
                  [--force-new-cluster] [--backup-dir DIR --backup-interval MS [--backup-retain 8]]
+                 [--peer-route NAME=URL[,NAME=URL...]]
       Settings: flags > environment (FLOTILLA_NAME, FLOTILLA_DATA_DIR, ...) > --config file.
       Member ids derive from names (stable across restarts). Logs: JSON on stderr.
+      --peer-route: dial member NAME at URL instead of the peer URL announced for it (in --initial-cluster
+        or by member add), e.g. through a proxy or NAT; local to this member, never replicated.
       --force-new-cluster: a lone survivor becomes a one-voter cluster; remove the flag on later restarts.
       TEST ONLY (fault suite; flags only, never env or file; never in production):
         --test-clock-rate R          this member's clock runs at R times real time (> 0)

@@ -1,7 +1,8 @@
 // What the server knows about members beyond their Raft ids: names, peer URLs
 // and client URLs (Raft membership carries ids only). Filled from the start
 // configuration and from member add; `members()` joins it with the node's
-// configuration.
+// configuration. It also holds this member's local dial routes
+// (`flotilla start --peer-route`), which are never replicated or reported.
 import type { MemberInfo } from '../http/served-node.js';
 
 export interface DirectoryEntry {
@@ -16,9 +17,17 @@ export const DIRECTORY_ENTRIES_MAX = 1_000;
 
 export class MemberDirectory {
   private readonly entries = new Map<number, DirectoryEntry>();
+  private readonly routes: ReadonlyMap<number, string>;
 
-  constructor(initial: readonly DirectoryEntry[] = []) {
+  /** `dialRoutes`: member id → the URL this member dials it at, whatever peer URL is announced for it (a proxy, NAT). */
+  constructor(initial: readonly DirectoryEntry[] = [], dialRoutes: ReadonlyMap<number, string> = new Map()) {
     for (const e of initial) this.set(e);
+    this.routes = dialRoutes;
+  }
+
+  /** Where this member dials member `id`: its local route if one is set, else the peer URL announced for it. */
+  dialUrl(id: number, announced: string): string {
+    return this.routes.get(id) ?? announced;
   }
 
   set(entry: DirectoryEntry): void {

@@ -122,7 +122,7 @@ export function servedNode(node: FlotillaNode, options: NodeAdapterOptions): Ser
       if (isMember(id).member) throw new MembershipError(`etcdserver: peerURL exists (member ${name}, id ${id.toString(16)}, is already in the cluster)`);
       const entry: DirectoryEntry = { id, name, peerUrls: req.peerUrls, clientUrls: [] };
       directory.set(entry);
-      node.addPeer(id, peerAddress(req.peerUrls[0]!));
+      node.addPeer(id, peerAddress(directory.dialUrl(id, req.peerUrls[0]!)));
       // Raft connections are dialled by the lower id, so every member must know where the new one listens.
       const failures: string[] = [];
       for (const url of directory.otherClientUrls(node.id)) {
@@ -151,7 +151,8 @@ export function servedNode(node: FlotillaNode, options: NodeAdapterOptions): Ser
     },
     learnPeer(entry: DirectoryEntry): void {
       directory.set(entry);
-      if (entry.peerUrls[0]) node.addPeer(entry.id, peerAddress(entry.peerUrls[0]));
+      const url = entry.peerUrls[0] ? directory.dialUrl(entry.id, entry.peerUrls[0]) : undefined;
+      if (url) node.addPeer(entry.id, peerAddress(url));
     },
     metrics(): NodeMetricsSnapshot {
       const m = node.status().metrics;
