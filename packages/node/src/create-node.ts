@@ -51,6 +51,7 @@ export async function createNodeWith(
       checkQuorum: options.checkQuorum,
       maxMsgBytes: options.maxMsgBytes,
       maxInflightMsgs: options.maxInflightMsgs,
+      maxInflightBytes: options.maxInflightBytes,
       maxUncommittedBytes: options.maxUncommittedBytes,
       maxPendingReads: options.pendingReadsMax,
       initial: {

@@ -16,6 +16,8 @@ export interface NodeOptions {
   readonly maxMsgBytes?: number;
   /** Pipelining window: appends in flight per follower. Default 256. */
   readonly maxInflightMsgs?: number;
+  /** Pipelining window in entry bytes per follower (below the transport's per-peer queue, 32 MiB by default). Default 16 MiB. */
+  readonly maxInflightBytes?: number;
   /** Uncommitted bytes a leader accepts before refusing proposals. Default 64 MiB. */
   readonly maxUncommittedBytes?: number;
   /** Forward proposals and reads from a follower to the leader (true), or fail them with NotLeaderError (false). Default true. */
@@ -87,6 +89,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
   checkQuorum: true,
   maxMsgBytes: MIB,
   maxInflightMsgs: 256,
+  maxInflightBytes: 16 * MIB,
   maxUncommittedBytes: 64 * MIB,
   forwardToLeader: true,
   forwardTimeoutMs: 5_000,

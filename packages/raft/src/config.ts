@@ -36,6 +36,8 @@ export interface RaftConfig {
   readonly maxMsgBytes?: number;
   /** Appends in flight to one follower in replicate state before sending pauses. */
   readonly maxInflightMsgs?: number;
+  /** Entry bytes in flight to one follower in replicate state before sending pauses (at least one append always goes). */
+  readonly maxInflightBytes?: number;
   /** Bytes of uncommitted entries a leader accepts before refusing proposals. */
   readonly maxUncommittedBytes?: number;
   /** Upper bound on committedEntries' bytes in one Ready (at least one entry). */
@@ -55,6 +57,7 @@ export interface ResolvedConfig {
   readonly readOnly: 'safe' | 'leaseBased';
   readonly maxMsgBytes: number;
   readonly maxInflightMsgs: number;
+  readonly maxInflightBytes: number;
   readonly maxUncommittedBytes: number;
   readonly maxCommittedBytesPerReady: number;
   readonly maxPendingReads: number;
@@ -91,6 +94,7 @@ export function resolveConfig(c: RaftConfig): ResolvedConfig {
     readOnly,
     maxMsgBytes: positiveInt('maxMsgBytes', c.maxMsgBytes ?? MIB),
     maxInflightMsgs: positiveInt('maxInflightMsgs', c.maxInflightMsgs ?? 256),
+    maxInflightBytes: positiveInt('maxInflightBytes', c.maxInflightBytes ?? 16 * MIB),
     maxUncommittedBytes: positiveInt('maxUncommittedBytes', c.maxUncommittedBytes ?? 64 * MIB),
     maxCommittedBytesPerReady: positiveInt('maxCommittedBytesPerReady', c.maxCommittedBytesPerReady ?? 64 * MIB),
     maxPendingReads: positiveInt('maxPendingReads', c.maxPendingReads ?? 4096),

@@ -5,39 +5,58 @@
 import { invariant } from './errors.js';
 import type { ProgressStatus } from './types.js';
 
-/** The last indexes of appends in flight to one follower, oldest first. */
+/**
+ * Appends in flight to one follower, oldest first: their last indexes and
+ * entry bytes. Full at `capacity` appends or `bytesMax` bytes, whichever comes
+ * first (bytes: a far-behind follower would otherwise get capacity ×
+ * maxMsgBytes — 256 MiB by default — in one burst, more than any transport
+ * queue holds).
+ */
 export class Inflights {
   private readonly lastIndexes: number[] = [];
+  private readonly sizes: number[] = [];
+  private bytes = 0;
 
-  constructor(readonly capacity: number) {}
+  constructor(readonly capacity: number, readonly bytesMax: number = Infinity) {}
 
-  add(lastIndex: number): void {
-    invariant(!this.full(), `inflight window overflow (capacity ${this.capacity})`);
+  add(lastIndex: number, bytes = 0): void {
+    invariant(!this.full(), `inflight window overflow (capacity ${this.capacity}, ${this.bytesMax} bytes)`);
     this.lastIndexes.push(lastIndex);
+    this.sizes.push(bytes);
+    this.bytes += bytes;
   }
 
   /** The follower acknowledged up to `index`: those appends are no longer in flight. */
   freeLE(index: number): void {
     let n = 0;
-    while (n < this.lastIndexes.length && this.lastIndexes[n]! <= index) n++;
+    while (n < this.lastIndexes.length && this.lastIndexes[n]! <= index) this.bytes -= this.sizes[n++]!;
     this.lastIndexes.splice(0, n);
+    this.sizes.splice(0, n);
   }
 
   /** Frees the oldest slot: lets a stalled window probe again after lost appends. */
   freeFirstOne(): void {
     this.lastIndexes.shift();
+    this.bytes -= this.sizes.shift() ?? 0;
   }
 
   full(): boolean {
-    return this.lastIndexes.length >= this.capacity;
+    return this.lastIndexes.length >= this.capacity || this.bytes >= this.bytesMax;
   }
 
   count(): number {
     return this.lastIndexes.length;
   }
 
+  /** Entry bytes in flight. */
+  inflightBytes(): number {
+    return this.bytes;
+  }
+
   reset(): void {
     this.lastIndexes.length = 0;
+    this.sizes.length = 0;
+    this.bytes = 0;
   }
 }
 
@@ -65,9 +84,9 @@ export class Progress {
   heartbeatRecoveryDue = false;
   readonly inflights: Inflights;
 
-  constructor(next: number, maxInflightMsgs: number, public isLearner: boolean) {
+  constructor(next: number, maxInflightMsgs: number, public isLearner: boolean, maxInflightBytes = Infinity) {
     this.next = next;
-    this.inflights = new Inflights(maxInflightMsgs);
+    this.inflights = new Inflights(maxInflightMsgs, maxInflightBytes);
   }
 
   becomeProbe(): void {
@@ -122,11 +141,11 @@ export class Progress {
   }
 
   /** Bookkeeping after an append carrying entries up to `lastIndex` (or none) was sent. */
-  sentAppend(entryCount: number, lastIndex: number): void {
+  sentAppend(entryCount: number, lastIndex: number, bytes = 0): void {
     if (this.state === 'replicate') {
       if (entryCount > 0) {
         this.next = lastIndex + 1;
-        this.inflights.add(lastIndex);
+        this.inflights.add(lastIndex, bytes);
       }
     } else if (this.state === 'probe') {
       this.probeSent = true;

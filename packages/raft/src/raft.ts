@@ -12,7 +12,7 @@ import type { VoteResult } from './quorum.js';
 import { ReadOnlyQueue } from './read-only.js';
 import type { ReadRequest } from './read-only.js';
 import { randomInt } from './rng.js';
-import { entryBytes } from './sizes.js';
+import { entryBytes, totalBytes } from './sizes.js';
 import type {
   ConfChange,
   ConfState,
@@ -145,7 +145,7 @@ export class Raft {
     this.leadTransferee = NONE;
     this.votes.clear();
     for (const [id, pr] of this.progress) {
-      const fresh = new Progress(this.log.lastIndex() + 1, this.cfg.maxInflightMsgs, pr.isLearner);
+      const fresh = new Progress(this.log.lastIndex() + 1, this.cfg.maxInflightMsgs, pr.isLearner, this.cfg.maxInflightBytes);
       if (id === this.id) fresh.match = this.log.stableIndex;
       this.progress.set(id, fresh);
     }
@@ -264,7 +264,7 @@ export class Raft {
     if (entries.length === 0 && !sendIfEmpty) return false;
     this.send({ type: 'append', from: this.id, to, term: this.term, prevIndex, prevTerm, entries,
       commit: this.log.committed });
-    pr.sentAppend(entries.length, entries.at(-1)?.index ?? prevIndex);
+    pr.sentAppend(entries.length, entries.at(-1)?.index ?? prevIndex, totalBytes(entries));
     return true;
   }
 
@@ -447,7 +447,7 @@ export class Raft {
         pr.isLearner = isLearner;
         continue;
       }
-      const fresh = new Progress(this.log.lastIndex() + 1, this.cfg.maxInflightMsgs, isLearner);
+      const fresh = new Progress(this.log.lastIndex() + 1, this.cfg.maxInflightMsgs, isLearner, this.cfg.maxInflightBytes);
       // A new member counts as active so CheckQuorum gives it a round to answer.
       fresh.recentActive = true;
       if (id === this.id) fresh.match = this.log.stableIndex;

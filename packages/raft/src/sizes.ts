@@ -12,6 +12,13 @@ export function entryBytes(entry: Entry): number {
   return entry.type === 'normal' ? entry.data.length + ENTRY_OVERHEAD_BYTES : CONF_CHANGE_ENTRY_BYTES;
 }
 
+/** Total estimated bytes of `entries`. */
+export function totalBytes(entries: readonly Entry[]): number {
+  let total = 0;
+  for (const e of entries) total += entryBytes(e);
+  return total;
+}
+
 /**
  * The longest prefix of `entries` whose total size is ≤ maxBytes, but never
  * fewer than one entry (an entry larger than the limit must still move).

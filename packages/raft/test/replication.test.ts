@@ -51,6 +51,21 @@ describe('log replication', () => {
     expect(more.flatMap((m) => m.entries.map((e) => e.index))).toEqual([4, 5]);
   });
 
+  it('inflight window in bytes: appends pause once maxInflightBytes are unacknowledged, and resume on the ack', () => {
+    // Each entry is 100 bytes + 16 of overhead: two appends fill 200 bytes.
+    const { raw, term } = replicatingLeader({ maxInflightMsgs: 100, maxInflightBytes: 200 });
+    const to2: Extract<Message, { type: 'append' }>[] = [];
+    for (let i = 0; i < 5; i++) {
+      raw.propose(new Uint8Array(100));
+      to2.push(...ofType(sent(raw), 'append').filter((m) => m.to === 2));
+    }
+    expect(to2).toHaveLength(2);
+    expect(raw.status().progress?.get(2)?.inflight).toBe(2);
+    raw.step(appendResp(2, 1, term, to2[1]!.entries.at(-1)!.index));
+    const more = ofType(sent(raw), 'append').filter((m) => m.to === 2);
+    expect(more.flatMap((m) => m.entries).length).toBe(3);
+  });
+
   it('fast back-off (thesis §5.3): a divergent follower is found in one rejection using rejectHint/hintTerm', () => {
     // Leader: terms 1 1 1 3 3 3 3 3 3 3; follower holds an old leader's 1 1 1 2 2 2 2 2 2 2 2 2.
     const leader = newNode(1, { logTerms: [1, 1, 1, 3, 3, 3, 3, 3, 3, 3], term: 3, commit: 3 });
