@@ -42,6 +42,8 @@ import { Waiters } from './waiters.js';
 import { decodeWire, encodeWire, type ForwardOp, type NodeWire } from './wire.js';
 
 const EMPTY = new Uint8Array(0);
+/** Ticks one tick-timer fire may count when it finds itself late (see armTick). */
+const TICKS_PER_FIRE_MAX = 2;
 
 /** Something to put in the log, and who waits for it. */
 export interface Proposal {
@@ -94,6 +96,8 @@ export class Driver {
   private controls: (() => void)[] = [];
   private ticksDue = 0;
   private tickTimer: TimerHandle | undefined;
+  /** The clock time up to which tick periods have been counted (see armTick). */
+  private tickBaseMs: number;
 
   // What the driver knows of the core, updated from each Ready.
   role: Role = 'follower';
@@ -125,6 +129,7 @@ export class Driver {
     this.id = params.id;
     this.raw = params.raw;
     const now = params.clock.now();
+    this.tickBaseMs = now;
     this.metrics = new NodeMetrics(params.id, now);
     this.reads = new Reads(this.o.readTimeoutMs);
     const st = this.raw.status();
@@ -282,10 +287,26 @@ export class Driver {
     return this.forwarder.forward(this.leader, req);
   }
 
+  /**
+   * Ticks follow the clock, not the number of timer callbacks: a timer re-armed
+   * after each fire runs late by the event loop's delay (1–2 ms per 10 ms tick
+   * under load here), so a busy node's election timer ran 10–20 % slow and two
+   * survivors of a dead leader counted different times since its last
+   * heartbeat; the slower one then refused the other's pre-vote (it still
+   * "heard" the leader) and the election took another round. A fire that finds
+   * two or more tick periods gone counts TICKS_PER_FIRE_MAX ticks and forgives
+   * the rest: a long stall (GC, a paused process) never turns into a burst of
+   * ticks processed before the sockets are read, and ticks never run faster
+   * than the clock (leader leases rely on that).
+   */
   private armTick(): void {
     this.tickTimer = this.p.clock.setTimer(this.o.tickMs, () => {
       if (this.stopped) return;
-      this.ticksDue++;
+      const now = this.p.clock.now();
+      const periods = Math.floor((now - this.tickBaseMs) / this.o.tickMs);
+      const ticks = Math.max(1, Math.min(periods, TICKS_PER_FIRE_MAX));
+      this.tickBaseMs = periods > TICKS_PER_FIRE_MAX ? now : this.tickBaseMs + ticks * this.o.tickMs;
+      this.ticksDue += ticks;
       this.armTick();
       this.signal.notify();
     });
