@@ -304,8 +304,18 @@ export class Driver {
       if (this.stopped) return;
       const now = this.p.clock.now();
       const periods = Math.floor((now - this.tickBaseMs) / this.o.tickMs);
-      const ticks = Math.max(1, Math.min(periods, TICKS_PER_FIRE_MAX));
-      this.tickBaseMs = periods > TICKS_PER_FIRE_MAX ? now : this.tickBaseMs + ticks * this.o.tickMs;
+      let ticks: number;
+      if (periods < 1) {
+        // The clock stood still (a skewed test clock after a backward jump): one tick per fire, as before.
+        ticks = 1;
+        this.tickBaseMs = now;
+      } else if (periods > TICKS_PER_FIRE_MAX) {
+        ticks = TICKS_PER_FIRE_MAX;
+        this.tickBaseMs = now;
+      } else {
+        ticks = periods;
+        this.tickBaseMs += periods * this.o.tickMs;
+      }
       this.ticksDue += ticks;
       this.armTick();
       this.signal.notify();
