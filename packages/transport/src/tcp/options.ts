@@ -25,7 +25,7 @@ export interface TcpTransportOptions {
   readonly sendQueueBytesMax?: number;
   /** Bytes handed to a socket and not yet flushed to the kernel before frames wait in the queue. Default 1 MiB. */
   readonly socketBufferBytesMax?: number;
-  /** Reconnect back-off: jittered, doubling from baseMs up to maxMs. Default { baseMs: 50, maxMs: 2000 }. */
+  /** Reconnect back-off: jittered, doubling from baseMs up to maxMs. Default { baseMs: 50, maxMs: 500 }. */
   readonly reconnect?: { readonly baseMs: number; readonly maxMs: number };
   /** Wait after a refused handshake before dialing again. Default 10,000 ms. */
   readonly refusedRetryMs?: number;
@@ -84,7 +84,7 @@ export function resolveTcpOptions(options: TcpTransportOptions): ResolvedTcpOpti
   if (sendQueueBytesMax < frameBytesMax) {
     throw new TransportOptionsError(`sendQueueBytesMax (${sendQueueBytesMax}) must be at least frameBytesMax (${frameBytesMax}) or the largest frames could never be queued`);
   }
-  const reconnect = options.reconnect ?? { baseMs: 50, maxMs: 2000 };
+  const reconnect = options.reconnect ?? { baseMs: 50, maxMs: 500 };
   if (!(reconnect.baseMs > 0 && reconnect.maxMs >= reconnect.baseMs)) {
     throw new TransportOptionsError(`reconnect needs 0 < baseMs <= maxMs, got ${reconnect.baseMs}..${reconnect.maxMs}`);
   }
