@@ -114,15 +114,23 @@ function positiveInt(text: string | undefined, what: string): number | undefined
   return Number(text);
 }
 
+/**
+ * Splits a `name=URL,name=URL` flag value (the three cluster flags share the form) into names and URL
+ * origins; `form` says what an entry should look like in the error for a malformed one.
+ */
+function namedUrls(text: string, flag: string, form: string, urlWhat = 'URL'): { name: string; url: string }[] {
+  return text.split(',').filter((p) => p.trim() !== '').map((part) => {
+    const eq = part.indexOf('=');
+    const name = eq > 0 ? part.slice(0, eq).trim() : '';
+    if (name === '') throw new UsageError(`${flag} entries are ${form}, got ${JSON.stringify(part)}`);
+    return { name, url: url(part.slice(eq + 1).trim(), `${flag} ${urlWhat} of ${name}`).origin };
+  });
+}
+
 /** Parses `n1=http://127.0.0.1:2380,n2=...`; member ids derive from names. */
 export function parseInitialCluster(text: string): ClusterMember[] {
-  const members = text.split(',').filter((p) => p.trim() !== '').map((part) => {
-    const eq = part.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--initial-cluster entries are name=peerURL, got ${JSON.stringify(part)}`);
-    const name = part.slice(0, eq).trim();
-    const peerUrl = url(part.slice(eq + 1).trim(), `--initial-cluster peer URL of ${name}`).origin;
-    return { name, id: memberIdOf(name), peerUrl };
-  });
+  const members = namedUrls(text, '--initial-cluster', 'name=peerURL', 'peer URL')
+    .map(({ name, url: peerUrl }) => ({ name, id: memberIdOf(name), peerUrl }));
   const seen = new Map<number, string>();
   for (const m of members) {
     const other = seen.get(m.id);
@@ -136,14 +144,11 @@ export function parseInitialCluster(text: string): ClusterMember[] {
 
 /** Parses `n1=http://127.0.0.1:2379,...`: where each member serves clients (Flotilla's addition to etcd's flags). */
 export function parseClientUrls(text: string, members: readonly ClusterMember[]): Map<string, string> {
+  const form = 'name=clientURL for names in --initial-cluster';
   const out = new Map<string, string>();
-  for (const part of text.split(',').filter((p) => p.trim() !== '')) {
-    const eq = part.indexOf('=');
-    const name = part.slice(0, eq).trim();
-    if (eq <= 0 || !members.some((m) => m.name === name)) {
-      throw new UsageError(`--initial-cluster-clients entries are name=clientURL for names in --initial-cluster, got ${JSON.stringify(part)}`);
-    }
-    out.set(name, url(part.slice(eq + 1).trim(), `--initial-cluster-clients URL of ${name}`).origin);
+  for (const { name, url: clientUrl } of namedUrls(text, '--initial-cluster-clients', form)) {
+    if (!members.some((m) => m.name === name)) throw new UsageError(`--initial-cluster-clients entries are ${form}, got ${JSON.stringify(`${name}=${clientUrl}`)}`);
+    out.set(name, clientUrl);
   }
   return out;
 }
@@ -155,13 +160,10 @@ export function parseClientUrls(text: string, members: readonly ClusterMember[])
  */
 export function parsePeerRoutes(text: string, self: string): PeerRoute[] {
   const routes: PeerRoute[] = [];
-  for (const part of text.split(',').filter((p) => p.trim() !== '')) {
-    const eq = part.indexOf('=');
-    const name = eq > 0 ? part.slice(0, eq).trim() : '';
-    if (name === '') throw new UsageError(`--peer-route entries are NAME=URL (dial member NAME at URL), got ${JSON.stringify(part)}`);
+  for (const { name, url: routeUrl } of namedUrls(text, '--peer-route', 'NAME=URL (dial member NAME at URL)')) {
     if (name === self) throw new UsageError(`--peer-route names this member (${self}); a member never dials itself, remove that entry`);
     if (routes.some((r) => r.name === name)) throw new UsageError(`--peer-route names ${name} twice; give one URL per member`);
-    routes.push({ name, id: memberIdOf(name), url: url(part.slice(eq + 1).trim(), `--peer-route URL of ${name}`).origin });
+    routes.push({ name, id: memberIdOf(name), url: routeUrl });
   }
   return routes;
 }
