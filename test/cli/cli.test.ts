@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemberExitedError, ProcessCluster } from '../../packages/server/src/demo/process-cluster.js';
 import { memberIdOf } from '../../packages/server/src/cluster/member-id.js';
-import { freePort } from '../../packages/server/src/cluster/free-port.js';
+import { freePort } from '../../packages/transport/src/tcp/free-port.js';
 import { lines, runCli, type CliResult } from './run-cli.js';
 
 let cluster: ProcessCluster;

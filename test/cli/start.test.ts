@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { freePort } from '../../packages/server/src/cluster/free-port.js';
+import { freePort } from '../../packages/transport/src/tcp/free-port.js';
 import { DEFAULT_BIN } from '../../packages/server/src/demo/process-cluster.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-start-'));

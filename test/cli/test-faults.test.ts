@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fromEnv, fromFile, testFaultsFromFlags } from '../../packages/server/src/cli/config.js';
-import { freePort } from '../../packages/server/src/cluster/free-port.js';
+import { freePort } from '../../packages/transport/src/tcp/free-port.js';
 import { DEFAULT_BIN } from '../../packages/server/src/demo/process-cluster.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-test-faults-'));

@@ -1,22 +1,15 @@
 // Real members in one process: LevelDB data directories, TCP on loopback, the
 // system clock. Waits are bounded polls, never fixed sleeps.
-import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { bytes, prefixEnd, type KeyValue } from '@flotilla/kv';
 import { openNode, type FlotillaNode, type NodeOptions } from '@flotilla/node';
 import type { NodeId } from '@flotilla/raft';
-import type { PeerAddress } from '@flotilla/transport';
+import { freePort, type PeerAddress } from '@flotilla/transport';
 
 /** Election timeout 100–200 ms. */
 export const FAST: NodeOptions = { tickMs: 10, electionTicks: 10, heartbeatTicks: 2 };
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort };
 
 export async function waitFor(pred: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;

@@ -1,23 +1,16 @@
 // Real clusters in one process: LevelDB data directories under a temp dir,
 // TCP on loopback, the system clock. Waits are bounded polls, never sleeps.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { NodeId } from '@flotilla/raft';
-import type { PeerAddress } from '@flotilla/transport';
+import { freePort, type PeerAddress } from '@flotilla/transport';
 import { openNode, type FlotillaNode, type NodeOptions } from '../src/index.js';
 
 /** Short timing for tests: election timeout 100–200 ms. */
 export const TCP_TEST_OPTIONS: NodeOptions = { tickMs: 10, electionTicks: 10, heartbeatTicks: 2 };
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort };
 
 /** Polls `pred` every 10 ms until it holds; fails after `timeoutMs`. */
 export async function waitFor(pred: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {

@@ -3,9 +3,9 @@
 // (.ci/install-system-deps installs it).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '@flotilla/transport';
 
 export interface EtcdMember {
   readonly name: string;
@@ -39,17 +39,6 @@ export class EtcdNotInstalledError extends Error {
   override readonly name = 'EtcdNotInstalledError';
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export function findEtcdBinary(explicit?: string): string {
   const candidates = [explicit, process.env.ETCD_BIN, '/usr/bin/etcd', '/usr/local/bin/etcd'].filter(

@@ -13,3 +13,4 @@ export { backoffDelayMs, type BackoffOptions } from './backoff.js';
 export { TcpTransport } from './tcp/tcp-transport.js';
 export { LinkFaults, type LinkDirection } from './tcp/link-faults.js';
 export type { PeerAddress, TcpTransportOptions } from './tcp/options.js';
+export { freePort } from './tcp/free-port.js';

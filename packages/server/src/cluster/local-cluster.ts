@@ -7,7 +7,7 @@ import path from 'node:path';
 import { openNode, type FlotillaNode, type NodeOptions } from '@flotilla/node';
 import type { RunningHttpServer } from '../http/server.js';
 import { MemberDirectory, type DirectoryEntry } from './directory.js';
-import { freePort } from './free-port.js';
+import { freePort } from '@flotilla/transport';
 import { memberIdOf } from './member-id.js';
 import { serveNode } from './serve.js';
 

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../cluster/free-port.js';
+import { freePort } from '@flotilla/transport';
 
 export interface ProcessMember {
   readonly name: string;

@@ -1,5 +1,6 @@
 // A free TCP port on loopback (bind to 0, read it, release it). Another
-// process could take it before it is used; fine for tests and the demo.
+// process could take it before it is used: for tests, the demo and benchmarks,
+// which pick ports for members they start themselves.
 import net from 'node:net';
 
 export async function freePort(): Promise<number> {
