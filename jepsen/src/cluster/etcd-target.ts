@@ -7,13 +7,12 @@
 // member ids come from the JSON gateway's member list once it is up.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { etcdKv, type KV } from '@flotilla/client';
 import { findEtcdBinary } from '@flotilla/testkit';
 import { stablePort } from './ports.js';
 import { LinkProxy } from './link-proxy.js';
 import { Network } from './network.js';
-import { isAlive, signalChild, spawnLogged } from './process.js';
+import { ProcessTarget, type ProcessMember } from './process-target.js';
 import type { ClientOptions, Target } from './target.js';
 
 export interface EtcdTargetOptions {
@@ -22,14 +21,10 @@ export interface EtcdTargetOptions {
   readonly binary?: string;
 }
 
-interface Member {
-  readonly name: string;
+interface Member extends ProcessMember {
   readonly peerPort: number;
   readonly proxyUrl: string;
-  readonly clientUrl: string;
   readonly dataDir: string;
-  readonly logFile: string;
-  child: ChildProcess | undefined;
 }
 
 const HEADER = /\r\nx-server-from:\s*([0-9a-f]+)\r\n/i;
@@ -42,19 +37,15 @@ export function sniffServerFrom(head: Buffer): string | undefined | 'more' {
   return text.includes('\r\n\r\n') ? undefined : 'more';
 }
 
-export class EtcdTarget implements Target {
+export class EtcdTarget extends ProcessTarget<Member> implements Target {
   readonly kind = 'etcd' as const;
-  readonly network: Network;
-  readonly memberIndex = new Map<string, number>();
   /** etcd member id in hex (as in X-Server-From) → node index; the proxies resolve through it. */
   readonly #hexMap: Map<string, number>;
-  readonly #members: Member[];
   readonly #binary: string;
   readonly #token: string;
 
   private constructor(network: Network, members: Member[], binary: string, hexMap: Map<string, number>) {
-    this.network = network;
-    this.#members = members;
+    super(network, members);
     this.#binary = binary;
     this.#hexMap = hexMap;
     this.#token = `jepsen-${process.pid}-${Date.now()}`;
@@ -89,53 +80,33 @@ export class EtcdTarget implements Target {
     return new EtcdTarget(network, members, binary, hexIndex);
   }
 
-  get size(): number {
-    return this.#members.length;
-  }
-
-  get names(): string[] {
-    return this.#members.map((m) => m.name);
-  }
-
-  #member(node: number): Member {
-    const m = this.#members[node];
-    if (!m) throw new RangeError(`no node ${node} in a cluster of ${this.size}`);
-    return m;
-  }
-
   start(node: number, testArgs: readonly string[] = []): void {
     // etcd has no clock or disk fault flags; run.ts leaves restart faults out for etcd.
     if (testArgs.length > 0) throw new RangeError(`etcd takes no test fault flags (${testArgs.join(' ')}); the clock and slow-disk nemeses are Flotilla only`);
-    const m = this.#member(node);
-    if (isAlive(m.child)) return;
-    const args = [
+    const m = this.member(node);
+    this.spawn(m, this.#binary, [
       '--name', m.name,
       '--data-dir', m.dataDir,
       '--listen-client-urls', m.clientUrl,
       '--advertise-client-urls', m.clientUrl,
       '--listen-peer-urls', `http://127.0.0.1:${m.peerPort}`,
       '--initial-advertise-peer-urls', m.proxyUrl,
-      '--initial-cluster', this.#members.map((o) => `${o.name}=${o.proxyUrl}`).join(','),
+      '--initial-cluster', this.members.map((o) => `${o.name}=${o.proxyUrl}`).join(','),
       '--initial-cluster-token', this.#token,
       '--initial-cluster-state', 'new',
       '--log-level', 'warn',
       '--logger', 'zap',
-    ];
-    const child = spawnLogged(this.#binary, args, m.logFile);
-    m.child = child;
-    child.once('exit', () => {
-      if (m.child === child) m.child = undefined;
-    });
+    ]);
   }
 
   /** Learns the members' ids (hex, as etcd names itself on peer requests) from the gateway. */
   async learnMemberIds(): Promise<boolean> {
-    for (const m of this.#members) {
+    for (const m of this.members) {
       try {
         const res = await fetch(`${m.clientUrl}/v3/cluster/member/list`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(1_000) });
         const body = (await res.json()) as { members?: { ID?: string; name?: string }[] };
         for (const member of body.members ?? []) {
-          const index = this.#members.findIndex((x) => x.name === member.name);
+          const index = this.members.findIndex((x) => x.name === member.name);
           if (index >= 0 && member.ID) this.#hexMap.set(BigInt(member.ID).toString(16), index);
         }
         if (this.#hexMap.size === this.size) return true;
@@ -146,31 +117,11 @@ export class EtcdTarget implements Target {
     return false;
   }
 
-  async signal(node: number, signal: NodeJS.Signals): Promise<void> {
-    await signalChild(this.#member(node).child, signal);
-  }
-
-  isRunning(node: number): boolean {
-    return isAlive(this.#member(node).child);
-  }
-
   client(node: number, options: ClientOptions): KV {
     return etcdKv({
-      endpoints: [this.#member(node).clientUrl],
+      endpoints: [this.member(node).clientUrl],
       requestTimeoutMs: options.requestTimeoutMs,
       retry: { attemptsMax: 2, backoffInitialMs: 20, backoffMaxMs: 100 },
     });
-  }
-
-  logFile(node: number): string {
-    return this.#member(node).logFile;
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.#members.map(async (m) => {
-      if (isAlive(m.child)) await signalChild(m.child, 'SIGCONT');
-      await signalChild(m.child, 'SIGKILL');
-    }));
-    await this.network.close();
   }
 }

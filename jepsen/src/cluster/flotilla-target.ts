@@ -14,9 +14,8 @@ import { stablePort } from './ports.js';
 import { DEFAULT_BIN } from '@flotilla/server';
 import { LinkProxy } from './link-proxy.js';
 import { Network } from './network.js';
-import { isAlive, signalChild, spawnLogged } from './process.js';
+import { ProcessTarget, type ProcessMember } from './process-target.js';
 import type { ClientOptions, Target } from './target.js';
-import type { ChildProcess } from 'node:child_process';
 
 export interface FlotillaTargetOptions {
   readonly size: number;
@@ -26,28 +25,20 @@ export interface FlotillaTargetOptions {
   readonly logLevel?: string;
 }
 
-interface Member {
-  readonly name: string;
+interface Member extends ProcessMember {
   readonly peerPort: number;
-  readonly clientUrl: string;
   readonly dataDir: string;
-  readonly logFile: string;
   /** Peer URL of node j as node i sees it (j's proxy for i; i's own real URL for j = i). */
   readonly peerUrlFor: string[];
-  child: ChildProcess | undefined;
 }
 
-export class FlotillaTarget implements Target {
+export class FlotillaTarget extends ProcessTarget<Member> implements Target {
   readonly kind = 'flotilla' as const;
-  readonly network: Network;
-  readonly memberIndex = new Map<string, number>();
-  readonly #members: Member[];
   readonly #options: FlotillaTargetOptions;
 
   private constructor(options: FlotillaTargetOptions, network: Network, members: Member[]) {
+    super(network, members);
     this.#options = options;
-    this.network = network;
-    this.#members = members;
   }
 
   static async create(options: FlotillaTargetOptions): Promise<FlotillaTarget> {
@@ -81,57 +72,29 @@ export class FlotillaTarget implements Target {
     return new FlotillaTarget(options, network, members);
   }
 
-  get size(): number {
-    return this.#members.length;
-  }
-
-  get names(): string[] {
-    return this.#members.map((m) => m.name);
-  }
-
-  #member(node: number): Member {
-    const m = this.#members[node];
-    if (!m) throw new RangeError(`no node ${node} in a cluster of ${this.size}`);
-    return m;
-  }
-
   startArgs(node: number): string[] {
-    const m = this.#member(node);
+    const m = this.member(node);
     return [
       'start',
       '--name', m.name,
       '--data-dir', m.dataDir,
       '--listen-peer', `http://127.0.0.1:${m.peerPort}`,
       '--listen-client', m.clientUrl,
-      '--initial-cluster', this.#members.map((o) => `${o.name}=http://127.0.0.1:${o.peerPort}`).join(','),
-      '--peer-route', this.#members.flatMap((o, j) => (o === m ? [] : [`${o.name}=${m.peerUrlFor[j]}`])).join(','),
-      '--initial-cluster-clients', this.#members.map((o) => `${o.name}=${o.clientUrl}`).join(','),
+      '--initial-cluster', this.members.map((o) => `${o.name}=http://127.0.0.1:${o.peerPort}`).join(','),
+      '--peer-route', this.members.flatMap((o, j) => (o === m ? [] : [`${o.name}=${m.peerUrlFor[j]}`])).join(','),
+      '--initial-cluster-clients', this.members.map((o) => `${o.name}=${o.clientUrl}`).join(','),
       '--log-level', this.#options.logLevel ?? 'warn',
       ...(this.#options.extraArgs ?? []),
     ];
   }
 
   start(node: number, testArgs: readonly string[] = []): void {
-    const m = this.#member(node);
-    if (isAlive(m.child)) return;
-    const child = spawnLogged(process.execPath, [DEFAULT_BIN, ...this.startArgs(node), ...testArgs], m.logFile);
-    m.child = child;
-    child.once('exit', () => {
-      if (m.child === child) m.child = undefined;
-    });
-  }
-
-  async signal(node: number, signal: NodeJS.Signals): Promise<void> {
-    await signalChild(this.#member(node).child, signal);
-  }
-
-  isRunning(node: number): boolean {
-    return isAlive(this.#member(node).child);
+    this.spawn(this.member(node), process.execPath, [DEFAULT_BIN, ...this.startArgs(node), ...testArgs]);
   }
 
   client(node: number, options: ClientOptions): KV {
     return remoteKv({
-      endpoints: [this.#member(node).clientUrl],
+      endpoints: [this.member(node).clientUrl],
       discover: false,
       exactlyOnce: true,
       requestTimeoutMs: options.requestTimeoutMs,
@@ -141,22 +104,6 @@ export class FlotillaTarget implements Target {
 
   /** The real peer URL of a node (what it listens on; the others reach it through their proxies). */
   peerUrl(node: number): string {
-    return `http://127.0.0.1:${this.#member(node).peerPort}`;
-  }
-
-  clientUrl(node: number): string {
-    return this.#member(node).clientUrl;
-  }
-
-  logFile(node: number): string {
-    return this.#member(node).logFile;
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.#members.map(async (m) => {
-      if (isAlive(m.child)) await signalChild(m.child, 'SIGCONT');
-      await signalChild(m.child, 'SIGKILL');
-    }));
-    await this.network.close();
+    return `http://127.0.0.1:${this.member(node).peerPort}`;
   }
 }
