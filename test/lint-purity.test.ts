@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lintSource } from '../tools/lint/check.js';
 
-// DESIGN.md Convention 1: packages/raft/src is pure. These tests prove the
+// docs/conventions.md, convention 1: packages/raft/src is pure. These tests prove the
 // lint that guards it actually fires, so breaking purity fails CI.
 const inCore = 'packages/raft/src/__purity_fixture__.ts';
 

@@ -1,5 +1,5 @@
 // Lint rules for the whole repo. The strict part is the Raft core's purity
-// (DESIGN.md, Convention 1): no I/O, no clock, no randomness, no async in
+// (docs/conventions.md, convention 1): no I/O, no clock, no randomness, no async in
 // packages/raft/src, so that every run is reproducible from its seed.
 import tsParser from '@typescript-eslint/parser';
 

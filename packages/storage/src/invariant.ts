@@ -3,7 +3,7 @@ export class InvariantError extends Error {
   override readonly name = 'InvariantError';
 }
 
-// Stays on in production (DESIGN.md, Convention 3): a storage layer that
+// Stays on in production (docs/conventions.md, convention 3): a storage layer that
 // carries on after a broken invariant writes wrong data durably.
 export function invariant(condition: unknown, message: string): asserts condition {
   if (!condition) throw new InvariantError(`storage invariant violated: ${message}`);

@@ -1,5 +1,5 @@
 // The storage conformance suite: a factory in, tests out. Every Storage
-// implementation runs it (DESIGN.md, Convention 8).
+// implementation runs it (docs/conventions.md, convention 8).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Storage } from '../src/index.js';
 import { CompactedError, EMPTY_CONF_STATE, EMPTY_HARD_STATE, EntryUnavailableError, InvariantError } from '../src/index.js';

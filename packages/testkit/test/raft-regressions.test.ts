@@ -1,4 +1,4 @@
-// Schedules that once failed, kept as exact regression tests (DESIGN.md:
+// Schedules that once failed, kept as exact regression tests (docs/conventions.md, convention 10:
 // "a failing seed becomes a regression test"). Each names what it found.
 import { describe, expect, it } from 'vitest';
 import { RawNode, seededRng } from '@flotilla/raft';
