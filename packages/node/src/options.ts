@@ -75,6 +75,21 @@ export interface NodeOptions {
    * thesis §10.2.1), or only after it (false: for benchmark ablations). Default true.
    */
   readonly parallelLeaderWrite?: boolean;
+  /**
+   * TEST ONLY: deliberately re-introduced bugs, so the simulators' self-tests
+   * can show their checkers catching each one. Never set outside a test.
+   */
+  readonly unsafeTestFaults?: UnsafeTestFaults;
+}
+
+/** Known bugs a test may switch back on (each one was fixed; see the option's consumer). */
+export interface UnsafeTestFaults {
+  /** A forwarded answer or a read-index confirmation is matched by its id alone, not by the sender's incarnation. */
+  readonly ignoreIncarnation?: boolean;
+  /** The leader's lease tracker only ever adds leases: committed revokes and expiries are not reconciled. */
+  readonly leaseTrackerAddOnly?: boolean;
+  /** The driver sends its messages (a follower's acknowledgements) before the batch's entries are persisted. */
+  readonly sendBeforePersist?: boolean;
 }
 
 export type ResolvedOptions = Required<Omit<NodeOptions, 'kvLimits'>> & { readonly kvLimits: Partial<KvLimits> };
@@ -113,6 +128,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
   kvLimits: {},
   groupCommit: true,
   parallelLeaderWrite: true,
+  unsafeTestFaults: Object.freeze({}),
 });
 
 export function resolveOptions(options: NodeOptions = {}): ResolvedOptions {
