@@ -65,7 +65,7 @@ export function checkExposition(text: string): Map<string, ExpositionFamily> {
         switchTo(f, at);
       } else {
         if (helps.has(name)) problems.push(`${at}: second HELP line for ${name}`);
-        if (/\\(?![\\n])/.test(rest)) problems.push(`${at}: HELP for ${name} has an invalid escape`);
+        if (!/^(?:[^\\]|\\[\\n])*$/.test(rest)) problems.push(`${at}: HELP for ${name} has an invalid escape`);
         helps.set(name, rest);
         const f = families.get(name);
         if (f !== undefined) f.help = rest;
