@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { bytes } from '@flotilla/kv';
 import { ExportedBuckets, ExpositionWriter } from '../src/exposition.js';
 import { Histogram } from '../src/histogram.js';
 import { checkExposition, histogramQuantile, histogramSeries } from '../../testkit/src/exposition-check.js';
-import { FAST, MemCluster } from './mem-cluster.js';
-
-const put = (k: string, v: string) => ({ key: bytes(k), value: bytes(v) });
 
 /** Exports one histogram (recorded in ms) as seconds and reads its buckets back through the strict checker. */
 function exported(h: Histogram, buckets = new ExportedBuckets(-4, 16, 1 / 1000)) {
@@ -62,49 +58,5 @@ describe('histograms on /metrics', () => {
   it('refuses what would make an invalid page: a counter without _total, a family declared twice', () => {
     expect(() => new ExpositionWriter().family('x', 'counter', 'c')).toThrow(/must end in _total/);
     expect(() => new ExpositionWriter().family('x_total', 'counter', 'c').family('x_total', 'counter', 'c')).toThrow(/declared twice/);
-  });
-});
-
-describe('a node on /metrics (prometheusText)', () => {
-  it('is a strict exposition; followers are labelled by name from the map, by id without one', async () => {
-    const c = await MemCluster.start(45, [1, 2, 3]);
-    try {
-      const leader = await c.waitLeader();
-      const [named, unnamed] = c.running().filter((n) => n !== leader).map((n) => n.id) as [number, number];
-      for (let i = 0; i < 10; i++) await c.settle(leader.put(put(`k${i}`, 'v')));
-      await c.run(100);
-      const families = checkExposition(leader.prometheusText({ [named]: 'east-1' }));
-      const state = histogramSeries(families.get('flotilla_state_latency_seconds')!);
-      expect([...state.keys()].sort()).toEqual([`{follower="${unnamed}"}`, '{follower="east-1"}'].sort());
-      expect(state.get('{follower="east-1"}')!.count).toBeGreaterThan(0);
-      // The histogram and status() count the same observations.
-      const m = leader.status().metrics;
-      expect(histogramSeries(families.get('flotilla_commit_latency_seconds')!).get('')!.count).toBe(m.commitLatencyMs.count);
-      expect(histogramSeries(families.get('flotilla_disk_wal_fsync_duration_seconds')!).get('')!.count).toBe(m.fsyncMs.count);
-      expect(families.get('flotilla_server_leader_changes_seen_total')!.samples[0]!.value).toBe(m.leaderChanges);
-      expect(families.get('flotilla_server_proposals_committed_total')!.samples[0]!.value).toBe(leader.status().commitIndex);
-      expect(families.get('flotilla_server_is_leader')!.samples[0]!.value).toBe(1);
-      // A lookup function works as well as a map; a name it does not know falls back to the id.
-      const byLookup = histogramSeries(checkExposition(leader.prometheusText((id) => (id === unnamed ? 'west' : undefined))).get('flotilla_state_latency_seconds')!);
-      expect([...byLookup.keys()].sort()).toEqual([`{follower="${named}"}`, '{follower="west"}'].sort());
-    } finally {
-      await c.shutdown();
-    }
-  });
-
-  it('counts failed proposals', async () => {
-    const c = await MemCluster.start(46, [1, 2, 3], { ...FAST, proposalTimeoutMs: 1_000 });
-    try {
-      const leader = await c.waitLeader();
-      const failedOf = () => checkExposition(leader.prometheusText()).get('flotilla_server_proposals_failed_total')!.samples[0]!.value;
-      expect(failedOf()).toBe(0);
-      // Without a quorum the write cannot commit: it fails when its proposal times out.
-      for (const n of c.running()) if (n !== leader) c.network.faults.isolate(n.id);
-      await expect(c.settle(leader.put(put('lost', 'v')))).rejects.toThrow(/not applied within 1000 ms/);
-      expect(failedOf()).toBe(1);
-      expect(leader.status().metrics.proposalsFailed).toBe(1);
-    } finally {
-      await c.shutdown();
-    }
   });
 });
