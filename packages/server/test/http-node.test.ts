@@ -1,5 +1,6 @@
 // The HTTP API over a real three-node cluster (in process, LevelDB + TCP):
 // exactly-once headers, metrics, health, status and membership views.
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCluster, type LocalCluster, type LocalMember } from '../src/index.js';
 import { checkExposition, histogramSeries, type HistogramSeries } from '../../testkit/src/exposition-check.js';
@@ -120,6 +121,12 @@ describe('HTTP API over a real cluster', () => {
     expect(text).toMatch(/flotilla_server_proposals_pending \d+/);
     expect(text).toMatch(/flotilla_server_proposals_failed_total \d+/);
     expect(families.get('flotilla_mvcc_db_total_size_in_bytes')?.type).toBe('gauge');
+    // The Grafana dashboard in docs/ queries only metrics this page has (the backup scheduler's are appended when one runs).
+    const dashboard = await readFile(new URL('../../../docs/grafana-dashboard.json', import.meta.url), 'utf8');
+    const queried = new Set([...dashboard.matchAll(/\b((?:flotilla|nodejs|process)_[a-z_]+?)(?:_bucket|_sum|_count)?\b/g)].map((m) => m[1]!));
+    const missing = [...queried].filter((name) => !name.startsWith('flotilla_backup_') && !families.has(name));
+    expect(missing).toEqual([]);
+    expect(queried.size).toBeGreaterThan(15);
     // Process metrics: memory and event-loop delay (a blocked loop means missed heartbeats).
     expect(Number(/process_resident_memory_bytes (\d+)/.exec(text)?.[1])).toBeGreaterThan(1e6);
     expect(text).toMatch(/nodejs_heap_size_used_bytes \d+/);
