@@ -64,6 +64,10 @@ describe('status() metrics', () => {
         expect(m.rto.lastMs!).toBeLessThanOrEqual(elapsed + 2 * FAST.tickMs!);
         expect(m.rto.history.at(-1)!.from).toBe(old.id);
         expect(m.leaderChanges).toBe(changesBefore[i]! + 1);
+        // The RTO histogram on /metrics holds every failover of the history, in seconds.
+        const rto = histogramSeries(checkExposition(n.prometheusText()).get('flotilla_failover_rto_seconds')!).get('')!;
+        expect(rto.count).toBe(m.rto.history.length);
+        expect(rto.sum).toBeCloseTo(m.rto.history.reduce((a, r) => a + r.rtoMs, 0) / 1000, 9);
       }
     } finally {
       await c.shutdown();
@@ -82,6 +86,8 @@ describe('status() metrics', () => {
       const m = leader.status().metrics;
       expect(m.fsyncMs.count).toBeGreaterThanOrEqual(20);
       expect(m.entriesPerFsync.count).toBe(m.fsyncMs.count);
+      // Every batch of committed entries written to the KV state is one backend commit.
+      expect(m.backendCommitMs.count).toBeGreaterThan(0);
       // The follower that was cut off is caught up with appends carrying many entries each.
       expect(m.entriesPerMessage.max).toBeGreaterThanOrEqual(10);
       expect(follower.status().metrics.entriesPerFsync.max).toBeGreaterThanOrEqual(10);
