@@ -165,10 +165,8 @@ export function servedNode(node: FlotillaNode, options: NodeAdapterOptions): Ser
         if (q) state.set(Number(id), q);
       }
       const commit = seconds(m.commitLatencyMs);
-      const fsync = seconds(m.fsyncMs);
       return {
         ...(commit ? { commitLatencySeconds: commit } : {}),
-        ...(fsync ? { fsyncSeconds: fsync } : {}),
         stateLatencySeconds: state,
         applyLagEntries: m.applyLagEntries.local,
         leaderChanges: m.leaderChanges,

@@ -101,7 +101,6 @@ export interface ServedNode {
 /** Node-level numbers for /flotilla/status, in seconds unless named otherwise. */
 export interface NodeMetricsSnapshot {
   readonly commitLatencySeconds?: Quantiles;
-  readonly fsyncSeconds?: Quantiles;
   /** Per follower id: leader commit → follower apply. */
   readonly stateLatencySeconds?: ReadonlyMap<number, Quantiles>;
   readonly applyLagEntries: number;
