@@ -572,8 +572,10 @@ export class Driver {
   /** Applies entries to kv; returns the resolutions of the waiters they answer, to run after advance(). */
   private async apply(entries: readonly Entry[]): Promise<(() => void)[]> {
     const inputs = entries.map((e) => ({ index: e.index, data: e.type === 'normal' ? e.data : EMPTY }));
+    const t0 = this.p.clock.now();
     const results = await this.p.kv.applyEntries(inputs);
     const now = this.p.clock.now();
+    this.metrics.backendCommit.record(now - t0);
     let fromEarlierTerm = false;
     const settled: (() => void)[] = [];
     for (let i = 0; i < entries.length; i++) {
@@ -636,6 +638,7 @@ export class Driver {
     this.bytesSinceSnapshot = 0;
     // Queued in kv now, before any later apply: the snapshot is taken exactly at meta.index.
     const taking = this.p.kv.snapshot();
+    const t0 = this.p.clock.now();
     const run = (async () => {
       const snap = await taking;
       try {
@@ -644,6 +647,7 @@ export class Driver {
       } finally {
         await snap.close();
       }
+      this.metrics.snapshotSave.record(this.p.clock.now() - t0);
       this.metrics.snapshotsCreated++;
       this.p.events.emit('snapshot', { kind: 'created', meta });
       this.control(() => this.compactTo(meta.index - this.o.snapshotCatchUpEntries));

@@ -8,6 +8,7 @@ export { DEFAULT_OPTIONS, type NodeOptions, type UnsafeTestFaults } from './opti
 export type { NodeEvents, NodeEventName } from './events.js';
 export type { MetricsStatus, FollowerLatency } from './metrics.js';
 export type { HistogramSummary } from './histogram.js';
+export type { MemberNames } from './prometheus.js';
 export type { RtoRecord } from './rto.js';
 export {
   NotLeaderError,

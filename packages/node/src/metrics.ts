@@ -1,5 +1,7 @@
-// The node's measurements, all bounded: histograms are log-bucketed, commit
-// times live in a ring, per-follower state is one record per member.
+// The node's measurements, all bounded: histograms have fixed buckets
+// (histogram.ts), commit times live in a ring, per-follower state is one
+// record per member. Recording is O(1) and allocates nothing; status() and
+// the Prometheus exposition (prometheus.ts) read the same histograms.
 import type { NodeId } from '@flotilla/raft';
 import { CommitTimes } from './commit-times.js';
 import { Histogram, type HistogramSummary } from './histogram.js';
@@ -24,6 +26,12 @@ export interface MetricsStatus {
   /** Failover time: the last one and a short history. */
   readonly rto: { readonly lastMs: number | undefined; readonly history: readonly RtoRecord[] };
   readonly fsyncMs: HistogramSummary;
+  /** One batch of committed entries written to the KV state (etcd's backend commit). */
+  readonly backendCommitMs: HistogramSummary;
+  /** Taking and storing one snapshot. */
+  readonly snapshotSaveMs: HistogramSummary;
+  /** Proposals made on this node that failed (timed out, lost to a new leader, refused, node closed). */
+  readonly proposalsFailed: number;
   readonly entriesPerFsync: HistogramSummary;
   /** Entries per append message sent (appends with at least one entry). */
   readonly entriesPerMessage: HistogramSummary;
@@ -33,7 +41,7 @@ export interface MetricsStatus {
 /** Commit points kept for state latency: enough for several seconds of busy commits. */
 const COMMIT_POINTS = 8_192;
 
-interface FollowerRecord {
+export interface FollowerRecord {
   readonly hist: Histogram;
   lastMs: number;
   appliedIndex: number;
@@ -42,6 +50,8 @@ interface FollowerRecord {
 export class NodeMetrics {
   readonly commitLatency = new Histogram();
   readonly fsync = new Histogram();
+  readonly backendCommit = new Histogram();
+  readonly snapshotSave = new Histogram();
   readonly entriesPerFsync = new Histogram();
   readonly entriesPerMessage = new Histogram();
   readonly commitTimes = new CommitTimes(COMMIT_POINTS);
@@ -50,6 +60,7 @@ export class NodeMetrics {
   snapshotsCreated = 0;
   snapshotsInstalled = 0;
   snapshotsSent = 0;
+  proposalsFailed = 0;
   private readonly followers = new Map<NodeId, FollowerRecord>();
 
   constructor(self: NodeId, nowMs: number) {
@@ -72,6 +83,11 @@ export class NodeMetrics {
     rec.lastMs = ms;
   }
 
+  /** Per follower that reported to this node while it led (state latency, applied index). */
+  followerRecords(): ReadonlyMap<NodeId, Readonly<FollowerRecord>> {
+    return this.followers;
+  }
+
   /** Leadership starts or ends: follower reports and commit points belong to one reign. */
   resetLeaderState(commitIndex: number): void {
     this.commitTimes.reset(commitIndex);
@@ -92,6 +108,9 @@ export class NodeMetrics {
       leaderChanges: this.leaderChanges,
       rto: { lastMs: this.rto.last?.rtoMs, history: this.rto.records() },
       fsyncMs: this.fsync.summary(),
+      backendCommitMs: this.backendCommit.summary(),
+      snapshotSaveMs: this.snapshotSave.summary(),
+      proposalsFailed: this.proposalsFailed,
       entriesPerFsync: this.entriesPerFsync.summary(),
       entriesPerMessage: this.entriesPerMessage.summary(),
       snapshots: { created: this.snapshotsCreated, installed: this.snapshotsInstalled, sent: this.snapshotsSent },

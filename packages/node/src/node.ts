@@ -27,11 +27,12 @@ import {
   type Watcher,
   type WatchRequest,
 } from '@flotilla/kv';
-import { NotLeaderError, type ConfChange, type ConfState, type NodeId, type SnapshotMeta } from '@flotilla/raft';
+import { NONE, NotLeaderError, type ConfChange, type ConfState, type NodeId, type SnapshotMeta } from '@flotilla/raft';
 import type { Clock, PeerAddress, Transport } from '@flotilla/transport';
 import type { Driver } from './driver.js';
 import { invariant, NodeClosedError, RequestTimeoutError } from './errors.js';
 import type { Emitter, NodeEventName, NodeEvents } from './events.js';
+import { renderNodeMetrics, type MemberNames } from './prometheus.js';
 import type { ForwardOp } from './wire.js';
 import type { NodeHeader, NodeStatus, PeerProgress, ReadOptions, WithHeader, WriteOptions } from './types.js';
 
@@ -218,6 +219,23 @@ export class FlotillaNode {
     };
   }
 
+  /**
+   * This node's metrics in the Prometheus text format (latency histograms in
+   * seconds, counters, gauges; see README). Followers are labelled with
+   * `names` (a map or a lookup by id), or with their id where it has none.
+   */
+  prometheusText(names?: MemberNames): string {
+    const d = this.d;
+    return renderNodeMetrics(d.metrics, {
+      term: d.term,
+      isLeader: d.role === 'leader',
+      hasLeader: d.leader !== NONE,
+      commitIndex: d.commitIndex,
+      appliedIndex: d.appliedIndex,
+      pendingProposals: d.pendingCounts().proposals,
+    }, names);
+  }
+
   on<E extends NodeEventName>(name: E, listener: (event: NodeEvents[E]) => void): () => void {
     return this.parts.events.on(name, listener);
   }
@@ -278,7 +296,11 @@ export class FlotillaNode {
   private propose(p: { kind: 'entry'; data: Uint8Array } | { kind: 'conf'; change: ConfChange }, forwardable = true): Promise<ApplyResult | undefined> {
     if (this.stopping !== undefined) return Promise.reject(new NodeClosedError('propose'));
     return new Promise((resolve, reject) => {
-      this.d.propose({ ...p, acceptedAtMs: this.parts.clock.now(), forwardable, resolve, reject });
+      const failed = (err: Error): void => {
+        this.d.metrics.proposalsFailed++;
+        reject(err);
+      };
+      this.d.propose({ ...p, acceptedAtMs: this.parts.clock.now(), forwardable, resolve, reject: failed });
     });
   }
 

@@ -2,6 +2,7 @@
 // leader it lost until a new leader is known AND has committed an entry of
 // its own term (before that, the new leader cannot serve writes or reads).
 import { NONE, type NodeId } from '@flotilla/raft';
+import { Histogram } from './histogram.js';
 
 export interface RtoRecord {
   readonly rtoMs: number;
@@ -18,6 +19,8 @@ export class RtoTracker {
   private lastContactMs: number;
   private outage: { startMs: number; from: NodeId; term: number } | undefined;
   private readonly history: RtoRecord[] = [];
+  /** Every failover seen (ms), beyond the short history. */
+  readonly histogram = new Histogram();
 
   constructor(
     private readonly self: NodeId,
@@ -50,7 +53,9 @@ export class RtoTracker {
     const outage = this.outage;
     if (outage === undefined || this.leader === NONE || entryTerm !== term) return;
     this.outage = undefined;
-    this.history.push({ rtoMs: nowMs - outage.startMs, from: outage.from, to: this.leader, term, atMs: nowMs });
+    const rtoMs = nowMs - outage.startMs;
+    this.history.push({ rtoMs, from: outage.from, to: this.leader, term, atMs: nowMs });
+    this.histogram.record(rtoMs);
     if (this.history.length > this.historyMax) this.history.shift();
   }
 

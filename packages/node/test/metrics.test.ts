@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bytes } from '@flotilla/kv';
+import { checkExposition, histogramSeries } from '../../testkit/src/exposition-check.js';
 import { FAST, MemCluster } from './mem-cluster.js';
 
 const put = (k: string, v: string) => ({ key: bytes(k), value: bytes(v) });
@@ -63,6 +64,10 @@ describe('status() metrics', () => {
         expect(m.rto.lastMs!).toBeLessThanOrEqual(elapsed + 2 * FAST.tickMs!);
         expect(m.rto.history.at(-1)!.from).toBe(old.id);
         expect(m.leaderChanges).toBe(changesBefore[i]! + 1);
+        // The RTO histogram on /metrics holds every failover of the history, in seconds.
+        const rto = histogramSeries(checkExposition(n.prometheusText()).get('flotilla_failover_rto_seconds')!).get('')!;
+        expect(rto.count).toBe(m.rto.history.length);
+        expect(rto.sum).toBeCloseTo(m.rto.history.reduce((a, r) => a + r.rtoMs, 0) / 1000, 9);
       }
     } finally {
       await c.shutdown();
@@ -81,9 +86,55 @@ describe('status() metrics', () => {
       const m = leader.status().metrics;
       expect(m.fsyncMs.count).toBeGreaterThanOrEqual(20);
       expect(m.entriesPerFsync.count).toBe(m.fsyncMs.count);
+      // Every batch of committed entries written to the KV state is one backend commit.
+      expect(m.backendCommitMs.count).toBeGreaterThan(0);
       // The follower that was cut off is caught up with appends carrying many entries each.
       expect(m.entriesPerMessage.max).toBeGreaterThanOrEqual(10);
       expect(follower.status().metrics.entriesPerFsync.max).toBeGreaterThanOrEqual(10);
+    } finally {
+      await c.shutdown();
+    }
+  });
+});
+
+describe('a node on /metrics (prometheusText)', () => {
+  it('is a strict exposition; followers are labelled by name from the map, by id without one', async () => {
+    const c = await MemCluster.start(45, [1, 2, 3]);
+    try {
+      const leader = await c.waitLeader();
+      const [named, unnamed] = c.running().filter((n) => n !== leader).map((n) => n.id) as [number, number];
+      for (let i = 0; i < 10; i++) await c.settle(leader.put(put(`k${i}`, 'v')));
+      await c.run(100);
+      const families = checkExposition(leader.prometheusText({ [named]: 'east-1' }));
+      const state = histogramSeries(families.get('flotilla_state_latency_seconds')!);
+      expect([...state.keys()].sort()).toEqual([`{follower="${unnamed}"}`, '{follower="east-1"}'].sort());
+      expect(state.get('{follower="east-1"}')!.count).toBeGreaterThan(0);
+      // The histogram and status() count the same observations.
+      const m = leader.status().metrics;
+      expect(histogramSeries(families.get('flotilla_commit_latency_seconds')!).get('')!.count).toBe(m.commitLatencyMs.count);
+      expect(histogramSeries(families.get('flotilla_disk_wal_fsync_duration_seconds')!).get('')!.count).toBe(m.fsyncMs.count);
+      expect(families.get('flotilla_server_leader_changes_seen_total')!.samples[0]!.value).toBe(m.leaderChanges);
+      expect(families.get('flotilla_server_proposals_committed_total')!.samples[0]!.value).toBe(leader.status().commitIndex);
+      expect(families.get('flotilla_server_is_leader')!.samples[0]!.value).toBe(1);
+      // A lookup function works as well as a map; a name it does not know falls back to the id.
+      const byLookup = histogramSeries(checkExposition(leader.prometheusText((id) => (id === unnamed ? 'west' : undefined))).get('flotilla_state_latency_seconds')!);
+      expect([...byLookup.keys()].sort()).toEqual([`{follower="${named}"}`, '{follower="west"}'].sort());
+    } finally {
+      await c.shutdown();
+    }
+  });
+
+  it('counts failed proposals', async () => {
+    const c = await MemCluster.start(46, [1, 2, 3], { ...FAST, proposalTimeoutMs: 1_000 });
+    try {
+      const leader = await c.waitLeader();
+      const failedOf = () => checkExposition(leader.prometheusText()).get('flotilla_server_proposals_failed_total')!.samples[0]!.value;
+      expect(failedOf()).toBe(0);
+      // Without a quorum the write cannot commit: it fails when its proposal times out.
+      for (const n of c.running()) if (n !== leader) c.network.faults.isolate(n.id);
+      await expect(c.settle(leader.put(put('lost', 'v')))).rejects.toThrow(/not applied within 1000 ms/);
+      expect(failedOf()).toBe(1);
+      expect(leader.status().metrics.proposalsFailed).toBe(1);
     } finally {
       await c.shutdown();
     }

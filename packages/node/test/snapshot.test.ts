@@ -29,6 +29,7 @@ describe('snapshots and compaction', () => {
       await c.until(() => leader.status().metrics.snapshots.created >= 2, 'two snapshots');
       const st = leader.status();
       expect(created.length).toBeGreaterThanOrEqual(2);
+      expect(st.metrics.snapshotSaveMs.count).toBe(st.metrics.snapshots.created);
       expect(st.snapshotIndex).toBeGreaterThanOrEqual(40);
       // The log keeps snapshotCatchUpEntries behind the newest snapshot and no more.
       await c.run(20);

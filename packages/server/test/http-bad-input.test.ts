@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpServer, type RunningHttpServer } from '../src/http/server.js';
 import type { ServedNode, ServedStatus } from '../src/http/served-node.js';
+import { checkExposition } from '../../testkit/src/exposition-check.js';
 
 const calls: string[] = [];
 
@@ -33,6 +34,7 @@ function recordingNode(): ServedNode {
     moveLeader: refuse('moveLeader'),
     learnPeer: refuse('learnPeer'),
     metrics: () => ({ applyLagEntries: 0, leaderChanges: 1 }),
+    metricsText: () => '# HELP flotilla_server_leader_changes_seen_total Leader changes.\n# TYPE flotilla_server_leader_changes_seen_total counter\nflotilla_server_leader_changes_seen_total 1\n',
   };
 }
 
@@ -102,7 +104,9 @@ describe('bad input is refused with an etcd-style error and nothing reaches the 
     const text = await (await fetch(`${server.url}/metrics`)).text();
     expect(text).toMatch(/flotilla_http_request_errors_total\{path="\/v3\/kv\/put",code="3"\} [1-9]/);
     expect(text).toMatch(/flotilla_http_request_errors_total\{path="other",code="5"\} 1/);
-    expect(text).toContain('flotilla_leader_changes_seen 1');
+    // The node's own families follow the server's, and the whole page is valid.
+    expect(text).toContain('flotilla_server_leader_changes_seen_total 1\n');
+    expect(checkExposition(text).has('flotilla_http_request_errors_total')).toBe(true);
   });
 
   it('reports health from whether a leader is known', async () => {

@@ -154,6 +154,9 @@ export function servedNode(node: FlotillaNode, options: NodeAdapterOptions): Ser
       const url = entry.peerUrls[0] ? directory.dialUrl(entry.id, entry.peerUrls[0]) : undefined;
       if (url) node.addPeer(entry.id, peerAddress(url));
     },
+    metricsText(): string {
+      return node.prometheusText((id) => directory.get(id)?.name);
+    },
     metrics(): NodeMetricsSnapshot {
       const m = node.status().metrics;
       const state = new Map<number, Quantiles>();
@@ -162,10 +165,8 @@ export function servedNode(node: FlotillaNode, options: NodeAdapterOptions): Ser
         if (q) state.set(Number(id), q);
       }
       const commit = seconds(m.commitLatencyMs);
-      const fsync = seconds(m.fsyncMs);
       return {
         ...(commit ? { commitLatencySeconds: commit } : {}),
-        ...(fsync ? { fsyncSeconds: fsync } : {}),
         stateLatencySeconds: state,
         applyLagEntries: m.applyLagEntries.local,
         leaderChanges: m.leaderChanges,

@@ -1,8 +1,10 @@
-// Prometheus metrics for one server (its own registry, so several servers in
-// one process do not collide). HTTP counters are updated per request; the
-// node's numbers are read from the node at scrape time.
+// Prometheus metrics for one server, kept by prom-client in the server's own
+// registry (so several servers in one process do not collide): HTTP requests,
+// watchers, the database size, and process/runtime metrics. The node's own
+// metrics (latency histograms, Raft counters) are rendered by the node
+// (ServedNode.metricsText) and appended to this registry's page.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Quantiles, ServedNode } from './served-node.js';
+import type { ServedNode } from './served-node.js';
 
 export class ServerMetrics {
   readonly registry = new Registry();
@@ -23,7 +25,14 @@ export class ServerMetrics {
       registers,
     });
     this.watchers = new Gauge({ name: 'flotilla_watchers', help: 'Open watch streams on this server.', registers });
-    registerNodeGauges(this.registry, node);
+    new Gauge({
+      name: 'flotilla_mvcc_db_total_size_in_bytes',
+      help: 'Bytes of the member\'s data directory (Raft log, snapshots and KV state), re-read at most every 2 s.',
+      registers,
+      collect(this: Gauge) {
+        this.set(node.status().dbSizeBytes);
+      },
+    });
     // Process and runtime metrics (RSS, V8 heap, event-loop delay, GC pauses): a stalled event loop
     // is what turns into missed heartbeats and elections under load, so operators need to see it.
     collectDefaultMetrics({ register: this.registry });
@@ -42,38 +51,4 @@ export class ServerMetrics {
   watcherClosed(): void {
     this.watchers.dec();
   }
-}
-
-function setQuantiles(gauge: Gauge<string>, q: Quantiles | undefined, labels: Record<string, string> = {}): void {
-  if (!q || q.count === 0) return;
-  gauge.set({ ...labels, quantile: '0.5' }, q.p50);
-  gauge.set({ ...labels, quantile: '0.99' }, q.p99);
-}
-
-function registerNodeGauges(registry: Registry, node: ServedNode): void {
-  const registers = [registry];
-  const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge<string>) => void): void => {
-    new Gauge({ name, help, labelNames, registers, collect(this: Gauge<string>) { this.reset(); collect(this); } });
-  };
-  gauge('flotilla_commit_latency_seconds', 'Proposal to commit on the leader (quantiles over a bounded window).', ['quantile'], (g) =>
-    setQuantiles(g, node.metrics().commitLatencySeconds));
-  gauge('flotilla_fsync_duration_seconds', 'Duration of one synced storage batch (quantiles).', ['quantile'], (g) =>
-    setQuantiles(g, node.metrics().fsyncSeconds));
-  gauge('flotilla_state_latency_seconds', 'Leader commit to follower apply, per follower (quantiles; on the leader).', ['follower', 'quantile'], (g) => {
-    for (const [follower, q] of node.metrics().stateLatencySeconds ?? []) setQuantiles(g, q, { follower: String(follower) });
-  });
-  gauge('flotilla_apply_lag_entries', 'Committed entries not yet applied on this node.', [], (g) => g.set(node.metrics().applyLagEntries));
-  gauge('flotilla_leader_changes_seen', 'Leader changes this node has seen since it started.', [], (g) => g.set(node.metrics().leaderChanges));
-  gauge('flotilla_last_failover_rto_seconds', 'Time without a usable leader in the last failover this node saw.', [], (g) => {
-    const rto = node.metrics().lastRtoSeconds;
-    if (rto !== undefined) g.set(rto);
-  });
-  gauge('flotilla_raft_term', 'Current Raft term.', [], (g) => g.set(node.status().term));
-  gauge('flotilla_raft_commit_index', 'Raft commit index known to this node.', [], (g) => g.set(node.status().commitIndex));
-  gauge('flotilla_raft_applied_index', 'Raft index applied to the KV state on this node.', [], (g) => g.set(node.status().appliedIndex));
-  gauge('flotilla_is_leader', '1 if this node is the leader.', [], (g) => {
-    const s = node.status();
-    g.set(s.leaderId === s.memberId ? 1 : 0);
-  });
-  gauge('flotilla_has_leader', '1 if this node knows a leader.', [], (g) => g.set(node.status().leaderId !== 0 ? 1 : 0));
 }

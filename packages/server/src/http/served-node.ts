@@ -92,14 +92,15 @@ export interface ServedNode {
   moveLeader(toId: number): Promise<void>;
   /** Another member announces a new peer (POST /flotilla/peer/add): remember its URLs and dial it. */
   learnPeer(entry: { id: number; name: string; peerUrls: readonly string[]; clientUrls: readonly string[] }): void;
-  /** Prometheus samples the node contributes to /metrics. */
+  /** Latency summaries for /flotilla/status. */
   metrics(): NodeMetricsSnapshot;
+  /** The node's metric families for /metrics, in the Prometheus text format (members labelled by name). */
+  metricsText(): string;
 }
 
-/** Node-level numbers for /metrics, in seconds unless named otherwise. */
+/** Node-level numbers for /flotilla/status, in seconds unless named otherwise. */
 export interface NodeMetricsSnapshot {
   readonly commitLatencySeconds?: Quantiles;
-  readonly fsyncSeconds?: Quantiles;
   /** Per follower id: leader commit → follower apply. */
   readonly stateLatencySeconds?: ReadonlyMap<number, Quantiles>;
   readonly applyLagEntries: number;
