@@ -57,6 +57,15 @@ export function evaluateGoals(targets: readonly TargetResults[], setup: MachineS
       : { id: `rto-${name}`, text, measured: `median ${fmt(f.rtoMs.p50, 0)} ms, p99 ${fmt(f.rtoMs.p99, 0)} ms over ${f.trials.length} trials${f.unrecovered ? ` (${f.unrecovered} unrecovered)` : ''}`,
         met: f.rtoMs.p50 <= 400 && f.rtoMs.p99 <= 1000 && f.unrecovered === 0 });
   }
+  for (const [name, t] of [['flotilla', remote], ['etcd', etcd]] as const) {
+    const cf = t?.clientFailover;
+    const text = `Client-seen failover: no request waits longer than RTO + ${cf?.graceMs ?? 200} ms (median over trials, ${name})`;
+    goals.push(cf === undefined || cf.ratioMedian === null
+      ? { id: `client-failover-${name}`, text, measured: 'not measured in this run', met: null }
+      : { id: `client-failover-${name}`, text,
+        measured: `longest wait ÷ (RTO + ${cf.graceMs} ms): median ${fmt(cf.ratioMedian)}; ${cf.withinBound} of ${cf.trials.length} trials within${cf.unrecovered ? ` (${cf.unrecovered} unrecovered)` : ''}`,
+        met: cf.ratioMedian <= 1 && cf.unrecovered === 0 });
+  }
   const largest = (t: TargetResults | undefined) => [...(t?.memory ?? [])].sort((a, b) => b.keys - a.keys)[0];
   const memRemote = largest(remote);
   const memEtcd = etcd?.memory?.find((m) => m.keys === memRemote?.keys);

@@ -17,6 +17,12 @@ function rows(t: TargetResults | undefined): Record<string, string> {
   }
   for (const r of t?.reads ?? []) out[`${r.kind} reads/s at ${r.clients} clients (p99 ms)`] = r.load ? `${r.load.throughput} (${n(r.load.latencyMs.p99, 1)})` : 'n/a';
   for (const f of t?.failover ?? []) out[`Failover ${f.setting}: leader p50 / RTO p50 / RTO p99 (ms)`] = `${n(f.leaderMs.p50, 0)} / ${n(f.rtoMs.p50, 0)} / ${n(f.rtoMs.p99, 0)} (${f.trials.length} trials)`;
+  const cf = t?.clientFailover;
+  if (cf) {
+    out[`Client-seen failover: longest wait p50 / RTO p50 (ms)`] = `${n(cf.maxWaitMs.p50, 0)} / ${n(cf.rtoMs.p50, 0)} (${cf.trials.length} trials)`;
+    out[`Client-seen failover: longest wait ÷ (RTO + ${cf.graceMs} ms), median; trials within`] = `${n(cf.ratioMedian ?? undefined)}; ${cf.withinBound}/${cf.trials.length}`;
+    out['Client-seen failover: failed requests / requests'] = `${cf.failedRequests} / ${cf.waitMs.count}`;
+  }
   for (const m of t?.memory ?? []) out[`RSS per member, ${m.keys.toLocaleString('en')} keys (MiB)`] = m.rssMiB.map((v) => v ?? dash).join(' / ');
   return out;
 }

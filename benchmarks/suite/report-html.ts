@@ -64,6 +64,19 @@ function failoverChart(targets: readonly TargetResults[]): string {
   });
 }
 
+function clientFailoverChart(targets: readonly TargetResults[]): string {
+  const withCf = targets.filter((t) => t.clientFailover);
+  const series: Series[] = withCf.map((t, g) => ({
+    name: t.name, color: COLORS[t.name],
+    points: t.clientFailover!.trials.filter((tr) => tr.ratio !== null).map((tr, i) => [g + 1 + ((i % 7) - 3) * 0.04, Math.max(tr.ratio!, 0.001)] as const),
+  }));
+  return lineChart({
+    title: 'Client-seen failover: longest wait of any request ÷ (RTO + 200 ms), one dot per trial (≤ 1: no client waited past recovery)',
+    x: { label: 'target', ticks: withCf.map((t, i) => [i + 1, t.name] as const) },
+    y: { label: 'ratio (log)', log: true }, series, dotsOnly: true,
+  });
+}
+
 function memoryChart(targets: readonly TargetResults[]): string {
   return barChart('Max RSS per member (MiB)', 'MiB', targets.flatMap((t) => (t.memory ?? []).map((m) => ({
     group: `${m.keys.toLocaleString('en')} keys`, series: t.name, value: m.maxRssMiB, color: COLORS[t.name],
@@ -90,6 +103,7 @@ export function renderReport(r: SuiteResult): string {
     stateChart(t, 'state'),
     stateChart(t, 'visible'),
     failoverChart(t),
+    clientFailoverChart(t),
     memoryChart(t),
   ];
   const goals = table(['goal', 'measured', 'result'], r.goals.map((g) => [g.text, g.measured, g.met === null ? 'not measured' : g.met ? 'met' : 'MISSED']));
@@ -100,6 +114,10 @@ export function renderReport(r: SuiteResult): string {
     x.name, `${Math.round(s.fraction * 100)} %`, s.rate, s.load.throughput, `member ${f.member}`, f.stateLatencyMs.p50, f.stateLatencyMs.p99, f.putToVisibleMs.p50, f.putToVisibleMs.p99, f.missing,
   ])));
   const foRows = t.flatMap((x) => (x.failover ?? []).map((f) => [x.name, f.setting, f.trials.length, f.leaderMs.p50, f.leaderMs.p99, f.rtoMs.p50, f.rtoMs.p99, f.rtoMs.max, f.unrecovered]));
+  const cfRows = t.flatMap((x) => (x.clientFailover ? [x.clientFailover] : []).map((c) => [
+    x.name, c.trials.length, c.maxWaitMs.p50, c.maxWaitMs.max, c.rtoMs.p50, c.ratioMedian ?? '—', `${c.withinBound}/${c.trials.length}`,
+    c.waitMs.p50, c.waitMs.p99, `${c.failedRequests}/${c.waitMs.count}`, c.unrecovered,
+  ]));
   const memRows = t.flatMap((x) => (x.memory ?? []).map((m) => [x.name, m.keys, m.rssMiB.map((v) => v ?? '—').join(' / '), m.inProcess ? `${m.inProcess.heapUsedMiB} MiB heap (whole process)` : '—', m.loadSeconds]));
   const ablRows = (r.ablations ?? []).map((a) => [a.name, a.change, a.sequential.latencyMs.p50, a.sequential.latencyMs.p99, a.at64.throughput, a.at64.latencyMs.p99, a.entriesPerFsync]);
   const s = r.setup;
@@ -132,6 +150,7 @@ ${failures}
 <h2>State latency</h2>${table(['target', 'load', 'offered/s', 'done/s', 'follower', 'state p50 ms', 'state p99 ms', 'put→visible p50 ms', 'put→visible p99 ms', 'missing'], stateRows)}
 <h2>Reads</h2>${table(['target', 'kind', 'clients', ...LAT_HEAD], readRows)}
 <h2>Failover</h2>${table(['target', 'election', 'trials', 'leader p50 ms', 'leader p99 ms', 'RTO p50 ms', 'RTO p99 ms', 'RTO max ms', 'unrecovered'], foRows)}
+<h2>Client-seen failover</h2><p>A closed-loop write load through every member (${escapeXml(String(t.find((x) => x.clientFailover)?.clientFailover?.clientsPerMember ?? '—'))} clients per member); the leader is SIGKILLed; every request's wait from send to answer or error, until 1 s after the RTO.</p>${table(['target', 'trials', 'longest wait p50 ms', 'longest wait max ms', 'RTO p50 ms', 'longest ÷ (RTO + 200) median', 'trials within', 'wait p50 ms', 'wait p99 ms', 'failed/requests', 'unrecovered'], cfRows)}
 <h2>Memory</h2>${table(['target', 'keys', 'RSS per member MiB', 'in-process', 'load s'], memRows)}
 <h2>Ablations (flotilla-embedded)</h2>${table(['variant', 'change', 'seq p50 ms', 'seq p99 ms', '64 clients puts/s', '64 clients p99 ms', 'entries/fsync'], ablRows)}
 <h2>Setup</h2>${table(['', ''], setupRows)}

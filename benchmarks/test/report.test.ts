@@ -7,6 +7,7 @@ import { ninesOf, renderReport } from '../suite/report-html.js';
 import type { SuiteResult, TargetResults } from '../suite/results.js';
 import { parseFlags, type TargetName } from '../suite/flags.js';
 import type { MachineSetup } from '../suite/setup.js';
+import { summarizeTrial, summarizeTrials } from '../suite/scenarios/client-failover.js';
 
 function load(clients: number, throughput: number, p50: number): LoadRecord {
   const h = new LatencyHistogram();
@@ -30,6 +31,8 @@ function target(name: TargetName, seqP50: number, at256: number, rtoMs: number, 
     reads: [{ kind: 'lease', clients: 1, ...(name === 'flotilla-embedded' ? { load: load(1, 5000, 0.1) } : { note: 'n/a' }) }],
     failover: [{ setting: 'default', trials: [{ leaderMs: rtoMs - 5, rtoMs }], leaderMs: rto.summary(), rtoMs: rto.summary(), unrecovered: 0 }],
     memory: [{ keys: 1_000_000, valueBytes: 256, loadSeconds: 10, rssMiB: [rssMiB, rssMiB, rssMiB], maxRssMiB: rssMiB }],
+    // The longest wait: one request in flight at the kill that waited 5 s (the "before" shape).
+    clientFailover: summarizeTrials([summarizeTrial([{ member: 1, sentMs: -10, waitMs: 5_000 }, { member: 2, sentMs: 5, waitMs: rtoMs }], rtoMs, 0)], new LatencyHistogram()),
   };
 }
 
@@ -64,6 +67,8 @@ describe('goals', () => {
       'visible-remote': true, // 2 ≤ 0.5 × 5 (p50 of the synthetic distributions scale the same)
       'rto-flotilla': true,
       'rto-flotilla-embedded': true,
+      'client-failover-flotilla': false, // 5,000 ms > 350 + 200
+      'client-failover-etcd': false,
       memory: true,
     });
   });
@@ -87,7 +92,7 @@ describe('report', () => {
   it('is one self-contained page: inline SVG charts, no scripts, no external resources', () => {
     const html = renderReport(result);
     expect(html.startsWith('<!doctype html>')).toBe(true);
-    expect((html.match(/<svg /g) ?? []).length).toBe(7);
+    expect((html.match(/<svg /g) ?? []).length).toBe(8);
     expect(html).not.toMatch(/<script|<link|src=|href=|@import|url\(/i);
     for (const name of ['flotilla-embedded', 'flotilla', 'etcd']) expect(html).toContain(name);
     expect(html).toContain('MISSED'); // the throughput goal of this fixture

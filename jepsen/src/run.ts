@@ -117,7 +117,10 @@ export async function runTest(o: RunOptions): Promise<RunVerdict> {
     log(`cluster up (${o.target}, ${o.nodes} nodes, leader ${target.names[leader]}); running ${o.workloads.join('+')} for ${o.timeS} s with ${kinds.join(', ') || 'no faults'}`);
     const t0 = performance.now();
     const now = (): number => performance.now() - t0;
-    const schedule = scheduleFaults(rng.fork(), { kinds, durationMs: clientPhaseMs });
+    const required = [...new Set(workloads.flatMap((w) => w.requiredFaults ?? []))];
+    for (const k of required.filter((r) => !kinds.includes(r))) notes.push(`a workload asks for ${k}, which this run's --nemesis leaves out`);
+    if (o.target === 'etcd' && o.workloads.includes('register-lease')) notes.push('register-lease on etcd: etcd has no lease reads, its client serves them linearizably');
+    const schedule = scheduleFaults(rng.fork(), { kinds, durationMs: clientPhaseMs, required });
     const ctx: RunContext = {
       target,
       rng: rng.fork(),

@@ -71,6 +71,12 @@ export interface ScheduleOptions {
   readonly faultMsMax?: number;
   readonly gapMsMin?: number;
   readonly gapMsMax?: number;
+  /**
+   * Kinds the schedule must contain (those also in `kinds`): when the draw left
+   * one out, it replaces a drawn window, spread over the run. A schedule that
+   * needs nothing is drawn exactly as before this option existed.
+   */
+  readonly required?: readonly FaultKind[];
 }
 
 /** Fault windows drawn from the seed: fault, heal, quiet, next fault. */
@@ -85,7 +91,22 @@ export function scheduleFaults(rng: Rng, o: ScheduleOptions): FaultWindow[] {
     windows.push({ kind: rng.pick(o.kinds), startMs: t, endMs: t + length, pick: rng.int(0, 1_000_000) });
     t += length + rng.int(o.gapMsMin ?? 2_000, o.gapMsMax ?? 4_000);
   }
-  return windows;
+  return withRequired(windows, (o.required ?? []).filter((k) => o.kinds.includes(k)));
+}
+
+/** Missing required kinds replace windows at 1/(m+1), 2/(m+1), … of the schedule, never the same window twice. */
+function withRequired(windows: FaultWindow[], required: readonly FaultKind[]): FaultWindow[] {
+  const missing = required.filter((k) => !windows.some((w) => w.kind === k));
+  const out = [...windows];
+  const taken = new Set<number>();
+  missing.forEach((kind, i) => {
+    let at = Math.floor(((i + 1) * out.length) / (missing.length + 1));
+    while (taken.has(at) || required.includes(out[at]?.kind as FaultKind)) at++;
+    if (at >= out.length) return; // fewer windows than required kinds: the run is too short
+    taken.add(at);
+    out[at] = { ...out[at]!, kind };
+  });
+  return out;
 }
 
 /** A permutation of 0..n-1 from a pick number. */

@@ -11,7 +11,7 @@ import { BackendKv, type Backend } from '../backend.js';
 import { UnavailableError, UnknownOutcomeError } from '../errors.js';
 import { Lanes } from '../lanes.js';
 import { DEFAULT_RETRY, realEnv, withRetry, type RetryEnv, type RetryOptions } from '../retry.js';
-import type { KV, KvStatus, LeaseGrant, LeaseTimeToLive, Watch } from '../types.js';
+import type { Consistency, KV, KvStatus, LeaseGrant, LeaseTimeToLive, Watch } from '../types.js';
 import { DEFAULT_WATCH_BUFFER_EVENTS_MAX } from '../watch-stream.js';
 import { EmbeddedWatch } from './embedded-watch.js';
 
@@ -79,9 +79,9 @@ class EmbeddedBackend implements Backend {
     }
   }
 
-  async range(req: RangeRequest): Promise<RangeResponse> {
-    const { serializable, ...request } = req;
-    const res = await this.read('range', () => this.node.range(request, { consistency: serializable ? 'serializable' : 'linearizable' }));
+  async range(req: RangeRequest, consistency: Consistency): Promise<RangeResponse> {
+    const { serializable: _onTheWire, ...request } = req;
+    const res = await this.read('range', () => this.node.range(request, { consistency }));
     return { ...res, header: { revision: res.header.revision } };
   }
 

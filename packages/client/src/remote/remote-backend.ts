@@ -12,7 +12,10 @@ import { BackendKv, isReadOnly, type Backend } from '../backend.js';
 import { UnavailableError, UnknownOutcomeError } from '../errors.js';
 import { randomLeaseId } from '../lease-id.js';
 import { DEFAULT_RETRY, realEnv, withRetry, type RetryEnv, type RetryOptions } from '../retry.js';
-import type { KV, KvStatus, LeaseGrant, LeaseTimeToLive, Watch } from '../types.js';
+import type { Consistency, KV, KvStatus, LeaseGrant, LeaseTimeToLive, Watch } from '../types.js';
+
+/** Asks a Flotilla server for a lease read (packages/server reads the same name). */
+export const READ_CONSISTENCY_HEADER = 'x-flotilla-read-consistency';
 import { DEFAULT_WATCH_BUFFER_EVENTS_MAX } from '../watch-stream.js';
 import { WireCodec, asWire, get, int, jsonStyle, list } from '../wire.js';
 import { Endpoints } from './endpoints.js';
@@ -140,10 +143,10 @@ export class RemoteBackend implements Backend {
   }
 
   /** POSTs with retries; `kind` decides what may be repeated. */
-  async call(path: string, body: unknown, kind: CallKind, what: string, attempts = { n: 0 }): Promise<unknown> {
+  async call(path: string, body: unknown, kind: CallKind, what: string, attempts = { n: 0 }, extraHeaders: Readonly<Record<string, string>> = {}): Promise<unknown> {
     await this.prepare();
     const ticket = kind === 'write' && this.exactlyOnce ? await this.lanes.acquire() : undefined;
-    const headers: Record<string, string> = ticket ? { 'x-flotilla-client-id': ticket.clientId, 'x-flotilla-seq': String(ticket.seq) } : {};
+    const headers: Record<string, string> = { ...extraHeaders, ...(ticket ? { 'x-flotilla-client-id': ticket.clientId, 'x-flotilla-seq': String(ticket.seq) } : {}) };
     let unknown: AttemptError | undefined;
     try {
       return await withRetry(
@@ -183,8 +186,10 @@ export class RemoteBackend implements Backend {
     }
   }
 
-  async range(req: RangeRequest): Promise<RangeResponse> {
-    return jsonCodec.rangeResponse(await this.call('/v3/kv/range', jsonCodec.range(req), 'read', 'range'));
+  /** A lease read asks for it with a header, which an etcd gateway ignores: it answers linearizably, the stronger read. */
+  async range(req: RangeRequest, consistency: Consistency): Promise<RangeResponse> {
+    const headers: Record<string, string> = consistency === 'lease' ? { [READ_CONSISTENCY_HEADER]: 'lease' } : {};
+    return jsonCodec.rangeResponse(await this.call('/v3/kv/range', jsonCodec.range(req), 'read', 'range', { n: 0 }, headers));
   }
 
   async put(req: PutRequest): Promise<PutResponse> {

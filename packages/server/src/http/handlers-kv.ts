@@ -1,11 +1,13 @@
 // /v3/kv/*: range, put, deleterange, txn, compaction.
 import { decodeCompactionRequest, decodeDeleteRangeRequest, decodePutRequest, decodeRangeRequest, decodeTxnRequest } from '../codec/decode-kv.js';
 import { encodeDeleteRangeBody, encodePutBody, encodeRangeBody, encodeTxnBody, type Json } from '../codec/encode-kv.js';
+import { GatewayError } from '../codec/gateway-error.js';
 import type { HandlerContext } from './context.js';
 
 export async function handleRange(ctx: HandlerContext): Promise<Json> {
   const req = decodeRangeRequest(ctx.body);
-  const res = await ctx.node.range(req, req.serializable ? 'serializable' : 'linearizable');
+  if (req.serializable && ctx.leaseRead) throw GatewayError.invalidArgument('a range is either serializable (body) or a lease read (x-flotilla-read-consistency: lease), not both');
+  const res = await ctx.node.range(req, req.serializable ? 'serializable' : ctx.leaseRead ? 'lease' : 'linearizable');
   return encodeRangeBody(res, ctx.header(res.header.revision));
 }
 

@@ -22,7 +22,8 @@ export interface WriteContext {
   readonly seq?: number;
 }
 
-export type ReadConsistency = 'linearizable' | 'serializable';
+/** `lease`: the leader answers from its leader lease without a round when it holds one (see @flotilla/node). */
+export type ReadConsistency = 'linearizable' | 'lease' | 'serializable';
 
 export interface LeaseGrantResult {
   readonly id: number;

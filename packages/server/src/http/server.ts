@@ -10,7 +10,7 @@ import { GatewayError } from '../codec/gateway-error.js';
 import { GrpcCode } from '../codec/grpc-code.js';
 import { parseJsonBody } from '../codec/json-reader.js';
 import { BODY_BYTES_MAX_DEFAULT, readBody } from './body.js';
-import { makeHeader, readWriteContext, type HandlerContext } from './context.js';
+import { makeHeader, readLeaseRead, readWriteContext, type HandlerContext } from './context.js';
 import { SNAPSHOT_PATH, streamSnapshot, type BackupSourceFn } from './handlers-snapshot.js';
 import { streamWatch } from './handlers-watch.js';
 import { ServerMetrics } from './metrics.js';
@@ -105,7 +105,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     }
     if (req.method !== 'POST') throw new GatewayError(GrpcCode.Unimplemented, `${path} takes POST with a JSON body, not ${req.method}`, 405);
     const body = parseJsonBody(await readBody(req, bodyBytesMax));
-    const ctx: HandlerContext = { node, body, write: readWriteContext(req.headers), header: (revision) => makeHeader(node, revision) };
+    const ctx: HandlerContext = {
+      node, body, write: readWriteContext(req.headers), leaseRead: readLeaseRead(req.headers), header: (revision) => makeHeader(node, revision),
+    };
     if (path === SNAPSHOT_PATH) {
       await streamSnapshot(res, options.backup);
       return { status: 200 };
