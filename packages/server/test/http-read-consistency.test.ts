@@ -23,6 +23,7 @@ function recordingNode(): ServedNode {
     leaseTimeToLive: unused, leases: unused, watch: unused, members: unused, addMember: unused, removeMember: unused,
     promoteMember: unused, moveLeader: unused, learnPeer: unused,
     metrics: () => ({ applyLagEntries: 0, leaderChanges: 1 }),
+    metricsText: () => '',
   };
 }
 
