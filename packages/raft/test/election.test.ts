@@ -200,6 +200,32 @@ describe('elections', () => {
     raw.advance(next);
   });
 
+  it('a node with a committed but unapplied conf change does not campaign until it has applied it', () => {
+    // Entry 2 removes node 1 itself; it is committed but not yet applied, so node 1's view of the voters is stale.
+    const raw = new RawNode({
+      id: 1,
+      rng: seededRng(1),
+      preVote: false,
+      initial: {
+        hardState: { term: 1, vote: 0, commit: 2 },
+        confState: { voters: [1, 2, 3], votersOutgoing: [], learners: [], learnersNext: [] },
+        entries: [
+          { type: 'normal', term: 1, index: 1, data: new Uint8Array(0) },
+          { type: 'confChange', term: 1, index: 2, change: { changes: [{ op: 'removeNode', nodeId: 1 }] } },
+        ],
+      },
+    });
+    raw.campaign();
+    for (let t = 0; t < 40; t++) raw.tick();
+    expect(raw.status().softState.role).toBe('follower');
+    expect(raw.status().hardState.term).toBe(1);
+    // Applying it shows node 1 is no longer a voter: it must never campaign.
+    while (raw.hasReady()) cycle(raw);
+    expect(raw.status().confState.voters).toEqual([2, 3]);
+    raw.campaign();
+    expect(raw.status().softState.role).toBe('follower');
+  });
+
   it('rejects a bad config with a ConfigError', () => {
     const initial = { hardState: { term: 0, vote: 0, commit: 0 }, confState: { voters: [1], votersOutgoing: [], learners: [], learnersNext: [] }, entries: [] };
     expect(() => new RawNode({ id: 1, rng: seededRng(1), readOnly: 'leaseBased', checkQuorum: false, initial })).toThrow(ConfigError);
