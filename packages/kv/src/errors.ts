@@ -122,7 +122,7 @@ export class SessionExpiredError extends KvError {
   override readonly name = 'SessionExpiredError';
   static of(clientId: string, seq: number): SessionExpiredError {
     return new SessionExpiredError(
-      `client ${JSON.stringify(clientId)} is no longer remembered by the exactly-once table (evicted: idle for clientIdleEntriesMax entries or beyond clientsMax clients), so sequence ${seq} was not applied; an earlier attempt of it may have been: read before repeating it, and start a new client id (sequences from 1)`,
+      `session expired: client ${JSON.stringify(clientId)} is no longer remembered by the exactly-once table (evicted: idle for clientIdleEntriesMax entries or beyond clientsMax clients), so sequence ${seq} was not applied; an earlier attempt of it may have been: read before repeating it, and start a new client id (sequences from 1)`,
       { seq },
     );
   }
