@@ -10,6 +10,7 @@ import {
   LeaseExistsError,
   LeaseNotFoundError,
   RequestTooLargeError,
+  SessionExpiredError,
   TooManyOpsError,
 } from '@flotilla/kv';
 
@@ -21,6 +22,8 @@ const table: [RegExp, (message: string) => KvError][] = [
   [/key not found/, (m) => new KeyNotFoundError(`${m}; put the key first`)],
   [/too many operations in txn request/, (m) => new TooManyOpsError(`${m}; split it into several txns`)],
   [/request is too large/, (m) => new RequestTooLargeError(`${m}; send smaller requests`)],
+  // Flotilla's own (kv's SessionExpiredError message, as the server's error body carries it).
+  [/^session expired: /, (m) => new SessionExpiredError(m)],
   [/duplicate key given in txn request|key is not provided|value is provided|invalid/i, (m) => new InvalidRequestError(m)],
 ];
 

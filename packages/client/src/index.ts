@@ -29,6 +29,7 @@ export {
   TooManyOpsError,
   RequestTooLargeError,
   StaleSequenceError,
+  SessionExpiredError,
 } from './errors.js';
 export { Lock, type LockHold } from './recipes/lock.js';
 export { Election, type Leadership } from './recipes/election.js';

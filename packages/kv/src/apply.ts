@@ -48,7 +48,7 @@ export class Applier {
     if (clientId !== undefined && seq !== undefined) {
       const check = await this.clients.check(clientId, seq, new ReadView(state, ctx.batch, undefined));
       if (check.kind === 'duplicate') return this.done(index, check.outcome, true);
-      if (check.kind === 'stale') return this.done(index, { ok: false, error: check.error });
+      if (check.kind === 'stale' || check.kind === 'expired') return this.done(index, { ok: false, error: check.error });
     }
     const outcome: Outcome = decoded.ok ? await this.execute(decoded.envelope.cmd, index, ctx) : { ok: false, error: decoded.error };
     if (clientId !== undefined && seq !== undefined) this.clients.record(clientId, seq, index, outcome, ctx.batch);

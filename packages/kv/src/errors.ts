@@ -13,7 +13,8 @@ export type KvErrorName =
   | 'LeaseExistsError'
   | 'KeyNotFoundError'
   | 'InvalidRequestError'
-  | 'StaleSequenceError';
+  | 'StaleSequenceError'
+  | 'SessionExpiredError';
 
 /** What a KvError looks like as plain data (for persistence and the wire). */
 export interface KvErrorData {
@@ -112,6 +113,21 @@ export class StaleSequenceError extends KvError {
   }
 }
 
+/**
+ * The exactly-once table no longer remembers this client (evicted: idle too
+ * long or beyond clientsMax), so a retry could not be told from a new write.
+ * Nothing was applied by this request; an earlier attempt of it may have been.
+ */
+export class SessionExpiredError extends KvError {
+  override readonly name = 'SessionExpiredError';
+  static of(clientId: string, seq: number): SessionExpiredError {
+    return new SessionExpiredError(
+      `session expired: client ${JSON.stringify(clientId)} is no longer remembered by the exactly-once table (evicted: idle for clientIdleEntriesMax entries or beyond clientsMax clients), so sequence ${seq} was not applied; an earlier attempt of it may have been: read before repeating it, and start a new client id (sequences from 1)`,
+      { seq },
+    );
+  }
+}
+
 const constructors: Record<KvErrorName, new (message: string, fields?: Record<string, number>) => KvError> = {
   KeyTooLargeError,
   ValueTooLargeError,
@@ -124,6 +140,7 @@ const constructors: Record<KvErrorName, new (message: string, fields?: Record<st
   KeyNotFoundError,
   InvalidRequestError,
   StaleSequenceError,
+  SessionExpiredError,
 };
 
 export function errorFromData(data: KvErrorData): KvError {

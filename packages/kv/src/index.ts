@@ -22,6 +22,7 @@ export {
   KeyNotFoundError,
   InvalidRequestError,
   StaleSequenceError,
+  SessionExpiredError,
   KvInvariantError,
   errorFromData,
   type KvErrorName,

@@ -68,9 +68,9 @@ export class KvStateMachine {
     await genLevel(level, generation + 1).clear();
     if (generation > 0) await genLevel(level, generation - 1).clear();
     const gen = genLevel(level, generation);
-    const { state, clients } = await loadState(gen, limits);
+    const { state, clients, clientFloor } = await loadState(gen, limits);
     const table = new ClientTable(limits);
-    table.load(clients);
+    table.load(clients, clientFloor);
     return new KvStateMachine(level, pointer, generation, limits, state, table);
   }
 
@@ -209,7 +209,7 @@ export class KvStateMachine {
         await gen.clear();
         throw err;
       }
-      const { state, clients } = await loadState(gen, this.limits);
+      const { state, clients, clientFloor } = await loadState(gen, this.limits);
       if (state.appliedIndex !== header.appliedIndex || state.revision !== header.revision || state.compactRevision !== header.compactRevision) {
         await gen.clear();
         throw SnapshotCorruptError.of('header does not match the state it carries');
@@ -219,7 +219,7 @@ export class KvStateMachine {
       this.generation = next;
       this.hub.cancelAll(`state replaced by a snapshot at revision ${state.revision}; watch again (history before revision ${state.compactRevision + 1} may be gone)`);
       const table = new ClientTable(this.limits);
-      table.load(clients);
+      table.load(clients, clientFloor);
       this.state = state;
       this.applier = new Applier(state, table);
       this.hub = new WatchHub(state);

@@ -11,6 +11,7 @@ import { Emitter } from './events.js';
 import { FlotillaNode } from './node.js';
 import { resolveOptions } from './options.js';
 import { snapshotFrameBytesMax, unframeChunks } from './snapshot-framing.js';
+import { dropForeignSnapshots, openForRestart } from './stored-snapshots.js';
 import type { CreateNodeParams } from './types.js';
 
 /**
@@ -34,7 +35,8 @@ export async function createNodeWith(
   try {
     const loaded = await bootstrapIfNew(params.storage, params.initialVoters ?? []);
     const snapIndex = loaded.snapshotMeta?.index ?? 0;
-    if (kv.appliedIndex < snapIndex) await restoreFromSnapshot(kv, snapshots, snapIndex);
+    if (kv.appliedIndex < snapIndex) await restoreFromSnapshot(kv, snapshots, loaded);
+    await dropForeignSnapshots(snapshots, loaded);
     const applied = kv.appliedIndex;
     invariant(applied <= loaded.lastIndex, () =>
       `the KV state is at index ${applied} but the Raft log ends at ${loaded.lastIndex}: the state level does not belong to this log`);
@@ -98,11 +100,12 @@ async function bootstrapIfNew(storage: Storage, voters: readonly number[]): Prom
 }
 
 /** The KV state is behind the log's compaction point (a crash during a snapshot install): finish the install. */
-async function restoreFromSnapshot(kv: KvStateMachine, snapshots: SnapshotStore, snapIndex: number): Promise<void> {
-  const latest = await snapshots.openLatest();
-  invariant(latest !== undefined && latest.meta.index >= snapIndex, () =>
-    `the KV state is at ${kv.appliedIndex}, behind the log's compaction point ${snapIndex}, and no snapshot at or after it is stored`);
-  await kv.restore(unframeChunks(latest.stream(), snapshotFrameBytesMax(kv)));
+async function restoreFromSnapshot(kv: KvStateMachine, snapshots: SnapshotStore, loaded: LoadedState): Promise<void> {
+  const opened = await openForRestart(snapshots, loaded);
+  const snap = loaded.snapshotMeta;
+  invariant(opened !== undefined, () =>
+    `the KV state is at ${kv.appliedIndex}, behind the log's compaction point ${snap?.index}/${snap?.term}, and no snapshot of this log at or after it is stored`);
+  await kv.restore(unframeChunks(opened.stream(), snapshotFrameBytesMax(kv)));
 }
 
 function termAt(loaded: LoadedState, index: number): number {

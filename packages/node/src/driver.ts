@@ -349,6 +349,7 @@ export class Driver {
     for (const m of inbox) {
       this.metrics.rto.contact(m.from, now);
       this.raw.step(m);
+      if (m.type === 'snapshot') this.dropIfRefused(m.snapshot.meta);
     }
     const controls = this.controls;
     this.controls = [];
@@ -552,11 +553,27 @@ export class Driver {
     for (const [to, list] of byPeer) this.p.transport.send(to, list);
   }
 
+  /**
+   * A received snapshot (stored by the receiver) was just stepped. Accepting
+   * it moves the commit index to its index; one still above the commit index
+   * was refused (e.g. from a deposed leader's term) and is not of our log, so
+   * it is deleted. A refused one at or below the commit index is a copy of our
+   * own committed state and stays (retention prunes it).
+   */
+  private dropIfRefused(meta: SnapshotMeta): void {
+    if (meta.index <= this.raw.status().hardState.commit) return;
+    const snapshots = this.p.snapshots;
+    void (async () => {
+      const info = (await snapshots.list()).find((i) => i.meta.index === meta.index && i.meta.term === meta.term);
+      if (info !== undefined) await snapshots.delete(info.name);
+    })().catch(() => undefined); // not fatal: a restart drops snapshots that are not of the log
+  }
+
   /** Installs a received snapshot (already verified and stored by the receiver) into the state machine. */
   private async install(meta: SnapshotMeta): Promise<void> {
-    const opened = await this.p.snapshots.openLatest();
-    invariant(opened !== undefined && opened.meta.index === meta.index && opened.meta.term === meta.term,
-      () => `snapshot ${meta.index}/${meta.term} to install is not the newest stored one (${opened?.meta.index}/${opened?.meta.term})`);
+    // By exact (index, term): a newer stored snapshot may be one the core refused.
+    const opened = await this.p.snapshots.open(meta.index, meta.term);
+    invariant(opened !== undefined, () => `snapshot ${meta.index}/${meta.term} to install is not stored`);
     await this.p.kv.restore(unframeChunks(opened.stream(), snapshotFrameBytesMax(this.p.kv)));
     this.waiters.skippedTo(meta.index);
     this.appliedIndex = meta.index;

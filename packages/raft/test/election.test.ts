@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, NotLeaderError, RawNode, seededRng } from '@flotilla/raft';
 import { Cluster } from './harness.js';
-import { cycle, elect, newNode, ofType, sent } from './util.js';
+import { appendResp, cycle, elect, newNode, ofType, sent } from './util.js';
 
 function ticksUntilCampaign(seed: number): number {
   const raw = newNode(1, { seed, electionTicks: 10 });
@@ -176,6 +176,54 @@ describe('elections', () => {
     cand.campaign();
     const r3 = cand.proposeConfChange({ changes: [{ op: 'addLearner', nodeId: 9 }] });
     expect(!r3.ok && r3.error instanceof NotLeaderError).toBe(true);
+  });
+
+  it('a single-voter leader with learners sends its first appends only after its new term is durable', () => {
+    const raw = newNode(1, { voters: [1], learners: [2, 3] });
+    raw.campaign();
+    expect(raw.status().softState.role).toBe('leader');
+    const rd = raw.ready();
+    // The Ready that makes the new term durable must not let the no-op out before the write.
+    expect(rd.hardState?.term).toBe(1);
+    expect(rd.mustSync).toBe(true);
+    expect(rd.earlyMessages).toEqual([]);
+    expect(ofType(rd.messages, 'append').map((m) => [m.to, m.term, m.entries.length])).toEqual([[2, 1, 1], [3, 1, 1]]);
+    raw.advance(rd);
+    raw.step(appendResp(2, 1, 1, 1));
+    raw.step(appendResp(3, 1, 1, 1));
+    while (raw.hasReady()) cycle(raw);
+    // Once the term is durable, appends go out early again.
+    expect(raw.propose(new Uint8Array([1])).ok).toBe(true);
+    const next = raw.ready();
+    expect(next.hardState?.term ?? 1).toBe(1);
+    expect(ofType(next.earlyMessages, 'append').map((m) => m.to)).toEqual([2, 3]);
+    raw.advance(next);
+  });
+
+  it('a node with a committed but unapplied conf change does not campaign until it has applied it', () => {
+    // Entry 2 removes node 1 itself; it is committed but not yet applied, so node 1's view of the voters is stale.
+    const raw = new RawNode({
+      id: 1,
+      rng: seededRng(1),
+      preVote: false,
+      initial: {
+        hardState: { term: 1, vote: 0, commit: 2 },
+        confState: { voters: [1, 2, 3], votersOutgoing: [], learners: [], learnersNext: [] },
+        entries: [
+          { type: 'normal', term: 1, index: 1, data: new Uint8Array(0) },
+          { type: 'confChange', term: 1, index: 2, change: { changes: [{ op: 'removeNode', nodeId: 1 }] } },
+        ],
+      },
+    });
+    raw.campaign();
+    for (let t = 0; t < 40; t++) raw.tick();
+    expect(raw.status().softState.role).toBe('follower');
+    expect(raw.status().hardState.term).toBe(1);
+    // Applying it shows node 1 is no longer a voter: it must never campaign.
+    while (raw.hasReady()) cycle(raw);
+    expect(raw.status().confState.voters).toEqual([2, 3]);
+    raw.campaign();
+    expect(raw.status().softState.role).toBe('follower');
   });
 
   it('rejects a bad config with a ConfigError', () => {

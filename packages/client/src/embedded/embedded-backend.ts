@@ -9,7 +9,7 @@ import type { DeleteRangeRequest, DeleteRangeResponse, PutRequest, PutResponse, 
 import type { FlotillaNode, WriteOptions } from '@flotilla/node';
 import { BackendKv, type Backend } from '../backend.js';
 import { UnavailableError, UnknownOutcomeError } from '../errors.js';
-import { Lanes } from '../lanes.js';
+import { ExpiredOnFirstTry, isSessionExpired, Lanes, renewedClientId, repeatIfExpiredOnFirstTry } from '../lanes.js';
 import { DEFAULT_RETRY, realEnv, withRetry, type RetryEnv, type RetryOptions } from '../retry.js';
 import type { Consistency, KV, KvStatus, LeaseGrant, LeaseTimeToLive, Watch } from '../types.js';
 import { DEFAULT_WATCH_BUFFER_EVENTS_MAX } from '../watch-stream.js';
@@ -60,6 +60,10 @@ class EmbeddedBackend implements Backend {
   }
 
   private async write<T>(what: string, fn: (ids: WriteOptions) => Promise<T>): Promise<T> {
+    return repeatIfExpiredOnFirstTry(() => this.writeOnce(what, fn));
+  }
+
+  private async writeOnce<T>(what: string, fn: (ids: WriteOptions) => Promise<T>): Promise<T> {
     const ticket = await this.lanes.acquire();
     let unknown: unknown;
     try {
@@ -74,6 +78,13 @@ class EmbeddedBackend implements Backend {
         },
         (err, attempts) => (unknown ? new UnknownOutcomeError(what, unknown) : new UnavailableError(what, attempts, err)),
       );
+    } catch (err) {
+      if (isSessionExpired(err)) {
+        // The state machine forgot this id: continue under a new one (see RemoteBackend.call).
+        this.lanes.renew(renewedClientId(this.options.clientId, randomUUID));
+        if (unknown === undefined) throw new ExpiredOnFirstTry(err);
+      }
+      throw err;
     } finally {
       ticket.release();
     }

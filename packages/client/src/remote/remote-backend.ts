@@ -21,7 +21,7 @@ import { WireCodec, asWire, get, int, jsonStyle, list } from '../wire.js';
 import { Endpoints } from './endpoints.js';
 import { AttemptError, jsonLines, postStream } from './http.js';
 import { HttpPool } from './unary.js';
-import { Lanes } from '../lanes.js';
+import { ExpiredOnFirstTry, isSessionExpired, Lanes, renewedClientId, repeatIfExpiredOnFirstTry } from '../lanes.js';
 import { RemoteWatch } from './remote-watch.js';
 
 export interface RemoteKvOptions {
@@ -144,6 +144,12 @@ export class RemoteBackend implements Backend {
 
   /** POSTs with retries; `kind` decides what may be repeated. */
   async call(path: string, body: unknown, kind: CallKind, what: string, attempts = { n: 0 }, extraHeaders: Readonly<Record<string, string>> = {}): Promise<unknown> {
+    return repeatIfExpiredOnFirstTry(() => this.callOnce(path, body, kind, what, attempts, extraHeaders));
+  }
+
+  private async callOnce(
+    path: string, body: unknown, kind: CallKind, what: string, attempts: { n: number }, extraHeaders: Readonly<Record<string, string>>,
+  ): Promise<unknown> {
     await this.prepare();
     const ticket = kind === 'write' && this.exactlyOnce ? await this.lanes.acquire() : undefined;
     const headers: Record<string, string> = { ...extraHeaders, ...(ticket ? { 'x-flotilla-client-id': ticket.clientId, 'x-flotilla-seq': String(ticket.seq) } : {}) };
@@ -178,6 +184,12 @@ export class RemoteBackend implements Backend {
         (err, attempts) => (kind === 'write' && unknown ? new UnknownOutcomeError(what, unknown) : new UnavailableError(what, attempts, err)),
       );
     } catch (err) {
+      if (ticket && isSessionExpired(err)) {
+        // The server forgot this id: continue under a new one. If no earlier attempt may
+        // have been applied, the write is safe to repeat; otherwise the caller must read first.
+        this.lanes.renew(renewedClientId(this.options.clientId, randomUUID));
+        if (unknown === undefined) throw new ExpiredOnFirstTry(err);
+      }
       if (err instanceof AttemptError && err.kind === 'unknown' && kind === 'write') throw new UnknownOutcomeError(what, err);
       if (err instanceof AttemptError) throw new UnavailableError(what, 1, err);
       throw err;

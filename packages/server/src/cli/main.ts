@@ -47,7 +47,7 @@ const EXPECTED_ERRORS = new Set([
   'UsageError', 'CliError',
   'UnknownOutcomeError', 'UnavailableError', 'WatchCanceledError', 'ProtocolError', 'ClientClosedError',
   'KeyTooLargeError', 'ValueTooLargeError', 'TooManyOpsError', 'RequestTooLargeError', 'CompactedError', 'FutureRevisionError',
-  'LeaseNotFoundError', 'LeaseExistsError', 'KeyNotFoundError', 'InvalidRequestError', 'StaleSequenceError',
+  'LeaseNotFoundError', 'LeaseExistsError', 'KeyNotFoundError', 'InvalidRequestError', 'StaleSequenceError', 'SessionExpiredError',
 ]);
 
 /** The remote backend of @flotilla/client, loaded only by the commands that need it. */

@@ -25,6 +25,7 @@ const BY_NAME: Record<string, Mapping> = {
   KeyNotFoundError: { code: GrpcCode.InvalidArgument, message: EtcdMessage.keyNotFound },
   InvalidRequestError: { code: GrpcCode.InvalidArgument },
   StaleSequenceError: { code: GrpcCode.FailedPrecondition },
+  SessionExpiredError: { code: GrpcCode.FailedPrecondition },
   // @flotilla/node (and NotLeaderError / ProposalDroppedError from @flotilla/raft)
   NotLeaderError: { code: GrpcCode.Unavailable, message: EtcdMessage.notLeader, detail: true },
   ProposalDroppedError: { code: GrpcCode.Unavailable, message: EtcdMessage.timeout, detail: true },
