@@ -110,6 +110,8 @@ export class Driver {
   /** The first index of this leader's term: lease reads need it committed. */
   private termStartIndex = Infinity;
   private leaseUntilMs = -Infinity;
+  /** kv.leaseChanges when the lease tracker was last reconciled with the applied state. */
+  private leaseChangesSeen = 0;
   private compactedIndex: number;
   private lastSnapshotIndex: number;
   private bytesSinceSnapshot = 0;
@@ -496,6 +498,7 @@ export class Driver {
       this.termStartIndex = this.raw.status().lastIndex;
       this.leaseUntilMs = -Infinity;
       this.leases.becomeLeader(this.p.kv.leaseList(), now, this.o.electionTicks * this.o.tickMs);
+      this.leaseChangesSeen = this.p.kv.leaseChanges;
       this.metrics.resetLeaderState(this.commitIndex);
     } else if (ss.role !== 'leader' && wasLeader) {
       this.termStartIndex = Infinity;
@@ -564,6 +567,7 @@ export class Driver {
     this.compactedIndex = meta.index;
     this.lastSnapshotIndex = meta.index;
     this.bytesSinceSnapshot = 0;
+    this.leaseChangesSeen = this.p.kv.leaseChanges;
     if (this.role === 'leader') this.leases.reconcile(this.p.kv.leaseList(), this.p.clock.now());
     this.metrics.snapshotsInstalled++;
     this.p.events.emit('snapshot', { kind: 'installed', meta });
@@ -591,8 +595,25 @@ export class Driver {
     this.appliedIndex = last.index;
     this.appliedTerm = last.term;
     this.appliedAtMs = now;
-    if (fromEarlierTerm && this.role === 'leader') this.leases.reconcile(this.p.kv.leaseList(), now);
+    this.followLeases(fromEarlierTerm, now);
     return settled;
+  }
+
+  /**
+   * The leader's lease tracker follows the grants, revokes and expiries just
+   * applied, whoever proposed them: after a leader change the previous
+   * leader's entries are applied here too.
+   */
+  private followLeases(fromEarlierTerm: boolean, now: number): void {
+    if (this.role !== 'leader') return;
+    if (this.o.unsafeTestFaults.leaseTrackerAddOnly === true) {
+      if (fromEarlierTerm) this.leases.addMissing(this.p.kv.leaseList(), now);
+      return;
+    }
+    const changes = this.p.kv.leaseChanges;
+    if (changes === this.leaseChangesSeen) return;
+    this.leaseChangesSeen = changes;
+    this.leases.reconcile(this.p.kv.leaseList(), now);
   }
 
   private afterApply(now: number): void {
