@@ -21,6 +21,7 @@ import {
   type NodeId,
   type RawNode,
   type Ready,
+  type RequestResult,
   type Role,
   type SnapshotMeta,
   type SoftState,
@@ -44,6 +45,8 @@ import { decodeWire, encodeWire, type ForwardOp, type NodeWire } from './wire.js
 const EMPTY = new Uint8Array(0);
 /** Ticks one tick-timer fire may count when it finds itself late (see armTick). */
 const TICKS_PER_FIRE_MAX = 2;
+/** Ticks waiting for the core (a long write): more are forgiven, which only makes the node's timers slower. */
+const TICKS_QUEUED_MAX = 10_000;
 
 /** Something to put in the log, and who waits for it. */
 export interface Proposal {
@@ -91,10 +94,12 @@ export class Driver {
   private readonly receiver: SnapshotReceiver;
 
   // Inputs, drained between Raft batches.
-  private inbox: Message[] = [];
+  /** Messages with the clock time they arrived (see drain). */
+  private inbox: { readonly m: Message; readonly atMs: number }[] = [];
   private proposals: Proposal[] = [];
   private controls: (() => void)[] = [];
-  private ticksDue = 0;
+  /** The clock time at which each tick not yet given to the core fell due, in order (see armTick). */
+  private ticksDueMs: number[] = [];
   private tickTimer: TimerHandle | undefined;
   /** The clock time up to which tick periods have been counted (see armTick). */
   private tickBaseMs: number;
@@ -110,6 +115,8 @@ export class Driver {
   /** The first index of this leader's term: lease reads need it committed. */
   private termStartIndex = Infinity;
   private leaseUntilMs = -Infinity;
+  /** No lease reads, and no renewal by rounds issued, before this time (a leadership transfer; see blockLease). */
+  private leaseBlockedUntilMs = -Infinity;
   /** kv.leaseChanges when the lease tracker was last reconciled with the applied state. */
   private leaseChangesSeen = 0;
   private compactedIndex: number;
@@ -236,7 +243,7 @@ export class Driver {
   private deliver(m: Message): void {
     if (this.stopped) return;
     if (this.inbox.length >= this.o.inboxMessagesMax) return; // Raft retransmits what is lost here.
-    this.inbox.push(m);
+    this.inbox.push({ m, atMs: this.p.clock.now() });
     this.signal.notify();
   }
 
@@ -278,9 +285,43 @@ export class Driver {
     this.readIndex(read);
   }
 
+  /**
+   * May a read be served from the leader lease now? Only with CheckQuorum (without it voters
+   * promise nothing and a lease read is a read-index read), once an entry of this term is
+   * committed, within the lease, outside the blocked time after a transfer, and not while a
+   * transfer is under way (its target may be told to campaign at any moment, and a transfer
+   * vote skips the voters' promise).
+   */
   hasLease(): boolean {
-    return this.role === 'leader' && this.commitIndex >= this.termStartIndex && this.p.clock.now() < this.leaseUntilMs &&
-      this.raw.status().leadTransferee === NONE;
+    const now = this.p.clock.now();
+    return this.o.checkQuorum && this.role === 'leader' && this.commitIndex >= this.termStartIndex && now < this.leaseUntilMs &&
+      now >= this.leaseBlockedUntilMs && this.raw.status().leadTransferee === NONE;
+  }
+
+  /** Starts a leadership transfer on the core (between batches); the lease stops for an election timeout. */
+  transferLeadership(to: NodeId): Promise<RequestResult> {
+    return this.inLoop((raw) => {
+      const r = raw.transferLeadership(to);
+      if (r.ok && to !== this.id) this.blockLease(this.p.clock.now());
+      return r;
+    });
+  }
+
+  /**
+   * A transfer started, or a TimeoutNow is leaving: its target's votes skip the voters'
+   * promise, so the lease ends now, and rounds issued within an election timeout (the bound
+   * on a message's delay that leases assume) do not renew it. An abandoned transfer's
+   * TimeoutNow may still arrive and start such a vote.
+   */
+  private blockLease(now: number): void {
+    this.leaseUntilMs = -Infinity;
+    this.leaseBlockedUntilMs = Math.max(this.leaseBlockedUntilMs, now + this.o.electionTicks * this.o.tickMs);
+  }
+
+  /** A read round issued at `issuedAtMs` was confirmed by a quorum: each of its voters promised not to elect another leader for an election timeout. */
+  private renewLease(issuedAtMs: number): void {
+    if (this.role !== 'leader' || !this.o.checkQuorum || issuedAtMs < this.leaseBlockedUntilMs) return;
+    this.leaseUntilMs = Math.max(this.leaseUntilMs, issuedAtMs + this.o.electionTicks * this.o.tickMs * this.o.leaseFraction);
   }
 
   /** Sends a request to the leader over the node channel. */
@@ -299,26 +340,25 @@ export class Driver {
    * two or more tick periods gone counts TICKS_PER_FIRE_MAX ticks and forgives
    * the rest: a long stall (GC, a paused process) never turns into a burst of
    * ticks processed before the sockets are read, and ticks never run faster
-   * than the clock (leader leases rely on that).
+   * than the clock (leader leases rely on that). Each tick is queued with the
+   * time its period ended, so drain() can put it in time order with messages.
    */
   private armTick(): void {
     this.tickTimer = this.p.clock.setTimer(this.o.tickMs, () => {
       if (this.stopped) return;
       const now = this.p.clock.now();
       const periods = Math.floor((now - this.tickBaseMs) / this.o.tickMs);
-      let ticks: number;
+      const due: number[] = [];
       if (periods < 1) {
         // The clock stood still (a skewed test clock after a backward jump): one tick per fire, as before.
-        ticks = 1;
-        this.tickBaseMs = now;
-      } else if (periods > TICKS_PER_FIRE_MAX) {
-        ticks = TICKS_PER_FIRE_MAX;
+        due.push(now);
         this.tickBaseMs = now;
       } else {
-        ticks = periods;
-        this.tickBaseMs += periods * this.o.tickMs;
+        // Late by more than TICKS_PER_FIRE_MAX periods: the last ones are counted, the earlier ones forgiven.
+        for (let k = Math.max(1, periods - TICKS_PER_FIRE_MAX + 1); k <= periods; k++) due.push(this.tickBaseMs + k * this.o.tickMs);
+        this.tickBaseMs = periods > TICKS_PER_FIRE_MAX ? now : this.tickBaseMs + periods * this.o.tickMs;
       }
-      this.ticksDue += ticks;
+      for (const at of due) if (this.ticksDueMs.length < TICKS_QUEUED_MAX) this.ticksDueMs.push(at);
       this.armTick();
       this.signal.notify();
     });
@@ -340,29 +380,50 @@ export class Driver {
 
   private hasInputs(): boolean {
     // Queued reads are not counted: they wait for a leader, and a tick or a message wakes the loop.
-    return this.inbox.length > 0 || this.controls.length > 0 || this.ticksDue > 0 || this.proposals.length > 0;
+    return this.inbox.length > 0 || this.controls.length > 0 || this.ticksDueMs.length > 0 || this.proposals.length > 0;
   }
 
   /** Feeds everything queued into the core. */
   private drain(): void {
     const now = this.p.clock.now();
-    const inbox = this.inbox;
-    this.inbox = [];
-    for (const m of inbox) {
-      this.metrics.rto.contact(m.from, now);
-      this.raw.step(m);
-    }
+    const ticked = this.stepInTimeOrder(now);
     const controls = this.controls;
     this.controls = [];
     for (const fn of controls) fn();
     for (const peer of this.unreachable) this.raw.reportUnreachable(peer);
     this.unreachable.clear();
-    if (this.ticksDue > 0) {
-      for (; this.ticksDue > 0; this.ticksDue--) this.raw.tick();
-      this.onTime(now);
-    }
+    if (ticked) this.onTime(now);
     this.proposeQueued(now);
     this.startReadRound(now);
+  }
+
+  /**
+   * Messages and ticks that queued up (during a long write) go to the core in
+   * the order they happened; a tick due at a message's arrival goes first.
+   * Messages first would count ticks from before a heartbeat after it: a voter's
+   * promise not to elect anyone else for an election timeout would end early,
+   * under a leader's lease. Ticks first would have CheckQuorum miss the answers
+   * that arrived during the leader's own stall and depose it. Returns whether
+   * there were ticks.
+   */
+  private stepInTimeOrder(now: number): boolean {
+    const inbox = this.inbox;
+    const ticks = this.ticksDueMs;
+    this.inbox = [];
+    this.ticksDueMs = [];
+    let i = 0;
+    let t = 0;
+    while (i < inbox.length || t < ticks.length) {
+      if (t < ticks.length && (i === inbox.length || ticks[t]! <= inbox[i]!.atMs)) {
+        this.raw.tick();
+        t++;
+      } else {
+        const m = inbox[i++]!.m;
+        this.metrics.rto.contact(m.from, now);
+        this.raw.step(m);
+      }
+    }
+    return ticks.length > 0;
   }
 
   private proposeQueued(now: number): void {
@@ -449,15 +510,14 @@ export class Driver {
       return;
     }
     if (!this.o.parallelLeaderWrite) this.send(rd.earlyMessages);
+    if (rd.messages.some((m) => m.type === 'timeoutNow')) this.blockLease(clock.now());
     this.send(rd.messages);
     if (rd.snapshot !== undefined) await this.install(rd.snapshot.meta);
     // Waiters are told after advance(), so a caller sees a conf change already in effect.
     const settled = applying !== undefined ? await applying : rd.committedEntries.length > 0 ? await this.apply(rd.committedEntries) : [];
     for (const rs of rd.readStates) {
       const issuedAtMs = this.reads.confirmed(rs.context, rs.index);
-      if (issuedAtMs !== undefined && this.role === 'leader') {
-        this.leaseUntilMs = Math.max(this.leaseUntilMs, issuedAtMs + this.o.electionTicks * this.o.tickMs * this.o.leaseFraction);
-      }
+      if (issuedAtMs !== undefined) this.renewLease(issuedAtMs);
     }
     for (const d of rd.droppedReads) this.reads.retry(d.context);
     this.raw.advance(rd);
