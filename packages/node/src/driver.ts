@@ -21,7 +21,6 @@ import {
   type NodeId,
   type RawNode,
   type Ready,
-  type RequestResult,
   type Role,
   type SnapshotMeta,
   type SoftState,
@@ -115,7 +114,7 @@ export class Driver {
   /** The first index of this leader's term: lease reads need it committed. */
   private termStartIndex = Infinity;
   private leaseUntilMs = -Infinity;
-  /** No lease reads, and no renewal by rounds issued, before this time (a leadership transfer; see blockLease). */
+  /** Rounds issued before this time do not renew the lease (a TimeoutNow left; see blockLease). */
   private leaseBlockedUntilMs = -Infinity;
   /** kv.leaseChanges when the lease tracker was last reconciled with the applied state. */
   private leaseChangesSeen = 0;
@@ -288,30 +287,20 @@ export class Driver {
   /**
    * May a read be served from the leader lease now? Only with CheckQuorum (without it voters
    * promise nothing and a lease read is a read-index read), once an entry of this term is
-   * committed, within the lease, outside the blocked time after a transfer, and not while a
-   * transfer is under way (its target may be told to campaign at any moment, and a transfer
-   * vote skips the voters' promise).
+   * committed, within the lease, and not while a transfer is under way (its target may be
+   * told to campaign at any moment, and a transfer vote skips the voters' promise).
    */
   hasLease(): boolean {
-    const now = this.p.clock.now();
-    return this.o.checkQuorum && this.role === 'leader' && this.commitIndex >= this.termStartIndex && now < this.leaseUntilMs &&
-      now >= this.leaseBlockedUntilMs && this.raw.status().leadTransferee === NONE;
-  }
-
-  /** Starts a leadership transfer on the core (between batches); the lease stops for an election timeout. */
-  transferLeadership(to: NodeId): Promise<RequestResult> {
-    return this.inLoop((raw) => {
-      const r = raw.transferLeadership(to);
-      if (r.ok && to !== this.id) this.blockLease(this.p.clock.now());
-      return r;
-    });
+    return this.o.checkQuorum && this.role === 'leader' && this.commitIndex >= this.termStartIndex &&
+      this.p.clock.now() < this.leaseUntilMs && this.raw.status().leadTransferee === NONE;
   }
 
   /**
-   * A transfer started, or a TimeoutNow is leaving: its target's votes skip the voters'
-   * promise, so the lease ends now, and rounds issued within an election timeout (the bound
-   * on a message's delay that leases assume) do not renew it. An abandoned transfer's
-   * TimeoutNow may still arrive and start such a vote.
+   * A TimeoutNow is leaving (at once when a transfer starts with its target caught up, else
+   * when the target catches up): the target's votes will skip the voters' promise, so the
+   * lease ends now, and rounds issued within an election timeout (the bound on a message's
+   * delay that leases assume) do not renew it, even if the transfer is abandoned meanwhile:
+   * its TimeoutNow may still arrive. A transfer that never sent one left nothing to fear.
    */
   private blockLease(now: number): void {
     this.leaseUntilMs = -Infinity;
@@ -320,7 +309,7 @@ export class Driver {
 
   /** A read round issued at `issuedAtMs` was confirmed by a quorum: each of its voters promised not to elect another leader for an election timeout. */
   private renewLease(issuedAtMs: number): void {
-    if (this.role !== 'leader' || !this.o.checkQuorum || issuedAtMs < this.leaseBlockedUntilMs) return;
+    if (this.role !== 'leader' || issuedAtMs < this.leaseBlockedUntilMs) return;
     this.leaseUntilMs = Math.max(this.leaseUntilMs, issuedAtMs + this.o.electionTicks * this.o.tickMs * this.o.leaseFraction);
   }
 

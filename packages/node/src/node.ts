@@ -359,7 +359,7 @@ export class FlotillaNode {
   }
 
   private async transferHere(to: NodeId): Promise<void> {
-    const r = await this.d.transferLeadership(to);
+    const r = await this.d.inLoop((raw) => raw.transferLeadership(to));
     if (!r.ok) throw r.error;
     if (to === this.id || this.d.leader === to) return;
     const { clock, events, transferTimeoutMs } = this.parts;
