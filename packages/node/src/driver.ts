@@ -93,7 +93,7 @@ export class Driver {
   private readonly receiver: SnapshotReceiver;
 
   // Inputs, drained between Raft batches.
-  /** Messages with the clock time they arrived (see drain). */
+  /** Messages with the clock time they arrived (see stepInTimeOrder). */
   private inbox: { readonly m: Message; readonly atMs: number }[] = [];
   private proposals: Proposal[] = [];
   private controls: (() => void)[] = [];
