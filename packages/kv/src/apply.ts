@@ -144,6 +144,7 @@ export class Applier {
     }
     const ttl = Math.max(req.ttl, leaseTtlMinSeconds);
     state.leases.set(id, { id, ttl, checkpointTtl: -1, keys: new Set() });
+    state.leaseChanges++;
     ctx.batch.put(leaseKey(id), encodeLease(ttl, -1));
     return { header: { revision: state.revision }, id, ttl };
   }
@@ -159,6 +160,7 @@ export class Applier {
       return { header };
     });
     this.state.leases.delete(id);
+    this.state.leaseChanges++;
     ctx.batch.del(leaseKey(id));
   }
 }

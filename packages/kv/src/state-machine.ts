@@ -174,6 +174,11 @@ export class KvStateMachine {
     this.hub.progressTick();
   }
 
+  /** Counts lease grants and revocations (expiries too) applied; starts again from 0 after open or restore. */
+  get leaseChanges(): number {
+    return this.state.leaseChanges;
+  }
+
   leaseList(): LeaseStatus[] {
     return [...this.state.leases.values()].map((l) => ({ id: l.id, ttl: l.ttl })).sort((a, b) => a.id - b.id);
   }

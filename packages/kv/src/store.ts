@@ -48,6 +48,8 @@ export class KvState {
   compactRevision = 0;
   appliedIndex = 0;
   readonly leases = new Map<number, LeaseEntry>();
+  /** Grants and revocations applied since this state was loaded: lets a leader skip lease bookkeeping when nothing changed. */
+  leaseChanges = 0;
   /** The batch being built or written; undefined between batches. */
   batch: Batch | undefined;
 

@@ -51,6 +51,8 @@ export async function createNodeWith(
       heartbeatTicks: options.heartbeatTicks,
       preVote: options.preVote,
       checkQuorum: options.checkQuorum,
+      // Lease reads (which need CheckQuorum) trust that a voter restarted within an election timeout votes for no one.
+      leaseGuardAtRestart: options.checkQuorum,
       maxMsgBytes: options.maxMsgBytes,
       maxInflightMsgs: options.maxInflightMsgs,
       maxInflightBytes: options.maxInflightBytes,

@@ -44,6 +44,8 @@ import { decodeWire, encodeWire, type ForwardOp, type NodeWire } from './wire.js
 const EMPTY = new Uint8Array(0);
 /** Ticks one tick-timer fire may count when it finds itself late (see armTick). */
 const TICKS_PER_FIRE_MAX = 2;
+/** Ticks waiting for the core (a long write): more are forgiven, which only makes the node's timers slower. */
+const TICKS_QUEUED_MAX = 10_000;
 
 /** Something to put in the log, and who waits for it. */
 export interface Proposal {
@@ -91,10 +93,12 @@ export class Driver {
   private readonly receiver: SnapshotReceiver;
 
   // Inputs, drained between Raft batches.
-  private inbox: Message[] = [];
+  /** Messages with the clock time they arrived (see stepInTimeOrder). */
+  private inbox: { readonly m: Message; readonly atMs: number }[] = [];
   private proposals: Proposal[] = [];
   private controls: (() => void)[] = [];
-  private ticksDue = 0;
+  /** The clock time at which each tick not yet given to the core fell due, in order (see armTick). */
+  private ticksDueMs: number[] = [];
   private tickTimer: TimerHandle | undefined;
   /** The clock time up to which tick periods have been counted (see armTick). */
   private tickBaseMs: number;
@@ -110,6 +114,10 @@ export class Driver {
   /** The first index of this leader's term: lease reads need it committed. */
   private termStartIndex = Infinity;
   private leaseUntilMs = -Infinity;
+  /** Rounds issued before this time do not renew the lease (a TimeoutNow left; see blockLease). */
+  private leaseBlockedUntilMs = -Infinity;
+  /** kv.leaseChanges when the lease tracker was last reconciled with the applied state. */
+  private leaseChangesSeen = 0;
   private compactedIndex: number;
   private lastSnapshotIndex: number;
   private bytesSinceSnapshot = 0;
@@ -234,7 +242,7 @@ export class Driver {
   private deliver(m: Message): void {
     if (this.stopped) return;
     if (this.inbox.length >= this.o.inboxMessagesMax) return; // Raft retransmits what is lost here.
-    this.inbox.push(m);
+    this.inbox.push({ m, atMs: this.p.clock.now() });
     this.signal.notify();
   }
 
@@ -276,9 +284,33 @@ export class Driver {
     this.readIndex(read);
   }
 
+  /**
+   * May a read be served from the leader lease now? Only with CheckQuorum (without it voters
+   * promise nothing and a lease read is a read-index read), once an entry of this term is
+   * committed, within the lease, and not while a transfer is under way (its target may be
+   * told to campaign at any moment, and a transfer vote skips the voters' promise).
+   */
   hasLease(): boolean {
-    return this.role === 'leader' && this.commitIndex >= this.termStartIndex && this.p.clock.now() < this.leaseUntilMs &&
-      this.raw.status().leadTransferee === NONE;
+    return this.o.checkQuorum && this.role === 'leader' && this.commitIndex >= this.termStartIndex &&
+      this.p.clock.now() < this.leaseUntilMs && this.raw.status().leadTransferee === NONE;
+  }
+
+  /**
+   * A TimeoutNow is leaving (at once when a transfer starts with its target caught up, else
+   * when the target catches up): the target's votes will skip the voters' promise, so the
+   * lease ends now, and rounds issued within an election timeout (the bound on a message's
+   * delay that leases assume) do not renew it, even if the transfer is abandoned meanwhile:
+   * its TimeoutNow may still arrive. A transfer that never sent one left nothing to fear.
+   */
+  private blockLease(now: number): void {
+    this.leaseUntilMs = -Infinity;
+    this.leaseBlockedUntilMs = Math.max(this.leaseBlockedUntilMs, now + this.o.electionTicks * this.o.tickMs);
+  }
+
+  /** A read round issued at `issuedAtMs` was confirmed by a quorum: each of its voters promised not to elect another leader for an election timeout. */
+  private renewLease(issuedAtMs: number): void {
+    if (this.role !== 'leader' || issuedAtMs < this.leaseBlockedUntilMs) return;
+    this.leaseUntilMs = Math.max(this.leaseUntilMs, issuedAtMs + this.o.electionTicks * this.o.tickMs * this.o.leaseFraction);
   }
 
   /** Sends a request to the leader over the node channel. */
@@ -297,26 +329,25 @@ export class Driver {
    * two or more tick periods gone counts TICKS_PER_FIRE_MAX ticks and forgives
    * the rest: a long stall (GC, a paused process) never turns into a burst of
    * ticks processed before the sockets are read, and ticks never run faster
-   * than the clock (leader leases rely on that).
+   * than the clock (leader leases rely on that). Each tick is queued with the
+   * time its period ended, so drain() can put it in time order with messages.
    */
   private armTick(): void {
     this.tickTimer = this.p.clock.setTimer(this.o.tickMs, () => {
       if (this.stopped) return;
       const now = this.p.clock.now();
       const periods = Math.floor((now - this.tickBaseMs) / this.o.tickMs);
-      let ticks: number;
+      const due: number[] = [];
       if (periods < 1) {
         // The clock stood still (a skewed test clock after a backward jump): one tick per fire, as before.
-        ticks = 1;
-        this.tickBaseMs = now;
-      } else if (periods > TICKS_PER_FIRE_MAX) {
-        ticks = TICKS_PER_FIRE_MAX;
+        due.push(now);
         this.tickBaseMs = now;
       } else {
-        ticks = periods;
-        this.tickBaseMs += periods * this.o.tickMs;
+        // Late by more than TICKS_PER_FIRE_MAX periods: the last ones are counted, the earlier ones forgiven.
+        for (let k = Math.max(1, periods - TICKS_PER_FIRE_MAX + 1); k <= periods; k++) due.push(this.tickBaseMs + k * this.o.tickMs);
+        this.tickBaseMs = periods > TICKS_PER_FIRE_MAX ? now : this.tickBaseMs + periods * this.o.tickMs;
       }
-      this.ticksDue += ticks;
+      for (const at of due) if (this.ticksDueMs.length < TICKS_QUEUED_MAX) this.ticksDueMs.push(at);
       this.armTick();
       this.signal.notify();
     });
@@ -338,30 +369,51 @@ export class Driver {
 
   private hasInputs(): boolean {
     // Queued reads are not counted: they wait for a leader, and a tick or a message wakes the loop.
-    return this.inbox.length > 0 || this.controls.length > 0 || this.ticksDue > 0 || this.proposals.length > 0;
+    return this.inbox.length > 0 || this.controls.length > 0 || this.ticksDueMs.length > 0 || this.proposals.length > 0;
   }
 
   /** Feeds everything queued into the core. */
   private drain(): void {
     const now = this.p.clock.now();
-    const inbox = this.inbox;
-    this.inbox = [];
-    for (const m of inbox) {
-      this.metrics.rto.contact(m.from, now);
-      this.raw.step(m);
-      if (m.type === 'snapshot') this.dropIfRefused(m.snapshot.meta);
-    }
+    const ticked = this.stepInTimeOrder(now);
     const controls = this.controls;
     this.controls = [];
     for (const fn of controls) fn();
     for (const peer of this.unreachable) this.raw.reportUnreachable(peer);
     this.unreachable.clear();
-    if (this.ticksDue > 0) {
-      for (; this.ticksDue > 0; this.ticksDue--) this.raw.tick();
-      this.onTime(now);
-    }
+    if (ticked) this.onTime(now);
     this.proposeQueued(now);
     this.startReadRound(now);
+  }
+
+  /**
+   * Messages and ticks that queued up (during a long write) go to the core in
+   * the order they happened; a tick due at a message's arrival goes first.
+   * Messages first would count ticks from before a heartbeat after it: a voter's
+   * promise not to elect anyone else for an election timeout would end early,
+   * under a leader's lease. Ticks first would have CheckQuorum miss the answers
+   * that arrived during the leader's own stall and depose it. Returns whether
+   * there were ticks.
+   */
+  private stepInTimeOrder(now: number): boolean {
+    const inbox = this.inbox;
+    const ticks = this.ticksDueMs;
+    this.inbox = [];
+    this.ticksDueMs = [];
+    let i = 0;
+    let t = 0;
+    while (i < inbox.length || t < ticks.length) {
+      if (t < ticks.length && (i === inbox.length || ticks[t]! <= inbox[i]!.atMs)) {
+        this.raw.tick();
+        t++;
+      } else {
+        const m = inbox[i++]!.m;
+        this.metrics.rto.contact(m.from, now);
+        this.raw.step(m);
+        if (m.type === 'snapshot') this.dropIfRefused(m.snapshot.meta);
+      }
+    }
+    return ticks.length > 0;
   }
 
   private proposeQueued(now: number): void {
@@ -448,15 +500,14 @@ export class Driver {
       return;
     }
     if (!this.o.parallelLeaderWrite) this.send(rd.earlyMessages);
+    if (rd.messages.some((m) => m.type === 'timeoutNow')) this.blockLease(clock.now());
     this.send(rd.messages);
     if (rd.snapshot !== undefined) await this.install(rd.snapshot.meta);
     // Waiters are told after advance(), so a caller sees a conf change already in effect.
     const settled = applying !== undefined ? await applying : rd.committedEntries.length > 0 ? await this.apply(rd.committedEntries) : [];
     for (const rs of rd.readStates) {
       const issuedAtMs = this.reads.confirmed(rs.context, rs.index);
-      if (issuedAtMs !== undefined && this.role === 'leader') {
-        this.leaseUntilMs = Math.max(this.leaseUntilMs, issuedAtMs + this.o.electionTicks * this.o.tickMs * this.o.leaseFraction);
-      }
+      if (issuedAtMs !== undefined) this.renewLease(issuedAtMs);
     }
     for (const d of rd.droppedReads) this.reads.retry(d.context);
     this.raw.advance(rd);
@@ -497,6 +548,7 @@ export class Driver {
       this.termStartIndex = this.raw.status().lastIndex;
       this.leaseUntilMs = -Infinity;
       this.leases.becomeLeader(this.p.kv.leaseList(), now, this.o.electionTicks * this.o.tickMs);
+      this.leaseChangesSeen = this.p.kv.leaseChanges;
       this.metrics.resetLeaderState(this.commitIndex);
     } else if (ss.role !== 'leader' && wasLeader) {
       this.termStartIndex = Infinity;
@@ -581,6 +633,7 @@ export class Driver {
     this.compactedIndex = meta.index;
     this.lastSnapshotIndex = meta.index;
     this.bytesSinceSnapshot = 0;
+    this.leaseChangesSeen = this.p.kv.leaseChanges;
     if (this.role === 'leader') this.leases.reconcile(this.p.kv.leaseList(), this.p.clock.now());
     this.metrics.snapshotsInstalled++;
     this.p.events.emit('snapshot', { kind: 'installed', meta });
@@ -610,8 +663,25 @@ export class Driver {
     this.appliedIndex = last.index;
     this.appliedTerm = last.term;
     this.appliedAtMs = now;
-    if (fromEarlierTerm && this.role === 'leader') this.leases.reconcile(this.p.kv.leaseList(), now);
+    this.followLeases(fromEarlierTerm, now);
     return settled;
+  }
+
+  /**
+   * The leader's lease tracker follows the grants, revokes and expiries just
+   * applied, whoever proposed them: after a leader change the previous
+   * leader's entries are applied here too.
+   */
+  private followLeases(fromEarlierTerm: boolean, now: number): void {
+    if (this.role !== 'leader') return;
+    if (this.o.unsafeTestFaults.leaseTrackerAddOnly === true) {
+      if (fromEarlierTerm) this.leases.addMissing(this.p.kv.leaseList(), now);
+      return;
+    }
+    const changes = this.p.kv.leaseChanges;
+    if (changes === this.leaseChangesSeen) return;
+    this.leaseChangesSeen = changes;
+    this.leases.reconcile(this.p.kv.leaseList(), now);
   }
 
   private afterApply(now: number): void {
