@@ -17,6 +17,7 @@ export {
   ProposalLostError,
   RequestTimeoutError,
   NodeClosedError,
+  LeaderChangedError,
   NodeOptionsError,
   NodeInvariantError,
 } from './errors.js';
