@@ -304,7 +304,7 @@ export class Driver {
   /** Sends a request to the leader over the node channel (once one is known; see Forwarder). */
   forward(req: ForwardOp): Promise<unknown> {
     if (this.stopped) return Promise.reject(new NodeClosedError(req.op));
-    return this.forwarder.forward(this.leader, req);
+    return this.forwarder.forward(this.leader, req).then((answer) => answer.value);
   }
 
   /**
@@ -399,8 +399,9 @@ export class Driver {
         // The leader answers with the response of an applied entry, or the error it failed with. With no
         // leader known the forwarder holds it until one is (also when forwarding is off: it may be this node).
         this.forwarder.forward(r.error.leader, req, prop.identify).then(
-          (value) => {
-            this.metrics.commitLatency.record(this.p.clock.now() - prop.acceptedAtMs);
+          ({ value, by }) => {
+            // Served here (this node became the leader meanwhile): its own apply recorded the latency.
+            if (by !== this.id) this.metrics.commitLatency.record(this.p.clock.now() - prop.acceptedAtMs);
             prop.resolve(prop.kind === 'entry' ? { index: 0, ok: true, response: value as CommandResponse } : undefined);
           },
           (err: Error) => prop.reject(err),

@@ -19,7 +19,7 @@ interface Request {
   readonly op: ForwardOp['op'];
   readonly req: ForwardOp;
   readonly deadlineMs: number;
-  readonly resolve: (value: unknown) => void;
+  readonly resolve: (value: unknown, by: NodeId) => void;
   readonly reject: (err: Error) => void;
   /** The forward lane lent to this write, given back when it settles. */
   readonly lane: number | undefined;
@@ -68,10 +68,11 @@ export class Forwarder {
 
   /**
    * Sends `req` to `leader` (NONE: once one is known); settles with the
-   * leader's answer, or a typed error. `identify` re-encodes a write that has
-   * no exactly-once identity with one (a forward lane's), so it may be re-sent.
+   * leader's answer (and who gave it: this node, if it became the leader), or a
+   * typed error. `identify` re-encodes a write that has no exactly-once
+   * identity with one (a forward lane's), so it may be re-sent.
    */
-  forward(leader: NodeId, req: ForwardOp, identify?: (clientId: string, seq: number) => Uint8Array): Promise<unknown> {
+  forward(leader: NodeId, req: ForwardOp, identify?: (clientId: string, seq: number) => Uint8Array): Promise<{ value: unknown; by: NodeId }> {
     if (this.requests.size >= this.o.max) return Promise.reject(new TooManyRequestsError('forwardedRequestsMax', this.o.max));
     let sent = req;
     let lane: number | undefined;
@@ -85,9 +86,9 @@ export class Forwarder {
     return new Promise((resolve, reject) => {
       const r: Request = {
         op: req.op, req: sent, deadlineMs: this.deps.now() + this.o.timeoutMs, lane,
-        resolve: (value) => {
+        resolve: (value, by) => {
           this.remove(n, r);
-          resolve(value);
+          resolve({ value, by });
         },
         reject: (err) => {
           this.remove(n, r);
@@ -105,7 +106,7 @@ export class Forwarder {
     if (incarnation !== this.o.incarnation && !this.o.ignoreIncarnation) return; // meant for this node's previous life
     const r = this.byWire.get(id);
     if (r === undefined || r.sentTo !== from) return; // timed out, or superseded by a send to a newer leader
-    if (ok) return r.resolve(value);
+    if (ok) return r.resolve(value, from);
     const err = errorFromWire(error ?? { name: 'Error', message: 'leader failed without a reason', fields: {} });
     if (err instanceof NotLeaderError) {
       // It was no longer the leader and proposed nothing: wait for (or go to) the leader that replaced it.
