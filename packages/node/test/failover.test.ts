@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { bytes, text } from '@flotilla/kv';
 import type { NodeId } from '@flotilla/raft';
 import { FAST, MemCluster } from './mem-cluster.js';
-import type { FlotillaNode } from '../src/index.js';
+import { LeaderChangedError, type FlotillaNode } from '../src/index.js';
 
 const put = (k: string, v: string) => ({ key: bytes(k), value: bytes(v) });
 
@@ -101,6 +101,19 @@ describe('failover through a follower', () => {
       c.network.faults.reset();
       const r = await c.settle(read, 3_000);
       expect(text(r.kvs[0]!.value)).toBe('before');
+    } finally {
+      await c.shutdown();
+    }
+  });
+
+  it('with forwardToLeader off, a read in flight on a leader that loses its place fails at once with LeaderChangedError', async () => {
+    const c = await MemCluster.start(76, [1, 2, 3], { ...OPTIONS, forwardToLeader: false });
+    try {
+      const leader = await c.waitLeader();
+      c.network.faults.isolate(leader.id);
+      const read = leader.range({ key: bytes('k') }).then(() => 'served', (e: unknown) => e);
+      await c.until(() => leader.status().role !== 'leader', 'the isolated leader steps down (checkQuorum)');
+      expect(await c.settle(read, 1)).toBeInstanceOf(LeaderChangedError);
     } finally {
       await c.shutdown();
     }
