@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { bytes, text } from '@flotilla/kv';
 import type { NodeId } from '@flotilla/raft';
 import { FAST, MemCluster } from './mem-cluster.js';
-import { LeaderChangedError, type FlotillaNode } from '../src/index.js';
+import { LeaderChangedError, UnknownOutcomeError, type FlotillaNode } from '../src/index.js';
 
 const put = (k: string, v: string) => ({ key: bytes(k), value: bytes(v) });
 
@@ -101,6 +101,21 @@ describe('failover through a follower', () => {
       c.network.faults.reset();
       const r = await c.settle(read, 3_000);
       expect(text(r.kvs[0]!.value)).toBe('before');
+    } finally {
+      await c.shutdown();
+    }
+  });
+
+  it('a membership change in flight through a follower when the leader dies fails once a new leader is known (it has no identity to be re-sent with)', async () => {
+    const { c, leader, follower } = await cluster(77);
+    try {
+      slowInto(c, leader.id, 30);
+      const change = follower.addLearner(9).then(() => 'applied', (e: unknown) => e);
+      await c.run(5);
+      await c.crash(leader.id);
+      c.network.faults.reset();
+      await c.until(() => follower.status().leader !== leader.id && follower.status().leader !== 0, 'a new leader is known');
+      expect(await c.settle(change, 1)).toBeInstanceOf(UnknownOutcomeError);
     } finally {
       await c.shutdown();
     }
