@@ -432,6 +432,7 @@ export class Driver {
     this.waiters.sweep(now, this.o.proposalTimeoutMs);
     this.reads.sweep(now);
     this.forwarder.sweep(now);
+    this.forwarder.retryWaiting(this.leader);
     this.receiver.sweep(now);
     if (this.role === 'leader') this.expireLeases(now);
     if (this.reportDirty) this.reportApplied(now);

@@ -10,7 +10,7 @@
 // if it names this incarnation and the latest send: a late answer from a
 // previous leader, or one meant for this node's previous life (a restarted
 // node numbers from 1 again), is ignored.
-import { NONE, NotLeaderError, type NodeId } from '@flotilla/raft';
+import { NONE, NotLeaderError, ProposalDroppedError, type NodeId } from '@flotilla/raft';
 import { errorFromWire, RequestTimeoutError, TooManyRequestsError, UnknownOutcomeError, type WireError } from './errors.js';
 import { ForwardLanes } from './forward-lanes.js';
 import type { ForwardOp } from './wire.js';
@@ -109,9 +109,12 @@ export class Forwarder {
     if (ok) return r.resolve(value, from);
     const err = errorFromWire(error ?? { name: 'Error', message: 'leader failed without a reason', fields: {} });
     if (err instanceof NotLeaderError) {
-      // It was no longer the leader and proposed nothing: wait for (or go to) the leader that replaced it.
-      this.byWire.delete(r.wireId);
-      r.sentTo = NONE;
+      // It was no longer the leader and proposed nothing: go to the one it names, or wait for the next.
+      this.dispatch(r, err.leader === from ? NONE : err.leader);
+      return;
+    }
+    if (err instanceof ProposalDroppedError && (err.reason === 'transferring' || err.reason === 'removedFromCluster')) {
+      this.dispatch(r, NONE); // proposed nothing, and it is handing over: the next leader gets it (see retryWaiting)
       return;
     }
     r.reject(err);
@@ -129,6 +132,16 @@ export class Forwarder {
       }
       this.dispatch(r, leader);
     }
+  }
+
+  /**
+   * Sends requests that wait (one the leader turned away while handing over,
+   * or one issued while no leader was known) to `leader`, if one is known.
+   * Called every tick: a handover that fails leaves the same leader in place.
+   */
+  retryWaiting(leader: NodeId): void {
+    if (leader === NONE) return;
+    for (const r of [...this.requests.values()]) if (r.sentTo === NONE) this.dispatch(r, leader);
   }
 
   /** Fails requests past their deadline. */

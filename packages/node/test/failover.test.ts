@@ -89,6 +89,31 @@ describe('failover through a follower', () => {
     }
   });
 
+  it('writes in flight through a follower while the leader hands over to another member complete once', async () => {
+    const { c, leader, follower, third } = await cluster(78);
+    try {
+      slowInto(c, leader.id, 15);
+      const writes: Promise<{ header: { revision: number } }>[] = [];
+      for (let i = 0; i < 10; i++) {
+        writes.push(follower.put(put(`t${i}`, 'v')));
+        await c.run(2);
+      }
+      const transfer = leader.transferLeadership(third.id);
+      for (let i = 10; i < 20; i++) {
+        writes.push(follower.put(put(`t${i}`, 'v')));
+        await c.run(2);
+      }
+      c.network.faults.reset();
+      await c.settle(transfer);
+      await c.settle(Promise.all(writes), 5_000);
+      const r = await c.settle(third.range({ key: bytes('t'), rangeEnd: bytes('u') }));
+      expect(r.kvs).toHaveLength(20);
+      expect(r.kvs.every((kv) => kv.version === 1)).toBe(true);
+    } finally {
+      await c.shutdown();
+    }
+  });
+
   it('a linearizable read in flight through a follower when the leader dies is asked again of the new leader', async () => {
     const { c, leader, follower } = await cluster(74);
     try {
