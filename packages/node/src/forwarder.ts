@@ -126,6 +126,8 @@ export class Forwarder {
     if (leader === NONE) return;
     for (const r of [...this.requests.values()]) {
       if (r.sentTo === leader) continue;
+      // Forwarding off: it went to this node when it led, and may be in the log; its own apply answers it.
+      if (r.sentTo !== NONE && !this.o.forwardToLeader) continue;
       if (r.sentTo !== NONE && r.op === 'confChange') {
         r.reject(new UnknownOutcomeError('the leader changed while it had this membership change, which is not re-sent (it has no exactly-once identity); check the membership before retrying'));
         continue;

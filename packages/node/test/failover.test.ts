@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { bytes, text } from '@flotilla/kv';
 import type { NodeId } from '@flotilla/raft';
 import { FAST, MemCluster } from './mem-cluster.js';
-import { LeaderChangedError, UnknownOutcomeError, type FlotillaNode } from '../src/index.js';
+import { LeaderChangedError, NotLeaderError, UnknownOutcomeError, type FlotillaNode } from '../src/index.js';
 
 const put = (k: string, v: string) => ({ key: bytes(k), value: bytes(v) });
 
@@ -154,6 +154,39 @@ describe('failover through a follower', () => {
       const read = leader.range({ key: bytes('k') }).then(() => 'served', (e: unknown) => e);
       await c.until(() => leader.status().role !== 'leader', 'the isolated leader steps down (checkQuorum)');
       expect(await c.settle(read, 1)).toBeInstanceOf(LeaderChangedError);
+    } finally {
+      await c.shutdown();
+    }
+  });
+
+  it('with forwardToLeader off, a write that waited for a leader, was proposed when this node became it, and then lost the lead, is not reported as refused', async () => {
+    const c = await MemCluster.start(79, [1, 2, 3], { ...OPTIONS, forwardToLeader: false });
+    try {
+      const first = await c.waitLeader();
+      await c.crash(first.id);
+      const [x, y] = c.running() as [FlotillaNode, FlotillaNode];
+      await c.until(() => x.status().leader === 0 && y.status().leader === 0, 'both survivors lost the leader');
+      c.network.faults.setDelay({ minMs: 30, maxMs: 30 });
+      // Issued while no leader is known: they wait; the one on the next leader is proposed there.
+      const outcome = (n: FlotillaNode) => n.put(put(`k${n.id}`, 'v')).then((r) => r.header.revision, (e: unknown) => e);
+      const writes = new Map([[x.id, outcome(x)], [y.id, outcome(y)]]);
+      await c.until(() => [x, y].some((n) => n.status().role === 'leader' && n.status().pending.proposals > 0), 'the new leader proposed its write');
+      const leader = [x, y].find((n) => n.status().role === 'leader')!;
+      const other = leader === x ? y : x;
+      await c.until(() => other.status().lastIndex === leader.status().lastIndex, 'the write reached the other survivor');
+      expect(leader.status().commitIndex).toBeLessThan(leader.status().lastIndex);
+      c.network.faults.isolate(leader.id); // before it learns the write committed
+      c.network.faults.setDelay({ minMs: 0, maxMs: 0 });
+      await c.startNode(first.id);
+      await c.until(() => leader.status().role !== 'leader', 'the isolated leader stepped down');
+      await c.until(() => c.running().some((n) => n !== leader && n.status().role === 'leader'), 'a leader elected without it');
+      c.network.faults.heal();
+      const result = await c.settle(writes.get(leader.id)!, 5_000);
+      expect(result).not.toBeInstanceOf(NotLeaderError);
+      const now = await c.waitLeader();
+      const r = await c.settle(now.range({ key: bytes(`k${leader.id}`) }));
+      expect(r.kvs).toHaveLength(1);
+      expect(r.kvs[0]!.modRevision).toBe(result);
     } finally {
       await c.shutdown();
     }
