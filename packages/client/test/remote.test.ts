@@ -137,6 +137,16 @@ describe('remote backend retries', () => {
     expect(writes(leader)).toHaveLength(2);
   });
 
+  it('"leader changed" (a node\'s LeaderChangedError: nothing applied) is retried, as etcd\'s Unavailable is for reads', async () => {
+    const changed = { error: 'etcdserver: leader changed (retry)', message: 'etcdserver: leader changed (retry)', code: 14 };
+    const s = await server((_req, index) => (index === 0
+      ? { kind: 'json', status: 503, body: changed }
+      : { kind: 'json', body: { header: { revision: '4' }, kvs: [], count: '0' } }));
+    const kv = client({ endpoints: [s.url], exactlyOnce: false });
+    expect((await kv.range({ key: 'k' })).header.revision).toBe(4);
+    expect(s.seen).toHaveLength(2);
+  });
+
   it('retries are bounded: an endpoint that is always unavailable ends in UnavailableError after attemptsMax tries', async () => {
     const s = await server(() => ({ kind: 'json', status: 503, body: { error: 'etcdserver: no leader', message: 'etcdserver: no leader', code: 14 } }));
     const kv = client({ endpoints: [s.url], exactlyOnce: false, retry: { attemptsMax: 4 } });

@@ -1,6 +1,7 @@
 // Composing a node from its parts, and restarting one: load what storage
 // holds, bring the KV state level with the log (a snapshot install may have
 // been cut short by a crash), and hand the core exactly what it needs.
+import { randomInt } from 'node:crypto';
 import { KvStateMachine } from '@flotilla/kv';
 import { RawNode, type ConfState, type HardState, type SnapshotMeta } from '@flotilla/raft';
 import type { LoadedState, SnapshotStore, Storage } from '@flotilla/storage';
@@ -42,8 +43,11 @@ export async function createNodeWith(
       `the KV state is at index ${applied} but the Raft log ends at ${loaded.lastIndex}: the state level does not belong to this log`);
     // Applied entries were committed, even if the commit index (not synced on its own) was lost.
     const hardState: HardState = { ...loaded.hardState, commit: Math.max(loaded.hardState.commit, applied) };
-    // Drawn before the core uses the Rng, so a run stays a function of the seed.
-    const incarnation = Math.floor(params.rng.next() * 2 ** 31);
+    // Never from the seed: two lives of a node started with the same seed must differ (their request ids
+    // and read contexts both count from 1). In [2^47, 2^48), so it always encodes to the same size.
+    const incarnation = randomInt(2 ** 47, 2 ** 48);
+    // The number this draw used to take from the Rng is still drawn, so recorded seeds replay the same elections.
+    params.rng.next();
     const raw = new RawNode({
       id: params.id,
       rng: params.rng,

@@ -27,7 +27,7 @@ import {
 } from '@flotilla/raft';
 import type { PersistBatch, SnapshotStore, Storage } from '@flotilla/storage';
 import type { Clock, NodeMessage, TimerHandle, Transport } from '@flotilla/transport';
-import { errorToData, invariant, NodeClosedError, TooManyRequestsError, UnknownOutcomeError } from './errors.js';
+import { errorToData, invariant, LeaderChangedError, NodeClosedError, TooManyRequestsError, UnknownOutcomeError } from './errors.js';
 import type { Emitter } from './events.js';
 import { Forwarder, SeenRequests } from './forwarder.js';
 import { LeaderLeases } from './leases.js';
@@ -55,6 +55,12 @@ export interface Proposal {
   readonly acceptedAtMs: number;
   /** May this proposal be forwarded if this node is not the leader? (Forwarded ones are not forwarded again.) */
   readonly forwardable: boolean;
+  /**
+   * A write without an exactly-once identity: re-encodes it with one. A
+   * follower forwards it with one of its forward lanes' identities, so it can
+   * be re-sent to a new leader without being applied twice.
+   */
+  readonly identify?: (clientId: string, seq: number) => Uint8Array;
   readonly resolve: (result: ApplyResult | undefined) => void;
   readonly reject: (err: Error) => void;
 }
@@ -74,7 +80,10 @@ export interface DriverParams {
   readonly appliedTerm: number;
   /** The compaction point of the stored log. */
   readonly compactedIndex: number;
-  /** Differs between restarts of this node (drawn from its Rng): part of forwarded request ids. */
+  /**
+   * Differs between restarts of this node (a random number, never from the
+   * seed): forwarded requests, their answers and read-index contexts carry it.
+   */
   readonly incarnation: number;
 }
 
@@ -139,7 +148,7 @@ export class Driver {
     const now = params.clock.now();
     this.tickBaseMs = now;
     this.metrics = new NodeMetrics(params.id, now);
-    this.reads = new Reads(this.o.readTimeoutMs);
+    this.reads = new Reads(this.o.readTimeoutMs, params.incarnation, this.o.unsafeTestFaults.ignoreIncarnation === true);
     const st = this.raw.status();
     this.term = st.hardState.term;
     this.commitIndex = st.hardState.commit;
@@ -151,10 +160,19 @@ export class Driver {
     this.lastProgressNotifyMs = now;
     this.seenRequests = new SeenRequests(4 * this.o.forwardedRequestsMax);
     this.forwarder = new Forwarder(
-      { now: () => params.clock.now(), send: (to, inc, id, req) => this.sendWire(to, { k: 'req', inc, id, req }) },
-      this.o.forwardedRequestsMax,
-      this.o.forwardTimeoutMs,
-      params.incarnation,
+      {
+        self: params.id,
+        now: () => params.clock.now(),
+        // To itself when this node became the leader while the request waited.
+        send: (to, inc, id, req) => (to === this.id ? this.serveForwarded(to, inc, id, req) : this.sendWire(to, { k: 'req', inc, id, req })),
+      },
+      {
+        max: this.o.forwardedRequestsMax,
+        timeoutMs: this.o.forwardTimeoutMs,
+        incarnation: params.incarnation,
+        forwardToLeader: this.o.forwardToLeader,
+        ignoreIncarnation: this.o.unsafeTestFaults.ignoreIncarnation === true,
+      },
     );
     this.sender = new SnapshotSender({
       clock: params.clock,
@@ -230,7 +248,8 @@ export class Driver {
     for (const reject of this.controlRejects) reject(closed('request'));
     this.controlRejects.clear();
     this.controls = [];
-    this.forwarder.failAll((op) => (op === 'propose' || op === 'confChange' ? new UnknownOutcomeError('the node was closed while the leader had the request') : closed(op)));
+    this.forwarder.failAll((op, sent) =>
+      sent && (op === 'propose' || op === 'confChange') ? new UnknownOutcomeError('the node was closed while the leader had the request') : closed(op));
   }
 
   private crashed = false;
@@ -268,7 +287,8 @@ export class Driver {
   readIndex(read: PendingRead): void {
     if (this.stopped) return read.reject(new NodeClosedError('read'));
     if (this.reads.size >= this.o.pendingReadsMax) return read.reject(new TooManyRequestsError('pendingReadsMax', this.o.pendingReadsMax));
-    if (!this.o.forwardToLeader && this.role !== 'leader') return read.reject(new NotLeaderError(this.leader, 'linearizable read'));
+    // A read issued before any leader is known waits for one, forwarding or not (bounded by readTimeoutMs).
+    if (!this.o.forwardToLeader && this.role !== 'leader' && this.leader !== NONE) return read.reject(new NotLeaderError(this.leader, 'linearizable read'));
     this.reads.enqueue(read);
     this.signal.notify();
   }
@@ -313,10 +333,10 @@ export class Driver {
     this.leaseUntilMs = Math.max(this.leaseUntilMs, issuedAtMs + this.o.electionTicks * this.o.tickMs * this.o.leaseFraction);
   }
 
-  /** Sends a request to the leader over the node channel. */
+  /** Sends a request to the leader over the node channel (once one is known; see Forwarder). */
   forward(req: ForwardOp): Promise<unknown> {
     if (this.stopped) return Promise.reject(new NodeClosedError(req.op));
-    return this.forwarder.forward(this.leader, req);
+    return this.forwarder.forward(this.leader, req).then((answer) => answer.value);
   }
 
   /**
@@ -427,12 +447,14 @@ export class Driver {
           index: r.index, term: r.term, acceptedAtMs: prop.acceptedAtMs, deadlineMs: now + this.o.proposalTimeoutMs,
           resolve: prop.resolve, reject: prop.reject,
         });
-      } else if (r.error instanceof NotLeaderError && prop.forwardable && this.o.forwardToLeader && r.error.leader !== NONE) {
+      } else if (r.error instanceof NotLeaderError && prop.forwardable) {
         const req: ForwardOp = prop.kind === 'entry' ? { op: 'propose', data: prop.data ?? EMPTY } : { op: 'confChange', change: prop.change! };
-        // The leader answers with the response of an applied entry, or the error it failed with.
-        this.forwarder.forward(r.error.leader, req).then(
-          (value) => {
-            this.metrics.commitLatency.record(this.p.clock.now() - prop.acceptedAtMs);
+        // The leader answers with the response of an applied entry, or the error it failed with. With no
+        // leader known the forwarder holds it until one is (also when forwarding is off: it may be this node).
+        this.forwarder.forward(r.error.leader, req, prop.identify).then(
+          ({ value, by }) => {
+            // Served here (this node became the leader meanwhile): its own apply recorded the latency.
+            if (by !== this.id) this.metrics.commitLatency.record(this.p.clock.now() - prop.acceptedAtMs);
             prop.resolve(prop.kind === 'entry' ? { index: 0, ok: true, response: value as CommandResponse } : undefined);
           },
           (err: Error) => prop.reject(err),
@@ -445,11 +467,11 @@ export class Driver {
 
   private startReadRound(now: number): void {
     if (this.reads.queued === 0) return;
+    if (this.role !== 'leader' && this.leader === NONE) return; // wait for an election (bounded by readTimeoutMs)
     if (this.role !== 'leader' && !this.o.forwardToLeader) {
-      this.reads.failAll(() => new NotLeaderError(this.leader, 'linearizable read'));
+      this.reads.failQueued(() => new NotLeaderError(this.leader, 'linearizable read'));
       return;
     }
-    if (this.role !== 'leader' && this.leader === NONE) return; // wait for an election (bounded by readTimeoutMs)
     const ctx = this.reads.startRound(now);
     if (ctx === undefined) return;
     const r = this.raw.readIndex(ctx);
@@ -463,6 +485,7 @@ export class Driver {
     this.waiters.sweep(now, this.o.proposalTimeoutMs);
     this.reads.sweep(now);
     this.forwarder.sweep(now);
+    this.forwarder.retryWaiting(this.leader);
     this.receiver.sweep(now);
     if (this.role === 'leader') this.expireLeases(now);
     if (this.reportDirty) this.reportApplied(now);
@@ -541,7 +564,11 @@ export class Driver {
     if (leaderChanged) {
       this.metrics.rto.leaderChanged(ss.leader, term, now);
       if (ss.leader !== NONE) this.metrics.leaderChanges++;
-      this.reads.retryAll();
+      // Rounds in flight may never be answered: ask the new leader (a node that does not forward fails them: etcd's "leader changed").
+      if (this.o.forwardToLeader || ss.role === 'leader') this.reads.retryAll();
+      else this.reads.failRounds(() => new LeaderChangedError('linearizable read'));
+      // Forwarded requests follow the leader: re-sent to it now, not after forwardTimeoutMs.
+      this.forwarder.leaderChanged(ss.leader);
       this.lastReportMs = -Infinity;
     }
     if (ss.role === 'leader' && !wasLeader) {
@@ -772,10 +799,10 @@ export class Driver {
       if (body === undefined) continue;
       switch (body.k) {
         case 'req':
-          if (this.seenRequests.firstTime(from, body.inc, body.id)) this.serveForwarded(from, body.id, body.req);
+          if (this.seenRequests.firstTime(from, body.inc, body.id)) this.serveForwarded(from, body.inc, body.id, body.req);
           break;
         case 'res':
-          this.forwarder.answered(body.id, body.ok, body.ok ? body.value : undefined, body.ok ? undefined : body.error);
+          this.forwarder.answered(from, body.inc, body.id, body.ok, body.ok ? body.value : undefined, body.ok ? undefined : body.error);
           break;
         case 'applied':
           if (this.role === 'leader') this.metrics.followerApplied(from, body.index, body.ageMs, this.p.clock.now());
@@ -797,13 +824,17 @@ export class Driver {
   /** Set by the node: runs a forwarded request on this (leader) node. */
   serveRequest: ((req: ForwardOp) => Promise<unknown>) | undefined;
 
-  private serveForwarded(from: NodeId, id: number, req: ForwardOp): void {
-    const reply = (body: NodeWire): void => this.sendWire(from, body);
+  /** Serves a request forwarded by `from` (or by this node itself, which became the leader) and answers it. */
+  private serveForwarded(from: NodeId, inc: number, id: number, req: ForwardOp): void {
+    const reply = (body: NodeWire & { k: 'res' }): void => {
+      if (from !== this.id) return this.sendWire(from, body);
+      if (!this.stopped) this.forwarder.answered(from, body.inc, body.id, body.ok, body.ok ? body.value : undefined, body.ok ? undefined : body.error);
+    };
     const serve = this.serveRequest;
     if (serve === undefined) return;
     serve(req).then(
-      (value) => reply({ k: 'res', id, ok: true, value }),
-      (err: unknown) => reply({ k: 'res', id, ok: false, error: errorToData(err) }),
+      (value) => reply({ k: 'res', inc, id, ok: true, value }),
+      (err: unknown) => reply({ k: 'res', inc, id, ok: false, error: errorToData(err) }),
     );
   }
 

@@ -18,6 +18,7 @@ export {
   ProposalLostError,
   RequestTimeoutError,
   NodeClosedError,
+  LeaderChangedError,
   NodeOptionsError,
   NodeInvariantError,
 } from './errors.js';

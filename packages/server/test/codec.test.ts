@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { bytes, CompactedError, LeaseNotFoundError, InvalidRequestError, SessionExpiredError } from '@flotilla/kv';
+import { LeaderChangedError } from '@flotilla/node';
 import { errorFromAnswer } from '../../client/src/remote/http.js';
 import { decodeBase64, encodeBase64 } from '../src/codec/base64.js';
 import { decodePutRequest, decodeRangeRequest, decodeTxnRequest } from '../src/codec/decode-kv.js';
@@ -135,6 +136,13 @@ describe('error mapping', () => {
     expect(mapped?.message).toMatch(/^session expired: .*start a new client id/);
     const back = errorFromAnswer('http://n1', mapped!.httpStatus, JSON.stringify(mapped!.body()));
     expect(back).toBeInstanceOf(SessionExpiredError);
+  });
+
+  it('maps the node\'s LeaderChangedError to etcd\'s "leader changed" (Unavailable, 503)', () => {
+    const mapped = toGatewayError(new LeaderChangedError('linearizable read'));
+    expect(mapped?.httpStatus).toBe(503);
+    expect(mapped?.code).toBe(14);
+    expect(mapped?.message.startsWith('etcdserver: leader changed')).toBe(true);
   });
 
   it('leaves unexpected errors unmapped so they are reported as bugs', () => {

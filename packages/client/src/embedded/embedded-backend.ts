@@ -27,7 +27,7 @@ export interface EmbeddedKvOptions {
 }
 
 /** Node errors that mean "not done, try again" (nothing was applied). */
-const NOT_APPLIED = new Set(['NotLeaderError', 'ProposalDroppedError', 'ProposalLostError', 'TooManyRequestsError']);
+const NOT_APPLIED = new Set(['NotLeaderError', 'ProposalDroppedError', 'ProposalLostError', 'TooManyRequestsError', 'LeaderChangedError']);
 /** Node errors that mean "maybe applied": safe to repeat only with the same exactly-once identity. */
 const UNKNOWN = new Set(['UnknownOutcomeError', 'RequestTimeoutError']);
 

@@ -34,6 +34,8 @@ const BY_NAME: Record<string, Mapping> = {
   ProposalLostError: { code: GrpcCode.Unavailable, message: EtcdMessage.leaderChanged, detail: true },
   RequestTimeoutError: { code: GrpcCode.Unavailable, message: EtcdMessage.timeout, detail: true },
   NodeClosedError: { code: GrpcCode.Unavailable, message: EtcdMessage.stopped, detail: true },
+  // Its message starts with etcd's text ("etcdserver: leader changed"); like etcd's, clients retry it.
+  LeaderChangedError: { code: GrpcCode.Unavailable },
   LeaseExpiredError: { code: GrpcCode.NotFound, message: EtcdMessage.leaseNotFound },
   // @flotilla/server (membership bookkeeping)
   MemberNotFoundError: { code: GrpcCode.NotFound, message: EtcdMessage.memberNotFound, detail: true },
