@@ -12,6 +12,10 @@
 // ids as it ever had forwarded writes in flight at once (at most `lanesMax`),
 // not one per request. The prefix names the node and its incarnation: a
 // restarted node does not know the seqs its previous life used.
+//
+// kv forgets idle clients, and then answers a seq above 1 from one of them
+// with "session expired" (nothing applied). A lane kv forgot is renewed: it
+// takes a new id (a generation suffix) and starts again at seq 1.
 
 export interface LaneTicket {
   readonly lane: number;
@@ -22,6 +26,7 @@ export interface LaneTicket {
 export class ForwardLanes {
   private readonly free: number[] = [];
   private readonly seqs: number[] = [];
+  private readonly generations: number[] = [];
 
   constructor(
     private readonly prefix: string,
@@ -35,9 +40,22 @@ export class ForwardLanes {
       if (this.seqs.length >= this.lanesMax) return undefined;
       lane = this.seqs.length;
       this.seqs.push(0);
+      this.generations.push(0);
     }
     const seq = ++this.seqs[lane]!;
-    return { lane, clientId: `${this.prefix}.${lane}`, seq };
+    return { lane, clientId: this.clientId(lane), seq };
+  }
+
+  /** kv forgot the lane's id (session expired): the lane, still lent, gets a new id at seq 1. */
+  renew(lane: number): LaneTicket {
+    this.generations[lane]!++;
+    this.seqs[lane] = 1;
+    return { lane, clientId: this.clientId(lane), seq: 1 };
+  }
+
+  private clientId(lane: number): string {
+    const generation = this.generations[lane]!;
+    return generation === 0 ? `${this.prefix}.${lane}` : `${this.prefix}.${lane}~${generation}`;
   }
 
   /** The write on `lane` is settled: the lane may carry the next one. */

@@ -10,6 +10,7 @@
 // if it names this incarnation and the latest send: a late answer from a
 // previous leader, or one meant for this node's previous life (a restarted
 // node numbers from 1 again), is ignored.
+import { SessionExpiredError } from '@flotilla/kv';
 import { NONE, NotLeaderError, ProposalDroppedError, type NodeId } from '@flotilla/raft';
 import { errorFromWire, RequestTimeoutError, TooManyRequestsError, UnknownOutcomeError, type WireError } from './errors.js';
 import { ForwardLanes } from './forward-lanes.js';
@@ -17,7 +18,11 @@ import type { ForwardOp } from './wire.js';
 
 interface Request {
   readonly op: ForwardOp['op'];
-  readonly req: ForwardOp;
+  req: ForwardOp;
+  /** Re-encodes the write under a forward lane's identity (see forward-lanes.ts). */
+  readonly identify: ((clientId: string, seq: number) => Uint8Array) | undefined;
+  /** Sends so far: a write re-sent under its identity may have been applied by an earlier send. */
+  sends: number;
   readonly deadlineMs: number;
   readonly resolve: (value: unknown, by: NodeId) => void;
   readonly reject: (err: Error) => void;
@@ -85,7 +90,7 @@ export class Forwarder {
     const n = this.nextRequest++;
     return new Promise((resolve, reject) => {
       const r: Request = {
-        op: req.op, req: sent, deadlineMs: this.deps.now() + this.o.timeoutMs, lane,
+        op: req.op, req: sent, identify, sends: 0, deadlineMs: this.deps.now() + this.o.timeoutMs, lane,
         resolve: (value, by) => {
           this.remove(n, r);
           resolve({ value, by });
@@ -117,7 +122,24 @@ export class Forwarder {
       this.dispatch(r, NONE); // proposed nothing, and it is handing over: the next leader gets it (see retryWaiting)
       return;
     }
+    if (err instanceof SessionExpiredError && r.lane !== undefined && r.identify !== undefined) return this.renewLane(r, from, err);
     r.reject(err);
+  }
+
+  /**
+   * kv forgot the lane's id and applied nothing. Sent once, the write never
+   * reached the log under that id: it goes again under a renewed id. Sent more
+   * than once, an earlier send may have been applied before kv forgot the id,
+   * so its outcome is unknown.
+   */
+  private renewLane(r: Request, from: NodeId, err: SessionExpiredError): void {
+    if (r.sends > 1) {
+      r.reject(new UnknownOutcomeError(`the write was re-sent after a leader change and its follower identity had expired meanwhile (${err.message}); read before retrying`));
+      return;
+    }
+    const ticket = this.lanes.renew(r.lane!);
+    r.req = { op: 'propose', data: r.identify!(ticket.clientId, ticket.seq) };
+    this.dispatch(r, from);
   }
 
   /** A (new) leader is known: every request not with it goes to it now. */
@@ -167,6 +189,7 @@ export class Forwarder {
     const id = this.nextWireId++;
     r.wireId = id;
     r.sentTo = leader;
+    r.sends++;
     this.byWire.set(id, r);
     this.deps.send(leader, this.o.incarnation, id, r.req);
   }

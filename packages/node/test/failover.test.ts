@@ -211,3 +211,21 @@ describe('failover through a follower', () => {
     }
   });
 });
+
+describe('a follower identity that kv forgot', () => {
+  it('is renewed: the next write through that follower is applied once, not refused as "session expired"', async () => {
+    // kv remembers 2 clients: other clients' writes evict the follower's lane id between its writes.
+    const c = await MemCluster.start(74, [1, 2, 3], { ...OPTIONS, kvLimits: { clientsMax: 2 } });
+    try {
+      const leader = await c.waitLeader();
+      await c.until(() => c.running().every((n) => n.status().leader === leader.id), 'every member knows the leader');
+      const follower = c.running().find((n) => n !== leader)!;
+      await c.settle(follower.put(put('a', '1'))); // lane 0, seq 1
+      for (const id of ['x', 'y', 'z']) await c.settle(leader.put(put(id, id), { clientId: id, seq: 1 }));
+      const second = await c.settle(follower.put(put('b', '1'))); // lane 0, seq 2: kv no longer knows the lane's id
+      await appliedOnce(c, 'b', second.header.revision);
+    } finally {
+      await c.shutdown();
+    }
+  });
+});
