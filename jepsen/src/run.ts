@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { LEASE_CLOCK_DRIFT_MAX } from '@flotilla/node';
 import { EtcdTarget } from './cluster/etcd-target.js';
 import { FlotillaTarget } from './cluster/flotilla-target.js';
 import { awaitSettled } from './cluster/health.js';
@@ -65,6 +66,18 @@ export class ChurnUnsupportedError extends Error {
   }
 }
 
+/** Workloads whose guarantee rests on bounded clock drift (the leader lease). */
+const CLOCK_TRUSTING_WORKLOADS = ['register-lease', 'lease-lock'];
+
+/** `--nemesis clock-extreme` with lease workloads: refused, since lease reads and expiry are promised only within the drift bound. */
+export class ClockBeyondLeaseBoundError extends Error {
+  override readonly name = 'ClockBeyondLeaseBoundError';
+  constructor(workloads: readonly string[]) {
+    super(`the clock-extreme nemesis runs clocks far beyond the drift the leader lease assumes (±${LEASE_CLOCK_DRIFT_MAX * 100} %), `
+      + `where lease reads and lease expiry are not promised to hold; drop ${workloads.join(' and ')} from --workload, or use the clock group`);
+  }
+}
+
 const SETTLE_TIMEOUT_MS = 30_000;
 const START_ATTEMPTS_MAX = 3;
 
@@ -98,6 +111,8 @@ export async function runTest(o: RunOptions): Promise<RunVerdict> {
   const log = o.log ?? (() => undefined);
   const began = Date.now();
   if (o.target !== 'flotilla' && resolveNemeses(o.nemeses).some((k) => k.startsWith('churn'))) throw new ChurnUnsupportedError();
+  const trusting = o.workloads.filter((w) => CLOCK_TRUSTING_WORKLOADS.includes(w));
+  if (trusting.length > 0 && resolveNemeses(o.nemeses).some((k) => k.startsWith('clock-extreme'))) throw new ClockBeyondLeaseBoundError(trusting);
   fs.mkdirSync(o.outDir, { recursive: true });
   const dataDir = o.keepData ? path.join(o.outDir, 'data') : fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-jepsen-'));
   const rng = seededRng(o.seed);

@@ -15,6 +15,8 @@ export const FAULT_KINDS = [
   'pause-leader',
   'clock-skew-one',
   'clock-skew-leader',
+  'clock-extreme-one',
+  'clock-extreme-leader',
   'slow-disk-one',
   'slow-disk-leader',
   'churn-one',
@@ -29,7 +31,10 @@ export const NEMESIS_GROUPS: Readonly<Record<string, readonly FaultKind[]>> = {
   kill: ['kill-one', 'kill-leader', 'kill-minority'],
   pause: ['pause-one', 'pause-leader'],
   // Restart faults: the victim is restarted with `flotilla start`'s TEST ONLY flags for the window (Flotilla only).
+  // Clock rates within the drift the leader lease assumes (±LEASE_CLOCK_DRIFT_MAX); in the default mix.
   clock: ['clock-skew-one', 'clock-skew-leader'],
+  // Rates far beyond it (×0.5 … ×2): only with workloads that trust no clock (not register-lease or lease-lock).
+  'clock-extreme': ['clock-extreme-one', 'clock-extreme-leader'],
   'slow-disk': ['slow-disk-one', 'slow-disk-leader'],
   // Remove a member (a seeded one, or the leader) and re-add it under its name at the end of the window (Flotilla only).
   churn: ['churn-one', 'churn-leader'],
@@ -169,11 +174,13 @@ export function victims(kind: FaultKind, n: number, pick: number, leader: number
     case 'kill-one':
     case 'pause-one':
     case 'clock-skew-one':
+    case 'clock-extreme-one':
     case 'slow-disk-one':
       return [perm[0] as number];
     case 'kill-leader':
     case 'pause-leader':
     case 'clock-skew-leader':
+    case 'clock-extreme-leader':
     case 'slow-disk-leader':
       return [leader];
     case 'kill-minority':

@@ -3,10 +3,13 @@
 //
 // A holder may act from the acknowledgement of its create-if-absent until it
 // calls release, or until its lease may have run out, whichever is first. The
-// lease may run out TTL after the leader last renewed it, and the leader
-// renewed it no earlier than the renewal was SENT (the grant, then each
-// keep-alive): so a holder's safe end is min(release call, latest renewal
-// sent + TTL). Two holds overlapping within their safe ends are a violation:
+// lease may run out TTL after the leader last renewed it, by the leader's
+// clock, which may run fast by up to LEASE_CLOCK_DRIFT_MAX (the drift the
+// lease design assumes; the clock nemesis stays within it): TTL ÷ (1 + drift)
+// of true time. And the leader renewed it no earlier than the renewal was SENT
+// (the grant, then each keep-alive): so a holder's safe end is min(release
+// call, latest renewal sent + TTL ÷ (1 + drift)). Two holds overlapping within
+// their safe ends are a violation:
 // the store let a second client create the key while the first one's lease
 // was still guaranteed.
 //
@@ -15,6 +18,8 @@
 // longer than it is guaranteed. Overlaps that exist only under that reading
 // are reported as findings, not violations: they show how far the usual
 // client-side reckoning can be off, not a fault of the store.
+
+import { LEASE_CLOCK_DRIFT_MAX } from '@flotilla/node';
 
 export interface Renewal {
   /** When the grant or keep-alive was sent (ms since the test started). */
@@ -43,7 +48,7 @@ export interface LeaseHold {
 
 /** End of the hold as guaranteed by the lease (see above). */
 export function safeEndMs(h: LeaseHold): number {
-  return Math.min(h.releaseMs, Math.max(-Infinity, ...h.renewals.map((r) => r.sentMs + r.ttlS * 1000)));
+  return Math.min(h.releaseMs, Math.max(-Infinity, ...h.renewals.map((r) => r.sentMs + (r.ttlS * 1000) / (1 + LEASE_CLOCK_DRIFT_MAX))));
 }
 
 /** End of the hold as clients usually reckon it: last keep-alive answer + TTL. */
