@@ -43,7 +43,7 @@ export async function verify(ctx: SnapshotContext, file: string, scratchDir: str
   const progress = new Progress(ctx.err);
   progress.step(`verifying ${file}: restoring it into a scratch store`);
   const verdict = await verifyBackup(file, scratchDir !== undefined ? { scratchDir } : {});
-  progress.step(`verified in ${progress.elapsed()}`);
+  progress.step(`verify finished in ${progress.elapsed()}`);
   return report(ctx, verdict);
 }
 
