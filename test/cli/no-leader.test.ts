@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_BIN, MemberExitedError, ProcessCluster } from '../../packages/server/src/demo/process-cluster.js';
 import { memberIdOf } from '../../packages/server/src/cluster/member-id.js';
 import { freePort } from '../../packages/transport/src/tcp/free-port.js';
-import { lines, runCli, type CliResult } from './run-cli.js';
+import { lines, pollUntil, runCli, type CliResult } from './run-cli.js';
 
 let baseDir: string;
 let cluster: ProcessCluster;
@@ -20,16 +20,6 @@ const stray: ChildProcess[] = [];
 
 /** The old client's whole budget was 6 attempts over all endpoints; one member seeing more proves the CLI kept going. */
 const OLD_ATTEMPTS_MAX = 6;
-
-async function pollUntil<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Put requests a member has answered, from its /metrics (any status). */
 async function putsSeen(clientUrl: string): Promise<number | undefined> {

@@ -5,6 +5,7 @@ import type { CommandContext } from './command.js';
 import { CliError } from './errors.js';
 import { writeOutOf } from './globals.js';
 import { hexId, parseHexId } from './ids.js';
+import { formatBytes } from './progress.js';
 import type { Runner } from './runner.js';
 import { renderTable } from './table.js';
 
@@ -166,12 +167,6 @@ async function endpointStatus(ctx: CommandContext, cluster: boolean): Promise<vo
   const failed = answers.filter((a) => !a.status);
   // The table names them too (ERRORS); the error line is for scripts that read only stderr and the exit code.
   if (failed.length > 0) throw new CliError(`${failed.length} of ${answers.length} endpoints did not answer: ${failed.map((a) => a.error).join('; ')}`);
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} kB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
 async function moveLeader(ctx: CommandContext, target: number): Promise<void> {
