@@ -109,6 +109,22 @@ describe('the CLI while no leader is reachable', () => {
     child.kill('SIGKILL');
   });
 
+  it('Ctrl-C stops a write that is retrying until its deadline, at once and in one line', async () => {
+    const n1 = cluster.member('n1');
+    const before = (await putsSeen(n1.clientUrl)) ?? 0;
+    const child = spawn(process.execPath, [DEFAULT_BIN, 'put', 'interrupted', 'x', '--command-timeout', '10m'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    stray.push(child);
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await pollUntil('n1 to refuse the put', async () => ((await putsSeen(n1.clientUrl)) ?? 0) > before || undefined);
+    child.kill('SIGINT');
+    // Waits at most 20 s for the exit, far short of the 10 minutes the deadline would allow.
+    const code = await Promise.race([exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 20_000))]);
+    expect(code).toBe(1);
+    expect(stderr).toBe('Error: put: interrupted; the change may or may not have been applied: read it back to find out\n');
+  });
+
   it('a write started before the election keeps retrying past the old 6-attempt budget and succeeds once a leader is elected', async () => {
     const [n1, n2, n3] = cluster.members;
     const before = (await putsSeen(n1!.clientUrl)) ?? 0;

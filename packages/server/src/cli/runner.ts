@@ -5,6 +5,7 @@ import type { KV } from '@flotilla/client';
 import type { Command } from 'commander';
 import type { CommandContext } from './command.js';
 import { Deadline } from './deadline.js';
+import { CliError } from './errors.js';
 import { resolveGlobals, type GlobalOptions } from './globals.js';
 import { HttpApi } from './http-api.js';
 
@@ -60,7 +61,7 @@ export class Runner {
     ctx.deadline.what = what;
     if (writes) ctx.deadline.note = '; the change may or may not have been applied: read it back to find out';
     ctx.deadline.start();
-    this.code = (await ctx.deadline.race(body(ctx))) ?? 0;
+    this.code = (await ctx.deadline.race(Promise.race([body(ctx), interrupted(this.io.signal, what, writes)]))) ?? 0;
   }
 
   /** A command that runs until done or interrupted (watch, lease keepalive, snapshot); it bounds its own steps. */
@@ -74,6 +75,15 @@ export class Runner {
     this.done.abort();
     await this.kv?.then((k) => k.close()).catch(() => undefined);
   }
+}
+
+/** Rejects when Ctrl-C / SIGTERM arrives: a command retrying until its deadline stops at once instead. */
+function interrupted(signal: AbortSignal, what: string, writes: boolean): Promise<never> {
+  return new Promise((_, reject) => {
+    const stop = (): void => reject(new CliError(`${what}: interrupted${writes ? '; the change may or may not have been applied: read it back to find out' : ''}`));
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
+  });
 }
 
 /** The remote backend of @flotilla/client, loaded only by the commands that need it. */
