@@ -2,7 +2,7 @@
 // plain etcd-JSON calls (they are not part of the KV interface).
 import type { Command } from 'commander';
 import type { CommandContext } from './command.js';
-import { CliError } from './errors.js';
+import { CliError, UsageError } from './errors.js';
 import { writeOutOf } from './globals.js';
 import { hexId, parseHexId } from './ids.js';
 import { formatBytes } from './progress.js';
@@ -78,7 +78,7 @@ function addMemberCommands(program: Command, runner: Runner): void {
 
 async function addMember(ctx: CommandContext, name: string, opts: Opts): Promise<void> {
   const peerUrls = String(opts['peerUrls'] ?? '').split(',').filter((u) => u !== '');
-  if (peerUrls.length === 0) throw new CliError('member add: --peer-urls is required (e.g. --peer-urls=http://127.0.0.1:2480)');
+  if (peerUrls.length === 0) throw new UsageError('member add: --peer-urls is required (e.g. --peer-urls=http://127.0.0.1:2480)');
   const learner = opts['learner'] === true;
   const res = await ctx.api.post('/v3/cluster/member/add', { name, peerURLs: peerUrls, isLearner: learner });
   const member = (res['member'] ?? {}) as WireMember;
