@@ -29,7 +29,7 @@ export function commandPath(cmd: Command): string {
 
 /** Commander's message ("error: unknown option '--bogus'\n(Did you mean ...?)") as one line. */
 function oneLine(message: string): string {
-  return message.replace(/^error: /, '').split('\n').map((l) => l.trim()).filter((l) => l !== '').join(' ');
+  return message.replace(/^error: /, '').split('\n').map((l) => l.trim()).filter((l) => l !== '').join(' ').replace(/\.$/, '');
 }
 
 /** A Command whose parse errors are thrown as UsageErrors (one line, exit 2) instead of printed. */

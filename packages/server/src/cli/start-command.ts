@@ -46,6 +46,7 @@ export function addStartCommand(program: Command, runner: Runner): void {
     .description('runs a member of a cluster until SIGINT/SIGTERM')
     .option('--config <file>', 'JSON file of settings (env FLOTILLA_CONFIG)')
     .option('--founders <names>', 'names of the founding voters, for a member joining an existing cluster (member add prints them)')
+    // Flag only (no environment or file setting): it must not outlive the one start that needs it.
     .option('--force-new-cluster', 'a lone survivor becomes a one-voter cluster; remove the flag on later restarts');
   for (const [setting, flags] of Object.entries(SETTINGS) as [SettingName, readonly string[]][]) {
     const [arg, help] = SETTING_HELP[setting];
@@ -54,6 +55,7 @@ export function addStartCommand(program: Command, runner: Runner): void {
     start.addOption(new Option(`--${flag} ${arg}`, `${help}; env ${envName(setting)}${aliasNote}`));
     for (const alias of aliases) start.addOption(new Option(`--${alias} ${arg}`).hideHelp());
   }
+  // TEST ONLY fault flags (the fault suite's nemeses): flags only, like --force-new-cluster.
   for (const flag of TEST_FAULT_FLAGS) start.addOption(new Option(`--${flag} <value>`, TEST_FAULT_HELP[flag]));
   start.addHelpText('after', START_HELP);
   // Not through runner.open: a member needs none of the client flags (a stale FLOTILLA_COMMAND_TIMEOUT must not stop it).
