@@ -8,20 +8,10 @@ import { openNode, type FlotillaNode } from '@flotilla/node';
 import { pino, type Logger } from 'pino';
 import { MemberDirectory } from '../cluster/directory.js';
 import type { RunningHttpServer } from '../http/server.js';
-import { parse, type Options } from './command.js';
-import { fromEnv, fromFile, resolveStartConfig, SETTINGS, TEST_FAULT_FLAGS, testFaultsFromFlags, type RawSettings, type SettingName, type StartConfig } from './config.js';
+import { fromEnv, fromFile, resolveStartConfig, SETTINGS, testFaultsFromFlags, type RawSettings, type SettingName, type StartConfig } from './config.js';
 import { CliError, UsageError } from './errors.js';
 import { hexId, memberIdOf } from './ids.js';
 import { serveMember } from './serve-member.js';
-
-function startFlags(): Options {
-  // --force-new-cluster is a flag only (no environment or file setting): it must not outlive the one start that needs it.
-  const options: Options = { config: { type: 'string' }, founders: { type: 'string' }, 'force-new-cluster': { type: 'boolean' } };
-  for (const flags of Object.values(SETTINGS)) for (const flag of flags) options[flag] = { type: 'string' };
-  // TEST ONLY fault flags (the fault suite's nemeses): flags only, like --force-new-cluster.
-  for (const flag of TEST_FAULT_FLAGS) options[flag] = { type: 'string' };
-  return options;
-}
 
 function flagsToSettings(values: Record<string, string | boolean | undefined>): RawSettings {
   const out: RawSettings = {};
@@ -77,14 +67,13 @@ function describeStartError(err: unknown, config: StartConfig): CliError | undef
   return undefined;
 }
 
-export async function cmdStart(args: readonly string[], env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<number> {
-  const parsed = parse('start', args, startFlags());
-  if (parsed.positionals.length > 0) throw new UsageError(`start: unexpected argument ${JSON.stringify(parsed.positionals[0])}; settings are flags like --name n1`);
-  const configFile = typeof parsed.values['config'] === 'string' ? parsed.values['config'] : env['FLOTILLA_CONFIG'];
-  const config = resolveStartConfig(flagsToSettings(parsed.values), fromEnv(env), configFile ? fromFile(configFile) : {});
-  const foundersFlag = typeof parsed.values['founders'] === 'string' ? parsed.values['founders'] : env['FLOTILLA_FOUNDERS'];
-  const forceNew = parsed.values['force-new-cluster'] === true;
-  const testFaults = testFaultsFromFlags(parsed.values);
+/** Runs a member until SIGINT/SIGTERM; `values` are the flags given, by flag name (`data-dir`). */
+export async function cmdStart(values: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<number> {
+  const configFile = typeof values['config'] === 'string' ? values['config'] : env['FLOTILLA_CONFIG'];
+  const config = resolveStartConfig(flagsToSettings(values), fromEnv(env), configFile ? fromFile(configFile) : {});
+  const foundersFlag = typeof values['founders'] === 'string' ? values['founders'] : env['FLOTILLA_FOUNDERS'];
+  const forceNew = values['force-new-cluster'] === true;
+  const testFaults = testFaultsFromFlags(values);
   const founders = forceNew ? [config.name] : founderNames(config, foundersFlag);
   const initialVoters = founders.map(memberIdOf);
   const logger: Logger = pino({ level: config.logLevel, base: { member: config.name } }, pino.destination(2));
