@@ -101,7 +101,7 @@ function where(block: CodeBlock): string {
 
 async function runScript(block: CodeBlock, code: string, env: BlockEnv, nodeArgs: readonly string[], workDir: string, timeoutMs: number): Promise<BlockResult> {
   fs.mkdirSync(env.resolveDir, { recursive: true });
-  const file = path.join(env.resolveDir, `.block-${path.basename(block.file, '.md')}-${block.line}-${process.pid}.mts`);
+  const file = path.join(env.resolveDir, `.block-${block.file.replace(/\W+/g, '_')}-${block.line}-${process.pid}.mts`);
   fs.writeFileSync(file, `${code}\n;process.exit(0);\n`);
   try {
     return await runProcess(process.execPath, [...nodeArgs, file], workDir, process.env, timeoutMs);
