@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blockUnder, extractBlocks } from '../docs/blocks.js';
 import { runBlock } from '../docs/run-block.js';
-import { installAll, packageDirs, packAll } from './pack.js';
+import { installAll, npmEnv, packageDirs, packAll } from './pack.js';
 
 const execFileAsync = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -108,7 +108,7 @@ describe('installed with npm outside the repository', () => {
   });
 
   it("`npx flotilla --help` prints the CLI's usage", async () => {
-    const { stdout } = await execFileAsync('npx', ['flotilla', '--help'], { cwd: project, timeout: 60_000 });
+    const { stdout } = await execFileAsync('npx', ['flotilla', '--help'], { cwd: project, timeout: 60_000, env: npmEnv() });
     expect(stdout).toMatch(/flotilla start/);
     const { stdout: viaUmbrella } = await execFileAsync(process.execPath, [path.join(project, 'node_modules/flotilla/bin/flotilla.js'), '--help'], { cwd: project });
     expect(viaUmbrella).toBe(stdout);

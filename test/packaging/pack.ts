@@ -44,14 +44,18 @@ export async function packAll(repoRoot: string): Promise<{ root: string; tarball
   return { root, tarballs };
 }
 
+/** The environment for npm and npx: without the npm_* settings of the pnpm that may be running this test. */
+export function npmEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_')));
+}
+
 export async function installAll(root: string, tarballs: ReadonlyMap<string, string>): Promise<string> {
   const project = path.join(root, 'project');
   fs.mkdirSync(project);
   fs.writeFileSync(path.join(project, 'package.json'), `${JSON.stringify({ name: 'flotilla-scratch', private: true, type: 'module' }, null, 2)}\n`);
   await execFileAsync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...tarballs.values()], {
     cwd: project, timeout: INSTALL_TIMEOUT_MS, maxBuffer: OUTPUT_BYTES_MAX,
-    // npm, not the pnpm that may be running this test: drop pnpm's npm_config_* settings.
-    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_'))),
+    env: npmEnv(),
   });
   return project;
 }
