@@ -78,7 +78,11 @@ describe('withServersInBackground', () => {
     ]);
   });
 
-  it('leaves a line that already ends in & alone', () => {
-    expect(withServersInBackground('flotilla start --listen-client http://127.0.0.1:1 &')).toEqual(['flotilla start --listen-client http://127.0.0.1:1 &']);
+  it('leaves a server line that already ends in & as written, and still waits for it', () => {
+    expect(withServersInBackground('flotilla start --listen-client=http://127.0.0.1:1 &\nflotilla get a')).toEqual([
+      'flotilla start --listen-client=http://127.0.0.1:1 &',
+      '__ready "http://127.0.0.1:1"',
+      'flotilla get a',
+    ]);
   });
 });

@@ -127,16 +127,17 @@ async function runShell(code: string, env: BlockEnv, workDir: string, timeoutMs:
   return runProcess('bash', [path.join(workDir, '.block.sh')], workDir, shellEnv, timeoutMs);
 }
 
-/** Joins continued lines; a `flotilla start` line goes to the background, and the next other line waits for the servers. */
+/** Joins continued lines; a `flotilla start` line goes to the background, and the next other line waits for the servers to answer /health. */
 export function withServersInBackground(code: string): string[] {
   const logical = code.replace(/\s*\\\n\s*/g, ' ').split('\n');
   const out: string[] = [];
   let waiting: string[] = [];
   let servers = 0;
   for (const line of logical) {
-    const isServer = /(^|\s)(flotilla|\S*flotilla\.js)\s+start(\s|$)/.test(line) && !/&\s*$/.test(line);
-    if (isServer) {
-      out.push(`${line.replace(/\s+#.*$/, '')} > server-${++servers}.log 2>&1 &`);
+    if (/(^|\s)(flotilla|\S*flotilla\.js)\s+start(\s|$)/.test(line)) {
+      const command = line.replace(/\s+#.*$/, '');
+      // Already in the background (`... &`): as written; else to the background with its log kept.
+      out.push(/&\s*$/.test(command) ? command : `${command} > server-${++servers}.log 2>&1 &`);
       const url = /--listen-client[= ](\S+)/.exec(line)?.[1];
       if (url !== undefined) waiting.push(url);
       continue;
