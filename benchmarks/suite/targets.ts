@@ -10,7 +10,8 @@
 //   etcd               3 etcd 3.4 processes (startEtcdCluster); etcdKv (etcd3, gRPC).
 import fs from 'node:fs';
 import path from 'node:path';
-import { embeddedKv, etcdKv, remoteKv, type KV } from '@flotilla/client';
+import { embeddedKv, remoteKv, type KV } from '@flotilla/client';
+import { etcdKv } from '@flotilla/client/etcd';
 import { openNode, type FlotillaNode, type NodeOptions } from '@flotilla/node';
 import { startEtcdCluster, type EtcdCluster } from '@flotilla/testkit';
 import type { TcpTransportOptions } from '@flotilla/transport';
