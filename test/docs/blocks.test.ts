@@ -85,4 +85,16 @@ describe('withServersInBackground', () => {
       'flotilla get a',
     ]);
   });
+
+  it('starts every member before waiting: lines that only note a server (echo $!) run before the wait', () => {
+    expect(withServersInBackground('node flotilla.js start --listen-client http://127.0.0.1:1 2> n1.log &\necho $! >> pids\n'
+      + 'node flotilla.js start --listen-client http://127.0.0.1:2 2> n2.log &\necho $! >> pids\nflotilla put a b')).toEqual([
+      'node flotilla.js start --listen-client http://127.0.0.1:1 2> n1.log &',
+      'echo $! >> pids',
+      'node flotilla.js start --listen-client http://127.0.0.1:2 2> n2.log &',
+      'echo $! >> pids',
+      '__ready "http://127.0.0.1:1" "http://127.0.0.1:2"',
+      'flotilla put a b',
+    ]);
+  });
 });

@@ -45,6 +45,7 @@ export interface FixtureHost {
 }
 
 export async function startFixture(kind: 'members' | 'cluster', spec: object, host: FixtureHost): Promise<Fixture> {
+  fs.mkdirSync(host.resolveDir, { recursive: true }); // absent in a fresh clone (gitignored)
   const file = path.join(host.resolveDir, `.fixture-${kind}-${process.pid}-${Date.now()}.mjs`);
   fs.writeFileSync(file, kind === 'members' ? MEMBERS_SOURCE : CLUSTER_SOURCE);
   const child = spawn(process.execPath, [...host.nodeArgs, file, JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'pipe'] });

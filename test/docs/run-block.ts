@@ -4,8 +4,8 @@
 //   ts/js  written next to a project that has the packages (resolveDir) and run
 //          by node + tsx; the block passes when its top level completes (a
 //          process.exit(0) is appended: an embedded node keeps the process alive).
-//   sh     run by bash with `set -e`; `flotilla` is the CLI, `pnpm` runs in the
-//          repository, `packages/` points into it. A `flotilla start` line is a
+//   sh     run by bash with `set -e`; `flotilla` is the CLI, `pnpm` (and
+//          `npx -y pnpm@…`) runs in the repository, `packages/` points into it. A `flotilla start` line is a
 //          server: it runs in the background and the next line waits until every
 //          --listen-client URL of those servers answers /health. Everything
 //          started is killed at the end.
@@ -119,6 +119,8 @@ async function runShell(code: string, env: BlockEnv, workDir: string, timeoutMs:
     'set -euo pipefail',
     "trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true' EXIT",
     env.repoRoot === undefined ? '' : `pnpm() { (cd "${env.repoRoot}" && npx -y pnpm@12.4.2 "$@"); }`,
+    // `npx -y pnpm@… install|build` (the README's fresh-clone line) also runs in the repository, already installed and built.
+    env.repoRoot === undefined ? '' : `npx() { if [ "\${1:-}" = -y ] && [[ "\${2:-}" == pnpm@* ]]; then (cd "${env.repoRoot}" && command npx "$@"); else command npx "$@"; fi; }`,
     `__ready() { for url in "$@"; do for i in $(seq 1 ${READY_TIMEOUT_S * 10}); do curl -sf "$url/health" >/dev/null && break; sleep 0.1; done; curl -sf "$url/health" >/dev/null || { echo "$url not healthy within ${READY_TIMEOUT_S} s" >&2; cat server-*.log >&2; exit 1; }; done; }`,
     ...withServersInBackground(code),
   ].join('\n');
@@ -127,7 +129,7 @@ async function runShell(code: string, env: BlockEnv, workDir: string, timeoutMs:
   return runProcess('bash', [path.join(workDir, '.block.sh')], workDir, shellEnv, timeoutMs);
 }
 
-/** Joins continued lines; a `flotilla start` line goes to the background, and the next other line waits for the servers to answer /health. */
+/** Joins continued lines; a `flotilla start` line goes to the background, and the next line that runs the CLI or curl waits for the servers to answer /health. */
 export function withServersInBackground(code: string): string[] {
   const logical = code.replace(/\s*\\\n\s*/g, ' ').split('\n');
   const out: string[] = [];
@@ -142,7 +144,9 @@ export function withServersInBackground(code: string): string[] {
       if (url !== undefined) waiting.push(url);
       continue;
     }
-    if (waiting.length > 0 && line.trim() !== '' && !line.trim().startsWith('#')) {
+    // Wait before the next command that talks to the servers: lines that only start or note them (echo $!) run first,
+    // so every member of a cluster is started before any must answer (/health needs a leader, hence a quorum).
+    if (waiting.length > 0 && /(^|\s)(flotilla|\S*flotilla\.js|curl)\s/.test(line) && !line.trim().startsWith('#')) {
       out.push(`__ready ${waiting.map((u) => `"${u}"`).join(' ')}`);
       waiting = [];
     }
