@@ -109,7 +109,8 @@ describe('installed with npm outside the repository', () => {
 
   it("`npx flotilla --help` prints the CLI's usage", async () => {
     const { stdout } = await execFileAsync('npx', ['flotilla', '--help'], { cwd: project, timeout: 60_000, env: npmEnv() });
-    expect(stdout).toMatch(/flotilla start/);
+    expect(stdout).toMatch(/^Usage: flotilla \[options\] \[command\]/);
+    expect(stdout).toMatch(/^  start \[options\] +runs a member of a cluster/m);
     const { stdout: viaUmbrella } = await execFileAsync(process.execPath, [path.join(project, 'node_modules/flotilla/bin/flotilla.js'), '--help'], { cwd: project });
     expect(viaUmbrella).toBe(stdout);
   });
