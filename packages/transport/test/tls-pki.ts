@@ -19,7 +19,8 @@ export function testPki(names: readonly string[] = ['1', '2', '3']): Pki {
   const pki = makeTestPki(root, names);
   return {
     ...pki,
-    peer: (name, extra = {}) => ({ certFile: pki.certs[String(name)]!.cert, keyFile: pki.certs[String(name)]!.key, trustedCaFile: pki.ca, ...extra }),
+    // By path, so certificates made later in the test's directory (makeCert) are found too.
+    peer: (name, extra = {}) => ({ certFile: path.join(pki.dir, `${name}.crt`), keyFile: path.join(pki.dir, `${name}.key`), trustedCaFile: pki.ca, ...extra }),
     remove: () => rmSync(root, { recursive: true, force: true }),
   };
 }

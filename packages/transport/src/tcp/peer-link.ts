@@ -173,6 +173,11 @@ export class PeerLink {
         refused = true;
         this.ctx.failures.record('tls', this.label, `TLS handshake with the peer failed: ${err.message}; check both members' peer certificates and that peer TLS is on at both`);
       });
+      socket.once('end', () => {
+        if (!tcpUp || secured || framed.closed || refused) return;
+        refused = true;
+        this.ctx.failures.record('tls', this.label, 'the peer closed the connection during the TLS handshake; is peer TLS on at the peer?');
+      });
       socket.once('secureConnect', () => {
         secured = true;
         const reason = this.serverIdentityProblem(socket as TLSSocket);
