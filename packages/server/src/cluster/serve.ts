@@ -24,6 +24,8 @@ export interface ServeNodeOptions {
   readonly extraMetricsText?: HttpServerOptions['extraMetricsText'];
   /** More fields for /flotilla/status. */
   readonly extraStatus?: HttpServerOptions['extraStatus'];
+  /** HTTPS on the client port (--cert-file, --key-file, --trusted-ca-file, --client-cert-auth). */
+  readonly tls?: HttpServerOptions['tls'];
 }
 
 async function announcePeer(clientUrl: string, entry: DirectoryEntry, timeoutMs: number): Promise<void> {
@@ -53,5 +55,6 @@ export function serveNode(options: ServeNodeOptions): Promise<RunningHttpServer>
     backup: () => backupStream(options.node).readable(),
     ...(options.extraMetricsText ? { extraMetricsText: options.extraMetricsText } : {}),
     ...(options.extraStatus ? { extraStatus: options.extraStatus } : {}),
+    ...(options.tls ? { tls: options.tls } : {}),
   });
 }
