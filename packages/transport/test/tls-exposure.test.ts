@@ -21,7 +21,7 @@ describe('exposure check', () => {
       expect(() => checkExposure({ clusterId: 'flotilla', listeners: [{ port: 'peer', host: '0.0.0.0', tls }] })).toThrow(InsecureListenError);
     }
     expect(() => checkExposure({ clusterId: 'flotilla', listeners: [{ port: 'client', host: '10.0.0.5', tls: true }] }))
-      .toThrow(/client port on 10.0.0.5 with the default cluster token 'flotilla'.*--initial-cluster-token/);
+      .toThrow(/client port on 10.0.0.5\) with the default cluster token 'flotilla'.*--initial-cluster-token/);
   });
 
   it('warns loudly for each port beyond loopback without TLS, and not for one with TLS', () => {
