@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { remoteKv } from '@flotilla/client';
 import { openNode, type FlotillaNode } from '@flotilla/node';
-import { MemberDirectory, serveNode, startHttpServer, servedNode, type RunningHttpServer } from '../src/index.js';
+import { memberIdOf, MemberDirectory, serveNode, startHttpServer, servedNode, type RunningHttpServer } from '../src/index.js';
 import { testPki, type Pki } from '../../transport/test/tls-pki.js';
 
 let pki: Pki;
@@ -138,6 +138,33 @@ describe('HTTPS client port', () => {
     const verified = client(serverOnly.url, { cacert: pki.ca });
     expect(new TextDecoder().decode((await verified.get('k4'))!.value)).toBe('ok');
     await verified.close();
+  });
+
+  it('members announce a new peer to each other over HTTPS with their certificate (client-cert-auth on the receiver)', async () => {
+    const server = pki.certs['n1']!;
+    const receiverDirectory = directory();
+    const receiver = await serveNode({ node, directory: receiverDirectory, tls: { certFile: server.cert, keyFile: server.key, trustedCaFile: pki.ca, clientCertAuth: true } });
+    const announcer = await serveNode({
+      node,
+      directory: new MemberDirectory([{ id: 1, name: 'n1', peerUrls: ['http://127.0.0.1:1'], clientUrls: [] }, { id: 77, name: 'receiver', peerUrls: ['http://127.0.0.1:2'], clientUrls: [receiver.url] }]),
+      tls: { certFile: server.cert, keyFile: server.key, trustedCaFile: pki.ca, clientCertAuth: true },
+    });
+    try {
+      const res = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = https.request(`${announcer.url}/v3/cluster/member/add`, { method: 'POST', ca: fs.readFileSync(pki.ca), cert: fs.readFileSync(pki.certs['client']!.cert), key: fs.readFileSync(pki.certs['client']!.key) }, (r) => {
+          let text = '';
+          r.on('data', (c: Buffer) => (text += c.toString()));
+          r.on('end', () => resolve({ status: r.statusCode ?? 0, text }));
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify({ name: 'learner-x', peerURLs: ['http://127.0.0.1:3'], isLearner: true }));
+      });
+      expect(res).toMatchObject({ status: 200 });
+      expect(receiverDirectory.get(memberIdOf('learner-x'))?.name).toBe('learner-x');
+    } finally {
+      await announcer.close();
+      await receiver.close();
+    }
   });
 
   it('refuses bad TLS options with errors that name the flag and file', async () => {
