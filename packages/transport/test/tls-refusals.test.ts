@@ -5,12 +5,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect as connectTls } from 'node:tls';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Message, NodeId } from '@flotilla/raft';
+import type { NodeId } from '@flotilla/raft';
 import { TcpTransport, TransportOptionsError, encodeFrame, createPackr, PROTOCOL_VERSION, FrameDecoder, type TcpTransportOptions } from '../src/index.js';
 import { makeCert } from '../../../tools/gen-certs.js';
 import { heartbeat } from './messages.js';
-import { RawPeer } from './raw-peer.js';
-import { fastReconnect, HOST, recordingLogger, waitFor, type LogLine } from './tcp-harness.js';
+import { HOST, waitFor, type LogLine } from './tcp-harness.js';
+import { TestNodes, type TestNode } from './tcp-nodes.js';
 import { testPki, type Pki } from './tls-pki.js';
 
 let pki: Pki;
@@ -19,29 +19,12 @@ beforeAll(() => {
 });
 afterAll(() => pki.remove());
 
-const open: (TcpTransport | RawPeer)[] = [];
-afterEach(async () => {
-  for (const x of open.splice(0)) {
-    if (x instanceof TcpTransport) await x.close();
-    else x.destroy();
-  }
-});
+const nodes = new TestNodes();
+afterEach(() => nodes.closeAll());
 
-interface Node {
-  readonly t: TcpTransport;
-  readonly port: number;
-  readonly got: { from: NodeId; message: Message }[];
-  readonly log: LogLine[];
-}
-
-async function node(id: NodeId, extra: Partial<TcpTransportOptions> = {}): Promise<Node> {
-  const log: LogLine[] = [];
-  const t = new TcpTransport({ id, clusterId: 'test', listen: { host: HOST, port: 0 }, reconnect: fastReconnect, refusedRetryMs: 50, logger: recordingLogger(log), ...extra });
-  open.push(t);
-  const got: Node['got'] = [];
-  t.onMessage((messages, from) => got.push(...messages.map((message) => ({ from, message }))));
-  return { t, port: (await t.listening()).port, got, log };
-}
+type Node = TestNode;
+/** Refused dialers retry quickly here, so a refusal is seen more than once within a test. */
+const node = (id: NodeId, extra: Partial<TcpTransportOptions> = {}): Promise<Node> => nodes.node(id, { refusedRetryMs: 50, ...extra });
 
 /** Node `dialerId` dials node `acceptorId` (the lower id dials), each with its own options. */
 async function link(dialerId: NodeId, dialer: Partial<TcpTransportOptions>, acceptorId: NodeId, acceptor: Partial<TcpTransportOptions>): Promise<{ a: Node; b: Node }> {
@@ -128,8 +111,7 @@ describe('peer TLS refusals', () => {
     await waitFor(() => (b.t.handshakeFailures().plainOnTls ?? 0) >= 1, 'the plain dialer is refused');
     expect(warned(b.log, 'plainOnTls')[0]?.obj['reason']).toContain('does not speak TLS');
     await expectNothingReached(a, b, 2);
-    const peer = await RawPeer.connect(b.port);
-    open.push(peer);
+    const peer = await nodes.raw(b.port);
     await peer.hello(1, 2);
     await waitFor(() => peer.closed, 'the raw hello is answered by a close');
     expect(peer.replies).toEqual([]);
