@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import https from 'node:https';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { remoteKv } from '@flotilla/client';
@@ -122,10 +123,21 @@ describe('HTTPS client port', () => {
     }
   });
 
-  it('a TLS client against a plain-HTTP port fails with an error that says TLS', async () => {
+  it('a TLS client against a plain-HTTP port fails with an error that says TLS, counted there as tlsOnPlain', async () => {
     const kv = client(plain.url.replace('http://', 'https://'), { cacert: pki.ca });
     await expect(kv.put('k3', 'x')).rejects.toThrow(/TLS handshake failed \((EPROTO|ERR_SSL_[A-Z_]+)\)/);
     await kv.close();
+    expect(await plain.metrics.registry.getSingleMetricAsString('flotilla_client_tls_failures_total')).toMatch(/reason="tlsOnPlain"} [1-9]/);
+    // Plain HTTP on the plain port still works, and a malformed request still gets 400.
+    expect((await fetch(`${plain.url}/health`)).status).toBe(200);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(plain.port, '127.0.0.1', () => socket.write('NOT HTTP AT ALL\r\n\r\n'));
+      let text = '';
+      socket.on('data', (c: Buffer) => (text += c.toString()));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer.startsWith('HTTP/1.1 400 Bad Request')).toBe(true);
   });
 
   it('verifies the server: an unknown CA is refused unless insecureSkipTlsVerify; without client-cert-auth no client certificate is needed', async () => {

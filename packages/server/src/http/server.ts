@@ -5,6 +5,8 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { looksLikeTls } from '@flotilla/transport';
 import type { Logger } from 'pino';
 import type { Json } from '../codec/encode-kv.js';
 import { toGatewayError } from '../codec/error-map.js';
@@ -155,6 +157,23 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     );
   };
   /**
+   * A request the HTTP parser refused on the plain port. A TLS ClientHello
+   * (an https:// client on this http:// port) is named, counted and logged.
+   * Every refusal gets Node's default answer (431, 408 or 400, then close):
+   * a TLS client reads that as a non-TLS record and fails its handshake
+   * cleanly (EPROTO), knowing its request was never sent.
+   */
+  const refuseBadClient = (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex): void => {
+    if (err.rawPacket !== undefined && looksLikeTls(err.rawPacket)) {
+      metrics.clientTlsFailed('tlsOnPlain');
+      logger?.warn({ reason: 'tlsOnPlain' }, 'a TLS client connected to this plain-HTTP client port; use http:// or start the server with --cert-file/--key-file');
+    }
+    if (!socket.writable) return void socket.destroy();
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+  };
+
+  /**
    * With --client-cert-auth, the TLS handshake asks for a certificate and this
    * answers a client whose certificate is missing or untrusted with 401 before
    * any handler runs (a refusal at the handshake itself would reach the client
@@ -181,6 +200,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     metrics.clientTlsFailed(reason);
     logger?.warn({ remote: `${socket.remoteAddress}:${socket.remotePort}`, reason, code: err.code, err: err.message }, 'client TLS handshake failed');
   });
+  if (tls === undefined) server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) => refuseBadClient(err, socket));
   server.keepAliveTimeout = 5_000;
 
   await new Promise<void>((resolve, reject) => {
