@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { remoteKv } from '@flotilla/client';
 import { openNode, type FlotillaNode } from '@flotilla/node';
-import { memberIdOf, MemberDirectory, serveNode, startHttpServer, servedNode, type RunningHttpServer } from '../src/index.js';
+import { clientTlsFromFlags, memberIdOf, MemberDirectory, serveNode, startHttpServer, servedNode, type RunningHttpServer } from '../src/index.js';
 import { testPki, type Pki } from '../../transport/test/tls-pki.js';
 
 let pki: Pki;
@@ -185,6 +185,11 @@ describe('HTTPS client port', () => {
     await expect(startHttpServer({ node: servedNode(node, { directory: directory() }), tls: { certFile: pki.certs['n1']!.cert, keyFile: pki.certs['n1']!.key, clientCertAuth: true } }))
       .rejects.toThrow(/--client-cert-auth needs --trusted-ca-file/);
     expect(() => client(secure.url, { cert: pki.certs['client']!.cert })).toThrow(/needs both tls.cert and tls.key/);
+    expect(clientTlsFromFlags({})).toBeUndefined();
+    expect(() => clientTlsFromFlags({ clientCertAuth: true })).toThrow(/need TLS on the client port/);
+    expect(() => clientTlsFromFlags({ certFile: 'a.crt' })).toThrow(/missing: --key-file/);
+    expect(clientTlsFromFlags({ certFile: 'a.crt', keyFile: 'a.key', trustedCaFile: 'ca.crt', clientCertAuth: true }))
+      .toEqual({ certFile: 'a.crt', keyFile: 'a.key', trustedCaFile: 'ca.crt', clientCertAuth: true });
     expect(() => client(secure.url, { cacert: '/nonexistent-ca.crt' })).toThrow(/cannot read CA file \(--cacert\)/);
   });
 });

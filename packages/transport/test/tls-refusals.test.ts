@@ -6,7 +6,7 @@ import { connect as connectTls } from 'node:tls';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { NodeId } from '@flotilla/raft';
-import { TcpTransport, TransportOptionsError, encodeFrame, createPackr, PROTOCOL_VERSION, FrameDecoder, type TcpTransportOptions } from '../src/index.js';
+import { peerTlsFromFlags, TcpTransport, TransportOptionsError, encodeFrame, createPackr, PROTOCOL_VERSION, FrameDecoder, type TcpTransportOptions } from '../src/index.js';
 import { makeCert } from '../../../tools/gen-certs.js';
 import { heartbeat } from './messages.js';
 import { HOST, waitFor, type LogLine } from './tcp-harness.js';
@@ -144,6 +144,16 @@ describe('peer TLS refusals', () => {
 });
 
 describe('peer TLS options', () => {
+  it('maps the CLI flags: none means plain TCP, a partial set is refused, client-cert-auth off unless given (as in etcd)', () => {
+    expect(peerTlsFromFlags({})).toBeUndefined();
+    expect(() => peerTlsFromFlags({ peerClientCertAuth: true })).toThrow(/need peer TLS/);
+    expect(() => peerTlsFromFlags({ peerCertFile: 'a.crt', peerTrustedCaFile: 'ca.crt' })).toThrow(/missing: --peer-key-file$/);
+    const idOf = (name: string) => (name === 'n1' ? 11 : undefined);
+    expect(peerTlsFromFlags({ peerCertFile: 'a.crt', peerKeyFile: 'a.key', peerTrustedCaFile: 'ca.crt', peerCertAllowedCn: 'peer' }, idOf))
+      .toEqual({ certFile: 'a.crt', keyFile: 'a.key', trustedCaFile: 'ca.crt', clientCertAuth: false, allowedCn: 'peer', memberIdOf: idOf });
+    expect(peerTlsFromFlags({ peerCertFile: 'a.crt', peerKeyFile: 'a.key', peerTrustedCaFile: 'ca.crt', peerClientCertAuth: true })?.clientCertAuth).toBe(true);
+  });
+
   it('refuses missing, non-PEM and mismatched files with a typed error naming the file', () => {
     const make = (tls: TcpTransportOptions['tls']) => new TcpTransport({ id: 1, clusterId: 'test', listen: { host: HOST, port: 0 }, ...(tls ? { tls } : {}) });
     expect(() => make({ ...pki.peer(1), certFile: '/nonexistent/1.crt' })).toThrow(TransportOptionsError);

@@ -43,3 +43,30 @@ export function clientTlsFailureReason(err: NodeJS.ErrnoException): 'plaintext' 
   if (/TIMEOUT/.test(code)) return 'timeout';
   return 'handshake';
 }
+
+/** The CLI's client-port TLS flags as parsed, before any check (etcd's names). */
+export interface ClientTlsFlags {
+  readonly certFile?: string | undefined;
+  readonly keyFile?: string | undefined;
+  readonly trustedCaFile?: string | undefined;
+  readonly clientCertAuth?: boolean | undefined;
+}
+
+/** Client-port TLS options from the flags: undefined when none is given (plain HTTP); an error for a combination that cannot work. */
+export function clientTlsFromFlags(flags: ClientTlsFlags): ClientTlsOptions | undefined {
+  const { certFile, keyFile } = flags;
+  if (certFile === undefined && keyFile === undefined) {
+    if (flags.clientCertAuth === true || flags.trustedCaFile !== undefined) {
+      throw new TransportOptionsError('--client-cert-auth and --trusted-ca-file need TLS on the client port: give --cert-file and --key-file');
+    }
+    return undefined;
+  }
+  if (certFile === undefined || keyFile === undefined) {
+    throw new TransportOptionsError(`TLS on the client port needs both --cert-file and --key-file; missing: ${certFile === undefined ? '--cert-file' : '--key-file'}`);
+  }
+  return {
+    certFile, keyFile,
+    ...(flags.trustedCaFile !== undefined ? { trustedCaFile: flags.trustedCaFile } : {}),
+    clientCertAuth: flags.clientCertAuth === true,
+  };
+}

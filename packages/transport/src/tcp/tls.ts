@@ -106,3 +106,37 @@ export function certificateIdentity(tls: PeerTls, cert: PeerCertificate): Identi
 export function looksLikeTls(chunk: Uint8Array): boolean {
   return chunk.length >= 2 && chunk[0] === 0x16 && chunk[1] === 0x03;
 }
+
+/** The CLI's peer TLS flags as parsed, before any check (etcd's names). */
+export interface PeerTlsFlags {
+  readonly peerCertFile?: string | undefined;
+  readonly peerKeyFile?: string | undefined;
+  readonly peerTrustedCaFile?: string | undefined;
+  readonly peerClientCertAuth?: boolean | undefined;
+  readonly peerCertAllowedCn?: string | undefined;
+}
+
+/**
+ * Peer TLS options from the flags: undefined when none is given (plain TCP);
+ * a TransportOptionsError for a combination that cannot work. As in etcd,
+ * --peer-client-cert-auth is off unless given.
+ */
+export function peerTlsFromFlags(flags: PeerTlsFlags, memberIdOf?: (name: string) => NodeId | undefined): PeerTlsOptions | undefined {
+  const { peerCertFile: certFile, peerKeyFile: keyFile, peerTrustedCaFile: trustedCaFile } = flags;
+  if (certFile === undefined && keyFile === undefined && trustedCaFile === undefined) {
+    if (flags.peerClientCertAuth === true || flags.peerCertAllowedCn !== undefined) {
+      throw new TransportOptionsError('--peer-client-cert-auth and --peer-cert-allowed-cn need peer TLS: give --peer-cert-file, --peer-key-file and --peer-trusted-ca-file');
+    }
+    return undefined;
+  }
+  if (certFile === undefined || keyFile === undefined || trustedCaFile === undefined) {
+    const missing = [certFile === undefined && '--peer-cert-file', keyFile === undefined && '--peer-key-file', trustedCaFile === undefined && '--peer-trusted-ca-file'].filter(Boolean).join(', ');
+    throw new TransportOptionsError(`peer TLS needs --peer-cert-file, --peer-key-file and --peer-trusted-ca-file together; missing: ${missing}`);
+  }
+  return {
+    certFile, keyFile, trustedCaFile,
+    clientCertAuth: flags.peerClientCertAuth === true,
+    ...(flags.peerCertAllowedCn !== undefined ? { allowedCn: flags.peerCertAllowedCn } : {}),
+    ...(memberIdOf !== undefined ? { memberIdOf } : {}),
+  };
+}
