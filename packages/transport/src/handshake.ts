@@ -19,7 +19,13 @@ export interface Hello {
   readonly to: NodeId;
 }
 
-export type RefusalCode = 'version' | 'wrongCluster' | 'wrongNode' | 'unknownPeer' | 'wrongDialer' | 'closing' | 'identity';
+/**
+ * `identity`: with TLS, the dialer's certificate names another member than it
+ * claims, or no peer. `tls`: its certificate is missing or did not verify.
+ * `tlsOnPlain`: a TLS ClientHello reached a plain-TCP port (the refusal frame
+ * is sent in clear, so the TLS dialer fails its handshake on it).
+ */
+export type RefusalCode = 'version' | 'wrongCluster' | 'wrongNode' | 'unknownPeer' | 'wrongDialer' | 'closing' | 'identity' | 'tls' | 'tlsOnPlain';
 
 export type HelloReply =
   | { readonly ok: true }

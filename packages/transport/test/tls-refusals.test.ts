@@ -49,7 +49,12 @@ describe('peer TLS refusals', () => {
   it('a dialer whose certificate comes from another CA is refused at the TLS layer, counted as tls', async () => {
     const { a, b } = await link(1, { tls: { ...pki.peer(1), certFile: pki.otherCerts['1']!.cert, keyFile: pki.otherCerts['1']!.key } }, 2, { tls: pki.peer(2) });
     await waitFor(() => (b.t.handshakeFailures().tls ?? 0) >= 2, 'two refusals counted by the acceptor');
-    expect(warned(b.log, 'tls')[0]?.obj['reason']).toMatch(/did not verify against the peer trusted CA|certificate/);
+    expect(warned(b.log, 'tls')[0]?.obj['reason']).toMatch(/did not verify against the peer trusted CA/);
+    // The dialer is told why over the TLS connection, and waits refusedRetryMs before dialing again.
+    await waitFor(() => a.log.some((l) => l.msg === 'peer refused the handshake; retrying later'), 'the dialer hears the refusal');
+    const heard = a.log.find((l) => l.msg === 'peer refused the handshake; retrying later')!;
+    expect([heard.obj['code'], heard.obj['retryMs']]).toEqual(['tls', 50]);
+    expect(String(heard.obj['reason'])).toMatch(/did not verify against the peer trusted CA/);
     await expectNothingReached(a, b, 2);
   });
 
@@ -81,6 +86,7 @@ describe('peer TLS refusals', () => {
     const { a, b } = await link(1, { tls: pki.peer(3) }, 2, { tls: pki.peer(2) });
     await waitFor(() => (b.t.handshakeFailures().identity ?? 0) >= 1, 'refused on the certificate alone');
     expect(warned(b.log, 'identity')[0]?.obj['reason']).toContain('names node 3, which is not a peer of node 2');
+    await waitFor(() => (a.t.handshakeFailures().identity ?? 0) >= 1, 'the dialer counts the refusal it was told');
     // No hello was ever decoded: the handshake refusal path (which reads the hello) never ran.
     expect(b.log.some((l) => l.msg === 'refused a handshake')).toBe(false);
     await expectNothingReached(a, b, 2);
@@ -120,7 +126,7 @@ describe('peer TLS refusals', () => {
   it('a TLS dialer on a plain-TCP port is refused there (tlsOnPlain) and the dialer counts a TLS failure', async () => {
     const { a, b } = await link(1, { tls: pki.peer(1) }, 2, {});
     await waitFor(() => (b.t.handshakeFailures().tlsOnPlain ?? 0) >= 1 && (a.t.handshakeFailures().tls ?? 0) >= 1, 'both sides count it');
-    expect(warned(a.log, 'tls')[0]?.obj['reason']).toMatch(/during the TLS handshake|TLS handshake with the peer failed/);
+    expect(warned(a.log, 'tls')[0]?.obj['reason']).toMatch(/the peer answered in clear; is peer TLS on at the peer\?/);
     expect(warned(b.log, 'tlsOnPlain')[0]?.obj['reason']).toContain('a TLS client connected to this plain-TCP peer port');
     // Named as TLS before the frame decoder could mistake the TLS record for a huge frame.
     expect(b.log.some((l) => l.msg === 'closing connection: peer broke the protocol')).toBe(false);

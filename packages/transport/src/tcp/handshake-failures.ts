@@ -11,7 +11,7 @@ import type { Logger } from '../logger.js';
  * a verified certificate names another member than the one the connection is
  * for. The rest are the handshake's refusal codes.
  */
-export type HandshakeFailureReason = 'tls' | 'plainOnTls' | 'tlsOnPlain' | RefusalCode;
+export type HandshakeFailureReason = 'plainOnTls' | RefusalCode;
 
 export class HandshakeFailures {
   private readonly counts = new Map<HandshakeFailureReason, number>();

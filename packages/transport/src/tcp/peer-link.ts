@@ -15,7 +15,7 @@ import type { DropReason, StatsCounter, WireMessage } from '../transport.js';
 import { FramedSocket, type OutgoingFrame } from './framed-socket.js';
 import type { HandshakeFailures } from './handshake-failures.js';
 import type { PeerAddress, ResolvedTcpOptions } from './options.js';
-import { certificateIdentity } from './tls.js';
+import { certificateIdentity, isTlsError } from './tls.js';
 
 export interface LinkContext {
   readonly options: ResolvedTcpOptions;
@@ -168,15 +168,15 @@ export class PeerLink {
       socket.once('connect', () => {
         tcpUp = true;
       });
-      socket.on('error', (err) => {
+      socket.on('error', (err: NodeJS.ErrnoException) => {
         if (!tcpUp || secured || framed.closed) return;
+        // A connection that merely broke (the peer restarting) takes the usual back-off and is not a refusal.
+        if (!isTlsError(err)) return;
         refused = true;
-        this.ctx.failures.record('tls', this.label, `TLS handshake with the peer failed: ${err.message}; check both members' peer certificates and that peer TLS is on at both`);
-      });
-      socket.once('end', () => {
-        if (!tcpUp || secured || framed.closed || refused) return;
-        refused = true;
-        this.ctx.failures.record('tls', this.label, 'the peer closed the connection during the TLS handshake; is peer TLS on at the peer?');
+        const plain = err.code === 'ERR_SSL_WRONG_VERSION_NUMBER' || err.code === 'EPROTO' || err.code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG';
+        this.ctx.failures.record('tls', this.label, plain
+          ? `TLS handshake with the peer failed (${err.code}): the peer answered in clear; is peer TLS on at the peer?`
+          : `TLS handshake with the peer failed (${err.code}): ${err.message.trim()}; check both members' peer certificates and CA`);
       });
       socket.once('secureConnect', () => {
         secured = true;

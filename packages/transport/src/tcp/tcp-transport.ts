@@ -207,7 +207,8 @@ export class TcpTransport implements Transport {
       const verdict = this.verifyDialer(socket, tls);
       if (verdict.ok) return this.handshake(socket, verdict.id);
       this.failures.record(verdict.reason, label, verdict.detail);
-      socket.destroy();
+      // Told over the TLS connection, so the dialer logs why and waits refusedRetryMs instead of redialing at once.
+      this.refuse(socket, label, { ok: false, code: verdict.reason, reason: verdict.detail });
     });
     server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
       const label = { node: this.id, remote: remoteOf(socket) };
@@ -229,8 +230,10 @@ export class TcpTransport implements Transport {
       // Registered before the FramedSocket's own listener, so a TLS hello is named as such before the decoder chokes on it.
       socket.once('data', (chunk: Buffer) => {
         if (!looksLikeTls(chunk)) return;
-        this.failures.record('tlsOnPlain', label, 'a TLS client connected to this plain-TCP peer port; turn peer TLS on here or off there');
-        framed.close('refused: tlsOnPlain');
+        const reason = 'a TLS client connected to this plain-TCP peer port; turn peer TLS on here or off there';
+        this.failures.record('tlsOnPlain', label, reason);
+        // Sent in clear: the dialer's TLS stack reads it as a bad record and fails its handshake at once.
+        this.refuse(socket, label, { ok: false, code: 'tlsOnPlain', reason }, framed);
       });
     }
     // Until the peer is known it gets a handshake-sized buffer, not frameBytesMax.
@@ -260,8 +263,14 @@ export class TcpTransport implements Transport {
     };
   }
 
+  /** Sends a handshake refusal and closes, without reading anything more from the connection. */
+  private refuse(socket: Socket, label: Record<string, unknown>, reply: Extract<HelloReply, { ok: false }>, framed?: FramedSocket): void {
+    const out = framed ?? new FramedSocket(socket, HANDSHAKE_FRAME_BYTES_MAX, this.options.logger, label);
+    out.refuse(encodeReply(this.handshakePackr, reply), `refused: ${reply.code}`, REFUSAL_LINGER_MS);
+  }
+
   /** The dialer's certificate, once the TLS handshake is done: verified, and naming a peer of this node. */
-  private verifyDialer(socket: TLSSocket, tls: PeerTls): { ok: true; id: NodeId | undefined } | { ok: false; reason: HandshakeFailureReason; detail: string } {
+  private verifyDialer(socket: TLSSocket, tls: PeerTls): { ok: true; id: NodeId | undefined } | { ok: false; reason: 'tls' | 'identity'; detail: string } {
     const cert = socket.getPeerCertificate();
     const shown = cert !== null && Object.keys(cert).length > 0;
     if (!shown) {

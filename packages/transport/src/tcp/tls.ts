@@ -140,3 +140,13 @@ export function peerTlsFromFlags(flags: PeerTlsFlags, memberIdOf?: (name: string
     ...(memberIdOf !== undefined ? { memberIdOf } : {}),
   };
 }
+
+const TLS_ERROR_CODE = /^(ERR_SSL_|ERR_TLS_|EPROTO$|UNABLE_TO_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|INVALID_CA$|HOSTNAME_MISMATCH$)/;
+
+/**
+ * Whether a socket error is a TLS failure (protocol or certificate), as
+ * opposed to the connection merely breaking (ECONNRESET while a peer restarts).
+ */
+export function isTlsError(err: NodeJS.ErrnoException): boolean {
+  return err.code !== undefined && TLS_ERROR_CODE.test(err.code);
+}
