@@ -196,6 +196,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     : https.createServer({ cert: tls.cert, key: tls.key, ...(tls.ca ? { ca: tls.ca } : {}), requestCert: tls.clientCertAuth, rejectUnauthorized: false }, onRequest);
   // A refused TLS handshake never reaches a handler: it is counted and logged here, and changes nothing.
   server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
+    // A client that went away mid-handshake is not a refusal.
+    if (err.code === 'ECONNRESET' || err.code === 'EPIPE') return;
     const reason = clientTlsFailureReason(err);
     metrics.clientTlsFailed(reason);
     logger?.warn({ remote: `${socket.remoteAddress}:${socket.remotePort}`, reason, code: err.code, err: err.message }, 'client TLS handshake failed');

@@ -15,7 +15,7 @@ import type { LinkFaults } from './link-faults.js';
 import { resolveTcpOptions, type PeerAddress, type ResolvedTcpOptions, type TcpTransportOptions } from './options.js';
 import { PeerLink } from './peer-link.js';
 import { HandshakeFailures, type HandshakeFailureReason } from './handshake-failures.js';
-import { certificateIdentity, looksLikeTls, type PeerTls } from './tls.js';
+import { certificateIdentity, isTlsError, looksLikeTls, type PeerTls } from './tls.js';
 
 const remoteOf = (socket: Socket): string => `${socket.remoteAddress}:${socket.remotePort}`;
 
@@ -291,7 +291,9 @@ export class TcpTransport implements Transport {
   private tlsFailed(err: NodeJS.ErrnoException, label: Record<string, unknown>): void {
     const plain = err.code === 'ERR_SSL_WRONG_VERSION_NUMBER' || err.code === 'ERR_SSL_HTTP_REQUEST' || err.code === 'ERR_SSL_UNKNOWN_PROTOCOL' || err.code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG';
     if (plain) this.failures.record('plainOnTls', label, `the dialer does not speak TLS (${err.code}): a plain-TCP member reached this TLS peer port; turn peer TLS on there`);
-    else this.failures.record('tls', label, `TLS handshake failed: ${err.message}`);
+    else if (isTlsError(err)) this.failures.record('tls', label, `TLS handshake failed (${err.code}): ${err.message.trim()}`);
+    // A connection that merely broke mid-handshake (a dialer restarting) is not a refusal.
+    else this.options.logger.debug({ ...label, reason: err.message }, 'connection lost during the TLS handshake');
   }
 
   /** A data frame from `peer`: decode, check who it claims to be from, hand to the handler. */
