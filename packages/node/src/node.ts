@@ -279,6 +279,7 @@ export class FlotillaNode {
       commitIndex: d.commitIndex,
       appliedIndex: d.appliedIndex,
       pendingProposals: d.pendingCounts().proposals,
+      peerHandshakeFailures: (this.parts.transport as { handshakeFailures?: () => Record<string, number | undefined> }).handshakeFailures?.(),
     }, names);
   }
 

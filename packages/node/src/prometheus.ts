@@ -20,6 +20,8 @@ export interface NodeGauges {
   readonly appliedIndex: number;
   /** Proposals queued or in the log, not yet applied. */
   readonly pendingProposals: number;
+  /** Peer connections refused before reaching Raft, by reason (TcpTransport.handshakeFailures); absent for other transports. */
+  readonly peerHandshakeFailures?: Readonly<Record<string, number | undefined>>;
 }
 
 /** 2^-4 … 2^16 ms: 62.5 µs to 65.5 s in 21 doublings (etcd's fsync buckets are 1 ms … 8.2 s). */
@@ -70,5 +72,9 @@ export function renderNodeMetrics(m: NodeMetrics, g: NodeGauges, names?: MemberN
     .sample(m.snapshotsCreated, { kind: 'created' })
     .sample(m.snapshotsInstalled, { kind: 'installed' })
     .sample(m.snapshotsSent, { kind: 'sent' });
+  if (g.peerHandshakeFailures !== undefined) {
+    w.family('flotilla_peer_handshake_failures_total', 'counter', 'Peer connections refused before reaching Raft (TLS, certificate identity, handshake), by reason.');
+    for (const [reason, n] of Object.entries(g.peerHandshakeFailures)) if (n !== undefined) w.sample(n, { reason });
+  }
   return w.text();
 }

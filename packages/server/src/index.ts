@@ -1,6 +1,7 @@
 // @flotilla/server: the HTTP API (etcd v3 JSON-gateway compatible), metrics,
 // and the building blocks of the `flotilla` CLI.
 export { startHttpServer, type HttpServerOptions, type RunningHttpServer } from './http/server.js';
+export { loadClientTls, clientTlsFromFlags, type ClientTlsOptions, type ClientTls, type ClientTlsFlags } from './http/tls.js';
 export { CLIENT_ID_HEADER, SEQ_HEADER } from './http/context.js';
 export { BODY_BYTES_MAX_DEFAULT } from './http/body.js';
 export { SERVER_VERSION } from './http/handlers-cluster.js';

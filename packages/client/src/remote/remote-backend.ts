@@ -21,6 +21,8 @@ import { WireCodec, asWire, get, int, jsonStyle, list } from '../wire.js';
 import { Endpoints } from './endpoints.js';
 import { AttemptError, jsonLines, postStream } from './http.js';
 import { HttpPool } from './unary.js';
+import https from 'node:https';
+import { agentTlsOptions, loadRemoteTls, type RemoteTls, type RemoteTlsOptions } from './tls.js';
 import { ExpiredOnFirstTry, isSessionExpired, Lanes, renewedClientId, repeatIfExpiredOnFirstTry } from '../lanes.js';
 import { RemoteWatch } from './remote-watch.js';
 
@@ -50,6 +52,8 @@ export interface RemoteKvOptions {
   /** Kept-alive HTTP connections per endpoint at most; calls beyond it wait for a free one. */
   connectionsPerEndpointMax?: number;
   env?: RetryEnv;
+  /** HTTPS settings for https:// endpoints (etcdctl's --cacert, --cert, --key, --insecure-skip-tls-verify); files are read once, here. */
+  tls?: RemoteTlsOptions;
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
@@ -73,6 +77,8 @@ export class RemoteBackend implements Backend {
   readonly timeoutMs: number;
   private readonly lanes: Lanes;
   private readonly pool: HttpPool;
+  /** For streams (watch, keep-alive) to https:// endpoints; unary calls use the pool's own agent. */
+  private readonly streamAgent: https.Agent;
   private flotilla: boolean | undefined;
   private preparing: Promise<void> | undefined;
   private readonly closing = new AbortController();
@@ -83,10 +89,13 @@ export class RemoteBackend implements Backend {
     this.env = options.env ?? realEnv;
     this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.lanes = new Lanes(options.clientId ?? randomUUID(), options.writesInFlightMax ?? DEFAULT_WRITES_IN_FLIGHT_MAX);
+    const tls: RemoteTls | undefined = options.tls === undefined ? undefined : loadRemoteTls(options.tls);
     this.pool = new HttpPool({
       connectionsPerEndpointMax: options.connectionsPerEndpointMax ?? DEFAULT_CONNECTIONS_PER_ENDPOINT_MAX,
       responseBytesMax: options.responseBytesMax ?? DEFAULT_RESPONSE_BYTES_MAX,
+      ...(tls ? { tls } : {}),
     });
+    this.streamAgent = new https.Agent(agentTlsOptions(tls));
     if (typeof options.exactlyOnce === 'boolean') this.flotilla = options.exactlyOnce;
   }
 
@@ -238,7 +247,7 @@ export class RemoteBackend implements Backend {
     const endpoint = this.endpoints.current();
     try {
       // The timeout covers only connecting and the headers; a watch then stays open.
-      const res = await postStream(endpoint, path, body, { timeoutMs: this.timeoutMs, signal: AbortSignal.any([signal, this.closing.signal]) });
+      const res = await postStream(endpoint, path, body, { timeoutMs: this.timeoutMs, signal: AbortSignal.any([signal, this.closing.signal]), httpsAgent: this.streamAgent });
       return { res, endpoint };
     } catch (err) {
       if (err instanceof AttemptError) {
@@ -326,5 +335,6 @@ export class RemoteBackend implements Backend {
   async close(): Promise<void> {
     this.closing.abort();
     this.pool.close();
+    this.streamAgent.destroy();
   }
 }

@@ -3,7 +3,9 @@
 import { backupStream } from '@flotilla/backup';
 import type { FlotillaNode } from '@flotilla/node';
 import type { Logger } from 'pino';
+import https from 'node:https';
 import { startHttpServer, type HttpServerOptions, type RunningHttpServer } from '../http/server.js';
+import { loadClientTls, type ClientTls } from '../http/tls.js';
 import type { DirectoryEntry, MemberDirectory } from './directory.js';
 import { servedNode } from './node-adapter.js';
 
@@ -24,23 +26,42 @@ export interface ServeNodeOptions {
   readonly extraMetricsText?: HttpServerOptions['extraMetricsText'];
   /** More fields for /flotilla/status. */
   readonly extraStatus?: HttpServerOptions['extraStatus'];
+  /** HTTPS on the client port (--cert-file, --key-file, --trusted-ca-file, --client-cert-auth). */
+  readonly tls?: HttpServerOptions['tls'];
 }
 
-async function announcePeer(clientUrl: string, entry: DirectoryEntry, timeoutMs: number): Promise<void> {
-  const res = await fetch(`${clientUrl}/flotilla/peer/add`, {
-    method: 'POST',
-    body: JSON.stringify({ ID: String(entry.id), name: entry.name, peerURLs: entry.peerUrls, clientURLs: entry.clientUrls }),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
+async function announcePeer(clientUrl: string, entry: DirectoryEntry, timeoutMs: number, tls: ClientTls | undefined): Promise<void> {
+  const body = JSON.stringify({ ID: String(entry.id), name: entry.name, peerURLs: entry.peerUrls, clientURLs: entry.clientUrls });
+  if (tls !== undefined && clientUrl.startsWith('https:')) return announceOverHttps(`${clientUrl}/flotilla/peer/add`, body, timeoutMs, tls);
+  const res = await fetch(`${clientUrl}/flotilla/peer/add`, { method: 'POST', body, signal: AbortSignal.timeout(timeoutMs) });
   if (!res.ok) throw new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`);
+}
+
+/**
+ * With TLS on the client port, members announce to each other over HTTPS:
+ * they trust the client port's CA and show their own server certificate as a
+ * client certificate (it must allow client auth, as tools/gen-certs.js makes them).
+ */
+function announceOverHttps(url: string, body: string, timeoutMs: number, tls: ClientTls): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method: 'POST', cert: tls.cert, key: tls.key, ...(tls.ca ? { ca: tls.ca } : {}), timeout: timeoutMs, headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`))));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 export function serveNode(options: ServeNodeOptions): Promise<RunningHttpServer> {
   const timeoutMs = options.announceTimeoutMs ?? 3_000;
+  const tls = options.tls === undefined ? undefined : loadClientTls(options.tls);
   const node = servedNode(options.node, {
     directory: options.directory,
     ...(options.dbSizeBytes ? { dbSizeBytes: options.dbSizeBytes } : {}),
-    announcePeer: (url, entry) => announcePeer(url, entry, timeoutMs),
+    announcePeer: (url, entry) => announcePeer(url, entry, timeoutMs, tls),
   });
   return startHttpServer({
     node,
@@ -53,5 +74,6 @@ export function serveNode(options: ServeNodeOptions): Promise<RunningHttpServer>
     backup: () => backupStream(options.node).readable(),
     ...(options.extraMetricsText ? { extraMetricsText: options.extraMetricsText } : {}),
     ...(options.extraStatus ? { extraStatus: options.extraStatus } : {}),
+    ...(options.tls ? { tls: options.tls } : {}),
   });
 }

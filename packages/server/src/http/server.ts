@@ -2,7 +2,11 @@
 // and /flotilla/status on node:http. Every failure is an etcd-style error
 // body; nothing is applied for a request that fails to decode.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { looksLikeTls } from '@flotilla/transport';
 import type { Logger } from 'pino';
 import type { Json } from '../codec/encode-kv.js';
 import { toGatewayError } from '../codec/error-map.js';
@@ -16,6 +20,7 @@ import { streamWatch } from './handlers-watch.js';
 import { ServerMetrics } from './metrics.js';
 import { statusReport } from './report.js';
 import { requestPath, UNARY_ROUTES, WATCH_PATH } from './routes.js';
+import { clientTlsFailureReason, loadClientTls, type ClientTlsOptions } from './tls.js';
 import type { ServedNode, WatchStream } from './served-node.js';
 
 export interface HttpServerOptions {
@@ -38,6 +43,8 @@ export interface HttpServerOptions {
   readonly extraMetricsText?: () => string;
   /** More fields for /flotilla/status (the backup scheduler's newest verified backup). */
   readonly extraStatus?: () => Record<string, unknown>;
+  /** Serve HTTPS (same JSON API) instead of plain HTTP; see ./tls.ts. */
+  readonly tls?: ClientTlsOptions;
 }
 
 export interface RunningHttpServer {
@@ -124,7 +131,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     return { status: 200 };
   };
 
-  const server = http.createServer((req, res) => {
+  const tls = options.tls === undefined ? undefined : loadClientTls(options.tls);
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (tls?.clientCertAuth === true && refuseUnverifiedClient(req, res)) return;
     const started = process.hrtime.bigint();
     const path = requestPath(req.url ?? '/');
     const route = UNARY_ROUTES.has(path) || path === WATCH_PATH || path === SNAPSHOT_PATH || path.startsWith('/metrics') || path === '/health' || path === '/readyz' || path === '/flotilla/status' ? path : 'other';
@@ -146,7 +155,54 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         send(res, gatewayError.httpStatus, gatewayError.body());
       },
     );
+  };
+  /**
+   * A request the HTTP parser refused on the plain port. A TLS ClientHello
+   * (an https:// client on this http:// port) is named, counted and logged.
+   * Every refusal gets Node's default answer (431, 408 or 400, then close):
+   * a TLS client reads that as a non-TLS record and fails its handshake
+   * cleanly (EPROTO), knowing its request was never sent.
+   */
+  const refuseBadClient = (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex): void => {
+    if (err.rawPacket !== undefined && looksLikeTls(err.rawPacket)) {
+      metrics.clientTlsFailed('tlsOnPlain');
+      logger?.warn({ reason: 'tlsOnPlain' }, 'a TLS client connected to this plain-HTTP client port; use http:// or start the server with --cert-file/--key-file');
+    }
+    if (!socket.writable) return void socket.destroy();
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+  };
+
+  /**
+   * With --client-cert-auth, the TLS handshake asks for a certificate and this
+   * answers a client whose certificate is missing or untrusted with 401 before
+   * any handler runs (a refusal at the handshake itself would reach the client
+   * as a bare connection reset after it sent its request: an unknown outcome).
+   */
+  const refuseUnverifiedClient = (req: IncomingMessage, res: ServerResponse): boolean => {
+    const socket = req.socket as TLSSocket;
+    if (socket.authorized) return false;
+    const shown = Object.keys(socket.getPeerCertificate() ?? {}).length > 0;
+    const why = shown ? `its certificate did not verify against the trusted CA (${String(socket.authorizationError)})` : 'it showed no certificate';
+    metrics.clientTlsFailed('certificate');
+    logger?.warn({ remote: `${socket.remoteAddress}:${socket.remotePort}`, reason: 'certificate', err: why }, 'client refused: client-cert-auth is on and ' + why);
+    const error = new GatewayError(GrpcCode.Unauthenticated, `client certificate refused: ${why}; this server requires a client certificate signed by its trusted CA (etcdctl --cert/--key, remoteKv tls.cert/tls.key)`, 401);
+    res.shouldKeepAlive = false;
+    send(res, 401, error.body());
+    return true;
+  };
+  const server = tls === undefined
+    ? http.createServer(onRequest)
+    : https.createServer({ cert: tls.cert, key: tls.key, ...(tls.ca ? { ca: tls.ca } : {}), requestCert: tls.clientCertAuth, rejectUnauthorized: false }, onRequest);
+  // A refused TLS handshake never reaches a handler: it is counted and logged here, and changes nothing.
+  server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
+    // A client that went away mid-handshake is not a refusal.
+    if (err.code === 'ECONNRESET' || err.code === 'EPIPE') return;
+    const reason = clientTlsFailureReason(err);
+    metrics.clientTlsFailed(reason);
+    logger?.warn({ remote: `${socket.remoteAddress}:${socket.remotePort}`, reason, code: err.code, err: err.message }, 'client TLS handshake failed');
   });
+  if (tls === undefined) server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) => refuseBadClient(err, socket));
   server.keepAliveTimeout = 5_000;
 
   await new Promise<void>((resolve, reject) => {
@@ -159,7 +215,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
-    url: `http://${host}:${address.port}`,
+    url: `${tls === undefined ? 'http' : 'https'}://${host}:${address.port}`,
     port: address.port,
     metrics,
     async close() {
