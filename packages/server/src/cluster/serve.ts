@@ -4,6 +4,7 @@ import { backupStream } from '@flotilla/backup';
 import type { FlotillaNode } from '@flotilla/node';
 import type { Logger } from 'pino';
 import { startHttpServer, type HttpServerOptions, type RunningHttpServer } from '../http/server.js';
+import type { ServedNode } from '../http/served-node.js';
 import type { DirectoryEntry, MemberDirectory } from './directory.js';
 import { servedNode } from './node-adapter.js';
 
@@ -35,13 +36,18 @@ async function announcePeer(clientUrl: string, entry: DirectoryEntry, timeoutMs:
   if (!res.ok) throw new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`);
 }
 
-export function serveNode(options: ServeNodeOptions): Promise<RunningHttpServer> {
+/** The ServedNode of a FlotillaNode with peer announcements over HTTP (shared by the HTTP and gRPC servers). */
+export function announcingServedNode(options: Pick<ServeNodeOptions, 'node' | 'directory' | 'dbSizeBytes' | 'announceTimeoutMs'>): ServedNode {
   const timeoutMs = options.announceTimeoutMs ?? 3_000;
-  const node = servedNode(options.node, {
+  return servedNode(options.node, {
     directory: options.directory,
     ...(options.dbSizeBytes ? { dbSizeBytes: options.dbSizeBytes } : {}),
     announcePeer: (url, entry) => announcePeer(url, entry, timeoutMs),
   });
+}
+
+export function serveNode(options: ServeNodeOptions): Promise<RunningHttpServer> {
+  const node = announcingServedNode(options);
   return startHttpServer({
     node,
     ...(options.host !== undefined ? { host: options.host } : {}),
