@@ -41,6 +41,27 @@ describe('gRPC KV through the etcd3 client', () => {
     expect(await etcd.get('missing').string()).toBeNull();
   });
 
+  it('applies min/max mod and create revision bounds after the read, then the limit, as etcd does', async () => {
+    const revs: number[] = [];
+    for (const k of ['b/1', 'b/2', 'b/3']) revs.push((await etcd.put(k).value('x').exec()).header.revision as unknown as number);
+    const [c1, c2, c3] = revs.map(Number) as [number, number, number];
+    const kv = rawClient(follower.grpc!.endpoint, 'KV');
+    const range = (extra: object): Promise<{ kvs?: { key: string }[]; more?: boolean; count?: string }> =>
+      unaryCall(kv, 'Range', { key: Buffer.from('b/').toString('base64'), range_end: Buffer.from('b0').toString('base64'), ...extra }) as Promise<never>;
+    const predecessor = await range({ max_create_revision: String(c3 - 1), sort_order: 2, sort_target: 2, limit: '1' });
+    expect(predecessor.kvs?.map((k) => Buffer.from(k.key, 'base64').toString())).toEqual(['b/2']);
+    expect(predecessor.more).toBe(true);
+    expect(predecessor.count).toBe('3');
+    const newest = await range({ min_mod_revision: String(c3) });
+    expect(newest.kvs?.map((k) => Buffer.from(k.key, 'base64').toString())).toEqual(['b/3']);
+    const middle = await range({ min_create_revision: String(c2), max_mod_revision: String(c2) });
+    expect(middle.kvs?.map((k) => Buffer.from(k.key, 'base64').toString())).toEqual(['b/2']);
+    expect(c1).toBeLessThan(c2);
+    const nested = (await unaryCall(kv, 'Txn', { success: [{ request_range: { key: Buffer.from('b/1').toString('base64'), max_create_revision: String(c1) } }] }).catch((e: unknown) => e)) as ServiceError;
+    expect(nested.code).toBe(3);
+    kv.close();
+  });
+
   it('deletes a prefix and returns the previous values', async () => {
     await etcd.put('del/1').value('a');
     await etcd.put('del/2').value('b');

@@ -9,7 +9,7 @@ import type { Json } from '../codec/encode-kv.js';
 import type { JsonObject } from '../codec/json-reader.js';
 import type { BackupSourceFn } from '../http/handlers-snapshot.js';
 import { handleMemberAdd, handleMemberList, handleMemberPromote, handleMemberRemove, handleMoveLeader, handleStatus } from '../http/handlers-cluster.js';
-import { handleCompaction, handleDeleteRange, handlePut, handleRange, handleTxn } from '../http/handlers-kv.js';
+import { handleCompaction, handleDeleteRange, handlePut, handleTxn } from '../http/handlers-kv.js';
 import { handleLeaseGrant, handleLeaseLeases, handleLeaseRevoke, handleLeaseTimeToLive } from '../http/handlers-lease.js';
 import type { UnaryHandler } from '../http/routes.js';
 import type { ServedNode } from '../http/served-node.js';
@@ -17,6 +17,7 @@ import { callContext } from './call-context.js';
 import { serveLeaseKeepAlive } from './lease-stream.js';
 import { alarm, snapshot, UNIMPLEMENTED_TEXT, unimplemented } from './maintenance.js';
 import { etcdServices } from './proto.js';
+import { handleBoundedRange, refuseBoundsInTxn } from './range-filters.js';
 import { toGrpcStatus } from './status.js';
 import { serveWatch } from './watch-stream.js';
 
@@ -72,10 +73,13 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   const server = new Server({ 'grpc.max_receive_message_length': options.messageBytesMax ?? GRPC_MESSAGE_BYTES_MAX_DEFAULT });
   const add = (definition: (typeof services)[keyof typeof services], impl: UntypedServiceImplementation): void => server.addService(definition, impl);
   add(services.KV, {
-    Range: unary('Range', handleRange),
+    Range: unary('Range', handleBoundedRange),
     Put: unary('Put', handlePut),
     DeleteRange: unary('DeleteRange', handleDeleteRange),
-    Txn: unary('Txn', handleTxn),
+    Txn: unary('Txn', (ctx) => {
+      refuseBoundsInTxn(ctx.body);
+      return handleTxn(ctx);
+    }),
     Compact: unary('Compact', handleCompaction),
   });
   add(services.Watch, {
