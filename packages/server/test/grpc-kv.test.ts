@@ -16,7 +16,8 @@ beforeAll(async () => {
   cluster = await startLocalCluster({ size: 3, grpc: true });
   leader = await cluster.leader();
   follower = cluster.members.find((m) => m !== leader)!;
-  etcd = new Etcd3({ hosts: [`http://${follower.grpc!.endpoint}`] });
+  // The client port itself (HTTP/1.1 JSON and HTTP/2 gRPC on one port); the other suites use the separate gRPC port.
+  etcd = new Etcd3({ hosts: [follower.url] });
 });
 
 afterAll(async () => {

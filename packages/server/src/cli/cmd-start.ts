@@ -13,10 +13,12 @@ import { fromEnv, fromFile, resolveStartConfig, SETTINGS, TEST_FAULT_FLAGS, test
 import { CliError, UsageError } from './errors.js';
 import { hexId, memberIdOf } from './ids.js';
 import { serveMember } from './serve-member.js';
+import { startMemberGrpc } from '../grpc/serve-grpc.js';
+import type { RunningGrpcServer } from '../grpc/server.js';
 
 function startFlags(): Options {
   // --force-new-cluster is a flag only (no environment or file setting): it must not outlive the one start that needs it.
-  const options: Options = { config: { type: 'string' }, founders: { type: 'string' }, 'force-new-cluster': { type: 'boolean' } };
+  const options: Options = { config: { type: 'string' }, founders: { type: 'string' }, 'force-new-cluster': { type: 'boolean' }, 'listen-client-grpc': { type: 'string' } };
   for (const flags of Object.values(SETTINGS)) for (const flag of flags) options[flag] = { type: 'string' };
   // TEST ONLY fault flags (the fault suite's nemeses): flags only, like --force-new-cluster.
   for (const flag of TEST_FAULT_FLAGS) options[flag] = { type: 'string' };
@@ -104,6 +106,7 @@ export async function cmdStart(args: readonly string[], env: NodeJS.ProcessEnv, 
   let node: FlotillaNode | undefined;
   let server: RunningHttpServer | undefined;
   let scheduler: BackupScheduler | undefined;
+  let grpc: RunningGrpcServer | undefined;
   try {
     if (forceNew) {
       // Rewrites the data directory into a one-voter cluster (idempotent, so a restart with the flag still set is harmless).
@@ -128,8 +131,11 @@ export async function cmdStart(args: readonly string[], env: NodeJS.ProcessEnv, 
     });
     node.on('leaderChanged', (e) => logger.info({ leader: hexId(e.leader), term: e.term, role: e.role }, 'leader changed'));
     ({ server, scheduler } = await serveMember({ node, config, directory, founders, dbSizeBytes: dbSizeReader(config.dataDir), logger }));
+    // etcd's gRPC API on its own port (src/grpc).
+    grpc = await startMemberGrpc(parsed.values['listen-client-grpc'] ?? env['FLOTILLA_LISTEN_CLIENT_GRPC'], { node, directory, logger, dbSizeBytes: dbSizeReader(config.dataDir) });
   } catch (err) {
     scheduler?.stop();
+    await grpc?.close();
     await server?.close();
     await node?.close();
     throw describeStartError(err, config) ?? err;
@@ -145,6 +151,7 @@ export async function cmdStart(args: readonly string[], env: NodeJS.ProcessEnv, 
   });
   logger.info({}, 'stopping');
   scheduler?.stop();
+  await grpc?.close();
   await server.close();
   await node.close();
   logger.info({}, 'stopped');

@@ -47,3 +47,14 @@ export function parseGrpcListenUrl(text: string): { host: string; port: number }
   }
   return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port) };
 }
+
+/**
+ * `flotilla start`'s hook: serves gRPC when `--listen-client-grpc` (or
+ * FLOTILLA_LISTEN_CLIENT_GRPC) is given, else nothing.
+ */
+export async function startMemberGrpc(listen: unknown, o: Omit<ServeNodeGrpcOptions, 'host' | 'port'>): Promise<RunningGrpcServer | undefined> {
+  if (typeof listen !== 'string' || listen === '') return undefined;
+  const server = await serveNodeGrpc({ ...o, ...parseGrpcListenUrl(listen), ...(o.logger ? { logger: o.logger.child({ component: 'grpc' }) } : {}) });
+  o.logger?.info({ grpc: server.endpoint }, 'serving etcd\'s v3 gRPC API');
+  return server;
+}

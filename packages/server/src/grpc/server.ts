@@ -49,7 +49,8 @@ export interface RunningGrpcServer {
   close(): Promise<void>;
 }
 
-export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
+/** A grpc-js Server with etcd's services over `options.node`, not yet bound to a port. */
+export function createGrpcServer(options: Omit<GrpcServerOptions, 'host' | 'port'>): Server {
   const { node, logger } = options;
   const onError = (method: string, err: unknown): void => {
     const mapped = toGrpcStatus(err);
@@ -116,7 +117,11 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     MoveLeader: unary('MoveLeader', handleMoveLeader),
     Downgrade: unimplemented(UNIMPLEMENTED_TEXT.Downgrade),
   });
+  return server;
+}
 
+export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
+  const server = createGrpcServer(options);
   const host = options.host ?? '127.0.0.1';
   const hostPart = host.includes(':') ? `[${host}]` : host;
   const port = await new Promise<number>((resolve, reject) => {

@@ -2,12 +2,13 @@
 // and /flotilla/status on node:http. Every failure is an etcd-style error
 // body; nothing is applied for a request that fails to decode.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Json } from '../codec/encode-kv.js';
 import { toGatewayError } from '../codec/error-map.js';
 import { GatewayError } from '../codec/gateway-error.js';
 import { GrpcCode } from '../codec/grpc-code.js';
+import { grpcOnHttpPort, routeByPreface } from '../grpc/multiplex.js';
 import { parseJsonBody } from '../codec/json-reader.js';
 import { BODY_BYTES_MAX_DEFAULT, readBody } from './body.js';
 import { makeHeader, readLeaseRead, readWriteContext, type HandlerContext } from './context.js';
@@ -38,6 +39,8 @@ export interface HttpServerOptions {
   readonly extraMetricsText?: () => string;
   /** More fields for /flotilla/status (the backup scheduler's newest verified backup). */
   readonly extraStatus?: () => Record<string, unknown>;
+  /** Also serve etcd's gRPC API on this port (HTTP/2 connections, told apart by their preface). Default true. */
+  readonly grpc?: boolean;
 }
 
 export interface RunningHttpServer {
@@ -149,14 +152,24 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   });
   server.keepAliveTimeout = 5_000;
 
+  // etcd's gRPC API on the same port, as etcd serves it: HTTP/2 connections go to gRPC, the rest to this server.
+  const grpc = options.grpc === false ? undefined : grpcOnHttpPort({ node, ...(logger ? { logger } : {}), ...(options.backup ? { backup: options.backup } : {}) });
+  const toHttp1 = (socket: net.Socket): void => {
+    server.emit('connection', socket);
+    socket.resume(); // routeByPreface paused it to put the first bytes back
+  };
+  const listener = grpc ? net.createServer((socket) => routeByPreface(socket, toHttp1, grpc.inject)) : server;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
+    listener.once('error', reject);
+    listener.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      listener.off('error', reject);
       resolve();
     });
+  }).catch((err: unknown) => {
+    grpc?.close();
+    throw err;
   });
-  const address = server.address() as AddressInfo;
+  const address = listener.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${host}:${address.port}`,
@@ -164,7 +177,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     metrics,
     async close() {
       for (const w of watches) w.cancel();
+      grpc?.close();
       await new Promise<void>((resolve) => {
+        if (listener !== server) listener.close();
         server.close(() => resolve());
         server.closeAllConnections();
       });
