@@ -6,6 +6,9 @@
 import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { Json } from '../codec/encode-kv.js';
+import { EtcdMessage, GatewayError } from '../codec/gateway-error.js';
+import { GrpcCode } from '../codec/grpc-code.js';
+import type { HandlerContext } from '../http/context.js';
 import type { JsonObject } from '../codec/json-reader.js';
 import type { BackupSourceFn } from '../http/handlers-snapshot.js';
 import { handleMemberAdd, handleMemberList, handleMemberPromote, handleMemberRemove, handleMoveLeader, handleStatus } from '../http/handlers-cluster.js';
@@ -47,6 +50,16 @@ export interface RunningGrpcServer {
   readonly endpoint: string;
   readonly port: number;
   close(): Promise<void>;
+}
+
+/** etcd answers a transfer to a member it does not have with "bad leader transferee" (FAILED_PRECONDITION). */
+async function moveLeader(ctx: HandlerContext): Promise<Json> {
+  try {
+    return await handleMoveLeader(ctx);
+  } catch (err) {
+    if ((err as Error).name !== 'MemberNotFoundError') throw err;
+    throw new GatewayError(GrpcCode.FailedPrecondition, `${EtcdMessage.badLeaderTransferee} (${(err as Error).message})`);
+  }
 }
 
 /** A grpc-js Server with etcd's services over `options.node`, not yet bound to a port. */
@@ -114,7 +127,7 @@ export function createGrpcServer(options: Omit<GrpcServerOptions, 'host' | 'port
     Hash: unimplemented(UNIMPLEMENTED_TEXT.Hash),
     HashKV: unimplemented(UNIMPLEMENTED_TEXT.HashKV),
     Snapshot: snapshot(node, options.backup, onError),
-    MoveLeader: unary('MoveLeader', handleMoveLeader),
+    MoveLeader: unary('MoveLeader', moveLeader),
     Downgrade: unimplemented(UNIMPLEMENTED_TEXT.Downgrade),
   });
   return server;
