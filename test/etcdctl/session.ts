@@ -109,7 +109,9 @@ export async function runSession(endpoints: readonly string[], scratchDir: strin
   const statusJson = (await etcdctl(endpoints, ['endpoint', 'status', '-w', 'json'])).stdout;
   const leader = /"leader":(\d+)/.exec(statusJson)?.[1];
   const target = [...statusJson.matchAll(/"member_id":(\d+)/g)].map((m) => m[1]!).find((id) => id !== leader)!;
-  await run('move-leader', ['move-leader', BigInt(target).toString(16)]);
+  const [leaderHex, targetHex] = [BigInt(leader ?? 0).toString(16), BigInt(target).toString(16)];
+  ctx = { ...ctx, replacements: [[leaderHex, '<leader>'], [targetHex, '<target>'], ...ctx.replacements] };
+  await run('move-leader', ['move-leader', targetHex]);
   await run('move-leader to the leader again is refused', ['move-leader', 'ffff']);
   return steps;
 }
