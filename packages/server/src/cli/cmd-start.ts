@@ -13,7 +13,6 @@ import { fromEnv, fromFile, resolveStartConfig, SETTINGS, TEST_FAULT_FLAGS, test
 import { CliError, UsageError } from './errors.js';
 import { hexId, memberIdOf } from './ids.js';
 import { serveMember } from './serve-member.js';
-import { startMemberGrpc } from '../grpc/serve-grpc.js';
 import type { RunningGrpcServer } from '../grpc/server.js';
 
 function startFlags(): Options {
@@ -132,7 +131,8 @@ export async function cmdStart(args: readonly string[], env: NodeJS.ProcessEnv, 
     node.on('leaderChanged', (e) => logger.info({ leader: hexId(e.leader), term: e.term, role: e.role }, 'leader changed'));
     ({ server, scheduler } = await serveMember({ node, config, directory, founders, dbSizeBytes: dbSizeReader(config.dataDir), logger }));
     // etcd's gRPC API on its own port (src/grpc).
-    grpc = await startMemberGrpc(parsed.values['listen-client-grpc'] ?? env['FLOTILLA_LISTEN_CLIENT_GRPC'], { node, directory, logger, dbSizeBytes: dbSizeReader(config.dataDir) });
+    const grpcUrl = parsed.values['listen-client-grpc'] ?? env['FLOTILLA_LISTEN_CLIENT_GRPC'];
+    if (grpcUrl) grpc = await (await import('../grpc/serve-grpc.js')).startMemberGrpc(grpcUrl, { node, directory, logger, dbSizeBytes: dbSizeReader(config.dataDir) });
   } catch (err) {
     scheduler?.stop();
     await grpc?.close();

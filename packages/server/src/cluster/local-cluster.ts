@@ -11,7 +11,6 @@ import { freePort } from '@flotilla/transport';
 import { memberIdOf } from './member-id.js';
 import { serveNode } from './serve.js';
 import type { RunningGrpcServer } from '../grpc/server.js';
-import { serveNodeGrpc } from '../grpc/serve-grpc.js';
 
 export interface LocalMember {
   readonly name: string;
@@ -70,7 +69,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
         await node.close();
         throw err;
       });
-      const grpc = options.grpc ? await serveNodeGrpc({ node, directory }).catch(async (err: unknown) => {
+      const grpc = options.grpc ? await (await import('../grpc/serve-grpc.js')).serveNodeGrpc({ node, directory }).catch(async (err: unknown) => {
         await server.close();
         await node.close();
         throw err;

@@ -8,7 +8,8 @@ import type { Json } from '../codec/encode-kv.js';
 import { toGatewayError } from '../codec/error-map.js';
 import { GatewayError } from '../codec/gateway-error.js';
 import { GrpcCode } from '../codec/grpc-code.js';
-import { grpcOnHttpPort, routeByPreface } from '../grpc/multiplex.js';
+import type { GrpcOnHttpPort } from '../grpc/multiplex.js';
+import { routeByPreface } from '../grpc/preface.js';
 import { parseJsonBody } from '../codec/json-reader.js';
 import { BODY_BYTES_MAX_DEFAULT, readBody } from './body.js';
 import { makeHeader, readLeaseRead, readWriteContext, type HandlerContext } from './context.js';
@@ -153,21 +154,26 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   server.keepAliveTimeout = 5_000;
 
   // etcd's gRPC API on the same port, as etcd serves it: HTTP/2 connections go to gRPC, the rest to this server.
-  const grpc = options.grpc === false ? undefined : grpcOnHttpPort({ node, ...(logger ? { logger } : {}), ...(options.backup ? { backup: options.backup } : {}) });
+  // grpc-js and the protos are loaded when the first HTTP/2 connection arrives, so a member nobody asks in gRPC never pays for them.
+  let grpc: Promise<GrpcOnHttpPort> | undefined;
+  const toHttp2 = (socket: net.Socket): void => {
+    grpc ??= import('../grpc/multiplex.js').then((m) => m.grpcOnHttpPort({ node, ...(logger ? { logger } : {}), ...(options.backup ? { backup: options.backup } : {}) }));
+    grpc.then((g) => g.inject(socket), (err: unknown) => {
+      logger?.error({ err }, 'cannot serve gRPC');
+      socket.destroy();
+    });
+  };
   const toHttp1 = (socket: net.Socket): void => {
     server.emit('connection', socket);
     socket.resume(); // routeByPreface paused it to put the first bytes back
   };
-  const listener = grpc ? net.createServer((socket) => routeByPreface(socket, toHttp1, grpc.inject)) : server;
+  const listener = options.grpc === false ? server : net.createServer((socket) => routeByPreface(socket, toHttp1, toHttp2));
   await new Promise<void>((resolve, reject) => {
     listener.once('error', reject);
     listener.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
       listener.off('error', reject);
       resolve();
     });
-  }).catch((err: unknown) => {
-    grpc?.close();
-    throw err;
   });
   const address = listener.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -177,7 +183,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     metrics,
     async close() {
       for (const w of watches) w.cancel();
-      grpc?.close();
+      await grpc?.then((g) => g.close(), () => undefined);
       await new Promise<void>((resolve) => {
         if (listener !== server) listener.close();
         server.close(() => resolve());
