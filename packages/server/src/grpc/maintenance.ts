@@ -1,5 +1,6 @@
 // Maintenance RPCs that have no HTTP handler to reuse: Alarm, Snapshot, and
 // the ones Flotilla answers honestly with UNIMPLEMENTED.
+import { etcdTrailerWriter } from '@flotilla/backup';
 import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import { i64, type Json } from '../codec/encode-kv.js';
 import { GatewayError } from '../codec/gateway-error.js';
@@ -45,17 +46,24 @@ export function alarm(node: ServedNode) {
 /** etcd sends snapshot blobs in 32 KiB pieces. */
 export const SNAPSHOT_CHUNK_BYTES = 32 * 1024;
 
+/** The backup in etcd-sized pieces, then etcd's snapshot trailer (padding and SHA-256; see @flotilla/backup's etcd-trailer). */
 async function* pieces(chunks: AsyncIterator<Uint8Array>, first: IteratorResult<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const trailer = etcdTrailerWriter();
   for (let r = first; !r.done; r = await chunks.next()) {
+    trailer.update(r.value);
     for (let at = 0; at < r.value.length; at += SNAPSHOT_CHUNK_BYTES) yield r.value.subarray(at, at + SNAPSHOT_CHUNK_BYTES);
   }
+  yield trailer.end();
 }
 
 /**
  * Snapshot streams the member's backup file (the @flotilla/backup format,
- * which `flotilla snapshot verify|restore` read), not an etcd bbolt file.
- * The total size is not known in advance, so `remaining_bytes` counts only
- * the bytes already read ahead; it is 0 on the last message alone.
+ * which `flotilla snapshot verify|restore` read), not an etcd bbolt file,
+ * followed by etcd's snapshot trailer: zero padding to a multiple of 512
+ * bytes and a SHA-256 of everything before it. `etcdctl snapshot save`
+ * requires that shape, and the backup reader looks through it. The total
+ * size is not known in advance, so `remaining_bytes` counts only the bytes
+ * already read ahead; it is 0 on the last message alone.
  */
 export function snapshot(node: ServedNode, open: BackupSourceFn | undefined, onError: (method: string, err: unknown) => void) {
   return async (call: ServerWritableStream<JsonObject, Json>): Promise<void> => {
