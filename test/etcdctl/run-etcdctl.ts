@@ -15,7 +15,25 @@ function plainStderr(text: string): string {
   return text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('{')).join('\n');
 }
 
-export function etcdctl(endpoints: readonly string[], args: readonly string[], input = '', timeoutMs = 15_000): Promise<EtcdctlResult> {
+/** Answers that say the request was not proposed (no leader at that moment): safe to repeat, even for a write. */
+const NOT_PROPOSED = /^Error: etcdserver: (not leader|no leader)$/m;
+const NOT_PROPOSED_RETRIES = 20;
+
+/**
+ * Runs one etcdctl command. On this shared machine an election can happen
+ * mid-session; Flotilla then answers "not leader" at once where etcd would
+ * hold the request until the election ends, so such an answer is retried
+ * (bounded) rather than compared.
+ */
+export async function etcdctl(endpoints: readonly string[], args: readonly string[], input = '', timeoutMs = 15_000): Promise<EtcdctlResult> {
+  for (let attempt = 0; ; attempt++) {
+    const result = await etcdctlOnce(endpoints, args, input, timeoutMs);
+    if (result.code === 0 || !NOT_PROPOSED.test(result.stderr) || attempt >= NOT_PROPOSED_RETRIES) return result;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function etcdctlOnce(endpoints: readonly string[], args: readonly string[], input: string, timeoutMs: number): Promise<EtcdctlResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(ETCDCTL_BIN, ['--endpoints', endpoints.join(','), '--command-timeout', '5s', ...args], {
       env: { ...process.env, ETCDCTL_API: '3' },

@@ -94,6 +94,8 @@ export async function runSession(endpoints: readonly string[], scratchDir: strin
   // Cluster and maintenance.
   await run('endpoint health', ['endpoint', 'health'], '', (s) => s.trim().split('\n').sort().join('\n'));
   await run('endpoint status', ['endpoint', 'status'], '', statusLines);
+  await run('endpoint health --cluster', ['endpoint', 'health', '--cluster'], '', (s) => s.trim().split('\n').sort().join('\n'));
+  await run('endpoint status --cluster', ['endpoint', 'status', '--cluster'], '', (s) => (s.trim() === '' ? '' : statusLines(s)));
   await run('alarm list', ['alarm', 'list']);
   const snapshotFile = path.join(scratchDir, 'snap.db');
   await run('snapshot save', ['snapshot', 'save', snapshotFile], '', (s) => s.split(snapshotFile).join('<file>'), one);
