@@ -145,5 +145,25 @@ describe('gRPC Watch', () => {
       plain.close();
       split.close();
     });
+
+    it('refuses watchers over watchersMax (created+canceled with the reason) and admits again after a cancel', async () => {
+      const limited = await startGrpcServer({ node: servedNode(member.node, { directory: new MemberDirectory([]) }), watchersMax: 3 });
+      const w = openWatch(limited.endpoint);
+      for (let i = 0; i < 3; i++) {
+        w.write({ create_request: { key: b64(`lim/${i}`) } });
+        const created = await w.next();
+        expect([created.created, created.watch_id ?? '0']).toEqual([true, String(i)]);
+      }
+      w.write({ create_request: { key: b64('lim/3') } });
+      const refused = await w.next();
+      expect(refused).toMatchObject({ created: true, canceled: true, watch_id: '-1' });
+      expect(refused.cancel_reason).toContain('watchersMax');
+      w.write({ cancel_request: { watch_id: '2' } });
+      expect(await w.next()).toMatchObject({ canceled: true, watch_id: '2' });
+      w.write({ create_request: { key: b64('lim/3') } });
+      expect(await w.next()).toMatchObject({ created: true, watch_id: '3' }); // ids count up, as etcd's do: 2 is not reused
+      w.close();
+      await limited.close();
+    });
   });
 });

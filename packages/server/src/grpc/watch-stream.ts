@@ -1,8 +1,8 @@
 // etcd's Watch RPC: one bidirectional stream carrying many watchers.
 //
 // etcd 3.4's semantics, which clients rely on:
-// - create: watch_id 0 asks for one (the smallest free id of this stream,
-//   counting up from 0); a client-chosen id already in use, or a key range
+// - create: watch_id 0 asks for one (the stream's next id, counting up from
+//   0 and skipping ids in use; a cancelled id is not handed out again); a client-chosen id already in use, or a key range
 //   that is empty, is answered `created` + `canceled` with etcd's reason and
 //   watch_id -1. The `created` response comes before any event of the watcher.
 //   An empty key means "\0"; range_end "\0" means every key ≥ key.
