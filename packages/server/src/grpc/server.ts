@@ -41,6 +41,13 @@ export interface GrpcServerOptions {
   /** Open watchers at most, over all streams; more are created canceled. Default 10,000. */
   readonly watchersMax?: number;
   readonly watchFragmentBytes?: number;
+  /**
+   * How long a call answered "no leader known" (NotLeaderError: nothing was
+   * proposed) is retried before the client gets UNAVAILABLE. etcd holds a
+   * request while an election runs instead of failing it, and Go's clientv3
+   * does not retry a write that failed with UNAVAILABLE. Default 3,000 ms.
+   */
+  readonly noLeaderWaitMs?: number;
   /** Serves Maintenance.Snapshot: a backup stream of the member. */
   readonly backup?: BackupSourceFn;
 }
@@ -50,6 +57,27 @@ export interface RunningGrpcServer {
   readonly endpoint: string;
   readonly port: number;
   close(): Promise<void>;
+}
+
+export const NO_LEADER_WAIT_MS_DEFAULT = 3_000;
+const KV_AND_LEASE: ReadonlySet<string> = new Set(['Range', 'Put', 'DeleteRange', 'Txn', 'Compact', 'LeaseGrant', 'LeaseRevoke', 'LeaseTimeToLive', 'LeaseLeases']);
+const NO_LEADER_POLL_MS = 50;
+
+/**
+ * Runs `attempt`, and again while it fails with NotLeaderError (the node
+ * proposed nothing: no leader was known, or the member it asked had just
+ * stepped down), for up to `waitMs`; then the last error stands.
+ */
+export async function untilLeader<T>(attempt: () => Promise<T>, waitMs: number, gone: () => boolean): Promise<T> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if ((err as Error)?.name !== 'NotLeaderError' || Date.now() + NO_LEADER_POLL_MS > deadline || gone()) throw err;
+    }
+    await new Promise((r) => setTimeout(r, NO_LEADER_POLL_MS));
+  }
 }
 
 /** etcd answers a transfer to a member it does not have with "bad leader transferee" (FAILED_PRECONDITION). */
@@ -70,9 +98,12 @@ export function createGrpcServer(options: Omit<GrpcServerOptions, 'host' | 'port
     if (mapped.expected) logger?.warn({ method, code: mapped.status.code, err: (err as Error)?.message }, 'request refused');
     else logger?.error({ method, err }, 'request failed unexpectedly');
   };
-  const unary = (method: string, handler: UnaryHandler) => (call: ServerUnaryCall<JsonObject, Json>, callback: sendUnaryData<Json>): void => {
+  const noLeaderWaitMs = options.noLeaderWaitMs ?? NO_LEADER_WAIT_MS_DEFAULT;
+  // KV and Lease calls wait out an election; cluster and maintenance calls answer at once, as etcd's do (MoveLeader to a follower is "not leader").
+  const unary = (method: string, handler: UnaryHandler, waitForLeader = KV_AND_LEASE.has(method)) => (call: ServerUnaryCall<JsonObject, Json>, callback: sendUnaryData<Json>): void => {
+    const attempt = (): Promise<Json> => handler(callContext(node, call.request, call.metadata));
     Promise.resolve()
-      .then(() => handler(callContext(node, call.request, call.metadata)))
+      .then(() => (waitForLeader ? untilLeader(attempt, noLeaderWaitMs, () => call.cancelled) : attempt()))
       .then(
         (res) => callback(null, res),
         (err: unknown) => {
