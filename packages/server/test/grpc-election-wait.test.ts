@@ -7,7 +7,8 @@ import { NotLeaderError } from '@flotilla/raft';
 import type { ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGrpcServer, type RunningGrpcServer } from '../src/grpc/server.js';
-import type { ServedNode, ServedStatus } from '../src/http/served-node.js';
+import type { ServedNode } from '../src/http/served-node.js';
+import { FAKE_STATUS, fakeServedNode } from './fake-served-node.js';
 import { b64, rawClient, unaryCall } from './grpc-helpers.js';
 
 let leaderlessCalls = 0;
@@ -15,13 +16,8 @@ let putCalls = 0;
 let moveCalls = 0;
 
 function electingNode(): ServedNode {
-  const status: ServedStatus = { memberId: 7, clusterId: '99', leaderId: 0, term: 2, role: 'follower', commitIndex: 5, appliedIndex: 5, revision: 1, isLearner: false, dbSizeBytes: 0 };
-  const unused = (): never => {
-    throw new Error('not used by this test');
-  };
-  return {
-    status: () => status,
-    range: unused,
+  return fakeServedNode({
+    status: () => ({ ...FAKE_STATUS, leaderId: 0, role: 'follower' }),
     put: async () => {
       putCalls++;
       if (putCalls <= leaderlessCalls) throw new NotLeaderError(0, 'put');
@@ -31,12 +27,7 @@ function electingNode(): ServedNode {
       moveCalls++;
       throw new NotLeaderError(0, 'transferLeadership');
     },
-    deleteRange: unused, txn: unused, compact: unused, leaseGrant: unused, leaseRevoke: unused, leaseKeepAlive: unused,
-    leaseTimeToLive: unused, leases: unused, watch: unused, members: async () => [{ id: 1, name: 'n1', peerUrls: [], clientUrls: [], isLearner: false }],
-    addMember: unused, removeMember: unused, promoteMember: unused, learnPeer: unused,
-    metrics: () => ({ applyLagEntries: 0, leaderChanges: 1 }),
-    metricsText: () => '',
-  } as ServedNode;
+  });
 }
 
 let server: RunningGrpcServer;
