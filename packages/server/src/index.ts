@@ -1,4 +1,4 @@
-// @flotilla/server: the HTTP API (etcd v3 JSON-gateway compatible), metrics,
+// @flotilla/server: the HTTP API (etcd v3 JSON-gateway compatible), etcd's v3 gRPC API, metrics,
 // and the building blocks of the `flotilla` CLI.
 export { startHttpServer, type HttpServerOptions, type RunningHttpServer } from './http/server.js';
 export { loadClientTls, clientTlsFromFlags, type ClientTlsOptions, type ClientTls, type ClientTlsFlags } from './http/tls.js';
@@ -26,4 +26,7 @@ export { memberIdOf } from './cluster/member-id.js';
 export { GatewayError, type ErrorBody } from './codec/gateway-error.js';
 export { GrpcCode, httpStatusOf } from './codec/grpc-code.js';
 export { toGatewayError } from './codec/error-map.js';
+export { startGrpcServer, createGrpcServer, GRPC_MESSAGE_BYTES_MAX_DEFAULT, type GrpcServerOptions, type RunningGrpcServer } from './grpc/server.js';
+export { serveNodeGrpc, type ServeNodeGrpcOptions } from './grpc/serve-grpc.js';
+export { ERROR_DETAIL_METADATA } from './grpc/status.js';
 export { ProcessCluster, type ProcessMember, type ProcessClusterOptions, DEFAULT_BIN } from './demo/process-cluster.js';

@@ -4,27 +4,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { remoteKv } from '@flotilla/client';
 import { startHttpServer, type RunningHttpServer } from '../src/http/server.js';
-import type { ReadConsistency, ServedNode, ServedStatus } from '../src/http/served-node.js';
+import type { ReadConsistency, ServedNode } from '../src/http/served-node.js';
+import { fakeServedNode } from './fake-served-node.js';
 
 const reached: ReadConsistency[] = [];
 
 function recordingNode(): ServedNode {
-  const status: ServedStatus = { memberId: 7, clusterId: '99', leaderId: 7, term: 2, role: 'leader', commitIndex: 5, appliedIndex: 5, revision: 1, isLearner: false, dbSizeBytes: 0 };
-  const unused = (): never => {
-    throw new Error('not used by this test');
-  };
-  return {
-    status: () => status,
+  return fakeServedNode({
     range: async (_req, consistency) => {
       reached.push(consistency);
       return { header: { revision: 1 }, kvs: [], more: false, count: 0 };
     },
-    put: unused, deleteRange: unused, txn: unused, compact: unused, leaseGrant: unused, leaseRevoke: unused, leaseKeepAlive: unused,
-    leaseTimeToLive: unused, leases: unused, watch: unused, members: unused, addMember: unused, removeMember: unused,
-    promoteMember: unused, moveLeader: unused, learnPeer: unused,
-    metrics: () => ({ applyLagEntries: 0, leaderChanges: 1 }),
-    metricsText: () => '',
-  };
+  });
 }
 
 let server: RunningHttpServer;

@@ -12,6 +12,7 @@ import { fromEnv, fromFile, resolveStartConfig, SETTINGS, testFaultsFromFlags, t
 import { CliError, UsageError } from './errors.js';
 import { hexId, memberIdOf } from './ids.js';
 import { serveMember } from './serve-member.js';
+import type { RunningGrpcServer } from '../grpc/server.js';
 
 function flagsToSettings(values: Record<string, string | boolean | undefined>): RawSettings {
   const out: RawSettings = {};
@@ -93,6 +94,7 @@ export async function cmdStart(values: Record<string, string | boolean | undefin
   let node: FlotillaNode | undefined;
   let server: RunningHttpServer | undefined;
   let scheduler: BackupScheduler | undefined;
+  let grpc: RunningGrpcServer | undefined;
   try {
     if (forceNew) {
       // Rewrites the data directory into a one-voter cluster (idempotent, so a restart with the flag still set is harmless).
@@ -117,8 +119,12 @@ export async function cmdStart(values: Record<string, string | boolean | undefin
     });
     node.on('leaderChanged', (e) => logger.info({ leader: hexId(e.leader), term: e.term, role: e.role }, 'leader changed'));
     ({ server, scheduler } = await serveMember({ node, config, directory, founders, dbSizeBytes: dbSizeReader(config.dataDir), logger }));
+    // etcd's gRPC API on its own port (src/grpc).
+    const grpcUrl = values['listen-client-grpc'] ?? env['FLOTILLA_LISTEN_CLIENT_GRPC'];
+    if (grpcUrl) grpc = await (await import('../grpc/serve-grpc.js')).startMemberGrpc(grpcUrl, { node, directory, logger, dbSizeBytes: dbSizeReader(config.dataDir) });
   } catch (err) {
     scheduler?.stop();
+    await grpc?.close();
     await server?.close();
     await node?.close();
     throw describeStartError(err, config) ?? err;
@@ -134,6 +140,7 @@ export async function cmdStart(values: Record<string, string | boolean | undefin
   });
   logger.info({}, 'stopping');
   scheduler?.stop();
+  await grpc?.close();
   await server.close();
   await node.close();
   logger.info({}, 'stopped');

@@ -47,7 +47,8 @@ export function addStartCommand(program: Command, runner: Runner): void {
     .option('--config <file>', 'JSON file of settings (env FLOTILLA_CONFIG)')
     .option('--founders <names>', 'names of the founding voters, for a member joining an existing cluster (member add prints them)')
     // Flag only (no environment or file setting): it must not outlive the one start that needs it.
-    .option('--force-new-cluster', 'a lone survivor becomes a one-voter cluster; remove the flag on later restarts');
+    .option('--force-new-cluster', 'a lone survivor becomes a one-voter cluster; remove the flag on later restarts')
+    .option('--listen-client-grpc <url>', "also serve etcd's gRPC API on this separate URL (it is served on --listen-client too, for plain HTTP); env FLOTILLA_LISTEN_CLIENT_GRPC");
   for (const [setting, flags] of Object.entries(SETTINGS) as [SettingName, readonly string[]][]) {
     const [arg, help] = SETTING_HELP[setting];
     const [flag, ...aliases] = flags;

@@ -5,6 +5,7 @@ import type { FlotillaNode } from '@flotilla/node';
 import type { Logger } from 'pino';
 import https from 'node:https';
 import { startHttpServer, type HttpServerOptions, type RunningHttpServer } from '../http/server.js';
+import type { ServedNode } from '../http/served-node.js';
 import { loadClientTls, type ClientTls } from '../http/tls.js';
 import type { DirectoryEntry, MemberDirectory } from './directory.js';
 import { servedNode } from './node-adapter.js';
@@ -55,14 +56,19 @@ function announceOverHttps(url: string, body: string, timeoutMs: number, tls: Cl
   });
 }
 
-export function serveNode(options: ServeNodeOptions): Promise<RunningHttpServer> {
+/** The ServedNode of a FlotillaNode with peer announcements (over HTTPS with `tls`), shared by the HTTP and gRPC servers. */
+export function announcingServedNode(options: Pick<ServeNodeOptions, 'node' | 'directory' | 'dbSizeBytes' | 'announceTimeoutMs' | 'tls'>): ServedNode {
   const timeoutMs = options.announceTimeoutMs ?? 3_000;
   const tls = options.tls === undefined ? undefined : loadClientTls(options.tls);
-  const node = servedNode(options.node, {
+  return servedNode(options.node, {
     directory: options.directory,
     ...(options.dbSizeBytes ? { dbSizeBytes: options.dbSizeBytes } : {}),
     announcePeer: (url, entry) => announcePeer(url, entry, timeoutMs, tls),
   });
+}
+
+export function serveNode(options: ServeNodeOptions): Promise<RunningHttpServer> {
+  const node = announcingServedNode(options);
   return startHttpServer({
     node,
     ...(options.host !== undefined ? { host: options.host } : {}),

@@ -3,7 +3,7 @@
 // body; nothing is applied for a request that fails to decode.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { looksLikeTls } from '@flotilla/transport';
@@ -12,6 +12,8 @@ import type { Json } from '../codec/encode-kv.js';
 import { toGatewayError } from '../codec/error-map.js';
 import { GatewayError } from '../codec/gateway-error.js';
 import { GrpcCode } from '../codec/grpc-code.js';
+import type { GrpcOnHttpPort } from '../grpc/multiplex.js';
+import { routeByPreface } from '../grpc/preface.js';
 import { parseJsonBody } from '../codec/json-reader.js';
 import { BODY_BYTES_MAX_DEFAULT, readBody } from './body.js';
 import { makeHeader, readLeaseRead, readWriteContext, type HandlerContext } from './context.js';
@@ -45,6 +47,12 @@ export interface HttpServerOptions {
   readonly extraStatus?: () => Record<string, unknown>;
   /** Serve HTTPS (same JSON API) instead of plain HTTP; see ./tls.ts. */
   readonly tls?: ClientTlsOptions;
+  /**
+   * Also serve etcd's gRPC API on this port (HTTP/2 connections, told apart by
+   * their preface). Default true; plain HTTP only for now: with `tls` the
+   * port serves the JSON API alone (the connection's first bytes are TLS).
+   */
+  readonly grpc?: boolean;
 }
 
 export interface RunningHttpServer {
@@ -205,14 +213,29 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   if (tls === undefined) server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) => refuseBadClient(err, socket));
   server.keepAliveTimeout = 5_000;
 
+  // etcd's gRPC API on the same port, as etcd serves it: HTTP/2 connections go to gRPC, the rest to this server.
+  // grpc-js and the protos are loaded when the first HTTP/2 connection arrives, so a member nobody asks in gRPC never pays for them.
+  let grpc: Promise<GrpcOnHttpPort> | undefined;
+  const toHttp2 = (socket: net.Socket): void => {
+    grpc ??= import('../grpc/multiplex.js').then((m) => m.grpcOnHttpPort({ node, ...(logger ? { logger } : {}), ...(options.backup ? { backup: options.backup } : {}) }));
+    grpc.then((g) => g.inject(socket), (err: unknown) => {
+      logger?.error({ err }, 'cannot serve gRPC');
+      socket.destroy();
+    });
+  };
+  const toHttp1 = (socket: net.Socket): void => {
+    server.emit('connection', socket);
+    socket.resume(); // routeByPreface paused it to put the first bytes back
+  };
+  const listener = options.grpc === false || tls !== undefined ? server : net.createServer((socket) => routeByPreface(socket, toHttp1, toHttp2));
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
+    listener.once('error', reject);
+    listener.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      listener.off('error', reject);
       resolve();
     });
   });
-  const address = server.address() as AddressInfo;
+  const address = listener.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `${tls === undefined ? 'http' : 'https'}://${host}:${address.port}`,
@@ -220,7 +243,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     metrics,
     async close() {
       for (const w of watches) w.cancel();
+      await grpc?.then((g) => g.close(), () => undefined);
       await new Promise<void>((resolve) => {
+        if (listener !== server) listener.close();
         server.close(() => resolve());
         server.closeAllConnections();
       });
