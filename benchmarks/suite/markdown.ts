@@ -10,6 +10,7 @@ function rows(t: TargetResults | undefined): Record<string, string> {
   const seq = t?.sequential?.latencyMs;
   out['Sequential put p50 / p99 / p99.9 (ms)'] = seq ? `${n(seq.p50)} / ${n(seq.p99)} / ${n(seq.p999)}` : dash;
   for (const s of t?.sweep ?? []) out[`Puts/s at ${s.clients} clients (p99 ms)`] = `${s.throughput} (${n(s.latencyMs.p99, 1)})`;
+  for (const s of t?.sweep ?? []) if (s.cpu) out[`CPU per write at ${s.clients} clients, members + client (µs)`] = n(s.cpu.usPerWrite, 0);
   for (const step of t?.state?.steps ?? []) {
     const worstState = Math.max(...step.followers.map((f) => f.stateLatencyMs.p99));
     const worstVisible = Math.max(...step.followers.map((f) => f.putToVisibleMs.p50));

@@ -35,6 +35,18 @@ function throughputChart(targets: readonly TargetResults[]): string {
   });
 }
 
+function cpuChart(targets: readonly TargetResults[]): string {
+  const clients = [...new Set(targets.flatMap((t) => (t.sweep ?? []).map((r) => r.clients)))].sort((a, b) => a - b);
+  return lineChart({
+    title: 'CPU per committed write, members + client (µs)',
+    x: { label: 'clients (log)', log: true, ticks: clients.map((c) => [c, String(c)] as const) },
+    y: { label: 'µs of CPU per write' },
+    series: targets.filter((t) => t.sweep?.some((r) => r.cpu)).map((t) => ({
+      name: t.name, color: COLORS[t.name], points: t.sweep!.flatMap((r) => (r.cpu ? [[r.clients, r.cpu.usPerWrite] as const] : [])),
+    })),
+  });
+}
+
 function stateChart(targets: readonly TargetResults[], pick: 'state' | 'visible'): string {
   return lineChart({
     title: pick === 'state' ? 'State latency p99 (leader → follower apply), worst follower' : 'Put → visible on a follower, p50, worst follower',
@@ -91,6 +103,8 @@ function table(head: readonly string[], rows: readonly (readonly (string | numbe
 
 const lat = (r: LoadRecord | undefined): (string | number)[] =>
   r ? [r.throughput, r.latencyMs.p50, r.latencyMs.p90, r.latencyMs.p99, r.latencyMs.p999, r.latencyMs.max, r.errors] : ['—', '—', '—', '—', '—', '—', '—'];
+/** "client 812 · member 1 640 · …" (ms of CPU over the load). */
+const cpuSplit = (r: LoadRecord): string => (r.cpu ? Object.entries(r.cpu.byProcessMs).map(([k, v]) => `${k} ${Math.round(v)}`).join(' · ') : '—');
 const LAT_HEAD = ['ops/s', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'errors'];
 
 export function renderReport(r: SuiteResult): string {
@@ -98,6 +112,7 @@ export function renderReport(r: SuiteResult): string {
   const at256 = t.map((x) => ({ name: x.name, rec: x.sweep?.find((s) => s.clients === Math.max(...(x.sweep ?? []).map((q) => q.clients))) }));
   const charts = [
     throughputChart(t),
+    cpuChart(t),
     distributionChart('Sequential put latency distribution (1 client)', t.map((x) => ({ name: x.name, rec: x.sequential }))),
     distributionChart(`Put latency distribution at ${Math.max(0, ...r.settings.clients)} clients`, at256),
     stateChart(t, 'state'),
@@ -108,7 +123,7 @@ export function renderReport(r: SuiteResult): string {
   ];
   const goals = table(['goal', 'measured', 'result'], r.goals.map((g) => [g.text, g.measured, g.met === null ? 'not measured' : g.met ? 'met' : 'MISSED']));
   const seqRows = t.map((x) => [x.name, ...lat(x.sequential)]);
-  const sweepRows = t.flatMap((x) => (x.sweep ?? []).map((s) => [x.name, s.clients, ...lat(s)]));
+  const sweepRows = t.flatMap((x) => (x.sweep ?? []).map((s) => [x.name, s.clients, ...lat(s), s.cpu?.usPerWrite ?? '—', cpuSplit(s)]));
   const readRows = t.flatMap((x) => (x.reads ?? []).map((q) => [x.name, q.kind, q.clients, ...(q.load ? lat(q.load) : [q.note ?? 'n/a', '', '', '', '', '', ''])]));
   const stateRows = t.flatMap((x) => (x.state?.steps ?? []).flatMap((s) => s.followers.map((f) => [
     x.name, `${Math.round(s.fraction * 100)} %`, s.rate, s.load.throughput, `member ${f.member}`, f.stateLatencyMs.p50, f.stateLatencyMs.p99, f.putToVisibleMs.p50, f.putToVisibleMs.p99, f.missing,
@@ -146,7 +161,7 @@ td:first-child,th:first-child{text-align:left}
 <h2>Goals</h2>${goals}
 ${failures}
 <h2>Sequential puts (1 client)</h2>${table(['target', ...LAT_HEAD], seqRows)}
-<h2>Throughput sweep</h2>${table(['target', 'clients', ...LAT_HEAD], sweepRows)}
+<h2>Throughput sweep</h2><p>CPU per write: the CPU time of every member process and of the client process (this benchmark, which holds flotilla-embedded's n1) during the load, ÷ the writes acknowledged.</p>${table(['target', 'clients', ...LAT_HEAD, 'CPU µs/write', 'CPU ms by process'], sweepRows)}
 <h2>State latency</h2>${table(['target', 'load', 'offered/s', 'done/s', 'follower', 'state p50 ms', 'state p99 ms', 'put→visible p50 ms', 'put→visible p99 ms', 'missing'], stateRows)}
 <h2>Reads</h2>${table(['target', 'kind', 'clients', ...LAT_HEAD], readRows)}
 <h2>Failover</h2>${table(['target', 'election', 'trials', 'leader p50 ms', 'leader p99 ms', 'RTO p50 ms', 'RTO p99 ms', 'RTO max ms', 'unrecovered'], foRows)}
