@@ -24,10 +24,12 @@ function stepNear(t: TargetResults | undefined, fraction: number) {
   return [...steps].sort((x, y) => Math.abs(x.fraction - fraction) - Math.abs(y.fraction - fraction))[0];
 }
 
+/** The worst follower's state latency p99 (the leader's own measure; Flotilla only) or put→visible p50 in the step near `fraction`. */
 function worstFollower(t: TargetResults | undefined, fraction: number, pick: 'state' | 'visible'): number | undefined {
   const step = stepNear(t, fraction);
-  if (step === undefined || step.followers.length === 0) return undefined;
-  return Math.max(...step.followers.map((f) => (pick === 'state' ? f.stateLatencyMs.p99 : f.putToVisibleMs.p50)));
+  if (step === undefined) return undefined;
+  const values = pick === 'state' ? Object.values(step.stateLatencyMs ?? {}).map((q) => q.p99) : step.followers.map((f) => f.putToVisibleMs.p50);
+  return values.length === 0 ? undefined : Math.max(...values);
 }
 
 export function evaluateGoals(targets: readonly TargetResults[], setup: MachineSetup): Goal[] {

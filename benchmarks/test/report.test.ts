@@ -8,6 +8,7 @@ import type { SuiteResult, TargetResults } from '../suite/results.js';
 import { parseFlags, type TargetName } from '../suite/flags.js';
 import type { MachineSetup } from '../suite/setup.js';
 import { summarizeTrial, summarizeTrials } from '../suite/scenarios/client-failover.js';
+import { signedSummary } from '../suite/scenarios/state.js';
 
 function load(clients: number, throughput: number, p50: number): LoadRecord {
   const h = new LatencyHistogram();
@@ -19,7 +20,8 @@ function target(name: TargetName, seqP50: number, at256: number, rtoMs: number, 
   const steps = [0.1, 0.5].map((fraction) => ({
     fraction, rate: Math.round(at256 * fraction), load: load(256, Math.round(at256 * fraction), 2),
     leaderPutToVisibleMs: load(1, 1, visibleP50).latencyMs,
-    followers: [1, 2].map((member) => ({ member, stateLatencyMs: load(1, 1, 1).latencyMs, putToVisibleMs: load(1, 1, visibleP50).latencyMs, missing: 0 })),
+    followers: [1, 2].map((member) => ({ member, watchSkewMs: signedSummary([-1, 0.5, 2]), putToVisibleMs: load(1, 1, visibleP50).latencyMs, missing: 0 })),
+    ...(name === 'etcd' ? {} : { stateLatencyMs: { n2: { count: 100, p50: 0.6, p99: 1.2 }, n3: { count: 100, p50: 0.7, p99: 1.4 } } }),
   }));
   const rto = new LatencyHistogram();
   rto.record(rtoMs);
