@@ -132,7 +132,7 @@ export function renderReport(r: SuiteResult): string {
     f.watchSkewMs.p50, f.watchSkewMs.p99, `${f.watchSkewMs.negative}/${f.watchSkewMs.count}`, f.putToVisibleMs.p50, f.putToVisibleMs.p99, f.missing,
   ])));
   const leaderStateRows = t.flatMap((x) => (x.state?.steps ?? []).flatMap((s) => Object.entries(s.stateLatencyMs ?? {}).map(([name, q]) => [
-    x.name, `${Math.round(s.fraction * 100)} %`, s.rate, name, q.count, q.p50, q.p99,
+    x.name, `${Math.round(s.fraction * 100)} %`, s.rate, name, q.count, q.p50, q.p99, s.leaderCommitMs?.p50 ?? '—',
   ])));
   const foRows = t.flatMap((x) => (x.failover ?? []).map((f) => [x.name, f.setting, f.trials.length, f.leaderMs.p50, f.leaderMs.p99, f.rtoMs.p50, f.rtoMs.p99, f.rtoMs.max, f.unrecovered]));
   const cfRows = t.flatMap((x) => (x.clientFailover ? [x.clientFailover] : []).map((c) => [
@@ -168,7 +168,7 @@ td:first-child,th:first-child{text-align:left}
 ${failures}
 <h2>Sequential puts (1 client)</h2>${table(['target', ...LAT_HEAD], seqRows)}
 <h2>Throughput sweep</h2><p>CPU per write: the CPU time of every member process and of the client process (this benchmark, which holds flotilla-embedded's n1) during the load, ÷ the writes acknowledged.</p>${table(['target', 'clients', ...LAT_HEAD, 'CPU µs/write', 'CPU ms by process'], sweepRows)}
-<h2>State latency</h2><p>The leader learned an entry committed → the follower applied it, timed by Flotilla's leader in its own clock (apply reports; per step from its <code>/metrics</code> histogram, whose power-of-two buckets make these estimates good to a factor of 2). etcd has no such measure.</p>${table(['target', 'load', 'offered/s', 'follower', 'reports', 'p50 ms', 'p99 ms'], leaderStateRows)}
+<h2>State latency</h2><p>The leader learned an entry committed → the follower applied it, timed by Flotilla's leader in its own clock (apply reports; per step from its <code>/metrics</code> histogram, whose power-of-two buckets make these estimates good to a factor of 2). etcd has no such measure.</p>${table(['target', 'load', 'offered/s', 'follower', 'reports', 'p50 ms', 'p99 ms', 'leader commit p50 ms'], leaderStateRows)}
 <p>Watches on every member (same method on every target): watch skew = visible on the follower − visible on the leader, signed (the leader's own apply and both watch streams are in it; negative when the follower's event came first, counted, never clamped); put→visible = visible on the follower − put sent.</p>${table(['target', 'load', 'offered/s', 'done/s', 'follower', 'skew p50 ms', 'skew p99 ms', 'follower first', 'put→visible p50 ms', 'put→visible p99 ms', 'missing'], stateRows)}
 <h2>Reads</h2>${table(['target', 'kind', 'clients', ...LAT_HEAD], readRows)}
 <h2>Failover</h2>${table(['target', 'election', 'trials', 'leader p50 ms', 'leader p99 ms', 'RTO p50 ms', 'RTO p99 ms', 'RTO max ms', 'unrecovered'], foRows)}

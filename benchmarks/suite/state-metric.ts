@@ -3,20 +3,28 @@
 // clock (packages/node metrics.ts). Read from the leader's /metrics
 // histogram (flotilla_state_latency_seconds{follower}) before and after a
 // step; the difference of the bucket counts is that step's distribution.
+// The leader's commit latency (a write accepted by the leader → applied
+// there, flotilla_commit_latency_seconds) is read the same way: it tells the
+// time inside the node from the time the client's process adds.
 // Buckets are powers of two of a millisecond, so quantiles are interpolated
 // within a bucket as Prometheus' histogram_quantile() does: within a factor 2.
 import { round } from './histogram.js';
 
-const BUCKET = /^flotilla_state_latency_seconds_bucket\{follower="([^"]*)",le="([^"]+)"\} (\S+)$/;
+/** `<family>_bucket{[follower="…",]le="…"} count` */
+const BUCKET = /^(flotilla_state_latency_seconds|flotilla_commit_latency_seconds)_bucket\{(?:follower="([^"]*)",)?le="([^"]+)"\} (\S+)$/;
 
-/** Per follower label: cumulative counts by upper bound in seconds (+Inf last). */
+/** Per follower label (state latency), or COMMIT: cumulative counts by upper bound in seconds (+Inf last). */
 export type StateBuckets = Map<string, [le: number, count: number][]>;
+
+/** The key of the leader's commit latency histogram in StateBuckets (follower names never start with "#"). */
+export const COMMIT = '#commit';
 
 export function parseStateBuckets(text: string): StateBuckets {
   const out: StateBuckets = new Map();
   for (const line of text.split('\n')) {
-    const m = BUCKET.exec(line);
-    if (m === null) continue;
+    const r = BUCKET.exec(line);
+    if (r === null) continue;
+    const m = [r[0], r[1] === 'flotilla_commit_latency_seconds' ? COMMIT : r[2] ?? '', r[3], r[4]] as const;
     const list = out.get(m[1]!) ?? [];
     list.push([m[2] === '+Inf' ? Infinity : Number(m[2]), Number(m[3])]);
     out.set(m[1]!, list);

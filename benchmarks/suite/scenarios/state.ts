@@ -18,7 +18,7 @@ import { text, type KV, type Watch } from '@flotilla/client';
 import { checkLoad, loadRecord, sleep, valueOf, type LoadRecord, type RunContext } from '../context.js';
 import { LatencyHistogram, round, type LatencySummary } from '../histogram.js';
 import { runLoad } from '../load.js';
-import { scrapeStateBuckets, stepStateLatency, type StepStateLatency } from '../state-metric.js';
+import { COMMIT, scrapeStateBuckets, stepStateLatency, type StepStateLatency } from '../state-metric.js';
 import type { BenchTarget } from '../targets.js';
 
 /** A signed distribution (exact percentiles of the samples). */
@@ -57,6 +57,8 @@ export interface StateStep {
   readonly followers: readonly FollowerStateLatency[];
   /** Flotilla: the leader's state latency in this step, per follower name (from /metrics; absent for etcd). */
   readonly stateLatencyMs?: Readonly<Record<string, StepStateLatency>>;
+  /** Flotilla: the leader's commit latency in this step (accepted by the leader → applied there), from /metrics. */
+  readonly leaderCommitMs?: StepStateLatency;
 }
 
 export interface StateResult {
@@ -104,7 +106,7 @@ export async function stateLatency(t: BenchTarget, ctx: RunContext, saturation: 
     const members = t.urls.map(() => new Sightings());
     await Promise.all(members.map((m, i) => m.open(t.memberKv(i), prefix)));
     const sentAt = new Map<string, number>();
-    const bucketsBefore = await scrapeStateBuckets(t.urls[leader]!);
+    const bucketsBefore = t.name === 'etcd' ? undefined : await scrapeStateBuckets(t.urls[leader]!);
     const r = await runLoad({
       clients: 256, durationMs: s.durationS * 1000, rate,
       op: (i) => {
@@ -119,7 +121,7 @@ export async function stateLatency(t: BenchTarget, ctx: RunContext, saturation: 
     while (performance.now() < deadline && members.some((m) => m.seen.size < sentAt.size - r.errors)) await sleep(20);
     for (const m of members) m.close();
     const bucketsAfter = t.name === 'etcd' ? undefined : await scrapeStateBuckets(t.urls[leader]!);
-    const stateLatencyMs = bucketsBefore && bucketsAfter ? stepStateLatency(bucketsBefore, bucketsAfter) : undefined;
+    const { [COMMIT]: leaderCommitMs, ...stateLatencyMs } = bucketsBefore && bucketsAfter ? stepStateLatency(bucketsBefore, bucketsAfter) : {};
     const leaderSeen = members[leader]!.seen;
     const leaderVisible = new LatencyHistogram();
     for (const [key, at] of leaderSeen) {
@@ -145,10 +147,12 @@ export async function stateLatency(t: BenchTarget, ctx: RunContext, saturation: 
       followers.push({ member, watchSkewMs: signedSummary(skew), putToVisibleMs: visible.summary(), missing: Math.max(0, missing - r.errors) });
     });
     const load = loadRecord(r, 256, rate);
-    steps.push({ fraction, rate, load, leaderPutToVisibleMs: leaderVisible.summary(), followers, ...(stateLatencyMs ? { stateLatencyMs } : {}) });
-    const stateP99 = stateLatencyMs ? Object.values(stateLatencyMs).map((q) => q.p99).join(' / ') : 'n/a';
+    steps.push({ fraction, rate, load, leaderPutToVisibleMs: leaderVisible.summary(), followers,
+      ...(bucketsAfter ? { stateLatencyMs } : {}), ...(leaderCommitMs ? { leaderCommitMs } : {}) });
+    const stateP99 = bucketsAfter ? Object.values(stateLatencyMs).map((q) => q.p99).join(' / ') : 'n/a';
     ctx.progress.note(`${load.throughput} puts/s; state p99 ${stateP99} ms; watch skew p50 ${followers.map((f) => f.watchSkewMs.p50).join(' / ')} ms; ` +
-      `put→visible p50 ${followers.map((f) => f.putToVisibleMs.p50).join(' / ')} ms`);
+      `put→visible p50 ${followers.map((f) => f.putToVisibleMs.p50).join(' / ')} ms` +
+      (leaderCommitMs ? `; commit inside the leader p50 ${leaderCommitMs.p50} ms` : ''));
   }
   const nodeMetric = await flotillaStateMetric(t, leader);
   return { saturation: Math.round(saturation), leader, steps, ...(nodeMetric ? { nodeMetric } : {}) };
