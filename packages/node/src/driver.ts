@@ -404,6 +404,7 @@ export class Driver {
     if (ticked) this.onTime(now);
     this.proposeQueued(now);
     this.startReadRound(now);
+    this.noteCommit(now);
   }
 
   /**
@@ -534,6 +535,7 @@ export class Driver {
     }
     for (const d of rd.droppedReads) this.reads.retry(d.context);
     this.raw.advance(rd);
+    this.noteCommit(clock.now()); // the leader's own persist may have advanced it
     for (const settle of settled) settle();
     this.reads.release(this.appliedIndex);
     if (rd.committedEntries.length > 0 || rd.snapshot !== undefined) this.afterApply(clock.now());
@@ -591,8 +593,20 @@ export class Driver {
   private onHardState(term: number, commit: number, now: number): void {
     if (term !== this.term) this.leaseUntilMs = -Infinity;
     this.term = term;
+    // Normally noted already (noteCommit); this covers a commit in the drain that made this node leader.
     if (commit > this.commitIndex && this.role === 'leader') this.metrics.commitTimes.record(commit, now);
     this.commitIndex = Math.max(this.commitIndex, commit);
+  }
+
+  /**
+   * State latency starts when the leader learns an entry is committed: the
+   * moment its core's commit index moves (stepping an acknowledgement in drain,
+   * or counting its own persist in advance), noted here before the Ready that
+   * tells the followers is taken, let alone sent. Noting it when that Ready is
+   * processed would be later by the rest of the drain or a whole apply.
+   */
+  private noteCommit(now: number): void {
+    if (this.role === 'leader') this.metrics.commitTimes.record(this.raw.committed, now);
   }
 
   private async persist(rd: Ready): Promise<void> {
@@ -657,6 +671,7 @@ export class Driver {
     this.waiters.skippedTo(meta.index);
     this.appliedIndex = meta.index;
     this.appliedTerm = meta.term;
+    this.appliedAtMs = this.p.clock.now(); // the applied report's age starts here (else it dates from the last entry applied)
     this.compactedIndex = meta.index;
     this.lastSnapshotIndex = meta.index;
     this.bytesSinceSnapshot = 0;

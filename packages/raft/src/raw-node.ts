@@ -52,6 +52,11 @@ export class RawNode {
     this.r.tick();
   }
 
+  /** The commit index as the core knows it now (before the Ready that carries it), without allocating. */
+  get committed(): number {
+    return this.r.log.committed;
+  }
+
   step(m: Message): StepResult {
     return step(this.r, m);
   }
