@@ -46,6 +46,8 @@ export function renderNodeMetrics(m: NodeMetrics, g: NodeGauges, names?: MemberN
     .histogram(m.commitLatency, SECONDS);
   w.family('flotilla_state_latency_seconds', 'histogram', 'On the leader, per follower: leader commit until the follower applied the entry.');
   for (const [id, rec] of followers) w.histogram(rec.hist, SECONDS, { follower: memberName(names, id) });
+  w.family('flotilla_state_latency_negative_total', 'counter', 'On the leader, per follower: applied reports that came out negative (applied before this leader knew the entry committed, e.g. after a leader change); counted, not recorded.');
+  for (const [id, rec] of followers) w.sample(rec.negative, { follower: memberName(names, id) });
   w.family('flotilla_failover_rto_seconds', 'histogram', 'Failovers this node saw: last contact with the lost leader until a new leader committed an entry of its term.')
     .histogram(m.rto.histogram, SECONDS);
   w.family('flotilla_last_failover_rto_seconds', 'gauge', 'The last failover this node saw (absent before the first).');

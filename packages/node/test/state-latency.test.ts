@@ -5,6 +5,7 @@
 // virtual time, and the report's way back is undelayed.
 import { describe, expect, it } from 'vitest';
 import { bytes } from '@flotilla/kv';
+import { renderNodeMetrics } from '../src/prometheus.js';
 import { NodeMetrics } from '../src/metrics.js';
 import { FAST, MemCluster } from './mem-cluster.js';
 
@@ -75,5 +76,8 @@ describe('state latency', () => {
     const s = m.status(0, 5, true).stateLatencyMs;
     expect(s[2]).toMatchObject({ count: 0, negative: 1, appliedIndex: 5 });
     expect(s[3]).toMatchObject({ count: 1, negative: 0, min: 6, max: 6, lastMs: 6 });
+    const text = renderNodeMetrics(m, { term: 1, isLeader: true, hasLeader: true, commitIndex: 5, appliedIndex: 5, pendingProposals: 0 }, { 2: 'n2', 3: 'n3' });
+    expect(text).toContain('flotilla_state_latency_negative_total{follower="n2"} 1\n');
+    expect(text).toContain('flotilla_state_latency_negative_total{follower="n3"} 0\n');
   });
 });
