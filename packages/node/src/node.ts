@@ -5,6 +5,9 @@ import {
   encodeCommand,
   LeaseNotFoundError,
   type ApplyResult,
+  type AuthRequest,
+  type AuthView,
+  type NoopResponse,
   type Command,
   type CompactionRequest,
   type CompactionResponse,
@@ -136,6 +139,18 @@ export class FlotillaNode {
   leaseLeases(): { header: NodeHeader; leases: LeaseStatus[] } {
     this.checkOpen('leaseLeases');
     return { header: this.header(), leases: this.kv.leaseList() };
+  }
+
+  // ---- auth ----------------------------------------------------------------
+
+  /** Proposes an auth change (users, roles, enable/disable); passwords arrive hashed. See @flotilla/kv AuthRequest. */
+  authChange(request: AuthRequest, options?: WriteOptions): Promise<WithHeader<NoopResponse>> {
+    return this.write({ op: 'auth', request }, options);
+  }
+
+  /** This node's applied auth state (read-only; as fresh as its applied index). */
+  get auth(): AuthView {
+    return this.kv.auth;
   }
 
   // ---- membership ----------------------------------------------------------
@@ -285,7 +300,7 @@ export class FlotillaNode {
 
   private async write<R extends { header: { revision: number } }>(cmd: Command, options?: WriteOptions): Promise<WithHeader<R>> {
     const identity = options?.clientId !== undefined ? { clientId: options.clientId, seq: options.seq ?? 0 } : {};
-    const data = encodeCommand({ ...identity, cmd });
+    const data = encodeCommand({ ...identity, ...(options?.auth ? { auth: options.auth } : {}), cmd });
     const result = await this.propose({ kind: 'entry', data });
     invariant(result !== undefined, 'a normal entry was applied without a result');
     if (!result.ok) throw result.error;

@@ -6,6 +6,8 @@ import { remoteKv } from '@flotilla/client';
 import { startHttpServer, type RunningHttpServer } from '../src/http/server.js';
 import type { ReadConsistency, ServedNode, ServedStatus } from '../src/http/served-node.js';
 
+import { DISABLED_AUTH } from './disabled-auth.js';
+
 const reached: ReadConsistency[] = [];
 
 function recordingNode(): ServedNode {
@@ -21,7 +23,7 @@ function recordingNode(): ServedNode {
     },
     put: unused, deleteRange: unused, txn: unused, compact: unused, leaseGrant: unused, leaseRevoke: unused, leaseKeepAlive: unused,
     leaseTimeToLive: unused, leases: unused, watch: unused, members: unused, addMember: unused, removeMember: unused,
-    promoteMember: unused, moveLeader: unused, learnPeer: unused,
+    promoteMember: unused, moveLeader: unused, learnPeer: unused, auth: () => DISABLED_AUTH, authChange: unused, syncAuth: unused, isMember: unused,
     metrics: () => ({ applyLagEntries: 0, leaderChanges: 1 }),
     metricsText: () => '',
   };

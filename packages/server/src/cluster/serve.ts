@@ -26,9 +26,11 @@ export interface ServeNodeOptions {
   readonly extraStatus?: HttpServerOptions['extraStatus'];
 }
 
-async function announcePeer(clientUrl: string, entry: DirectoryEntry, timeoutMs: number): Promise<void> {
+async function announcePeer(clientUrl: string, entry: DirectoryEntry, timeoutMs: number, authorization: string | undefined): Promise<void> {
   const res = await fetch(`${clientUrl}/flotilla/peer/add`, {
     method: 'POST',
+    // With auth on, the other members require root: the token of the caller of member add (valid on every member).
+    ...(authorization ? { headers: { authorization } } : {}),
     body: JSON.stringify({ ID: String(entry.id), name: entry.name, peerURLs: entry.peerUrls, clientURLs: entry.clientUrls }),
     signal: AbortSignal.timeout(timeoutMs),
   });
@@ -40,7 +42,7 @@ export function serveNode(options: ServeNodeOptions): Promise<RunningHttpServer>
   const node = servedNode(options.node, {
     directory: options.directory,
     ...(options.dbSizeBytes ? { dbSizeBytes: options.dbSizeBytes } : {}),
-    announcePeer: (url, entry) => announcePeer(url, entry, timeoutMs),
+    announcePeer: (url, entry, authorization) => announcePeer(url, entry, timeoutMs, authorization),
   });
   return startHttpServer({
     node,

@@ -8,6 +8,7 @@ import { encodeEvent, i64, type Json } from '../codec/encode-kv.js';
 import { EtcdMessage, GatewayError } from '../codec/gateway-error.js';
 import { readArray, readBool, readBytes, readInt64, readObject, type JsonObject } from '../codec/json-reader.js';
 import type { HandlerContext } from './context.js';
+import { requirePermission } from '../auth/gate.js';
 import type { WatchStream } from './served-node.js';
 
 const FILTERS: readonly WatchFilter[] = ['NOPUT', 'NODELETE'];
@@ -70,6 +71,7 @@ function writeLine(res: ServerResponse, json: Json): Promise<void> {
  */
 export async function streamWatch(ctx: HandlerContext, res: ServerResponse, register: (stream: WatchStream) => () => void): Promise<void> {
   const req = decodeWatchCreate(ctx.body);
+  requirePermission(ctx.node.auth(), ctx.caller, 'READ', req.key, req.rangeEnd);
   const watcher = ctx.node.watch(req);
   const unregister = register(watcher);
   res.on('close', () => watcher.cancel());

@@ -13,6 +13,8 @@ import { BODY_BYTES_MAX_DEFAULT, readBody } from './body.js';
 import { makeHeader, readLeaseRead, readWriteContext, type HandlerContext } from './context.js';
 import { SNAPSHOT_PATH, streamSnapshot, type BackupSourceFn } from './handlers-snapshot.js';
 import { streamWatch } from './handlers-watch.js';
+import { TOKEN_TTL_MS_DEFAULT } from '../auth/token.js';
+import { admit, failureReason, identify, tokenOf, writeAuth } from '../auth/gate.js';
 import { ServerMetrics } from './metrics.js';
 import { statusReport } from './report.js';
 import { requestPath, UNARY_ROUTES, WATCH_PATH } from './routes.js';
@@ -38,6 +40,10 @@ export interface HttpServerOptions {
   readonly extraMetricsText?: () => string;
   /** More fields for /flotilla/status (the backup scheduler's newest verified backup). */
   readonly extraStatus?: () => Record<string, unknown>;
+  /** Lifetime of auth tokens this server issues. Default 300,000 (etcd's --auth-token-ttl). */
+  readonly authTokenTtlMs?: number;
+  /** Wall clock for token expiry (tests). Default Date.now. */
+  readonly nowMs?: () => number;
 }
 
 export interface RunningHttpServer {
@@ -61,6 +67,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const readyLagEntriesMax = options.readyLagEntriesMax ?? 1_000;
   const watchStreamsMax = options.watchStreamsMax ?? 10_000;
   const metrics = new ServerMetrics(node);
+  const now = options.nowMs ?? Date.now;
   const watches = new Set<WatchStream>();
   const register = (stream: WatchStream): (() => void) => {
     watches.add(stream);
@@ -105,8 +112,20 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     }
     if (req.method !== 'POST') throw new GatewayError(GrpcCode.Unimplemented, `${path} takes POST with a JSON body, not ${req.method}`, 405);
     const body = parseJsonBody(await readBody(req, bodyBytesMax));
+    const view = node.auth();
+    const token = tokenOf(req.headers);
+    const caller = identify(view, token, now());
+    admit(view, caller, path);
     const ctx: HandlerContext = {
-      node, body, write: readWriteContext(req.headers), leaseRead: readLeaseRead(req.headers), header: (revision) => makeHeader(node, revision),
+      node,
+      body,
+      write: { ...readWriteContext(req.headers), auth: writeAuth(caller) },
+      leaseRead: readLeaseRead(req.headers),
+      caller,
+      ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+      now,
+      tokenTtlMs: options.authTokenTtlMs ?? TOKEN_TTL_MS_DEFAULT,
+      header: (revision) => makeHeader(node, revision),
     };
     if (path === SNAPSHOT_PATH) {
       await streamSnapshot(res, options.backup);
@@ -139,6 +158,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         if (mapped) logger?.warn({ path, method: req.method, code: mapped.code, status: mapped.httpStatus, err: mapped.message }, 'request refused');
         else logger?.error({ path, method: req.method, err }, 'request failed unexpectedly');
         finish(gatewayError.httpStatus, gatewayError.code);
+        const reason = failureReason(err);
+        if (reason) metrics.authFailure(reason);
         if (res.headersSent) {
           res.destroy();
           return;
