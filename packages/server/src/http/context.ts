@@ -22,6 +22,8 @@ export interface HandlerContext {
   readonly leaseRead: boolean;
   /** Who is calling (from the Authorization header); `write.auth` carries it to apply. */
   readonly caller: Caller;
+  /** The caller as this member's auth state sees it now (after a read barrier, it may have changed: auth enabled, user deleted). */
+  callerNow(): Caller;
   /** The raw Authorization header, passed on where the request fans out to other members. */
   readonly authorization?: string;
   /** Wall-clock milliseconds (token expiry). */

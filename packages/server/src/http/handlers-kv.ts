@@ -3,17 +3,17 @@ import { decodeCompactionRequest, decodeDeleteRangeRequest, decodePutRequest, de
 import { encodeDeleteRangeBody, encodePutBody, encodeRangeBody, encodeTxnBody, type Json } from '../codec/encode-kv.js';
 import { GatewayError } from '../codec/gateway-error.js';
 import type { HandlerContext } from './context.js';
-import { requirePermission } from '../auth/gate.js';
+import { requirePermission, type Caller } from '../auth/gate.js';
 
 export async function handleRange(ctx: HandlerContext): Promise<Json> {
   const req = decodeRangeRequest(ctx.body);
   if (req.serializable && ctx.leaseRead) throw GatewayError.invalidArgument('a range is either serializable (body) or a lease read (x-flotilla-read-consistency: lease), not both');
   // Checked before (no work for a forbidden read) and after: a linearizable read has waited for this
   // member to apply everything committed before it began, so the second check sees any revocation that preceded the read.
-  const check = (): void => requirePermission(ctx.node.auth(), ctx.caller, 'READ', req.key, req.rangeEnd);
-  check();
+  const check = (caller: Caller): void => requirePermission(ctx.node.auth(), caller, 'READ', req.key, req.rangeEnd);
+  check(ctx.caller);
   const res = await ctx.node.range(req, req.serializable ? 'serializable' : ctx.leaseRead ? 'lease' : 'linearizable');
-  check();
+  check(ctx.callerNow());
   return encodeRangeBody(res, ctx.header(res.header.revision));
 }
 
