@@ -36,7 +36,7 @@ function recordingNode(): ServedNode {
     learnPeer: refuse('learnPeer'),
     auth: () => DISABLED_AUTH,
     authChange: refuse('authChange'),
-    syncAuth: refuse('syncAuth'),
+    syncAuth: async () => undefined, // a read barrier, not a change: root-only routes may run it before decoding
     isMember: refuse('isMember'),
     metrics: () => ({ applyLagEntries: 0, leaderChanges: 1 }),
     metricsText: () => '# HELP flotilla_server_leader_changes_seen_total Leader changes.\n# TYPE flotilla_server_leader_changes_seen_total counter\nflotilla_server_leader_changes_seen_total 1\n',

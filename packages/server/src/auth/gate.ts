@@ -106,6 +106,19 @@ export function routePolicy(path: string): RoutePolicy {
   return POLICIES.get(path) ?? 'user';
 }
 
+/**
+ * Root-only routes whose effect is this member's alone (not checked at apply),
+ * so a member that believes auth is off first catches up. Not
+ * /flotilla/peer/add: members announce new peers to every member, including
+ * one just removed that can no longer reach a leader and would stall the
+ * announcement; it refuses rewriting any current member's address anyway.
+ */
+const CATCH_UP = new Set(['/v3/maintenance/snapshot', '/v3/maintenance/transfer-leadership', '/v3/cluster/member/add', '/v3/cluster/member/remove', '/v3/cluster/member/promote']);
+
+export function needsCatchUp(path: string): boolean {
+  return CATCH_UP.has(path);
+}
+
 /** Applies the route's policy; `self` routes finish the check in their handler. */
 export function admit(view: AuthView, caller: Caller, path: string): void {
   const policy = routePolicy(path);

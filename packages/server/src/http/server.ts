@@ -14,7 +14,7 @@ import { makeHeader, readLeaseRead, readWriteContext, type HandlerContext } from
 import { SNAPSHOT_PATH, streamSnapshot, type BackupSourceFn } from './handlers-snapshot.js';
 import { streamWatch } from './handlers-watch.js';
 import { TOKEN_TTL_MS_DEFAULT } from '../auth/token.js';
-import { admit, failureReason, identify, routePolicy, tokenOf, writeAuth } from '../auth/gate.js';
+import { admit, failureReason, identify, needsCatchUp, tokenOf, writeAuth } from '../auth/gate.js';
 import { ServerMetrics } from './metrics.js';
 import { statusReport } from './report.js';
 import { requestPath, UNARY_ROUTES, WATCH_PATH } from './routes.js';
@@ -113,10 +113,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     if (req.method !== 'POST') throw new GatewayError(GrpcCode.Unimplemented, `${path} takes POST with a JSON body, not ${req.method}`, 405);
     const body = parseJsonBody(await readBody(req, bodyBytesMax));
     const token = tokenOf(req.headers);
-    // A root-only route acts on this member alone (snapshot, membership, peers): a member that has
+    // A root-only route that acts on this member alone (snapshot, membership): a member that has
     // not yet applied `auth enable` must not serve it as if auth were off, so it first catches up
     // (if it can reach a leader; without one it decides on what it has applied, as etcd does).
-    if (routePolicy(path) === 'root' && !node.auth().enabled) await node.syncAuth().catch(() => undefined);
+    if (needsCatchUp(path) && !node.auth().enabled) await Promise.resolve().then(() => node.syncAuth()).catch(() => undefined);
     const view = node.auth();
     const caller = identify(view, token, now());
     admit(view, caller, path);
