@@ -98,7 +98,7 @@ export class Applier {
       case 'compact':
         return this.compact(cmd.request.revision, ctx);
       case 'auth':
-        this.state.auth.apply(cmd.request, ctx.batch);
+        this.state.auth.apply(cmd.request, ctx.batch, this.state.limits);
         return { header: { revision: this.state.revision } };
       case 'leaseGrant':
         return this.grant(cmd.request, index, ctx);

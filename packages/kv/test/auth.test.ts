@@ -93,6 +93,23 @@ describe('auth state', () => {
   });
 });
 
+describe('auth limits', () => {
+  it('users, roles and permissions per role are bounded; a refusal changes nothing', async () => {
+    const { sm } = await openMemory({ authUsersMax: 2, authRolesMax: 1, authRolePermsMax: 1 });
+    await ok(sm, auth({ kind: 'userAdd', name: 'u1', password: hash('x') }));
+    await ok(sm, auth({ kind: 'userAdd', name: 'u2', password: hash('x') }));
+    expect(await errorName(sm, auth({ kind: 'userAdd', name: 'u3', password: hash('x') }))).toBe('InvalidRequestError');
+    expect(await errorName(sm, auth({ kind: 'userAdd', name: 'u2', password: hash('x') }))).toBe('UserExistsError');
+    await ok(sm, auth({ kind: 'roleAdd', name: 'r1' }));
+    expect(await errorName(sm, auth({ kind: 'roleAdd', name: 'r2' }))).toBe('InvalidRequestError');
+    await ok(sm, auth({ kind: 'roleGrantPermission', name: 'r1', perm: { permType: 'READ', key: k('a') } }));
+    await ok(sm, auth({ kind: 'roleGrantPermission', name: 'r1', perm: { permType: 'WRITE', key: k('a') } })); // same (key, rangeEnd): an update
+    expect(await errorName(sm, auth({ kind: 'roleGrantPermission', name: 'r1', perm: { permType: 'READ', key: k('b') } }))).toBe('InvalidRequestError');
+    expect(sm.auth.userNames()).toEqual(['u1', 'u2']);
+    expect(sm.auth.role('r1')!.perms.map((p) => p.permType)).toEqual(['WRITE']);
+  });
+});
+
 describe('authorization at apply', () => {
   const alice: AuthContext = { user: 'alice', tokenRevision: SETUP.length };
   const root: AuthContext = { user: 'root', tokenRevision: SETUP.length };

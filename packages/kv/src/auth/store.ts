@@ -3,7 +3,9 @@
 // section (so it is persisted, in every snapshot and therefore in every
 // backup) and changes only by applying auth commands, deterministically.
 import { compareBytes } from '../bytes.js';
+import type { KvLimits } from '../limits.js';
 import {
+  InvalidRequestError,
   InvalidAuthMgmtError,
   PermissionNotGrantedError,
   RoleEmptyError,
@@ -115,8 +117,9 @@ export class AuthStore implements AuthView {
 
   // ---- applying ----------------------------------------------------------
 
-  /** Applies one auth command, writing what changed to `batch`; refusals throw AuthErrors (nothing changed). */
-  apply(req: AuthRequest, batch: Batch): void {
+  /** Applies one auth command, writing what changed to `batch`; refusals throw KvErrors (nothing changed). */
+  apply(req: AuthRequest, batch: Batch, limits: KvLimits): void {
+    this.checkLimits(req, limits);
     switch (req.kind) {
       case 'enable': {
         if (this.enabled) return; // etcd: enabling twice is not an error
@@ -197,6 +200,20 @@ export class AuthStore implements AuthView {
         if (perms.length === role.perms.length) throw new PermissionNotGrantedError();
         this.putRole({ name: role.name, perms }, batch);
         return this.bump(batch);
+      }
+    }
+  }
+
+  private checkLimits(req: AuthRequest, limits: KvLimits): void {
+    const full = (what: string, max: number, name: string): never => {
+      throw new InvalidRequestError(`${what} has reached its limit of ${max} (${name}); delete some first`);
+    };
+    if (req.kind === 'userAdd' && !this.users.has(req.name) && this.users.size >= limits.authUsersMax) full('the user list', limits.authUsersMax, 'authUsersMax');
+    if (req.kind === 'roleAdd' && !this.roles.has(req.name) && this.roles.size >= limits.authRolesMax) full('the role list', limits.authRolesMax, 'authRolesMax');
+    if (req.kind === 'roleGrantPermission') {
+      const role = this.roles.get(req.name);
+      if (role && role.perms.length >= limits.authRolePermsMax && !role.perms.some((p) => comparePerm(p, req.perm) === 0)) {
+        full(`role ${req.name}`, limits.authRolePermsMax, 'authRolePermsMax');
       }
     }
   }

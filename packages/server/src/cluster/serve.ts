@@ -24,6 +24,8 @@ export interface ServeNodeOptions {
   readonly extraMetricsText?: HttpServerOptions['extraMetricsText'];
   /** More fields for /flotilla/status. */
   readonly extraStatus?: HttpServerOptions['extraStatus'];
+  /** Lifetime of auth tokens issued by this member (default 300,000 ms, etcd's --auth-token-ttl). */
+  readonly authTokenTtlMs?: number;
 }
 
 async function announcePeer(clientUrl: string, entry: DirectoryEntry, timeoutMs: number, authorization: string | undefined): Promise<void> {
@@ -55,5 +57,6 @@ export function serveNode(options: ServeNodeOptions): Promise<RunningHttpServer>
     backup: () => backupStream(options.node).readable(),
     ...(options.extraMetricsText ? { extraMetricsText: options.extraMetricsText } : {}),
     ...(options.extraStatus ? { extraStatus: options.extraStatus } : {}),
+    ...(options.authTokenTtlMs !== undefined ? { authTokenTtlMs: options.authTokenTtlMs } : {}),
   });
 }
