@@ -44,7 +44,10 @@ export class Applier {
     this.clients.evict(index, ctx.batch);
     if (data.byteLength === 0) return this.done(index, { ok: true, response: { header: { revision: state.revision } } });
     const decoded = decodeCommand(data, state.limits);
-    const clientId = decoded.ok ? decoded.envelope.clientId : decoded.clientId;
+    const rawClientId = decoded.ok ? decoded.envelope.clientId : decoded.clientId;
+    // Per user: a stored result (a txn's reads, say) is only ever returned to the user whose write made it.
+    const user = decoded.ok ? decoded.envelope.auth?.user : undefined;
+    const clientId = rawClientId !== undefined && user ? `${user}\u0000${rawClientId}` : rawClientId;
     const seq = decoded.ok ? decoded.envelope.seq : decoded.seq;
     if (clientId !== undefined && seq !== undefined) {
       const check = await this.clients.check(clientId, seq, new ReadView(state, ctx.batch, undefined));

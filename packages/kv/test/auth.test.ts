@@ -165,6 +165,18 @@ describe('authorization at apply', () => {
     expect(await errorName(sm, as(third, put('a1', '4')))).toBe('InvalidAuthTokenError');
   });
 
+  it('exactly-once results are kept per user: another user reusing a client id and seq does not get them', async () => {
+    const sm = await setup();
+    await ok(sm, put('c', 'secret'));
+    const read: Command = { op: 'txn', request: { compare: [], success: [{ requestRange: { key: k('c') } }], failure: [] } };
+    const [first] = await apply(sm, { clientId: 'shared', seq: 1, auth: root, cmd: read });
+    expect(first!.ok).toBe(true);
+    const [replay] = await apply(sm, { clientId: 'shared', seq: 1, auth: alice, cmd: put('a1', 'x') });
+    expect(replay!.duplicate).toBeUndefined();
+    expect(replay!.ok).toBe(true);
+    expect(JSON.stringify(replay)).not.toContain('secret');
+  });
+
   it('a network caller without a user is refused while auth is on; in-process callers are not checked', async () => {
     const sm = await setup();
     expect(await errorName(sm, as({}, put('a1', '1')))).toBe('UserEmptyError');
