@@ -25,4 +25,23 @@ export { memberIdOf } from './cluster/member-id.js';
 export { GatewayError, type ErrorBody } from './codec/gateway-error.js';
 export { GrpcCode, httpStatusOf } from './codec/grpc-code.js';
 export { toGatewayError } from './codec/error-map.js';
+// Auth building blocks, for other front ends (gRPC) that must apply the same rules as the HTTP API.
+export {
+  identify,
+  admit,
+  routePolicy,
+  needsCatchUp,
+  writeAuth,
+  requireUser,
+  requireRoot,
+  requirePermission,
+  tokenOf,
+  failureReason,
+  MissingTokenError,
+  type Caller,
+  type RoutePolicy,
+} from './auth/gate.js';
+export { issueToken, readToken, validClaims, TOKEN_TTL_MS_DEFAULT, type TokenClaims } from './auth/token.js';
+export { hashPassword, verifyPassword } from './auth/password.js';
+export { checkPeerAnnouncement, PeerAnnounceRefusedError } from './auth/peer-announce.js';
 export { ProcessCluster, type ProcessMember, type ProcessClusterOptions, DEFAULT_BIN } from './demo/process-cluster.js';
