@@ -28,6 +28,7 @@ export { toGatewayError } from './codec/error-map.js';
 // Auth building blocks, for other front ends (gRPC) that must apply the same rules as the HTTP API.
 export {
   identify,
+  callerFor,
   admit,
   routePolicy,
   needsCatchUp,

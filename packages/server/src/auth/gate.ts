@@ -119,6 +119,20 @@ export function needsCatchUp(path: string): boolean {
   return CATCH_UP.has(path);
 }
 
+/**
+ * The caller for a route: public routes ignore a bad or stale token (a client
+ * whose token expired must still be able to log in again); every other route
+ * refuses it.
+ */
+export function callerFor(view: AuthView, path: string, token: string | undefined, nowMs: number): Caller {
+  if (routePolicy(path) !== 'public') return identify(view, token, nowMs);
+  try {
+    return identify(view, token, nowMs);
+  } catch {
+    return { authEnabled: view.enabled };
+  }
+}
+
 /** Applies the route's policy; `self` routes finish the check in their handler. */
 export function admit(view: AuthView, caller: Caller, path: string): void {
   const policy = routePolicy(path);

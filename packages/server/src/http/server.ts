@@ -14,7 +14,7 @@ import { makeHeader, readLeaseRead, readWriteContext, type HandlerContext } from
 import { SNAPSHOT_PATH, streamSnapshot, type BackupSourceFn } from './handlers-snapshot.js';
 import { streamWatch } from './handlers-watch.js';
 import { TOKEN_TTL_MS_DEFAULT } from '../auth/token.js';
-import { admit, failureReason, identify, needsCatchUp, tokenOf, writeAuth } from '../auth/gate.js';
+import { admit, callerFor, failureReason, identify, needsCatchUp, tokenOf, writeAuth } from '../auth/gate.js';
 import { ServerMetrics } from './metrics.js';
 import { statusReport } from './report.js';
 import { requestPath, UNARY_ROUTES, WATCH_PATH } from './routes.js';
@@ -118,7 +118,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     // (if it can reach a leader; without one it decides on what it has applied, as etcd does).
     if (needsCatchUp(path) && !node.auth().enabled) await Promise.resolve().then(() => node.syncAuth()).catch(() => undefined);
     const view = node.auth();
-    const caller = identify(view, token, now());
+    const caller = callerFor(view, path, token, now());
     admit(view, caller, path);
     const ctx: HandlerContext = {
       node,
