@@ -39,6 +39,9 @@ function password(ctx: HandlerContext, path: string): string {
 
 async function change(ctx: HandlerContext, request: AuthRequest): Promise<Json> {
   const res = await ctx.node.authChange(request, ctx.write);
+  // The change was applied on the leader; make this member apply it too before answering, so the
+  // caller's next request here sees it (auth disabled, a permission granted), as on a single etcd.
+  await ctx.node.syncAuth();
   return { header: ctx.header(res.revision) };
 }
 
