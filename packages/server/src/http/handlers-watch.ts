@@ -71,7 +71,10 @@ function writeLine(res: ServerResponse, json: Json): Promise<void> {
  */
 export async function streamWatch(ctx: HandlerContext, res: ServerResponse, register: (stream: WatchStream) => () => void): Promise<void> {
   const req = decodeWatchCreate(ctx.body);
-  requirePermission(ctx.node.auth(), ctx.caller, 'READ', req.key, req.rangeEnd);
+  // With auth on, catch up first (a revocation or grant made through another member is seen); a member
+  // without a reachable leader decides on what it has applied. With auth off no round is paid.
+  if (ctx.node.auth().enabled) await Promise.resolve().then(() => ctx.node.syncAuth()).catch(() => undefined);
+  requirePermission(ctx.node.auth(), ctx.callerNow(), 'READ', req.key, req.rangeEnd);
   const watcher = ctx.node.watch(req);
   const unregister = register(watcher);
   res.on('close', () => watcher.cancel());
