@@ -178,6 +178,15 @@ describe('authorization: refused, and nothing changes', () => {
   });
 });
 
+describe('membership with auth on', () => {
+  it('member add by root tells the other members about the new member with the caller\'s token', async () => {
+    const res = await post(follower.url, '/v3/cluster/member/add', { peerURLs: ['http://127.0.0.1:1'], isLearner: true, name: 'n4' }, rootToken);
+    expect(res.status).toBe(200);
+    const members = (await ok(leader.url, '/v3/cluster/member/list', {}, rootToken))['members'] as { name: string; isLearner?: boolean }[];
+    expect(members.find((m) => m.name === 'n4')).toMatchObject({ isLearner: true });
+  });
+});
+
 describe('token revocation', () => {
   it('a token replayed after its user is deleted (or its password changed) is refused, on every member', async () => {
     await ok(leader.url, '/v3/auth/user/add', { name: 'bob', password: 'bobpw' }, rootToken);
