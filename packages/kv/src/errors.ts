@@ -14,7 +14,8 @@ export type KvErrorName =
   | 'KeyNotFoundError'
   | 'InvalidRequestError'
   | 'StaleSequenceError'
-  | 'SessionExpiredError';
+  | 'SessionExpiredError'
+  | AuthErrorName;
 
 /** What a KvError looks like as plain data (for persistence and the wire). */
 export interface KvErrorData {
@@ -128,6 +129,83 @@ export class SessionExpiredError extends KvError {
   }
 }
 
+
+// ---- authentication and authorization --------------------------------------
+// Each refusal carries etcd's own text as its message (tools and clients
+// match on it); the server maps each name to etcd's gRPC code. They are
+// KvErrors: an auth command refused at apply is a result like any other,
+// remembered by the exactly-once table and rebuilt by name.
+
+export const AUTH_MESSAGES = {
+  UserEmptyError: 'etcdserver: user name is empty',
+  UserExistsError: 'etcdserver: user name already exists',
+  UserNotFoundError: 'etcdserver: user name not found',
+  RoleEmptyError: 'etcdserver: role name is empty',
+  RoleExistsError: 'etcdserver: role name already exists',
+  RoleNotFoundError: 'etcdserver: role name not found',
+  RoleNotGrantedError: 'etcdserver: role is not granted to the user',
+  PermissionNotGrantedError: 'etcdserver: permission is not granted to the role',
+  RootUserMissingError: 'etcdserver: root user does not exist',
+  RootRoleMissingError: 'etcdserver: root user does not have root role',
+  InvalidAuthMgmtError: 'etcdserver: invalid auth management',
+  AuthNotEnabledError: 'etcdserver: authentication is not enabled',
+  PermissionDeniedError: 'etcdserver: permission denied',
+  InvalidAuthTokenError: 'etcdserver: invalid auth token',
+  AuthFailedError: 'etcdserver: authentication failed, invalid user ID or password',
+} as const;
+
+export type AuthErrorName = keyof typeof AUTH_MESSAGES;
+
+/** One class per refusal, named as the map above; `new X()` gets etcd's text. */
+export abstract class AuthError extends KvError {
+  abstract override readonly name: AuthErrorName;
+}
+
+function define<N extends AuthErrorName>(name: N): new (message?: string, fields?: Record<string, number>) => AuthError {
+  const C = class extends AuthError {
+    override readonly name = name;
+    constructor(message: string = AUTH_MESSAGES[name], fields: Record<string, number> = {}) {
+      super(message, fields);
+    }
+  };
+  Object.defineProperty(C, 'name', { value: name });
+  return C;
+}
+
+export const UserEmptyError = define('UserEmptyError');
+export const UserExistsError = define('UserExistsError');
+export const UserNotFoundError = define('UserNotFoundError');
+export const RoleEmptyError = define('RoleEmptyError');
+export const RoleExistsError = define('RoleExistsError');
+export const RoleNotFoundError = define('RoleNotFoundError');
+export const RoleNotGrantedError = define('RoleNotGrantedError');
+export const PermissionNotGrantedError = define('PermissionNotGrantedError');
+export const RootUserMissingError = define('RootUserMissingError');
+export const RootRoleMissingError = define('RootRoleMissingError');
+export const InvalidAuthMgmtError = define('InvalidAuthMgmtError');
+export const AuthNotEnabledError = define('AuthNotEnabledError');
+export const PermissionDeniedError = define('PermissionDeniedError');
+export const InvalidAuthTokenError = define('InvalidAuthTokenError');
+export const AuthFailedError = define('AuthFailedError');
+
+export const AUTH_ERRORS: Record<AuthErrorName, new (message?: string, fields?: Record<string, number>) => KvError> = {
+  UserEmptyError,
+  UserExistsError,
+  UserNotFoundError,
+  RoleEmptyError,
+  RoleExistsError,
+  RoleNotFoundError,
+  RoleNotGrantedError,
+  PermissionNotGrantedError,
+  RootUserMissingError,
+  RootRoleMissingError,
+  InvalidAuthMgmtError,
+  AuthNotEnabledError,
+  PermissionDeniedError,
+  InvalidAuthTokenError,
+  AuthFailedError,
+};
+
 const constructors: Record<KvErrorName, new (message: string, fields?: Record<string, number>) => KvError> = {
   KeyTooLargeError,
   ValueTooLargeError,
@@ -141,6 +219,7 @@ const constructors: Record<KvErrorName, new (message: string, fields?: Record<st
   InvalidRequestError,
   StaleSequenceError,
   SessionExpiredError,
+  ...AUTH_ERRORS,
 };
 
 export function errorFromData(data: KvErrorData): KvError {

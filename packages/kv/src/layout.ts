@@ -7,6 +7,9 @@
 //   03 id:8            lease: [ttl, checkpointTtl]
 //   04 clientId(utf8)  exactly-once client: [seq, lastIndex, result]
 //   05                 exactly-once eviction floor: [highest lastIndex of an evicted client]
+//   06 00              auth meta: [enabled, authRevision, signingKey]      (auth/store.ts)
+//   06 01 name(utf8)   auth user: [name, passwordHash | null, roles, epoch]
+//   06 02 name(utf8)   auth role: [name, [[permType, key, rangeEnd | null], ...]]
 
 import { Packr } from 'msgpackr';
 import { fromKeyStr, plain, readUint53, toKeyStr, writeUint53, type KeyStr } from './bytes.js';

@@ -9,6 +9,7 @@ import { CLIENT_FLOOR_KEY, decodeChange, decodeMeta, META_KEY, packr, parseRevKe
 import type { KvLimits } from './limits.js';
 import { KvState, type GenLevel } from './store.js';
 import { readUint53 } from './bytes.js';
+import { SECTION_AUTH } from './auth/store.js';
 
 async function scan(gen: GenLevel, section: number, pageKeys: number, each: (k: Uint8Array, v: Uint8Array) => void): Promise<void> {
   const it = gen.iterator({ gte: new Uint8Array([section]), lt: new Uint8Array([section + 1]) });
@@ -65,6 +66,7 @@ export async function loadState(gen: GenLevel, limits: KvLimits): Promise<Loaded
     const { seq, lastIndex } = decodeClient(v);
     clients.push({ clientId: Buffer.from(k.subarray(1)).toString('utf8'), seq, lastIndex });
   });
+  await scan(gen, SECTION_AUTH, limits.readPageKeys, (k, v) => state.auth.load(k, v));
   const floor = await gen.get(CLIENT_FLOOR_KEY);
   return { state, clients, clientFloor: floor ? decodeFloor(floor) : 0 };
 }

@@ -21,6 +21,7 @@ import { Batch, type GenLevel, type KvState } from './store.js';
 import type { LeaseStatus, LeaseTimeToLiveResponse, RangeRequest, RangeResponse, WatchRequest } from './types.js';
 import { validateRange } from './validate.js';
 import { WatchHub } from './watch-hub.js';
+import type { AuthView } from './auth/store.js';
 import type { Watcher } from './watcher.js';
 import type { RawEvent } from './write-txn.js';
 
@@ -89,6 +90,11 @@ export class KvStateMachine {
   /** Keys in the index (live or with history not yet compacted). */
   get indexedKeys(): number {
     return this.state.index.size;
+  }
+
+  /** The replicated auth state (users, roles, enabled, auth revision), read-only; changes by applying `auth` commands. */
+  get auth(): AuthView {
+    return this.state.auth;
   }
 
   get watcherCount(): number {

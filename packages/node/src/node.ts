@@ -5,6 +5,9 @@ import {
   encodeCommand,
   LeaseNotFoundError,
   type ApplyResult,
+  type AuthRequest,
+  type AuthView,
+  type NoopResponse,
   type Command,
   type CompactionRequest,
   type CompactionResponse,
@@ -184,6 +187,18 @@ export class FlotillaNode {
     return { header: this.header(), leases: this.kv.leaseList() };
   }
 
+  // ---- auth ----------------------------------------------------------------
+
+  /** Proposes an auth change (users, roles, enable/disable); passwords arrive hashed. See @flotilla/kv AuthRequest. */
+  authChange(request: AuthRequest, options?: WriteOptions): Promise<WithHeader<NoopResponse>> {
+    return this.write({ op: 'auth', request }, options);
+  }
+
+  /** This node's applied auth state (read-only; as fresh as its applied index). */
+  get auth(): AuthView {
+    return this.kv.auth;
+  }
+
   // ---- membership ----------------------------------------------------------
 
   /** Adds a non-voting member. Give its address if the transport needs one (TCP); every member must learn it (see addPeer). */
@@ -332,9 +347,10 @@ export class FlotillaNode {
 
   private async write<R extends { header: { revision: number } }>(cmd: Command, options?: WriteOptions): Promise<WithHeader<R>> {
     const identity = options?.clientId !== undefined ? { clientId: options.clientId, seq: options.seq ?? 0 } : {};
-    const data = encodeCommand({ ...identity, cmd });
+    const auth = options?.auth ? { auth: options.auth } : {};
+    const data = encodeCommand({ ...identity, ...auth, cmd });
     // Without an identity of its own, a write a follower forwards gets one of the follower's (see forward-lanes.ts).
-    const identify = options?.clientId === undefined ? (clientId: string, seq: number) => encodeCommand({ clientId, seq, cmd }) : undefined;
+    const identify = options?.clientId === undefined ? (clientId: string, seq: number) => encodeCommand({ clientId, seq, ...auth, cmd }) : undefined;
     const result = await this.propose({ kind: 'entry', data, identify });
     invariant(result !== undefined, 'a normal entry was applied without a result');
     if (!result.ok) throw result.error;

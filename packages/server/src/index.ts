@@ -29,4 +29,24 @@ export { toGatewayError } from './codec/error-map.js';
 export { startGrpcServer, createGrpcServer, GRPC_MESSAGE_BYTES_MAX_DEFAULT, type GrpcServerOptions, type RunningGrpcServer } from './grpc/server.js';
 export { serveNodeGrpc, type ServeNodeGrpcOptions } from './grpc/serve-grpc.js';
 export { ERROR_DETAIL_METADATA } from './grpc/status.js';
+// Auth building blocks, for other front ends (gRPC) that must apply the same rules as the HTTP API.
+export {
+  identify,
+  callerFor,
+  admit,
+  routePolicy,
+  needsCatchUp,
+  writeAuth,
+  requireUser,
+  requireRoot,
+  requirePermission,
+  tokenOf,
+  failureReason,
+  MissingTokenError,
+  type Caller,
+  type RoutePolicy,
+} from './auth/gate.js';
+export { issueToken, readToken, validClaims, TOKEN_TTL_MS_DEFAULT, type TokenClaims } from './auth/token.js';
+export { hashPassword, verifyPassword } from './auth/password.js';
+export { checkPeerAnnouncement, PeerAnnounceRefusedError } from './auth/peer-announce.js';
 export { ProcessCluster, type ProcessMember, type ProcessClusterOptions, DEFAULT_BIN } from './demo/process-cluster.js';

@@ -25,6 +25,7 @@ import https from 'node:https';
 import { agentTlsOptions, loadRemoteTls, type RemoteTls, type RemoteTlsOptions } from './tls.js';
 import { ExpiredOnFirstTry, isSessionExpired, Lanes, renewedClientId, repeatIfExpiredOnFirstTry } from '../lanes.js';
 import { RemoteWatch } from './remote-watch.js';
+import { AuthSession, type Credentials } from './auth-session.js';
 
 export interface RemoteKvOptions {
   /** One or more client URLs of cluster members, e.g. http://127.0.0.1:2379. */
@@ -51,6 +52,12 @@ export interface RemoteKvOptions {
   responseBytesMax?: number;
   /** Kept-alive HTTP connections per endpoint at most; calls beyond it wait for a free one. */
   connectionsPerEndpointMax?: number;
+  /**
+   * A user of a cluster with auth enabled: the client logs in on first use,
+   * sends the token with every request and logs in again when the token
+   * expires or is revoked. Without it, requests carry no token.
+   */
+  auth?: Credentials;
   env?: RetryEnv;
   /** HTTPS settings for https:// endpoints (etcdctl's --cacert, --cert, --key, --insecure-skip-tls-verify); files are read once, here. */
   tls?: RemoteTlsOptions;
@@ -82,6 +89,7 @@ export class RemoteBackend implements Backend {
   private flotilla: boolean | undefined;
   private preparing: Promise<void> | undefined;
   private readonly closing = new AbortController();
+  private readonly session: AuthSession;
 
   constructor(private readonly options: RemoteKvOptions) {
     this.endpoints = new Endpoints(options.endpoints);
@@ -97,6 +105,8 @@ export class RemoteBackend implements Backend {
     });
     this.streamAgent = new https.Agent(agentTlsOptions(tls));
     if (typeof options.exactlyOnce === 'boolean') this.flotilla = options.exactlyOnce;
+    // Logging in is a read: any member answers, and a failed endpoint moves on like any call.
+    this.session = new AuthSession(options.auth, (body) => this.callOnce('/v3/auth/authenticate', body, 'read', 'authenticate', { n: 0 }, {}));
   }
 
   private get exactlyOnce(): boolean {
@@ -116,7 +126,8 @@ export class RemoteBackend implements Backend {
   private async discover(): Promise<void> {
     for (const endpoint of [...this.endpoints.all]) {
       try {
-        const answer = await this.pool.postJson(endpoint, '/v3/cluster/member/list', {}, { timeoutMs: this.timeoutMs });
+        const headers = await this.session.headers();
+        const answer = await this.pool.postJson(endpoint, '/v3/cluster/member/list', {}, { headers, timeoutMs: this.timeoutMs });
         this.noteServer(answer.headers);
         const body = asWire(answer.body);
         for (const m of list(get(body, 'members'))) for (const url of list(get(asWire(m), 'clientURLs'))) this.endpoints.add(String(url));
@@ -153,13 +164,13 @@ export class RemoteBackend implements Backend {
 
   /** POSTs with retries; `kind` decides what may be repeated. */
   async call(path: string, body: unknown, kind: CallKind, what: string, attempts = { n: 0 }, extraHeaders: Readonly<Record<string, string>> = {}): Promise<unknown> {
-    return repeatIfExpiredOnFirstTry(() => this.callOnce(path, body, kind, what, attempts, extraHeaders));
+    return this.session.run((auth) => repeatIfExpiredOnFirstTry(() => this.callOnce(path, body, kind, what, attempts, { ...extraHeaders, ...auth })));
   }
 
   private async callOnce(
     path: string, body: unknown, kind: CallKind, what: string, attempts: { n: number }, extraHeaders: Readonly<Record<string, string>>,
   ): Promise<unknown> {
-    await this.prepare();
+    if (path !== '/v3/auth/authenticate') await this.prepare();
     const ticket = kind === 'write' && this.exactlyOnce ? await this.lanes.acquire() : undefined;
     const headers: Record<string, string> = { ...extraHeaders, ...(ticket ? { 'x-flotilla-client-id': ticket.clientId, 'x-flotilla-seq': String(ticket.seq) } : {}) };
     let unknown: AttemptError | undefined;
@@ -247,7 +258,9 @@ export class RemoteBackend implements Backend {
     const endpoint = this.endpoints.current();
     try {
       // The timeout covers only connecting and the headers; a watch then stays open.
-      const res = await postStream(endpoint, path, body, { timeoutMs: this.timeoutMs, signal: AbortSignal.any([signal, this.closing.signal]), httpsAgent: this.streamAgent });
+      const res = await this.session.run((headers) =>
+        postStream(endpoint, path, body, { headers, timeoutMs: this.timeoutMs, signal: AbortSignal.any([signal, this.closing.signal]), httpsAgent: this.streamAgent }),
+      );
       return { res, endpoint };
     } catch (err) {
       if (err instanceof AttemptError) {

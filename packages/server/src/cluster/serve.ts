@@ -29,12 +29,16 @@ export interface ServeNodeOptions {
   readonly extraStatus?: HttpServerOptions['extraStatus'];
   /** HTTPS on the client port (--cert-file, --key-file, --trusted-ca-file, --client-cert-auth). */
   readonly tls?: HttpServerOptions['tls'];
+  /** Lifetime of auth tokens issued by this member (default 300,000 ms, etcd's --auth-token-ttl). */
+  readonly authTokenTtlMs?: number;
 }
 
-async function announcePeer(clientUrl: string, entry: DirectoryEntry, timeoutMs: number, tls: ClientTls | undefined): Promise<void> {
+/** `authorization`: with auth on, the other members require root: the token of the caller of member add (valid on every member). */
+async function announcePeer(clientUrl: string, entry: DirectoryEntry, timeoutMs: number, tls: ClientTls | undefined, authorization: string | undefined): Promise<void> {
   const body = JSON.stringify({ ID: String(entry.id), name: entry.name, peerURLs: entry.peerUrls, clientURLs: entry.clientUrls });
-  if (tls !== undefined && clientUrl.startsWith('https:')) return announceOverHttps(`${clientUrl}/flotilla/peer/add`, body, timeoutMs, tls);
-  const res = await fetch(`${clientUrl}/flotilla/peer/add`, { method: 'POST', body, signal: AbortSignal.timeout(timeoutMs) });
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) };
+  if (tls !== undefined && clientUrl.startsWith('https:')) return announceOverHttps(`${clientUrl}/flotilla/peer/add`, body, headers, timeoutMs, tls);
+  const res = await fetch(`${clientUrl}/flotilla/peer/add`, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
   if (!res.ok) throw new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`);
 }
 
@@ -43,9 +47,9 @@ async function announcePeer(clientUrl: string, entry: DirectoryEntry, timeoutMs:
  * they trust the client port's CA and show their own server certificate as a
  * client certificate (it must allow client auth, as tools/gen-certs.js makes them).
  */
-function announceOverHttps(url: string, body: string, timeoutMs: number, tls: ClientTls): Promise<void> {
+function announceOverHttps(url: string, body: string, headers: Record<string, string>, timeoutMs: number, tls: ClientTls): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = https.request(url, { method: 'POST', cert: tls.cert, key: tls.key, ...(tls.ca ? { ca: tls.ca } : {}), timeout: timeoutMs, headers: { 'content-type': 'application/json' } }, (res) => {
+    const req = https.request(url, { method: 'POST', cert: tls.cert, key: tls.key, ...(tls.ca ? { ca: tls.ca } : {}), timeout: timeoutMs, headers }, (res) => {
       let text = '';
       res.on('data', (chunk: Buffer) => (text += chunk.toString()));
       res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`))));
@@ -63,7 +67,7 @@ export function announcingServedNode(options: Pick<ServeNodeOptions, 'node' | 'd
   return servedNode(options.node, {
     directory: options.directory,
     ...(options.dbSizeBytes ? { dbSizeBytes: options.dbSizeBytes } : {}),
-    announcePeer: (url, entry) => announcePeer(url, entry, timeoutMs, tls),
+    announcePeer: (url, entry, authorization) => announcePeer(url, entry, timeoutMs, tls, authorization),
   });
 }
 
@@ -81,5 +85,6 @@ export function serveNode(options: ServeNodeOptions): Promise<RunningHttpServer>
     ...(options.extraMetricsText ? { extraMetricsText: options.extraMetricsText } : {}),
     ...(options.extraStatus ? { extraStatus: options.extraStatus } : {}),
     ...(options.tls ? { tls: options.tls } : {}),
+    ...(options.authTokenTtlMs !== undefined ? { authTokenTtlMs: options.authTokenTtlMs } : {}),
   });
 }

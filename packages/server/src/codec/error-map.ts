@@ -40,6 +40,24 @@ const BY_NAME: Record<string, Mapping> = {
   // @flotilla/server (membership bookkeeping)
   MemberNotFoundError: { code: GrpcCode.NotFound, message: EtcdMessage.memberNotFound, detail: true },
   MembershipError: { code: GrpcCode.FailedPrecondition },
+  // auth (@flotilla/kv's messages are etcd's own text)
+  MissingTokenError: { code: GrpcCode.InvalidArgument },
+  UserEmptyError: { code: GrpcCode.InvalidArgument },
+  UserExistsError: { code: GrpcCode.FailedPrecondition },
+  UserNotFoundError: { code: GrpcCode.FailedPrecondition },
+  RoleEmptyError: { code: GrpcCode.InvalidArgument },
+  RoleExistsError: { code: GrpcCode.FailedPrecondition },
+  RoleNotFoundError: { code: GrpcCode.FailedPrecondition },
+  RoleNotGrantedError: { code: GrpcCode.FailedPrecondition },
+  PermissionNotGrantedError: { code: GrpcCode.FailedPrecondition },
+  RootUserMissingError: { code: GrpcCode.FailedPrecondition },
+  RootRoleMissingError: { code: GrpcCode.FailedPrecondition },
+  InvalidAuthMgmtError: { code: GrpcCode.InvalidArgument },
+  AuthNotEnabledError: { code: GrpcCode.FailedPrecondition },
+  PermissionDeniedError: { code: GrpcCode.PermissionDenied },
+  InvalidAuthTokenError: { code: GrpcCode.Unauthenticated },
+  AuthFailedError: { code: GrpcCode.InvalidArgument },
+  PeerAnnounceRefusedError: { code: GrpcCode.FailedPrecondition },
 };
 
 /** Known error names, for tests and docs. */

@@ -10,6 +10,7 @@ import { encodeRangeBody, type Json } from '../codec/encode-kv.js';
 import { GatewayError } from '../codec/gateway-error.js';
 import { readArray, readObject, readUint, type JsonObject } from '../codec/json-reader.js';
 import type { HandlerContext } from '../http/context.js';
+import { checkedRead } from '../http/handlers-kv.js';
 import type { ReadConsistency, ServedNode } from '../http/served-node.js';
 
 export interface RevisionBounds {
@@ -49,8 +50,8 @@ export async function boundedRange(node: ServedNode, req: RangeRequest, consiste
 /** The Range RPC: the gateway's range handler plus the revision bounds. */
 export async function handleBoundedRange(ctx: HandlerContext): Promise<Json> {
   const req = decodeRangeRequest(ctx.body);
-  if (req.serializable && ctx.leaseRead) throw GatewayError.invalidArgument('a range is either serializable or a lease read (x-flotilla-read-consistency: lease), not both');
-  const res = await boundedRange(ctx.node, req, req.serializable ? 'serializable' : ctx.leaseRead ? 'lease' : 'linearizable', readRevisionBounds(ctx.body, 'range'));
+  const bounds = readRevisionBounds(ctx.body, 'range');
+  const res = await checkedRead(ctx, req, (consistency) => boundedRange(ctx.node, req, consistency, bounds));
   return encodeRangeBody(res, ctx.header(res.header.revision));
 }
 

@@ -3,7 +3,7 @@
 // HTTP gateway's handlers: the request message, converted to the gateway's
 // JSON shape (see proto.ts), is decoded and validated by the same code, and
 // the handler's JSON answer is the response message.
-import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Server, ServerCredentials, type sendUnaryData, type ServerDuplexStream, type ServerUnaryCall, type ServerWritableStream, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { Json } from '../codec/encode-kv.js';
 import { EtcdMessage, GatewayError } from '../codec/gateway-error.js';
@@ -16,12 +16,13 @@ import { handleCompaction, handleDeleteRange, handlePut, handleTxn } from '../ht
 import { handleLeaseGrant, handleLeaseLeases, handleLeaseRevoke, handleLeaseTimeToLive } from '../http/handlers-lease.js';
 import type { UnaryHandler } from '../http/routes.js';
 import type { ServedNode } from '../http/served-node.js';
-import { callContext } from './call-context.js';
+import { admitStream, callContext } from './call-context.js';
 import { serveLeaseKeepAlive } from './lease-stream.js';
 import { alarm, snapshot, UNIMPLEMENTED_TEXT, unimplemented } from './maintenance.js';
 import { etcdServices } from './proto.js';
 import { handleBoundedRange, refuseBoundsInTxn } from './range-filters.js';
 import { toGrpcStatus } from './status.js';
+import { StreamWriter } from './stream-writer.js';
 import { serveWatch } from './watch-stream.js';
 
 /** etcd's default: a 1.5 MiB request plus 512 KiB of gRPC overhead. */
@@ -101,7 +102,7 @@ export function createGrpcServer(options: Omit<GrpcServerOptions, 'host' | 'port
   const noLeaderWaitMs = options.noLeaderWaitMs ?? NO_LEADER_WAIT_MS_DEFAULT;
   // KV and Lease calls wait out an election; cluster and maintenance calls answer at once, as etcd's do (MoveLeader to a follower is "not leader").
   const unary = (method: string, handler: UnaryHandler, waitForLeader = KV_AND_LEASE.has(method)) => (call: ServerUnaryCall<JsonObject, Json>, callback: sendUnaryData<Json>): void => {
-    const attempt = (): Promise<Json> => handler(callContext(node, call.request, call.metadata));
+    const attempt = (): Promise<Json> => handler(callContext(node, method, call.request, call.metadata));
     Promise.resolve()
       .then(() => (waitForLeader ? untilLeader(attempt, noLeaderWaitMs, () => call.cancelled) : attempt()))
       .then(
@@ -111,6 +112,17 @@ export function createGrpcServer(options: Omit<GrpcServerOptions, 'host' | 'port
           callback(toGrpcStatus(err).status);
         },
       );
+  };
+  // Streams check the caller once, at their start (see admitStream): with auth on, root only.
+  const gated = <C extends ServerWritableStream<JsonObject, Json> | ServerDuplexStream<JsonObject, Json>>(method: string, serve: (call: C) => unknown) => (call: C): void => {
+    try {
+      admitStream(node, call.metadata);
+    } catch (err) {
+      onError(method, err);
+      new StreamWriter(call).fail(toGrpcStatus(err).status);
+      return;
+    }
+    void serve(call);
   };
   let watchers = 0;
   const watchersMax = options.watchersMax ?? 10_000;
@@ -128,19 +140,19 @@ export function createGrpcServer(options: Omit<GrpcServerOptions, 'host' | 'port
     Compact: unary('Compact', handleCompaction),
   });
   add(services.Watch, {
-    Watch: (call: Parameters<typeof serveWatch>[0]) =>
+    Watch: gated('Watch', (call: Parameters<typeof serveWatch>[0]) =>
       serveWatch(call, {
         node,
         admit: () => (watchers < watchersMax ? (watchers++, true) : false),
         release: () => void watchers--,
         fragmentBytesMax: options.watchFragmentBytes ?? WATCH_FRAGMENT_BYTES_DEFAULT,
         onError,
-      }),
+      })),
   });
   add(services.Lease, {
     LeaseGrant: unary('LeaseGrant', handleLeaseGrant),
     LeaseRevoke: unary('LeaseRevoke', handleLeaseRevoke),
-    LeaseKeepAlive: (call: Parameters<typeof serveLeaseKeepAlive>[0]) => serveLeaseKeepAlive(call, node, onError),
+    LeaseKeepAlive: gated('LeaseKeepAlive', (call: Parameters<typeof serveLeaseKeepAlive>[0]) => serveLeaseKeepAlive(call, node, onError)),
     LeaseTimeToLive: unary('LeaseTimeToLive', handleLeaseTimeToLive),
     LeaseLeases: unary('LeaseLeases', handleLeaseLeases),
   });
@@ -157,7 +169,7 @@ export function createGrpcServer(options: Omit<GrpcServerOptions, 'host' | 'port
     Defragment: unimplemented(UNIMPLEMENTED_TEXT.Defragment),
     Hash: unimplemented(UNIMPLEMENTED_TEXT.Hash),
     HashKV: unimplemented(UNIMPLEMENTED_TEXT.HashKV),
-    Snapshot: snapshot(node, options.backup, onError),
+    Snapshot: gated('Snapshot', snapshot(node, options.backup, onError)),
     MoveLeader: unary('MoveLeader', moveLeader),
     Downgrade: unimplemented(UNIMPLEMENTED_TEXT.Downgrade),
   });

@@ -5,6 +5,7 @@ import { encodeHeader, type Json } from '../codec/encode-kv.js';
 import { GatewayError } from '../codec/gateway-error.js';
 import type { JsonObject } from '../codec/json-reader.js';
 import type { ServedNode, WriteContext } from './served-node.js';
+import type { Caller } from '../auth/gate.js';
 
 export const CLIENT_ID_HEADER = 'x-flotilla-client-id';
 export const SEQ_HEADER = 'x-flotilla-seq';
@@ -19,6 +20,16 @@ export interface HandlerContext {
   readonly write: WriteContext;
   /** From `x-flotilla-read-consistency`: whether a range asked for a lease read. */
   readonly leaseRead: boolean;
+  /** Who is calling (from the Authorization header); `write.auth` carries it to apply. */
+  readonly caller: Caller;
+  /** The caller as this member's auth state sees it now (after a read barrier, it may have changed: auth enabled, user deleted). */
+  callerNow(): Caller;
+  /** The raw Authorization header, passed on where the request fans out to other members. */
+  readonly authorization?: string;
+  /** Wall-clock milliseconds (token expiry). */
+  now(): number;
+  /** Lifetime of the tokens /v3/auth/authenticate issues. */
+  readonly tokenTtlMs: number;
   /** etcd's response header; `revision` omitted for cluster calls, as etcd does. */
   header(revision?: number): Json;
 }

@@ -13,6 +13,7 @@ export class ServerMetrics {
   private readonly duration: Histogram<'path'>;
   private readonly watchers: Gauge;
   private readonly tlsFailures: Counter<'reason'>;
+  private readonly authFailures: Counter<'reason'>;
 
   constructor(node: ServedNode) {
     const registers = [this.registry];
@@ -28,6 +29,12 @@ export class ServerMetrics {
     this.tlsFailures = new Counter({
       name: 'flotilla_client_tls_failures_total',
       help: 'Connections to the client port whose TLS handshake failed (plaintext: not TLS; certificate: missing, untrusted or invalid client certificate).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.authFailures = new Counter({
+      name: 'flotilla_auth_failures_total',
+      help: 'Requests refused by authentication or authorization, by reason (bad_credentials, invalid_token, missing_token, permission_denied).',
       labelNames: ['reason'],
       registers,
     });
@@ -53,6 +60,10 @@ export class ServerMetrics {
 
   clientTlsFailed(reason: string): void {
     this.tlsFailures.inc({ reason });
+  }
+
+  authFailure(reason: string): void {
+    this.authFailures.inc({ reason });
   }
 
   watcherOpened(): void {

@@ -19,6 +19,8 @@ import { BODY_BYTES_MAX_DEFAULT, readBody } from './body.js';
 import { makeHeader, readLeaseRead, readWriteContext, type HandlerContext } from './context.js';
 import { SNAPSHOT_PATH, streamSnapshot, type BackupSourceFn } from './handlers-snapshot.js';
 import { streamWatch } from './handlers-watch.js';
+import { TOKEN_TTL_MS_DEFAULT } from '../auth/token.js';
+import { admit, callerFor, failureReason, identify, needsCatchUp, tokenOf, writeAuth } from '../auth/gate.js';
 import { ServerMetrics } from './metrics.js';
 import { statusReport } from './report.js';
 import { requestPath, UNARY_ROUTES, WATCH_PATH } from './routes.js';
@@ -53,6 +55,10 @@ export interface HttpServerOptions {
    * port serves the JSON API alone (the connection's first bytes are TLS).
    */
   readonly grpc?: boolean;
+  /** Lifetime of auth tokens this server issues. Default 300,000 (etcd's --auth-token-ttl). */
+  readonly authTokenTtlMs?: number;
+  /** Wall clock for token expiry (tests). Default Date.now. */
+  readonly nowMs?: () => number;
 }
 
 export interface RunningHttpServer {
@@ -76,6 +82,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const readyLagEntriesMax = options.readyLagEntriesMax ?? 1_000;
   const watchStreamsMax = options.watchStreamsMax ?? 10_000;
   const metrics = new ServerMetrics(node);
+  const now = options.nowMs ?? Date.now;
   const watches = new Set<WatchStream>();
   const register = (stream: WatchStream): (() => void) => {
     watches.add(stream);
@@ -120,8 +127,25 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     }
     if (req.method !== 'POST') throw new GatewayError(GrpcCode.Unimplemented, `${path} takes POST with a JSON body, not ${req.method}`, 405);
     const body = parseJsonBody(await readBody(req, bodyBytesMax));
+    const token = tokenOf(req.headers);
+    // A root-only route that acts on this member alone (snapshot, membership): a member that has
+    // not yet applied `auth enable` must not serve it as if auth were off, so it first catches up
+    // (if it can reach a leader; without one it decides on what it has applied, as etcd does).
+    if (needsCatchUp(path) && !node.auth().enabled) await Promise.resolve().then(() => node.syncAuth()).catch(() => undefined);
+    const view = node.auth();
+    const caller = callerFor(view, path, token, now());
+    admit(view, caller, path);
     const ctx: HandlerContext = {
-      node, body, write: readWriteContext(req.headers), leaseRead: readLeaseRead(req.headers), header: (revision) => makeHeader(node, revision),
+      node,
+      body,
+      write: { ...readWriteContext(req.headers), auth: writeAuth(caller) },
+      leaseRead: readLeaseRead(req.headers),
+      caller,
+      callerNow: () => identify(node.auth(), token, now()),
+      ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+      now,
+      tokenTtlMs: options.authTokenTtlMs ?? TOKEN_TTL_MS_DEFAULT,
+      header: (revision) => makeHeader(node, revision),
     };
     if (path === SNAPSHOT_PATH) {
       await streamSnapshot(res, options.backup);
@@ -156,6 +180,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         if (mapped) logger?.warn({ path, method: req.method, code: mapped.code, status: mapped.httpStatus, err: mapped.message }, 'request refused');
         else logger?.error({ path, method: req.method, err }, 'request failed unexpectedly');
         finish(gatewayError.httpStatus, gatewayError.code);
+        const reason = failureReason(err);
+        if (reason) metrics.authFailure(reason);
         if (res.headersSent) {
           res.destroy();
           return;
