@@ -59,6 +59,15 @@ export class Nemesis {
     this.#pending.add(p);
   }
 
+  /** A running follower with client requests outstanding (any running follower if none has). */
+  #busyFollower(pick: number): NodeId | undefined {
+    const leader = this.#cluster.leaderId();
+    const followers = this.#cluster.ids().filter((id) => id !== leader && this.#cluster.isUp(id));
+    const busy = followers.filter((id) => (this.#cluster.busy.get(id) ?? 0) > 0);
+    const from = busy.length > 0 ? busy : followers;
+    return from.length === 0 ? undefined : from[pick % from.length];
+  }
+
   #resolve(target: Target): NodeId | undefined {
     const leader = this.#cluster.leaderId();
     if (target.role === 'leader') return leader;
@@ -121,6 +130,20 @@ export class Nemesis {
           },
           'end of noise',
         );
+        return;
+      }
+      case 'crashBusy': {
+        const id = this.#busyFollower(fault.pick);
+        if (id === undefined) return;
+        await this.#cluster.crash(id, fault.tear);
+        this.#later(fault.downMs, () => this.#cluster.startNode(id), `restart of node ${id}`);
+        return;
+      }
+      case 'slowDisk': {
+        const id = this.#resolve(fault.target);
+        if (id === undefined) return;
+        this.#cluster.slowDisk(id, fault.extraMs);
+        this.#later(fault.forMs, async () => this.#cluster.slowDisk(id, 0), `end of slow disk on ${id}`);
         return;
       }
       default: {

@@ -34,7 +34,15 @@ export type Fault =
   | { readonly kind: 'churn'; readonly target: Target }
   | { readonly kind: 'transferLeadership'; readonly target: Target }
   /** Random message loss, duplication and reordering for `forMs`. */
-  | { readonly kind: 'noise'; readonly dropP: number; readonly duplicateP: number; readonly reorderP: number; readonly forMs: number };
+  | { readonly kind: 'noise'; readonly dropP: number; readonly duplicateP: number; readonly reorderP: number; readonly forMs: number }
+  /**
+   * Crash a follower that has client requests outstanding (forwarded writes,
+   * reads), and restart it after `downMs` (short), so answers meant for the
+   * old incarnation meet the new one's requests.
+   */
+  | { readonly kind: 'crashBusy'; readonly pick: number; readonly downMs: number; readonly tear: boolean }
+  /** Every write on a node takes `extraMs` longer for `forMs` (a slow disk: long windows between write and ack). */
+  | { readonly kind: 'slowDisk'; readonly target: Target; readonly extraMs: number; readonly forMs: number };
 
 export interface TimedFault {
   readonly atMs: number;
@@ -50,6 +58,8 @@ export interface FaultSchedule {
   /** Virtual time the workload and faults run before the final heal. */
   readonly durationMs: number;
   readonly faults: readonly TimedFault[];
+  /** A small exactly-once table (clients evicted while they retry); absent = the defaults. */
+  readonly kvLimits?: { readonly clientsMax: number; readonly clientIdleEntriesMax: number };
 }
 
 const targetArb: fc.Arbitrary<Target> = fc.record({
@@ -81,6 +91,18 @@ export function faultArb(maxDownMs: number): fc.Arbitrary<Fault> {
       reorderP: fc.constantFrom(0, 0.1, 0.3),
       forMs: fc.integer({ min: 50, max: maxDownMs }),
     }),
+    fc.record({
+      kind: fc.constant('crashBusy' as const),
+      pick: fc.nat({ max: 6 }),
+      downMs: fc.integer({ min: 0, max: 150 }),
+      tear: fc.boolean(),
+    }),
+    fc.record({
+      kind: fc.constant('slowDisk' as const),
+      target: targetArb,
+      extraMs: fc.constantFrom(10, 40, 120),
+      forMs: fc.integer({ min: 50, max: maxDownMs }),
+    }),
   );
 }
 
@@ -90,7 +112,16 @@ export interface FaultScheduleArbOptions {
   readonly sizes?: readonly (3 | 5)[];
   /** Snapshot intervals to choose from (entries). Default 8, 16, 64. */
   readonly snapshotEntries?: readonly number[];
+  /** Share of schedules with a small exactly-once table (clients evicted while retrying). Default 0.3. */
+  readonly smallClientTableShare?: number;
 }
+
+/** The small exactly-once tables schedules draw from: fewer entries than clients, or a short idle limit. */
+const SMALL_CLIENT_TABLES = [
+  { clientsMax: 1, clientIdleEntriesMax: 1_000_000 },
+  { clientsMax: 2, clientIdleEntriesMax: 20 },
+  { clientsMax: 10_000, clientIdleEntriesMax: 5 },
+] as const;
 
 /** Fault schedules: a seed, a cluster size, a snapshot interval and timed faults in time order. */
 export function faultScheduleArb(options: FaultScheduleArbOptions = {}): fc.Arbitrary<FaultSchedule> {
@@ -105,7 +136,9 @@ export function faultScheduleArb(options: FaultScheduleArbOptions = {}): fc.Arbi
         maxLength: options.faultsMax ?? 8,
       })
       .map((fs) => [...fs].sort((a, b) => a.atMs - b.atMs)),
-  });
+    smallTable: fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }),
+    table: fc.constantFrom(...SMALL_CLIENT_TABLES),
+  }).map(({ smallTable, table, ...s }) => (smallTable < (options.smallClientTableShare ?? 0.3) ? { ...s, kvLimits: table } : s));
 }
 
 export function describeFault(f: Fault): string {
@@ -124,6 +157,10 @@ export function describeFault(f: Fault): string {
       return `transfer leadership to ${f.target.role}#${f.target.pick}`;
     case 'noise':
       return `noise drop ${f.dropP} dup ${f.duplicateP} reorder ${f.reorderP} for ${f.forMs} ms`;
+    case 'crashBusy':
+      return `crash busy follower #${f.pick} for ${f.downMs} ms${f.tear ? ' (torn write)' : ''}`;
+    case 'slowDisk':
+      return `slow disk ${f.target.role}#${f.target.pick} +${f.extraMs} ms for ${f.forMs} ms`;
     default: {
       const never: never = f;
       return String(never);
