@@ -78,7 +78,7 @@ export function withTimeout<T>(rt: SimRuntime, p: Promise<T>, timeoutMs: number)
   });
 }
 
-function errorName(e: unknown): string {
+export function errorName(e: unknown): string {
   return e instanceof Error ? e.name : typeof e;
 }
 

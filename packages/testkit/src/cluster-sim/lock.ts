@@ -2,14 +2,16 @@
 // lease, acquire = a txn that puts the lock key attached to the lease if the
 // key is absent, hold while keep-alives succeed, release = revoke the lease
 // (which deletes the key). Each contender records what it believed: the hold
-// starts at the acquire's acknowledgement and ends when it stops or when its
-// lease could have run out by what it last heard, so checkMutex can flag two
-// holders at once. Leases are granted, kept alive, revoked and expire across
-// the leader changes the nemesis causes.
+// starts at the acquire's acknowledgement and ends when it stops (release,
+// "lease not found") or, if earlier, when its lease could have run out by the
+// latest successful keep-alive (its send time plus the TTL answered, less
+// the clock drift allowed), so checkMutex can flag two holders at once.
+// Leases are granted, kept alive, revoked and expire across the leader
+// changes the nemesis causes.
 
 import { randomInt, type Rng } from '@flotilla/raft';
 import type { LockHold } from '../checker/mutex.js';
-import { withTimeout } from './client.js';
+import { errorName, withTimeout } from './client.js';
 import type { SimRuntime } from './runtime.js';
 import type { SimulatedNode } from './sim-node.js';
 
@@ -43,9 +45,8 @@ function pick(rng: Rng, env: LockEnv): SimulatedNode | undefined {
   return nodes.length === 0 ? undefined : nodes[randomInt(rng, 0, nodes.length - 1)];
 }
 
-/** Runs the contenders until `untilMs`; resolves with every hold they believed they had. */
-export async function runLockClients(env: LockEnv, options: LockOptions, untilMs: number): Promise<LockHold[]> {
-  const holds: LockHold[] = [];
+/** Runs the contenders until `untilMs`; adds every hold they believed they had to `holds` as it ends, and resolves with it. */
+export async function runLockClients(env: LockEnv, options: LockOptions, untilMs: number, holds: LockHold[] = []): Promise<LockHold[]> {
   const rt = env.runtime;
   const rng = rt.rng('lock');
   const leaseMs = (ttlSeconds: number): number => (ttlSeconds * 1000) / (1 + options.clockDriftMax);
@@ -74,28 +75,23 @@ export async function runLockClients(env: LockEnv, options: LockOptions, untilMs
         const revision = acquire.value.header.revision;
         const holdUntil = acquiredMs + randomInt(rng, 0, options.holdMsMax);
         let endedBy: LockHold['endedBy'] = 'release';
+        // Keep alive until done. A failed keep-alive (timeout, no leader) is tried again: a later
+        // success means the lease is still ours. Only "lease not found" ends the hold at once.
         while (rt.now < holdUntil) {
-          await rt.sleep(Math.max(0, Math.min(holdUntil, rt.now + options.keepAliveEveryMs, boundMs) - rt.now));
-          if (rt.now >= boundMs) {
-            endedBy = 'leaseRanOut';
-            break;
-          }
+          await rt.sleep(Math.max(0, Math.min(holdUntil, rt.now + options.keepAliveEveryMs) - rt.now));
           if (rt.now >= holdUntil) break;
-          const target = pick(rng, env);
+          // Like a client connection: keep-alives go to the node the lease came from while it is up.
+          const target = env.reachable().includes(node) ? node : pick(rng, env);
+          if (target === undefined) continue;
           const sentAt = rt.now;
-          const kept = target === undefined ? undefined : await withTimeout(rt, target.leaseKeepAlive(leaseId), options.timeoutMs);
-          if (rt.now >= boundMs) {
-            // A careful holder stops once its lease may have run out, even if a late answer would extend it.
-            endedBy = 'leaseRanOut';
+          const kept = await withTimeout(rt, target.leaseKeepAlive(leaseId), options.timeoutMs);
+          if (kept.kind === 'ok' && kept.value > 0) boundMs = Math.max(boundMs, sentAt + leaseMs(kept.value));
+          else if (kept.kind === 'error' && errorName(kept.error) === 'LeaseNotFoundError') {
+            endedBy = 'keepAliveFailed';
             break;
           }
-          if (kept?.kind === 'ok' && kept.value > 0) {
-            boundMs = Math.max(boundMs, sentAt + leaseMs(kept.value));
-            continue;
-          }
-          endedBy = 'keepAliveFailed';
-          break;
         }
+        if (rt.now > boundMs) endedBy = 'leaseRanOut';
         holds.push({ client, leaseId, revision, acquiredMs, endMs: Math.min(rt.now, boundMs), endedBy });
       }
       // Release (or give up): revoke the lease, which deletes the key if this contender had it.

@@ -135,7 +135,19 @@ export class Nemesis {
       case 'crashBusy': {
         const id = this.#busyFollower(fault.pick);
         if (id === undefined) return;
-        await this.#cluster.crash(id, fault.tear);
+        const leader = this.#cluster.leaderId();
+        if (leader !== undefined && fault.leaderSlowMs > 0) {
+          this.#cluster.slowDisk(leader, fault.leaderSlowMs);
+          this.#later(fault.repeat * (fault.downMs + 200) + 300, async () => this.#cluster.slowDisk(leader, 0), `end of slow disk on ${leader}`);
+        }
+        for (let round = 1; round <= fault.repeat; round++) {
+          await this.#cluster.crash(id, fault.tear);
+          if (round === fault.repeat) break;
+          await this.#rt.sleep(fault.downMs);
+          await this.#cluster.startNode(id);
+          // Crash the new incarnation again once a client request is outstanding on it (or give up).
+          if (!(await this.#rt.waitFor(() => (this.#cluster.busy.get(id) ?? 0) > 0, 500, 1))) return;
+        }
         this.#later(fault.downMs, () => this.#cluster.startNode(id), `restart of node ${id}`);
         return;
       }

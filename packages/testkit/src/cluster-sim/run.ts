@@ -9,6 +9,7 @@ import { HistoryRecorder } from '../history/recorder.js';
 import type { RegisterOp } from '../history/types.js';
 import { issue, runClients, type ClientEnv, type WorkloadOptions } from './client.js';
 import { SimCluster, type DiskLatency } from './cluster.js';
+import { SimulationLivelockError } from './errors.js';
 import { runLockClients, type LockOptions } from './lock.js';
 import { Nemesis } from './nemesis.js';
 import { SimRuntime } from './runtime.js';
@@ -141,18 +142,26 @@ export async function runSimulation(
   }
   const t0 = rt.now;
   const nemesis = new Nemesis(rt, cluster, { opMsMax: 2_000 });
-  for (const f of schedule.faults) nemesis.at(t0 + f.atMs, f.fault);
-  const clients = runClients(env, options.workload, t0 + schedule.durationMs);
-  const lockers = options.lock === undefined ? Promise.resolve([]) : runLockClients(env, options.lock, t0 + schedule.durationMs);
-  const slackMs = Math.max(options.workload.timeoutMs * 4 * (1 + (options.workload.retriesMax ?? 0)), (options.lock?.timeoutMs ?? 0) * 3 + (options.lock?.holdMsMax ?? 0));
-  const [, holds] = await rt.drive(Promise.all([clients, lockers]), schedule.durationMs + slackMs + 1_000, 'clients');
-  await rt.drive(nemesis.idle(), options.healMsMax, 'pending faults');
-  await rt.drive(cluster.healAll(), options.healMsMax, 'heal');
-  if (!(await rt.runUntilTrue(() => cluster.converged(), options.healMsMax))) {
-    liveness.push(`no leader or no convergence within ${options.healMsMax} ms after healing`);
+  const holds: LockHold[] = [];
+  try {
+    for (const f of schedule.faults) nemesis.at(t0 + f.atMs, f.fault);
+    const clients = runClients(env, options.workload, t0 + schedule.durationMs);
+    const lockers = options.lock === undefined ? Promise.resolve(holds) : runLockClients(env, options.lock, t0 + schedule.durationMs, holds);
+    const slackMs = Math.max(options.workload.timeoutMs * 4 * (1 + (options.workload.retriesMax ?? 0)), (options.lock?.timeoutMs ?? 0) * 3 + (options.lock?.holdMsMax ?? 0));
+    await rt.drive(Promise.all([clients, lockers]), schedule.durationMs + slackMs + 1_000, 'clients');
+    await rt.drive(nemesis.idle(), options.healMsMax, 'pending faults');
+    await rt.drive(cluster.healAll(), options.healMsMax, 'heal');
+    if (!(await rt.runUntilTrue(() => cluster.converged(), options.healMsMax))) {
+      liveness.push(`no leader or no convergence within ${options.healMsMax} ms after healing`);
+    }
+    await finalReads(rt, cluster, env, options);
+    await rt.drive(cluster.close(), options.healMsMax, 'close');
+  } catch (err) {
+    // A livelock ends the run; what was recorded until then is still checked (open operations count as unknown).
+    if (!(err instanceof SimulationLivelockError)) throw err;
+    liveness.push(err.message);
+    cluster.note(`run stopped: ${err.message}`);
   }
-  await finalReads(rt, cluster, env, options);
-  await rt.drive(cluster.close(), options.healMsMax, 'close');
   const history = recorder.history();
   const check = checkLinearizable(registerModel, history, { stepsMaxPerPartition: options.checkStepsMax });
   const count = (o: RegisterOp['outcome']) => history.filter((h) => h.outcome === o).length;

@@ -38,9 +38,13 @@ export type Fault =
   /**
    * Crash a follower that has client requests outstanding (forwarded writes,
    * reads), and restart it after `downMs` (short), so answers meant for the
-   * old incarnation meet the new one's requests.
+   * old incarnation meet the new one's requests. `repeat` > 1 crashes the
+   * restarted node again as soon as it is busy: a young incarnation's request
+   * ids are small, so they collide with the next one's. `leaderSlowMs` > 0
+   * slows the leader's disk meanwhile, so the old incarnation's forwarded
+   * writes are answered only after the new one has sent its own.
    */
-  | { readonly kind: 'crashBusy'; readonly pick: number; readonly downMs: number; readonly tear: boolean }
+  | { readonly kind: 'crashBusy'; readonly pick: number; readonly downMs: number; readonly tear: boolean; readonly repeat: number; readonly leaderSlowMs: number }
   /** Every write on a node takes `extraMs` longer for `forMs` (a slow disk: long windows between write and ack). */
   | { readonly kind: 'slowDisk'; readonly target: Target; readonly extraMs: number; readonly forMs: number };
 
@@ -96,6 +100,8 @@ export function faultArb(maxDownMs: number): fc.Arbitrary<Fault> {
       pick: fc.nat({ max: 6 }),
       downMs: fc.integer({ min: 0, max: 150 }),
       tear: fc.boolean(),
+      repeat: fc.integer({ min: 1, max: 3 }),
+      leaderSlowMs: fc.constantFrom(0, 0, 60, 150),
     }),
     fc.record({
       kind: fc.constant('slowDisk' as const),
@@ -158,7 +164,7 @@ export function describeFault(f: Fault): string {
     case 'noise':
       return `noise drop ${f.dropP} dup ${f.duplicateP} reorder ${f.reorderP} for ${f.forMs} ms`;
     case 'crashBusy':
-      return `crash busy follower #${f.pick} for ${f.downMs} ms${f.tear ? ' (torn write)' : ''}`;
+      return `crash busy follower #${f.pick} for ${f.downMs} ms${f.repeat > 1 ? ` ×${f.repeat}` : ''}${f.leaderSlowMs > 0 ? `, leader disk +${f.leaderSlowMs} ms` : ''}${f.tear ? ' (torn write)' : ''}`;
     case 'slowDisk':
       return `slow disk ${f.target.role}#${f.target.pick} +${f.extraMs} ms for ${f.forMs} ms`;
     default: {
