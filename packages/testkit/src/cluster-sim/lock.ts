@@ -27,6 +27,8 @@ export interface LockOptions {
   readonly holdMsMax: number;
   readonly timeoutMs: number;
   readonly thinkMsMax: number;
+  /** Share of holds in which the holder stalls 1–2 s (its lease runs out meanwhile) and then keeps alive again. Default 0. */
+  readonly stallShare?: number;
   /**
    * The drift the cluster's clocks may have (rate within 1 ± d): a contender
    * counts its lease as TTL / (1 + d) from the keep-alive's send, the most a
@@ -77,9 +79,16 @@ export async function runLockClients(env: LockEnv, options: LockOptions, untilMs
         let endedBy: LockHold['endedBy'] = 'release';
         // Keep alive until done. A failed keep-alive (timeout, no leader) is tried again: a later
         // success means the lease is still ours. Only "lease not found" ends the hold at once.
-        while (rt.now < holdUntil) {
-          await rt.sleep(Math.max(0, Math.min(holdUntil, rt.now + options.keepAliveEveryMs) - rt.now));
-          if (rt.now >= holdUntil) break;
+        // Sometimes the holder stalls (a GC pause, SIGSTOP) past its lease, then wakes and keeps alive again.
+        const stallMs = rng.next() < (options.stallShare ?? 0) ? randomInt(rng, 1_000, 2_000) : 0;
+        let stalled = stallMs === 0;
+        while (rt.now < holdUntil + stallMs) {
+          if (!stalled && rt.now >= acquiredMs + options.keepAliveEveryMs) {
+            stalled = true;
+            await rt.sleep(stallMs);
+          }
+          await rt.sleep(Math.max(0, Math.min(holdUntil + stallMs, rt.now + options.keepAliveEveryMs) - rt.now));
+          if (rt.now >= holdUntil + stallMs) break;
           // Like a client connection: keep-alives go to the node the lease came from while it is up.
           const target = env.reachable().includes(node) ? node : pick(rng, env);
           if (target === undefined) continue;

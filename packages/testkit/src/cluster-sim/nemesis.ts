@@ -151,6 +151,19 @@ export class Nemesis {
         this.#later(fault.downMs, () => this.#cluster.startNode(id), `restart of node ${id}`);
         return;
       }
+      case 'isolateMidAppend': {
+        const leader = this.#cluster.leaderId();
+        const followers = this.#cluster.ids().filter((id) => id !== leader && this.#cluster.isUp(id));
+        if (leader === undefined || followers.length < 2) return;
+        const keep = followers[fault.pick % followers.length] as NodeId;
+        const faults = this.#cluster.network.faults;
+        for (const id of followers) if (id !== keep) faults.blockLink(leader, id);
+        const before = this.#cluster.node(keep)?.status().lastIndex ?? 0;
+        const grew = await this.#rt.waitFor(() => (this.#cluster.node(keep)?.status().lastIndex ?? before) > before, fault.forMs, 1);
+        if (grew) faults.isolate(leader);
+        this.#later(grew ? fault.forMs : 0, async () => faults.heal(), 'heal after isolateMidAppend');
+        return;
+      }
       case 'slowDisk': {
         const id = this.#resolve(fault.target);
         if (id === undefined) return;

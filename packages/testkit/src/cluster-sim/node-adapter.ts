@@ -28,6 +28,7 @@ function wrap(node: FlotillaNode): SimulatedNode {
         leader: s.leader,
         commitIndex: s.commitIndex,
         appliedIndex: s.appliedIndex,
+        lastIndex: s.lastIndex,
         voters,
         members: [...new Set([...voters, ...c.learners, ...c.learnersNext])],
       };

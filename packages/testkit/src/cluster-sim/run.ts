@@ -44,7 +44,8 @@ export const DEFAULT_CLOCK_DRIFT = 0.02;
 /**
  * The workload the property suite runs: register clients (a quarter of reads
  * are lease reads, half of the clients are exactly-once clients that retry),
- * two lock contenders on 1-second leases, drifting clocks, and a disk whose
+ * two lock contenders on 1-second leases (30 % of holders stall past their
+ * lease and then keep alive again), drifting clocks, and a disk whose
  * synced writes take 1–4 ms (unsynced up to 1 ms).
  */
 export const DEFAULT_SIMULATION: SimulationOptions = {
@@ -52,7 +53,7 @@ export const DEFAULT_SIMULATION: SimulationOptions = {
   healMsMax: 10_000,
   electionMsMax: 5_000,
   checkStepsMax: 1_000_000,
-  lock: { clients: 2, ttlSeconds: 1, keepAliveEveryMs: 250, holdMsMax: 1_200, timeoutMs: 400, thinkMsMax: 100, clockDriftMax: DEFAULT_CLOCK_DRIFT },
+  lock: { clients: 2, ttlSeconds: 1, keepAliveEveryMs: 250, holdMsMax: 1_200, timeoutMs: 400, thinkMsMax: 100, stallShare: 0.3, clockDriftMax: DEFAULT_CLOCK_DRIFT },
   clockDriftMax: DEFAULT_CLOCK_DRIFT,
   disk: { writeMs: [0, 1], syncMs: [1, 4] },
   reconnectMsMax: 50,
@@ -147,7 +148,7 @@ export async function runSimulation(
     for (const f of schedule.faults) nemesis.at(t0 + f.atMs, f.fault);
     const clients = runClients(env, options.workload, t0 + schedule.durationMs);
     const lockers = options.lock === undefined ? Promise.resolve(holds) : runLockClients(env, options.lock, t0 + schedule.durationMs, holds);
-    const slackMs = Math.max(options.workload.timeoutMs * 4 * (1 + (options.workload.retriesMax ?? 0)), (options.lock?.timeoutMs ?? 0) * 3 + (options.lock?.holdMsMax ?? 0));
+    const slackMs = Math.max(options.workload.timeoutMs * 4 * (1 + (options.workload.retriesMax ?? 0)), (options.lock?.timeoutMs ?? 0) * 3 + (options.lock?.holdMsMax ?? 0) + 2_000);
     await rt.drive(Promise.all([clients, lockers]), schedule.durationMs + slackMs + 1_000, 'clients');
     await rt.drive(nemesis.idle(), options.healMsMax, 'pending faults');
     await rt.drive(cluster.healAll(), options.healMsMax, 'heal');

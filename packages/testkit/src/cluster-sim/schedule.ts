@@ -45,6 +45,13 @@ export type Fault =
    * writes are answered only after the new one has sent its own.
    */
   | { readonly kind: 'crashBusy'; readonly pick: number; readonly downMs: number; readonly tear: boolean; readonly repeat: number; readonly leaderSlowMs: number }
+  /**
+   * The leader is cut off from all but one follower; the moment that
+   * follower's log grows (the leader's next entry reached only it), the
+   * leader is isolated, for `forMs`. The next leader then commits the old
+   * term's entry itself (an entry proposed by one leader, applied under another).
+   */
+  | { readonly kind: 'isolateMidAppend'; readonly pick: number; readonly forMs: number }
   /** Every write on a node takes `extraMs` longer for `forMs` (a slow disk: long windows between write and ack). */
   | { readonly kind: 'slowDisk'; readonly target: Target; readonly extraMs: number; readonly forMs: number };
 
@@ -103,6 +110,7 @@ export function faultArb(maxDownMs: number): fc.Arbitrary<Fault> {
       repeat: fc.integer({ min: 1, max: 3 }),
       leaderSlowMs: fc.constantFrom(0, 0, 60, 150),
     }),
+    fc.record({ kind: fc.constant('isolateMidAppend' as const), pick: fc.nat({ max: 6 }), forMs: fc.integer({ min: 200, max: maxDownMs }) }),
     fc.record({
       kind: fc.constant('slowDisk' as const),
       target: targetArb,
@@ -165,6 +173,8 @@ export function describeFault(f: Fault): string {
       return `noise drop ${f.dropP} dup ${f.duplicateP} reorder ${f.reorderP} for ${f.forMs} ms`;
     case 'crashBusy':
       return `crash busy follower #${f.pick} for ${f.downMs} ms${f.repeat > 1 ? ` ×${f.repeat}` : ''}${f.leaderSlowMs > 0 ? `, leader disk +${f.leaderSlowMs} ms` : ''}${f.tear ? ' (torn write)' : ''}`;
+    case 'isolateMidAppend':
+      return `isolate the leader once follower #${f.pick} alone has its next entry, for ${f.forMs} ms`;
     case 'slowDisk':
       return `slow disk ${f.target.role}#${f.target.pick} +${f.extraMs} ms for ${f.forMs} ms`;
     default: {

@@ -19,6 +19,8 @@ export interface SimulatedNodeStatus {
   readonly leader: NodeId;
   readonly commitIndex: number;
   readonly appliedIndex: number;
+  /** Last index of the node's log (written, maybe not yet durable or committed). */
+  readonly lastIndex: number;
   /** Voters of the node's current configuration (as it knows it). */
   readonly voters: readonly NodeId[];
   /** Voters and learners. */
