@@ -119,8 +119,16 @@ export class Station {
     }
     link.backlog.push(frame);
     link.queued += frame.messages.length;
-    while (link.queued > this.#options.backlogMessagesMax && link.backlog.length > 1) {
-      link.queued -= (link.backlog.shift() as Frame).messages.length;
+    while (link.queued > this.#options.backlogMessagesMax) {
+      const head = link.backlog[0] as Frame;
+      const excess = link.queued - this.#options.backlogMessagesMax;
+      if (head.messages.length <= excess) {
+        link.backlog.shift();
+        link.queued -= head.messages.length;
+      } else {
+        link.backlog[0] = head.kind === 'raft' ? { kind: 'raft', messages: head.messages.slice(excess) } : { kind: 'node', messages: head.messages.slice(excess) };
+        link.queued -= excess;
+      }
     }
   }
 
