@@ -102,15 +102,19 @@ export function faultArb(maxDownMs: number): fc.Arbitrary<Fault> {
       reorderP: fc.constantFrom(0, 0.1, 0.3),
       forMs: fc.integer({ min: 50, max: maxDownMs }),
     }),
-    fc.record({
-      kind: fc.constant('crashBusy' as const),
-      pick: fc.nat({ max: 6 }),
-      downMs: fc.integer({ min: 0, max: 150 }),
-      tear: fc.boolean(),
-      repeat: fc.integer({ min: 1, max: 3 }),
-      leaderSlowMs: fc.constantFrom(0, 0, 60, 150),
-    }),
-    fc.record({ kind: fc.constant('isolateMidAppend' as const), pick: fc.nat({ max: 6 }), forMs: fc.integer({ min: 200, max: maxDownMs }) }),
+    // Weighted up: the faults that reach restarted incarnations and old-term entries need to coincide with load.
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        kind: fc.constant('crashBusy' as const),
+        pick: fc.nat({ max: 6 }),
+        downMs: fc.integer({ min: 0, max: 150 }),
+        tear: fc.boolean(),
+        repeat: fc.integer({ min: 1, max: 3 }),
+        leaderSlowMs: fc.constantFrom(0, 60, 150, 150),
+      }),
+    },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('isolateMidAppend' as const), pick: fc.nat({ max: 6 }), forMs: fc.integer({ min: 200, max: maxDownMs }) }) },
     fc.record({
       kind: fc.constant('slowDisk' as const),
       target: targetArb,
