@@ -168,7 +168,15 @@ export class SimCluster {
       clockRate: m.clockRate,
       kvLimits: this.#options.kvLimits,
     });
-    m.node = await this.#rt.within(started, this.#options.lifecycleMsMax, `start of node ${id}`);
+    try {
+      m.node = await this.#rt.within(started, this.#options.lifecycleMsMax, `start of node ${id}`);
+    } catch (err) {
+      // A node that refuses its own data (an invariant broken on open) is a finding, not a harness failure.
+      if (!(err instanceof Error && err.name === 'NodeInvariantError')) throw err;
+      this.violations.push(`node ${id} could not restart: ${err.message}`);
+      this.note(`node ${id} could not restart: ${err.message}`);
+      return;
+    }
     this.note(`node ${id} started`);
   }
 
