@@ -230,7 +230,13 @@ export class SimCluster {
     m.storage = m.storage.crash({ rng: this.#rt.rng(`crash-${id}`), tearLastUnsynced: tear });
     if (m.clock.paused) m.clock.resume();
     this.network.faults.unclog(id);
-    await this.#rt.within(stopping, this.#options.lifecycleMsMax, `crash of node ${id}`);
+    try {
+      await this.#rt.within(stopping, this.#options.lifecycleMsMax, `crash of node ${id}`);
+    } catch (err) {
+      // The driver loop died of a broken invariant before the crash: a finding.
+      if (!(err instanceof Error && err.name === 'NodeInvariantError')) throw err;
+      this.violations.push(`node ${id} broke an invariant: ${err.message}`);
+    }
     this.note(`node ${id} crashed${tear ? ' (torn)' : ''}${inFlightWrites > 0 ? ` with ${inFlightWrites} writes in progress` : ''}`);
   }
 
