@@ -518,6 +518,7 @@ export class Driver {
     if (rd.hardState !== undefined) this.onHardState(rd.hardState.term, rd.hardState.commit, clock.now());
     if (this.o.parallelLeaderWrite) this.send(rd.earlyMessages);
     const applying = this.applyDuringPersist(rd);
+    if (this.o.unsafeTestFaults.sendBeforePersist === true) this.send(rd.messages); // TEST ONLY: the bug, acks before the write is durable
     await this.persist(rd);
     if (this.crashed) {
       await applying?.catch(() => undefined);
@@ -525,7 +526,7 @@ export class Driver {
     }
     if (!this.o.parallelLeaderWrite) this.send(rd.earlyMessages);
     if (rd.messages.some((m) => m.type === 'timeoutNow')) this.blockLease(clock.now());
-    this.send(rd.messages);
+    if (this.o.unsafeTestFaults.sendBeforePersist !== true) this.send(rd.messages);
     if (rd.snapshot !== undefined) await this.install(rd.snapshot.meta);
     // Waiters are told after advance(), so a caller sees a conf change already in effect.
     const settled = applying !== undefined ? await applying : rd.committedEntries.length > 0 ? await this.apply(rd.committedEntries) : [];
