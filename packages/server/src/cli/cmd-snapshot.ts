@@ -4,6 +4,7 @@
 // verifies the file by restoring it into a scratch store; restore seeds one
 // member's data directory of a NEW cluster per call, as etcd's does.
 import path from 'node:path';
+import { fetch, type Dispatcher } from 'undici';
 import {
   BackupFileError,
   DataDirNotEmptyError,
@@ -31,6 +32,8 @@ export interface SnapshotContext {
   /** Progress and failed verdicts, on stderr. */
   readonly err: (line: string) => void;
   readonly signal: AbortSignal;
+  /** TLS for an https:// endpoint (--cacert, --cert, --key); undefined: the default agent. */
+  readonly dispatcher?: Dispatcher | undefined;
 }
 
 function report(ctx: SnapshotContext, verdict: BackupVerdict): number {
@@ -79,7 +82,7 @@ async function download(ctx: SnapshotContext, file: string, progress: Progress):
   const headersTimer = setTimeout(() => abort(stalled), ctx.timeoutMs);
   progress.step(`downloading a snapshot from ${endpoint} into ${file}`);
   try {
-    const res = await fetch(`${endpoint}/v3/maintenance/snapshot`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' }, signal: controller.signal });
+    const res = await fetch(`${endpoint}/v3/maintenance/snapshot`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' }, signal: controller.signal, ...(ctx.dispatcher ? { dispatcher: ctx.dispatcher } : {}) });
     clearTimeout(headersTimer);
     if (!res.ok || !res.body) {
       const text = await res.text().catch(() => '');

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { forceNewCluster, type BackupScheduler } from '@flotilla/backup';
 import { openNode, type FlotillaNode } from '@flotilla/node';
+import { checkExposure } from '@flotilla/transport';
 import { pino, type Logger } from 'pino';
 import { MemberDirectory } from '../cluster/directory.js';
 import type { RunningHttpServer } from '../http/server.js';
@@ -19,6 +20,7 @@ function flagsToSettings(values: Record<string, string | boolean | undefined>): 
     for (const flag of flags) {
       const v = values[flag];
       if (typeof v === 'string') out[setting] = v;
+      else if (v === true) out[setting] = 'true';
     }
   }
   return out;
@@ -62,8 +64,8 @@ function describeStartError(err: unknown, config: StartConfig): CliError | undef
   const e = err as NodeJS.ErrnoException;
   if (e?.code === 'EADDRINUSE') return new CliError(`address already in use (${e.message.replace(/^listen EADDRINUSE: address already in use /, '')}); another process listens there, choose other --listen-peer/--listen-client ports`);
   if (e?.code === 'EACCES') return new CliError(`permission denied: ${e.message}`);
-  const expected = ['ForceNewClusterError', 'IdentityMismatchError', 'DirectoryLockedError', 'FormatVersionError', 'MissingDataDirError', 'CorruptionError', 'NodeOptionsError'];
-  if (e instanceof Error && expected.includes(e.name)) return new CliError(`${e.message} (data dir ${config.dataDir})`);
+  const expected = ['InsecureListenError', 'TransportOptionsError', 'ForceNewClusterError', 'IdentityMismatchError', 'DirectoryLockedError', 'FormatVersionError', 'MissingDataDirError', 'CorruptionError', 'NodeOptionsError'];
+  if (e instanceof Error && expected.includes(e.name)) return new CliError(e.name === 'InsecureListenError' || e.name === 'TransportOptionsError' ? e.message : `${e.message} (data dir ${config.dataDir})`);
   return undefined;
 }
 
@@ -94,6 +96,8 @@ export async function cmdStart(values: Record<string, string | boolean | undefin
   let server: RunningHttpServer | undefined;
   let scheduler: BackupScheduler | undefined;
   try {
+    // The client port's exposure (openNode checks the peer port's): a warning without TLS, a refusal with the default token.
+    checkExposure({ clusterId: config.clusterToken, listeners: [{ port: 'client', host: config.listenClient.hostname, tls: config.clientTls !== undefined }], logger });
     if (forceNew) {
       // Rewrites the data directory into a one-voter cluster (idempotent, so a restart with the flag still set is harmless).
       const forced = await forceNewCluster(config.dataDir, { nodeId: config.id, clusterId: config.clusterToken });
@@ -109,6 +113,7 @@ export async function cmdStart(values: Record<string, string | boolean | undefin
       peers,
       initialVoters,
       logger: logger.child({ component: 'transport' }),
+      ...(config.peerTls !== undefined ? { peerTls: config.peerTls } : {}),
       ...(config.tickMs !== undefined ? { tickMs: config.tickMs } : {}),
       ...(config.electionTicks !== undefined ? { electionTicks: config.electionTicks } : {}),
       ...(config.heartbeatTicks !== undefined ? { heartbeatTicks: config.heartbeatTicks } : {}),
@@ -126,7 +131,7 @@ export async function cmdStart(values: Record<string, string | boolean | undefin
   if (testFaults.testClockSkew !== undefined || testFaults.testFsyncDelayMs !== undefined) {
     logger.warn({ ...testFaults }, 'TEST ONLY fault injection is on (--test-clock-* / --test-fsync-delay-ms); never use these flags in production');
   }
-  logger.info({ id: hexId(config.id), peer: config.listenPeer.origin, client: server.url, dataDir: config.dataDir, founders }, 'flotilla member started');
+  logger.info({ id: hexId(config.id), peer: config.listenPeer.origin, client: server.url, peerTls: config.peerTls !== undefined, clientTls: config.clientTls !== undefined, dataDir: config.dataDir, founders }, 'flotilla member started');
 
   await new Promise<void>((resolve) => {
     if (signal.aborted) resolve();

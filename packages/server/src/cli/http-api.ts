@@ -3,6 +3,8 @@
 // first endpoint that accepts a connection. A request is tried on the next
 // endpoint only when it was never delivered (connection refused), so a
 // membership change is never sent twice by accident.
+import { isTlsError } from '@flotilla/transport';
+import { fetch, type Dispatcher, type Response } from 'undici';
 import { CliError } from './errors.js';
 
 export type JsonBody = Record<string, unknown>;
@@ -13,6 +15,8 @@ export interface ApiOptions {
   readonly timeoutMs: number;
   /** Ends every request still waiting (the command finished or timed out). */
   readonly signal: AbortSignal;
+  /** CA and client certificate for https:// endpoints (--cacert, --cert, --key); undefined: the default agent. */
+  readonly dispatcher?: Dispatcher | undefined;
 }
 
 function refused(err: unknown): boolean {
@@ -20,12 +24,30 @@ function refused(err: unknown): boolean {
   return cause?.code === 'ECONNREFUSED' || cause?.code === 'ENOTFOUND' || cause?.code === 'EHOSTUNREACH';
 }
 
+/** Says what to check for a failed TLS handshake: it does not fix itself by retrying. */
 function reason(err: unknown): string {
-  return (err as { cause?: Error }).cause?.message ?? (err as Error).message;
+  const cause = (err as { cause?: NodeJS.ErrnoException }).cause;
+  if (cause !== undefined && isTlsError(cause)) {
+    return `TLS handshake failed (${cause.code}): ${cause.message.trim()}; check --cacert (the CA of the server's certificate) and --cert/--key (for a member with --client-cert-auth)`;
+  }
+  return cause?.message ?? (err as Error).message;
+}
+
+/** The first https:// endpoint whose TLS handshake fails, with why; undefined when all of them complete it. */
+export async function tlsTrouble(api: HttpApi, timeoutMs: number): Promise<string | undefined> {
+  for (const endpoint of api.options.endpoints.filter((e) => e.startsWith('https:'))) {
+    const answer = await api.getJson(endpoint, '/health', timeoutMs).then(() => undefined, (err: Error) => err.message);
+    if (answer?.includes('TLS handshake failed')) return answer;
+  }
+  return undefined;
 }
 
 export class HttpApi {
   constructor(readonly options: ApiOptions) {}
+
+  private dispatch(): { dispatcher?: Dispatcher } {
+    return this.options.dispatcher ? { dispatcher: this.options.dispatcher } : {};
+  }
 
   private signal(timeoutMs: number): AbortSignal {
     return AbortSignal.any([AbortSignal.timeout(timeoutMs), this.options.signal]);
@@ -40,6 +62,7 @@ export class HttpApi {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
         signal: this.signal(timeoutMs),
+        ...this.dispatch(),
       });
     } catch (err) {
       if ((err as Error).name === 'TimeoutError') throw new CliError(`${endpoint}: no answer within ${timeoutMs} ms`);
@@ -72,7 +95,7 @@ export class HttpApi {
 
   async getJson(endpoint: string, path: string, timeoutMs = this.options.timeoutMs): Promise<JsonBody> {
     try {
-      const res = await fetch(`${endpoint}${path}`, { signal: this.signal(timeoutMs) });
+      const res = await fetch(`${endpoint}${path}`, { signal: this.signal(timeoutMs), ...this.dispatch() });
       return (await res.json()) as JsonBody;
     } catch (err) {
       if ((err as Error).name === 'TimeoutError') throw new CliError(`${endpoint}: no answer within ${timeoutMs} ms`);
