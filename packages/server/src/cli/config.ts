@@ -268,6 +268,9 @@ function tlsSettings(raw: RawSettings, listenClient: URL, listenPeer: URL, initi
     peerCertFile: raw.peerCertFile, peerKeyFile: raw.peerKeyFile, peerTrustedCaFile: raw.peerTrustedCaFile,
     peerClientCertAuth: boolSetting(raw.peerClientCertAuth, '--peer-client-cert-auth'), peerCertAllowedCn: raw.peerCertAllowedCn,
   }, memberIdOf));
+  if (clientTls?.clientCertAuth === true && clientTls.trustedCaFile === undefined) {
+    throw new UsageError('--client-cert-auth needs --trusted-ca-file: the CA that client certificates must chain to');
+  }
   const clientScheme = clientTls ? 'https:' : 'http:';
   if (listenClient.protocol !== clientScheme) {
     throw new UsageError(clientTls
