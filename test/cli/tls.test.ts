@@ -82,6 +82,14 @@ describe('a three-member cluster started with every TLS flag', () => {
     expect(health.filter((l) => / is healthy: /.test(l))).toHaveLength(3);
   });
 
+  it('member add of a learner with an https:// peer URL prints the start line with the TLS flags; remove takes it out', async () => {
+    const added = await ok(['member', 'add', 'n4', '--peer-urls', `https://127.0.0.1:${await freePort()}`, '--learner']);
+    expect(added[0]).toMatch(/^Member [0-9a-f]+ added to cluster [0-9a-f]+ as a learner$/);
+    expect(added.at(-1)).toMatch(/--peer-cert-file <file> --peer-key-file <file> --peer-trusted-ca-file <file> --peer-client-cert-auth --cert-file <file> --key-file <file> --trusted-ca-file <file> --client-cert-auth$/);
+    const id = /^Member ([0-9a-f]+) /.exec(added[0]!)![1]!;
+    expect(await ok(['member', 'remove', id])).toEqual([expect.stringMatching(new RegExp(`^Member ${id} removed from cluster`))]);
+  });
+
   it('takes the TLS settings from FLOTILLA_CACERT, FLOTILLA_CERT and FLOTILLA_KEY too', async () => {
     const dir = pki.dir;
     expect(await ok(['get', 'secure', '--print-value-only'], [], { FLOTILLA_CACERT: path.join(dir, 'ca.crt'), FLOTILLA_CERT: path.join(dir, 'client.crt'), FLOTILLA_KEY: path.join(dir, 'client.key') })).toEqual(['yes']);
