@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { fromEnv, parseInitialCluster, resolveStartConfig, envName } from '../src/cli/config.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fromEnv, fromFile, parseInitialCluster, resolveStartConfig, envName } from '../src/cli/config.js';
 import { UsageError } from '../src/cli/errors.js';
 import { hexId, memberIdOf, parseHexId } from '../src/cli/ids.js';
 import type { Command } from 'commander';
@@ -76,6 +79,19 @@ describe('start TLS settings', () => {
     expect(config.peerTls?.clientCertAuth).toBe(false);
     expect(config.listenClient.origin).toBe('https://127.0.0.1:2379');
     expect(resolveStartConfig({ name: 'n1', initialCluster: 'n1=http://127.0.0.1:2380' }, {}, {}).clientTls).toBeUndefined();
+  });
+
+  it('takes JSON booleans for the on/off settings in a config file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-tls-config-'));
+    try {
+      const file = path.join(dir, 'n1.json');
+      fs.writeFileSync(file, JSON.stringify({ name: 'n1', initialCluster: tlsCluster, ...peerFiles, peerClientCertAuth: true, ...clientFiles, clientCertAuth: true }));
+      const config = resolveStartConfig({}, {}, fromFile(file));
+      expect(config.peerTls?.clientCertAuth).toBe(true);
+      expect(config.clientTls?.clientCertAuth).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses partial sets and URLs whose scheme disagrees with the flags, as usage errors', () => {
