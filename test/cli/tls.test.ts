@@ -166,6 +166,14 @@ describe('flotilla start refuses TLS settings that cannot work', () => {
     expectOneLineError(await start(['--cert-file', c('n1').cert, '--key-file', c('n1').key, '--client-cert-auth', '--listen-client', `https://127.0.0.1:${await freePort()}`]), 2, /--client-cert-auth needs --trusted-ca-file/);
   });
 
+  it('a certificate file that is missing, before the data directory is created', async () => {
+    const dataDir = path.join(baseDir, 'never-created');
+    const peer = `127.0.0.1:${await freePort()}`;
+    const r = await runCli(['start', '--name', 'solo', '--data-dir', dataDir, '--initial-cluster', `solo=http://${peer}`, '--cert-file', path.join(baseDir, 'missing.crt'), '--key-file', c('n1').key]);
+    expectOneLineError(r, 1, /cannot read client-port certificate \(--cert-file\) '.*missing\.crt'/);
+    expect(fs.existsSync(dataDir)).toBe(false);
+  });
+
   it('a URL whose scheme disagrees with the flags', async () => {
     expectOneLineError(await start(['--listen-client', `https://127.0.0.1:${await freePort()}`]), 2, /--listen-client .* is https:\/\/ but the client port has no TLS/);
     expectOneLineError(await start(['--cert-file', c('n1').cert, '--key-file', c('n1').key, '--listen-client', `http://127.0.0.1:${await freePort()}`]), 2, /is http:\/\/ but --cert-file\/--key-file turn on TLS there; write it https:\/\//);

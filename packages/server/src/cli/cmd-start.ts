@@ -9,6 +9,7 @@ import { checkExposure } from '@flotilla/transport';
 import { pino, type Logger } from 'pino';
 import { MemberDirectory } from '../cluster/directory.js';
 import type { RunningHttpServer } from '../http/server.js';
+import { loadClientTls } from '../http/tls.js';
 import { fromEnv, fromFile, resolveStartConfig, SETTINGS, testFaultsFromFlags, type RawSettings, type SettingName, type StartConfig } from './config.js';
 import { CliError, UsageError } from './errors.js';
 import { hexId, memberIdOf } from './ids.js';
@@ -98,6 +99,8 @@ export async function cmdStart(values: Record<string, string | boolean | undefin
   try {
     // The client port's exposure (openNode checks the peer port's): a warning without TLS, a refusal with the default token.
     checkExposure({ clusterId: config.clusterToken, listeners: [{ port: 'client', host: config.listenClient.hostname, tls: config.clientTls !== undefined }], logger });
+    // A missing or non-PEM client-port file fails the start before the data directory is opened (openNode does the same for the peer files).
+    if (config.clientTls !== undefined) loadClientTls(config.clientTls);
     if (forceNew) {
       // Rewrites the data directory into a one-voter cluster (idempotent, so a restart with the flag still set is harmless).
       const forced = await forceNewCluster(config.dataDir, { nodeId: config.id, clusterId: config.clusterToken });
