@@ -3,8 +3,9 @@
 // option; the CLI's own HTTP calls (member, endpoint, snapshot save) go
 // through undici's fetch with an Agent built from the same files, because
 // Node's built-in fetch cannot be given a CA or a client certificate.
+// undici is loaded only when TLS flags are given (it takes a while to load).
 import { readPemFile } from '@flotilla/transport';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher, fetch as undiciFetch } from 'undici';
 import { CliError, UsageError } from './errors.js';
 
 /** etcdctl's names; the shape remoteKv's `tls` option takes. */
@@ -42,15 +43,33 @@ function pem(file: string, what: string): Buffer {
   }
 }
 
-/** An undici dispatcher that speaks to https:// endpoints as the flags say; undefined without TLS flags (the default agent). */
-export function tlsDispatcher(tls: CliTlsOptions | undefined): Dispatcher | undefined {
+/** fetch and an undici Agent that speaks to https:// endpoints as the flags say. */
+export interface TlsFetch {
+  readonly fetch: typeof undiciFetch;
+  readonly dispatcher: Dispatcher;
+}
+
+/** The PEM contents of the TLS flags, read at once so a bad file fails the command before any request. */
+export interface TlsFiles {
+  readonly ca?: Buffer;
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+  readonly rejectUnauthorized: boolean;
+}
+
+export function readTlsFiles(tls: CliTlsOptions | undefined): TlsFiles | undefined {
   if (tls === undefined) return undefined;
-  return new Agent({
-    connect: {
-      ...(tls.cacert !== undefined ? { ca: pem(tls.cacert, 'CA file (--cacert)') } : {}),
-      ...(tls.cert !== undefined ? { cert: pem(tls.cert, 'client certificate (--cert)') } : {}),
-      ...(tls.key !== undefined ? { key: pem(tls.key, 'client key (--key)') } : {}),
-      rejectUnauthorized: tls.insecureSkipTlsVerify !== true,
-    },
-  });
+  return {
+    ...(tls.cacert !== undefined ? { ca: pem(tls.cacert, 'CA file (--cacert)') } : {}),
+    ...(tls.cert !== undefined ? { cert: pem(tls.cert, 'client certificate (--cert)') } : {}),
+    ...(tls.key !== undefined ? { key: pem(tls.key, 'client key (--key)') } : {}),
+    rejectUnauthorized: tls.insecureSkipTlsVerify !== true,
+  };
+}
+
+/** undefined without TLS flags: the built-in fetch and its default agent do. */
+export async function tlsFetch(files: TlsFiles | undefined): Promise<TlsFetch | undefined> {
+  if (files === undefined) return undefined;
+  const { Agent, fetch } = await import('undici');
+  return { fetch, dispatcher: new Agent({ connect: { ...files } }) };
 }

@@ -4,7 +4,6 @@
 // verifies the file by restoring it into a scratch store; restore seeds one
 // member's data directory of a NEW cluster per call, as etcd's does.
 import path from 'node:path';
-import { fetch, type Dispatcher } from 'undici';
 import {
   BackupFileError,
   DataDirNotEmptyError,
@@ -15,6 +14,7 @@ import {
   type BackupManifest,
   type BackupVerdict,
 } from '@flotilla/backup';
+import type { TlsFetch } from './client-tls.js';
 import { stringOption } from './command.js';
 import { parseInitialCluster } from './config.js';
 import { CliError, UsageError } from './errors.js';
@@ -32,8 +32,8 @@ export interface SnapshotContext {
   /** Progress and failed verdicts, on stderr. */
   readonly err: (line: string) => void;
   readonly signal: AbortSignal;
-  /** TLS for an https:// endpoint (--cacert, --cert, --key); undefined: the default agent. */
-  readonly dispatcher?: Dispatcher | undefined;
+  /** undici's fetch and an agent with --cacert/--cert/--key for an https:// endpoint; undefined: the built-in fetch. */
+  readonly tlsFetch?: () => Promise<TlsFetch | undefined>;
 }
 
 function report(ctx: SnapshotContext, verdict: BackupVerdict): number {
@@ -82,7 +82,9 @@ async function download(ctx: SnapshotContext, file: string, progress: Progress):
   const headersTimer = setTimeout(() => abort(stalled), ctx.timeoutMs);
   progress.step(`downloading a snapshot from ${endpoint} into ${file}`);
   try {
-    const res = await fetch(`${endpoint}/v3/maintenance/snapshot`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' }, signal: controller.signal, ...(ctx.dispatcher ? { dispatcher: ctx.dispatcher } : {}) });
+    const init = { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' }, signal: controller.signal };
+    const tls = await ctx.tlsFetch?.();
+    const res = tls === undefined ? await fetch(`${endpoint}/v3/maintenance/snapshot`, init) : await tls.fetch(`${endpoint}/v3/maintenance/snapshot`, { ...init, dispatcher: tls.dispatcher });
     clearTimeout(headersTimer);
     if (!res.ok || !res.body) {
       const text = await res.text().catch(() => '');

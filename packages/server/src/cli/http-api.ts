@@ -4,7 +4,7 @@
 // endpoint only when it was never delivered (connection refused), so a
 // membership change is never sent twice by accident.
 import { isTlsError } from '@flotilla/transport';
-import { fetch, type Dispatcher, type Response } from 'undici';
+import type { TlsFetch } from './client-tls.js';
 import { CliError } from './errors.js';
 
 export type JsonBody = Record<string, unknown>;
@@ -15,8 +15,8 @@ export interface ApiOptions {
   readonly timeoutMs: number;
   /** Ends every request still waiting (the command finished or timed out). */
   readonly signal: AbortSignal;
-  /** CA and client certificate for https:// endpoints (--cacert, --cert, --key); undefined: the default agent. */
-  readonly dispatcher?: Dispatcher | undefined;
+  /** fetch with the CA and client certificate for https:// endpoints (--cacert, --cert, --key); undefined: the built-in fetch. */
+  readonly tlsFetch: () => Promise<TlsFetch | undefined>;
 }
 
 function refused(err: unknown): boolean {
@@ -45,8 +45,11 @@ export async function tlsTrouble(api: HttpApi, timeoutMs: number): Promise<strin
 export class HttpApi {
   constructor(readonly options: ApiOptions) {}
 
-  private dispatch(): { dispatcher?: Dispatcher } {
-    return this.options.dispatcher ? { dispatcher: this.options.dispatcher } : {};
+  /** The built-in fetch, or undici's with the TLS agent (the two take the same request options). */
+  private async fetch(url: string, init: RequestInit): Promise<Response> {
+    const tls = await this.options.tlsFetch();
+    if (tls === undefined) return fetch(url, init);
+    return (await tls.fetch(url, { ...(init as object), dispatcher: tls.dispatcher })) as unknown as Response;
   }
 
   private signal(timeoutMs: number): AbortSignal {
@@ -57,12 +60,11 @@ export class HttpApi {
   async postTo(endpoint: string, path: string, body: JsonBody, timeoutMs = this.options.timeoutMs): Promise<JsonBody> {
     let res: Response;
     try {
-      res = await fetch(`${endpoint}${path}`, {
+      res = await this.fetch(`${endpoint}${path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
         signal: this.signal(timeoutMs),
-        ...this.dispatch(),
       });
     } catch (err) {
       if ((err as Error).name === 'TimeoutError') throw new CliError(`${endpoint}: no answer within ${timeoutMs} ms`);
@@ -95,7 +97,7 @@ export class HttpApi {
 
   async getJson(endpoint: string, path: string, timeoutMs = this.options.timeoutMs): Promise<JsonBody> {
     try {
-      const res = await fetch(`${endpoint}${path}`, { signal: this.signal(timeoutMs), ...this.dispatch() });
+      const res = await this.fetch(`${endpoint}${path}`, { signal: this.signal(timeoutMs) });
       return (await res.json()) as JsonBody;
     } catch (err) {
       if ((err as Error).name === 'TimeoutError') throw new CliError(`${endpoint}: no answer within ${timeoutMs} ms`);

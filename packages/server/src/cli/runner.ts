@@ -3,8 +3,7 @@
 // run to the --command-timeout deadline), and records the exit code.
 import type { KV } from '@flotilla/client';
 import type { Command } from 'commander';
-import type { Dispatcher } from 'undici';
-import { tlsDispatcher } from './client-tls.js';
+import { readTlsFiles, tlsFetch, type TlsFetch } from './client-tls.js';
 import type { CommandContext } from './command.js';
 import { CommandTimeoutError, Deadline } from './deadline.js';
 import { CliError } from './errors.js';
@@ -29,8 +28,8 @@ export class Runner {
   /** The exit code of the command that ran. */
   code = 0;
   private kv: Promise<KV> | undefined;
-  /** The TLS agent of the CLI's own HTTP calls, closed with the runner. */
-  private dispatcher: Dispatcher | undefined;
+  /** The TLS agent of the CLI's own HTTP calls, made on first use and closed with the runner. */
+  private tls: Promise<TlsFetch | undefined> | undefined;
   /** Ends the HTTP API's requests still waiting when the command is over. */
   private readonly done = new AbortController();
 
@@ -44,11 +43,12 @@ export class Runner {
   private context(cmd: Command): CommandContext {
     const globals = this.globals(cmd);
     const deadline = new Deadline(globals.commandTimeoutMs, globals.endpoints);
-    this.dispatcher ??= tlsDispatcher(globals.tls);
+    const files = readTlsFiles(globals.tls);
+    const fetchWithTls = (): Promise<TlsFetch | undefined> => (this.tls ??= tlsFetch(files));
     return {
       globals,
-      api: new HttpApi({ endpoints: globals.endpoints, timeoutMs: globals.commandTimeoutMs, signal: AbortSignal.any([this.done.signal, this.io.signal]), dispatcher: this.dispatcher }),
-      dispatcher: this.dispatcher,
+      api: new HttpApi({ endpoints: globals.endpoints, timeoutMs: globals.commandTimeoutMs, signal: AbortSignal.any([this.done.signal, this.io.signal]), tlsFetch: fetchWithTls }),
+      tlsFetch: fetchWithTls,
       kv: () => (this.kv ??= openKv(globals)),
       deadline,
       out: this.io.out,
@@ -87,7 +87,7 @@ export class Runner {
   async close(): Promise<void> {
     this.done.abort();
     await this.kv?.then((k) => k.close()).catch(() => undefined);
-    await this.dispatcher?.destroy().catch(() => undefined);
+    await this.tls?.then((t) => t?.dispatcher.destroy()).catch(() => undefined);
   }
 }
 
