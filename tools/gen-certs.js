@@ -11,7 +11,7 @@
 //
 // writes <dir>/ca.crt, ca.key and <name>.crt, <name>.key for each name.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdirSync, realpathSync, writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -103,7 +103,8 @@ function main(argv) {
   for (const [name, c] of Object.entries(out.certs)) process.stdout.write(`${name}: ${c.cert} ${c.key}\n`);
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+// realpath: run through a symlink (the docs tests link tools/ into their directory), argv[1] is the link.
+if (process.argv[1] && realpathSync(path.resolve(process.argv[1])) === fileURLToPath(import.meta.url)) {
   try {
     main(process.argv.slice(2));
   } catch (err) {

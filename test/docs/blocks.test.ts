@@ -86,6 +86,15 @@ describe('withServersInBackground', () => {
     ]);
   });
 
+  it('asks an https:// member with client-cert auth for /health with its own certificate', () => {
+    expect(withServersInBackground('flotilla start --listen-client https://127.0.0.1:1 --cert-file certs/n1.crt --key-file certs/n1.key --client-cert-auth\nflotilla get a')).toEqual([
+      'flotilla start --listen-client https://127.0.0.1:1 --cert-file certs/n1.crt --key-file certs/n1.key --client-cert-auth > server-1.log 2>&1 &',
+      '__CURL_TLS=(--cert "certs/n1.crt" --key "certs/n1.key")',
+      '__ready "https://127.0.0.1:1"',
+      'flotilla get a',
+    ]);
+  });
+
   it('starts every member before waiting: lines that only note a server (echo $!) run before the wait', () => {
     expect(withServersInBackground('node flotilla.js start --listen-client http://127.0.0.1:1 2> n1.log &\necho $! >> pids\n'
       + 'node flotilla.js start --listen-client http://127.0.0.1:2 2> n2.log &\necho $! >> pids\nflotilla put a b')).toEqual([

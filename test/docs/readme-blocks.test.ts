@@ -1,4 +1,4 @@
-// Every ts/js/sh block of README.md, the package READMEs and docs/deploy.md
+// Every ts/js/sh block of README.md, the package READMEs, docs/deploy.md and docs/security.md
 // runs, or is marked `<!-- not-run: reason -->` (a partial snippet, a command
 // that runs for minutes, ...). An unmarked block that fails fails here; see
 // run-block.ts for how each kind runs and the `<!-- run: ... -->` options.
@@ -16,6 +16,7 @@ const FILES = [
   'README.md',
   ...fs.readdirSync(path.join(ROOT, 'packages')).map((p) => `packages/${p}/README.md`),
   'docs/deploy.md',
+  'docs/security.md',
 ].filter((f) => fs.existsSync(path.join(ROOT, f)));
 
 const env: BlockEnv = {

@@ -114,14 +114,21 @@ async function runShell(code: string, env: BlockEnv, workDir: string, timeoutMs:
   const binDir = path.join(workDir, '.bin');
   fs.mkdirSync(binDir);
   fs.writeFileSync(path.join(binDir, 'flotilla'), `#!/bin/sh\nexec "${process.execPath}" "${env.flotillaBin}" "$@"\n`, { mode: 0o755 });
-  if (env.repoRoot !== undefined) fs.symlinkSync(path.join(env.repoRoot, 'packages'), path.join(workDir, 'packages'));
+  if (env.repoRoot !== undefined) {
+    fs.symlinkSync(path.join(env.repoRoot, 'packages'), path.join(workDir, 'packages'));
+    // `node tools/gen-certs.js` (docs/security.md) as in the repository.
+    fs.symlinkSync(path.join(env.repoRoot, 'tools'), path.join(workDir, 'tools'));
+  }
   const script = [
     'set -euo pipefail',
     "trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true' EXIT",
     env.repoRoot === undefined ? '' : `pnpm() { (cd "${env.repoRoot}" && npx -y pnpm@12.4.2 "$@"); }`,
     // `npx -y pnpm@… install|build` (the README's fresh-clone line) also runs in the repository, already installed and built.
     env.repoRoot === undefined ? '' : `npx() { if [ "\${1:-}" = -y ] && [[ "\${2:-}" == pnpm@* ]]; then (cd "${env.repoRoot}" && command npx "$@"); else command npx "$@"; fi; }`,
-    `__ready() { for url in "$@"; do for i in $(seq 1 ${READY_TIMEOUT_S * 10}); do curl -sf "$url/health" >/dev/null && break; sleep 0.1; done; curl -sf "$url/health" >/dev/null || { echo "$url not healthy within ${READY_TIMEOUT_S} s" >&2; cat server-*.log >&2; exit 1; }; done; }`,
+    // An https:// member with --client-cert-auth is asked with a member's certificate (__CURL_TLS, set before the wait).
+    '__CURL_TLS=()',
+    `__health() { curl -sfk \${__CURL_TLS[@]+"\${__CURL_TLS[@]}"} "$1/health" >/dev/null; }`,
+    `__ready() { for url in "$@"; do for i in $(seq 1 ${READY_TIMEOUT_S * 10}); do __health "$url" && break; sleep 0.1; done; __health "$url" || { echo "$url not healthy within ${READY_TIMEOUT_S} s" >&2; cat server-*.log >&2; exit 1; }; done; }`,
     ...withServersInBackground(code),
   ].join('\n');
   fs.writeFileSync(path.join(workDir, '.block.sh'), script);
@@ -142,6 +149,9 @@ export function withServersInBackground(code: string): string[] {
       out.push(/&\s*$/.test(command) ? command : `${command} > server-${++servers}.log 2>&1 &`);
       const url = /--listen-client[= ](\S+)/.exec(line)?.[1];
       if (url !== undefined) waiting.push(url);
+      const cert = /--cert-file[= ](\S+)/.exec(line)?.[1];
+      const key = /--key-file[= ](\S+)/.exec(line)?.[1];
+      if (cert !== undefined && key !== undefined) out.push(`__CURL_TLS=(--cert "${cert}" --key "${key}")`);
       continue;
     }
     // Wait before the next command that talks to the servers: lines that only start or note them (echo $!) run first,

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { fromEnv, parseInitialCluster, resolveStartConfig, envName } from '../src/cli/config.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fromEnv, fromFile, parseInitialCluster, resolveStartConfig, envName } from '../src/cli/config.js';
 import { UsageError } from '../src/cli/errors.js';
 import { hexId, memberIdOf, parseHexId } from '../src/cli/ids.js';
 import type { Command } from 'commander';
@@ -56,6 +59,54 @@ describe('start configuration', () => {
   });
 });
 
+describe('start TLS settings', () => {
+  const tlsCluster = 'n1=https://127.0.0.1:2380,n2=https://127.0.0.1:2480';
+  const peerFiles = { peerCertFile: 'n1.crt', peerKeyFile: 'n1.key', peerTrustedCaFile: 'ca.crt' };
+  const clientFiles = { certFile: 'n1.crt', keyFile: 'n1.key', trustedCaFile: 'ca.crt' };
+
+  it('builds client and peer TLS options, peer identities mapped by the names\' member ids', () => {
+    const config = resolveStartConfig({ name: 'n1', initialCluster: tlsCluster, listenClient: 'https://127.0.0.1:2379', ...peerFiles, ...clientFiles, clientCertAuth: 'true', peerClientCertAuth: 'true', peerCertAllowedCn: 'member' }, {}, {});
+    expect(config.clientTls).toEqual({ certFile: 'n1.crt', keyFile: 'n1.key', trustedCaFile: 'ca.crt', clientCertAuth: true });
+    expect(config.peerTls).toMatchObject({ certFile: 'n1.crt', keyFile: 'n1.key', trustedCaFile: 'ca.crt', clientCertAuth: true, allowedCn: 'member' });
+    expect(config.peerTls?.memberIdOf?.('n2')).toBe(memberIdOf('n2'));
+    expect(config.listenPeer.protocol).toBe('https:');
+  });
+
+  it('reads them from the environment and the config file (on/off settings as true/false), and defaults the client URL to https', () => {
+    const env = fromEnv({ FLOTILLA_CERT_FILE: 'n1.crt', FLOTILLA_KEY_FILE: 'n1.key', FLOTILLA_TRUSTED_CA_FILE: 'ca.crt', FLOTILLA_CLIENT_CERT_AUTH: 'true' });
+    const config = resolveStartConfig({ name: 'n1' }, env, { initialCluster: tlsCluster, ...peerFiles, peerClientCertAuth: 'false' });
+    expect(config.clientTls?.clientCertAuth).toBe(true);
+    expect(config.peerTls?.clientCertAuth).toBe(false);
+    expect(config.listenClient.origin).toBe('https://127.0.0.1:2379');
+    expect(resolveStartConfig({ name: 'n1', initialCluster: 'n1=http://127.0.0.1:2380' }, {}, {}).clientTls).toBeUndefined();
+  });
+
+  it('takes JSON booleans for the on/off settings in a config file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-tls-config-'));
+    try {
+      const file = path.join(dir, 'n1.json');
+      fs.writeFileSync(file, JSON.stringify({ name: 'n1', initialCluster: tlsCluster, ...peerFiles, peerClientCertAuth: true, ...clientFiles, clientCertAuth: true }));
+      const config = resolveStartConfig({}, {}, fromFile(file));
+      expect(config.peerTls?.clientCertAuth).toBe(true);
+      expect(config.clientTls?.clientCertAuth).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses partial sets and URLs whose scheme disagrees with the flags, as usage errors', () => {
+    const start = (flags: Record<string, string>): unknown => resolveStartConfig({ name: 'n1', initialCluster: tlsCluster, ...flags }, {}, {});
+    expect(() => start({ peerCertFile: 'n1.crt' })).toThrow(UsageError);
+    expect(() => start({ peerCertFile: 'n1.crt', peerKeyFile: 'n1.key' })).toThrow(/missing: --peer-trusted-ca-file/);
+    expect(() => start({ ...peerFiles, certFile: 'n1.crt' })).toThrow(/missing: --key-file/);
+    expect(() => start({ ...peerFiles, certFile: 'n1.crt', keyFile: 'n1.key', clientCertAuth: 'true' })).toThrow(/--client-cert-auth needs --trusted-ca-file/);
+    expect(() => start({ ...peerFiles, listenClient: 'https://127.0.0.1:2379' })).toThrow(/is https:\/\/ but the client port has no TLS/);
+    expect(() => start({})).toThrow(/is https:\/\/ but peers have no TLS/);
+    expect(() => resolveStartConfig({ name: 'n1', initialCluster: 'n1=http://127.0.0.1:2380', ...peerFiles }, {}, {})).toThrow(/is http:\/\/ but .* turn on peer TLS/);
+    expect(() => start({ ...peerFiles, peerClientCertAuth: 'maybe' })).toThrow(/--peer-client-cert-auth is on or off/);
+  });
+});
+
 describe('durations (Go syntax, as etcdctl takes them)', () => {
   it('read units, compound terms, fractions, and a bare number as milliseconds', () => {
     expect(parseDurationMs('5s', '--command-timeout')).toBe(5_000);
@@ -109,6 +160,17 @@ describe('the command line (commander)', () => {
     expect((await parseLine(['lease', 'keep-alive', 'abc', '--once'])).ran[0]?.what).toBe('lease keepalive');
     expect((await parseLine(['snapshot', 'restore', 'f', '--initial-cluster-token', 't'])).ran[0]?.what).toBe('snapshot restore');
     expect((await parseLine(['compaction', '12'])).ran[0]).toMatchObject({ what: 'compaction', args: ['12'] });
+  });
+
+  it('takes etcdctl\'s TLS flags anywhere on the line, or from FLOTILLA_CACERT, FLOTILLA_CERT, FLOTILLA_KEY', async () => {
+    const flags = await parseLine(['--cacert', 'ca.pem', 'get', 'k', '--cert', 'c.pem', '--key', 'k.pem', '--insecure-skip-tls-verify']);
+    expect(flags.ran[0]?.globals.tls).toEqual({ cacert: 'ca.pem', cert: 'c.pem', key: 'k.pem', insecureSkipTlsVerify: true });
+    const env = await parseLine(['member', 'list'], { FLOTILLA_CACERT: 'e-ca.pem', FLOTILLA_CERT: 'e-c.pem', FLOTILLA_KEY: 'e-k.pem' });
+    expect(env.ran[0]?.globals.tls).toEqual({ cacert: 'e-ca.pem', cert: 'e-c.pem', key: 'e-k.pem' });
+    expect((await parseLine(['get', 'k'], { FLOTILLA_INSECURE_SKIP_TLS_VERIFY: 'true' })).ran[0]?.globals.tls).toEqual({ insecureSkipTlsVerify: true });
+    expect((await parseLine(['get', 'k'])).ran[0]?.globals.tls).toBeUndefined();
+    await expect(parseLine(['get', 'k', '--cert', 'c.pem'])).rejects.toThrow(/a client certificate needs both --cert and --key; missing: --key/);
+    await expect(parseLine(['get', 'k'], { FLOTILLA_INSECURE_SKIP_TLS_VERIFY: 'yes' })).rejects.toThrow(UsageError);
   });
 
   it('turns every mistake into one UsageError naming the command and its --help', async () => {

@@ -89,7 +89,10 @@ async function addMember(ctx: CommandContext, name: string, opts: Opts): Promise
   const report = await ctx.api.getJson(ctx.globals.endpoints[0]!, '/flotilla/status').catch(() => ({}) as Record<string, unknown>);
   const founders = Array.isArray(report['founders']) ? (report['founders'] as string[]).join(',') : '<names the cluster was started with>';
   ctx.out('');
-  ctx.out(`Start it with: flotilla start --name ${name} --listen-peer ${peerUrls[0]} --initial-cluster "${initial}" --initial-cluster-state existing --founders ${founders} --data-dir <dir> --listen-client <url>`);
+  // A cluster with TLS takes the new member only with the same TLS flags (its certificate naming it).
+  const peerTls = peerUrls[0]!.startsWith('https:') ? ' --peer-cert-file <file> --peer-key-file <file> --peer-trusted-ca-file <file> --peer-client-cert-auth' : '';
+  const clientTls = ctx.globals.endpoints[0]!.startsWith('https:') ? ' --cert-file <file> --key-file <file> --trusted-ca-file <file> --client-cert-auth' : '';
+  ctx.out(`Start it with: flotilla start --name ${name} --listen-peer ${peerUrls[0]} --initial-cluster "${initial}" --initial-cluster-state existing --founders ${founders} --data-dir <dir> --listen-client <url>${peerTls}${clientTls}`);
 }
 
 /** Where endpoint status/health ask: the given endpoints, or (--cluster) every member, by name when it has no client URL. */

@@ -14,6 +14,7 @@ import {
   type BackupManifest,
   type BackupVerdict,
 } from '@flotilla/backup';
+import type { TlsFetch } from './client-tls.js';
 import { stringOption } from './command.js';
 import { parseInitialCluster } from './config.js';
 import { CliError, UsageError } from './errors.js';
@@ -31,6 +32,8 @@ export interface SnapshotContext {
   /** Progress and failed verdicts, on stderr. */
   readonly err: (line: string) => void;
   readonly signal: AbortSignal;
+  /** undici's fetch and an agent with --cacert/--cert/--key for an https:// endpoint; undefined: the built-in fetch. */
+  readonly tlsFetch?: () => Promise<TlsFetch | undefined>;
 }
 
 function report(ctx: SnapshotContext, verdict: BackupVerdict): number {
@@ -79,7 +82,9 @@ async function download(ctx: SnapshotContext, file: string, progress: Progress):
   const headersTimer = setTimeout(() => abort(stalled), ctx.timeoutMs);
   progress.step(`downloading a snapshot from ${endpoint} into ${file}`);
   try {
-    const res = await fetch(`${endpoint}/v3/maintenance/snapshot`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' }, signal: controller.signal });
+    const init = { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' }, signal: controller.signal };
+    const tls = await ctx.tlsFetch?.();
+    const res = tls === undefined ? await fetch(`${endpoint}/v3/maintenance/snapshot`, init) : await tls.fetch(`${endpoint}/v3/maintenance/snapshot`, { ...init, dispatcher: tls.dispatcher });
     clearTimeout(headersTimer);
     if (!res.ok || !res.body) {
       const text = await res.text().catch(() => '');

@@ -5,9 +5,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { forceNewCluster, type BackupScheduler } from '@flotilla/backup';
 import { openNode, type FlotillaNode } from '@flotilla/node';
+import { checkExposure } from '@flotilla/transport';
 import { pino, type Logger } from 'pino';
 import { MemberDirectory } from '../cluster/directory.js';
 import type { RunningHttpServer } from '../http/server.js';
+import { loadClientTls } from '../http/tls.js';
 import { fromEnv, fromFile, resolveStartConfig, SETTINGS, testFaultsFromFlags, type RawSettings, type SettingName, type StartConfig } from './config.js';
 import { CliError, UsageError } from './errors.js';
 import { hexId, memberIdOf } from './ids.js';
@@ -20,6 +22,7 @@ function flagsToSettings(values: Record<string, string | boolean | undefined>): 
     for (const flag of flags) {
       const v = values[flag];
       if (typeof v === 'string') out[setting] = v;
+      else if (v === true) out[setting] = 'true';
     }
   }
   return out;
@@ -63,8 +66,8 @@ function describeStartError(err: unknown, config: StartConfig): CliError | undef
   const e = err as NodeJS.ErrnoException;
   if (e?.code === 'EADDRINUSE') return new CliError(`address already in use (${e.message.replace(/^listen EADDRINUSE: address already in use /, '')}); another process listens there, choose other --listen-peer/--listen-client ports`);
   if (e?.code === 'EACCES') return new CliError(`permission denied: ${e.message}`);
-  const expected = ['ForceNewClusterError', 'IdentityMismatchError', 'DirectoryLockedError', 'FormatVersionError', 'MissingDataDirError', 'CorruptionError', 'NodeOptionsError'];
-  if (e instanceof Error && expected.includes(e.name)) return new CliError(`${e.message} (data dir ${config.dataDir})`);
+  const expected = ['InsecureListenError', 'TransportOptionsError', 'ForceNewClusterError', 'IdentityMismatchError', 'DirectoryLockedError', 'FormatVersionError', 'MissingDataDirError', 'CorruptionError', 'NodeOptionsError'];
+  if (e instanceof Error && expected.includes(e.name)) return new CliError(e.name === 'InsecureListenError' || e.name === 'TransportOptionsError' ? e.message : `${e.message} (data dir ${config.dataDir})`);
   return undefined;
 }
 
@@ -96,6 +99,10 @@ export async function cmdStart(values: Record<string, string | boolean | undefin
   let scheduler: BackupScheduler | undefined;
   let grpc: RunningGrpcServer | undefined;
   try {
+    // The client port's exposure (openNode checks the peer port's): a warning without TLS, a refusal with the default token.
+    checkExposure({ clusterId: config.clusterToken, listeners: [{ port: 'client', host: config.listenClient.hostname, tls: config.clientTls !== undefined }], logger });
+    // A missing or non-PEM client-port file fails the start before the data directory is opened (openNode does the same for the peer files).
+    if (config.clientTls !== undefined) loadClientTls(config.clientTls);
     if (forceNew) {
       // Rewrites the data directory into a one-voter cluster (idempotent, so a restart with the flag still set is harmless).
       const forced = await forceNewCluster(config.dataDir, { nodeId: config.id, clusterId: config.clusterToken });
@@ -111,6 +118,7 @@ export async function cmdStart(values: Record<string, string | boolean | undefin
       peers,
       initialVoters,
       logger: logger.child({ component: 'transport' }),
+      ...(config.peerTls !== undefined ? { peerTls: config.peerTls } : {}),
       ...(config.tickMs !== undefined ? { tickMs: config.tickMs } : {}),
       ...(config.electionTicks !== undefined ? { electionTicks: config.electionTicks } : {}),
       ...(config.heartbeatTicks !== undefined ? { heartbeatTicks: config.heartbeatTicks } : {}),
@@ -132,7 +140,7 @@ export async function cmdStart(values: Record<string, string | boolean | undefin
   if (testFaults.testClockSkew !== undefined || testFaults.testFsyncDelayMs !== undefined) {
     logger.warn({ ...testFaults }, 'TEST ONLY fault injection is on (--test-clock-* / --test-fsync-delay-ms); never use these flags in production');
   }
-  logger.info({ id: hexId(config.id), peer: config.listenPeer.origin, client: server.url, dataDir: config.dataDir, founders }, 'flotilla member started');
+  logger.info({ id: hexId(config.id), peer: config.listenPeer.origin, client: server.url, peerTls: config.peerTls !== undefined, clientTls: config.clientTls !== undefined, dataDir: config.dataDir, founders }, 'flotilla member started');
 
   await new Promise<void>((resolve) => {
     if (signal.aborted) resolve();

@@ -1,6 +1,7 @@
 // What every CLI command runs with, and the small helpers their option
 // parsing shares. Commander does the parsing; mistakes become UsageErrors.
 import type { KV } from '@flotilla/client';
+import type { TlsFetch } from './client-tls.js';
 import type { Deadline } from './deadline.js';
 import { UsageError } from './errors.js';
 import type { GlobalOptions } from './globals.js';
@@ -10,6 +11,8 @@ export interface CommandContext {
   readonly globals: GlobalOptions;
   /** Plain etcd-JSON calls (member, endpoint, move-leader: not part of the KV interface). */
   readonly api: HttpApi;
+  /** For the CLI's own fetch calls (snapshot save): undici's fetch and an agent with --cacert/--cert/--key; undefined without them. */
+  readonly tlsFetch: () => Promise<TlsFetch | undefined>;
   /** The @flotilla/client remote backend (discovery, retries until the deadline, exactly-once writes), created on first use. */
   readonly kv: () => Promise<KV>;
   /** --command-timeout: the deadline the client's retries run to. */

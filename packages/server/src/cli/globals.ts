@@ -1,7 +1,9 @@
 // Global CLI flags, etcdctl's names: --endpoints, --command-timeout,
-// --dial-timeout, -w/--write-out. Commander reads them anywhere on the line
+// --dial-timeout, -w/--write-out, and the TLS ones (--cacert, --cert, --key,
+// --insecure-skip-tls-verify). Commander reads them anywhere on the line
 // (before or after the command); the environment gives the defaults.
 import { Option, type Command } from 'commander';
+import { cliTlsOf, type CliTlsOptions } from './client-tls.js';
 import { parseDurationMs } from './duration.js';
 import { UsageError } from './errors.js';
 
@@ -13,6 +15,8 @@ export interface GlobalOptions {
   readonly dialTimeoutMs: number;
   /** -w: undefined when not given (each command has its own default format). */
   readonly writeOut: string | undefined;
+  /** HTTPS settings for https:// endpoints; undefined when no TLS flag is given. */
+  readonly tls: CliTlsOptions | undefined;
 }
 
 export const DEFAULT_ENDPOINTS = 'http://127.0.0.1:2379';
@@ -25,7 +29,11 @@ export function addGlobalOptions(program: Command): void {
     .addOption(new Option('--endpoints <urls>', `comma-separated client URLs of members (env FLOTILLA_ENDPOINTS; default ${DEFAULT_ENDPOINTS}); host:port means http://host:port`))
     .addOption(new Option('--command-timeout <duration>', `a command gives up after this, retries included, e.g. 5s, 500ms, 1m (env FLOTILLA_COMMAND_TIMEOUT; default ${DEFAULT_COMMAND_TIMEOUT})`))
     .addOption(new Option('--dial-timeout <duration>', `one attempt on one endpoint gives up after this and the next endpoint is tried (env FLOTILLA_DIAL_TIMEOUT; default ${DEFAULT_DIAL_TIMEOUT})`))
-    .addOption(new Option('-w, --write-out <format>', 'output format: simple, json or table (which ones a command prints is in its --help)'));
+    .addOption(new Option('-w, --write-out <format>', 'output format: simple, json or table (which ones a command prints is in its --help)'))
+    .addOption(new Option('--cacert <file>', 'PEM CA that https:// endpoints\' certificates must chain to (env FLOTILLA_CACERT; default: the system\'s CAs)'))
+    .addOption(new Option('--cert <file>', 'PEM client certificate, for members started with --client-cert-auth (env FLOTILLA_CERT; needs --key)'))
+    .addOption(new Option('--key <file>', 'PEM key of --cert (env FLOTILLA_KEY)'))
+    .addOption(new Option('--insecure-skip-tls-verify', 'accept any server certificate: tests only, never in production (env FLOTILLA_INSECURE_SKIP_TLS_VERIFY=true)'));
 }
 
 /** etcdctl takes `127.0.0.1:2379` as well as `http://127.0.0.1:2379`. */
@@ -37,12 +45,13 @@ function endpointUrl(text: string): string {
 
 /** The global settings of one invocation: flags over environment over defaults, validated. */
 export function resolveGlobals(flags: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv): GlobalOptions {
-  const text = (flag: string, envName: string, fallback: string): string => {
+  const given = (flag: string, envName: string): string | undefined => {
     const value = flags[flag];
     if (typeof value === 'string') return value;
     const fromEnv = env[envName];
-    return fromEnv !== undefined && fromEnv !== '' ? fromEnv : fallback;
+    return fromEnv !== undefined && fromEnv !== '' ? fromEnv : undefined;
   };
+  const text = (flag: string, envName: string, fallback: string): string => given(flag, envName) ?? fallback;
   const endpoints = text('endpoints', 'FLOTILLA_ENDPOINTS', DEFAULT_ENDPOINTS).split(',').map((e) => e.trim()).filter((e) => e !== '').map(endpointUrl);
   if (endpoints.length === 0) throw new UsageError('--endpoints: no URL given; pass e.g. --endpoints=http://127.0.0.1:2379 (or set FLOTILLA_ENDPOINTS)');
   const writeOut = flags['writeOut'];
@@ -51,6 +60,7 @@ export function resolveGlobals(flags: Readonly<Record<string, unknown>>, env: No
     commandTimeoutMs: parseDurationMs(text('commandTimeout', 'FLOTILLA_COMMAND_TIMEOUT', DEFAULT_COMMAND_TIMEOUT), '--command-timeout'),
     dialTimeoutMs: parseDurationMs(text('dialTimeout', 'FLOTILLA_DIAL_TIMEOUT', DEFAULT_DIAL_TIMEOUT), '--dial-timeout'),
     writeOut: typeof writeOut === 'string' ? writeOut : undefined,
+    tls: cliTlsOf(given, flags['insecureSkipTlsVerify'], env),
   };
 }
 

@@ -3,6 +3,8 @@
 // first endpoint that accepts a connection. A request is tried on the next
 // endpoint only when it was never delivered (connection refused), so a
 // membership change is never sent twice by accident.
+import { isTlsError } from '@flotilla/transport';
+import type { TlsFetch } from './client-tls.js';
 import { CliError } from './errors.js';
 
 export type JsonBody = Record<string, unknown>;
@@ -13,6 +15,8 @@ export interface ApiOptions {
   readonly timeoutMs: number;
   /** Ends every request still waiting (the command finished or timed out). */
   readonly signal: AbortSignal;
+  /** fetch with the CA and client certificate for https:// endpoints (--cacert, --cert, --key); undefined: the built-in fetch. */
+  readonly tlsFetch: () => Promise<TlsFetch | undefined>;
 }
 
 function refused(err: unknown): boolean {
@@ -20,12 +24,33 @@ function refused(err: unknown): boolean {
   return cause?.code === 'ECONNREFUSED' || cause?.code === 'ENOTFOUND' || cause?.code === 'EHOSTUNREACH';
 }
 
+/** Says what to check for a failed TLS handshake: it does not fix itself by retrying. */
 function reason(err: unknown): string {
-  return (err as { cause?: Error }).cause?.message ?? (err as Error).message;
+  const cause = (err as { cause?: NodeJS.ErrnoException }).cause;
+  if (cause !== undefined && isTlsError(cause)) {
+    return `TLS handshake failed (${cause.code}): ${cause.message.trim()}; check --cacert (the CA of the server's certificate) and --cert/--key (for a member with --client-cert-auth)`;
+  }
+  return cause?.message ?? (err as Error).message;
+}
+
+/** The first https:// endpoint whose TLS handshake fails, with why; undefined when all of them complete it. */
+export async function tlsTrouble(api: HttpApi, timeoutMs: number): Promise<string | undefined> {
+  for (const endpoint of api.options.endpoints.filter((e) => e.startsWith('https:'))) {
+    const answer = await api.getJson(endpoint, '/health', timeoutMs).then(() => undefined, (err: Error) => err.message);
+    if (answer?.includes('TLS handshake failed')) return answer;
+  }
+  return undefined;
 }
 
 export class HttpApi {
   constructor(readonly options: ApiOptions) {}
+
+  /** The built-in fetch, or undici's with the TLS agent (the two take the same request options). */
+  private async fetch(url: string, init: RequestInit): Promise<Response> {
+    const tls = await this.options.tlsFetch();
+    if (tls === undefined) return fetch(url, init);
+    return (await tls.fetch(url, { ...(init as object), dispatcher: tls.dispatcher })) as unknown as Response;
+  }
 
   private signal(timeoutMs: number): AbortSignal {
     return AbortSignal.any([AbortSignal.timeout(timeoutMs), this.options.signal]);
@@ -35,7 +60,7 @@ export class HttpApi {
   async postTo(endpoint: string, path: string, body: JsonBody, timeoutMs = this.options.timeoutMs): Promise<JsonBody> {
     let res: Response;
     try {
-      res = await fetch(`${endpoint}${path}`, {
+      res = await this.fetch(`${endpoint}${path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
@@ -72,7 +97,7 @@ export class HttpApi {
 
   async getJson(endpoint: string, path: string, timeoutMs = this.options.timeoutMs): Promise<JsonBody> {
     try {
-      const res = await fetch(`${endpoint}${path}`, { signal: this.signal(timeoutMs) });
+      const res = await this.fetch(`${endpoint}${path}`, { signal: this.signal(timeoutMs) });
       return (await res.json()) as JsonBody;
     } catch (err) {
       if ((err as Error).name === 'TimeoutError') throw new CliError(`${endpoint}: no answer within ${timeoutMs} ms`);

@@ -24,7 +24,7 @@ function readStdin(): Promise<string> {
  */
 const EXPECTED_ERRORS = new Set([
   'UsageError', 'CliError', 'CommandTimeoutError',
-  'UnknownOutcomeError', 'UnavailableError', 'WatchCanceledError', 'ProtocolError', 'ClientClosedError',
+  'UnknownOutcomeError', 'UnavailableError', 'ServerError', 'WatchCanceledError', 'ProtocolError', 'ClientClosedError',
   'KeyTooLargeError', 'ValueTooLargeError', 'TooManyOpsError', 'RequestTooLargeError', 'CompactedError', 'FutureRevisionError',
   'LeaseNotFoundError', 'LeaseExistsError', 'KeyNotFoundError', 'InvalidRequestError', 'StaleSequenceError', 'SessionExpiredError',
 ]);

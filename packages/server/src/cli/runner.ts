@@ -3,11 +3,12 @@
 // run to the --command-timeout deadline), and records the exit code.
 import type { KV } from '@flotilla/client';
 import type { Command } from 'commander';
+import { readTlsFiles, tlsFetch, type TlsFetch } from './client-tls.js';
 import type { CommandContext } from './command.js';
-import { Deadline } from './deadline.js';
+import { CommandTimeoutError, Deadline } from './deadline.js';
 import { CliError } from './errors.js';
 import { resolveGlobals, type GlobalOptions } from './globals.js';
-import { HttpApi } from './http-api.js';
+import { HttpApi, tlsTrouble } from './http-api.js';
 
 export interface RunIo {
   readonly env: NodeJS.ProcessEnv;
@@ -27,6 +28,8 @@ export class Runner {
   /** The exit code of the command that ran. */
   code = 0;
   private kv: Promise<KV> | undefined;
+  /** The TLS agent of the CLI's own HTTP calls, made on first use and closed with the runner. */
+  private tls: Promise<TlsFetch | undefined> | undefined;
   /** Ends the HTTP API's requests still waiting when the command is over. */
   private readonly done = new AbortController();
 
@@ -40,9 +43,12 @@ export class Runner {
   private context(cmd: Command): CommandContext {
     const globals = this.globals(cmd);
     const deadline = new Deadline(globals.commandTimeoutMs, globals.endpoints);
+    const files = readTlsFiles(globals.tls);
+    const fetchWithTls = (): Promise<TlsFetch | undefined> => (this.tls ??= tlsFetch(files));
     return {
       globals,
-      api: new HttpApi({ endpoints: globals.endpoints, timeoutMs: globals.commandTimeoutMs, signal: AbortSignal.any([this.done.signal, this.io.signal]) }),
+      api: new HttpApi({ endpoints: globals.endpoints, timeoutMs: globals.commandTimeoutMs, signal: AbortSignal.any([this.done.signal, this.io.signal]), tlsFetch: fetchWithTls }),
+      tlsFetch: fetchWithTls,
       kv: () => (this.kv ??= openKv(globals)),
       deadline,
       out: this.io.out,
@@ -61,7 +67,14 @@ export class Runner {
     ctx.deadline.what = what;
     if (writes) ctx.deadline.note = '; the change may or may not have been applied: read it back to find out';
     ctx.deadline.start();
-    this.code = (await ctx.deadline.race(Promise.race([body(ctx), interrupted(this.io.signal, what, writes)]))) ?? 0;
+    try {
+      this.code = (await ctx.deadline.race(Promise.race([body(ctx), interrupted(this.io.signal, what, writes)]))) ?? 0;
+    } catch (err) {
+      // The client retries a failed TLS handshake like a refused connection, so a wrong CA or a
+      // missing certificate would end as a bare timeout: name it.
+      const trouble = err instanceof CommandTimeoutError ? await tlsTrouble(ctx.api, 1_000) : undefined;
+      throw trouble === undefined ? err : new CommandTimeoutError(`${err instanceof Error ? err.message : String(err)}; ${trouble}`);
+    }
   }
 
   /** A command that runs until done or interrupted (watch, lease keepalive, snapshot); it bounds its own steps. */
@@ -74,6 +87,7 @@ export class Runner {
   async close(): Promise<void> {
     this.done.abort();
     await this.kv?.then((k) => k.close()).catch(() => undefined);
+    await this.tls?.then((t) => t?.dispatcher.destroy()).catch(() => undefined);
   }
 }
 
@@ -93,5 +107,6 @@ async function openKv(globals: GlobalOptions): Promise<KV> {
     endpoints: globals.endpoints,
     requestTimeoutMs: globals.dialTimeoutMs,
     retry: RETRY,
+    ...(globals.tls ? { tls: globals.tls } : {}),
   });
 }

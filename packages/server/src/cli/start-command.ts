@@ -3,7 +3,7 @@
 // config-file key (config.ts); the member itself is in cmd-start.ts, loaded
 // only when `start` runs (it brings LevelDB and the node with it).
 import { Option, type Command } from 'commander';
-import { envName, SETTINGS, TEST_FAULT_FLAGS, type SettingName } from './config.js';
+import { BOOLEAN_SETTINGS, envName, SETTINGS, TEST_FAULT_FLAGS, type SettingName } from './config.js';
 import type { Runner } from './runner.js';
 
 const SETTING_HELP: Record<SettingName, [string, string]> = {
@@ -25,6 +25,15 @@ const SETTING_HELP: Record<SettingName, [string, string]> = {
   backupDir: ['<dir>', 'scheduled verified backups go here (with --backup-interval)'],
   backupInterval: ['<ms>', 'a backup every ms (with --backup-dir)'],
   backupRetain: ['<n>', 'backups kept (default 8)'],
+  certFile: ['<file>', 'PEM certificate the client port presents: HTTPS there (with --key-file; --listen-client is then https://)'],
+  keyFile: ['<file>', 'its PEM key'],
+  trustedCaFile: ['<file>', 'PEM CA that client certificates must chain to'],
+  clientCertAuth: ['', 'require a client certificate from that CA on every connection (needs --trusted-ca-file)'],
+  peerCertFile: ['<file>', 'PEM certificate for mutual TLS between peers (with --peer-key-file and --peer-trusted-ca-file; peer URLs are then https://); it names this member (SAN URI urn:flotilla:member:NAME or CN)'],
+  peerKeyFile: ['<file>', 'its PEM key'],
+  peerTrustedCaFile: ['<file>', 'PEM CA that peers\' certificates must chain to'],
+  peerClientCertAuth: ['', 'require a certificate from every dialing peer (off unless given, as in etcd: give it)'],
+  peerCertAllowedCn: ['<cn>', 'every peer certificate must have this subject CN'],
 };
 
 const TEST_FAULT_HELP: Record<(typeof TEST_FAULT_FLAGS)[number], string> = {
@@ -37,6 +46,10 @@ const START_HELP = `
 Settings: flags > environment (FLOTILLA_NAME, FLOTILLA_DATA_DIR, ...: FLOTILLA_ + the
 setting in upper snake case; FLOTILLA_CONFIG, FLOTILLA_FOUNDERS) > --config file
 (keys name, dataDir, listenPeer, ...) > defaults. Member ids derive from names.
+TLS (docs/security.md): --cert-file/--key-file make the client port HTTPS, the
+--peer-* flags turn on mutual TLS between peers; write those URLs https://. An
+on/off setting is true or false in the environment and the file
+(FLOTILLA_CLIENT_CERT_AUTH=true, "peerClientCertAuth": true).
 --force-new-cluster and the TEST ONLY flags are flags only (never env or file):
 remove --force-new-cluster on later restarts; never use TEST ONLY flags in production.
 SIGINT/SIGTERM stop the member cleanly.`;
@@ -51,9 +64,10 @@ export function addStartCommand(program: Command, runner: Runner): void {
     .option('--listen-client-grpc <url>', "also serve etcd's gRPC API on this separate URL (it is served on --listen-client too, for plain HTTP); env FLOTILLA_LISTEN_CLIENT_GRPC");
   for (const [setting, flags] of Object.entries(SETTINGS) as [SettingName, readonly string[]][]) {
     const [arg, help] = SETTING_HELP[setting];
-    const [flag, ...aliases] = flags;
+    const [flag, ...aliases] = flags as readonly [string, ...string[]];
+    const spec = BOOLEAN_SETTINGS.has(setting) ? `--${flag}` : `--${flag} ${arg}`;
     const aliasNote = aliases.length > 0 ? ` (alias ${aliases.map((a) => `--${a}`).join(', ')})` : '';
-    start.addOption(new Option(`--${flag} ${arg}`, `${help}; env ${envName(setting)}${aliasNote}`));
+    start.addOption(new Option(spec, `${help}; env ${envName(setting)}${aliasNote}`));
     for (const alias of aliases) start.addOption(new Option(`--${alias} ${arg}`).hideHelp());
   }
   // TEST ONLY fault flags (the fault suite's nemeses): flags only, like --force-new-cluster.

@@ -215,8 +215,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
    */
   const refuseUnverifiedClient = (req: IncomingMessage, res: ServerResponse): boolean => {
     const socket = req.socket as TLSSocket;
-    if (socket.authorized) return false;
     const shown = Object.keys(socket.getPeerCertificate() ?? {}).length > 0;
+    // Both: a TLS session resumed from one in which the client showed no certificate
+    // reports authorized = true (no verification failed), yet carries no certificate.
+    if (socket.authorized && shown) return false;
     const why = shown ? `its certificate did not verify against the trusted CA (${String(socket.authorizationError)})` : 'it showed no certificate';
     metrics.clientTlsFailed('certificate');
     logger?.warn({ remote: `${socket.remoteAddress}:${socket.remotePort}`, reason: 'certificate', err: why }, 'client refused: client-cert-auth is on and ' + why);
