@@ -85,21 +85,30 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   };
   /** Open watch streams, with the response each writes to (for their buffered bytes). */
   const watches = new Map<WatchStream, ServerResponse>();
-  const watchesOnSocket = new WeakMap<object, number>();
-  const register = (res: ServerResponse) => (stream: WatchStream): (() => void) => {
-    const socket = res.socket ?? res;
+  const watchesOnSocket = new WeakMap<Duplex, Set<WatchStream>>();
+  // Keyed by the request's socket: a pipelined response has none of its own until those before
+  // it end, and gets no 'close' of its own when the socket goes, so the socket's close ends it.
+  const register = (res: ServerResponse, socket: Duplex) => (stream: WatchStream): (() => void) => {
+    let onSocket = watchesOnSocket.get(socket);
+    if (onSocket === undefined) {
+      const streams = new Set<WatchStream>();
+      watchesOnSocket.set(socket, (onSocket = streams));
+      socket.once('close', () => {
+        for (const w of streams) w.cancel();
+      });
+    }
+    onSocket.add(stream);
     watches.set(stream, res);
-    watchesOnSocket.set(socket, (watchesOnSocket.get(socket) ?? 0) + 1);
     metrics.watcherOpened();
     return () => {
       if (!watches.delete(stream)) return;
-      watchesOnSocket.set(socket, (watchesOnSocket.get(socket) ?? 1) - 1);
+      onSocket.delete(stream);
       metrics.watcherClosed();
     };
   };
   const admitWatch = (req: IncomingMessage): void => {
     if (watches.size >= limits.watchStreamsMax) throw refuse('watchStreamsMax', tooManyWatchStreams(watches.size, 'watchStreamsMax', limits.watchStreamsMax));
-    const onSocket = watchesOnSocket.get(req.socket) ?? 0;
+    const onSocket = watchesOnSocket.get(req.socket)?.size ?? 0;
     if (onSocket >= limits.watchStreamsPerConnectionMax) {
       throw refuse('watchStreamsPerConnectionMax', tooManyWatchStreams(onSocket, 'watchStreamsPerConnectionMax', limits.watchStreamsPerConnectionMax));
     }
@@ -181,7 +190,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     }
     if (path === WATCH_PATH) {
       admitWatch(req); // again: others may have opened while this body was read
-      await streamWatch(ctx, res, register(res), { bufferBytesMax: limits.watchStreamBufferBytesMax, onSlow: () => metrics.overloadRefused('watchStreamBufferBytesMax') });
+      await streamWatch(ctx, res, register(res, req.socket), { bufferBytesMax: limits.watchStreamBufferBytesMax, onSlow: () => metrics.overloadRefused('watchStreamBufferBytesMax') });
       return { status: 200 };
     }
     const result: Json = await unary!(ctx);
