@@ -17,7 +17,7 @@ import { BodyTooLargeError, DRAIN_BYTES_MAX, readBody } from './body.js';
 import { makeHeader, readLeaseRead, readWriteContext, type HandlerContext } from './context.js';
 import { SNAPSHOT_PATH, streamSnapshot, type BackupSourceFn } from './handlers-snapshot.js';
 import { streamWatch } from './handlers-watch.js';
-import { ByteBudget, connectionsCheckingIntervalMs, declaredBodyBytes, resolveHttpLimits, tooManyRequests, tooManyWatchStreams, type HttpLimits } from './limits.js';
+import { ByteBudget, connectionsCheckingIntervalMs, declaredBodyBytes, LARGE_BODY_BYTES_MIN, ParseGate, resolveHttpLimits, tooManyRequests, tooManyWatchStreams, type HttpLimits } from './limits.js';
 import { ServerMetrics } from './metrics.js';
 import { statusReport } from './report.js';
 import { requestPath, UNARY_ROUTES, WATCH_PATH } from './routes.js';
@@ -78,6 +78,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const readyLagEntriesMax = options.readyLagEntriesMax ?? 1_000;
   const metrics = new ServerMetrics(node);
   const budget = new ByteBudget(limits.inflightBodyBytesMax);
+  const gate = new ParseGate(LARGE_BODY_BYTES_MIN);
   metrics.trackInflightBodyBytes(() => budget.inUseBytes);
   const refuse = (limit: keyof HttpLimits, error: GatewayError): GatewayError => {
     metrics.overloadRefused(limit);
@@ -180,10 +181,18 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     }
     if (req.method !== 'POST') throw new GatewayError(GrpcCode.Unimplemented, `${path} takes POST with a JSON body, not ${req.method}`, 405);
     if (path === WATCH_PATH) admitWatch(req);
-    const body = parseJsonBody(await admitBody(req, res));
-    const ctx: HandlerContext = {
-      node, body, write: readWriteContext(req.headers), leaseRead: readLeaseRead(req.headers), header: (revision) => makeHeader(node, revision),
-    };
+    const text = await admitBody(req, res);
+    // A large body's parse and decode (the handler's synchronous part) take their turn at the gate.
+    const gated = await gate.enter(text.length);
+    let ctx: HandlerContext;
+    let pending: Promise<Json> | undefined;
+    try {
+      const body = parseJsonBody(text);
+      ctx = { node, body, write: readWriteContext(req.headers), leaseRead: readLeaseRead(req.headers), header: (revision) => makeHeader(node, revision) };
+      if (unary) pending = unary(ctx);
+    } finally {
+      if (gated) gate.leave();
+    }
     if (path === SNAPSHOT_PATH) {
       await streamSnapshot(res, options.backup);
       return { status: 200 };
@@ -193,7 +202,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       await streamWatch(ctx, res, register(res, req.socket), { bufferBytesMax: limits.watchStreamBufferBytesMax, onSlow: () => metrics.overloadRefused('watchStreamBufferBytesMax') });
       return { status: 200 };
     }
-    const result: Json = await unary!(ctx);
+    const result: Json = await pending!;
     send(res, 200, result);
     return { status: 200 };
   };
