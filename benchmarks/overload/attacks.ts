@@ -8,7 +8,8 @@
 //              whose events fan out to every stream;
 //   3. slow:   100 watchers on the leader that never read, under puts of 64 KiB.
 //
-// Per attack: leader changes seen by the members, client answers by status,
+// First an idle control period (leader changes with no attack: on a shared,
+// loaded host they happen anyway). Per attack: leader changes seen by the members, client answers by status,
 // the servers' refusal counters, and each member's peak RSS (/proc, sampled
 // every 100 ms, so a blocked member is still measured). Results go to
 // benchmarks/results/overload.json.
@@ -165,6 +166,7 @@ async function attack(cluster: ProcessCluster, name: string, work: (leader: Proc
   const before = await leaderChanges(cluster);
   const refusedBefore = await refusals(cluster);
   const started = Date.now();
+  const rssAtStartMiB = Object.fromEntries(cluster.members.map((m) => [m.name, Math.round(rssBytes(m) / MiB)]));
   console.log(`${name}: leader ${leader.name}`);
   const { result, peakRssBytes } = await withRss(cluster, () => work(leader));
   await new Promise((r) => setTimeout(r, 1_000)); // an election the attack set off shows up here
@@ -175,7 +177,7 @@ async function attack(cluster: ProcessCluster, name: string, work: (leader: Proc
     refused[member] = Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, v - (refusedBefore[member]?.[k] ?? 0)]).filter(([, v]) => (v as number) > 0));
   }
   const changes = Math.max(...cluster.members.map((m) => after[m.name]! - before[m.name]!));
-  const out = { name, leader: leader.name, durationMs: Date.now() - started, leaderChanges: changes, peakRssMiB: Object.fromEntries(Object.entries(peakRssBytes).map(([k, v]) => [k, Math.round(v / MiB)])), refused, ...result };
+  const out = { name, leader: leader.name, durationMs: Date.now() - started, leaderChanges: changes, rssAtStartMiB, peakRssMiB: Object.fromEntries(Object.entries(peakRssBytes).map(([k, v]) => [k, Math.round(v / MiB)])), refused, ...result };
   console.log(JSON.stringify(out));
   return out;
 }
@@ -187,6 +189,11 @@ async function main(): Promise<void> {
   try {
     cluster.startAll();
     await cluster.waitHealthy();
+    // The control: leader changes on this machine with no attack at all (a shared, loaded host elects too).
+    results.push(await attack(cluster, 'idle: no load for 20 s (control)', async () => {
+      await new Promise((r) => setTimeout(r, 20_000));
+      return {};
+    }));
     results.push(await attack(cluster, `puts: ${PUTS} concurrent, 2.7 MB bodies (values over valueBytesMax)`, async (leader) => ({
       answers: await concurrentPuts(leader.clientUrl, PUTS, 2_025_000, 'oversize'),
     })));
@@ -209,7 +216,7 @@ async function main(): Promise<void> {
     await cluster.close();
     fs.rmSync(baseDir, { recursive: true, force: true });
   }
-  const out = { program: 'benchmarks/overload/attacks.ts', date: new Date().toISOString(), host: { cpus: os.cpus().length, memMiB: Math.round(os.totalmem() / MiB), node: process.version }, limits: 'defaults (packages/server/src/http/limits.ts)', attacks: results };
+  const out = { program: 'benchmarks/overload/attacks.ts', date: new Date().toISOString(), host: { cpus: os.cpus().length, memMiB: Math.round(os.totalmem() / MiB), node: process.version, loadAverage1m: os.loadavg()[0] }, limits: 'defaults (packages/server/src/http/limits.ts)', attacks: results };
   fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
   fs.writeFileSync(resultsFile, `${JSON.stringify(out, null, 2)}\n`);
   console.log(`wrote ${resultsFile}`);

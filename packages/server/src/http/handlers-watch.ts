@@ -11,7 +11,7 @@ import { encodeEvent, i64, type Json } from '../codec/encode-kv.js';
 import { EtcdMessage, GatewayError } from '../codec/gateway-error.js';
 import { readArray, readBool, readBytes, readInt64, readObject, type JsonObject } from '../codec/json-reader.js';
 import type { HandlerContext } from './context.js';
-import { slowWatcherReason } from './limits.js';
+import { slowWatcherReason, type TurnPacer } from './limits.js';
 import type { WatchStream } from './served-node.js';
 
 const FILTERS: readonly WatchFilter[] = ['NOPUT', 'NODELETE'];
@@ -61,6 +61,8 @@ export interface WatchStreamLimits {
   readonly bufferBytesMax: number;
   /** Called once when a watch is cancelled as slow (for the refusal counter). */
   readonly onSlow?: () => void;
+  /** Spreads the writes of all streams over event-loop turns (shared by the server's streams). */
+  readonly pacer?: TurnPacer;
 }
 
 /** Writes one line; false when the socket is past its high-water mark. */
@@ -108,6 +110,8 @@ export async function streamWatch(ctx: HandlerContext, res: ServerResponse, regi
   try {
     writeLine(res, { result: { header: ctx.header(ctx.node.status().revision), created: true } });
     for await (const response of watcher) {
+      const wait = limits.pacer?.turn();
+      if (wait) await wait;
       if (res.destroyed) break;
       if (res.writableLength > limits.bufferBytesMax) {
         watcher.cancel();

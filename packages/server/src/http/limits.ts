@@ -154,3 +154,54 @@ export class ParseGate {
 
 /** Bodies from this size on go through the ParseGate one per event-loop turn. */
 export const LARGE_BODY_BYTES_MIN = 256 * 1024;
+
+/**
+ * Spreads the writes of many watch streams over turns of the event loop: at
+ * most `perTurn` stream writes go in one turn, the rest wait for the next
+ * (setImmediate), so timers and peer I/O run in between. Without it, one put
+ * watched by thousands of streams is encoded and written to all of them in a
+ * single run of microtasks, which on main blocked the loop long enough for
+ * 5,000 watch streams to depose the leader.
+ */
+export class TurnPacer {
+  private used = 0;
+  private scheduled = false;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(readonly perTurn: number) {}
+
+  /** undefined: go now; else a promise that resolves on a later turn. */
+  turn(): Promise<void> | undefined {
+    if (this.used < this.perTurn && this.waiting.length === 0) {
+      this.used++;
+      this.schedule();
+      return undefined;
+    }
+    const later = new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.schedule();
+    return later;
+  }
+
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.nextTurn());
+  }
+
+  private nextTurn(): void {
+    this.scheduled = false;
+    this.used = 0;
+    while (this.used < this.perTurn && this.waiting.length > 0) {
+      this.used++;
+      this.waiting.shift()!();
+    }
+    if (this.used > 0) this.schedule();
+  }
+}
+
+/** Watch stream writes per event-loop turn (a write is a JSON encode of one response, ≈ 10–50 µs for small events). */
+export const WATCH_WRITES_PER_TURN = 200;

@@ -17,7 +17,7 @@ import { BodyTooLargeError, DRAIN_BYTES_MAX, readBody } from './body.js';
 import { makeHeader, readLeaseRead, readWriteContext, type HandlerContext } from './context.js';
 import { SNAPSHOT_PATH, streamSnapshot, type BackupSourceFn } from './handlers-snapshot.js';
 import { streamWatch } from './handlers-watch.js';
-import { ByteBudget, connectionsCheckingIntervalMs, declaredBodyBytes, LARGE_BODY_BYTES_MIN, ParseGate, resolveHttpLimits, tooManyRequests, tooManyWatchStreams, type HttpLimits } from './limits.js';
+import { ByteBudget, connectionsCheckingIntervalMs, declaredBodyBytes, LARGE_BODY_BYTES_MIN, ParseGate, TurnPacer, WATCH_WRITES_PER_TURN, resolveHttpLimits, tooManyRequests, tooManyWatchStreams, type HttpLimits } from './limits.js';
 import { ServerMetrics } from './metrics.js';
 import { statusReport } from './report.js';
 import { requestPath, UNARY_ROUTES, WATCH_PATH } from './routes.js';
@@ -79,6 +79,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const metrics = new ServerMetrics(node);
   const budget = new ByteBudget(limits.inflightBodyBytesMax);
   const gate = new ParseGate(LARGE_BODY_BYTES_MIN);
+  const pacer = new TurnPacer(WATCH_WRITES_PER_TURN);
   metrics.trackInflightBodyBytes(() => budget.inUseBytes);
   const refuse = (limit: keyof HttpLimits, error: GatewayError): GatewayError => {
     metrics.overloadRefused(limit);
@@ -199,7 +200,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     }
     if (path === WATCH_PATH) {
       admitWatch(req); // again: others may have opened while this body was read
-      await streamWatch(ctx, res, register(res, req.socket), { bufferBytesMax: limits.watchStreamBufferBytesMax, onSlow: () => metrics.overloadRefused('watchStreamBufferBytesMax') });
+      await streamWatch(ctx, res, register(res, req.socket), { bufferBytesMax: limits.watchStreamBufferBytesMax, onSlow: () => metrics.overloadRefused('watchStreamBufferBytesMax'), pacer });
       return { status: 200 };
     }
     const result: Json = await pending!;
