@@ -4,6 +4,7 @@ export { startHttpServer, type HttpServerOptions, type RunningHttpServer } from 
 export { loadClientTls, clientTlsFromFlags, type ClientTlsOptions, type ClientTls, type ClientTlsFlags } from './http/tls.js';
 export { CLIENT_ID_HEADER, SEQ_HEADER } from './http/context.js';
 export { BODY_BYTES_MAX_DEFAULT } from './http/body.js';
+export { HTTP_LIMITS_DEFAULT, resolveHttpLimits, type HttpLimits } from './http/limits.js';
 export { SERVER_VERSION } from './http/handlers-cluster.js';
 export type { StatusReport, LatencyReport } from './http/report.js';
 export type {

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openNode, type FlotillaNode, type NodeOptions } from '@flotilla/node';
+import type { HttpLimits } from '../http/limits.js';
 import type { RunningHttpServer } from '../http/server.js';
 import { MemberDirectory, type DirectoryEntry } from './directory.js';
 import { freePort } from '@flotilla/transport';
@@ -39,6 +40,8 @@ export interface LocalClusterOptions {
   readonly nodeOptions?: NodeOptions;
   /** Also serve etcd's gRPC API on each member (LocalMember.grpc). */
   readonly grpc?: boolean;
+  /** Overload limits of every member's HTTP server (see http/limits.ts). */
+  readonly httpLimits?: Partial<HttpLimits>;
 }
 
 export async function startLocalCluster(options: LocalClusterOptions = {}): Promise<LocalCluster> {
@@ -65,7 +68,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
         initialVoters: entries.map((p) => p.id),
       });
       const directory = new MemberDirectory(entries);
-      const server = await serveNode({ node, directory, port: e.clientPort, founders: entries.map((p) => p.name) }).catch(async (err: unknown) => {
+      const server = await serveNode({ node, directory, port: e.clientPort, founders: entries.map((p) => p.name), ...(options.httpLimits ? { limits: options.httpLimits } : {}) }).catch(async (err: unknown) => {
         await node.close();
         throw err;
       });

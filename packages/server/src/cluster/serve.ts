@@ -19,6 +19,8 @@ export interface ServeNodeOptions {
   readonly logger?: Logger;
   readonly dbSizeBytes?: () => number;
   readonly bodyBytesMax?: number;
+  /** Overload limits of the HTTP server (see http/limits.ts); defaults for those not given. */
+  readonly limits?: HttpServerOptions['limits'];
   /** Names of the founding voters (for /flotilla/status). */
   readonly founders?: readonly string[];
   /** Timeout for telling other members about a new peer. Default 3,000. */
@@ -79,6 +81,7 @@ export function serveNode(options: ServeNodeOptions): Promise<RunningHttpServer>
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.bodyBytesMax !== undefined ? { bodyBytesMax: options.bodyBytesMax } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
     ...(options.founders ? { founders: options.founders } : {}),
     // POST /v3/maintenance/snapshot: a consistent backup stream of this node.
     backup: () => backupStream(options.node).readable(),

@@ -1,6 +1,8 @@
 // Reads a request body up to a byte limit. An oversized body is read to its
 // end and discarded (up to a bound), so the client sees etcd's "message larger
 // than max" answer (ResourceExhausted, HTTP 429) instead of a reset connection.
+// A body without Content-Length takes its bytes from the in-flight budget as
+// they arrive (`take`); one with Content-Length took them before reading.
 import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../codec/gateway-error.js';
 import { GrpcCode } from '../codec/grpc-code.js';
@@ -17,15 +19,20 @@ export const DRAIN_BYTES_MAX = 32 * 1024 * 1024;
 
 export class BodyTooLargeError extends GatewayError {
   override readonly name = 'BodyTooLargeError';
-  static of(bodyBytesMax: number): BodyTooLargeError {
+  /** etcd's gRPC text first (`grpc: received message larger than max (N vs. M)`), then what to do. */
+  static of(bodyBytesMax: number, bodyBytes?: number): BodyTooLargeError {
+    const size = bodyBytes === undefined ? `more than ${bodyBytesMax}` : String(bodyBytes);
     return new BodyTooLargeError(
       GrpcCode.ResourceExhausted,
-      `request body is larger than the limit of ${bodyBytesMax} bytes (bodyBytesMax); values are limited to 1.5 MiB, split larger data over several keys`,
+      `grpc: received message larger than max (${size} vs. ${bodyBytesMax}) (request body is larger than bodyBytesMax; values are limited to 1.5 MiB, split larger data over several keys)`,
     );
   }
 }
 
-export function readBody(req: IncomingMessage, bodyBytesMax: number): Promise<string> {
+/** Takes `bytes` from the in-flight budget; the refusal to answer with when they do not fit. */
+export type TakeBytes = (bytes: number) => GatewayError | undefined;
+
+export function readBody(req: IncomingMessage, bodyBytesMax: number, take?: TakeBytes): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let total = 0;
@@ -36,9 +43,16 @@ export function readBody(req: IncomingMessage, bodyBytesMax: number): Promise<st
       fn();
     };
     req.on('data', (chunk: Buffer) => {
+      if (settled) return; // refused: the rest is read and dropped
       total += chunk.length;
       if (total <= bodyBytesMax) {
-        chunks.push(chunk);
+        const refusal = take?.(chunk.length);
+        if (refusal === undefined) {
+          chunks.push(chunk);
+          return;
+        }
+        chunks.length = 0;
+        settle(() => reject(refusal));
         return;
       }
       chunks.length = 0;
@@ -48,7 +62,7 @@ export function readBody(req: IncomingMessage, bodyBytesMax: number): Promise<st
       }
     });
     req.on('end', () => {
-      settle(() => (total > bodyBytesMax ? reject(BodyTooLargeError.of(bodyBytesMax)) : resolve(Buffer.concat(chunks).toString('utf8'))));
+      settle(() => (total > bodyBytesMax ? reject(BodyTooLargeError.of(bodyBytesMax, total)) : resolve(Buffer.concat(chunks).toString('utf8'))));
     });
     req.on('error', (err) => settle(() => reject(err)));
   });

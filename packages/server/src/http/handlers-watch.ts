@@ -1,7 +1,10 @@
 // POST /v3/watch: etcd's gateway streams a bidirectional RPC as one POST
 // whose body is `{"create_request": {...}}` and whose response is a stream of
 // newline-delimited `{"result": WatchResponse}` objects. One watch per stream
-// (watch_id 0, omitted), as a plain HTTP client uses it.
+// (watch_id 0, omitted), as a plain HTTP client uses it. Responses are
+// written as they come, and what the client has not read yet is bounded in
+// bytes: past watchStreamBufferBytesMax the watch is cancelled as slow (a
+// last `canceled` line says where to resume) instead of buffering without end.
 import type { ServerResponse } from 'node:http';
 import type { WatchFilter, WatchRequest, WatchResponse } from '@flotilla/kv';
 import { encodeEvent, i64, type Json } from '../codec/encode-kv.js';
@@ -9,6 +12,7 @@ import { EtcdMessage, GatewayError } from '../codec/gateway-error.js';
 import { readArray, readBool, readBytes, readInt64, readObject, type JsonObject } from '../codec/json-reader.js';
 import type { HandlerContext } from './context.js';
 import { requirePermission } from '../auth/gate.js';
+import { slowWatcherReason, type TurnPacer } from './limits.js';
 import type { WatchStream } from './served-node.js';
 
 const FILTERS: readonly WatchFilter[] = ['NOPUT', 'NODELETE'];
@@ -50,10 +54,24 @@ export function encodeWatchResponse(r: WatchResponse, header: Json): Json {
   };
 }
 
-function writeLine(res: ServerResponse, json: Json): Promise<void> {
-  const ok = res.write(`${JSON.stringify(json)}\n`);
-  if (ok) return Promise.resolve();
-  // Wait for the socket to drain; the watcher's own bounded buffer cancels a consumer that never catches up.
+/** A cancelled slow watch gets this long to take its last lines before its connection is cut. */
+export const SLOW_WATCH_CLOSE_GRACE_MS = 5_000;
+
+export interface WatchStreamLimits {
+  /** Bytes written but not yet taken by the client; beyond, the watch is cancelled as slow. */
+  readonly bufferBytesMax: number;
+  /** Called once when a watch is cancelled as slow (for the refusal counter). */
+  readonly onSlow?: () => void;
+  /** Spreads the writes of all streams over event-loop turns (shared by the server's streams). */
+  readonly pacer?: TurnPacer;
+}
+
+/** Writes one line; false when the socket is past its high-water mark. */
+function writeLine(res: ServerResponse, json: Json): boolean {
+  return res.write(`${JSON.stringify(json)}\n`);
+}
+
+function drainedOrClosed(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       res.off('drain', done);
@@ -65,11 +83,26 @@ function writeLine(res: ServerResponse, json: Json): Promise<void> {
   });
 }
 
+/** The revision a slow watch resumes from: the first one of the response it could not send. */
+function resumeRevision(r: WatchResponse): number {
+  return r.events[0]?.kv.modRevision ?? r.revision + 1;
+}
+
+function cancelSlow(ctx: HandlerContext, res: ServerResponse, response: WatchResponse, limits: WatchStreamLimits): void {
+  const reason = slowWatcherReason(res.writableLength, limits.bufferBytesMax, resumeRevision(response));
+  writeLine(res, { result: { header: ctx.header(), canceled: true, cancel_reason: reason } });
+  limits.onSlow?.();
+  res.end();
+  const cut = setTimeout(() => res.destroy(), SLOW_WATCH_CLOSE_GRACE_MS);
+  cut.unref();
+  res.once('close', () => clearTimeout(cut));
+}
+
 /**
  * Streams one watch until the watcher ends, is cancelled, or the client goes
  * away. Resolves when the stream is finished; never rejects after headers are sent.
  */
-export async function streamWatch(ctx: HandlerContext, res: ServerResponse, register: (stream: WatchStream) => () => void): Promise<void> {
+export async function streamWatch(ctx: HandlerContext, res: ServerResponse, register: (stream: WatchStream) => () => void, limits: WatchStreamLimits): Promise<void> {
   const req = decodeWatchCreate(ctx.body);
   // With auth on, catch up first (a revocation or grant made through another member is seen); a member
   // without a reachable leader decides on what it has applied. With auth off no round is paid.
@@ -80,16 +113,26 @@ export async function streamWatch(ctx: HandlerContext, res: ServerResponse, regi
   res.on('close', () => watcher.cancel());
   res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
   try {
-    await writeLine(res, { result: { header: ctx.header(ctx.node.status().revision), created: true } });
+    writeLine(res, { result: { header: ctx.header(ctx.node.status().revision), created: true } });
     for await (const response of watcher) {
+      const wait = limits.pacer?.turn();
+      if (wait) await wait;
       if (res.destroyed) break;
+      if (res.writableLength > limits.bufferBytesMax) {
+        watcher.cancel();
+        cancelSlow(ctx, res, response, limits);
+        break;
+      }
       // etcd's cancel response carries no revision in its header.
-      await writeLine(res, encodeWatchResponse(response, ctx.header(response.canceled ? undefined : response.revision)));
+      const ok = writeLine(res, encodeWatchResponse(response, ctx.header(response.canceled ? undefined : response.revision)));
       if (response.canceled) break;
+      // History replay waits for the client (it is paced by its reader); live events are
+      // taken at once, so what a slow client leaves unread is counted here, in bytes.
+      if (!ok && watcher.state === 'catchingUp') await drainedOrClosed(res);
     }
   } finally {
     watcher.cancel();
     unregister();
-    if (!res.destroyed) res.end();
+    if (!res.destroyed && !res.writableEnded) res.end();
   }
 }

@@ -14,6 +14,8 @@ export class ServerMetrics {
   private readonly watchers: Gauge;
   private readonly tlsFailures: Counter<'reason'>;
   private readonly authFailures: Counter<'reason'>;
+  private readonly overload: Counter<'limit'>;
+  private inflightBodyBytes: () => number = () => 0;
 
   constructor(node: ServedNode) {
     const registers = [this.registry];
@@ -38,6 +40,21 @@ export class ServerMetrics {
       labelNames: ['reason'],
       registers,
     });
+    this.overload = new Counter({
+      name: 'flotilla_http_overload_refusals_total',
+      help: 'Requests, connections and watch streams refused or cancelled by an overload limit (limit: the option name; timeout: headersTimeoutMs or requestTimeoutMs).',
+      labelNames: ['limit'],
+      registers,
+    });
+    const inflight = (): number => this.inflightBodyBytes();
+    new Gauge({
+      name: 'flotilla_http_inflight_body_bytes',
+      help: 'Request body bytes being handled now (taken from inflightBodyBytesMax).',
+      registers,
+      collect(this: Gauge) {
+        this.set(inflight());
+      },
+    });
     this.watchers = new Gauge({ name: 'flotilla_watchers', help: 'Open watch streams on this server.', registers });
     new Gauge({
       name: 'flotilla_mvcc_db_total_size_in_bytes',
@@ -56,6 +73,14 @@ export class ServerMetrics {
     this.requests.inc({ path, status: String(status) });
     if (grpcCode !== undefined && grpcCode !== 0) this.errors.inc({ path, code: String(grpcCode) });
     if (path !== '/v3/watch') this.duration.observe({ path }, seconds);
+  }
+
+  overloadRefused(limit: string): void {
+    this.overload.inc({ limit });
+  }
+
+  trackInflightBodyBytes(read: () => number): void {
+    this.inflightBodyBytes = read;
   }
 
   clientTlsFailed(reason: string): void {

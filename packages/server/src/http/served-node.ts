@@ -46,6 +46,8 @@ export interface LeaseTtlResult {
 
 export interface WatchStream extends AsyncIterable<WatchResponse> {
   cancel(): void;
+  /** `catchingUp` while history is replayed (paced by its reader); live events are not waited for. */
+  readonly state?: string;
 }
 
 export interface MemberInfo {

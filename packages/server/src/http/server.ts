@@ -15,12 +15,13 @@ import { GrpcCode } from '../codec/grpc-code.js';
 import type { GrpcOnHttpPort } from '../grpc/multiplex.js';
 import { routeByPreface } from '../grpc/preface.js';
 import { parseJsonBody } from '../codec/json-reader.js';
-import { BODY_BYTES_MAX_DEFAULT, readBody } from './body.js';
+import { BodyTooLargeError, DRAIN_BYTES_MAX, readBody } from './body.js';
 import { makeHeader, readLeaseRead, readWriteContext, type HandlerContext } from './context.js';
 import { SNAPSHOT_PATH, streamSnapshot, type BackupSourceFn } from './handlers-snapshot.js';
 import { streamWatch } from './handlers-watch.js';
 import { TOKEN_TTL_MS_DEFAULT } from '../auth/token.js';
 import { admit, callerFor, failureReason, identify, needsCatchUp, tokenOf, writeAuth } from '../auth/gate.js';
+import { ByteBudget, connectionsCheckingIntervalMs, declaredBodyBytes, LARGE_BODY_BYTES_MIN, ParseGate, TurnPacer, WATCH_WRITES_PER_TURN, resolveHttpLimits, tooManyRequests, tooManyWatchStreams, type HttpLimits } from './limits.js';
 import { ServerMetrics } from './metrics.js';
 import { statusReport } from './report.js';
 import { requestPath, UNARY_ROUTES, WATCH_PATH } from './routes.js';
@@ -34,10 +35,13 @@ export interface HttpServerOptions {
   /** 0 (default) picks a free port. */
   readonly port?: number;
   readonly logger?: Logger;
+  /** Overload limits (./limits.ts); each defaults to HTTP_LIMITS_DEFAULT's. */
+  readonly limits?: Partial<HttpLimits>;
+  /** Same as limits.bodyBytesMax (kept for callers from before `limits`). */
   readonly bodyBytesMax?: number;
   /** /readyz fails while this node is more than this many committed entries behind in applying. */
   readonly readyLagEntriesMax?: number;
-  /** Open watch streams at most; more are refused with ResourceExhausted. */
+  /** Same as limits.watchStreamsMax (kept for callers from before `limits`). */
   readonly watchStreamsMax?: number;
   /** Names of the cluster's founding voters, reported by /flotilla/status. */
   readonly founders?: readonly string[];
@@ -65,6 +69,12 @@ export interface RunningHttpServer {
   readonly url: string;
   readonly port: number;
   readonly metrics: ServerMetrics;
+  /** The limits in force (options over defaults). */
+  readonly limits: HttpLimits;
+  /** Request body bytes taken from the in-flight budget right now. */
+  inflightBodyBytes(): number;
+  /** Bytes waiting to be sent on all open watch streams right now. */
+  watchBufferedBytes(): number;
   close(): Promise<void>;
 }
 
@@ -78,18 +88,78 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const { node, logger } = options;
-  const bodyBytesMax = options.bodyBytesMax ?? BODY_BYTES_MAX_DEFAULT;
+  const limits = resolveHttpLimits({ bodyBytesMax: options.bodyBytesMax, watchStreamsMax: options.watchStreamsMax, ...options.limits });
   const readyLagEntriesMax = options.readyLagEntriesMax ?? 1_000;
-  const watchStreamsMax = options.watchStreamsMax ?? 10_000;
   const metrics = new ServerMetrics(node);
   const now = options.nowMs ?? Date.now;
-  const watches = new Set<WatchStream>();
-  const register = (stream: WatchStream): (() => void) => {
-    watches.add(stream);
+  const budget = new ByteBudget(limits.inflightBodyBytesMax);
+  const gate = new ParseGate(LARGE_BODY_BYTES_MIN);
+  const pacer = new TurnPacer(WATCH_WRITES_PER_TURN);
+  metrics.trackInflightBodyBytes(() => budget.inUseBytes);
+  const refuse = (limit: keyof HttpLimits, error: GatewayError): GatewayError => {
+    metrics.overloadRefused(limit);
+    return error;
+  };
+  /** Open watch streams, with the response each writes to (for their buffered bytes). */
+  const watches = new Map<WatchStream, ServerResponse>();
+  const watchesOnSocket = new WeakMap<Duplex, Set<WatchStream>>();
+  // Keyed by the request's socket: a pipelined response has none of its own until those before
+  // it end, and gets no 'close' of its own when the socket goes, so the socket's close ends it.
+  const register = (res: ServerResponse, socket: Duplex) => (stream: WatchStream): (() => void) => {
+    let onSocket = watchesOnSocket.get(socket);
+    if (onSocket === undefined) {
+      const streams = new Set<WatchStream>();
+      watchesOnSocket.set(socket, (onSocket = streams));
+      socket.once('close', () => {
+        for (const w of streams) w.cancel();
+      });
+    }
+    onSocket.add(stream);
+    watches.set(stream, res);
     metrics.watcherOpened();
     return () => {
-      if (watches.delete(stream)) metrics.watcherClosed();
+      if (!watches.delete(stream)) return;
+      onSocket.delete(stream);
+      metrics.watcherClosed();
     };
+  };
+  const admitWatch = (req: IncomingMessage): void => {
+    if (watches.size >= limits.watchStreamsMax) throw refuse('watchStreamsMax', tooManyWatchStreams(watches.size, 'watchStreamsMax', limits.watchStreamsMax));
+    const onSocket = watchesOnSocket.get(req.socket)?.size ?? 0;
+    if (onSocket >= limits.watchStreamsPerConnectionMax) {
+      throw refuse('watchStreamsPerConnectionMax', tooManyWatchStreams(onSocket, 'watchStreamsPerConnectionMax', limits.watchStreamsPerConnectionMax));
+    }
+  };
+  const watchBufferedBytes = (): number => {
+    let sum = 0;
+    for (const res of watches.values()) sum += res.writableLength;
+    return sum;
+  };
+
+  /**
+   * Reads a request body within the limits. The body's bytes are taken from the
+   * in-flight budget before it is read (from Content-Length) and given back when
+   * the answer is sent, so a flood of large requests is refused up front instead
+   * of being buffered and parsed all at once.
+   */
+  const admitBody = (req: IncomingMessage, res: ServerResponse): Promise<string> => {
+    const declared = declaredBodyBytes(req.headers['content-length']);
+    if (declared !== undefined && declared > limits.bodyBytesMax) {
+      // Node reads and drops the unread body after the answer; past DRAIN_BYTES_MAX it is cheaper to close.
+      if (declared > DRAIN_BYTES_MAX) res.shouldKeepAlive = false;
+      throw refuse('bodyBytesMax', BodyTooLargeError.of(limits.bodyBytesMax, declared));
+    }
+    let held = 0;
+    res.once('close', () => budget.give(held));
+    const take = (bytes: number): GatewayError | undefined => {
+      if (!budget.tryTake(bytes)) return refuse('inflightBodyBytesMax', tooManyRequests(budget.inUseBytes, held + bytes, budget.bytesMax));
+      held += bytes;
+      return undefined;
+    };
+    if (declared === undefined) return readBody(req, limits.bodyBytesMax, take);
+    const refusal = take(declared);
+    if (refusal !== undefined) throw refusal;
+    return readBody(req, limits.bodyBytesMax);
   };
 
   const handleGet = async (path: string, res: ServerResponse): Promise<number> => {
@@ -126,7 +196,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       throw new GatewayError(GrpcCode.NotFound, `unknown path ${path}: Flotilla serves etcd's v3 JSON API under /v3/ (e.g. POST /v3/kv/range)`, 404);
     }
     if (req.method !== 'POST') throw new GatewayError(GrpcCode.Unimplemented, `${path} takes POST with a JSON body, not ${req.method}`, 405);
-    const body = parseJsonBody(await readBody(req, bodyBytesMax));
+    if (path === WATCH_PATH) admitWatch(req);
+    const text = await admitBody(req, res);
     const token = tokenOf(req.headers);
     // A root-only route that acts on this member alone (snapshot, membership): a member that has
     // not yet applied `auth enable` must not serve it as if auth were off, so it first catches up
@@ -135,30 +206,38 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     const view = node.auth();
     const caller = callerFor(view, path, token, now());
     admit(view, caller, path);
-    const ctx: HandlerContext = {
-      node,
-      body,
-      write: { ...readWriteContext(req.headers), auth: writeAuth(caller) },
-      leaseRead: readLeaseRead(req.headers),
-      caller,
-      callerNow: () => identify(node.auth(), token, now()),
-      ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
-      now,
-      tokenTtlMs: options.authTokenTtlMs ?? TOKEN_TTL_MS_DEFAULT,
-      header: (revision) => makeHeader(node, revision),
-    };
+    // A large body's parse and decode (the handler's synchronous part) take their turn at the gate.
+    const gated = await gate.enter(text.length);
+    let ctx: HandlerContext;
+    let pending: Promise<Json> | undefined;
+    try {
+      const body = parseJsonBody(text);
+      ctx = {
+        node,
+        body,
+        write: { ...readWriteContext(req.headers), auth: writeAuth(caller) },
+        leaseRead: readLeaseRead(req.headers),
+        caller,
+        callerNow: () => identify(node.auth(), token, now()),
+        ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+        now,
+        tokenTtlMs: options.authTokenTtlMs ?? TOKEN_TTL_MS_DEFAULT,
+        header: (revision) => makeHeader(node, revision),
+      };
+      if (unary) pending = unary(ctx);
+    } finally {
+      if (gated) gate.leave();
+    }
     if (path === SNAPSHOT_PATH) {
       await streamSnapshot(res, options.backup);
       return { status: 200 };
     }
     if (path === WATCH_PATH) {
-      if (watches.size >= watchStreamsMax) {
-        throw new GatewayError(GrpcCode.ResourceExhausted, `this server has ${watches.size} open watch streams (watchStreamsMax); close some or use another member`);
-      }
-      await streamWatch(ctx, res, register);
+      admitWatch(req); // again: others may have opened while this body was read
+      await streamWatch(ctx, res, register(res, req.socket), { bufferBytesMax: limits.watchStreamBufferBytesMax, onSlow: () => metrics.overloadRefused('watchStreamBufferBytesMax'), pacer });
       return { status: 200 };
     }
-    const result: Json = await unary!(ctx);
+    const result: Json = await pending!;
     send(res, 200, result);
     return { status: 200 };
   };
@@ -202,6 +281,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       metrics.clientTlsFailed('tlsOnPlain');
       logger?.warn({ reason: 'tlsOnPlain' }, 'a TLS client connected to this plain-HTTP client port; use http:// or start the server with --cert-file/--key-file');
     }
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') metrics.overloadRefused('timeout');
     if (!socket.writable) return void socket.destroy();
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
@@ -227,9 +307,17 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     send(res, 401, error.body());
     return true;
   };
+  // Slowloris: a client that trickles its headers or body is answered 408 and closed.
+  const timeouts = { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: connectionsCheckingIntervalMs(limits) };
   const server = tls === undefined
-    ? http.createServer(onRequest)
-    : https.createServer({ cert: tls.cert, key: tls.key, ...(tls.ca ? { ca: tls.ca } : {}), requestCert: tls.clientCertAuth, rejectUnauthorized: false }, onRequest);
+    ? http.createServer(timeouts, onRequest)
+    : https.createServer({ ...timeouts, cert: tls.cert, key: tls.key, ...(tls.ca ? { ca: tls.ca } : {}), requestCert: tls.clientCertAuth, rejectUnauthorized: false }, onRequest);
+  // Connections beyond connectionsMax are closed as soon as they are accepted ('drop').
+  server.maxConnections = limits.connectionsMax;
+  server.on('drop', () => {
+    metrics.overloadRefused('connectionsMax');
+    logger?.warn({ connectionsMax: limits.connectionsMax }, 'connection refused: connectionsMax open connections');
+  });
   // A refused TLS handshake never reaches a handler: it is counted and logged here, and changes nothing.
   server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
     // A client that went away mid-handshake is not a refusal.
@@ -256,10 +344,17 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     socket.resume(); // routeByPreface paused it to put the first bytes back
   };
   const listener = options.grpc === false || tls !== undefined ? server : net.createServer((socket) => routeByPreface(socket, toHttp1, toHttp2));
+  if (listener !== server) {
+    // The router owns the port: connectionsMax counts gRPC connections too.
+    listener.maxConnections = limits.connectionsMax;
+    listener.on('drop', () => server.emit('drop'));
+  }
   await new Promise<void>((resolve, reject) => {
     listener.once('error', reject);
     listener.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
       listener.off('error', reject);
+      // node:http starts checking headersTimeout/requestTimeout when it listens; behind the router it never does itself.
+      if (listener !== server) server.emit('listening');
       resolve();
     });
   });
@@ -269,8 +364,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     url: `${tls === undefined ? 'http' : 'https'}://${host}:${address.port}`,
     port: address.port,
     metrics,
+    limits,
+    inflightBodyBytes: () => budget.inUseBytes,
+    watchBufferedBytes,
     async close() {
-      for (const w of watches) w.cancel();
+      for (const w of watches.keys()) w.cancel();
       await grpc?.then((g) => g.close(), () => undefined);
       await new Promise<void>((resolve) => {
         if (listener !== server) listener.close();
