@@ -26,6 +26,8 @@ export interface ApiOptions {
 }
 
 const LOGIN_PATH = '/v3/auth/authenticate';
+/** etcd's answer to a login on a cluster without auth. */
+export const AUTH_NOT_ENABLED = /authentication is not enabled/;
 
 function refused(err: unknown): boolean {
   const cause = (err as { cause?: { code?: string } })?.cause;
@@ -56,12 +58,22 @@ export class HttpApi {
 
   constructor(readonly options: ApiOptions) {}
 
-  /** The Authorization header of --user (logging in once), or none without it. */
+  /**
+   * The Authorization header of --user (logging in once), or none without it. As etcdctl,
+   * --user on a cluster without auth is not an error: the requests go without a token.
+   */
   async authHeaders(): Promise<Record<string, string>> {
     const auth = this.options.auth;
     if (auth === undefined) return {};
-    this.token ??= this.post(LOGIN_PATH, { name: auth.user, password: auth.password }).then((res) => String(res['token'] ?? ''));
-    return { authorization: await this.token };
+    this.token ??= this.post(LOGIN_PATH, { name: auth.user, password: auth.password }).then(
+      (res) => String(res['token'] ?? ''),
+      (err: Error) => {
+        if (AUTH_NOT_ENABLED.test(err.message)) return '';
+        throw err;
+      },
+    );
+    const token = await this.token;
+    return token === '' ? {} : { authorization: token };
   }
 
   /** The built-in fetch, or undici's with the TLS agent (the two take the same request options). */
@@ -100,8 +112,8 @@ export class HttpApi {
     if (!res.ok) {
       const message = String(json['message'] ?? json['error'] ?? `HTTP ${res.status}`);
       // etcdctl's words for a login refused by a cluster without auth, and a hint for a request without --user.
-      const hint = path === LOGIN_PATH && /not enabled/.test(message) ? '; auth is not enabled on this cluster: drop --user'
-        : /invalid auth token|user name is empty/.test(message) && this.options.auth === undefined ? '; auth is enabled on this cluster: pass --user name:password (or FLOTILLA_USER)' : '';
+      // A hint for a request without --user to a cluster with auth on.
+      const hint = /invalid auth token|user name is empty/.test(message) && this.options.auth === undefined ? '; auth is enabled on this cluster: pass --user name:password (or FLOTILLA_USER)' : '';
       throw new CliError(`${message} (from ${endpoint})${hint}`);
     }
     return json;

@@ -71,7 +71,7 @@ export class Runner {
     if (writes) ctx.deadline.note = '; the change may or may not have been applied: read it back to find out';
     ctx.deadline.start();
     try {
-      this.code = (await ctx.deadline.race(Promise.race([body(ctx), interrupted(this.io.signal, what, writes)]))) ?? 0;
+      this.code = (await ctx.deadline.race(Promise.race([this.withoutAuthIfOff(ctx, body), interrupted(this.io.signal, what, writes)]))) ?? 0;
     } catch (err) {
       if (ctx.globals.auth === undefined && err instanceof Error && NO_USER_ERRORS.has(err.name)) {
         throw new CliError(`${err.message}; auth is enabled on this cluster: pass --user name:password (or FLOTILLA_USER)`);
@@ -87,7 +87,25 @@ export class Runner {
   async open(cmd: Command, what: string, body: Body): Promise<void> {
     const ctx = this.context(cmd);
     ctx.deadline.what = what;
-    this.code = (await body(ctx)) ?? 0;
+    this.code = (await this.withoutAuthIfOff(ctx, body)) ?? 0;
+  }
+
+  /**
+   * As etcdctl, --user on a cluster without auth is not an error. The KV client logs in before
+   * its first request and fails with AuthNotEnabledError; nothing was sent yet, so the body runs
+   * again with a client that sends no token.
+   */
+  private async withoutAuthIfOff(ctx: CommandContext, body: Body): Promise<number | void> {
+    try {
+      return await body(ctx);
+    } catch (err) {
+      if (ctx.globals.auth === undefined || !(err instanceof Error) || err.name !== 'AuthNotEnabledError' || this.kv === undefined) throw err;
+      const loggedIn = this.kv;
+      this.kv = undefined;
+      await loggedIn.then((k) => k.close()).catch(() => undefined);
+      const globals = { ...ctx.globals, auth: undefined };
+      return body({ ...ctx, globals, kv: () => (this.kv ??= openKv(globals)) });
+    }
   }
 
   async close(): Promise<void> {
