@@ -17,10 +17,11 @@ let baseDir: string;
 let endpoints: string;
 
 const ROOT = ['--user', 'root:rootpw'];
-const cli = (args: string[], env: Record<string, string> = {}): Promise<CliResult> => runCli(['--endpoints', endpoints, ...args], { env });
+const cli = (args: string[], env: Record<string, string> = {}, input?: string): Promise<CliResult> =>
+  runCli(['--endpoints', endpoints, ...args], { env, ...(input !== undefined ? { input } : {}) });
 
-async function ok(args: string[], env?: Record<string, string>): Promise<string[]> {
-  const r = await cli(args, env);
+async function ok(args: string[], envOrInput?: Record<string, string> | string): Promise<string[]> {
+  const r = typeof envOrInput === 'string' ? await cli(args, {}, envOrInput) : await cli(args, envOrInput);
   expect(r.stderr, `flotilla ${args.join(' ')}`).toBe('');
   expect(r.code).toBe(0);
   return lines(r);
@@ -64,6 +65,21 @@ describe('flotilla auth, user and role commands', () => {
     expect(await ok(['put', 'app/x', '1', '--user', 'alice', '--password', 'a:l:i'])).toEqual(['OK']);
     expect(await ok(['get', 'app/x', '--print-value-only'], { FLOTILLA_USER: 'alice', FLOTILLA_PASSWORD: 'a:l:i' })).toEqual(['1']);
     expect(await ok(['put', 'app/y', '2', '--user', 'root:rootpw'])).toEqual(['OK']);
+  }, 30_000);
+
+  it('watch, lease and txn carry the user too; a watch outside the permission is refused', async () => {
+    const alice = ['--user', 'alice:a:l:i'];
+    const [granted] = await ok(['lease', 'grant', '60', ...alice]);
+    const leaseId = /^lease ([0-9a-f]+) granted with TTL\(60s\)$/.exec(granted!)?.[1];
+    expect(leaseId, granted).toBeDefined();
+    expect(await ok(['put', 'app/leased', 'v', '--lease', leaseId!, ...alice])).toEqual(['OK']);
+    expect(await ok(['lease', 'keep-alive', leaseId!, '--once', ...alice])).toEqual([`lease ${leaseId} keepalived with TTL(60)`]);
+    const rev = JSON.parse((await ok(['get', 'app/leased', '-w', 'json', ...alice]))[0]!).header.revision as string;
+    expect(await ok(['watch', 'app/leased', '--rev', rev, '--max-events', '1', ...alice])).toEqual(['PUT', 'app/leased', 'v']);
+    expect(await ok(['txn', ...alice], 'value("app/leased") = "v"\n\nput app/t yes\n\nput app/t no\n')).toEqual(['SUCCESS', '', 'OK']);
+    const watch = await cli(['watch', 'config2', '--max-events', '1', ...alice]);
+    expect(watch.code).toBe(1);
+    expect(watch.stderr).toMatch(/permission denied/);
   }, 30_000);
 
   it('a user without the permission gets etcd\'s "permission denied" and exit 1', async () => {
