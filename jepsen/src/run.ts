@@ -103,7 +103,15 @@ async function startCluster(o: RunOptions, dataDir: string, notes: string[]): Pr
     const idsKnown = !(target instanceof EtcdTarget) || (await pollUntil(() => target.learnMemberIds(), 10_000, 200));
     if (leader !== undefined && allRunning && idsKnown) {
       // --secure: root and auth enable now, before any workload client exists.
-      if (target instanceof FlotillaTarget && target.secure) notes.push(await target.prepare(leader));
+      if (target instanceof FlotillaTarget && target.secure) {
+        // A failed setup (or the check that auth holds) must not leave the processes running.
+        try {
+          notes.push(await target.prepare(leader));
+        } catch (err) {
+          await target.close();
+          throw err;
+        }
+      }
       return { target, leader };
     }
     problem = leader === undefined ? `no agreed leader within ${SETTLE_TIMEOUT_MS} ms` : !allRunning ? 'a node exited during start' : 'the etcd member ids could not be learned from the gateway';
