@@ -1,5 +1,5 @@
 // `pnpm jepsen [--workload W[,W]] [--nemesis N[,N]] [--time S] [--nodes 3|5]
-//   [--target flotilla|etcd] [--seed S] [--unsafe-reads] [--out DIR] [--keep-data]`
+//   [--target flotilla|etcd] [--seed S] [--unsafe-reads] [--secure] [--out DIR] [--keep-data]`
 // Runs one test against real processes and writes report.html + verdict.json.
 // Flotilla runs the BUILT bin: run `pnpm build` (or `npx tsc -b tsconfig.build.json`) first.
 import path from 'node:path';
@@ -18,6 +18,8 @@ const USAGE = `usage: pnpm jepsen [options]
   --target   flotilla | etcd (default flotilla; etcd needs Debian's etcd-server)
   --seed     the schedule's seed (default: random; printed for replay)
   --unsafe-reads  the unsafe control: local (serializable) reads recorded as linearizable
+  --secure   Flotilla only: TLS everywhere (certificates made for the run; peer mTLS through the proxies)
+             and auth on (root; the workloads' clients log in)
   --out DIR  where report.html and verdict.json go (default jepsen/runs/<target>-<seed>)
   --keep-data     keep data directories and node logs under DIR/data
 Flotilla runs the built bin (packages/server/bin/flotilla.js → dist): run \`pnpm build\` first.
@@ -37,7 +39,7 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       workload: { type: 'string' }, nemesis: { type: 'string' }, time: { type: 'string' }, nodes: { type: 'string' },
-      target: { type: 'string' }, seed: { type: 'string' }, 'unsafe-reads': { type: 'boolean' }, out: { type: 'string' },
+      target: { type: 'string' }, seed: { type: 'string' }, 'unsafe-reads': { type: 'boolean' }, secure: { type: 'boolean' }, out: { type: 'string' },
       'keep-data': { type: 'boolean' }, help: { type: 'boolean' },
     },
   });
@@ -49,7 +51,8 @@ async function main(): Promise<number> {
   const nodes = Number(values.nodes ?? 3);
   const timeS = Number(values.time ?? 60);
   const seed = values.seed !== undefined ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31);
-  if ((target !== 'flotilla' && target !== 'etcd') || ![3, 5].includes(nodes) || !(timeS > 0) || !Number.isInteger(seed)) {
+  const secure = values.secure === true;
+  if ((target !== 'flotilla' && target !== 'etcd') || ![3, 5].includes(nodes) || !(timeS > 0) || !Number.isInteger(seed) || (secure && target !== 'flotilla')) {
     console.error(USAGE);
     return 3;
   }
@@ -61,6 +64,7 @@ async function main(): Promise<number> {
     workloads: (values.workload ?? defaultWorkloads(target)).split(',').filter(Boolean),
     nemeses: (values.nemesis ?? defaultNemeses(target)).split(',').filter(Boolean),
     unsafeReads: values['unsafe-reads'] ?? false,
+    secure,
     keepData: values['keep-data'] ?? false,
     outDir: path.resolve(values.out ?? path.join('jepsen', 'runs', `${target}-${seed}`)),
     log: (line) => console.error(`[jepsen] ${line}`),

@@ -36,6 +36,8 @@ export interface RunOptions {
   readonly keepData?: boolean;
   /** Extra `flotilla start` flags. */
   readonly flotillaArgs?: readonly string[];
+  /** Flotilla only: TLS everywhere (certificates made for the run) and auth on, the clients logging in as root. */
+  readonly secure?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -82,12 +84,12 @@ const SETTLE_TIMEOUT_MS = 30_000;
 const START_ATTEMPTS_MAX = 3;
 
 export function replayCommand(o: RunOptions): string {
-  return `pnpm jepsen --target ${o.target} --nodes ${o.nodes} --workload ${o.workloads.join(',')} --nemesis ${o.nemeses.join(',') || 'none'} --time ${o.timeS} --seed ${o.seed}${o.unsafeReads ? ' --unsafe-reads' : ''}`;
+  return `pnpm jepsen --target ${o.target} --nodes ${o.nodes} --workload ${o.workloads.join(',')} --nemesis ${o.nemeses.join(',') || 'none'} --time ${o.timeS} --seed ${o.seed}${o.unsafeReads ? ' --unsafe-reads' : ''}${o.secure ? ' --secure' : ''}`;
 }
 
 async function createTarget(o: RunOptions, dataDir: string): Promise<Target> {
   if (o.target === 'etcd') return EtcdTarget.create({ size: o.nodes, baseDir: dataDir });
-  return FlotillaTarget.create({ size: o.nodes, baseDir: dataDir, ...(o.flotillaArgs ? { extraArgs: o.flotillaArgs } : {}) });
+  return FlotillaTarget.create({ size: o.nodes, baseDir: dataDir, ...(o.flotillaArgs ? { extraArgs: o.flotillaArgs } : {}), ...(o.secure ? { secure: true } : {}) });
 }
 
 /** Starts every node and waits for all of them to agree on a leader; a start that fails (e.g. a port taken) is retried on a fresh cluster. */
@@ -99,7 +101,19 @@ async function startCluster(o: RunOptions, dataDir: string, notes: string[]): Pr
     const leader = await awaitSettled(target, SETTLE_TIMEOUT_MS);
     const allRunning = Array.from({ length: target.size }, (_, i) => target.isRunning(i)).every(Boolean);
     const idsKnown = !(target instanceof EtcdTarget) || (await pollUntil(() => target.learnMemberIds(), 10_000, 200));
-    if (leader !== undefined && allRunning && idsKnown) return { target, leader };
+    if (leader !== undefined && allRunning && idsKnown) {
+      // --secure: root and auth enable now, before any workload client exists.
+      if (target instanceof FlotillaTarget && target.secure) {
+        // A failed setup (or the check that auth holds) must not leave the processes running.
+        try {
+          notes.push(await target.prepare(leader));
+        } catch (err) {
+          await target.close();
+          throw err;
+        }
+      }
+      return { target, leader };
+    }
     problem = leader === undefined ? `no agreed leader within ${SETTLE_TIMEOUT_MS} ms` : !allRunning ? 'a node exited during start' : 'the etcd member ids could not be learned from the gateway';
     notes.push(`cluster start attempt ${attempt} failed (${problem}); logs in ${path.join(dataDir, `attempt${attempt}`)}`);
     await target.close();
@@ -170,7 +184,7 @@ export async function runTest(o: RunOptions): Promise<RunVerdict> {
   }
   const verdicts = workloads.map((w) => w.check());
   const valid = verdicts.some((v) => v.valid === false) ? false : verdicts.every((v) => v.valid === true) ? true : 'unknown';
-  const settings = { target: o.target, nodes: o.nodes, workloads: o.workloads, nemeses: o.nemeses, timeS: o.timeS, seed: o.seed, unsafeReads: o.unsafeReads ?? false, clientsPerNode: o.clientsPerNode ?? 2, requestTimeoutMs: o.requestTimeoutMs ?? 1_000 };
+  const settings = { target: o.target, nodes: o.nodes, workloads: o.workloads, nemeses: o.nemeses, timeS: o.timeS, seed: o.seed, unsafeReads: o.unsafeReads ?? false, secure: o.secure ?? false, clientsPerNode: o.clientsPerNode ?? 2, requestTimeoutMs: o.requestTimeoutMs ?? 1_000 };
   const replay = replayCommand(o);
   const faults = nemesis?.applied ?? [];
   const reportFile = path.join(o.outDir, 'report.html');

@@ -4,10 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemberExitedError, ProcessCluster } from '../../packages/server/src/demo/process-cluster.js';
+import type { ProcessCluster } from '../../packages/server/src/demo/process-cluster.js';
 import { memberIdOf } from '../../packages/server/src/cluster/member-id.js';
 import { freePort } from '../../packages/transport/src/tcp/free-port.js';
-import { lines, pollUntil, runCli, type CliResult } from './run-cli.js';
+import { expectOneLineError, lines, pollUntil, runCli, startHealthyCluster, type CliResult } from './run-cli.js';
 
 let cluster: ProcessCluster;
 let baseDir: string;
@@ -27,28 +27,9 @@ async function revision(): Promise<number> {
   return Number((JSON.parse(json!) as { header: { revision: string } }).header.revision);
 }
 
-function expectOneLineError(r: CliResult, code: number, text: RegExp): void {
-  expect(r.code).toBe(code);
-  expect(r.stdout).toBe('');
-  expect(r.stderr.trimEnd()).toMatch(text);
-  expect(r.stderr.trim().split('\n')).toHaveLength(1);
-  expect(r.stderr).not.toMatch(/^\s+at /m);
-}
-
 beforeAll(async () => {
   baseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-cli-'));
-  // Ports are chosen free and bound later; if another test took one meanwhile, a member exits: start over once.
-  for (let attempt = 1; ; attempt++) {
-    cluster = await ProcessCluster.create({ baseDir: path.join(baseDir, `try${attempt}`), logLevel: 'warn' });
-    cluster.startAll();
-    try {
-      await cluster.waitHealthy(30_000);
-      break;
-    } catch (err) {
-      await cluster.close();
-      if (!(err instanceof MemberExitedError) || attempt >= 2) throw err;
-    }
-  }
+  cluster = await startHealthyCluster(baseDir);
   env = { FLOTILLA_ENDPOINTS: cluster.endpoints.join(',') };
 });
 

@@ -1,7 +1,7 @@
 // `pnpm demo` in its non-interactive mode, end to end: three real processes,
 // a SIGKILLed leader, and the checks the demo itself makes. It must exit 0
 // and print the measured failover time and each follower's state latency.
-// --secure runs the same walk-through with TLS everywhere.
+// --secure runs the same walk-through with TLS everywhere and auth on.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,13 +41,15 @@ it('the demo runs end to end in CI mode, reports RTO and state latency, and exit
   expect(Date.now() - started).toBeLessThan(60_000);
 }, 70_000);
 
-it('pnpm demo --secure runs the same walk-through over HTTPS with client certificates and peer mTLS', async () => {
+it('pnpm demo --secure runs the same walk-through over HTTPS with client certificates, peer mTLS and auth on', async () => {
   const result = await runDemo(['--secure']);
   expect(result.err).toBe('');
   expect(result.code).toBe(0);
-  expect(result.out).toMatch(/^Secure mode: certificates in .*certs; HTTPS client ports with --client-cert-auth, mutual TLS between peers\.$/m);
+  expect(result.out).toMatch(/^Secure mode: certificates in .*certs; HTTPS client ports with --client-cert-auth, mutual TLS between peers; auth is enabled once a leader is elected\.$/m);
+  expect(result.out).toMatch(/auth enabled: users root and demo \(role demo: readwrite on demo\/\*\); the demo now writes as demo/);
   expect(result.out).toMatch(/started n1: peers on https:\/\/127\.0\.0\.1:\d+, clients on https:\/\/127\.0\.0\.1:\d+/);
   expect(result.out).toMatch(/The watch on n\d saw all 30 events, in revision order/);
   expect(result.out.match(/all \d+ acknowledged writes present/g)).toHaveLength(3);
-  expect(result.out).toMatch(/--endpoints https:\/\/\S+ --cacert \S+ca\.crt --cert \S+client\.crt --key \S+client\.key put greeting hello/);
+  expect(result.out).toMatch(/--endpoints https:\/\/\S+ --cacert \S+ca\.crt --cert \S+client\.crt --key \S+client\.key --user demo:\S+ put demo\/greeting hello/);
+  expect(result.out).toMatch(/--user root:\S+ endpoint status --cluster/);
 }, 70_000);

@@ -1,7 +1,9 @@
 // Runs the real `flotilla` binary (packages/server/bin/flotilla.js, built
 // dist/) as a child process and collects its output.
 import { spawn } from 'node:child_process';
-import { DEFAULT_BIN } from '../../packages/server/src/demo/process-cluster.js';
+import path from 'node:path';
+import { expect } from 'vitest';
+import { DEFAULT_BIN, MemberExitedError, ProcessCluster, type ProcessClusterOptions } from '../../packages/server/src/demo/process-cluster.js';
 
 export interface CliResult {
   readonly code: number | null;
@@ -51,5 +53,32 @@ export async function pollUntil<T>(what: string, check: () => Promise<T | undefi
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A command that failed with one line on stderr (no stack), nothing on stdout, and exit `code`. */
+export function expectOneLineError(r: CliResult, code: number, text: RegExp): void {
+  expect(r.code).toBe(code);
+  expect(r.stdout).toBe('');
+  expect(r.stderr.trimEnd()).toMatch(text);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(r.stderr).not.toMatch(/^\s+at /m);
+}
+
+/**
+ * Three `flotilla start` processes under `baseDir`, healthy. Ports are chosen free and bound
+ * later; if another test took one meanwhile, a member exits: start over once.
+ */
+export async function startHealthyCluster(baseDir: string, options: Omit<ProcessClusterOptions, 'baseDir'> = {}): Promise<ProcessCluster> {
+  for (let attempt = 1; ; attempt++) {
+    const cluster = await ProcessCluster.create({ baseDir: path.join(baseDir, `try${attempt}`), logLevel: 'warn', ...options });
+    cluster.startAll();
+    try {
+      await cluster.waitHealthy(30_000);
+      return cluster;
+    } catch (err) {
+      await cluster.close();
+      if (!(err instanceof MemberExitedError) || attempt >= 2) throw err;
+    }
   }
 }

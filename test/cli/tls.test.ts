@@ -9,9 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestPki, type TestPki } from '../../tools/gen-certs.js';
-import { clientTlsArgs, MemberExitedError, ProcessCluster } from '../../packages/server/src/demo/process-cluster.js';
+import { clientTlsArgs, type ProcessCluster } from '../../packages/server/src/demo/process-cluster.js';
 import { freePort } from '../../packages/transport/src/tcp/free-port.js';
-import { lines, runCli, type CliResult } from './run-cli.js';
+import { expectOneLineError, lines, runCli, startHealthyCluster, type CliResult } from './run-cli.js';
 
 let cluster: ProcessCluster;
 let baseDir: string;
@@ -29,28 +29,10 @@ async function ok(args: string[], tlsArgs?: string[], env?: Record<string, strin
   return lines(r);
 }
 
-function expectOneLineError(r: CliResult, code: number, text: RegExp): void {
-  expect(r.stderr.trimEnd()).toMatch(text);
-  expect(r.code).toBe(code);
-  expect(r.stdout).toBe('');
-  expect(r.stderr.trim().split('\n')).toHaveLength(1);
-}
-
 beforeAll(async () => {
   baseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-cli-tls-'));
   pki = makeTestPki(path.join(baseDir, 'pki'), ['n1', 'n2', 'n3']);
-  // Ports are chosen free and bound later; if another test took one meanwhile, a member exits: start over once.
-  for (let attempt = 1; ; attempt++) {
-    cluster = await ProcessCluster.create({ baseDir: path.join(baseDir, `try${attempt}`), logLevel: 'warn', tls: { dir: pki.dir } });
-    cluster.startAll();
-    try {
-      await cluster.waitHealthy(30_000);
-      break;
-    } catch (err) {
-      await cluster.close();
-      if (!(err instanceof MemberExitedError) || attempt >= 2) throw err;
-    }
-  }
+  cluster = await startHealthyCluster(baseDir, { tls: { dir: pki.dir } });
   endpoints = cluster.endpoints.join(',');
 }, 90_000);
 

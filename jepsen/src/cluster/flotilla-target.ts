@@ -15,6 +15,8 @@ import { DEFAULT_BIN } from '@flotilla/server';
 import { LinkProxy } from './link-proxy.js';
 import { Network } from './network.js';
 import { ProcessTarget, type ProcessMember } from './process-target.js';
+import type { RequestSetup } from './flotilla-members.js';
+import { enableRootAuth, makeSecureSetup, rootHeaders, secureFetch, secureStartArgs, type SecureSetup } from './secure.js';
 import type { ClientOptions, Target } from './target.js';
 
 export interface FlotillaTargetOptions {
@@ -23,6 +25,8 @@ export interface FlotillaTargetOptions {
   /** Extra `flotilla start` flags for every node (e.g. timing). */
   readonly extraArgs?: readonly string[];
   readonly logLevel?: string;
+  /** TLS everywhere and auth on (root): `pnpm jepsen --secure`. */
+  readonly secure?: boolean;
 }
 
 interface Member extends ProcessMember {
@@ -35,15 +39,23 @@ interface Member extends ProcessMember {
 export class FlotillaTarget extends ProcessTarget<Member> implements Target {
   readonly kind = 'flotilla' as const;
   readonly #options: FlotillaTargetOptions;
+  /** Certificates and the root password with --secure; undefined otherwise. */
+  readonly secure: SecureSetup | undefined;
+  /** Set once root exists and auth is on: the workloads' clients log in from then on. */
+  #authOn = false;
 
-  private constructor(options: FlotillaTargetOptions, network: Network, members: Member[]) {
+  private constructor(options: FlotillaTargetOptions, network: Network, members: Member[], secure: SecureSetup | undefined) {
     super(network, members);
     this.#options = options;
+    this.secure = secure;
   }
 
   static async create(options: FlotillaTargetOptions): Promise<FlotillaTarget> {
     fs.mkdirSync(options.baseDir, { recursive: true });
     const network = new Network(options.size);
+    const secure = options.secure ? makeSecureSetup(options.baseDir, Array.from({ length: options.size }, (_, i) => `n${i + 1}`)) : undefined;
+    // The proxies pass TLS through untouched; the scheme tells each node to speak TLS to them.
+    const scheme = secure ? 'https' : 'http';
     const peerPorts: number[] = [];
     for (let i = 0; i < options.size; i++) peerPorts.push(await stablePort());
     const members: Member[] = [];
@@ -52,24 +64,24 @@ export class FlotillaTarget extends ProcessTarget<Member> implements Target {
       const peerUrlFor: string[] = [];
       for (let j = 0; j < options.size; j++) {
         if (i === j) {
-          peerUrlFor.push(`http://127.0.0.1:${peerPorts[i]}`);
+          peerUrlFor.push(`${scheme}://127.0.0.1:${peerPorts[i]}`);
           continue;
         }
         const proxy = await LinkProxy.listen({ source: i, target: j, targetPort: peerPorts[j] as number, policy: network });
         network.adopt(proxy);
-        peerUrlFor.push(proxy.url);
+        peerUrlFor.push(proxy.url.replace(/^http:/, `${scheme}:`));
       }
       members.push({
         name,
         peerPort: peerPorts[i] as number,
-        clientUrl: `http://127.0.0.1:${await stablePort()}`,
+        clientUrl: `${scheme}://127.0.0.1:${await stablePort()}`,
         dataDir: path.join(options.baseDir, name),
         logFile: path.join(options.baseDir, `${name}.log`),
         peerUrlFor,
         child: undefined,
       });
     }
-    return new FlotillaTarget(options, network, members);
+    return new FlotillaTarget(options, network, members, secure);
   }
 
   startArgs(node: number): string[] {
@@ -78,12 +90,13 @@ export class FlotillaTarget extends ProcessTarget<Member> implements Target {
       'start',
       '--name', m.name,
       '--data-dir', m.dataDir,
-      '--listen-peer', `http://127.0.0.1:${m.peerPort}`,
+      '--listen-peer', this.peerUrl(node),
       '--listen-client', m.clientUrl,
-      '--initial-cluster', this.members.map((o) => `${o.name}=http://127.0.0.1:${o.peerPort}`).join(','),
+      '--initial-cluster', this.members.map((_, j) => `${this.names[j]}=${this.peerUrl(j)}`).join(','),
       '--peer-route', this.members.flatMap((o, j) => (o === m ? [] : [`${o.name}=${m.peerUrlFor[j]}`])).join(','),
       '--initial-cluster-clients', this.members.map((o) => `${o.name}=${o.clientUrl}`).join(','),
       '--log-level', this.#options.logLevel ?? 'warn',
+      ...(this.secure ? secureStartArgs(this.secure, m.name) : []),
       ...(this.#options.extraArgs ?? []),
     ];
   }
@@ -99,11 +112,43 @@ export class FlotillaTarget extends ProcessTarget<Member> implements Target {
       exactlyOnce: true,
       requestTimeoutMs: options.requestTimeoutMs,
       retry: { attemptsMax: 2, backoffInitialMs: 20, backoffMaxMs: 100 },
+      ...(this.secure ? { tls: this.secure.clientTls } : {}),
+      ...(this.secure && this.#authOn && options.anonymous !== true ? { auth: { user: 'root', password: this.secure.rootPassword } } : {}),
     });
+  }
+
+  /**
+   * --secure: root and auth enable through `node`, once the cluster has a leader. Then checks
+   * that it holds: a client without credentials is refused a write. Returns a note for the report.
+   */
+  async prepare(node: number): Promise<string> {
+    if (!this.secure) return 'plain: no TLS, no auth';
+    await enableRootAuth(this.secure, this.member(node).clientUrl, 5_000);
+    this.#authOn = true;
+    const anonymous = this.client(node, { requestTimeoutMs: 5_000, anonymous: true });
+    try {
+      const refused = await anonymous.put('jepsen-secure-check', 'x').then(() => undefined, (err: Error) => err.name);
+      if (refused !== 'InvalidAuthTokenError' && refused !== 'UserEmptyError') throw new Error(`--secure: a write without credentials was ${refused === undefined ? 'accepted' : `refused with ${refused}`} after auth enable`);
+    } finally {
+      await anonymous.close();
+    }
+    return `secure: HTTPS client ports with client certificates, peer mTLS through the proxies, auth enabled (a write without credentials is refused; the clients log in as root); certificates in ${this.secure.certDir}`;
+  }
+
+  /** What the suite's own JSON calls need: the TLS agent and, with auth on, root's token (logged in through `node`). */
+  async requestInit(node: number, timeoutMs: number): Promise<RequestSetup> {
+    if (!this.secure) return { fetch, headers: {} };
+    const headers = this.#authOn ? await rootHeaders(this.secure, this.member(node).clientUrl, timeoutMs) : {};
+    return { fetch: secureFetch(this.secure), headers };
+  }
+
+  override async close(): Promise<void> {
+    await super.close();
+    await this.secure?.dispatcher.close();
   }
 
   /** The real peer URL of a node (what it listens on; the others reach it through their proxies). */
   peerUrl(node: number): string {
-    return `http://127.0.0.1:${this.member(node).peerPort}`;
+    return `${this.secure ? 'https' : 'http'}://127.0.0.1:${this.member(node).peerPort}`;
   }
 }

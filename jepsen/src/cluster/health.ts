@@ -8,7 +8,7 @@ const STATUS_TIMEOUT_MS = 800;
 
 export async function statusOf(target: Target, node: number): Promise<KvStatus | undefined> {
   if (!target.isRunning(node)) return undefined;
-  const kv = target.client(node, { requestTimeoutMs: STATUS_TIMEOUT_MS });
+  const kv = target.client(node, { requestTimeoutMs: STATUS_TIMEOUT_MS, anonymous: true });
   try {
     const s = await kv.status();
     target.memberIndex.set(s.memberId, node);

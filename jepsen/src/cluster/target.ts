@@ -8,6 +8,8 @@ export type TargetKind = 'flotilla' | 'etcd';
 export interface ClientOptions {
   /** Deadline of one request; a write that misses it is recorded as unknown. */
   readonly requestTimeoutMs: number;
+  /** No login even when auth is on (status() needs none): the health polls, which would otherwise log in on every poll. */
+  readonly anonymous?: boolean;
 }
 
 export interface Target {

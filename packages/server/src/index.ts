@@ -50,4 +50,4 @@ export {
 export { issueToken, readToken, validClaims, TOKEN_TTL_MS_DEFAULT, type TokenClaims } from './auth/token.js';
 export { hashPassword, verifyPassword } from './auth/password.js';
 export { checkPeerAnnouncement, PeerAnnounceRefusedError } from './auth/peer-announce.js';
-export { ProcessCluster, type ProcessMember, type ProcessClusterOptions, DEFAULT_BIN } from './demo/process-cluster.js';
+export { ProcessCluster, type ProcessMember, type ProcessClusterOptions, DEFAULT_BIN, clientTlsArgs, memberTlsArgs } from './demo/process-cluster.js';

@@ -34,6 +34,8 @@ export interface SnapshotContext {
   readonly signal: AbortSignal;
   /** undici's fetch and an agent with --cacert/--cert/--key for an https:// endpoint; undefined: the built-in fetch. */
   readonly tlsFetch?: () => Promise<TlsFetch | undefined>;
+  /** The Authorization header of --user (a snapshot needs root when auth is on). */
+  readonly authHeaders?: () => Promise<Record<string, string>>;
 }
 
 function report(ctx: SnapshotContext, verdict: BackupVerdict): number {
@@ -82,7 +84,8 @@ async function download(ctx: SnapshotContext, file: string, progress: Progress):
   const headersTimer = setTimeout(() => abort(stalled), ctx.timeoutMs);
   progress.step(`downloading a snapshot from ${endpoint} into ${file}`);
   try {
-    const init = { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' }, signal: controller.signal };
+    const auth = (await ctx.authHeaders?.()) ?? {};
+    const init = { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', ...auth }, signal: controller.signal };
     const tls = await ctx.tlsFetch?.();
     const res = tls === undefined ? await fetch(`${endpoint}/v3/maintenance/snapshot`, init) : await tls.fetch(`${endpoint}/v3/maintenance/snapshot`, { ...init, dispatcher: tls.dispatcher });
     clearTimeout(headersTimer);

@@ -1,8 +1,9 @@
 // Global CLI flags, etcdctl's names: --endpoints, --command-timeout,
-// --dial-timeout, -w/--write-out, and the TLS ones (--cacert, --cert, --key,
-// --insecure-skip-tls-verify). Commander reads them anywhere on the line
+// --dial-timeout, -w/--write-out, the TLS ones (--cacert, --cert, --key,
+// --insecure-skip-tls-verify) and the auth ones (--user, --password). Commander reads them anywhere on the line
 // (before or after the command); the environment gives the defaults.
 import { Option, type Command } from 'commander';
+import { cliAuthOf, type CliCredentials } from './client-auth.js';
 import { cliTlsOf, type CliTlsOptions } from './client-tls.js';
 import { parseDurationMs } from './duration.js';
 import { UsageError } from './errors.js';
@@ -17,6 +18,8 @@ export interface GlobalOptions {
   readonly writeOut: string | undefined;
   /** HTTPS settings for https:// endpoints; undefined when no TLS flag is given. */
   readonly tls: CliTlsOptions | undefined;
+  /** --user / --password: every request carries a token of this user; undefined: none is sent. */
+  readonly auth: CliCredentials | undefined;
 }
 
 export const DEFAULT_ENDPOINTS = 'http://127.0.0.1:2379';
@@ -33,7 +36,9 @@ export function addGlobalOptions(program: Command): void {
     .addOption(new Option('--cacert <file>', 'PEM CA that https:// endpoints\' certificates must chain to (env FLOTILLA_CACERT; default: the system\'s CAs)'))
     .addOption(new Option('--cert <file>', 'PEM client certificate, for members started with --client-cert-auth (env FLOTILLA_CERT; needs --key)'))
     .addOption(new Option('--key <file>', 'PEM key of --cert (env FLOTILLA_KEY)'))
-    .addOption(new Option('--insecure-skip-tls-verify', 'accept any server certificate: tests only, never in production (env FLOTILLA_INSECURE_SKIP_TLS_VERIFY=true)'));
+    .addOption(new Option('--insecure-skip-tls-verify', 'accept any server certificate: tests only, never in production (env FLOTILLA_INSECURE_SKIP_TLS_VERIFY=true)'))
+    .addOption(new Option('--user <name[:password]>', 'user for a cluster with auth enabled, with its password after a colon or in --password (env FLOTILLA_USER)'))
+    .addOption(new Option('--password <password>', 'password of --user, which may then contain colons (env FLOTILLA_PASSWORD)'));
 }
 
 /** etcdctl takes `127.0.0.1:2379` as well as `http://127.0.0.1:2379`. */
@@ -61,6 +66,7 @@ export function resolveGlobals(flags: Readonly<Record<string, unknown>>, env: No
     dialTimeoutMs: parseDurationMs(text('dialTimeout', 'FLOTILLA_DIAL_TIMEOUT', DEFAULT_DIAL_TIMEOUT), '--dial-timeout'),
     writeOut: typeof writeOut === 'string' ? writeOut : undefined,
     tls: cliTlsOf(given, flags['insecureSkipTlsVerify'], env),
+    auth: cliAuthOf(given('user', 'FLOTILLA_USER'), given('password', 'FLOTILLA_PASSWORD')),
   };
 }
 

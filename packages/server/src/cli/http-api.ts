@@ -2,8 +2,12 @@
 // KV interface (member, endpoint, move-leader): etcd v3 JSON over HTTP to the
 // first endpoint that accepts a connection. A request is tried on the next
 // endpoint only when it was never delivered (connection refused), so a
-// membership change is never sent twice by accident.
+// membership change is never sent twice by accident. With --user, the first
+// request logs in (POST /v3/auth/authenticate) and every request carries the
+// token in the Authorization header: one login per command (tokens are valid
+// on every member).
 import { isTlsError } from '@flotilla/transport';
+import type { CliCredentials } from './client-auth.js';
 import type { TlsFetch } from './client-tls.js';
 import { CliError } from './errors.js';
 
@@ -17,7 +21,13 @@ export interface ApiOptions {
   readonly signal: AbortSignal;
   /** fetch with the CA and client certificate for https:// endpoints (--cacert, --cert, --key); undefined: the built-in fetch. */
   readonly tlsFetch: () => Promise<TlsFetch | undefined>;
+  /** --user / --password; undefined: no Authorization header. */
+  readonly auth?: CliCredentials | undefined;
 }
+
+const LOGIN_PATH = '/v3/auth/authenticate';
+/** etcd's answer to a login on a cluster without auth. */
+export const AUTH_NOT_ENABLED = /authentication is not enabled/;
 
 function refused(err: unknown): boolean {
   const cause = (err as { cause?: { code?: string } })?.cause;
@@ -43,7 +53,28 @@ export async function tlsTrouble(api: HttpApi, timeoutMs: number): Promise<strin
 }
 
 export class HttpApi {
+  /** The login of this command, made on the first request that needs it. */
+  private token: Promise<string> | undefined;
+
   constructor(readonly options: ApiOptions) {}
+
+  /**
+   * The Authorization header of --user (logging in once), or none without it. As etcdctl,
+   * --user on a cluster without auth is not an error: the requests go without a token.
+   */
+  async authHeaders(): Promise<Record<string, string>> {
+    const auth = this.options.auth;
+    if (auth === undefined) return {};
+    this.token ??= this.post(LOGIN_PATH, { name: auth.user, password: auth.password }).then(
+      (res) => String(res['token'] ?? ''),
+      (err: Error) => {
+        if (AUTH_NOT_ENABLED.test(err.message)) return '';
+        throw err;
+      },
+    );
+    const token = await this.token;
+    return token === '' ? {} : { authorization: token };
+  }
 
   /** The built-in fetch, or undici's with the TLS agent (the two take the same request options). */
   private async fetch(url: string, init: RequestInit): Promise<Response> {
@@ -58,11 +89,12 @@ export class HttpApi {
 
   /** POSTs to one endpoint; throws CliError with the server's message on an error answer. */
   async postTo(endpoint: string, path: string, body: JsonBody, timeoutMs = this.options.timeoutMs): Promise<JsonBody> {
+    const auth = path === LOGIN_PATH ? {} : await this.authHeaders();
     let res: Response;
     try {
       res = await this.fetch(`${endpoint}${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...auth },
         body: JSON.stringify(body),
         signal: this.signal(timeoutMs),
       });
@@ -77,7 +109,13 @@ export class HttpApi {
     } catch {
       throw new CliError(`${endpoint}${path} answered ${res.status} with a non-JSON body: ${text.slice(0, 200)}`);
     }
-    if (!res.ok) throw new CliError(`${String(json['message'] ?? json['error'] ?? `HTTP ${res.status}`)} (from ${endpoint})`);
+    if (!res.ok) {
+      const message = String(json['message'] ?? json['error'] ?? `HTTP ${res.status}`);
+      // etcdctl's words for a login refused by a cluster without auth, and a hint for a request without --user.
+      // A hint for a request without --user to a cluster with auth on.
+      const hint = /invalid auth token|user name is empty/.test(message) && this.options.auth === undefined ? '; auth is enabled on this cluster: pass --user name:password (or FLOTILLA_USER)' : '';
+      throw new CliError(`${message} (from ${endpoint})${hint}`);
+    }
     return json;
   }
 
@@ -96,8 +134,9 @@ export class HttpApi {
   }
 
   async getJson(endpoint: string, path: string, timeoutMs = this.options.timeoutMs): Promise<JsonBody> {
+    const headers = await this.authHeaders();
     try {
-      const res = await this.fetch(`${endpoint}${path}`, { signal: this.signal(timeoutMs) });
+      const res = await this.fetch(`${endpoint}${path}`, { headers, signal: this.signal(timeoutMs) });
       return (await res.json()) as JsonBody;
     } catch (err) {
       if ((err as Error).name === 'TimeoutError') throw new CliError(`${endpoint}: no answer within ${timeoutMs} ms`);

@@ -2,6 +2,7 @@
 // non-zero exit (1 for a failed command, 2 for bad usage); unexpected errors
 // (bugs) still print one line, plus the stack only with FLOTILLA_DEBUG=1.
 import fs from 'node:fs';
+import { AUTH_MESSAGES } from '@flotilla/kv';
 import { CommanderError } from 'commander';
 import { exitCodeOf } from './errors.js';
 import { buildProgram } from './program.js';
@@ -27,6 +28,8 @@ const EXPECTED_ERRORS = new Set([
   'UnknownOutcomeError', 'UnavailableError', 'ServerError', 'WatchCanceledError', 'ProtocolError', 'ClientClosedError',
   'KeyTooLargeError', 'ValueTooLargeError', 'TooManyOpsError', 'RequestTooLargeError', 'CompactedError', 'FutureRevisionError',
   'LeaseNotFoundError', 'LeaseExistsError', 'KeyNotFoundError', 'InvalidRequestError', 'StaleSequenceError', 'SessionExpiredError',
+  // Auth refusals (permission denied, invalid token, bad password, ...): etcd's message is the story.
+  ...Object.keys(AUTH_MESSAGES),
 ]);
 
 /** Runs one CLI invocation; resolves to the exit code. */

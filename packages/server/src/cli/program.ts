@@ -2,6 +2,7 @@
 // global flags anywhere on the line, and every parse mistake as a UsageError
 // that names the command and where its usage is.
 import { Command, type ErrorOptions } from 'commander';
+import { addAuthCommands } from './cmd-auth.js';
 import { addClusterCommands } from './cmd-cluster.js';
 import { addKvCommands } from './cmd-kv.js';
 import { addLeaseCommands } from './cmd-lease.js';
@@ -66,6 +67,7 @@ export function buildProgram(runner: Runner, output: ProgramOutput): Command {
   addLeaseCommands(program, runner);
   addClusterCommands(program, runner);
   addSnapshotCommands(program, runner);
+  addAuthCommands(program, runner);
   program.command('version').description('print the version').action(() => output.out(`${SERVER_VERSION}\n`));
   return program;
 }

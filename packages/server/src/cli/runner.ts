@@ -21,6 +21,9 @@ export interface RunIo {
 /** A command's work; a number is its exit code (snapshot verify: 1 for a bad file). */
 export type Body = (ctx: CommandContext) => Promise<number | void>;
 
+/** What a cluster with auth on answers a request without a token. */
+const NO_USER_ERRORS = new Set(['InvalidAuthTokenError', 'UserEmptyError']);
+
 /** Back-off between attempts: short, since the deadline, not a count, ends the retries. */
 const RETRY = { attemptsMax: Number.MAX_SAFE_INTEGER, backoffInitialMs: 25, backoffMaxMs: 500 };
 
@@ -47,7 +50,7 @@ export class Runner {
     const fetchWithTls = (): Promise<TlsFetch | undefined> => (this.tls ??= tlsFetch(files));
     return {
       globals,
-      api: new HttpApi({ endpoints: globals.endpoints, timeoutMs: globals.commandTimeoutMs, signal: AbortSignal.any([this.done.signal, this.io.signal]), tlsFetch: fetchWithTls }),
+      api: new HttpApi({ endpoints: globals.endpoints, timeoutMs: globals.commandTimeoutMs, signal: AbortSignal.any([this.done.signal, this.io.signal]), tlsFetch: fetchWithTls, auth: globals.auth }),
       tlsFetch: fetchWithTls,
       kv: () => (this.kv ??= openKv(globals)),
       deadline,
@@ -68,8 +71,11 @@ export class Runner {
     if (writes) ctx.deadline.note = '; the change may or may not have been applied: read it back to find out';
     ctx.deadline.start();
     try {
-      this.code = (await ctx.deadline.race(Promise.race([body(ctx), interrupted(this.io.signal, what, writes)]))) ?? 0;
+      this.code = (await ctx.deadline.race(Promise.race([this.withoutAuthIfOff(ctx, body), interrupted(this.io.signal, what, writes)]))) ?? 0;
     } catch (err) {
+      if (ctx.globals.auth === undefined && err instanceof Error && NO_USER_ERRORS.has(err.name)) {
+        throw new CliError(`${err.message}; auth is enabled on this cluster: pass --user name:password (or FLOTILLA_USER)`);
+      }
       // The client retries a failed TLS handshake like a refused connection, so a wrong CA or a
       // missing certificate would end as a bare timeout: name it.
       const trouble = err instanceof CommandTimeoutError ? await tlsTrouble(ctx.api, 1_000) : undefined;
@@ -81,7 +87,25 @@ export class Runner {
   async open(cmd: Command, what: string, body: Body): Promise<void> {
     const ctx = this.context(cmd);
     ctx.deadline.what = what;
-    this.code = (await body(ctx)) ?? 0;
+    this.code = (await this.withoutAuthIfOff(ctx, body)) ?? 0;
+  }
+
+  /**
+   * As etcdctl, --user on a cluster without auth is not an error. The KV client logs in before
+   * its first request and fails with AuthNotEnabledError; nothing was sent yet, so the body runs
+   * again with a client that sends no token.
+   */
+  private async withoutAuthIfOff(ctx: CommandContext, body: Body): Promise<number | void> {
+    try {
+      return await body(ctx);
+    } catch (err) {
+      if (ctx.globals.auth === undefined || !(err instanceof Error) || err.name !== 'AuthNotEnabledError' || this.kv === undefined) throw err;
+      const loggedIn = this.kv;
+      this.kv = undefined;
+      await loggedIn.then((k) => k.close()).catch(() => undefined);
+      const globals = { ...ctx.globals, auth: undefined };
+      return body({ ...ctx, globals, kv: () => (this.kv ??= openKv(globals)) });
+    }
   }
 
   async close(): Promise<void> {
@@ -108,5 +132,6 @@ async function openKv(globals: GlobalOptions): Promise<KV> {
     requestTimeoutMs: globals.dialTimeoutMs,
     retry: RETRY,
     ...(globals.tls ? { tls: globals.tls } : {}),
+    ...(globals.auth ? { auth: globals.auth } : {}),
   });
 }

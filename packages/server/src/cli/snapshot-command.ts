@@ -37,6 +37,6 @@ export function addSnapshotCommands(program: Command, runner: Runner): void {
 }
 
 function snapshotContext(ctx: CommandContext): SnapshotContext {
-  return { endpoints: ctx.globals.endpoints, timeoutMs: ctx.globals.commandTimeoutMs, out: ctx.out, err: ctx.err, signal: ctx.signal, tlsFetch: ctx.tlsFetch };
+  return { endpoints: ctx.globals.endpoints, timeoutMs: ctx.globals.commandTimeoutMs, out: ctx.out, err: ctx.err, signal: ctx.signal, tlsFetch: ctx.tlsFetch, authHeaders: () => ctx.api.authHeaders() };
 }
 

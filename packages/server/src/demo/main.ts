@@ -4,7 +4,8 @@
 // catch-up with each follower's state latency, and a check that no
 // acknowledged write was lost. Non-interactive with --ci, CI=true or no TTY.
 // --secure runs the same walk-through with TLS everywhere (certificates made
-// at run time by tools/gen-certs.js, never kept).
+// at run time by tools/gen-certs.js, never kept) and auth on (root, and a
+// user `demo` limited to demo/ whose token the walk-through uses).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +13,8 @@ import { pathToFileURL, fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setGlobalDispatcher } from 'undici';
 import { memberIdOf } from '../cli/ids.js';
-import { clientTlsArgs, ProcessCluster } from './process-cluster.js';
+import { DEMO_PREFIX, demoCredentials, enableAuth, type DemoCredentials } from './auth-setup.js';
+import { clientTlsArgs, ProcessCluster, type ProcessMember } from './process-cluster.js';
 import { b64 } from './probe.js';
 import { LiveTable, statusTable } from './status-table.js';
 import { Walkthrough } from './walkthrough.js';
@@ -36,7 +38,7 @@ function parseDemoArgs(argv: readonly string[]): DemoArgs {
       '  --dir     keep data and logs here (default: a temporary directory, removed at the end)',
       '  --ci      non-interactive output (also when CI=true or stdout is not a TTY)',
       '  --keep    leave the cluster running at the end, until Ctrl-C',
-      '  --secure  TLS everywhere: HTTPS client ports with client-certificate auth, mutual TLS between peers',
+      '  --secure  TLS everywhere (HTTPS client ports with client-certificate auth, mutual TLS between peers) and auth on (users root and demo)',
       '            (certificates made now with openssl in DIR/certs; see docs/security.md)',
       '',
     ].join('\n'));
@@ -55,7 +57,7 @@ interface GenCerts {
  * --secure: a CA and certificates for n1..n3 and the demo's own client, made
  * now in `dir`. Every fetch of this process (the walk-through, the status
  * table) then trusts that CA and shows the client certificate.
- * Users, roles and `--auth` for the secure demo go here once authentication lands.
+ * Users, roles and auth enable come once the cluster has a leader (auth-setup.ts).
  */
 async function secureSetup(dir: string): Promise<void> {
   const script = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../tools/gen-certs.js');
@@ -84,7 +86,7 @@ async function main(): Promise<number> {
   }
   const cluster = await ProcessCluster.create({ baseDir, logLevel: 'warn', ...(args.secure ? { tls: { dir: certDir } } : {}) });
   if (cluster.dispatcher) setGlobalDispatcher(cluster.dispatcher);
-  if (args.secure) process.stdout.write(`Secure mode: certificates in ${certDir}; HTTPS client ports with --client-cert-auth, mutual TLS between peers.\n`);
+  if (args.secure) process.stdout.write(`Secure mode: certificates in ${certDir}; HTTPS client ports with --client-cert-auth, mutual TLS between peers; auth is enabled once a leader is elected.\n`);
   const names = new Map(cluster.members.map((m) => [memberIdOf(m.name), m.name]));
   const render = (): Promise<string> =>
     statusTable(cluster.members.map((m) => ({ name: m.name, clientUrl: m.clientUrl, running: cluster.isRunning(m.name) })), names);
@@ -107,14 +109,17 @@ async function main(): Promise<number> {
   process.once('SIGTERM', onSignal);
 
   try {
-    const walk = new Walkthrough({ cluster, names, live, render, print: (line) => process.stdout.write(`${line}\n`) });
+    const print = (line: string): void => void process.stdout.write(`${line}\n`);
+    const creds = args.secure ? demoCredentials() : undefined;
+    const afterElection = creds ? (leader: ProcessMember) => enableAuth(leader, creds, print) : undefined;
+    const walk = new Walkthrough({ cluster, names, live, render, print, ...(afterElection ? { afterElection } : {}) });
     await walk.run();
     if (args.keep) {
-      printHowToContinue(cluster, true, args.secure ? certDir : undefined);
+      printHowToContinue(cluster, true, args.secure ? certDir : undefined, creds);
       process.stdout.write('\nThe cluster keeps running. Press Ctrl-C to stop it.\n');
       await new Promise<never>(() => {});
     }
-    printHowToContinue(cluster, false, args.secure ? certDir : undefined);
+    printHowToContinue(cluster, false, args.secure ? certDir : undefined, creds);
     return 0;
   } catch (err) {
     if (interrupted) {
@@ -134,14 +139,20 @@ async function main(): Promise<number> {
   }
 }
 
-function printHowToContinue(cluster: ProcessCluster, running: boolean, certDir: string | undefined): void {
+function printHowToContinue(cluster: ProcessCluster, running: boolean, certDir: string | undefined, creds: DemoCredentials | undefined): void {
   const endpoints = cluster.endpoints.join(',');
-  const first = cluster.endpoints[0];
   const cli = `node packages/server/bin/flotilla.js --endpoints ${endpoints}${certDir ? ` ${clientTlsArgs(certDir).join(' ')}` : ''}`;
   const curl = `curl -s${certDir ? ` --cacert ${path.join(certDir, 'ca.crt')} --cert ${path.join(certDir, 'client.crt')} --key ${path.join(certDir, 'client.key')}` : ''}`;
   const lines = [
     '',
     running ? 'Talk to the running cluster:' : `To keep a cluster running and talk to it yourself: \`pnpm demo --keep${certDir ? ' --secure' : ''}\` (or start members with \`flotilla start\`, see \`node packages/server/bin/flotilla.js help\`), then:`,
+    ...(creds ? authCommands(cli, curl, cluster.endpoints[0]!, creds) : plainCommands(cli, curl, cluster.endpoints[0]!)),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function plainCommands(cli: string, curl: string, first: string): string[] {
+  return [
     `  ${cli} put greeting hello`,
     `  ${cli} get demo/ --prefix --limit 3`,
     `  ${cli} endpoint status --cluster`,
@@ -150,7 +161,23 @@ function printHowToContinue(cluster: ProcessCluster, running: boolean, certDir: 
     `  ${curl} -X POST ${first}/v3/kv/range -d '{"key":"${b64('greeting')}"}'`,
     `  ${curl} ${first}/metrics | grep flotilla_`,
   ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** With auth on: the demo user for its keys, root for the rest, and a token for curl. */
+function authCommands(cli: string, curl: string, first: string, creds: DemoCredentials): string[] {
+  const user = `--user ${creds.user}:${creds.password}`;
+  const root = `--user root:${creds.rootPassword}`;
+  return [
+    `  (auth is on: ${creds.user} may read and write ${DEMO_PREFIX}*; root manages users, roles and the cluster)`,
+    `  ${cli} ${user} put ${DEMO_PREFIX}greeting hello`,
+    `  ${cli} ${user} get ${DEMO_PREFIX} --prefix --limit 3`,
+    `  ${cli} ${user} watch ${DEMO_PREFIX}greeting`,
+    `  ${cli} ${root} endpoint status --cluster`,
+    `  ${cli} ${root} user list`,
+    `  TOKEN=$(${curl} -X POST ${first}/v3/auth/authenticate -d '{"name":"${creds.user}","password":"${creds.password}"}' | jq -r .token)`,
+    `  ${curl} -H "Authorization: $TOKEN" -X POST ${first}/v3/kv/range -d '{"key":"${b64(`${DEMO_PREFIX}greeting`)}"}'`,
+    `  ${curl} ${first}/metrics | grep flotilla_`,
+  ];
 }
 
 process.exitCode = await main();

@@ -4,6 +4,19 @@ import type { StatusReport } from '../http/report.js';
 export const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 export const unb64 = (s: unknown): string => (typeof s === 'string' ? Buffer.from(s, 'base64').toString('utf8') : '');
 
+/** The Authorization header of every request the demo makes, once it has logged in (--secure). */
+let authorization: Record<string, string> = {};
+
+/** From now on every request carries this token (a Flotilla token is valid on every member until it expires). */
+export function useToken(token: string): void {
+  authorization = { authorization: token };
+}
+
+/** The header to send: the token of useToken, or none. */
+export function authHeaders(): Record<string, string> {
+  return authorization;
+}
+
 export class RequestFailed extends Error {
   override readonly name = 'RequestFailed';
 }
@@ -11,7 +24,7 @@ export class RequestFailed extends Error {
 export async function post(endpoint: string, path: string, body: unknown, timeoutMs = 2_000, headers: Record<string, string> = {}): Promise<Record<string, unknown>> {
   let res: Response;
   try {
-    res = await fetch(`${endpoint}${path}`, { method: 'POST', body: JSON.stringify(body), headers, signal: AbortSignal.timeout(timeoutMs) });
+    res = await fetch(`${endpoint}${path}`, { method: 'POST', body: JSON.stringify(body), headers: { ...authorization, ...headers }, signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
     throw new RequestFailed(`${endpoint}${path}: ${(err as { cause?: Error }).cause?.message ?? (err as Error).message}`);
   }

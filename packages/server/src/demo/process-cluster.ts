@@ -43,7 +43,7 @@ export function clientTlsArgs(dir: string): string[] {
 }
 
 /** The `flotilla start` TLS flags of member `name` (one CA for both ports, as in docs/security.md). */
-function memberTlsArgs(dir: string, name: string): string[] {
+export function memberTlsArgs(dir: string, name: string): string[] {
   const [ca, cert, key] = [path.join(dir, 'ca.crt'), path.join(dir, `${name}.crt`), path.join(dir, `${name}.key`)];
   return [
     '--cert-file', cert, '--key-file', key, '--trusted-ca-file', ca, '--client-cert-auth',

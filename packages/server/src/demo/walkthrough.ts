@@ -3,7 +3,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { StatusReport } from '../http/report.js';
 import type { ProcessCluster, ProcessMember } from './process-cluster.js';
-import { b64, pollUntil, post, status, unb64 } from './probe.js';
+import { authHeaders, b64, pollUntil, post, status, unb64 } from './probe.js';
 import type { LiveTable } from './status-table.js';
 
 export interface WalkthroughDeps {
@@ -12,6 +12,8 @@ export interface WalkthroughDeps {
   readonly live: LiveTable;
   readonly render: () => Promise<string>;
   readonly print: (line: string) => void;
+  /** Runs once the cluster has a leader, before the first write (--secure: users, roles, auth enable). */
+  readonly afterElection?: (leader: ProcessMember) => Promise<void>;
 }
 
 const PREFIX = 'demo/';
@@ -28,6 +30,7 @@ export class Walkthrough {
   async run(): Promise<void> {
     const started = Date.now();
     const leader = await this.election();
+    await this.d.afterElection?.(leader);
     await this.writesAndWatch();
     await this.readEverywhere();
     const rtoMs = await this.failover(leader);
@@ -93,6 +96,7 @@ export class Walkthrough {
     const res = await fetch(`${watcher.clientUrl}/v3/watch`, {
       method: 'POST',
       body: JSON.stringify({ create_request: { key: b64(PREFIX), range_end: b64('demo0') } }),
+      headers: authHeaders(),
       signal: controller.signal,
     });
     if (!res.body) throw new Error('the watch stream has no body');
