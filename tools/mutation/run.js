@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// `pnpm mutation <area> [extra mutate globs or file:line ranges]`: one StrykerJS
+// run over one area (tools/mutation/areas.js).
+//
+// Stryker's command runner is used, not its vitest runner: with vitest 5 the
+// vitest runner reports 0 tests per mutant (every mutant "survives"). The
+// command runner starts vitest once per mutant and activates the mutant through
+// the __STRYKER_ACTIVE_MUTANT__ environment variable that the instrumented
+// code reads, so it does not depend on vitest's internals. The run is in place
+// (the sources are instrumented and restored afterwards) because the workspace
+// packages resolve each other through pnpm's symlinks, which a sandbox copy
+// would point back at the unmutated sources.
+import { Stryker } from '@stryker-mutator/core';
+import { areas } from './areas.js';
+
+const [area, ...only] = process.argv.slice(2);
+const spec = areas[area];
+if (!spec) {
+  console.error(`usage: pnpm mutation <${Object.keys(areas).join('|')}> [mutate glob or file:startLine-endLine ...]`);
+  process.exit(2);
+}
+
+const vitest = ['node_modules/.bin/vitest', 'run', '--bail=1', '--reporter=dot', '--pool=threads', '--no-isolate', ...spec.tests];
+
+const stryker = new Stryker({
+  mutate: only.length > 0 ? only : spec.mutate,
+  testRunner: 'command',
+  commandRunner: { command: vitest.join(' ') },
+  inPlace: true,
+  concurrency: 1,
+  timeoutMS: 30_000,
+  // TypeScript 7 has no JS API, so Stryker's tsconfig preprocessor would crash;
+  // a tsconfig that does not exist makes it skip.
+  tsconfigFile: 'tools/mutation/no-tsconfig.json',
+  coverageAnalysis: 'off',
+  reporters: ['clear-text', 'progress-append-only', 'json', 'html'],
+  jsonReporter: { fileName: `reports/mutation/${area}.json` },
+  htmlReporter: { fileName: `reports/mutation/${area}.html` },
+  incremental: true,
+  incrementalFile: `reports/mutation/${area}.incremental.json`,
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: true,
+});
+await stryker.runMutationTest();
