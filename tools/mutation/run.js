@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// `pnpm mutation <area> [extra mutate globs or file:line ranges]`: one StrykerJS
-// run over one area (tools/mutation/areas.js).
+// @ts-nocheck
+// `pnpm mutation <area> [--all | mutate globs or file:startLine-endLine ...]`:
+// one StrykerJS run over one area (tools/mutation/areas.js): by default its
+// safety-relevant ranges, with --all the whole area, or the given files/ranges.
 //
 // Stryker's command runner is used, not its vitest runner: with vitest 5 the
 // vitest runner reports 0 tests per mutant (every mutant "survives"). The
@@ -16,14 +18,14 @@ import { areas } from './areas.js';
 const [area, ...only] = process.argv.slice(2);
 const spec = areas[area];
 if (!spec) {
-  console.error(`usage: pnpm mutation <${Object.keys(areas).join('|')}> [mutate glob or file:startLine-endLine ...]`);
+  console.error(`usage: pnpm mutation <${Object.keys(areas).join('|')}> [--all | mutate glob or file:startLine-endLine ...]`);
   process.exit(2);
 }
 
 const vitest = ['node_modules/.bin/vitest', 'run', '--bail=1', '--reporter=dot', '--pool=threads', '--no-isolate', ...spec.tests];
 
 const stryker = new Stryker({
-  mutate: only.length > 0 ? only : spec.mutate,
+  mutate: only[0] === '--all' ? spec.all : only.length > 0 ? only : spec.mutate,
   testRunner: 'command',
   commandRunner: { command: vitest.join(' ') },
   inPlace: true,
