@@ -39,10 +39,14 @@ export const areas = {
   },
   driver: {
     mutate: [
-      'packages/node/src/driver.ts:261-285', // read index, lease reads, hasLease
-      'packages/node/src/driver.ts:439-556', // ready cycle: persist, send, apply ordering
-      'packages/node/src/driver.ts:574-612', // apply and applied reporting
+      'packages/node/src/driver.ts:269-282', // lease reads, hasLease
+      'packages/node/src/driver.ts:439-465', // ready cycle: persist, send, apply ordering
+      'packages/node/src/driver.ts:511-536', // hard state, persist
+      'packages/node/src/driver.ts:574-598', // apply
     ],
+    // A mutant that stalls the driver loop makes the tests wait for their own
+    // timeouts; give up on it sooner (it counts as detected either way).
+    timeoutMs: 8_000,
     all: ['packages/node/src/driver.ts'],
     tests: [
       'packages/node/test/write-path.test.ts',
@@ -65,6 +69,8 @@ export const areas = {
       'packages/storage/test/level.conformance.test.ts',
       'packages/storage/test/level.behaviour.test.ts',
       'packages/storage/test/corruption.test.ts',
+      'packages/storage/test/level.open.test.ts', // closed-handle refusals
+      'packages/storage/test/mutants-level.test.ts',
     ],
   },
 };
