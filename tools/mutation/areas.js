@@ -35,6 +35,7 @@ export const areas = {
       'packages/kv/test/leases.test.ts',
       'packages/kv/test/exactly-once.test.ts',
       'packages/kv/test/sorted-keys.test.ts',
+      'packages/kv/test/mutants-apply.test.ts',
     ],
   },
   driver: {
