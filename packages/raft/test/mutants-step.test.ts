@@ -20,6 +20,28 @@ describe('messages of a stale term', () => {
   });
 });
 
+describe('answers to a stale sender, so it learns the newer term', () => {
+  it('with checkQuorum or preVote, a stale append or heartbeat gets a rejecting appendResp at our term', () => {
+    for (const opts of [{ checkQuorum: true, preVote: false }, { checkQuorum: false, preVote: true }]) {
+      const f = newNode(1, { logTerms: [1, 3], term: 3, ...opts });
+      f.step({ type: 'heartbeat', from: 2, to: 1, term: 2, commit: 0, context: '' });
+      f.step({ type: 'append', from: 2, to: 1, term: 2, prevIndex: 1, prevTerm: 1, entries: [], commit: 0 });
+      expect(sent(f).map((m) => [m.type, m.to, m.term, 'reject' in m ? m.reject : undefined])).toEqual([
+        ['appendResp', 2, 3, true],
+        ['appendResp', 2, 3, true],
+      ]);
+    }
+  });
+
+  it('without them, stale appends are dropped silently; a stale pre-vote is always refused', () => {
+    const f = newNode(1, { logTerms: [1, 3], term: 3, checkQuorum: false, preVote: false });
+    f.step({ type: 'append', from: 2, to: 1, term: 2, prevIndex: 1, prevTerm: 1, entries: [], commit: 0 });
+    f.step({ type: 'preVote', from: 2, to: 1, term: 2, lastLogIndex: 9, lastLogTerm: 2 });
+    f.step({ type: 'voteResp', from: 2, to: 1, term: 2, reject: false });
+    expect(sent(f).map((m) => [m.type, m.to, m.term, 'reject' in m ? m.reject : undefined])).toEqual([['preVoteResp', 2, 3, true]]);
+  });
+});
+
 describe('misrouted messages', () => {
   it('a message addressed to another node is refused', () => {
     const f = newNode(1, { logTerms: [1], term: 1 });
