@@ -57,6 +57,7 @@ export const areas = {
       'packages/node/test/snapshot.test.ts',
       'packages/node/test/commit-overlap.test.ts',
       'packages/node/test/membership.test.ts',
+      'packages/node/test/mutants-lease.test.ts',
     ],
   },
   level: {
