@@ -33,6 +33,13 @@ describe('answers to a stale sender, so it learns the newer term', () => {
     }
   });
 
+  it('with preVote, a stale pre-vote gets a pre-vote refusal (not an appendResp), a stale vote answer nothing', () => {
+    const f = newNode(1, { logTerms: [1, 3], term: 3, preVote: true });
+    f.step({ type: 'preVote', from: 2, to: 1, term: 2, lastLogIndex: 9, lastLogTerm: 2 });
+    f.step({ type: 'voteResp', from: 2, to: 1, term: 2, reject: false });
+    expect(sent(f).map((m) => [m.type, m.to, m.term, 'reject' in m ? m.reject : undefined])).toEqual([['preVoteResp', 2, 3, true]]);
+  });
+
   it('without them, stale appends are dropped silently; a stale pre-vote is always refused', () => {
     const f = newNode(1, { logTerms: [1, 3], term: 3, checkQuorum: false, preVote: false });
     f.step({ type: 'append', from: 2, to: 1, term: 2, prevIndex: 1, prevTerm: 1, entries: [], commit: 0 });
