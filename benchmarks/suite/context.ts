@@ -1,6 +1,7 @@
 // What every scenario gets: the settings, the progress display, where
 // clusters keep their data, and the workload's key and value.
 import type { KV } from '@flotilla/client';
+import type { CpuRecord } from './cpu.js';
 import { keyOf, type Settings } from './flags.js';
 import type { LoadResult } from './load.js';
 import type { Progress } from './progress.js';
@@ -26,6 +27,8 @@ export interface LoadRecord {
   readonly throughput: number;
   readonly latencyMs: LatencySummary;
   readonly curve: readonly PercentilePoint[];
+  /** CPU of every process of the target per write (the throughput sweep). */
+  readonly cpu?: CpuRecord;
 }
 
 export function loadRecord(r: LoadResult, clients: number, rate: number): LoadRecord {

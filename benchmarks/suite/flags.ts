@@ -6,7 +6,7 @@
 export const TARGET_NAMES = ['flotilla-embedded', 'flotilla', 'etcd'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
-export const SCENARIO_NAMES = ['sequential', 'sweep', 'state', 'reads', 'failover', 'ablations', 'memory'] as const;
+export const SCENARIO_NAMES = ['sequential', 'sweep', 'state', 'reads', 'failover', 'client-failover', 'ablations', 'memory'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export type Mode = 'full' | 'quick' | 'smoke';
@@ -74,7 +74,7 @@ benchmarks/results/ and a self-contained HTML report.
   --val-size BYTES       default 256
   --key-space-size N     distinct keys written (default 100,000)
   --rate N               open loop at N requests/s for the sweep (latency from the intended send time); default 0 = closed loop
-  --failover-trials N    SIGKILLs of the leader per target and setting (default 30; quick 3)
+  --failover-trials N    SIGKILLs of the leader per target and setting, in failover and client-failover (default 30; quick 3; smoke 1)
   --memory-keys LIST     key counts of the memory scenario (default 100000,1000000; quick 100000)
   --read-clients LIST    clients of the reads scenario (default 1,256)
   --out DIR              results directory (default benchmarks/results)
@@ -173,4 +173,14 @@ export function parseFlags(argv: readonly string[]): Settings {
 export function keyOf(i: number, settings: Pick<Settings, 'keySizeBytes' | 'keySpaceSize'>, prefix = ''): string {
   const body = String(i % settings.keySpaceSize).padStart(settings.keySizeBytes - prefix.length, '0');
   return prefix + body;
+}
+
+/**
+ * Result files are named `<stem>-latest.json` etc.: `suite-<mode>` for a run
+ * of every scenario, `suite-<mode>-<scenarios>` for a run of some, so a run of
+ * one scenario does not replace the latest full results.
+ */
+export function resultStem(settings: Pick<Settings, 'mode' | 'scenarios'>): string {
+  const all = SCENARIO_NAMES.every((name) => settings.scenarios.includes(name));
+  return all ? `suite-${settings.mode}` : `suite-${settings.mode}-${settings.scenarios.join('+')}`;
 }

@@ -16,6 +16,7 @@ function ratioGoal(id: string, text: string, a: number | undefined, b: number | 
 
 const seqP50 = (t: TargetResults | undefined): number | undefined => t?.sequential?.latencyMs.p50;
 const tputAt = (t: TargetResults | undefined, clients: number): number | undefined => t?.sweep?.find((r) => r.clients === clients)?.throughput;
+const cpuAt = (t: TargetResults | undefined, clients: number): number | undefined => t?.sweep?.find((r) => r.clients === clients)?.cpu?.usPerWrite;
 
 /** The state-latency step closest to `fraction` of saturation. */
 function stepNear(t: TargetResults | undefined, fraction: number) {
@@ -23,10 +24,12 @@ function stepNear(t: TargetResults | undefined, fraction: number) {
   return [...steps].sort((x, y) => Math.abs(x.fraction - fraction) - Math.abs(y.fraction - fraction))[0];
 }
 
+/** The worst follower's state latency p99 (the leader's own measure; Flotilla only) or put→visible p50 in the step near `fraction`. */
 function worstFollower(t: TargetResults | undefined, fraction: number, pick: 'state' | 'visible'): number | undefined {
   const step = stepNear(t, fraction);
-  if (step === undefined || step.followers.length === 0) return undefined;
-  return Math.max(...step.followers.map((f) => (pick === 'state' ? f.stateLatencyMs.p99 : f.putToVisibleMs.p50)));
+  if (step === undefined) return undefined;
+  const values = pick === 'state' ? Object.values(step.stateLatencyMs ?? {}).map((q) => q.p99) : step.followers.map((f) => f.putToVisibleMs.p50);
+  return values.length === 0 ? undefined : Math.max(...values);
 }
 
 export function evaluateGoals(targets: readonly TargetResults[], setup: MachineSetup): Goal[] {
@@ -39,6 +42,8 @@ export function evaluateGoals(targets: readonly TargetResults[], setup: MachineS
   goals.push(ratioGoal('seq-embedded', 'Sequential put p50: embedded ≤ 3 × measured fsync p50', seqP50(embedded), setup.fsync.p50, (r) => r <= 3, 'ms'));
   goals.push(ratioGoal('tput-remote', 'Throughput at 256 clients: Flotilla remote ≥ 3 × etcd', tputAt(remote, 256), tputAt(etcd, 256), (r) => r >= 3, 'puts/s'));
   goals.push(ratioGoal('tput-embedded', 'Throughput at 256 clients: embedded ≥ 10 × etcd', tputAt(embedded, 256), tputAt(etcd, 256), (r) => r >= 10, 'puts/s'));
+  goals.push(ratioGoal('cpu-remote', 'CPU per committed write at 256 clients (members + client): Flotilla remote ≤ 0.67 × etcd', cpuAt(remote, 256), cpuAt(etcd, 256), (r) => r <= 0.67, 'µs'));
+  goals.push(ratioGoal('cpu-embedded', 'CPU per committed write at 256 clients (members + client): embedded ≤ 0.33 × etcd', cpuAt(embedded, 256), cpuAt(etcd, 256), (r) => r <= 0.33, 'µs'));
   for (const [name, t] of [['flotilla', remote], ['flotilla-embedded', embedded]] as const) {
     const p99 = worstFollower(t, 0.5, 'state');
     goals.push(p99 === undefined
@@ -56,6 +61,15 @@ export function evaluateGoals(targets: readonly TargetResults[], setup: MachineS
       ? { id: `rto-${name}`, text, measured: 'not measured in this run', met: null }
       : { id: `rto-${name}`, text, measured: `median ${fmt(f.rtoMs.p50, 0)} ms, p99 ${fmt(f.rtoMs.p99, 0)} ms over ${f.trials.length} trials${f.unrecovered ? ` (${f.unrecovered} unrecovered)` : ''}`,
         met: f.rtoMs.p50 <= 400 && f.rtoMs.p99 <= 1000 && f.unrecovered === 0 });
+  }
+  for (const [name, t] of [['flotilla', remote], ['etcd', etcd]] as const) {
+    const cf = t?.clientFailover;
+    const text = `Client-seen failover: no request waits longer than RTO + ${cf?.graceMs ?? 200} ms (median over trials, ${name})`;
+    goals.push(cf === undefined || cf.ratioMedian === null
+      ? { id: `client-failover-${name}`, text, measured: 'not measured in this run', met: null }
+      : { id: `client-failover-${name}`, text,
+        measured: `longest wait ÷ (RTO + ${cf.graceMs} ms): median ${fmt(cf.ratioMedian)}; ${cf.withinBound} of ${cf.trials.length} trials within${cf.unrecovered ? ` (${cf.unrecovered} unrecovered)` : ''}`,
+        met: cf.ratioMedian <= 1 && cf.unrecovered === 0 });
   }
   const largest = (t: TargetResults | undefined) => [...(t?.memory ?? [])].sort((a, b) => b.keys - a.keys)[0];
   const memRemote = largest(remote);

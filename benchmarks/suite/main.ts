@@ -12,13 +12,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FlagError, parseFlags, USAGE, type Settings, type TargetName } from './flags.js';
+import { FlagError, parseFlags, resultStem, USAGE, type Settings, type TargetName } from './flags.js';
 import { evaluateGoals } from './goals.js';
 import { markdownTables } from './markdown.js';
 import { Progress } from './progress.js';
 import { renderReport } from './report-html.js';
 import type { SuiteResult, TargetResults } from './results.js';
 import { ablations } from './scenarios/ablations.js';
+import { clientFailover } from './scenarios/client-failover.js';
 import { failover } from './scenarios/failover.js';
 import { memory } from './scenarios/memory.js';
 import { sequentialPuts, throughputSweep } from './scenarios/puts.js';
@@ -76,6 +77,10 @@ async function runTarget(name: TargetName, ctx: RunContext): Promise<TargetResul
     res.failover = [];
     const settings = s.mode === 'smoke' ? (['default'] as const) : (['default', 'tuned'] as const);
     for (const setting of settings) await attempt(ctx, res, `${name} failover ${setting}`, async () => { res.failover!.push(await failover(name, setting, ctx)); });
+  }
+  // The in-process member of flotilla-embedded cannot be killed and its client is not spread over members: remote targets only.
+  if (on('client-failover') && name !== 'flotilla-embedded') {
+    await attempt(ctx, res, `${name} client-seen failover`, async () => { res.clientFailover = await clientFailover(name, ctx); });
   }
   if (on('memory')) {
     res.memory = [];
@@ -139,11 +144,12 @@ async function main(): Promise<number> {
   fs.mkdirSync(outDir, { recursive: true });
   const stamp = setup.date.replace(/[:.]/g, '-');
   const json = `${JSON.stringify(result, null, 2)}\n`;
-  fs.writeFileSync(path.join(outDir, `suite-${settings.mode}-${stamp}.json`), json);
-  fs.writeFileSync(path.join(outDir, `suite-${settings.mode}-latest.json`), json);
-  fs.writeFileSync(path.join(outDir, `suite-${settings.mode}-report.html`), renderReport(result));
-  fs.writeFileSync(path.join(outDir, `suite-${settings.mode}-table.md`), markdownTables(result));
-  process.stdout.write(`\n${markdownTables(result)}\nWrote ${outDir}/suite-${settings.mode}-{latest.json,report.html,table.md} in ${result.durationS} s\n`);
+  const stem = resultStem(settings);
+  fs.writeFileSync(path.join(outDir, `${stem}-${stamp}.json`), json);
+  fs.writeFileSync(path.join(outDir, `${stem}-latest.json`), json);
+  fs.writeFileSync(path.join(outDir, `${stem}-report.html`), renderReport(result));
+  fs.writeFileSync(path.join(outDir, `${stem}-table.md`), markdownTables(result));
+  process.stdout.write(`\n${markdownTables(result)}\nWrote ${outDir}/${stem}-{latest.json,report.html,table.md} in ${result.durationS} s\n`);
   if (ctx.failures.length > 0) {
     process.stderr.write(`\n${ctx.failures.length} functional failure(s):\n${ctx.failures.map((f) => `  - ${f}`).join('\n')}\n`);
     return 1;

@@ -10,13 +10,23 @@ function rows(t: TargetResults | undefined): Record<string, string> {
   const seq = t?.sequential?.latencyMs;
   out['Sequential put p50 / p99 / p99.9 (ms)'] = seq ? `${n(seq.p50)} / ${n(seq.p99)} / ${n(seq.p999)}` : dash;
   for (const s of t?.sweep ?? []) out[`Puts/s at ${s.clients} clients (p99 ms)`] = `${s.throughput} (${n(s.latencyMs.p99, 1)})`;
+  for (const s of t?.sweep ?? []) if (s.cpu) out[`CPU per write at ${s.clients} clients, members + client (µs)`] = n(s.cpu.usPerWrite, 0);
   for (const step of t?.state?.steps ?? []) {
-    const worstState = Math.max(...step.followers.map((f) => f.stateLatencyMs.p99));
+    const state = Object.values(step.stateLatencyMs ?? {});
+    const worstState = state.length > 0 ? n(Math.max(...state.map((q) => q.p99))) : 'n/a';
+    const worstSkew = Math.max(...step.followers.map((f) => f.watchSkewMs.p50));
     const worstVisible = Math.max(...step.followers.map((f) => f.putToVisibleMs.p50));
-    out[`State latency p99 / put→visible p50 at ${Math.round(step.fraction * 100)} % load (ms)`] = `${n(worstState)} / ${n(worstVisible)} (${step.rate}/s)`;
+    out[`State latency p99 / watch skew p50 / put→visible p50 at ${Math.round(step.fraction * 100)} % load (ms)`] =
+      `${worstState} / ${n(worstSkew)} / ${n(worstVisible)} (${step.rate}/s)`;
   }
   for (const r of t?.reads ?? []) out[`${r.kind} reads/s at ${r.clients} clients (p99 ms)`] = r.load ? `${r.load.throughput} (${n(r.load.latencyMs.p99, 1)})` : 'n/a';
   for (const f of t?.failover ?? []) out[`Failover ${f.setting}: leader p50 / RTO p50 / RTO p99 (ms)`] = `${n(f.leaderMs.p50, 0)} / ${n(f.rtoMs.p50, 0)} / ${n(f.rtoMs.p99, 0)} (${f.trials.length} trials)`;
+  const cf = t?.clientFailover;
+  if (cf) {
+    out[`Client-seen failover: longest wait p50 / RTO p50 (ms)`] = `${n(cf.maxWaitMs.p50, 0)} / ${n(cf.rtoMs.p50, 0)} (${cf.trials.length} trials)`;
+    out[`Client-seen failover: longest wait ÷ (RTO + ${cf.graceMs} ms), median; trials within`] = `${n(cf.ratioMedian ?? undefined)}; ${cf.withinBound}/${cf.trials.length}`;
+    out['Client-seen failover: failed requests / requests'] = `${cf.failedRequests} / ${cf.waitMs.count}`;
+  }
   for (const m of t?.memory ?? []) out[`RSS per member, ${m.keys.toLocaleString('en')} keys (MiB)`] = m.rssMiB.map((v) => v ?? dash).join(' / ');
   return out;
 }

@@ -35,14 +35,28 @@ function throughputChart(targets: readonly TargetResults[]): string {
   });
 }
 
+function cpuChart(targets: readonly TargetResults[]): string {
+  const clients = [...new Set(targets.flatMap((t) => (t.sweep ?? []).map((r) => r.clients)))].sort((a, b) => a - b);
+  return lineChart({
+    title: 'CPU per committed write, members + client (µs)',
+    x: { label: 'clients (log)', log: true, ticks: clients.map((c) => [c, String(c)] as const) },
+    y: { label: 'µs of CPU per write' },
+    series: targets.filter((t) => t.sweep?.some((r) => r.cpu)).map((t) => ({
+      name: t.name, color: COLORS[t.name], points: t.sweep!.flatMap((r) => (r.cpu ? [[r.clients, r.cpu.usPerWrite] as const] : [])),
+    })),
+  });
+}
+
 function stateChart(targets: readonly TargetResults[], pick: 'state' | 'visible'): string {
   return lineChart({
-    title: pick === 'state' ? 'State latency p99 (leader → follower apply), worst follower' : 'Put → visible on a follower, p50, worst follower',
+    title: pick === 'state' ? 'State latency p99 (leader learned commit → follower applied; Flotilla\'s own measure), worst follower' : 'Put → visible on a follower, p50, worst follower',
     x: { label: 'offered load (% of the target\'s own saturation)' },
     y: { label: 'ms (log)', log: true },
-    series: targets.filter((t) => t.state?.steps.length).map((t) => ({
+    series: targets.filter((t) => t.state?.steps.length && (pick === 'visible' || t.state.steps.some((s) => s.stateLatencyMs))).map((t) => ({
       name: t.name, color: COLORS[t.name],
-      points: t.state!.steps.map((s) => [s.fraction * 100, Math.max(0.001, ...s.followers.map((f) => (pick === 'state' ? f.stateLatencyMs.p99 : f.putToVisibleMs.p50)))] as const),
+      points: t.state!.steps.map((s) => [s.fraction * 100, Math.max(0.001, ...(pick === 'state'
+        ? Object.values(s.stateLatencyMs ?? {}).map((q) => q.p99)
+        : s.followers.map((f) => f.putToVisibleMs.p50)))] as const),
     })),
   });
 }
@@ -64,6 +78,19 @@ function failoverChart(targets: readonly TargetResults[]): string {
   });
 }
 
+function clientFailoverChart(targets: readonly TargetResults[]): string {
+  const withCf = targets.filter((t) => t.clientFailover);
+  const series: Series[] = withCf.map((t, g) => ({
+    name: t.name, color: COLORS[t.name],
+    points: t.clientFailover!.trials.filter((tr) => tr.ratio !== null).map((tr, i) => [g + 1 + ((i % 7) - 3) * 0.04, Math.max(tr.ratio!, 0.001)] as const),
+  }));
+  return lineChart({
+    title: 'Client-seen failover: longest wait of any request ÷ (RTO + 200 ms), one dot per trial (≤ 1: no client waited past recovery)',
+    x: { label: 'target', ticks: withCf.map((t, i) => [i + 1, t.name] as const) },
+    y: { label: 'ratio (log)', log: true }, series, dotsOnly: true,
+  });
+}
+
 function memoryChart(targets: readonly TargetResults[]): string {
   return barChart('Max RSS per member (MiB)', 'MiB', targets.flatMap((t) => (t.memory ?? []).map((m) => ({
     group: `${m.keys.toLocaleString('en')} keys`, series: t.name, value: m.maxRssMiB, color: COLORS[t.name],
@@ -78,6 +105,8 @@ function table(head: readonly string[], rows: readonly (readonly (string | numbe
 
 const lat = (r: LoadRecord | undefined): (string | number)[] =>
   r ? [r.throughput, r.latencyMs.p50, r.latencyMs.p90, r.latencyMs.p99, r.latencyMs.p999, r.latencyMs.max, r.errors] : ['—', '—', '—', '—', '—', '—', '—'];
+/** "client 812 · member 1 640 · …" (ms of CPU over the load). */
+const cpuSplit = (r: LoadRecord): string => (r.cpu ? Object.entries(r.cpu.byProcessMs).map(([k, v]) => `${k} ${Math.round(v)}`).join(' · ') : '—');
 const LAT_HEAD = ['ops/s', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'errors'];
 
 export function renderReport(r: SuiteResult): string {
@@ -85,21 +114,31 @@ export function renderReport(r: SuiteResult): string {
   const at256 = t.map((x) => ({ name: x.name, rec: x.sweep?.find((s) => s.clients === Math.max(...(x.sweep ?? []).map((q) => q.clients))) }));
   const charts = [
     throughputChart(t),
+    cpuChart(t),
     distributionChart('Sequential put latency distribution (1 client)', t.map((x) => ({ name: x.name, rec: x.sequential }))),
     distributionChart(`Put latency distribution at ${Math.max(0, ...r.settings.clients)} clients`, at256),
     stateChart(t, 'state'),
     stateChart(t, 'visible'),
     failoverChart(t),
+    clientFailoverChart(t),
     memoryChart(t),
   ];
   const goals = table(['goal', 'measured', 'result'], r.goals.map((g) => [g.text, g.measured, g.met === null ? 'not measured' : g.met ? 'met' : 'MISSED']));
   const seqRows = t.map((x) => [x.name, ...lat(x.sequential)]);
-  const sweepRows = t.flatMap((x) => (x.sweep ?? []).map((s) => [x.name, s.clients, ...lat(s)]));
+  const sweepRows = t.flatMap((x) => (x.sweep ?? []).map((s) => [x.name, s.clients, ...lat(s), s.cpu?.usPerWrite ?? '—', cpuSplit(s)]));
   const readRows = t.flatMap((x) => (x.reads ?? []).map((q) => [x.name, q.kind, q.clients, ...(q.load ? lat(q.load) : [q.note ?? 'n/a', '', '', '', '', '', ''])]));
   const stateRows = t.flatMap((x) => (x.state?.steps ?? []).flatMap((s) => s.followers.map((f) => [
-    x.name, `${Math.round(s.fraction * 100)} %`, s.rate, s.load.throughput, `member ${f.member}`, f.stateLatencyMs.p50, f.stateLatencyMs.p99, f.putToVisibleMs.p50, f.putToVisibleMs.p99, f.missing,
+    x.name, `${Math.round(s.fraction * 100)} %`, s.rate, s.load.throughput, `member ${f.member}`,
+    f.watchSkewMs.p50, f.watchSkewMs.p99, `${f.watchSkewMs.negative}/${f.watchSkewMs.count}`, f.putToVisibleMs.p50, f.putToVisibleMs.p99, f.missing,
+  ])));
+  const leaderStateRows = t.flatMap((x) => (x.state?.steps ?? []).flatMap((s) => Object.entries(s.stateLatencyMs ?? {}).map(([name, q]) => [
+    x.name, `${Math.round(s.fraction * 100)} %`, s.rate, name, q.count, q.p50, q.p99, s.leaderCommitMs?.p50 ?? '—',
   ])));
   const foRows = t.flatMap((x) => (x.failover ?? []).map((f) => [x.name, f.setting, f.trials.length, f.leaderMs.p50, f.leaderMs.p99, f.rtoMs.p50, f.rtoMs.p99, f.rtoMs.max, f.unrecovered]));
+  const cfRows = t.flatMap((x) => (x.clientFailover ? [x.clientFailover] : []).map((c) => [
+    x.name, c.trials.length, c.maxWaitMs.p50, c.maxWaitMs.max, c.rtoMs.p50, c.ratioMedian ?? '—', `${c.withinBound}/${c.trials.length}`,
+    c.waitMs.p50, c.waitMs.p99, `${c.failedRequests}/${c.waitMs.count}`, c.unrecovered,
+  ]));
   const memRows = t.flatMap((x) => (x.memory ?? []).map((m) => [x.name, m.keys, m.rssMiB.map((v) => v ?? '—').join(' / '), m.inProcess ? `${m.inProcess.heapUsedMiB} MiB heap (whole process)` : '—', m.loadSeconds]));
   const ablRows = (r.ablations ?? []).map((a) => [a.name, a.change, a.sequential.latencyMs.p50, a.sequential.latencyMs.p99, a.at64.throughput, a.at64.latencyMs.p99, a.entriesPerFsync]);
   const s = r.setup;
@@ -128,10 +167,12 @@ td:first-child,th:first-child{text-align:left}
 <h2>Goals</h2>${goals}
 ${failures}
 <h2>Sequential puts (1 client)</h2>${table(['target', ...LAT_HEAD], seqRows)}
-<h2>Throughput sweep</h2>${table(['target', 'clients', ...LAT_HEAD], sweepRows)}
-<h2>State latency</h2>${table(['target', 'load', 'offered/s', 'done/s', 'follower', 'state p50 ms', 'state p99 ms', 'put→visible p50 ms', 'put→visible p99 ms', 'missing'], stateRows)}
+<h2>Throughput sweep</h2><p>CPU per write: the CPU time of every member process and of the client process (this benchmark, which holds flotilla-embedded's n1) during the load, ÷ the writes acknowledged.</p>${table(['target', 'clients', ...LAT_HEAD, 'CPU µs/write', 'CPU ms by process'], sweepRows)}
+<h2>State latency</h2><p>The leader learned an entry committed → the follower applied it, timed by Flotilla's leader in its own clock (apply reports; per step from its <code>/metrics</code> histogram, whose power-of-two buckets make these estimates good to a factor of 2). etcd has no such measure.</p>${table(['target', 'load', 'offered/s', 'follower', 'reports', 'p50 ms', 'p99 ms', 'leader commit p50 ms'], leaderStateRows)}
+<p>Watches on every member (same method on every target): watch skew = visible on the follower − visible on the leader, signed (the leader's own apply and both watch streams are in it; negative when the follower's event came first, counted, never clamped); put→visible = visible on the follower − put sent.</p>${table(['target', 'load', 'offered/s', 'done/s', 'follower', 'skew p50 ms', 'skew p99 ms', 'follower first', 'put→visible p50 ms', 'put→visible p99 ms', 'missing'], stateRows)}
 <h2>Reads</h2>${table(['target', 'kind', 'clients', ...LAT_HEAD], readRows)}
 <h2>Failover</h2>${table(['target', 'election', 'trials', 'leader p50 ms', 'leader p99 ms', 'RTO p50 ms', 'RTO p99 ms', 'RTO max ms', 'unrecovered'], foRows)}
+<h2>Client-seen failover</h2><p>A closed-loop write load through every member (${escapeXml(String(t.find((x) => x.clientFailover)?.clientFailover?.clientsPerMember ?? '—'))} clients per member); the leader is SIGKILLed; every request's wait from send to answer or error, until 1 s after the RTO.</p>${table(['target', 'trials', 'longest wait p50 ms', 'longest wait max ms', 'RTO p50 ms', 'longest ÷ (RTO + 200) median', 'trials within', 'wait p50 ms', 'wait p99 ms', 'failed/requests', 'unrecovered'], cfRows)}
 <h2>Memory</h2>${table(['target', 'keys', 'RSS per member MiB', 'in-process', 'load s'], memRows)}
 <h2>Ablations (flotilla-embedded)</h2>${table(['variant', 'change', 'seq p50 ms', 'seq p99 ms', '64 clients puts/s', '64 clients p99 ms', 'entries/fsync'], ablRows)}
 <h2>Setup</h2>${table(['', ''], setupRows)}

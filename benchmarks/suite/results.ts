@@ -2,6 +2,7 @@
 import type { LoadRecord } from './context.js';
 import type { Mode, Settings, TargetName } from './flags.js';
 import type { AblationResult } from './scenarios/ablations.js';
+import type { ClientFailoverResult } from './scenarios/client-failover.js';
 import type { FailoverResult } from './scenarios/failover.js';
 import type { MemoryResult } from './scenarios/memory.js';
 import type { ReadRecord } from './scenarios/reads.js';
@@ -15,6 +16,8 @@ export interface TargetResults {
   state?: StateResult;
   reads?: ReadRecord[];
   failover?: FailoverResult[];
+  /** Client-seen failover (remote targets only). */
+  clientFailover?: ClientFailoverResult;
   memory?: MemoryResult[];
   /** Scenarios that failed to run, with the error. */
   errors: string[];

@@ -10,7 +10,8 @@
 //   etcd               3 etcd 3.4 processes (startEtcdCluster); etcdKv (etcd3, gRPC).
 import fs from 'node:fs';
 import path from 'node:path';
-import { embeddedKv, etcdKv, remoteKv, type KV } from '@flotilla/client';
+import { embeddedKv, remoteKv, type KV } from '@flotilla/client';
+import { etcdKv } from '@flotilla/client/etcd';
 import { openNode, type FlotillaNode, type NodeOptions } from '@flotilla/node';
 import { startEtcdCluster, type EtcdCluster } from '@flotilla/testkit';
 import type { TcpTransportOptions } from '@flotilla/transport';
@@ -49,6 +50,12 @@ export interface BenchTarget {
   readonly urls: readonly string[];
   /** A client bound to member i only (watches and reads on one member). */
   memberKv(i: number): KV;
+  /**
+   * A new client of the whole cluster that sends to member i first, as an
+   * application configured with every endpoint and a nearby member. The
+   * caller closes it. (etcd3 picks one of the listed hosts at random per call.)
+   */
+  clientVia(i: number): KV;
   /** Index of the member every member agrees leads. */
   leaderIndex(timeoutMs?: number): Promise<number>;
   /** May member i be SIGKILLed (false for the member inside this process)? */
@@ -62,6 +69,18 @@ export interface BenchTarget {
   /** The in-process node (flotilla-embedded only). */
   readonly node?: FlotillaNode;
   close(): Promise<void>;
+}
+
+/** Member i's URL first, then the others (for a client that prefers member i). */
+function viaMember(urls: readonly string[], i: number): string[] {
+  const url = urls[i];
+  if (url === undefined) throw new RangeError(`no member ${i}`);
+  return [url, ...urls.filter((_, j) => j !== i)];
+}
+
+/** A Flotilla remote client that prefers member i and moves on only when it fails. */
+function flotillaVia(urls: readonly string[]) {
+  return (i: number): KV => remoteKv({ endpoints: viaMember(urls, i), discover: false, exactlyOnce: true });
 }
 
 function killableMember(urls: readonly string[], pinned: KV[]) {
@@ -89,6 +108,7 @@ async function startFlotillaProcesses(o: TargetOptions): Promise<BenchTarget> {
     return {
       name: 'flotilla', election: o.election ?? 'default', kv, urls,
       memberKv: killableMember(urls, pinned),
+      clientVia: flotillaVia(urls),
       leaderIndex: (t) => agreedLeader(urls, t),
       killable: () => true,
       kill: (i) => cluster.kill(cluster.members[i]!.name, 'SIGKILL'),
@@ -145,6 +165,7 @@ async function startFlotillaEmbedded(o: TargetOptions): Promise<BenchTarget> {
     return {
       name: 'flotilla-embedded', election: o.election ?? 'default', kv, urls, node,
       memberKv: killableMember(urls, pinned),
+      clientVia: flotillaVia(urls),
       leaderIndex: (t) => agreedLeader(urls, t),
       killable: (i) => i !== 0,
       async kill(i) {
@@ -187,6 +208,7 @@ async function startEtcd(o: TargetOptions): Promise<BenchTarget> {
         if (url === undefined) throw new RangeError(`no member ${i}`);
         return pinned[i] ?? (pinned[i] = etcdKv({ endpoints: [url] }));
       },
+      clientVia: (i) => etcdKv({ endpoints: viaMember(urls, i) }),
       leaderIndex: (t) => agreedLeader(urls, t),
       killable: () => true,
       async kill(i) {

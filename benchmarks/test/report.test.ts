@@ -7,6 +7,8 @@ import { ninesOf, renderReport } from '../suite/report-html.js';
 import type { SuiteResult, TargetResults } from '../suite/results.js';
 import { parseFlags, type TargetName } from '../suite/flags.js';
 import type { MachineSetup } from '../suite/setup.js';
+import { summarizeTrial, summarizeTrials } from '../suite/scenarios/client-failover.js';
+import { signedSummary } from '../suite/scenarios/state.js';
 
 function load(clients: number, throughput: number, p50: number): LoadRecord {
   const h = new LatencyHistogram();
@@ -14,22 +16,25 @@ function load(clients: number, throughput: number, p50: number): LoadRecord {
   return { clients, rate: 0, ok: 1000, errors: 0, errorSamples: [], seconds: 1, throughput, latencyMs: h.summary(), curve: h.percentileCurve() };
 }
 
-function target(name: TargetName, seqP50: number, at256: number, rtoMs: number, rssMiB: number, visibleP50: number): TargetResults {
+function target(name: TargetName, seqP50: number, at256: number, rtoMs: number, rssMiB: number, visibleP50: number, cpuUsPerWrite = 100): TargetResults {
   const steps = [0.1, 0.5].map((fraction) => ({
     fraction, rate: Math.round(at256 * fraction), load: load(256, Math.round(at256 * fraction), 2),
     leaderPutToVisibleMs: load(1, 1, visibleP50).latencyMs,
-    followers: [1, 2].map((member) => ({ member, stateLatencyMs: load(1, 1, 1).latencyMs, putToVisibleMs: load(1, 1, visibleP50).latencyMs, missing: 0 })),
+    followers: [1, 2].map((member) => ({ member, watchSkewMs: signedSummary([-1, 0.5, 2]), putToVisibleMs: load(1, 1, visibleP50).latencyMs, missing: 0 })),
+    ...(name === 'etcd' ? {} : { stateLatencyMs: { n2: { count: 100, p50: 0.6, p99: 1.2 }, n3: { count: 100, p50: 0.7, p99: 1.4 } } }),
   }));
   const rto = new LatencyHistogram();
   rto.record(rtoMs);
   return {
     name, errors: [],
     sequential: load(1, 1000 / seqP50, seqP50),
-    sweep: [load(1, 100, seqP50), load(256, at256, 20)],
+    sweep: [load(1, 100, seqP50), { ...load(256, at256, 20), cpu: { usPerWrite: cpuUsPerWrite, byProcessMs: { client: 1, 'member 1': 2 }, seconds: 1 } }],
     state: { saturation: at256, leader: 0, steps },
     reads: [{ kind: 'lease', clients: 1, ...(name === 'flotilla-embedded' ? { load: load(1, 5000, 0.1) } : { note: 'n/a' }) }],
     failover: [{ setting: 'default', trials: [{ leaderMs: rtoMs - 5, rtoMs }], leaderMs: rto.summary(), rtoMs: rto.summary(), unrecovered: 0 }],
     memory: [{ keys: 1_000_000, valueBytes: 256, loadSeconds: 10, rssMiB: [rssMiB, rssMiB, rssMiB], maxRssMiB: rssMiB }],
+    // The longest wait: one request in flight at the kill that waited 5 s (the "before" shape).
+    clientFailover: summarizeTrials([summarizeTrial([{ member: 1, sentMs: -10, waitMs: 5_000 }, { member: 2, sentMs: 5, waitMs: rtoMs }], rtoMs, 0)], new LatencyHistogram()),
   };
 }
 
@@ -49,9 +54,9 @@ function suite(targets: TargetResults[]): SuiteResult {
 describe('goals', () => {
   it('marks each issue target met or missed from ratios within one run', () => {
     const targets = [
-      target('flotilla-embedded', 2.5, 50_000, 300, 900, 1),
-      target('flotilla', 4, 10_000, 350, 1000, 2),
-      target('etcd', 10, 4_000, 1500, 1200, 5),
+      target('flotilla-embedded', 2.5, 50_000, 300, 900, 1, 100),
+      target('flotilla', 4, 10_000, 350, 1000, 2, 300),
+      target('etcd', 10, 4_000, 1500, 1200, 5, 400),
     ];
     const goals = Object.fromEntries(evaluateGoals(targets, setup).map((g) => [g.id, g.met]));
     expect(goals).toEqual({
@@ -59,11 +64,15 @@ describe('goals', () => {
       'seq-embedded': true, // 2.5 ≤ 3 × 1
       'tput-remote': false, // 10k < 3 × 4k
       'tput-embedded': true, // 50k ≥ 10 × 4k
+      'cpu-remote': false, // 300 µs > 0.67 × 400
+      'cpu-embedded': true, // 100 µs ≤ 0.33 × 400
       'state-flotilla': true,
       'state-flotilla-embedded': true,
       'visible-remote': true, // 2 ≤ 0.5 × 5 (p50 of the synthetic distributions scale the same)
       'rto-flotilla': true,
       'rto-flotilla-embedded': true,
+      'client-failover-flotilla': false, // 5,000 ms > 350 + 200
+      'client-failover-etcd': false,
       memory: true,
     });
   });
@@ -87,7 +96,7 @@ describe('report', () => {
   it('is one self-contained page: inline SVG charts, no scripts, no external resources', () => {
     const html = renderReport(result);
     expect(html.startsWith('<!doctype html>')).toBe(true);
-    expect((html.match(/<svg /g) ?? []).length).toBe(7);
+    expect((html.match(/<svg /g) ?? []).length).toBe(9);
     expect(html).not.toMatch(/<script|<link|src=|href=|@import|url\(/i);
     for (const name of ['flotilla-embedded', 'flotilla', 'etcd']) expect(html).toContain(name);
     expect(html).toContain('MISSED'); // the throughput goal of this fixture
@@ -110,5 +119,6 @@ describe('report', () => {
     expect(md).toContain('| metric | flotilla-embedded | flotilla | etcd |');
     expect(md).toContain('| Throughput at 256 clients: Flotilla remote ≥ 3 × etcd | 10000 puts/s vs 4000 puts/s → ratio 2.5 | **missed** |');
     expect(md.match(/^\| .* \| \*\*(met|missed)\*\* \|$/gm)?.length).toBe(result.goals.length);
+    expect(md).toContain('| CPU per write at 256 clients, members + client (µs) | 100 | 100 | 100 |');
   });
 });

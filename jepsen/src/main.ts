@@ -7,9 +7,11 @@ import { parseArgs } from 'node:util';
 import { runTest } from './run.js';
 
 const USAGE = `usage: pnpm jepsen [options]
-  --workload register,set,watch,append,lock   workloads to run together (default: all five)
-  --nemesis  partition,kill,pause,clock,slow-disk,churn groups or single faults, e.g. partition-halves,kill-leader,churn-leader
-             (default: all six groups; clock and slow-disk restart a node with TEST ONLY flags, churn removes a
+  --workload register,set,watch,append,lock,register-lease,lease-lock   workloads to run together
+             (default: all seven; etcd's default leaves register-lease out: etcd has no lease reads)
+  --nemesis  partition,kill,pause,clock,slow-disk,churn,clock-extreme groups or single faults, e.g. partition-halves,kill-leader
+             (default: the first six groups; clock (drift within the lease's ±5 %), clock-extreme (×0.5 … ×2, not with
+             register-lease or lease-lock) and slow-disk restart a node with TEST ONLY flags, churn removes a
              member and re-adds it under its name: Flotilla only; etcd's default leaves churn out)
   --time     seconds of client activity (default 60)
   --nodes    3 or 5 (default 3)
@@ -20,6 +22,11 @@ const USAGE = `usage: pnpm jepsen [options]
   --keep-data     keep data directories and node logs under DIR/data
 Flotilla runs the built bin (packages/server/bin/flotilla.js → dist): run \`pnpm build\` first.
 Exit code: 0 valid, 1 invalid, 2 unknown (checker budget), 3 usage or setup error.`;
+
+/** Every workload; etcd has no lease reads (its client would serve register-lease's reads linearizably, testing nothing new). */
+function defaultWorkloads(target: string): string {
+  return target === 'etcd' ? 'register,set,watch,append,lock,lease-lock' : 'register,set,watch,append,lock,register-lease,lease-lock';
+}
 
 /** Every group; etcd's default leaves churn out (refused there, see run.ts) and keeps its schedule as before churn existed. */
 function defaultNemeses(target: string): string {
@@ -51,7 +58,7 @@ async function main(): Promise<number> {
     nodes,
     timeS,
     seed,
-    workloads: (values.workload ?? 'register,set,watch,append,lock').split(',').filter(Boolean),
+    workloads: (values.workload ?? defaultWorkloads(target)).split(',').filter(Boolean),
     nemeses: (values.nemesis ?? defaultNemeses(target)).split(',').filter(Boolean),
     unsafeReads: values['unsafe-reads'] ?? false,
     keepData: values['keep-data'] ?? false,

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { LEASE_CLOCK_DRIFT_MAX } from '@flotilla/node';
 import { EtcdTarget } from './cluster/etcd-target.js';
 import { FlotillaTarget } from './cluster/flotilla-target.js';
 import { awaitSettled } from './cluster/health.js';
@@ -65,6 +66,18 @@ export class ChurnUnsupportedError extends Error {
   }
 }
 
+/** Workloads whose guarantee rests on bounded clock drift (the leader lease). */
+const CLOCK_TRUSTING_WORKLOADS = ['register-lease', 'lease-lock'];
+
+/** `--nemesis clock-extreme` with lease workloads: refused, since lease reads and expiry are promised only within the drift bound. */
+export class ClockBeyondLeaseBoundError extends Error {
+  override readonly name = 'ClockBeyondLeaseBoundError';
+  constructor(workloads: readonly string[]) {
+    super(`the clock-extreme nemesis runs clocks far beyond the drift the leader lease assumes (±${LEASE_CLOCK_DRIFT_MAX * 100} %), `
+      + `where lease reads and lease expiry are not promised to hold; drop ${workloads.join(' and ')} from --workload, or use the clock group`);
+  }
+}
+
 const SETTLE_TIMEOUT_MS = 30_000;
 const START_ATTEMPTS_MAX = 3;
 
@@ -98,6 +111,8 @@ export async function runTest(o: RunOptions): Promise<RunVerdict> {
   const log = o.log ?? (() => undefined);
   const began = Date.now();
   if (o.target !== 'flotilla' && resolveNemeses(o.nemeses).some((k) => k.startsWith('churn'))) throw new ChurnUnsupportedError();
+  const trusting = o.workloads.filter((w) => CLOCK_TRUSTING_WORKLOADS.includes(w));
+  if (trusting.length > 0 && resolveNemeses(o.nemeses).some((k) => k.startsWith('clock-extreme'))) throw new ClockBeyondLeaseBoundError(trusting);
   fs.mkdirSync(o.outDir, { recursive: true });
   const dataDir = o.keepData ? path.join(o.outDir, 'data') : fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-jepsen-'));
   const rng = seededRng(o.seed);
@@ -117,7 +132,10 @@ export async function runTest(o: RunOptions): Promise<RunVerdict> {
     log(`cluster up (${o.target}, ${o.nodes} nodes, leader ${target.names[leader]}); running ${o.workloads.join('+')} for ${o.timeS} s with ${kinds.join(', ') || 'no faults'}`);
     const t0 = performance.now();
     const now = (): number => performance.now() - t0;
-    const schedule = scheduleFaults(rng.fork(), { kinds, durationMs: clientPhaseMs });
+    const required = [...new Set(workloads.flatMap((w) => w.requiredFaults ?? []))];
+    for (const k of required.filter((r) => !kinds.includes(r))) notes.push(`a workload asks for ${k}, which this run's --nemesis leaves out`);
+    if (o.target === 'etcd' && o.workloads.includes('register-lease')) notes.push('register-lease on etcd: etcd has no lease reads, its client serves them linearizably');
+    const schedule = scheduleFaults(rng.fork(), { kinds, durationMs: clientPhaseMs, required });
     const ctx: RunContext = {
       target,
       rng: rng.fork(),

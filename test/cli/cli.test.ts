@@ -7,21 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemberExitedError, ProcessCluster } from '../../packages/server/src/demo/process-cluster.js';
 import { memberIdOf } from '../../packages/server/src/cluster/member-id.js';
 import { freePort } from '../../packages/transport/src/tcp/free-port.js';
-import { lines, runCli, type CliResult } from './run-cli.js';
+import { lines, pollUntil, runCli, type CliResult } from './run-cli.js';
 
 let cluster: ProcessCluster;
 let baseDir: string;
 let env: Record<string, string>;
-
-async function pollUntil<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const cli = (args: string[], input?: string): Promise<CliResult> => runCli(args, { env, ...(input !== undefined ? { input } : {}) });
 
@@ -40,7 +30,7 @@ async function revision(): Promise<number> {
 function expectOneLineError(r: CliResult, code: number, text: RegExp): void {
   expect(r.code).toBe(code);
   expect(r.stdout).toBe('');
-  expect(r.stderr).toMatch(text);
+  expect(r.stderr.trimEnd()).toMatch(text);
   expect(r.stderr.trim().split('\n')).toHaveLength(1);
   expect(r.stderr).not.toMatch(/^\s+at /m);
 }
@@ -176,14 +166,52 @@ describe('flotilla CLI against a three-process cluster', () => {
     await cluster.kill('n4');
   });
 
+  it('global flags go before the command as etcdctl users write them, or after it', async () => {
+    const endpoints = `--endpoints=${cluster.endpoints.join(',')}`;
+    const noEnv = (args: string[]): Promise<CliResult> => runCli(args, { env: { FLOTILLA_ENDPOINTS: 'http://127.0.0.1:1' } });
+    const put = await noEnv([endpoints, '--command-timeout', '5s', 'put', 'global-flags', 'before']);
+    expect([put.code, put.stderr, put.stdout]).toEqual([0, '', 'OK\n']);
+    const get = await noEnv(['--endpoints', cluster.endpoints[1]!, '-w', 'json', 'get', 'global-flags']);
+    expect([get.code, get.stderr]).toEqual([0, '']);
+    expect(JSON.parse(get.stdout).kvs[0].value).toBe(Buffer.from('before').toString('base64'));
+    const after = await noEnv(['get', 'global-flags', '--print-value-only', endpoints, '--command-timeout=1m30s', '--dial-timeout', '500ms']);
+    expect([after.code, after.stderr, after.stdout]).toEqual([0, '', 'before\n']);
+    // A host:port endpoint, as etcdctl takes it.
+    const bare = await noEnv(['get', 'global-flags', '--print-value-only', `--endpoints=${cluster.endpoints[2]!.replace('http://', '')}`]);
+    expect([bare.code, bare.stderr, bare.stdout]).toEqual([0, '', 'before\n']);
+  });
+
+  it('--command-timeout takes Go durations (5s) and refuses anything else in one line', async () => {
+    expect(await ok(['put', 'timeout-key', 'v', '--command-timeout', '5s'])).toEqual(['OK']);
+    expect(await ok(['get', 'timeout-key', '--print-value-only', '--command-timeout', '2500'])).toEqual(['v']);
+    expectOneLineError(await cli(['put', 'timeout-key', 'v', '--command-timeout', '5parsecs']), 2,
+      /^Error: --command-timeout: "5parsecs" is not a duration; write e\.g\. 5s, 500ms or 1m30s/);
+    expectOneLineError(await cli(['--command-timeout', '0', 'get', 'timeout-key']), 2, /^Error: --command-timeout must be longer than 0/);
+  });
+
+  it('every command prints its own usage with --help (exit 0, stdout)', async () => {
+    const put = await cli(['put', '--help']);
+    expect([put.code, put.stderr]).toEqual([0, '']);
+    expect(put.stdout).toMatch(/^Usage: flotilla put \[options\] <key> <value>\n/);
+    expect(put.stdout).toContain('--prev-kv');
+    expect(put.stdout).toContain('--command-timeout <duration>');
+    const grant = await cli(['help', 'lease']);
+    expect(grant.code).toBe(0);
+    expect(grant.stdout).toMatch(/^Usage: flotilla lease/);
+    const start = await cli(['start', '--help']);
+    for (const flag of ['--initial-cluster-clients', '--peer-route', '--force-new-cluster', '--test-clock-rate', '--backup-dir']) expect(start.stdout).toContain(flag);
+  });
+
   it('user mistakes are one line on stderr and a non-zero exit, never a stack trace', async () => {
-    expectOneLineError(await cli(['frobnicate']), 2, /^Error: unknown command "frobnicate"/);
-    expectOneLineError(await cli(['get']), 2, /^Error: get: missing the key/);
-    expectOneLineError(await cli(['get', 'k', '--bogus']), 2, /^Error: get: Unknown option '--bogus'/);
+    expectOneLineError(await cli(['frobnicate']), 2, /^Error: unknown command 'frobnicate'; see `flotilla --help`$/);
+    expectOneLineError(await cli(['get']), 2, /^Error: get: missing required argument 'key'; see `flotilla get --help`$/);
+    expectOneLineError(await cli(['get', 'k', '--bogus']), 2, /^Error: get: unknown option '--bogus'; see `flotilla get --help`$/);
+    expectOneLineError(await cli(['lease', 'grant', '60', '--dial-timeout', 'soon']), 2, /^Error: --dial-timeout: "soon" is not a duration/);
     expectOneLineError(await cli(['lease', 'revoke', 'abc123']), 1, /requested lease not found/);
     expectOneLineError(await cli(['member', 'remove', 'zz']), 2, /hexadecimal/);
     expectOneLineError(await cli(['txn'], 'nonsense\n'), 2, /txn line 1/);
-    expectOneLineError(await runCli(['get', 'k'], { env: { FLOTILLA_ENDPOINTS: `http://127.0.0.1:${await freePort()}` } }), 1, /failed on every endpoint/);
+    expectOneLineError(await runCli(['get', 'k', '--command-timeout', '1s'], { env: { FLOTILLA_ENDPOINTS: `http://127.0.0.1:${await freePort()}` } }), 1,
+      /^Error: get: no success within 1s \(--command-timeout\): no leader answered or no endpoint was reachable \(http:\/\/127\.0\.0\.1:\d+\)$/);
     expectOneLineError(await runCli(['start', '--name', 'x', '--initial-cluster', 'y=http://127.0.0.1:1']), 2, /not in --initial-cluster/);
     expectOneLineError(await runCli(['start', '--name', 'n1', '--data-dir', cluster.member('n1').dataDir, '--listen-peer', cluster.member('n1').peerUrl,
       '--listen-client', 'http://127.0.0.1:1', '--initial-cluster', cluster.initialCluster]), 1, /^Error: /);

@@ -1,6 +1,7 @@
 // `pnpm demo` in its non-interactive mode, end to end: three real processes,
 // a SIGKILLed leader, and the checks the demo itself makes. It must exit 0
 // and print the measured failover time and each follower's state latency.
+// --secure runs the same walk-through with TLS everywhere.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,10 +9,9 @@ import { expect, it } from 'vitest';
 
 const DEMO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../packages/server/dist/demo/main.js');
 
-it('the demo runs end to end in CI mode, reports RTO and state latency, and exits 0', async () => {
-  const started = Date.now();
-  const result = await new Promise<{ code: number | null; out: string; err: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [DEMO, '--ci'], { env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+function runDemo(args: readonly string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [DEMO, '--ci', ...args], { env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -25,6 +25,11 @@ it('the demo runs end to end in CI mode, reports RTO and state latency, and exit
       resolve({ code, out, err });
     });
   });
+}
+
+it('the demo runs end to end in CI mode, reports RTO and state latency, and exits 0', async () => {
+  const started = Date.now();
+  const result = await runDemo([]);
   expect(result.err).toBe('');
   expect(result.code).toBe(0);
   expect(result.out).toMatch(/was elected leader in term \d+/);
@@ -34,4 +39,15 @@ it('the demo runs end to end in CI mode, reports RTO and state latency, and exit
   expect(result.out.match(/all \d+ acknowledged writes present/g)).toHaveLength(3);
   expect(result.out).toContain('pnpm demo --keep');
   expect(Date.now() - started).toBeLessThan(60_000);
+}, 70_000);
+
+it('pnpm demo --secure runs the same walk-through over HTTPS with client certificates and peer mTLS', async () => {
+  const result = await runDemo(['--secure']);
+  expect(result.err).toBe('');
+  expect(result.code).toBe(0);
+  expect(result.out).toMatch(/^Secure mode: certificates in .*certs; HTTPS client ports with --client-cert-auth, mutual TLS between peers\.$/m);
+  expect(result.out).toMatch(/started n1: peers on https:\/\/127\.0\.0\.1:\d+, clients on https:\/\/127\.0\.0\.1:\d+/);
+  expect(result.out).toMatch(/The watch on n\d saw all 30 events, in revision order/);
+  expect(result.out.match(/all \d+ acknowledged writes present/g)).toHaveLength(3);
+  expect(result.out).toMatch(/--endpoints https:\/\/\S+ --cacert \S+ca\.crt --cert \S+client\.crt --key \S+client\.key put greeting hello/);
 }, 70_000);

@@ -42,3 +42,14 @@ export function runCli(args: readonly string[], options: RunOptions = {}): Promi
 export function lines(result: CliResult): string[] {
   return result.stdout.replace(/\n$/, '').split('\n');
 }
+
+/** Polls `check` every 50 ms until it returns a value; fails after `timeoutMs`. */
+export async function pollUntil<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -19,18 +19,27 @@ const TOKEN = 'restored-by-test';
 const cli = (args: string[], endpoints: readonly string[] = cluster.endpoints): Promise<CliResult> =>
   runCli(args, { env: { FLOTILLA_ENDPOINTS: endpoints.join(',') }, timeoutMs: 30_000 });
 
+/** Progress lines of snapshot save/verify/restore: on stderr, never on stdout. */
+const PROGRESS = /^(downloading a snapshot from \S+ into \S+|downloaded(: \S+ \S+ so far \(\S+\)| \S+ \S+ in \S+)|verifying \S+: restoring it into a scratch store|verify finished in \S+|restoring \S+ into \S+ as member \S+|restored in \S+)$/;
+
+function stderrBeyondProgress(r: CliResult): string[] {
+  return r.stderr.split('\n').filter((l) => l !== '' && !PROGRESS.test(l));
+}
+
 async function ok(args: string[], endpoints?: readonly string[]): Promise<string[]> {
   const r = await cli(args, endpoints);
-  expect(r.stderr, `flotilla ${args.join(' ')}`).toBe('');
+  expect(stderrBeyondProgress(r), `flotilla ${args.join(' ')}`).toEqual([]);
   expect(r.code).toBe(0);
   return lines(r);
 }
 
+/** Progress may come first; then exactly one error line, and no stack. */
 function expectOneLineError(r: CliResult, code: number, text: RegExp): void {
   expect(r.code).toBe(code);
   expect(r.stdout).toBe('');
-  expect(r.stderr).toMatch(text);
-  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  const rest = stderrBeyondProgress(r);
+  expect(rest).toHaveLength(1);
+  expect(rest[0]).toMatch(text);
   expect(r.stderr).not.toMatch(/^\s+at /m);
 }
 
@@ -79,8 +88,15 @@ describe('flotilla snapshot', () => {
     })();
     const r = await cli(['snapshot', 'save', backupFile]).finally(() => (writing = false));
     await writer;
-    expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+    // Progress goes to stderr, in order, so stdout holds only the result lines.
+    const progress = r.stderr.trim().split('\n').filter((l) => !l.startsWith('downloaded: '));
+    expect(progress).toEqual([
+      `downloading a snapshot from ${cluster.endpoints[0]} into ${backupFile}`,
+      expect.stringMatching(/^downloaded \d+(\.\d)? (B|kB|MB) in \S+$/),
+      `verifying ${backupFile}: restoring it into a scratch store`,
+      expect.stringMatching(/^verify finished in \S+$/),
+    ]);
     const [saved, verdict] = lines(r);
     expect(saved).toMatch(new RegExp(`^Snapshot saved at ${backupFile}: revision \\d+, applied index \\d+, \\d+ keys, \\d+ bytes$`));
     expect(Number(/, (\d+) keys/.exec(saved!)![1])).toBeGreaterThanOrEqual(5);
@@ -101,7 +117,7 @@ describe('flotilla snapshot', () => {
     copy[Math.floor(copy.length / 2)]! ^= 0x10;
     fs.writeFileSync(flipped, copy);
     expectOneLineError(await cli(['snapshot', 'verify', flipped]), 1, /^FAILED (corrupt|mismatch): /);
-    expectOneLineError(await cli(['snapshot', 'verify']), 2, /missing the backup FILE/);
+    expectOneLineError(await cli(['snapshot', 'verify']), 2, /^Error: snapshot verify: missing required argument 'file'/);
   });
 
   it('restore seeds three new members that boot as a new cluster with the data; a non-empty directory is refused', async () => {

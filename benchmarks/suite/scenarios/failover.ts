@@ -30,7 +30,7 @@ export interface FailoverResult {
 
 const PROBE_EVERY_MS = 10;
 const PROBES_IN_FLIGHT_MAX = 500;
-const RECOVERY_TIMEOUT_MS = 15_000;
+export const RECOVERY_TIMEOUT_MS = 15_000;
 const CATCH_UP_TIMEOUT_MS = 20_000;
 
 export async function failover(name: TargetName, setting: ElectionSetting, ctx: RunContext): Promise<FailoverResult> {
@@ -59,7 +59,8 @@ export async function failover(name: TargetName, setting: ElectionSetting, ctx: 
   return result;
 }
 
-async function victim(t: BenchTarget): Promise<number> {
+/** The member to SIGKILL: the leader, moved off the in-process member first (flotilla-embedded). */
+export async function victim(t: BenchTarget): Promise<number> {
   const leader = await t.leaderIndex();
   if (t.killable(leader)) return leader;
   const other = t.urls.findIndex((_, i) => t.killable(i));
@@ -94,7 +95,7 @@ async function oneTrial(t: BenchTarget, ctx: RunContext, n: number): Promise<Fai
 }
 
 /** Sends a write every PROBE_EVERY_MS until one is acknowledged; ms from `fromMs` to that ack, or null on timeout. */
-async function probeUntilWritten(t: BenchTarget, value: Uint8Array, prefix: string, fromMs: number): Promise<number | null> {
+export async function probeUntilWritten(t: BenchTarget, value: Uint8Array, prefix: string, fromMs: number): Promise<number | null> {
   let done: number | null = null;
   let inFlight = 0;
   let i = 0;
@@ -115,7 +116,7 @@ async function probeUntilWritten(t: BenchTarget, value: Uint8Array, prefix: stri
 }
 
 /** Waits until every member agrees on a leader and the restarted member's raft index is within reach of the leader's. */
-async function caughtUp(t: BenchTarget, member: number): Promise<void> {
+export async function caughtUp(t: BenchTarget, member: number): Promise<void> {
   const deadline = performance.now() + CATCH_UP_TIMEOUT_MS;
   for (;;) {
     const leader = await t.leaderIndex(CATCH_UP_TIMEOUT_MS);

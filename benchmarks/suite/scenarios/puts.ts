@@ -1,6 +1,7 @@
 // Scenarios 1 and 2: one client putting sequentially, and the throughput
 // sweep over concurrent clients. Each step starts with a short warm-up that
 // is not recorded (connections, JIT, LevelDB/WAL files).
+import { cpuBetween, cpuMark } from '../cpu.js';
 import { checkLoad, loadRecord, putOp, type LoadRecord, type RunContext } from '../context.js';
 import { runLoad } from '../load.js';
 import type { BenchTarget } from '../targets.js';
@@ -33,14 +34,16 @@ export async function throughputSweep(t: BenchTarget, ctx: RunContext): Promise<
   for (const clients of s.clients) {
     ctx.progress.begin(`${t.name}: throughput, ${clients} clients${s.rate > 0 ? `, open loop at ${s.rate}/s` : ''}`);
     await warmUp(t, ctx, clients);
+    const before = cpuMark(t.pids());
     const r = await runLoad({
       clients, durationMs: s.durationS * 1000, rate: s.rate, op: putOp(t.kv, s),
       onProgress: (done) => ctx.progress.update(`${done} puts`),
     });
+    const cpu = cpuBetween(before, cpuMark(t.pids()), r.ok);
     checkLoad(ctx, `${t.name} sweep at ${clients} clients`, r);
-    const rec = loadRecord(r, clients, s.rate);
+    const rec = { ...loadRecord(r, clients, s.rate), cpu };
     out.push(rec);
-    ctx.progress.note(`${rec.throughput} puts/s, p50 ${rec.latencyMs.p50} ms, p99 ${rec.latencyMs.p99} ms${r.errors ? `, ${r.errors} errors` : ''}`);
+    ctx.progress.note(`${rec.throughput} puts/s, p50 ${rec.latencyMs.p50} ms, p99 ${rec.latencyMs.p99} ms, CPU ${cpu.usPerWrite} µs/write${r.errors ? `, ${r.errors} errors` : ''}`);
   }
   return out;
 }

@@ -2,21 +2,48 @@
 // fractions of the target's saturation throughput, while a watch on EVERY
 // member (each through a client bound to that member) timestamps when each
 // key becomes visible there. Per follower:
-//   state latency  = visible on the follower − visible on the leader
-//                    (leader commit → follower apply, as a client sees it);
+//   state latency  = the leader learned the entry committed → the follower
+//                    applied it. Only the leader can time that in one clock
+//                    (Flotilla does: apply reports, packages/node metrics.ts);
+//                    read per step from its /metrics histogram. etcd exposes
+//                    nothing like it: n/a.
+//   watch skew     = visible on the follower − visible on the leader, signed:
+//                    the leader's own apply and both watch streams are in it,
+//                    so the follower's event often comes first (negative). Not
+//                    clamped; how often the follower was first is counted.
 //   put-to-visible = visible on the follower − the put was sent
 //                    (the probe etcd users run).
-// The same method on every target. Flotilla also measures state latency
-// inside the leader (apply reports); that figure is recorded next to ours.
+// The same watch method on every target.
 import { text, type KV, type Watch } from '@flotilla/client';
 import { checkLoad, loadRecord, sleep, valueOf, type LoadRecord, type RunContext } from '../context.js';
 import { LatencyHistogram, round, type LatencySummary } from '../histogram.js';
 import { runLoad } from '../load.js';
+import { COMMIT, scrapeStateBuckets, stepStateLatency, type StepStateLatency } from '../state-metric.js';
 import type { BenchTarget } from '../targets.js';
+
+/** A signed distribution (exact percentiles of the samples). */
+export interface SignedSummary {
+  readonly count: number;
+  readonly min: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+  /** Samples below 0: here, keys the follower's watch saw before the leader's. */
+  readonly negative: number;
+}
+
+export function signedSummary(values: number[]): SignedSummary {
+  const v = Float64Array.from(values).sort();
+  const at = (q: number): number => (v.length === 0 ? 0 : round(v[Math.min(v.length - 1, Math.floor(q * v.length))]!));
+  let negative = 0;
+  for (const x of v) if (x < 0) negative++;
+  return { count: v.length, min: at(0), p50: at(0.5), p99: at(0.99), max: v.length === 0 ? 0 : round(v[v.length - 1]!), negative };
+}
 
 export interface FollowerStateLatency {
   readonly member: number;
-  readonly stateLatencyMs: LatencySummary;
+  /** Visible on this follower − visible on the leader (watch events), signed. */
+  readonly watchSkewMs: SignedSummary;
   readonly putToVisibleMs: LatencySummary;
   /** Keys written in the step never seen on this member within the drain time. */
   readonly missing: number;
@@ -28,6 +55,10 @@ export interface StateStep {
   readonly load: LoadRecord;
   readonly leaderPutToVisibleMs: LatencySummary;
   readonly followers: readonly FollowerStateLatency[];
+  /** Flotilla: the leader's state latency in this step, per follower name (from /metrics; absent for etcd). */
+  readonly stateLatencyMs?: Readonly<Record<string, StepStateLatency>>;
+  /** Flotilla: the leader's commit latency in this step (accepted by the leader → applied there), from /metrics. */
+  readonly leaderCommitMs?: StepStateLatency;
 }
 
 export interface StateResult {
@@ -75,6 +106,7 @@ export async function stateLatency(t: BenchTarget, ctx: RunContext, saturation: 
     const members = t.urls.map(() => new Sightings());
     await Promise.all(members.map((m, i) => m.open(t.memberKv(i), prefix)));
     const sentAt = new Map<string, number>();
+    const bucketsBefore = t.name === 'etcd' ? undefined : await scrapeStateBuckets(t.urls[leader]!);
     const r = await runLoad({
       clients: 256, durationMs: s.durationS * 1000, rate,
       op: (i) => {
@@ -88,6 +120,8 @@ export async function stateLatency(t: BenchTarget, ctx: RunContext, saturation: 
     const deadline = performance.now() + DRAIN_MS;
     while (performance.now() < deadline && members.some((m) => m.seen.size < sentAt.size - r.errors)) await sleep(20);
     for (const m of members) m.close();
+    const bucketsAfter = t.name === 'etcd' ? undefined : await scrapeStateBuckets(t.urls[leader]!);
+    const { [COMMIT]: leaderCommitMs, ...stateLatencyMs } = bucketsBefore && bucketsAfter ? stepStateLatency(bucketsBefore, bucketsAfter) : {};
     const leaderSeen = members[leader]!.seen;
     const leaderVisible = new LatencyHistogram();
     for (const [key, at] of leaderSeen) {
@@ -97,7 +131,7 @@ export async function stateLatency(t: BenchTarget, ctx: RunContext, saturation: 
     const followers: FollowerStateLatency[] = [];
     members.forEach((m, member) => {
       if (member === leader) return;
-      const state = new LatencyHistogram();
+      const skew: number[] = [];
       const visible = new LatencyHistogram();
       let missing = 0;
       for (const [key, sent] of sentAt) {
@@ -108,15 +142,17 @@ export async function stateLatency(t: BenchTarget, ctx: RunContext, saturation: 
         }
         visible.record(at - sent);
         const atLeader = leaderSeen.get(key);
-        // Seen on the follower first (its watch event outran the leader's): 0.
-        if (atLeader !== undefined) state.record(Math.max(0, at - atLeader));
+        if (atLeader !== undefined) skew.push(at - atLeader);
       }
-      followers.push({ member, stateLatencyMs: state.summary(), putToVisibleMs: visible.summary(), missing: Math.max(0, missing - r.errors) });
+      followers.push({ member, watchSkewMs: signedSummary(skew), putToVisibleMs: visible.summary(), missing: Math.max(0, missing - r.errors) });
     });
     const load = loadRecord(r, 256, rate);
-    steps.push({ fraction, rate, load, leaderPutToVisibleMs: leaderVisible.summary(), followers });
-    ctx.progress.note(`${load.throughput} puts/s; state p99 ${followers.map((f) => f.stateLatencyMs.p99).join(' / ')} ms; ` +
-      `put→visible p50 ${followers.map((f) => f.putToVisibleMs.p50).join(' / ')} ms`);
+    steps.push({ fraction, rate, load, leaderPutToVisibleMs: leaderVisible.summary(), followers,
+      ...(bucketsAfter ? { stateLatencyMs } : {}), ...(leaderCommitMs ? { leaderCommitMs } : {}) });
+    const stateP99 = bucketsAfter ? Object.values(stateLatencyMs).map((q) => q.p99).join(' / ') : 'n/a';
+    ctx.progress.note(`${load.throughput} puts/s; state p99 ${stateP99} ms; watch skew p50 ${followers.map((f) => f.watchSkewMs.p50).join(' / ')} ms; ` +
+      `put→visible p50 ${followers.map((f) => f.putToVisibleMs.p50).join(' / ')} ms` +
+      (leaderCommitMs ? `; commit inside the leader p50 ${leaderCommitMs.p50} ms` : ''));
   }
   const nodeMetric = await flotillaStateMetric(t, leader);
   return { saturation: Math.round(saturation), leader, steps, ...(nodeMetric ? { nodeMetric } : {}) };

@@ -7,7 +7,8 @@
 // member ids come from the JSON gateway's member list once it is up.
 import fs from 'node:fs';
 import path from 'node:path';
-import { etcdKv, type KV } from '@flotilla/client';
+import type { KV } from '@flotilla/client';
+import { etcdKv } from '@flotilla/client/etcd';
 import { findEtcdBinary } from '@flotilla/testkit';
 import { stablePort } from './ports.js';
 import { LinkProxy } from './link-proxy.js';

@@ -15,6 +15,8 @@ export const FAULT_KINDS = [
   'pause-leader',
   'clock-skew-one',
   'clock-skew-leader',
+  'clock-extreme-one',
+  'clock-extreme-leader',
   'slow-disk-one',
   'slow-disk-leader',
   'churn-one',
@@ -29,7 +31,10 @@ export const NEMESIS_GROUPS: Readonly<Record<string, readonly FaultKind[]>> = {
   kill: ['kill-one', 'kill-leader', 'kill-minority'],
   pause: ['pause-one', 'pause-leader'],
   // Restart faults: the victim is restarted with `flotilla start`'s TEST ONLY flags for the window (Flotilla only).
+  // Clock rates within the drift the leader lease assumes (±LEASE_CLOCK_DRIFT_MAX); in the default mix.
   clock: ['clock-skew-one', 'clock-skew-leader'],
+  // Rates far beyond it (×0.5 … ×2): only with workloads that trust no clock (not register-lease or lease-lock).
+  'clock-extreme': ['clock-extreme-one', 'clock-extreme-leader'],
   'slow-disk': ['slow-disk-one', 'slow-disk-leader'],
   // Remove a member (a seeded one, or the leader) and re-add it under its name at the end of the window (Flotilla only).
   churn: ['churn-one', 'churn-leader'],
@@ -71,6 +76,12 @@ export interface ScheduleOptions {
   readonly faultMsMax?: number;
   readonly gapMsMin?: number;
   readonly gapMsMax?: number;
+  /**
+   * Kinds the schedule must contain (those also in `kinds`): when the draw left
+   * one out, it replaces a drawn window, spread over the run. A schedule that
+   * needs nothing is drawn exactly as before this option existed.
+   */
+  readonly required?: readonly FaultKind[];
 }
 
 /** Fault windows drawn from the seed: fault, heal, quiet, next fault. */
@@ -85,7 +96,22 @@ export function scheduleFaults(rng: Rng, o: ScheduleOptions): FaultWindow[] {
     windows.push({ kind: rng.pick(o.kinds), startMs: t, endMs: t + length, pick: rng.int(0, 1_000_000) });
     t += length + rng.int(o.gapMsMin ?? 2_000, o.gapMsMax ?? 4_000);
   }
-  return windows;
+  return withRequired(windows, (o.required ?? []).filter((k) => o.kinds.includes(k)));
+}
+
+/** Missing required kinds replace windows at 1/(m+1), 2/(m+1), … of the schedule, never the same window twice. */
+function withRequired(windows: FaultWindow[], required: readonly FaultKind[]): FaultWindow[] {
+  const missing = required.filter((k) => !windows.some((w) => w.kind === k));
+  const out = [...windows];
+  const taken = new Set<number>();
+  missing.forEach((kind, i) => {
+    let at = Math.floor(((i + 1) * out.length) / (missing.length + 1));
+    while (taken.has(at) || required.includes(out[at]?.kind as FaultKind)) at++;
+    if (at >= out.length) return; // fewer windows than required kinds: the run is too short
+    taken.add(at);
+    out[at] = { ...out[at]!, kind };
+  });
+  return out;
 }
 
 /** A permutation of 0..n-1 from a pick number. */
@@ -148,11 +174,13 @@ export function victims(kind: FaultKind, n: number, pick: number, leader: number
     case 'kill-one':
     case 'pause-one':
     case 'clock-skew-one':
+    case 'clock-extreme-one':
     case 'slow-disk-one':
       return [perm[0] as number];
     case 'kill-leader':
     case 'pause-leader':
     case 'clock-skew-leader':
+    case 'clock-extreme-leader':
     case 'slow-disk-leader':
       return [leader];
     case 'kill-minority':

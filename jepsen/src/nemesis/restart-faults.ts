@@ -3,6 +3,7 @@
 // restarted without them at heal. A process cannot have its clock or disk
 // changed from outside, so a restart is the price; the stop is a SIGTERM or a
 // SIGKILL (from the pick), so both a clean and a crash restart are exercised.
+import { LEASE_CLOCK_DRIFT_MAX } from '@flotilla/node';
 import type { FaultKind } from './faults.js';
 
 export type RestartFaultKind = Extract<FaultKind, `clock-${string}` | `slow-disk-${string}`>;
@@ -12,18 +13,38 @@ export function isRestartFault(kind: FaultKind): kind is RestartFaultKind {
 }
 
 /**
- * Skews drawn from: fast and slow oscillators (a fast follower calls early
- * elections; a slow leader over-trusts its own timers) and forward/backward jumps
- * (a backward jump makes the node's monotonic clock stand still until real time catches up).
+ * Skews of the `clock` group: fast and slow oscillators within the drift the
+ * leader lease assumes (±LEASE_CLOCK_DRIFT_MAX, see docs/architecture.md), and
+ * forward/backward jumps (a backward jump makes the node's monotonic clock
+ * stand still until real time catches up). Lease reads and lease expiry are
+ * promised to hold under these.
  */
-export const CLOCK_SKEWS: readonly { readonly rate: number; readonly offsetMs: number }[] = [
-  { rate: 2, offsetMs: 0 },
-  { rate: 0.5, offsetMs: 0 },
+export const CLOCK_SKEWS: readonly ClockSkewPick[] = [
+  { rate: 1 + LEASE_CLOCK_DRIFT_MAX, offsetMs: 0 },
+  { rate: 1 - LEASE_CLOCK_DRIFT_MAX, offsetMs: 0 },
   { rate: 1, offsetMs: 30_000 },
   { rate: 1, offsetMs: -2_000 },
+  { rate: 1 + LEASE_CLOCK_DRIFT_MAX / 2, offsetMs: 5_000 },
+  { rate: 1 - LEASE_CLOCK_DRIFT_MAX / 2, offsetMs: -1_000 },
+];
+
+/**
+ * Skews of the `clock-extreme` group, far beyond that drift: a fast follower
+ * calls early elections; a slow leader over-trusts its own timers. ReadIndex
+ * reads, writes and watches must stay correct; lease reads and lease expiry
+ * are not promised to (run.ts refuses them together).
+ */
+export const CLOCK_SKEWS_EXTREME: readonly ClockSkewPick[] = [
+  { rate: 2, offsetMs: 0 },
+  { rate: 0.5, offsetMs: 0 },
   { rate: 1.5, offsetMs: 5_000 },
   { rate: 0.75, offsetMs: -1_000 },
 ];
+
+interface ClockSkewPick {
+  readonly rate: number;
+  readonly offsetMs: number;
+}
 
 /** Delays after every synced write: a tired SSD to a congested network disk. */
 export const FSYNC_DELAYS_MS: readonly number[] = [10, 30, 80];
@@ -40,7 +61,8 @@ export interface RestartFault {
 export function restartFault(kind: RestartFaultKind, pick: number): RestartFault {
   const stopSignal = (pick >> 4) % 2 === 0 ? 'SIGTERM' : 'SIGKILL';
   if (kind.startsWith('clock-')) {
-    const skew = CLOCK_SKEWS[(pick >> 5) % CLOCK_SKEWS.length] as (typeof CLOCK_SKEWS)[number];
+    const skews = kind.startsWith('clock-extreme') ? CLOCK_SKEWS_EXTREME : CLOCK_SKEWS;
+    const skew = skews[(pick >> 5) % skews.length] as ClockSkewPick;
     // `=` keeps a negative offset a value, not a flag, for the CLI's parser.
     return { args: ['--test-clock-rate', String(skew.rate), `--test-clock-offset-ms=${skew.offsetMs}`], stopSignal, detail: `clock rate ×${skew.rate}, offset ${skew.offsetMs} ms` };
   }

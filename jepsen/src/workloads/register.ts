@@ -1,5 +1,7 @@
 // register: reads, writes and compare-and-sets on many independent keys,
 // each checked for linearizability (with revisions) by testkit's checker.
+// `register-lease` is the same workload with lease reads (the leader answers
+// from its leader lease without a confirmation round), on keys of its own.
 // Keys rotate every `keyLifetimeMs` so that operations of unknown outcome,
 // which stay open to the end of a key's history, do not pile up on one key.
 import { compare, op, textOf, type KV } from '@flotilla/client';
@@ -7,15 +9,21 @@ import { checkLinearizable, formatCheckResult, HistoryRecorder, registerModel, s
 import { errorText, pause, type FailingOpRow, type RunContext, type TimelineOp, type Workload, type WorkloadVerdict } from './workload.js';
 
 export interface RegisterOptions {
+  /** The workload's name in reports and `--workload`. */
+  readonly name: string;
+  /** How reads are asked for (the unsafe control overrides it with serializable). */
+  readonly readConsistency: 'linearizable' | 'lease';
+  /** First segment of the keys, so two register workloads in one run never share a key. */
+  readonly keyPrefix: string;
   readonly keysActive: number;
   readonly keyLifetimeMs: number;
   readonly stepsMaxPerPartition: number;
 }
 
-const DEFAULTS: RegisterOptions = { keysActive: 8, keyLifetimeMs: 5_000, stepsMaxPerPartition: 5_000_000 };
+const DEFAULTS: RegisterOptions = { name: 'register', readConsistency: 'linearizable', keyPrefix: 'reg', keysActive: 8, keyLifetimeMs: 5_000, stepsMaxPerPartition: 5_000_000 };
 
 export class RegisterWorkload implements Workload {
-  readonly name = 'register';
+  readonly name: string;
   readonly #options: RegisterOptions;
   #recorder: HistoryRecorder | undefined;
   readonly #lane = new Map<number, string>();
@@ -24,6 +32,7 @@ export class RegisterWorkload implements Workload {
 
   constructor(options: Partial<RegisterOptions> = {}) {
     this.#options = { ...DEFAULTS, ...options };
+    this.name = this.#options.name;
   }
 
   async run(ctx: RunContext): Promise<void> {
@@ -44,7 +53,7 @@ export class RegisterWorkload implements Workload {
           try {
             while (ctx.now() < ctx.endMs) {
               const epoch = Math.floor(ctx.now() / this.#options.keyLifetimeMs);
-              const key = `reg/${epoch}/${rng.int(0, this.#options.keysActive - 1)}`;
+              const key = `${this.#options.keyPrefix}/${epoch}/${rng.int(0, this.#options.keysActive - 1)}`;
               const kind = rng.pick(['read', 'read', 'write', 'cas'] as const);
               const value = `${lane}:${seq++}`;
               const known = await this.#one(kv, recorder, process, ctx, kind, key, value, lastSeen);
@@ -68,7 +77,7 @@ export class RegisterWorkload implements Workload {
     if (kind === 'read') {
       const id = rec.invoke(process, { op: 'read', key });
       try {
-        const kvs = (await kv.range({ key, consistency: ctx.unsafeReads ? 'serializable' : 'linearizable' })).kvs;
+        const kvs = (await kv.range({ key, consistency: ctx.unsafeReads ? 'serializable' : this.#options.readConsistency })).kvs;
         const seen = kvs[0];
         const text = seen ? (textOf(seen) ?? null) : null;
         lastSeen.set(key, text);

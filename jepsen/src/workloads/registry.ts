@@ -1,5 +1,6 @@
 // Workload names for `--workload`.
 import { AppendWorkload } from './append.js';
+import { LeaseLockWorkload } from './lease-lock.js';
 import { LockWorkload } from './lock.js';
 import { RegisterWorkload } from './register.js';
 import { SetWorkload } from './set.js';
@@ -12,6 +13,8 @@ export const WORKLOADS: Readonly<Record<string, () => Workload>> = {
   watch: () => new WatchWorkload(),
   append: () => new AppendWorkload(),
   lock: () => new LockWorkload(),
+  'register-lease': () => new RegisterWorkload({ name: 'register-lease', readConsistency: 'lease', keyPrefix: 'regl' }),
+  'lease-lock': () => new LeaseLockWorkload(),
 };
 
 export class UnknownWorkloadError extends Error {

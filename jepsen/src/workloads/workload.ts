@@ -3,6 +3,7 @@
 // what the clients observed. Everything a workload reports is data.
 import type { Rng } from '../rng.js';
 import type { Target } from '../cluster/target.js';
+import type { FaultKind } from '../nemesis/faults.js';
 
 export interface RunContext {
   readonly target: Target;
@@ -60,6 +61,8 @@ export interface FailingOpRow {
 
 export interface Workload {
   readonly name: string;
+  /** Faults the schedule must contain when the run's nemeses allow them (what the workload is about). */
+  readonly requiredFaults?: readonly FaultKind[];
   run(ctx: RunContext): Promise<void>;
   /** Final reads on the healed cluster. */
   final(ctx: RunContext): Promise<void>;

@@ -14,6 +14,7 @@ export {
   type NewestVerified,
 } from './scheduler.js';
 export { openBackup, type OpenedBackup } from './reader.js';
+export { etcdTrailerWriter, ETCD_TRAILER_ALIGN_BYTES, ETCD_TRAILER_HASH_BYTES } from './etcd-trailer.js';
 export { nodeSource, kvSource, type BackupSource } from './source.js';
 export { FORMAT_VERSION, type BackupManifest } from './format.js';
 export {

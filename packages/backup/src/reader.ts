@@ -23,6 +23,7 @@ import {
   TRAILER_FIXED_BYTES,
   type BackupManifest,
 } from './format.js';
+import { backupEndBefore } from './etcd-trailer.js';
 
 const READ_BYTES = 1024 * 1024;
 /** Other files people may hand us by mistake, to say what they are. */
@@ -48,7 +49,8 @@ export async function openBackup(file: string): Promise<OpenedBackup> {
   }
   try {
     const sizeBytes = (await fh.stat()).size;
-    const manifest = await readManifest(fh, file, sizeBytes);
+    // A backup saved by `etcdctl snapshot save` from Flotilla's gRPC API ends in etcd's trailer (see etcd-trailer.ts).
+    const manifest = await readManifest(fh, file, await backupEndBefore(fh, file, sizeBytes, readAt));
     return { file, sizeBytes, manifest, content: () => readContent(file, manifest) };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EISDIR') throw new BackupUnreadableError(file, 'it is a directory');

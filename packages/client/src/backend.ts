@@ -6,10 +6,11 @@ import type { DeleteRangeRequest, DeleteRangeResponse, KeyValue, PutRequest, Put
 import { InvalidRequestError } from '@flotilla/kv';
 import { ClientClosedError } from './errors.js';
 import { deleteRequest, putRequest, rangeRequest, txnRequest, watchRequest } from './normalize.js';
-import type { Bytes, DeleteOptions, GetOptions, KeyRange, KV, KvStatus, LeaseGrant, LeaseTimeToLive, PutOptions, RangeSpec, TxnSpec, Watch, WatchOptions } from './types.js';
+import type { Bytes, Consistency, DeleteOptions, GetOptions, KeyRange, KV, KvStatus, LeaseGrant, LeaseTimeToLive, PutOptions, RangeSpec, TxnSpec, Watch, WatchOptions } from './types.js';
 
 export interface Backend {
-  range(req: RangeRequest): Promise<RangeResponse>;
+  /** `consistency` is also on the wire request (`serializable`); backends with lease reads look at it for `lease`. */
+  range(req: RangeRequest, consistency: Consistency): Promise<RangeResponse>;
   put(req: PutRequest): Promise<PutResponse>;
   deleteRange(req: DeleteRangeRequest): Promise<DeleteRangeResponse>;
   txn(req: TxnRequest): Promise<TxnResponse>;
@@ -38,7 +39,7 @@ export class BackendKv implements KV {
   }
 
   range(spec: RangeSpec): Promise<RangeResponse> {
-    return this.call('range', () => this.backend.range(rangeRequest(spec)));
+    return this.call('range', () => this.backend.range(rangeRequest(spec), spec.consistency ?? 'linearizable'));
   }
 
   put(key: Bytes, value: Bytes, options?: PutOptions): Promise<PutResponse> {

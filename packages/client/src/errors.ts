@@ -15,6 +15,7 @@ export {
   TooManyOpsError,
   RequestTooLargeError,
   StaleSequenceError,
+  SessionExpiredError,
 } from '@flotilla/kv';
 
 /** A write may or may not have been applied (the connection failed after it was sent) and cannot be safely retried. */

@@ -2,6 +2,11 @@
 // @flotilla/kv's typed errors, so callers catch one class on every backend.
 
 import {
+  AuthFailedError,
+  AuthNotEnabledError,
+  InvalidAuthTokenError,
+  PermissionDeniedError,
+  UserEmptyError,
   CompactedError,
   FutureRevisionError,
   InvalidRequestError,
@@ -10,6 +15,7 @@ import {
   LeaseExistsError,
   LeaseNotFoundError,
   RequestTooLargeError,
+  SessionExpiredError,
   TooManyOpsError,
 } from '@flotilla/kv';
 
@@ -21,6 +27,14 @@ const table: [RegExp, (message: string) => KvError][] = [
   [/key not found/, (m) => new KeyNotFoundError(`${m}; put the key first`)],
   [/too many operations in txn request/, (m) => new TooManyOpsError(`${m}; split it into several txns`)],
   [/request is too large/, (m) => new RequestTooLargeError(`${m}; send smaller requests`)],
+  // Auth refusals (before the catch-all "invalid" below: "invalid auth token" is not bad input).
+  [/invalid auth token/, (m) => new InvalidAuthTokenError(m)],
+  [/permission denied/, (m) => new PermissionDeniedError(m)],
+  [/authentication failed, invalid user ID or password/, (m) => new AuthFailedError(m)],
+  [/^etcdserver: user name is empty$/, (m) => new UserEmptyError(m)],
+  [/authentication is not enabled/, (m) => new AuthNotEnabledError(m)],
+  // Flotilla's own (kv's SessionExpiredError message, as the server's error body carries it).
+  [/^session expired: /, (m) => new SessionExpiredError(m)],
   [/duplicate key given in txn request|key is not provided|value is provided|invalid/i, (m) => new InvalidRequestError(m)],
 ];
 

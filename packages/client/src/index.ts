@@ -1,9 +1,9 @@
 // @flotilla/client: one KV interface, three backends (embedded node, remote
 // Flotilla cluster over HTTP, real etcd through etcd3), and the lock and
-// election recipes built on that interface alone.
+// election recipes built on that interface alone. The etcd backend is the
+// subpath @flotilla/client/etcd, so this entry point never loads etcd3.
 
 export type * from './types.js';
-export { etcdKv, type EtcdKvOptions } from './etcd/etcd-backend.js';
 export { remoteKv, type RemoteKvOptions } from './remote/remote-backend.js';
 export { embeddedKv, type EmbeddedKvOptions } from './embedded/embedded-backend.js';
 export { toBytes, textOf, text, prefixEnd } from './bytes.js';
@@ -29,7 +29,11 @@ export {
   TooManyOpsError,
   RequestTooLargeError,
   StaleSequenceError,
+  SessionExpiredError,
 } from './errors.js';
+// Auth refusals (the same classes on every backend that has auth).
+export { AuthFailedError, InvalidAuthTokenError, PermissionDeniedError, UserEmptyError, AuthNotEnabledError } from '@flotilla/kv';
+export type { Credentials } from './remote/auth-session.js';
 export { Lock, type LockHold } from './recipes/lock.js';
 export { Election, type Leadership } from './recipes/election.js';
 export { Session, type SessionOptions } from './recipes/session.js';

@@ -3,6 +3,8 @@
 // carry only one write at a time; a client with several writes in flight
 // uses several ids ("lanes"): `<clientId>.<lane>`, each with its own seq.
 // A retry reuses its lane and seq, so the server applies it at most once.
+// When the server has forgotten an id (SessionExpiredError: its exactly-once
+// table evicted it), the lanes take a new identity and count from seq 1.
 
 export interface LaneTicket {
   clientId: string;
@@ -16,7 +18,7 @@ export class Lanes {
   private readonly waiting: ((lane: number) => void)[] = [];
 
   constructor(
-    private readonly clientId: string,
+    private clientId: string,
     lanesMax: number,
   ) {
     if (!Number.isSafeInteger(lanesMax) || lanesMax < 1) throw new RangeError(`lanesMax must be a positive integer, got ${lanesMax}`);
@@ -24,6 +26,17 @@ export class Lanes {
       this.free.push(i);
       this.seqs.push(0);
     }
+  }
+
+  /**
+   * Continues under a new identity (the server expired the old one): later
+   * tickets carry `<clientId>.<lane>` with seqs from 1. Writes in flight keep
+   * the ticket they hold.
+   */
+  renew(clientId: string): void {
+    if (clientId === this.clientId) throw new RangeError(`renew() needs a client id other than the current ${clientId}`);
+    this.clientId = clientId;
+    this.seqs.fill(0);
   }
 
   /** A lane and the next seq on it; waits while all lanes carry a write. */
@@ -42,5 +55,36 @@ export class Lanes {
         else this.free.push(lane);
       },
     };
+  }
+}
+
+/** The server answered that it no longer remembers this client id (kv's SessionExpiredError, by name: it may have crossed the wire). */
+export function isSessionExpired(err: unknown): boolean {
+  return err instanceof Error && err.name === 'SessionExpiredError';
+}
+
+/** A fresh base id after an expiry: the configured one (kept readable) plus a random part, or a random one. */
+export function renewedClientId(configured: string | undefined, random: () => string): string {
+  return configured === undefined ? random() : `${configured}~${random()}`;
+}
+
+/** Internal to the backends: a write refused as session-expired before any attempt of it could have been applied (safe to repeat under a new id). */
+export class ExpiredOnFirstTry extends Error {
+  constructor(override readonly cause: unknown) {
+    super('session expired before any attempt of the write could have been applied');
+  }
+}
+
+/** Runs a write; if it was refused as session-expired before any attempt could have been applied, runs it once more (under the renewed identity). */
+export async function repeatIfExpiredOnFirstTry<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (!(err instanceof ExpiredOnFirstTry)) throw err;
+  }
+  try {
+    return await run();
+  } catch (err) {
+    throw err instanceof ExpiredOnFirstTry ? err.cause : err;
   }
 }

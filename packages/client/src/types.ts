@@ -28,9 +28,13 @@ export type KeyRange = { key: Bytes; rangeEnd?: Bytes } | { prefix: Bytes };
 
 /**
  * linearizable (default): the read reflects every write acknowledged before it started.
+ * lease: linearizable too, but the leader answers from its leader lease without
+ *   a confirmation round when it holds one (needs bounded clock drift between
+ *   members); otherwise it falls back to a linearizable round. Flotilla only:
+ *   etcd has no lease reads and serves one as linearizable (the stronger read).
  * serializable: served from the contacted member's local state; may be stale, never torn.
  */
-export type Consistency = 'linearizable' | 'serializable';
+export type Consistency = 'linearizable' | 'lease' | 'serializable';
 
 export interface RangeOptions {
   /** 0/absent: no limit (Flotilla still caps a page, see `more`). */

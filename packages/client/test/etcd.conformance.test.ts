@@ -1,6 +1,6 @@
 // The conformance suite against a real 3-node etcd 3.4 cluster on loopback,
 // through the etcd backend (etcd3, gRPC).
-import { etcdKv } from '../src/index.js';
+import { etcdKv } from '../src/etcd/index.js';
 import { startEtcdCluster } from '../../testkit/src/etcd-cluster.js';
 import { describeKvConformance } from './conformance.js';
 

@@ -1,7 +1,7 @@
 // The remote backend's retry rules, against scripted servers: which failures
 // are retried, on which endpoint, and with which exactly-once headers.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CompactedError, UnavailableError, UnknownOutcomeError, remoteKv } from '../src/index.js';
+import { CompactedError, SessionExpiredError, UnavailableError, UnknownOutcomeError, remoteKv } from '../src/index.js';
 import type { KV } from '../src/index.js';
 import { putAnswer, scriptedServer, type ScriptedServer } from './scripted-server.js';
 
@@ -73,6 +73,39 @@ describe('remote backend retries', () => {
     expect([...perLane.values()].flat().sort()).toEqual([1, 1, 2]);
   });
 
+  describe('the server no longer remembers the client id (session expired)', () => {
+    // What a Flotilla server answers for kv's SessionExpiredError (FailedPrecondition, the message as is).
+    const expired = (req: { headers: Record<string, unknown> }) => {
+      const message = `session expired: client "${String(req.headers['x-flotilla-client-id'])}" is no longer remembered by the exactly-once table; start a new client id`;
+      return { kind: 'json' as const, status: 412, body: { error: message, message, code: 9 } };
+    };
+    const ids = (s: ScriptedServer) => writes(s).map((r) => [String(r.headers['x-flotilla-client-id']), r.headers['x-flotilla-seq']]);
+
+    it('a write refused on its first attempt is repeated once under a new client id, whose seqs start at 1', async () => {
+      const s = await server((req, i) => (i === 1 ? expired(req) : putAnswer(5)));
+      const kv = client({ endpoints: [s.url], exactlyOnce: true, clientId: 'svc' });
+      await kv.put('k', 'v1');
+      await kv.put('k', 'v2');
+      await kv.put('k', 'v3');
+      const seen = ids(s);
+      expect(seen.slice(0, 2)).toEqual([['svc.0', '1'], ['svc.0', '2']]);
+      const renewed = seen[2]![0]!;
+      expect(renewed).toMatch(/^svc~.+\.0$/);
+      expect(seen.slice(2)).toEqual([[renewed, '1'], [renewed, '2']]);
+    });
+
+    it('a write whose earlier attempt may have been applied surfaces SessionExpiredError (read first), and the next write uses a new id', async () => {
+      const s = await server((req, i) => (i === 0 ? { kind: 'drop' } : i === 1 ? expired(req) : putAnswer(5)));
+      const kv = client({ endpoints: [s.url], exactlyOnce: true, clientId: 'svc' });
+      await expect(kv.put('k', 'v1')).rejects.toBeInstanceOf(SessionExpiredError);
+      await kv.put('k', 'v2');
+      const seen = ids(s);
+      expect(seen.slice(0, 2)).toEqual([['svc.0', '1'], ['svc.0', '1']]);
+      expect(seen[2]![0]).toMatch(/^svc~.+\.0$/);
+      expect(seen[2]![1]).toBe('1');
+    });
+  });
+
   it('a read is retried on another endpoint when the first one refuses connections', async () => {
     const s = await server(() => ({ kind: 'json', body: { header: { revision: '4' }, count: '0' } }));
     const kv = client({ endpoints: [closedUrl, s.url], exactlyOnce: false });
@@ -102,6 +135,16 @@ describe('remote backend retries', () => {
     expect((await kv2.put('k', 'v')).header.revision).toBe(9);
     expect(writes(follower)).toHaveLength(1);
     expect(writes(leader)).toHaveLength(2);
+  });
+
+  it('"leader changed" (a node\'s LeaderChangedError: nothing applied) is retried, as etcd\'s Unavailable is for reads', async () => {
+    const changed = { error: 'etcdserver: leader changed (retry)', message: 'etcdserver: leader changed (retry)', code: 14 };
+    const s = await server((_req, index) => (index === 0
+      ? { kind: 'json', status: 503, body: changed }
+      : { kind: 'json', body: { header: { revision: '4' }, kvs: [], count: '0' } }));
+    const kv = client({ endpoints: [s.url], exactlyOnce: false });
+    expect((await kv.range({ key: 'k' })).header.revision).toBe(4);
+    expect(s.seen).toHaveLength(2);
   });
 
   it('retries are bounded: an endpoint that is always unavailable ends in UnavailableError after attemptsMax tries', async () => {

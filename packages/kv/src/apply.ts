@@ -18,6 +18,7 @@ import { deleteRange, put, runTxn } from './ops.js';
 import { ReadView, type Batch, type KvState } from './store.js';
 import type { CommandResponse, LeaseGrantRequest, ResponseHeader } from './types.js';
 import { loadKvs, WriteTxn, type RawEvent } from './write-txn.js';
+import { authorize } from './auth/check.js';
 
 export type ApplyResult = { index: number; duplicate?: true } & Outcome;
 
@@ -43,14 +44,22 @@ export class Applier {
     this.clients.evict(index, ctx.batch);
     if (data.byteLength === 0) return this.done(index, { ok: true, response: { header: { revision: state.revision } } });
     const decoded = decodeCommand(data, state.limits);
-    const clientId = decoded.ok ? decoded.envelope.clientId : decoded.clientId;
+    const rawClientId = decoded.ok ? decoded.envelope.clientId : decoded.clientId;
+    // Per user: a stored result (a txn's reads, say) is only ever returned to the user whose write made it.
+    const user = decoded.ok ? decoded.envelope.auth?.user : undefined;
+    const clientId = rawClientId !== undefined && user ? `${user}\u0000${rawClientId}` : rawClientId;
     const seq = decoded.ok ? decoded.envelope.seq : decoded.seq;
     if (clientId !== undefined && seq !== undefined) {
       const check = await this.clients.check(clientId, seq, new ReadView(state, ctx.batch, undefined));
       if (check.kind === 'duplicate') return this.done(index, check.outcome, true);
-      if (check.kind === 'stale') return this.done(index, { ok: false, error: check.error });
+      if (check.kind === 'stale' || check.kind === 'expired') return this.done(index, { ok: false, error: check.error });
     }
-    const outcome: Outcome = decoded.ok ? await this.execute(decoded.envelope.cmd, index, ctx) : { ok: false, error: decoded.error };
+    const refused = decoded.ok ? authorize(state, decoded.envelope.auth, decoded.envelope.cmd) : undefined;
+    const outcome: Outcome = !decoded.ok
+      ? { ok: false, error: decoded.error }
+      : refused
+        ? { ok: false, error: refused }
+        : await this.execute(decoded.envelope.cmd, index, ctx);
     if (clientId !== undefined && seq !== undefined) this.clients.record(clientId, seq, index, outcome, ctx.batch);
     return this.done(index, outcome);
   }
@@ -91,6 +100,9 @@ export class Applier {
         return this.write(ctx, (txn, header) => runTxn(txn, cmd.request, header));
       case 'compact':
         return this.compact(cmd.request.revision, ctx);
+      case 'auth':
+        this.state.auth.apply(cmd.request, ctx.batch, this.state.limits);
+        return { header: { revision: this.state.revision } };
       case 'leaseGrant':
         return this.grant(cmd.request, index, ctx);
       case 'leaseRevoke': {
@@ -144,6 +156,7 @@ export class Applier {
     }
     const ttl = Math.max(req.ttl, leaseTtlMinSeconds);
     state.leases.set(id, { id, ttl, checkpointTtl: -1, keys: new Set() });
+    state.leaseChanges++;
     ctx.batch.put(leaseKey(id), encodeLease(ttl, -1));
     return { header: { revision: state.revision }, id, ttl };
   }
@@ -159,6 +172,7 @@ export class Applier {
       return { header };
     });
     this.state.leases.delete(id);
+    this.state.leaseChanges++;
     ctx.batch.del(leaseKey(id));
   }
 }

@@ -4,10 +4,18 @@
 // and a client idle for clientIdleEntriesMax entries is forgotten. The Map is
 // kept in order of last use (re-inserted on every update), so eviction is
 // deterministic and O(1) on every replica.
+//
+// A forgotten client's retry must not be applied again (the thesis answers
+// "session expired"). Without registration, an unknown client is told apart
+// from a new one by its seq: clients number each id's writes from 1, so an
+// unknown id at seq 1 is new, and an unknown id at a higher seq may be an
+// evicted one once any client was evicted (the floor, replicated with the
+// state): it gets SessionExpiredError. Residual case: an evicted client whose
+// only applied write was seq 1 and that retries it is applied again.
 
 import { plain } from './bytes.js';
-import { errorFromData, invariant, KvError, StaleSequenceError, type KvErrorData } from './errors.js';
-import { clientKey, packr } from './layout.js';
+import { errorFromData, invariant, KvError, SessionExpiredError, StaleSequenceError, type KvErrorData } from './errors.js';
+import { CLIENT_FLOOR_KEY, clientKey, packr } from './layout.js';
 import type { KvLimits } from './limits.js';
 import type { Batch, ReadView } from './store.js';
 import type { CommandResponse } from './types.js';
@@ -19,7 +27,11 @@ interface ClientEntry {
   lastIndex: number;
 }
 
-export type ClientCheck = { kind: 'new' } | { kind: 'duplicate'; outcome: Outcome } | { kind: 'stale'; error: KvError };
+export type ClientCheck =
+  | { kind: 'new' }
+  | { kind: 'duplicate'; outcome: Outcome }
+  | { kind: 'stale'; error: KvError }
+  | { kind: 'expired'; error: KvError };
 
 /** Copies decoded msgpack, turning Buffers into plain Uint8Arrays. */
 function normalize(v: unknown): unknown {
@@ -46,8 +58,20 @@ export function decodeClient(data: Uint8Array): { seq: number; lastIndex: number
   return { seq, lastIndex, outcome };
 }
 
+export function encodeFloor(floor: number): Uint8Array {
+  return packr.pack([floor]);
+}
+
+export function decodeFloor(data: Uint8Array): number {
+  const [floor] = packr.unpack(data) as [number];
+  invariant(Number.isSafeInteger(floor) && floor >= 0, `exactly-once eviction floor is corrupt: ${String(floor)}`);
+  return floor;
+}
+
 export class ClientTable {
   private readonly clients = new Map<string, ClientEntry>();
+  /** The highest last index of any evicted client; 0 while none was evicted. */
+  private floor = 0;
 
   constructor(private readonly limits: KvLimits) {}
 
@@ -55,16 +79,26 @@ export class ClientTable {
     return this.clients.size;
   }
 
-  /** Restores entries (any order); they are ordered by last use. */
-  load(entries: { clientId: string; seq: number; lastIndex: number }[]): void {
+  get evictionFloor(): number {
+    return this.floor;
+  }
+
+  /** Restores entries (any order; they are ordered by last use) and the eviction floor. */
+  load(entries: { clientId: string; seq: number; lastIndex: number }[], floor: number): void {
     this.clients.clear();
+    this.floor = floor;
     entries.sort((a, b) => a.lastIndex - b.lastIndex);
     for (const e of entries) this.clients.set(e.clientId, { seq: e.seq, lastIndex: e.lastIndex });
   }
 
   async check(clientId: string, seq: number, view: ReadView): Promise<ClientCheck> {
     const entry = this.clients.get(clientId);
-    if (!entry || seq > entry.seq) return { kind: 'new' };
+    if (!entry) {
+      // Sequences start at 1: a higher one from an unknown client may be a retry of an evicted one.
+      if (seq > 1 && this.floor > 0) return { kind: 'expired', error: SessionExpiredError.of(clientId, seq) };
+      return { kind: 'new' };
+    }
+    if (seq > entry.seq) return { kind: 'new' };
     if (seq < entry.seq) return { kind: 'stale', error: StaleSequenceError.of(seq, entry.seq) };
     const [data] = await view.readRaw([clientKey(clientId)]);
     invariant(data, `exactly-once record of client ${clientId} is missing from storage`);
@@ -79,11 +113,14 @@ export class ClientTable {
 
   /** Forgets idle clients and the least recently used beyond clientsMax. */
   evict(index: number, batch: Batch): void {
+    const before = this.floor;
     for (const [clientId, entry] of this.clients) {
       const idle = index - entry.lastIndex > this.limits.clientIdleEntriesMax;
       if (!idle && this.clients.size <= this.limits.clientsMax) break;
       this.clients.delete(clientId);
       batch.del(clientKey(clientId));
+      this.floor = Math.max(this.floor, entry.lastIndex);
     }
+    if (this.floor !== before) batch.put(CLIENT_FLOOR_KEY, encodeFloor(this.floor));
   }
 }

@@ -6,6 +6,7 @@ import { Packr } from 'msgpackr';
 import { InvalidRequestError, KvError, RequestTooLargeError } from './errors.js';
 import { DEFAULT_LIMITS, type KvLimits } from './limits.js';
 import { validateCommand } from './validate.js';
+import { validateAuthContext } from './auth/validate.js';
 import type {
   CompactionRequest,
   DeleteRangeRequest,
@@ -16,6 +17,7 @@ import type {
   PutRequest,
   TxnRequest,
 } from './types.js';
+import type { AuthContext, AuthRequest } from './auth/types.js';
 
 export type Command =
   | { op: 'put'; request: PutRequest }
@@ -25,7 +27,8 @@ export type Command =
   | { op: 'leaseGrant'; request: LeaseGrantRequest }
   | { op: 'leaseRevoke'; request: LeaseRevokeRequest }
   | { op: 'leaseCheckpoint'; request: LeaseCheckpointRequest }
-  | { op: 'leaseExpire'; request: LeaseExpireRequest };
+  | { op: 'leaseExpire'; request: LeaseExpireRequest }
+  | { op: 'auth'; request: AuthRequest };
 
 export type CommandOp = Command['op'];
 
@@ -33,6 +36,8 @@ export type CommandOp = Command['op'];
 export interface CommandEnvelope {
   clientId?: string;
   seq?: number;
+  /** Set by a member serving a network caller (see AuthContext); absent for in-process callers. */
+  auth?: AuthContext;
   cmd: Command;
 }
 
@@ -70,7 +75,9 @@ export function decodeCommand(data: Uint8Array, limits: KvLimits = DEFAULT_LIMIT
   if (identity instanceof KvError) return { ok: false, error: identity };
   const cmd = validateCommand(env['cmd'], limits);
   if (cmd instanceof KvError) return { ok: false, error: cmd, ...identity };
-  return { ok: true, envelope: { ...identity, cmd } };
+  const auth = validateAuthContext(env['auth']);
+  if (auth instanceof KvError) return { ok: false, error: auth, ...identity };
+  return { ok: true, envelope: { ...identity, ...(auth ? { auth } : {}), cmd } };
 }
 
 function readIdentity(env: Record<string, unknown>, limits: KvLimits): { clientId?: string; seq?: number } | KvError {

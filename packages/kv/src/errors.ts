@@ -13,7 +13,9 @@ export type KvErrorName =
   | 'LeaseExistsError'
   | 'KeyNotFoundError'
   | 'InvalidRequestError'
-  | 'StaleSequenceError';
+  | 'StaleSequenceError'
+  | 'SessionExpiredError'
+  | AuthErrorName;
 
 /** What a KvError looks like as plain data (for persistence and the wire). */
 export interface KvErrorData {
@@ -112,6 +114,98 @@ export class StaleSequenceError extends KvError {
   }
 }
 
+/**
+ * The exactly-once table no longer remembers this client (evicted: idle too
+ * long or beyond clientsMax), so a retry could not be told from a new write.
+ * Nothing was applied by this request; an earlier attempt of it may have been.
+ */
+export class SessionExpiredError extends KvError {
+  override readonly name = 'SessionExpiredError';
+  static of(clientId: string, seq: number): SessionExpiredError {
+    return new SessionExpiredError(
+      `session expired: client ${JSON.stringify(clientId)} is no longer remembered by the exactly-once table (evicted: idle for clientIdleEntriesMax entries or beyond clientsMax clients), so sequence ${seq} was not applied; an earlier attempt of it may have been: read before repeating it, and start a new client id (sequences from 1)`,
+      { seq },
+    );
+  }
+}
+
+
+// ---- authentication and authorization --------------------------------------
+// Each refusal carries etcd's own text as its message (tools and clients
+// match on it); the server maps each name to etcd's gRPC code. They are
+// KvErrors: an auth command refused at apply is a result like any other,
+// remembered by the exactly-once table and rebuilt by name.
+
+export const AUTH_MESSAGES = {
+  UserEmptyError: 'etcdserver: user name is empty',
+  UserExistsError: 'etcdserver: user name already exists',
+  UserNotFoundError: 'etcdserver: user name not found',
+  RoleEmptyError: 'etcdserver: role name is empty',
+  RoleExistsError: 'etcdserver: role name already exists',
+  RoleNotFoundError: 'etcdserver: role name not found',
+  RoleNotGrantedError: 'etcdserver: role is not granted to the user',
+  PermissionNotGrantedError: 'etcdserver: permission is not granted to the role',
+  RootUserMissingError: 'etcdserver: root user does not exist',
+  RootRoleMissingError: 'etcdserver: root user does not have root role',
+  InvalidAuthMgmtError: 'etcdserver: invalid auth management',
+  AuthNotEnabledError: 'etcdserver: authentication is not enabled',
+  PermissionDeniedError: 'etcdserver: permission denied',
+  InvalidAuthTokenError: 'etcdserver: invalid auth token',
+  AuthFailedError: 'etcdserver: authentication failed, invalid user ID or password',
+} as const;
+
+export type AuthErrorName = keyof typeof AUTH_MESSAGES;
+
+/** One class per refusal, named as the map above; `new X()` gets etcd's text. */
+export abstract class AuthError extends KvError {
+  abstract override readonly name: AuthErrorName;
+}
+
+function define<N extends AuthErrorName>(name: N): new (message?: string, fields?: Record<string, number>) => AuthError {
+  const C = class extends AuthError {
+    override readonly name = name;
+    constructor(message: string = AUTH_MESSAGES[name], fields: Record<string, number> = {}) {
+      super(message, fields);
+    }
+  };
+  Object.defineProperty(C, 'name', { value: name });
+  return C;
+}
+
+export const UserEmptyError = define('UserEmptyError');
+export const UserExistsError = define('UserExistsError');
+export const UserNotFoundError = define('UserNotFoundError');
+export const RoleEmptyError = define('RoleEmptyError');
+export const RoleExistsError = define('RoleExistsError');
+export const RoleNotFoundError = define('RoleNotFoundError');
+export const RoleNotGrantedError = define('RoleNotGrantedError');
+export const PermissionNotGrantedError = define('PermissionNotGrantedError');
+export const RootUserMissingError = define('RootUserMissingError');
+export const RootRoleMissingError = define('RootRoleMissingError');
+export const InvalidAuthMgmtError = define('InvalidAuthMgmtError');
+export const AuthNotEnabledError = define('AuthNotEnabledError');
+export const PermissionDeniedError = define('PermissionDeniedError');
+export const InvalidAuthTokenError = define('InvalidAuthTokenError');
+export const AuthFailedError = define('AuthFailedError');
+
+export const AUTH_ERRORS: Record<AuthErrorName, new (message?: string, fields?: Record<string, number>) => KvError> = {
+  UserEmptyError,
+  UserExistsError,
+  UserNotFoundError,
+  RoleEmptyError,
+  RoleExistsError,
+  RoleNotFoundError,
+  RoleNotGrantedError,
+  PermissionNotGrantedError,
+  RootUserMissingError,
+  RootRoleMissingError,
+  InvalidAuthMgmtError,
+  AuthNotEnabledError,
+  PermissionDeniedError,
+  InvalidAuthTokenError,
+  AuthFailedError,
+};
+
 const constructors: Record<KvErrorName, new (message: string, fields?: Record<string, number>) => KvError> = {
   KeyTooLargeError,
   ValueTooLargeError,
@@ -124,6 +218,8 @@ const constructors: Record<KvErrorName, new (message: string, fields?: Record<st
   KeyNotFoundError,
   InvalidRequestError,
   StaleSequenceError,
+  SessionExpiredError,
+  ...AUTH_ERRORS,
 };
 
 export function errorFromData(data: KvErrorData): KvError {

@@ -22,9 +22,35 @@ export {
   KeyNotFoundError,
   InvalidRequestError,
   StaleSequenceError,
+  SessionExpiredError,
   KvInvariantError,
   errorFromData,
   type KvErrorName,
   type KvErrorData,
 } from './errors.js';
 export type * from './types.js';
+export type { AuthView } from './auth/store.js';
+export { ROOT as ROOT_NAME } from './auth/types.js';
+export type { AuthContext, AuthKind, AuthRequest, AuthRole, AuthUser, Permission, PermType } from './auth/types.js';
+export { intervalOf, covered, type Interval } from './auth/perms.js';
+export { AUTH_NAME_BYTES_MAX } from './auth/validate.js';
+export {
+  AUTH_MESSAGES,
+  AuthError,
+  UserEmptyError,
+  UserExistsError,
+  UserNotFoundError,
+  RoleEmptyError,
+  RoleExistsError,
+  RoleNotFoundError,
+  RoleNotGrantedError,
+  PermissionNotGrantedError,
+  RootUserMissingError,
+  RootRoleMissingError,
+  InvalidAuthMgmtError,
+  AuthNotEnabledError,
+  PermissionDeniedError,
+  InvalidAuthTokenError,
+  AuthFailedError,
+  type AuthErrorName,
+} from './errors.js';

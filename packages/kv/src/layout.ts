@@ -6,6 +6,10 @@
 //   02 main:8 sub:4    one change: [key, value, createRevision, version, lease] or [key] (deletion)
 //   03 id:8            lease: [ttl, checkpointTtl]
 //   04 clientId(utf8)  exactly-once client: [seq, lastIndex, result]
+//   05                 exactly-once eviction floor: [highest lastIndex of an evicted client]
+//   06 00              auth meta: [enabled, authRevision, signingKey]      (auth/store.ts)
+//   06 01 name(utf8)   auth user: [name, passwordHash | null, roles, epoch]
+//   06 02 name(utf8)   auth role: [name, [[permType, key, rangeEnd | null], ...]]
 
 import { Packr } from 'msgpackr';
 import { fromKeyStr, plain, readUint53, toKeyStr, writeUint53, type KeyStr } from './bytes.js';
@@ -18,10 +22,12 @@ export const SECTION_META = 0x01;
 export const SECTION_REV = 0x02;
 export const SECTION_LEASE = 0x03;
 export const SECTION_CLIENT = 0x04;
+export const SECTION_CLIENT_FLOOR = 0x05;
 
 export const packr = new Packr({ useRecords: false });
 
 export const META_KEY = new Uint8Array([SECTION_META]);
+export const CLIENT_FLOOR_KEY = new Uint8Array([SECTION_CLIENT_FLOOR]);
 
 export interface Meta {
   appliedIndex: number;

@@ -35,6 +35,11 @@ export class LeaseTracker {
     for (const l of leases) this.track(l.id, l.ttl, nowMs);
   }
 
+  /** The tracked ids, ascending. */
+  ids(): number[] {
+    return [...this.leases.keys()].sort((a, b) => a - b);
+  }
+
   /** Renews a lease; returns its TTL in seconds, or undefined if it is not tracked (not found). */
   keepAlive(id: number, nowMs: number): number | undefined {
     const lease = this.leases.get(id);

@@ -33,6 +33,12 @@ export interface KvLimits {
   leaseTtlMaxSeconds: number;
   /** Target size of one snapshot chunk. */
   snapshotChunkBytes: number;
+  /** Auth users at most (etcd has no limit). */
+  authUsersMax: number;
+  /** Auth roles at most. */
+  authRolesMax: number;
+  /** Permissions per role at most (each is checked on every request of its users). */
+  authRolePermsMax: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<KvLimits> = Object.freeze({
@@ -52,6 +58,9 @@ export const DEFAULT_LIMITS: Readonly<KvLimits> = Object.freeze({
   leaseTtlMinSeconds: 1,
   leaseTtlMaxSeconds: 9_000_000_000,
   snapshotChunkBytes: 1024 * 1024,
+  authUsersMax: 10_000,
+  authRolesMax: 10_000,
+  authRolePermsMax: 1_000,
 });
 
 export function resolveLimits(partial: Partial<KvLimits> | undefined): KvLimits {

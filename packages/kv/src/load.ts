@@ -2,13 +2,14 @@
 // after a restore. Cost is one scan of the stored history (no log replay).
 
 import { toKeyStr } from './bytes.js';
-import { decodeClient } from './clients.js';
+import { decodeClient, decodeFloor } from './clients.js';
 import { invariant } from './errors.js';
 import { KeyHistory } from './key-index.js';
-import { decodeChange, decodeMeta, META_KEY, packr, parseRevKey, SECTION_CLIENT, SECTION_LEASE, SECTION_REV } from './layout.js';
+import { CLIENT_FLOOR_KEY, decodeChange, decodeMeta, META_KEY, packr, parseRevKey, SECTION_CLIENT, SECTION_LEASE, SECTION_REV } from './layout.js';
 import type { KvLimits } from './limits.js';
 import { KvState, type GenLevel } from './store.js';
 import { readUint53 } from './bytes.js';
+import { SECTION_AUTH } from './auth/store.js';
 
 async function scan(gen: GenLevel, section: number, pageKeys: number, each: (k: Uint8Array, v: Uint8Array) => void): Promise<void> {
   const it = gen.iterator({ gte: new Uint8Array([section]), lt: new Uint8Array([section + 1]) });
@@ -26,6 +27,8 @@ async function scan(gen: GenLevel, section: number, pageKeys: number, each: (k: 
 export interface LoadedState {
   state: KvState;
   clients: { clientId: string; seq: number; lastIndex: number }[];
+  /** The exactly-once eviction floor (0: no client was ever evicted). */
+  clientFloor: number;
 }
 
 export async function loadState(gen: GenLevel, limits: KvLimits): Promise<LoadedState> {
@@ -63,5 +66,7 @@ export async function loadState(gen: GenLevel, limits: KvLimits): Promise<Loaded
     const { seq, lastIndex } = decodeClient(v);
     clients.push({ clientId: Buffer.from(k.subarray(1)).toString('utf8'), seq, lastIndex });
   });
-  return { state, clients };
+  await scan(gen, SECTION_AUTH, limits.readPageKeys, (k, v) => state.auth.load(k, v));
+  const floor = await gen.get(CLIENT_FLOOR_KEY);
+  return { state, clients, clientFloor: floor ? decodeFloor(floor) : 0 };
 }

@@ -21,6 +21,7 @@ import { Batch, type GenLevel, type KvState } from './store.js';
 import type { LeaseStatus, LeaseTimeToLiveResponse, RangeRequest, RangeResponse, WatchRequest } from './types.js';
 import { validateRange } from './validate.js';
 import { WatchHub } from './watch-hub.js';
+import type { AuthView } from './auth/store.js';
 import type { Watcher } from './watcher.js';
 import type { RawEvent } from './write-txn.js';
 
@@ -68,9 +69,9 @@ export class KvStateMachine {
     await genLevel(level, generation + 1).clear();
     if (generation > 0) await genLevel(level, generation - 1).clear();
     const gen = genLevel(level, generation);
-    const { state, clients } = await loadState(gen, limits);
+    const { state, clients, clientFloor } = await loadState(gen, limits);
     const table = new ClientTable(limits);
-    table.load(clients);
+    table.load(clients, clientFloor);
     return new KvStateMachine(level, pointer, generation, limits, state, table);
   }
 
@@ -89,6 +90,11 @@ export class KvStateMachine {
   /** Keys in the index (live or with history not yet compacted). */
   get indexedKeys(): number {
     return this.state.index.size;
+  }
+
+  /** The replicated auth state (users, roles, enabled, auth revision), read-only; changes by applying `auth` commands. */
+  get auth(): AuthView {
+    return this.state.auth;
   }
 
   get watcherCount(): number {
@@ -174,6 +180,11 @@ export class KvStateMachine {
     this.hub.progressTick();
   }
 
+  /** Counts lease grants and revocations (expiries too) applied; starts again from 0 after open or restore. */
+  get leaseChanges(): number {
+    return this.state.leaseChanges;
+  }
+
   leaseList(): LeaseStatus[] {
     return [...this.state.leases.values()].map((l) => ({ id: l.id, ttl: l.ttl })).sort((a, b) => a.id - b.id);
   }
@@ -209,7 +220,7 @@ export class KvStateMachine {
         await gen.clear();
         throw err;
       }
-      const { state, clients } = await loadState(gen, this.limits);
+      const { state, clients, clientFloor } = await loadState(gen, this.limits);
       if (state.appliedIndex !== header.appliedIndex || state.revision !== header.revision || state.compactRevision !== header.compactRevision) {
         await gen.clear();
         throw SnapshotCorruptError.of('header does not match the state it carries');
@@ -219,7 +230,7 @@ export class KvStateMachine {
       this.generation = next;
       this.hub.cancelAll(`state replaced by a snapshot at revision ${state.revision}; watch again (history before revision ${state.compactRevision + 1} may be gone)`);
       const table = new ClientTable(this.limits);
-      table.load(clients);
+      table.load(clients, clientFloor);
       this.state = state;
       this.applier = new Applier(state, table);
       this.hub = new WatchHub(state);

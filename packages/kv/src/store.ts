@@ -9,6 +9,7 @@ import { invariant } from './errors.js';
 import { KeyIndex, type RevPos } from './key-index.js';
 import { decodeChange, revKey, type ChangeRecord } from './layout.js';
 import type { KvLimits } from './limits.js';
+import { AuthStore } from './auth/store.js';
 
 /** One generation of state: a sublevel with Uint8Array keys and values. */
 export type GenLevel = AbstractLevel<any, Uint8Array, Uint8Array>;
@@ -48,6 +49,10 @@ export class KvState {
   compactRevision = 0;
   appliedIndex = 0;
   readonly leases = new Map<number, LeaseEntry>();
+  /** Users, roles and whether auth is on (section 06). */
+  readonly auth = new AuthStore();
+  /** Grants and revocations applied since this state was loaded: lets a leader skip lease bookkeeping when nothing changed. */
+  leaseChanges = 0;
   /** The batch being built or written; undefined between batches. */
   batch: Batch | undefined;
 

@@ -10,6 +10,7 @@ import {
   ValueTooLargeError,
 } from './errors.js';
 import type { KvLimits } from './limits.js';
+import { parseAuthRequest } from './auth/validate.js';
 import { plain } from './bytes.js';
 import type { Command } from './command.js';
 import type {
@@ -228,8 +229,10 @@ function parseCommand(v: unknown, limits: KvLimits): Command {
       for (const id of ids) if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) fail('leaseExpire.ids must be positive safe integers');
       return { op: 'leaseExpire', request: { ids: ids as number[] } };
     }
+    case 'auth':
+      return { op: 'auth', request: parseAuthRequest(request, limits) };
     default:
-      return fail(`cmd.op must be one of put, deleteRange, txn, compact, leaseGrant, leaseRevoke, leaseCheckpoint, leaseExpire`);
+      return fail(`cmd.op must be one of put, deleteRange, txn, compact, leaseGrant, leaseRevoke, leaseCheckpoint, leaseExpire, auth`);
   }
 }
 

@@ -40,11 +40,77 @@ describe('exactly-once writes', () => {
   it('the table is bounded: the least recently used client beyond clientsMax and idle clients are forgotten', async () => {
     const { sm } = await openMemory({ clientsMax: 2, clientIdleEntriesMax: 5 });
     await apply(sm, { clientId: 'a', seq: 1, cmd: put('x', '1') }, { clientId: 'b', seq: 1, cmd: put('x', '2') }, { clientId: 'c', seq: 1, cmd: put('x', '3') });
-    // 'a' was evicted, so its retry is applied as new (documented limit); 'c' is still known.
+    // 'a' was evicted; its only write was seq 1, so its retry is applied as new (the documented residual case); 'c' is still known.
     const [a, c] = await apply(sm, { clientId: 'a', seq: 1, cmd: put('x', '1') }, { clientId: 'c', seq: 1, cmd: put('x', '3') });
     expect([a!.duplicate ?? false, c!.duplicate ?? false]).toEqual([false, true]);
     await sm.applyEntries([{ index: sm.appliedIndex + 10, data: new Uint8Array(0) }]);
     const [c2] = await apply(sm, { clientId: 'c', seq: 1, cmd: put('x', '3') });
     expect(c2!.duplicate ?? false).toBe(false);
+  });
+
+  describe('after eviction (bug: a retry of an evicted client was applied twice)', () => {
+    const snapshotBytes = async (sm: KvStateMachine): Promise<Buffer> => {
+      const snap = await sm.snapshot();
+      const parts: Uint8Array[] = [];
+      for await (const chunk of snap.chunks) parts.push(chunk);
+      await snap.close();
+      return Buffer.concat(parts);
+    };
+
+    it('an evicted client retrying its last write gets SessionExpiredError and nothing is applied again', async () => {
+      const { sm } = await openMemory({ clientsMax: 2 });
+      await apply(sm, { clientId: 'a', seq: 1, cmd: put('x', 'a1') }, { clientId: 'a', seq: 2, cmd: put('x', 'a2') });
+      await apply(sm, { clientId: 'b', seq: 1, cmd: put('y', 'b') }, { clientId: 'c', seq: 1, cmd: put('y', 'c') });
+      const revision = sm.revision;
+      const [retry] = await apply(sm, { clientId: 'a', seq: 2, cmd: put('x', 'a2') });
+      expect(retry!.ok).toBe(false);
+      expect(retry!.ok ? '' : retry!.error.name).toBe('SessionExpiredError');
+      expect(retry!.ok ? '' : retry!.error.message).toContain('start a new client id');
+      expect(sm.revision).toBe(revision);
+      // It stays refused (the refusal does not make the id known), and a new id starting at seq 1 works.
+      const [again] = await apply(sm, { clientId: 'a', seq: 3, cmd: put('x', 'a3') });
+      expect(again!.ok ? '' : again!.error.name).toBe('SessionExpiredError');
+      const [fresh] = await apply(sm, { clientId: 'a2', seq: 1, cmd: put('x', 'a3') });
+      expect(fresh!.ok).toBe(true);
+      expect(sm.revision).toBe(revision + 1);
+    });
+
+    it('an idle-evicted client is refused the same way', async () => {
+      const { sm } = await openMemory({ clientIdleEntriesMax: 5 });
+      await apply(sm, { clientId: 'a', seq: 7, cmd: put('x', '1') });
+      await sm.applyEntries([{ index: sm.appliedIndex + 10, data: new Uint8Array(0) }]);
+      const [retry] = await apply(sm, { clientId: 'a', seq: 7, cmd: put('x', '1') });
+      expect(retry!.ok ? '' : retry!.error.name).toBe('SessionExpiredError');
+      expect(sm.revision).toBe(2);
+    });
+
+    it('an unknown client at seq > 1 is accepted while no client was ever evicted (it cannot be an evicted one)', async () => {
+      const { sm } = await openMemory({ clientsMax: 2 });
+      const [first] = await apply(sm, { clientId: 'a', seq: 4, cmd: put('x', '1') });
+      expect(first!.ok).toBe(true);
+      expect(sm.revision).toBe(2);
+    });
+
+    it('the eviction floor is replicated state: kept across a restart and a snapshot, byte-identical on replicas', async () => {
+      const limits = { clientsMax: 1 };
+      const entries = [
+        { clientId: 'a', seq: 1, cmd: put('x', '1') },
+        { clientId: 'a', seq: 2, cmd: put('x', '2') },
+        { clientId: 'b', seq: 1, cmd: put('x', '3') },
+      ];
+      const { sm, db } = await openMemory(limits);
+      const { sm: replica } = await openMemory(limits);
+      await apply(sm, ...entries);
+      await apply(replica, ...entries);
+      expect(await snapshotBytes(replica)).toEqual(await snapshotBytes(sm));
+      const reopened = await KvStateMachine.open(db, { limits });
+      const [afterRestart] = await apply(reopened, { clientId: 'a', seq: 2, cmd: put('x', '2') });
+      expect(afterRestart!.ok ? '' : afterRestart!.error.name).toBe('SessionExpiredError');
+      const { sm: restored } = await openMemory(limits);
+      await restored.restore((await sm.snapshot()).chunks);
+      const [afterRestore] = await apply(restored, { clientId: 'a', seq: 2, cmd: put('x', '2') });
+      expect(afterRestore!.ok ? '' : afterRestore!.error.name).toBe('SessionExpiredError');
+      expect(restored.revision).toBe(4);
+    });
   });
 });

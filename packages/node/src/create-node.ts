@@ -1,6 +1,7 @@
 // Composing a node from its parts, and restarting one: load what storage
 // holds, bring the KV state level with the log (a snapshot install may have
 // been cut short by a crash), and hand the core exactly what it needs.
+import { randomInt } from 'node:crypto';
 import { KvStateMachine } from '@flotilla/kv';
 import { RawNode, type ConfState, type HardState, type SnapshotMeta } from '@flotilla/raft';
 import type { LoadedState, SnapshotStore, Storage } from '@flotilla/storage';
@@ -11,6 +12,7 @@ import { Emitter } from './events.js';
 import { FlotillaNode } from './node.js';
 import { resolveOptions } from './options.js';
 import { snapshotFrameBytesMax, unframeChunks } from './snapshot-framing.js';
+import { dropForeignSnapshots, openForRestart } from './stored-snapshots.js';
 import type { CreateNodeParams } from './types.js';
 
 /**
@@ -34,14 +36,18 @@ export async function createNodeWith(
   try {
     const loaded = await bootstrapIfNew(params.storage, params.initialVoters ?? []);
     const snapIndex = loaded.snapshotMeta?.index ?? 0;
-    if (kv.appliedIndex < snapIndex) await restoreFromSnapshot(kv, snapshots, snapIndex);
+    if (kv.appliedIndex < snapIndex) await restoreFromSnapshot(kv, snapshots, loaded);
+    await dropForeignSnapshots(snapshots, loaded);
     const applied = kv.appliedIndex;
     invariant(applied <= loaded.lastIndex, () =>
       `the KV state is at index ${applied} but the Raft log ends at ${loaded.lastIndex}: the state level does not belong to this log`);
     // Applied entries were committed, even if the commit index (not synced on its own) was lost.
     const hardState: HardState = { ...loaded.hardState, commit: Math.max(loaded.hardState.commit, applied) };
-    // Drawn before the core uses the Rng, so a run stays a function of the seed.
-    const incarnation = Math.floor(params.rng.next() * 2 ** 31);
+    // Never from the seed: two lives of a node started with the same seed must differ (their request ids
+    // and read contexts both count from 1). In [2^47, 2^48), so it always encodes to the same size.
+    const incarnation = randomInt(2 ** 47, 2 ** 48);
+    // The number this draw used to take from the Rng is still drawn, so recorded seeds replay the same elections.
+    params.rng.next();
     const raw = new RawNode({
       id: params.id,
       rng: params.rng,
@@ -49,6 +55,8 @@ export async function createNodeWith(
       heartbeatTicks: options.heartbeatTicks,
       preVote: options.preVote,
       checkQuorum: options.checkQuorum,
+      // Lease reads (which need CheckQuorum) trust that a voter restarted within an election timeout votes for no one.
+      leaseGuardAtRestart: options.checkQuorum,
       maxMsgBytes: options.maxMsgBytes,
       maxInflightMsgs: options.maxInflightMsgs,
       maxInflightBytes: options.maxInflightBytes,
@@ -98,11 +106,12 @@ async function bootstrapIfNew(storage: Storage, voters: readonly number[]): Prom
 }
 
 /** The KV state is behind the log's compaction point (a crash during a snapshot install): finish the install. */
-async function restoreFromSnapshot(kv: KvStateMachine, snapshots: SnapshotStore, snapIndex: number): Promise<void> {
-  const latest = await snapshots.openLatest();
-  invariant(latest !== undefined && latest.meta.index >= snapIndex, () =>
-    `the KV state is at ${kv.appliedIndex}, behind the log's compaction point ${snapIndex}, and no snapshot at or after it is stored`);
-  await kv.restore(unframeChunks(latest.stream(), snapshotFrameBytesMax(kv)));
+async function restoreFromSnapshot(kv: KvStateMachine, snapshots: SnapshotStore, loaded: LoadedState): Promise<void> {
+  const opened = await openForRestart(snapshots, loaded);
+  const snap = loaded.snapshotMeta;
+  invariant(opened !== undefined, () =>
+    `the KV state is at ${kv.appliedIndex}, behind the log's compaction point ${snap?.index}/${snap?.term}, and no snapshot of this log at or after it is stored`);
+  await kv.restore(unframeChunks(opened.stream(), snapshotFrameBytesMax(kv)));
 }
 
 function termAt(loaded: LoadedState, index: number): number {

@@ -27,7 +27,7 @@ import {
 } from '@flotilla/raft';
 import type { PersistBatch, SnapshotStore, Storage } from '@flotilla/storage';
 import type { Clock, NodeMessage, TimerHandle, Transport } from '@flotilla/transport';
-import { errorToData, invariant, NodeClosedError, TooManyRequestsError, UnknownOutcomeError } from './errors.js';
+import { errorToData, invariant, LeaderChangedError, NodeClosedError, TooManyRequestsError, UnknownOutcomeError } from './errors.js';
 import type { Emitter } from './events.js';
 import { Forwarder, SeenRequests } from './forwarder.js';
 import { LeaderLeases } from './leases.js';
@@ -44,6 +44,8 @@ import { decodeWire, encodeWire, type ForwardOp, type NodeWire } from './wire.js
 const EMPTY = new Uint8Array(0);
 /** Ticks one tick-timer fire may count when it finds itself late (see armTick). */
 const TICKS_PER_FIRE_MAX = 2;
+/** Ticks waiting for the core (a long write): more are forgiven, which only makes the node's timers slower. */
+const TICKS_QUEUED_MAX = 10_000;
 
 /** Something to put in the log, and who waits for it. */
 export interface Proposal {
@@ -53,6 +55,12 @@ export interface Proposal {
   readonly acceptedAtMs: number;
   /** May this proposal be forwarded if this node is not the leader? (Forwarded ones are not forwarded again.) */
   readonly forwardable: boolean;
+  /**
+   * A write without an exactly-once identity: re-encodes it with one. A
+   * follower forwards it with one of its forward lanes' identities, so it can
+   * be re-sent to a new leader without being applied twice.
+   */
+  readonly identify?: (clientId: string, seq: number) => Uint8Array;
   readonly resolve: (result: ApplyResult | undefined) => void;
   readonly reject: (err: Error) => void;
 }
@@ -72,7 +80,10 @@ export interface DriverParams {
   readonly appliedTerm: number;
   /** The compaction point of the stored log. */
   readonly compactedIndex: number;
-  /** Differs between restarts of this node (drawn from its Rng): part of forwarded request ids. */
+  /**
+   * Differs between restarts of this node (a random number, never from the
+   * seed): forwarded requests, their answers and read-index contexts carry it.
+   */
   readonly incarnation: number;
 }
 
@@ -91,10 +102,12 @@ export class Driver {
   private readonly receiver: SnapshotReceiver;
 
   // Inputs, drained between Raft batches.
-  private inbox: Message[] = [];
+  /** Messages with the clock time they arrived (see stepInTimeOrder). */
+  private inbox: { readonly m: Message; readonly atMs: number }[] = [];
   private proposals: Proposal[] = [];
   private controls: (() => void)[] = [];
-  private ticksDue = 0;
+  /** The clock time at which each tick not yet given to the core fell due, in order (see armTick). */
+  private ticksDueMs: number[] = [];
   private tickTimer: TimerHandle | undefined;
   /** The clock time up to which tick periods have been counted (see armTick). */
   private tickBaseMs: number;
@@ -110,6 +123,10 @@ export class Driver {
   /** The first index of this leader's term: lease reads need it committed. */
   private termStartIndex = Infinity;
   private leaseUntilMs = -Infinity;
+  /** Rounds issued before this time do not renew the lease (a TimeoutNow left; see blockLease). */
+  private leaseBlockedUntilMs = -Infinity;
+  /** kv.leaseChanges when the lease tracker was last reconciled with the applied state. */
+  private leaseChangesSeen = 0;
   private compactedIndex: number;
   private lastSnapshotIndex: number;
   private bytesSinceSnapshot = 0;
@@ -131,7 +148,7 @@ export class Driver {
     const now = params.clock.now();
     this.tickBaseMs = now;
     this.metrics = new NodeMetrics(params.id, now);
-    this.reads = new Reads(this.o.readTimeoutMs);
+    this.reads = new Reads(this.o.readTimeoutMs, params.incarnation, this.o.unsafeTestFaults.ignoreIncarnation === true);
     const st = this.raw.status();
     this.term = st.hardState.term;
     this.commitIndex = st.hardState.commit;
@@ -143,10 +160,19 @@ export class Driver {
     this.lastProgressNotifyMs = now;
     this.seenRequests = new SeenRequests(4 * this.o.forwardedRequestsMax);
     this.forwarder = new Forwarder(
-      { now: () => params.clock.now(), send: (to, inc, id, req) => this.sendWire(to, { k: 'req', inc, id, req }) },
-      this.o.forwardedRequestsMax,
-      this.o.forwardTimeoutMs,
-      params.incarnation,
+      {
+        self: params.id,
+        now: () => params.clock.now(),
+        // To itself when this node became the leader while the request waited.
+        send: (to, inc, id, req) => (to === this.id ? this.serveForwarded(to, inc, id, req) : this.sendWire(to, { k: 'req', inc, id, req })),
+      },
+      {
+        max: this.o.forwardedRequestsMax,
+        timeoutMs: this.o.forwardTimeoutMs,
+        incarnation: params.incarnation,
+        forwardToLeader: this.o.forwardToLeader,
+        ignoreIncarnation: this.o.unsafeTestFaults.ignoreIncarnation === true,
+      },
     );
     this.sender = new SnapshotSender({
       clock: params.clock,
@@ -222,7 +248,8 @@ export class Driver {
     for (const reject of this.controlRejects) reject(closed('request'));
     this.controlRejects.clear();
     this.controls = [];
-    this.forwarder.failAll((op) => (op === 'propose' || op === 'confChange' ? new UnknownOutcomeError('the node was closed while the leader had the request') : closed(op)));
+    this.forwarder.failAll((op, sent) =>
+      sent && (op === 'propose' || op === 'confChange') ? new UnknownOutcomeError('the node was closed while the leader had the request') : closed(op));
   }
 
   private crashed = false;
@@ -234,7 +261,7 @@ export class Driver {
   private deliver(m: Message): void {
     if (this.stopped) return;
     if (this.inbox.length >= this.o.inboxMessagesMax) return; // Raft retransmits what is lost here.
-    this.inbox.push(m);
+    this.inbox.push({ m, atMs: this.p.clock.now() });
     this.signal.notify();
   }
 
@@ -260,7 +287,8 @@ export class Driver {
   readIndex(read: PendingRead): void {
     if (this.stopped) return read.reject(new NodeClosedError('read'));
     if (this.reads.size >= this.o.pendingReadsMax) return read.reject(new TooManyRequestsError('pendingReadsMax', this.o.pendingReadsMax));
-    if (!this.o.forwardToLeader && this.role !== 'leader') return read.reject(new NotLeaderError(this.leader, 'linearizable read'));
+    // A read issued before any leader is known waits for one, forwarding or not (bounded by readTimeoutMs).
+    if (!this.o.forwardToLeader && this.role !== 'leader' && this.leader !== NONE) return read.reject(new NotLeaderError(this.leader, 'linearizable read'));
     this.reads.enqueue(read);
     this.signal.notify();
   }
@@ -276,15 +304,39 @@ export class Driver {
     this.readIndex(read);
   }
 
+  /**
+   * May a read be served from the leader lease now? Only with CheckQuorum (without it voters
+   * promise nothing and a lease read is a read-index read), once an entry of this term is
+   * committed, within the lease, and not while a transfer is under way (its target may be
+   * told to campaign at any moment, and a transfer vote skips the voters' promise).
+   */
   hasLease(): boolean {
-    return this.role === 'leader' && this.commitIndex >= this.termStartIndex && this.p.clock.now() < this.leaseUntilMs &&
-      this.raw.status().leadTransferee === NONE;
+    return this.o.checkQuorum && this.role === 'leader' && this.commitIndex >= this.termStartIndex &&
+      this.p.clock.now() < this.leaseUntilMs && this.raw.status().leadTransferee === NONE;
   }
 
-  /** Sends a request to the leader over the node channel. */
+  /**
+   * A TimeoutNow is leaving (at once when a transfer starts with its target caught up, else
+   * when the target catches up): the target's votes will skip the voters' promise, so the
+   * lease ends now, and rounds issued within an election timeout (the bound on a message's
+   * delay that leases assume) do not renew it, even if the transfer is abandoned meanwhile:
+   * its TimeoutNow may still arrive. A transfer that never sent one left nothing to fear.
+   */
+  private blockLease(now: number): void {
+    this.leaseUntilMs = -Infinity;
+    this.leaseBlockedUntilMs = Math.max(this.leaseBlockedUntilMs, now + this.o.electionTicks * this.o.tickMs);
+  }
+
+  /** A read round issued at `issuedAtMs` was confirmed by a quorum: each of its voters promised not to elect another leader for an election timeout. */
+  private renewLease(issuedAtMs: number): void {
+    if (this.role !== 'leader' || issuedAtMs < this.leaseBlockedUntilMs) return;
+    this.leaseUntilMs = Math.max(this.leaseUntilMs, issuedAtMs + this.o.electionTicks * this.o.tickMs * this.o.leaseFraction);
+  }
+
+  /** Sends a request to the leader over the node channel (once one is known; see Forwarder). */
   forward(req: ForwardOp): Promise<unknown> {
     if (this.stopped) return Promise.reject(new NodeClosedError(req.op));
-    return this.forwarder.forward(this.leader, req);
+    return this.forwarder.forward(this.leader, req).then((answer) => answer.value);
   }
 
   /**
@@ -297,26 +349,25 @@ export class Driver {
    * two or more tick periods gone counts TICKS_PER_FIRE_MAX ticks and forgives
    * the rest: a long stall (GC, a paused process) never turns into a burst of
    * ticks processed before the sockets are read, and ticks never run faster
-   * than the clock (leader leases rely on that).
+   * than the clock (leader leases rely on that). Each tick is queued with the
+   * time its period ended, so drain() can put it in time order with messages.
    */
   private armTick(): void {
     this.tickTimer = this.p.clock.setTimer(this.o.tickMs, () => {
       if (this.stopped) return;
       const now = this.p.clock.now();
       const periods = Math.floor((now - this.tickBaseMs) / this.o.tickMs);
-      let ticks: number;
+      const due: number[] = [];
       if (periods < 1) {
         // The clock stood still (a skewed test clock after a backward jump): one tick per fire, as before.
-        ticks = 1;
-        this.tickBaseMs = now;
-      } else if (periods > TICKS_PER_FIRE_MAX) {
-        ticks = TICKS_PER_FIRE_MAX;
+        due.push(now);
         this.tickBaseMs = now;
       } else {
-        ticks = periods;
-        this.tickBaseMs += periods * this.o.tickMs;
+        // Late by more than TICKS_PER_FIRE_MAX periods: the last ones are counted, the earlier ones forgiven.
+        for (let k = Math.max(1, periods - TICKS_PER_FIRE_MAX + 1); k <= periods; k++) due.push(this.tickBaseMs + k * this.o.tickMs);
+        this.tickBaseMs = periods > TICKS_PER_FIRE_MAX ? now : this.tickBaseMs + periods * this.o.tickMs;
       }
-      this.ticksDue += ticks;
+      for (const at of due) if (this.ticksDueMs.length < TICKS_QUEUED_MAX) this.ticksDueMs.push(at);
       this.armTick();
       this.signal.notify();
     });
@@ -338,29 +389,52 @@ export class Driver {
 
   private hasInputs(): boolean {
     // Queued reads are not counted: they wait for a leader, and a tick or a message wakes the loop.
-    return this.inbox.length > 0 || this.controls.length > 0 || this.ticksDue > 0 || this.proposals.length > 0;
+    return this.inbox.length > 0 || this.controls.length > 0 || this.ticksDueMs.length > 0 || this.proposals.length > 0;
   }
 
   /** Feeds everything queued into the core. */
   private drain(): void {
     const now = this.p.clock.now();
-    const inbox = this.inbox;
-    this.inbox = [];
-    for (const m of inbox) {
-      this.metrics.rto.contact(m.from, now);
-      this.raw.step(m);
-    }
+    const ticked = this.stepInTimeOrder(now);
     const controls = this.controls;
     this.controls = [];
     for (const fn of controls) fn();
     for (const peer of this.unreachable) this.raw.reportUnreachable(peer);
     this.unreachable.clear();
-    if (this.ticksDue > 0) {
-      for (; this.ticksDue > 0; this.ticksDue--) this.raw.tick();
-      this.onTime(now);
-    }
+    if (ticked) this.onTime(now);
     this.proposeQueued(now);
     this.startReadRound(now);
+    this.noteCommit(now);
+  }
+
+  /**
+   * Messages and ticks that queued up (during a long write) go to the core in
+   * the order they happened; a tick due at a message's arrival goes first.
+   * Messages first would count ticks from before a heartbeat after it: a voter's
+   * promise not to elect anyone else for an election timeout would end early,
+   * under a leader's lease. Ticks first would have CheckQuorum miss the answers
+   * that arrived during the leader's own stall and depose it. Returns whether
+   * there were ticks.
+   */
+  private stepInTimeOrder(now: number): boolean {
+    const inbox = this.inbox;
+    const ticks = this.ticksDueMs;
+    this.inbox = [];
+    this.ticksDueMs = [];
+    let i = 0;
+    let t = 0;
+    while (i < inbox.length || t < ticks.length) {
+      if (t < ticks.length && (i === inbox.length || ticks[t]! <= inbox[i]!.atMs)) {
+        this.raw.tick();
+        t++;
+      } else {
+        const m = inbox[i++]!.m;
+        this.metrics.rto.contact(m.from, now);
+        this.raw.step(m);
+        if (m.type === 'snapshot') this.dropIfRefused(m.snapshot.meta);
+      }
+    }
+    return ticks.length > 0;
   }
 
   private proposeQueued(now: number): void {
@@ -374,12 +448,14 @@ export class Driver {
           index: r.index, term: r.term, acceptedAtMs: prop.acceptedAtMs, deadlineMs: now + this.o.proposalTimeoutMs,
           resolve: prop.resolve, reject: prop.reject,
         });
-      } else if (r.error instanceof NotLeaderError && prop.forwardable && this.o.forwardToLeader && r.error.leader !== NONE) {
+      } else if (r.error instanceof NotLeaderError && prop.forwardable) {
         const req: ForwardOp = prop.kind === 'entry' ? { op: 'propose', data: prop.data ?? EMPTY } : { op: 'confChange', change: prop.change! };
-        // The leader answers with the response of an applied entry, or the error it failed with.
-        this.forwarder.forward(r.error.leader, req).then(
-          (value) => {
-            this.metrics.commitLatency.record(this.p.clock.now() - prop.acceptedAtMs);
+        // The leader answers with the response of an applied entry, or the error it failed with. With no
+        // leader known the forwarder holds it until one is (also when forwarding is off: it may be this node).
+        this.forwarder.forward(r.error.leader, req, prop.identify).then(
+          ({ value, by }) => {
+            // Served here (this node became the leader meanwhile): its own apply recorded the latency.
+            if (by !== this.id) this.metrics.commitLatency.record(this.p.clock.now() - prop.acceptedAtMs);
             prop.resolve(prop.kind === 'entry' ? { index: 0, ok: true, response: value as CommandResponse } : undefined);
           },
           (err: Error) => prop.reject(err),
@@ -392,11 +468,11 @@ export class Driver {
 
   private startReadRound(now: number): void {
     if (this.reads.queued === 0) return;
+    if (this.role !== 'leader' && this.leader === NONE) return; // wait for an election (bounded by readTimeoutMs)
     if (this.role !== 'leader' && !this.o.forwardToLeader) {
-      this.reads.failAll(() => new NotLeaderError(this.leader, 'linearizable read'));
+      this.reads.failQueued(() => new NotLeaderError(this.leader, 'linearizable read'));
       return;
     }
-    if (this.role !== 'leader' && this.leader === NONE) return; // wait for an election (bounded by readTimeoutMs)
     const ctx = this.reads.startRound(now);
     if (ctx === undefined) return;
     const r = this.raw.readIndex(ctx);
@@ -410,6 +486,7 @@ export class Driver {
     this.waiters.sweep(now, this.o.proposalTimeoutMs);
     this.reads.sweep(now);
     this.forwarder.sweep(now);
+    this.forwarder.retryWaiting(this.leader);
     this.receiver.sweep(now);
     if (this.role === 'leader') this.expireLeases(now);
     if (this.reportDirty) this.reportApplied(now);
@@ -441,24 +518,25 @@ export class Driver {
     if (rd.hardState !== undefined) this.onHardState(rd.hardState.term, rd.hardState.commit, clock.now());
     if (this.o.parallelLeaderWrite) this.send(rd.earlyMessages);
     const applying = this.applyDuringPersist(rd);
+    if (this.o.unsafeTestFaults.sendBeforePersist === true) this.send(rd.messages); // TEST ONLY: the bug, acks before the write is durable
     await this.persist(rd);
     if (this.crashed) {
       await applying?.catch(() => undefined);
       return;
     }
     if (!this.o.parallelLeaderWrite) this.send(rd.earlyMessages);
-    this.send(rd.messages);
+    if (rd.messages.some((m) => m.type === 'timeoutNow')) this.blockLease(clock.now());
+    if (this.o.unsafeTestFaults.sendBeforePersist !== true) this.send(rd.messages);
     if (rd.snapshot !== undefined) await this.install(rd.snapshot.meta);
     // Waiters are told after advance(), so a caller sees a conf change already in effect.
     const settled = applying !== undefined ? await applying : rd.committedEntries.length > 0 ? await this.apply(rd.committedEntries) : [];
     for (const rs of rd.readStates) {
       const issuedAtMs = this.reads.confirmed(rs.context, rs.index);
-      if (issuedAtMs !== undefined && this.role === 'leader') {
-        this.leaseUntilMs = Math.max(this.leaseUntilMs, issuedAtMs + this.o.electionTicks * this.o.tickMs * this.o.leaseFraction);
-      }
+      if (issuedAtMs !== undefined) this.renewLease(issuedAtMs);
     }
     for (const d of rd.droppedReads) this.reads.retry(d.context);
     this.raw.advance(rd);
+    this.noteCommit(clock.now()); // the leader's own persist may have advanced it
     for (const settle of settled) settle();
     this.reads.release(this.appliedIndex);
     if (rd.committedEntries.length > 0 || rd.snapshot !== undefined) this.afterApply(clock.now());
@@ -489,13 +567,18 @@ export class Driver {
     if (leaderChanged) {
       this.metrics.rto.leaderChanged(ss.leader, term, now);
       if (ss.leader !== NONE) this.metrics.leaderChanges++;
-      this.reads.retryAll();
+      // Rounds in flight may never be answered: ask the new leader (a node that does not forward fails them: etcd's "leader changed").
+      if (this.o.forwardToLeader || ss.role === 'leader') this.reads.retryAll();
+      else this.reads.failRounds(() => new LeaderChangedError('linearizable read'));
+      // Forwarded requests follow the leader: re-sent to it now, not after forwardTimeoutMs.
+      this.forwarder.leaderChanged(ss.leader);
       this.lastReportMs = -Infinity;
     }
     if (ss.role === 'leader' && !wasLeader) {
       this.termStartIndex = this.raw.status().lastIndex;
       this.leaseUntilMs = -Infinity;
       this.leases.becomeLeader(this.p.kv.leaseList(), now, this.o.electionTicks * this.o.tickMs);
+      this.leaseChangesSeen = this.p.kv.leaseChanges;
       this.metrics.resetLeaderState(this.commitIndex);
     } else if (ss.role !== 'leader' && wasLeader) {
       this.termStartIndex = Infinity;
@@ -511,8 +594,20 @@ export class Driver {
   private onHardState(term: number, commit: number, now: number): void {
     if (term !== this.term) this.leaseUntilMs = -Infinity;
     this.term = term;
+    // Normally noted already (noteCommit); this covers a commit in the drain that made this node leader.
     if (commit > this.commitIndex && this.role === 'leader') this.metrics.commitTimes.record(commit, now);
     this.commitIndex = Math.max(this.commitIndex, commit);
+  }
+
+  /**
+   * State latency starts when the leader learns an entry is committed: the
+   * moment its core's commit index moves (stepping an acknowledgement in drain,
+   * or counting its own persist in advance), noted here before the Ready that
+   * tells the followers is taken, let alone sent. Noting it when that Ready is
+   * processed would be later by the rest of the drain or a whole apply.
+   */
+  private noteCommit(now: number): void {
+    if (this.role === 'leader') this.metrics.commitTimes.record(this.raw.committed, now);
   }
 
   private async persist(rd: Ready): Promise<void> {
@@ -552,18 +647,36 @@ export class Driver {
     for (const [to, list] of byPeer) this.p.transport.send(to, list);
   }
 
+  /**
+   * A received snapshot (stored by the receiver) was just stepped. Accepting
+   * it moves the commit index to its index; one still above the commit index
+   * was refused (e.g. from a deposed leader's term) and is not of our log, so
+   * it is deleted. A refused one at or below the commit index is a copy of our
+   * own committed state and stays (retention prunes it).
+   */
+  private dropIfRefused(meta: SnapshotMeta): void {
+    if (meta.index <= this.raw.status().hardState.commit) return;
+    const snapshots = this.p.snapshots;
+    void (async () => {
+      const info = (await snapshots.list()).find((i) => i.meta.index === meta.index && i.meta.term === meta.term);
+      if (info !== undefined) await snapshots.delete(info.name);
+    })().catch(() => undefined); // not fatal: a restart drops snapshots that are not of the log
+  }
+
   /** Installs a received snapshot (already verified and stored by the receiver) into the state machine. */
   private async install(meta: SnapshotMeta): Promise<void> {
-    const opened = await this.p.snapshots.openLatest();
-    invariant(opened !== undefined && opened.meta.index === meta.index && opened.meta.term === meta.term,
-      () => `snapshot ${meta.index}/${meta.term} to install is not the newest stored one (${opened?.meta.index}/${opened?.meta.term})`);
+    // By exact (index, term): a newer stored snapshot may be one the core refused.
+    const opened = await this.p.snapshots.open(meta.index, meta.term);
+    invariant(opened !== undefined, () => `snapshot ${meta.index}/${meta.term} to install is not stored`);
     await this.p.kv.restore(unframeChunks(opened.stream(), snapshotFrameBytesMax(this.p.kv)));
     this.waiters.skippedTo(meta.index);
     this.appliedIndex = meta.index;
     this.appliedTerm = meta.term;
+    this.appliedAtMs = this.p.clock.now(); // the applied report's age starts here (else it dates from the last entry applied)
     this.compactedIndex = meta.index;
     this.lastSnapshotIndex = meta.index;
     this.bytesSinceSnapshot = 0;
+    this.leaseChangesSeen = this.p.kv.leaseChanges;
     if (this.role === 'leader') this.leases.reconcile(this.p.kv.leaseList(), this.p.clock.now());
     this.metrics.snapshotsInstalled++;
     this.p.events.emit('snapshot', { kind: 'installed', meta });
@@ -593,8 +706,25 @@ export class Driver {
     this.appliedIndex = last.index;
     this.appliedTerm = last.term;
     this.appliedAtMs = now;
-    if (fromEarlierTerm && this.role === 'leader') this.leases.reconcile(this.p.kv.leaseList(), now);
+    this.followLeases(fromEarlierTerm, now);
     return settled;
+  }
+
+  /**
+   * The leader's lease tracker follows the grants, revokes and expiries just
+   * applied, whoever proposed them: after a leader change the previous
+   * leader's entries are applied here too.
+   */
+  private followLeases(fromEarlierTerm: boolean, now: number): void {
+    if (this.role !== 'leader') return;
+    if (this.o.unsafeTestFaults.leaseTrackerAddOnly === true) {
+      if (fromEarlierTerm) this.leases.addMissing(this.p.kv.leaseList(), now);
+      return;
+    }
+    const changes = this.p.kv.leaseChanges;
+    if (changes === this.leaseChangesSeen) return;
+    this.leaseChangesSeen = changes;
+    this.leases.reconcile(this.p.kv.leaseList(), now);
   }
 
   private afterApply(now: number): void {
@@ -685,10 +815,10 @@ export class Driver {
       if (body === undefined) continue;
       switch (body.k) {
         case 'req':
-          if (this.seenRequests.firstTime(from, body.inc, body.id)) this.serveForwarded(from, body.id, body.req);
+          if (this.seenRequests.firstTime(from, body.inc, body.id)) this.serveForwarded(from, body.inc, body.id, body.req);
           break;
         case 'res':
-          this.forwarder.answered(body.id, body.ok, body.ok ? body.value : undefined, body.ok ? undefined : body.error);
+          this.forwarder.answered(from, body.inc, body.id, body.ok, body.ok ? body.value : undefined, body.ok ? undefined : body.error);
           break;
         case 'applied':
           if (this.role === 'leader') this.metrics.followerApplied(from, body.index, body.ageMs, this.p.clock.now());
@@ -710,13 +840,17 @@ export class Driver {
   /** Set by the node: runs a forwarded request on this (leader) node. */
   serveRequest: ((req: ForwardOp) => Promise<unknown>) | undefined;
 
-  private serveForwarded(from: NodeId, id: number, req: ForwardOp): void {
-    const reply = (body: NodeWire): void => this.sendWire(from, body);
+  /** Serves a request forwarded by `from` (or by this node itself, which became the leader) and answers it. */
+  private serveForwarded(from: NodeId, inc: number, id: number, req: ForwardOp): void {
+    const reply = (body: NodeWire & { k: 'res' }): void => {
+      if (from !== this.id) return this.sendWire(from, body);
+      if (!this.stopped) this.forwarder.answered(from, body.inc, body.id, body.ok, body.ok ? body.value : undefined, body.ok ? undefined : body.error);
+    };
     const serve = this.serveRequest;
     if (serve === undefined) return;
     serve(req).then(
-      (value) => reply({ k: 'res', id, ok: true, value }),
-      (err: unknown) => reply({ k: 'res', id, ok: false, error: errorToData(err) }),
+      (value) => reply({ k: 'res', inc, id, ok: true, value }),
+      (err: unknown) => reply({ k: 'res', inc, id, ok: false, error: errorToData(err) }),
     );
   }
 

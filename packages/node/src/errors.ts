@@ -54,6 +54,19 @@ export class RequestTimeoutError extends Error {
   }
 }
 
+/**
+ * etcd's "leader changed": the leader changed while the request waited on it,
+ * and it could not be carried over to the new leader. Nothing was applied
+ * (writes in flight through a follower are re-sent to the new leader with
+ * their exactly-once identity instead). Retry; the next try goes to the new leader.
+ */
+export class LeaderChangedError extends Error {
+  override readonly name = 'LeaderChangedError';
+  constructor(readonly operation: string) {
+    super(`etcdserver: leader changed (${operation} waited on a leader that lost its place; nothing was applied: retry)`);
+  }
+}
+
 /** The node was closed (or crashed) before the request could be served. */
 export class NodeClosedError extends Error {
   override readonly name = 'NodeClosedError';
@@ -121,6 +134,7 @@ function rebuild(data: WireError): Error {
     case 'ProposalLostError': return new ProposalLostError(num(f['index']), num(f['term']), num(f['appliedTerm']));
     case 'RequestTimeoutError': return new RequestTimeoutError(str(f['operation']), num(f['timeoutMs']));
     case 'NodeClosedError': return new NodeClosedError(str(f['operation']));
+    case 'LeaderChangedError': return new LeaderChangedError(str(f['operation']));
     default: {
       const err = new Error(data.message);
       err.name = data.name;

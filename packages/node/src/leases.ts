@@ -1,7 +1,10 @@
 // The leader's lease clocks (kv's LeaseTracker on the injected Clock): when a
 // lease runs out, the leader proposes a leaseExpire entry. Keep-alives are
 // leader-local, so a new leader extends every lease (promote) instead of
-// expiring ones that may have been kept alive on the old leader.
+// expiring ones that may have been kept alive on the old leader. The tracked
+// set follows the applied state both ways (reconcile): a lease revoked or
+// expired by a committed entry is forgotten, so its keep-alive answers "lease
+// not found" as etcd's does, and two clients cannot both believe they hold it.
 import { LeaseTracker, type LeaseStatus } from '@flotilla/kv';
 
 /** Ids per leaseExpire entry, to keep one entry small. */
@@ -41,8 +44,19 @@ export class LeaderLeases {
     }
   }
 
-  /** Starts tracking leases applied from a previous leader's entries after this node took over. */
+  /**
+   * Makes the tracked set the applied state's `leases`: new ones are tracked
+   * from now (a full TTL), ones no longer there are forgotten.
+   */
   reconcile(leases: readonly LeaseStatus[], nowMs: number): void {
+    if (!this.active) return;
+    this.addMissing(leases, nowMs);
+    const live = new Set(leases.map((l) => l.id));
+    this.gone(this.tracker.ids().filter((id) => !live.has(id)));
+  }
+
+  /** Only the tracking half of reconcile (unsafeTestFaults.leaseTrackerAddOnly: the old, unsafe behaviour). */
+  addMissing(leases: readonly LeaseStatus[], nowMs: number): void {
     if (!this.active) return;
     for (const l of leases) if (this.tracker.remainingMs(l.id, nowMs) === undefined) this.tracker.track(l.id, l.ttl, nowMs);
   }

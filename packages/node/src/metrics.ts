@@ -12,12 +12,18 @@ export interface FollowerLatency extends HistogramSummary {
   readonly lastMs: number;
   /** The follower's last reported applied index. */
   readonly appliedIndex: number;
+  /**
+   * Reports whose interval came out negative (the follower applied the entry before
+   * this leader learned it was committed): counted here, never recorded as 0.
+   * Legal only across a leader change (see recordStateLatency); anything else is a bug.
+   */
+  readonly negative: number;
 }
 
 export interface MetricsStatus {
   /** A write accepted by this node → its result known here (applied, or answered by the leader it was forwarded to). */
   readonly commitLatencyMs: HistogramSummary;
-  /** On the leader, per follower: leader commit → follower apply (see README for what it includes). */
+  /** On the leader, per follower: this leader learned the entry committed → the follower applied it (see README). */
   readonly stateLatencyMs: Readonly<Record<NodeId, FollowerLatency>>;
   /** Committed but not yet applied: here, and (on the leader) per follower from its reports. */
   readonly applyLagEntries: { readonly local: number; readonly followers: Readonly<Record<NodeId, number>> };
@@ -45,6 +51,7 @@ export interface FollowerRecord {
   readonly hist: Histogram;
   lastMs: number;
   appliedIndex: number;
+  negative: number;
 }
 
 export class NodeMetrics {
@@ -67,18 +74,31 @@ export class NodeMetrics {
     this.rto = new RtoTracker(self, nowMs);
   }
 
-  /** A follower says it applied `index`, `ageMs` ago. */
+  /**
+   * A follower says it applied `index`, `ageMs` ago by its own clock (a duration,
+   * so the two clocks never meet). In this leader's clock the follower applied at
+   * nowMs − ageMs, and this leader learned `index` committed at commitTimes'
+   * point for it: state latency is the difference. It includes the report's
+   * trip back (it only adds). It is negative only when the follower applied
+   * before this leader knew: after a leader change, an entry committed by the
+   * previous leader, which this one learns committed only with its own first
+   * commit. Such a report is counted in `negative`, not recorded.
+   */
   followerApplied(from: NodeId, index: number, ageMs: number, nowMs: number): void {
     let rec = this.followers.get(from);
     if (rec === undefined) {
-      rec = { hist: new Histogram(), lastMs: 0, appliedIndex: 0 };
+      rec = { hist: new Histogram(), lastMs: 0, appliedIndex: 0, negative: 0 };
       this.followers.set(from, rec);
     }
     if (index <= rec.appliedIndex) return;
     rec.appliedIndex = index;
     const committedAt = this.commitTimes.commitTimeOf(index);
     if (committedAt === undefined) return;
-    const ms = Math.max(0, nowMs - ageMs - committedAt);
+    const ms = nowMs - ageMs - committedAt;
+    if (ms < 0) {
+      rec.negative++;
+      return;
+    }
     rec.hist.record(ms);
     rec.lastMs = ms;
   }
@@ -98,7 +118,7 @@ export class NodeMetrics {
     const stateLatencyMs: Record<NodeId, FollowerLatency> = {};
     const followers: Record<NodeId, number> = {};
     for (const [id, rec] of this.followers) {
-      stateLatencyMs[id] = { ...rec.hist.summary(), lastMs: rec.lastMs, appliedIndex: rec.appliedIndex };
+      stateLatencyMs[id] = { ...rec.hist.summary(), lastMs: rec.lastMs, appliedIndex: rec.appliedIndex, negative: rec.negative };
       if (isLeader && rec.appliedIndex > 0) followers[id] = Math.max(0, commitIndex - rec.appliedIndex);
     }
     return {

@@ -5,6 +5,9 @@ import {
   encodeCommand,
   LeaseNotFoundError,
   type ApplyResult,
+  type AuthRequest,
+  type AuthView,
+  type NoopResponse,
   type Command,
   type CompactionRequest,
   type CompactionResponse,
@@ -30,7 +33,7 @@ import {
 import { NONE, NotLeaderError, type ConfChange, type ConfState, type NodeId, type SnapshotMeta } from '@flotilla/raft';
 import type { Clock, PeerAddress, Transport } from '@flotilla/transport';
 import type { Driver } from './driver.js';
-import { invariant, NodeClosedError, RequestTimeoutError } from './errors.js';
+import { invariant, NodeClosedError, NodeOptionsError, RequestTimeoutError } from './errors.js';
 import type { Emitter, NodeEventName, NodeEvents } from './events.js';
 import { renderNodeMetrics, type MemberNames } from './prometheus.js';
 import type { ForwardOp } from './wire.js';
@@ -79,6 +82,52 @@ export class FlotillaNode {
     this.d = parts.driver;
     this.kv = parts.kv;
     this.d.serveRequest = (req) => this.serve(req);
+  }
+
+  // ---- readiness -------------------------------------------------------------
+
+  /**
+   * Resolves once a leader is known and this node can serve linearizable
+   * requests (a read-index round went through it and its state caught up);
+   * rejects with RequestTimeoutError after `timeoutMs` (default readTimeoutMs).
+   * Not needed before requests (they wait for a leader themselves): it is for
+   * callers that want to know, such as a readiness probe. A node that does not
+   * forward (`forwardToLeader: false`) is ready once a leader is known (and, if
+   * it is the leader, once it can serve reads).
+   */
+  async ready(options?: { timeoutMs?: number }): Promise<void> {
+    this.checkOpen('ready');
+    const timeoutMs = options?.timeoutMs ?? this.parts.readTimeoutMs;
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new NodeOptionsError(`ready: timeoutMs must be a positive number, got ${timeoutMs}`);
+    const deadlineMs = this.parts.clock.now() + timeoutMs;
+    const timedOut = (): RequestTimeoutError => new RequestTimeoutError('ready (a leader known and a linearizable read through this node)', timeoutMs);
+    if (!this.forwarding) {
+      await this.leaderKnown(deadlineMs, timedOut);
+      if (this.d.role !== 'leader') return;
+    }
+    try {
+      await this.readBarrier('linearizable', deadlineMs);
+    } catch (err) {
+      throw err instanceof RequestTimeoutError ? timedOut() : err;
+    }
+  }
+
+  /** Waits until some leader is known (bounded by `deadlineMs`). */
+  private leaderKnown(deadlineMs: number, timedOut: () => Error): Promise<void> {
+    if (this.d.leader !== NONE) return Promise.resolve();
+    const { clock, events } = this.parts;
+    return new Promise<void>((resolve, reject) => {
+      const off = events.on('leaderChanged', (e) => {
+        if (e.leader === NONE) return;
+        off();
+        clock.clearTimer(timer);
+        resolve();
+      });
+      const timer = clock.setTimer(Math.max(0, deadlineMs - clock.now()), () => {
+        off();
+        reject(timedOut());
+      });
+    });
   }
 
   // ---- KV ------------------------------------------------------------------
@@ -136,6 +185,18 @@ export class FlotillaNode {
   leaseLeases(): { header: NodeHeader; leases: LeaseStatus[] } {
     this.checkOpen('leaseLeases');
     return { header: this.header(), leases: this.kv.leaseList() };
+  }
+
+  // ---- auth ----------------------------------------------------------------
+
+  /** Proposes an auth change (users, roles, enable/disable); passwords arrive hashed. See @flotilla/kv AuthRequest. */
+  authChange(request: AuthRequest, options?: WriteOptions): Promise<WithHeader<NoopResponse>> {
+    return this.write({ op: 'auth', request }, options);
+  }
+
+  /** This node's applied auth state (read-only; as fresh as its applied index). */
+  get auth(): AuthView {
+    return this.kv.auth;
   }
 
   // ---- membership ----------------------------------------------------------
@@ -233,6 +294,7 @@ export class FlotillaNode {
       commitIndex: d.commitIndex,
       appliedIndex: d.appliedIndex,
       pendingProposals: d.pendingCounts().proposals,
+      peerHandshakeFailures: (this.parts.transport as { handshakeFailures?: () => Record<string, number | undefined> }).handshakeFailures?.(),
     }, names);
   }
 
@@ -285,15 +347,21 @@ export class FlotillaNode {
 
   private async write<R extends { header: { revision: number } }>(cmd: Command, options?: WriteOptions): Promise<WithHeader<R>> {
     const identity = options?.clientId !== undefined ? { clientId: options.clientId, seq: options.seq ?? 0 } : {};
-    const data = encodeCommand({ ...identity, cmd });
-    const result = await this.propose({ kind: 'entry', data });
+    const auth = options?.auth ? { auth: options.auth } : {};
+    const data = encodeCommand({ ...identity, ...auth, cmd });
+    // Without an identity of its own, a write a follower forwards gets one of the follower's (see forward-lanes.ts).
+    const identify = options?.clientId === undefined ? (clientId: string, seq: number) => encodeCommand({ clientId, seq, ...auth, cmd }) : undefined;
+    const result = await this.propose({ kind: 'entry', data, identify });
     invariant(result !== undefined, 'a normal entry was applied without a result');
     if (!result.ok) throw result.error;
     this.trackLease(cmd, result);
     return this.withHeader(result.response as R);
   }
 
-  private propose(p: { kind: 'entry'; data: Uint8Array } | { kind: 'conf'; change: ConfChange }, forwardable = true): Promise<ApplyResult | undefined> {
+  private propose(
+    p: { kind: 'entry'; data: Uint8Array; identify?: ((clientId: string, seq: number) => Uint8Array) | undefined } | { kind: 'conf'; change: ConfChange },
+    forwardable = true,
+  ): Promise<ApplyResult | undefined> {
     if (this.stopping !== undefined) return Promise.reject(new NodeClosedError('propose'));
     return new Promise((resolve, reject) => {
       const failed = (err: Error): void => {
@@ -316,20 +384,24 @@ export class FlotillaNode {
     }
   }
 
-  private readBarrier(consistency: 'linearizable' | 'lease'): Promise<void> {
+  private readBarrier(consistency: 'linearizable' | 'lease', deadlineMs = this.parts.clock.now() + this.parts.readTimeoutMs): Promise<void> {
     if (this.stopping !== undefined) return Promise.reject(new NodeClosedError('read'));
     return new Promise((resolve, reject) => {
-      const read = { deadlineMs: this.parts.clock.now() + this.parts.readTimeoutMs, resolve, reject };
+      const read = { deadlineMs, resolve, reject };
       if (consistency === 'lease') this.d.leaseRead(read);
       else this.d.readIndex(read);
     });
   }
 
-  /** Runs `req` on the leader: here if this node leads, else forwarded (or NotLeaderError when forwarding is off). */
+  /**
+   * Runs `req` on the leader: here if this node leads, else forwarded (or
+   * NotLeaderError when forwarding is off). With no leader known yet it waits
+   * for one (bounded by forwardTimeoutMs), forwarding or not.
+   */
   private async onLeader(req: ForwardOp): Promise<unknown> {
     this.checkOpen(req.op);
     if (this.d.role === 'leader') return this.serve(req);
-    if (!this.forwarding) throw new NotLeaderError(this.d.leader, req.op);
+    if (!this.forwarding && this.d.leader !== NONE) throw new NotLeaderError(this.d.leader, req.op);
     return this.d.forward(req);
   }
 

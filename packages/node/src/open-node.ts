@@ -3,7 +3,7 @@
 import { randomInt } from 'node:crypto';
 import { seededRng, type NodeId } from '@flotilla/raft';
 import { openLevelStorage } from '@flotilla/storage';
-import { systemClock, TcpTransport, type Logger, type PeerAddress, type TcpTransportOptions } from '@flotilla/transport';
+import { checkExposure, DEFAULT_CLUSTER_TOKEN, systemClock, TcpTransport, type Logger, type PeerAddress, type PeerTlsOptions, type TcpTransportOptions } from '@flotilla/transport';
 import { createNodeWith } from './create-node.js';
 import { SkewedClock, type ClockSkew } from './skewed-clock.js';
 import type { FlotillaNode } from './node.js';
@@ -22,7 +22,14 @@ export interface OpenNodeOptions extends NodeOptions {
   /** Founding voters, needed on a new data directory. Default: this node and every peer. A joining member must pass the founders. */
   readonly initialVoters?: readonly NodeId[];
   /** More TCP options (frame and queue limits, reconnect back-off). */
-  readonly tcp?: Omit<TcpTransportOptions, 'id' | 'clusterId' | 'listen' | 'peers' | 'logger'>;
+  readonly tcp?: Omit<TcpTransportOptions, 'id' | 'clusterId' | 'listen' | 'peers' | 'logger' | 'tls'>;
+  /**
+   * Mutual TLS between members (the CLI's --peer-cert-file, --peer-key-file,
+   * --peer-trusted-ca-file, --peer-client-cert-auth, --peer-cert-allowed-cn).
+   * A member's certificate must name it: SAN URI urn:flotilla:member:<id> or CN <id>
+   * (or pass memberIdOf for names); see docs/security.md.
+   */
+  readonly peerTls?: PeerTlsOptions;
   readonly logger?: Logger;
   /** Seed for the Raft core's election timeouts; random by default. */
   readonly seed?: number;
@@ -35,10 +42,12 @@ export interface OpenNodeOptions extends NodeOptions {
   readonly testFsyncDelayMs?: number;
 }
 
-const NODE_KEYS = new Set(['id', 'clusterId', 'dataDir', 'listen', 'peers', 'initialVoters', 'tcp', 'logger', 'seed', 'testClockSkew', 'testFsyncDelayMs']);
+const NODE_KEYS = new Set(['id', 'clusterId', 'dataDir', 'listen', 'peers', 'initialVoters', 'tcp', 'peerTls', 'logger', 'seed', 'testClockSkew', 'testFsyncDelayMs']);
 
 export async function openNode(options: OpenNodeOptions): Promise<FlotillaNode> {
-  const clusterId = options.clusterId ?? 'flotilla';
+  const clusterId = options.clusterId ?? DEFAULT_CLUSTER_TOKEN;
+  // Beyond loopback: a loud warning without TLS, and the default token refused (before anything is opened).
+  checkExposure({ clusterId, listeners: [{ port: 'peer', host: options.listen.host, tls: options.peerTls !== undefined }], ...(options.logger ? { logger: options.logger } : {}) });
   const peers = options.peers instanceof Map ? options.peers : new Map(Object.entries(options.peers).map(([k, v]) => [Number(k), v] as const));
   const nodeOptions = Object.fromEntries(Object.entries(options).filter(([k]) => !NODE_KEYS.has(k))) as NodeOptions;
   const clock = options.testClockSkew === undefined ? systemClock : new SkewedClock(systemClock, options.testClockSkew);
@@ -50,6 +59,7 @@ export async function openNode(options: OpenNodeOptions): Promise<FlotillaNode> 
   try {
     transport = new TcpTransport({
       ...options.tcp, id: options.id, clusterId, listen: options.listen, peers,
+      ...(options.peerTls !== undefined ? { tls: options.peerTls } : {}),
       ...(options.logger !== undefined ? { logger: options.logger } : {}),
     });
     const { port } = await transport.listening();

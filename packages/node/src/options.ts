@@ -38,8 +38,10 @@ export interface NodeOptions {
   readonly pendingReadsMax?: number;
   /**
    * Lease reads are served locally while the leader's lease holds: for this
-   * fraction of the minimum election timeout after a confirmed heartbeat round
-   * (the margin covers clock drift). Default 0.8.
+   * fraction of the minimum election timeout (electionTicks·tickMs) after a
+   * confirmed heartbeat round. At most leaseFractionMax(electionTicks), which
+   * allows for a tick's rounding and LEASE_CLOCK_DRIFT_MAX (docs/architecture.md,
+   * "Leader leases"). Default 0.8, or that bound if lower.
    */
   readonly leaseFraction?: number;
   /** Raft messages buffered while a batch is being written (more are dropped; Raft retransmits). Default 10,000. */
@@ -96,6 +98,26 @@ export type ResolvedOptions = Required<Omit<NodeOptions, 'kvLimits'>> & { readon
 
 const MIB = 1024 * 1024;
 
+/**
+ * The clock drift leader leases assume: over any interval, every member's
+ * clock measures within ±5 % of true time. Quartz oscillators stay within
+ * 0.01 % and NTP slews a clock by at most 0.05 %; the rest is margin.
+ */
+export const LEASE_CLOCK_DRIFT_MAX = 0.05;
+
+/**
+ * The longest safe lease, as a fraction of electionTicks·tickMs. A voter that
+ * acknowledged the round refuses votes until it has counted electionTicks
+ * ticks after it, i.e. for more than (electionTicks − 1)·tickMs of its clock
+ * (the first tick may have begun before the heartbeat arrived; ticks never run
+ * faster than the clock), at least that ÷ (1 + drift) of true time. The
+ * leader's lease, measured on its own clock from before the heartbeat left,
+ * lasts at most leaseFraction·electionTicks·tickMs ÷ (1 − drift) of true time.
+ */
+export function leaseFractionMax(electionTicks: number): number {
+  return ((electionTicks - 1) / electionTicks) * ((1 - LEASE_CLOCK_DRIFT_MAX) / (1 + LEASE_CLOCK_DRIFT_MAX));
+}
+
 export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
   tickMs: 10,
   electionTicks: 15,
@@ -132,7 +154,10 @@ export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
 });
 
 export function resolveOptions(options: NodeOptions = {}): ResolvedOptions {
-  const o: ResolvedOptions = { ...DEFAULT_OPTIONS, ...stripUndefined(options) };
+  const given: ResolvedOptions = { ...DEFAULT_OPTIONS, ...stripUndefined(options) };
+  const leaseMax = Number.isInteger(given.electionTicks) && given.electionTicks > 1 ? leaseFractionMax(given.electionTicks) : 1;
+  // The default lease shrinks with a short election timeout; a lease given explicitly is checked below.
+  const o: ResolvedOptions = options.leaseFraction === undefined ? { ...given, leaseFraction: Math.min(given.leaseFraction, leaseMax) } : given;
   for (const [name, value] of Object.entries(o)) {
     if (typeof value !== 'number') continue;
     const wholeNumber = name !== 'leaseFraction';
@@ -141,9 +166,13 @@ export function resolveOptions(options: NodeOptions = {}): ResolvedOptions {
       throw new NodeOptionsError(`${name} must be a positive ${wholeNumber ? 'integer' : 'number'}${zeroAllowed ? ' or 0' : ''}, got ${value}`);
     }
   }
-  if (o.leaseFraction >= 1) throw new NodeOptionsError(`leaseFraction must be below 1 (a lease must end before a new leader can be elected), got ${o.leaseFraction}`);
   if (o.heartbeatTicks >= o.electionTicks) {
     throw new NodeOptionsError(`heartbeatTicks (${o.heartbeatTicks}) must be smaller than electionTicks (${o.electionTicks})`);
+  }
+  if (o.leaseFraction > leaseMax) {
+    throw new NodeOptionsError(`leaseFraction ${o.leaseFraction} is too long for electionTicks ${o.electionTicks}: the lease must end before a voter ` +
+      `that confirmed it may vote again, which with clock drift up to ±${LEASE_CLOCK_DRIFT_MAX * 100} % allows at most ${leaseMax.toFixed(4)} ` +
+      '(docs/architecture.md, "Leader leases"); lower leaseFraction or raise electionTicks');
   }
   return o;
 }

@@ -20,6 +20,8 @@ export interface NodeGauges {
   readonly appliedIndex: number;
   /** Proposals queued or in the log, not yet applied. */
   readonly pendingProposals: number;
+  /** Peer connections refused before reaching Raft, by reason (TcpTransport.handshakeFailures); absent for other transports. */
+  readonly peerHandshakeFailures?: Readonly<Record<string, number | undefined>>;
 }
 
 /** 2^-4 … 2^16 ms: 62.5 µs to 65.5 s in 21 doublings (etcd's fsync buckets are 1 ms … 8.2 s). */
@@ -44,6 +46,8 @@ export function renderNodeMetrics(m: NodeMetrics, g: NodeGauges, names?: MemberN
     .histogram(m.commitLatency, SECONDS);
   w.family('flotilla_state_latency_seconds', 'histogram', 'On the leader, per follower: leader commit until the follower applied the entry.');
   for (const [id, rec] of followers) w.histogram(rec.hist, SECONDS, { follower: memberName(names, id) });
+  w.family('flotilla_state_latency_negative_total', 'counter', 'On the leader, per follower: applied reports that came out negative (applied before this leader knew the entry committed, e.g. after a leader change); counted, not recorded.');
+  for (const [id, rec] of followers) w.sample(rec.negative, { follower: memberName(names, id) });
   w.family('flotilla_failover_rto_seconds', 'histogram', 'Failovers this node saw: last contact with the lost leader until a new leader committed an entry of its term.')
     .histogram(m.rto.histogram, SECONDS);
   w.family('flotilla_last_failover_rto_seconds', 'gauge', 'The last failover this node saw (absent before the first).');
@@ -70,5 +74,9 @@ export function renderNodeMetrics(m: NodeMetrics, g: NodeGauges, names?: MemberN
     .sample(m.snapshotsCreated, { kind: 'created' })
     .sample(m.snapshotsInstalled, { kind: 'installed' })
     .sample(m.snapshotsSent, { kind: 'sent' });
+  if (g.peerHandshakeFailures !== undefined) {
+    w.family('flotilla_peer_handshake_failures_total', 'counter', 'Peer connections refused before reaching Raft (TLS, certificate identity, handshake), by reason.');
+    for (const [reason, n] of Object.entries(g.peerHandshakeFailures)) if (n !== undefined) w.sample(n, { reason });
+  }
   return w.text();
 }

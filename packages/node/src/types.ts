@@ -1,4 +1,5 @@
 // The public shapes of the node API.
+import type { AuthContext } from '@flotilla/kv';
 import type { KvLevel } from '@flotilla/kv';
 import type { ConfState, NodeId, ProgressStatus, Rng, Role } from '@flotilla/raft';
 import type { SnapshotStore, Storage } from '@flotilla/storage';
@@ -34,6 +35,12 @@ export interface CreateNodeParams {
 export interface WriteOptions {
   readonly clientId?: string;
   readonly seq?: number;
+  /**
+   * Who asked, for a caller from the network (see @flotilla/kv AuthContext):
+   * checked at apply against the replicated auth state. Omit it for
+   * in-process callers, which auth does not restrict.
+   */
+  readonly auth?: AuthContext;
 }
 
 /**

@@ -15,9 +15,11 @@ export type ForwardOp =
   | { readonly op: 'leaseTimeToLive'; readonly id: number; readonly keys: boolean };
 
 export type NodeWire =
+  /** `inc`: the sender's incarnation (a random number drawn at every start); `id` counts from 1 in each. */
   | { readonly k: 'req'; readonly inc: number; readonly id: number; readonly req: ForwardOp }
-  | { readonly k: 'res'; readonly id: number; readonly ok: true; readonly value: unknown }
-  | { readonly k: 'res'; readonly id: number; readonly ok: false; readonly error: WireError }
+  /** The answer echoes the request's incarnation: a restarted sender must not take an answer meant for its previous life. */
+  | { readonly k: 'res'; readonly inc: number; readonly id: number; readonly ok: true; readonly value: unknown }
+  | { readonly k: 'res'; readonly inc: number; readonly id: number; readonly ok: false; readonly error: WireError }
   /** A follower applied `index`, `ageMs` ago by its own clock. */
   | { readonly k: 'applied'; readonly index: number; readonly ageMs: number }
   | {

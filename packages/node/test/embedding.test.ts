@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { bytes, text } from '@flotilla/kv';
 import { openNode, type FlotillaNode } from '../src/index.js';
-import { freePort, waitFor } from './tcp-harness.js';
+import { freePort } from './tcp-harness.js';
 
 const dir = await mkdtemp(path.join(tmpdir(), 'flotilla-embed-'));
 afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -23,8 +23,7 @@ it('embeds a three-member cluster: write on one member, read it linearizably on 
   })));
   try {
     const [a, b] = members as [FlotillaNode, FlotillaNode, FlotillaNode];
-    await waitFor(() => members.every((m) => m.status().leader !== 0), 'every member knows the elected leader');
-
+    // Right after opening, before any election: the write waits for a leader (as the README shows).
     const written = await a.put({ key: bytes('config/mode'), value: bytes('active') });
     const r = await b.range({ key: bytes('config/mode') });
     expect(text(r.kvs[0]!.value)).toBe('active');
@@ -32,7 +31,25 @@ it('embeds a three-member cluster: write on one member, read it linearizably on 
     expect(r.header.revision).toBeGreaterThanOrEqual(written.header.revision);
     expect(b.status().metrics.leaderChanges).toBeGreaterThanOrEqual(1);
     expect(a.status().metrics.commitLatencyMs.count).toBe(1);
+    await Promise.all(members.map((m) => m.ready({ timeoutMs: 10_000 })));
   } finally {
     await Promise.all(members.map((m) => m.close()));
+  }
+});
+
+it('a single member takes a write right after openNode', async () => {
+  const node = await openNode({
+    id: 1,
+    clusterId: 'solo',
+    dataDir: path.join(dir, 'solo'),
+    listen: { host: '127.0.0.1', port: await freePort() },
+    peers: {},
+  });
+  try {
+    const written = await node.put({ key: bytes('k'), value: bytes('v') });
+    expect(written.header.memberId).toBe(1);
+    await node.ready({ timeoutMs: 10_000 });
+  } finally {
+    await node.close();
   }
 });

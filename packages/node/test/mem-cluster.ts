@@ -4,7 +4,7 @@
 import { MemoryLevel } from 'memory-level';
 import { seededRng, type NodeId } from '@flotilla/raft';
 import { MemoryStorage } from '@flotilla/storage';
-import { MemoryNetwork, VirtualClock, type MemoryTransport } from '@flotilla/transport';
+import { MemoryNetwork, VirtualClock, type MemoryTransport, type WireMessage } from '@flotilla/transport';
 import { createNode, type FlotillaNode, type NodeOptions } from '../src/index.js';
 
 interface Member {
@@ -61,6 +61,24 @@ export class MemCluster {
   /** Messages node `id`'s current transport was asked to send. */
   sent(id: NodeId): number {
     return this.members.get(id)!.transport!.stats().sent;
+  }
+
+  /**
+   * Calls `fn` with every message node `id`'s current transport sends (until it
+   * is closed): tests capture frames with it and replay them with `inject`.
+   */
+  tap(id: NodeId, fn: (to: NodeId, message: WireMessage) => void): void {
+    const t = this.members.get(id)!.transport!;
+    const send = t.send.bind(t);
+    t.send = (to, messages) => {
+      for (const message of messages) fn(to, message);
+      send(to, messages);
+    };
+  }
+
+  /** Hands `messages` to node `to` as if they had just arrived from `from` (a frame left in a link, say). */
+  inject(from: NodeId, to: NodeId, messages: WireMessage[]): void {
+    this.members.get(to)!.transport!.receive(messages, from);
   }
 
   running(): FlotillaNode[] {

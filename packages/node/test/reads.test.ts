@@ -65,6 +65,31 @@ describe('reads', () => {
     }
   });
 
+  it('without CheckQuorum a lease read is a read-index read: voters promise nothing, so a rival may be elected at once', async () => {
+    // 300 ms election timeout for nodes 1 and 2; node 3 joins later with 30 ms and keeps campaigning.
+    const c = new MemCluster(35, [1, 2, 3], { tickMs: 10, electionTicks: 30, heartbeatTicks: 1, checkQuorum: false, readTimeoutMs: 400 });
+    try {
+      await c.startNode(1);
+      await c.startNode(2);
+      const leader = await c.waitLeader();
+      const voter = c.node(leader.id === 1 ? 2 : 1);
+      const rival = await c.startNode(3, { electionTicks: 3 });
+      await c.settle(leader.put(put('a', '1')));
+      await c.run(100);
+      c.network.faults.blockLink(leader.id, rival.id);
+      c.network.faults.blockLink(rival.id, leader.id);
+      await c.settle(leader.range({ key: bytes('a') })); // a confirmed round: with CheckQuorum it would give a lease
+      c.network.faults.blockLink(voter.id, leader.id); // the old leader learns of no new term
+      // Without CheckQuorum the voter grants the rival's (pre-)votes although it hears the leader.
+      await c.until(() => rival.status().role === 'leader', 'the rival is elected', 1_000);
+      await c.settle(rival.put(put('a', '2')));
+      const read = await c.settle(leader.range({ key: bytes('a') }, { consistency: 'lease' })).then((r) => text(r.kvs[0]!.value), (e: unknown) => e);
+      expect(read).toBeInstanceOf(RequestTimeoutError);
+    } finally {
+      await c.shutdown();
+    }
+  });
+
   it('a linearizable read without a quorum fails with RequestTimeoutError after readTimeoutMs', async () => {
     const c = await MemCluster.start(34, [1, 2, 3], { ...FAST, readTimeoutMs: 300 });
     try {

@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { bytes, text } from '@flotilla/kv';
-import type { NodeId } from '@flotilla/raft';
+import type { NodeId, SnapshotMeta } from '@flotilla/raft';
 import { FAST, MemCluster } from './mem-cluster.js';
 import type { FlotillaNode } from '../src/index.js';
+import { encodeWire } from '../src/wire.js';
 
 const key = (i: number) => bytes(`k${String(i).padStart(4, '0')}`);
 
@@ -84,5 +86,75 @@ describe('snapshots and compaction', () => {
     } finally {
       await c.shutdown();
     }
+  });
+
+  describe('a stored snapshot the core refused (bug: install and restart opened the newest stored one)', () => {
+    const SNAP = { ...FAST, snapshotEntries: 30, snapshotCatchUpEntries: 0 };
+    const junk = (meta: SnapshotMeta): Uint8Array => bytes(`not the state at ${meta.index}`.repeat(10));
+
+    /** A 3-member cluster past term 1, with `lagger` down and the leader's log compacted past it. */
+    async function laggingCluster(seed: number): Promise<{ c: MemCluster; leader: FlotillaNode; lagger: NodeId }> {
+      const c = await MemCluster.start(seed, [1, 2, 3], SNAP);
+      const first = await c.waitLeader();
+      await c.crash(first.id);
+      await c.until(() => c.leader() !== undefined && c.leader()!.status().term > 1, 'a leader of a later term');
+      await c.startNode(first.id);
+      const leader = await c.waitLeader();
+      // Not the restarted one: the lagger must have stored the later term before it went down.
+      const lagger = [1, 2, 3].find((id) => id !== leader.id && id !== first.id)! as NodeId;
+      expect(c.node(lagger).status().term).toBeGreaterThan(1);
+      await c.crash(lagger);
+      await writeMany(c, leader, 0, 100);
+      await c.until(() => leader.status().firstIndex > 2, 'leader compacted its log');
+      return { c, leader, lagger };
+    }
+
+    it('a transfer from a deposed term, stored but refused, neither breaks the install of the right snapshot nor a restart, and is deleted', async () => {
+      const { c, leader, lagger } = await laggingCluster(14);
+      try {
+        const restarted = await c.startNode(lagger);
+        // A verified transfer from term 1 (a deposed leader) of a snapshot newer than anything the cluster has.
+        const meta: SnapshotMeta = { index: leader.status().appliedIndex + 500, term: 1, confState: { voters: [1, 2, 3], votersOutgoing: [], learners: [], learnersNext: [] } };
+        const data = junk(meta);
+        const digest = new Uint8Array(createHash('sha256').update(data).digest());
+        c.network.transport(9).send(lagger, [encodeWire(9 as NodeId, lagger, { k: 'snap', xfer: 1, seq: 0, term: 1, meta, data, digest })]);
+        const installed: number[] = [];
+        restarted.on('snapshot', (e) => {
+          if (e.kind === 'installed') installed.push(e.meta.index);
+        });
+        await c.until(() => restarted.status().appliedIndex === leader.status().appliedIndex, 'the lagging follower installed the right snapshot');
+        expect(installed.length).toBe(1);
+        const stored = async () => (await c.members.get(lagger)!.storage.snapshots.list()).map((i) => i.meta.index);
+        expect(await stored()).not.toContain(meta.index);
+        await c.crash(lagger);
+        const again = await c.startNode(lagger);
+        await writeMany(c, leader, 100, 10);
+        await c.until(() => again.status().appliedIndex === leader.status().appliedIndex, 'restarted and caught up');
+        expect(await valuesOn(c, again, 110)).toEqual(await valuesOn(c, leader, 110));
+      } finally {
+        await c.shutdown();
+      }
+    });
+
+    it('a restart that finishes a cut-short install restores the installed snapshot, not a newer refused one, and deletes that one', async () => {
+      const { c, leader, lagger } = await laggingCluster(15);
+      try {
+        const source = (await c.members.get(leader.id)!.storage.snapshots.openLatest())!;
+        const storage = c.members.get(lagger)!.storage;
+        // What a crash leaves after persisting a received install but before restoring the KV state,
+        // with a newer refused transfer stored too.
+        await storage.snapshots.create(source.meta, await source.read());
+        await storage.persist({ snapshotMeta: source.meta }, { sync: true });
+        const refused: SnapshotMeta = { ...source.meta, index: source.meta.index + 40 };
+        await storage.snapshots.create(refused, junk(refused));
+        const restarted = await c.startNode(lagger);
+        expect(restarted.status().appliedIndex).toBeGreaterThanOrEqual(source.meta.index);
+        expect((await storage.snapshots.list()).map((i) => i.meta.index)).toEqual([source.meta.index]);
+        await c.until(() => restarted.status().appliedIndex === leader.status().appliedIndex, 'caught up');
+        expect(await valuesOn(c, restarted, 100)).toEqual(await valuesOn(c, leader, 100));
+      } finally {
+        await c.shutdown();
+      }
+    });
   });
 });

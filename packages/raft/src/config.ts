@@ -30,6 +30,15 @@ export interface RaftConfig {
   readonly heartbeatTicks?: number;
   readonly preVote?: boolean;
   readonly checkQuorum?: boolean;
+  /**
+   * A restarted voter (stored term > 0) ignores vote and pre-vote requests of
+   * higher terms for electionTicks ticks after it starts. Before its restart it
+   * may have acknowledged a leader, promising not to help elect another for an
+   * election timeout (the leader lease, thesis §6.4.1), and it no longer knows
+   * which leader or when. A brand-new member (term 0) has promised nothing, so
+   * a new cluster elects as fast as ever. Default false.
+   */
+  readonly leaseGuardAtRestart?: boolean;
   /** 'leaseBased' answers reads from the leader's lease; it requires checkQuorum. */
   readonly readOnly?: 'safe' | 'leaseBased';
   /** Upper bound on the entries' bytes in one append (at least one entry is always sent). */
@@ -54,6 +63,7 @@ export interface ResolvedConfig {
   readonly heartbeatTicks: number;
   readonly preVote: boolean;
   readonly checkQuorum: boolean;
+  readonly leaseGuardAtRestart: boolean;
   readonly readOnly: 'safe' | 'leaseBased';
   readonly maxMsgBytes: number;
   readonly maxInflightMsgs: number;
@@ -91,6 +101,7 @@ export function resolveConfig(c: RaftConfig): ResolvedConfig {
     heartbeatTicks,
     preVote: c.preVote ?? true,
     checkQuorum,
+    leaseGuardAtRestart: c.leaseGuardAtRestart ?? false,
     readOnly,
     maxMsgBytes: positiveInt('maxMsgBytes', c.maxMsgBytes ?? MIB),
     maxInflightMsgs: positiveInt('maxInflightMsgs', c.maxInflightMsgs ?? 256),

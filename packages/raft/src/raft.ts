@@ -47,6 +47,8 @@ export class Raft {
   electionElapsed = 0;
   heartbeatElapsed = 0;
   randomizedElectionTimeout = 0;
+  /** Ticks left in which a restarted voter still refuses to elect anyone (cfg.leaseGuardAtRestart). */
+  restartGuardTicks = 0;
   leadTransferee: NodeId = NONE;
   /** A leader proposes no conf change while applied < pendingConfIndex. */
   pendingConfIndex = 0;
@@ -91,6 +93,7 @@ export class Raft {
     }
     this.syncProgress();
     this.becomeFollower(this.term, NONE);
+    if (this.cfg.leaseGuardAtRestart && this.term > 0) this.restartGuardTicks = this.cfg.electionTicks;
   }
 
   // ---- role transitions -------------------------------------------------
@@ -167,6 +170,7 @@ export class Raft {
   // ---- time -------------------------------------------------------------
 
   tick(): void {
+    if (this.restartGuardTicks > 0) this.restartGuardTicks--;
     if (this.role === 'leader') this.tickLeader();
     else this.tickElection();
   }

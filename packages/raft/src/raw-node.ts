@@ -52,6 +52,11 @@ export class RawNode {
     this.r.tick();
   }
 
+  /** The commit index as the core knows it now (before the Ready that carries it), without allocating. */
+  get committed(): number {
+    return this.r.log.committed;
+  }
+
   step(m: Message): StepResult {
     return step(this.r, m);
   }
@@ -162,18 +167,21 @@ export class RawNode {
     const hardChanged = !sameHard(hard, this.prevHard);
     const entries = r.log.unstableEntries();
     const snapshot = r.log.pendingSnapshot;
+    // A leader's appends carry its term; until that term (and our vote in it) is
+    // durable they must wait with the other messages, or a crash could restart
+    // us in an older term after followers accepted entries of the newer one.
+    const termChanged = hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote;
     const rd: Ready = {
       softState: sameSoft(soft, this.prevSoft) ? undefined : soft,
       hardState: hardChanged ? hard : undefined,
       entries,
       snapshot,
       committedEntries: r.log.nextCommittedEntries(r.cfg.maxCommittedBytesPerReady),
-      earlyMessages: r.earlyMessages,
-      messages: r.messages,
+      earlyMessages: termChanged ? [] : r.earlyMessages,
+      messages: termChanged ? [...r.earlyMessages, ...r.messages] : r.messages,
       readStates: r.readStates,
       droppedReads: r.droppedReads,
-      mustSync: entries.length > 0 || snapshot !== undefined || hard.term !== this.prevHard.term ||
-        hard.vote !== this.prevHard.vote,
+      mustSync: entries.length > 0 || snapshot !== undefined || termChanged,
     };
     r.earlyMessages = [];
     r.messages = [];

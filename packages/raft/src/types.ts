@@ -156,7 +156,9 @@ export interface SoftState {
  * 1. `earlyMessages` may be sent at once, before anything is persisted. These
  *    are only the leader's appends and heartbeats: the leader may replicate
  *    before its own write is durable (Raft thesis §10.2.1); it counts itself
- *    in the quorum only after `advance` reports its entries persisted.
+ *    in the quorum only after `advance` reports its entries persisted. A Ready
+ *    whose `hardState` changes the term or vote has no `earlyMessages`: its
+ *    appends are in `messages`, sent once the new term is durable.
  * 2. Persist `snapshot` (if any), then `entries` and `hardState` (if any), in
  *    one synced write when `mustSync` is true.
  * 3. Only then send `messages`: they acknowledge persisted state (votes,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, NotLeaderError, RawNode, seededRng } from '@flotilla/raft';
+import { ConfigError, NotLeaderError, RawNode, seededRng, type NodeId } from '@flotilla/raft';
 import { Cluster } from './harness.js';
-import { cycle, elect, newNode, ofType, sent } from './util.js';
+import { appendResp, cycle, elect, newNode, ofType, sent } from './util.js';
 
 function ticksUntilCampaign(seed: number): number {
   const raw = newNode(1, { seed, electionTicks: 10 });
@@ -144,6 +144,71 @@ describe('elections', () => {
     expect(other.status().hardState).toMatchObject({ term: 2, vote: 3 });
   });
 
+  it('leaseGuardAtRestart: a restarted voter refuses (pre-)votes for an election timeout, then votes again', () => {
+    // Term 1 on disk: it may have acknowledged a leader of term 1 just before it went down.
+    const raw = newNode(2, { term: 1, electionTicks: 10, leaseGuardAtRestart: true });
+    const preVote = { type: 'preVote', from: 3, to: 2, term: 2, lastLogIndex: 5, lastLogTerm: 1 } as const;
+    const vote = { type: 'vote', from: 3, to: 2, term: 2, lastLogIndex: 5, lastLogTerm: 1, transfer: false } as const;
+    for (let t = 0; t < 9; t++) raw.tick();
+    raw.step(preVote);
+    raw.step(vote);
+    expect(sent(raw)).toEqual([]);
+    expect(raw.status().hardState).toMatchObject({ term: 1, vote: 0 });
+    raw.tick(); // the tenth tick: an election timeout since the start
+    raw.step(preVote);
+    expect(ofType(sent(raw), 'preVoteResp')).toMatchObject([{ to: 3, reject: false }]);
+    raw.step(vote);
+    expect(raw.status().hardState).toMatchObject({ term: 2, vote: 3 });
+    expect(ofType(sent(raw), 'voteResp')).toMatchObject([{ to: 3, reject: false }]);
+  });
+
+  it('leaseGuardAtRestart: a brand-new member (term 0) has promised nothing and votes at once; off by default', () => {
+    const fresh = newNode(2, { leaseGuardAtRestart: true });
+    fresh.step({ type: 'vote', from: 3, to: 2, term: 1, lastLogIndex: 0, lastLogTerm: 0, transfer: false });
+    expect(fresh.status().hardState).toMatchObject({ term: 1, vote: 3 });
+    const unguarded = newNode(2, { term: 1 });
+    unguarded.step({ type: 'vote', from: 3, to: 2, term: 2, lastLogIndex: 0, lastLogTerm: 0, transfer: false });
+    expect(unguarded.status().hardState).toMatchObject({ term: 2, vote: 3 });
+  });
+
+  it('leaseGuardAtRestart: a transfer vote (the leader itself handed over) is not refused', () => {
+    const raw = newNode(2, { term: 1, leaseGuardAtRestart: true });
+    raw.step({ type: 'vote', from: 3, to: 2, term: 2, lastLogIndex: 0, lastLogTerm: 0, transfer: true });
+    expect(raw.status().hardState).toMatchObject({ term: 2, vote: 3 });
+  });
+
+  it('leaseGuardAtRestart: a brand-new cluster elects exactly as fast as without it; a restarted one soon after the guard', () => {
+    const ticksToLeader = (c: Cluster, only?: NodeId[]): number => {
+      let ticks = 0;
+      while (c.leaders().length === 0 && ticks < 200) {
+        c.tick(1, only);
+        ticks++;
+      }
+      return ticks;
+    };
+    for (let seed = 1; seed <= 20; seed++) {
+      const plain = new Cluster([1, 2, 3], { seed, electionTicks: 10 });
+      const guarded = new Cluster([1, 2, 3], { seed, electionTicks: 10, leaseGuardAtRestart: true });
+      // All members start fresh (term 0): the guard is not armed, the same seed gives the same election.
+      const fresh = ticksToLeader(guarded);
+      expect(fresh).toBe(ticksToLeader(plain));
+      expect(fresh).toBeLessThan(100);
+      // The whole cluster restarts, node 3 five ticks after the others.
+      for (const n of guarded.nodes.values()) n.restart();
+      guarded.tick(5, [1, 2]);
+      guarded.node(3).restart();
+      const restarted = 5 + ticksToLeader(guarded);
+      expect(restarted).toBeGreaterThanOrEqual(10); // nobody is elected while the guards run
+      expect(restarted).toBeLessThan(5 + 2 * 2 * 10 + fresh);
+    }
+  });
+
+  it('leaseGuardAtRestart: a restarted single-voter cluster elects itself at once', () => {
+    const raw = newNode(1, { voters: [1], term: 3, leaseGuardAtRestart: true });
+    raw.campaign();
+    expect(raw.status().softState.role).toBe('leader');
+  });
+
   it('a single-voter cluster elects itself at once', () => {
     const raw = newNode(1, { voters: [1] });
     raw.campaign();
@@ -176,6 +241,54 @@ describe('elections', () => {
     cand.campaign();
     const r3 = cand.proposeConfChange({ changes: [{ op: 'addLearner', nodeId: 9 }] });
     expect(!r3.ok && r3.error instanceof NotLeaderError).toBe(true);
+  });
+
+  it('a single-voter leader with learners sends its first appends only after its new term is durable', () => {
+    const raw = newNode(1, { voters: [1], learners: [2, 3] });
+    raw.campaign();
+    expect(raw.status().softState.role).toBe('leader');
+    const rd = raw.ready();
+    // The Ready that makes the new term durable must not let the no-op out before the write.
+    expect(rd.hardState?.term).toBe(1);
+    expect(rd.mustSync).toBe(true);
+    expect(rd.earlyMessages).toEqual([]);
+    expect(ofType(rd.messages, 'append').map((m) => [m.to, m.term, m.entries.length])).toEqual([[2, 1, 1], [3, 1, 1]]);
+    raw.advance(rd);
+    raw.step(appendResp(2, 1, 1, 1));
+    raw.step(appendResp(3, 1, 1, 1));
+    while (raw.hasReady()) cycle(raw);
+    // Once the term is durable, appends go out early again.
+    expect(raw.propose(new Uint8Array([1])).ok).toBe(true);
+    const next = raw.ready();
+    expect(next.hardState?.term ?? 1).toBe(1);
+    expect(ofType(next.earlyMessages, 'append').map((m) => m.to)).toEqual([2, 3]);
+    raw.advance(next);
+  });
+
+  it('a node with a committed but unapplied conf change does not campaign until it has applied it', () => {
+    // Entry 2 removes node 1 itself; it is committed but not yet applied, so node 1's view of the voters is stale.
+    const raw = new RawNode({
+      id: 1,
+      rng: seededRng(1),
+      preVote: false,
+      initial: {
+        hardState: { term: 1, vote: 0, commit: 2 },
+        confState: { voters: [1, 2, 3], votersOutgoing: [], learners: [], learnersNext: [] },
+        entries: [
+          { type: 'normal', term: 1, index: 1, data: new Uint8Array(0) },
+          { type: 'confChange', term: 1, index: 2, change: { changes: [{ op: 'removeNode', nodeId: 1 }] } },
+        ],
+      },
+    });
+    raw.campaign();
+    for (let t = 0; t < 40; t++) raw.tick();
+    expect(raw.status().softState.role).toBe('follower');
+    expect(raw.status().hardState.term).toBe(1);
+    // Applying it shows node 1 is no longer a voter: it must never campaign.
+    while (raw.hasReady()) cycle(raw);
+    expect(raw.status().confState.voters).toEqual([2, 3]);
+    raw.campaign();
+    expect(raw.status().softState.role).toBe('follower');
   });
 
   it('rejects a bad config with a ConfigError', () => {

@@ -107,6 +107,36 @@ describe('membership', () => {
     expect(c.node(1).applied).toEqual(['stuck']);
   });
 
+  it('joint consensus: while joint, the new voters alone (old voters cut off) commit nothing', () => {
+    const c = new Cluster([1, 2, 3]);
+    c.campaign(1);
+    c.addNode(4, [1, 2, 3]);
+    c.addNode(5, [1, 2, 3]);
+    const r = c.leader().raw.proposeConfChange({ changes: [{ op: 'addVoter', nodeId: 4 }, { op: 'addVoter', nodeId: 5 },
+      { op: 'removeNode', nodeId: 2 }, { op: 'removeNode', nodeId: 3 }] });
+    if (!r.ok) throw r.error;
+    // Run until the leader has applied the joint entry, then cut off C_old's other voters before it can leave.
+    const joint = () => c.node(1).raw.status().confState.votersOutgoing.length > 0;
+    for (let i = 0; i < 10_000 && !joint(); i++) {
+      for (const id of c.nodes.keys()) c.process(id);
+      c.deliverOne();
+    }
+    expect(joint()).toBe(true);
+    c.isolate(2);
+    c.isolate(3);
+    const commit = c.node(1).raw.status().hardState.commit;
+    c.node(1).raw.propose(bytes('needs-both'));
+    c.tick(3);
+    // C_new = {1,4,5} has every entry, but C_old = {1,2,3} has no majority: nothing commits, the config stays joint.
+    expect(c.node(4).raw.status().lastIndex).toBe(c.node(1).raw.status().lastIndex);
+    expect(c.node(1).raw.status().hardState.commit).toBe(commit);
+    expect(c.node(1).raw.status().confState.votersOutgoing).toEqual([1, 2, 3]);
+    c.heal();
+    c.tick(3);
+    expect(c.node(1).raw.status().confState.votersOutgoing).toEqual([]);
+    expect(c.node(1).applied).toEqual(['needs-both']);
+  });
+
   it('a joint change demoting a voter to learner parks it in learnersNext until the joint config is left', () => {
     const c = new Cluster([1, 2, 3]);
     c.campaign(1);

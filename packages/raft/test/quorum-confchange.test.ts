@@ -16,6 +16,12 @@ describe('quorum arithmetic', () => {
     expect(committedIndex(conf([1, 4, 5], [1, 2, 3]), (id) => match.get(id) ?? 0)).toBe(2);
   });
 
+  it('joint quorum: a majority of the new voters alone commits nothing the old voters lack', () => {
+    const match = new Map([[1, 9], [2, 1], [3, 1], [4, 9], [5, 9]]);
+    expect(committedIndex(conf([1, 4, 5], [1, 2, 3]), (id) => match.get(id) ?? 0)).toBe(1);
+    expect(committedIndex(conf([1, 2, 3], [1, 4, 5]), (id) => match.get(id) ?? 0)).toBe(1);
+  });
+
   it('joint election: a candidate needs a majority of both configurations', () => {
     const votes = new Map([[1, true], [2, true], [3, false]]);
     expect(voteResult(conf([1, 2, 3]), votes)).toBe('won');

@@ -239,6 +239,18 @@ describe('log replication', () => {
     expect(ofType(rdG.messages, 'appendResp')[0]).toMatchObject({ reject: false, index: 4 });
   });
 
+  it('a short (or reordered) append is acknowledged up to its own last entry, never past it onto a stale suffix', () => {
+    // Entries 2..5 came from an old leader of term 1; the new leader (term 2) holds other entries from 4 on.
+    const f = newNode(2, { logTerms: [1, 1, 1, 1, 1], term: 1, commit: 1 });
+    // The new leader's append for 2..3 arrives (its later append was lost or overtaken): it matches and stops at 3.
+    f.step({ type: 'append', from: 1, to: 2, term: 2, prevIndex: 1, prevTerm: 1, entries: entriesWithTerms([1, 1], 2), commit: 1 });
+    const rd = cycle(f);
+    expect(rd.entries).toEqual([]);
+    expect(f.status().lastIndex).toBe(5);
+    // Acknowledging 5 would let the leader count this follower for its own entries 4 and 5, which it does not hold.
+    expect(ofType(rd.messages, 'appendResp')).toMatchObject([{ reject: false, index: 3 }]);
+  });
+
   it('a stale append (prevIndex below commit) is answered with the commit index', () => {
     const f = newNode(2, { logTerms: [1, 1, 1], term: 1, commit: 3 });
     f.step({ type: 'append', from: 1, to: 2, term: 1, prevIndex: 1, prevTerm: 1, entries: entriesWithTerms([1], 2), commit: 1 });

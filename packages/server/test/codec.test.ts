@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { bytes, CompactedError, LeaseNotFoundError, InvalidRequestError } from '@flotilla/kv';
+import { bytes, CompactedError, LeaseNotFoundError, InvalidRequestError, SessionExpiredError } from '@flotilla/kv';
+import { LeaderChangedError } from '@flotilla/node';
+import { errorFromAnswer } from '../../client/src/remote/http.js';
 import { decodeBase64, encodeBase64 } from '../src/codec/base64.js';
 import { decodePutRequest, decodeRangeRequest, decodeTxnRequest } from '../src/codec/decode-kv.js';
 import { encodeHeader, encodeKeyValue, encodeRangeBody, encodeTxnBody } from '../src/codec/encode-kv.js';
@@ -125,6 +127,22 @@ describe('error mapping', () => {
     expect(toGatewayError(LeaseNotFoundError.of(5))?.httpStatus).toBe(404);
     const dup = toGatewayError(new InvalidRequestError('duplicate key given in txn request: a txn may change each key at most once'));
     expect(dup?.message).toBe('etcdserver: duplicate key given in txn request');
+  });
+
+  it('maps SessionExpiredError to FailedPrecondition with its message, which the remote client turns back into the typed error', () => {
+    const mapped = toGatewayError(SessionExpiredError.of('svc.0', 3));
+    expect(mapped?.code).toBe(9);
+    expect(mapped?.httpStatus).toBe(412);
+    expect(mapped?.message).toMatch(/^session expired: .*start a new client id/);
+    const back = errorFromAnswer('http://n1', mapped!.httpStatus, JSON.stringify(mapped!.body()));
+    expect(back).toBeInstanceOf(SessionExpiredError);
+  });
+
+  it('maps the node\'s LeaderChangedError to etcd\'s "leader changed" (Unavailable, 503)', () => {
+    const mapped = toGatewayError(new LeaderChangedError('linearizable read'));
+    expect(mapped?.httpStatus).toBe(503);
+    expect(mapped?.code).toBe(14);
+    expect(mapped?.message.startsWith('etcdserver: leader changed')).toBe(true);
   });
 
   it('leaves unexpected errors unmapped so they are reported as bugs', () => {

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpServer, type RunningHttpServer } from '../src/http/server.js';
 import type { ServedNode, ServedStatus } from '../src/http/served-node.js';
+import { DISABLED_AUTH } from './disabled-auth.js';
 import { checkExposition } from '../../testkit/src/exposition-check.js';
 
 const calls: string[] = [];
@@ -33,6 +34,10 @@ function recordingNode(): ServedNode {
     promoteMember: refuse('promoteMember'),
     moveLeader: refuse('moveLeader'),
     learnPeer: refuse('learnPeer'),
+    auth: () => DISABLED_AUTH,
+    authChange: refuse('authChange'),
+    syncAuth: async () => undefined, // a read barrier, not a change: root-only routes may run it before decoding
+    isMember: refuse('isMember'),
     metrics: () => ({ applyLagEntries: 0, leaderChanges: 1 }),
     metricsText: () => '# HELP flotilla_server_leader_changes_seen_total Leader changes.\n# TYPE flotilla_server_leader_changes_seen_total counter\nflotilla_server_leader_changes_seen_total 1\n',
   };

@@ -22,7 +22,7 @@ export {
   StorageClosedError,
 } from './errors.js';
 export { InvariantError } from './invariant.js';
-export { MemoryStorage, type CrashOptions, type MemoryStorageOptions } from './memory/memory-storage.js';
+export { MemoryStorage, type CrashOptions, type MemoryStorageOptions, type WriteLatency } from './memory/memory-storage.js';
 export { MemorySnapshotStore } from './snapshot/memory-snapshot-store.js';
 export { FileSnapshotStore } from './snapshot/file-snapshot-store.js';
 export { fsyncDir } from './snapshot/fs-sync.js';

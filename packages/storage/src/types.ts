@@ -73,6 +73,12 @@ export interface SnapshotStore {
   create(meta: SnapshotMeta, data: SnapshotSource): Promise<SnapshotInfo>;
   /** The newest snapshot (highest index, then term), verified, or undefined if none. */
   openLatest(): Promise<OpenedSnapshot | undefined>;
+  /**
+   * The snapshot of exactly (index, term), verified, or undefined if none is
+   * stored. Installing and restarting use this, never "the newest": a stored
+   * snapshot may be one the Raft core refused (stale) or never saw.
+   */
+  open(index: number, term: number): Promise<OpenedSnapshot | undefined>;
   /** All snapshots, oldest first. */
   list(): Promise<SnapshotInfo[]>;
   delete(name: string): Promise<void>;

@@ -321,6 +321,19 @@ export function storageConformance(name: string, makeStore: () => Promise<Storag
         expect((await s.snapshots.openLatest())?.meta.index).toBe(30);
       });
 
+      it('opens a snapshot by exact index and term, whichever is newest', async () => {
+        await s.snapshots.create(meta(20, 2), data(20, 2));
+        await s.snapshots.create(meta(30, 2), data(30, 3));
+        const at20 = await s.snapshots.open(20, 2);
+        expect(at20?.meta).toEqual(meta(20, 2));
+        expect(await at20?.read()).toEqual(data(20, 2));
+        expect((await s.snapshots.open(30, 2))?.meta.index).toBe(30);
+        expect(await s.snapshots.open(20, 3)).toBeUndefined();
+        expect(await s.snapshots.open(25, 2)).toBeUndefined();
+        s = await h.restart();
+        expect(await (await s.snapshots.open(20, 2))?.read()).toEqual(data(20, 2));
+      });
+
       it('deletes a snapshot by name and prunes to a count', async () => {
         const a = await s.snapshots.create(meta(10, 1), data(10, 1));
         await s.snapshots.create(meta(20, 1), data(10, 2));

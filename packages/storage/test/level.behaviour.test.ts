@@ -75,6 +75,35 @@ describe('LevelStorage', () => {
     expect(performance.now() - t1).toBeLessThan(55);
   });
 
+  it('hands LevelDB the requested sync flag on every write (a kill -9 cannot tell; a power cut can)', async () => {
+    // A spy on the batches the storage writes: the OS cache survives a process kill, so only the
+    // options LevelDB receives show whether a "synced" write would reach the disk before resolving.
+    const db = s.db;
+    const batch = db.batch.bind(db) as () => ReturnType<typeof db.batch>;
+    const seen: (boolean | undefined)[] = [];
+    (db as { batch: unknown }).batch = (...args: unknown[]) => {
+      expect(args).toEqual([]);
+      const b = batch();
+      const write = b.write.bind(b);
+      b.write = ((options?: { sync?: boolean }) => {
+        seen.push(options?.sync);
+        return write(options ?? {});
+      }) as typeof b.write;
+      return b;
+    };
+    const record = async (write: () => Promise<void>): Promise<(boolean | undefined)[]> => {
+      seen.length = 0;
+      await write();
+      return [...seen];
+    };
+    expect(await record(() => s.persist({ entries: entries(1, 3, 1), hardState: { term: 1, vote: 1, commit: 0 } }, { sync: true }))).toEqual([true]);
+    expect(await record(() => s.persist({ entries: entries(4, 5, 1) }, { sync: false }))).toEqual([false]);
+    expect(await record(() => s.persist({ entries: entries(6, 6, 1) }))).toEqual([true]);
+    expect(await record(() => s.persist({ hardState: { term: 1, vote: 1, commit: 6 } }, { sync: false }))).toEqual([false]);
+    expect(await record(() => s.log.append(entries(7, 7, 1)))).toEqual([true]);
+    expect(await record(() => s.stable.setHardState({ term: 2, vote: 0, commit: 6 }, { sync: true }))).toEqual([true]);
+  });
+
   it('gives the state machine a sublevel of the same database, written atomically with its own batches', async () => {
     const state = s.stateLevel<string, string>();
     await state.batch([

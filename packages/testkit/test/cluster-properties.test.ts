@@ -1,7 +1,11 @@
 // The simulation property: for generated fault schedules (partitions of all
-// shapes, crash/restart with lost or torn unsynced writes, pauses, membership
-// churn, leadership transfer, message noise, small snapshot intervals) the
-// client history of a real 3- or 5-node cluster is linearizable, there is
+// shapes, crash/restart with lost, torn or interrupted writes, crashes of
+// followers with client requests outstanding, frames queued for a node
+// delivered to its next incarnation, pauses, slow disks, membership churn,
+// leadership transfer, message noise, small snapshot intervals, small
+// exactly-once tables) the client history of a real 3- or 5-node cluster with
+// drifting clocks is linearizable (lease reads and exactly-once retries
+// included), no two lock contenders hold the lease lock at once, there is
 // never more than one leader per term, and the cluster recovers after healing.
 //
 // Replay a failure: FLOTILLA_CLUSTER_SEED=<seed> FLOTILLA_CLUSTER_PATH=<path> npx vitest run packages/testkit/test/cluster-properties.test.ts
@@ -14,6 +18,7 @@ import {
   describeFault,
   flotillaStarter,
   formatCheckResult,
+  formatMutexViolations,
   isUnsafe,
   registerModel,
   runSimulation,
@@ -30,7 +35,7 @@ const TEST_FILE = 'packages/testkit/test/cluster-properties.test.ts';
 
 function problems(r: SimulationResult): string[] {
   const out: string[] = [];
-  if (isUnsafe(r)) out.push(formatCheckResult(registerModel, r.history, r.check), ...r.invariantViolations);
+  if (isUnsafe(r)) out.push(formatCheckResult(registerModel, r.history, r.check), ...r.invariantViolations, formatMutexViolations(r.locks.violations));
   if (r.check.verdict === 'unknown') out.push(formatCheckResult(registerModel, r.history, r.check));
   out.push(...r.liveness);
   return out;
@@ -38,12 +43,13 @@ function problems(r: SimulationResult): string[] {
 
 function describeSchedule(s: FaultSchedule): string {
   const faults = s.faults.map((f) => `  +${f.atMs} ms ${describeFault(f.fault)}`).join('\n');
-  return `seed ${s.seed}, ${s.nodes} nodes, snapshot every ${s.snapshotEntries} entries, ${s.durationMs} ms\n${faults}`;
+  const table = s.kvLimits === undefined ? '' : `, exactly-once table ${JSON.stringify(s.kvLimits)}`;
+  return `seed ${s.seed}, ${s.nodes} nodes, snapshot every ${s.snapshotEntries} entries, ${s.durationMs} ms${table}\n${faults}`;
 }
 
 describe('whole-cluster simulation under generated faults', () => {
   it(`keeps ${numRuns} generated fault schedules linearizable, with one leader per term, and recovers after healing`, async () => {
-    const totals = { runs: 0, ops: 0, ok: 0, unknown: 0, faults: 0, virtualMs: 0 };
+    const totals = { runs: 0, ops: 0, ok: 0, unknown: 0, faults: 0, virtualMs: 0, lockHolds: 0, replayedFrames: 0, smallTables: 0 };
     const started = performance.now();
     const details = await fc.check(
       fc.asyncProperty(faultScheduleArb({ durationMs: 3_000, faultsMax: 10 }), async (schedule) => {
@@ -53,7 +59,10 @@ describe('whole-cluster simulation under generated faults', () => {
         totals.ok += r.stats.ok;
         totals.unknown += r.stats.unknown;
         totals.faults += r.stats.faultsApplied;
-        totals.virtualMs += r.stats.virtualMs;
+        totals.virtualMs += Math.round(r.stats.virtualMs);
+        totals.lockHolds += r.stats.lockHolds;
+        totals.replayedFrames += r.stats.replayedFrames;
+        if (schedule.kvLimits !== undefined) totals.smallTables++;
         const found = problems(r);
         if (found.length > 0) throw new Error(`${describeSchedule(schedule)}\n${found.join('\n')}\n--- cluster log ---\n${r.log.join('\n')}`);
       }),

@@ -61,3 +61,8 @@ export class FrameDecodeError extends ProtocolError {
 export class HandshakeError extends ProtocolError {
   override readonly name = 'HandshakeError';
 }
+
+/** A member would listen beyond loopback with a setting that is only safe on loopback (the default cluster token). */
+export class InsecureListenError extends Error {
+  override readonly name = 'InsecureListenError';
+}

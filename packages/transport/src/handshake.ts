@@ -19,7 +19,13 @@ export interface Hello {
   readonly to: NodeId;
 }
 
-export type RefusalCode = 'version' | 'wrongCluster' | 'wrongNode' | 'unknownPeer' | 'wrongDialer' | 'closing';
+/**
+ * `identity`: with TLS, the dialer's certificate names another member than it
+ * claims, or no peer. `tls`: its certificate is missing or did not verify.
+ * `tlsOnPlain`: a TLS ClientHello reached a plain-TCP port (the refusal frame
+ * is sent in clear, so the TLS dialer fails its handshake on it).
+ */
+export type RefusalCode = 'version' | 'wrongCluster' | 'wrongNode' | 'unknownPeer' | 'wrongDialer' | 'closing' | 'identity' | 'tls' | 'tlsOnPlain';
 
 export type HelloReply =
   | { readonly ok: true }
@@ -54,6 +60,8 @@ export interface AcceptorView {
   readonly id: NodeId;
   readonly clusterId: string;
   isPeer(id: NodeId): boolean;
+  /** With peer TLS: the node id the dialer's verified certificate names (undefined: no certificate, taken on its word). */
+  readonly certifiedId?: NodeId | undefined;
 }
 
 /**
@@ -69,6 +77,9 @@ export function checkHello(self: AcceptorView, hello: Hello): HelloReply {
   }
   if (hello.to !== self.id) {
     return { ok: false, code: 'wrongNode', reason: `this address is node ${self.id}, not node ${hello.to}; check the peer addresses` };
+  }
+  if (self.certifiedId !== undefined && hello.from !== self.certifiedId) {
+    return { ok: false, code: 'identity', reason: `the dialer's certificate names node ${self.certifiedId}, but it claims to be node ${hello.from}; a member may only act as the member its certificate names` };
   }
   if (!self.isPeer(hello.from)) {
     return { ok: false, code: 'unknownPeer', reason: `node ${hello.from} is not a peer of node ${self.id}; add it as a peer first` };

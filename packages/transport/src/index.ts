@@ -14,3 +14,6 @@ export { TcpTransport } from './tcp/tcp-transport.js';
 export { LinkFaults, type LinkDirection } from './tcp/link-faults.js';
 export type { PeerAddress, TcpTransportOptions } from './tcp/options.js';
 export { freePort } from './tcp/free-port.js';
+export { loadPeerTls, readPemFile, certificateName, certificateIdentity, decimalMemberId, looksLikeTls, isTlsError, MEMBER_URI_PREFIX, peerTlsFromFlags, type PeerTlsOptions, type PeerTls, type PeerTlsFlags } from './tcp/tls.js';
+export type { HandshakeFailureReason } from './tcp/handshake-failures.js';
+export { checkExposure, isLoopbackHost, DEFAULT_CLUSTER_TOKEN, type ExposureCheck, type ExposedListener } from './tcp/exposure.js';

@@ -31,7 +31,8 @@ export function recordingLogger(lines: LogLine[]): Logger {
 
 export const fastReconnect = { baseMs: 10, maxMs: 100 };
 
-export async function tcpHarness(extra: Partial<TcpTransportOptions> = {}): Promise<Harness & { tcp(id: NodeId): TcpTransport }> {
+/** `extra` adds options to every transport, or per node when it is a function of the node id (peer TLS certificates). */
+export async function tcpHarness(extra: Partial<TcpTransportOptions> | ((id: NodeId) => Partial<TcpTransportOptions>) = {}): Promise<Harness & { tcp(id: NodeId): TcpTransport }> {
   const ids: NodeId[] = [1, 2, 3];
   const ports = new Map<NodeId, number>();
   const current = new Map<NodeId, TcpTransport>();
@@ -39,7 +40,7 @@ export async function tcpHarness(extra: Partial<TcpTransportOptions> = {}): Prom
   const drops = new Map<Transport, DropEvent[]>();
   const start = async (id: NodeId, port: number): Promise<void> => {
     const peers = new Map([...ports].filter(([peer]) => peer !== id).map(([peer, p]) => [peer, { host: HOST, port: p }]));
-    const t = new TcpTransport({ id, clusterId: 'test', listen: { host: HOST, port }, peers, reconnect: fastReconnect, ...extra });
+    const t = new TcpTransport({ id, clusterId: 'test', listen: { host: HOST, port }, peers, reconnect: fastReconnect, ...(typeof extra === 'function' ? extra(id) : extra) });
     const got: Received[] = [];
     const dropped: DropEvent[] = [];
     t.onMessage((messages, from) => got.push(...messages.map((message) => ({ from, message }))));

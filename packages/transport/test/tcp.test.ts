@@ -3,43 +3,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
 import type { Message, NodeId } from '@flotilla/raft';
-import { LinkFaults, TcpTransport, TransportOptionsError, type DropEvent, type TcpTransportOptions } from '../src/index.js';
+import { LinkFaults, TcpTransport, TransportOptionsError, type TcpTransportOptions } from '../src/index.js';
 import { append, heartbeat } from './messages.js';
 import { RawPeer } from './raw-peer.js';
-import { fastReconnect, HOST, recordingLogger, waitFor, type LogLine } from './tcp-harness.js';
+import { HOST, recordingLogger, waitFor, type LogLine } from './tcp-harness.js';
+import { TestNodes, type TestNode } from './tcp-nodes.js';
 
-const open: (TcpTransport | RawPeer)[] = [];
-afterEach(async () => {
-  for (const x of open.splice(0)) {
-    if (x instanceof TcpTransport) await x.close();
-    else x.destroy();
-  }
-});
+const nodes = new TestNodes();
+afterEach(() => nodes.closeAll());
 
-interface Node {
-  readonly t: TcpTransport;
-  readonly port: number;
-  readonly got: { from: NodeId; message: Message }[];
-  readonly drops: DropEvent[];
-  readonly log: LogLine[];
-}
-
-async function node(id: NodeId, extra: Partial<TcpTransportOptions> = {}): Promise<Node> {
-  const log: LogLine[] = [];
-  const t = new TcpTransport({ id, clusterId: 'test', listen: { host: HOST, port: 0 }, reconnect: fastReconnect, logger: recordingLogger(log), ...extra });
-  open.push(t);
-  const got: Node['got'] = [];
-  const drops: DropEvent[] = [];
-  t.onMessage((messages, from) => got.push(...messages.map((message) => ({ from, message }))));
-  t.onDrop((e) => drops.push(e));
-  return { t, port: (await t.listening()).port, got, drops, log };
-}
-
-async function raw(port: number): Promise<RawPeer> {
-  const peer = await RawPeer.connect(port);
-  open.push(peer);
-  return peer;
-}
+type Node = TestNode;
+const node = (id: NodeId, extra: Partial<TcpTransportOptions> = {}): Promise<Node> => nodes.node(id, extra);
+const raw = (port: number): Promise<RawPeer> => nodes.raw(port);
 
 /** A port nothing listens on (bound once, then released). */
 async function deadPort(): Promise<number> {

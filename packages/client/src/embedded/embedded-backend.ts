@@ -9,9 +9,9 @@ import type { DeleteRangeRequest, DeleteRangeResponse, PutRequest, PutResponse, 
 import type { FlotillaNode, WriteOptions } from '@flotilla/node';
 import { BackendKv, type Backend } from '../backend.js';
 import { UnavailableError, UnknownOutcomeError } from '../errors.js';
-import { Lanes } from '../lanes.js';
+import { ExpiredOnFirstTry, isSessionExpired, Lanes, renewedClientId, repeatIfExpiredOnFirstTry } from '../lanes.js';
 import { DEFAULT_RETRY, realEnv, withRetry, type RetryEnv, type RetryOptions } from '../retry.js';
-import type { KV, KvStatus, LeaseGrant, LeaseTimeToLive, Watch } from '../types.js';
+import type { Consistency, KV, KvStatus, LeaseGrant, LeaseTimeToLive, Watch } from '../types.js';
 import { DEFAULT_WATCH_BUFFER_EVENTS_MAX } from '../watch-stream.js';
 import { EmbeddedWatch } from './embedded-watch.js';
 
@@ -27,7 +27,7 @@ export interface EmbeddedKvOptions {
 }
 
 /** Node errors that mean "not done, try again" (nothing was applied). */
-const NOT_APPLIED = new Set(['NotLeaderError', 'ProposalDroppedError', 'ProposalLostError', 'TooManyRequestsError']);
+const NOT_APPLIED = new Set(['NotLeaderError', 'ProposalDroppedError', 'ProposalLostError', 'TooManyRequestsError', 'LeaderChangedError']);
 /** Node errors that mean "maybe applied": safe to repeat only with the same exactly-once identity. */
 const UNKNOWN = new Set(['UnknownOutcomeError', 'RequestTimeoutError']);
 
@@ -60,6 +60,10 @@ class EmbeddedBackend implements Backend {
   }
 
   private async write<T>(what: string, fn: (ids: WriteOptions) => Promise<T>): Promise<T> {
+    return repeatIfExpiredOnFirstTry(() => this.writeOnce(what, fn));
+  }
+
+  private async writeOnce<T>(what: string, fn: (ids: WriteOptions) => Promise<T>): Promise<T> {
     const ticket = await this.lanes.acquire();
     let unknown: unknown;
     try {
@@ -74,14 +78,21 @@ class EmbeddedBackend implements Backend {
         },
         (err, attempts) => (unknown ? new UnknownOutcomeError(what, unknown) : new UnavailableError(what, attempts, err)),
       );
+    } catch (err) {
+      if (isSessionExpired(err)) {
+        // The state machine forgot this id: continue under a new one (see RemoteBackend.call).
+        this.lanes.renew(renewedClientId(this.options.clientId, randomUUID));
+        if (unknown === undefined) throw new ExpiredOnFirstTry(err);
+      }
+      throw err;
     } finally {
       ticket.release();
     }
   }
 
-  async range(req: RangeRequest): Promise<RangeResponse> {
-    const { serializable, ...request } = req;
-    const res = await this.read('range', () => this.node.range(request, { consistency: serializable ? 'serializable' : 'linearizable' }));
+  async range(req: RangeRequest, consistency: Consistency): Promise<RangeResponse> {
+    const { serializable: _onTheWire, ...request } = req;
+    const res = await this.read('range', () => this.node.range(request, { consistency }));
     return { ...res, header: { revision: res.header.revision } };
   }
 

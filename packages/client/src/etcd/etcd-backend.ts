@@ -87,6 +87,7 @@ class EtcdBackend implements Backend {
     }
   }
 
+  /** etcd has no lease reads: `lease` is served as linearizable (no `serializable` on the wire), the stronger read. */
   async range(req: RangeRequest): Promise<RangeResponse> {
     const res = await this.read('range', () => this.client.kv.range(grpcCodec.range(req), this.callOptions()));
     return grpcCodec.rangeResponse(res);

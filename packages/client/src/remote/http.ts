@@ -5,10 +5,13 @@
 // (watch, lease keep-alive) use fetch here; unary calls use the pooled
 // node:http client in unary.ts.
 
+import https from 'node:https';
+import { Readable } from 'node:stream';
 import { errorFromData, type KvErrorData } from '@flotilla/kv';
 import { ProtocolError } from '../errors.js';
 import { kvErrorFromEtcdMessage } from '../etcd-errors.js';
 import { asWire, get } from '../wire.js';
+import { isTlsFailure } from './tls.js';
 
 export type FailureKind = 'notSent' | 'refused' | 'unknown';
 
@@ -54,11 +57,17 @@ export interface PostOptions {
   headers?: Record<string, string>;
   timeoutMs: number;
   signal?: AbortSignal;
+  /** For https:// endpoints: the agent holding the TLS settings (CA, client certificate). */
+  httpsAgent?: https.Agent;
 }
 
 /** A request that failed before any answer: never sent, or sent with no answer (unknown). */
 export function failureOf(endpoint: string, err: unknown): AttemptError {
   const code = causeCode(err);
+  if (isTlsFailure(code)) {
+    const message = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+    return new AttemptError('notSent', endpoint, `TLS handshake failed (${code}): ${message.trim()}; check the CA (--cacert) and client certificate (--cert/--key), and that the server speaks TLS`, undefined, { cause: err });
+  }
   const kind: FailureKind = code && NOT_SENT_CODES.has(code) ? 'notSent' : 'unknown';
   return new AttemptError(kind, endpoint, `request failed (${code ?? (err as Error).name})`, undefined, { cause: err });
 }
@@ -74,13 +83,10 @@ export async function postStream(endpoint: string, path: string, body: unknown, 
   const signal = options.signal ? AbortSignal.any([timeout.signal, options.signal]) : timeout.signal;
   let res: Response;
   try {
-    res = await fetch(`${endpoint}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...options.headers },
-      body: JSON.stringify(body),
-      redirect: 'manual',
-      signal,
-    });
+    const init = { headers: { 'content-type': 'application/json', ...options.headers }, body: JSON.stringify(body), signal };
+    res = options.httpsAgent !== undefined && endpoint.startsWith('https:')
+      ? await postHttps(`${endpoint}${path}`, init, options.httpsAgent)
+      : await fetch(`${endpoint}${path}`, { ...init, method: 'POST', redirect: 'manual' });
   } catch (err) {
     clearTimeout(timer);
     throw failureOf(endpoint, err);
@@ -96,6 +102,23 @@ export async function postStream(endpoint: string, path: string, body: unknown, 
   }
   const text = await res.text().catch(() => '');
   throw errorFromAnswer(endpoint, res.status, text, res.headers.get('x-flotilla-leader') ?? undefined);
+}
+
+/**
+ * A streamed POST over node:https, answered as a fetch Response: fetch takes
+ * no CA or client certificate without a separate undici dispatcher, and an
+ * https.Agent already holds them for the unary calls.
+ */
+function postHttps(url: string, init: { headers: Record<string, string>; body: string; signal: AbortSignal }, agent: https.Agent): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method: 'POST', headers: init.headers, agent, signal: init.signal }, (res) => {
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+      resolve(new Response(Readable.toWeb(res) as ReadableStream<Uint8Array>, { status: res.statusCode ?? 0, headers }));
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
 }
 
 /** The error an HTTP error answer stands for. */

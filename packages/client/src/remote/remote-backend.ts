@@ -12,14 +12,20 @@ import { BackendKv, isReadOnly, type Backend } from '../backend.js';
 import { UnavailableError, UnknownOutcomeError } from '../errors.js';
 import { randomLeaseId } from '../lease-id.js';
 import { DEFAULT_RETRY, realEnv, withRetry, type RetryEnv, type RetryOptions } from '../retry.js';
-import type { KV, KvStatus, LeaseGrant, LeaseTimeToLive, Watch } from '../types.js';
+import type { Consistency, KV, KvStatus, LeaseGrant, LeaseTimeToLive, Watch } from '../types.js';
+
+/** Asks a Flotilla server for a lease read (packages/server reads the same name). */
+export const READ_CONSISTENCY_HEADER = 'x-flotilla-read-consistency';
 import { DEFAULT_WATCH_BUFFER_EVENTS_MAX } from '../watch-stream.js';
 import { WireCodec, asWire, get, int, jsonStyle, list } from '../wire.js';
 import { Endpoints } from './endpoints.js';
 import { AttemptError, jsonLines, postStream } from './http.js';
 import { HttpPool } from './unary.js';
-import { Lanes } from '../lanes.js';
+import https from 'node:https';
+import { agentTlsOptions, loadRemoteTls, type RemoteTls, type RemoteTlsOptions } from './tls.js';
+import { ExpiredOnFirstTry, isSessionExpired, Lanes, renewedClientId, repeatIfExpiredOnFirstTry } from '../lanes.js';
 import { RemoteWatch } from './remote-watch.js';
+import { AuthSession, type Credentials } from './auth-session.js';
 
 export interface RemoteKvOptions {
   /** One or more client URLs of cluster members, e.g. http://127.0.0.1:2379. */
@@ -46,7 +52,15 @@ export interface RemoteKvOptions {
   responseBytesMax?: number;
   /** Kept-alive HTTP connections per endpoint at most; calls beyond it wait for a free one. */
   connectionsPerEndpointMax?: number;
+  /**
+   * A user of a cluster with auth enabled: the client logs in on first use,
+   * sends the token with every request and logs in again when the token
+   * expires or is revoked. Without it, requests carry no token.
+   */
+  auth?: Credentials;
   env?: RetryEnv;
+  /** HTTPS settings for https:// endpoints (etcdctl's --cacert, --cert, --key, --insecure-skip-tls-verify); files are read once, here. */
+  tls?: RemoteTlsOptions;
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
@@ -70,9 +84,12 @@ export class RemoteBackend implements Backend {
   readonly timeoutMs: number;
   private readonly lanes: Lanes;
   private readonly pool: HttpPool;
+  /** For streams (watch, keep-alive) to https:// endpoints; unary calls use the pool's own agent. */
+  private readonly streamAgent: https.Agent;
   private flotilla: boolean | undefined;
   private preparing: Promise<void> | undefined;
   private readonly closing = new AbortController();
+  private readonly session: AuthSession;
 
   constructor(private readonly options: RemoteKvOptions) {
     this.endpoints = new Endpoints(options.endpoints);
@@ -80,11 +97,16 @@ export class RemoteBackend implements Backend {
     this.env = options.env ?? realEnv;
     this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.lanes = new Lanes(options.clientId ?? randomUUID(), options.writesInFlightMax ?? DEFAULT_WRITES_IN_FLIGHT_MAX);
+    const tls: RemoteTls | undefined = options.tls === undefined ? undefined : loadRemoteTls(options.tls);
     this.pool = new HttpPool({
       connectionsPerEndpointMax: options.connectionsPerEndpointMax ?? DEFAULT_CONNECTIONS_PER_ENDPOINT_MAX,
       responseBytesMax: options.responseBytesMax ?? DEFAULT_RESPONSE_BYTES_MAX,
+      ...(tls ? { tls } : {}),
     });
+    this.streamAgent = new https.Agent(agentTlsOptions(tls));
     if (typeof options.exactlyOnce === 'boolean') this.flotilla = options.exactlyOnce;
+    // Logging in is a read: any member answers, and a failed endpoint moves on like any call.
+    this.session = new AuthSession(options.auth, (body) => this.callOnce('/v3/auth/authenticate', body, 'read', 'authenticate', { n: 0 }, {}));
   }
 
   private get exactlyOnce(): boolean {
@@ -104,7 +126,8 @@ export class RemoteBackend implements Backend {
   private async discover(): Promise<void> {
     for (const endpoint of [...this.endpoints.all]) {
       try {
-        const answer = await this.pool.postJson(endpoint, '/v3/cluster/member/list', {}, { timeoutMs: this.timeoutMs });
+        const headers = await this.session.headers();
+        const answer = await this.pool.postJson(endpoint, '/v3/cluster/member/list', {}, { headers, timeoutMs: this.timeoutMs });
         this.noteServer(answer.headers);
         const body = asWire(answer.body);
         for (const m of list(get(body, 'members'))) for (const url of list(get(asWire(m), 'clientURLs'))) this.endpoints.add(String(url));
@@ -140,10 +163,16 @@ export class RemoteBackend implements Backend {
   }
 
   /** POSTs with retries; `kind` decides what may be repeated. */
-  async call(path: string, body: unknown, kind: CallKind, what: string, attempts = { n: 0 }): Promise<unknown> {
-    await this.prepare();
+  async call(path: string, body: unknown, kind: CallKind, what: string, attempts = { n: 0 }, extraHeaders: Readonly<Record<string, string>> = {}): Promise<unknown> {
+    return this.session.run((auth) => repeatIfExpiredOnFirstTry(() => this.callOnce(path, body, kind, what, attempts, { ...extraHeaders, ...auth })));
+  }
+
+  private async callOnce(
+    path: string, body: unknown, kind: CallKind, what: string, attempts: { n: number }, extraHeaders: Readonly<Record<string, string>>,
+  ): Promise<unknown> {
+    if (path !== '/v3/auth/authenticate') await this.prepare();
     const ticket = kind === 'write' && this.exactlyOnce ? await this.lanes.acquire() : undefined;
-    const headers: Record<string, string> = ticket ? { 'x-flotilla-client-id': ticket.clientId, 'x-flotilla-seq': String(ticket.seq) } : {};
+    const headers: Record<string, string> = { ...extraHeaders, ...(ticket ? { 'x-flotilla-client-id': ticket.clientId, 'x-flotilla-seq': String(ticket.seq) } : {}) };
     let unknown: AttemptError | undefined;
     try {
       return await withRetry(
@@ -175,6 +204,12 @@ export class RemoteBackend implements Backend {
         (err, attempts) => (kind === 'write' && unknown ? new UnknownOutcomeError(what, unknown) : new UnavailableError(what, attempts, err)),
       );
     } catch (err) {
+      if (ticket && isSessionExpired(err)) {
+        // The server forgot this id: continue under a new one. If no earlier attempt may
+        // have been applied, the write is safe to repeat; otherwise the caller must read first.
+        this.lanes.renew(renewedClientId(this.options.clientId, randomUUID));
+        if (unknown === undefined) throw new ExpiredOnFirstTry(err);
+      }
       if (err instanceof AttemptError && err.kind === 'unknown' && kind === 'write') throw new UnknownOutcomeError(what, err);
       if (err instanceof AttemptError) throw new UnavailableError(what, 1, err);
       throw err;
@@ -183,8 +218,10 @@ export class RemoteBackend implements Backend {
     }
   }
 
-  async range(req: RangeRequest): Promise<RangeResponse> {
-    return jsonCodec.rangeResponse(await this.call('/v3/kv/range', jsonCodec.range(req), 'read', 'range'));
+  /** A lease read asks for it with a header, which an etcd gateway ignores: it answers linearizably, the stronger read. */
+  async range(req: RangeRequest, consistency: Consistency): Promise<RangeResponse> {
+    const headers: Record<string, string> = consistency === 'lease' ? { [READ_CONSISTENCY_HEADER]: 'lease' } : {};
+    return jsonCodec.rangeResponse(await this.call('/v3/kv/range', jsonCodec.range(req), 'read', 'range', { n: 0 }, headers));
   }
 
   async put(req: PutRequest): Promise<PutResponse> {
@@ -221,7 +258,9 @@ export class RemoteBackend implements Backend {
     const endpoint = this.endpoints.current();
     try {
       // The timeout covers only connecting and the headers; a watch then stays open.
-      const res = await postStream(endpoint, path, body, { timeoutMs: this.timeoutMs, signal: AbortSignal.any([signal, this.closing.signal]) });
+      const res = await this.session.run((headers) =>
+        postStream(endpoint, path, body, { headers, timeoutMs: this.timeoutMs, signal: AbortSignal.any([signal, this.closing.signal]), httpsAgent: this.streamAgent }),
+      );
       return { res, endpoint };
     } catch (err) {
       if (err instanceof AttemptError) {
@@ -309,5 +348,6 @@ export class RemoteBackend implements Backend {
   async close(): Promise<void> {
     this.closing.abort();
     this.pool.close();
+    this.streamAgent.destroy();
   }
 }

@@ -8,6 +8,7 @@ import http, { type ClientRequest, type IncomingHttpHeaders, type IncomingMessag
 import https from 'node:https';
 import { ProtocolError } from '../errors.js';
 import { AttemptError, errorFromAnswer, failureOf } from './http.js';
+import { agentTlsOptions, type RemoteTls } from './tls.js';
 
 export interface UnaryAnswer {
   readonly headers: IncomingHttpHeaders;
@@ -19,6 +20,8 @@ export interface HttpPoolOptions {
   readonly connectionsPerEndpointMax: number;
   /** Largest answer body read; a larger one fails the call with ProtocolError. */
   readonly responseBytesMax: number;
+  /** CA, client certificate and verification for https:// endpoints. */
+  readonly tls?: RemoteTls;
 }
 
 export interface UnaryOptions {
@@ -55,7 +58,7 @@ export class HttpPool {
   constructor(private readonly options: HttpPoolOptions) {
     const agentOptions = { keepAlive: true, timeout: IDLE_CONNECTION_MS, maxSockets: options.connectionsPerEndpointMax, scheduling: 'lifo' as const };
     this.httpAgent = new http.Agent(agentOptions);
-    this.httpsAgent = new https.Agent(agentOptions);
+    this.httpsAgent = new https.Agent({ ...agentOptions, ...agentTlsOptions(options.tls) });
   }
 
   /** POSTs JSON and resolves with the JSON answer (status 200), or rejects with AttemptError / a typed error. */

@@ -1,12 +1,15 @@
-// put, get, del through the @flotilla/client remote backend, printed as
-// etcdctl prints them.
+// put, get, del and compaction through the @flotilla/client remote backend,
+// printed as etcdctl prints them.
 import type { KeyRange, KeyValue, RangeSpec, SortOrder, SortTarget } from '@flotilla/client';
+import type { Command } from 'commander';
 import { encodeRangeBody } from '../codec/encode-kv.js';
-import { intFlag, noExtra, parse, positional, type CommandContext, type Parsed } from './command.js';
+import { intOption, stringOption, text, type CommandContext } from './command.js';
 import { UsageError } from './errors.js';
+import { writeOutOf } from './globals.js';
 import { parseHexId } from './ids.js';
+import type { Runner } from './runner.js';
 
-const text = (data: Uint8Array): string => Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
+type Opts = Record<string, unknown>;
 
 function printKvs(ctx: CommandContext, kvs: readonly KeyValue[], valueOnly = false, keysOnly = false): void {
   for (const kv of kvs) {
@@ -16,79 +19,97 @@ function printKvs(ctx: CommandContext, kvs: readonly KeyValue[], valueOnly = fal
 }
 
 /** key [range_end] with --prefix / --from-key, as etcdctl reads them. */
-export function keyRange(parsed: Parsed, command: string): KeyRange {
-  const key = positional(parsed, 0, command, 'the key');
-  const end = parsed.positionals[1];
-  noExtra(parsed, 2, command);
-  if (parsed.values['prefix']) {
+export function keyRange(key: string, end: string | undefined, opts: Opts, command: string): KeyRange {
+  if (opts['prefix'] === true) {
     if (end !== undefined) throw new UsageError(`${command}: --prefix takes no range end`);
     return { prefix: key };
   }
-  if (parsed.values['from-key']) return { key, rangeEnd: '\0' };
+  if (opts['fromKey'] === true) return { key, rangeEnd: '\0' };
   return end === undefined ? { key } : { key, rangeEnd: end };
-}
-
-export async function cmdPut(ctx: CommandContext, args: readonly string[]): Promise<void> {
-  const parsed = parse('put', args, { lease: { type: 'string' }, 'prev-kv': { type: 'boolean' } });
-  const key = positional(parsed, 0, 'put', 'the key');
-  const value = positional(parsed, 1, 'put', 'the value');
-  noExtra(parsed, 2, 'put');
-  const leaseText = parsed.values['lease'];
-  const lease = typeof leaseText === 'string' ? parseHexId(leaseText, '--lease') : undefined;
-  const res = await (await ctx.kv()).put(key, value, { ...(lease ? { lease } : {}), prevKv: parsed.values['prev-kv'] === true });
-  ctx.out('OK');
-  if (res.prevKv) printKvs(ctx, [res.prevKv]);
 }
 
 const ORDERS: readonly SortOrder[] = ['ASCEND', 'DESCEND'];
 const SORT_BY: Record<string, SortTarget> = { KEY: 'KEY', VERSION: 'VERSION', CREATE: 'CREATE', MODIFY: 'MOD', VALUE: 'VALUE' };
 
-export async function cmdGet(ctx: CommandContext, args: readonly string[]): Promise<void> {
-  const parsed = parse('get', args, {
-    prefix: { type: 'boolean' },
-    'from-key': { type: 'boolean' },
-    limit: { type: 'string' },
-    rev: { type: 'string' },
-    'keys-only': { type: 'boolean' },
-    'count-only': { type: 'boolean' },
-    'print-value-only': { type: 'boolean' },
-    order: { type: 'string' },
-    'sort-by': { type: 'string' },
-    consistency: { type: 'string' },
-    'write-out': { type: 'string', short: 'w' },
-  });
-  const spec: RangeSpec = { ...keyRange(parsed, 'get') };
-  const limit = intFlag(parsed, 'limit', 'get');
+/** get's flags as a range request (etcdctl's meanings). */
+export function rangeSpec(key: string, end: string | undefined, opts: Opts): RangeSpec {
+  const spec: RangeSpec = { ...keyRange(key, end, opts, 'get') };
+  const limit = intOption(opts['limit'], '--limit', 'get');
   if (limit) spec.limit = limit;
-  const rev = intFlag(parsed, 'rev', 'get');
+  const rev = intOption(opts['rev'], '--rev', 'get');
   if (rev) spec.revision = rev;
-  if (parsed.values['keys-only']) spec.keysOnly = true;
-  if (parsed.values['count-only']) spec.countOnly = true;
-  const order = parsed.values['order'];
+  if (opts['keysOnly'] === true) spec.keysOnly = true;
+  if (opts['countOnly'] === true) spec.countOnly = true;
+  const order = stringOption(opts['order']);
   if (order !== undefined && !ORDERS.includes(order as SortOrder)) throw new UsageError('get: --order must be ASCEND or DESCEND');
-  const sortBy = parsed.values['sort-by'];
-  if (sortBy !== undefined && !SORT_BY[String(sortBy)]) throw new UsageError('get: --sort-by must be KEY, VERSION, CREATE, MODIFY or VALUE');
-  if (order !== undefined || sortBy !== undefined) {
-    spec.sort = { order: (order as SortOrder | undefined) ?? 'ASCEND', target: SORT_BY[String(sortBy ?? 'KEY')]! };
-  }
-  const consistency = parsed.values['consistency'] ?? 'l';
+  const sortBy = stringOption(opts['sortBy']);
+  if (sortBy !== undefined && !SORT_BY[sortBy]) throw new UsageError('get: --sort-by must be KEY, VERSION, CREATE, MODIFY or VALUE');
+  if (order !== undefined || sortBy !== undefined) spec.sort = { order: (order as SortOrder | undefined) ?? 'ASCEND', target: SORT_BY[sortBy ?? 'KEY']! };
+  const consistency = stringOption(opts['consistency']) ?? 'l';
   if (consistency !== 'l' && consistency !== 's') throw new UsageError('get: --consistency must be l (linearizable) or s (serializable)');
   spec.consistency = consistency === 's' ? 'serializable' : 'linearizable';
-  const format = parsed.values['write-out'] ?? 'simple';
-  if (format !== 'simple' && format !== 'json') throw new UsageError('get: --write-out must be simple or json');
-  const res = await (await ctx.kv()).range(spec);
-  if (format === 'json') {
-    ctx.out(JSON.stringify(encodeRangeBody(res, { revision: String(res.header.revision) })));
-  } else if (parsed.values['count-only']) {
-    ctx.out(String(res.count));
-  } else {
-    printKvs(ctx, res.kvs, parsed.values['print-value-only'] === true, parsed.values['keys-only'] === true);
-  }
+  return spec;
 }
 
-export async function cmdDel(ctx: CommandContext, args: readonly string[]): Promise<void> {
-  const parsed = parse('del', args, { prefix: { type: 'boolean' }, 'from-key': { type: 'boolean' }, 'prev-kv': { type: 'boolean' } });
-  const res = await (await ctx.kv()).delete(keyRange(parsed, 'del'), { prevKv: parsed.values['prev-kv'] === true });
-  ctx.out(String(res.deleted));
-  printKvs(ctx, res.prevKvs);
+export function addKvCommands(program: Command, runner: Runner): void {
+  program.command('put')
+    .description('puts the given key into the store')
+    .argument('<key>')
+    .argument('<value>')
+    .option('--lease <id>', 'attach the key to this lease (hex id, from lease grant)')
+    .option('--prev-kv', 'print the previous key-value pair')
+    .action((key: string, value: string, opts: Opts, cmd: Command) => runner.bounded(cmd, 'put', async (ctx) => {
+      const leaseText = stringOption(opts['lease']);
+      const lease = leaseText === undefined ? undefined : parseHexId(leaseText, '--lease');
+      const res = await (await ctx.kv()).put(key, value, { ...(lease ? { lease } : {}), prevKv: opts['prevKv'] === true });
+      ctx.out('OK');
+      if (res.prevKv) printKvs(ctx, [res.prevKv]);
+    }, true));
+
+  program.command('get')
+    .description('gets the key or a range of keys [key, end)')
+    .argument('<key>')
+    .argument('[end]', 'end of the range (exclusive)')
+    .option('--prefix', 'get the keys with the prefix key')
+    .option('--from-key', 'get the keys >= key')
+    .option('--limit <n>', 'at most n keys')
+    .option('--rev <n>', 'read at revision n')
+    .option('--keys-only', 'print only the keys')
+    .option('--count-only', 'print only the number of keys')
+    .option('--print-value-only', 'print only the values (simple format)')
+    .option('--order <order>', 'ASCEND or DESCEND')
+    .option('--sort-by <target>', 'KEY, VERSION, CREATE, MODIFY or VALUE')
+    .option('--consistency <l|s>', 'l (linearizable, default) or s (serializable)')
+    .addHelpText('after', '\nOutput (-w): simple (default) or json.')
+    .action((key: string, end: string | undefined, opts: Opts, cmd: Command) => runner.bounded(cmd, 'get', async (ctx) => {
+      const spec = rangeSpec(key, end, opts);
+      const format = writeOutOf(ctx.globals, 'get', ['simple', 'json']);
+      const res = await (await ctx.kv()).range(spec);
+      if (format === 'json') ctx.out(JSON.stringify(encodeRangeBody(res, { revision: String(res.header.revision) })));
+      else if (opts['countOnly'] === true) ctx.out(String(res.count));
+      else printKvs(ctx, res.kvs, opts['printValueOnly'] === true, opts['keysOnly'] === true);
+    }));
+
+  program.command('del')
+    .description('removes the key or a range of keys [key, end)')
+    .argument('<key>')
+    .argument('[end]', 'end of the range (exclusive)')
+    .option('--prefix', 'delete the keys with the prefix key')
+    .option('--from-key', 'delete the keys >= key')
+    .option('--prev-kv', 'print the deleted key-value pairs')
+    .action((key: string, end: string | undefined, opts: Opts, cmd: Command) => runner.bounded(cmd, 'del', async (ctx) => {
+      const res = await (await ctx.kv()).delete(keyRange(key, end, opts, 'del'), { prevKv: opts['prevKv'] === true });
+      ctx.out(String(res.deleted));
+      printKvs(ctx, res.prevKvs);
+    }, true));
+
+  program.command('compaction')
+    .description('discards all revisions before the given one (they can no longer be read or watched)')
+    .argument('<revision>')
+    .action((revText: string, _opts: Opts, cmd: Command) => runner.bounded(cmd, 'compaction', async (ctx) => {
+      const rev = intOption(revText, 'revision', 'compaction');
+      if (!rev) throw new UsageError(`compaction: the revision must be a positive integer, got ${JSON.stringify(revText)}`);
+      await (await ctx.kv()).compact(rev);
+      ctx.out(`compacted revision ${rev}`);
+    }, true));
 }

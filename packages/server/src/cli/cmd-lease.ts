@@ -2,46 +2,58 @@
 // @flotilla/client remote backend. Lease ids are printed and read in hex, as
 // etcdctl does.
 import { setTimeout as delay } from 'node:timers/promises';
-import { intFlag, noExtra, parse, positional, type CommandContext } from './command.js';
+import type { Command } from 'commander';
+import { intOption, text, type CommandContext } from './command.js';
 import { CliError, UsageError } from './errors.js';
 import { hexId, parseHexId } from './ids.js';
+import type { Runner } from './runner.js';
 
-const text = (data: Uint8Array): string => Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
+type Opts = Record<string, unknown>;
 
-export async function cmdLease(ctx: CommandContext, args: readonly string[]): Promise<void> {
-  const [sub, ...rest] = args;
-  switch (sub) {
-    case 'grant': {
-      const parsed = parse('lease grant', rest, {});
-      const ttlText = positional(parsed, 0, 'lease grant', 'the TTL in seconds');
-      noExtra(parsed, 1, 'lease grant');
+export function addLeaseCommands(program: Command, runner: Runner): void {
+  const lease = program.command('lease').description('lease commands: grant, revoke, keepalive, list, timetolive');
+
+  lease.command('grant')
+    .description('creates a lease with a TTL in seconds')
+    .argument('<ttl>', 'seconds')
+    .action((ttlText: string, _opts: Opts, cmd: Command) => runner.bounded(cmd, 'lease grant', async (ctx) => {
       if (!/^\d+$/.test(ttlText) || Number(ttlText) <= 0) throw new UsageError(`lease grant: TTL must be a positive number of seconds, got ${JSON.stringify(ttlText)}`);
-      const lease = await (await ctx.kv()).leaseGrant(Number(ttlText));
-      ctx.out(`lease ${hexId(lease.id)} granted with TTL(${lease.ttlSeconds}s)`);
-      return;
-    }
-    case 'revoke': {
-      const parsed = parse('lease revoke', rest, {});
-      const id = parseHexId(positional(parsed, 0, 'lease revoke', 'the lease id'), 'lease id');
-      noExtra(parsed, 1, 'lease revoke');
+      const granted = await (await ctx.kv()).leaseGrant(Number(ttlText));
+      ctx.out(`lease ${hexId(granted.id)} granted with TTL(${granted.ttlSeconds}s)`);
+    }, true));
+
+  lease.command('revoke')
+    .description('revokes a lease and deletes its keys')
+    .argument('<id>', 'lease id (hex)')
+    .action((idText: string, _opts: Opts, cmd: Command) => runner.bounded(cmd, 'lease revoke', async (ctx) => {
+      const id = parseHexId(idText, 'lease id');
       await (await ctx.kv()).leaseRevoke(id);
       ctx.out(`lease ${hexId(id)} revoked`);
-      return;
-    }
-    case 'keepalive':
-      return keepAlive(ctx, rest);
-    case 'list': {
-      noExtra(parse('lease list', rest, {}), 0, 'lease list');
+    }, true));
+
+  lease.command('keepalive')
+    .alias('keep-alive')
+    .description('keeps a lease alive until Ctrl-C (each renewal must succeed within --command-timeout)')
+    .argument('<id>', 'lease id (hex)')
+    .option('--once', 'renew once and exit')
+    .option('--interval-ms <ms>', 'renew every ms (default: a third of the TTL)')
+    .action((idText: string, opts: Opts, cmd: Command) => runner.open(cmd, 'lease keepalive', (ctx) => keepAlive(ctx, parseHexId(idText, 'lease id'), opts)));
+
+  lease.command('list')
+    .description('lists all active leases')
+    .action((_opts: Opts, cmd: Command) => runner.bounded(cmd, 'lease list', async (ctx) => {
       const ids = await (await ctx.kv()).leases();
       ctx.out(`found ${ids.length} leases`);
       for (const id of ids) ctx.out(hexId(id));
-      return;
-    }
-    case 'timetolive': {
-      const parsed = parse('lease timetolive', rest, { keys: { type: 'boolean' } });
-      const id = parseHexId(positional(parsed, 0, 'lease timetolive', 'the lease id'), 'lease id');
-      noExtra(parsed, 1, 'lease timetolive');
-      const withKeys = parsed.values['keys'] === true;
+    }));
+
+  lease.command('timetolive')
+    .description('shows a lease\'s granted and remaining TTL')
+    .argument('<id>', 'lease id (hex)')
+    .option('--keys', 'also list the keys attached to the lease')
+    .action((idText: string, opts: Opts, cmd: Command) => runner.bounded(cmd, 'lease timetolive', async (ctx) => {
+      const id = parseHexId(idText, 'lease id');
+      const withKeys = opts['keys'] === true;
       const ttl = await (await ctx.kv()).leaseTimeToLive(id, { keys: withKeys });
       if (!ttl) {
         ctx.out(`lease ${hexId(id)} already expired`);
@@ -49,29 +61,25 @@ export async function cmdLease(ctx: CommandContext, args: readonly string[]): Pr
       }
       const keys = withKeys ? `, attached keys(${JSON.stringify(ttl.keys.map(text))})` : '';
       ctx.out(`lease ${hexId(id)} granted with TTL(${ttl.grantedTtlSeconds}s), remaining(${ttl.ttlSeconds}s)${keys}`);
-      return;
-    }
-    default:
-      throw new UsageError(`lease: unknown subcommand ${JSON.stringify(sub ?? '')}; use grant, revoke, keepalive, list or timetolive`);
-  }
+    }));
 }
 
-async function keepAlive(ctx: CommandContext, args: readonly string[]): Promise<void> {
-  const parsed = parse('lease keepalive', args, { once: { type: 'boolean' }, 'interval-ms': { type: 'string' } });
-  const id = parseHexId(positional(parsed, 0, 'lease keepalive', 'the lease id'), 'lease id');
-  noExtra(parsed, 1, 'lease keepalive');
-  const fixedInterval = intFlag(parsed, 'interval-ms', 'lease keepalive');
+async function keepAlive(ctx: CommandContext, id: number, opts: Opts): Promise<void> {
+  const fixedInterval = intOption(opts['intervalMs'], '--interval-ms', 'lease keepalive');
   const kv = await ctx.kv();
   for (;;) {
     let ttl: number;
+    // Each renewal has the whole --command-timeout, retries included.
+    ctx.deadline.start();
     try {
-      ttl = (await kv.leaseKeepAlive(id)).ttlSeconds;
+      ttl = (await ctx.deadline.race(kv.leaseKeepAlive(id))).ttlSeconds;
     } catch (err) {
       if ((err as Error).name === 'LeaseNotFoundError') throw new CliError(`lease ${hexId(id)} expired or revoked`);
       throw err;
     }
+    ctx.deadline.clear();
     ctx.out(`lease ${hexId(id)} keepalived with TTL(${ttl})`);
-    if (parsed.values['once']) return;
+    if (opts['once'] === true) return;
     // A third of the TTL, like etcd's client: two more tries fit before the lease would lapse.
     try {
       await delay(fixedInterval ?? Math.max(500, (ttl * 1000) / 3), undefined, { signal: ctx.signal });

@@ -14,35 +14,26 @@ import {
   type BackupManifest,
   type BackupVerdict,
 } from '@flotilla/backup';
-import { noExtra, parse, positional } from './command.js';
+import type { TlsFetch } from './client-tls.js';
+import { stringOption } from './command.js';
 import { parseInitialCluster } from './config.js';
 import { CliError, UsageError } from './errors.js';
 import { memberIdOf } from './ids.js';
+import { formatBytes, Progress } from './progress.js';
+
+export type Opts = Record<string, unknown>;
 
 export interface SnapshotContext {
   readonly endpoints: readonly string[];
   /** Until the response starts, and the longest pause between two chunks of the download. */
   readonly timeoutMs: number;
+  /** Results, on stdout. */
   readonly out: (line: string) => void;
+  /** Progress and failed verdicts, on stderr. */
   readonly err: (line: string) => void;
   readonly signal: AbortSignal;
-}
-
-const USAGE_HINT = 'use save FILE, verify FILE or restore FILE --name N --initial-cluster N=URL,... --data-dir DIR';
-
-/** Runs one snapshot subcommand; resolves to the exit code (0 ok, 1 failed; usage errors throw). */
-export async function cmdSnapshot(ctx: SnapshotContext, args: readonly string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  switch (sub) {
-    case 'save':
-      return save(ctx, rest);
-    case 'verify':
-      return verify(ctx, rest);
-    case 'restore':
-      return restore(ctx, rest);
-    default:
-      throw new UsageError(`snapshot: unknown subcommand ${JSON.stringify(sub ?? '')}; ${USAGE_HINT}`);
-  }
+  /** undici's fetch and an agent with --cacert/--cert/--key for an https:// endpoint; undefined: the built-in fetch. */
+  readonly tlsFetch?: () => Promise<TlsFetch | undefined>;
 }
 
 function report(ctx: SnapshotContext, verdict: BackupVerdict): number {
@@ -51,12 +42,12 @@ function report(ctx: SnapshotContext, verdict: BackupVerdict): number {
   return verdict.ok ? 0 : 1;
 }
 
-async function verify(ctx: SnapshotContext, args: readonly string[]): Promise<number> {
-  const parsed = parse('snapshot verify', args, { 'scratch-dir': { type: 'string' } });
-  const file = positional(parsed, 0, 'snapshot verify', 'the backup FILE');
-  noExtra(parsed, 1, 'snapshot verify');
-  const scratchDir = parsed.values['scratch-dir'];
-  return report(ctx, await verifyBackup(file, typeof scratchDir === 'string' ? { scratchDir } : {}));
+export async function verify(ctx: SnapshotContext, file: string, scratchDir: string | undefined): Promise<number> {
+  const progress = new Progress(ctx.err);
+  progress.step(`verifying ${file}: restoring it into a scratch store`);
+  const verdict = await verifyBackup(file, scratchDir !== undefined ? { scratchDir } : {});
+  progress.step(`verify finished in ${progress.elapsed()}`);
+  return report(ctx, verdict);
 }
 
 /** Ends the download when the server stalls for `idleMs` (a dead member must not hang the CLI forever). */
@@ -77,7 +68,7 @@ async function* withIdleTimeout(body: AsyncIterable<Uint8Array>, idleMs: number,
   }
 }
 
-async function download(ctx: SnapshotContext, file: string): Promise<{ endpoint: string; bytes: number }> {
+async function download(ctx: SnapshotContext, file: string, progress: Progress): Promise<{ endpoint: string; bytes: number }> {
   const endpoint = ctx.endpoints[0];
   if (endpoint === undefined) throw new UsageError('snapshot save: no endpoint given; pass --endpoints=http://127.0.0.1:2379');
   const controller = new AbortController();
@@ -89,8 +80,11 @@ async function download(ctx: SnapshotContext, file: string): Promise<{ endpoint:
   };
   ctx.signal.addEventListener('abort', () => abort(new CliError('interrupted; no file written')), { once: true });
   const headersTimer = setTimeout(() => abort(stalled), ctx.timeoutMs);
+  progress.step(`downloading a snapshot from ${endpoint} into ${file}`);
   try {
-    const res = await fetch(`${endpoint}/v3/maintenance/snapshot`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' }, signal: controller.signal });
+    const init = { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' }, signal: controller.signal };
+    const tls = await ctx.tlsFetch?.();
+    const res = tls === undefined ? await fetch(`${endpoint}/v3/maintenance/snapshot`, init) : await tls.fetch(`${endpoint}/v3/maintenance/snapshot`, { ...init, dispatcher: tls.dispatcher });
     clearTimeout(headersTimer);
     if (!res.ok || !res.body) {
       const text = await res.text().catch(() => '');
@@ -103,7 +97,8 @@ async function download(ctx: SnapshotContext, file: string): Promise<{ endpoint:
       throw new CliError(`${endpoint} refused the snapshot (HTTP ${res.status}): ${message}`);
     }
     const body = res.body as unknown as AsyncIterable<Uint8Array>;
-    const bytes = await writeBackupFile(file, withIdleTimeout(body, ctx.timeoutMs, () => abort(stalled)));
+    const bytes = await writeBackupFile(file, progress.count(withIdleTimeout(body, ctx.timeoutMs, () => abort(stalled)), 'downloaded'));
+    progress.step(`downloaded ${formatBytes(bytes)} in ${progress.elapsed()}`);
     return { endpoint, bytes };
   } catch (err) {
     if (err instanceof CliError) throw err;
@@ -119,12 +114,10 @@ function savedLine(file: string, m: BackupManifest, bytes: number): string {
   return `Snapshot saved at ${file}: revision ${m.revision}, applied index ${m.appliedIndex}, ${m.keyCount} keys, ${bytes} bytes`;
 }
 
-async function save(ctx: SnapshotContext, args: readonly string[]): Promise<number> {
-  const parsed = parse('snapshot save', args, { 'no-verify': { type: 'boolean' } });
-  const file = positional(parsed, 0, 'snapshot save', 'the FILE to save to');
-  noExtra(parsed, 1, 'snapshot save');
-  const { bytes } = await download(ctx, file);
-  if (parsed.values['no-verify'] === true) {
+export async function save(ctx: SnapshotContext, file: string, verifyIt: boolean): Promise<number> {
+  const progress = new Progress(ctx.err);
+  const { bytes } = await download(ctx, file, progress);
+  if (!verifyIt) {
     // Without the restore test, at least the manifest is read back (structure and CRC checked).
     try {
       ctx.out(savedLine(file, (await openBackup(file)).manifest, bytes));
@@ -136,35 +129,28 @@ async function save(ctx: SnapshotContext, args: readonly string[]): Promise<numb
     ctx.out('Not verified (--no-verify): run `flotilla snapshot verify` before relying on it');
     return 0;
   }
+  progress.step(`verifying ${file}: restoring it into a scratch store`);
   const verdict = await verifyBackup(file);
+  progress.step(`verify finished in ${progress.elapsed()}`);
   if (verdict.ok) ctx.out(savedLine(file, verdict.manifest, bytes));
   else ctx.out(`Snapshot saved at ${file}: ${bytes} bytes, but it did not verify`);
   return report(ctx, verdict);
 }
 
-async function restore(ctx: SnapshotContext, args: readonly string[]): Promise<number> {
-  const parsed = parse('snapshot restore', args, {
-    name: { type: 'string' },
-    'initial-cluster': { type: 'string' },
-    'data-dir': { type: 'string' },
-    'cluster-token': { type: 'string' },
-    'initial-cluster-token': { type: 'string' },
-    force: { type: 'boolean' },
-  });
-  const file = positional(parsed, 0, 'snapshot restore', 'the backup FILE');
-  noExtra(parsed, 1, 'snapshot restore');
-  const text = (flag: string): string | undefined => (typeof parsed.values[flag] === 'string' ? (parsed.values[flag] as string) : undefined);
-  const name = text('name');
-  const clusterText = text('initial-cluster');
-  const dataDir = text('data-dir');
+export async function restore(ctx: SnapshotContext, file: string, opts: Opts): Promise<number> {
+  const name = stringOption(opts['name']);
+  const clusterText = stringOption(opts['initialCluster']);
+  const dataDir = stringOption(opts['dataDir']);
   if (name === undefined || clusterText === undefined || dataDir === undefined) {
     throw new UsageError('snapshot restore needs --name N, --initial-cluster N=URL,... (the NEW cluster\'s members) and --data-dir DIR (empty or absent)');
   }
   const members = parseInitialCluster(clusterText);
   if (!members.some((m) => m.name === name)) throw new UsageError(`snapshot restore: --name ${name} is not in --initial-cluster (${members.map((m) => m.name).join(', ')})`);
-  const token = text('cluster-token') ?? text('initial-cluster-token');
+  const token = stringOption(opts['clusterToken']) ?? stringOption(opts['initialClusterToken']);
   const id = memberIdOf(name);
   let restored;
+  const progress = new Progress(ctx.err);
+  progress.step(`restoring ${file} into ${dataDir} as member ${name}`);
   try {
     const { manifest } = await openBackup(file);
     if (token === manifest.clusterId) {
@@ -174,7 +160,7 @@ async function restore(ctx: SnapshotContext, args: readonly string[]): Promise<n
       members: members.map((m) => m.id),
       dataDirs: { [id]: dataDir },
       ...(token !== undefined ? { clusterId: token } : {}),
-      force: parsed.values['force'] === true,
+      force: opts['force'] === true,
     });
   } catch (err) {
     if (err instanceof BackupFileError) throw new CliError(`${err.message}`);
@@ -184,6 +170,7 @@ async function restore(ctx: SnapshotContext, args: readonly string[]): Promise<n
     if (err instanceof Error && err.name === 'BackupOptionsError') throw new CliError(err.message);
     throw err;
   }
+  progress.step(`restored in ${progress.elapsed()}`);
   const m = restored.manifest;
   ctx.out(`Restored ${file} into ${dataDir} as member ${name} of cluster ${restored.clusterId} at revision ${m.revision} (index ${restored.index})`);
   ctx.out(`Start it with: flotilla start --name ${name} --data-dir ${dataDir} --initial-cluster ${clusterText} --initial-cluster-token ${restored.clusterId} --listen-client <url>`);

@@ -5,23 +5,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { forceNewCluster, type BackupScheduler } from '@flotilla/backup';
 import { openNode, type FlotillaNode } from '@flotilla/node';
+import { checkExposure } from '@flotilla/transport';
 import { pino, type Logger } from 'pino';
 import { MemberDirectory } from '../cluster/directory.js';
 import type { RunningHttpServer } from '../http/server.js';
-import { parse, type Options } from './command.js';
-import { fromEnv, fromFile, resolveStartConfig, SETTINGS, TEST_FAULT_FLAGS, testFaultsFromFlags, type RawSettings, type SettingName, type StartConfig } from './config.js';
+import { loadClientTls } from '../http/tls.js';
+import { fromEnv, fromFile, resolveStartConfig, SETTINGS, testFaultsFromFlags, type RawSettings, type SettingName, type StartConfig } from './config.js';
 import { CliError, UsageError } from './errors.js';
 import { hexId, memberIdOf } from './ids.js';
 import { serveMember } from './serve-member.js';
-
-function startFlags(): Options {
-  // --force-new-cluster is a flag only (no environment or file setting): it must not outlive the one start that needs it.
-  const options: Options = { config: { type: 'string' }, founders: { type: 'string' }, 'force-new-cluster': { type: 'boolean' } };
-  for (const flags of Object.values(SETTINGS)) for (const flag of flags) options[flag] = { type: 'string' };
-  // TEST ONLY fault flags (the fault suite's nemeses): flags only, like --force-new-cluster.
-  for (const flag of TEST_FAULT_FLAGS) options[flag] = { type: 'string' };
-  return options;
-}
+import type { RunningGrpcServer } from '../grpc/server.js';
 
 function flagsToSettings(values: Record<string, string | boolean | undefined>): RawSettings {
   const out: RawSettings = {};
@@ -29,6 +22,7 @@ function flagsToSettings(values: Record<string, string | boolean | undefined>): 
     for (const flag of flags) {
       const v = values[flag];
       if (typeof v === 'string') out[setting] = v;
+      else if (v === true) out[setting] = 'true';
     }
   }
   return out;
@@ -72,19 +66,18 @@ function describeStartError(err: unknown, config: StartConfig): CliError | undef
   const e = err as NodeJS.ErrnoException;
   if (e?.code === 'EADDRINUSE') return new CliError(`address already in use (${e.message.replace(/^listen EADDRINUSE: address already in use /, '')}); another process listens there, choose other --listen-peer/--listen-client ports`);
   if (e?.code === 'EACCES') return new CliError(`permission denied: ${e.message}`);
-  const expected = ['ForceNewClusterError', 'IdentityMismatchError', 'DirectoryLockedError', 'FormatVersionError', 'MissingDataDirError', 'CorruptionError', 'NodeOptionsError'];
-  if (e instanceof Error && expected.includes(e.name)) return new CliError(`${e.message} (data dir ${config.dataDir})`);
+  const expected = ['InsecureListenError', 'TransportOptionsError', 'ForceNewClusterError', 'IdentityMismatchError', 'DirectoryLockedError', 'FormatVersionError', 'MissingDataDirError', 'CorruptionError', 'NodeOptionsError'];
+  if (e instanceof Error && expected.includes(e.name)) return new CliError(e.name === 'InsecureListenError' || e.name === 'TransportOptionsError' ? e.message : `${e.message} (data dir ${config.dataDir})`);
   return undefined;
 }
 
-export async function cmdStart(args: readonly string[], env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<number> {
-  const parsed = parse('start', args, startFlags());
-  if (parsed.positionals.length > 0) throw new UsageError(`start: unexpected argument ${JSON.stringify(parsed.positionals[0])}; settings are flags like --name n1`);
-  const configFile = typeof parsed.values['config'] === 'string' ? parsed.values['config'] : env['FLOTILLA_CONFIG'];
-  const config = resolveStartConfig(flagsToSettings(parsed.values), fromEnv(env), configFile ? fromFile(configFile) : {});
-  const foundersFlag = typeof parsed.values['founders'] === 'string' ? parsed.values['founders'] : env['FLOTILLA_FOUNDERS'];
-  const forceNew = parsed.values['force-new-cluster'] === true;
-  const testFaults = testFaultsFromFlags(parsed.values);
+/** Runs a member until SIGINT/SIGTERM; `values` are the flags given, by flag name (`data-dir`). */
+export async function cmdStart(values: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<number> {
+  const configFile = typeof values['config'] === 'string' ? values['config'] : env['FLOTILLA_CONFIG'];
+  const config = resolveStartConfig(flagsToSettings(values), fromEnv(env), configFile ? fromFile(configFile) : {});
+  const foundersFlag = typeof values['founders'] === 'string' ? values['founders'] : env['FLOTILLA_FOUNDERS'];
+  const forceNew = values['force-new-cluster'] === true;
+  const testFaults = testFaultsFromFlags(values);
   const founders = forceNew ? [config.name] : founderNames(config, foundersFlag);
   const initialVoters = founders.map(memberIdOf);
   const logger: Logger = pino({ level: config.logLevel, base: { member: config.name } }, pino.destination(2));
@@ -104,7 +97,12 @@ export async function cmdStart(args: readonly string[], env: NodeJS.ProcessEnv, 
   let node: FlotillaNode | undefined;
   let server: RunningHttpServer | undefined;
   let scheduler: BackupScheduler | undefined;
+  let grpc: RunningGrpcServer | undefined;
   try {
+    // The client port's exposure (openNode checks the peer port's): a warning without TLS, a refusal with the default token.
+    checkExposure({ clusterId: config.clusterToken, listeners: [{ port: 'client', host: config.listenClient.hostname, tls: config.clientTls !== undefined }], logger });
+    // A missing or non-PEM client-port file fails the start before the data directory is opened (openNode does the same for the peer files).
+    if (config.clientTls !== undefined) loadClientTls(config.clientTls);
     if (forceNew) {
       // Rewrites the data directory into a one-voter cluster (idempotent, so a restart with the flag still set is harmless).
       const forced = await forceNewCluster(config.dataDir, { nodeId: config.id, clusterId: config.clusterToken });
@@ -120,6 +118,7 @@ export async function cmdStart(args: readonly string[], env: NodeJS.ProcessEnv, 
       peers,
       initialVoters,
       logger: logger.child({ component: 'transport' }),
+      ...(config.peerTls !== undefined ? { peerTls: config.peerTls } : {}),
       ...(config.tickMs !== undefined ? { tickMs: config.tickMs } : {}),
       ...(config.electionTicks !== undefined ? { electionTicks: config.electionTicks } : {}),
       ...(config.heartbeatTicks !== undefined ? { heartbeatTicks: config.heartbeatTicks } : {}),
@@ -128,8 +127,12 @@ export async function cmdStart(args: readonly string[], env: NodeJS.ProcessEnv, 
     });
     node.on('leaderChanged', (e) => logger.info({ leader: hexId(e.leader), term: e.term, role: e.role }, 'leader changed'));
     ({ server, scheduler } = await serveMember({ node, config, directory, founders, dbSizeBytes: dbSizeReader(config.dataDir), logger }));
+    // etcd's gRPC API on its own port (src/grpc).
+    const grpcUrl = values['listen-client-grpc'] ?? env['FLOTILLA_LISTEN_CLIENT_GRPC'];
+    if (grpcUrl) grpc = await (await import('../grpc/serve-grpc.js')).startMemberGrpc(grpcUrl, { node, directory, logger, dbSizeBytes: dbSizeReader(config.dataDir) });
   } catch (err) {
     scheduler?.stop();
+    await grpc?.close();
     await server?.close();
     await node?.close();
     throw describeStartError(err, config) ?? err;
@@ -137,7 +140,7 @@ export async function cmdStart(args: readonly string[], env: NodeJS.ProcessEnv, 
   if (testFaults.testClockSkew !== undefined || testFaults.testFsyncDelayMs !== undefined) {
     logger.warn({ ...testFaults }, 'TEST ONLY fault injection is on (--test-clock-* / --test-fsync-delay-ms); never use these flags in production');
   }
-  logger.info({ id: hexId(config.id), peer: config.listenPeer.origin, client: server.url, dataDir: config.dataDir, founders }, 'flotilla member started');
+  logger.info({ id: hexId(config.id), peer: config.listenPeer.origin, client: server.url, peerTls: config.peerTls !== undefined, clientTls: config.clientTls !== undefined, dataDir: config.dataDir, founders }, 'flotilla member started');
 
   await new Promise<void>((resolve) => {
     if (signal.aborted) resolve();
@@ -145,6 +148,7 @@ export async function cmdStart(args: readonly string[], env: NodeJS.ProcessEnv, 
   });
   logger.info({}, 'stopping');
   scheduler?.stop();
+  await grpc?.close();
   await server.close();
   await node.close();
   logger.info({}, 'stopped');

@@ -2,12 +2,23 @@
 // through the @flotilla/client remote backend.
 import type { WatchOptions } from '@flotilla/client';
 import type { ResponseOp } from '@flotilla/kv';
-import { intFlag, parse, type CommandContext } from './command.js';
+import type { Command } from 'commander';
+import { intOption, text, type CommandContext } from './command.js';
 import { keyRange } from './cmd-kv.js';
 import { UsageError } from './errors.js';
+import type { Runner } from './runner.js';
 import { parseTxnInput } from './txn-parse.js';
 
-const text = (data: Uint8Array): string => Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
+type Opts = Record<string, unknown>;
+
+const TXN_HELP = `
+stdin holds compares, a blank line, requests if they all hold, a blank line,
+requests otherwise (etcdctl's format), e.g.
+  mod("k") > "0"
+
+  put k "v2"
+
+  get k`;
 
 function printResponse(ctx: CommandContext, op: ResponseOp): void {
   if (op.responsePut) ctx.out('OK');
@@ -18,38 +29,49 @@ function printResponse(ctx: CommandContext, op: ResponseOp): void {
   if (op.responseDeleteRange) ctx.out(String(op.responseDeleteRange.deleted));
 }
 
-export async function cmdTxn(ctx: CommandContext, args: readonly string[]): Promise<void> {
-  const parsed = parse('txn', args, {});
-  if (parsed.positionals.length > 0) throw new UsageError('txn: takes no arguments; it reads the transaction from stdin');
-  const input = await ctx.readStdin();
-  if (input.trim() === '') throw new UsageError('txn: reads compares, success and failure requests from stdin (blank-line separated); got nothing');
-  const res = await (await ctx.kv()).txn(parseTxnInput(input));
-  ctx.out(res.succeeded ? 'SUCCESS' : 'FAILURE');
-  for (const op of res.responses) {
-    ctx.out('');
-    printResponse(ctx, op);
-  }
+export function addTxnWatchCommands(program: Command, runner: Runner): void {
+  program.command('txn')
+    .description('runs a transaction read from stdin')
+    .addHelpText('after', TXN_HELP)
+    .action((_opts: Opts, cmd: Command) => runner.bounded(cmd, 'txn', async (ctx) => {
+      const input = await ctx.readStdin();
+      if (input.trim() === '') throw new UsageError('txn: reads compares, success and failure requests from stdin (blank-line separated); got nothing');
+      const res = await (await ctx.kv()).txn(parseTxnInput(input));
+      ctx.out(res.succeeded ? 'SUCCESS' : 'FAILURE');
+      for (const op of res.responses) {
+        ctx.out('');
+        printResponse(ctx, op);
+      }
+    }, true));
+
+  program.command('watch')
+    .description('prints the changes to a key or a range of keys until Ctrl-C')
+    .argument('<key>')
+    .argument('[end]', 'end of the range (exclusive)')
+    .option('--prefix', 'watch the keys with the prefix key')
+    .option('--rev <n>', 'start at revision n (earlier events are replayed)')
+    .option('--prev-kv', 'print the previous key-value pair of each event')
+    .option('--max-events <n>', 'exit after n events')
+    .action((key: string, end: string | undefined, opts: Opts, cmd: Command) => runner.open(cmd, 'watch', (ctx) => watch(ctx, key, end, opts)));
 }
 
-export async function cmdWatch(ctx: CommandContext, args: readonly string[]): Promise<void> {
-  const parsed = parse('watch', args, {
-    prefix: { type: 'boolean' },
-    rev: { type: 'string' },
-    'prev-kv': { type: 'boolean' },
-    'max-events': { type: 'string' },
-  });
-  const target = keyRange(parsed, 'watch');
+async function watch(ctx: CommandContext, key: string, end: string | undefined, opts: Opts): Promise<void> {
+  const target = keyRange(key, end, opts, 'watch');
   const options: WatchOptions = {};
-  const rev = intFlag(parsed, 'rev', 'watch');
+  const rev = intOption(opts['rev'], '--rev', 'watch');
   if (rev) options.startRevision = rev;
-  if (parsed.values['prev-kv']) options.prevKv = true;
-  const maxEvents = intFlag(parsed, 'max-events', 'watch') ?? Infinity;
-  const watch = (await ctx.kv()).watch(target, options);
-  const stop = (): void => watch.cancel();
+  if (opts['prevKv'] === true) options.prevKv = true;
+  const maxEvents = intOption(opts['maxEvents'], '--max-events', 'watch') ?? Infinity;
+  const stream = (await ctx.kv()).watch(target, options);
+  const stop = (): void => stream.cancel();
   ctx.signal.addEventListener('abort', stop);
   let seen = 0;
   try {
-    for await (const batch of watch) {
+    // The first connection must succeed within --command-timeout; after that the watch reconnects until Ctrl-C.
+    ctx.deadline.start();
+    await ctx.deadline.race(stream.ready());
+    ctx.deadline.clear();
+    for await (const batch of stream) {
       for (const event of batch.events) {
         ctx.out(event.type);
         if (event.prevKv) {
@@ -63,6 +85,6 @@ export async function cmdWatch(ctx: CommandContext, args: readonly string[]): Pr
     }
   } finally {
     ctx.signal.removeEventListener('abort', stop);
-    watch.cancel();
+    stream.cancel();
   }
 }

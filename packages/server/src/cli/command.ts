@@ -1,53 +1,44 @@
-// Shared plumbing for CLI commands: argument parsing that turns mistakes into
-// UsageErrors, and the context every command runs with.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from './errors.js';
+// What every CLI command runs with, and the small helpers their option
+// parsing shares. Commander does the parsing; mistakes become UsageErrors.
 import type { KV } from '@flotilla/client';
+import type { TlsFetch } from './client-tls.js';
+import type { Deadline } from './deadline.js';
+import { UsageError } from './errors.js';
+import type { GlobalOptions } from './globals.js';
 import type { HttpApi } from './http-api.js';
 
 export interface CommandContext {
+  readonly globals: GlobalOptions;
   /** Plain etcd-JSON calls (member, endpoint, move-leader: not part of the KV interface). */
   readonly api: HttpApi;
-  /** The @flotilla/client remote backend (discovery, retries, exactly-once writes), created on first use. */
+  /** For the CLI's own fetch calls (snapshot save): undici's fetch and an agent with --cacert/--cert/--key; undefined without them. */
+  readonly tlsFetch: () => Promise<TlsFetch | undefined>;
+  /** The @flotilla/client remote backend (discovery, retries until the deadline, exactly-once writes), created on first use. */
   readonly kv: () => Promise<KV>;
+  /** --command-timeout: the deadline the client's retries run to. */
+  readonly deadline: Deadline;
+  /** Results, on stdout. */
   readonly out: (line: string) => void;
+  /** Progress and notes, on stderr (stdout stays machine-readable). */
+  readonly err: (line: string) => void;
   /** Aborted on Ctrl-C / SIGTERM: long-running commands (watch, keepalive) stop cleanly. */
   readonly signal: AbortSignal;
-  /** Text read from stdin (txn); undefined when stdin is a TTY. */
+  /** Text read from stdin (txn). */
   readonly readStdin: () => Promise<string>;
 }
 
-export type Options = NonNullable<ParseArgsConfig['options']>;
-
-export interface Parsed {
-  readonly values: Record<string, string | boolean | undefined>;
-  readonly positionals: string[];
-}
-
-export function parse(command: string, args: readonly string[], options: Options): Parsed {
-  try {
-    const { values, positionals } = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
-    return { values: values as Record<string, string | boolean | undefined>, positionals };
-  } catch (err) {
-    throw new UsageError(`${command}: ${(err as Error).message.split('\n')[0]}`);
+/** A non-negative integer option (--limit, --rev, --max-events); undefined when not given. */
+export function intOption(value: unknown, flag: string, command: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new UsageError(`${command}: ${flag} must be a non-negative integer, got ${JSON.stringify(value)}`);
   }
+  return Number(value);
 }
 
-export function intFlag(parsed: Parsed, name: string, command: string): number | undefined {
-  const text = parsed.values[name];
-  if (text === undefined) return undefined;
-  if (typeof text !== 'string' || !/^\d+$/.test(text)) throw new UsageError(`${command}: --${name} must be a non-negative integer, got ${JSON.stringify(text)}`);
-  return Number(text);
+/** A string option's value, or undefined. */
+export function stringOption(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }
 
-export function positional(parsed: Parsed, index: number, command: string, what: string): string {
-  const value = parsed.positionals[index];
-  if (value === undefined) throw new UsageError(`${command}: missing ${what}; see \`flotilla help\``);
-  return value;
-}
-
-export function noExtra(parsed: Parsed, count: number, command: string): void {
-  if (parsed.positionals.length > count) {
-    throw new UsageError(`${command}: unexpected argument ${JSON.stringify(parsed.positionals[count])}; see \`flotilla help\``);
-  }
-}
+export const text = (data: Uint8Array): string => Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');

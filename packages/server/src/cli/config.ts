@@ -2,6 +2,8 @@
 // file (--config) > defaults. Each setting has one name in each source:
 // flag --data-dir, env FLOTILLA_DATA_DIR, file key "dataDir".
 import fs from 'node:fs';
+import { peerTlsFromFlags, type PeerTlsOptions } from '@flotilla/transport';
+import { clientTlsFromFlags, type ClientTlsOptions } from '../http/tls.js';
 import { CliError, UsageError } from './errors.js';
 import { memberIdOf } from './ids.js';
 
@@ -34,6 +36,10 @@ export interface StartConfig {
   readonly backupDir?: string;
   readonly backupIntervalMs?: number;
   readonly backupRetainCount?: number;
+  /** HTTPS on the client port (--cert-file, --key-file, --trusted-ca-file, --client-cert-auth); undefined: plain HTTP. */
+  readonly clientTls?: ClientTlsOptions;
+  /** Mutual TLS between peers (--peer-*), identities mapped by memberIdOf; undefined: plain TCP. */
+  readonly peerTls?: PeerTlsOptions;
 }
 
 export interface PeerRoute {
@@ -62,7 +68,19 @@ export const SETTINGS = {
   backupDir: ['backup-dir'],
   backupInterval: ['backup-interval'],
   backupRetain: ['backup-retain'],
+  certFile: ['cert-file'],
+  keyFile: ['key-file'],
+  trustedCaFile: ['trusted-ca-file'],
+  clientCertAuth: ['client-cert-auth'],
+  peerCertFile: ['peer-cert-file'],
+  peerKeyFile: ['peer-key-file'],
+  peerTrustedCaFile: ['peer-trusted-ca-file'],
+  peerClientCertAuth: ['peer-client-cert-auth'],
+  peerCertAllowedCn: ['peer-cert-allowed-cn'],
 } as const;
+
+/** Settings that are on/off: a flag without a value; "true"/"false" in the environment or the config file. */
+export const BOOLEAN_SETTINGS: ReadonlySet<SettingName> = new Set(['clientCertAuth', 'peerClientCertAuth']);
 
 export type SettingName = keyof typeof SETTINGS;
 export type RawSettings = Partial<Record<SettingName, string>>;
@@ -91,7 +109,7 @@ export function fromFile(path: string): RawSettings {
   const out: RawSettings = {};
   for (const [key, value] of Object.entries(json)) {
     if (!(key in SETTINGS)) throw new CliError(`config file ${path}: unknown setting "${key}"; known: ${Object.keys(SETTINGS).join(', ')}`);
-    if (typeof value !== 'string' && typeof value !== 'number') throw new CliError(`config file ${path}: "${key}" must be a string or number`);
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') throw new CliError(`config file ${path}: "${key}" must be a string, number or boolean`);
     out[key as SettingName] = String(value);
   }
   return out;
@@ -104,7 +122,7 @@ function url(text: string, what: string): URL {
   } catch {
     throw new UsageError(`${what} must be a URL like http://127.0.0.1:2380, got ${JSON.stringify(text)}`);
   }
-  if (u.protocol !== 'http:' || !u.port) throw new UsageError(`${what} must be an http:// URL with a port, got ${JSON.stringify(text)}`);
+  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || !u.port) throw new UsageError(`${what} must be an http:// or https:// URL with a port, got ${JSON.stringify(text)}`);
   return u;
 }
 
@@ -221,19 +239,69 @@ export function testFaultsFromFlags(values: Readonly<Record<string, string | boo
   return out;
 }
 
+function boolSetting(text: string | undefined, what: string): boolean | undefined {
+  if (text === undefined) return undefined;
+  if (text === 'true' || text === '1') return true;
+  if (text === 'false' || text === '0') return false;
+  throw new UsageError(`${what} is on or off: give the flag alone, or true/false in the environment or config file; got ${JSON.stringify(text)}`);
+}
+
+/** A TLS flag set that cannot work is bad usage (exit 2), with the message naming the missing flags. */
+function usage<T>(build: () => T): T {
+  try {
+    return build();
+  } catch (err) {
+    if (err instanceof Error && err.name === 'TransportOptionsError') throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/**
+ * The TLS options, and a check that the URLs say what the flags do, as etcd
+ * users write them: https:// for a port with TLS, http:// for one without.
+ */
+function tlsSettings(raw: RawSettings, listenClient: URL, listenPeer: URL, initialCluster: readonly ClusterMember[]): { clientTls?: ClientTlsOptions; peerTls?: PeerTlsOptions } {
+  const clientTls = usage(() => clientTlsFromFlags({
+    certFile: raw.certFile, keyFile: raw.keyFile, trustedCaFile: raw.trustedCaFile, clientCertAuth: boolSetting(raw.clientCertAuth, '--client-cert-auth'),
+  }));
+  const peerTls = usage(() => peerTlsFromFlags({
+    peerCertFile: raw.peerCertFile, peerKeyFile: raw.peerKeyFile, peerTrustedCaFile: raw.peerTrustedCaFile,
+    peerClientCertAuth: boolSetting(raw.peerClientCertAuth, '--peer-client-cert-auth'), peerCertAllowedCn: raw.peerCertAllowedCn,
+  }, memberIdOf));
+  if (clientTls?.clientCertAuth === true && clientTls.trustedCaFile === undefined) {
+    throw new UsageError('--client-cert-auth needs --trusted-ca-file: the CA that client certificates must chain to');
+  }
+  const clientScheme = clientTls ? 'https:' : 'http:';
+  if (listenClient.protocol !== clientScheme) {
+    throw new UsageError(clientTls
+      ? `--listen-client ${listenClient.origin} is http:// but --cert-file/--key-file turn on TLS there; write it https://`
+      : `--listen-client ${listenClient.origin} is https:// but the client port has no TLS; give --cert-file and --key-file (docs/security.md)`);
+  }
+  const peerScheme = peerTls ? 'https:' : 'http:';
+  for (const [what, u] of [['--listen-peer', listenPeer.origin], ...initialCluster.map((m) => [`--initial-cluster entry ${m.name}`, m.peerUrl])] as const) {
+    if (new URL(u).protocol === peerScheme) continue;
+    throw new UsageError(peerTls
+      ? `${what} ${u} is http:// but --peer-cert-file/--peer-key-file/--peer-trusted-ca-file turn on peer TLS; write every peer URL https://`
+      : `${what} ${u} is https:// but peers have no TLS; give --peer-cert-file, --peer-key-file, --peer-trusted-ca-file and --peer-client-cert-auth (docs/security.md)`);
+  }
+  return { ...(clientTls ? { clientTls } : {}), ...(peerTls ? { peerTls } : {}) };
+}
+
 /** Merges the sources (flags win, then env, then file) and validates the result. */
 export function resolveStartConfig(flags: RawSettings, env: RawSettings, file: RawSettings): StartConfig {
   const raw: RawSettings = { ...file, ...env, ...flags };
   const name = raw.name ?? 'default';
   const listenPeerText = raw.listenPeer;
-  const initialCluster = parseInitialCluster(raw.initialCluster ?? `${name}=${listenPeerText ?? 'http://127.0.0.1:2380'}`);
+  const peerScheme = raw.peerCertFile !== undefined || raw.peerKeyFile !== undefined || raw.peerTrustedCaFile !== undefined ? 'https' : 'http';
+  const initialCluster = parseInitialCluster(raw.initialCluster ?? `${name}=${listenPeerText ?? `${peerScheme}://127.0.0.1:2380`}`);
   const self = initialCluster.find((m) => m.name === name);
   if (!self) throw new UsageError(`--name ${name} is not in --initial-cluster (${initialCluster.map((m) => m.name).join(', ')}); add it as ${name}=<peer URL>`);
   const listenPeer = url(listenPeerText ?? self.peerUrl, '--listen-peer');
   if (listenPeer.port !== new URL(self.peerUrl).port) {
     throw new UsageError(`--listen-peer port ${listenPeer.port} differs from ${name}'s entry in --initial-cluster (${self.peerUrl}); peers would dial the wrong port`);
   }
-  const listenClient = url(raw.listenClient ?? 'http://127.0.0.1:2379', '--listen-client');
+  // With TLS flags, the default client URL is https (a TLS port is never plain by accident).
+  const listenClient = url(raw.listenClient ?? (raw.certFile !== undefined || raw.keyFile !== undefined ? 'https://127.0.0.1:2379' : 'http://127.0.0.1:2379'), '--listen-client');
   const state = raw.initialClusterState ?? 'new';
   if (state !== 'new' && state !== 'existing') throw new UsageError(`--initial-cluster-state must be new or existing, got ${JSON.stringify(state)}`);
   const level = raw.logLevel ?? 'info';
@@ -263,6 +331,7 @@ export function resolveStartConfig(flags: RawSettings, env: RawSettings, file: R
     heartbeatTicks: positiveInt(raw.heartbeatTicks, '--heartbeat-ticks'),
     snapshotEntries: positiveInt(raw.snapshotEntries, '--snapshot-entries'),
     ...backupSettings(raw),
+    ...tlsSettings(raw, listenClient, listenPeer, initialCluster),
   };
   return Object.assign(config, Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)));
 }

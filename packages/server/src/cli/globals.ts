@@ -1,34 +1,72 @@
-// Global CLI flags: --endpoints and --command-timeout, anywhere on the line.
+// Global CLI flags, etcdctl's names: --endpoints, --command-timeout,
+// --dial-timeout, -w/--write-out, and the TLS ones (--cacert, --cert, --key,
+// --insecure-skip-tls-verify). Commander reads them anywhere on the line
+// (before or after the command); the environment gives the defaults.
+import { Option, type Command } from 'commander';
+import { cliTlsOf, type CliTlsOptions } from './client-tls.js';
+import { parseDurationMs } from './duration.js';
 import { UsageError } from './errors.js';
 
 export interface GlobalOptions {
   readonly endpoints: string[];
-  readonly timeoutMs: number;
-  readonly rest: string[];
+  /** The whole command (all attempts on all endpoints) ends within this. */
+  readonly commandTimeoutMs: number;
+  /** One attempt on one endpoint ends within this; the next endpoint is tried after it. */
+  readonly dialTimeoutMs: number;
+  /** -w: undefined when not given (each command has its own default format). */
+  readonly writeOut: string | undefined;
+  /** HTTPS settings for https:// endpoints; undefined when no TLS flag is given. */
+  readonly tls: CliTlsOptions | undefined;
 }
 
-/** Takes the global flags out of argv, wherever they appear (etcdctl allows that). */
-export function extractGlobals(argv: readonly string[], env: NodeJS.ProcessEnv): GlobalOptions {
-  let endpoints = env['FLOTILLA_ENDPOINTS'] ?? 'http://127.0.0.1:2379';
-  let timeoutText = env['FLOTILLA_COMMAND_TIMEOUT'] ?? '10000';
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const [flag, inline] = arg.startsWith('--') ? [arg.split('=')[0], arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : undefined] : [arg, undefined];
-    if (flag === '--endpoints' || flag === '--command-timeout') {
-      const value = inline ?? argv[++i];
-      if (value === undefined) throw new UsageError(`${flag} needs a value`);
-      if (flag === '--endpoints') endpoints = value;
-      else timeoutText = value;
-      continue;
-    }
-    rest.push(arg);
-  }
-  if (!/^\d+$/.test(timeoutText) || Number(timeoutText) <= 0) throw new UsageError(`--command-timeout must be a positive number of milliseconds, got ${JSON.stringify(timeoutText)}`);
-  const list = endpoints.split(',').map((e) => e.trim().replace(/\/+$/, '')).filter((e) => e !== '');
-  for (const e of list) {
-    if (!URL.canParse(e)) throw new UsageError(`--endpoints: ${JSON.stringify(e)} is not a URL (e.g. http://127.0.0.1:2379)`);
-  }
-  return { endpoints: list, timeoutMs: Number(timeoutText), rest };
+export const DEFAULT_ENDPOINTS = 'http://127.0.0.1:2379';
+export const DEFAULT_COMMAND_TIMEOUT = '10s';
+/** etcdctl's default. */
+export const DEFAULT_DIAL_TIMEOUT = '2s';
+
+export function addGlobalOptions(program: Command): void {
+  program
+    .addOption(new Option('--endpoints <urls>', `comma-separated client URLs of members (env FLOTILLA_ENDPOINTS; default ${DEFAULT_ENDPOINTS}); host:port means http://host:port`))
+    .addOption(new Option('--command-timeout <duration>', `a command gives up after this, retries included, e.g. 5s, 500ms, 1m (env FLOTILLA_COMMAND_TIMEOUT; default ${DEFAULT_COMMAND_TIMEOUT})`))
+    .addOption(new Option('--dial-timeout <duration>', `one attempt on one endpoint gives up after this and the next endpoint is tried (env FLOTILLA_DIAL_TIMEOUT; default ${DEFAULT_DIAL_TIMEOUT})`))
+    .addOption(new Option('-w, --write-out <format>', 'output format: simple, json or table (which ones a command prints is in its --help)'))
+    .addOption(new Option('--cacert <file>', 'PEM CA that https:// endpoints\' certificates must chain to (env FLOTILLA_CACERT; default: the system\'s CAs)'))
+    .addOption(new Option('--cert <file>', 'PEM client certificate, for members started with --client-cert-auth (env FLOTILLA_CERT; needs --key)'))
+    .addOption(new Option('--key <file>', 'PEM key of --cert (env FLOTILLA_KEY)'))
+    .addOption(new Option('--insecure-skip-tls-verify', 'accept any server certificate: tests only, never in production (env FLOTILLA_INSECURE_SKIP_TLS_VERIFY=true)'));
 }
 
+/** etcdctl takes `127.0.0.1:2379` as well as `http://127.0.0.1:2379`. */
+function endpointUrl(text: string): string {
+  const withScheme = text.includes('://') ? text : `http://${text}`;
+  if (!URL.canParse(withScheme)) throw new UsageError(`--endpoints: ${JSON.stringify(text)} is not a URL (e.g. http://127.0.0.1:2379)`);
+  return withScheme.replace(/\/+$/, '');
+}
+
+/** The global settings of one invocation: flags over environment over defaults, validated. */
+export function resolveGlobals(flags: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv): GlobalOptions {
+  const given = (flag: string, envName: string): string | undefined => {
+    const value = flags[flag];
+    if (typeof value === 'string') return value;
+    const fromEnv = env[envName];
+    return fromEnv !== undefined && fromEnv !== '' ? fromEnv : undefined;
+  };
+  const text = (flag: string, envName: string, fallback: string): string => given(flag, envName) ?? fallback;
+  const endpoints = text('endpoints', 'FLOTILLA_ENDPOINTS', DEFAULT_ENDPOINTS).split(',').map((e) => e.trim()).filter((e) => e !== '').map(endpointUrl);
+  if (endpoints.length === 0) throw new UsageError('--endpoints: no URL given; pass e.g. --endpoints=http://127.0.0.1:2379 (or set FLOTILLA_ENDPOINTS)');
+  const writeOut = flags['writeOut'];
+  return {
+    endpoints,
+    commandTimeoutMs: parseDurationMs(text('commandTimeout', 'FLOTILLA_COMMAND_TIMEOUT', DEFAULT_COMMAND_TIMEOUT), '--command-timeout'),
+    dialTimeoutMs: parseDurationMs(text('dialTimeout', 'FLOTILLA_DIAL_TIMEOUT', DEFAULT_DIAL_TIMEOUT), '--dial-timeout'),
+    writeOut: typeof writeOut === 'string' ? writeOut : undefined,
+    tls: cliTlsOf(given, flags['insecureSkipTlsVerify'], env),
+  };
+}
+
+/** The -w value for a command that prints `formats` (the first is its default). */
+export function writeOutOf(globals: GlobalOptions, command: string, formats: readonly string[]): string {
+  const format = globals.writeOut ?? formats[0]!;
+  if (!formats.includes(format)) throw new UsageError(`${command}: --write-out must be ${formats.join(' or ')}, got ${JSON.stringify(format)}`);
+  return format;
+}

@@ -1,14 +1,22 @@
-// The CLI's connection to a cluster: etcd v3 JSON over HTTP to the first
-// endpoint that accepts a connection. A request is tried on the next endpoint
-// only when it was never delivered (connection refused or reset before any
-// answer for reads), so a write is never sent twice by accident.
+// The CLI's connection to a cluster for the calls that are not part of the
+// KV interface (member, endpoint, move-leader): etcd v3 JSON over HTTP to the
+// first endpoint that accepts a connection. A request is tried on the next
+// endpoint only when it was never delivered (connection refused), so a
+// membership change is never sent twice by accident.
+import { isTlsError } from '@flotilla/transport';
+import type { TlsFetch } from './client-tls.js';
 import { CliError } from './errors.js';
 
 export type JsonBody = Record<string, unknown>;
 
 export interface ApiOptions {
   readonly endpoints: readonly string[];
+  /** One request on one endpoint ends within this. */
   readonly timeoutMs: number;
+  /** Ends every request still waiting (the command finished or timed out). */
+  readonly signal: AbortSignal;
+  /** fetch with the CA and client certificate for https:// endpoints (--cacert, --cert, --key); undefined: the built-in fetch. */
+  readonly tlsFetch: () => Promise<TlsFetch | undefined>;
 }
 
 function refused(err: unknown): boolean {
@@ -16,24 +24,51 @@ function refused(err: unknown): boolean {
   return cause?.code === 'ECONNREFUSED' || cause?.code === 'ENOTFOUND' || cause?.code === 'EHOSTUNREACH';
 }
 
+/** Says what to check for a failed TLS handshake: it does not fix itself by retrying. */
+function reason(err: unknown): string {
+  const cause = (err as { cause?: NodeJS.ErrnoException }).cause;
+  if (cause !== undefined && isTlsError(cause)) {
+    return `TLS handshake failed (${cause.code}): ${cause.message.trim()}; check --cacert (the CA of the server's certificate) and --cert/--key (for a member with --client-cert-auth)`;
+  }
+  return cause?.message ?? (err as Error).message;
+}
+
+/** The first https:// endpoint whose TLS handshake fails, with why; undefined when all of them complete it. */
+export async function tlsTrouble(api: HttpApi, timeoutMs: number): Promise<string | undefined> {
+  for (const endpoint of api.options.endpoints.filter((e) => e.startsWith('https:'))) {
+    const answer = await api.getJson(endpoint, '/health', timeoutMs).then(() => undefined, (err: Error) => err.message);
+    if (answer?.includes('TLS handshake failed')) return answer;
+  }
+  return undefined;
+}
+
 export class HttpApi {
-  constructor(readonly options: ApiOptions) {
-    if (options.endpoints.length === 0) throw new CliError('no endpoints given: pass --endpoints=http://127.0.0.1:2379 (or set FLOTILLA_ENDPOINTS)');
+  constructor(readonly options: ApiOptions) {}
+
+  /** The built-in fetch, or undici's with the TLS agent (the two take the same request options). */
+  private async fetch(url: string, init: RequestInit): Promise<Response> {
+    const tls = await this.options.tlsFetch();
+    if (tls === undefined) return fetch(url, init);
+    return (await tls.fetch(url, { ...(init as object), dispatcher: tls.dispatcher })) as unknown as Response;
+  }
+
+  private signal(timeoutMs: number): AbortSignal {
+    return AbortSignal.any([AbortSignal.timeout(timeoutMs), this.options.signal]);
   }
 
   /** POSTs to one endpoint; throws CliError with the server's message on an error answer. */
-  async postTo(endpoint: string, path: string, body: JsonBody): Promise<JsonBody> {
+  async postTo(endpoint: string, path: string, body: JsonBody, timeoutMs = this.options.timeoutMs): Promise<JsonBody> {
     let res: Response;
     try {
-      res = await fetch(`${endpoint}${path}`, {
+      res = await this.fetch(`${endpoint}${path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        signal: this.signal(timeoutMs),
       });
     } catch (err) {
-      if ((err as Error).name === 'TimeoutError') throw new CliError(`${endpoint}${path}: no answer within ${this.options.timeoutMs} ms (--command-timeout)`);
-      throw Object.assign(new CliError(`cannot reach ${endpoint}: ${(err as { cause?: Error }).cause?.message ?? (err as Error).message}`), { cause: err });
+      if ((err as Error).name === 'TimeoutError') throw new CliError(`${endpoint}: no answer within ${timeoutMs} ms`);
+      throw Object.assign(new CliError(`cannot reach ${endpoint}: ${reason(err)}`), { cause: err });
     }
     const text = await res.text();
     let json: JsonBody;
@@ -60,10 +95,13 @@ export class HttpApi {
     throw new CliError(`no endpoint accepted the connection (${this.options.endpoints.join(', ')}): ${(lastError as Error).message}; is the cluster running?`);
   }
 
-  async getJson(endpoint: string, path: string): Promise<JsonBody> {
-    const res = await fetch(`${endpoint}${path}`, { signal: AbortSignal.timeout(this.options.timeoutMs) }).catch((err: unknown) => {
-      throw new CliError(`cannot reach ${endpoint}: ${(err as { cause?: Error }).cause?.message ?? (err as Error).message}`);
-    });
-    return (await res.json()) as JsonBody;
+  async getJson(endpoint: string, path: string, timeoutMs = this.options.timeoutMs): Promise<JsonBody> {
+    try {
+      const res = await this.fetch(`${endpoint}${path}`, { signal: this.signal(timeoutMs) });
+      return (await res.json()) as JsonBody;
+    } catch (err) {
+      if ((err as Error).name === 'TimeoutError') throw new CliError(`${endpoint}: no answer within ${timeoutMs} ms`);
+      throw new CliError(`cannot reach ${endpoint}: ${reason(err)}`);
+    }
   }
 }

@@ -51,6 +51,7 @@ export async function serveMember(o: ServeMemberOptions): Promise<ServedMember> 
       port: Number(o.config.listenClient.port),
       logger: o.logger.child({ component: 'http' }),
       founders: o.founders,
+      ...(o.config.clientTls ? { tls: o.config.clientTls } : {}),
       ...(scheduler
         ? {
             extraMetricsText: () => scheduler.prometheusText(),

@@ -10,6 +10,7 @@ import { MemberDirectory, type DirectoryEntry } from './directory.js';
 import { freePort } from '@flotilla/transport';
 import { memberIdOf } from './member-id.js';
 import { serveNode } from './serve.js';
+import type { RunningGrpcServer } from '../grpc/server.js';
 
 export interface LocalMember {
   readonly name: string;
@@ -18,6 +19,8 @@ export interface LocalMember {
   readonly server: RunningHttpServer;
   /** The member's HTTP endpoint, e.g. http://127.0.0.1:41234 */
   readonly url: string;
+  /** With `grpc: true`: etcd's gRPC API of the member, on its own port. */
+  readonly grpc?: RunningGrpcServer;
 }
 
 export interface LocalCluster {
@@ -34,6 +37,8 @@ export interface LocalClusterOptions {
   readonly baseDir?: string;
   readonly clusterId?: string;
   readonly nodeOptions?: NodeOptions;
+  /** Also serve etcd's gRPC API on each member (LocalMember.grpc). */
+  readonly grpc?: boolean;
 }
 
 export async function startLocalCluster(options: LocalClusterOptions = {}): Promise<LocalCluster> {
@@ -59,11 +64,17 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
         peers,
         initialVoters: entries.map((p) => p.id),
       });
-      const server = await serveNode({ node, directory: new MemberDirectory(entries), port: e.clientPort, founders: entries.map((p) => p.name) }).catch(async (err: unknown) => {
+      const directory = new MemberDirectory(entries);
+      const server = await serveNode({ node, directory, port: e.clientPort, founders: entries.map((p) => p.name) }).catch(async (err: unknown) => {
         await node.close();
         throw err;
       });
-      members.push({ name: e.name, id: e.id, node, server, url: server.url });
+      const grpc = options.grpc ? await (await import('../grpc/serve-grpc.js')).serveNodeGrpc({ node, directory }).catch(async (err: unknown) => {
+        await server.close();
+        await node.close();
+        throw err;
+      }) : undefined;
+      members.push({ name: e.name, id: e.id, node, server, url: server.url, ...(grpc ? { grpc } : {}) });
     }
   } catch (err) {
     await Promise.all(members.map(async (m) => {
@@ -88,6 +99,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     },
     async close() {
       await Promise.all(members.map(async (m) => {
+        await m.grpc?.close();
         await m.server.close();
         await m.node.close();
       }));

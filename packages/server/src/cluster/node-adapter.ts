@@ -36,12 +36,14 @@ export function wireClusterId(clusterId: string): string {
   return (n === 0n ? 1n : n).toString();
 }
 
+const SYNC_KEY = new Uint8Array([0]);
+
 export interface NodeAdapterOptions {
   readonly directory: MemberDirectory;
   /** Bytes of this member's data directory, if known (reported as dbSize). */
   readonly dbSizeBytes?: () => number;
   /** Tells another member (by client URL) about a new peer; the server posts to /flotilla/peer/add. */
-  readonly announcePeer?: (clientUrl: string, entry: DirectoryEntry) => Promise<void>;
+  readonly announcePeer?: (clientUrl: string, entry: DirectoryEntry, authorization?: string) => Promise<void>;
 }
 
 function seconds(h: HistogramSummary | undefined): Quantiles | undefined {
@@ -56,7 +58,10 @@ function peerAddress(url: string): { host: string; port: number } {
 export function servedNode(node: FlotillaNode, options: NodeAdapterOptions): ServedNode {
   const { directory } = options;
   const clusterId = wireClusterId(node.clusterId);
-  const write = (ctx: WriteContext) => (ctx.clientId !== undefined ? { clientId: ctx.clientId, seq: ctx.seq ?? 0 } : undefined);
+  const write = (ctx: WriteContext) => ({
+    ...(ctx.clientId !== undefined ? { clientId: ctx.clientId, seq: ctx.seq ?? 0 } : {}),
+    ...(ctx.auth ? { auth: ctx.auth } : {}),
+  });
   const isMember = (id: number): { member: boolean; learner: boolean } => {
     const c = node.status().confState;
     const learner = c.learners.includes(id) || c.learnersNext.includes(id);
@@ -126,7 +131,7 @@ export function servedNode(node: FlotillaNode, options: NodeAdapterOptions): Ser
       // Raft connections are dialled by the lower id, so every member must know where the new one listens.
       const failures: string[] = [];
       for (const url of directory.otherClientUrls(node.id)) {
-        await options.announcePeer?.(url, entry).catch((err: Error) => failures.push(`${url}: ${err.message}`));
+        await options.announcePeer?.(url, entry, req.authorization).catch((err: Error) => failures.push(`${url}: ${err.message}`));
       }
       if (req.isLearner) await node.addLearner(id);
       else await node.confChange({ changes: [{ op: 'addVoter', nodeId: id }] });
@@ -149,6 +154,17 @@ export function servedNode(node: FlotillaNode, options: NodeAdapterOptions): Ser
       if (!isMember(toId).member) throw new MemberNotFoundError(toId);
       await node.transferLeadership(toId);
     },
+    auth: () => node.auth,
+    async authChange(req, ctx) {
+      const res = await node.authChange(req, write(ctx));
+      return { revision: res.header.revision };
+    },
+    async syncAuth() {
+      // A linearizable read of one key is the node's read barrier: afterwards this member has applied
+      // everything committed before the call, including the latest auth changes.
+      await node.range({ key: SYNC_KEY, countOnly: true }, { consistency: 'linearizable' });
+    },
+    isMember: (id) => isMember(id).member,
     learnPeer(entry: DirectoryEntry): void {
       directory.set(entry);
       const url = entry.peerUrls[0] ? directory.dialUrl(entry.id, entry.peerUrls[0]) : undefined;

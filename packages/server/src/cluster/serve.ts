@@ -3,7 +3,10 @@
 import { backupStream } from '@flotilla/backup';
 import type { FlotillaNode } from '@flotilla/node';
 import type { Logger } from 'pino';
+import https from 'node:https';
 import { startHttpServer, type HttpServerOptions, type RunningHttpServer } from '../http/server.js';
+import type { ServedNode } from '../http/served-node.js';
+import { loadClientTls, type ClientTls } from '../http/tls.js';
 import type { DirectoryEntry, MemberDirectory } from './directory.js';
 import { servedNode } from './node-adapter.js';
 
@@ -24,24 +27,52 @@ export interface ServeNodeOptions {
   readonly extraMetricsText?: HttpServerOptions['extraMetricsText'];
   /** More fields for /flotilla/status. */
   readonly extraStatus?: HttpServerOptions['extraStatus'];
+  /** HTTPS on the client port (--cert-file, --key-file, --trusted-ca-file, --client-cert-auth). */
+  readonly tls?: HttpServerOptions['tls'];
+  /** Lifetime of auth tokens issued by this member (default 300,000 ms, etcd's --auth-token-ttl). */
+  readonly authTokenTtlMs?: number;
 }
 
-async function announcePeer(clientUrl: string, entry: DirectoryEntry, timeoutMs: number): Promise<void> {
-  const res = await fetch(`${clientUrl}/flotilla/peer/add`, {
-    method: 'POST',
-    body: JSON.stringify({ ID: String(entry.id), name: entry.name, peerURLs: entry.peerUrls, clientURLs: entry.clientUrls }),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
+/** `authorization`: with auth on, the other members require root: the token of the caller of member add (valid on every member). */
+async function announcePeer(clientUrl: string, entry: DirectoryEntry, timeoutMs: number, tls: ClientTls | undefined, authorization: string | undefined): Promise<void> {
+  const body = JSON.stringify({ ID: String(entry.id), name: entry.name, peerURLs: entry.peerUrls, clientURLs: entry.clientUrls });
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) };
+  if (tls !== undefined && clientUrl.startsWith('https:')) return announceOverHttps(`${clientUrl}/flotilla/peer/add`, body, headers, timeoutMs, tls);
+  const res = await fetch(`${clientUrl}/flotilla/peer/add`, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
   if (!res.ok) throw new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`);
 }
 
-export function serveNode(options: ServeNodeOptions): Promise<RunningHttpServer> {
+/**
+ * With TLS on the client port, members announce to each other over HTTPS:
+ * they trust the client port's CA and show their own server certificate as a
+ * client certificate (it must allow client auth, as tools/gen-certs.js makes them).
+ */
+function announceOverHttps(url: string, body: string, headers: Record<string, string>, timeoutMs: number, tls: ClientTls): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method: 'POST', cert: tls.cert, key: tls.key, ...(tls.ca ? { ca: tls.ca } : {}), timeout: timeoutMs, headers }, (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`))));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** The ServedNode of a FlotillaNode with peer announcements (over HTTPS with `tls`), shared by the HTTP and gRPC servers. */
+export function announcingServedNode(options: Pick<ServeNodeOptions, 'node' | 'directory' | 'dbSizeBytes' | 'announceTimeoutMs' | 'tls'>): ServedNode {
   const timeoutMs = options.announceTimeoutMs ?? 3_000;
-  const node = servedNode(options.node, {
+  const tls = options.tls === undefined ? undefined : loadClientTls(options.tls);
+  return servedNode(options.node, {
     directory: options.directory,
     ...(options.dbSizeBytes ? { dbSizeBytes: options.dbSizeBytes } : {}),
-    announcePeer: (url, entry) => announcePeer(url, entry, timeoutMs),
+    announcePeer: (url, entry, authorization) => announcePeer(url, entry, timeoutMs, tls, authorization),
   });
+}
+
+export function serveNode(options: ServeNodeOptions): Promise<RunningHttpServer> {
+  const node = announcingServedNode(options);
   return startHttpServer({
     node,
     ...(options.host !== undefined ? { host: options.host } : {}),
@@ -53,5 +84,7 @@ export function serveNode(options: ServeNodeOptions): Promise<RunningHttpServer>
     backup: () => backupStream(options.node).readable(),
     ...(options.extraMetricsText ? { extraMetricsText: options.extraMetricsText } : {}),
     ...(options.extraStatus ? { extraStatus: options.extraStatus } : {}),
+    ...(options.tls ? { tls: options.tls } : {}),
+    ...(options.authTokenTtlMs !== undefined ? { authTokenTtlMs: options.authTokenTtlMs } : {}),
   });
 }

@@ -25,6 +25,7 @@ const BY_NAME: Record<string, Mapping> = {
   KeyNotFoundError: { code: GrpcCode.InvalidArgument, message: EtcdMessage.keyNotFound },
   InvalidRequestError: { code: GrpcCode.InvalidArgument },
   StaleSequenceError: { code: GrpcCode.FailedPrecondition },
+  SessionExpiredError: { code: GrpcCode.FailedPrecondition },
   // @flotilla/node (and NotLeaderError / ProposalDroppedError from @flotilla/raft)
   NotLeaderError: { code: GrpcCode.Unavailable, message: EtcdMessage.notLeader, detail: true },
   ProposalDroppedError: { code: GrpcCode.Unavailable, message: EtcdMessage.timeout, detail: true },
@@ -33,10 +34,30 @@ const BY_NAME: Record<string, Mapping> = {
   ProposalLostError: { code: GrpcCode.Unavailable, message: EtcdMessage.leaderChanged, detail: true },
   RequestTimeoutError: { code: GrpcCode.Unavailable, message: EtcdMessage.timeout, detail: true },
   NodeClosedError: { code: GrpcCode.Unavailable, message: EtcdMessage.stopped, detail: true },
+  // Its message starts with etcd's text ("etcdserver: leader changed"); like etcd's, clients retry it.
+  LeaderChangedError: { code: GrpcCode.Unavailable },
   LeaseExpiredError: { code: GrpcCode.NotFound, message: EtcdMessage.leaseNotFound },
   // @flotilla/server (membership bookkeeping)
   MemberNotFoundError: { code: GrpcCode.NotFound, message: EtcdMessage.memberNotFound, detail: true },
   MembershipError: { code: GrpcCode.FailedPrecondition },
+  // auth (@flotilla/kv's messages are etcd's own text)
+  MissingTokenError: { code: GrpcCode.InvalidArgument },
+  UserEmptyError: { code: GrpcCode.InvalidArgument },
+  UserExistsError: { code: GrpcCode.FailedPrecondition },
+  UserNotFoundError: { code: GrpcCode.FailedPrecondition },
+  RoleEmptyError: { code: GrpcCode.InvalidArgument },
+  RoleExistsError: { code: GrpcCode.FailedPrecondition },
+  RoleNotFoundError: { code: GrpcCode.FailedPrecondition },
+  RoleNotGrantedError: { code: GrpcCode.FailedPrecondition },
+  PermissionNotGrantedError: { code: GrpcCode.FailedPrecondition },
+  RootUserMissingError: { code: GrpcCode.FailedPrecondition },
+  RootRoleMissingError: { code: GrpcCode.FailedPrecondition },
+  InvalidAuthMgmtError: { code: GrpcCode.InvalidArgument },
+  AuthNotEnabledError: { code: GrpcCode.FailedPrecondition },
+  PermissionDeniedError: { code: GrpcCode.PermissionDenied },
+  InvalidAuthTokenError: { code: GrpcCode.Unauthenticated },
+  AuthFailedError: { code: GrpcCode.InvalidArgument },
+  PeerAnnounceRefusedError: { code: GrpcCode.FailedPrecondition },
 };
 
 /** Known error names, for tests and docs. */

@@ -42,6 +42,7 @@ export const EtcdMessage = {
   tooManyOps: 'etcdserver: too many operations in txn request',
   duplicateKey: 'etcdserver: duplicate key given in txn request',
   memberNotFound: 'etcdserver: member not found',
+  badLeaderTransferee: 'etcdserver: bad leader transferee',
   notLeader: 'etcdserver: not leader',
   noLeader: 'etcdserver: no leader',
   timeout: 'etcdserver: request timed out',

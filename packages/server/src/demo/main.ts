@@ -3,12 +3,16 @@
 // SIGKILL of the leader with the measured failover time (RTO), restart and
 // catch-up with each follower's state latency, and a check that no
 // acknowledged write was lost. Non-interactive with --ci, CI=true or no TTY.
+// --secure runs the same walk-through with TLS everywhere (certificates made
+// at run time by tools/gen-certs.js, never kept).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL, fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { setGlobalDispatcher } from 'undici';
 import { memberIdOf } from '../cli/ids.js';
-import { ProcessCluster } from './process-cluster.js';
+import { clientTlsArgs, ProcessCluster } from './process-cluster.js';
 import { b64 } from './probe.js';
 import { LiveTable, statusTable } from './status-table.js';
 import { Walkthrough } from './walkthrough.js';
@@ -17,20 +21,46 @@ interface DemoArgs {
   readonly dir: string | undefined;
   readonly ci: boolean;
   readonly keep: boolean;
+  readonly secure: boolean;
 }
 
 function parseDemoArgs(argv: readonly string[]): DemoArgs {
   const { values } = parseArgs({
     args: [...argv],
-    options: { dir: { type: 'string' }, ci: { type: 'boolean' }, keep: { type: 'boolean' }, help: { type: 'boolean' } },
+    options: { dir: { type: 'string' }, ci: { type: 'boolean' }, keep: { type: 'boolean' }, secure: { type: 'boolean' }, help: { type: 'boolean' } },
     strict: true,
   });
   if (values.help) {
-    process.stdout.write('pnpm demo [--dir DIR] [--ci] [--keep]\n  --dir   keep data and logs here (default: a temporary directory, removed at the end)\n  --ci    non-interactive output (also when CI=true or stdout is not a TTY)\n  --keep  leave the cluster running at the end, until Ctrl-C\n');
+    process.stdout.write([
+      'pnpm demo [--dir DIR] [--ci] [--keep] [--secure]',
+      '  --dir     keep data and logs here (default: a temporary directory, removed at the end)',
+      '  --ci      non-interactive output (also when CI=true or stdout is not a TTY)',
+      '  --keep    leave the cluster running at the end, until Ctrl-C',
+      '  --secure  TLS everywhere: HTTPS client ports with client-certificate auth, mutual TLS between peers',
+      '            (certificates made now with openssl in DIR/certs; see docs/security.md)',
+      '',
+    ].join('\n'));
     process.exit(0);
   }
   const ci = values.ci === true || process.env['CI'] === 'true' || !process.stdout.isTTY;
-  return { dir: values.dir, ci, keep: values.keep === true && !ci };
+  return { dir: values.dir, ci, keep: values.keep === true && !ci, secure: values.secure === true };
+}
+
+/** tools/gen-certs.js, at the repository root (the demo runs from the repository). */
+interface GenCerts {
+  generateCerts(dir: string, names: readonly string[]): { ca: string };
+}
+
+/**
+ * --secure: a CA and certificates for n1..n3 and the demo's own client, made
+ * now in `dir`. Every fetch of this process (the walk-through, the status
+ * table) then trusts that CA and shows the client certificate.
+ * Users, roles and `--auth` for the secure demo go here once authentication lands.
+ */
+async function secureSetup(dir: string): Promise<void> {
+  const script = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../tools/gen-certs.js');
+  const { generateCerts } = (await import(pathToFileURL(script).href)) as GenCerts;
+  generateCerts(dir, ['n1', 'n2', 'n3', 'client']);
 }
 
 async function main(): Promise<number> {
@@ -42,7 +72,19 @@ async function main(): Promise<number> {
     return 2;
   }
   const baseDir = args.dir ? path.resolve(args.dir) : fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-demo-'));
-  const cluster = await ProcessCluster.create({ baseDir, logLevel: 'warn' });
+  const certDir = path.join(baseDir, 'certs');
+  if (args.secure) {
+    try {
+      await secureSetup(certDir);
+    } catch (err) {
+      process.stderr.write(`Error: --secure could not make certificates: ${(err as Error).message}\n`);
+      if (!args.dir) fs.rmSync(baseDir, { recursive: true, force: true });
+      return 1;
+    }
+  }
+  const cluster = await ProcessCluster.create({ baseDir, logLevel: 'warn', ...(args.secure ? { tls: { dir: certDir } } : {}) });
+  if (cluster.dispatcher) setGlobalDispatcher(cluster.dispatcher);
+  if (args.secure) process.stdout.write(`Secure mode: certificates in ${certDir}; HTTPS client ports with --client-cert-auth, mutual TLS between peers.\n`);
   const names = new Map(cluster.members.map((m) => [memberIdOf(m.name), m.name]));
   const render = (): Promise<string> =>
     statusTable(cluster.members.map((m) => ({ name: m.name, clientUrl: m.clientUrl, running: cluster.isRunning(m.name) })), names);
@@ -68,11 +110,11 @@ async function main(): Promise<number> {
     const walk = new Walkthrough({ cluster, names, live, render, print: (line) => process.stdout.write(`${line}\n`) });
     await walk.run();
     if (args.keep) {
-      printHowToContinue(cluster, true);
+      printHowToContinue(cluster, true, args.secure ? certDir : undefined);
       process.stdout.write('\nThe cluster keeps running. Press Ctrl-C to stop it.\n');
       await new Promise<never>(() => {});
     }
-    printHowToContinue(cluster, false);
+    printHowToContinue(cluster, false, args.secure ? certDir : undefined);
     return 0;
   } catch (err) {
     if (interrupted) {
@@ -92,19 +134,21 @@ async function main(): Promise<number> {
   }
 }
 
-function printHowToContinue(cluster: ProcessCluster, running: boolean): void {
+function printHowToContinue(cluster: ProcessCluster, running: boolean, certDir: string | undefined): void {
   const endpoints = cluster.endpoints.join(',');
   const first = cluster.endpoints[0];
+  const cli = `node packages/server/bin/flotilla.js --endpoints ${endpoints}${certDir ? ` ${clientTlsArgs(certDir).join(' ')}` : ''}`;
+  const curl = `curl -s${certDir ? ` --cacert ${path.join(certDir, 'ca.crt')} --cert ${path.join(certDir, 'client.crt')} --key ${path.join(certDir, 'client.key')}` : ''}`;
   const lines = [
     '',
-    running ? 'Talk to the running cluster:' : 'To keep a cluster running and talk to it yourself: `pnpm demo --keep` (or start members with `flotilla start`, see `node packages/server/bin/flotilla.js help`), then:',
-    `  node packages/server/bin/flotilla.js --endpoints ${endpoints} put greeting hello`,
-    `  node packages/server/bin/flotilla.js --endpoints ${endpoints} get demo/ --prefix --limit 3`,
-    `  node packages/server/bin/flotilla.js --endpoints ${endpoints} endpoint status --cluster`,
-    `  node packages/server/bin/flotilla.js --endpoints ${endpoints} watch greeting`,
-    `  curl -s -X POST ${first}/v3/kv/put -d '{"key":"${b64('greeting')}","value":"${b64('hello')}"}'`,
-    `  curl -s -X POST ${first}/v3/kv/range -d '{"key":"${b64('greeting')}"}'`,
-    `  curl -s ${first}/metrics | grep flotilla_`,
+    running ? 'Talk to the running cluster:' : `To keep a cluster running and talk to it yourself: \`pnpm demo --keep${certDir ? ' --secure' : ''}\` (or start members with \`flotilla start\`, see \`node packages/server/bin/flotilla.js help\`), then:`,
+    `  ${cli} put greeting hello`,
+    `  ${cli} get demo/ --prefix --limit 3`,
+    `  ${cli} endpoint status --cluster`,
+    `  ${cli} watch greeting`,
+    `  ${curl} -X POST ${first}/v3/kv/put -d '{"key":"${b64('greeting')}","value":"${b64('hello')}"}'`,
+    `  ${curl} -X POST ${first}/v3/kv/range -d '{"key":"${b64('greeting')}"}'`,
+    `  ${curl} ${first}/metrics | grep flotilla_`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@flotilla/transport';
+import { Agent, fetch, type Dispatcher } from 'undici';
 
 export interface ProcessMember {
   readonly name: string;
@@ -28,6 +29,26 @@ export interface ProcessClusterOptions {
   readonly extraArgs?: readonly string[];
   /** The bin to run; defaults to this package's bin/flotilla.js. */
   readonly bin?: string;
+  /**
+   * Run with TLS everywhere: HTTPS client ports with --client-cert-auth and
+   * mutual TLS between peers. `dir` holds ca.crt and <name>.crt/.key for every
+   * member and for `client` (tools/gen-certs.js makes them).
+   */
+  readonly tls?: { readonly dir: string };
+}
+
+/** The etcdctl-style flags a client needs to talk to a cluster started with `tls`. */
+export function clientTlsArgs(dir: string): string[] {
+  return ['--cacert', path.join(dir, 'ca.crt'), '--cert', path.join(dir, 'client.crt'), '--key', path.join(dir, 'client.key')];
+}
+
+/** The `flotilla start` TLS flags of member `name` (one CA for both ports, as in docs/security.md). */
+function memberTlsArgs(dir: string, name: string): string[] {
+  const [ca, cert, key] = [path.join(dir, 'ca.crt'), path.join(dir, `${name}.crt`), path.join(dir, `${name}.key`)];
+  return [
+    '--cert-file', cert, '--key-file', key, '--trusted-ca-file', ca, '--client-cert-auth',
+    '--peer-cert-file', cert, '--peer-key-file', key, '--peer-trusted-ca-file', ca, '--peer-client-cert-auth',
+  ];
 }
 
 export const DEFAULT_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/flotilla.js');
@@ -54,17 +75,23 @@ function installExitHook(): void {
 export class ProcessCluster {
   readonly members: ProcessMember[];
   private readonly options: ProcessClusterOptions;
+  /** For https:// client URLs: trusts the cluster's CA and shows the `client` certificate; undefined without TLS. */
+  readonly dispatcher: Dispatcher | undefined;
 
   private constructor(options: ProcessClusterOptions, members: ProcessMember[]) {
     this.options = options;
     this.members = members;
+    const dir = options.tls?.dir;
+    this.dispatcher = dir === undefined ? undefined : new Agent({
+      connect: { ca: fs.readFileSync(path.join(dir, 'ca.crt')), cert: fs.readFileSync(path.join(dir, 'client.crt')), key: fs.readFileSync(path.join(dir, 'client.key')) },
+    });
   }
 
-  private static async newMember(baseDir: string, name: string, founders?: readonly string[]): Promise<ProcessMember> {
+  private static async newMember(baseDir: string, name: string, scheme: 'http' | 'https', founders?: readonly string[]): Promise<ProcessMember> {
     return {
       name,
-      peerUrl: `http://127.0.0.1:${await freePort()}`,
-      clientUrl: `http://127.0.0.1:${await freePort()}`,
+      peerUrl: `${scheme}://127.0.0.1:${await freePort()}`,
+      clientUrl: `${scheme}://127.0.0.1:${await freePort()}`,
       dataDir: path.join(baseDir, name),
       logFile: path.join(baseDir, `${name}.log`),
       ...(founders ? { founders } : {}),
@@ -75,7 +102,7 @@ export class ProcessCluster {
   static async create(options: ProcessClusterOptions): Promise<ProcessCluster> {
     const size = options.size ?? 3;
     const members: ProcessMember[] = [];
-    for (let i = 1; i <= size; i++) members.push(await ProcessCluster.newMember(options.baseDir, `n${i}`));
+    for (let i = 1; i <= size; i++) members.push(await ProcessCluster.newMember(options.baseDir, `n${i}`, options.tls ? 'https' : 'http'));
     fs.mkdirSync(options.baseDir, { recursive: true });
     installExitHook();
     return new ProcessCluster(options, members);
@@ -87,7 +114,7 @@ export class ProcessCluster {
    */
   async planMember(name: string): Promise<ProcessMember> {
     const founders = this.members.filter((m) => !m.founders).map((m) => m.name);
-    const m = await ProcessCluster.newMember(this.options.baseDir, name, founders);
+    const m = await ProcessCluster.newMember(this.options.baseDir, name, this.options.tls ? 'https' : 'http', founders);
     this.members.push(m);
     return m;
   }
@@ -122,6 +149,7 @@ export class ProcessCluster {
       '--initial-cluster-clients', this.initialClusterClients,
       '--log-level', this.options.logLevel ?? 'warn',
       ...(m.founders ? ['--initial-cluster-state', 'existing', '--founders', m.founders.join(',')] : []),
+      ...(this.options.tls ? ['--initial-cluster-token', 'flotilla-secure-demo', ...memberTlsArgs(this.options.tls.dir, m.name)] : []),
       ...(this.options.extraArgs ?? []),
     ];
   }
@@ -177,7 +205,7 @@ export class ProcessCluster {
       const dead = started.find((m) => !m.child);
       if (dead) throw new MemberExitedError(dead.name, this.logTail(dead.name));
       const healthy = await Promise.all(started.map((m) =>
-        fetch(`${m.clientUrl}/health`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.ok, () => false)));
+        fetch(`${m.clientUrl}/health`, { signal: AbortSignal.timeout(1_000), ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}) }).then((r) => r.ok, () => false)));
       if (healthy.every(Boolean)) return;
       if (Date.now() > deadline) throw new Error(`members not healthy within ${timeoutMs} ms: ${started.filter((_, i) => !healthy[i]).map((m) => m.name).join(', ')}`);
       await new Promise((r) => setTimeout(r, 50));
@@ -186,5 +214,6 @@ export class ProcessCluster {
 
   async close(): Promise<void> {
     await Promise.all(this.members.map((m) => this.kill(m.name, 'SIGKILL')));
+    await this.dispatcher?.destroy().catch(() => undefined);
   }
 }

@@ -5,6 +5,7 @@ import { i64, type Json } from '../codec/encode-kv.js';
 import { GatewayError } from '../codec/gateway-error.js';
 import { readBool, readString, readStringArray, readUint } from '../codec/json-reader.js';
 import type { HandlerContext } from './context.js';
+import { checkPeerAnnouncement } from '../auth/peer-announce.js';
 import type { MemberInfo } from './served-node.js';
 
 /** Reported as `version` by /v3/maintenance/status. */
@@ -42,7 +43,7 @@ export async function handleMemberAdd(ctx: HandlerContext): Promise<Json> {
   }
   const isLearner = readBool(ctx.body, 'isLearner', 'member.add') ?? false;
   const name = readString(ctx.body, 'name', 'member.add');
-  const member = await ctx.node.addMember({ peerUrls, isLearner, ...(name ? { name } : {}) });
+  const member = await ctx.node.addMember({ peerUrls, isLearner, ...(name ? { name } : {}), ...(ctx.authorization ? { authorization: ctx.authorization } : {}) });
   return { header: ctx.header(), member: encodeMember(member), members: await memberList(ctx) };
 }
 
@@ -87,6 +88,7 @@ export async function handlePeerAdd(ctx: HandlerContext): Promise<Json> {
   const peerUrls = readStringArray(ctx.body, 'peerURLs', 'peer.add') ?? [];
   if (peerUrls.length === 0 || !peerUrls.every((u) => URL.canParse(u))) throw GatewayError.invalidArgument('peer.add.peerURLs must list the new member\'s peer URL');
   const clientUrls = readStringArray(ctx.body, 'clientURLs', 'peer.add') ?? [];
+  checkPeerAnnouncement(ctx.node, id, undefined);
   ctx.node.learnPeer({ id, name: readString(ctx.body, 'name', 'peer.add') ?? '', peerUrls, clientUrls });
   return { header: ctx.header() };
 }

@@ -3,6 +3,7 @@
 import { b64, i64, type Json } from '../codec/encode-kv.js';
 import { readBool, readInt64 } from '../codec/json-reader.js';
 import type { HandlerContext } from './context.js';
+import { requirePermission } from '../auth/gate.js';
 
 function leaseId(ctx: HandlerContext, path: string): number {
   return readInt64(ctx.body, 'ID', path) ?? 0;
@@ -38,6 +39,8 @@ export async function handleLeaseTimeToLive(ctx: HandlerContext): Promise<Json> 
   const id = leaseId(ctx, 'lease.timetolive');
   const withKeys = readBool(ctx.body, 'keys', 'lease.timetolive') ?? false;
   const res = await ctx.node.leaseTimeToLive(id, withKeys);
+  // The attached keys are data: listing them needs read permission on each (as etcd 3.5).
+  for (const key of res.keys) requirePermission(ctx.node.auth(), ctx.caller, 'READ', key);
   const keys = withKeys && res.keys.length > 0 ? res.keys.map((k) => b64(k) ?? '') : undefined;
   return { header: ctx.header(ctx.node.status().revision), ID: i64(res.id), TTL: i64(res.ttlSeconds), grantedTTL: i64(res.grantedTtlSeconds), keys };
 }

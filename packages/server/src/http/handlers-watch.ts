@@ -8,6 +8,7 @@ import { encodeEvent, i64, type Json } from '../codec/encode-kv.js';
 import { EtcdMessage, GatewayError } from '../codec/gateway-error.js';
 import { readArray, readBool, readBytes, readInt64, readObject, type JsonObject } from '../codec/json-reader.js';
 import type { HandlerContext } from './context.js';
+import { requirePermission } from '../auth/gate.js';
 import type { WatchStream } from './served-node.js';
 
 const FILTERS: readonly WatchFilter[] = ['NOPUT', 'NODELETE'];
@@ -70,6 +71,10 @@ function writeLine(res: ServerResponse, json: Json): Promise<void> {
  */
 export async function streamWatch(ctx: HandlerContext, res: ServerResponse, register: (stream: WatchStream) => () => void): Promise<void> {
   const req = decodeWatchCreate(ctx.body);
+  // With auth on, catch up first (a revocation or grant made through another member is seen); a member
+  // without a reachable leader decides on what it has applied. With auth off no round is paid.
+  if (ctx.node.auth().enabled) await Promise.resolve().then(() => ctx.node.syncAuth()).catch(() => undefined);
+  requirePermission(ctx.node.auth(), ctx.callerNow(), 'READ', req.key, req.rangeEnd);
   const watcher = ctx.node.watch(req);
   const unregister = register(watcher);
   res.on('close', () => watcher.cancel());

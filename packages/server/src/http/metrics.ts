@@ -12,6 +12,8 @@ export class ServerMetrics {
   private readonly errors: Counter<'path' | 'code'>;
   private readonly duration: Histogram<'path'>;
   private readonly watchers: Gauge;
+  private readonly tlsFailures: Counter<'reason'>;
+  private readonly authFailures: Counter<'reason'>;
 
   constructor(node: ServedNode) {
     const registers = [this.registry];
@@ -22,6 +24,18 @@ export class ServerMetrics {
       help: 'Time to answer an HTTP request (watch streams excluded).',
       labelNames: ['path'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    this.tlsFailures = new Counter({
+      name: 'flotilla_client_tls_failures_total',
+      help: 'Connections to the client port whose TLS handshake failed (plaintext: not TLS; certificate: missing, untrusted or invalid client certificate).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.authFailures = new Counter({
+      name: 'flotilla_auth_failures_total',
+      help: 'Requests refused by authentication or authorization, by reason (bad_credentials, invalid_token, missing_token, permission_denied).',
+      labelNames: ['reason'],
       registers,
     });
     this.watchers = new Gauge({ name: 'flotilla_watchers', help: 'Open watch streams on this server.', registers });
@@ -42,6 +56,14 @@ export class ServerMetrics {
     this.requests.inc({ path, status: String(status) });
     if (grpcCode !== undefined && grpcCode !== 0) this.errors.inc({ path, code: String(grpcCode) });
     if (path !== '/v3/watch') this.duration.observe({ path }, seconds);
+  }
+
+  clientTlsFailed(reason: string): void {
+    this.tlsFailures.inc({ reason });
+  }
+
+  authFailure(reason: string): void {
+    this.authFailures.inc({ reason });
   }
 
   watcherOpened(): void {

@@ -1,6 +1,7 @@
 // The route table: etcd v3 gateway paths (POST) and the plain GET endpoints.
 import type { Json } from '../codec/encode-kv.js';
 import type { HandlerContext } from './context.js';
+import { AUTH_ROUTES } from './handlers-auth.js';
 import { handleMemberAdd, handleMemberList, handleMemberPromote, handleMemberRemove, handleMoveLeader, handlePeerAdd, handleStatus } from './handlers-cluster.js';
 import { handleCompaction, handleDeleteRange, handlePut, handleRange, handleTxn } from './handlers-kv.js';
 import { handleLeaseGrant, handleLeaseKeepAlive, handleLeaseLeases, handleLeaseRevoke, handleLeaseTimeToLive } from './handlers-lease.js';
@@ -30,6 +31,7 @@ export const UNARY_ROUTES: ReadonlyMap<string, UnaryHandler> = new Map<string, U
   ['/v3/cluster/member/remove', handleMemberRemove],
   ['/v3/cluster/member/promote', handleMemberPromote],
   ['/flotilla/peer/add', handlePeerAdd],
+  ...AUTH_ROUTES,
 ]);
 
 /** A request target of plain path characters, optionally with a query: needs no URL parsing. */

@@ -2,6 +2,9 @@
 // written against this narrow interface; `node-adapter.ts` implements it over
 // @flotilla/node, and the interface keeps the HTTP code testable on its own.
 import type {
+  AuthContext,
+  AuthRequest,
+  AuthView,
   CompactionRequest,
   CompactionResponse,
   DeleteRangeRequest,
@@ -20,9 +23,12 @@ import type {
 export interface WriteContext {
   readonly clientId?: string;
   readonly seq?: number;
+  /** The network caller, checked at apply (see @flotilla/kv AuthContext). */
+  readonly auth?: AuthContext;
 }
 
-export type ReadConsistency = 'linearizable' | 'serializable';
+/** `lease`: the leader answers from its leader lease without a round when it holds one (see @flotilla/node). */
+export type ReadConsistency = 'linearizable' | 'lease' | 'serializable';
 
 export interface LeaseGrantResult {
   readonly id: number;
@@ -55,6 +61,8 @@ export interface AddMemberRequest {
   readonly isLearner: boolean;
   /** Flotilla extension: the member's name (its id derives from it); defaults to the first peer URL. */
   readonly name?: string;
+  /** The caller's Authorization header, passed on when telling the other members (they check it too). */
+  readonly authorization?: string;
 }
 
 export interface ServedStatus {
@@ -92,6 +100,14 @@ export interface ServedNode {
   moveLeader(toId: number): Promise<void>;
   /** Another member announces a new peer (POST /flotilla/peer/add): remember its URLs and dial it. */
   learnPeer(entry: { id: number; name: string; peerUrls: readonly string[]; clientUrls: readonly string[] }): void;
+  /** This member's applied auth state. */
+  auth(): AuthView;
+  /** Proposes an auth change (passwords already hashed). */
+  authChange(req: AuthRequest, ctx: WriteContext): Promise<{ revision: number }>;
+  /** Resolves once this member has applied every entry committed before the call (a linearizable read barrier). */
+  syncAuth(): Promise<void>;
+  /** Whether `id` is a voter or learner now. */
+  isMember(id: number): boolean;
   /** Latency summaries for /flotilla/status. */
   metrics(): NodeMetricsSnapshot;
   /** The node's metric families for /metrics, in the Prometheus text format (members labelled by name). */

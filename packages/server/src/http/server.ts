@@ -2,20 +2,29 @@
 // and /flotilla/status on node:http. Every failure is an etcd-style error
 // body; nothing is applied for a request that fails to decode.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import https from 'node:https';
+import net, { type AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { looksLikeTls } from '@flotilla/transport';
 import type { Logger } from 'pino';
 import type { Json } from '../codec/encode-kv.js';
 import { toGatewayError } from '../codec/error-map.js';
 import { GatewayError } from '../codec/gateway-error.js';
 import { GrpcCode } from '../codec/grpc-code.js';
+import type { GrpcOnHttpPort } from '../grpc/multiplex.js';
+import { routeByPreface } from '../grpc/preface.js';
 import { parseJsonBody } from '../codec/json-reader.js';
 import { BODY_BYTES_MAX_DEFAULT, readBody } from './body.js';
-import { makeHeader, readWriteContext, type HandlerContext } from './context.js';
+import { makeHeader, readLeaseRead, readWriteContext, type HandlerContext } from './context.js';
 import { SNAPSHOT_PATH, streamSnapshot, type BackupSourceFn } from './handlers-snapshot.js';
 import { streamWatch } from './handlers-watch.js';
+import { TOKEN_TTL_MS_DEFAULT } from '../auth/token.js';
+import { admit, callerFor, failureReason, identify, needsCatchUp, tokenOf, writeAuth } from '../auth/gate.js';
 import { ServerMetrics } from './metrics.js';
 import { statusReport } from './report.js';
 import { requestPath, UNARY_ROUTES, WATCH_PATH } from './routes.js';
+import { clientTlsFailureReason, loadClientTls, type ClientTlsOptions } from './tls.js';
 import type { ServedNode, WatchStream } from './served-node.js';
 
 export interface HttpServerOptions {
@@ -38,6 +47,18 @@ export interface HttpServerOptions {
   readonly extraMetricsText?: () => string;
   /** More fields for /flotilla/status (the backup scheduler's newest verified backup). */
   readonly extraStatus?: () => Record<string, unknown>;
+  /** Serve HTTPS (same JSON API) instead of plain HTTP; see ./tls.ts. */
+  readonly tls?: ClientTlsOptions;
+  /**
+   * Also serve etcd's gRPC API on this port (HTTP/2 connections, told apart by
+   * their preface). Default true; plain HTTP only for now: with `tls` the
+   * port serves the JSON API alone (the connection's first bytes are TLS).
+   */
+  readonly grpc?: boolean;
+  /** Lifetime of auth tokens this server issues. Default 300,000 (etcd's --auth-token-ttl). */
+  readonly authTokenTtlMs?: number;
+  /** Wall clock for token expiry (tests). Default Date.now. */
+  readonly nowMs?: () => number;
 }
 
 export interface RunningHttpServer {
@@ -61,6 +82,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const readyLagEntriesMax = options.readyLagEntriesMax ?? 1_000;
   const watchStreamsMax = options.watchStreamsMax ?? 10_000;
   const metrics = new ServerMetrics(node);
+  const now = options.nowMs ?? Date.now;
   const watches = new Set<WatchStream>();
   const register = (stream: WatchStream): (() => void) => {
     watches.add(stream);
@@ -105,7 +127,26 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     }
     if (req.method !== 'POST') throw new GatewayError(GrpcCode.Unimplemented, `${path} takes POST with a JSON body, not ${req.method}`, 405);
     const body = parseJsonBody(await readBody(req, bodyBytesMax));
-    const ctx: HandlerContext = { node, body, write: readWriteContext(req.headers), header: (revision) => makeHeader(node, revision) };
+    const token = tokenOf(req.headers);
+    // A root-only route that acts on this member alone (snapshot, membership): a member that has
+    // not yet applied `auth enable` must not serve it as if auth were off, so it first catches up
+    // (if it can reach a leader; without one it decides on what it has applied, as etcd does).
+    if (needsCatchUp(path) && !node.auth().enabled) await Promise.resolve().then(() => node.syncAuth()).catch(() => undefined);
+    const view = node.auth();
+    const caller = callerFor(view, path, token, now());
+    admit(view, caller, path);
+    const ctx: HandlerContext = {
+      node,
+      body,
+      write: { ...readWriteContext(req.headers), auth: writeAuth(caller) },
+      leaseRead: readLeaseRead(req.headers),
+      caller,
+      callerNow: () => identify(node.auth(), token, now()),
+      ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+      now,
+      tokenTtlMs: options.authTokenTtlMs ?? TOKEN_TTL_MS_DEFAULT,
+      header: (revision) => makeHeader(node, revision),
+    };
     if (path === SNAPSHOT_PATH) {
       await streamSnapshot(res, options.backup);
       return { status: 200 };
@@ -122,7 +163,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     return { status: 200 };
   };
 
-  const server = http.createServer((req, res) => {
+  const tls = options.tls === undefined ? undefined : loadClientTls(options.tls);
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (tls?.clientCertAuth === true && refuseUnverifiedClient(req, res)) return;
     const started = process.hrtime.bigint();
     const path = requestPath(req.url ?? '/');
     const route = UNARY_ROUTES.has(path) || path === WATCH_PATH || path === SNAPSHOT_PATH || path.startsWith('/metrics') || path === '/health' || path === '/readyz' || path === '/flotilla/status' ? path : 'other';
@@ -137,6 +180,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         if (mapped) logger?.warn({ path, method: req.method, code: mapped.code, status: mapped.httpStatus, err: mapped.message }, 'request refused');
         else logger?.error({ path, method: req.method, err }, 'request failed unexpectedly');
         finish(gatewayError.httpStatus, gatewayError.code);
+        const reason = failureReason(err);
+        if (reason) metrics.authFailure(reason);
         if (res.headersSent) {
           res.destroy();
           return;
@@ -144,25 +189,91 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         send(res, gatewayError.httpStatus, gatewayError.body());
       },
     );
+  };
+  /**
+   * A request the HTTP parser refused on the plain port. A TLS ClientHello
+   * (an https:// client on this http:// port) is named, counted and logged.
+   * Every refusal gets Node's default answer (431, 408 or 400, then close):
+   * a TLS client reads that as a non-TLS record and fails its handshake
+   * cleanly (EPROTO), knowing its request was never sent.
+   */
+  const refuseBadClient = (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex): void => {
+    if (err.rawPacket !== undefined && looksLikeTls(err.rawPacket)) {
+      metrics.clientTlsFailed('tlsOnPlain');
+      logger?.warn({ reason: 'tlsOnPlain' }, 'a TLS client connected to this plain-HTTP client port; use http:// or start the server with --cert-file/--key-file');
+    }
+    if (!socket.writable) return void socket.destroy();
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+  };
+
+  /**
+   * With --client-cert-auth, the TLS handshake asks for a certificate and this
+   * answers a client whose certificate is missing or untrusted with 401 before
+   * any handler runs (a refusal at the handshake itself would reach the client
+   * as a bare connection reset after it sent its request: an unknown outcome).
+   */
+  const refuseUnverifiedClient = (req: IncomingMessage, res: ServerResponse): boolean => {
+    const socket = req.socket as TLSSocket;
+    const shown = Object.keys(socket.getPeerCertificate() ?? {}).length > 0;
+    // Both: a TLS session resumed from one in which the client showed no certificate
+    // reports authorized = true (no verification failed), yet carries no certificate.
+    if (socket.authorized && shown) return false;
+    const why = shown ? `its certificate did not verify against the trusted CA (${String(socket.authorizationError)})` : 'it showed no certificate';
+    metrics.clientTlsFailed('certificate');
+    logger?.warn({ remote: `${socket.remoteAddress}:${socket.remotePort}`, reason: 'certificate', err: why }, 'client refused: client-cert-auth is on and ' + why);
+    const error = new GatewayError(GrpcCode.Unauthenticated, `client certificate refused: ${why}; this server requires a client certificate signed by its trusted CA (etcdctl --cert/--key, remoteKv tls.cert/tls.key)`, 401);
+    res.shouldKeepAlive = false;
+    send(res, 401, error.body());
+    return true;
+  };
+  const server = tls === undefined
+    ? http.createServer(onRequest)
+    : https.createServer({ cert: tls.cert, key: tls.key, ...(tls.ca ? { ca: tls.ca } : {}), requestCert: tls.clientCertAuth, rejectUnauthorized: false }, onRequest);
+  // A refused TLS handshake never reaches a handler: it is counted and logged here, and changes nothing.
+  server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
+    // A client that went away mid-handshake is not a refusal.
+    if (err.code === 'ECONNRESET' || err.code === 'EPIPE') return;
+    const reason = clientTlsFailureReason(err);
+    metrics.clientTlsFailed(reason);
+    logger?.warn({ remote: `${socket.remoteAddress}:${socket.remotePort}`, reason, code: err.code, err: err.message }, 'client TLS handshake failed');
   });
+  if (tls === undefined) server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) => refuseBadClient(err, socket));
   server.keepAliveTimeout = 5_000;
 
+  // etcd's gRPC API on the same port, as etcd serves it: HTTP/2 connections go to gRPC, the rest to this server.
+  // grpc-js and the protos are loaded when the first HTTP/2 connection arrives, so a member nobody asks in gRPC never pays for them.
+  let grpc: Promise<GrpcOnHttpPort> | undefined;
+  const toHttp2 = (socket: net.Socket): void => {
+    grpc ??= import('../grpc/multiplex.js').then((m) => m.grpcOnHttpPort({ node, ...(logger ? { logger } : {}), ...(options.backup ? { backup: options.backup } : {}) }));
+    grpc.then((g) => g.inject(socket), (err: unknown) => {
+      logger?.error({ err }, 'cannot serve gRPC');
+      socket.destroy();
+    });
+  };
+  const toHttp1 = (socket: net.Socket): void => {
+    server.emit('connection', socket);
+    socket.resume(); // routeByPreface paused it to put the first bytes back
+  };
+  const listener = options.grpc === false || tls !== undefined ? server : net.createServer((socket) => routeByPreface(socket, toHttp1, toHttp2));
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
+    listener.once('error', reject);
+    listener.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      listener.off('error', reject);
       resolve();
     });
   });
-  const address = server.address() as AddressInfo;
+  const address = listener.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
-    url: `http://${host}:${address.port}`,
+    url: `${tls === undefined ? 'http' : 'https'}://${host}:${address.port}`,
     port: address.port,
     metrics,
     async close() {
       for (const w of watches) w.cancel();
+      await grpc?.then((g) => g.close(), () => undefined);
       await new Promise<void>((resolve) => {
+        if (listener !== server) listener.close();
         server.close(() => resolve());
         server.closeAllConnections();
       });

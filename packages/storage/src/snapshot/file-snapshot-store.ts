@@ -63,7 +63,15 @@ export class FileSnapshotStore implements SnapshotStore {
   async openLatest(): Promise<OpenedSnapshot | undefined> {
     const names = await this.names();
     const latest = names[names.length - 1];
-    if (latest === undefined) return undefined;
+    return latest === undefined ? undefined : this.openName(latest);
+  }
+
+  async open(index: number, term: number): Promise<OpenedSnapshot | undefined> {
+    const name = snapshotName({ index, term });
+    return (await this.names()).includes(name) ? this.openName(name) : undefined;
+  }
+
+  private async openName(latest: string): Promise<OpenedSnapshot> {
     const file = path.join(this.dir, latest);
     const where = `snapshot file ${file}`;
     const header = await this.withFile(file, where, async (fh, header) => {

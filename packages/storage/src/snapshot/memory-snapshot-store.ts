@@ -29,15 +29,13 @@ export class MemorySnapshotStore implements SnapshotStore {
 
   async openLatest(): Promise<OpenedSnapshot | undefined> {
     const latest = this.held[this.held.length - 1];
-    if (latest === undefined) return undefined;
-    const data = latest.data;
-    return {
-      ...latest.info,
-      read: async () => data.slice(),
-      stream: async function* () {
-        yield data.slice();
-      },
-    };
+    return latest === undefined ? undefined : opened(latest);
+  }
+
+  async open(index: number, term: number): Promise<OpenedSnapshot | undefined> {
+    const name = snapshotName({ index, term });
+    const held = this.held.find((h) => h.info.name === name);
+    return held === undefined ? undefined : opened(held);
   }
 
   async list(): Promise<SnapshotInfo[]> {
@@ -59,6 +57,17 @@ export class MemorySnapshotStore implements SnapshotStore {
     copy.held = this.held.slice();
     return copy;
   }
+}
+
+function opened(held: Held): OpenedSnapshot {
+  const data = held.data;
+  return {
+    ...held.info,
+    read: async () => data.slice(),
+    stream: async function* () {
+      yield data.slice();
+    },
+  };
 }
 
 export async function collect(source: SnapshotSource): Promise<Uint8Array> {

@@ -1,16 +1,19 @@
 // Simulated clients: each is a sequential process that issues register
-// operations (put, linearizable read, compare-and-set by txn) to a random
-// live node and waits for the answer with a timeout on the virtual clock. A
-// write that times out or fails in a way that does not prove it was refused
-// is recorded as 'unknown' and never retried blindly; the client then goes
-// on as a new process, as Jepsen's clients do.
+// operations (put, linearizable or lease read, compare-and-set by txn) to a
+// random live node and waits for the answer with a timeout on the virtual
+// clock. A write that times out or fails in a way that does not prove it was
+// refused is recorded as 'unknown' and never retried blindly; the client then
+// goes on as a new process, as Jepsen's clients do. Exactly-once clients
+// (sessions) instead retry such a write with the same (clientId, seq) on
+// other nodes: the node must apply it at most once, even after the client was
+// evicted from the exactly-once table.
 
-import { randomInt, type Rng } from '@flotilla/raft';
+import { randomInt, type NodeId, type Rng } from '@flotilla/raft';
 import type { Compare, TxnRequest } from '@flotilla/kv';
 import type { HistoryRecorder } from '../history/recorder.js';
 import type { CasExpectation, RegisterInput, RegisterResult } from '../history/types.js';
 import type { SimRuntime } from './runtime.js';
-import { DEFINITELY_NOT_APPLIED, type ReadConsistency, type SimulatedNode } from './sim-node.js';
+import { DEFINITELY_NOT_APPLIED, type ReadConsistency, type Session, type SimulatedNode } from './sim-node.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -28,6 +31,12 @@ export interface WorkloadOptions {
    * linearizable, to prove the checker notices.
    */
   readonly readConsistency: ReadConsistency;
+  /** Share of reads sent as `lease` reads instead (recorded as linearizable: they must be). Default 0. */
+  readonly leaseReadShare?: number;
+  /** Share of clients that write with an exactly-once session and retry unknown writes. Default 0. */
+  readonly sessionShare?: number;
+  /** Retries of one write by a session client before its outcome is unknown. Default 3. */
+  readonly retriesMax?: number;
 }
 
 export interface ClientEnv {
@@ -37,6 +46,8 @@ export interface ClientEnv {
   readonly reachable: () => readonly SimulatedNode[];
   /** A fresh process id (clients are renamed after an unknown outcome). */
   readonly newProcess: () => number;
+  /** Requests outstanding per node, kept up to date here (for faults that hit busy nodes). */
+  readonly busy?: Map<NodeId, number>;
 }
 
 type Outcome<T> = { kind: 'ok'; value: T } | { kind: 'error'; error: unknown } | { kind: 'timeout' };
@@ -67,7 +78,7 @@ export function withTimeout<T>(rt: SimRuntime, p: Promise<T>, timeoutMs: number)
   });
 }
 
-function errorName(e: unknown): string {
+export function errorName(e: unknown): string {
   return e instanceof Error ? e.name : typeof e;
 }
 
@@ -83,7 +94,7 @@ function compareFor(key: Uint8Array, expected: CasExpectation): Compare {
 }
 
 /** Sends one operation to `node`. Resolves with the register result. */
-async function perform(node: SimulatedNode, input: RegisterInput, consistency: ReadConsistency): Promise<RegisterResult> {
+async function perform(node: SimulatedNode, input: RegisterInput, consistency: ReadConsistency, session?: Session): Promise<RegisterResult> {
   const key = enc.encode(input.key);
   switch (input.op) {
     case 'read': {
@@ -92,7 +103,7 @@ async function perform(node: SimulatedNode, input: RegisterInput, consistency: R
       return kv === undefined ? { value: null, modRevision: 0 } : { value: dec.decode(kv.value), modRevision: kv.modRevision };
     }
     case 'write': {
-      const r = await node.put({ key, value: enc.encode(input.value ?? '') });
+      const r = await node.put({ key, value: enc.encode(input.value ?? '') }, session);
       return { revision: r.header.revision };
     }
     case 'cas': {
@@ -102,7 +113,7 @@ async function perform(node: SimulatedNode, input: RegisterInput, consistency: R
         success: [{ requestPut: { key, value: enc.encode(input.value ?? '') } }],
         failure: [],
       };
-      const r = await node.txn(req);
+      const r = await node.txn(req, session);
       return r.succeeded ? { succeeded: true, revision: r.header.revision } : { succeeded: false };
     }
     default: {
@@ -118,28 +129,61 @@ export interface Issued {
   readonly result?: RegisterResult;
 }
 
-/** Issues one operation and records it. */
+function attempt(env: ClientEnv, node: SimulatedNode, input: RegisterInput, consistency: ReadConsistency, timeoutMs: number, session?: Session): Promise<Outcome<RegisterResult>> {
+  let started: Promise<RegisterResult>;
+  try {
+    started = perform(node, input, consistency, session);
+  } catch (e) {
+    started = Promise.reject(e);
+  }
+  const busy = env.busy;
+  busy?.set(node.id, (busy.get(node.id) ?? 0) + 1);
+  return withTimeout(env.runtime, started, timeoutMs).finally(() => busy?.set(node.id, (busy.get(node.id) ?? 1) - 1));
+}
+
+/** A retry with the same session is worth it: the attempt timed out, was refused, or its outcome is unknown. */
+function worthRetrying(r: Outcome<RegisterResult>): boolean {
+  if (r.kind === 'timeout') return true;
+  if (r.kind !== 'error') return false;
+  const name = errorName(r.error);
+  return DEFINITELY_NOT_APPLIED.has(name) || name === 'UnknownOutcomeError' || name === 'RequestTimeoutError';
+}
+
+export interface IssueOptions extends Pick<WorkloadOptions, 'timeoutMs' | 'readConsistency' | 'retriesMax'> {
+  /** Overrides readConsistency for this read. */
+  readonly consistency?: ReadConsistency;
+  /** Writes carry this exactly-once identity and are retried on other nodes until answered. */
+  readonly session?: Session;
+}
+
+/** Issues one operation (with its retries) and records it as one operation. */
 export async function issue(
   env: ClientEnv,
   process: number,
   node: SimulatedNode,
   input: RegisterInput,
-  options: Pick<WorkloadOptions, 'timeoutMs' | 'readConsistency'>,
+  options: IssueOptions,
 ): Promise<Issued> {
   const id = env.recorder.invoke(process, input);
-  let started: Promise<RegisterResult>;
-  try {
-    started = perform(node, input, options.readConsistency);
-  } catch (e) {
-    started = Promise.reject(e);
+  const session = input.op === 'read' ? undefined : options.session;
+  const consistency = options.consistency ?? options.readConsistency;
+  let r = await attempt(env, node, input, consistency, options.timeoutMs, session);
+  const firstFailed = r.kind === 'error' && DEFINITELY_NOT_APPLIED.has(errorName(r.error));
+  if (session !== undefined && !firstFailed) {
+    const rng = env.runtime.rng('retries');
+    for (let retry = 0; retry < (options.retriesMax ?? 3) && worthRetrying(r); retry++) {
+      const nodes = env.reachable();
+      if (nodes.length === 0) break;
+      r = await attempt(env, nodes[randomInt(rng, 0, nodes.length - 1)] as SimulatedNode, input, consistency, options.timeoutMs, session);
+    }
   }
-  const r = await withTimeout(env.runtime, started, options.timeoutMs);
   if (r.kind === 'ok') {
     env.recorder.ok(id, r.value);
     return { alive: true, result: r.value };
   }
   const why = r.kind === 'timeout' ? `no answer within ${options.timeoutMs} ms` : errorText(r.error);
-  if (input.op === 'read' || (r.kind === 'error' && DEFINITELY_NOT_APPLIED.has(errorName(r.error)))) {
+  // Only a refusal of the one and only attempt proves a write was not applied.
+  if (input.op === 'read' || firstFailed) {
     env.recorder.fail(id, why);
     return { alive: true };
   }
@@ -169,20 +213,28 @@ export async function runClients(env: ClientEnv, options: WorkloadOptions, until
   const rng = env.runtime.rng('clients');
   const counter = { n: 0 };
   const known: Knowledge = { lastValue: new Map(), lastRevision: new Map() };
-  const client = async (): Promise<void> => {
+  const client = async (k: number): Promise<void> => {
     let process = env.newProcess();
+    // The first sessionShare of the clients are exactly-once clients: one session per process.
+    const withSession = k < Math.round(options.clients * (options.sessionShare ?? 0));
+    let seq = 0;
     while (env.runtime.now < untilMs) {
       await env.runtime.sleep(randomInt(rng, 0, options.thinkMsMax));
       const nodes = env.reachable();
       if (nodes.length === 0 || env.runtime.now >= untilMs) continue;
       const node = nodes[randomInt(rng, 0, nodes.length - 1)] as SimulatedNode;
       const input = nextInput(rng, options.keys, counter, known);
-      const { alive, result } = await issue(env, process, node, input, options);
+      const consistency: ReadConsistency = input.op === 'read' && rng.next() < (options.leaseReadShare ?? 0) ? 'lease' : options.readConsistency;
+      const session = withSession && input.op !== 'read' ? { clientId: `p${process}`, seq: ++seq } : undefined;
+      const { alive, result } = await issue(env, process, node, input, { ...options, consistency, ...(session === undefined ? {} : { session }) });
       if (input.op === 'read' && result !== undefined) learn(known, input.key, result);
-      if (!alive) process = env.newProcess();
+      if (!alive) {
+        process = env.newProcess();
+        seq = 0;
+      }
     }
   };
-  await Promise.all(Array.from({ length: options.clients }, () => client()));
+  await Promise.all(Array.from({ length: options.clients }, (_, k) => client(k)));
 }
 
 function learn(known: Knowledge, key: string, result: RegisterResult): void {

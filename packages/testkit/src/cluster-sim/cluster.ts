@@ -1,16 +1,25 @@
 // A simulated cluster of real nodes: each has its own MemoryStorage (with a
-// crash boundary), memory-level KV state, a pausable view of the shared
-// virtual clock and a transport on one MemoryNetwork whose FaultPlan the
-// nemesis drives. Node ids are never reused: churn replaces a removed member
-// with a brand-new id.
+// crash boundary and write latency on its clock), memory-level KV state, a
+// pausable view of the shared virtual clock (drifting at its own rate) and a
+// station on one MemoryNetwork whose FaultPlan the nemesis drives; the
+// station keeps frames sent to a node across its restarts, as TCP does. Node
+// ids are never reused: churn replaces a removed member with a brand-new id.
 
-import type { NodeId } from '@flotilla/raft';
-import { MemoryStorage } from '@flotilla/storage';
+import type { KvLimits } from '@flotilla/kv';
+import { randomInt, type NodeId, type Rng } from '@flotilla/raft';
+import { MemoryStorage, type MemoryStorageOptions } from '@flotilla/storage';
 import { MemoryNetwork } from '@flotilla/transport';
 import { MemoryLevel } from 'memory-level';
 import { PausableClock } from './pausable-clock.js';
 import type { SimRuntime } from './runtime.js';
 import type { NodeStarter, SimulatedNode } from './sim-node.js';
+import { Station } from './station.js';
+
+/** Disk write times in ms, drawn per write: [min, max] for unsynced and for synced writes. */
+export interface DiskLatency {
+  readonly writeMs: readonly [number, number];
+  readonly syncMs: readonly [number, number];
+}
 
 export interface ClusterOptions {
   readonly nodes: number;
@@ -18,6 +27,17 @@ export interface ClusterOptions {
   readonly clusterId?: string;
   /** Virtual time allowed for one node to start or stop. */
   readonly lifecycleMsMax?: number;
+  /**
+   * Each node's clock runs at a rate drawn uniformly from [1 - d, 1 + d].
+   * Keep it well inside the bound the node's leaseFraction documents. Default 0.
+   */
+  readonly clockDriftMax?: number;
+  /** Storage write latency; default none (writes finish at once). */
+  readonly disk?: DiskLatency;
+  /** After a restart, each peer's link reconnects within this many ms and replays its backlog. Default 50. */
+  readonly reconnectMsMax?: number;
+  /** KV limits of every member (e.g. a small exactly-once table). */
+  readonly kvLimits?: Partial<KvLimits>;
 }
 
 interface Member {
@@ -25,6 +45,10 @@ interface Member {
   storage: MemoryStorage;
   readonly level: MemoryLevel<string, Uint8Array>;
   readonly clock: PausableClock;
+  readonly clockRate: number;
+  readonly station: Station;
+  /** Added to every write's latency while a slow-disk fault lasts. */
+  slowDiskMs: number;
   node: SimulatedNode | undefined;
   removed: boolean;
 }
@@ -41,10 +65,20 @@ export class SimCluster {
   readonly #leaderOfTerm = new Map<number, NodeId>();
   readonly violations: string[] = [];
   readonly log: string[] = [];
+  /** Client requests outstanding per node (the clients keep it), for faults that hit busy nodes. */
+  readonly busy = new Map<NodeId, number>();
 
   constructor(rt: SimRuntime, options: ClusterOptions, start: NodeStarter) {
     this.#rt = rt;
-    this.#options = { clusterId: 'sim', lifecycleMsMax: 5_000, ...options };
+    this.#options = {
+      clusterId: 'sim',
+      lifecycleMsMax: 5_000,
+      clockDriftMax: 0,
+      disk: { writeMs: [0, 0], syncMs: [0, 0] },
+      reconnectMsMax: 50,
+      kvLimits: {},
+      ...options,
+    };
     this.#start = start;
     this.network = new MemoryNetwork({ clock: rt.clock, rng: rt.rng('network') });
     this.#nextId = options.nodes + 1;
@@ -54,16 +88,59 @@ export class SimCluster {
   }
 
   #add(id: NodeId): Member {
+    const clock = new PausableClock(this.#rt.clock);
+    const drift = this.#options.clockDriftMax;
     const m: Member = {
       id,
-      storage: new MemoryStorage(),
+      storage: undefined as unknown as MemoryStorage,
       level: new MemoryLevel<string, Uint8Array>({ valueEncoding: 'view' }),
-      clock: new PausableClock(this.#rt.clock),
+      clock,
+      clockRate: drift === 0 ? 1 : 1 - drift + 2 * drift * this.#rt.rng(`drift-${id}`).next(),
+      station: new Station(this.network, id, this.#rt.clock, this.#rt.rng(`reconnect-${id}`), {
+        reconnectMsMax: this.#options.reconnectMsMax,
+        backlogMessagesMax: 4_096,
+      }),
+      slowDiskMs: 0,
       node: undefined,
       removed: false,
     };
+    m.storage = new MemoryStorage(this.#storageOptions(m, this.#rt.rng(`disk-${id}`)));
     this.#members.set(id, m);
     return m;
+  }
+
+  /** Writes take their latency on the node's own (pausable) clock: a paused process's disk waits too. */
+  #storageOptions(m: Member, rng: Rng): MemoryStorageOptions {
+    const disk = this.#options.disk;
+    if (disk.writeMs[1] === 0 && disk.syncMs[1] === 0) return {};
+    return {
+      writeLatency: {
+        timer: m.clock,
+        latencyMs: (sync) => {
+          const [lo, hi] = sync ? disk.syncMs : disk.writeMs;
+          return randomInt(rng, lo, hi) + m.slowDiskMs;
+        },
+      },
+    };
+  }
+
+  /** Makes a node's disk slower by `extraMs` per write (0 restores it). */
+  slowDisk(id: NodeId, extraMs: number): void {
+    const m = this.#members.get(id);
+    if (m === undefined) return;
+    m.slowDiskMs = extraMs;
+    this.note(`node ${id} disk ${extraMs === 0 ? 'normal' : `+${extraMs} ms per write`}`);
+  }
+
+  /** Frames delivered to restarted nodes from their previous incarnation's backlog. */
+  replayedFrames(): number {
+    let n = 0;
+    for (const m of this.#members.values()) n += m.station.replayed;
+    return n;
+  }
+
+  clockRate(id: NodeId): number {
+    return this.#members.get(id)?.clockRate ?? 1;
   }
 
   note(line: string): void {
@@ -81,15 +158,25 @@ export class SimCluster {
       id,
       clusterId: this.#options.clusterId,
       storage: m.storage,
-      transport: this.network.transport(id),
+      transport: m.station.attach(),
       clock: m.clock,
       rng: this.#rt.rng(`node-${id}-${this.#rt.now}`),
       stateLevel: m.level,
       // A joining node is started with the founding voters too; it learns later changes from the log.
       initialVoters: this.#founders,
       snapshotEntries: this.#options.snapshotEntries,
+      clockRate: m.clockRate,
+      kvLimits: this.#options.kvLimits,
     });
-    m.node = await this.#rt.within(started, this.#options.lifecycleMsMax, `start of node ${id}`);
+    try {
+      m.node = await this.#rt.within(started, this.#options.lifecycleMsMax, `start of node ${id}`);
+    } catch (err) {
+      // A node that refuses its own data (an invariant broken on open) is a finding, not a harness failure.
+      if (!(err instanceof Error && err.name === 'NodeInvariantError')) throw err;
+      this.violations.push(`node ${id} could not restart: ${err.message}`);
+      this.note(`node ${id} could not restart: ${err.message}`);
+      return;
+    }
     this.note(`node ${id} started`);
   }
 
@@ -127,17 +214,30 @@ export class SimCluster {
     return best?.id;
   }
 
-  /** Kills a node: in-flight work is dropped, unsynced writes lost (maybe torn). */
+  /**
+   * Kills a node: in-flight work is dropped; writes not yet durable (unsynced,
+   * or still in progress) are kept, torn or lost. The storage is crashed at
+   * once, before the node sees its write finish, so a crash can fall in the
+   * middle of a write.
+   */
   async crash(id: NodeId, tear: boolean): Promise<void> {
     const m = this.#member(id);
     const node = m.node;
     if (node === undefined) return;
     m.node = undefined;
+    const inFlightWrites = m.storage.writesInProgress;
+    const stopping = node.crash(); // marks the driver crashed before its write fails
+    m.storage = m.storage.crash({ rng: this.#rt.rng(`crash-${id}`), tearLastUnsynced: tear });
     if (m.clock.paused) m.clock.resume();
     this.network.faults.unclog(id);
-    await this.#rt.within(node.crash(), this.#options.lifecycleMsMax, `crash of node ${id}`);
-    m.storage = m.storage.crash({ rng: this.#rt.rng(`crash-${id}`), tearLastUnsynced: tear });
-    this.note(`node ${id} crashed${tear ? ' (torn)' : ''}`);
+    try {
+      await this.#rt.within(stopping, this.#options.lifecycleMsMax, `crash of node ${id}`);
+    } catch (err) {
+      // The driver loop died of a broken invariant before the crash: a finding.
+      if (!(err instanceof Error && err.name === 'NodeInvariantError')) throw err;
+      this.violations.push(`node ${id} broke an invariant: ${err.message}`);
+    }
+    this.note(`node ${id} crashed${tear ? ' (torn)' : ''}${inFlightWrites > 0 ? ` with ${inFlightWrites} writes in progress` : ''}`);
   }
 
   pause(id: NodeId): void {

@@ -5,3 +5,11 @@ export class SimulationStuckError extends Error {
     super(`${what} did not happen within ${waitedMs} ms of virtual time; replay the seed and inspect the cluster log`);
   }
 }
+
+/** Work at one virtual instant that never lets time move on (e.g. messages answered by messages with no delay, multiplying). */
+export class SimulationLivelockError extends Error {
+  override readonly name = 'SimulationLivelockError';
+  constructor(atMs: number, steps: number) {
+    super(`more than ${steps} simulation steps at virtual time ${atMs} ms without time moving: a livelock (messages answered by messages, or a timer re-armed with no delay); replay the seed and inspect what the nodes send`);
+  }
+}

@@ -59,6 +59,15 @@ export class Nemesis {
     this.#pending.add(p);
   }
 
+  /** A running follower with client requests outstanding (any running follower if none has). */
+  #busyFollower(pick: number): NodeId | undefined {
+    const leader = this.#cluster.leaderId();
+    const followers = this.#cluster.ids().filter((id) => id !== leader && this.#cluster.isUp(id));
+    const busy = followers.filter((id) => (this.#cluster.busy.get(id) ?? 0) > 0);
+    const from = busy.length > 0 ? busy : followers;
+    return from.length === 0 ? undefined : from[pick % from.length];
+  }
+
   #resolve(target: Target): NodeId | undefined {
     const leader = this.#cluster.leaderId();
     if (target.role === 'leader') return leader;
@@ -121,6 +130,45 @@ export class Nemesis {
           },
           'end of noise',
         );
+        return;
+      }
+      case 'crashBusy': {
+        const id = this.#busyFollower(fault.pick);
+        if (id === undefined) return;
+        const leader = this.#cluster.leaderId();
+        if (leader !== undefined && fault.leaderSlowMs > 0) {
+          this.#cluster.slowDisk(leader, fault.leaderSlowMs);
+          this.#later(fault.repeat * (fault.downMs + 200) + 300, async () => this.#cluster.slowDisk(leader, 0), `end of slow disk on ${leader}`);
+        }
+        for (let round = 1; round <= fault.repeat; round++) {
+          await this.#cluster.crash(id, fault.tear);
+          if (round === fault.repeat) break;
+          await this.#rt.sleep(fault.downMs);
+          await this.#cluster.startNode(id);
+          // Crash the new incarnation again once a client request is outstanding on it (or give up).
+          if (!(await this.#rt.waitFor(() => (this.#cluster.busy.get(id) ?? 0) > 0, 500, 1))) return;
+        }
+        this.#later(fault.downMs, () => this.#cluster.startNode(id), `restart of node ${id}`);
+        return;
+      }
+      case 'isolateMidAppend': {
+        const leader = this.#cluster.leaderId();
+        const followers = this.#cluster.ids().filter((id) => id !== leader && this.#cluster.isUp(id));
+        if (leader === undefined || followers.length < 2) return;
+        const keep = followers[fault.pick % followers.length] as NodeId;
+        const faults = this.#cluster.network.faults;
+        for (const id of followers) if (id !== keep) faults.blockLink(leader, id);
+        const before = this.#cluster.node(keep)?.status().lastIndex ?? 0;
+        const grew = await this.#rt.waitFor(() => (this.#cluster.node(keep)?.status().lastIndex ?? before) > before, fault.forMs, 1);
+        if (grew) faults.isolate(leader);
+        this.#later(grew ? fault.forMs : 0, async () => faults.heal(), 'heal after isolateMidAppend');
+        return;
+      }
+      case 'slowDisk': {
+        const id = this.#resolve(fault.target);
+        if (id === undefined) return;
+        this.#cluster.slowDisk(id, fault.extraMs);
+        this.#later(fault.forMs, async () => this.#cluster.slowDisk(id, 0), `end of slow disk on ${id}`);
         return;
       }
       default: {

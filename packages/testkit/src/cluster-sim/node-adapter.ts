@@ -1,15 +1,23 @@
 // The one place the simulator meets @flotilla/node: createNode on the
 // simulated parts, seen through the narrow SimulatedNode contract.
 
-import { createNode, type FlotillaNode, type NodeOptions } from '@flotilla/node';
+import { createNode, SkewedClock, type FlotillaNode, type NodeOptions } from '@flotilla/node';
 import type { NodeStarter, SimulatedNode, SimulatedNodeParams } from './sim-node.js';
 
 function wrap(node: FlotillaNode): SimulatedNode {
   return {
     id: node.id,
-    put: (req) => node.put(req),
+    put: (req, session) => node.put(req, session),
     range: (req, consistency) => node.range(req, { consistency }),
-    txn: (req) => node.txn(req),
+    txn: (req, session) => node.txn(req, session),
+    leaseGrant: async (ttl) => {
+      const r = await node.leaseGrant({ id: 0, ttl });
+      return { id: r.id, ttl: r.ttl };
+    },
+    leaseKeepAlive: async (id) => (await node.leaseKeepAlive(id)).ttl,
+    leaseRevoke: async (id) => {
+      await node.leaseRevoke({ id });
+    },
     status: () => {
       const s = node.status();
       const c = s.confState;
@@ -20,6 +28,7 @@ function wrap(node: FlotillaNode): SimulatedNode {
         leader: s.leader,
         commitIndex: s.commitIndex,
         appliedIndex: s.appliedIndex,
+        lastIndex: s.lastIndex,
         voters,
         members: [...new Set([...voters, ...c.learners, ...c.learnersNext])],
       };
@@ -51,11 +60,12 @@ export function flotillaStarter(options: NodeOptions = {}): NodeStarter {
       clusterId: p.clusterId,
       storage: p.storage,
       transport: p.transport,
-      clock: p.clock,
+      // Drift: the node's timers and readings run at clockRate (SkewedClock, the fault suite's clock nemesis).
+      clock: p.clockRate === 1 ? p.clock : new SkewedClock(p.clock, { rate: p.clockRate, offsetMs: 0 }),
       rng: p.rng,
       stateLevel: p.stateLevel,
       initialVoters: p.initialVoters,
-      options: { snapshotEntries: p.snapshotEntries, snapshotCatchUpEntries: p.snapshotEntries, snapshotChunkBytes: 512, ...options },
+      options: { snapshotEntries: p.snapshotEntries, snapshotCatchUpEntries: p.snapshotEntries, snapshotChunkBytes: 512, kvLimits: p.kvLimits, ...options },
     });
     return wrap(node);
   };

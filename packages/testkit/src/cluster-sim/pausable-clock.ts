@@ -27,7 +27,10 @@ export class PausableClock implements Clock {
 
   setTimer(delayMs: number, fn: () => void): TimerHandle {
     const slot: Slot = { inner: undefined, cancelled: false };
-    slot.inner = this.#base.setTimer(delayMs, () => {
+    // Due times are whole ms: a drifting node's timers (fractional delays) then share instants
+    // with the others, so the runtime takes far fewer steps; the drift itself is kept on average.
+    const now = this.#base.now();
+    slot.inner = this.#base.setTimer(Math.ceil(now + Math.max(0, delayMs)) - now, () => {
       slot.inner = undefined;
       if (slot.cancelled) return;
       if (this.#paused) this.#deferred.push({ slot, fn });

@@ -6,7 +6,10 @@
 
 import { seededRng, type Rng } from '@flotilla/raft';
 import { VirtualClock } from '@flotilla/transport';
-import { SimulationStuckError } from './errors.js';
+import { SimulationLivelockError, SimulationStuckError } from './errors.js';
+
+/** Steps at one virtual instant before the run is declared a livelock (work that never lets time move). */
+const STEPS_PER_INSTANT_MAX = 100_000;
 
 /** Lets all pending microtasks and nextTicks run (they drain before a macrotask). */
 export function settle(): Promise<void> {
@@ -20,6 +23,8 @@ export class SimRuntime {
   /** Called after every step with the promises settled (invariant checks). */
   readonly #observers: (() => void)[] = [];
   #steps = 0;
+  #instant = -1;
+  #stepsAtInstant = 0;
 
   constructor(seed: number) {
     this.seed = seed >>> 0;
@@ -58,9 +63,20 @@ export class SimRuntime {
     while (this.clock.now() < endMs) {
       const next = this.clock.nextAt();
       this.clock.runUntil(next === undefined ? endMs : Math.min(endMs, Math.max(next, this.clock.now())));
-      this.#steps++;
+      this.#step();
       await settle();
       for (const fn of this.#observers) fn();
+    }
+  }
+
+  #step(): void {
+    this.#steps++;
+    const now = this.clock.now();
+    if (now !== this.#instant) {
+      this.#instant = now;
+      this.#stepsAtInstant = 0;
+    } else if (++this.#stepsAtInstant > STEPS_PER_INSTANT_MAX) {
+      throw new SimulationLivelockError(now, STEPS_PER_INSTANT_MAX);
     }
   }
 
@@ -76,7 +92,7 @@ export class SimRuntime {
       if (this.clock.now() >= end) return false;
       const next = this.clock.nextAt();
       this.clock.runUntil(next === undefined ? end : Math.min(end, Math.max(next, this.clock.now())));
-      this.#steps++;
+      this.#step();
       await settle();
       for (const fn of this.#observers) fn();
     }

@@ -34,7 +34,26 @@ export type Fault =
   | { readonly kind: 'churn'; readonly target: Target }
   | { readonly kind: 'transferLeadership'; readonly target: Target }
   /** Random message loss, duplication and reordering for `forMs`. */
-  | { readonly kind: 'noise'; readonly dropP: number; readonly duplicateP: number; readonly reorderP: number; readonly forMs: number };
+  | { readonly kind: 'noise'; readonly dropP: number; readonly duplicateP: number; readonly reorderP: number; readonly forMs: number }
+  /**
+   * Crash a follower that has client requests outstanding (forwarded writes,
+   * reads), and restart it after `downMs` (short), so answers meant for the
+   * old incarnation meet the new one's requests. `repeat` > 1 crashes the
+   * restarted node again as soon as it is busy: a young incarnation's request
+   * ids are small, so they collide with the next one's. `leaderSlowMs` > 0
+   * slows the leader's disk meanwhile, so the old incarnation's forwarded
+   * writes are answered only after the new one has sent its own.
+   */
+  | { readonly kind: 'crashBusy'; readonly pick: number; readonly downMs: number; readonly tear: boolean; readonly repeat: number; readonly leaderSlowMs: number }
+  /**
+   * The leader is cut off from all but one follower; the moment that
+   * follower's log grows (the leader's next entry reached only it), the
+   * leader is isolated, for `forMs`. The next leader then commits the old
+   * term's entry itself (an entry proposed by one leader, applied under another).
+   */
+  | { readonly kind: 'isolateMidAppend'; readonly pick: number; readonly forMs: number }
+  /** Every write on a node takes `extraMs` longer for `forMs` (a slow disk: long windows between write and ack). */
+  | { readonly kind: 'slowDisk'; readonly target: Target; readonly extraMs: number; readonly forMs: number };
 
 export interface TimedFault {
   readonly atMs: number;
@@ -50,6 +69,8 @@ export interface FaultSchedule {
   /** Virtual time the workload and faults run before the final heal. */
   readonly durationMs: number;
   readonly faults: readonly TimedFault[];
+  /** A small exactly-once table (clients evicted while they retry); absent = the defaults. */
+  readonly kvLimits?: { readonly clientsMax: number; readonly clientIdleEntriesMax: number };
 }
 
 const targetArb: fc.Arbitrary<Target> = fc.record({
@@ -81,6 +102,25 @@ export function faultArb(maxDownMs: number): fc.Arbitrary<Fault> {
       reorderP: fc.constantFrom(0, 0.1, 0.3),
       forMs: fc.integer({ min: 50, max: maxDownMs }),
     }),
+    // Weighted up: the faults that reach restarted incarnations and old-term entries need to coincide with load.
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        kind: fc.constant('crashBusy' as const),
+        pick: fc.nat({ max: 6 }),
+        downMs: fc.integer({ min: 0, max: 150 }),
+        tear: fc.boolean(),
+        repeat: fc.integer({ min: 1, max: 3 }),
+        leaderSlowMs: fc.constantFrom(0, 60, 150, 150),
+      }),
+    },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('isolateMidAppend' as const), pick: fc.nat({ max: 6 }), forMs: fc.integer({ min: 200, max: maxDownMs }) }) },
+    fc.record({
+      kind: fc.constant('slowDisk' as const),
+      target: targetArb,
+      extraMs: fc.constantFrom(10, 40, 120),
+      forMs: fc.integer({ min: 50, max: maxDownMs }),
+    }),
   );
 }
 
@@ -90,7 +130,16 @@ export interface FaultScheduleArbOptions {
   readonly sizes?: readonly (3 | 5)[];
   /** Snapshot intervals to choose from (entries). Default 8, 16, 64. */
   readonly snapshotEntries?: readonly number[];
+  /** Share of schedules with a small exactly-once table (clients evicted while retrying). Default 0.3. */
+  readonly smallClientTableShare?: number;
 }
+
+/** The small exactly-once tables schedules draw from: fewer entries than clients, or a short idle limit. */
+const SMALL_CLIENT_TABLES = [
+  { clientsMax: 1, clientIdleEntriesMax: 1_000_000 },
+  { clientsMax: 2, clientIdleEntriesMax: 20 },
+  { clientsMax: 10_000, clientIdleEntriesMax: 5 },
+] as const;
 
 /** Fault schedules: a seed, a cluster size, a snapshot interval and timed faults in time order. */
 export function faultScheduleArb(options: FaultScheduleArbOptions = {}): fc.Arbitrary<FaultSchedule> {
@@ -105,7 +154,9 @@ export function faultScheduleArb(options: FaultScheduleArbOptions = {}): fc.Arbi
         maxLength: options.faultsMax ?? 8,
       })
       .map((fs) => [...fs].sort((a, b) => a.atMs - b.atMs)),
-  });
+    smallTable: fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }),
+    table: fc.constantFrom(...SMALL_CLIENT_TABLES),
+  }).map(({ smallTable, table, ...s }) => (smallTable < (options.smallClientTableShare ?? 0.3) ? { ...s, kvLimits: table } : s));
 }
 
 export function describeFault(f: Fault): string {
@@ -124,6 +175,12 @@ export function describeFault(f: Fault): string {
       return `transfer leadership to ${f.target.role}#${f.target.pick}`;
     case 'noise':
       return `noise drop ${f.dropP} dup ${f.duplicateP} reorder ${f.reorderP} for ${f.forMs} ms`;
+    case 'crashBusy':
+      return `crash busy follower #${f.pick} for ${f.downMs} ms${f.repeat > 1 ? ` ×${f.repeat}` : ''}${f.leaderSlowMs > 0 ? `, leader disk +${f.leaderSlowMs} ms` : ''}${f.tear ? ' (torn write)' : ''}`;
+    case 'isolateMidAppend':
+      return `isolate the leader once follower #${f.pick} alone has its next entry, for ${f.forMs} ms`;
+    case 'slowDisk':
+      return `slow disk ${f.target.role}#${f.target.pick} +${f.extraMs} ms for ${f.forMs} ms`;
     default: {
       const never: never = f;
       return String(never);

@@ -3,9 +3,15 @@
 // narrow keeps the simulator readable and shows exactly what it exercises.
 
 import type { NodeId, Role } from '@flotilla/raft';
-import type { PutRequest, PutResponse, RangeRequest, RangeResponse, TxnRequest, TxnResponse } from '@flotilla/kv';
+import type { KvLimits, PutRequest, PutResponse, RangeRequest, RangeResponse, TxnRequest, TxnResponse } from '@flotilla/kv';
 
-export type ReadConsistency = 'linearizable' | 'serializable';
+export type ReadConsistency = 'linearizable' | 'lease' | 'serializable';
+
+/** An exactly-once identity: a retry with the same (clientId, seq) is applied at most once. */
+export interface Session {
+  readonly clientId: string;
+  readonly seq: number;
+}
 
 export interface SimulatedNodeStatus {
   readonly role: Role;
@@ -13,6 +19,8 @@ export interface SimulatedNodeStatus {
   readonly leader: NodeId;
   readonly commitIndex: number;
   readonly appliedIndex: number;
+  /** Last index of the node's log (written, maybe not yet durable or committed). */
+  readonly lastIndex: number;
   /** Voters of the node's current configuration (as it knows it). */
   readonly voters: readonly NodeId[];
   /** Voters and learners. */
@@ -21,9 +29,14 @@ export interface SimulatedNodeStatus {
 
 export interface SimulatedNode {
   readonly id: NodeId;
-  put(req: PutRequest): Promise<PutResponse>;
+  put(req: PutRequest, session?: Session): Promise<PutResponse>;
   range(req: RangeRequest, consistency: ReadConsistency): Promise<RangeResponse>;
-  txn(req: TxnRequest): Promise<TxnResponse>;
+  txn(req: TxnRequest, session?: Session): Promise<TxnResponse>;
+  /** Grants a lease of `ttlSeconds`; resolves with its id and TTL. */
+  leaseGrant(ttlSeconds: number): Promise<{ id: number; ttl: number }>;
+  /** Renews a lease on the leader's lease clock; resolves with the TTL in seconds it now has. */
+  leaseKeepAlive(id: number): Promise<number>;
+  leaseRevoke(id: number): Promise<void>;
   status(): SimulatedNodeStatus;
   addLearner(id: NodeId): Promise<void>;
   promote(id: NodeId): Promise<void>;
@@ -61,6 +74,10 @@ export interface SimulatedNodeParams {
   /** The founding voters, given on every start (a new data directory stores them; a joining node is not among them). */
   readonly initialVoters: readonly NodeId[];
   readonly snapshotEntries: number;
+  /** This node's clock runs at this rate of true (virtual) time: drift. */
+  readonly clockRate: number;
+  /** KV limits of the cluster (the same on every member), e.g. a small exactly-once table. */
+  readonly kvLimits: Partial<KvLimits>;
 }
 
 export type NodeStarter = (params: SimulatedNodeParams) => Promise<SimulatedNode>;

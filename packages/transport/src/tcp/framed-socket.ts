@@ -82,6 +82,13 @@ export class FramedSocket {
     setTimeout(() => this.socket.destroy(), lingerMs).unref();
   }
 
+  /** Writes one last frame (a handshake refusal), then ends; nothing more is read. */
+  refuse(payload: Uint8Array, reason: string, lingerMs: number): void {
+    if (this.closing) return;
+    this.write([{ payload }]);
+    this.end(reason, lingerMs);
+  }
+
   /** Closes because the peer broke the protocol: always logged as a warning with the reason. */
   fail(error: Error): void {
     if (this.closing) return;

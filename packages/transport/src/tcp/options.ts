@@ -5,6 +5,7 @@ import { TransportOptionsError } from '../errors.js';
 import { FRAME_BYTES_LIMIT } from '../framing.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { LinkFaults } from './link-faults.js';
+import { loadPeerTls, type PeerTls, type PeerTlsOptions } from './tls.js';
 
 export interface PeerAddress {
   readonly host: string;
@@ -40,6 +41,8 @@ export interface TcpTransportOptions {
   readonly faults?: LinkFaults;
   /** Randomness for reconnect jitter. Default seeded from Math.random. */
   readonly rng?: Rng;
+  /** Mutual TLS between peers (files read once, here). Off when absent: plain TCP. */
+  readonly tls?: PeerTlsOptions;
 }
 
 export interface ResolvedTcpOptions {
@@ -59,6 +62,7 @@ export interface ResolvedTcpOptions {
   readonly logger: Logger;
   readonly faults: LinkFaults | undefined;
   readonly rng: Rng;
+  readonly tls: PeerTls | undefined;
 }
 
 const MIB = 1024 * 1024;
@@ -108,5 +112,6 @@ export function resolveTcpOptions(options: TcpTransportOptions): ResolvedTcpOpti
     logger: options.logger ?? silentLogger,
     faults: options.faults,
     rng: options.rng ?? seededRng(Math.floor(Math.random() * 2 ** 32)),
+    tls: options.tls === undefined ? undefined : loadPeerTls(options.tls),
   };
 }

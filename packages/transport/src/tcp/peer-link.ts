@@ -3,7 +3,8 @@
 // Connection ownership: the lower node id dials, the higher accepts; a newer
 // accepted connection from the same peer replaces the older one (the peer
 // restarted or lost its side). So a pair never keeps two connections.
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
+import { connect as connectTls, type TLSSocket } from 'node:tls';
 import type { Packr } from 'msgpackr';
 import type { NodeId } from '@flotilla/raft';
 import { backoffDelayMs } from '../backoff.js';
@@ -12,11 +13,14 @@ import { decodeReply, encodeHello, PROTOCOL_VERSION } from '../handshake.js';
 import { SendQueue, type QueuedFrame } from '../send-queue.js';
 import type { DropReason, StatsCounter, WireMessage } from '../transport.js';
 import { FramedSocket, type OutgoingFrame } from './framed-socket.js';
+import type { HandshakeFailures } from './handshake-failures.js';
 import type { PeerAddress, ResolvedTcpOptions } from './options.js';
+import { certificateIdentity, isTlsError } from './tls.js';
 
 export interface LinkContext {
   readonly options: ResolvedTcpOptions;
   readonly counter: StatsCounter;
+  readonly failures: HandshakeFailures;
   /** Decodes a data frame from `peer` and hands it on; throws a ProtocolError for bad input. */
   deliver(peer: NodeId, packr: Packr, payload: Uint8Array): void;
 }
@@ -150,20 +154,49 @@ export class PeerLink {
     this.retryTimer = undefined;
     if (this.closed || this.conn !== undefined || this.dialing !== undefined) return;
     const { options } = this.ctx;
-    const socket = connect({ host: this.address.host, port: this.address.port });
+    const socket = this.connect();
     socket.setNoDelay(options.noDelay);
+    let refused = false;
+    const sendHello = (): void => {
+      framed.write([{ payload: encodeHello(this.packr, { v: PROTOCOL_VERSION, clusterId: options.clusterId, from: options.id, to: this.peer }) }]);
+    };
+    if (options.tls === undefined) socket.once('connect', sendHello);
+    else {
+      // A TLS failure after the TCP connect is a configuration problem (certificates, TLS on one side only): counted, logged, retried slowly.
+      let tcpUp = false;
+      let secured = false;
+      socket.once('connect', () => {
+        tcpUp = true;
+      });
+      socket.on('error', (err: NodeJS.ErrnoException) => {
+        if (!tcpUp || secured || framed.closed) return;
+        // A connection that merely broke (the peer restarting) takes the usual back-off and is not a refusal.
+        if (!isTlsError(err)) return;
+        refused = true;
+        const plain = err.code === 'ERR_SSL_WRONG_VERSION_NUMBER' || err.code === 'EPROTO' || err.code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG';
+        this.ctx.failures.record('tls', this.label, plain
+          ? `TLS handshake with the peer failed (${err.code}): the peer answered in clear; is peer TLS on at the peer?`
+          : `TLS handshake with the peer failed (${err.code}): ${err.message.trim()}; check both members' peer certificates and CA`);
+      });
+      socket.once('secureConnect', () => {
+        secured = true;
+        const reason = this.serverIdentityProblem(socket as TLSSocket);
+        if (reason === undefined) return sendHello();
+        refused = true;
+        this.ctx.failures.record('identity', this.label, reason);
+        framed.close('refused: identity');
+      });
+    }
+    // Registered after the TLS listeners above, so a failure is judged before the FramedSocket closes the socket.
     const framed = new FramedSocket(socket, options.frameBytesMax, options.logger, this.label);
     this.dialing = framed;
-    let refused = false;
     const timer = setTimeout(() => framed.close('handshake timed out'), options.handshakeTimeoutMs);
-    socket.once('connect', () => {
-      framed.write([{ payload: encodeHello(this.packr, { v: PROTOCOL_VERSION, clusterId: options.clusterId, from: options.id, to: this.peer }) }]);
-    });
     framed.onFrame = (payload) => {
       clearTimeout(timer);
       const reply = decodeReply(this.packr, payload);
       if (!reply.ok) {
         refused = true;
+        this.ctx.failures.count(reply.code);
         options.logger.warn({ ...this.label, code: reply.code, reason: reply.reason, retryMs: options.refusedRetryMs }, 'peer refused the handshake; retrying later');
         framed.close(`refused: ${reply.code}`);
         return;
@@ -177,6 +210,23 @@ export class PeerLink {
       options.logger.debug({ ...this.label, reason }, 'dial failed');
       this.redial(refused ? options.refusedRetryMs : undefined);
     };
+  }
+
+  private connect(): Socket {
+    const { tls } = this.ctx.options;
+    const { host, port } = this.address;
+    if (tls === undefined) return connect({ host, port });
+    // The acceptor's certificate must chain to the trusted CA and be valid for the host dialed (Node's default check).
+    return connectTls({ host, port, secureContext: tls.context, rejectUnauthorized: true });
+  }
+
+  /** Why the acceptor's verified certificate is not the peer this link dials, if it is not. */
+  private serverIdentityProblem(socket: TLSSocket): string | undefined {
+    const { tls } = this.ctx.options;
+    const identity = certificateIdentity(tls!, socket.getPeerCertificate());
+    if (!identity.ok) return `the peer's certificate: ${identity.reason}`;
+    if (identity.id !== this.peer) return `dialed node ${this.peer} at ${this.address.host}:${this.address.port}, but its certificate names node ${identity.id}; check the peer addresses`;
+    return undefined;
   }
 
   /** Dials again after `delayMs`, or after the next jittered back-off step. */

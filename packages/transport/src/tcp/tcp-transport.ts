@@ -3,6 +3,7 @@
 // length-prefixed msgpackr frames. Sending never blocks or throws: messages
 // are queued per peer within a bound or dropped and reported.
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { Packr } from 'msgpackr';
 import type { NodeId } from '@flotilla/raft';
 import { createPackr, decodeBatch } from '../codec.js';
@@ -13,6 +14,10 @@ import { FramedSocket } from './framed-socket.js';
 import type { LinkFaults } from './link-faults.js';
 import { resolveTcpOptions, type PeerAddress, type ResolvedTcpOptions, type TcpTransportOptions } from './options.js';
 import { PeerLink } from './peer-link.js';
+import { HandshakeFailures, type HandshakeFailureReason } from './handshake-failures.js';
+import { certificateIdentity, isTlsError, looksLikeTls, type PeerTls } from './tls.js';
+
+const remoteOf = (socket: Socket): string => `${socket.remoteAddress}:${socket.remotePort}`;
 
 /** How long a refused inbound connection may linger for its refusal to be read. */
 const REFUSAL_LINGER_MS = 1000;
@@ -28,6 +33,11 @@ export class TcpTransport implements Transport {
   private readonly bound: Promise<{ port: number }>;
   private readonly delayedTo = new Map<NodeId, number>();
   private readonly delayTimers = new Set<NodeJS.Timeout>();
+  private readonly failures: HandshakeFailures;
+  /** With peer TLS: does the TLS handshakes of accepted connections (never listens itself). */
+  private readonly tlsServer: TlsServer | undefined;
+  /** Accepted connections still in their TLS handshake, by remote address; they count against pendingHandshakesMax. */
+  private readonly tlsHandshaking = new Map<string, Socket>();
   private handler: MessageHandler | undefined;
   private nodeHandler: NodeMessageHandler | undefined;
   private closing: Promise<void> | undefined;
@@ -35,7 +45,9 @@ export class TcpTransport implements Transport {
   constructor(options: TcpTransportOptions) {
     this.options = resolveTcpOptions(options);
     this.id = this.options.id;
+    this.failures = new HandshakeFailures(this.options.logger);
     this.server = createServer((socket) => this.accept(socket));
+    this.tlsServer = this.options.tls === undefined ? undefined : this.makeTlsServer(this.options.tls);
     this.bound = new Promise((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(this.options.listen.port, this.options.listen.host, () => {
@@ -67,7 +79,7 @@ export class TcpTransport implements Transport {
       return;
     }
     if (this.closing !== undefined) return;
-    const link = new PeerLink({ options: this.options, counter: this.counter, deliver: (from, packr, payload) => this.deliver(from, packr, payload) }, peer, address);
+    const link = new PeerLink({ options: this.options, counter: this.counter, failures: this.failures, deliver: (from, packr, payload) => this.deliver(from, packr, payload) }, peer, address);
     this.links.set(peer, link);
     link.start();
   }
@@ -114,6 +126,16 @@ export class TcpTransport implements Transport {
     return this.counter.snapshot(queued);
   }
 
+  /** Connections refused before reaching the Raft layer, by reason (both directions; see HandshakeFailureReason). */
+  handshakeFailures(): Partial<Record<HandshakeFailureReason, number>> {
+    return this.failures.snapshot();
+  }
+
+  /** Whether peer connections use mutual TLS. */
+  get tls(): boolean {
+    return this.options.tls !== undefined;
+  }
+
   /** Per-peer connection state and queue size in bytes, for status pages and tests. */
   peers(): Map<NodeId, { connected: boolean; queuedMessages: number; queuedBytes: number }> {
     const out = new Map<NodeId, { connected: boolean; queuedMessages: number; queuedBytes: number }>();
@@ -133,6 +155,8 @@ export class TcpTransport implements Transport {
     this.delayedTo.clear();
     for (const link of this.links.values()) link.close('closed');
     for (const framed of this.pending) framed.close('transport closing');
+    for (const raw of this.tlsHandshaking.values()) raw.destroy();
+    this.tlsHandshaking.clear();
     this.pending.clear();
     await this.bound.catch(() => undefined);
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -157,15 +181,61 @@ export class TcpTransport implements Transport {
     this.delayTimers.add(timer);
   }
 
-  private accept(socket: Socket): void {
-    const { logger, handshakeTimeoutMs, pendingHandshakesMax, noDelay } = this.options;
-    const label = { node: this.id, remote: `${socket.remoteAddress}:${socket.remotePort}` };
-    if (this.closing !== undefined || this.pending.size >= pendingHandshakesMax) {
-      logger.warn({ ...label, pending: this.pending.size }, 'inbound connection closed unheard: transport closing or too many handshakes in progress');
-      socket.destroy();
+  private accept(raw: Socket): void {
+    const { logger, pendingHandshakesMax, noDelay } = this.options;
+    const label = { node: this.id, remote: remoteOf(raw) };
+    const pending = this.pending.size + this.tlsHandshaking.size;
+    if (this.closing !== undefined || pending >= pendingHandshakesMax) {
+      logger.warn({ ...label, pending }, 'inbound connection closed unheard: transport closing or too many handshakes in progress');
+      raw.destroy();
       return;
     }
-    socket.setNoDelay(noDelay);
+    raw.setNoDelay(noDelay);
+    if (this.tlsServer === undefined) return this.handshake(raw, undefined);
+    this.tlsHandshaking.set(label.remote, raw);
+    raw.once('close', () => this.tlsHandshaking.delete(label.remote));
+    this.tlsServer.emit('connection', raw);
+  }
+
+  /** The TLS server that verifies dialers: asks each for a certificate; the verdict is ours (verifyDialer), so it is counted and logged. */
+  private makeTlsServer(tls: PeerTls): TlsServer {
+    const server = createTlsServer({ ...tls.pem, requestCert: true, rejectUnauthorized: false, handshakeTimeout: this.options.handshakeTimeoutMs });
+    server.on('secureConnection', (socket: TLSSocket) => {
+      const label = { node: this.id, remote: remoteOf(socket) };
+      this.tlsHandshaking.delete(label.remote);
+      if (this.closing !== undefined) return void socket.destroy();
+      const verdict = this.verifyDialer(socket, tls);
+      if (verdict.ok) return this.handshake(socket, verdict.id);
+      this.failures.record(verdict.reason, label, verdict.detail);
+      // Told over the TLS connection, so the dialer logs why and waits refusedRetryMs instead of redialing at once.
+      this.refuse(socket, label, { ok: false, code: verdict.reason, reason: verdict.detail });
+    });
+    server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
+      const label = { node: this.id, remote: remoteOf(socket) };
+      this.tlsHandshaking.delete(label.remote);
+      this.tlsFailed(err, label);
+      socket.destroy();
+    });
+    return server;
+  }
+
+  /**
+   * Reads the dialer's hello and accepts or refuses it. `certifiedId` is the
+   * node a verified certificate names (TLS), which the hello must claim.
+   */
+  private handshake(socket: Socket, certifiedId: NodeId | undefined): void {
+    const { logger, handshakeTimeoutMs } = this.options;
+    const label = { node: this.id, remote: remoteOf(socket) };
+    if (certifiedId === undefined && this.tlsServer === undefined) {
+      // Registered before the FramedSocket's own listener, so a TLS hello is named as such before the decoder chokes on it.
+      socket.once('data', (chunk: Buffer) => {
+        if (!looksLikeTls(chunk)) return;
+        const reason = 'a TLS client connected to this plain-TCP peer port; turn peer TLS on here or off there';
+        this.failures.record('tlsOnPlain', label, reason);
+        // Sent in clear: the dialer's TLS stack reads it as a bad record and fails its handshake at once.
+        this.refuse(socket, label, { ok: false, code: 'tlsOnPlain', reason }, framed);
+      });
+    }
     // Until the peer is known it gets a handshake-sized buffer, not frameBytesMax.
     const framed = new FramedSocket(socket, HANDSHAKE_FRAME_BYTES_MAX, logger, label);
     this.pending.add(framed);
@@ -180,9 +250,10 @@ export class TcpTransport implements Transport {
       const hello = decodeHello(this.handshakePackr, payload);
       const reply: HelloReply = this.closing !== undefined
         ? { ok: false, code: 'closing', reason: `node ${this.id} is shutting down` }
-        : checkHello({ id: this.id, clusterId: this.options.clusterId, isPeer: (id) => this.links.has(id) }, hello);
+        : checkHello({ id: this.id, clusterId: this.options.clusterId, isPeer: (id) => this.links.has(id), certifiedId }, hello);
       framed.write([{ payload: encodeReply(this.handshakePackr, reply) }]);
       if (!reply.ok) {
+        this.failures.count(reply.code);
         logger.warn({ ...label, from: hello.from, clusterId: hello.clusterId, code: reply.code, reason: reply.reason }, 'refused a handshake');
         framed.end(`refused: ${reply.code}`, REFUSAL_LINGER_MS);
         return;
@@ -190,6 +261,39 @@ export class TcpTransport implements Transport {
       framed.decoder.frameBytesMax = this.options.frameBytesMax;
       this.links.get(hello.from)!.adopt(framed);
     };
+  }
+
+  /** Sends a handshake refusal and closes, without reading anything more from the connection. */
+  private refuse(socket: Socket, label: Record<string, unknown>, reply: Extract<HelloReply, { ok: false }>, framed?: FramedSocket): void {
+    const out = framed ?? new FramedSocket(socket, HANDSHAKE_FRAME_BYTES_MAX, this.options.logger, label);
+    out.refuse(encodeReply(this.handshakePackr, reply), `refused: ${reply.code}`, REFUSAL_LINGER_MS);
+  }
+
+  /** The dialer's certificate, once the TLS handshake is done: verified, and naming a peer of this node. */
+  private verifyDialer(socket: TLSSocket, tls: PeerTls): { ok: true; id: NodeId | undefined } | { ok: false; reason: 'tls' | 'identity'; detail: string } {
+    const cert = socket.getPeerCertificate();
+    const shown = cert !== null && Object.keys(cert).length > 0;
+    if (!shown) {
+      return tls.clientCertAuth
+        ? { ok: false, reason: 'tls', detail: 'the dialer showed no certificate and peer client-cert-auth is on; give every member --peer-cert-file/--peer-key-file' }
+        : { ok: true, id: undefined };
+    }
+    if (!socket.authorized) {
+      return { ok: false, reason: 'tls', detail: `the dialer's certificate did not verify against the peer trusted CA (${String(socket.authorizationError)})` };
+    }
+    const identity = certificateIdentity(tls, cert);
+    if (!identity.ok) return { ok: false, reason: 'identity', detail: identity.reason };
+    if (!this.links.has(identity.id)) return { ok: false, reason: 'identity', detail: `the dialer's certificate names node ${identity.id}, which is not a peer of node ${this.id}` };
+    return { ok: true, id: identity.id };
+  }
+
+  /** A TLS handshake that failed on an accepted connection: counted and logged with what it likely means. */
+  private tlsFailed(err: NodeJS.ErrnoException, label: Record<string, unknown>): void {
+    const plain = err.code === 'ERR_SSL_WRONG_VERSION_NUMBER' || err.code === 'ERR_SSL_HTTP_REQUEST' || err.code === 'ERR_SSL_UNKNOWN_PROTOCOL' || err.code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG';
+    if (plain) this.failures.record('plainOnTls', label, `the dialer does not speak TLS (${err.code}): a plain-TCP member reached this TLS peer port; turn peer TLS on there`);
+    else if (isTlsError(err)) this.failures.record('tls', label, `TLS handshake failed (${err.code}): ${err.message.trim()}`);
+    // A connection that merely broke mid-handshake (a dialer restarting) is not a refusal.
+    else this.options.logger.debug({ ...label, reason: err.message }, 'connection lost during the TLS handshake');
   }
 
   /** A data frame from `peer`: decode, check who it claims to be from, hand to the handler. */

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { ForwardLanes, type LaneTicket } from '../src/forward-lanes.js';
+
+describe('forward lanes (a follower\'s exactly-once identities)', () => {
+  it('one write at a time reuses one identity with growing seqs: kv keeps one entry, not one per request', () => {
+    const lanes = new ForwardLanes('f', 8);
+    const seen: string[] = [];
+    for (let i = 1; i <= 100; i++) {
+      const t = lanes.take()!;
+      seen.push(`${t.clientId}#${t.seq}`);
+      lanes.give(t.lane);
+    }
+    expect(new Set(seen.map((s) => s.split('#')[0]))).toEqual(new Set(['f.0']));
+    expect(seen.at(-1)).toBe('f.0#100');
+  });
+
+  it('concurrent writes get distinct identities; a lane\'s seq only grows; no more lanes than the limit', () => {
+    const lanes = new ForwardLanes('f', 3);
+    const held = [lanes.take()!, lanes.take()!, lanes.take()!];
+    expect(new Set(held.map((t) => t.clientId)).size).toBe(3);
+    expect(lanes.take()).toBeUndefined();
+    lanes.give(held[1]!.lane);
+    const next = lanes.take() as LaneTicket;
+    expect(next.clientId).toBe(held[1]!.clientId);
+    expect(next.seq).toBe(held[1]!.seq + 1);
+  });
+});
