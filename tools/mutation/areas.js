@@ -1,22 +1,22 @@
 // The four mutation-testing areas. For each: `mutate`, the safety-relevant
-// line ranges a default run mutates (sized so a run takes well under an hour
-// on the shared 2-core machine), `all`, the whole area (`--all`; hours), and
-// `tests`, the fast test files that judge each mutant (a mutant costs one
-// vitest start plus these files; slow real-process and property suites are
-// left out). Scores, run times and survivors: docs/testing.md, "Mutation testing".
+// code a default run mutates (whole files, or named functions of a file, which
+// run.js turns into line ranges so the areas follow the code as it moves;
+// sized so a run takes well under an hour on the shared 2-core machine),
+// `all`, the whole area (`--all`; hours), and `tests`, the fast test files that
+// judge each mutant (a mutant costs one vitest start plus these files; slow
+// real-process and property suites are left out). Scores, run times and
+// survivors: docs/testing.md, "Mutation testing".
 
 export const areas = {
   raft: {
     mutate: [
       'packages/raft/src/quorum.ts', // commit index and election outcome
       'packages/raft/src/step.ts', // term handling, vote granting
-      'packages/raft/src/log.ts:59-143', // term lookup, up-to-date check, append, conflicts, commitTo
-      'packages/raft/src/log.ts:177-194', // compaction, unapplied conf changes
-      'packages/raft/src/step-follower.ts:96-150', // append and snapshot acceptance
-      'packages/raft/src/step-leader.ts:54-82', // append responses, match advance
-      'packages/raft/src/progress.ts:117-143', // match/next updates on acks and rejects
-      'packages/raft/src/raft.ts:212-247', // promotable, campaign, poll
-      'packages/raft/src/raft.ts:340-371', // current-term commit rule, persisted acks
+      { file: 'packages/raft/src/log.ts', functions: ['term', 'matchTerm', 'isUpToDate', 'slice', 'append', 'findConflict', 'findConflictByTerm', 'unstableEntries', 'stableTo', 'commitTo', 'compact', 'hasUnappliedConfChanges'] },
+      { file: 'packages/raft/src/step-follower.ts', functions: ['handleAppend', 'handleHeartbeat', 'handleSnapshot'] },
+      { file: 'packages/raft/src/step-leader.ts', functions: ['handleAppendResp'] },
+      { file: 'packages/raft/src/progress.ts', functions: ['maybeUpdate', 'maybeDecrTo'] },
+      { file: 'packages/raft/src/raft.ts', functions: ['promotable', 'campaign', 'poll', 'committedEntryInCurrentTerm', 'maybeCommit', 'onPersisted'] },
     ],
     // errors.ts (messages), rng.ts and sizes.ts (timeouts, byte estimates),
     // index.ts and types.ts (no logic) are not safety-relevant.
@@ -25,8 +25,8 @@ export const areas = {
   },
   kv: {
     mutate: [
-      'packages/kv/src/apply.ts:41-122', // apply, exactly-once dedup, dispatch
-      'packages/kv/src/write-txn.ts:41-150', // revisions, staged puts/deletes, commit
+      { file: 'packages/kv/src/apply.ts', functions: ['apply', 'done', 'execute', 'write', 'dispatch'] }, // exactly-once dedup, dispatch
+      'packages/kv/src/write-txn.ts', // revisions, staged puts/deletes, commit
     ],
     all: ['packages/kv/src/**/*.ts', '!packages/kv/src/{index,types}.ts'],
     tests: [
@@ -40,10 +40,8 @@ export const areas = {
   },
   driver: {
     mutate: [
-      'packages/node/src/driver.ts:269-282', // lease reads, hasLease
-      'packages/node/src/driver.ts:439-465', // ready cycle: persist, send, apply ordering
-      'packages/node/src/driver.ts:511-536', // hard state, persist
-      'packages/node/src/driver.ts:574-598', // apply
+      // Lease reads, the Ready cycle (persist/send/apply order), hard state, persist, apply.
+      { file: 'packages/node/src/driver.ts', functions: ['leaseRead', 'hasLease', 'cycle', 'onHardState', 'persist', 'apply'] },
     ],
     // A mutant that stalls the driver loop makes the tests wait for their own
     // timeouts; give up on it sooner (it counts as detected either way).
@@ -62,9 +60,8 @@ export const areas = {
   },
   level: {
     mutate: [
-      'packages/storage/src/level/level-storage.ts:56-75', // persist, load
-      'packages/storage/src/level/level-storage.ts:107-181', // write plans, sync, execute
-      'packages/storage/src/level/level-storage.ts:230-278', // term and entry reads
+      // persist/load, write plans, sync, and reads waiting for in-flight writes.
+      { file: 'packages/storage/src/level/level-storage.ts', functions: ['persist', 'load', 'check', 'write', 'execute', 'waitFor', 'termOf', 'readEntries', 'readAt'] },
     ],
     all: ['packages/storage/src/level/**/*.ts'],
     tests: [

@@ -13,6 +13,7 @@
 // would point back at the unmutated sources.
 import { Stryker } from '@stryker-mutator/core';
 import { areas } from './areas.js';
+import { resolveMutate } from './ranges.js';
 
 const [area, ...only] = process.argv.slice(2);
 const spec = areas[area];
@@ -24,7 +25,7 @@ if (!spec) {
 const vitest = ['node_modules/.bin/vitest', 'run', '--bail=1', '--reporter=dot', '--pool=threads', '--no-isolate', ...spec.tests];
 
 const stryker = new Stryker({
-  mutate: only[0] === '--all' ? spec.all : only.length > 0 ? only : spec.mutate,
+  mutate: only[0] === '--all' ? spec.all : only.length > 0 ? only : resolveMutate(spec.mutate),
   testRunner: 'command',
   commandRunner: { command: vitest.join(' ') },
   inPlace: true,
