@@ -1,0 +1,75 @@
+// The four mutation-testing areas. For each: `mutate`, the safety-relevant
+// code a default run mutates (whole files, or named functions of a file, which
+// run.js turns into line ranges so the areas follow the code as it moves;
+// sized so a run takes well under an hour on the shared 2-core machine),
+// `all`, the whole area (`--all`; hours), and `tests`, the fast test files that
+// judge each mutant (a mutant costs one vitest start plus these files; slow
+// real-process and property suites are left out). Scores, run times and
+// survivors: docs/testing.md, "Mutation testing".
+
+export const areas = {
+  raft: {
+    mutate: [
+      'packages/raft/src/quorum.ts', // commit index and election outcome
+      'packages/raft/src/step.ts', // term handling, vote granting
+      { file: 'packages/raft/src/log.ts', functions: ['term', 'matchTerm', 'isUpToDate', 'slice', 'append', 'findConflict', 'findConflictByTerm', 'unstableEntries', 'stableTo', 'commitTo', 'compact', 'hasUnappliedConfChanges'] },
+      { file: 'packages/raft/src/step-follower.ts', functions: ['handleAppend', 'handleHeartbeat', 'handleSnapshot'] },
+      { file: 'packages/raft/src/step-leader.ts', functions: ['handleAppendResp'] },
+      { file: 'packages/raft/src/progress.ts', functions: ['maybeUpdate', 'maybeDecrTo'] },
+      { file: 'packages/raft/src/raft.ts', functions: ['promotable', 'campaign', 'poll', 'committedEntryInCurrentTerm', 'maybeCommit', 'onPersisted'] },
+    ],
+    // errors.ts (messages), rng.ts and sizes.ts (timeouts, byte estimates),
+    // index.ts and types.ts (no logic) are not safety-relevant.
+    all: ['packages/raft/src/**/*.ts', '!packages/raft/src/{index,types,errors,rng,sizes}.ts'],
+    tests: ['packages/raft/test'],
+  },
+  kv: {
+    mutate: [
+      { file: 'packages/kv/src/apply.ts', functions: ['apply', 'done', 'execute', 'write', 'dispatch'] }, // exactly-once dedup, dispatch
+      'packages/kv/src/write-txn.ts', // revisions, staged puts/deletes, commit
+    ],
+    all: ['packages/kv/src/**/*.ts', '!packages/kv/src/{index,types}.ts'],
+    tests: [
+      'packages/kv/test/kv.test.ts',
+      'packages/kv/test/watch.test.ts',
+      'packages/kv/test/leases.test.ts',
+      'packages/kv/test/exactly-once.test.ts',
+      'packages/kv/test/sorted-keys.test.ts',
+      'packages/kv/test/mutants-apply.test.ts',
+    ],
+  },
+  driver: {
+    mutate: [
+      // Lease reads, the Ready cycle (persist/send/apply order), hard state, persist, apply.
+      { file: 'packages/node/src/driver.ts', functions: ['leaseRead', 'hasLease', 'cycle', 'onHardState', 'persist', 'apply'] },
+    ],
+    // A mutant that stalls the driver loop makes the tests wait for their own
+    // timeouts; give up on it sooner (it counts as detected either way).
+    timeoutMs: 8_000,
+    all: ['packages/node/src/driver.ts'],
+    tests: [
+      'packages/node/test/write-path.test.ts',
+      'packages/node/test/reads.test.ts',
+      'packages/node/test/leases.test.ts',
+      'packages/node/test/restart.test.ts',
+      'packages/node/test/snapshot.test.ts',
+      'packages/node/test/commit-overlap.test.ts',
+      'packages/node/test/membership.test.ts',
+      'packages/node/test/mutants-lease.test.ts',
+    ],
+  },
+  level: {
+    mutate: [
+      // persist/load, write plans, sync, and reads waiting for in-flight writes.
+      { file: 'packages/storage/src/level/level-storage.ts', functions: ['persist', 'load', 'check', 'write', 'execute', 'waitFor', 'termOf', 'readEntries', 'readAt'] },
+    ],
+    all: ['packages/storage/src/level/**/*.ts'],
+    tests: [
+      'packages/storage/test/level.conformance.test.ts',
+      'packages/storage/test/level.behaviour.test.ts',
+      'packages/storage/test/corruption.test.ts',
+      'packages/storage/test/level.open.test.ts', // closed-handle refusals
+      'packages/storage/test/mutants-level.test.ts',
+    ],
+  },
+};
