@@ -43,6 +43,16 @@ describe('start configuration', () => {
     expect(envName('initialClusterState')).toBe('FLOTILLA_INITIAL_CLUSTER_STATE');
   });
 
+  it('takes the client port\'s overload limits (durations for the timeouts) and leaves the rest to their defaults', () => {
+    const base = { name: 'n1', initialCluster: cluster };
+    expect(resolveStartConfig(base, {}, {}).httpLimits).toBeUndefined();
+    const config = resolveStartConfig({ ...base, inflightBodyBytesMax: '16777216', headersTimeout: '5s', watchStreamsPerConnectionMax: '4' }, fromEnv({ FLOTILLA_CONNECTIONS_MAX: '100' }), { requestTimeout: '1m' });
+    expect(config.httpLimits).toEqual({ inflightBodyBytesMax: 16_777_216, headersTimeoutMs: 5_000, requestTimeoutMs: 60_000, connectionsMax: 100, watchStreamsPerConnectionMax: 4 });
+    expect(() => resolveStartConfig({ ...base, headersTimeout: 'soon' }, {}, {})).toThrow(/--headers-timeout/);
+    expect(() => resolveStartConfig({ ...base, connectionsMax: '-1' }, {}, {})).toThrow(/--connections-max must be a positive integer/);
+    expect(() => resolveStartConfig({ ...base, inflightBodyBytesMax: '1000' }, {}, {})).toThrow(UsageError);
+  });
+
   it('refuses a name missing from the cluster, a peer port that disagrees, and bad values', () => {
     expect(() => resolveStartConfig({ name: 'n9', initialCluster: cluster }, {}, {})).toThrow(/not in --initial-cluster/);
     expect(() => resolveStartConfig({ name: 'n1', initialCluster: cluster, listenPeer: 'http://127.0.0.1:9999' }, {}, {})).toThrow(/differs/);

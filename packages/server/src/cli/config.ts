@@ -3,7 +3,9 @@
 // flag --data-dir, env FLOTILLA_DATA_DIR, file key "dataDir".
 import fs from 'node:fs';
 import { peerTlsFromFlags, type PeerTlsOptions } from '@flotilla/transport';
+import { resolveHttpLimits, type HttpLimits } from '../http/limits.js';
 import { clientTlsFromFlags, type ClientTlsOptions } from '../http/tls.js';
+import { parseDurationMs } from './duration.js';
 import { CliError, UsageError } from './errors.js';
 import { memberIdOf } from './ids.js';
 
@@ -40,6 +42,8 @@ export interface StartConfig {
   readonly clientTls?: ClientTlsOptions;
   /** Mutual TLS between peers (--peer-*), identities mapped by memberIdOf; undefined: plain TCP. */
   readonly peerTls?: PeerTlsOptions;
+  /** The client port's overload limits that were given (the rest keep their defaults, see http/limits.ts). */
+  readonly httpLimits?: Partial<HttpLimits>;
 }
 
 export interface PeerRoute {
@@ -77,6 +81,14 @@ export const SETTINGS = {
   peerTrustedCaFile: ['peer-trusted-ca-file'],
   peerClientCertAuth: ['peer-client-cert-auth'],
   peerCertAllowedCn: ['peer-cert-allowed-cn'],
+  bodyBytesMax: ['body-bytes-max'],
+  inflightBodyBytesMax: ['inflight-body-bytes-max'],
+  headersTimeout: ['headers-timeout'],
+  requestTimeout: ['request-timeout'],
+  connectionsMax: ['connections-max'],
+  watchStreamsMax: ['watch-streams-max'],
+  watchStreamsPerConnectionMax: ['watch-streams-per-connection-max'],
+  watchStreamBufferBytesMax: ['watch-stream-buffer-bytes-max'],
 } as const;
 
 /** Settings that are on/off: a flag without a value; "true"/"false" in the environment or the config file. */
@@ -124,6 +136,29 @@ function url(text: string, what: string): URL {
   }
   if ((u.protocol !== 'http:' && u.protocol !== 'https:') || !u.port) throw new UsageError(`${what} must be an http:// or https:// URL with a port, got ${JSON.stringify(text)}`);
   return u;
+}
+
+/** The overload limits given as settings (durations for the two timeouts, positive integers for the rest). */
+function httpLimitSettings(raw: RawSettings): Partial<HttpLimits> | undefined {
+  const duration = (text: string | undefined, flag: string): number | undefined => (text === undefined ? undefined : parseDurationMs(text, flag));
+  const limits: Partial<Record<keyof HttpLimits, number | undefined>> = {
+    bodyBytesMax: positiveInt(raw.bodyBytesMax, '--body-bytes-max'),
+    inflightBodyBytesMax: positiveInt(raw.inflightBodyBytesMax, '--inflight-body-bytes-max'),
+    headersTimeoutMs: duration(raw.headersTimeout, '--headers-timeout'),
+    requestTimeoutMs: duration(raw.requestTimeout, '--request-timeout'),
+    connectionsMax: positiveInt(raw.connectionsMax, '--connections-max'),
+    watchStreamsMax: positiveInt(raw.watchStreamsMax, '--watch-streams-max'),
+    watchStreamsPerConnectionMax: positiveInt(raw.watchStreamsPerConnectionMax, '--watch-streams-per-connection-max'),
+    watchStreamBufferBytesMax: positiveInt(raw.watchStreamBufferBytesMax, '--watch-stream-buffer-bytes-max'),
+  };
+  const given = Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)) as Partial<HttpLimits>;
+  if (Object.keys(given).length === 0) return undefined;
+  try {
+    resolveHttpLimits(given); // the limits must also agree with each other (and the defaults of those not given)
+  } catch (err) {
+    throw new UsageError(`client port limits: ${(err as Error).message}`);
+  }
+  return given;
 }
 
 function positiveInt(text: string | undefined, what: string): number | undefined {
@@ -332,6 +367,7 @@ export function resolveStartConfig(flags: RawSettings, env: RawSettings, file: R
     snapshotEntries: positiveInt(raw.snapshotEntries, '--snapshot-entries'),
     ...backupSettings(raw),
     ...tlsSettings(raw, listenClient, listenPeer, initialCluster),
+    httpLimits: httpLimitSettings(raw),
   };
   return Object.assign(config, Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)));
 }

@@ -52,6 +52,7 @@ export async function serveMember(o: ServeMemberOptions): Promise<ServedMember> 
       logger: o.logger.child({ component: 'http' }),
       founders: o.founders,
       ...(o.config.clientTls ? { tls: o.config.clientTls } : {}),
+      ...(o.config.httpLimits ? { limits: o.config.httpLimits } : {}),
       ...(scheduler
         ? {
             extraMetricsText: () => scheduler.prometheusText(),

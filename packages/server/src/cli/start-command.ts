@@ -34,6 +34,14 @@ const SETTING_HELP: Record<SettingName, [string, string]> = {
   peerTrustedCaFile: ['<file>', 'PEM CA that peers\' certificates must chain to'],
   peerClientCertAuth: ['', 'require a certificate from every dialing peer (off unless given, as in etcd: give it)'],
   peerCertAllowedCn: ['<cn>', 'every peer certificate must have this subject CN'],
+  bodyBytesMax: ['<bytes>', 'largest request body on the client port (default 2.75 MiB); larger: 429'],
+  inflightBodyBytesMax: ['<bytes>', 'request body bytes handled at once (default 8 MiB, taken from Content-Length); beyond: 429'],
+  headersTimeout: ['<duration>', 'time a client has to send its request headers (default 10s); then 408 and close'],
+  requestTimeout: ['<duration>', 'time a client has to send its whole request (default 30s); then 408 and close'],
+  connectionsMax: ['<n>', 'open client connections (default 10000); more are closed at once'],
+  watchStreamsMax: ['<n>', 'open watch streams (default 10000); more: 429'],
+  watchStreamsPerConnectionMax: ['<n>', 'open watch streams on one connection (default 16); more: 429'],
+  watchStreamBufferBytesMax: ['<bytes>', 'unsent bytes of one watch stream (default 4 MiB); beyond, the watch is cancelled as slow'],
 };
 
 const TEST_FAULT_HELP: Record<(typeof TEST_FAULT_FLAGS)[number], string> = {
