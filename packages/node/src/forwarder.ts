@@ -3,7 +3,8 @@
 //
 // A request follows the leader: one issued while no leader is known waits for
 // one; one in flight when the leader changes is sent again to the new leader
-// (a write with the same exactly-once identity, see forward-lanes.ts), or
+// (a write with the same exactly-once identity, see forward-lanes.ts; a lane
+// with a new identity first sends its register, then the write), or
 // served here if this node became the leader. Only a membership change, which
 // has no exactly-once identity, cannot be re-sent: it fails at once as of
 // unknown outcome. Every send gets a fresh wire id, and an answer counts only
@@ -13,15 +14,20 @@
 import { SessionExpiredError } from '@flotilla/kv';
 import { NONE, NotLeaderError, ProposalDroppedError, type NodeId } from '@flotilla/raft';
 import { errorFromWire, RequestTimeoutError, TooManyRequestsError, UnknownOutcomeError, type WireError } from './errors.js';
-import { ForwardLanes } from './forward-lanes.js';
+import { ForwardLanes, type LaneTicket } from './forward-lanes.js';
 import type { ForwardOp } from './wire.js';
+
+/** Encodes the write under an exactly-once identity, or (`register`) that identity's register command (seq 1). */
+export type Identify = (clientId: string, seq: number, register?: boolean) => Uint8Array;
 
 interface Request {
   readonly op: ForwardOp['op'];
   req: ForwardOp;
   /** Re-encodes the write under a forward lane's identity (see forward-lanes.ts). */
-  readonly identify: ((clientId: string, seq: number) => Uint8Array) | undefined;
-  /** Sends so far: a write re-sent under its identity may have been applied by an earlier send. */
+  readonly identify: Identify | undefined;
+  /** While `req` is the lane's register: the write to send once it is answered. */
+  write: ForwardOp | undefined;
+  /** Sends of the write so far: a write re-sent under its identity may have been applied by an earlier send. */
   sends: number;
   readonly deadlineMs: number;
   readonly resolve: (value: unknown, by: NodeId) => void;
@@ -77,20 +83,21 @@ export class Forwarder {
    * typed error. `identify` re-encodes a write that has no exactly-once
    * identity with one (a forward lane's), so it may be re-sent.
    */
-  forward(leader: NodeId, req: ForwardOp, identify?: (clientId: string, seq: number) => Uint8Array): Promise<{ value: unknown; by: NodeId }> {
+  forward(leader: NodeId, req: ForwardOp, identify?: Identify): Promise<{ value: unknown; by: NodeId }> {
     if (this.requests.size >= this.o.max) return Promise.reject(new TooManyRequestsError('forwardedRequestsMax', this.o.max));
     let sent = req;
+    let write: ForwardOp | undefined;
     let lane: number | undefined;
     if (identify !== undefined && req.op === 'propose') {
       const ticket = this.lanes.take();
       if (ticket === undefined) return Promise.reject(new TooManyRequestsError('forwardedRequestsMax', this.o.max));
-      sent = { op: 'propose', data: identify(ticket.clientId, ticket.seq) };
+      [sent, write] = identified(identify, ticket);
       lane = ticket.lane;
     }
     const n = this.nextRequest++;
     return new Promise((resolve, reject) => {
       const r: Request = {
-        op: req.op, req: sent, identify, sends: 0, deadlineMs: this.deps.now() + this.o.timeoutMs, lane,
+        op: req.op, req: sent, identify, write, sends: 0, deadlineMs: this.deps.now() + this.o.timeoutMs, lane,
         resolve: (value, by) => {
           this.remove(n, r);
           resolve({ value, by });
@@ -111,6 +118,7 @@ export class Forwarder {
     if (incarnation !== this.o.incarnation && !this.o.ignoreIncarnation) return; // meant for this node's previous life
     const r = this.byWire.get(id);
     if (r === undefined || r.sentTo !== from) return; // timed out, or superseded by a send to a newer leader
+    if (ok && r.write !== undefined) return this.registered(r, from);
     if (ok) return r.resolve(value, from);
     const err = errorFromWire(error ?? { name: 'Error', message: 'leader failed without a reason', fields: {} });
     if (err instanceof NotLeaderError) {
@@ -137,8 +145,16 @@ export class Forwarder {
       r.reject(new UnknownOutcomeError(`the write was re-sent after a leader change and its follower identity had expired meanwhile (${err.message}); read before retrying`));
       return;
     }
-    const ticket = this.lanes.renew(r.lane!);
-    r.req = { op: 'propose', data: r.identify!(ticket.clientId, ticket.seq) };
+    [r.req, r.write] = identified(r.identify!, this.lanes.renew(r.lane!));
+    r.sends = 0;
+    this.dispatch(r, from);
+  }
+
+  /** The lane's register was applied: now the write (never sent before). */
+  private registered(r: Request, from: NodeId): void {
+    r.req = r.write!;
+    r.write = undefined;
+    r.sends = 0;
     this.dispatch(r, from);
   }
 
@@ -200,6 +216,13 @@ export class Forwarder {
     this.byWire.delete(r.wireId);
     if (r.lane !== undefined) this.lanes.give(r.lane);
   }
+}
+
+/** What to send first for a lane's write, and (if that is its register) the write to send next. */
+function identified(identify: Identify, ticket: LaneTicket): [ForwardOp, ForwardOp | undefined] {
+  const write: ForwardOp = { op: 'propose', data: identify(ticket.clientId, ticket.seq) };
+  if (!ticket.register) return [write, undefined];
+  return [{ op: 'propose', data: identify(ticket.clientId, 1, true) }, write];
 }
 
 /** A write whose answer never came may have been applied; anything else changed nothing. */
