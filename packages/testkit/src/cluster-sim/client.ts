@@ -6,7 +6,8 @@
 // goes on as a new process, as Jepsen's clients do. Exactly-once clients
 // (sessions) instead retry such a write with the same (clientId, seq) on
 // other nodes: the node must apply it at most once, even after the client was
-// evicted from the exactly-once table.
+// evicted from the exactly-once table. A session registers its id (seq 1)
+// before its first write (seq 2), as @flotilla/client does.
 
 import { randomInt, type NodeId, type Rng } from '@flotilla/raft';
 import type { Compare, TxnRequest } from '@flotilla/kv';
@@ -142,7 +143,7 @@ function attempt(env: ClientEnv, node: SimulatedNode, input: RegisterInput, cons
 }
 
 /** A retry with the same session is worth it: the attempt timed out, was refused, or its outcome is unknown. */
-function worthRetrying(r: Outcome<RegisterResult>): boolean {
+function worthRetrying(r: Outcome<unknown>): boolean {
   if (r.kind === 'timeout') return true;
   if (r.kind !== 'error') return false;
   const name = errorName(r.error);
@@ -191,6 +192,24 @@ export async function issue(
   return { alive: false };
 }
 
+/**
+ * Registers a session's client id (seq 1), retried on other nodes like a
+ * write; not an operation of the register model, so not recorded. A register
+ * that never got through shows in the first write: once kv evicted anyone it
+ * answers "session expired" (not applied), an unknown outcome here.
+ */
+async function registerSession(env: ClientEnv, first: SimulatedNode, clientId: string, options: Pick<WorkloadOptions, 'timeoutMs' | 'retriesMax'>): Promise<void> {
+  const rng = env.runtime.rng('retries');
+  let node = first;
+  for (let tries = 0; tries <= (options.retriesMax ?? 3); tries++) {
+    const r = await withTimeout(env.runtime, node.register(clientId), options.timeoutMs);
+    if (!worthRetrying(r)) return;
+    const nodes = env.reachable();
+    if (nodes.length === 0) return;
+    node = nodes[randomInt(rng, 0, nodes.length - 1)] as SimulatedNode;
+  }
+}
+
 /** What the clients learned, for choosing cas expectations that sometimes hold. */
 interface Knowledge {
   readonly lastValue: Map<string, string | null>;
@@ -217,7 +236,7 @@ export async function runClients(env: ClientEnv, options: WorkloadOptions, until
     let process = env.newProcess();
     // The first sessionShare of the clients are exactly-once clients: one session per process.
     const withSession = k < Math.round(options.clients * (options.sessionShare ?? 0));
-    let seq = 0;
+    let seq = 0; // 0: this process's session id is not registered yet
     while (env.runtime.now < untilMs) {
       await env.runtime.sleep(randomInt(rng, 0, options.thinkMsMax));
       const nodes = env.reachable();
@@ -225,6 +244,10 @@ export async function runClients(env: ClientEnv, options: WorkloadOptions, until
       const node = nodes[randomInt(rng, 0, nodes.length - 1)] as SimulatedNode;
       const input = nextInput(rng, options.keys, counter, known);
       const consistency: ReadConsistency = input.op === 'read' && rng.next() < (options.leaseReadShare ?? 0) ? 'lease' : options.readConsistency;
+      if (withSession && input.op !== 'read' && seq === 0) {
+        await registerSession(env, node, `p${process}`, options);
+        seq = 1;
+      }
       const session = withSession && input.op !== 'read' ? { clientId: `p${process}`, seq: ++seq } : undefined;
       const { alive, result } = await issue(env, process, node, input, { ...options, consistency, ...(session === undefined ? {} : { session }) });
       if (input.op === 'read' && result !== undefined) learn(known, input.key, result);
