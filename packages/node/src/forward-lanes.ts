@@ -13,19 +13,20 @@
 // not one per request. The prefix names the node and its incarnation: a
 // restarted node does not know the seqs its previous life used.
 //
-// Each lane id is registered before its first write (kv's `register` command
-// at seq 1; writes from seq 2): once kv has forgotten any client, it answers a
-// write from an id it does not hold with "session expired" (nothing applied),
-// so a re-send of a lane's first write whose id kv forgot meanwhile is not
-// applied twice. A lane kv forgot is renewed: it takes a new id (a generation
-// suffix), registers it, and goes on at seq 2.
+// Each lane id is registered with its first write (kv's `register` command at
+// seq 1, proposed by the leader just before the write, which takes seq 2):
+// once kv has forgotten any client, it answers a write from an id it does not
+// hold with "session expired" (nothing applied), so a re-send of a lane's first
+// write whose id kv forgot meanwhile is not applied twice. A lane kv forgot is
+// renewed: it takes a new id (a generation suffix), registered the same way,
+// and goes on at seq 2.
 
 export interface LaneTicket {
   readonly lane: number;
   readonly clientId: string;
   /** The write's seq (from 2). */
   readonly seq: number;
-  /** The id is new: register it (seq 1) before sending the write. */
+  /** The id is new: register it (seq 1) along with the write. */
   readonly register: boolean;
 }
 

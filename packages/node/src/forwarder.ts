@@ -3,8 +3,7 @@
 //
 // A request follows the leader: one issued while no leader is known waits for
 // one; one in flight when the leader changes is sent again to the new leader
-// (a write with the same exactly-once identity, see forward-lanes.ts; a lane
-// with a new identity first sends its register, then the write), or
+// (a write with the same exactly-once identity, see forward-lanes.ts), or
 // served here if this node became the leader. Only a membership change, which
 // has no exactly-once identity, cannot be re-sent: it fails at once as of
 // unknown outcome. Every send gets a fresh wire id, and an answer counts only
@@ -25,9 +24,14 @@ interface Request {
   req: ForwardOp;
   /** Re-encodes the write under a forward lane's identity (see forward-lanes.ts). */
   readonly identify: Identify | undefined;
-  /** While `req` is the lane's register: the write to send once it is answered. */
-  write: ForwardOp | undefined;
-  /** Sends of the write so far: a write re-sent under its identity may have been applied by an earlier send. */
+  /**
+   * A new lane id's register, sent along with the write (the leader proposes
+   * it just before the write) until a send may have reached the log: sent
+   * again then, it could make an id kv evicted since known again at seq 1, and
+   * the write's re-send would be applied twice.
+   */
+  register: Uint8Array | undefined;
+  /** Sends so far: a write re-sent under its identity may have been applied by an earlier send. */
   sends: number;
   readonly deadlineMs: number;
   readonly resolve: (value: unknown, by: NodeId) => void;
@@ -86,18 +90,18 @@ export class Forwarder {
   forward(leader: NodeId, req: ForwardOp, identify?: Identify): Promise<{ value: unknown; by: NodeId }> {
     if (this.requests.size >= this.o.max) return Promise.reject(new TooManyRequestsError('forwardedRequestsMax', this.o.max));
     let sent = req;
-    let write: ForwardOp | undefined;
+    let register: Uint8Array | undefined;
     let lane: number | undefined;
     if (identify !== undefined && req.op === 'propose') {
       const ticket = this.lanes.take();
       if (ticket === undefined) return Promise.reject(new TooManyRequestsError('forwardedRequestsMax', this.o.max));
-      [sent, write] = identified(identify, ticket);
+      [sent, register] = identified(identify, ticket);
       lane = ticket.lane;
     }
     const n = this.nextRequest++;
     return new Promise((resolve, reject) => {
       const r: Request = {
-        op: req.op, req: sent, identify, write, sends: 0, deadlineMs: this.deps.now() + this.o.timeoutMs, lane,
+        op: req.op, req: sent, identify, register, sends: 0, deadlineMs: this.deps.now() + this.o.timeoutMs, lane,
         resolve: (value, by) => {
           this.remove(n, r);
           resolve({ value, by });
@@ -118,7 +122,6 @@ export class Forwarder {
     if (incarnation !== this.o.incarnation && !this.o.ignoreIncarnation) return; // meant for this node's previous life
     const r = this.byWire.get(id);
     if (r === undefined || r.sentTo !== from) return; // timed out, or superseded by a send to a newer leader
-    if (ok && r.write !== undefined) return this.registered(r, from);
     if (ok) return r.resolve(value, from);
     const err = errorFromWire(error ?? { name: 'Error', message: 'leader failed without a reason', fields: {} });
     if (err instanceof NotLeaderError) {
@@ -145,16 +148,7 @@ export class Forwarder {
       r.reject(new UnknownOutcomeError(`the write was re-sent after a leader change and its follower identity had expired meanwhile (${err.message}); read before retrying`));
       return;
     }
-    [r.req, r.write] = identified(r.identify!, this.lanes.renew(r.lane!));
-    r.sends = 0;
-    this.dispatch(r, from);
-  }
-
-  /** The lane's register was applied: now the write (never sent before). */
-  private registered(r: Request, from: NodeId): void {
-    r.req = r.write!;
-    r.write = undefined;
-    r.sends = 0;
+    [r.req, r.register] = identified(r.identify!, this.lanes.renew(r.lane!));
     this.dispatch(r, from);
   }
 
@@ -170,6 +164,7 @@ export class Forwarder {
         r.reject(new UnknownOutcomeError('the leader changed while it had this membership change, which is not re-sent (it has no exactly-once identity); check the membership before retrying'));
         continue;
       }
+      if (r.sentTo !== NONE) r.register = undefined; // the earlier send may be in the log (see Request.register)
       this.dispatch(r, leader);
     }
   }
@@ -207,7 +202,7 @@ export class Forwarder {
     r.sentTo = leader;
     r.sends++;
     this.byWire.set(id, r);
-    this.deps.send(leader, this.o.incarnation, id, r.req);
+    this.deps.send(leader, this.o.incarnation, id, r.register !== undefined && r.req.op === 'propose' ? { ...r.req, register: r.register } : r.req);
   }
 
   private remove(n: number, r: Request): void {
@@ -218,11 +213,10 @@ export class Forwarder {
   }
 }
 
-/** What to send first for a lane's write, and (if that is its register) the write to send next. */
-function identified(identify: Identify, ticket: LaneTicket): [ForwardOp, ForwardOp | undefined] {
+/** A lane's write under its identity, and the identity's register if it is new. */
+function identified(identify: Identify, ticket: LaneTicket): [ForwardOp, Uint8Array | undefined] {
   const write: ForwardOp = { op: 'propose', data: identify(ticket.clientId, ticket.seq) };
-  if (!ticket.register) return [write, undefined];
-  return [{ op: 'propose', data: identify(ticket.clientId, 1, true) }, write];
+  return [write, ticket.register ? identify(ticket.clientId, 1, true) : undefined];
 }
 
 /** A write whose answer never came may have been applied; anything else changed nothing. */

@@ -430,6 +430,9 @@ export class FlotillaNode {
     switch (req.op) {
       case 'propose': {
         const decoded = decodeCommand(req.data, this.kv.limits);
+        // Proposed back to back, so that no other client's entry between them can evict the new id
+        // (with a tiny exactly-once table); if the register fails, the write shows it ("session expired").
+        if (req.register !== undefined) this.propose({ kind: 'entry', data: req.register }, false).catch(() => undefined);
         const result = await this.propose({ kind: 'entry', data: req.data }, false);
         invariant(result !== undefined, 'a normal entry was applied without a result');
         if (!result.ok) throw result.error;

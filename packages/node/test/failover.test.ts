@@ -167,10 +167,8 @@ describe('failover through a follower', () => {
       const [x, y] = c.running() as [FlotillaNode, FlotillaNode];
       await c.until(() => x.status().leader === 0 && y.status().leader === 0, 'both survivors lost the leader');
       c.network.faults.setDelay({ minMs: 30, maxMs: 30 });
-      // Issued while no leader is known: they wait; the one on the next leader is proposed there. They carry
-      // identities of their own: a forward lane would first propose its register, and the write only after it.
-      const ids = (n: FlotillaNode) => ({ clientId: `app${n.id}`, seq: 2 }); // nothing was evicted: an unregistered id is new
-      const outcome = (n: FlotillaNode) => n.put(put(`k${n.id}`, 'v'), ids(n)).then((r) => r.header.revision, (e: unknown) => e);
+      // Issued while no leader is known: they wait; the one on the next leader is proposed there.
+      const outcome = (n: FlotillaNode) => n.put(put(`k${n.id}`, 'v')).then((r) => r.header.revision, (e: unknown) => e);
       const writes = new Map([[x.id, outcome(x)], [y.id, outcome(y)]]);
       await c.until(() => [x, y].some((n) => n.status().role === 'leader' && n.status().pending.proposals > 0), 'the new leader proposed its write');
       const leader = [x, y].find((n) => n.status().role === 'leader')!;
