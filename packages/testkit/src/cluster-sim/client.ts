@@ -128,6 +128,8 @@ export interface Issued {
   /** False when the outcome was unknown: the process is retired. */
   readonly alive: boolean;
   readonly result?: RegisterResult;
+  /** The session's id is expired (kv evicted it, or its register never got through): start a new one. */
+  readonly sessionExpired?: boolean;
 }
 
 function attempt(env: ClientEnv, node: SimulatedNode, input: RegisterInput, consistency: ReadConsistency, timeoutMs: number, session?: Session): Promise<Outcome<RegisterResult>> {
@@ -169,7 +171,8 @@ export async function issue(
   const session = input.op === 'read' ? undefined : options.session;
   const consistency = options.consistency ?? options.readConsistency;
   let r = await attempt(env, node, input, consistency, options.timeoutMs, session);
-  const firstFailed = r.kind === 'error' && DEFINITELY_NOT_APPLIED.has(errorName(r.error));
+  // "Session expired" refuses the attempt (nothing applied); after a retry it says nothing of earlier attempts.
+  const firstFailed = r.kind === 'error' && (DEFINITELY_NOT_APPLIED.has(errorName(r.error)) || errorName(r.error) === 'SessionExpiredError');
   if (session !== undefined && !firstFailed) {
     const rng = env.runtime.rng('retries');
     for (let retry = 0; retry < (options.retriesMax ?? 3) && worthRetrying(r); retry++) {
@@ -186,7 +189,7 @@ export async function issue(
   // Only a refusal of the one and only attempt proves a write was not applied.
   if (input.op === 'read' || firstFailed) {
     env.recorder.fail(id, why);
-    return { alive: true };
+    return { alive: true, ...(r.kind === 'error' && errorName(r.error) === 'SessionExpiredError' ? { sessionExpired: true } : {}) };
   }
   env.recorder.unknown(id, why);
   return { alive: false };
@@ -249,9 +252,9 @@ export async function runClients(env: ClientEnv, options: WorkloadOptions, until
         seq = 1;
       }
       const session = withSession && input.op !== 'read' ? { clientId: `p${process}`, seq: ++seq } : undefined;
-      const { alive, result } = await issue(env, process, node, input, { ...options, consistency, ...(session === undefined ? {} : { session }) });
+      const { alive, result, sessionExpired } = await issue(env, process, node, input, { ...options, consistency, ...(session === undefined ? {} : { session }) });
       if (input.op === 'read' && result !== undefined) learn(known, input.key, result);
-      if (!alive) {
+      if (!alive || sessionExpired) {
         process = env.newProcess();
         seq = 0;
       }
