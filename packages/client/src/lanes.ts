@@ -3,12 +3,18 @@
 // carry only one write at a time; a client with several writes in flight
 // uses several ids ("lanes"): `<clientId>.<lane>`, each with its own seq.
 // A retry reuses its lane and seq, so the server applies it at most once.
-// When the server has forgotten an id (SessionExpiredError: its exactly-once
-// table evicted it), the lanes take a new identity and count from seq 1.
+// Each lane id is registered before its first write (kv's `register` command
+// at seq 1; writes take seq 2 on): the server then answers a retry of any
+// write whose id it has forgotten with SessionExpiredError instead of applying
+// it again. When the server has forgotten an id (its exactly-once table
+// evicted it), the lanes take a new identity and register it again.
 
 export interface LaneTicket {
   clientId: string;
+  /** The write's seq (from 2). */
   seq: number;
+  /** The id is new: register it (seq 1) before sending the write. */
+  register: boolean;
   release(): void;
 }
 
@@ -30,8 +36,8 @@ export class Lanes {
 
   /**
    * Continues under a new identity (the server expired the old one): later
-   * tickets carry `<clientId>.<lane>` with seqs from 1. Writes in flight keep
-   * the ticket they hold.
+   * tickets carry `<clientId>.<lane>`, registered first (seq 1), with writes
+   * from seq 2. Writes in flight keep the ticket they hold.
    */
   renew(clientId: string): void {
     if (clientId === this.clientId) throw new RangeError(`renew() needs a client id other than the current ${clientId}`);
@@ -42,11 +48,14 @@ export class Lanes {
   /** A lane and the next seq on it; waits while all lanes carry a write. */
   async acquire(): Promise<LaneTicket> {
     const lane = this.free.pop() ?? (await new Promise<number>((resolve) => this.waiting.push(resolve)));
+    const register = this.seqs[lane] === 0;
+    if (register) this.seqs[lane] = 1;
     const seq = ++this.seqs[lane]!;
     let released = false;
     return {
       clientId: `${this.clientId}.${lane}`,
       seq,
+      register,
       release: () => {
         if (released) return;
         released = true;

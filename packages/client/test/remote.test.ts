@@ -3,7 +3,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CompactedError, SessionExpiredError, UnavailableError, UnknownOutcomeError, remoteKv } from '../src/index.js';
 import type { KV } from '../src/index.js';
-import { putAnswer, scriptedServer, type ScriptedServer } from './scripted-server.js';
+import { putAnswer, scriptedServer, type Answer, type ScriptedServer, type Seen } from './scripted-server.js';
 
 // No real waiting between attempts: back-off is exercised by retry.test.ts.
 const env = { sleep: async () => undefined, random: () => 0.5 };
@@ -36,6 +36,14 @@ beforeAll(async () => {
 });
 
 const writes = (s: ScriptedServer) => s.seen.filter((r) => r.path === '/v3/kv/put');
+const REGISTER_PATH = '/flotilla/session/register';
+const registers = (s: ScriptedServer) => s.seen.filter((r) => r.path === REGISTER_PATH).map((r) => [r.headers['x-flotilla-client-id'], r.headers['x-flotilla-seq']]);
+
+/** Registers succeed, as on a Flotilla server; `answer` numbers the other requests from 0. */
+function registering(answer: (req: Seen, index: number) => Answer): (req: Seen) => Answer {
+  let n = 0;
+  return (req) => (req.path === REGISTER_PATH ? putAnswer(1) : answer(req, n++));
+}
 
 describe('remote backend retries', () => {
   it('a write whose connection drops after sending is not repeated without exactly-once, and surfaces UnknownOutcomeError', async () => {
@@ -45,22 +53,32 @@ describe('remote backend retries', () => {
     expect(writes(s)).toHaveLength(1);
   });
 
-  it('with exactly-once, a dropped write is retried with the same client id and seq, and the next write gets the next seq', async () => {
-    const s = await server((_req, i) => (i === 0 ? { kind: 'drop' } : putAnswer(7)));
+  it('with exactly-once, a lane id is registered (seq 1) before its first write (seq 2); a dropped write is retried with the same client id and seq, and the next write gets the next seq', async () => {
+    const s = await server(registering((_req, i) => (i === 0 ? { kind: 'drop' } : putAnswer(7))));
     const kv = client({ endpoints: [s.url], exactlyOnce: true, clientId: 'test-client' });
     const res = await kv.put('k', 'v');
     expect(res.header.revision).toBe(7);
     await kv.put('k', 'v2');
     const ids = writes(s).map((r) => [r.headers['x-flotilla-client-id'], r.headers['x-flotilla-seq']]);
     expect(ids).toEqual([
-      ['test-client.0', '1'],
-      ['test-client.0', '1'],
       ['test-client.0', '2'],
+      ['test-client.0', '2'],
+      ['test-client.0', '3'],
     ]);
+    expect(registers(s)).toEqual([['test-client.0', '1']]);
+  });
+
+  it('a register whose connection drops is repeated (it changes nothing), and the write follows it', async () => {
+    let registerTries = 0;
+    const s = await server((req) => (req.path === REGISTER_PATH && registerTries++ === 0 ? { kind: 'drop' } : putAnswer(4)));
+    const kv = client({ endpoints: [s.url], exactlyOnce: true, clientId: 'r' });
+    expect((await kv.put('k', 'v')).header.revision).toBe(4);
+    expect(registers(s)).toEqual([['r.0', '1'], ['r.0', '1']]);
+    expect(writes(s).map((r) => r.headers['x-flotilla-seq'])).toEqual(['2']);
   });
 
   it('concurrent exactly-once writes use different lanes, so no seq is ever older than one the server applied', async () => {
-    const s = await server(() => putAnswer(3));
+    const s = await server(registering(() => putAnswer(3)));
     const kv = client({ endpoints: [s.url], exactlyOnce: true, clientId: 'c', writesInFlightMax: 2 });
     await Promise.all([kv.put('a', '1'), kv.put('b', '2'), kv.put('c', '3')]);
     const perLane = new Map<string, number[]>();
@@ -70,7 +88,8 @@ describe('remote backend retries', () => {
     }
     expect([...perLane.keys()].sort()).toEqual(['c.0', 'c.1']);
     for (const seqs of perLane.values()) expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
-    expect([...perLane.values()].flat().sort()).toEqual([1, 1, 2]);
+    expect([...perLane.values()].flat().sort()).toEqual([2, 2, 3]);
+    expect(registers(s).map(([id]) => id).sort()).toEqual(['c.0', 'c.1']);
   });
 
   describe('the server no longer remembers the client id (session expired)', () => {
@@ -81,28 +100,30 @@ describe('remote backend retries', () => {
     };
     const ids = (s: ScriptedServer) => writes(s).map((r) => [String(r.headers['x-flotilla-client-id']), r.headers['x-flotilla-seq']]);
 
-    it('a write refused on its first attempt is repeated once under a new client id, whose seqs start at 1', async () => {
-      const s = await server((req, i) => (i === 1 ? expired(req) : putAnswer(5)));
+    it('a write refused on its first attempt is repeated once under a new client id, registered again, whose writes start at seq 2', async () => {
+      const s = await server(registering((req, i) => (i === 1 ? expired(req) : putAnswer(5))));
       const kv = client({ endpoints: [s.url], exactlyOnce: true, clientId: 'svc' });
       await kv.put('k', 'v1');
       await kv.put('k', 'v2');
       await kv.put('k', 'v3');
       const seen = ids(s);
-      expect(seen.slice(0, 2)).toEqual([['svc.0', '1'], ['svc.0', '2']]);
+      expect(seen.slice(0, 2)).toEqual([['svc.0', '2'], ['svc.0', '3']]);
       const renewed = seen[2]![0]!;
       expect(renewed).toMatch(/^svc~.+\.0$/);
-      expect(seen.slice(2)).toEqual([[renewed, '1'], [renewed, '2']]);
+      expect(seen.slice(2)).toEqual([[renewed, '2'], [renewed, '3']]);
+      expect(registers(s)).toEqual([['svc.0', '1'], [renewed, '1']]);
     });
 
     it('a write whose earlier attempt may have been applied surfaces SessionExpiredError (read first), and the next write uses a new id', async () => {
-      const s = await server((req, i) => (i === 0 ? { kind: 'drop' } : i === 1 ? expired(req) : putAnswer(5)));
+      const s = await server(registering((req, i) => (i === 0 ? { kind: 'drop' } : i === 1 ? expired(req) : putAnswer(5))));
       const kv = client({ endpoints: [s.url], exactlyOnce: true, clientId: 'svc' });
       await expect(kv.put('k', 'v1')).rejects.toBeInstanceOf(SessionExpiredError);
       await kv.put('k', 'v2');
       const seen = ids(s);
-      expect(seen.slice(0, 2)).toEqual([['svc.0', '1'], ['svc.0', '1']]);
+      expect(seen.slice(0, 2)).toEqual([['svc.0', '2'], ['svc.0', '2']]);
       expect(seen[2]![0]).toMatch(/^svc~.+\.0$/);
-      expect(seen[2]![1]).toBe('1');
+      expect(seen[2]![1]).toBe('2');
+      expect(registers(s)).toEqual([['svc.0', '1'], [seen[2]![0], '1']]);
     });
   });
 
@@ -183,6 +204,7 @@ describe('remote backend retries', () => {
       return (req: { path: string }) => {
         if (req.path === '/v3/maintenance/status') return { kind: 'json' as const, body: { version } };
         if (req.path === '/v3/cluster/member/list') return { kind: 'json' as const, body: { members: [] } };
+        if (req.path === REGISTER_PATH) return putAnswer(1);
         return puts++ === 0 ? { kind: 'drop' as const } : putAnswer(2);
       };
     };
@@ -192,7 +214,9 @@ describe('remote backend retries', () => {
     const onEtcd = remoteKv({ endpoints: [etcd.url], env });
     clients.push(onFlotilla, onEtcd);
     expect((await onFlotilla.put('k', 'v')).header.revision).toBe(2);
-    expect(writes(flotilla).map((r) => r.headers['x-flotilla-seq'])).toEqual(['1', '1']);
+    expect(writes(flotilla).map((r) => r.headers['x-flotilla-seq'])).toEqual(['2', '2']);
+    expect(registers(flotilla)).toHaveLength(1);
+    expect(registers(etcd)).toHaveLength(0);
     await expect(onEtcd.put('k', 'v')).rejects.toBeInstanceOf(UnknownOutcomeError);
     expect(writes(etcd)).toHaveLength(1);
     expect(writes(etcd)[0]?.headers['x-flotilla-seq']).toBeUndefined();

@@ -50,24 +50,33 @@ describe('back-off', () => {
 });
 
 describe('exactly-once lanes', () => {
-  it('each lane hands out growing seqs, and a write waits while every lane is busy', async () => {
+  it('each lane hands out growing seqs (from 2: seq 1 is its register), and a write waits while every lane is busy', async () => {
     const lanes = new Lanes('c', 2);
     const a = await lanes.acquire();
     const b = await lanes.acquire();
-    expect([a.clientId, a.seq, b.clientId, b.seq]).toEqual(['c.0', 1, 'c.1', 1]);
-    let third: { clientId: string; seq: number } | undefined;
+    expect([a.clientId, a.seq, a.register, b.clientId, b.seq, b.register]).toEqual(['c.0', 2, true, 'c.1', 2, true]);
+    let third: { clientId: string; seq: number; register: boolean } | undefined;
     const waiting = lanes.acquire().then((t) => (third = t));
     await Promise.resolve();
     expect(third).toBeUndefined();
     b.release();
     b.release(); // releasing twice must not free the lane twice
     await waiting;
-    expect(third).toMatchObject({ clientId: 'c.1', seq: 2 });
+    expect(third).toMatchObject({ clientId: 'c.1', seq: 3, register: false });
     const fourth = lanes.acquire();
     let got = false;
     void fourth.then(() => (got = true));
     await Promise.resolve();
     await Promise.resolve();
     expect(got).toBe(false);
+  });
+
+  it('after renew() a lane takes the new id and registers it again; a ticket in flight keeps its own', async () => {
+    const lanes = new Lanes('c', 1);
+    const held = await lanes.acquire();
+    lanes.renew('d');
+    held.release();
+    const next = await lanes.acquire();
+    expect([held.clientId, next.clientId, next.seq, next.register]).toEqual(['c.0', 'd.0', 2, true]);
   });
 });

@@ -50,7 +50,8 @@ export class Applier {
     const clientId = rawClientId !== undefined && user ? `${user}\u0000${rawClientId}` : rawClientId;
     const seq = decoded.ok ? decoded.envelope.seq : decoded.seq;
     if (clientId !== undefined && seq !== undefined) {
-      const check = await this.clients.check(clientId, seq, new ReadView(state, ctx.batch, undefined));
+      const registering = decoded.ok && decoded.envelope.cmd.op === 'register';
+      const check = await this.clients.check(clientId, seq, registering, new ReadView(state, ctx.batch, undefined));
       if (check.kind === 'duplicate') return this.done(index, check.outcome, true);
       if (check.kind === 'stale' || check.kind === 'expired') return this.done(index, { ok: false, error: check.error });
     }
@@ -102,6 +103,8 @@ export class Applier {
         return this.compact(cmd.request.revision, ctx);
       case 'auth':
         this.state.auth.apply(cmd.request, ctx.batch, this.state.limits);
+        return { header: { revision: this.state.revision } };
+      case 'register': // its effect is the exactly-once record apply() writes for it
         return { header: { revision: this.state.revision } };
       case 'leaseGrant':
         return this.grant(cmd.request, index, ctx);

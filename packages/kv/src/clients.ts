@@ -6,12 +6,14 @@
 // deterministic and O(1) on every replica.
 //
 // A forgotten client's retry must not be applied again (the thesis answers
-// "session expired"). Without registration, an unknown client is told apart
-// from a new one by its seq: clients number each id's writes from 1, so an
-// unknown id at seq 1 is new, and an unknown id at a higher seq may be an
-// evicted one once any client was evicted (the floor, replicated with the
-// state): it gets SessionExpiredError. Residual case: an evicted client whose
-// only applied write was seq 1 and that retries it is applied again.
+// "session expired"). Clients register each id before its first write
+// (thesis §6.3): seq 1 is a `register` command, which changes nothing but
+// this table, and writes follow from seq 2. So an unknown id's register is
+// applied (applying it twice is harmless), and once any client was evicted
+// (the floor, replicated with the state) any other command from an unknown
+// id may be an evicted client's retry: it gets SessionExpiredError and is not
+// applied. While the floor is 0 nothing was ever forgotten, so an unknown id
+// is new whatever it sends.
 
 import { plain } from './bytes.js';
 import { errorFromData, invariant, KvError, SessionExpiredError, StaleSequenceError, type KvErrorData } from './errors.js';
@@ -91,12 +93,13 @@ export class ClientTable {
     for (const e of entries) this.clients.set(e.clientId, { seq: e.seq, lastIndex: e.lastIndex });
   }
 
-  async check(clientId: string, seq: number, view: ReadView): Promise<ClientCheck> {
+  /** `registering`: the command is a `register` (always at seq 1, see command.ts). */
+  async check(clientId: string, seq: number, registering: boolean, view: ReadView): Promise<ClientCheck> {
     const entry = this.clients.get(clientId);
     if (!entry) {
-      // Sequences start at 1: a higher one from an unknown client may be a retry of an evicted one.
-      if (seq > 1 && this.floor > 0) return { kind: 'expired', error: SessionExpiredError.of(clientId, seq) };
-      return { kind: 'new' };
+      if (registering || this.floor === 0) return { kind: 'new' };
+      // Anything but a register from an unknown client may be a retry of an evicted one.
+      return { kind: 'expired', error: seq === 1 ? SessionExpiredError.unregistered(clientId) : SessionExpiredError.of(clientId, seq) };
     }
     if (seq > entry.seq) return { kind: 'new' };
     if (seq < entry.seq) return { kind: 'stale', error: StaleSequenceError.of(seq, entry.seq) };

@@ -28,11 +28,13 @@ export type Command =
   | { op: 'leaseRevoke'; request: LeaseRevokeRequest }
   | { op: 'leaseCheckpoint'; request: LeaseCheckpointRequest }
   | { op: 'leaseExpire'; request: LeaseExpireRequest }
-  | { op: 'auth'; request: AuthRequest };
+  | { op: 'auth'; request: AuthRequest }
+  /** A client id's seq 1: enters it in the exactly-once table and changes nothing else (see clients.ts). */
+  | { op: 'register' };
 
 export type CommandOp = Command['op'];
 
-/** `clientId` + `seq` make a write exactly-once (seq grows by client, starting at 1). */
+/** `clientId` + `seq` make a write exactly-once (seq grows by client; seq 1 is the id's `register`, writes from 2). */
 export interface CommandEnvelope {
   clientId?: string;
   seq?: number;
@@ -75,6 +77,9 @@ export function decodeCommand(data: Uint8Array, limits: KvLimits = DEFAULT_LIMIT
   if (identity instanceof KvError) return { ok: false, error: identity };
   const cmd = validateCommand(env['cmd'], limits);
   if (cmd instanceof KvError) return { ok: false, error: cmd, ...identity };
+  if (cmd.op === 'register' && identity.seq !== 1) {
+    return { ok: false, error: new InvalidRequestError('a register command must carry a clientId and seq 1 (it starts the client id\'s session; its writes follow from seq 2)'), ...identity };
+  }
   const auth = validateAuthContext(env['auth']);
   if (auth instanceof KvError) return { ok: false, error: auth, ...identity };
   return { ok: true, envelope: { ...identity, ...(auth ? { auth } : {}), cmd } };

@@ -123,8 +123,16 @@ export class SessionExpiredError extends KvError {
   override readonly name = 'SessionExpiredError';
   static of(clientId: string, seq: number): SessionExpiredError {
     return new SessionExpiredError(
-      `session expired: client ${JSON.stringify(clientId)} is no longer remembered by the exactly-once table (evicted: idle for clientIdleEntriesMax entries or beyond clientsMax clients), so sequence ${seq} was not applied; an earlier attempt of it may have been: read before repeating it, and start a new client id (sequences from 1)`,
+      `session expired: client ${JSON.stringify(clientId)} is no longer remembered by the exactly-once table (evicted: idle for clientIdleEntriesMax entries or beyond clientsMax clients), so sequence ${seq} was not applied; an earlier attempt of it may have been: read before repeating it, and start a new client id (a register command at seq 1, writes from seq 2)`,
       { seq },
+    );
+  }
+
+  /** A write at seq 1 from an id the table does not hold: it may be an evicted client's retry of its first write. */
+  static unregistered(clientId: string): SessionExpiredError {
+    return new SessionExpiredError(
+      `session expired or never started: client ${JSON.stringify(clientId)} is not in the exactly-once table and sent a write at sequence 1, which may be the retry of a write applied before the table evicted the id; it was not applied. Start a session with a register command ({ op: 'register' }) at seq 1 and number writes from seq 2; after this error read before repeating the write, and use a new client id`,
+      { seq: 1 },
     );
   }
 }

@@ -231,8 +231,10 @@ function parseCommand(v: unknown, limits: KvLimits): Command {
     }
     case 'auth':
       return { op: 'auth', request: parseAuthRequest(request, limits) };
+    case 'register':
+      return { op: 'register' };
     default:
-      return fail(`cmd.op must be one of put, deleteRange, txn, compact, leaseGrant, leaseRevoke, leaseCheckpoint, leaseExpire, auth`);
+      return fail(`cmd.op must be one of put, deleteRange, txn, compact, leaseGrant, leaseRevoke, leaseCheckpoint, leaseExpire, auth, register`);
   }
 }
 

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { KvStateMachine, type PutResponse } from '../src/index.js';
 import { apply, k, openMemory, put } from './helpers.js';
 
+const REGISTER = { op: 'register' } as const;
+
 describe('exactly-once writes', () => {
   it('a retried write (same client and seq) is not applied again and returns the original response', async () => {
     const { sm } = await openMemory();
@@ -39,13 +41,38 @@ describe('exactly-once writes', () => {
 
   it('the table is bounded: the least recently used client beyond clientsMax and idle clients are forgotten', async () => {
     const { sm } = await openMemory({ clientsMax: 2, clientIdleEntriesMax: 5 });
-    await apply(sm, { clientId: 'a', seq: 1, cmd: put('x', '1') }, { clientId: 'b', seq: 1, cmd: put('x', '2') }, { clientId: 'c', seq: 1, cmd: put('x', '3') });
-    // 'a' was evicted; its only write was seq 1, so its retry is applied as new (the documented residual case); 'c' is still known.
-    const [a, c] = await apply(sm, { clientId: 'a', seq: 1, cmd: put('x', '1') }, { clientId: 'c', seq: 1, cmd: put('x', '3') });
+    await apply(sm, { clientId: 'a', seq: 1, cmd: REGISTER }, { clientId: 'b', seq: 1, cmd: REGISTER }, { clientId: 'c', seq: 1, cmd: REGISTER });
+    // 'a' was evicted: its register is applied again (harmless, it is new again); 'c' is still known.
+    const [a, c] = await apply(sm, { clientId: 'a', seq: 1, cmd: REGISTER }, { clientId: 'c', seq: 1, cmd: REGISTER });
     expect([a!.duplicate ?? false, c!.duplicate ?? false]).toEqual([false, true]);
     await sm.applyEntries([{ index: sm.appliedIndex + 10, data: new Uint8Array(0) }]);
-    const [c2] = await apply(sm, { clientId: 'c', seq: 1, cmd: put('x', '3') });
+    const [c2] = await apply(sm, { clientId: 'c', seq: 1, cmd: REGISTER });
     expect(c2!.duplicate ?? false).toBe(false);
+    expect(sm.revision).toBe(1);
+  });
+
+  it('register (seq 1) changes no key and no revision, and is remembered like a write', async () => {
+    const { sm } = await openMemory();
+    const [reg] = await apply(sm, { clientId: 'c', seq: 1, cmd: REGISTER });
+    expect(reg!.ok).toBe(true);
+    expect(sm.revision).toBe(1);
+    const [dup] = await apply(sm, { clientId: 'c', seq: 1, cmd: REGISTER });
+    expect(dup!.duplicate).toBe(true);
+    const [write] = await apply(sm, { clientId: 'c', seq: 2, cmd: put('a', '1') });
+    expect(write!.ok).toBe(true);
+    expect(sm.revision).toBe(2);
+    const [late] = await apply(sm, { clientId: 'c', seq: 1, cmd: REGISTER });
+    expect(late!.ok ? '' : late!.error.name).toBe('StaleSequenceError');
+  });
+
+  it('register needs a clientId and seq 1', async () => {
+    const { sm } = await openMemory();
+    const [noId] = await apply(sm, { cmd: REGISTER });
+    const [seq2] = await apply(sm, { clientId: 'c', seq: 2, cmd: REGISTER });
+    for (const r of [noId, seq2]) {
+      expect(r!.ok ? '' : r!.error.name).toBe('InvalidRequestError');
+      expect(r!.ok ? '' : r!.error.message).toContain('seq 1');
+    }
   });
 
   describe('after eviction (bug: a retry of an evicted client was applied twice)', () => {
@@ -70,9 +97,28 @@ describe('exactly-once writes', () => {
       // It stays refused (the refusal does not make the id known), and a new id starting at seq 1 works.
       const [again] = await apply(sm, { clientId: 'a', seq: 3, cmd: put('x', 'a3') });
       expect(again!.ok ? '' : again!.error.name).toBe('SessionExpiredError');
-      const [fresh] = await apply(sm, { clientId: 'a2', seq: 1, cmd: put('x', 'a3') });
-      expect(fresh!.ok).toBe(true);
+      const [registered, fresh] = await apply(sm, { clientId: 'a2', seq: 1, cmd: REGISTER }, { clientId: 'a2', seq: 2, cmd: put('x', 'a3') });
+      expect(registered!.ok && fresh!.ok).toBe(true);
       expect(sm.revision).toBe(revision + 1);
+    });
+
+    it('an evicted client retrying its first write is not applied twice: an unknown id at seq 1 must register (bug: seq 1 looked new)', async () => {
+      const { sm } = await openMemory({ clientsMax: 1 });
+      // Without registering: 'a's first write at seq 1 is applied, then 'a' is evicted and retries it.
+      await apply(sm, { clientId: 'a', seq: 1, cmd: put('x', 'a1') }, { clientId: 'b', seq: 1, cmd: REGISTER });
+      const revision = sm.revision;
+      const [retry] = await apply(sm, { clientId: 'a', seq: 1, cmd: put('x', 'a1') });
+      expect(retry!.ok ? '' : retry!.error.name).toBe('SessionExpiredError');
+      expect(retry!.ok ? '' : retry!.error.message).toContain('register');
+      expect(sm.revision).toBe(revision);
+      // Registered: 'c's first write (seq 2) is applied once, and its retry after eviction is refused.
+      await apply(sm, { clientId: 'c', seq: 1, cmd: REGISTER }, { clientId: 'c', seq: 2, cmd: put('y', 'c2') }, { clientId: 'd', seq: 1, cmd: REGISTER });
+      const [retryC] = await apply(sm, { clientId: 'c', seq: 2, cmd: put('y', 'c2') });
+      expect(retryC!.ok ? '' : retryC!.error.name).toBe('SessionExpiredError');
+      expect(sm.revision).toBe(revision + 1);
+      // An evicted client's register is applied again (a no-op), and its session goes on.
+      const [again, next] = await apply(sm, { clientId: 'c', seq: 1, cmd: REGISTER }, { clientId: 'c', seq: 3, cmd: put('y', 'c3') });
+      expect(again!.ok && next!.ok).toBe(true);
     });
 
     it('an idle-evicted client is refused the same way', async () => {

@@ -29,7 +29,7 @@ import type { PersistBatch, SnapshotStore, Storage } from '@flotilla/storage';
 import type { Clock, NodeMessage, TimerHandle, Transport } from '@flotilla/transport';
 import { errorToData, invariant, LeaderChangedError, NodeClosedError, TooManyRequestsError, UnknownOutcomeError } from './errors.js';
 import type { Emitter } from './events.js';
-import { Forwarder, SeenRequests } from './forwarder.js';
+import { Forwarder, SeenRequests, type Identify } from './forwarder.js';
 import { LeaderLeases } from './leases.js';
 import { NodeMetrics } from './metrics.js';
 import type { ResolvedOptions } from './options.js';
@@ -60,7 +60,7 @@ export interface Proposal {
    * follower forwards it with one of its forward lanes' identities, so it can
    * be re-sent to a new leader without being applied twice.
    */
-  readonly identify?: (clientId: string, seq: number) => Uint8Array;
+  readonly identify?: Identify;
   readonly resolve: (result: ApplyResult | undefined) => void;
   readonly reject: (err: Error) => void;
 }

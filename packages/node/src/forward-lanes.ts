@@ -13,14 +13,21 @@
 // not one per request. The prefix names the node and its incarnation: a
 // restarted node does not know the seqs its previous life used.
 //
-// kv forgets idle clients, and then answers a seq above 1 from one of them
-// with "session expired" (nothing applied). A lane kv forgot is renewed: it
-// takes a new id (a generation suffix) and starts again at seq 1.
+// Each lane id is registered with its first write (kv's `register` command at
+// seq 1, proposed by the leader just before the write, which takes seq 2):
+// once kv has forgotten any client, it answers a write from an id it does not
+// hold with "session expired" (nothing applied), so a re-send of a lane's first
+// write whose id kv forgot meanwhile is not applied twice. A lane kv forgot is
+// renewed: it takes a new id (a generation suffix), registered the same way,
+// and goes on at seq 2.
 
 export interface LaneTicket {
   readonly lane: number;
   readonly clientId: string;
+  /** The write's seq (from 2). */
   readonly seq: number;
+  /** The id is new: register it (seq 1) along with the write. */
+  readonly register: boolean;
 }
 
 export class ForwardLanes {
@@ -42,15 +49,17 @@ export class ForwardLanes {
       this.seqs.push(0);
       this.generations.push(0);
     }
+    const register = this.seqs[lane] === 0;
+    if (register) this.seqs[lane] = 1;
     const seq = ++this.seqs[lane]!;
-    return { lane, clientId: this.clientId(lane), seq };
+    return { lane, clientId: this.clientId(lane), seq, register };
   }
 
-  /** kv forgot the lane's id (session expired): the lane, still lent, gets a new id at seq 1. */
+  /** kv forgot the lane's id (session expired): the lane, still lent, gets a new id to register, and its write seq 2. */
   renew(lane: number): LaneTicket {
     this.generations[lane]!++;
-    this.seqs[lane] = 1;
-    return { lane, clientId: this.clientId(lane), seq: 1 };
+    this.seqs[lane] = 2;
+    return { lane, clientId: this.clientId(lane), seq: 2, register: true };
   }
 
   private clientId(lane: number): string {

@@ -13,14 +13,24 @@
 import { SessionExpiredError } from '@flotilla/kv';
 import { NONE, NotLeaderError, ProposalDroppedError, type NodeId } from '@flotilla/raft';
 import { errorFromWire, RequestTimeoutError, TooManyRequestsError, UnknownOutcomeError, type WireError } from './errors.js';
-import { ForwardLanes } from './forward-lanes.js';
+import { ForwardLanes, type LaneTicket } from './forward-lanes.js';
 import type { ForwardOp } from './wire.js';
+
+/** Encodes the write under an exactly-once identity, or (`register`) that identity's register command (seq 1). */
+export type Identify = (clientId: string, seq: number, register?: boolean) => Uint8Array;
 
 interface Request {
   readonly op: ForwardOp['op'];
   req: ForwardOp;
   /** Re-encodes the write under a forward lane's identity (see forward-lanes.ts). */
-  readonly identify: ((clientId: string, seq: number) => Uint8Array) | undefined;
+  readonly identify: Identify | undefined;
+  /**
+   * A new lane id's register, sent along with the write (the leader proposes
+   * it just before the write) until a send may have reached the log: sent
+   * again then, it could make an id kv evicted since known again at seq 1, and
+   * the write's re-send would be applied twice.
+   */
+  register: Uint8Array | undefined;
   /** Sends so far: a write re-sent under its identity may have been applied by an earlier send. */
   sends: number;
   readonly deadlineMs: number;
@@ -77,20 +87,21 @@ export class Forwarder {
    * typed error. `identify` re-encodes a write that has no exactly-once
    * identity with one (a forward lane's), so it may be re-sent.
    */
-  forward(leader: NodeId, req: ForwardOp, identify?: (clientId: string, seq: number) => Uint8Array): Promise<{ value: unknown; by: NodeId }> {
+  forward(leader: NodeId, req: ForwardOp, identify?: Identify): Promise<{ value: unknown; by: NodeId }> {
     if (this.requests.size >= this.o.max) return Promise.reject(new TooManyRequestsError('forwardedRequestsMax', this.o.max));
     let sent = req;
+    let register: Uint8Array | undefined;
     let lane: number | undefined;
     if (identify !== undefined && req.op === 'propose') {
       const ticket = this.lanes.take();
       if (ticket === undefined) return Promise.reject(new TooManyRequestsError('forwardedRequestsMax', this.o.max));
-      sent = { op: 'propose', data: identify(ticket.clientId, ticket.seq) };
+      [sent, register] = identified(identify, ticket);
       lane = ticket.lane;
     }
     const n = this.nextRequest++;
     return new Promise((resolve, reject) => {
       const r: Request = {
-        op: req.op, req: sent, identify, sends: 0, deadlineMs: this.deps.now() + this.o.timeoutMs, lane,
+        op: req.op, req: sent, identify, register, sends: 0, deadlineMs: this.deps.now() + this.o.timeoutMs, lane,
         resolve: (value, by) => {
           this.remove(n, r);
           resolve({ value, by });
@@ -137,8 +148,7 @@ export class Forwarder {
       r.reject(new UnknownOutcomeError(`the write was re-sent after a leader change and its follower identity had expired meanwhile (${err.message}); read before retrying`));
       return;
     }
-    const ticket = this.lanes.renew(r.lane!);
-    r.req = { op: 'propose', data: r.identify!(ticket.clientId, ticket.seq) };
+    [r.req, r.register] = identified(r.identify!, this.lanes.renew(r.lane!));
     this.dispatch(r, from);
   }
 
@@ -154,6 +164,7 @@ export class Forwarder {
         r.reject(new UnknownOutcomeError('the leader changed while it had this membership change, which is not re-sent (it has no exactly-once identity); check the membership before retrying'));
         continue;
       }
+      if (r.sentTo !== NONE) r.register = undefined; // the earlier send may be in the log (see Request.register)
       this.dispatch(r, leader);
     }
   }
@@ -191,7 +202,7 @@ export class Forwarder {
     r.sentTo = leader;
     r.sends++;
     this.byWire.set(id, r);
-    this.deps.send(leader, this.o.incarnation, id, r.req);
+    this.deps.send(leader, this.o.incarnation, id, r.register !== undefined && r.req.op === 'propose' ? { ...r.req, register: r.register } : r.req);
   }
 
   private remove(n: number, r: Request): void {
@@ -200,6 +211,12 @@ export class Forwarder {
     this.byWire.delete(r.wireId);
     if (r.lane !== undefined) this.lanes.give(r.lane);
   }
+}
+
+/** A lane's write under its identity, and the identity's register if it is new. */
+function identified(identify: Identify, ticket: LaneTicket): [ForwardOp, Uint8Array | undefined] {
+  const write: ForwardOp = { op: 'propose', data: identify(ticket.clientId, ticket.seq) };
+  return [write, ticket.register ? identify(ticket.clientId, 1, true) : undefined];
 }
 
 /** A write whose answer never came may have been applied; anything else changed nothing. */

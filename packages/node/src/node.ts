@@ -8,6 +8,7 @@ import {
   type AuthRequest,
   type AuthView,
   type NoopResponse,
+  type AuthContext,
   type Command,
   type CompactionRequest,
   type CompactionResponse,
@@ -30,6 +31,7 @@ import {
   type Watcher,
   type WatchRequest,
 } from '@flotilla/kv';
+import type { Identify } from './forwarder.js';
 import { NONE, NotLeaderError, type ConfChange, type ConfState, type NodeId, type SnapshotMeta } from '@flotilla/raft';
 import type { Clock, PeerAddress, Transport } from '@flotilla/transport';
 import type { Driver } from './driver.js';
@@ -185,6 +187,16 @@ export class FlotillaNode {
   leaseLeases(): { header: NodeHeader; leases: LeaseStatus[] } {
     this.checkOpen('leaseLeases');
     return { header: this.header(), leases: this.kv.leaseList() };
+  }
+
+  // ---- exactly-once sessions -----------------------------------------------
+
+  /**
+   * Registers an exactly-once client id (@flotilla/kv's `register`, at seq 1):
+   * do it before the id's first write, which takes seq 2. Harmless to repeat.
+   */
+  register(options: { clientId: string; auth?: AuthContext }): Promise<WithHeader<NoopResponse>> {
+    return this.write({ op: 'register' }, { ...options, seq: 1 });
   }
 
   // ---- auth ----------------------------------------------------------------
@@ -350,7 +362,9 @@ export class FlotillaNode {
     const auth = options?.auth ? { auth: options.auth } : {};
     const data = encodeCommand({ ...identity, ...auth, cmd });
     // Without an identity of its own, a write a follower forwards gets one of the follower's (see forward-lanes.ts).
-    const identify = options?.clientId === undefined ? (clientId: string, seq: number) => encodeCommand({ clientId, seq, ...auth, cmd }) : undefined;
+    const identify: Identify | undefined = options?.clientId === undefined
+      ? (clientId, seq, register = false) => encodeCommand({ clientId, seq, ...auth, cmd: register ? { op: 'register' } : cmd })
+      : undefined;
     const result = await this.propose({ kind: 'entry', data, identify });
     invariant(result !== undefined, 'a normal entry was applied without a result');
     if (!result.ok) throw result.error;
@@ -359,7 +373,7 @@ export class FlotillaNode {
   }
 
   private propose(
-    p: { kind: 'entry'; data: Uint8Array; identify?: ((clientId: string, seq: number) => Uint8Array) | undefined } | { kind: 'conf'; change: ConfChange },
+    p: { kind: 'entry'; data: Uint8Array; identify?: Identify | undefined } | { kind: 'conf'; change: ConfChange },
     forwardable = true,
   ): Promise<ApplyResult | undefined> {
     if (this.stopping !== undefined) return Promise.reject(new NodeClosedError('propose'));
@@ -416,6 +430,9 @@ export class FlotillaNode {
     switch (req.op) {
       case 'propose': {
         const decoded = decodeCommand(req.data, this.kv.limits);
+        // Proposed back to back, so that no other client's entry between them can evict the new id
+        // (with a tiny exactly-once table); if the register fails, the write shows it ("session expired").
+        if (req.register !== undefined) this.propose({ kind: 'entry', data: req.register }, false).catch(() => undefined);
         const result = await this.propose({ kind: 'entry', data: req.data }, false);
         invariant(result !== undefined, 'a normal entry was applied without a result');
         if (!result.ok) throw result.error;

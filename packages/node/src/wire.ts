@@ -8,7 +8,8 @@ import type { WireError } from './errors.js';
 
 /** A request a follower forwards to the leader. */
 export type ForwardOp =
-  | { readonly op: 'propose'; readonly data: Uint8Array }
+  /** `register`: a forward lane's new id registered (kv's `register`), proposed just before `data` (see forwarder.ts). */
+  | { readonly op: 'propose'; readonly data: Uint8Array; readonly register?: Uint8Array }
   | { readonly op: 'confChange'; readonly change: ConfChange }
   | { readonly op: 'transfer'; readonly to: NodeId }
   | { readonly op: 'leaseKeepAlive'; readonly id: number }

@@ -220,10 +220,37 @@ describe('a follower identity that kv forgot', () => {
       const leader = await c.waitLeader();
       await c.until(() => c.running().every((n) => n.status().leader === leader.id), 'every member knows the leader');
       const follower = c.running().find((n) => n !== leader)!;
-      await c.settle(follower.put(put('a', '1'))); // lane 0, seq 1
-      for (const id of ['x', 'y', 'z']) await c.settle(leader.put(put(id, id), { clientId: id, seq: 1 }));
-      const second = await c.settle(follower.put(put('b', '1'))); // lane 0, seq 2: kv no longer knows the lane's id
+      await c.settle(follower.put(put('a', '1'))); // lane 0: register (seq 1), then the write (seq 2)
+      for (const id of ['x', 'y', 'z']) await c.settle(leader.register({ clientId: id }));
+      const second = await c.settle(follower.put(put('b', '1'))); // lane 0, seq 3: kv no longer knows the lane's id
       await appliedOnce(c, 'b', second.header.revision);
+    } finally {
+      await c.shutdown();
+    }
+  });
+
+  it('a lane\'s first write, applied and then re-sent to a new leader after kv forgot the lane, is not applied twice (bug: it was seq 1, which looked new)', async () => {
+    const c = await MemCluster.start(76, [1, 2, 3], { ...OPTIONS, kvLimits: { clientsMax: 1 } });
+    try {
+      const leader = await c.waitLeader();
+      await c.until(() => c.running().every((n) => n.status().leader === leader.id), 'every member knows the leader');
+      const follower = c.running().find((n) => n !== leader)!;
+      // The leader's answers reach the follower late, so the write is applied before the follower hears of it.
+      c.network.faults.setLinkDelay(leader.id, follower.id, { minMs: 60, maxMs: 60 });
+      const write = follower.put(put('w', '1'));
+      write.catch(() => undefined);
+      for (let applied = false; !applied; ) {
+        await c.run(1);
+        applied = (await leader.range({ key: bytes('w') }, { consistency: 'serializable' })).kvs.length === 1;
+      }
+      c.network.faults.blockLink(leader.id, follower.id); // the answer is lost
+      // Another client evicts the lane's id (kv remembers one client), then the leader dies.
+      await c.settle(leader.register({ clientId: 'other' }));
+      await c.settle(leader.put(put('o', '1'), { clientId: 'other', seq: 2 }));
+      await c.crash(leader.id); // its link to the follower stays cut: the answer in flight on it is lost
+      await expect(c.settle(write, 5_000)).rejects.toBeInstanceOf(UnknownOutcomeError);
+      const r = await c.settle((await c.waitLeader()).range({ key: bytes('w') }));
+      expect(r.kvs[0]!.version).toBe(1); // put once: the re-send after the eviction was not applied
     } finally {
       await c.shutdown();
     }

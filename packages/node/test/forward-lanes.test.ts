@@ -11,7 +11,21 @@ describe('forward lanes (a follower\'s exactly-once identities)', () => {
       lanes.give(t.lane);
     }
     expect(new Set(seen.map((s) => s.split('#')[0]))).toEqual(new Set(['f.0']));
-    expect(seen.at(-1)).toBe('f.0#100');
+    expect(seen[0]).toBe('f.0#2'); // seq 1 is the lane's register
+    expect(seen.at(-1)).toBe('f.0#101');
+  });
+
+  it('a new or renewed lane id is registered first (seq 1) and its writes start at seq 2', () => {
+    const lanes = new ForwardLanes('f', 2);
+    const first = lanes.take()!;
+    expect([first.clientId, first.seq, first.register]).toEqual(['f.0', 2, true]);
+    lanes.give(first.lane);
+    const reused = lanes.take()!;
+    expect([reused.clientId, reused.seq, reused.register]).toEqual(['f.0', 3, false]);
+    const renewed = lanes.renew(reused.lane);
+    expect([renewed.clientId, renewed.seq, renewed.register]).toEqual(['f.0~1', 2, true]);
+    lanes.give(renewed.lane);
+    expect(lanes.take()!.register).toBe(false);
   });
 
   it('concurrent writes get distinct identities; a lane\'s seq only grows; no more lanes than the limit', () => {

@@ -33,7 +33,7 @@ function laggingNode(): ServedNode {
     put: unused('put'), deleteRange: unused('deleteRange'), txn: unused('txn'), compact: unused('compact'), leaseGrant: unused('leaseGrant'),
     leaseRevoke: unused('leaseRevoke'), leaseKeepAlive: unused('leaseKeepAlive'), leaseTimeToLive: unused('leaseTimeToLive'), leases: unused('leases'),
     watch: unused('watch'), members: async () => [], addMember: unused('addMember'), removeMember: unused('removeMember'),
-    promoteMember: unused('promoteMember'), moveLeader: unused('moveLeader'), learnPeer: unused('learnPeer'), authChange: unused('authChange'),
+    promoteMember: unused('promoteMember'), moveLeader: unused('moveLeader'), learnPeer: unused('learnPeer'), authChange: unused('authChange'), register: unused('register'),
     isMember: () => true,
     metrics: () => ({ applyLagEntries: 1, leaderChanges: 1 }),
     metricsText: () => '',

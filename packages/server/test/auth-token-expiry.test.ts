@@ -32,7 +32,7 @@ async function nodeWithUser(): Promise<ServedNode> {
     leases: async () => [],
     range: unused, put: unused, deleteRange: unused, txn: unused, compact: unused, leaseGrant: unused, leaseRevoke: unused, leaseKeepAlive: unused,
     leaseTimeToLive: unused, watch: unused, members: unused, addMember: unused, removeMember: unused, promoteMember: unused, moveLeader: unused,
-    learnPeer: unused, authChange: unused, isMember: unused,
+    learnPeer: unused, authChange: unused, register: unused, isMember: unused,
     metrics: () => ({ applyLagEntries: 0, leaderChanges: 1 }),
     metricsText: () => '',
   };

@@ -36,6 +36,7 @@ function recordingNode(): ServedNode {
     learnPeer: refuse('learnPeer'),
     auth: () => DISABLED_AUTH,
     authChange: refuse('authChange'),
+    register: refuse('register'),
     syncAuth: async () => undefined, // a read barrier, not a change: root-only routes may run it before decoding
     isMember: refuse('isMember'),
     metrics: () => ({ applyLagEntries: 0, leaderChanges: 1 }),

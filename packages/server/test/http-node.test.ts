@@ -39,16 +39,24 @@ afterAll(async () => {
 });
 
 describe('HTTP API over a real cluster', () => {
-  it('applies a write retried with the same x-flotilla-client-id/seq once, and refuses an older seq', async () => {
+  it('registers a client id (seq 1) on /flotilla/session/register, applies a write retried with the same x-flotilla-client-id/seq once, and refuses an older seq', async () => {
     const headers = (seq: number) => ({ 'x-flotilla-client-id': 'http-test-client', 'x-flotilla-seq': String(seq) });
+    const registered = await post(follower.url, '/flotilla/session/register', {}, headers(1));
+    const registeredAgain = await post(leader.url, '/flotilla/session/register', {}, headers(1));
+    expect([registered.status, registeredAgain.status]).toEqual([200, 200]);
+    expect(revisionOf(registeredAgain.json)).toBe(revisionOf(registered.json)); // changes no key
+    const notFirst = await post(follower.url, '/flotilla/session/register', {}, headers(2));
+    expect(notFirst.status).toBe(400);
+    expect(String(notFirst.json['message'])).toContain('x-flotilla-seq: 1');
     const put = { key: b64('once'), value: b64('v') };
-    const first = await post(follower.url, '/v3/kv/put', put, headers(1));
-    const retry = await post(leader.url, '/v3/kv/put', put, headers(1));
+    const first = await post(follower.url, '/v3/kv/put', put, headers(2));
+    const retry = await post(leader.url, '/v3/kv/put', put, headers(2));
     expect(first.status).toBe(200);
+    expect(Number(revisionOf(first.json))).toBe(Number(revisionOf(registered.json)) + 1);
     expect(revisionOf(retry.json)).toBe(revisionOf(first.json));
-    const next = await post(follower.url, '/v3/kv/put', put, headers(2));
+    const next = await post(follower.url, '/v3/kv/put', put, headers(3));
     expect(Number(revisionOf(next.json))).toBe(Number(revisionOf(first.json)) + 1);
-    const stale = await post(follower.url, '/v3/kv/put', put, headers(1));
+    const stale = await post(follower.url, '/v3/kv/put', put, headers(2));
     expect(stale.status).toBe(412);
     expect(stale.json['code']).toBe(9);
     const range = await post(follower.url, '/v3/kv/range', { key: b64('once') });

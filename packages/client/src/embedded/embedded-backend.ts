@@ -65,15 +65,21 @@ class EmbeddedBackend implements Backend {
 
   private async writeOnce<T>(what: string, fn: (ids: WriteOptions) => Promise<T>): Promise<T> {
     const ticket = await this.lanes.acquire();
+    let registering = ticket.register;
     let unknown: unknown;
     try {
       return await withRetry(
         this.retry,
         this.env,
-        () => fn({ clientId: ticket.clientId, seq: ticket.seq }),
+        async () => {
+          // A new lane id is registered first (seq 1); repeating the register is harmless.
+          if (registering) await this.node.register({ clientId: ticket.clientId });
+          registering = false;
+          return fn({ clientId: ticket.clientId, seq: ticket.seq });
+        },
         (err) => {
           if (!(err instanceof Error)) return 'fail';
-          if (UNKNOWN.has(err.name)) unknown = err;
+          if (UNKNOWN.has(err.name) && !registering) unknown = err;
           return NOT_APPLIED.has(err.name) || UNKNOWN.has(err.name) ? 'retry' : 'fail';
         },
         (err, attempts) => (unknown ? new UnknownOutcomeError(what, unknown) : new UnavailableError(what, attempts, err)),

@@ -16,6 +16,10 @@ import type { Consistency, KV, KvStatus, LeaseGrant, LeaseTimeToLive, Watch } fr
 
 /** Asks a Flotilla server for a lease read (packages/server reads the same name). */
 export const READ_CONSISTENCY_HEADER = 'x-flotilla-read-consistency';
+const CLIENT_ID_HEADER = 'x-flotilla-client-id';
+const SEQ_HEADER = 'x-flotilla-seq';
+/** Registers an exactly-once client id (Flotilla's own route; see @flotilla/server). */
+const REGISTER_PATH = '/flotilla/session/register';
 import { DEFAULT_WATCH_BUFFER_EVENTS_MAX } from '../watch-stream.js';
 import { WireCodec, asWire, get, int, jsonStyle, list } from '../wire.js';
 import { Endpoints } from './endpoints.js';
@@ -172,7 +176,9 @@ export class RemoteBackend implements Backend {
   ): Promise<unknown> {
     if (path !== '/v3/auth/authenticate') await this.prepare();
     const ticket = kind === 'write' && this.exactlyOnce ? await this.lanes.acquire() : undefined;
-    const headers: Record<string, string> = { ...extraHeaders, ...(ticket ? { 'x-flotilla-client-id': ticket.clientId, 'x-flotilla-seq': String(ticket.seq) } : {}) };
+    const headers: Record<string, string> = { ...extraHeaders, ...(ticket ? { [CLIENT_ID_HEADER]: ticket.clientId, [SEQ_HEADER]: String(ticket.seq) } : {}) };
+    // A new lane id is registered first (seq 1; see lanes.ts); repeating the register is harmless.
+    let registering = ticket?.register ?? false;
     let unknown: AttemptError | undefined;
     try {
       return await withRetry(
@@ -182,6 +188,10 @@ export class RemoteBackend implements Backend {
           const endpoint = this.endpoints.current();
           attempts.n++;
           try {
+            if (registering) {
+              await this.pool.postJson(endpoint, REGISTER_PATH, {}, { headers: { ...headers, [SEQ_HEADER]: '1' }, timeoutMs: this.timeoutMs });
+              registering = false;
+            }
             const answer = await this.pool.postJson(endpoint, path, body, { headers, timeoutMs: this.timeoutMs });
             this.noteServer(answer.headers);
             return answer.body;
@@ -196,7 +206,7 @@ export class RemoteBackend implements Backend {
         (err) => {
           if (!(err instanceof AttemptError) || this.closing.signal.aborted) return 'fail';
           if (err.kind !== 'unknown' || kind !== 'write' || ticket) {
-            if (err.kind === 'unknown') unknown = err;
+            if (err.kind === 'unknown' && !registering) unknown = err;
             return 'retry';
           }
           return 'fail';

@@ -100,6 +100,7 @@ const POLICIES: ReadonlyMap<string, RoutePolicy> = new Map<string, RoutePolicy>(
   ['/v3/cluster/member/remove', 'root'],
   ['/v3/cluster/member/promote', 'root'],
   ['/flotilla/peer/add', 'root'],
+  ['/flotilla/session/register', 'user'], // registers the caller's own exactly-once client id
 ]);
 
 export function routePolicy(path: string): RoutePolicy {

@@ -159,6 +159,10 @@ export function servedNode(node: FlotillaNode, options: NodeAdapterOptions): Ser
       const res = await node.authChange(req, write(ctx));
       return { revision: res.header.revision };
     },
+    async register(ctx) {
+      const res = await node.register({ clientId: ctx.clientId, ...(ctx.auth ? { auth: ctx.auth } : {}) });
+      return { revision: res.header.revision };
+    },
     async syncAuth() {
       // A linearizable read of one key is the node's read barrier: afterwards this member has applied
       // everything committed before the call, including the latest auth changes.

@@ -2,7 +2,7 @@
 import { decodeCompactionRequest, decodeDeleteRangeRequest, decodePutRequest, decodeRangeRequest, decodeTxnRequest } from '../codec/decode-kv.js';
 import { encodeDeleteRangeBody, encodePutBody, encodeRangeBody, encodeTxnBody, type Json } from '../codec/encode-kv.js';
 import { GatewayError } from '../codec/gateway-error.js';
-import type { HandlerContext } from './context.js';
+import { CLIENT_ID_HEADER, SEQ_HEADER, type HandlerContext } from './context.js';
 import { requirePermission, type Caller } from '../auth/gate.js';
 import type { RangeRequest } from '@flotilla/kv';
 import type { ReadConsistency } from './served-node.js';
@@ -43,6 +43,20 @@ export async function handleDeleteRange(ctx: HandlerContext): Promise<Json> {
 export async function handleTxn(ctx: HandlerContext): Promise<Json> {
   const res = await ctx.node.txn(decodeTxnRequest(ctx.body), ctx.write);
   return encodeTxnBody(res, ctx.header(res.header.revision));
+}
+
+/**
+ * POST /flotilla/session/register (Flotilla's own): registers the exactly-once
+ * client id in x-flotilla-client-id, with x-flotilla-seq 1, before that id's
+ * first write (seq 2). Changes no key; harmless to repeat. Any user may call it.
+ */
+export async function handleRegister(ctx: HandlerContext): Promise<Json> {
+  const { clientId, seq } = ctx.write;
+  if (clientId === undefined || seq !== 1) {
+    throw GatewayError.invalidArgument(`a session register needs ${CLIENT_ID_HEADER} and ${SEQ_HEADER}: 1 (the id's writes follow from seq 2)`);
+  }
+  const res = await ctx.node.register({ ...ctx.write, clientId });
+  return { header: ctx.header(res.revision) };
 }
 
 export async function handleCompaction(ctx: HandlerContext): Promise<Json> {

@@ -3,7 +3,7 @@ import type { Json } from '../codec/encode-kv.js';
 import type { HandlerContext } from './context.js';
 import { AUTH_ROUTES } from './handlers-auth.js';
 import { handleMemberAdd, handleMemberList, handleMemberPromote, handleMemberRemove, handleMoveLeader, handlePeerAdd, handleStatus } from './handlers-cluster.js';
-import { handleCompaction, handleDeleteRange, handlePut, handleRange, handleTxn } from './handlers-kv.js';
+import { handleCompaction, handleDeleteRange, handlePut, handleRange, handleRegister, handleTxn } from './handlers-kv.js';
 import { handleLeaseGrant, handleLeaseKeepAlive, handleLeaseLeases, handleLeaseRevoke, handleLeaseTimeToLive } from './handlers-lease.js';
 
 export type UnaryHandler = (ctx: HandlerContext) => Promise<Json>;
@@ -31,6 +31,7 @@ export const UNARY_ROUTES: ReadonlyMap<string, UnaryHandler> = new Map<string, U
   ['/v3/cluster/member/remove', handleMemberRemove],
   ['/v3/cluster/member/promote', handleMemberPromote],
   ['/flotilla/peer/add', handlePeerAdd],
+  ['/flotilla/session/register', handleRegister],
   ...AUTH_ROUTES,
 ]);
 

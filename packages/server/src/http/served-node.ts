@@ -106,6 +106,8 @@ export interface ServedNode {
   auth(): AuthView;
   /** Proposes an auth change (passwords already hashed). */
   authChange(req: AuthRequest, ctx: WriteContext): Promise<{ revision: number }>;
+  /** Registers the exactly-once client id `ctx.clientId` (kv's `register`, seq 1; see @flotilla/kv). */
+  register(ctx: WriteContext & { clientId: string }): Promise<{ revision: number }>;
   /** Resolves once this member has applied every entry committed before the call (a linearizable read barrier). */
   syncAuth(): Promise<void>;
   /** Whether `id` is a voter or learner now. */

@@ -6,7 +6,8 @@
 // goes on as a new process, as Jepsen's clients do. Exactly-once clients
 // (sessions) instead retry such a write with the same (clientId, seq) on
 // other nodes: the node must apply it at most once, even after the client was
-// evicted from the exactly-once table.
+// evicted from the exactly-once table. A session registers its id (seq 1)
+// before its first write (seq 2), as @flotilla/client does.
 
 import { randomInt, type NodeId, type Rng } from '@flotilla/raft';
 import type { Compare, TxnRequest } from '@flotilla/kv';
@@ -127,6 +128,8 @@ export interface Issued {
   /** False when the outcome was unknown: the process is retired. */
   readonly alive: boolean;
   readonly result?: RegisterResult;
+  /** The session's id is expired (kv evicted it, or its register never got through): start a new one. */
+  readonly sessionExpired?: boolean;
 }
 
 function attempt(env: ClientEnv, node: SimulatedNode, input: RegisterInput, consistency: ReadConsistency, timeoutMs: number, session?: Session): Promise<Outcome<RegisterResult>> {
@@ -142,7 +145,7 @@ function attempt(env: ClientEnv, node: SimulatedNode, input: RegisterInput, cons
 }
 
 /** A retry with the same session is worth it: the attempt timed out, was refused, or its outcome is unknown. */
-function worthRetrying(r: Outcome<RegisterResult>): boolean {
+function worthRetrying(r: Outcome<unknown>): boolean {
   if (r.kind === 'timeout') return true;
   if (r.kind !== 'error') return false;
   const name = errorName(r.error);
@@ -168,7 +171,8 @@ export async function issue(
   const session = input.op === 'read' ? undefined : options.session;
   const consistency = options.consistency ?? options.readConsistency;
   let r = await attempt(env, node, input, consistency, options.timeoutMs, session);
-  const firstFailed = r.kind === 'error' && DEFINITELY_NOT_APPLIED.has(errorName(r.error));
+  // "Session expired" refuses the attempt (nothing applied); after a retry it says nothing of earlier attempts.
+  const firstFailed = r.kind === 'error' && (DEFINITELY_NOT_APPLIED.has(errorName(r.error)) || errorName(r.error) === 'SessionExpiredError');
   if (session !== undefined && !firstFailed) {
     const rng = env.runtime.rng('retries');
     for (let retry = 0; retry < (options.retriesMax ?? 3) && worthRetrying(r); retry++) {
@@ -185,10 +189,28 @@ export async function issue(
   // Only a refusal of the one and only attempt proves a write was not applied.
   if (input.op === 'read' || firstFailed) {
     env.recorder.fail(id, why);
-    return { alive: true };
+    return { alive: true, ...(r.kind === 'error' && errorName(r.error) === 'SessionExpiredError' ? { sessionExpired: true } : {}) };
   }
   env.recorder.unknown(id, why);
   return { alive: false };
+}
+
+/**
+ * Registers a session's client id (seq 1), retried on other nodes like a
+ * write; not an operation of the register model, so not recorded. A register
+ * that never got through shows in the first write: once kv evicted anyone it
+ * answers "session expired" (not applied), an unknown outcome here.
+ */
+async function registerSession(env: ClientEnv, first: SimulatedNode, clientId: string, options: Pick<WorkloadOptions, 'timeoutMs' | 'retriesMax'>): Promise<void> {
+  const rng = env.runtime.rng('retries');
+  let node = first;
+  for (let tries = 0; tries <= (options.retriesMax ?? 3); tries++) {
+    const r = await withTimeout(env.runtime, node.register(clientId), options.timeoutMs);
+    if (!worthRetrying(r)) return;
+    const nodes = env.reachable();
+    if (nodes.length === 0) return;
+    node = nodes[randomInt(rng, 0, nodes.length - 1)] as SimulatedNode;
+  }
 }
 
 /** What the clients learned, for choosing cas expectations that sometimes hold. */
@@ -217,7 +239,7 @@ export async function runClients(env: ClientEnv, options: WorkloadOptions, until
     let process = env.newProcess();
     // The first sessionShare of the clients are exactly-once clients: one session per process.
     const withSession = k < Math.round(options.clients * (options.sessionShare ?? 0));
-    let seq = 0;
+    let seq = 0; // 0: this process's session id is not registered yet
     while (env.runtime.now < untilMs) {
       await env.runtime.sleep(randomInt(rng, 0, options.thinkMsMax));
       const nodes = env.reachable();
@@ -225,10 +247,14 @@ export async function runClients(env: ClientEnv, options: WorkloadOptions, until
       const node = nodes[randomInt(rng, 0, nodes.length - 1)] as SimulatedNode;
       const input = nextInput(rng, options.keys, counter, known);
       const consistency: ReadConsistency = input.op === 'read' && rng.next() < (options.leaseReadShare ?? 0) ? 'lease' : options.readConsistency;
+      if (withSession && input.op !== 'read' && seq === 0) {
+        await registerSession(env, node, `p${process}`, options);
+        seq = 1;
+      }
       const session = withSession && input.op !== 'read' ? { clientId: `p${process}`, seq: ++seq } : undefined;
-      const { alive, result } = await issue(env, process, node, input, { ...options, consistency, ...(session === undefined ? {} : { session }) });
+      const { alive, result, sessionExpired } = await issue(env, process, node, input, { ...options, consistency, ...(session === undefined ? {} : { session }) });
       if (input.op === 'read' && result !== undefined) learn(known, input.key, result);
-      if (!alive) {
+      if (!alive || sessionExpired) {
         process = env.newProcess();
         seq = 0;
       }

@@ -10,6 +10,9 @@ function wrap(node: FlotillaNode): SimulatedNode {
     put: (req, session) => node.put(req, session),
     range: (req, consistency) => node.range(req, { consistency }),
     txn: (req, session) => node.txn(req, session),
+    register: async (clientId) => {
+      await node.register({ clientId });
+    },
     leaseGrant: async (ttl) => {
       const r = await node.leaseGrant({ id: 0, ttl });
       return { id: r.id, ttl: r.ttl };

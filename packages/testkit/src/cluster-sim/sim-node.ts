@@ -7,7 +7,7 @@ import type { KvLimits, PutRequest, PutResponse, RangeRequest, RangeResponse, Tx
 
 export type ReadConsistency = 'linearizable' | 'lease' | 'serializable';
 
-/** An exactly-once identity: a retry with the same (clientId, seq) is applied at most once. */
+/** An exactly-once identity: a retry with the same (clientId, seq) is applied at most once. seq 1 is the id's register, writes use seq ≥ 2. */
 export interface Session {
   readonly clientId: string;
   readonly seq: number;
@@ -32,6 +32,8 @@ export interface SimulatedNode {
   put(req: PutRequest, session?: Session): Promise<PutResponse>;
   range(req: RangeRequest, consistency: ReadConsistency): Promise<RangeResponse>;
   txn(req: TxnRequest, session?: Session): Promise<TxnResponse>;
+  /** Registers an exactly-once client id (its seq 1); a session's writes follow from seq 2. */
+  register(clientId: string): Promise<void>;
   /** Grants a lease of `ttlSeconds`; resolves with its id and TTL. */
   leaseGrant(ttlSeconds: number): Promise<{ id: number; ttl: number }>;
   /** Renews a lease on the leader's lease clock; resolves with the TTL in seconds it now has. */
