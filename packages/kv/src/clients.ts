@@ -13,7 +13,9 @@
 // (the floor, replicated with the state) any other command from an unknown
 // id may be an evicted client's retry: it gets SessionExpiredError and is not
 // applied. While the floor is 0 nothing was ever forgotten, so an unknown id
-// is new whatever it sends.
+// is new whatever it sends. Remaining: a register applied late (after the
+// id's writes and its eviction) re-admits the id at seq 1, so clients give up
+// an id whose register had an unknown outcome (see README).
 
 import { plain } from './bytes.js';
 import { errorFromData, invariant, KvError, SessionExpiredError, StaleSequenceError, type KvErrorData } from './errors.js';

@@ -196,21 +196,26 @@ export async function issue(
 }
 
 /**
- * Registers a session's client id (seq 1), retried on other nodes like a
- * write; not an operation of the register model, so not recorded. A register
- * that never got through shows in the first write: once kv evicted anyone it
- * answers "session expired" (not applied), an unknown outcome here.
+ * Registers a session's client id (seq 1); not an operation of the register
+ * model, so not recorded. Repeated only where the attempt was refused (nothing
+ * proposed): an attempt of unknown outcome may still be applied later (a
+ * follower re-sends it after a leader change), and a register applied after
+ * the id's first write and its eviction would let a retry of that write be
+ * applied again. So true means the id is registered, false that the client
+ * must give the id up.
  */
-async function registerSession(env: ClientEnv, first: SimulatedNode, clientId: string, options: Pick<WorkloadOptions, 'timeoutMs' | 'retriesMax'>): Promise<void> {
+async function registerSession(env: ClientEnv, first: SimulatedNode, clientId: string, options: Pick<WorkloadOptions, 'timeoutMs' | 'retriesMax'>): Promise<boolean> {
   const rng = env.runtime.rng('retries');
   let node = first;
   for (let tries = 0; tries <= (options.retriesMax ?? 3); tries++) {
     const r = await withTimeout(env.runtime, node.register(clientId), options.timeoutMs);
-    if (!worthRetrying(r)) return;
+    if (r.kind === 'ok') return true;
+    if (r.kind !== 'error' || !DEFINITELY_NOT_APPLIED.has(errorName(r.error))) return false;
     const nodes = env.reachable();
-    if (nodes.length === 0) return;
+    if (nodes.length === 0) return false;
     node = nodes[randomInt(rng, 0, nodes.length - 1)] as SimulatedNode;
   }
+  return false;
 }
 
 /** What the clients learned, for choosing cas expectations that sometimes hold. */
@@ -248,7 +253,10 @@ export async function runClients(env: ClientEnv, options: WorkloadOptions, until
       const input = nextInput(rng, options.keys, counter, known);
       const consistency: ReadConsistency = input.op === 'read' && rng.next() < (options.leaseReadShare ?? 0) ? 'lease' : options.readConsistency;
       if (withSession && input.op !== 'read' && seq === 0) {
-        await registerSession(env, node, `p${process}`, options);
+        if (!(await registerSession(env, node, `p${process}`, options))) {
+          process = env.newProcess(); // the id is given up; the next write registers a new one
+          continue;
+        }
         seq = 1;
       }
       const session = withSession && input.op !== 'read' ? { clientId: `p${process}`, seq: ++seq } : undefined;
