@@ -21,12 +21,15 @@ const stray: ChildProcess[] = [];
 /** The old client's whole budget was 6 attempts over all endpoints; one member seeing more proves the CLI kept going. */
 const OLD_ATTEMPTS_MAX = 6;
 
-/** Put requests a member has answered, from its /metrics (any status). */
+/**
+ * Write attempts a member has answered, from its /metrics (any status): puts, and the
+ * registrations of the client's exactly-once id that come before its first put.
+ */
 async function putsSeen(clientUrl: string): Promise<number | undefined> {
   const text = await fetch(`${clientUrl}/metrics`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.text(), () => undefined);
   if (text === undefined) return undefined;
   let total = 0;
-  for (const m of text.matchAll(/^flotilla_http_requests_total\{path="\/v3\/kv\/put",status="\d+"\} (\d+)$/gm)) total += Number(m[1]);
+  for (const m of text.matchAll(/^flotilla_http_requests_total\{path="(?:\/v3\/kv\/put|\/flotilla\/session\/register)",status="\d+"\} (\d+)$/gm)) total += Number(m[1]);
   return total;
 }
 
