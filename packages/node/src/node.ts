@@ -448,7 +448,12 @@ export class FlotillaNode {
         return null;
       case 'leaseKeepAlive': {
         this.requireLeader('leaseKeepAlive');
-        const ttl = this.d.leases.keepAlive(req.id, now);
+        // A deposed leader that does not know it yet must not renew: the new leader may already be
+        // expiring the lease, and the holder would count on a TTL nobody keeps. So the renewal waits
+        // until this node's leadership is confirmed now (its leader lease, or a read-index round).
+        await this.readBarrier('lease');
+        this.requireLeader('leaseKeepAlive');
+        const ttl = this.d.leases.keepAlive(req.id, this.parts.clock.now());
         if (ttl === undefined) throw LeaseNotFoundError.of(req.id);
         return ttl;
       }
