@@ -29,7 +29,12 @@ import {
 
 const env = process.env;
 const numRuns = Number(env['FLOTILLA_CLUSTER_RUNS'] ?? 300);
-const seed = env['FLOTILLA_CLUSTER_SEED'] === undefined ? Date.now() ^ 0x5eed : Number(env['FLOTILLA_CLUSTER_SEED']);
+// One fixed seed by default, so a CI run is reproducible and a red run names a regression, not luck;
+// FLOTILLA_CLUSTER_SEED=random explores new schedules (do it when you change the node or the simulator).
+// Seeds random runs found failing are listed in docs/testing.md with what fixed them.
+const CI_SEED = 20261207;
+const seedSetting = env['FLOTILLA_CLUSTER_SEED'];
+const seed = seedSetting === undefined ? CI_SEED : seedSetting === 'random' ? Date.now() ^ 0x5eed : Number(seedSetting);
 const path = env['FLOTILLA_CLUSTER_PATH'];
 const TEST_FILE = 'packages/testkit/test/cluster-properties.test.ts';
 
