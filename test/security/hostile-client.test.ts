@@ -1,16 +1,24 @@
-// A hostile client against real `flotilla start` processes with auth
-// enabled (through the HTTP API): every attack that worked with plain curl
-// before auth existed is refused, and the data, the history and the
-// membership are unchanged afterwards. Runs the built bin (pnpm build first).
+// A hostile client against real `flotilla start` processes with TLS on both
+// ports (client certificates required, mutual TLS between peers; certificates
+// made at test time) and auth enabled (through the HTTP API): every attack that
+// worked with plain curl before is refused, and the data, the history and the
+// membership are unchanged afterwards. The hostile client holds a valid client
+// certificate (the worst case: TLS lets it in, auth must stop it); a client
+// with another CA's certificate and a raw TCP peer are refused before that.
+// Runs the built bin (pnpm build first).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import net from 'node:net';
+import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateCerts } from '../../tools/gen-certs.js';
 import { MemberExitedError, ProcessCluster } from '../../packages/server/src/demo/process-cluster.js';
 import { memberIdOf } from '../../packages/server/src/cluster/member-id.js';
 
 let cluster: ProcessCluster;
 let baseDir: string;
+let certDir: string;
 let root: string;
 let alice: string;
 
@@ -18,7 +26,7 @@ const b64 = (s: string): string => Buffer.from(s).toString('base64');
 type Answer = { status: number; type: string; json: Record<string, unknown> };
 
 async function post(url: string, path: string, body: unknown, token?: string): Promise<Answer> {
-  const res = await fetch(`${url}${path}`, { method: 'POST', body: JSON.stringify(body), headers: token ? { authorization: token } : {}, signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(`${url}${path}`, { method: 'POST', body: JSON.stringify(body), headers: token ? { authorization: token } : {}, signal: AbortSignal.timeout(10_000), dispatcher: cluster.dispatcher } as RequestInit);
   const type = res.headers.get('content-type') ?? '';
   const text = await res.text();
   let json: Record<string, unknown> = {};
@@ -64,8 +72,10 @@ async function login(name: string, password: string): Promise<string> {
 
 beforeAll(async () => {
   baseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-security-'));
+  certDir = path.join(baseDir, 'certs');
+  generateCerts(certDir, ['n1', 'n2', 'n3', 'client']);
   for (let attempt = 1; ; attempt++) {
-    cluster = await ProcessCluster.create({ baseDir: path.join(baseDir, `try${attempt}`), logLevel: 'warn' });
+    cluster = await ProcessCluster.create({ baseDir: path.join(baseDir, `try${attempt}`), logLevel: 'warn', tls: { dir: certDir } });
     cluster.startAll();
     try {
       await cluster.waitHealthy(30_000);
@@ -96,6 +106,43 @@ afterAll(async () => {
   if (baseDir) fs.rmSync(baseDir, { recursive: true, force: true });
 });
 
+describe('a client or peer that TLS refuses', () => {
+  it('a client certificate from another CA gets 401 before any handler runs, and changes nothing', async () => {
+    const before = await fingerprint();
+    const other = generateCerts(path.join(baseDir, 'other'), ['client'], { caName: 'another CA' });
+    const ca = fs.readFileSync(path.join(certDir, 'ca.crt'));
+    const foreign = new Agent({ connect: { ca, cert: fs.readFileSync(other.certs['client']!.cert), key: fs.readFileSync(other.certs['client']!.key) } });
+    try {
+      const res = await fetch(`${cluster.endpoints[0]}/v3/kv/put`, { method: 'POST', body: JSON.stringify({ key: b64('c/secret'), value: b64('stolen') }), headers: { authorization: root }, dispatcher: foreign } as RequestInit);
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { code: number }).code).toBe(16);
+    } finally {
+      await foreign.destroy();
+    }
+    expect(await fingerprint()).toEqual(before);
+  });
+
+  it('a raw TCP handshake on the peer port (no certificate) never reaches Raft', async () => {
+    const before = await fingerprint();
+    const peer = new URL(cluster.member('n1').peerUrl);
+    const closed = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(Number(peer.port), peer.hostname, () => socket.write(Buffer.from('{"hello":"I am n2","clusterToken":"flotilla"}\n')));
+      socket.on('data', () => undefined);
+      socket.on('error', () => resolve(true));
+      socket.on('close', () => resolve(true));
+      setTimeout(() => {
+        socket.destroy();
+        resolve(false);
+      }, 10_000);
+    });
+    expect(closed, 'the peer port closes a connection that is not TLS').toBe(true);
+    // Refused as plain TCP on a TLS port, before any frame was decoded: counted as such.
+    const metrics = await (await fetch(`${cluster.member('n1').clientUrl}/metrics`, { dispatcher: cluster.dispatcher } as RequestInit)).text();
+    expect(Number(/^flotilla_peer_handshake_failures_total\{reason="plainOnTls"\} (\d+)$/m.exec(metrics)?.[1] ?? 0)).toBeGreaterThanOrEqual(1);
+    expect(await fingerprint()).toEqual(before);
+  });
+});
+
 describe('a hostile client against three real processes with auth enabled', () => {
   it('cannot download a snapshot without root', async () => {
     const before = await fingerprint();
@@ -103,7 +150,7 @@ describe('a hostile client against three real processes with auth enabled', () =
       refused(await post(m, '/v3/maintenance/snapshot', {}), NO_USER);
       refused(await post(m, '/v3/maintenance/snapshot', {}, alice), DENIED);
     }
-    const asRoot = await fetch(`${cluster.endpoints[0]}/v3/maintenance/snapshot`, { method: 'POST', body: '{}', headers: { authorization: root } });
+    const asRoot = await fetch(`${cluster.endpoints[0]}/v3/maintenance/snapshot`, { method: 'POST', body: '{}', headers: { authorization: root }, dispatcher: cluster.dispatcher } as RequestInit);
     expect(asRoot.headers.get('content-type')).toBe('application/octet-stream');
     await asRoot.body?.cancel();
     expect(await fingerprint()).toEqual(before);
