@@ -134,6 +134,11 @@ export class Forwarder {
       return;
     }
     if (err instanceof SessionExpiredError && r.lane !== undefined && r.identify !== undefined) return this.renewLane(r, from, err);
+    if (err instanceof SessionExpiredError && r.sends > 1) {
+      // The client's own identity, re-sent after a leader change: an earlier send may have been applied before kv forgot the id.
+      r.reject(new UnknownOutcomeError(`the write was re-sent after a leader change and its client id had expired meanwhile (${err.message}); read before retrying`));
+      return;
+    }
     r.reject(err);
   }
 
