@@ -10,9 +10,11 @@ const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(
 for (const file of files) {
   const report = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
   passed += report.numPassedTests ?? 0;
-  failed += (report.numFailedTests ?? 0);
+  failed += report.numFailedTests ?? 0;
   // A suite file that failed to load counts as a failure even with no tests run.
-  failed += (report.testResults ?? []).filter((r) => r.status === 'failed' && (r.assertionResults ?? []).length === 0).length;
+  failed += (report.testResults ?? []).filter(
+    (r) => r.status === 'failed' && (r.assertionResults ?? []).length === 0,
+  ).length;
 }
 if (files.length === 0) failed += 1;
 console.log(`${passed} passed, ${failed} failed`);

@@ -22,10 +22,18 @@ import { fileURLToPath } from 'node:url';
 import { bytes, encodeCommand, KvStateMachine } from '@flotilla/kv';
 import { openNode, type FlotillaNode } from '@flotilla/node';
 import { openLevelStorage } from '@flotilla/storage';
-import { forceNewCluster, restoreBackup, saveBackup, verifyBackup } from '../../packages/backup/src/index.js';
+import {
+  forceNewCluster,
+  restoreBackup,
+  saveBackup,
+  verifyBackup,
+} from '../../packages/backup/src/index.js';
 
 const keysArg = process.argv.find((a) => a.startsWith('--keys='));
-const SIZES = keysArg === undefined ? [100_000, 1_000_000] : keysArg.slice('--keys='.length).split(',').map(Number);
+const SIZES =
+  keysArg === undefined
+    ? [100_000, 1_000_000]
+    : keysArg.slice('--keys='.length).split(',').map(Number);
 const VALUE_BYTES = 100;
 const APPLY_BATCH_ENTRIES = 2_000;
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -58,13 +66,19 @@ async function fill(dir: string, n: number): Promise<void> {
   for (let i = 0; i < n; i += APPLY_BATCH_ENTRIES) {
     const batch = [];
     for (let j = i; j < Math.min(n, i + APPLY_BATCH_ENTRIES); j++) {
-      batch.push({ index: j + 1, data: encodeCommand({ cmd: { op: 'put', request: { key: key(j), value } } }) });
+      batch.push({
+        index: j + 1,
+        data: encodeCommand({ cmd: { op: 'put', request: { key: key(j), value } } }),
+      });
     }
     await kv.applyEntries(batch);
   }
   await kv.close();
   const confState = { voters: [1], votersOutgoing: [], learners: [], learnersNext: [] };
-  await storage.persist({ snapshotMeta: { index: n, term: 1, confState }, hardState: { term: 1, vote: 0, commit: n } });
+  await storage.persist({
+    snapshotMeta: { index: n, term: 1, confState },
+    hardState: { term: 1, vote: 0, commit: n },
+  });
   await storage.close();
 }
 
@@ -75,7 +89,14 @@ async function measure(n: number, root: string): Promise<Record<string, unknown>
   const fillMs = performance.now() - t0;
 
   const bootStart = performance.now();
-  const node = await openNode({ id: 1, clusterId: 'bench', dataDir: srcDir, listen: { host: '127.0.0.1', port: 0 }, peers: {}, ...FAST });
+  const node = await openNode({
+    id: 1,
+    clusterId: 'bench',
+    dataDir: srcDir,
+    listen: { host: '127.0.0.1', port: 0 },
+    peers: {},
+    ...FAST,
+  });
   await until(() => node.status().role === 'leader', 'source leads');
   const sourceBootMs = performance.now() - bootStart;
 
@@ -110,7 +131,14 @@ async function measure(n: number, root: string): Promise<Record<string, unknown>
   const forced = await forceNewCluster(srcDir, { nodeId: 1, clusterId: 'bench' });
   const forceMs = performance.now() - forceStart;
   const forcedBootStart = performance.now();
-  const survivor = await openNode({ id: 1, clusterId: 'bench', dataDir: srcDir, listen: { host: '127.0.0.1', port: 0 }, peers: {}, ...FAST });
+  const survivor = await openNode({
+    id: 1,
+    clusterId: 'bench',
+    dataDir: srcDir,
+    listen: { host: '127.0.0.1', port: 0 },
+    peers: {},
+    ...FAST,
+  });
   await until(() => survivor.status().role === 'leader', 'recovered member leads');
   await survivor.put({ key: bytes('first-after-recovery'), value: bytes('1') });
   const forcedBootMs = performance.now() - forcedBootStart;
@@ -121,19 +149,37 @@ async function measure(n: number, root: string): Promise<Record<string, unknown>
 
   const ids = [1, 2, 3];
   const dirs = Object.fromEntries(ids.map((id) => [id, path.join(root, `restored-${id}`)]));
-  const restored = await restoreBackup(file, { members: ids, dataDirs: dirs, clusterId: 'bench-restored' });
+  const restored = await restoreBackup(file, {
+    members: ids,
+    dataDirs: dirs,
+    clusterId: 'bench-restored',
+  });
 
-  const addresses = new Map(await Promise.all(ids.map(async (id) => [id, { host: '127.0.0.1', port: await freePort() }] as const)));
+  const addresses = new Map(
+    await Promise.all(
+      ids.map(async (id) => [id, { host: '127.0.0.1', port: await freePort() }] as const),
+    ),
+  );
   const bootStart3 = performance.now();
-  const nodes: FlotillaNode[] = await Promise.all(ids.map((id) => openNode({
-    id, clusterId: 'bench-restored', dataDir: dirs[id]!, listen: addresses.get(id)!,
-    peers: new Map([...addresses].filter(([p]) => p !== id)), ...FAST,
-  })));
+  const nodes: FlotillaNode[] = await Promise.all(
+    ids.map((id) =>
+      openNode({
+        id,
+        clusterId: 'bench-restored',
+        dataDir: dirs[id]!,
+        listen: addresses.get(id)!,
+        peers: new Map([...addresses].filter(([p]) => p !== id)),
+        ...FAST,
+      }),
+    ),
+  );
   await until(() => nodes.some((x) => x.status().role === 'leader'), 'restored cluster leads');
   const leader = nodes.find((x) => x.status().role === 'leader')!;
   await leader.put({ key: bytes('first-after-restore'), value: bytes('1') });
   const bootMs = performance.now() - bootStart3;
-  const count = (await leader.range({ key: bytes('key/'), rangeEnd: bytes('key0'), countOnly: true })).count;
+  const count = (
+    await leader.range({ key: bytes('key/'), rangeEnd: bytes('key0'), countOnly: true })
+  ).count;
   if (count !== n) throw new Error(`restored cluster has ${count} keys, expected ${n}`);
   await Promise.all(nodes.map((x) => x.close()));
 
@@ -144,7 +190,12 @@ async function measure(n: number, root: string): Promise<Record<string, unknown>
     sourceBootSeconds: round(sourceBootMs / 1000),
     backupBytes: saved.bytes,
     backupMiB: round(saved.bytes / 2 ** 20),
-    manifest: { revision: m.revision, appliedIndex: m.appliedIndex, keyCount: m.keyCount, recordCount: m.recordCount },
+    manifest: {
+      revision: m.revision,
+      appliedIndex: m.appliedIndex,
+      keyCount: m.keyCount,
+      recordCount: m.recordCount,
+    },
     saveSeconds: round(saved.durationMs / 1000),
     saveMiBPerSecond: round(saved.bytes / 2 ** 20 / (saved.durationMs / 1000)),
     writesDuringSave,

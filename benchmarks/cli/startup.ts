@@ -33,8 +33,11 @@ function flagValues(name: string): string[] {
 }
 
 const runs = Number(flagValues('runs')[0] ?? '15');
-if (!Number.isInteger(runs) || runs < 1 || runs > RUNS_MAX) throw new Error(`--runs must be an integer in 1..${RUNS_MAX}`);
-const bins = new Map<string, string>([['current', path.resolve(here, '../../packages/server/bin/flotilla.js')]]);
+if (!Number.isInteger(runs) || runs < 1 || runs > RUNS_MAX)
+  throw new Error(`--runs must be an integer in 1..${RUNS_MAX}`);
+const bins = new Map<string, string>([
+  ['current', path.resolve(here, '../../packages/server/bin/flotilla.js')],
+]);
 for (const spec of flagValues('bin')) {
   const eq = spec.indexOf('=');
   if (eq <= 0) throw new Error(`--bin wants label=path, got ${JSON.stringify(spec)}`);
@@ -50,7 +53,10 @@ const loadBefore = os.loadavg();
 const cluster = await startLocalCluster({ size: 1 });
 try {
   const leader = await cluster.leader(10_000);
-  await leader.node.put({ key: new TextEncoder().encode('bench/startup'), value: new TextEncoder().encode('ok') });
+  await leader.node.put({
+    key: new TextEncoder().encode('bench/startup'),
+    value: new TextEncoder().encode('ok'),
+  });
   const wallMs = new Map<string, number[]>([...bins.keys()].map((label) => [label, []]));
   for (let i = 0; i < runs; i++) {
     for (const [label, bin] of bins) {
@@ -70,13 +76,21 @@ try {
     runs,
     node: process.version,
     cpus: os.cpus().length,
-    loadAverage: { start: loadBefore.map((l) => Math.round(l * 10) / 10), end: os.loadavg().map((l) => Math.round(l * 10) / 10) },
-    bins: Object.fromEntries([...wallMs].map(([label, ms]) => [label, {
-      medianMs: Math.round(median(ms)),
-      minMs: Math.round(Math.min(...ms)),
-      maxMs: Math.round(Math.max(...ms)),
-      medianOverCurrent: Math.round((median(ms) / currentMs) * 100) / 100,
-    }])),
+    loadAverage: {
+      start: loadBefore.map((l) => Math.round(l * 10) / 10),
+      end: os.loadavg().map((l) => Math.round(l * 10) / 10),
+    },
+    bins: Object.fromEntries(
+      [...wallMs].map(([label, ms]) => [
+        label,
+        {
+          medianMs: Math.round(median(ms)),
+          minMs: Math.round(Math.min(...ms)),
+          maxMs: Math.round(Math.max(...ms)),
+          medianOverCurrent: Math.round((median(ms) / currentMs) * 100) / 100,
+        },
+      ]),
+    ),
   };
   fs.writeFileSync(resultsFile, `${JSON.stringify(result, null, 2)}\n`);
   console.log(JSON.stringify(result, null, 2));

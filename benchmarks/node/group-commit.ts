@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { openNode, type FlotillaNode, type HistogramSummary } from '@flotilla/node';
 
 const secondsArg = process.argv.find((a) => a.startsWith('--seconds='));
-const MEASURE_SECONDS = secondsArg === undefined ? 10 : Number(secondsArg.slice('--seconds='.length));
+const MEASURE_SECONDS =
+  secondsArg === undefined ? 10 : Number(secondsArg.slice('--seconds='.length));
 const WARMUP_SECONDS = 2;
 const PROPOSER_COUNTS = [1, 64];
 const VALUE_BYTES = 256;
@@ -34,11 +35,22 @@ async function freePort(): Promise<number> {
 
 async function startCluster(dir: string): Promise<FlotillaNode[]> {
   const ids = [1, 2, 3];
-  const addresses = new Map(await Promise.all(ids.map(async (id) => [id, { host: '127.0.0.1', port: await freePort() }] as const)));
-  return Promise.all(ids.map((id) => openNode({
-    id, clusterId: 'bench', dataDir: path.join(dir, `n${id}`), listen: addresses.get(id)!,
-    peers: new Map([...addresses].filter(([peer]) => peer !== id)),
-  })));
+  const addresses = new Map(
+    await Promise.all(
+      ids.map(async (id) => [id, { host: '127.0.0.1', port: await freePort() }] as const),
+    ),
+  );
+  return Promise.all(
+    ids.map((id) =>
+      openNode({
+        id,
+        clusterId: 'bench',
+        dataDir: path.join(dir, `n${id}`),
+        listen: addresses.get(id)!,
+        peers: new Map([...addresses].filter(([peer]) => peer !== id)),
+      }),
+    ),
+  );
 }
 
 async function waitLeader(nodes: FlotillaNode[]): Promise<FlotillaNode> {
@@ -52,7 +64,9 @@ async function waitLeader(nodes: FlotillaNode[]): Promise<FlotillaNode> {
 }
 
 function quantile(sorted: number[], q: number): number {
-  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return sorted.length === 0
+    ? 0
+    : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
@@ -110,14 +124,19 @@ async function run(leader: FlotillaNode, proposers: number): Promise<Run> {
     writes: latencies.length,
     writesPerSec: Math.round(latencies.length / seconds),
     commitLatencyMs: {
-      p50: round3(quantile(latencies, 0.5)), p90: round3(quantile(latencies, 0.9)), p99: round3(quantile(latencies, 0.99)),
-      mean: round3(latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length)), max: round3(latencies.at(-1) ?? 0),
+      p50: round3(quantile(latencies, 0.5)),
+      p90: round3(quantile(latencies, 0.9)),
+      p99: round3(quantile(latencies, 0.99)),
+      mean: round3(latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length)),
+      max: round3(latencies.at(-1) ?? 0),
     },
     fsyncs,
     entriesPerFsync: round3((fs1.sum - fs0.sum) / Math.max(1, fsyncs)),
     fsyncMsMean: round3((ms1.sum - ms0.sum) / Math.max(1, ms1.count - ms0.count)),
     entriesPerMessageMean: round3((em1.sum - em0.sum) / Math.max(1, em1.count - em0.count)),
-    stateLatencyMsP50: Object.fromEntries(Object.entries(after.stateLatencyMs).map(([id, h]) => [id, round3(h.p50)])),
+    stateLatencyMsP50: Object.fromEntries(
+      Object.entries(after.stateLatencyMs).map(([id, h]) => [id, round3(h.p50)]),
+    ),
   };
 }
 
@@ -130,9 +149,11 @@ async function main(): Promise<void> {
     for (const proposers of PROPOSER_COUNTS) {
       const r = await run(leader, proposers);
       runs.push(r);
-      console.log(`${String(proposers).padStart(3)} proposers: ${r.writesPerSec} writes/s, ${r.entriesPerFsync} entries/fsync, ` +
-        `commit p50 ${r.commitLatencyMs.p50} ms p99 ${r.commitLatencyMs.p99} ms, fsync ${r.fsyncMsMean} ms, ` +
-        `entries/append ${r.entriesPerMessageMean}, state latency p50 ${JSON.stringify(r.stateLatencyMsP50)}`);
+      console.log(
+        `${String(proposers).padStart(3)} proposers: ${r.writesPerSec} writes/s, ${r.entriesPerFsync} entries/fsync, ` +
+          `commit p50 ${r.commitLatencyMs.p50} ms p99 ${r.commitLatencyMs.p99} ms, fsync ${r.fsyncMsMean} ms, ` +
+          `entries/append ${r.entriesPerMessageMean}, state latency p50 ${JSON.stringify(r.stateLatencyMsP50)}`,
+      );
     }
     const at64 = runs.find((r) => r.proposers === 64)!;
     const result = {
@@ -141,13 +162,27 @@ async function main(): Promise<void> {
       node: process.version,
       cpu: os.cpus()[0]?.model ?? 'unknown',
       cpus: os.cpus().length,
-      setup: { nodes: 3, transport: 'tcp loopback', storage: 'leveldb (classic-level), synced batches', valueBytes: VALUE_BYTES, warmupSeconds: WARMUP_SECONDS, measureSeconds: MEASURE_SECONDS, proposersOn: 'leader' },
+      setup: {
+        nodes: 3,
+        transport: 'tcp loopback',
+        storage: 'leveldb (classic-level), synced batches',
+        valueBytes: VALUE_BYTES,
+        warmupSeconds: WARMUP_SECONDS,
+        measureSeconds: MEASURE_SECONDS,
+        proposersOn: 'leader',
+      },
       runs,
-      target: { entriesPerFsyncAt64Min: TARGET_ENTRIES_PER_FSYNC, measured: at64.entriesPerFsync, met: at64.entriesPerFsync > TARGET_ENTRIES_PER_FSYNC },
+      target: {
+        entriesPerFsyncAt64Min: TARGET_ENTRIES_PER_FSYNC,
+        measured: at64.entriesPerFsync,
+        met: at64.entriesPerFsync > TARGET_ENTRIES_PER_FSYNC,
+      },
     };
     await mkdir(path.dirname(resultsFile), { recursive: true });
     await writeFile(resultsFile, `${JSON.stringify(result, null, 2)}\n`);
-    console.log(`target entries/fsync > ${TARGET_ENTRIES_PER_FSYNC} at 64 proposers: ${result.target.met ? 'met' : 'NOT met'} (${at64.entriesPerFsync}); wrote ${resultsFile}`);
+    console.log(
+      `target entries/fsync > ${TARGET_ENTRIES_PER_FSYNC} at 64 proposers: ${result.target.met ? 'met' : 'NOT met'} (${at64.entriesPerFsync}); wrote ${resultsFile}`,
+    );
   } finally {
     await Promise.all(nodes.map((n) => n.close()));
     await rm(dir, { recursive: true, force: true });

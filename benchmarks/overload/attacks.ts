@@ -29,7 +29,8 @@ const MiB = 1024 * 1024;
 function flag(name: string, fallback: number, max: number): number {
   const i = process.argv.indexOf(`--${name}`);
   const value = i < 0 ? fallback : Number(process.argv[i + 1]);
-  if (!Number.isInteger(value) || value < 1 || value > max) throw new Error(`--${name} must be an integer in 1..${max}`);
+  if (!Number.isInteger(value) || value < 1 || value > max)
+    throw new Error(`--${name} must be an integer in 1..${max}`);
   return value;
 }
 
@@ -51,8 +52,13 @@ function rssBytes(m: ProcessMember): number {
 }
 
 /** Peak RSS per member while `work` runs. */
-async function withRss<T>(cluster: ProcessCluster, work: () => Promise<T>): Promise<{ result: T; peakRssBytes: Record<string, number> }> {
-  const peak: Record<string, number> = Object.fromEntries(cluster.members.map((m) => [m.name, rssBytes(m)]));
+async function withRss<T>(
+  cluster: ProcessCluster,
+  work: () => Promise<T>,
+): Promise<{ result: T; peakRssBytes: Record<string, number> }> {
+  const peak: Record<string, number> = Object.fromEntries(
+    cluster.members.map((m) => [m.name, rssBytes(m)]),
+  );
   const timer = setInterval(() => {
     for (const m of cluster.members) peak[m.name] = Math.max(peak[m.name]!, rssBytes(m));
   }, 100);
@@ -63,21 +69,40 @@ async function withRss<T>(cluster: ProcessCluster, work: () => Promise<T>): Prom
   }
 }
 
-interface Status { readonly role: string; readonly leaderId: number; readonly leaderChanges: number; readonly term: number }
+interface Status {
+  readonly role: string;
+  readonly leaderId: number;
+  readonly leaderChanges: number;
+  readonly term: number;
+}
 
 async function status(url: string): Promise<Status> {
-  return (await (await fetch(`${url}/flotilla/status`, { signal: AbortSignal.timeout(10_000) })).json()) as Status;
+  return (await (
+    await fetch(`${url}/flotilla/status`, { signal: AbortSignal.timeout(10_000) })
+  ).json()) as Status;
 }
 
 async function leaderChanges(cluster: ProcessCluster): Promise<Record<string, number>> {
-  return Object.fromEntries(await Promise.all(cluster.members.map(async (m) => [m.name, (await status(m.clientUrl)).leaderChanges] as const)));
+  return Object.fromEntries(
+    await Promise.all(
+      cluster.members.map(
+        async (m) => [m.name, (await status(m.clientUrl)).leaderChanges] as const,
+      ),
+    ),
+  );
 }
 
 async function refusals(cluster: ProcessCluster): Promise<Record<string, Record<string, number>>> {
   const out: Record<string, Record<string, number>> = {};
   for (const m of cluster.members) {
-    const text = await (await fetch(`${m.clientUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
-    out[m.name] = Object.fromEntries([...text.matchAll(/^flotilla_http_overload_refusals_total\{limit="([^"]+)"\} (\d+)$/gm)].map((x) => [x[1]!, Number(x[2])]));
+    const text = await (
+      await fetch(`${m.clientUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })
+    ).text();
+    out[m.name] = Object.fromEntries(
+      [...text.matchAll(/^flotilla_http_overload_refusals_total\{limit="([^"]+)"\} (\d+)$/gm)].map(
+        (x) => [x[1]!, Number(x[2])],
+      ),
+    );
   }
   return out;
 }
@@ -100,58 +125,89 @@ function tally(statuses: (number | string)[]): Record<string, number> {
   return out;
 }
 
-async function concurrentPuts(url: string, count: number, valueBytes: number, prefix: string): Promise<Record<string, number>> {
+async function concurrentPuts(
+  url: string,
+  count: number,
+  valueBytes: number,
+  prefix: string,
+): Promise<Record<string, number>> {
   const value = b64(Buffer.alloc(valueBytes, 5));
-  const statuses = await Promise.all(Array.from({ length: count }, async (_, i) => {
-    try {
-      const res = await fetch(`${url}/v3/kv/put`, { method: 'POST', body: JSON.stringify({ key: b64(`${prefix}/${i}`), value }), signal: AbortSignal.timeout(120_000) });
-      await res.arrayBuffer();
-      return res.status;
-    } catch (err) {
-      return `error:${(err as Error).name}`;
-    }
-  }));
+  const statuses = await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      try {
+        const res = await fetch(`${url}/v3/kv/put`, {
+          method: 'POST',
+          body: JSON.stringify({ key: b64(`${prefix}/${i}`), value }),
+          signal: AbortSignal.timeout(120_000),
+        });
+        await res.arrayBuffer();
+        return res.status;
+      } catch (err) {
+        return `error:${(err as Error).name}`;
+      }
+    }),
+  );
   return tally(statuses);
 }
 
 /** Opens `count` watch streams on raw sockets; resolves with how each was answered. */
-async function openWatches(url: string, count: number, key: string, read: boolean): Promise<{ sockets: net.Socket[]; answers: Record<string, number> }> {
+async function openWatches(
+  url: string,
+  count: number,
+  key: string,
+  read: boolean,
+): Promise<{ sockets: net.Socket[]; answers: Record<string, number> }> {
   const { hostname, port } = new URL(url);
   const body = JSON.stringify({ create_request: { key: b64(key), range_end: b64(`${key}\xff`) } });
   const request = `POST /v3/watch HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
   const sockets: net.Socket[] = [];
-  const answers = await Promise.all(Array.from({ length: count }, () => new Promise<string>((resolve) => {
-    const socket = net.connect(Number(port), hostname);
-    sockets.push(socket);
-    let first = '';
-    const timer = setTimeout(() => resolve('no answer in 60 s'), 60_000);
-    socket.on('error', () => {
-      clearTimeout(timer);
-      resolve('connection error');
-    });
-    socket.once('close', () => {
-      clearTimeout(timer);
-      resolve(first === '' ? 'closed' : first);
-    });
-    socket.on('data', (chunk: Buffer) => {
-      if (first === '') {
-        first = chunk.toString('utf8', 9, 12);
-        clearTimeout(timer);
-        resolve(first);
-        if (!read) socket.pause();
-      }
-    });
-    socket.write(request);
-  })));
+  const answers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<string>((resolve) => {
+          const socket = net.connect(Number(port), hostname);
+          sockets.push(socket);
+          let first = '';
+          const timer = setTimeout(() => resolve('no answer in 60 s'), 60_000);
+          socket.on('error', () => {
+            clearTimeout(timer);
+            resolve('connection error');
+          });
+          socket.once('close', () => {
+            clearTimeout(timer);
+            resolve(first === '' ? 'closed' : first);
+          });
+          socket.on('data', (chunk: Buffer) => {
+            if (first === '') {
+              first = chunk.toString('utf8', 9, 12);
+              clearTimeout(timer);
+              resolve(first);
+              if (!read) socket.pause();
+            }
+          });
+          socket.write(request);
+        }),
+    ),
+  );
   return { sockets, answers: tally(answers) };
 }
 
-async function sequentialPuts(url: string, count: number, valueBytes: number, prefix: string): Promise<Record<string, number>> {
+async function sequentialPuts(
+  url: string,
+  count: number,
+  valueBytes: number,
+  prefix: string,
+): Promise<Record<string, number>> {
   const value = b64(Buffer.alloc(valueBytes, 9));
   const statuses: (number | string)[] = [];
   for (let i = 0; i < count; i++) {
     try {
-      const res = await fetch(`${url}/v3/kv/put`, { method: 'POST', body: JSON.stringify({ key: b64(`${prefix}/${i}`), value }), signal: AbortSignal.timeout(30_000) });
+      const res = await fetch(`${url}/v3/kv/put`, {
+        method: 'POST',
+        body: JSON.stringify({ key: b64(`${prefix}/${i}`), value }),
+        signal: AbortSignal.timeout(30_000),
+      });
       await res.arrayBuffer();
       statuses.push(res.status);
     } catch (err) {
@@ -161,12 +217,18 @@ async function sequentialPuts(url: string, count: number, valueBytes: number, pr
   return tally(statuses);
 }
 
-async function attack(cluster: ProcessCluster, name: string, work: (leader: ProcessMember) => Promise<Record<string, unknown>>): Promise<Record<string, unknown>> {
+async function attack(
+  cluster: ProcessCluster,
+  name: string,
+  work: (leader: ProcessMember) => Promise<Record<string, unknown>>,
+): Promise<Record<string, unknown>> {
   const leader = await leaderOf(cluster);
   const before = await leaderChanges(cluster);
   const refusedBefore = await refusals(cluster);
   const started = Date.now();
-  const rssAtStartMiB = Object.fromEntries(cluster.members.map((m) => [m.name, Math.round(rssBytes(m) / MiB)]));
+  const rssAtStartMiB = Object.fromEntries(
+    cluster.members.map((m) => [m.name, Math.round(rssBytes(m) / MiB)]),
+  );
   console.log(`${name}: leader ${leader.name}`);
   const { result, peakRssBytes } = await withRss(cluster, () => work(leader));
   await new Promise((r) => setTimeout(r, 1_000)); // an election the attack set off shows up here
@@ -174,10 +236,25 @@ async function attack(cluster: ProcessCluster, name: string, work: (leader: Proc
   const refusedAfter = await refusals(cluster);
   const refused: Record<string, Record<string, number>> = {};
   for (const [member, counts] of Object.entries(refusedAfter)) {
-    refused[member] = Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, v - (refusedBefore[member]?.[k] ?? 0)]).filter(([, v]) => (v as number) > 0));
+    refused[member] = Object.fromEntries(
+      Object.entries(counts)
+        .map(([k, v]) => [k, v - (refusedBefore[member]?.[k] ?? 0)])
+        .filter(([, v]) => (v as number) > 0),
+    );
   }
   const changes = Math.max(...cluster.members.map((m) => after[m.name]! - before[m.name]!));
-  const out = { name, leader: leader.name, durationMs: Date.now() - started, leaderChanges: changes, rssAtStartMiB, peakRssMiB: Object.fromEntries(Object.entries(peakRssBytes).map(([k, v]) => [k, Math.round(v / MiB)])), refused, ...result };
+  const out = {
+    name,
+    leader: leader.name,
+    durationMs: Date.now() - started,
+    leaderChanges: changes,
+    rssAtStartMiB,
+    peakRssMiB: Object.fromEntries(
+      Object.entries(peakRssBytes).map(([k, v]) => [k, Math.round(v / MiB)]),
+    ),
+    refused,
+    ...result,
+  };
   console.log(JSON.stringify(out));
   return out;
 }
@@ -190,33 +267,70 @@ async function main(): Promise<void> {
     cluster.startAll();
     await cluster.waitHealthy();
     // The control: leader changes on this machine with no attack at all (a shared, loaded host elects too).
-    results.push(await attack(cluster, 'idle: no load for 20 s (control)', async () => {
-      await new Promise((r) => setTimeout(r, 20_000));
-      return {};
-    }));
-    results.push(await attack(cluster, `puts: ${PUTS} concurrent, 2.7 MB bodies (values over valueBytesMax)`, async (leader) => ({
-      answers: await concurrentPuts(leader.clientUrl, PUTS, 2_025_000, 'oversize'),
-    })));
-    results.push(await attack(cluster, `puts: ${PUTS} concurrent, 1.5 MiB values (accepted size)`, async (leader) => ({
-      answers: await concurrentPuts(leader.clientUrl, PUTS, 1.5 * MiB, 'max'),
-    })));
-    results.push(await attack(cluster, `watches: ${WATCHES} streams opened at once, then 100 puts`, async (leader) => {
-      const { sockets, answers } = await openWatches(leader.clientUrl, WATCHES, 'w/', true);
-      const puts = await sequentialPuts(leader.clientUrl, 100, 256, 'w');
-      for (const s of sockets) s.destroy();
-      return { watchAnswers: answers, putAnswers: puts };
-    }));
-    results.push(await attack(cluster, `slow: ${SLOW} watchers that never read, 400 puts of 64 KiB`, async (leader) => {
-      const { sockets, answers } = await openWatches(leader.clientUrl, SLOW, 's/', false);
-      const puts = await sequentialPuts(leader.clientUrl, 400, 64 * 1024, 's');
-      for (const s of sockets) s.destroy();
-      return { watchAnswers: answers, putAnswers: puts };
-    }));
+    results.push(
+      await attack(cluster, 'idle: no load for 20 s (control)', async () => {
+        await new Promise((r) => setTimeout(r, 20_000));
+        return {};
+      }),
+    );
+    results.push(
+      await attack(
+        cluster,
+        `puts: ${PUTS} concurrent, 2.7 MB bodies (values over valueBytesMax)`,
+        async (leader) => ({
+          answers: await concurrentPuts(leader.clientUrl, PUTS, 2_025_000, 'oversize'),
+        }),
+      ),
+    );
+    results.push(
+      await attack(
+        cluster,
+        `puts: ${PUTS} concurrent, 1.5 MiB values (accepted size)`,
+        async (leader) => ({
+          answers: await concurrentPuts(leader.clientUrl, PUTS, 1.5 * MiB, 'max'),
+        }),
+      ),
+    );
+    results.push(
+      await attack(
+        cluster,
+        `watches: ${WATCHES} streams opened at once, then 100 puts`,
+        async (leader) => {
+          const { sockets, answers } = await openWatches(leader.clientUrl, WATCHES, 'w/', true);
+          const puts = await sequentialPuts(leader.clientUrl, 100, 256, 'w');
+          for (const s of sockets) s.destroy();
+          return { watchAnswers: answers, putAnswers: puts };
+        },
+      ),
+    );
+    results.push(
+      await attack(
+        cluster,
+        `slow: ${SLOW} watchers that never read, 400 puts of 64 KiB`,
+        async (leader) => {
+          const { sockets, answers } = await openWatches(leader.clientUrl, SLOW, 's/', false);
+          const puts = await sequentialPuts(leader.clientUrl, 400, 64 * 1024, 's');
+          for (const s of sockets) s.destroy();
+          return { watchAnswers: answers, putAnswers: puts };
+        },
+      ),
+    );
   } finally {
     await cluster.close();
     fs.rmSync(baseDir, { recursive: true, force: true });
   }
-  const out = { program: 'benchmarks/overload/attacks.ts', date: new Date().toISOString(), host: { cpus: os.cpus().length, memMiB: Math.round(os.totalmem() / MiB), node: process.version, loadAverage1m: os.loadavg()[0] }, limits: 'defaults (packages/server/src/http/limits.ts)', attacks: results };
+  const out = {
+    program: 'benchmarks/overload/attacks.ts',
+    date: new Date().toISOString(),
+    host: {
+      cpus: os.cpus().length,
+      memMiB: Math.round(os.totalmem() / MiB),
+      node: process.version,
+      loadAverage1m: os.loadavg()[0],
+    },
+    limits: 'defaults (packages/server/src/http/limits.ts)',
+    attacks: results,
+  };
   fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
   fs.writeFileSync(resultsFile, `${JSON.stringify(out, null, 2)}\n`);
   console.log(`wrote ${resultsFile}`);

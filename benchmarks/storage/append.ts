@@ -51,15 +51,21 @@ function percentile(sorted: readonly number[], p: number): number {
 const round3 = (n: number): number => Math.round(n * 1000) / 1000;
 
 /** A fresh store and a function that persists one synced batch of `batchSize` entries. */
-async function openWriter(valueBytes: number): Promise<{ persist: (batchSize: number) => Promise<void>; close: () => Promise<void> }> {
+async function openWriter(
+  valueBytes: number,
+): Promise<{ persist: (batchSize: number) => Promise<void>; close: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'flotilla-bench-storage-'));
   const storage = await openLevelStorage({ dir, clusterId: 'bench', nodeId: 1 });
   const data = Array.from({ length: 16 }, (_, i) => payload(valueBytes, i + 1));
   let next = 1;
   const persist = (batchSize: number): Promise<void> => {
     const entries: Entry[] = [];
-    for (let i = 0; i < batchSize; i++, next++) entries.push({ type: 'normal', term: 1, index: next, data: data[next % data.length]! });
-    return storage.persist({ entries, hardState: { term: 1, vote: 1, commit: next - 1 } }, { sync: true });
+    for (let i = 0; i < batchSize; i++, next++)
+      entries.push({ type: 'normal', term: 1, index: next, data: data[next % data.length]! });
+    return storage.persist(
+      { entries, hardState: { term: 1, vote: 1, commit: next - 1 } },
+      { sync: true },
+    );
   };
   // Directories are removed at the end: deleting hundreds of MB between cells
   // makes the filesystem busy and slows the next cell's fsyncs.
@@ -86,7 +92,10 @@ async function measureCell(batchSize: number, valueBytes: number): Promise<Cell>
     for (let i = 0; i < WARMUP_BATCHES; i++) await persist();
     const latencies: number[] = [];
     const started = performance.now();
-    while (latencies.length < SAMPLES_MAX && (latencies.length < SAMPLES_MIN || performance.now() - started < CELL_MS)) {
+    while (
+      latencies.length < SAMPLES_MAX &&
+      (latencies.length < SAMPLES_MIN || performance.now() - started < CELL_MS)
+    ) {
       const t0 = performance.now();
       await persist();
       latencies.push(performance.now() - t0);
@@ -109,14 +118,21 @@ async function measureCell(batchSize: number, valueBytes: number): Promise<Cell>
  * The target ratio, measured with batches of 1 and of 100 alternating on one
  * store, so that background load on a shared machine hits both alike.
  */
-async function measureTarget(): Promise<{ one: Cell['latencyMs']; hundred: Cell['latencyMs']; pairs: number }> {
+async function measureTarget(): Promise<{
+  one: Cell['latencyMs'];
+  hundred: Cell['latencyMs'];
+  pairs: number;
+}> {
   const writer = await openWriter(256);
   try {
     for (let i = 0; i < WARMUP_BATCHES; i++) await writer.persist(100);
     const one: number[] = [];
     const hundred: number[] = [];
     const started = performance.now();
-    while (one.length < TARGET_PAIRS_MAX && (one.length < SAMPLES_MIN || performance.now() - started < 2 * CELL_MS)) {
+    while (
+      one.length < TARGET_PAIRS_MAX &&
+      (one.length < SAMPLES_MIN || performance.now() - started < 2 * CELL_MS)
+    ) {
       let t0 = performance.now();
       await writer.persist(1);
       one.push(performance.now() - t0);
@@ -160,7 +176,8 @@ async function main(): Promise<void> {
   const cpus = os.cpus();
   const result = {
     benchmark: 'storage/append',
-    description: 'LevelStorage.persist({ entries, hardState }, { sync: true }) per batch; one fresh data directory per cell',
+    description:
+      'LevelStorage.persist({ entries, hardState }, { sync: true }) per batch; one fresh data directory per cell',
     date: new Date().toISOString(),
     setup: {
       node: process.version,

@@ -33,15 +33,24 @@ export interface LoadRecord {
 
 export function loadRecord(r: LoadResult, clients: number, rate: number): LoadRecord {
   return {
-    clients, rate, ok: r.ok, errors: r.errors, errorSamples: r.errorSamples,
-    seconds: round(r.elapsedMs / 1000), throughput: Math.round(r.throughput),
-    latencyMs: r.histogram.summary(), curve: r.histogram.percentileCurve(),
+    clients,
+    rate,
+    ok: r.ok,
+    errors: r.errors,
+    errorSamples: r.errorSamples,
+    seconds: round(r.elapsedMs / 1000),
+    throughput: Math.round(r.throughput),
+    latencyMs: r.histogram.summary(),
+    curve: r.histogram.percentileCurve(),
   };
 }
 
 /** A load that answered nothing is a functional failure whatever the timings. */
 export function checkLoad(ctx: RunContext, what: string, r: LoadResult): void {
-  if (r.ok === 0) ctx.failures.push(`${what}: no request succeeded (${r.errors} errors; ${r.errorSamples.join(' | ')})`);
+  if (r.ok === 0)
+    ctx.failures.push(
+      `${what}: no request succeeded (${r.errors} errors; ${r.errorSamples.join(' | ')})`,
+    );
 }
 
 export function valueOf(settings: Settings): Uint8Array {
@@ -58,4 +67,5 @@ export function putOp(kv: KV, settings: Settings): () => Promise<unknown> {
   return () => kv.put(randomKey(settings), value);
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, ms));

@@ -51,7 +51,9 @@ export function cpuMark(pids: readonly (number | undefined)[]): CpuMark {
   return {
     atMs: performance.now(),
     self: selfCpuMs(),
-    members: pids.map((pid) => (pid === undefined || pid === process.pid ? undefined : procCpuMs(pid))),
+    members: pids.map((pid) =>
+      pid === undefined || pid === process.pid ? undefined : procCpuMs(pid),
+    ),
   };
 }
 

@@ -6,7 +6,16 @@
 export const TARGET_NAMES = ['flotilla-embedded', 'flotilla', 'etcd'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
-export const SCENARIO_NAMES = ['sequential', 'sweep', 'state', 'reads', 'failover', 'client-failover', 'ablations', 'memory'] as const;
+export const SCENARIO_NAMES = [
+  'sequential',
+  'sweep',
+  'state',
+  'reads',
+  'failover',
+  'client-failover',
+  'ablations',
+  'memory',
+] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export type Mode = 'full' | 'quick' | 'smoke';
@@ -52,9 +61,30 @@ interface ModeDefaults {
 }
 
 const DEFAULTS: Record<Mode, ModeDefaults> = {
-  full: { total: 2_000, durationS: 10, clients: [1, 16, 64, 256], failoverTrials: 30, memoryKeys: [100_000, 1_000_000], readClients: [1, 256] },
-  quick: { total: 400, durationS: 2, clients: [1, 16, 64, 256], failoverTrials: 3, memoryKeys: [100_000], readClients: [1, 256] },
-  smoke: { total: 50, durationS: 1, clients: [1, 16], failoverTrials: 1, memoryKeys: [5_000], readClients: [1, 16] },
+  full: {
+    total: 2_000,
+    durationS: 10,
+    clients: [1, 16, 64, 256],
+    failoverTrials: 30,
+    memoryKeys: [100_000, 1_000_000],
+    readClients: [1, 256],
+  },
+  quick: {
+    total: 400,
+    durationS: 2,
+    clients: [1, 16, 64, 256],
+    failoverTrials: 3,
+    memoryKeys: [100_000],
+    readClients: [1, 256],
+  },
+  smoke: {
+    total: 50,
+    durationS: 1,
+    clients: [1, 16],
+    failoverTrials: 1,
+    memoryKeys: [5_000],
+    readClients: [1, 16],
+  },
 };
 
 export const USAGE = `Usage: pnpm bench [flags]     (build first: pnpm build — the Flotilla processes run packages/server's built bin)
@@ -82,7 +112,11 @@ benchmarks/results/ and a self-contained HTML report.
 `;
 
 function positiveInt(flag: string, text: string | undefined): number {
-  if (text === undefined || !/^\d+$/.test(text.replace(/_/g, '')) || Number(text.replace(/_/g, '')) <= 0) {
+  if (
+    text === undefined ||
+    !/^\d+$/.test(text.replace(/_/g, '')) ||
+    Number(text.replace(/_/g, '')) <= 0
+  ) {
     throw new FlagError(`${flag} needs a positive whole number, got ${JSON.stringify(text)}`);
   }
   return Number(text.replace(/_/g, ''));
@@ -96,27 +130,40 @@ function nonNegative(flag: string, text: string | undefined): number {
 }
 
 function intList(flag: string, text: string | undefined): number[] {
-  if (text === undefined || text === '') throw new FlagError(`${flag} needs a comma-separated list of whole numbers, e.g. 1,16,64`);
+  if (text === undefined || text === '')
+    throw new FlagError(`${flag} needs a comma-separated list of whole numbers, e.g. 1,16,64`);
   return text.split(',').map((part) => positiveInt(flag, part.trim()));
 }
 
-function nameList<T extends string>(flag: string, text: string | undefined, known: readonly T[]): T[] {
-  if (text === undefined || text === '') throw new FlagError(`${flag} needs a comma-separated list from: ${known.join(', ')}`);
+function nameList<T extends string>(
+  flag: string,
+  text: string | undefined,
+  known: readonly T[],
+): T[] {
+  if (text === undefined || text === '')
+    throw new FlagError(`${flag} needs a comma-separated list from: ${known.join(', ')}`);
   const out: T[] = [];
   for (const part of text.split(',').map((p) => p.trim())) {
-    if (!(known as readonly string[]).includes(part)) throw new FlagError(`${flag}: unknown "${part}"; choose from ${known.join(', ')}`);
+    if (!(known as readonly string[]).includes(part))
+      throw new FlagError(`${flag}: unknown "${part}"; choose from ${known.join(', ')}`);
     if (!out.includes(part as T)) out.push(part as T);
   }
   return out;
 }
 
 /** Splits `--flag=value` and `--flag value`; boolean flags take no value. */
-function tokens(argv: readonly string[], booleans: ReadonlySet<string>): Map<string, string | undefined> {
+function tokens(
+  argv: readonly string[],
+  booleans: ReadonlySet<string>,
+): Map<string, string | undefined> {
   const out = new Map<string, string | undefined>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--') continue; // pnpm passes a separator through
-    if (!arg.startsWith('--')) throw new FlagError(`unexpected argument ${JSON.stringify(arg)}; flags look like --clients 16 (see --help)`);
+    if (!arg.startsWith('--'))
+      throw new FlagError(
+        `unexpected argument ${JSON.stringify(arg)}; flags look like --clients 16 (see --help)`,
+      );
     const eq = arg.indexOf('=');
     const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
     if (out.has(name)) throw new FlagError(`--${name} given twice`);
@@ -124,7 +171,8 @@ function tokens(argv: readonly string[], booleans: ReadonlySet<string>): Map<str
     else if (booleans.has(name)) out.set(name, undefined);
     else {
       const next = argv[i + 1];
-      if (next === undefined || next.startsWith('--')) throw new FlagError(`--${name} needs a value`);
+      if (next === undefined || next.startsWith('--'))
+        throw new FlagError(`--${name} needs a value`);
       out.set(name, next);
       i++;
     }
@@ -134,44 +182,84 @@ function tokens(argv: readonly string[], booleans: ReadonlySet<string>): Map<str
 
 const BOOLEANS = new Set(['quick', 'smoke', 'help']);
 const KNOWN = new Set([
-  ...BOOLEANS, 'target', 'scenarios', 'clients', 'total', 'duration', 'key-size', 'val-size', 'key-space-size', 'rate',
-  'failover-trials', 'memory-keys', 'read-clients', 'out',
+  ...BOOLEANS,
+  'target',
+  'scenarios',
+  'clients',
+  'total',
+  'duration',
+  'key-size',
+  'val-size',
+  'key-space-size',
+  'rate',
+  'failover-trials',
+  'memory-keys',
+  'read-clients',
+  'out',
 ]);
 
 export function parseFlags(argv: readonly string[]): Settings {
   const t = tokens(argv, BOOLEANS);
-  for (const name of t.keys()) if (!KNOWN.has(name)) throw new FlagError(`unknown flag --${name} (see --help)`);
-  for (const name of BOOLEANS) if (t.has(name) && t.get(name) !== undefined) throw new FlagError(`--${name} takes no value`);
+  for (const name of t.keys())
+    if (!KNOWN.has(name)) throw new FlagError(`unknown flag --${name} (see --help)`);
+  for (const name of BOOLEANS)
+    if (t.has(name) && t.get(name) !== undefined) throw new FlagError(`--${name} takes no value`);
   const mode: Mode = t.has('smoke') ? 'smoke' : t.has('quick') ? 'quick' : 'full';
   const d = DEFAULTS[mode];
-  if (t.has('total') && t.has('duration')) throw new FlagError('--total and --duration both bound a run; give one');
+  if (t.has('total') && t.has('duration'))
+    throw new FlagError('--total and --duration both bound a run; give one');
   const keySizeBytes = t.has('key-size') ? positiveInt('--key-size', t.get('key-size')) : 8;
-  const keySpaceSize = t.has('key-space-size') ? positiveInt('--key-space-size', t.get('key-space-size')) : 100_000;
+  const keySpaceSize = t.has('key-space-size')
+    ? positiveInt('--key-space-size', t.get('key-space-size'))
+    : 100_000;
   if (keySizeBytes < 16 && 10 ** keySizeBytes < keySpaceSize) {
-    throw new FlagError(`--key-space-size ${keySpaceSize} needs keys of more than ${keySizeBytes} bytes (keys are decimal, zero-padded)`);
+    throw new FlagError(
+      `--key-space-size ${keySpaceSize} needs keys of more than ${keySizeBytes} bytes (keys are decimal, zero-padded)`,
+    );
   }
   return {
     mode,
-    targets: t.has('target') ? nameList('--target', t.get('target'), TARGET_NAMES) : [...TARGET_NAMES],
-    scenarios: t.has('scenarios') ? nameList('--scenarios', t.get('scenarios'), SCENARIO_NAMES) : [...SCENARIO_NAMES],
+    targets: t.has('target')
+      ? nameList('--target', t.get('target'), TARGET_NAMES)
+      : [...TARGET_NAMES],
+    scenarios: t.has('scenarios')
+      ? nameList('--scenarios', t.get('scenarios'), SCENARIO_NAMES)
+      : [...SCENARIO_NAMES],
     clients: t.has('clients') ? intList('--clients', t.get('clients')) : d.clients,
-    total: t.has('total') ? positiveInt('--total', t.get('total')) : t.has('duration') ? undefined : d.total,
+    total: t.has('total')
+      ? positiveInt('--total', t.get('total'))
+      : t.has('duration')
+        ? undefined
+        : d.total,
     durationS: t.has('duration') ? positiveInt('--duration', t.get('duration')) : d.durationS,
     keySizeBytes,
     valSizeBytes: t.has('val-size') ? positiveInt('--val-size', t.get('val-size')) : 256,
     keySpaceSize,
     rate: t.has('rate') ? nonNegative('--rate', t.get('rate')) : 0,
-    failoverTrials: t.has('failover-trials') ? positiveInt('--failover-trials', t.get('failover-trials')) : d.failoverTrials,
-    memoryKeys: t.has('memory-keys') ? intList('--memory-keys', t.get('memory-keys')) : d.memoryKeys,
-    readClients: t.has('read-clients') ? intList('--read-clients', t.get('read-clients')) : d.readClients,
+    failoverTrials: t.has('failover-trials')
+      ? positiveInt('--failover-trials', t.get('failover-trials'))
+      : d.failoverTrials,
+    memoryKeys: t.has('memory-keys')
+      ? intList('--memory-keys', t.get('memory-keys'))
+      : d.memoryKeys,
+    readClients: t.has('read-clients')
+      ? intList('--read-clients', t.get('read-clients'))
+      : d.readClients,
     outDir: t.get('out'),
     help: t.has('help'),
   };
 }
 
 /** The key of request i: decimal, zero-padded to the key size, within the key space. */
-export function keyOf(i: number, settings: Pick<Settings, 'keySizeBytes' | 'keySpaceSize'>, prefix = ''): string {
-  const body = String(i % settings.keySpaceSize).padStart(settings.keySizeBytes - prefix.length, '0');
+export function keyOf(
+  i: number,
+  settings: Pick<Settings, 'keySizeBytes' | 'keySpaceSize'>,
+  prefix = '',
+): string {
+  const body = String(i % settings.keySpaceSize).padStart(
+    settings.keySizeBytes - prefix.length,
+    '0',
+  );
   return prefix + body;
 }
 

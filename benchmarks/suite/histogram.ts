@@ -40,7 +40,8 @@ export class LatencyHistogram {
   private hi = -Infinity;
 
   record(valueMs: number): void {
-    if (!Number.isFinite(valueMs)) throw new RangeError(`a latency must be a finite number of ms, got ${valueMs}`);
+    if (!Number.isFinite(valueMs))
+      throw new RangeError(`a latency must be a finite number of ms, got ${valueMs}`);
     const v = Math.max(0, valueMs);
     this.counts[bucketOf(v)]! += 1;
     this.n++;

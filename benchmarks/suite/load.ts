@@ -38,8 +38,10 @@ export class LoadSpecError extends Error {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
-  if (!Number.isInteger(spec.clients) || spec.clients <= 0) throw new LoadSpecError(`clients must be a positive integer, got ${spec.clients}`);
-  if (spec.total === undefined && spec.durationMs === undefined) throw new LoadSpecError('a load needs a total or a duration');
+  if (!Number.isInteger(spec.clients) || spec.clients <= 0)
+    throw new LoadSpecError(`clients must be a positive integer, got ${spec.clients}`);
+  if (spec.total === undefined && spec.durationMs === undefined)
+    throw new LoadSpecError('a load needs a total or a duration');
   const rate = spec.rate ?? 0;
   const histogram = new LatencyHistogram();
   const samplesMax = spec.errorSamplesMax ?? 5;
@@ -49,8 +51,12 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   let next = 0;
   const start = performance.now();
   const deadline = spec.durationMs === undefined ? Infinity : start + spec.durationMs;
-  const more = (): boolean => (spec.total !== undefined ? next < spec.total : performance.now() < deadline);
-  const progress = spec.onProgress === undefined ? undefined : setInterval(() => spec.onProgress!(ok + errors), 250);
+  const more = (): boolean =>
+    spec.total !== undefined ? next < spec.total : performance.now() < deadline;
+  const progress =
+    spec.onProgress === undefined
+      ? undefined
+      : setInterval(() => spec.onProgress!(ok + errors), 250);
 
   const client = async (c: number): Promise<void> => {
     while (more()) {
@@ -69,7 +75,8 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
       } catch (err) {
         errors++;
         const text = `${(err as Error).name}: ${(err as Error).message}`.slice(0, 300);
-        if (errorSamples.length < samplesMax && !errorSamples.includes(text)) errorSamples.push(text);
+        if (errorSamples.length < samplesMax && !errorSamples.includes(text))
+          errorSamples.push(text);
       }
     }
   };
@@ -79,5 +86,12 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     if (progress !== undefined) clearInterval(progress);
   }
   const elapsedMs = performance.now() - start;
-  return { histogram, ok, errors, errorSamples, elapsedMs, throughput: (ok * 1000) / Math.max(1, elapsedMs) };
+  return {
+    histogram,
+    ok,
+    errors,
+    errorSamples,
+    elapsedMs,
+    throughput: (ok * 1000) / Math.max(1, elapsedMs),
+  };
 }

@@ -12,7 +12,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FlagError, parseFlags, resultStem, USAGE, type Settings, type TargetName } from './flags.js';
+import {
+  FlagError,
+  parseFlags,
+  resultStem,
+  USAGE,
+  type Settings,
+  type TargetName,
+} from './flags.js';
 import { evaluateGoals } from './goals.js';
 import { markdownTables } from './markdown.js';
 import { Progress } from './progress.js';
@@ -35,7 +42,12 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repoDir = path.resolve(here, '../..');
 const BIN = path.join(repoDir, 'packages/server/dist/cli/main.js');
 
-async function attempt(ctx: RunContext, res: TargetResults, what: string, fn: () => Promise<void>): Promise<void> {
+async function attempt(
+  ctx: RunContext,
+  res: TargetResults,
+  what: string,
+  fn: () => Promise<void>,
+): Promise<void> {
   try {
     await fn();
   } catch (err) {
@@ -55,19 +67,30 @@ async function runTarget(name: TargetName, ctx: RunContext): Promise<TargetResul
       ctx.progress.begin(`${name}: starting 3 members`);
       const t = await startTarget({ name, baseDir: ctx.dataDir });
       try {
-        if (on('sequential')) await attempt(ctx, res, `${name} sequential`, async () => { res.sequential = await sequentialPuts(t, ctx); });
-        if (on('sweep')) await attempt(ctx, res, `${name} sweep`, async () => { res.sweep = await throughputSweep(t, ctx); });
+        if (on('sequential'))
+          await attempt(ctx, res, `${name} sequential`, async () => {
+            res.sequential = await sequentialPuts(t, ctx);
+          });
+        if (on('sweep'))
+          await attempt(ctx, res, `${name} sweep`, async () => {
+            res.sweep = await throughputSweep(t, ctx);
+          });
         if (on('state')) {
           await attempt(ctx, res, `${name} state latency`, async () => {
             let saturation = Math.max(0, ...(res.sweep ?? []).map((r) => r.throughput));
             if (saturation === 0) {
               ctx.progress.begin(`${name}: measuring saturation (64 clients)`);
-              saturation = (await runLoad({ clients: 64, durationMs: s.durationS * 1000, op: putOp(t.kv, s) })).throughput;
+              saturation = (
+                await runLoad({ clients: 64, durationMs: s.durationS * 1000, op: putOp(t.kv, s) })
+              ).throughput;
             }
             res.state = await stateLatency(t, ctx, saturation);
           });
         }
-        if (on('reads')) await attempt(ctx, res, `${name} reads`, async () => { res.reads = await reads(t, ctx); });
+        if (on('reads'))
+          await attempt(ctx, res, `${name} reads`, async () => {
+            res.reads = await reads(t, ctx);
+          });
       } finally {
         await t.close();
       }
@@ -76,15 +99,23 @@ async function runTarget(name: TargetName, ctx: RunContext): Promise<TargetResul
   if (on('failover')) {
     res.failover = [];
     const settings = s.mode === 'smoke' ? (['default'] as const) : (['default', 'tuned'] as const);
-    for (const setting of settings) await attempt(ctx, res, `${name} failover ${setting}`, async () => { res.failover!.push(await failover(name, setting, ctx)); });
+    for (const setting of settings)
+      await attempt(ctx, res, `${name} failover ${setting}`, async () => {
+        res.failover!.push(await failover(name, setting, ctx));
+      });
   }
   // The in-process member of flotilla-embedded cannot be killed and its client is not spread over members: remote targets only.
   if (on('client-failover') && name !== 'flotilla-embedded') {
-    await attempt(ctx, res, `${name} client-seen failover`, async () => { res.clientFailover = await clientFailover(name, ctx); });
+    await attempt(ctx, res, `${name} client-seen failover`, async () => {
+      res.clientFailover = await clientFailover(name, ctx);
+    });
   }
   if (on('memory')) {
     res.memory = [];
-    for (const keys of s.memoryKeys) await attempt(ctx, res, `${name} memory ${keys}`, async () => { res.memory!.push(await memory(name, keys, ctx)); });
+    for (const keys of s.memoryKeys)
+      await attempt(ctx, res, `${name} memory ${keys}`, async () => {
+        res.memory!.push(await memory(name, keys, ctx));
+      });
   }
   return res;
 }
@@ -105,7 +136,9 @@ async function main(): Promise<number> {
     return 0;
   }
   if (settings.targets.some((t) => t !== 'etcd') && !fs.existsSync(BIN)) {
-    process.stderr.write(`The Flotilla targets run the built server (${BIN} is missing): run \`pnpm build\` first.\n`);
+    process.stderr.write(
+      `The Flotilla targets run the built server (${BIN} is missing): run \`pnpm build\` first.\n`,
+    );
     return 2;
   }
   const outDir = path.resolve(settings.outDir ?? path.join(repoDir, 'benchmarks/results'));
@@ -115,7 +148,9 @@ async function main(): Promise<number> {
   const started = performance.now();
   progress.begin(`measuring fsync latency in ${dataDir}`);
   const setup = describeMachine(dataDir, repoDir);
-  progress.note(`fsync p50 ${setup.fsync.p50} ms, p99 ${setup.fsync.p99} ms; load average ${setup.loadAverage1m}; ${setup.cpu} × ${setup.cpus}`);
+  progress.note(
+    `fsync p50 ${setup.fsync.p50} ms, p99 ${setup.fsync.p99} ms; load average ${setup.loadAverage1m}; ${setup.cpu} × ${setup.cpus}`,
+  );
   const targets: TargetResults[] = [];
   let abl: SuiteResult['ablations'];
   const stop = (): void => {
@@ -125,7 +160,10 @@ async function main(): Promise<number> {
   process.once('SIGINT', stop);
   try {
     for (const name of settings.targets) targets.push(await runTarget(name, ctx));
-    if (settings.scenarios.includes('ablations') && settings.targets.includes('flotilla-embedded')) {
+    if (
+      settings.scenarios.includes('ablations') &&
+      settings.targets.includes('flotilla-embedded')
+    ) {
       try {
         abl = await ablations(ctx);
       } catch (err) {
@@ -136,10 +174,17 @@ async function main(): Promise<number> {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
   const result: SuiteResult = {
-    suite: 'flotilla-replication-bench', formatVersion: 1, mode: settings.mode, setup, settings, targets,
+    suite: 'flotilla-replication-bench',
+    formatVersion: 1,
+    mode: settings.mode,
+    setup,
+    settings,
+    targets,
     ...(abl ? { ablations: abl } : {}),
-    goals: evaluateGoals(targets, setup), failures: ctx.failures,
-    durationS: Math.round((performance.now() - started) / 1000), loadAverageEnd1m: Math.round(os.loadavg()[0]! * 100) / 100,
+    goals: evaluateGoals(targets, setup),
+    failures: ctx.failures,
+    durationS: Math.round((performance.now() - started) / 1000),
+    loadAverageEnd1m: Math.round(os.loadavg()[0]! * 100) / 100,
   };
   fs.mkdirSync(outDir, { recursive: true });
   const stamp = setup.date.replace(/[:.]/g, '-');
@@ -149,9 +194,13 @@ async function main(): Promise<number> {
   fs.writeFileSync(path.join(outDir, `${stem}-latest.json`), json);
   fs.writeFileSync(path.join(outDir, `${stem}-report.html`), renderReport(result));
   fs.writeFileSync(path.join(outDir, `${stem}-table.md`), markdownTables(result));
-  process.stdout.write(`\n${markdownTables(result)}\nWrote ${outDir}/${stem}-{latest.json,report.html,table.md} in ${result.durationS} s\n`);
+  process.stdout.write(
+    `\n${markdownTables(result)}\nWrote ${outDir}/${stem}-{latest.json,report.html,table.md} in ${result.durationS} s\n`,
+  );
   if (ctx.failures.length > 0) {
-    process.stderr.write(`\n${ctx.failures.length} functional failure(s):\n${ctx.failures.map((f) => `  - ${f}`).join('\n')}\n`);
+    process.stderr.write(
+      `\n${ctx.failures.length} functional failure(s):\n${ctx.failures.map((f) => `  - ${f}`).join('\n')}\n`,
+    );
     return 1;
   }
   return 0;

@@ -14,7 +14,11 @@ session.post('Profiler.start');
 process.once('SIGTERM', () => {
   // The in-thread session answers synchronously, so the file is written before the CLI exits.
   session.post('Profiler.stop', (err, result) => {
-    if (!err && dir) fs.writeFileSync(path.join(dir, `member-${process.pid}.cpuprofile`), JSON.stringify(result.profile));
+    if (!err && dir)
+      fs.writeFileSync(
+        path.join(dir, `member-${process.pid}.cpuprofile`),
+        JSON.stringify(result.profile),
+      );
   });
 });
 const { run } = await import('../../packages/server/dist/cli/main.js');

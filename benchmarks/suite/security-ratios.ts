@@ -16,7 +16,8 @@ export interface SecurityRatios {
   readonly concurrentThroughput: number;
 }
 
-const ratio = (on: number, off: number): number => (off > 0 ? Math.round((on / off) * 100) / 100 : Number.NaN);
+const ratio = (on: number, off: number): number =>
+  off > 0 ? Math.round((on / off) * 100) / 100 : Number.NaN;
 
 export function securityRatios(off: SecurityMeasures, on: SecurityMeasures): SecurityRatios {
   return {
@@ -26,7 +27,12 @@ export function securityRatios(off: SecurityMeasures, on: SecurityMeasures): Sec
 }
 
 /** A markdown table of both runs and the ratios. */
-export function securityTable(off: SecurityMeasures, on: SecurityMeasures, r: SecurityRatios, clients: number): string {
+export function securityTable(
+  off: SecurityMeasures,
+  on: SecurityMeasures,
+  r: SecurityRatios,
+  clients: number,
+): string {
   return [
     '| measure | plain | TLS + auth | ratio (on / off) |',
     '|---|---|---|---|',

@@ -47,14 +47,19 @@ export function measureFsync(dir: string, samples = FSYNC_SAMPLES): LatencySumma
 
 function commandOutput(cmd: string, args: string[], cwd?: string): string {
   try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], ...(cwd ? { cwd } : {}) }).trim();
+    return execFileSync(cmd, args, {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      ...(cwd ? { cwd } : {}),
+    }).trim();
   } catch {
     return 'unknown';
   }
 }
 
 export function describeMachine(dataDir: string, repoDir: string): MachineSetup {
-  const etcd = commandOutput(process.env['ETCD_BIN'] ?? 'etcd', ['--version']).split('\n')[0] ?? 'unknown';
+  const etcd =
+    commandOutput(process.env['ETCD_BIN'] ?? 'etcd', ['--version']).split('\n')[0] ?? 'unknown';
   return {
     date: new Date().toISOString(),
     cpu: os.cpus()[0]?.model ?? 'unknown',

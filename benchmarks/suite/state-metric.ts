@@ -11,7 +11,8 @@
 import { round } from './histogram.js';
 
 /** `<family>_bucket{[follower="…",]le="…"} count` */
-const BUCKET = /^(flotilla_state_latency_seconds|flotilla_commit_latency_seconds)_bucket\{(?:follower="([^"]*)",)?le="([^"]+)"\} (\S+)$/;
+const BUCKET =
+  /^(flotilla_state_latency_seconds|flotilla_commit_latency_seconds)_bucket\{(?:follower="([^"]*)",)?le="([^"]+)"\} (\S+)$/;
 
 /** Per follower label (state latency), or COMMIT: cumulative counts by upper bound in seconds (+Inf last). */
 export type StateBuckets = Map<string, [le: number, count: number][]>;
@@ -24,7 +25,12 @@ export function parseStateBuckets(text: string): StateBuckets {
   for (const line of text.split('\n')) {
     const r = BUCKET.exec(line);
     if (r === null) continue;
-    const m = [r[0], r[1] === 'flotilla_commit_latency_seconds' ? COMMIT : r[2] ?? '', r[3], r[4]] as const;
+    const m = [
+      r[0],
+      r[1] === 'flotilla_commit_latency_seconds' ? COMMIT : (r[2] ?? ''),
+      r[3],
+      r[4],
+    ] as const;
     const list = out.get(m[1]!) ?? [];
     list.push([m[2] === '+Inf' ? Infinity : Number(m[2]), Number(m[3])]);
     out.set(m[1]!, list);
@@ -60,7 +66,10 @@ function quantileMs(buckets: readonly [number, number][], q: number): number {
 }
 
 /** The step's distribution per follower: `after − before`, bucket by bucket. */
-export function stepStateLatency(before: StateBuckets, after: StateBuckets): Record<string, StepStateLatency> {
+export function stepStateLatency(
+  before: StateBuckets,
+  after: StateBuckets,
+): Record<string, StepStateLatency> {
   const out: Record<string, StepStateLatency> = {};
   for (const [label, end] of after) {
     const start = new Map(before.get(label) ?? []);

@@ -16,8 +16,19 @@ import { openNode, type FlotillaNode, type NodeOptions } from '@flotilla/node';
 import { startEtcdCluster, type EtcdCluster } from '@flotilla/testkit';
 import type { TcpTransportOptions } from '@flotilla/transport';
 // packages/server is not a dependency of the benchmarks package (no install is possible here): imported by path.
-import { MemberDirectory, memberIdOf, ProcessCluster, serveNode, type RunningHttpServer } from '@flotilla/server';
-import { agreedLeader, ClusterNotReadyError, transferLeadership, waitHealthy } from './cluster-status.js';
+import {
+  MemberDirectory,
+  memberIdOf,
+  ProcessCluster,
+  serveNode,
+  type RunningHttpServer,
+} from '@flotilla/server';
+import {
+  agreedLeader,
+  ClusterNotReadyError,
+  transferLeadership,
+  waitHealthy,
+} from './cluster-status.js';
 import type { TargetName } from './flags.js';
 
 /** Election settings: the systems' defaults, or a tuned setting for faster failover. */
@@ -80,22 +91,37 @@ function viaMember(urls: readonly string[], i: number): string[] {
 
 /** A Flotilla remote client that prefers member i and moves on only when it fails. */
 function flotillaVia(urls: readonly string[]) {
-  return (i: number): KV => remoteKv({ endpoints: viaMember(urls, i), discover: false, exactlyOnce: true });
+  return (i: number): KV =>
+    remoteKv({ endpoints: viaMember(urls, i), discover: false, exactlyOnce: true });
 }
 
 function killableMember(urls: readonly string[], pinned: KV[]) {
   return (i: number): KV => {
     const url = urls[i];
     if (url === undefined) throw new RangeError(`no member ${i}`);
-    return pinned[i] ?? (pinned[i] = remoteKv({ endpoints: [url], discover: false, exactlyOnce: true }));
+    return (
+      pinned[i] ?? (pinned[i] = remoteKv({ endpoints: [url], discover: false, exactlyOnce: true }))
+    );
   };
 }
 
 async function startFlotillaProcesses(o: TargetOptions): Promise<BenchTarget> {
-  const extraArgs = o.election === 'tuned'
-    ? ['--tick-ms', String(FLOTILLA_TUNED.tickMs), '--election-ticks', String(FLOTILLA_TUNED.electionTicks), '--heartbeat-ticks', String(FLOTILLA_TUNED.heartbeatTicks)]
-    : [];
-  const cluster = await ProcessCluster.create({ baseDir: o.baseDir, extraArgs, ...(o.bin ? { bin: o.bin } : {}) });
+  const extraArgs =
+    o.election === 'tuned'
+      ? [
+          '--tick-ms',
+          String(FLOTILLA_TUNED.tickMs),
+          '--election-ticks',
+          String(FLOTILLA_TUNED.electionTicks),
+          '--heartbeat-ticks',
+          String(FLOTILLA_TUNED.heartbeatTicks),
+        ]
+      : [];
+  const cluster = await ProcessCluster.create({
+    baseDir: o.baseDir,
+    extraArgs,
+    ...(o.bin ? { bin: o.bin } : {}),
+  });
   cluster.startAll();
   const urls = cluster.endpoints;
   try {
@@ -103,10 +129,17 @@ async function startFlotillaProcesses(o: TargetOptions): Promise<BenchTarget> {
     const leader = await agreedLeader(urls);
     // Leader first: the client's first attempt goes where the write is decided.
     const ordered = [urls[leader]!, ...urls.filter((_, i) => i !== leader)];
-    const kv = remoteKv({ endpoints: ordered, exactlyOnce: true, writesInFlightMax: o.writesInFlightMax ?? 1024 });
+    const kv = remoteKv({
+      endpoints: ordered,
+      exactlyOnce: true,
+      writesInFlightMax: o.writesInFlightMax ?? 1024,
+    });
     const pinned: KV[] = [];
     return {
-      name: 'flotilla', election: o.election ?? 'default', kv, urls,
+      name: 'flotilla',
+      election: o.election ?? 'default',
+      kv,
+      urls,
       memberKv: killableMember(urls, pinned),
       clientVia: flotillaVia(urls),
       leaderIndex: (t) => agreedLeader(urls, t),
@@ -131,13 +164,31 @@ async function startFlotillaProcesses(o: TargetOptions): Promise<BenchTarget> {
 async function startFlotillaEmbedded(o: TargetOptions): Promise<BenchTarget> {
   const tuned = o.election === 'tuned';
   const extraArgs = tuned
-    ? ['--tick-ms', String(FLOTILLA_TUNED.tickMs), '--election-ticks', String(FLOTILLA_TUNED.electionTicks), '--heartbeat-ticks', String(FLOTILLA_TUNED.heartbeatTicks)]
+    ? [
+        '--tick-ms',
+        String(FLOTILLA_TUNED.tickMs),
+        '--election-ticks',
+        String(FLOTILLA_TUNED.electionTicks),
+        '--heartbeat-ticks',
+        String(FLOTILLA_TUNED.heartbeatTicks),
+      ]
     : [];
-  const cluster = await ProcessCluster.create({ baseDir: o.baseDir, extraArgs, ...(o.bin ? { bin: o.bin } : {}) });
+  const cluster = await ProcessCluster.create({
+    baseDir: o.baseDir,
+    extraArgs,
+    ...(o.bin ? { bin: o.bin } : {}),
+  });
   const [self, ...others] = cluster.members;
   const ids = cluster.members.map((m) => memberIdOf(m.name));
   const port = (url: string): number => Number(new URL(url).port);
-  const directory = new MemberDirectory(cluster.members.map((m, i) => ({ id: ids[i]!, name: m.name, peerUrls: [m.peerUrl], clientUrls: [m.clientUrl] })));
+  const directory = new MemberDirectory(
+    cluster.members.map((m, i) => ({
+      id: ids[i]!,
+      name: m.name,
+      peerUrls: [m.peerUrl],
+      clientUrls: [m.clientUrl],
+    })),
+  );
   fs.mkdirSync(self!.dataDir, { recursive: true });
   const node = await openNode({
     ...o.nodeOptions,
@@ -146,7 +197,9 @@ async function startFlotillaEmbedded(o: TargetOptions): Promise<BenchTarget> {
     clusterId: 'flotilla', // `flotilla start`'s default cluster token
     dataDir: self!.dataDir,
     listen: { host: '127.0.0.1', port: port(self!.peerUrl) },
-    peers: new Map(others.map((m, i) => [ids[i + 1]!, { host: '127.0.0.1', port: port(m.peerUrl) }] as const)),
+    peers: new Map(
+      others.map((m, i) => [ids[i + 1]!, { host: '127.0.0.1', port: port(m.peerUrl) }] as const),
+    ),
     initialVoters: ids,
     ...(o.tcp ? { tcp: o.tcp } : {}),
   });
@@ -163,13 +216,18 @@ async function startFlotillaEmbedded(o: TargetOptions): Promise<BenchTarget> {
     const pinned: KV[] = [];
     const srv = server;
     return {
-      name: 'flotilla-embedded', election: o.election ?? 'default', kv, urls, node,
+      name: 'flotilla-embedded',
+      election: o.election ?? 'default',
+      kv,
+      urls,
+      node,
       memberKv: killableMember(urls, pinned),
       clientVia: flotillaVia(urls),
       leaderIndex: (t) => agreedLeader(urls, t),
       killable: (i) => i !== 0,
       async kill(i) {
-        if (i === 0) throw new RangeError('the embedded member runs in this process and cannot be SIGKILLed');
+        if (i === 0)
+          throw new RangeError('the embedded member runs in this process and cannot be SIGKILLed');
         await cluster.kill(cluster.members[i]!.name, 'SIGKILL');
       },
       async restart(i) {
@@ -194,7 +252,10 @@ async function startFlotillaEmbedded(o: TargetOptions): Promise<BenchTarget> {
 }
 
 async function startEtcd(o: TargetOptions): Promise<BenchTarget> {
-  const cluster: EtcdCluster = await startEtcdCluster({ baseDir: o.baseDir, ...(o.election === 'tuned' ? ETCD_TUNED : {}) });
+  const cluster: EtcdCluster = await startEtcdCluster({
+    baseDir: o.baseDir,
+    ...(o.election === 'tuned' ? ETCD_TUNED : {}),
+  });
   const urls = cluster.endpoints;
   try {
     const leader = await agreedLeader(urls);
@@ -202,7 +263,10 @@ async function startEtcd(o: TargetOptions): Promise<BenchTarget> {
     const kv = etcdKv({ endpoints: ordered });
     const pinned: KV[] = [];
     return {
-      name: 'etcd', election: o.election ?? 'default', kv, urls,
+      name: 'etcd',
+      election: o.election ?? 'default',
+      kv,
+      urls,
       memberKv: (i) => {
         const url = urls[i];
         if (url === undefined) throw new RangeError(`no member ${i}`);
@@ -245,7 +309,9 @@ export async function startTarget(o: TargetOptions): Promise<BenchTarget> {
     } catch (err) {
       // Each start function closes what it started before rethrowing, so a retry starts clean.
       if (!(err instanceof ClusterNotReadyError) || attempt >= START_ATTEMPTS) throw err;
-      console.error(`           ${o.name}: cluster did not come up (${err.message}); starting it again (${attempt + 1}/${START_ATTEMPTS})`);
+      console.error(
+        `           ${o.name}: cluster did not come up (${err.message}); starting it again (${attempt + 1}/${START_ATTEMPTS})`,
+      );
     }
   }
 }

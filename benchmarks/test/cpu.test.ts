@@ -27,7 +27,10 @@ describe('CPU per write', () => {
 
   it('counts a busy child by its pid, this process by cpuUsage, and divides by the writes', async () => {
     // A child whose name has a space and parentheses: /proc's comm field must not shift the columns.
-    const child = spawn(process.execPath, ['-e', 'process.title = "a (b) c"; const c = () => process.cpuUsage().user / 1000; const e = c() + 300; while (c() < e); setTimeout(() => {}, 10_000)']);
+    const child = spawn(process.execPath, [
+      '-e',
+      'process.title = "a (b) c"; const c = () => process.cpuUsage().user / 1000; const e = c() + 300; while (c() < e); setTimeout(() => {}, 10_000)',
+    ]);
     try {
       const before = cpuMark([process.pid, child.pid]);
       burn(100);

@@ -4,18 +4,53 @@ import { FlagError, keyOf, parseFlags, SCENARIO_NAMES, TARGET_NAMES } from '../s
 describe('parseFlags', () => {
   it('defaults to the full run of every scenario against every target', () => {
     const s = parseFlags([]);
-    expect(s).toMatchObject({ mode: 'full', clients: [1, 16, 64, 256], failoverTrials: 30, memoryKeys: [100_000, 1_000_000], keySizeBytes: 8, valSizeBytes: 256, rate: 0 });
+    expect(s).toMatchObject({
+      mode: 'full',
+      clients: [1, 16, 64, 256],
+      failoverTrials: 30,
+      memoryKeys: [100_000, 1_000_000],
+      keySizeBytes: 8,
+      valSizeBytes: 256,
+      rate: 0,
+    });
     expect(s.targets).toEqual([...TARGET_NAMES]);
     expect(s.scenarios).toEqual([...SCENARIO_NAMES]);
   });
 
   it('quick mode keeps the 1..256 sweep but measures 100,000 keys only and fewer trials', () => {
-    expect(parseFlags(['--quick'])).toMatchObject({ mode: 'quick', clients: [1, 16, 64, 256], memoryKeys: [100_000], failoverTrials: 3 });
+    expect(parseFlags(['--quick'])).toMatchObject({
+      mode: 'quick',
+      clients: [1, 16, 64, 256],
+      memoryKeys: [100_000],
+      failoverTrials: 3,
+    });
   });
 
   it('accepts etcd benchmark style flags in both --flag value and --flag=value forms', () => {
-    const s = parseFlags(['--clients=1,64', '--total', '500', '--key-size', '16', '--val-size=1024', '--key-space-size', '1_000', '--rate', '250.5', '--target', 'etcd,flotilla', '--']);
-    expect(s).toMatchObject({ clients: [1, 64], total: 500, keySizeBytes: 16, valSizeBytes: 1024, keySpaceSize: 1000, rate: 250.5, targets: ['etcd', 'flotilla'] });
+    const s = parseFlags([
+      '--clients=1,64',
+      '--total',
+      '500',
+      '--key-size',
+      '16',
+      '--val-size=1024',
+      '--key-space-size',
+      '1_000',
+      '--rate',
+      '250.5',
+      '--target',
+      'etcd,flotilla',
+      '--',
+    ]);
+    expect(s).toMatchObject({
+      clients: [1, 64],
+      total: 500,
+      keySizeBytes: 16,
+      valSizeBytes: 1024,
+      keySpaceSize: 1000,
+      rate: 250.5,
+      targets: ['etcd', 'flotilla'],
+    });
   });
 
   it('--duration replaces the sequential total; giving both is an error', () => {

@@ -8,16 +8,25 @@ function exactQuantile(sorted: number[], q: number): number {
 
 describe('LatencyHistogram', () => {
   it('reports every quantile within 1 % of the exact order statistic', () => {
-    fc.assert(fc.property(
-      fc.array(fc.double({ min: 0.002, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 400 }),
-      fc.constantFrom(0.5, 0.9, 0.99, 0.999),
-      (values, q) => {
-        const h = new LatencyHistogram();
-        for (const v of values) h.record(v);
-        const exact = exactQuantile([...values].sort((a, b) => a - b), q);
-        expect(Math.abs(h.quantile(q) - exact) / exact).toBeLessThanOrEqual(0.01);
-      },
-    ), { numRuns: 300 });
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 0.002, max: 1e6, noNaN: true }), {
+          minLength: 1,
+          maxLength: 400,
+        }),
+        fc.constantFrom(0.5, 0.9, 0.99, 0.999),
+        (values, q) => {
+          const h = new LatencyHistogram();
+          for (const v of values) h.record(v);
+          const exact = exactQuantile(
+            [...values].sort((a, b) => a - b),
+            q,
+          );
+          expect(Math.abs(h.quantile(q) - exact) / exact).toBeLessThanOrEqual(0.01);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('keeps min, max, count and mean exactly, and p100 is the max', () => {

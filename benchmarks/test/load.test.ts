@@ -5,7 +5,9 @@ const slowOp = (ms: number) => () => new Promise<void>((resolve) => setTimeout(r
 
 describe('runLoad (on fake timers)', () => {
   beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance'] });
+    vi.useFakeTimers({
+      toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance'],
+    });
   });
   afterEach(() => {
     vi.useRealTimers();
@@ -33,7 +35,12 @@ describe('runLoad (on fake timers)', () => {
 
   it('open loop does not send before a request is due', async () => {
     const sentAt: number[] = [];
-    const done = runLoad({ clients: 8, total: 5, rate: 50, op: async () => sentAt.push(performance.now()) });
+    const done = runLoad({
+      clients: 8,
+      total: 5,
+      rate: 50,
+      op: async () => sentAt.push(performance.now()),
+    });
     await vi.advanceTimersByTimeAsync(200);
     await done;
     expect(sentAt.map(Math.round)).toEqual([0, 20, 40, 60, 80]);
@@ -42,7 +49,8 @@ describe('runLoad (on fake timers)', () => {
   it('a duration bounds the run and failures are counted with samples, not recorded as latencies', async () => {
     let i = 0;
     const done = runLoad({
-      clients: 1, durationMs: 100,
+      clients: 1,
+      durationMs: 100,
       op: async () => {
         await new Promise((r) => setTimeout(r, 10));
         if (i++ % 2) throw new Error('boom');
@@ -58,6 +66,8 @@ describe('runLoad (on fake timers)', () => {
 
   it('refuses a load without a bound or without clients', async () => {
     await expect(runLoad({ clients: 1, op: async () => undefined })).rejects.toThrow(LoadSpecError);
-    await expect(runLoad({ clients: 0, total: 1, op: async () => undefined })).rejects.toThrow(/clients must be a positive integer/);
+    await expect(runLoad({ clients: 0, total: 1, op: async () => undefined })).rejects.toThrow(
+      /clients must be a positive integer/,
+    );
   });
 });

@@ -13,41 +13,139 @@ import { signedSummary } from '../suite/scenarios/state.js';
 function load(clients: number, throughput: number, p50: number): LoadRecord {
   const h = new LatencyHistogram();
   for (let i = 0; i < 1000; i++) h.record(p50 * (0.5 + i / 1000));
-  return { clients, rate: 0, ok: 1000, errors: 0, errorSamples: [], seconds: 1, throughput, latencyMs: h.summary(), curve: h.percentileCurve() };
+  return {
+    clients,
+    rate: 0,
+    ok: 1000,
+    errors: 0,
+    errorSamples: [],
+    seconds: 1,
+    throughput,
+    latencyMs: h.summary(),
+    curve: h.percentileCurve(),
+  };
 }
 
-function target(name: TargetName, seqP50: number, at256: number, rtoMs: number, rssMiB: number, visibleP50: number, cpuUsPerWrite = 100): TargetResults {
+function target(
+  name: TargetName,
+  seqP50: number,
+  at256: number,
+  rtoMs: number,
+  rssMiB: number,
+  visibleP50: number,
+  cpuUsPerWrite = 100,
+): TargetResults {
   const steps = [0.1, 0.5].map((fraction) => ({
-    fraction, rate: Math.round(at256 * fraction), load: load(256, Math.round(at256 * fraction), 2),
+    fraction,
+    rate: Math.round(at256 * fraction),
+    load: load(256, Math.round(at256 * fraction), 2),
     leaderPutToVisibleMs: load(1, 1, visibleP50).latencyMs,
-    followers: [1, 2].map((member) => ({ member, watchSkewMs: signedSummary([-1, 0.5, 2]), putToVisibleMs: load(1, 1, visibleP50).latencyMs, missing: 0 })),
-    ...(name === 'etcd' ? {} : { stateLatencyMs: { n2: { count: 100, p50: 0.6, p99: 1.2 }, n3: { count: 100, p50: 0.7, p99: 1.4 } } }),
+    followers: [1, 2].map((member) => ({
+      member,
+      watchSkewMs: signedSummary([-1, 0.5, 2]),
+      putToVisibleMs: load(1, 1, visibleP50).latencyMs,
+      missing: 0,
+    })),
+    ...(name === 'etcd'
+      ? {}
+      : {
+          stateLatencyMs: {
+            n2: { count: 100, p50: 0.6, p99: 1.2 },
+            n3: { count: 100, p50: 0.7, p99: 1.4 },
+          },
+        }),
   }));
   const rto = new LatencyHistogram();
   rto.record(rtoMs);
   return {
-    name, errors: [],
+    name,
+    errors: [],
     sequential: load(1, 1000 / seqP50, seqP50),
-    sweep: [load(1, 100, seqP50), { ...load(256, at256, 20), cpu: { usPerWrite: cpuUsPerWrite, byProcessMs: { client: 1, 'member 1': 2 }, seconds: 1 } }],
+    sweep: [
+      load(1, 100, seqP50),
+      {
+        ...load(256, at256, 20),
+        cpu: { usPerWrite: cpuUsPerWrite, byProcessMs: { client: 1, 'member 1': 2 }, seconds: 1 },
+      },
+    ],
     state: { saturation: at256, leader: 0, steps },
-    reads: [{ kind: 'lease', clients: 1, ...(name === 'flotilla-embedded' ? { load: load(1, 5000, 0.1) } : { note: 'n/a' }) }],
-    failover: [{ setting: 'default', trials: [{ leaderMs: rtoMs - 5, rtoMs }], leaderMs: rto.summary(), rtoMs: rto.summary(), unrecovered: 0 }],
-    memory: [{ keys: 1_000_000, valueBytes: 256, loadSeconds: 10, rssMiB: [rssMiB, rssMiB, rssMiB], maxRssMiB: rssMiB }],
+    reads: [
+      {
+        kind: 'lease',
+        clients: 1,
+        ...(name === 'flotilla-embedded' ? { load: load(1, 5000, 0.1) } : { note: 'n/a' }),
+      },
+    ],
+    failover: [
+      {
+        setting: 'default',
+        trials: [{ leaderMs: rtoMs - 5, rtoMs }],
+        leaderMs: rto.summary(),
+        rtoMs: rto.summary(),
+        unrecovered: 0,
+      },
+    ],
+    memory: [
+      {
+        keys: 1_000_000,
+        valueBytes: 256,
+        loadSeconds: 10,
+        rssMiB: [rssMiB, rssMiB, rssMiB],
+        maxRssMiB: rssMiB,
+      },
+    ],
     // The longest wait: one request in flight at the kill that waited 5 s (the "before" shape).
-    clientFailover: summarizeTrials([summarizeTrial([{ member: 1, sentMs: -10, waitMs: 5_000 }, { member: 2, sentMs: 5, waitMs: rtoMs }], rtoMs, 0)], new LatencyHistogram()),
+    clientFailover: summarizeTrials(
+      [
+        summarizeTrial(
+          [
+            { member: 1, sentMs: -10, waitMs: 5_000 },
+            { member: 2, sentMs: 5, waitMs: rtoMs },
+          ],
+          rtoMs,
+          0,
+        ),
+      ],
+      new LatencyHistogram(),
+    ),
   };
 }
 
 const setup: MachineSetup = {
-  date: '2026-11-28T00:00:00.000Z', cpu: 'Test CPU', cpus: 2, memoryGiB: 8, node: 'v20.0.0', platform: 'Linux', etcdVersion: '3.4.23',
-  gitCommit: 'abc1234', loadAverage1m: 0.5,
-  fsync: { count: 200, min: 0.5, mean: 1, p50: 1, p90: 1.5, p99: 2, p999: 3, max: 3, dir: '/tmp/x' },
+  date: '2026-11-28T00:00:00.000Z',
+  cpu: 'Test CPU',
+  cpus: 2,
+  memoryGiB: 8,
+  node: 'v20.0.0',
+  platform: 'Linux',
+  etcdVersion: '3.4.23',
+  gitCommit: 'abc1234',
+  loadAverage1m: 0.5,
+  fsync: {
+    count: 200,
+    min: 0.5,
+    mean: 1,
+    p50: 1,
+    p90: 1.5,
+    p99: 2,
+    p999: 3,
+    max: 3,
+    dir: '/tmp/x',
+  },
 };
 
 function suite(targets: TargetResults[]): SuiteResult {
   return {
-    suite: 'flotilla-replication-bench', formatVersion: 1, mode: 'full', setup, settings: parseFlags([]), targets,
-    goals: evaluateGoals(targets, setup), failures: [], durationS: 1, loadAverageEnd1m: 0.4,
+    suite: 'flotilla-replication-bench',
+    formatVersion: 1,
+    mode: 'full',
+    setup,
+    settings: parseFlags([]),
+    targets,
+    goals: evaluateGoals(targets, setup),
+    failures: [],
+    durationS: 1,
+    loadAverageEnd1m: 0.4,
   };
 }
 
@@ -79,7 +177,10 @@ describe('goals', () => {
 
   it('a goal whose targets were not run is "not measured", never met', () => {
     const goals = evaluateGoals([target('flotilla', 4, 10_000, 350, 1000, 2)], setup);
-    expect(goals.find((g) => g.id === 'seq-remote')).toMatchObject({ met: null, measured: 'not measured in this run' });
+    expect(goals.find((g) => g.id === 'seq-remote')).toMatchObject({
+      met: null,
+      measured: 'not measured in this run',
+    });
     expect(goals.find((g) => g.id === 'rto-flotilla')?.met).toBe(true);
   });
 
@@ -91,7 +192,11 @@ describe('goals', () => {
 });
 
 describe('report', () => {
-  const result = suite([target('flotilla-embedded', 2.5, 50_000, 300, 900, 1), target('flotilla', 4, 10_000, 350, 1000, 2), target('etcd', 10, 4_000, 1500, 1200, 5)]);
+  const result = suite([
+    target('flotilla-embedded', 2.5, 50_000, 300, 900, 1),
+    target('flotilla', 4, 10_000, 350, 1000, 2),
+    target('etcd', 10, 4_000, 1500, 1200, 5),
+  ]);
 
   it('is one self-contained page: inline SVG charts, no scripts, no external resources', () => {
     const html = renderReport(result);
@@ -117,8 +222,12 @@ describe('report', () => {
   it('the markdown table has one column per target and one row per goal', () => {
     const md = markdownTables(result);
     expect(md).toContain('| metric | flotilla-embedded | flotilla | etcd |');
-    expect(md).toContain('| Throughput at 256 clients: Flotilla remote ≥ 3 × etcd | 10000 puts/s vs 4000 puts/s → ratio 2.5 | **missed** |');
+    expect(md).toContain(
+      '| Throughput at 256 clients: Flotilla remote ≥ 3 × etcd | 10000 puts/s vs 4000 puts/s → ratio 2.5 | **missed** |',
+    );
     expect(md.match(/^\| .* \| \*\*(met|missed)\*\* \|$/gm)?.length).toBe(result.goals.length);
-    expect(md).toContain('| CPU per write at 256 clients, members + client (µs) | 100 | 100 | 100 |');
+    expect(md).toContain(
+      '| CPU per write at 256 clients, members + client (µs) | 100 | 100 | 100 |',
+    );
   });
 });

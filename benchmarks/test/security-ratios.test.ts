@@ -5,7 +5,13 @@ import { securityRatios, securityTable } from '../suite/security-ratios.js';
 
 function record(p50: number, throughput: number, clients: number): LoadRecord {
   return {
-    clients, rate: 0, ok: 100, errors: 0, errorSamples: [], seconds: 2, throughput,
+    clients,
+    rate: 0,
+    ok: 100,
+    errors: 0,
+    errorSamples: [],
+    seconds: 2,
+    throughput,
     latencyMs: { count: 100, min: p50, mean: p50, p50, p90: p50, p99: p50, p999: p50, max: p50 },
     curve: [],
   };

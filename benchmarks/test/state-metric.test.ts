@@ -6,15 +6,26 @@ import { COMMIT, parseStateBuckets, stepStateLatency } from '../suite/state-metr
 function exposition(n2: readonly number[], n3: readonly number[]): string {
   const les = ['0.001', '0.002', '0.004', '+Inf'];
   const lines = ['# TYPE flotilla_state_latency_seconds histogram'];
-  for (const [name, counts] of [['n2', n2], ['n3', n3]] as const) {
-    counts.forEach((c, i) => lines.push(`flotilla_state_latency_seconds_bucket{follower="${name}",le="${les[i]}"} ${c}`));
-    lines.push(`flotilla_state_latency_seconds_sum{follower="${name}"} 0.1`, `flotilla_state_latency_seconds_count{follower="${name}"} ${counts.at(-1)}`);
+  for (const [name, counts] of [
+    ['n2', n2],
+    ['n3', n3],
+  ] as const) {
+    counts.forEach((c, i) =>
+      lines.push(`flotilla_state_latency_seconds_bucket{follower="${name}",le="${les[i]}"} ${c}`),
+    );
+    lines.push(
+      `flotilla_state_latency_seconds_sum{follower="${name}"} 0.1`,
+      `flotilla_state_latency_seconds_count{follower="${name}"} ${counts.at(-1)}`,
+    );
   }
-  lines.push('flotilla_commit_latency_seconds_bucket{le="0.001"} 7', 'flotilla_commit_latency_seconds_bucket{le="+Inf"} 8');
+  lines.push(
+    'flotilla_commit_latency_seconds_bucket{le="0.001"} 7',
+    'flotilla_commit_latency_seconds_bucket{le="+Inf"} 8',
+  );
   return lines.join('\n');
 }
 
-describe('state latency per step from the leader\'s /metrics', () => {
+describe("state latency per step from the leader's /metrics", () => {
   it('takes the difference of two scrapes and interpolates quantiles within a bucket', () => {
     const before = parseStateBuckets(exposition([10, 10, 10, 10], [5, 5, 5, 5]));
     // In the step: n2 had 100 reports between 1 and 2 ms; n3 none.
@@ -25,7 +36,10 @@ describe('state latency per step from the leader\'s /metrics', () => {
   });
 
   it('a quantile in the +Inf bucket reads as the highest finite bound', () => {
-    const step = stepStateLatency(new Map(), parseStateBuckets(exposition([0, 0, 0, 4], [1, 1, 1, 1])));
+    const step = stepStateLatency(
+      new Map(),
+      parseStateBuckets(exposition([0, 0, 0, 4], [1, 1, 1, 1])),
+    );
     expect(step.n2!.p50).toBe(4);
     expect(step.n3).toEqual({ count: 1, p50: 0.5, p99: 0.99 }); // one report between 0 and 1 ms
     expect(step[COMMIT]).toEqual({ count: 8, p50: 0.571, p99: 1 }); // 7 writes ≤ 1 ms, one above: the leader's commit latency

@@ -17,13 +17,25 @@ const ENTRY_BYTES = 256;
 const APPEND_WINDOW = 32;
 const THROUGHPUT_MS = 3000;
 
-const quantile = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+const quantile = (sorted: readonly number[], q: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
 async function pair(noDelay: boolean): Promise<[TcpTransport, TcpTransport]> {
-  const two = new TcpTransport({ id: 2, clusterId: 'bench', listen: { host: HOST, port: 0 }, noDelay });
+  const two = new TcpTransport({
+    id: 2,
+    clusterId: 'bench',
+    listen: { host: HOST, port: 0 },
+    noDelay,
+  });
   const port2 = (await two.listening()).port;
-  const one = new TcpTransport({ id: 1, clusterId: 'bench', listen: { host: HOST, port: 0 }, noDelay, peers: { 2: { host: HOST, port: port2 } } });
+  const one = new TcpTransport({
+    id: 1,
+    clusterId: 'bench',
+    listen: { host: HOST, port: 0 },
+    noDelay,
+    peers: { 2: { host: HOST, port: port2 } },
+  });
   two.addPeer(1, { host: HOST, port: (await one.listening()).port });
   const deadline = Date.now() + 5000;
   while (!one.peers().get(2)!.connected || !two.peers().get(1)!.connected) {
@@ -34,8 +46,18 @@ async function pair(noDelay: boolean): Promise<[TcpTransport, TcpTransport]> {
 }
 
 /** Ping-pong of a heartbeat and its response, one at a time. */
-async function roundTrip(one: TcpTransport, two: TcpTransport): Promise<{ medianUs: number; p99Us: number; samples: number }> {
-  two.onMessage((ms) => two.send(1, ms.map((m) => ({ type: 'heartbeatResp', from: 2, to: 1, term: m.term, context: '' }) as Message)));
+async function roundTrip(
+  one: TcpTransport,
+  two: TcpTransport,
+): Promise<{ medianUs: number; p99Us: number; samples: number }> {
+  two.onMessage((ms) =>
+    two.send(
+      1,
+      ms.map(
+        (m) => ({ type: 'heartbeatResp', from: 2, to: 1, term: m.term, context: '' }) as Message,
+      ),
+    ),
+  );
   const samples: number[] = [];
   let sentAt = 0;
   let i = 0;
@@ -52,7 +74,11 @@ async function roundTrip(one: TcpTransport, two: TcpTransport): Promise<{ median
     ping();
   });
   samples.sort((a, b) => a - b);
-  return { medianUs: quantile(samples, 0.5), p99Us: quantile(samples, 0.99), samples: samples.length };
+  return {
+    medianUs: quantile(samples, 0.5),
+    p99Us: quantile(samples, 0.99),
+    samples: samples.length,
+  };
 }
 
 /** Appends of 64 × 256-byte entries, at most 32 unacknowledged, for a fixed time. */
@@ -60,13 +86,38 @@ async function throughput(one: TcpTransport, two: TcpTransport): Promise<Record<
   const data = new Uint8Array(ENTRY_BYTES).fill(7);
   let index = 0;
   const append = (): Message => {
-    const entries: Entry[] = Array.from({ length: ENTRIES_PER_APPEND }, () => ({ type: 'normal', term: 1, index: ++index, data }));
-    return { type: 'append', from: 1, to: 2, term: 1, prevIndex: index - ENTRIES_PER_APPEND, prevTerm: 1, commit: 0, entries };
+    const entries: Entry[] = Array.from({ length: ENTRIES_PER_APPEND }, () => ({
+      type: 'normal',
+      term: 1,
+      index: ++index,
+      data,
+    }));
+    return {
+      type: 'append',
+      from: 1,
+      to: 2,
+      term: 1,
+      prevIndex: index - ENTRIES_PER_APPEND,
+      prevTerm: 1,
+      commit: 0,
+      entries,
+    };
   };
   two.onMessage((ms) => {
     const last = ms[ms.length - 1]!;
     const lastIndex = last.type === 'append' ? last.prevIndex + last.entries.length : 0;
-    two.send(1, [{ type: 'appendResp', from: 2, to: 1, term: 1, reject: false, index: lastIndex, rejectHint: 0, hintTerm: 0 }]);
+    two.send(1, [
+      {
+        type: 'appendResp',
+        from: 2,
+        to: 1,
+        term: 1,
+        reject: false,
+        index: lastIndex,
+        rejectHint: 0,
+        hintTerm: 0,
+      },
+    ]);
   });
   const sentAt = new Map<number, number>();
   const latencies: number[] = [];
@@ -101,7 +152,9 @@ async function throughput(one: TcpTransport, two: TcpTransport): Promise<Record<
   return {
     appendsPerSec: Math.round(acked / seconds),
     entriesPerSec: Math.round((acked * ENTRIES_PER_APPEND) / seconds),
-    payloadMiBPerSec: Number(((acked * ENTRIES_PER_APPEND * ENTRY_BYTES) / seconds / 2 ** 20).toFixed(1)),
+    payloadMiBPerSec: Number(
+      ((acked * ENTRIES_PER_APPEND * ENTRY_BYTES) / seconds / 2 ** 20).toFixed(1),
+    ),
     appendLatencyMedianUs: quantile(latencies, 0.5),
     appendLatencyP99Us: quantile(latencies, 0.99),
     appendsAcked: acked,
@@ -118,14 +171,28 @@ async function main(): Promise<void> {
     await one.close();
     await two.close();
     runs.push({ noDelay, roundTrip: rtt, throughput: tput });
-    console.log(`noDelay=${noDelay}: RTT median ${rtt.medianUs} µs (p99 ${rtt.p99Us}); ${tput.appendsPerSec} appends/s = ${tput.entriesPerSec} entries/s = ${tput.payloadMiBPerSec} MiB/s, append latency median ${tput.appendLatencyMedianUs} µs`);
+    console.log(
+      `noDelay=${noDelay}: RTT median ${rtt.medianUs} µs (p99 ${rtt.p99Us}); ${tput.appendsPerSec} appends/s = ${tput.entriesPerSec} entries/s = ${tput.payloadMiBPerSec} MiB/s, append latency median ${tput.appendLatencyMedianUs} µs`,
+    );
   }
   const cpu = cpus();
   const result = {
     benchmark: 'transport/loopback',
     date: new Date().toISOString(),
-    setup: { node: process.version, cpu: cpu[0]?.model ?? 'unknown', cores: cpu.length, platform: platform() },
-    params: { rttWarmup: RTT_WARMUP, rttSamples: RTT_SAMPLES, entriesPerAppend: ENTRIES_PER_APPEND, entryBytes: ENTRY_BYTES, appendWindow: APPEND_WINDOW, throughputMs: THROUGHPUT_MS },
+    setup: {
+      node: process.version,
+      cpu: cpu[0]?.model ?? 'unknown',
+      cores: cpu.length,
+      platform: platform(),
+    },
+    params: {
+      rttWarmup: RTT_WARMUP,
+      rttSamples: RTT_SAMPLES,
+      entriesPerAppend: ENTRIES_PER_APPEND,
+      entryBytes: ENTRY_BYTES,
+      appendWindow: APPEND_WINDOW,
+      throughputMs: THROUGHPUT_MS,
+    },
     note: 'One run; both transports in one process on 127.0.0.1. RTT = heartbeat → heartbeatResp, one outstanding. Throughput = append of 64 × 256 B entries, 32 unacknowledged at most, each acknowledged by an appendResp.',
     runs,
   };

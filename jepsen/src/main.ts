@@ -27,20 +27,32 @@ Exit code: 0 valid, 1 invalid, 2 unknown (checker budget), 3 usage or setup erro
 
 /** Every workload; etcd has no lease reads (its client would serve register-lease's reads linearizably, testing nothing new). */
 function defaultWorkloads(target: string): string {
-  return target === 'etcd' ? 'register,set,watch,append,lock,lease-lock' : 'register,set,watch,append,lock,register-lease,lease-lock';
+  return target === 'etcd'
+    ? 'register,set,watch,append,lock,lease-lock'
+    : 'register,set,watch,append,lock,register-lease,lease-lock';
 }
 
 /** Every group; etcd's default leaves churn out (refused there, see run.ts) and keeps its schedule as before churn existed. */
 function defaultNemeses(target: string): string {
-  return target === 'etcd' ? 'partition,kill,pause,clock,slow-disk' : 'partition,kill,pause,clock,slow-disk,churn';
+  return target === 'etcd'
+    ? 'partition,kill,pause,clock,slow-disk'
+    : 'partition,kill,pause,clock,slow-disk,churn';
 }
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
-      workload: { type: 'string' }, nemesis: { type: 'string' }, time: { type: 'string' }, nodes: { type: 'string' },
-      target: { type: 'string' }, seed: { type: 'string' }, 'unsafe-reads': { type: 'boolean' }, secure: { type: 'boolean' }, out: { type: 'string' },
-      'keep-data': { type: 'boolean' }, help: { type: 'boolean' },
+      workload: { type: 'string' },
+      nemesis: { type: 'string' },
+      time: { type: 'string' },
+      nodes: { type: 'string' },
+      target: { type: 'string' },
+      seed: { type: 'string' },
+      'unsafe-reads': { type: 'boolean' },
+      secure: { type: 'boolean' },
+      out: { type: 'string' },
+      'keep-data': { type: 'boolean' },
+      help: { type: 'boolean' },
     },
   });
   if (values.help) {
@@ -50,9 +62,16 @@ async function main(): Promise<number> {
   const target = values.target ?? 'flotilla';
   const nodes = Number(values.nodes ?? 3);
   const timeS = Number(values.time ?? 60);
-  const seed = values.seed !== undefined ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31);
+  const seed =
+    values.seed !== undefined ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31);
   const secure = values.secure === true;
-  if ((target !== 'flotilla' && target !== 'etcd') || ![3, 5].includes(nodes) || !(timeS > 0) || !Number.isInteger(seed) || (secure && target !== 'flotilla')) {
+  if (
+    (target !== 'flotilla' && target !== 'etcd') ||
+    ![3, 5].includes(nodes) ||
+    !(timeS > 0) ||
+    !Number.isInteger(seed) ||
+    (secure && target !== 'flotilla')
+  ) {
     console.error(USAGE);
     return 3;
   }
@@ -69,13 +88,23 @@ async function main(): Promise<number> {
     outDir: path.resolve(values.out ?? path.join('jepsen', 'runs', `${target}-${seed}`)),
     log: (line) => console.error(`[jepsen] ${line}`),
   });
-  for (const w of verdict.workloads) console.log(`${w.workload}: ${w.valid === true ? 'valid' : w.valid === false ? 'INVALID' : 'unknown'} ${JSON.stringify(w.stats)}`);
-  console.log(`verdict: ${verdict.valid === true ? 'valid' : verdict.valid === false ? 'INVALID' : 'unknown'} (seed ${seed}, ${verdict.faults.length} faults, ${(verdict.durationMs / 1000).toFixed(0)} s)`);
-  console.log(`report: ${verdict.reportFile}\nverdict: ${verdict.verdictFile}\nreplay: ${verdict.replay}`);
+  for (const w of verdict.workloads)
+    console.log(
+      `${w.workload}: ${w.valid === true ? 'valid' : w.valid === false ? 'INVALID' : 'unknown'} ${JSON.stringify(w.stats)}`,
+    );
+  console.log(
+    `verdict: ${verdict.valid === true ? 'valid' : verdict.valid === false ? 'INVALID' : 'unknown'} (seed ${seed}, ${verdict.faults.length} faults, ${(verdict.durationMs / 1000).toFixed(0)} s)`,
+  );
+  console.log(
+    `report: ${verdict.reportFile}\nverdict: ${verdict.verdictFile}\nreplay: ${verdict.replay}`,
+  );
   return verdict.valid === true ? 0 : verdict.valid === false ? 1 : 2;
 }
 
-main().then((code) => (process.exitCode = code), (err: unknown) => {
-  console.error(err instanceof Error ? `${err.name}: ${err.message}` : err);
-  process.exitCode = 3;
-});
+main().then(
+  (code) => (process.exitCode = code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? `${err.name}: ${err.message}` : err);
+    process.exitCode = 3;
+  },
+);

@@ -62,9 +62,11 @@ export class ClusterNotReadyError extends Error {
 export class ChurnUnsupportedError extends Error {
   override readonly name = 'ChurnUnsupportedError';
   constructor() {
-    super('the churn nemesis runs against Flotilla only: etcd members dial the peer URL announced for a member, which would bypass '
-      + 'the partition proxies, and etcd re-adds a removed member only under a new member id with a wiped data directory; '
-      + 'drop churn from --nemesis for --target etcd');
+    super(
+      'the churn nemesis runs against Flotilla only: etcd members dial the peer URL announced for a member, which would bypass ' +
+        'the partition proxies, and etcd re-adds a removed member only under a new member id with a wiped data directory; ' +
+        'drop churn from --nemesis for --target etcd',
+    );
   }
 }
 
@@ -75,8 +77,10 @@ const CLOCK_TRUSTING_WORKLOADS = ['register-lease', 'lease-lock'];
 export class ClockBeyondLeaseBoundError extends Error {
   override readonly name = 'ClockBeyondLeaseBoundError';
   constructor(workloads: readonly string[]) {
-    super(`the clock-extreme nemesis runs clocks far beyond the drift the leader lease assumes (±${LEASE_CLOCK_DRIFT_MAX * 100} %), `
-      + `where lease reads and lease expiry are not promised to hold; drop ${workloads.join(' and ')} from --workload, or use the clock group`);
+    super(
+      `the clock-extreme nemesis runs clocks far beyond the drift the leader lease assumes (±${LEASE_CLOCK_DRIFT_MAX * 100} %), ` +
+        `where lease reads and lease expiry are not promised to hold; drop ${workloads.join(' and ')} from --workload, or use the clock group`,
+    );
   }
 }
 
@@ -89,18 +93,31 @@ export function replayCommand(o: RunOptions): string {
 
 async function createTarget(o: RunOptions, dataDir: string): Promise<Target> {
   if (o.target === 'etcd') return EtcdTarget.create({ size: o.nodes, baseDir: dataDir });
-  return FlotillaTarget.create({ size: o.nodes, baseDir: dataDir, ...(o.flotillaArgs ? { extraArgs: o.flotillaArgs } : {}), ...(o.secure ? { secure: true } : {}) });
+  return FlotillaTarget.create({
+    size: o.nodes,
+    baseDir: dataDir,
+    ...(o.flotillaArgs ? { extraArgs: o.flotillaArgs } : {}),
+    ...(o.secure ? { secure: true } : {}),
+  });
 }
 
 /** Starts every node and waits for all of them to agree on a leader; a start that fails (e.g. a port taken) is retried on a fresh cluster. */
-async function startCluster(o: RunOptions, dataDir: string, notes: string[]): Promise<{ target: Target; leader: number }> {
+async function startCluster(
+  o: RunOptions,
+  dataDir: string,
+  notes: string[],
+): Promise<{ target: Target; leader: number }> {
   let problem = '';
   for (let attempt = 1; attempt <= START_ATTEMPTS_MAX; attempt++) {
     const target = await createTarget(o, path.join(dataDir, `attempt${attempt}`));
     for (let i = 0; i < target.size; i++) target.start(i);
     const leader = await awaitSettled(target, SETTLE_TIMEOUT_MS);
-    const allRunning = Array.from({ length: target.size }, (_, i) => target.isRunning(i)).every(Boolean);
-    const idsKnown = !(target instanceof EtcdTarget) || (await pollUntil(() => target.learnMemberIds(), 10_000, 200));
+    const allRunning = Array.from({ length: target.size }, (_, i) => target.isRunning(i)).every(
+      Boolean,
+    );
+    const idsKnown =
+      !(target instanceof EtcdTarget) ||
+      (await pollUntil(() => target.learnMemberIds(), 10_000, 200));
     if (leader !== undefined && allRunning && idsKnown) {
       // --secure: root and auth enable now, before any workload client exists.
       if (target instanceof FlotillaTarget && target.secure) {
@@ -114,28 +131,48 @@ async function startCluster(o: RunOptions, dataDir: string, notes: string[]): Pr
       }
       return { target, leader };
     }
-    problem = leader === undefined ? `no agreed leader within ${SETTLE_TIMEOUT_MS} ms` : !allRunning ? 'a node exited during start' : 'the etcd member ids could not be learned from the gateway';
-    notes.push(`cluster start attempt ${attempt} failed (${problem}); logs in ${path.join(dataDir, `attempt${attempt}`)}`);
+    problem =
+      leader === undefined
+        ? `no agreed leader within ${SETTLE_TIMEOUT_MS} ms`
+        : !allRunning
+          ? 'a node exited during start'
+          : 'the etcd member ids could not be learned from the gateway';
+    notes.push(
+      `cluster start attempt ${attempt} failed (${problem}); logs in ${path.join(dataDir, `attempt${attempt}`)}`,
+    );
     await target.close();
   }
-  throw new ClusterNotReadyError(`the ${o.target} cluster did not start after ${START_ATTEMPTS_MAX} attempts (last: ${problem}); see the logs in ${dataDir}`);
+  throw new ClusterNotReadyError(
+    `the ${o.target} cluster did not start after ${START_ATTEMPTS_MAX} attempts (last: ${problem}); see the logs in ${dataDir}`,
+  );
 }
 
 export async function runTest(o: RunOptions): Promise<RunVerdict> {
   const log = o.log ?? (() => undefined);
   const began = Date.now();
-  if (o.target !== 'flotilla' && resolveNemeses(o.nemeses).some((k) => k.startsWith('churn'))) throw new ChurnUnsupportedError();
+  if (o.target !== 'flotilla' && resolveNemeses(o.nemeses).some((k) => k.startsWith('churn')))
+    throw new ChurnUnsupportedError();
   const trusting = o.workloads.filter((w) => CLOCK_TRUSTING_WORKLOADS.includes(w));
-  if (trusting.length > 0 && resolveNemeses(o.nemeses).some((k) => k.startsWith('clock-extreme'))) throw new ClockBeyondLeaseBoundError(trusting);
+  if (trusting.length > 0 && resolveNemeses(o.nemeses).some((k) => k.startsWith('clock-extreme')))
+    throw new ClockBeyondLeaseBoundError(trusting);
   fs.mkdirSync(o.outDir, { recursive: true });
-  const dataDir = o.keepData ? path.join(o.outDir, 'data') : fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-jepsen-'));
+  const dataDir = o.keepData
+    ? path.join(o.outDir, 'data')
+    : fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-jepsen-'));
   const rng = seededRng(o.seed);
   const notes: string[] = [];
   // On 3 nodes a ring (each node linked to its two neighbours) is the full mesh: no fault at all.
   const asked = resolveNemeses(o.nemeses);
-  const kinds = asked.filter((k) => (o.nodes >= 5 || k !== 'partition-ring') && (o.target === 'flotilla' || !isRestartFault(k)));
-  if (asked.includes('partition-ring') && !kinds.includes('partition-ring')) notes.push('partition-ring needs 5 nodes (on 3 it blocks nothing); left out of this run');
-  if (asked.some(isRestartFault) && o.target !== 'flotilla') notes.push('clock and slow-disk faults need `flotilla start`\'s TEST ONLY flags; left out of this etcd run');
+  const kinds = asked.filter(
+    (k) =>
+      (o.nodes >= 5 || k !== 'partition-ring') && (o.target === 'flotilla' || !isRestartFault(k)),
+  );
+  if (asked.includes('partition-ring') && !kinds.includes('partition-ring'))
+    notes.push('partition-ring needs 5 nodes (on 3 it blocks nothing); left out of this run');
+  if (asked.some(isRestartFault) && o.target !== 'flotilla')
+    notes.push(
+      "clock and slow-disk faults need `flotilla start`'s TEST ONLY flags; left out of this etcd run",
+    );
   const churns = kinds.some((k) => k.startsWith('churn'));
   const workloads = makeWorkloads(o.workloads);
   const { target, leader } = await startCluster(o, dataDir, notes);
@@ -143,12 +180,18 @@ export async function runTest(o: RunOptions): Promise<RunVerdict> {
   let clientPhaseMs = o.timeS * 1000;
   let totalMs = clientPhaseMs;
   try {
-    log(`cluster up (${o.target}, ${o.nodes} nodes, leader ${target.names[leader]}); running ${o.workloads.join('+')} for ${o.timeS} s with ${kinds.join(', ') || 'no faults'}`);
+    log(
+      `cluster up (${o.target}, ${o.nodes} nodes, leader ${target.names[leader]}); running ${o.workloads.join('+')} for ${o.timeS} s with ${kinds.join(', ') || 'no faults'}`,
+    );
     const t0 = performance.now();
     const now = (): number => performance.now() - t0;
     const required = [...new Set(workloads.flatMap((w) => w.requiredFaults ?? []))];
-    for (const k of required.filter((r) => !kinds.includes(r))) notes.push(`a workload asks for ${k}, which this run's --nemesis leaves out`);
-    if (o.target === 'etcd' && o.workloads.includes('register-lease')) notes.push('register-lease on etcd: etcd has no lease reads, its client serves them linearizably');
+    for (const k of required.filter((r) => !kinds.includes(r)))
+      notes.push(`a workload asks for ${k}, which this run's --nemesis leaves out`);
+    if (o.target === 'etcd' && o.workloads.includes('register-lease'))
+      notes.push(
+        'register-lease on etcd: etcd has no lease reads, its client serves them linearizably',
+      );
     const schedule = scheduleFaults(rng.fork(), { kinds, durationMs: clientPhaseMs, required });
     const ctx: RunContext = {
       target,
@@ -159,7 +202,11 @@ export async function runTest(o: RunOptions): Promise<RunVerdict> {
       clientsPerNode: o.clientsPerNode ?? 2,
       unsafeReads: o.unsafeReads ?? false,
     };
-    nemesis = new Nemesis(target, now, churns && target instanceof FlotillaTarget ? httpMemberApi(target) : undefined);
+    nemesis = new Nemesis(
+      target,
+      now,
+      churns && target instanceof FlotillaTarget ? httpMemberApi(target) : undefined,
+    );
     const n = nemesis;
     let clientsDone = false;
     await Promise.all([
@@ -167,35 +214,81 @@ export async function runTest(o: RunOptions): Promise<RunVerdict> {
       n.run(schedule, () => clientsDone),
     ]);
     clientPhaseMs = now();
-    log(`clients done at ${(clientPhaseMs / 1000).toFixed(1)} s (${n.applied.length} faults); healing`);
+    log(
+      `clients done at ${(clientPhaseMs / 1000).toFixed(1)} s (${n.applied.length} faults); healing`,
+    );
     const readd = await n.heal(true);
     if (readd !== '') notes.push(`final heal, churn: ${readd}`);
     for (let i = 0; i < target.size; i++) {
       if (!target.isRunning(i)) {
-        notes.push(`${target.names[i]} was not running at the end of the client phase (it exited on its own); restarted for the final reads`);
+        notes.push(
+          `${target.names[i]} was not running at the end of the client phase (it exited on its own); restarted for the final reads`,
+        );
         target.start(i);
       }
     }
-    if ((await awaitSettled(target, SETTLE_TIMEOUT_MS)) === undefined) notes.push(`the cluster did not settle on one leader within ${SETTLE_TIMEOUT_MS} ms after healing`);
+    if ((await awaitSettled(target, SETTLE_TIMEOUT_MS)) === undefined)
+      notes.push(
+        `the cluster did not settle on one leader within ${SETTLE_TIMEOUT_MS} ms after healing`,
+      );
     for (const w of workloads) await w.final({ ...ctx, endMs: now() });
     totalMs = now();
   } finally {
     await target.close();
   }
   const verdicts = workloads.map((w) => w.check());
-  const valid = verdicts.some((v) => v.valid === false) ? false : verdicts.every((v) => v.valid === true) ? true : 'unknown';
-  const settings = { target: o.target, nodes: o.nodes, workloads: o.workloads, nemeses: o.nemeses, timeS: o.timeS, seed: o.seed, unsafeReads: o.unsafeReads ?? false, secure: o.secure ?? false, clientsPerNode: o.clientsPerNode ?? 2, requestTimeoutMs: o.requestTimeoutMs ?? 1_000 };
+  const valid = verdicts.some((v) => v.valid === false)
+    ? false
+    : verdicts.every((v) => v.valid === true)
+      ? true
+      : 'unknown';
+  const settings = {
+    target: o.target,
+    nodes: o.nodes,
+    workloads: o.workloads,
+    nemeses: o.nemeses,
+    timeS: o.timeS,
+    seed: o.seed,
+    unsafeReads: o.unsafeReads ?? false,
+    secure: o.secure ?? false,
+    clientsPerNode: o.clientsPerNode ?? 2,
+    requestTimeoutMs: o.requestTimeoutMs ?? 1_000,
+  };
   const replay = replayCommand(o);
   const faults = nemesis?.applied ?? [];
   const reportFile = path.join(o.outDir, 'report.html');
   const verdictFile = path.join(o.outDir, 'verdict.json');
-  fs.writeFileSync(reportFile, renderReport({
-    title: `${o.target} ${o.workloads.join('+')} / ${o.nemeses.join(',') || 'none'} (seed ${o.seed})`,
-    valid, replay, settings, clientPhaseMs, totalMs, faults, verdicts, notes,
-    ops: workloads.flatMap((w) => w.timeline()),
-  }));
-  const verdict: RunVerdict = { valid, seed: o.seed, replay, settings, workloads: verdicts, faults, notes, durationMs: Date.now() - began, reportFile, verdictFile };
-  fs.writeFileSync(verdictFile, JSON.stringify(verdict, (_k, v: unknown) => (v === Infinity ? 'Infinity' : v), 2));
+  fs.writeFileSync(
+    reportFile,
+    renderReport({
+      title: `${o.target} ${o.workloads.join('+')} / ${o.nemeses.join(',') || 'none'} (seed ${o.seed})`,
+      valid,
+      replay,
+      settings,
+      clientPhaseMs,
+      totalMs,
+      faults,
+      verdicts,
+      notes,
+      ops: workloads.flatMap((w) => w.timeline()),
+    }),
+  );
+  const verdict: RunVerdict = {
+    valid,
+    seed: o.seed,
+    replay,
+    settings,
+    workloads: verdicts,
+    faults,
+    notes,
+    durationMs: Date.now() - began,
+    reportFile,
+    verdictFile,
+  };
+  fs.writeFileSync(
+    verdictFile,
+    JSON.stringify(verdict, (_k, v: unknown) => (v === Infinity ? 'Infinity' : v), 2),
+  );
   if (!o.keepData) fs.rmSync(dataDir, { recursive: true, force: true });
   return verdict;
 }

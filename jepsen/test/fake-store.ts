@@ -25,7 +25,8 @@ interface Entry {
   lease: number;
 }
 
-const text = (b: unknown): string => (typeof b === 'string' ? b : new TextDecoder().decode(b as Uint8Array));
+const text = (b: unknown): string =>
+  typeof b === 'string' ? b : new TextDecoder().decode(b as Uint8Array);
 
 export class FakeStore {
   readonly consistencies: string[] = [];
@@ -35,11 +36,19 @@ export class FakeStore {
   private revision = 1;
   private nextLease = 1;
 
-  constructor(private readonly now: () => number, private readonly faults: FakeStoreFaults = {}) {}
+  constructor(
+    private readonly now: () => number,
+    private readonly faults: FakeStoreFaults = {},
+  ) {}
 
   /** A Target of `size` nodes whose clients all reach this store. */
   target(size: number): Target {
-    return { kind: 'flotilla', size, names: Array.from({ length: size }, (_, i) => `n${i + 1}`), client: () => this.kv() } as unknown as Target;
+    return {
+      kind: 'flotilla',
+      size,
+      names: Array.from({ length: size }, (_, i) => `n${i + 1}`),
+      client: () => this.kv(),
+    } as unknown as Target;
   }
 
   private expire(): void {
@@ -51,36 +60,62 @@ export class FakeStore {
     for (const [k, e] of this.keys) if (e.lease === id) this.keys.delete(k);
   }
 
-  private read(key: string, consistency: string): { value: string; modRevision: number } | undefined {
+  private read(
+    key: string,
+    consistency: string,
+  ): { value: string; modRevision: number } | undefined {
     const e = this.keys.get(key);
     if (!e) return undefined;
-    if (consistency === 'lease' && this.faults.staleLeaseReads && e.previous !== undefined) return e.previous;
+    if (consistency === 'lease' && this.faults.staleLeaseReads && e.previous !== undefined)
+      return e.previous;
     return { value: e.value, modRevision: e.modRevision };
   }
 
   private put(key: string, value: string, lease: number): void {
     const e = this.keys.get(key);
     this.revision++;
-    this.keys.set(key, { value, previous: e ? { value: e.value, modRevision: e.modRevision } : undefined, createRevision: e?.createRevision ?? this.revision, modRevision: this.revision, lease });
+    this.keys.set(key, {
+      value,
+      previous: e ? { value: e.value, modRevision: e.modRevision } : undefined,
+      createRevision: e?.createRevision ?? this.revision,
+      modRevision: this.revision,
+      lease,
+    });
   }
 
   private kv(): KV {
     const header = (): { revision: number } => ({ revision: this.revision });
-    const kvOf = (key: string, r: { value: string; modRevision: number }) => ({ key: new TextEncoder().encode(key), value: new TextEncoder().encode(r.value), modRevision: r.modRevision, createRevision: 0, version: 1, lease: 0 });
+    const kvOf = (key: string, r: { value: string; modRevision: number }) => ({
+      key: new TextEncoder().encode(key),
+      value: new TextEncoder().encode(r.value),
+      modRevision: r.modRevision,
+      createRevision: 0,
+      version: 1,
+      lease: 0,
+    });
     const kv = {
       range: async (spec: { key: unknown; consistency?: string }) => {
         this.expire();
         const consistency = spec.consistency ?? 'linearizable';
         this.consistencies.push(consistency);
         const r = this.read(text(spec.key), consistency);
-        return { header: header(), kvs: r ? [kvOf(text(spec.key), r)] : [], more: false, count: r ? 1 : 0 };
+        return {
+          header: header(),
+          kvs: r ? [kvOf(text(spec.key), r)] : [],
+          more: false,
+          count: r ? 1 : 0,
+        };
       },
       put: async (key: unknown, value: unknown, options?: { lease?: number }) => {
         this.expire();
         this.put(text(key), text(value), options?.lease ?? 0);
         return { header: header() };
       },
-      txn: async (spec: { compare?: { key: unknown; target: string; value?: unknown; number?: number }[]; success?: Record<string, { key: unknown; value?: unknown; lease?: number }>[]; failure?: Record<string, { key: unknown; value?: unknown; lease?: number }>[] }) => {
+      txn: async (spec: {
+        compare?: { key: unknown; target: string; value?: unknown; number?: number }[];
+        success?: Record<string, { key: unknown; value?: unknown; lease?: number }>[];
+        failure?: Record<string, { key: unknown; value?: unknown; lease?: number }>[];
+      }) => {
         this.expire();
         const holds = (spec.compare ?? []).every((c) => {
           const e = this.keys.get(text(c.key));
@@ -110,7 +145,8 @@ export class FakeStore {
       leaseKeepAlive: async (id: number) => {
         this.expire();
         const l = this.leases.get(id);
-        if (this.faults.keepAliveDoesNotRenew) return { id, ttlSeconds: l?.ttlS ?? this.grantedTtlS.get(id) ?? 0 };
+        if (this.faults.keepAliveDoesNotRenew)
+          return { id, ttlSeconds: l?.ttlS ?? this.grantedTtlS.get(id) ?? 0 };
         if (!l) throw LeaseNotFoundError.of(id);
         l.deadlineMs = this.now() + l.ttlS * 1000;
         return { id, ttlSeconds: l.ttlS };

@@ -20,12 +20,25 @@ afterEach(() => {
 });
 
 /** Runs one workload for `runMs` of fake time on a fresh store; returns the workload (checked by the caller) and the store. */
-async function runOnFakeStore(name: string, faults: FakeStoreFaults, runMs: number, seed = 3): Promise<{ w: Workload; store: FakeStore }> {
+async function runOnFakeStore(
+  name: string,
+  faults: FakeStoreFaults,
+  runMs: number,
+  seed = 3,
+): Promise<{ w: Workload; store: FakeStore }> {
   const t0 = Date.now();
   const now = (): number => Date.now() - t0;
   const store = new FakeStore(now, faults);
   const [w] = makeWorkloads([name]);
-  const ctx: RunContext = { target: store.target(3), rng: seededRng(seed), now, endMs: runMs, requestTimeoutMs: 1_000, clientsPerNode: 2, unsafeReads: false };
+  const ctx: RunContext = {
+    target: store.target(3),
+    rng: seededRng(seed),
+    now,
+    endMs: runMs,
+    requestTimeoutMs: 1_000,
+    clientsPerNode: 2,
+    unsafeReads: false,
+  };
   const done = w!.run(ctx);
   await vi.advanceTimersByTimeAsync(runMs + 5_000);
   await done;
@@ -74,58 +87,102 @@ describe('lease-lock', () => {
   });
 });
 
-const hold = (lane: string, acquiredMs: number, releaseMs: number, renewals: [number, number][], ttlS = 2): LeaseHold => ({
-  lane, invokeMs: acquiredMs - 5, acquiredMs, releaseMs, outcome: 'held',
+const hold = (
+  lane: string,
+  acquiredMs: number,
+  releaseMs: number,
+  renewals: [number, number][],
+  ttlS = 2,
+): LeaseHold => ({
+  lane,
+  invokeMs: acquiredMs - 5,
+  acquiredMs,
+  releaseMs,
+  outcome: 'held',
   renewals: renewals.map(([sentMs, ackMs]) => ({ sentMs, ackMs, ttlS })),
 });
 
 describe('lease-lock checker on hand-written holds', () => {
-  it('flags a second holder that acquired while the first one\'s lease was guaranteed', () => {
-    const c = checkLeaseLock([hold('a', 0, 1_500, [[-10, 0]]), hold('b', 1_000, 2_000, [[900, 950]])]);
+  it("flags a second holder that acquired while the first one's lease was guaranteed", () => {
+    const c = checkLeaseLock([
+      hold('a', 0, 1_500, [[-10, 0]]),
+      hold('b', 1_000, 2_000, [[900, 950]]),
+    ]);
     expect(c.overlaps).toBe(1);
     expect(c.anomalies[0]).toContain('two holders at once: a held from 0 ms');
   });
 
   it('accepts holders one after the other, and a holder whose lease ran out before the next one acquired', () => {
-    expect(checkLeaseLock([hold('a', 0, 1_000, [[-10, 0]]), hold('b', 1_001, 2_000, [[990, 1_000]])]).anomalies).toEqual([]);
+    expect(
+      checkLeaseLock([hold('a', 0, 1_000, [[-10, 0]]), hold('b', 1_001, 2_000, [[990, 1_000]])])
+        .anomalies,
+    ).toEqual([]);
     // a kept "holding" until 5 s without a renewal after 500 ms: its lease was guaranteed only until 2.5 s.
-    const c = checkLeaseLock([hold('a', 0, 5_000, [[-10, 0], [500, 510]]), hold('b', 2_600, 3_000, [[2_550, 2_590]])]);
+    const c = checkLeaseLock([
+      hold('a', 0, 5_000, [
+        [-10, 0],
+        [500, 510],
+      ]),
+      hold('b', 2_600, 3_000, [[2_550, 2_590]]),
+    ]);
     expect(c.anomalies).toEqual([]);
   });
 
   it('reports an overlap only under "last keep-alive answer + TTL" as a finding, not a violation', () => {
     // a's keep-alive was sent at 500 and answered at 900: guaranteed until 500 + 2,000 / 1.05 ≈ 2,405 (a leader
     // clock up to LEASE_CLOCK_DRIFT_MAX fast), counted on until 2,900.
-    const c = checkLeaseLock([hold('a', 0, 5_000, [[-10, 0], [500, 900]]), hold('b', 2_700, 3_000, [[2_650, 2_690]])]);
+    const c = checkLeaseLock([
+      hold('a', 0, 5_000, [
+        [-10, 0],
+        [500, 900],
+      ]),
+      hold('b', 2_700, 3_000, [[2_650, 2_690]]),
+    ]);
     expect(c.anomalies).toEqual([]);
     expect(c.ackOnlyOverlaps).toBe(1);
     expect(c.findings[0]).toContain('guaranteed only until 2405 ms');
   });
 
   it('allows for a leader clock running fast within the drift bound: a second holder after sent + TTL ÷ 1.05 is no violation', () => {
-    const after = checkLeaseLock([hold('a', 0, 5_000, [[500, 900]]), hold('b', 2_420, 3_000, [[2_400, 2_410]])]);
+    const after = checkLeaseLock([
+      hold('a', 0, 5_000, [[500, 900]]),
+      hold('b', 2_420, 3_000, [[2_400, 2_410]]),
+    ]);
     expect(after.anomalies).toEqual([]);
-    const before = checkLeaseLock([hold('a', 0, 5_000, [[500, 900]]), hold('b', 2_390, 3_000, [[2_380, 2_385]])]);
+    const before = checkLeaseLock([
+      hold('a', 0, 5_000, [[500, 900]]),
+      hold('b', 2_390, 3_000, [[2_380, 2_385]]),
+    ]);
     expect(before.overlaps).toBe(1);
   });
 
   it('ignores attempts that never held (busy, failed, unknown)', () => {
     const busy: LeaseHold = { ...hold('b', Infinity, Infinity, [[100, 110]]), outcome: 'busy' };
-    const unknown: LeaseHold = { ...hold('c', Infinity, Infinity, [[100, 110]]), outcome: 'unknown' };
+    const unknown: LeaseHold = {
+      ...hold('c', Infinity, Infinity, [[100, 110]]),
+      outcome: 'unknown',
+    };
     expect(checkLeaseLock([hold('a', 0, 1_500, [[-10, 0]]), busy, unknown]).overlaps).toBe(0);
   });
 });
 
 describe('required faults in the schedule', () => {
   const kinds = resolveNemeses(['partition', 'kill', 'pause']);
-  const draw = (seed: number, required?: ['kill-leader']) => scheduleFaults(seededRng(seed), { kinds, durationMs: 60_000, ...(required ? { required } : {}) });
+  const draw = (seed: number, required?: ['kill-leader']) =>
+    scheduleFaults(seededRng(seed), {
+      kinds,
+      durationMs: 60_000,
+      ...(required ? { required } : {}),
+    });
 
   it('puts a kill-leader window into every schedule that asks for one, changing at most one window', () => {
     for (let seed = 1; seed <= 40; seed++) {
       const plain = draw(seed);
       const withKill = draw(seed, ['kill-leader']);
       expect(withKill.some((w) => w.kind === 'kill-leader')).toBe(true);
-      expect(withKill.map((w) => [w.startMs, w.endMs, w.pick])).toEqual(plain.map((w) => [w.startMs, w.endMs, w.pick]));
+      expect(withKill.map((w) => [w.startMs, w.endMs, w.pick])).toEqual(
+        plain.map((w) => [w.startMs, w.endMs, w.pick]),
+      );
       expect(withKill.filter((w, i) => w.kind !== plain[i]!.kind).length).toBeLessThanOrEqual(1);
     }
   });
@@ -133,6 +190,12 @@ describe('required faults in the schedule', () => {
   it('leaves the schedule alone when the kind is not among the nemeses', () => {
     const partitions = resolveNemeses(['partition']);
     const a = scheduleFaults(seededRng(9), { kinds: partitions, durationMs: 60_000 });
-    expect(scheduleFaults(seededRng(9), { kinds: partitions, durationMs: 60_000, required: ['kill-leader'] })).toEqual(a);
+    expect(
+      scheduleFaults(seededRng(9), {
+        kinds: partitions,
+        durationMs: 60_000,
+        required: ['kill-leader'],
+      }),
+    ).toEqual(a);
   });
 });

@@ -9,7 +9,13 @@ import { resolveNemeses, victims } from '../src/nemesis/faults.js';
 import { Nemesis } from '../src/nemesis/nemesis.js';
 import { ClockBeyondLeaseBoundError, runTest } from '../src/run.js';
 import { LEASE_CLOCK_DRIFT_MAX } from '@flotilla/node';
-import { CLOCK_SKEWS, CLOCK_SKEWS_EXTREME, FSYNC_DELAYS_MS, isRestartFault, restartFault } from '../src/nemesis/restart-faults.js';
+import {
+  CLOCK_SKEWS,
+  CLOCK_SKEWS_EXTREME,
+  FSYNC_DELAYS_MS,
+  isRestartFault,
+  restartFault,
+} from '../src/nemesis/restart-faults.js';
 import { TEST_FAULT_FLAGS, testFaultsFromFlags } from '../../packages/server/src/cli/config.js';
 
 /** Parses fault args the way `flotilla start` does (strict parseArgs, string flags). */
@@ -43,15 +49,31 @@ describe('restart fault flags', () => {
 
   it('the clock skews stay within the drift the lease assumes; clock-extreme ones go far beyond it', () => {
     const rates = (kind: 'clock-skew-one' | 'clock-extreme-one') =>
-      Array.from({ length: 64 }, (_, i) => asCliParses(restartFault(kind, i << 5).args).testClockSkew!.rate);
-    expect(rates('clock-skew-one').every((r) => Math.abs(r - 1) <= LEASE_CLOCK_DRIFT_MAX + 1e-9)).toBe(true);
-    expect(rates('clock-extreme-one').every((r) => Math.abs(r - 1) > LEASE_CLOCK_DRIFT_MAX)).toBe(true);
-    expect(new Set(rates('clock-extreme-one'))).toEqual(new Set(CLOCK_SKEWS_EXTREME.map((s) => s.rate)));
+      Array.from(
+        { length: 64 },
+        (_, i) => asCliParses(restartFault(kind, i << 5).args).testClockSkew!.rate,
+      );
+    expect(
+      rates('clock-skew-one').every((r) => Math.abs(r - 1) <= LEASE_CLOCK_DRIFT_MAX + 1e-9),
+    ).toBe(true);
+    expect(rates('clock-extreme-one').every((r) => Math.abs(r - 1) > LEASE_CLOCK_DRIFT_MAX)).toBe(
+      true,
+    );
+    expect(new Set(rates('clock-extreme-one'))).toEqual(
+      new Set(CLOCK_SKEWS_EXTREME.map((s) => s.rate)),
+    );
   });
 
   it('the clock and slow-disk groups name restart faults; -leader hits the leader', () => {
     const kinds = resolveNemeses(['clock', 'clock-extreme', 'slow-disk']);
-    expect(kinds).toEqual(['clock-skew-one', 'clock-skew-leader', 'clock-extreme-one', 'clock-extreme-leader', 'slow-disk-one', 'slow-disk-leader']);
+    expect(kinds).toEqual([
+      'clock-skew-one',
+      'clock-skew-leader',
+      'clock-extreme-one',
+      'clock-extreme-leader',
+      'slow-disk-one',
+      'slow-disk-leader',
+    ]);
     expect(kinds.every(isRestartFault)).toBe(true);
     expect(resolveNemeses(['partition', 'kill', 'pause']).some(isRestartFault)).toBe(false);
     expect(victims('clock-skew-leader', 5, 11, 3)).toEqual([3]);
@@ -64,9 +86,15 @@ function recordingTarget(size: number): Target & { events: string[] } {
   const running = Array.from({ length: size }, () => true);
   const events: string[] = [];
   return {
-    kind: 'flotilla', size, network: new Network(size), names: Array.from({ length: size }, (_, i) => `n${i + 1}`),
-    memberIndex: new Map(), events,
-    client: () => { throw new Error('no client in this test'); },
+    kind: 'flotilla',
+    size,
+    network: new Network(size),
+    names: Array.from({ length: size }, (_, i) => `n${i + 1}`),
+    memberIndex: new Map(),
+    events,
+    client: () => {
+      throw new Error('no client in this test');
+    },
     start: (node, testArgs = []) => {
       running[node] = true;
       events.push(`start n${node + 1}${testArgs.length ? ` ${testArgs.join(' ')}` : ''}`);
@@ -107,8 +135,20 @@ describe('restart fault nemesis', () => {
 describe('clock-extreme with lease workloads', () => {
   it('is refused before anything starts: lease reads and expiry are promised only within the drift bound', async () => {
     const run = (workloads: string[]) =>
-      runTest({ target: 'flotilla', nodes: 3, workloads, nemeses: ['clock-extreme'], timeS: 1, seed: 1, outDir: '/nonexistent/clock-extreme-refused' });
-    await expect(run(['register', 'lease-lock'])).rejects.toBeInstanceOf(ClockBeyondLeaseBoundError);
-    await expect(run(['register-lease'])).rejects.toThrow(/drop register-lease from --workload, or use the clock group/);
+      runTest({
+        target: 'flotilla',
+        nodes: 3,
+        workloads,
+        nemeses: ['clock-extreme'],
+        timeS: 1,
+        seed: 1,
+        outDir: '/nonexistent/clock-extreme-refused',
+      });
+    await expect(run(['register', 'lease-lock'])).rejects.toBeInstanceOf(
+      ClockBeyondLeaseBoundError,
+    );
+    await expect(run(['register-lease'])).rejects.toThrow(
+      /drop register-lease from --workload, or use the clock group/,
+    );
   });
 });

@@ -7,13 +7,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProcessCluster } from '../../packages/server/src/demo/process-cluster.js';
 import { memberIdOf } from '../../packages/server/src/cluster/member-id.js';
 import { freePort } from '../../packages/transport/src/tcp/free-port.js';
-import { expectOneLineError, lines, pollUntil, runCli, startHealthyCluster, type CliResult } from './run-cli.js';
+import {
+  expectOneLineError,
+  lines,
+  pollUntil,
+  runCli,
+  startHealthyCluster,
+  type CliResult,
+} from './run-cli.js';
 
 let cluster: ProcessCluster;
 let baseDir: string;
 let env: Record<string, string>;
 
-const cli = (args: string[], input?: string): Promise<CliResult> => runCli(args, { env, ...(input !== undefined ? { input } : {}) });
+const cli = (args: string[], input?: string): Promise<CliResult> =>
+  runCli(args, { env, ...(input !== undefined ? { input } : {}) });
 
 async function ok(args: string[], input?: string): Promise<string[]> {
   const r = await cli(args, input);
@@ -43,19 +51,46 @@ describe('flotilla CLI against a three-process cluster', () => {
     expect(await ok(['put', 'greeting', 'hello world'])).toEqual(['OK']);
     expect(await ok(['get', 'greeting'])).toEqual(['greeting', 'hello world']);
     expect(await ok(['get', 'greeting', '--print-value-only'])).toEqual(['hello world']);
-    expect(await ok(['put', 'greeting', 'hi', '--prev-kv'])).toEqual(['OK', 'greeting', 'hello world']);
+    expect(await ok(['put', 'greeting', 'hi', '--prev-kv'])).toEqual([
+      'OK',
+      'greeting',
+      'hello world',
+    ]);
   });
 
   it('get reads a prefix, a range, a limit, a count and a past revision', async () => {
-    for (const [k, v] of [['app/a', '1'], ['app/b', '2'], ['app/c', '3']]) await ok(['put', k!, v!]);
+    for (const [k, v] of [
+      ['app/a', '1'],
+      ['app/b', '2'],
+      ['app/c', '3'],
+    ])
+      await ok(['put', k!, v!]);
     const before = await revision();
     await ok(['put', 'app/a', 'changed']);
-    expect(await ok(['get', 'app/', '--prefix'])).toEqual(['app/a', 'changed', 'app/b', '2', 'app/c', '3']);
+    expect(await ok(['get', 'app/', '--prefix'])).toEqual([
+      'app/a',
+      'changed',
+      'app/b',
+      '2',
+      'app/c',
+      '3',
+    ]);
     expect(await ok(['get', 'app/a', 'app/c'])).toEqual(['app/a', 'changed', 'app/b', '2']);
     expect(await ok(['get', 'app/', '--prefix', '--limit', '1', '--keys-only'])).toEqual(['app/a']);
     expect(await ok(['get', 'app/', '--prefix', '--count-only'])).toEqual(['3']);
     expect(await ok(['get', 'app/a', '--rev', String(before)])).toEqual(['app/a', '1']);
-    expect(await ok(['get', 'app/', '--prefix', '--order', 'DESCEND', '--keys-only', '--consistency', 's'])).toEqual(['app/c', 'app/b', 'app/a']);
+    expect(
+      await ok([
+        'get',
+        'app/',
+        '--prefix',
+        '--order',
+        'DESCEND',
+        '--keys-only',
+        '--consistency',
+        's',
+      ]),
+    ).toEqual(['app/c', 'app/b', 'app/a']);
   });
 
   it('del deletes a key or a prefix and prints the count (and previous values)', async () => {
@@ -68,7 +103,15 @@ describe('flotilla CLI against a three-process cluster', () => {
 
   it('watch prints events from a revision until --max-events', async () => {
     const from = (await revision()) + 1;
-    const watching = cli(['watch', 'watched', '--rev', String(from), '--prev-kv', '--max-events', '2']);
+    const watching = cli([
+      'watch',
+      'watched',
+      '--rev',
+      String(from),
+      '--prev-kv',
+      '--max-events',
+      '2',
+    ]);
     await ok(['put', 'watched', 'v1']);
     await ok(['put', 'watched', 'v2']);
     const r = await watching;
@@ -77,11 +120,17 @@ describe('flotilla CLI against a three-process cluster', () => {
     expect(lines(r)).toEqual(['PUT', 'watched', 'v1', 'PUT', 'watched', 'v1', 'watched', 'v2']);
   });
 
-  it('txn reads etcdctl\'s format from stdin and runs the branch its compares choose', async () => {
+  it("txn reads etcdctl's format from stdin and runs the branch its compares choose", async () => {
     await ok(['put', 'txn-key', 'old']);
-    const success = await ok(['txn'], 'value("txn-key") = "old"\n\nput txn-key "new value"\nget txn-key\n\nget other\n');
+    const success = await ok(
+      ['txn'],
+      'value("txn-key") = "old"\n\nput txn-key "new value"\nget txn-key\n\nget other\n',
+    );
     expect(success).toEqual(['SUCCESS', '', 'OK', '', 'txn-key', 'new value']);
-    const failure = await ok(['txn'], 'value("txn-key") = "old"\n\nput txn-key never\n\ndel txn-key\n');
+    const failure = await ok(
+      ['txn'],
+      'value("txn-key") = "old"\n\nput txn-key never\n\ndel txn-key\n',
+    );
     expect(failure).toEqual(['FAILURE', '', '1']);
   });
 
@@ -91,32 +140,46 @@ describe('flotilla CLI against a three-process cluster', () => {
     expect(id).toBeDefined();
     await ok(['put', 'leased', 'v', '--lease', id!]);
     expect(await ok(['lease', 'list'])).toContain(id);
-    expect(await ok(['lease', 'keepalive', id!, '--once'])).toEqual([`lease ${id} keepalived with TTL(60)`]);
+    expect(await ok(['lease', 'keepalive', id!, '--once'])).toEqual([
+      `lease ${id} keepalived with TTL(60)`,
+    ]);
     const [ttl] = await ok(['lease', 'timetolive', id!, '--keys']);
-    expect(ttl).toMatch(new RegExp(`^lease ${id} granted with TTL\\(60s\\), remaining\\(\\d+s\\), attached keys\\(\\["leased"\\]\\)$`));
+    expect(ttl).toMatch(
+      new RegExp(
+        `^lease ${id} granted with TTL\\(60s\\), remaining\\(\\d+s\\), attached keys\\(\\["leased"\\]\\)$`,
+      ),
+    );
     expect(await ok(['lease', 'revoke', id!])).toEqual([`lease ${id} revoked`]);
     expect(await ok(['get', 'leased'])).toEqual(['']);
   });
 
   it('endpoint status prints a table with one leader; endpoint health checks every member', async () => {
     const out = await ok(['endpoint', 'status', '--cluster']);
-    expect(out[1]).toMatch(/\| ENDPOINT\s+\| ID\s+\| VERSION\s+\| DB SIZE\s+\| IS LEADER\s+\| IS LEARNER\s+\| RAFT TERM\s+\| RAFT INDEX\s+\| RAFT APPLIED INDEX\s+\| ERRORS\s+\|/);
+    expect(out[1]).toMatch(
+      /\| ENDPOINT\s+\| ID\s+\| VERSION\s+\| DB SIZE\s+\| IS LEADER\s+\| IS LEARNER\s+\| RAFT TERM\s+\| RAFT INDEX\s+\| RAFT APPLIED INDEX\s+\| ERRORS\s+\|/,
+    );
     const rows = out.filter((l) => l.startsWith('| http'));
     expect(rows).toHaveLength(3);
-    expect(rows.filter((r) => r.split('|')[5]?.trim() === 'true')).toHaveLength(1);    const health = await ok(['endpoint', 'health', '--cluster']);
+    expect(rows.filter((r) => r.split('|')[5]?.trim() === 'true')).toHaveLength(1);
+    const health = await ok(['endpoint', 'health', '--cluster']);
     expect(health).toHaveLength(3);
-    for (const line of health) expect(line).toMatch(/^http:\/\/127\.0\.0\.1:\d+ is healthy: took \d+ms$/);
+    for (const line of health)
+      expect(line).toMatch(/^http:\/\/127\.0\.0\.1:\d+ is healthy: took \d+ms$/);
   });
 
   it('move-leader hands leadership to the member named by its hex id', async () => {
     const status = async (): Promise<{ leader: string; ids: string[] }> => {
-      const json = JSON.parse((await ok(['endpoint', 'status', '--cluster', '-w', 'json']))[0]!) as { leader: string; header: { member_id: string } }[];
+      const json = JSON.parse(
+        (await ok(['endpoint', 'status', '--cluster', '-w', 'json']))[0]!,
+      ) as { leader: string; header: { member_id: string } }[];
       return { leader: json[0]!.leader, ids: json.map((s) => s.header.member_id) };
     };
     const before = await status();
     const target = before.ids.find((id) => id !== before.leader)!;
     const hex = Number(target).toString(16);
-    expect((await ok(['move-leader', hex]))[0]).toBe(`Leadership transferred from ${Number(before.leader).toString(16)} to ${hex}`);
+    expect((await ok(['move-leader', hex]))[0]).toBe(
+      `Leadership transferred from ${Number(before.leader).toString(16)} to ${hex}`,
+    );
     await pollUntil('every member to see the new leader', async () => {
       const s = await status();
       return s.leader === target ? true : undefined;
@@ -126,8 +189,12 @@ describe('flotilla CLI against a three-process cluster', () => {
   it('member list, add (learner), promote and remove', async () => {
     const listed = await ok(['member', 'list']);
     expect(listed).toHaveLength(3);
-    expect(listed[0]).toMatch(/^[0-9a-f]+, n\d, http:\/\/127\.0\.0\.1:\d+, http:\/\/127\.0\.0\.1:\d+, false$/);
-    expect((await ok(['member', 'list', '-w', 'table']))[1]).toMatch(/\| ID\s+\| NAME\s+\| PEER ADDRS\s+\| CLIENT ADDRS\s+\| IS LEARNER \|/);
+    expect(listed[0]).toMatch(
+      /^[0-9a-f]+, n\d, http:\/\/127\.0\.0\.1:\d+, http:\/\/127\.0\.0\.1:\d+, false$/,
+    );
+    expect((await ok(['member', 'list', '-w', 'table']))[1]).toMatch(
+      /\| ID\s+\| NAME\s+\| PEER ADDRS\s+\| CLIENT ADDRS\s+\| IS LEARNER \|/,
+    );
 
     const n4 = await cluster.planMember('n4');
     const id = memberIdOf('n4').toString(16);
@@ -135,39 +202,82 @@ describe('flotilla CLI against a three-process cluster', () => {
     expect(added[0]).toMatch(new RegExp(`^Member ${id} added to cluster [0-9a-f]+ as a learner$`));
     expect(added.join('\n')).toContain('--initial-cluster-state existing --founders n1,n2,n3');
     cluster.start('n4');
-    expect(await ok(['member', 'list'])).toContainEqual(expect.stringMatching(new RegExp(`^${id}, n4, ${n4.peerUrl}, , true$`)));
+    expect(await ok(['member', 'list'])).toContainEqual(
+      expect.stringMatching(new RegExp(`^${id}, n4, ${n4.peerUrl}, , true$`)),
+    );
     // Promotion may be refused until the learner has caught up: retry for a bounded time.
     await pollUntil('n4 to be promoted', async () => {
       const r = await cli(['member', 'promote', id]);
       return r.code === 0 ? r : undefined;
     });
-    expect(await ok(['member', 'list'])).toContainEqual(expect.stringMatching(new RegExp(`^${id}, n4, .*, false$`)));
-    expect(await ok(['member', 'remove', id])).toEqual([expect.stringMatching(new RegExp(`^Member ${id} removed from cluster [0-9a-f]+$`))]);
+    expect(await ok(['member', 'list'])).toContainEqual(
+      expect.stringMatching(new RegExp(`^${id}, n4, .*, false$`)),
+    );
+    expect(await ok(['member', 'remove', id])).toEqual([
+      expect.stringMatching(new RegExp(`^Member ${id} removed from cluster [0-9a-f]+$`)),
+    ]);
     expect(await ok(['member', 'list'])).toHaveLength(3);
     await cluster.kill('n4');
   });
 
   it('global flags go before the command as etcdctl users write them, or after it', async () => {
     const endpoints = `--endpoints=${cluster.endpoints.join(',')}`;
-    const noEnv = (args: string[]): Promise<CliResult> => runCli(args, { env: { FLOTILLA_ENDPOINTS: 'http://127.0.0.1:1' } });
-    const put = await noEnv([endpoints, '--command-timeout', '5s', 'put', 'global-flags', 'before']);
+    const noEnv = (args: string[]): Promise<CliResult> =>
+      runCli(args, { env: { FLOTILLA_ENDPOINTS: 'http://127.0.0.1:1' } });
+    const put = await noEnv([
+      endpoints,
+      '--command-timeout',
+      '5s',
+      'put',
+      'global-flags',
+      'before',
+    ]);
     expect([put.code, put.stderr, put.stdout]).toEqual([0, '', 'OK\n']);
-    const get = await noEnv(['--endpoints', cluster.endpoints[1]!, '-w', 'json', 'get', 'global-flags']);
+    const get = await noEnv([
+      '--endpoints',
+      cluster.endpoints[1]!,
+      '-w',
+      'json',
+      'get',
+      'global-flags',
+    ]);
     expect([get.code, get.stderr]).toEqual([0, '']);
     expect(JSON.parse(get.stdout).kvs[0].value).toBe(Buffer.from('before').toString('base64'));
-    const after = await noEnv(['get', 'global-flags', '--print-value-only', endpoints, '--command-timeout=1m30s', '--dial-timeout', '500ms']);
+    const after = await noEnv([
+      'get',
+      'global-flags',
+      '--print-value-only',
+      endpoints,
+      '--command-timeout=1m30s',
+      '--dial-timeout',
+      '500ms',
+    ]);
     expect([after.code, after.stderr, after.stdout]).toEqual([0, '', 'before\n']);
     // A host:port endpoint, as etcdctl takes it.
-    const bare = await noEnv(['get', 'global-flags', '--print-value-only', `--endpoints=${cluster.endpoints[2]!.replace('http://', '')}`]);
+    const bare = await noEnv([
+      'get',
+      'global-flags',
+      '--print-value-only',
+      `--endpoints=${cluster.endpoints[2]!.replace('http://', '')}`,
+    ]);
     expect([bare.code, bare.stderr, bare.stdout]).toEqual([0, '', 'before\n']);
   });
 
   it('--command-timeout takes Go durations (5s) and refuses anything else in one line', async () => {
     expect(await ok(['put', 'timeout-key', 'v', '--command-timeout', '5s'])).toEqual(['OK']);
-    expect(await ok(['get', 'timeout-key', '--print-value-only', '--command-timeout', '2500'])).toEqual(['v']);
-    expectOneLineError(await cli(['put', 'timeout-key', 'v', '--command-timeout', '5parsecs']), 2,
-      /^Error: --command-timeout: "5parsecs" is not a duration; write e\.g\. 5s, 500ms or 1m30s/);
-    expectOneLineError(await cli(['--command-timeout', '0', 'get', 'timeout-key']), 2, /^Error: --command-timeout must be longer than 0/);
+    expect(
+      await ok(['get', 'timeout-key', '--print-value-only', '--command-timeout', '2500']),
+    ).toEqual(['v']);
+    expectOneLineError(
+      await cli(['put', 'timeout-key', 'v', '--command-timeout', '5parsecs']),
+      2,
+      /^Error: --command-timeout: "5parsecs" is not a duration; write e\.g\. 5s, 500ms or 1m30s/,
+    );
+    expectOneLineError(
+      await cli(['--command-timeout', '0', 'get', 'timeout-key']),
+      2,
+      /^Error: --command-timeout must be longer than 0/,
+    );
   });
 
   it('every command prints its own usage with --help (exit 0, stdout)', async () => {
@@ -180,21 +290,68 @@ describe('flotilla CLI against a three-process cluster', () => {
     expect(grant.code).toBe(0);
     expect(grant.stdout).toMatch(/^Usage: flotilla lease/);
     const start = await cli(['start', '--help']);
-    for (const flag of ['--initial-cluster-clients', '--peer-route', '--force-new-cluster', '--test-clock-rate', '--backup-dir']) expect(start.stdout).toContain(flag);
+    for (const flag of [
+      '--initial-cluster-clients',
+      '--peer-route',
+      '--force-new-cluster',
+      '--test-clock-rate',
+      '--backup-dir',
+    ])
+      expect(start.stdout).toContain(flag);
   });
 
   it('user mistakes are one line on stderr and a non-zero exit, never a stack trace', async () => {
-    expectOneLineError(await cli(['frobnicate']), 2, /^Error: unknown command 'frobnicate'; see `flotilla --help`$/);
-    expectOneLineError(await cli(['get']), 2, /^Error: get: missing required argument 'key'; see `flotilla get --help`$/);
-    expectOneLineError(await cli(['get', 'k', '--bogus']), 2, /^Error: get: unknown option '--bogus'; see `flotilla get --help`$/);
-    expectOneLineError(await cli(['lease', 'grant', '60', '--dial-timeout', 'soon']), 2, /^Error: --dial-timeout: "soon" is not a duration/);
+    expectOneLineError(
+      await cli(['frobnicate']),
+      2,
+      /^Error: unknown command 'frobnicate'; see `flotilla --help`$/,
+    );
+    expectOneLineError(
+      await cli(['get']),
+      2,
+      /^Error: get: missing required argument 'key'; see `flotilla get --help`$/,
+    );
+    expectOneLineError(
+      await cli(['get', 'k', '--bogus']),
+      2,
+      /^Error: get: unknown option '--bogus'; see `flotilla get --help`$/,
+    );
+    expectOneLineError(
+      await cli(['lease', 'grant', '60', '--dial-timeout', 'soon']),
+      2,
+      /^Error: --dial-timeout: "soon" is not a duration/,
+    );
     expectOneLineError(await cli(['lease', 'revoke', 'abc123']), 1, /requested lease not found/);
     expectOneLineError(await cli(['member', 'remove', 'zz']), 2, /hexadecimal/);
     expectOneLineError(await cli(['txn'], 'nonsense\n'), 2, /txn line 1/);
-    expectOneLineError(await runCli(['get', 'k', '--command-timeout', '1s'], { env: { FLOTILLA_ENDPOINTS: `http://127.0.0.1:${await freePort()}` } }), 1,
-      /^Error: get: no success within 1s \(--command-timeout\): no leader answered or no endpoint was reachable \(http:\/\/127\.0\.0\.1:\d+\)$/);
-    expectOneLineError(await runCli(['start', '--name', 'x', '--initial-cluster', 'y=http://127.0.0.1:1']), 2, /not in --initial-cluster/);
-    expectOneLineError(await runCli(['start', '--name', 'n1', '--data-dir', cluster.member('n1').dataDir, '--listen-peer', cluster.member('n1').peerUrl,
-      '--listen-client', 'http://127.0.0.1:1', '--initial-cluster', cluster.initialCluster]), 1, /^Error: /);
+    expectOneLineError(
+      await runCli(['get', 'k', '--command-timeout', '1s'], {
+        env: { FLOTILLA_ENDPOINTS: `http://127.0.0.1:${await freePort()}` },
+      }),
+      1,
+      /^Error: get: no success within 1s \(--command-timeout\): no leader answered or no endpoint was reachable \(http:\/\/127\.0\.0\.1:\d+\)$/,
+    );
+    expectOneLineError(
+      await runCli(['start', '--name', 'x', '--initial-cluster', 'y=http://127.0.0.1:1']),
+      2,
+      /not in --initial-cluster/,
+    );
+    expectOneLineError(
+      await runCli([
+        'start',
+        '--name',
+        'n1',
+        '--data-dir',
+        cluster.member('n1').dataDir,
+        '--listen-peer',
+        cluster.member('n1').peerUrl,
+        '--listen-client',
+        'http://127.0.0.1:1',
+        '--initial-cluster',
+        cluster.initialCluster,
+      ]),
+      1,
+      /^Error: /,
+    );
   });
 });

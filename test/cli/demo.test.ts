@@ -7,11 +7,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 
-const DEMO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../packages/server/dist/demo/main.js');
+const DEMO = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../packages/server/dist/demo/main.js',
+);
 
-function runDemo(args: readonly string[]): Promise<{ code: number | null; out: string; err: string }> {
+function runDemo(
+  args: readonly string[],
+): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DEMO, '--ci', ...args], { env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [DEMO, '--ci', ...args], {
+      env: { ...process.env, CI: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -35,7 +43,9 @@ it('the demo runs end to end in CI mode, reports RTO and state latency, and exit
   expect(result.out).toMatch(/was elected leader in term \d+/);
   expect(result.out).toMatch(/The watch on n\d saw all 30 events, in revision order/);
   expect(result.out).toMatch(/RTO: \d+ ms from SIGKILL to the first acknowledged write/);
-  expect(result.out.match(/^ {5}n\d: p50 [\d.]+ ms, p99 [\d.]+ ms \(\d+ samples\)$/gm)).toHaveLength(2);
+  expect(
+    result.out.match(/^ {5}n\d: p50 [\d.]+ ms, p99 [\d.]+ ms \(\d+ samples\)$/gm),
+  ).toHaveLength(2);
   expect(result.out.match(/all \d+ acknowledged writes present/g)).toHaveLength(3);
   expect(result.out).toContain('pnpm demo --keep');
   expect(Date.now() - started).toBeLessThan(60_000);
@@ -45,11 +55,19 @@ it('pnpm demo --secure runs the same walk-through over HTTPS with client certifi
   const result = await runDemo(['--secure']);
   expect(result.err).toBe('');
   expect(result.code).toBe(0);
-  expect(result.out).toMatch(/^Secure mode: certificates in .*certs; HTTPS client ports with --client-cert-auth, mutual TLS between peers; auth is enabled once a leader is elected\.$/m);
-  expect(result.out).toMatch(/auth enabled: users root and demo \(role demo: readwrite on demo\/\*\); the demo now writes as demo/);
-  expect(result.out).toMatch(/started n1: peers on https:\/\/127\.0\.0\.1:\d+, clients on https:\/\/127\.0\.0\.1:\d+/);
+  expect(result.out).toMatch(
+    /^Secure mode: certificates in .*certs; HTTPS client ports with --client-cert-auth, mutual TLS between peers; auth is enabled once a leader is elected\.$/m,
+  );
+  expect(result.out).toMatch(
+    /auth enabled: users root and demo \(role demo: readwrite on demo\/\*\); the demo now writes as demo/,
+  );
+  expect(result.out).toMatch(
+    /started n1: peers on https:\/\/127\.0\.0\.1:\d+, clients on https:\/\/127\.0\.0\.1:\d+/,
+  );
   expect(result.out).toMatch(/The watch on n\d saw all 30 events, in revision order/);
   expect(result.out.match(/all \d+ acknowledged writes present/g)).toHaveLength(3);
-  expect(result.out).toMatch(/--endpoints https:\/\/\S+ --cacert \S+ca\.crt --cert \S+client\.crt --key \S+client\.key --user demo:\S+ put demo\/greeting hello/);
+  expect(result.out).toMatch(
+    /--endpoints https:\/\/\S+ --cacert \S+ca\.crt --cert \S+client\.crt --key \S+client\.key --user demo:\S+ put demo\/greeting hello/,
+  );
   expect(result.out).toMatch(/--user root:\S+ endpoint status --cluster/);
 }, 70_000);

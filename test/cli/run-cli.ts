@@ -3,7 +3,12 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { DEFAULT_BIN, MemberExitedError, ProcessCluster, type ProcessClusterOptions } from '../../packages/server/src/demo/process-cluster.js';
+import {
+  DEFAULT_BIN,
+  MemberExitedError,
+  ProcessCluster,
+  type ProcessClusterOptions,
+} from '../../packages/server/src/demo/process-cluster.js';
 
 export interface CliResult {
   readonly code: number | null;
@@ -29,7 +34,11 @@ export function runCli(args: readonly string[], options: RunOptions = {}): Promi
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`flotilla ${args.join(' ')} did not finish within ${options.timeoutMs ?? 15_000} ms; stdout: ${stdout}; stderr: ${stderr}`));
+      reject(
+        new Error(
+          `flotilla ${args.join(' ')} did not finish within ${options.timeoutMs ?? 15_000} ms; stdout: ${stdout}; stderr: ${stderr}`,
+        ),
+      );
     }, options.timeoutMs ?? 15_000);
     child.on('error', reject);
     child.on('close', (code) => {
@@ -46,7 +55,11 @@ export function lines(result: CliResult): string[] {
 }
 
 /** Polls `check` every 50 ms until it returns a value; fails after `timeoutMs`. */
-export async function pollUntil<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+export async function pollUntil<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -69,9 +82,16 @@ export function expectOneLineError(r: CliResult, code: number, text: RegExp): vo
  * Three `flotilla start` processes under `baseDir`, healthy. Ports are chosen free and bound
  * later; if another test took one meanwhile, a member exits: start over once.
  */
-export async function startHealthyCluster(baseDir: string, options: Omit<ProcessClusterOptions, 'baseDir'> = {}): Promise<ProcessCluster> {
+export async function startHealthyCluster(
+  baseDir: string,
+  options: Omit<ProcessClusterOptions, 'baseDir'> = {},
+): Promise<ProcessCluster> {
   for (let attempt = 1; ; attempt++) {
-    const cluster = await ProcessCluster.create({ baseDir: path.join(baseDir, `try${attempt}`), logLevel: 'warn', ...options });
+    const cluster = await ProcessCluster.create({
+      baseDir: path.join(baseDir, `try${attempt}`),
+      logLevel: 'warn',
+      ...options,
+    });
     cluster.startAll();
     try {
       await cluster.waitHealthy(30_000);

@@ -20,20 +20,37 @@ describe('test fault flags', () => {
   });
 
   it('parse rate, negative offset and fsync delay; a lone offset keeps real-time rate', () => {
-    expect(testFaultsFromFlags({ 'test-clock-rate': '1.5', 'test-clock-offset-ms': '-500', 'test-fsync-delay-ms': '20' }))
-      .toEqual({ testClockSkew: { rate: 1.5, offsetMs: -500 }, testFsyncDelayMs: 20 });
-    expect(testFaultsFromFlags({ 'test-clock-offset-ms': '250' })).toEqual({ testClockSkew: { rate: 1, offsetMs: 250 } });
+    expect(
+      testFaultsFromFlags({
+        'test-clock-rate': '1.5',
+        'test-clock-offset-ms': '-500',
+        'test-fsync-delay-ms': '20',
+      }),
+    ).toEqual({ testClockSkew: { rate: 1.5, offsetMs: -500 }, testFsyncDelayMs: 20 });
+    expect(testFaultsFromFlags({ 'test-clock-offset-ms': '250' })).toEqual({
+      testClockSkew: { rate: 1, offsetMs: 250 },
+    });
   });
 
   it('refuse a zero or non-numeric rate and a negative or fractional delay with the flag named', () => {
-    expect(() => testFaultsFromFlags({ 'test-clock-rate': '0' })).toThrow(/--test-clock-rate must be > 0/);
-    expect(() => testFaultsFromFlags({ 'test-clock-rate': 'fast' })).toThrow(/--test-clock-rate must be a decimal number/);
-    expect(() => testFaultsFromFlags({ 'test-fsync-delay-ms': '-1' })).toThrow(/--test-fsync-delay-ms must be a non-negative integer/);
-    expect(() => testFaultsFromFlags({ 'test-fsync-delay-ms': '2.5' })).toThrow(/--test-fsync-delay-ms/);
+    expect(() => testFaultsFromFlags({ 'test-clock-rate': '0' })).toThrow(
+      /--test-clock-rate must be > 0/,
+    );
+    expect(() => testFaultsFromFlags({ 'test-clock-rate': 'fast' })).toThrow(
+      /--test-clock-rate must be a decimal number/,
+    );
+    expect(() => testFaultsFromFlags({ 'test-fsync-delay-ms': '-1' })).toThrow(
+      /--test-fsync-delay-ms must be a non-negative integer/,
+    );
+    expect(() => testFaultsFromFlags({ 'test-fsync-delay-ms': '2.5' })).toThrow(
+      /--test-fsync-delay-ms/,
+    );
   });
 
   it('cannot come from the environment or a config file', () => {
-    expect(fromEnv({ FLOTILLA_TEST_FSYNC_DELAY_MS: '20', FLOTILLA_TEST_CLOCK_RATE: '2' })).toEqual({});
+    expect(fromEnv({ FLOTILLA_TEST_FSYNC_DELAY_MS: '20', FLOTILLA_TEST_CLOCK_RATE: '2' })).toEqual(
+      {},
+    );
     const file = path.join(dir, 'faults.json');
     fs.writeFileSync(file, JSON.stringify({ testFsyncDelayMs: 20 }));
     expect(() => fromFile(file)).toThrow(/unknown setting "testFsyncDelayMs"/);
@@ -43,17 +60,43 @@ describe('test fault flags', () => {
 it('a member started with --test-fsync-delay-ms 20 and a skewed clock still serves writes and reads', async () => {
   const peer = `http://127.0.0.1:${await freePort()}`;
   const client = `http://127.0.0.1:${await freePort()}`;
-  const child = spawn(process.execPath, [DEFAULT_BIN, 'start', '--name', 'slow', '--data-dir', path.join(dir, 'slow'),
-    '--listen-peer', peer, '--listen-client', client, '--initial-cluster', `slow=${peer}`, '--log-level', 'warn',
-    '--test-fsync-delay-ms', '20', '--test-clock-rate', '1.25', '--test-clock-offset-ms=-300'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      DEFAULT_BIN,
+      'start',
+      '--name',
+      'slow',
+      '--data-dir',
+      path.join(dir, 'slow'),
+      '--listen-peer',
+      peer,
+      '--listen-client',
+      client,
+      '--initial-cluster',
+      `slow=${peer}`,
+      '--log-level',
+      'warn',
+      '--test-fsync-delay-ms',
+      '20',
+      '--test-clock-rate',
+      '1.25',
+      '--test-clock-offset-ms=-300',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => resolve(code)),
+  );
   try {
     const deadline = Date.now() + 20_000;
     let healthy = false;
     while (!healthy && Date.now() < deadline) {
-      const health = await fetch(`${client}/health`).then((r) => r.json() as Promise<{ health?: string }>).catch(() => undefined);
+      const health = await fetch(`${client}/health`)
+        .then((r) => r.json() as Promise<{ health?: string }>)
+        .catch(() => undefined);
       healthy = health?.health === 'true';
       if (!healthy) await new Promise((r) => setTimeout(r, 100));
     }
@@ -61,16 +104,26 @@ it('a member started with --test-fsync-delay-ms 20 and a skewed clock still serv
     // Several writes: each waits ≥ 20 ms for its fsync, and all must be acknowledged and readable.
     const started = Date.now();
     for (let i = 0; i < 5; i++) {
-      const put = await fetch(`${client}/v3/kv/put`, { method: 'POST', body: JSON.stringify({ key: 'YQ==', value: Buffer.from(`v${i}`).toString('base64') }) });
+      const put = await fetch(`${client}/v3/kv/put`, {
+        method: 'POST',
+        body: JSON.stringify({ key: 'YQ==', value: Buffer.from(`v${i}`).toString('base64') }),
+      });
       expect(put.status).toBe(200);
     }
     expect(Date.now() - started).toBeGreaterThanOrEqual(5 * 20);
-    const range = await fetch(`${client}/v3/kv/range`, { method: 'POST', body: JSON.stringify({ key: 'YQ==' }) }).then((r) => r.json()) as { kvs?: { value: string }[] };
+    const range = (await fetch(`${client}/v3/kv/range`, {
+      method: 'POST',
+      body: JSON.stringify({ key: 'YQ==' }),
+    }).then((r) => r.json())) as { kvs?: { value: string }[] };
     expect(range.kvs?.map((kv) => Buffer.from(kv.value, 'base64').toString())).toEqual(['v4']);
   } finally {
     child.kill('SIGTERM');
   }
   expect(await exited).toBe(0);
-  const warned = stderr.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string; testFsyncDelayMs?: number });
+  const warned = stderr
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { msg: string; testFsyncDelayMs?: number });
   expect(warned.find((l) => l.msg.startsWith('TEST ONLY'))?.testFsyncDelayMs).toBe(20);
 }, 40_000);

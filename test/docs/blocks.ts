@@ -4,7 +4,17 @@
 // run-block.ts). Pure: text in, blocks out.
 
 /** Languages whose blocks must either run or carry a not-run marker. */
-export const RUNNABLE_LANGS = new Set(['ts', 'typescript', 'js', 'javascript', 'mjs', 'sh', 'bash', 'shell', 'console']);
+export const RUNNABLE_LANGS = new Set([
+  'ts',
+  'typescript',
+  'js',
+  'javascript',
+  'mjs',
+  'sh',
+  'bash',
+  'shell',
+  'console',
+]);
 
 export type Marker =
   | { readonly kind: 'not-run'; readonly reason: string }
@@ -33,13 +43,17 @@ export function parseMarker(line: string, where: string): Marker | undefined {
   if (!m) return undefined;
   const body = m[2]!.trim();
   if (m[1] === 'not-run') {
-    if (body === '') throw new MarkerSyntaxError(`${where}: <!-- not-run: --> needs a reason after the colon`);
+    if (body === '')
+      throw new MarkerSyntaxError(`${where}: <!-- not-run: --> needs a reason after the colon`);
     return { kind: 'not-run', reason: body };
   }
   const options: Record<string, string> = {};
   for (const pair of body.split(/\s+/).filter((p) => p !== '')) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new MarkerSyntaxError(`${where}: run marker option ${JSON.stringify(pair)} is not key=value`);
+    if (eq <= 0)
+      throw new MarkerSyntaxError(
+        `${where}: run marker option ${JSON.stringify(pair)} is not key=value`,
+      );
     options[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return { kind: 'run', options };
@@ -66,14 +80,25 @@ export function extractBlocks(markdown: string, file: string): CodeBlock[] {
     let k = i - 1;
     while (k >= 0 && lines[k]!.trim() === '') k--;
     const marker = k >= 0 ? parseMarker(lines[k]!, `${file}:${k + 1}`) : undefined;
-    blocks.push({ file, line: i + 1, lang: lang!.toLowerCase(), code: body.join('\n'), heading, marker });
+    blocks.push({
+      file,
+      line: i + 1,
+      lang: lang!.toLowerCase(),
+      code: body.join('\n'),
+      heading,
+      marker,
+    });
     i = j;
   }
   return blocks;
 }
 
 /** The first block of `lang` under the heading `heading` (exact text), e.g. README's "Embedding". */
-export function blockUnder(blocks: readonly CodeBlock[], heading: string, langs: readonly string[]): CodeBlock {
+export function blockUnder(
+  blocks: readonly CodeBlock[],
+  heading: string,
+  langs: readonly string[],
+): CodeBlock {
   const found = blocks.find((b) => b.heading === heading && langs.includes(b.lang));
   if (!found) throw new Error(`no ${langs.join('/')} block under the heading "${heading}"`);
   return found;

@@ -44,11 +44,17 @@ export interface FixtureHost {
   readonly nodeArgs: readonly string[];
 }
 
-export async function startFixture(kind: 'members' | 'cluster', spec: object, host: FixtureHost): Promise<Fixture> {
+export async function startFixture(
+  kind: 'members' | 'cluster',
+  spec: object,
+  host: FixtureHost,
+): Promise<Fixture> {
   fs.mkdirSync(host.resolveDir, { recursive: true }); // absent in a fresh clone (gitignored)
   const file = path.join(host.resolveDir, `.fixture-${kind}-${process.pid}-${Date.now()}.mjs`);
   fs.writeFileSync(file, kind === 'members' ? MEMBERS_SOURCE : CLUSTER_SOURCE);
-  const child = spawn(process.execPath, [...host.nodeArgs, file, JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...host.nodeArgs, file, JSON.stringify(spec)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const stop = async (): Promise<void> => {
@@ -67,7 +73,10 @@ export async function startFixture(kind: 'members' | 'cluster', spec: object, ho
 function readyLine(child: ChildProcess, stderr: () => string): Promise<Fixture['info']> {
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`fixture not ready within ${READY_TIMEOUT_MS} ms: ${stderr()}`)), READY_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`fixture not ready within ${READY_TIMEOUT_MS} ms: ${stderr()}`)),
+      READY_TIMEOUT_MS,
+    );
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       for (const line of out.split('\n')) {

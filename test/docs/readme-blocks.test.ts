@@ -31,17 +31,22 @@ function tail(text: string, lines = 40): string {
 }
 
 for (const file of FILES) {
-  const blocks = extractBlocks(fs.readFileSync(path.join(ROOT, file), 'utf8'), file)
-    .filter((b) => RUNNABLE_LANGS.has(b.lang) && b.marker?.kind !== 'not-run');
+  const blocks = extractBlocks(fs.readFileSync(path.join(ROOT, file), 'utf8'), file).filter(
+    (b) => RUNNABLE_LANGS.has(b.lang) && b.marker?.kind !== 'not-run',
+  );
   if (blocks.length === 0) continue;
   describe(file, () => {
     for (const block of blocks) {
-      it(`block at line ${block.line} (${block.lang}, under "${block.heading}") runs`, async () => {
-        const r = await runBlock(block, env, BLOCK_TIMEOUT_MS);
-        const report = `exit ${r.code}${r.timedOut ? ` (killed after ${BLOCK_TIMEOUT_MS} ms)` : ''}\n--- stdout\n${tail(r.stdout)}\n--- stderr\n${tail(r.stderr)}`;
-        expect(r.timedOut, report).toBe(false);
-        expect(r.code, report).toBe(0);
-      }, BLOCK_TIMEOUT_MS + 60_000);
+      it(
+        `block at line ${block.line} (${block.lang}, under "${block.heading}") runs`,
+        async () => {
+          const r = await runBlock(block, env, BLOCK_TIMEOUT_MS);
+          const report = `exit ${r.code}${r.timedOut ? ` (killed after ${BLOCK_TIMEOUT_MS} ms)` : ''}\n--- stdout\n${tail(r.stdout)}\n--- stderr\n${tail(r.stderr)}`;
+          expect(r.timedOut, report).toBe(false);
+          expect(r.code, report).toBe(0);
+        },
+        BLOCK_TIMEOUT_MS + 60_000,
+      );
     }
   });
 }

@@ -44,7 +44,11 @@ const TS_LANGS = new Set(['ts', 'typescript', 'js', 'javascript', 'mjs']);
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const READY_TIMEOUT_S = 60;
 
-export async function runBlock(block: CodeBlock, env: BlockEnv, timeoutMs: number): Promise<BlockResult> {
+export async function runBlock(
+  block: CodeBlock,
+  env: BlockEnv,
+  timeoutMs: number,
+): Promise<BlockResult> {
   const options = block.marker?.kind === 'run' ? block.marker.options : {};
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-readme-'));
   const fixtures: Fixture[] = [];
@@ -56,26 +60,39 @@ export async function runBlock(block: CodeBlock, env: BlockEnv, timeoutMs: numbe
     }
     const members = listOf(options['members']).map((m) => {
       const [id, port] = m.split('@').map(Number);
-      if (!ports.has(port!)) throw new Error(`${where(block)}: member port ${port} is not in ports=`);
+      if (!ports.has(port!))
+        throw new Error(`${where(block)}: member port ${port} is not in ports=`);
       return { id: id!, port: ports.get(port!)! };
     });
     if (members.length > 0) {
       const as = Number(options['as']);
-      fixtures.push(await startFixture('members', {
-        clusterId: options['cluster-id'] ?? 'flotilla',
-        dir: path.join(workDir, 'fixture'),
-        members,
-        run: members.map((m) => m.id).filter((id) => id !== as),
-      }, { resolveDir: env.resolveDir, nodeArgs }));
+      fixtures.push(
+        await startFixture(
+          'members',
+          {
+            clusterId: options['cluster-id'] ?? 'flotilla',
+            dir: path.join(workDir, 'fixture'),
+            members,
+            run: members.map((m) => m.id).filter((id) => id !== as),
+          },
+          { resolveDir: env.resolveDir, nodeArgs },
+        ),
+      );
     }
     if (options['cluster'] !== undefined) {
-      const cluster = await startFixture('cluster', { dir: path.join(workDir, 'cluster') }, { resolveDir: env.resolveDir, nodeArgs });
+      const cluster = await startFixture(
+        'cluster',
+        { dir: path.join(workDir, 'cluster') },
+        { resolveDir: env.resolveDir, nodeArgs },
+      );
       fixtures.push(cluster);
       ports.set(Number(options['cluster']), Number(new URL(cluster.info.endpoints![0]!).port));
     }
     let code = block.code;
-    for (const [from, to] of ports) code = code.replace(new RegExp(`\\b${from}\\b`, 'g'), String(to));
-    if (TS_LANGS.has(block.lang)) return await runScript(block, code, env, nodeArgs, workDir, timeoutMs);
+    for (const [from, to] of ports)
+      code = code.replace(new RegExp(`\\b${from}\\b`, 'g'), String(to));
+    if (TS_LANGS.has(block.lang))
+      return await runScript(block, code, env, nodeArgs, workDir, timeoutMs);
     return await runShell(code, env, workDir, timeoutMs);
   } finally {
     for (const f of fixtures) await f.stop();
@@ -86,7 +103,8 @@ export async function runBlock(block: CodeBlock, env: BlockEnv, timeoutMs: numbe
 /** Loopback ports the block names (`127.0.0.1:2379`, `localhost:2379`, `port: 7001`). */
 export function fixedPorts(code: string): number[] {
   const found = new Set<number>();
-  for (const m of code.matchAll(/(?:127\.0\.0\.1|localhost):(\d{2,5})\b|\bport:\s*(\d{2,5})\b/g)) found.add(Number(m[1] ?? m[2]));
+  for (const m of code.matchAll(/(?:127\.0\.0\.1|localhost):(\d{2,5})\b|\bport:\s*(\d{2,5})\b/g))
+    found.add(Number(m[1] ?? m[2]));
   found.delete(0);
   return [...found];
 }
@@ -99,9 +117,19 @@ function where(block: CodeBlock): string {
   return `${block.file}:${block.line}`;
 }
 
-async function runScript(block: CodeBlock, code: string, env: BlockEnv, nodeArgs: readonly string[], workDir: string, timeoutMs: number): Promise<BlockResult> {
+async function runScript(
+  block: CodeBlock,
+  code: string,
+  env: BlockEnv,
+  nodeArgs: readonly string[],
+  workDir: string,
+  timeoutMs: number,
+): Promise<BlockResult> {
   fs.mkdirSync(env.resolveDir, { recursive: true });
-  const file = path.join(env.resolveDir, `.block-${block.file.replace(/\W+/g, '_')}-${block.line}-${process.pid}.mts`);
+  const file = path.join(
+    env.resolveDir,
+    `.block-${block.file.replace(/\W+/g, '_')}-${block.line}-${process.pid}.mts`,
+  );
   fs.writeFileSync(file, `${code}\n;process.exit(0);\n`);
   try {
     return await runProcess(process.execPath, [...nodeArgs, file], workDir, process.env, timeoutMs);
@@ -110,10 +138,19 @@ async function runScript(block: CodeBlock, code: string, env: BlockEnv, nodeArgs
   }
 }
 
-async function runShell(code: string, env: BlockEnv, workDir: string, timeoutMs: number): Promise<BlockResult> {
+async function runShell(
+  code: string,
+  env: BlockEnv,
+  workDir: string,
+  timeoutMs: number,
+): Promise<BlockResult> {
   const binDir = path.join(workDir, '.bin');
   fs.mkdirSync(binDir);
-  fs.writeFileSync(path.join(binDir, 'flotilla'), `#!/bin/sh\nexec "${process.execPath}" "${env.flotillaBin}" "$@"\n`, { mode: 0o755 });
+  fs.writeFileSync(
+    path.join(binDir, 'flotilla'),
+    `#!/bin/sh\nexec "${process.execPath}" "${env.flotillaBin}" "$@"\n`,
+    { mode: 0o755 },
+  );
   if (env.repoRoot !== undefined) {
     fs.symlinkSync(path.join(env.repoRoot, 'packages'), path.join(workDir, 'packages'));
     // `node tools/gen-certs.js` (docs/security.md) as in the repository.
@@ -122,9 +159,13 @@ async function runShell(code: string, env: BlockEnv, workDir: string, timeoutMs:
   const script = [
     'set -euo pipefail',
     "trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true' EXIT",
-    env.repoRoot === undefined ? '' : `pnpm() { (cd "${env.repoRoot}" && npx -y pnpm@12.4.2 "$@"); }`,
+    env.repoRoot === undefined
+      ? ''
+      : `pnpm() { (cd "${env.repoRoot}" && npx -y pnpm@12.4.2 "$@"); }`,
     // `npx -y pnpm@… install|build` (the README's fresh-clone line) also runs in the repository, already installed and built.
-    env.repoRoot === undefined ? '' : `npx() { if [ "\${1:-}" = -y ] && [[ "\${2:-}" == pnpm@* ]]; then (cd "${env.repoRoot}" && command npx "$@"); else command npx "$@"; fi; }`,
+    env.repoRoot === undefined
+      ? ''
+      : `npx() { if [ "\${1:-}" = -y ] && [[ "\${2:-}" == pnpm@* ]]; then (cd "${env.repoRoot}" && command npx "$@"); else command npx "$@"; fi; }`,
     // An https:// member with --client-cert-auth is asked with a member's certificate (__CURL_TLS, set before the wait).
     '__CURL_TLS=()',
     `__health() { curl -sfk \${__CURL_TLS[@]+"\${__CURL_TLS[@]}"} "$1/health" >/dev/null; }`,
@@ -151,12 +192,17 @@ export function withServersInBackground(code: string): string[] {
       if (url !== undefined) waiting.push(url);
       const cert = /--cert-file[= ](\S+)/.exec(line)?.[1];
       const key = /--key-file[= ](\S+)/.exec(line)?.[1];
-      if (cert !== undefined && key !== undefined) out.push(`__CURL_TLS=(--cert "${cert}" --key "${key}")`);
+      if (cert !== undefined && key !== undefined)
+        out.push(`__CURL_TLS=(--cert "${cert}" --key "${key}")`);
       continue;
     }
     // Wait before the next command that talks to the servers: lines that only start or note them (echo $!) run first,
     // so every member of a cluster is started before any must answer (/health needs a leader, hence a quorum).
-    if (waiting.length > 0 && /(^|\s)(flotilla|\S*flotilla\.js|curl)\s/.test(line) && !line.trim().startsWith('#')) {
+    if (
+      waiting.length > 0 &&
+      /(^|\s)(flotilla|\S*flotilla\.js|curl)\s/.test(line) &&
+      !line.trim().startsWith('#')
+    ) {
       out.push(`__ready ${waiting.map((u) => `"${u}"`).join(' ')}`);
       waiting = [];
     }
@@ -166,10 +212,21 @@ export function withServersInBackground(code: string): string[] {
   return out;
 }
 
-function runProcess(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<BlockResult> {
+function runProcess(
+  command: string,
+  args: readonly string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<BlockResult> {
   return new Promise((resolve, reject) => {
     // Its own process group, so a timeout kills whatever the block started too.
-    const child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -177,12 +234,20 @@ function runProcess(command: string, args: readonly string[], cwd: string, env: 
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
       timedOut = true;
-      try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     }, timeoutMs);
     child.once('error', reject);
     child.once('close', (code) => {
       clearTimeout(timer);
-      try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* group already gone */ }
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* group already gone */
+      }
       resolve({ code, stdout, stderr, timedOut });
     });
   });

@@ -37,13 +37,20 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-etcdctl-'));
   flotilla = await ProcessCluster.create({ size: 3, baseDir: path.join(dir, 'flotilla') });
   flotilla.startAll();
-  [etcd] = await Promise.all([startEtcdCluster({ size: 3, baseDir: path.join(dir, 'etcd') }), flotilla.waitHealthy()]);
+  [etcd] = await Promise.all([
+    startEtcdCluster({ size: 3, baseDir: path.join(dir, 'etcd') }),
+    flotilla.waitHealthy(),
+  ]);
   fs.mkdirSync(path.join(dir, 'f'));
   fs.mkdirSync(path.join(dir, 'e'));
   // One after the other: the machine is small, and the two must not compete for it.
   fromFlotilla = await runSession(flotilla.endpoints.map(hostPort), path.join(dir, 'f'));
   fromEtcd = await runSession(etcd.endpoints.map(hostPort), path.join(dir, 'e'));
-  if (process.env['FLOTILLA_ETCDCTL_DUMP']) fs.writeFileSync(process.env['FLOTILLA_ETCDCTL_DUMP'], JSON.stringify({ fromFlotilla, fromEtcd }, null, 1));
+  if (process.env['FLOTILLA_ETCDCTL_DUMP'])
+    fs.writeFileSync(
+      process.env['FLOTILLA_ETCDCTL_DUMP'],
+      JSON.stringify({ fromFlotilla, fromEtcd }, null, 1),
+    );
 }, 180_000);
 
 afterAll(async () => {

@@ -18,15 +18,38 @@ afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function start(grpcUrl: string): Promise<{ child: ChildProcess; exited: Promise<number | null>; stderr: () => string }> {
+async function start(
+  grpcUrl: string,
+): Promise<{ child: ChildProcess; exited: Promise<number | null>; stderr: () => string }> {
   const [peer, client] = [await freePort(), await freePort()];
-  const child = spawn(process.execPath, [DEFAULT_BIN, 'start', '--name', 'n1', '--data-dir', path.join(dir, `d${children.length}`),
-    '--listen-peer', `http://127.0.0.1:${peer}`, '--listen-client', `http://127.0.0.1:${client}`,
-    '--initial-cluster', `n1=http://127.0.0.1:${peer}`, '--listen-client-grpc', grpcUrl, '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      DEFAULT_BIN,
+      'start',
+      '--name',
+      'n1',
+      '--data-dir',
+      path.join(dir, `d${children.length}`),
+      '--listen-peer',
+      `http://127.0.0.1:${peer}`,
+      '--listen-client',
+      `http://127.0.0.1:${client}`,
+      '--initial-cluster',
+      `n1=http://127.0.0.1:${peer}`,
+      '--listen-client-grpc',
+      grpcUrl,
+      '--log-level',
+      'warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   children.push(child);
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   return { child, exited, stderr: () => stderr };
 }
 

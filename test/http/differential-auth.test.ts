@@ -27,8 +27,16 @@ interface Step {
 const answer = (status: number, code: number, error: string): unknown => ({ status, code, error });
 const DENIED = answer(403, 7, 'etcdserver: permission denied');
 
-const step = (path: string, body: unknown, as?: string): Step => ({ path, body, ...(as ? { as } : {}) });
-const login = (name: string, password: string): Step => ({ path: '/v3/auth/authenticate', body: { name, password }, login: name });
+const step = (path: string, body: unknown, as?: string): Step => ({
+  path,
+  body,
+  ...(as ? { as } : {}),
+});
+const login = (name: string, password: string): Step => ({
+  path: '/v3/auth/authenticate',
+  body: { name, password },
+  login: name,
+});
 
 const SETUP: readonly Step[] = [
   step('/v3/auth/user/add', { name: 'root', password: 'rootpw' }),
@@ -41,7 +49,10 @@ const SETUP: readonly Step[] = [
   step('/v3/auth/role/add', { name: 'ab' }),
   step('/v3/auth/role/add', { name: 'ab' }),
   step('/v3/auth/role/add', { name: '' }),
-  step('/v3/auth/role/grant', { name: 'ab', perm: { permType: 'READWRITE', key: b64('a'), range_end: b64('b') } }),
+  step('/v3/auth/role/grant', {
+    name: 'ab',
+    perm: { permType: 'READWRITE', key: b64('a'), range_end: b64('b') },
+  }),
   step('/v3/auth/role/grant', { name: 'ab', perm: { key: b64('readonly') } }),
   step('/v3/auth/role/grant', { name: 'nope', perm: { permType: 'READ', key: b64('x') } }),
   step('/v3/auth/user/grant', { user: 'alice', role: 'ab' }),
@@ -79,11 +90,15 @@ const CASES: readonly { name: string; steps: readonly Step[] }[] = [
       step('/v3/kv/deleterange', { key: b64('a'), range_end: b64('\0') }, 'alice'),
       step('/v3/kv/range', { key: b64('readonly') }, 'alice'),
       step('/v3/kv/put', { key: b64('readonly'), value: b64('x') }, 'alice'),
-      step('/v3/kv/txn', {
-        compare: [{ key: b64('a1'), target: 'VERSION', result: 'EQUAL', version: '1' }],
-        success: [{ request_range: { key: b64('a1') } }],
-        failure: [{ request_put: { key: b64('c'), value: b64('pwned') } }],
-      }, 'alice'),
+      step(
+        '/v3/kv/txn',
+        {
+          compare: [{ key: b64('a1'), target: 'VERSION', result: 'EQUAL', version: '1' }],
+          success: [{ request_range: { key: b64('a1') } }],
+          failure: [{ request_put: { key: b64('c'), value: b64('pwned') } }],
+        },
+        'alice',
+      ),
       step('/v3/kv/range', { key: b64('c') }, 'root'),
     ],
   },
@@ -117,7 +132,11 @@ const CASES: readonly { name: string; steps: readonly Step[] }[] = [
       step('/v3/cluster/member/add', { peerURLs: ['http://127.0.0.1:1'] }, 'alice'),
       {
         ...step('/v3/kv/compaction', { revision: '1' }, 'alice'),
-        differs: { why: 'compaction destroys history: Flotilla requires root, etcd 3.4 lets any user compact', etcd: { status: 200 }, flotilla: DENIED },
+        differs: {
+          why: 'compaction destroys history: Flotilla requires root, etcd 3.4 lets any user compact',
+          etcd: { status: 200 },
+          flotilla: DENIED,
+        },
       },
     ],
   },
@@ -215,8 +234,21 @@ async function compare(steps: readonly Step[]): Promise<void> {
     const fromEtcd = normalise({ path: s.path, body: s.body }, await etcdTarget.send(s));
     const fromFlotilla = normalise({ path: s.path, body: s.body }, await flotillaTarget.send(s));
     if (s.differs) {
-      const status = (a: unknown): unknown => (s.differs!.etcd as { code?: number }).code === undefined ? { status: (a as { status: number }).status } : a;
-      expect({ step: label, why: s.differs.why, etcd: status(fromEtcd), flotilla: fromFlotilla }).toEqual({ step: label, why: s.differs.why, etcd: s.differs.etcd, flotilla: s.differs.flotilla });
+      const status = (a: unknown): unknown =>
+        (s.differs!.etcd as { code?: number }).code === undefined
+          ? { status: (a as { status: number }).status }
+          : a;
+      expect({
+        step: label,
+        why: s.differs.why,
+        etcd: status(fromEtcd),
+        flotilla: fromFlotilla,
+      }).toEqual({
+        step: label,
+        why: s.differs.why,
+        etcd: s.differs.etcd,
+        flotilla: s.differs.flotilla,
+      });
       continue;
     }
     expect({ step: label, answer: fromFlotilla }).toEqual({ step: label, answer: fromEtcd });
@@ -224,7 +256,10 @@ async function compare(steps: readonly Step[]): Promise<void> {
 }
 
 beforeAll(async () => {
-  [etcd, flotilla] = await Promise.all([startEtcdCluster({ size: 1 }), startLocalCluster({ size: 3 })]);
+  [etcd, flotilla] = await Promise.all([
+    startEtcdCluster({ size: 1 }),
+    startLocalCluster({ size: 3 }),
+  ]);
   const leader = await flotilla.leader();
   etcdTarget = new Target(etcd.endpoints[0]!);
   // A follower: auth changes and writes are forwarded to the leader.

@@ -18,7 +18,10 @@ export interface DifferentialCase {
 
 export const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 
-const put = (key: string, value: string, extra: object = {}): WireRequest => ({ path: '/v3/kv/put', body: { key: b64(key), value: b64(value), ...extra } });
+const put = (key: string, value: string, extra: object = {}): WireRequest => ({
+  path: '/v3/kv/put',
+  body: { key: b64(key), value: b64(value), ...extra },
+});
 const range = (body: object): WireRequest => ({ path: '/v3/kv/range', body });
 
 export const CASES: readonly DifferentialCase[] = [
@@ -42,7 +45,13 @@ export const CASES: readonly DifferentialCase[] = [
       put('rng/b', 'vb2'),
       range({ key: b64('rng/'), range_end: b64('rng0') }),
       range({ key: b64('rng/'), range_end: b64('rng0'), limit: '2' }),
-      range({ key: b64('rng/'), range_end: b64('rng0'), limit: 1, sort_order: 'DESCEND', sort_target: 'MOD' }),
+      range({
+        key: b64('rng/'),
+        range_end: b64('rng0'),
+        limit: 1,
+        sort_order: 'DESCEND',
+        sort_target: 'MOD',
+      }),
       range({ key: b64('rng/b'), revision: '8' }),
       range({ key: b64('rng/'), range_end: b64('rng0'), revision: 7 }),
       range({ key: b64('rng/'), range_end: b64('rng0'), keys_only: true }),
@@ -72,7 +81,10 @@ export const CASES: readonly DifferentialCase[] = [
         path: '/v3/kv/txn',
         body: {
           compare: [{ key: b64('txn/a'), result: 'EQUAL', target: 'VALUE', value: b64('v1') }],
-          success: [{ request_put: { key: b64('txn/b'), value: b64('vb'), prev_kv: true } }, { request_range: { key: b64('txn/a') } }],
+          success: [
+            { request_put: { key: b64('txn/b'), value: b64('vb'), prev_kv: true } },
+            { request_range: { key: b64('txn/a') } },
+          ],
           failure: [{ request_delete_range: { key: b64('txn/a') } }],
         },
       },
@@ -81,7 +93,10 @@ export const CASES: readonly DifferentialCase[] = [
         body: {
           compare: [{ key: b64('txn/a'), result: 'GREATER', target: 'VERSION', version: '5' }],
           success: [{ request_put: { key: b64('txn/x'), value: b64('no') } }],
-          failure: [{ request_delete_range: { key: b64('txn/b'), prev_kv: true } }, { request_range: { key: b64('txn/'), range_end: b64('txn0') } }],
+          failure: [
+            { request_delete_range: { key: b64('txn/b'), prev_kv: true } },
+            { request_range: { key: b64('txn/'), range_end: b64('txn0') } },
+          ],
         },
       },
       {
@@ -106,13 +121,24 @@ export const CASES: readonly DifferentialCase[] = [
             { key: b64('txn/a'), result: 'LESS', target: 'MOD', mod_revision: '1000' },
             { key: b64('txn/a'), result: 'NOT_EQUAL', target: 'VALUE', value: b64('zz') },
           ],
-          success: [{ request_txn: { success: [{ request_put: { key: b64('txn/n'), value: b64('nested') } }] } }],
+          success: [
+            {
+              request_txn: {
+                success: [{ request_put: { key: b64('txn/n'), value: b64('nested') } }],
+              },
+            },
+          ],
         },
       },
       { path: '/v3/kv/txn', body: {} },
       {
         path: '/v3/kv/txn',
-        body: { success: [{ request_put: { key: b64('txn/d'), value: b64('1') } }, { request_put: { key: b64('txn/d'), value: b64('2') } }] },
+        body: {
+          success: [
+            { request_put: { key: b64('txn/d'), value: b64('1') } },
+            { request_put: { key: b64('txn/d'), value: b64('2') } },
+          ],
+        },
       },
     ],
   },
@@ -154,8 +180,16 @@ export const CASES: readonly DifferentialCase[] = [
       { path: '/v3/kv/put', body: { key: 'YQ', value: b64('v') }, compare: 'status-and-code' },
       { path: '/v3/kv/put', body: { value: b64('v') } },
       { path: '/v3/kv/range', body: {} },
-      { path: '/v3/kv/txn', body: { compare: [{ key: b64('x'), target: 'BOGUS' }] }, compare: 'status-and-code' },
-      { path: '/v3/kv/put', body: { key: b64('big'), value: 'A'.repeat(4 * 1024 * 1024) }, compare: 'status-and-code' },
+      {
+        path: '/v3/kv/txn',
+        body: { compare: [{ key: b64('x'), target: 'BOGUS' }] },
+        compare: 'status-and-code',
+      },
+      {
+        path: '/v3/kv/put',
+        body: { key: b64('big'), value: 'A'.repeat(4 * 1024 * 1024) },
+        compare: 'status-and-code',
+      },
       { path: '/v3/kv/nothing', body: {}, compare: 'status' },
       { path: '/v3/kv/range', body: {}, method: 'GET', compare: 'status' },
       range({ key: b64('big') }),

@@ -11,7 +11,8 @@ export interface WireAnswer {
 export async function send(endpoint: string, request: WireRequest): Promise<WireAnswer> {
   const method = request.method ?? 'POST';
   const init: RequestInit = { method, signal: AbortSignal.timeout(10_000) };
-  if (method !== 'GET') init.body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+  if (method !== 'GET')
+    init.body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
   const res = await fetch(`${endpoint}${request.path}`, init);
   const text = await res.text();
   let body: unknown = text;
@@ -42,7 +43,8 @@ export function normalise(request: WireRequest, answer: WireAnswer): unknown {
   const mode = request.compare ?? 'body';
   if (mode === 'status') return { status: answer.status };
   const body = answer.body as { code?: unknown; error?: unknown } | undefined;
-  if (mode === 'status-and-code') return { status: answer.status, code: typeof body === 'object' ? body?.code : undefined };
+  if (mode === 'status-and-code')
+    return { status: answer.status, code: typeof body === 'object' ? body?.code : undefined };
   if (answer.status !== 200 && typeof body === 'object' && typeof body?.error === 'string') {
     // Flotilla may add its own advice after etcd's text, in parentheses.
     return { status: answer.status, code: body.code, error: body.error.replace(/ \(.*\)$/s, '') };
@@ -51,9 +53,18 @@ export function normalise(request: WireRequest, answer: WireAnswer): unknown {
 }
 
 /** Reads a newline-delimited JSON stream until `count` objects arrived. */
-export async function readWatchLines(endpoint: string, body: unknown, count: number, whileOpen: () => Promise<void>): Promise<unknown[]> {
+export async function readWatchLines(
+  endpoint: string,
+  body: unknown,
+  count: number,
+  whileOpen: () => Promise<void>,
+): Promise<unknown[]> {
   const controller = new AbortController();
-  const res = await fetch(`${endpoint}/v3/watch`, { method: 'POST', body: JSON.stringify(body), signal: controller.signal });
+  const res = await fetch(`${endpoint}/v3/watch`, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    signal: controller.signal,
+  });
   if (!res.body) throw new Error('watch answered without a body');
   const reader = res.body.getReader();
   const decoder = new TextDecoder();
@@ -62,7 +73,8 @@ export async function readWatchLines(endpoint: string, body: unknown, count: num
   const readUntil = async (n: number): Promise<void> => {
     const deadline = Date.now() + 10_000;
     while (lines.length < n) {
-      if (Date.now() > deadline) throw new Error(`watch: ${lines.length} of ${n} lines within 10 s`);
+      if (Date.now() > deadline)
+        throw new Error(`watch: ${lines.length} of ${n} lines within 10 s`);
       const { value, done } = await reader.read();
       if (done) throw new Error(`watch stream ended after ${lines.length} of ${n} lines`);
       buffer += decoder.decode(value, { stream: true });

@@ -13,7 +13,10 @@ let etcdEndpoint: string;
 let flotillaEndpoint: string;
 
 beforeAll(async () => {
-  [etcd, flotilla] = await Promise.all([startEtcdCluster({ size: 1 }), startLocalCluster({ size: 3 })]);
+  [etcd, flotilla] = await Promise.all([
+    startEtcdCluster({ size: 1 }),
+    startLocalCluster({ size: 3 }),
+  ]);
   etcdEndpoint = etcd.endpoints[0]!;
   const leader = await flotilla.leader();
   // A follower: writes and linearizable reads are forwarded to the leader, as a client of any member sees them.
@@ -31,19 +34,29 @@ describe('Flotilla answers like etcd 3.4 for the same requests', () => {
       for (const request of c.requests) {
         const fromEtcd = normalise(request, await send(etcdEndpoint, request));
         const fromFlotilla = normalise(request, await send(flotillaEndpoint, request));
-        expect({ request: `${request.method ?? 'POST'} ${request.path} ${JSON.stringify(request.body).slice(0, 120)}`, answer: fromFlotilla })
-          .toEqual({ request: `${request.method ?? 'POST'} ${request.path} ${JSON.stringify(request.body).slice(0, 120)}`, answer: fromEtcd });
+        expect({
+          request: `${request.method ?? 'POST'} ${request.path} ${JSON.stringify(request.body).slice(0, 120)}`,
+          answer: fromFlotilla,
+        }).toEqual({
+          request: `${request.method ?? 'POST'} ${request.path} ${JSON.stringify(request.body).slice(0, 120)}`,
+          answer: fromEtcd,
+        });
       }
     });
   }
 
   it('watch: created line, then one line per revision with prev_kv and DELETE events', async () => {
     const watch = async (endpoint: string): Promise<unknown[]> =>
-      readWatchLines(endpoint, { create_request: { key: b64('w/'), range_end: b64('w0'), prev_kv: true } }, 4, async () => {
-        await send(endpoint, { path: '/v3/kv/put', body: { key: b64('w/1'), value: b64('a') } });
-        await send(endpoint, { path: '/v3/kv/put', body: { key: b64('w/1'), value: b64('b') } });
-        await send(endpoint, { path: '/v3/kv/deleterange', body: { key: b64('w/1') } });
-      });
+      readWatchLines(
+        endpoint,
+        { create_request: { key: b64('w/'), range_end: b64('w0'), prev_kv: true } },
+        4,
+        async () => {
+          await send(endpoint, { path: '/v3/kv/put', body: { key: b64('w/1'), value: b64('a') } });
+          await send(endpoint, { path: '/v3/kv/put', body: { key: b64('w/1'), value: b64('b') } });
+          await send(endpoint, { path: '/v3/kv/deleterange', body: { key: b64('w/1') } });
+        },
+      );
     expect(await watch(flotillaEndpoint)).toEqual(await watch(etcdEndpoint));
   });
 

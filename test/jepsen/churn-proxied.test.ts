@@ -17,7 +17,8 @@ import { cut } from '../../jepsen/src/nemesis/faults.js';
 
 describe('churn keeps a re-added member behind the proxies', () => {
   it('removed and re-added with its real peer URL, it catches up, and a partition still cuts it off', async () => {
-    if (!fs.existsSync(path.resolve(path.dirname(DEFAULT_BIN), '../dist/index.js'))) throw new Error('no build: run `npx tsc -b tsconfig.build.json` first');
+    if (!fs.existsSync(path.resolve(path.dirname(DEFAULT_BIN), '../dist/index.js')))
+      throw new Error('no build: run `npx tsc -b tsconfig.build.json` first');
     const baseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-churn-proxied-'));
     const target = await FlotillaTarget.create({ size: 3, baseDir });
     try {
@@ -29,7 +30,10 @@ describe('churn keeps a re-added member behind the proxies', () => {
       const ids = target.names.map(memberIdOf);
       const lowest = ids.indexOf(Math.min(...ids));
       if (leader !== lowest) {
-        const res = await fetch(`${target.clientUrl(leader!)}/v3/maintenance/transfer-leadership`, { method: 'POST', body: JSON.stringify({ targetID: String(ids[lowest]) }) });
+        const res = await fetch(`${target.clientUrl(leader!)}/v3/maintenance/transfer-leadership`, {
+          method: 'POST',
+          body: JSON.stringify({ targetID: String(ids[lowest]) }),
+        });
         expect(res.status).toBe(200);
         leader = await awaitSettled(target, 30_000);
         expect(leader).toBe(lowest);
@@ -38,14 +42,16 @@ describe('churn keeps a re-added member behind the proxies', () => {
       const others = [0, 1, 2].filter((i) => i !== victim);
       const api = httpMemberApi(target);
       const writer = target.client(leader!, { requestTimeoutMs: 2_000 });
-      const revisionOf = async (node: number): Promise<number> => (await statusOf(target, node))?.revision ?? -1;
+      const revisionOf = async (node: number): Promise<number> =>
+        (await statusOf(target, node))?.revision ?? -1;
       try {
         await api.remove(leader!, victim);
         expect(await api.voters(leader!)).not.toContain(target.names[victim]);
         await writer.put('while-out', '1');
         await api.add(leader!, victim);
         expect((await api.voters(leader!)).sort()).toEqual([...target.names].sort());
-        const caughtUp = async (): Promise<boolean> => (await revisionOf(victim)) === (await revisionOf(leader!));
+        const caughtUp = async (): Promise<boolean> =>
+          (await revisionOf(victim)) === (await revisionOf(leader!));
         expect(await pollUntil(caughtUp, 15_000), 'the re-added member catches up').toBe(true);
 
         target.network.block(cut([victim], others));
@@ -53,7 +59,10 @@ describe('churn keeps a re-added member behind the proxies', () => {
         for (let i = 0; i < 5; i++) await writer.put(`cut-${i}`, '1');
         expect(await revisionOf(leader!)).toBeGreaterThanOrEqual(before + 5);
         // Bounded: if any link bypassed the proxies the victim would apply these within a few heartbeats.
-        expect(await pollUntil(async () => (await revisionOf(victim)) > before, 1_500), 'the cut member saw no new write').toBe(false);
+        expect(
+          await pollUntil(async () => (await revisionOf(victim)) > before, 1_500),
+          'the cut member saw no new write',
+        ).toBe(false);
         target.network.heal();
         expect(await pollUntil(caughtUp, 15_000), 'after healing it catches up').toBe(true);
       } finally {

@@ -9,8 +9,19 @@ import { describe, expect, it } from 'vitest';
 import { Network } from '../../jepsen/src/cluster/network.js';
 import type { Target } from '../../jepsen/src/cluster/target.js';
 import { FlotillaTarget } from '../../jepsen/src/cluster/flotilla-target.js';
-import { Churn, churnPlan, CHURN_VOTERS_MIN, READD_ATTEMPTS_MAX, refuseRemoval, type MemberApi } from '../../jepsen/src/nemesis/churn.js';
-import { resolveNemeses, scheduleFaults, UnknownNemesisError } from '../../jepsen/src/nemesis/faults.js';
+import {
+  Churn,
+  churnPlan,
+  CHURN_VOTERS_MIN,
+  READD_ATTEMPTS_MAX,
+  refuseRemoval,
+  type MemberApi,
+} from '../../jepsen/src/nemesis/churn.js';
+import {
+  resolveNemeses,
+  scheduleFaults,
+  UnknownNemesisError,
+} from '../../jepsen/src/nemesis/faults.js';
 import { Nemesis } from '../../jepsen/src/nemesis/nemesis.js';
 import { ChurnUnsupportedError, runTest } from '../../jepsen/src/run.js';
 import { seededRng } from '../../jepsen/src/rng.js';
@@ -19,7 +30,9 @@ import { parsePeerRoutes } from '../../packages/server/src/cli/config.js';
 const NAMES = ['n1', 'n2', 'n3'];
 
 /** An in-memory membership: voters by name, every call logged; `failNext` makes the next calls of a kind throw. */
-function fakeMembers(names = NAMES): MemberApi & { voterSet: Set<string>; calls: string[]; failNext: Map<string, number> } {
+function fakeMembers(
+  names = NAMES,
+): MemberApi & { voterSet: Set<string>; calls: string[]; failNext: Map<string, number> } {
   const voterSet = new Set(names);
   const calls: string[] = [];
   const failNext = new Map<string, number>();
@@ -31,7 +44,9 @@ function fakeMembers(names = NAMES): MemberApi & { voterSet: Set<string>; calls:
     }
   };
   return {
-    voterSet, calls, failNext,
+    voterSet,
+    calls,
+    failNext,
     async voters(via) {
       calls.push(`list via ${names[via]}`);
       maybeFail('list');
@@ -75,7 +90,8 @@ describe('churn: picking', () => {
     expect(kinds).toEqual(['churn-one', 'churn-leader', 'partition-halves']);
     const windows = scheduleFaults(seededRng(9), { kinds, durationMs: 120_000 });
     expect(new Set(windows.map((w) => w.kind))).toEqual(new Set(kinds));
-    for (const [a, b] of windows.slice(1).map((w, i) => [windows[i]!, w] as const)) expect(b.startMs).toBeGreaterThan(a.endMs); // one at a time
+    for (const [a, b] of windows.slice(1).map((w, i) => [windows[i]!, w] as const))
+      expect(b.startMs).toBeGreaterThan(a.endMs); // one at a time
     expect(() => resolveNemeses(['churning'])).toThrow(UnknownNemesisError);
   });
 });
@@ -96,7 +112,10 @@ describe('churn: refusals', () => {
     expect(await churn.readd()).toMatch(/re-add FAILED after 5 attempts.*n3 stays out/);
     expect(churn.outstanding).toBe(2);
     const second = await churn.remove(1, 0);
-    expect(second).toEqual({ nodes: [], detail: 'no removal: n3 is still out of the cluster (its re-add has not succeeded)' });
+    expect(second).toEqual({
+      nodes: [],
+      detail: 'no removal: n3 is still out of the cluster (its re-add has not succeeded)',
+    });
     expect(api.calls.filter((c) => c.startsWith('remove'))).toEqual(['remove n3 via n1']);
     expect(await churn.readd(true)).toBe('re-added n3 via n1 (attempt 1)');
     expect([...api.voterSet].sort()).toEqual(NAMES);
@@ -107,7 +126,10 @@ describe('churn: re-add', () => {
   it('re-adds under the same name through another member, and only once', async () => {
     const api = fakeMembers();
     const churn = new Churn(api, NAMES, noSleep);
-    expect(await churn.remove(0, 1)).toEqual({ nodes: [0], detail: 'removed n1 via n2 (voters were n1, n2, n3); it keeps running' });
+    expect(await churn.remove(0, 1)).toEqual({
+      nodes: [0],
+      detail: 'removed n1 via n2 (voters were n1, n2, n3); it keeps running',
+    });
     expect(api.voterSet.has('n1')).toBe(false);
     expect(await churn.readd()).toBe('re-added n1 via n2 (attempt 1)');
     expect(await churn.readd()).toBe(''); // nothing outstanding
@@ -119,7 +141,9 @@ describe('churn: re-add', () => {
     api.failNext.set('remove', 1);
     const churn = new Churn(api, NAMES, noSleep);
     const step = await churn.remove(1, 2);
-    expect(step.detail).toBe('remove n2 via n3 failed or timed out (remove timed out); treated as possibly removed');
+    expect(step.detail).toBe(
+      'remove n2 via n3 failed or timed out (remove timed out); treated as possibly removed',
+    );
     expect(churn.outstanding).toBe(1);
     expect(await churn.readd()).toBe('every member is a voter');
     expect(api.calls.some((c) => c.startsWith('add'))).toBe(false);
@@ -131,8 +155,14 @@ describe('churn: re-add', () => {
     const churn = new Churn(api, NAMES, noSleep);
     await churn.remove(1, 0);
     api.failNext.set('add', 2);
-    expect(await churn.readd()).toBe('re-added n2 via n1 (attempt 3) (after: attempt 1 via n1: add timed out; attempt 2 via n3: add timed out)');
-    expect(api.calls.filter((c) => c.startsWith('add'))).toEqual(['add n2 via n1', 'add n2 via n3', 'add n2 via n1']);
+    expect(await churn.readd()).toBe(
+      're-added n2 via n1 (attempt 3) (after: attempt 1 via n1: add timed out; attempt 2 via n3: add timed out)',
+    );
+    expect(api.calls.filter((c) => c.startsWith('add'))).toEqual([
+      'add n2 via n1',
+      'add n2 via n3',
+      'add n2 via n1',
+    ]);
   });
 
   it('the final heal re-adds any member missing from the voters, also one whose removal committed after the window looked', async () => {
@@ -147,8 +177,14 @@ describe('churn: re-add', () => {
 /** A target whose processes are imaginary (never asked for status): the nemesis picks from the window. */
 function quietTarget(): Target {
   return {
-    kind: 'flotilla', size: 3, network: new Network(3), names: NAMES, memberIndex: new Map(),
-    client: () => { throw new Error('no client in this test'); },
+    kind: 'flotilla',
+    size: 3,
+    network: new Network(3),
+    names: NAMES,
+    memberIndex: new Map(),
+    client: () => {
+      throw new Error('no client in this test');
+    },
     start: () => undefined,
     signal: async () => undefined,
     isRunning: () => false,
@@ -165,15 +201,28 @@ describe('churn nemesis', () => {
     const { victim, via } = churnPlan(3, 4, undefined);
     expect(nemesis.applied).toHaveLength(1);
     expect(nemesis.applied[0]!.nodes).toEqual([NAMES[victim]]);
-    expect(nemesis.applied[0]!.detail).toBe(`removed ${NAMES[victim]} via ${NAMES[via]} (voters were n1, n2, n3); it keeps running; at heal: re-added ${NAMES[victim]} via ${NAMES[via]} (attempt 1)`);
+    expect(nemesis.applied[0]!.detail).toBe(
+      `removed ${NAMES[victim]} via ${NAMES[via]} (voters were n1, n2, n3); it keeps running; at heal: re-added ${NAMES[victim]} via ${NAMES[via]} (attempt 1)`,
+    );
     expect([...api.voterSet].sort()).toEqual(NAMES);
   });
 
   it('churn on a target without membership changes is a setup error; --target etcd is refused before anything starts', async () => {
     const nemesis = new Nemesis(quietTarget(), () => 0);
-    await expect(nemesis.run([{ kind: 'churn-leader', startMs: 0, endMs: 0, pick: 1 }], () => false)).rejects.toThrow(/needs a target with membership changes/);
-    await expect(runTest({ target: 'etcd', nodes: 3, workloads: ['register'], nemeses: ['churn'], timeS: 1, seed: 1, outDir: '/nonexistent/churn-refused-before-any-file' }))
-      .rejects.toBeInstanceOf(ChurnUnsupportedError);
+    await expect(
+      nemesis.run([{ kind: 'churn-leader', startMs: 0, endMs: 0, pick: 1 }], () => false),
+    ).rejects.toThrow(/needs a target with membership changes/);
+    await expect(
+      runTest({
+        target: 'etcd',
+        nodes: 3,
+        workloads: ['register'],
+        nemeses: ['churn'],
+        timeS: 1,
+        seed: 1,
+        outDir: '/nonexistent/churn-refused-before-any-file',
+      }),
+    ).rejects.toBeInstanceOf(ChurnUnsupportedError);
   });
 });
 

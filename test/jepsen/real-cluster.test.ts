@@ -18,7 +18,10 @@ const outRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-jepsen-ci-'));
 
 function built(): void {
   const dist = path.resolve(path.dirname(DEFAULT_BIN), '../dist/index.js');
-  if (!fs.existsSync(dist)) throw new Error(`no build at ${dist}: run \`npx tsc -b tsconfig.build.json\` (pnpm test does) before these tests`);
+  if (!fs.existsSync(dist))
+    throw new Error(
+      `no build at ${dist}: run \`npx tsc -b tsconfig.build.json\` (pnpm test does) before these tests`,
+    );
 }
 
 function summary(v: RunVerdict): string {
@@ -27,7 +30,15 @@ function summary(v: RunVerdict): string {
 
 async function run(name: string, nemeses: string[], seed: number): Promise<RunVerdict> {
   built();
-  return runTest({ target: 'flotilla', nodes: 3, workloads: ['register', 'set', 'watch'], nemeses, timeS: CLIENT_S, seed, outDir: path.join(outRoot, name) });
+  return runTest({
+    target: 'flotilla',
+    nodes: 3,
+    workloads: ['register', 'set', 'watch'],
+    nemeses,
+    timeS: CLIENT_S,
+    seed,
+    outDir: path.join(outRoot, name),
+  });
 }
 
 function expectValid(v: RunVerdict): void {
@@ -41,32 +52,57 @@ function expectValid(v: RunVerdict): void {
 }
 
 describe('Flotilla under real faults (register + set + watch)', () => {
-  it('stays linearizable and loses no acknowledged add under partitions (halves, isolated leader, bridge, one-way)', async () => {
-    expectValid(await run('partition', ['partition'], 101));
-  }, TEST_TIMEOUT_MS);
+  it(
+    'stays linearizable and loses no acknowledged add under partitions (halves, isolated leader, bridge, one-way)',
+    async () => {
+      expectValid(await run('partition', ['partition'], 101));
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('stays linearizable and loses no acknowledged add when nodes, the leader or a minority are SIGKILLed and restarted', async () => {
-    expectValid(await run('kill', ['kill'], 102));
-  }, TEST_TIMEOUT_MS);
+  it(
+    'stays linearizable and loses no acknowledged add when nodes, the leader or a minority are SIGKILLed and restarted',
+    async () => {
+      expectValid(await run('kill', ['kill'], 102));
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('stays linearizable and loses no acknowledged add when nodes or the leader are paused with SIGSTOP', async () => {
-    expectValid(await run('pause', ['pause'], 103));
-  }, TEST_TIMEOUT_MS);
+  it(
+    'stays linearizable and loses no acknowledged add when nodes or the leader are paused with SIGSTOP',
+    async () => {
+      expectValid(await run('pause', ['pause'], 103));
+    },
+    TEST_TIMEOUT_MS,
+  );
 });
 
 describe('the unsafe control', () => {
-  it('catches local reads presented as linearizable under partitions, and reports the stale read', async () => {
-    built();
-    const v = await runTest({ target: 'flotilla', nodes: 3, workloads: ['register'], nemeses: ['partition-isolate-leader', 'partition-halves'], timeS: 25, seed: 104, unsafeReads: true, outDir: path.join(outRoot, 'unsafe') });
-    expect(v.valid, summary(v)).toBe(false);
-    const register = v.workloads[0];
-    const culprit = register?.failingOps?.find((r) => r.culprit);
-    expect(culprit?.op, summary(v)).toMatch(/^read /);
-    // The shrunk sub-history shows the read and the writes that make it stale.
-    expect(register?.failingOps?.length ?? 0, summary(v)).toBeLessThanOrEqual(10);
-    const html = fs.readFileSync(v.reportFile, 'utf8');
-    expect(html).toContain('Smallest failing sub-history');
-    expect(html).toContain('class="culprit"');
-    expect(html).toContain((culprit?.saw ?? '<missing>').replace(/"/g, '&quot;'));
-  }, TEST_TIMEOUT_MS);
+  it(
+    'catches local reads presented as linearizable under partitions, and reports the stale read',
+    async () => {
+      built();
+      const v = await runTest({
+        target: 'flotilla',
+        nodes: 3,
+        workloads: ['register'],
+        nemeses: ['partition-isolate-leader', 'partition-halves'],
+        timeS: 25,
+        seed: 104,
+        unsafeReads: true,
+        outDir: path.join(outRoot, 'unsafe'),
+      });
+      expect(v.valid, summary(v)).toBe(false);
+      const register = v.workloads[0];
+      const culprit = register?.failingOps?.find((r) => r.culprit);
+      expect(culprit?.op, summary(v)).toMatch(/^read /);
+      // The shrunk sub-history shows the read and the writes that make it stale.
+      expect(register?.failingOps?.length ?? 0, summary(v)).toBeLessThanOrEqual(10);
+      const html = fs.readFileSync(v.reportFile, 'utf8');
+      expect(html).toContain('Smallest failing sub-history');
+      expect(html).toContain('class="culprit"');
+      expect(html).toContain((culprit?.saw ?? '<missing>').replace(/"/g, '&quot;'));
+    },
+    TEST_TIMEOUT_MS,
+  );
 });

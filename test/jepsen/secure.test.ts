@@ -16,10 +16,29 @@ function summary(v: RunVerdict): string {
 
 it('stays linearizable and loses no acknowledged add with TLS and auth on, under partitions and kills', async () => {
   const dist = path.resolve(path.dirname(DEFAULT_BIN), '../dist/index.js');
-  if (!fs.existsSync(dist)) throw new Error(`no build at ${dist}: run \`npx tsc -b tsconfig.build.json\` before these tests`);
+  if (!fs.existsSync(dist))
+    throw new Error(
+      `no build at ${dist}: run \`npx tsc -b tsconfig.build.json\` before these tests`,
+    );
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-jepsen-secure-'));
-  const v = await runTest({ target: 'flotilla', nodes: 3, workloads: ['register', 'set'], nemeses: ['partition', 'kill'], timeS: 15, seed: 105, secure: true, outDir });
-  expect(v.notes.some((n) => n.startsWith('secure: HTTPS client ports with client certificates, peer mTLS through the proxies, auth enabled')), summary(v)).toBe(true);
+  const v = await runTest({
+    target: 'flotilla',
+    nodes: 3,
+    workloads: ['register', 'set'],
+    nemeses: ['partition', 'kill'],
+    timeS: 15,
+    seed: 105,
+    secure: true,
+    outDir,
+  });
+  expect(
+    v.notes.some((n) =>
+      n.startsWith(
+        'secure: HTTPS client ports with client certificates, peer mTLS through the proxies, auth enabled',
+      ),
+    ),
+    summary(v),
+  ).toBe(true);
   expect(v.replay).toMatch(/ --secure$/);
   expect(v.faults.length, summary(v)).toBeGreaterThan(0);
   expect(v.valid, summary(v)).toBe(true);

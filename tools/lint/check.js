@@ -18,5 +18,9 @@ export function makeLinter() {
 /** Lints `code` as if it were the file at `relPath` (relative to the repo root). */
 export async function lintSource(code, relPath) {
   const [result] = await makeLinter().lintText(code, { filePath: path.join(repoRoot, relPath) });
-  return (result?.messages ?? []).map((m) => ({ rule: m.ruleId, line: m.line, message: m.message }));
+  return (result?.messages ?? []).map((m) => ({
+    rule: m.ruleId,
+    line: m.line,
+    message: m.message,
+  }));
 }

@@ -4,29 +4,84 @@
 import tsParser from '@typescript-eslint/parser';
 
 const nodeBuiltins = [
-  'fs', 'fs/promises', 'net', 'http', 'https', 'os', 'path', 'child_process',
-  'crypto', 'timers', 'timers/promises', 'worker_threads', 'process', 'dgram',
-  'dns', 'events', 'stream', 'perf_hooks', 'cluster', 'readline', 'util',
+  'fs',
+  'fs/promises',
+  'net',
+  'http',
+  'https',
+  'os',
+  'path',
+  'child_process',
+  'crypto',
+  'timers',
+  'timers/promises',
+  'worker_threads',
+  'process',
+  'dgram',
+  'dns',
+  'events',
+  'stream',
+  'perf_hooks',
+  'cluster',
+  'readline',
+  'util',
 ];
 
 const purity = {
-  'no-restricted-imports': ['error', {
-    paths: nodeBuiltins.map((name) => ({ name, message: 'packages/raft is pure: no Node I/O modules.' })),
-    patterns: [{ group: ['node:*'], message: 'packages/raft is pure: no node: imports.' }],
-  }],
-  'no-restricted-globals': ['error',
-    ...['Date', 'setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval',
-      'queueMicrotask', 'process', 'performance', 'Promise', 'require', 'fetch', 'crypto']
-      .map((name) => ({ name, message: `packages/raft is pure and deterministic: no ${name}. Inject what you need.` })),
+  'no-restricted-imports': [
+    'error',
+    {
+      paths: nodeBuiltins.map((name) => ({
+        name,
+        message: 'packages/raft is pure: no Node I/O modules.',
+      })),
+      patterns: [{ group: ['node:*'], message: 'packages/raft is pure: no node: imports.' }],
+    },
   ],
-  'no-restricted-properties': ['error',
-    { object: 'Math', property: 'random', message: 'packages/raft takes randomness from the injected Rng.' },
+  'no-restricted-globals': [
+    'error',
+    ...[
+      'Date',
+      'setTimeout',
+      'setInterval',
+      'setImmediate',
+      'clearTimeout',
+      'clearInterval',
+      'queueMicrotask',
+      'process',
+      'performance',
+      'Promise',
+      'require',
+      'fetch',
+      'crypto',
+    ].map((name) => ({
+      name,
+      message: `packages/raft is pure and deterministic: no ${name}. Inject what you need.`,
+    })),
+  ],
+  'no-restricted-properties': [
+    'error',
+    {
+      object: 'Math',
+      property: 'random',
+      message: 'packages/raft takes randomness from the injected Rng.',
+    },
     { object: 'globalThis', message: 'packages/raft must not reach for globals.' },
   ],
-  'no-restricted-syntax': ['error',
-    { selector: 'FunctionDeclaration[async=true]', message: 'packages/raft is synchronous: no async functions.' },
-    { selector: 'FunctionExpression[async=true]', message: 'packages/raft is synchronous: no async functions.' },
-    { selector: 'ArrowFunctionExpression[async=true]', message: 'packages/raft is synchronous: no async functions.' },
+  'no-restricted-syntax': [
+    'error',
+    {
+      selector: 'FunctionDeclaration[async=true]',
+      message: 'packages/raft is synchronous: no async functions.',
+    },
+    {
+      selector: 'FunctionExpression[async=true]',
+      message: 'packages/raft is synchronous: no async functions.',
+    },
+    {
+      selector: 'ArrowFunctionExpression[async=true]',
+      message: 'packages/raft is synchronous: no async functions.',
+    },
     { selector: 'AwaitExpression', message: 'packages/raft is synchronous: no await.' },
     { selector: 'ImportExpression', message: 'packages/raft is pure: no dynamic import.' },
   ],
@@ -41,7 +96,7 @@ export default [
       'no-debugger': 'error',
       'no-var': 'error',
       'prefer-const': 'error',
-      'eqeqeq': ['error', 'always', { null: 'ignore' }],
+      eqeqeq: ['error', 'always', { null: 'ignore' }],
     },
   },
   { files: ['packages/raft/src/**/*.ts'], rules: purity },

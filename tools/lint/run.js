@@ -6,8 +6,9 @@ import path from 'node:path';
 import { makeLinter, repoRoot } from './check.js';
 
 const requested = process.argv.slice(2);
-const targets = (requested.length > 0 ? requested : ['packages', 'test', 'benchmarks', 'jepsen', 'tools'])
-  .filter((t) => fs.existsSync(path.resolve(repoRoot, t)));
+const targets = (
+  requested.length > 0 ? requested : ['packages', 'test', 'benchmarks', 'jepsen', 'tools']
+).filter((t) => fs.existsSync(path.resolve(repoRoot, t)));
 
 const eslint = makeLinter();
 const results = await eslint.lintFiles(targets);

@@ -12,11 +12,40 @@ export const areas = {
     mutate: [
       'packages/raft/src/quorum.ts', // commit index and election outcome
       'packages/raft/src/step.ts', // term handling, vote granting
-      { file: 'packages/raft/src/log.ts', functions: ['term', 'matchTerm', 'isUpToDate', 'slice', 'append', 'findConflict', 'findConflictByTerm', 'unstableEntries', 'stableTo', 'commitTo', 'compact', 'hasUnappliedConfChanges'] },
-      { file: 'packages/raft/src/step-follower.ts', functions: ['handleAppend', 'handleHeartbeat', 'handleSnapshot'] },
+      {
+        file: 'packages/raft/src/log.ts',
+        functions: [
+          'term',
+          'matchTerm',
+          'isUpToDate',
+          'slice',
+          'append',
+          'findConflict',
+          'findConflictByTerm',
+          'unstableEntries',
+          'stableTo',
+          'commitTo',
+          'compact',
+          'hasUnappliedConfChanges',
+        ],
+      },
+      {
+        file: 'packages/raft/src/step-follower.ts',
+        functions: ['handleAppend', 'handleHeartbeat', 'handleSnapshot'],
+      },
       { file: 'packages/raft/src/step-leader.ts', functions: ['handleAppendResp'] },
       { file: 'packages/raft/src/progress.ts', functions: ['maybeUpdate', 'maybeDecrTo'] },
-      { file: 'packages/raft/src/raft.ts', functions: ['promotable', 'campaign', 'poll', 'committedEntryInCurrentTerm', 'maybeCommit', 'onPersisted'] },
+      {
+        file: 'packages/raft/src/raft.ts',
+        functions: [
+          'promotable',
+          'campaign',
+          'poll',
+          'committedEntryInCurrentTerm',
+          'maybeCommit',
+          'onPersisted',
+        ],
+      },
     ],
     // errors.ts (messages), rng.ts and sizes.ts (timeouts, byte estimates),
     // index.ts and types.ts (no logic) are not safety-relevant.
@@ -25,7 +54,10 @@ export const areas = {
   },
   kv: {
     mutate: [
-      { file: 'packages/kv/src/apply.ts', functions: ['apply', 'done', 'execute', 'write', 'dispatch'] }, // exactly-once dedup, dispatch
+      {
+        file: 'packages/kv/src/apply.ts',
+        functions: ['apply', 'done', 'execute', 'write', 'dispatch'],
+      }, // exactly-once dedup, dispatch
       'packages/kv/src/write-txn.ts', // revisions, staged puts/deletes, commit
     ],
     all: ['packages/kv/src/**/*.ts', '!packages/kv/src/{index,types}.ts'],
@@ -41,7 +73,10 @@ export const areas = {
   driver: {
     mutate: [
       // Lease reads, the Ready cycle (persist/send/apply order), hard state, persist, apply.
-      { file: 'packages/node/src/driver.ts', functions: ['leaseRead', 'hasLease', 'cycle', 'onHardState', 'persist', 'apply'] },
+      {
+        file: 'packages/node/src/driver.ts',
+        functions: ['leaseRead', 'hasLease', 'cycle', 'onHardState', 'persist', 'apply'],
+      },
     ],
     // A mutant that stalls the driver loop makes the tests wait for their own
     // timeouts; give up on it sooner (it counts as detected either way).
@@ -61,7 +96,20 @@ export const areas = {
   level: {
     mutate: [
       // persist/load, write plans, sync, and reads waiting for in-flight writes.
-      { file: 'packages/storage/src/level/level-storage.ts', functions: ['persist', 'load', 'check', 'write', 'execute', 'waitFor', 'termOf', 'readEntries', 'readAt'] },
+      {
+        file: 'packages/storage/src/level/level-storage.ts',
+        functions: [
+          'persist',
+          'load',
+          'check',
+          'write',
+          'execute',
+          'waitFor',
+          'termOf',
+          'readEntries',
+          'readAt',
+        ],
+      },
     ],
     all: ['packages/storage/src/level/**/*.ts'],
     tests: [

@@ -12,10 +12,15 @@ export function functionRange(file, lines, name) {
   // (two spaces, not a statement ending in `;`): a bare call of a function in
   // another function's body is not a declaration.
   const fn = new RegExp(`^(\\s*)(?:export\\s+)?(?:async\\s+)?function\\s+${escape(name)}\\s*[(<]`);
-  const member = new RegExp(`^(  )(?:(?:private|public|protected|async|static)\\s+)*${escape(name)}\\s*[(<]`);
+  const member = new RegExp(
+    `^(  )(?:(?:private|public|protected|async|static)\\s+)*${escape(name)}\\s*[(<]`,
+  );
   const isDecl = (line) => fn.test(line) || (member.test(line) && !line.trimEnd().endsWith(';'));
   const start = lines.findIndex(isDecl);
-  if (start < 0) throw new Error(`mutation areas: no function ${name}() in ${file}; update tools/mutation/areas.js`);
+  if (start < 0)
+    throw new Error(
+      `mutation areas: no function ${name}() in ${file}; update tools/mutation/areas.js`,
+    );
   const indent = (fn.exec(lines[start]) ?? member.exec(lines[start]))[1];
   const end = lines.findIndex((line, i) => i > start && line.startsWith(`${indent}}`));
   if (end < 0) throw new Error(`mutation areas: no end of ${name}() in ${file}`);

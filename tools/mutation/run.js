@@ -18,11 +18,21 @@ import { resolveMutate } from './ranges.js';
 const [area, ...only] = process.argv.slice(2);
 const spec = areas[area];
 if (!spec) {
-  console.error(`usage: pnpm mutation <${Object.keys(areas).join('|')}> [--all | mutate glob or file:startLine-endLine ...]`);
+  console.error(
+    `usage: pnpm mutation <${Object.keys(areas).join('|')}> [--all | mutate glob or file:startLine-endLine ...]`,
+  );
   process.exit(2);
 }
 
-const vitest = ['node_modules/.bin/vitest', 'run', '--bail=1', '--reporter=dot', '--pool=threads', '--no-isolate', ...spec.tests];
+const vitest = [
+  'node_modules/.bin/vitest',
+  'run',
+  '--bail=1',
+  '--reporter=dot',
+  '--pool=threads',
+  '--no-isolate',
+  ...spec.tests,
+];
 
 const stryker = new Stryker({
   mutate: only[0] === '--all' ? spec.all : only.length > 0 ? only : resolveMutate(spec.mutate),

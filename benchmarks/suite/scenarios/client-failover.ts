@@ -73,12 +73,23 @@ export interface ClientFailoverResult {
 }
 
 /** The figure of one trial from its requests (pure: the unit tests feed it histories). */
-export function summarizeTrial(requests: readonly RequestRecord[], rtoMs: number | null, victimMember: number): ClientFailoverTrial {
+export function summarizeTrial(
+  requests: readonly RequestRecord[],
+  rtoMs: number | null,
+  victimMember: number,
+): ClientFailoverTrial {
   const errors: Record<string, number> = {};
   for (const r of requests) if (r.error !== undefined) errors[r.error] = (errors[r.error] ?? 0) + 1;
   const maxWaitMs = Math.max(0, ...requests.map((r) => r.waitMs));
-  const slowest = [...requests].sort((a, b) => b.waitMs - a.waitMs).slice(0, SLOWEST_KEPT)
-    .map((r) => ({ ...r, sentMs: round(r.sentMs, 1), waitMs: round(r.waitMs, 1), viaVictim: r.member === victimMember }));
+  const slowest = [...requests]
+    .sort((a, b) => b.waitMs - a.waitMs)
+    .slice(0, SLOWEST_KEPT)
+    .map((r) => ({
+      ...r,
+      sentMs: round(r.sentMs, 1),
+      waitMs: round(r.waitMs, 1),
+      viaVictim: r.member === victimMember,
+    }));
   return {
     rtoMs: rtoMs === null ? null : round(rtoMs, 1),
     maxWaitMs: round(maxWaitMs, 1),
@@ -99,7 +110,10 @@ export function median(values: readonly number[]): number | null {
 }
 
 /** The result over trials; `waits` holds every request's wait. */
-export function summarizeTrials(trials: readonly ClientFailoverTrial[], waits: LatencyHistogram): ClientFailoverResult {
+export function summarizeTrials(
+  trials: readonly ClientFailoverTrial[],
+  waits: LatencyHistogram,
+): ClientFailoverResult {
   const maxWait = new LatencyHistogram();
   const rto = new LatencyHistogram();
   for (const tr of trials) {
@@ -109,8 +123,11 @@ export function summarizeTrials(trials: readonly ClientFailoverTrial[], waits: L
   const ratios = trials.flatMap((tr) => (tr.ratio === null ? [] : [tr.ratio]));
   const m = median(ratios);
   return {
-    clientsPerMember: CLIENTS_PER_MEMBER, graceMs: GRACE_MS, trials,
-    maxWaitMs: maxWait.summary(), rtoMs: rto.summary(),
+    clientsPerMember: CLIENTS_PER_MEMBER,
+    graceMs: GRACE_MS,
+    trials,
+    maxWaitMs: maxWait.summary(),
+    rtoMs: rto.summary(),
     ratioMedian: m === null ? null : round(m),
     withinBound: trials.filter((tr) => tr.ratio !== null && tr.ratio <= 1).length,
     waitMs: waits.summary(),
@@ -119,27 +136,41 @@ export function summarizeTrials(trials: readonly ClientFailoverTrial[], waits: L
   };
 }
 
-export async function clientFailover(name: TargetName, ctx: RunContext): Promise<ClientFailoverResult> {
+export async function clientFailover(
+  name: TargetName,
+  ctx: RunContext,
+): Promise<ClientFailoverResult> {
   const t = await startTarget({ name, baseDir: ctx.dataDir });
-  const clients = t.urls.flatMap((_, member) => Array.from({ length: CLIENTS_PER_MEMBER }, () => ({ member, kv: t.clientVia(member) })));
+  const clients = t.urls.flatMap((_, member) =>
+    Array.from({ length: CLIENTS_PER_MEMBER }, () => ({ member, kv: t.clientVia(member) })),
+  );
   const trials: ClientFailoverTrial[] = [];
   const waits = new LatencyHistogram();
   const n = ctx.settings.failoverTrials;
   try {
     for (let i = 0; i < n; i++) {
-      ctx.progress.begin(`${name}: client-seen failover, trial ${i + 1}/${n} (${clients.length} clients over ${t.urls.length} members)`);
+      ctx.progress.begin(
+        `${name}: client-seen failover, trial ${i + 1}/${n} (${clients.length} clients over ${t.urls.length} members)`,
+      );
       const trial = await oneTrial(t, clients, ctx, i, waits);
       trials.push(trial);
-      ctx.progress.update(`longest wait ${trial.maxWaitMs} ms, RTO ${trial.rtoMs ?? '—'} ms, ${trial.failed}/${trial.requests} requests failed`);
+      ctx.progress.update(
+        `longest wait ${trial.maxWaitMs} ms, RTO ${trial.rtoMs ?? '—'} ms, ${trial.failed}/${trial.requests} requests failed`,
+      );
     }
   } finally {
     await Promise.all(clients.map((c) => c.kv.close()));
     await t.close();
   }
   const result = summarizeTrials(trials, waits);
-  if (result.unrecovered > 0) ctx.failures.push(`${name} client-seen failover: ${result.unrecovered} of ${trials.length} trials did not recover within ${RECOVERY_TIMEOUT_MS} ms`);
-  ctx.progress.note(`${name} client-seen failover: longest wait median ${result.maxWaitMs.p50} ms, RTO median ${result.rtoMs.p50} ms, ` +
-    `longest wait / (RTO + ${GRACE_MS} ms) median ${result.ratioMedian ?? '—'}, ${result.withinBound}/${trials.length} trials within`);
+  if (result.unrecovered > 0)
+    ctx.failures.push(
+      `${name} client-seen failover: ${result.unrecovered} of ${trials.length} trials did not recover within ${RECOVERY_TIMEOUT_MS} ms`,
+    );
+  ctx.progress.note(
+    `${name} client-seen failover: longest wait median ${result.maxWaitMs.p50} ms, RTO median ${result.rtoMs.p50} ms, ` +
+      `longest wait / (RTO + ${GRACE_MS} ms) median ${result.ratioMedian ?? '—'}, ${result.withinBound}/${trials.length} trials within`,
+  );
   return result;
 }
 
@@ -148,7 +179,13 @@ interface Client {
   readonly kv: KV;
 }
 
-async function oneTrial(t: BenchTarget, clients: readonly Client[], ctx: RunContext, n: number, waits: LatencyHistogram): Promise<ClientFailoverTrial> {
+async function oneTrial(
+  t: BenchTarget,
+  clients: readonly Client[],
+  ctx: RunContext,
+  n: number,
+  waits: LatencyHistogram,
+): Promise<ClientFailoverTrial> {
   const value = valueOf(ctx.settings);
   const leader = await victim(t);
   // Times are taken on performance.now() and made relative to the kill at the end.
@@ -156,7 +193,11 @@ async function oneTrial(t: BenchTarget, clients: readonly Client[], ctx: RunCont
   let sending = true;
   const loops = clients.map(async (c, ci) => {
     for (let seq = 0; sending; seq++) {
-      const rec: (typeof raw)[number] = { member: c.member, sent: performance.now(), done: undefined };
+      const rec: (typeof raw)[number] = {
+        member: c.member,
+        sent: performance.now(),
+        done: undefined,
+      };
       raw.push(rec);
       try {
         await c.kv.put(`cf/${n}/${ci}/${seq}`, value);
@@ -170,7 +211,8 @@ async function oneTrial(t: BenchTarget, clients: readonly Client[], ctx: RunCont
   const killedAt = performance.now();
   const killed = t.kill(leader);
   const rto = await probeUntilWritten(t, value, `cf/${n}/p`, killedAt);
-  if (rto !== null) await sleep(Math.max(0, killedAt + rto + SETTLE_AFTER_RTO_MS - performance.now()));
+  if (rto !== null)
+    await sleep(Math.max(0, killedAt + rto + SETTLE_AFTER_RTO_MS - performance.now()));
   sending = false;
   const drainedAt = performance.now();
   await Promise.race([Promise.all(loops), sleep(DRAIN_TIMEOUT_MS)]);
@@ -179,7 +221,12 @@ async function oneTrial(t: BenchTarget, clients: readonly Client[], ctx: RunCont
     const end = r.done ?? drainedAt + DRAIN_TIMEOUT_MS;
     const error = r.done === undefined ? 'Unanswered' : r.error;
     waits.record(end - r.sent);
-    return { member: r.member, sentMs: r.sent - killedAt, waitMs: end - r.sent, ...(error === undefined ? {} : { error }) };
+    return {
+      member: r.member,
+      sentMs: r.sent - killedAt,
+      waitMs: end - r.sent,
+      ...(error === undefined ? {} : { error }),
+    };
   });
   await t.restart(leader);
   await caughtUp(t, leader);

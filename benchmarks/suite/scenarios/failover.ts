@@ -33,15 +33,23 @@ const PROBES_IN_FLIGHT_MAX = 500;
 export const RECOVERY_TIMEOUT_MS = 15_000;
 const CATCH_UP_TIMEOUT_MS = 20_000;
 
-export async function failover(name: TargetName, setting: ElectionSetting, ctx: RunContext): Promise<FailoverResult> {
+export async function failover(
+  name: TargetName,
+  setting: ElectionSetting,
+  ctx: RunContext,
+): Promise<FailoverResult> {
   const t = await startTarget({ name, baseDir: ctx.dataDir, election: setting });
   const trials: FailoverTrial[] = [];
   try {
     for (let n = 0; n < ctx.settings.failoverTrials; n++) {
-      ctx.progress.begin(`${name}: failover (${setting} election settings), trial ${n + 1}/${ctx.settings.failoverTrials}`);
+      ctx.progress.begin(
+        `${name}: failover (${setting} election settings), trial ${n + 1}/${ctx.settings.failoverTrials}`,
+      );
       const trial = await oneTrial(t, ctx, n);
       trials.push(trial);
-      ctx.progress.update(`new leader after ${trial.leaderMs ?? '—'} ms, first write after ${trial.rtoMs ?? '—'} ms`);
+      ctx.progress.update(
+        `new leader after ${trial.leaderMs ?? '—'} ms, first write after ${trial.rtoMs ?? '—'} ms`,
+      );
     }
   } finally {
     await t.close();
@@ -53,9 +61,14 @@ export async function failover(name: TargetName, setting: ElectionSetting, ctx: 
     if (tr.rtoMs !== null) rto.record(tr.rtoMs);
   }
   const unrecovered = trials.filter((tr) => tr.rtoMs === null || tr.leaderMs === null).length;
-  if (unrecovered > 0) ctx.failures.push(`${name} failover (${setting}): ${unrecovered} of ${trials.length} trials did not recover within ${RECOVERY_TIMEOUT_MS} ms`);
+  if (unrecovered > 0)
+    ctx.failures.push(
+      `${name} failover (${setting}): ${unrecovered} of ${trials.length} trials did not recover within ${RECOVERY_TIMEOUT_MS} ms`,
+    );
   const result = { setting, trials, leaderMs: leader.summary(), rtoMs: rto.summary(), unrecovered };
-  ctx.progress.note(`${name} failover (${setting}): RTO median ${result.rtoMs.p50} ms, p99 ${result.rtoMs.p99} ms over ${trials.length} trials`);
+  ctx.progress.note(
+    `${name} failover (${setting}): RTO median ${result.rtoMs.p50} ms, p99 ${result.rtoMs.p99} ms over ${trials.length} trials`,
+  );
   return result;
 }
 
@@ -84,18 +97,28 @@ async function oneTrial(t: BenchTarget, ctx: RunContext, n: number): Promise<Fai
   const killedAt = performance.now();
   const killed = t.kill(leader);
   const survivors = t.urls.filter((_, i) => i !== leader);
-  const leaderSeen = newLeaderSeen(survivors, leaderId, RECOVERY_TIMEOUT_MS).then((id) => (id === undefined ? null : performance.now() - killedAt));
+  const leaderSeen = newLeaderSeen(survivors, leaderId, RECOVERY_TIMEOUT_MS).then((id) =>
+    id === undefined ? null : performance.now() - killedAt,
+  );
   const rto = await probeUntilWritten(t, value, `fo/${n}/p`, killedAt);
   const leaderMs = await leaderSeen;
   await killed;
   await writer;
   await t.restart(leader);
   await caughtUp(t, leader);
-  return { leaderMs: leaderMs === null ? null : round(leaderMs), rtoMs: rto === null ? null : round(rto) };
+  return {
+    leaderMs: leaderMs === null ? null : round(leaderMs),
+    rtoMs: rto === null ? null : round(rto),
+  };
 }
 
 /** Sends a write every PROBE_EVERY_MS until one is acknowledged; ms from `fromMs` to that ack, or null on timeout. */
-export async function probeUntilWritten(t: BenchTarget, value: Uint8Array, prefix: string, fromMs: number): Promise<number | null> {
+export async function probeUntilWritten(
+  t: BenchTarget,
+  value: Uint8Array,
+  prefix: string,
+  fromMs: number,
+): Promise<number | null> {
   let done: number | null = null;
   let inFlight = 0;
   let i = 0;
@@ -103,12 +126,15 @@ export async function probeUntilWritten(t: BenchTarget, value: Uint8Array, prefi
   while (done === null && performance.now() < deadline) {
     if (inFlight < PROBES_IN_FLIGHT_MAX) {
       inFlight++;
-      t.kv.put(`${prefix}${i++}`, value).then(
-        () => {
-          if (done === null) done = performance.now() - fromMs;
-        },
-        () => undefined,
-      ).finally(() => inFlight--);
+      t.kv
+        .put(`${prefix}${i++}`, value)
+        .then(
+          () => {
+            if (done === null) done = performance.now() - fromMs;
+          },
+          () => undefined,
+        )
+        .finally(() => inFlight--);
     }
     await sleep(PROBE_EVERY_MS);
   }
@@ -120,9 +146,13 @@ export async function caughtUp(t: BenchTarget, member: number): Promise<void> {
   const deadline = performance.now() + CATCH_UP_TIMEOUT_MS;
   for (;;) {
     const leader = await t.leaderIndex(CATCH_UP_TIMEOUT_MS);
-    const [l, m] = await Promise.all([memberStatus(t.urls[leader]!), memberStatus(t.urls[member]!)]);
+    const [l, m] = await Promise.all([
+      memberStatus(t.urls[leader]!),
+      memberStatus(t.urls[member]!),
+    ]);
     if (l && m && m.raftIndex >= l.raftIndex - 10) return;
-    if (performance.now() > deadline) throw new Error(`member ${member} did not catch up within ${CATCH_UP_TIMEOUT_MS} ms`);
+    if (performance.now() > deadline)
+      throw new Error(`member ${member} did not catch up within ${CATCH_UP_TIMEOUT_MS} ms`);
     await sleep(50);
   }
 }

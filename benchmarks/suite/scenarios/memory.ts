@@ -27,27 +27,39 @@ const LOADERS = 8;
 const SETTLE_MS = 2_000;
 const MIB = 2 ** 20;
 
-export async function memory(name: TargetName, keys: number, ctx: RunContext): Promise<MemoryResult> {
+export async function memory(
+  name: TargetName,
+  keys: number,
+  ctx: RunContext,
+): Promise<MemoryResult> {
   const t = await startTarget({ name, baseDir: ctx.dataDir });
   try {
     ctx.progress.begin(`${name}: memory with ${keys.toLocaleString('en')} keys`);
     const value = valueOf(ctx.settings);
-    const keySettings = { keySizeBytes: Math.max(ctx.settings.keySizeBytes, String(keys).length + 1), keySpaceSize: keys };
+    const keySettings = {
+      keySizeBytes: Math.max(ctx.settings.keySizeBytes, String(keys).length + 1),
+      keySpaceSize: keys,
+    };
     const batches = Math.ceil(keys / TXN_OPS);
     let next = 0;
     const t0 = performance.now();
-    await Promise.all(Array.from({ length: LOADERS }, async () => {
-      for (let b = next++; b < batches; b = next++) {
-        const ops = [];
-        for (let k = b * TXN_OPS; k < Math.min(keys, (b + 1) * TXN_OPS); k++) ops.push(op.put(keyOf(k, keySettings, 'm'), value));
-        await t.kv.txn({ compare: [], success: ops, failure: [] });
-        if (b % 50 === 0) ctx.progress.update(`${Math.min(keys, (b + 1) * TXN_OPS).toLocaleString('en')} keys`);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: LOADERS }, async () => {
+        for (let b = next++; b < batches; b = next++) {
+          const ops = [];
+          for (let k = b * TXN_OPS; k < Math.min(keys, (b + 1) * TXN_OPS); k++)
+            ops.push(op.put(keyOf(k, keySettings, 'm'), value));
+          await t.kv.txn({ compare: [], success: ops, failure: [] });
+          if (b % 50 === 0)
+            ctx.progress.update(`${Math.min(keys, (b + 1) * TXN_OPS).toLocaleString('en')} keys`);
+        }
+      }),
+    );
     const loadSeconds = (performance.now() - t0) / 1000;
     await sleep(SETTLE_MS);
     const count = await t.kv.range({ prefix: 'm', countOnly: true });
-    if (count.count !== keys) ctx.failures.push(`${name} memory: expected ${keys} keys, found ${count.count}`);
+    if (count.count !== keys)
+      ctx.failures.push(`${name} memory: expected ${keys} keys, found ${count.count}`);
     const rssMiB = t.pids().map((pid) => {
       if (pid === undefined) return null;
       try {
@@ -56,14 +68,24 @@ export async function memory(name: TargetName, keys: number, ctx: RunContext): P
         return null;
       }
     });
-    const inProcess = name === 'flotilla-embedded'
-      ? { rssMiB: Math.round(process.memoryUsage().rss / MIB), heapUsedMiB: Math.round(process.memoryUsage().heapUsed / MIB) }
-      : undefined;
+    const inProcess =
+      name === 'flotilla-embedded'
+        ? {
+            rssMiB: Math.round(process.memoryUsage().rss / MIB),
+            heapUsedMiB: Math.round(process.memoryUsage().heapUsed / MIB),
+          }
+        : undefined;
     const result = {
-      keys, valueBytes: ctx.settings.valSizeBytes, loadSeconds: Math.round(loadSeconds * 10) / 10, rssMiB,
-      maxRssMiB: Math.max(0, ...rssMiB.map((r) => r ?? 0)), ...(inProcess ? { inProcess } : {}),
+      keys,
+      valueBytes: ctx.settings.valSizeBytes,
+      loadSeconds: Math.round(loadSeconds * 10) / 10,
+      rssMiB,
+      maxRssMiB: Math.max(0, ...rssMiB.map((r) => r ?? 0)),
+      ...(inProcess ? { inProcess } : {}),
     };
-    ctx.progress.note(`${name}: RSS per member ${rssMiB.join(' / ')} MiB${inProcess ? ` (in-process heap ${inProcess.heapUsedMiB} MiB)` : ''}, loaded in ${result.loadSeconds} s`);
+    ctx.progress.note(
+      `${name}: RSS per member ${rssMiB.join(' / ')} MiB${inProcess ? ` (in-process heap ${inProcess.heapUsedMiB} MiB)` : ''}, loaded in ${result.loadSeconds} s`,
+    );
     return result;
   } finally {
     await t.close();

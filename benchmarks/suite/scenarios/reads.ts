@@ -29,7 +29,11 @@ export async function reads(t: BenchTarget, ctx: RunContext): Promise<ReadRecord
   const value = valueOf(s);
   ctx.progress.begin(`${t.name}: reads — writing ${keys} keys`);
   for (let i = 0; i < keys; i += LOAD_BATCH) {
-    await Promise.all(Array.from({ length: Math.min(LOAD_BATCH, keys - i) }, (_, j) => t.kv.put(keyOf(i + j, s, 'r'), value)));
+    await Promise.all(
+      Array.from({ length: Math.min(LOAD_BATCH, keys - i) }, (_, j) =>
+        t.kv.put(keyOf(i + j, s, 'r'), value),
+      ),
+    );
   }
   const out: ReadRecord[] = [];
   for (const kind of ['linearizable', 'lease', 'serializable'] as const) {
@@ -41,14 +45,17 @@ export async function reads(t: BenchTarget, ctx: RunContext): Promise<ReadRecord
       }
       ctx.progress.begin(`${t.name}: ${kind} reads, ${clients} clients`);
       const r = await runLoad({
-        clients, durationMs: s.durationS * 1000,
+        clients,
+        durationMs: s.durationS * 1000,
         op: () => read(keyOf(Math.floor(Math.random() * keys), s, 'r')),
         onProgress: (done) => ctx.progress.update(`${done} reads`),
       });
       checkLoad(ctx, `${t.name} ${kind} reads at ${clients} clients`, r);
       const load = loadRecord(r, clients, 0);
       out.push({ kind, clients, load });
-      ctx.progress.note(`${load.throughput} reads/s, p50 ${load.latencyMs.p50} ms, p99 ${load.latencyMs.p99} ms`);
+      ctx.progress.note(
+        `${load.throughput} reads/s, p50 ${load.latencyMs.p50} ms, p99 ${load.latencyMs.p99} ms`,
+      );
     }
   }
   return out;

@@ -45,7 +45,12 @@ export class EtcdTarget extends ProcessTarget<Member> implements Target {
   readonly #binary: string;
   readonly #token: string;
 
-  private constructor(network: Network, members: Member[], binary: string, hexMap: Map<string, number>) {
+  private constructor(
+    network: Network,
+    members: Member[],
+    binary: string,
+    hexMap: Map<string, number>,
+  ) {
     super(network, members);
     this.#binary = binary;
     this.#hexMap = hexMap;
@@ -83,20 +88,34 @@ export class EtcdTarget extends ProcessTarget<Member> implements Target {
 
   start(node: number, testArgs: readonly string[] = []): void {
     // etcd has no clock or disk fault flags; run.ts leaves restart faults out for etcd.
-    if (testArgs.length > 0) throw new RangeError(`etcd takes no test fault flags (${testArgs.join(' ')}); the clock and slow-disk nemeses are Flotilla only`);
+    if (testArgs.length > 0)
+      throw new RangeError(
+        `etcd takes no test fault flags (${testArgs.join(' ')}); the clock and slow-disk nemeses are Flotilla only`,
+      );
     const m = this.member(node);
     this.spawn(m, this.#binary, [
-      '--name', m.name,
-      '--data-dir', m.dataDir,
-      '--listen-client-urls', m.clientUrl,
-      '--advertise-client-urls', m.clientUrl,
-      '--listen-peer-urls', `http://127.0.0.1:${m.peerPort}`,
-      '--initial-advertise-peer-urls', m.proxyUrl,
-      '--initial-cluster', this.members.map((o) => `${o.name}=${o.proxyUrl}`).join(','),
-      '--initial-cluster-token', this.#token,
-      '--initial-cluster-state', 'new',
-      '--log-level', 'warn',
-      '--logger', 'zap',
+      '--name',
+      m.name,
+      '--data-dir',
+      m.dataDir,
+      '--listen-client-urls',
+      m.clientUrl,
+      '--advertise-client-urls',
+      m.clientUrl,
+      '--listen-peer-urls',
+      `http://127.0.0.1:${m.peerPort}`,
+      '--initial-advertise-peer-urls',
+      m.proxyUrl,
+      '--initial-cluster',
+      this.members.map((o) => `${o.name}=${o.proxyUrl}`).join(','),
+      '--initial-cluster-token',
+      this.#token,
+      '--initial-cluster-state',
+      'new',
+      '--log-level',
+      'warn',
+      '--logger',
+      'zap',
     ]);
   }
 
@@ -104,7 +123,11 @@ export class EtcdTarget extends ProcessTarget<Member> implements Target {
   async learnMemberIds(): Promise<boolean> {
     for (const m of this.members) {
       try {
-        const res = await fetch(`${m.clientUrl}/v3/cluster/member/list`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(1_000) });
+        const res = await fetch(`${m.clientUrl}/v3/cluster/member/list`, {
+          method: 'POST',
+          body: '{}',
+          signal: AbortSignal.timeout(1_000),
+        });
         const body = (await res.json()) as { members?: { ID?: string; name?: string }[] };
         for (const member of body.members ?? []) {
           const index = this.members.findIndex((x) => x.name === member.name);

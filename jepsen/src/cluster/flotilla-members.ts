@@ -24,16 +24,30 @@ export interface MemberUrls {
 /** A member change waits for its entry to apply (and add announces the peer to every member): well above a commit. */
 export const MEMBER_REQUEST_TIMEOUT_MS = 5_000;
 
-async function post(target: MemberUrls, via: number, path: string, body: unknown, timeoutMs: number): Promise<Record<string, unknown>> {
+async function post(
+  target: MemberUrls,
+  via: number,
+  path: string,
+  body: unknown,
+  timeoutMs: number,
+): Promise<Record<string, unknown>> {
   const url = `${target.clientUrl(via)}${path}`;
   const setup = (await target.requestInit?.(via, timeoutMs)) ?? { fetch, headers: {} };
-  const res = await setup.fetch(url, { method: 'POST', body: JSON.stringify(body), headers: setup.headers, signal: AbortSignal.timeout(timeoutMs) });
+  const res = await setup.fetch(url, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: setup.headers,
+    signal: AbortSignal.timeout(timeoutMs),
+  });
   const text = await res.text();
   if (!res.ok) throw new Error(`HTTP ${res.status} from ${url}: ${text.slice(0, 200)}`);
   return JSON.parse(text) as Record<string, unknown>;
 }
 
-export function httpMemberApi(target: MemberUrls, timeoutMs = MEMBER_REQUEST_TIMEOUT_MS): MemberApi {
+export function httpMemberApi(
+  target: MemberUrls,
+  timeoutMs = MEMBER_REQUEST_TIMEOUT_MS,
+): MemberApi {
   const name = (i: number): string => target.names[i] ?? String(i);
   return {
     async voters(via) {
@@ -42,10 +56,22 @@ export function httpMemberApi(target: MemberUrls, timeoutMs = MEMBER_REQUEST_TIM
       return members.filter((m) => m.isLearner !== true && m.name).map((m) => m.name as string);
     },
     async remove(via, victim) {
-      await post(target, via, '/v3/cluster/member/remove', { ID: String(memberIdOf(name(victim))) }, timeoutMs);
+      await post(
+        target,
+        via,
+        '/v3/cluster/member/remove',
+        { ID: String(memberIdOf(name(victim))) },
+        timeoutMs,
+      );
     },
     async add(via, victim) {
-      await post(target, via, '/v3/cluster/member/add', { name: name(victim), peerURLs: [target.peerUrl(victim)], isLearner: false }, timeoutMs);
+      await post(
+        target,
+        via,
+        '/v3/cluster/member/add',
+        { name: name(victim), peerURLs: [target.peerUrl(victim)], isLearner: false },
+        timeoutMs,
+      );
     },
   };
 }

@@ -16,7 +16,14 @@ import { LinkProxy } from './link-proxy.js';
 import { Network } from './network.js';
 import { ProcessTarget, type ProcessMember } from './process-target.js';
 import type { RequestSetup } from './flotilla-members.js';
-import { enableRootAuth, makeSecureSetup, rootHeaders, secureFetch, secureStartArgs, type SecureSetup } from './secure.js';
+import {
+  enableRootAuth,
+  makeSecureSetup,
+  rootHeaders,
+  secureFetch,
+  secureStartArgs,
+  type SecureSetup,
+} from './secure.js';
 import type { ClientOptions, Target } from './target.js';
 
 export interface FlotillaTargetOptions {
@@ -44,7 +51,12 @@ export class FlotillaTarget extends ProcessTarget<Member> implements Target {
   /** Set once root exists and auth is on: the workloads' clients log in from then on. */
   #authOn = false;
 
-  private constructor(options: FlotillaTargetOptions, network: Network, members: Member[], secure: SecureSetup | undefined) {
+  private constructor(
+    options: FlotillaTargetOptions,
+    network: Network,
+    members: Member[],
+    secure: SecureSetup | undefined,
+  ) {
     super(network, members);
     this.#options = options;
     this.secure = secure;
@@ -53,7 +65,12 @@ export class FlotillaTarget extends ProcessTarget<Member> implements Target {
   static async create(options: FlotillaTargetOptions): Promise<FlotillaTarget> {
     fs.mkdirSync(options.baseDir, { recursive: true });
     const network = new Network(options.size);
-    const secure = options.secure ? makeSecureSetup(options.baseDir, Array.from({ length: options.size }, (_, i) => `n${i + 1}`)) : undefined;
+    const secure = options.secure
+      ? makeSecureSetup(
+          options.baseDir,
+          Array.from({ length: options.size }, (_, i) => `n${i + 1}`),
+        )
+      : undefined;
     // The proxies pass TLS through untouched; the scheme tells each node to speak TLS to them.
     const scheme = secure ? 'https' : 'http';
     const peerPorts: number[] = [];
@@ -67,7 +84,12 @@ export class FlotillaTarget extends ProcessTarget<Member> implements Target {
           peerUrlFor.push(`${scheme}://127.0.0.1:${peerPorts[i]}`);
           continue;
         }
-        const proxy = await LinkProxy.listen({ source: i, target: j, targetPort: peerPorts[j] as number, policy: network });
+        const proxy = await LinkProxy.listen({
+          source: i,
+          target: j,
+          targetPort: peerPorts[j] as number,
+          policy: network,
+        });
         network.adopt(proxy);
         peerUrlFor.push(proxy.url.replace(/^http:/, `${scheme}:`));
       }
@@ -88,21 +110,33 @@ export class FlotillaTarget extends ProcessTarget<Member> implements Target {
     const m = this.member(node);
     return [
       'start',
-      '--name', m.name,
-      '--data-dir', m.dataDir,
-      '--listen-peer', this.peerUrl(node),
-      '--listen-client', m.clientUrl,
-      '--initial-cluster', this.members.map((_, j) => `${this.names[j]}=${this.peerUrl(j)}`).join(','),
-      '--peer-route', this.members.flatMap((o, j) => (o === m ? [] : [`${o.name}=${m.peerUrlFor[j]}`])).join(','),
-      '--initial-cluster-clients', this.members.map((o) => `${o.name}=${o.clientUrl}`).join(','),
-      '--log-level', this.#options.logLevel ?? 'warn',
+      '--name',
+      m.name,
+      '--data-dir',
+      m.dataDir,
+      '--listen-peer',
+      this.peerUrl(node),
+      '--listen-client',
+      m.clientUrl,
+      '--initial-cluster',
+      this.members.map((_, j) => `${this.names[j]}=${this.peerUrl(j)}`).join(','),
+      '--peer-route',
+      this.members.flatMap((o, j) => (o === m ? [] : [`${o.name}=${m.peerUrlFor[j]}`])).join(','),
+      '--initial-cluster-clients',
+      this.members.map((o) => `${o.name}=${o.clientUrl}`).join(','),
+      '--log-level',
+      this.#options.logLevel ?? 'warn',
       ...(this.secure ? secureStartArgs(this.secure, m.name) : []),
       ...(this.#options.extraArgs ?? []),
     ];
   }
 
   start(node: number, testArgs: readonly string[] = []): void {
-    this.spawn(this.member(node), process.execPath, [DEFAULT_BIN, ...this.startArgs(node), ...testArgs]);
+    this.spawn(this.member(node), process.execPath, [
+      DEFAULT_BIN,
+      ...this.startArgs(node),
+      ...testArgs,
+    ]);
   }
 
   client(node: number, options: ClientOptions): KV {
@@ -113,7 +147,9 @@ export class FlotillaTarget extends ProcessTarget<Member> implements Target {
       requestTimeoutMs: options.requestTimeoutMs,
       retry: { attemptsMax: 2, backoffInitialMs: 20, backoffMaxMs: 100 },
       ...(this.secure ? { tls: this.secure.clientTls } : {}),
-      ...(this.secure && this.#authOn && options.anonymous !== true ? { auth: { user: 'root', password: this.secure.rootPassword } } : {}),
+      ...(this.secure && this.#authOn && options.anonymous !== true
+        ? { auth: { user: 'root', password: this.secure.rootPassword } }
+        : {}),
     });
   }
 
@@ -127,8 +163,14 @@ export class FlotillaTarget extends ProcessTarget<Member> implements Target {
     this.#authOn = true;
     const anonymous = this.client(node, { requestTimeoutMs: 5_000, anonymous: true });
     try {
-      const refused = await anonymous.put('jepsen-secure-check', 'x').then(() => undefined, (err: Error) => err.name);
-      if (refused !== 'InvalidAuthTokenError' && refused !== 'UserEmptyError') throw new Error(`--secure: a write without credentials was ${refused === undefined ? 'accepted' : `refused with ${refused}`} after auth enable`);
+      const refused = await anonymous.put('jepsen-secure-check', 'x').then(
+        () => undefined,
+        (err: Error) => err.name,
+      );
+      if (refused !== 'InvalidAuthTokenError' && refused !== 'UserEmptyError')
+        throw new Error(
+          `--secure: a write without credentials was ${refused === undefined ? 'accepted' : `refused with ${refused}`} after auth enable`,
+        );
     } finally {
       await anonymous.close();
     }
@@ -138,7 +180,9 @@ export class FlotillaTarget extends ProcessTarget<Member> implements Target {
   /** What the suite's own JSON calls need: the TLS agent and, with auth on, root's token (logged in through `node`). */
   async requestInit(node: number, timeoutMs: number): Promise<RequestSetup> {
     if (!this.secure) return { fetch, headers: {} };
-    const headers = this.#authOn ? await rootHeaders(this.secure, this.member(node).clientUrl, timeoutMs) : {};
+    const headers = this.#authOn
+      ? await rootHeaders(this.secure, this.member(node).clientUrl, timeoutMs)
+      : {};
     return { fetch: secureFetch(this.secure), headers };
   }
 

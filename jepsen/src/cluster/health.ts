@@ -22,12 +22,17 @@ export async function statusOf(target: Target, node: number): Promise<KvStatus |
 
 /** The node that a majority of running nodes name as leader (and that names itself), if any. */
 export async function currentLeader(target: Target): Promise<number | undefined> {
-  const statuses = await Promise.all(Array.from({ length: target.size }, (_, i) => statusOf(target, i)));
+  const statuses = await Promise.all(
+    Array.from({ length: target.size }, (_, i) => statusOf(target, i)),
+  );
   const votes = new Map<string, number>();
-  for (const s of statuses) if (s && s.leaderId !== '' && s.leaderId !== '0') votes.set(s.leaderId, (votes.get(s.leaderId) ?? 0) + 1);
+  for (const s of statuses)
+    if (s && s.leaderId !== '' && s.leaderId !== '0')
+      votes.set(s.leaderId, (votes.get(s.leaderId) ?? 0) + 1);
   for (const [id, count] of votes) {
     const index = target.memberIndex.get(id);
-    if (index !== undefined && count > target.size / 2 && statuses[index]?.leaderId === id) return index;
+    if (index !== undefined && count > target.size / 2 && statuses[index]?.leaderId === id)
+      return index;
   }
   return undefined;
 }
@@ -35,14 +40,21 @@ export async function currentLeader(target: Target): Promise<number | undefined>
 /** Waits until every running node answers and all agree on one leader. */
 export async function awaitSettled(target: Target, timeoutMs: number): Promise<number | undefined> {
   let leader: number | undefined;
-  const ok = await pollUntil(async () => {
-    const running = Array.from({ length: target.size }, (_, i) => i).filter((i) => target.isRunning(i));
-    const statuses = await Promise.all(running.map((i) => statusOf(target, i)));
-    if (statuses.some((s) => s === undefined || s.leaderId === '' || s.leaderId === '0')) return false;
-    const ids = new Set(statuses.map((s) => s?.leaderId));
-    if (ids.size !== 1) return false;
-    leader = target.memberIndex.get([...ids][0] as string);
-    return leader !== undefined;
-  }, timeoutMs, 200);
+  const ok = await pollUntil(
+    async () => {
+      const running = Array.from({ length: target.size }, (_, i) => i).filter((i) =>
+        target.isRunning(i),
+      );
+      const statuses = await Promise.all(running.map((i) => statusOf(target, i)));
+      if (statuses.some((s) => s === undefined || s.leaderId === '' || s.leaderId === '0'))
+        return false;
+      const ids = new Set(statuses.map((s) => s?.leaderId));
+      if (ids.size !== 1) return false;
+      leader = target.memberIndex.get([...ids][0] as string);
+      return leader !== undefined;
+    },
+    timeoutMs,
+    200,
+  );
   return ok ? leader : undefined;
 }

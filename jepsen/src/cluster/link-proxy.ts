@@ -16,7 +16,10 @@ import net from 'node:net';
  */
 export type SourceOf =
   | number
-  | { readonly sniff: (head: Buffer) => string | undefined | 'more'; readonly resolve: (name: string) => number | undefined };
+  | {
+      readonly sniff: (head: Buffer) => string | undefined | 'more';
+      readonly resolve: (name: string) => number | undefined;
+    };
 
 export interface LinkPolicy {
   isBlocked(from: number, to: number): boolean;
@@ -78,7 +81,8 @@ export class LinkProxy {
 
   #sourceIndex(link: Link): number | undefined {
     const { source } = this.#options;
-    if (typeof link.source === 'string' && typeof source === 'object') return source.resolve(link.source);
+    if (typeof link.source === 'string' && typeof source === 'object')
+      return source.resolve(link.source);
     return typeof link.source === 'number' ? link.source : undefined;
   }
 
@@ -94,7 +98,13 @@ export class LinkProxy {
 
   #accept(client: net.Socket): void {
     const upstream = net.connect(this.#options.targetPort, this.#options.host ?? '127.0.0.1');
-    const link: Link = { client, upstream, source: undefined, droppedUp: false, droppedDown: false };
+    const link: Link = {
+      client,
+      upstream,
+      source: undefined,
+      droppedUp: false,
+      droppedDown: false,
+    };
     this.#links.add(link);
     const close = (): void => {
       client.destroy();
@@ -128,7 +138,9 @@ export class LinkProxy {
 
   #forward(link: Link, chunk: Buffer, direction: 'up' | 'down'): void {
     const up = direction === 'up';
-    if (up ? link.droppedUp || this.#blockedUp(link) : link.droppedDown || this.#blockedDown(link)) {
+    if (
+      up ? link.droppedUp || this.#blockedUp(link) : link.droppedDown || this.#blockedDown(link)
+    ) {
       if (up) link.droppedUp = true;
       else link.droppedDown = true;
       return;

@@ -13,8 +13,14 @@ const handedOut = new Set<number>();
 
 function ephemeralLow(): number {
   try {
-    const [low] = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
-    return low !== undefined && Number.isInteger(low) && low > PORT_LOW + 1_000 ? low : FALLBACK_EPHEMERAL_LOW;
+    const [low] = fs
+      .readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    return low !== undefined && Number.isInteger(low) && low > PORT_LOW + 1_000
+      ? low
+      : FALLBACK_EPHEMERAL_LOW;
   } catch {
     return FALLBACK_EPHEMERAL_LOW;
   }
@@ -43,5 +49,7 @@ export async function stablePort(): Promise<number> {
       return port;
     }
   }
-  throw new NoFreePortError(`no free port found in ${PORT_LOW}–${high} after ${TRIES_MAX} tries; too many processes listen there, stop some`);
+  throw new NoFreePortError(
+    `no free port found in ${PORT_LOW}–${high} after ${TRIES_MAX} tries; too many processes listen there, stop some`,
+  );
 }

@@ -16,7 +16,10 @@ export interface ProcessMember {
 export abstract class ProcessTarget<M extends ProcessMember> {
   readonly memberIndex = new Map<string, number>();
 
-  protected constructor(readonly network: Network, protected readonly members: readonly M[]) {}
+  protected constructor(
+    readonly network: Network,
+    protected readonly members: readonly M[],
+  ) {}
 
   get size(): number {
     return this.members.length;
@@ -59,10 +62,12 @@ export abstract class ProcessTarget<M extends ProcessMember> {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.members.map(async (m) => {
-      if (isAlive(m.child)) await signalChild(m.child, 'SIGCONT');
-      await signalChild(m.child, 'SIGKILL');
-    }));
+    await Promise.all(
+      this.members.map(async (m) => {
+        if (isAlive(m.child)) await signalChild(m.child, 'SIGCONT');
+        await signalChild(m.child, 'SIGKILL');
+      }),
+    );
     await this.network.close();
   }
 }

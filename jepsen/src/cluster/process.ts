@@ -7,7 +7,11 @@ import fs from 'node:fs';
 const live = new Set<ChildProcess>();
 let hooked = false;
 
-export function spawnLogged(command: string, args: readonly string[], logFile: string): ChildProcess {
+export function spawnLogged(
+  command: string,
+  args: readonly string[],
+  logFile: string,
+): ChildProcess {
   if (!hooked) {
     hooked = true;
     process.on('exit', () => {
@@ -27,16 +31,25 @@ export function isAlive(child: ChildProcess | undefined): child is ChildProcess 
 }
 
 /** Signals the child; for signals that end it, waits for the exit (a stopped process is continued first so it can die). */
-export async function signalChild(child: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
+export async function signalChild(
+  child: ChildProcess | undefined,
+  signal: NodeJS.Signals,
+): Promise<void> {
   if (!isAlive(child)) return;
   const ends = signal === 'SIGKILL' || signal === 'SIGTERM';
-  const gone = ends ? new Promise<void>((resolve) => child.once('exit', () => resolve())) : Promise.resolve();
+  const gone = ends
+    ? new Promise<void>((resolve) => child.once('exit', () => resolve()))
+    : Promise.resolve();
   child.kill(signal);
   await gone;
 }
 
 /** Polls `check` every `intervalMs` until it returns true or `timeoutMs` passes. */
-export async function pollUntil(check: () => Promise<boolean> | boolean, timeoutMs: number, intervalMs = 100): Promise<boolean> {
+export async function pollUntil(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  intervalMs = 100,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return true;

@@ -24,7 +24,11 @@ export const READD_ATTEMPTS_MAX = 5;
 export const READD_RETRY_MS = 500;
 
 /** Who a churn window removes (from its pick, the leader for churn-leader) and which other member is asked. */
-export function churnPlan(n: number, pick: number, leader: number | undefined): { victim: number; via: number } {
+export function churnPlan(
+  n: number,
+  pick: number,
+  leader: number | undefined,
+): { victim: number; via: number } {
   const perm = permutation(n, pick);
   const victim = leader ?? (perm[0] as number);
   const via = perm.find((x) => x !== victim) as number;
@@ -32,10 +36,17 @@ export function churnPlan(n: number, pick: number, leader: number | undefined): 
 }
 
 /** Why a removal must not happen now, or undefined when it may. */
-export function refuseRemoval(voters: readonly string[], victim: string, outstanding: string | undefined): string | undefined {
-  if (outstanding !== undefined) return `${outstanding} is still out of the cluster (its re-add has not succeeded)`;
-  if (!voters.includes(victim)) return `${victim} is not a voter (voters: ${voters.join(', ') || 'none'})`;
-  if (voters.length - 1 < CHURN_VOTERS_MIN) return `removing ${victim} would leave ${voters.length - 1} voter(s), fewer than ${CHURN_VOTERS_MIN}`;
+export function refuseRemoval(
+  voters: readonly string[],
+  victim: string,
+  outstanding: string | undefined,
+): string | undefined {
+  if (outstanding !== undefined)
+    return `${outstanding} is still out of the cluster (its re-add has not succeeded)`;
+  if (!voters.includes(victim))
+    return `${victim} is not a voter (voters: ${voters.join(', ') || 'none'})`;
+  if (voters.length - 1 < CHURN_VOTERS_MIN)
+    return `removing ${victim} would leave ${voters.length - 1} voter(s), fewer than ${CHURN_VOTERS_MIN}`;
   return undefined;
 }
 
@@ -53,7 +64,11 @@ export class Churn {
   /** The node removed (or whose removal's outcome is unknown) and not yet known to be back. */
   #out: number | undefined;
 
-  constructor(api: MemberApi, names: readonly string[], sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms))) {
+  constructor(
+    api: MemberApi,
+    names: readonly string[],
+    sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  ) {
     this.#api = api;
     this.#names = names;
     this.#sleep = sleep;
@@ -73,17 +88,30 @@ export class Churn {
     try {
       voters = await this.#api.voters(via);
     } catch (err) {
-      return { nodes: [], detail: `no removal: member list via ${asked} failed (${(err as Error).message})` };
+      return {
+        nodes: [],
+        detail: `no removal: member list via ${asked} failed (${(err as Error).message})`,
+      };
     }
-    const refused = refuseRemoval(voters, v, this.#out === undefined ? undefined : this.#name(this.#out));
+    const refused = refuseRemoval(
+      voters,
+      v,
+      this.#out === undefined ? undefined : this.#name(this.#out),
+    );
     if (refused !== undefined) return { nodes: [], detail: `no removal: ${refused}` };
     // From here the outcome may be unknown (a timeout after the leader committed it): re-add checks first.
     this.#out = victim;
     try {
       await this.#api.remove(via, victim);
-      return { nodes: [victim], detail: `removed ${v} via ${asked} (voters were ${voters.join(', ')}); it keeps running` };
+      return {
+        nodes: [victim],
+        detail: `removed ${v} via ${asked} (voters were ${voters.join(', ')}); it keeps running`,
+      };
     } catch (err) {
-      return { nodes: [victim], detail: `remove ${v} via ${asked} failed or timed out (${(err as Error).message}); treated as possibly removed` };
+      return {
+        nodes: [victim],
+        detail: `remove ${v} via ${asked} failed or timed out (${(err as Error).message}); treated as possibly removed`,
+      };
     }
   }
 

@@ -27,7 +27,13 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** `--nemesis` names: a group (all its kinds) or one kind. */
 export const NEMESIS_GROUPS: Readonly<Record<string, readonly FaultKind[]>> = {
-  partition: ['partition-halves', 'partition-isolate-leader', 'partition-ring', 'partition-bridge', 'partition-one-way'],
+  partition: [
+    'partition-halves',
+    'partition-isolate-leader',
+    'partition-ring',
+    'partition-bridge',
+    'partition-one-way',
+  ],
   kill: ['kill-one', 'kill-leader', 'kill-minority'],
   pause: ['pause-one', 'pause-leader'],
   // Restart faults: the victim is restarted with `flotilla start`'s TEST ONLY flags for the window (Flotilla only).
@@ -44,7 +50,9 @@ export const NEMESIS_GROUPS: Readonly<Record<string, readonly FaultKind[]>> = {
 export class UnknownNemesisError extends Error {
   override readonly name = 'UnknownNemesisError';
   constructor(name: string) {
-    super(`unknown nemesis "${name}"; use a group (${Object.keys(NEMESIS_GROUPS).join(', ')}) or a fault (${FAULT_KINDS.join(', ')}), comma-separated`);
+    super(
+      `unknown nemesis "${name}"; use a group (${Object.keys(NEMESIS_GROUPS).join(', ')}) or a fault (${FAULT_KINDS.join(', ')}), comma-separated`,
+    );
   }
 }
 
@@ -93,10 +101,18 @@ export function scheduleFaults(rng: Rng, o: ScheduleOptions): FaultWindow[] {
   for (;;) {
     const length = rng.int(o.faultMsMin ?? 3_000, o.faultMsMax ?? 8_000);
     if (t + length > o.durationMs - quietMs) break;
-    windows.push({ kind: rng.pick(o.kinds), startMs: t, endMs: t + length, pick: rng.int(0, 1_000_000) });
+    windows.push({
+      kind: rng.pick(o.kinds),
+      startMs: t,
+      endMs: t + length,
+      pick: rng.int(0, 1_000_000),
+    });
     t += length + rng.int(o.gapMsMin ?? 2_000, o.gapMsMax ?? 4_000);
   }
-  return withRequired(windows, (o.required ?? []).filter((k) => o.kinds.includes(k)));
+  return withRequired(
+    windows,
+    (o.required ?? []).filter((k) => o.kinds.includes(k)),
+  );
 }
 
 /** Missing required kinds replace windows at 1/(m+1), 2/(m+1), … of the schedule, never the same window twice. */
@@ -128,11 +144,24 @@ export function permutation(n: number, pick: number): number[] {
 
 /** All directed links between the two groups, both ways. */
 export function cut(a: readonly number[], b: readonly number[]): [number, number][] {
-  return a.flatMap((x) => b.flatMap((y) => [[x, y], [y, x]] as [number, number][]));
+  return a.flatMap((x) =>
+    b.flatMap(
+      (y) =>
+        [
+          [x, y],
+          [y, x],
+        ] as [number, number][],
+    ),
+  );
 }
 
 /** The directed links a partition shape blocks; `leader` is the node it centres on where the shape needs one. */
-export function partitionLinks(kind: FaultKind, n: number, pick: number, leader: number): [number, number][] {
+export function partitionLinks(
+  kind: FaultKind,
+  n: number,
+  pick: number,
+  leader: number,
+): [number, number][] {
   const perm = permutation(n, pick);
   const others = perm.filter((x) => x !== leader);
   switch (kind) {
@@ -148,7 +177,8 @@ export function partitionLinks(kind: FaultKind, n: number, pick: number, leader:
       for (let i = 0; i < n; i++) {
         for (let j = 0; j < n; j++) {
           const d = Math.abs(i - j);
-          if (i !== j && d !== 1 && d !== n - 1) blocked.push([perm[i] as number, perm[j] as number]);
+          if (i !== j && d !== 1 && d !== n - 1)
+            blocked.push([perm[i] as number, perm[j] as number]);
         }
       }
       return blocked;

@@ -66,7 +66,8 @@ export class Nemesis {
       nodes = [...new Set(links.flat())];
       detail = `blocked ${links.map(([a, b]) => `${name(a)}→${name(b)}`).join(' ')}${leaderNote}`;
     } else if (w.kind.startsWith('churn')) {
-      if (!this.#churn) throw new RangeError(`${w.kind} needs a target with membership changes (Flotilla)`);
+      if (!this.#churn)
+        throw new RangeError(`${w.kind} needs a target with membership changes (Flotilla)`);
       const plan = churnPlan(t.size, w.pick, w.kind === 'churn-leader' ? leader : undefined);
       const step = await this.#churn.remove(plan.victim, plan.via);
       nodes = [...step.nodes];
@@ -89,7 +90,13 @@ export class Nemesis {
       }
       detail = `${signal} ${nodes.map(name).join(', ')}${leaderNote}`;
     }
-    const fault: AppliedFault = { kind: w.kind, startMs: this.#now(), endMs: Infinity, nodes: nodes.map(name), detail };
+    const fault: AppliedFault = {
+      kind: w.kind,
+      startMs: this.#now(),
+      endMs: Infinity,
+      nodes: nodes.map(name),
+      detail,
+    };
     this.applied.push(fault);
     return fault;
   }
@@ -119,7 +126,9 @@ export class Nemesis {
     const t = this.#target;
     if (signal === 'SIGKILL') return t.signal(node, 'SIGKILL');
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<boolean>((r) => (timer = setTimeout(() => r(true), STOP_TIMEOUT_MS)));
+    const timedOut = new Promise<boolean>(
+      (r) => (timer = setTimeout(() => r(true), STOP_TIMEOUT_MS)),
+    );
     const late = await Promise.race([t.signal(node, 'SIGTERM').then(() => false), timedOut]);
     clearTimeout(timer);
     if (late) await t.signal(node, 'SIGKILL');

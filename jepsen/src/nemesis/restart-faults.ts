@@ -64,8 +64,16 @@ export function restartFault(kind: RestartFaultKind, pick: number): RestartFault
     const skews = kind.startsWith('clock-extreme') ? CLOCK_SKEWS_EXTREME : CLOCK_SKEWS;
     const skew = skews[(pick >> 5) % skews.length] as ClockSkewPick;
     // `=` keeps a negative offset a value, not a flag, for the CLI's parser.
-    return { args: ['--test-clock-rate', String(skew.rate), `--test-clock-offset-ms=${skew.offsetMs}`], stopSignal, detail: `clock rate ×${skew.rate}, offset ${skew.offsetMs} ms` };
+    return {
+      args: ['--test-clock-rate', String(skew.rate), `--test-clock-offset-ms=${skew.offsetMs}`],
+      stopSignal,
+      detail: `clock rate ×${skew.rate}, offset ${skew.offsetMs} ms`,
+    };
   }
   const delayMs = FSYNC_DELAYS_MS[(pick >> 5) % FSYNC_DELAYS_MS.length] as number;
-  return { args: ['--test-fsync-delay-ms', String(delayMs)], stopSignal, detail: `fsync +${delayMs} ms` };
+  return {
+    args: ['--test-fsync-delay-ms', String(delayMs)],
+    stopSignal,
+    detail: `fsync +${delayMs} ms`,
+  };
 }

@@ -9,7 +9,9 @@
 // lost, no failed or never-attempted append is visible, no duplicates, and a
 // transaction of unknown outcome is all-or-nothing.
 
-export type MicroOp = { readonly f: 'r'; readonly k: string; readonly v: readonly string[] | undefined } | { readonly f: 'append'; readonly k: string; readonly v: string };
+export type MicroOp =
+  | { readonly f: 'r'; readonly k: string; readonly v: readonly string[] | undefined }
+  | { readonly f: 'append'; readonly k: string; readonly v: string };
 
 export interface AppendTxn {
   readonly id: number;
@@ -29,7 +31,10 @@ export interface AppendCheck {
   readonly edges: number;
 }
 
-export function checkAppend(txns: readonly AppendTxn[], finals: ReadonlyMap<string, readonly string[]>): AppendCheck {
+export function checkAppend(
+  txns: readonly AppendTxn[],
+  finals: ReadonlyMap<string, readonly string[]>,
+): AppendCheck {
   const anomalies: string[] = [];
   const writer = new Map<string, AppendTxn>();
   for (const t of txns) for (const m of t.mops) if (m.f === 'append') writer.set(m.v, t);
@@ -42,7 +47,10 @@ export function checkAppend(txns: readonly AppendTxn[], finals: ReadonlyMap<stri
       present.add(v);
       const w = writer.get(v);
       if (!w) anomalies.push(`${k}: ${v} was never appended`);
-      else if (w.outcome === 'fail') anomalies.push(`${k}: ${v} comes from transaction ${w.id}, which failed (aborted write visible)`);
+      else if (w.outcome === 'fail')
+        anomalies.push(
+          `${k}: ${v} comes from transaction ${w.id}, which failed (aborted write visible)`,
+        );
     }
   }
   // Committed: acknowledged ones, and unknown ones whose appends took effect.
@@ -52,9 +60,16 @@ export function checkAppend(txns: readonly AppendTxn[], finals: ReadonlyMap<stri
     const visible = appends.filter((m) => present.has(m.v as string)).length;
     if (t.outcome === 'ok') {
       committed.push(t);
-      for (const m of appends) if (!present.has(m.v as string)) anomalies.push(`lost: transaction ${t.id} (${t.lane}) was acknowledged but its append of ${m.v as string} to ${m.k} is not in the final list`);
+      for (const m of appends)
+        if (!present.has(m.v as string))
+          anomalies.push(
+            `lost: transaction ${t.id} (${t.lane}) was acknowledged but its append of ${m.v as string} to ${m.k} is not in the final list`,
+          );
     } else if (t.outcome === 'unknown' && visible > 0) {
-      if (visible < appends.length) anomalies.push(`transaction ${t.id} took effect only in part (${visible} of ${appends.length} appends visible)`);
+      if (visible < appends.length)
+        anomalies.push(
+          `transaction ${t.id} took effect only in part (${visible} of ${appends.length} appends visible)`,
+        );
       committed.push(t);
     }
   }
@@ -67,7 +82,9 @@ export function checkAppend(txns: readonly AppendTxn[], finals: ReadonlyMap<stri
     if (!out.has(b.id)) edgeCount++;
     if (!out.has(b.id) || kind !== 'realtime') out.set(b.id, kind);
   };
-  for (const list of finals.values()) for (let i = 1; i < list.length; i++) edge(writer.get(list[i - 1] as string), writer.get(list[i] as string), 'ww');
+  for (const list of finals.values())
+    for (let i = 1; i < list.length; i++)
+      edge(writer.get(list[i - 1] as string), writer.get(list[i] as string), 'ww');
   for (const t of committed) {
     if (t.outcome !== 'ok') continue; // an unknown transaction's reads were never seen
     for (const m of t.mops) {
@@ -75,7 +92,9 @@ export function checkAppend(txns: readonly AppendTxn[], finals: ReadonlyMap<stri
       const final = finals.get(m.k) ?? [];
       const isPrefix = m.v.length <= final.length && m.v.every((v, i) => final[i] === v);
       if (!isPrefix) {
-        anomalies.push(`transaction ${t.id} (${t.lane}) read ${m.k} = [${m.v.join(' ')}], not a prefix of the final [${final.join(' ')}] (incompatible order)`);
+        anomalies.push(
+          `transaction ${t.id} (${t.lane}) read ${m.k} = [${m.v.join(' ')}], not a prefix of the final [${final.join(' ')}] (incompatible order)`,
+        );
         continue;
       }
       const last = m.v[m.v.length - 1];
@@ -86,14 +105,19 @@ export function checkAppend(txns: readonly AppendTxn[], finals: ReadonlyMap<stri
   }
   addRealtimeEdges(committed, edge);
   const byId = new Map(committed.map((t) => [t.id, t]));
-  const cycles = findCycles(committed.map((t) => t.id), edges);
+  const cycles = findCycles(
+    committed.map((t) => t.id),
+    edges,
+  );
   for (const cycle of cycles.slice(0, 10)) {
     const steps = cycle.map((id, i) => {
       const next = cycle[(i + 1) % cycle.length] as number;
       const t = byId.get(id);
       return `T${id} (${t?.lane ?? '?'}: ${describeMops(t?.mops ?? [])}) -${edges.get(id)?.get(next) ?? '?'}→`;
     });
-    anomalies.push(`dependency cycle (${classify(cycle, edges)}): ${steps.join(' ')} T${cycle[0] as number}`);
+    anomalies.push(
+      `dependency cycle (${classify(cycle, edges)}): ${steps.join(' ')} T${cycle[0] as number}`,
+    );
   }
   return { anomalies, cycles: cycles.length, committed: committed.length, edges: edgeCount };
 }
@@ -104,7 +128,10 @@ export function checkAppend(txns: readonly AppendTxn[], finals: ReadonlyMap<stri
  * before M began already precedes M, so only those completing between M's
  * start and T's start need a direct edge to T (plus M itself).
  */
-function addRealtimeEdges(txns: readonly AppendTxn[], edge: (a: AppendTxn, b: AppendTxn, kind: EdgeKind) => void): void {
+function addRealtimeEdges(
+  txns: readonly AppendTxn[],
+  edge: (a: AppendTxn, b: AppendTxn, kind: EdgeKind) => void,
+): void {
   const byComplete = [...txns].sort((a, b) => a.completeMs - b.completeMs);
   for (const t of txns) {
     let lo = 0;
@@ -125,7 +152,10 @@ function addRealtimeEdges(txns: readonly AppendTxn[], edge: (a: AppendTxn, b: Ap
 }
 
 /** One cycle per strongly connected component with more than one node (Tarjan, iterative). */
-export function findCycles(nodes: readonly number[], edges: ReadonlyMap<number, ReadonlyMap<number, EdgeKind>>): number[][] {
+export function findCycles(
+  nodes: readonly number[],
+  edges: ReadonlyMap<number, ReadonlyMap<number, EdgeKind>>,
+): number[][] {
   const index = new Map<number, number>();
   const low = new Map<number, number>();
   const onStack = new Set<number>();
@@ -149,12 +179,14 @@ export function findCycles(nodes: readonly number[], edges: ReadonlyMap<number, 
       if (!n.done) {
         const w = n.value;
         if (!index.has(w)) enter(w);
-        else if (onStack.has(w)) low.set(top.v, Math.min(low.get(top.v) as number, index.get(w) as number));
+        else if (onStack.has(w))
+          low.set(top.v, Math.min(low.get(top.v) as number, index.get(w) as number));
         continue;
       }
       work.pop();
       const parent = work[work.length - 1];
-      if (parent) low.set(parent.v, Math.min(low.get(parent.v) as number, low.get(top.v) as number));
+      if (parent)
+        low.set(parent.v, Math.min(low.get(parent.v) as number, low.get(top.v) as number));
       if (low.get(top.v) === index.get(top.v)) {
         const comp: number[] = [];
         let w: number;
@@ -171,7 +203,10 @@ export function findCycles(nodes: readonly number[], edges: ReadonlyMap<number, 
 }
 
 /** A shortest cycle through the component's first node (BFS inside the component). */
-function cycleWithin(comp: readonly number[], edges: ReadonlyMap<number, ReadonlyMap<number, EdgeKind>>): number[] {
+function cycleWithin(
+  comp: readonly number[],
+  edges: ReadonlyMap<number, ReadonlyMap<number, EdgeKind>>,
+): number[] {
   const members = new Set(comp);
   const start = comp[0] as number;
   const parent = new Map<number, number>();
@@ -194,14 +229,26 @@ function cycleWithin(comp: readonly number[], edges: ReadonlyMap<number, Readonl
   return [...comp];
 }
 
-function classify(cycle: readonly number[], edges: ReadonlyMap<number, ReadonlyMap<number, EdgeKind>>): string {
-  const kinds = new Set(cycle.map((id, i) => edges.get(id)?.get(cycle[(i + 1) % cycle.length] as number)));
-  if (kinds.has('realtime') && ![...kinds].some((k) => k === 'rw')) return kinds.size === 1 ? 'real-time order' : 'G-single/real-time (strict serializability)';
+function classify(
+  cycle: readonly number[],
+  edges: ReadonlyMap<number, ReadonlyMap<number, EdgeKind>>,
+): string {
+  const kinds = new Set(
+    cycle.map((id, i) => edges.get(id)?.get(cycle[(i + 1) % cycle.length] as number)),
+  );
+  if (kinds.has('realtime') && ![...kinds].some((k) => k === 'rw'))
+    return kinds.size === 1 ? 'real-time order' : 'G-single/real-time (strict serializability)';
   if (kinds.has('rw')) return kinds.has('realtime') ? 'G2 with real time' : 'G2 (anti-dependency)';
   if (kinds.has('wr')) return 'G1c (circular information flow)';
   return 'G0 (write cycle)';
 }
 
 export function describeMops(mops: readonly MicroOp[]): string {
-  return mops.map((m) => (m.f === 'append' ? `append ${m.k} ${m.v}` : `r ${m.k} ${m.v === undefined ? '?' : `[${m.v.join(' ')}]`}`)).join(', ');
+  return mops
+    .map((m) =>
+      m.f === 'append'
+        ? `append ${m.k} ${m.v}`
+        : `r ${m.k} ${m.v === undefined ? '?' : `[${m.v.join(' ')}]`}`,
+    )
+    .join(', ');
 }

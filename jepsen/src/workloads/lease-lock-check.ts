@@ -48,12 +48,21 @@ export interface LeaseHold {
 
 /** End of the hold as guaranteed by the lease (see above). */
 export function safeEndMs(h: LeaseHold): number {
-  return Math.min(h.releaseMs, Math.max(-Infinity, ...h.renewals.map((r) => r.sentMs + (r.ttlS * 1000) / (1 + LEASE_CLOCK_DRIFT_MAX))));
+  return Math.min(
+    h.releaseMs,
+    Math.max(
+      -Infinity,
+      ...h.renewals.map((r) => r.sentMs + (r.ttlS * 1000) / (1 + LEASE_CLOCK_DRIFT_MAX)),
+    ),
+  );
 }
 
 /** End of the hold as clients usually reckon it: last keep-alive answer + TTL. */
 export function ackEndMs(h: LeaseHold): number {
-  return Math.min(h.releaseMs, Math.max(-Infinity, ...h.renewals.map((r) => r.ackMs + r.ttlS * 1000)));
+  return Math.min(
+    h.releaseMs,
+    Math.max(-Infinity, ...h.renewals.map((r) => r.ackMs + r.ttlS * 1000)),
+  );
 }
 
 export interface LeaseLockCheck {
@@ -66,7 +75,9 @@ export interface LeaseLockCheck {
 const REPORTED_MAX = 20;
 
 export function checkLeaseLock(holds: readonly LeaseHold[]): LeaseLockCheck {
-  const held = holds.filter((h) => h.outcome === 'held' && Number.isFinite(h.acquiredMs)).sort((a, b) => a.acquiredMs - b.acquiredMs);
+  const held = holds
+    .filter((h) => h.outcome === 'held' && Number.isFinite(h.acquiredMs))
+    .sort((a, b) => a.acquiredMs - b.acquiredMs);
   const anomalies: string[] = [];
   const findings: string[] = [];
   let overlaps = 0;
@@ -82,14 +93,18 @@ export function checkLeaseLock(holds: readonly LeaseHold[]): LeaseLockCheck {
       if (b.acquiredMs < aSafe) {
         overlaps++;
         if (overlaps <= REPORTED_MAX) {
-          anomalies.push(`two holders at once: ${span}, its lease guaranteed until ${aSafe.toFixed(0)} ms (last renewal sent + TTL, or its release call), `
-            + `and ${b.lane} acquired at ${b.acquiredMs.toFixed(0)} ms (lease ${b.leaseId ?? '?'})`);
+          anomalies.push(
+            `two holders at once: ${span}, its lease guaranteed until ${aSafe.toFixed(0)} ms (last renewal sent + TTL, or its release call), ` +
+              `and ${b.lane} acquired at ${b.acquiredMs.toFixed(0)} ms (lease ${b.leaseId ?? '?'})`,
+          );
         }
       } else {
         ackOnlyOverlaps++;
         if (ackOnlyOverlaps <= REPORTED_MAX) {
-          findings.push(`${span} counted on its lease until ${aAck.toFixed(0)} ms (last keep-alive answer + TTL) but it was guaranteed only until `
-            + `${aSafe.toFixed(0)} ms; ${b.lane} acquired at ${b.acquiredMs.toFixed(0)} ms, in between`);
+          findings.push(
+            `${span} counted on its lease until ${aAck.toFixed(0)} ms (last keep-alive answer + TTL) but it was guaranteed only until ` +
+              `${aSafe.toFixed(0)} ms; ${b.lane} acquired at ${b.acquiredMs.toFixed(0)} ms, in between`,
+          );
         }
       }
     }

@@ -9,7 +9,14 @@
 // asks the runner for a kill-leader window: a new leader must extend the
 // leases the old one was keeping alive, not expire them.
 import { compare, op, type KV } from '@flotilla/client';
-import { errorText, pause, type RunContext, type TimelineOp, type Workload, type WorkloadVerdict } from './workload.js';
+import {
+  errorText,
+  pause,
+  type RunContext,
+  type TimelineOp,
+  type Workload,
+  type WorkloadVerdict,
+} from './workload.js';
 import { checkLeaseLock, safeEndMs, type LeaseHold } from './lease-lock-check.js';
 import type { FaultKind } from '../nemesis/faults.js';
 
@@ -32,24 +39,33 @@ export class LeaseLockWorkload implements Workload {
       for (let w = 0; w < ctx.clientsPerNode; w++) {
         const rng = ctx.rng.fork();
         const lane = `${ctx.target.names[node]}/ll${w}`;
-        contenders.push((async () => {
-          const kv = ctx.target.client(node, { requestTimeoutMs: ctx.requestTimeoutMs });
-          try {
-            while (ctx.now() < ctx.endMs) {
-              await this.#attempt(ctx, kv, lane, rng.int(HOLD_MS_MIN, HOLD_MS_MAX));
-              await pause(rng.int(20, 150));
+        contenders.push(
+          (async () => {
+            const kv = ctx.target.client(node, { requestTimeoutMs: ctx.requestTimeoutMs });
+            try {
+              while (ctx.now() < ctx.endMs) {
+                await this.#attempt(ctx, kv, lane, rng.int(HOLD_MS_MIN, HOLD_MS_MAX));
+                await pause(rng.int(20, 150));
+              }
+            } finally {
+              await kv.close().catch(() => undefined);
             }
-          } finally {
-            await kv.close().catch(() => undefined);
-          }
-        })());
+          })(),
+        );
       }
     }
     await Promise.all(contenders);
   }
 
   async #attempt(ctx: RunContext, kv: KV, lane: string, holdMs: number): Promise<void> {
-    const hold: LeaseHold = { lane, invokeMs: ctx.now(), acquiredMs: Infinity, releaseMs: Infinity, renewals: [], outcome: 'fail' };
+    const hold: LeaseHold = {
+      lane,
+      invokeMs: ctx.now(),
+      acquiredMs: Infinity,
+      releaseMs: Infinity,
+      renewals: [],
+      outcome: 'fail',
+    };
     this.#holds.push(hold);
     let leaseId: number;
     try {
@@ -86,12 +102,20 @@ export class LeaseLockWorkload implements Workload {
     await this.#keepHolding(ctx, kv, hold, leaseId, hold.acquiredMs + holdMs);
     hold.releaseMs = ctx.now();
     // Delete only our own key (after a lost lease another holder's may be there), then end the lease.
-    await kv.txn({ compare: [compare(KEY, 'VALUE', '=', mine)], success: [op.delete(KEY)], failure: [] }).catch(() => undefined);
+    await kv
+      .txn({ compare: [compare(KEY, 'VALUE', '=', mine)], success: [op.delete(KEY)], failure: [] })
+      .catch(() => undefined);
     await kv.leaseRevoke(leaseId).catch(() => undefined);
   }
 
   /** Keeps the lease alive until `untilMs`, or until the holder learns or must assume the lease is gone. */
-  async #keepHolding(ctx: RunContext, kv: KV, hold: LeaseHold, leaseId: number, untilMs: number): Promise<void> {
+  async #keepHolding(
+    ctx: RunContext,
+    kv: KV,
+    hold: LeaseHold,
+    leaseId: number,
+    untilMs: number,
+  ): Promise<void> {
     let lastSentMs = hold.renewals[0]!.sentMs;
     for (;;) {
       const next = Math.min(untilMs, lastSentMs + KEEPALIVE_EVERY_MS);
@@ -126,17 +150,25 @@ export class LeaseLockWorkload implements Workload {
 
   check(): WorkloadVerdict {
     const c = checkLeaseLock(this.#holds);
-    const count = (o: LeaseHold['outcome']): number => this.#holds.filter((h) => h.outcome === o).length;
+    const count = (o: LeaseHold['outcome']): number =>
+      this.#holds.filter((h) => h.outcome === o).length;
     const held = this.#holds.filter((h) => h.outcome === 'held');
     return {
       workload: this.name,
       valid: c.anomalies.length === 0,
       stats: {
-        attempts: this.#holds.length, held: held.length, busy: count('busy'), failed: count('fail'), unknown: count('unknown'),
+        attempts: this.#holds.length,
+        held: held.length,
+        busy: count('busy'),
+        failed: count('fail'),
+        unknown: count('unknown'),
         keepAlives: held.reduce((n, h) => n + h.renewals.length - 1, 0),
-        heldPastFirstTtl: held.filter((h) => h.releaseMs > h.renewals[0]!.sentMs + h.renewals[0]!.ttlS * 1000).length,
+        heldPastFirstTtl: held.filter(
+          (h) => h.releaseMs > h.renewals[0]!.sentMs + h.renewals[0]!.ttlS * 1000,
+        ).length,
         lost: held.filter((h) => h.lostMs !== undefined).length,
-        overlaps: c.overlaps, ackOnlyOverlaps: c.ackOnlyOverlaps,
+        overlaps: c.overlaps,
+        ackOnlyOverlaps: c.ackOnlyOverlaps,
       },
       anomalies: c.anomalies,
       findings: c.findings,
@@ -148,11 +180,24 @@ export class LeaseLockWorkload implements Workload {
       id: `ll${i}`,
       lane: h.lane,
       invokeMs: h.invokeMs,
-      completeMs: h.outcome === 'held' ? Math.min(h.releaseMs, safeEndMs(h)) : h.outcome === 'unknown' ? Infinity : h.invokeMs,
-      outcome: h.outcome === 'held' || h.outcome === 'busy' ? 'ok' : h.outcome === 'unknown' ? 'unknown' : 'fail',
-      label: h.outcome === 'held'
-        ? `held ${KEY} (lease ${h.leaseId}) from ${h.acquiredMs.toFixed(0)} to ${Math.min(h.releaseMs, safeEndMs(h)).toFixed(0)} ms, ${h.renewals.length - 1} keep-alives${h.lostMs !== undefined ? ', lease lost' : ''}`
-        : h.outcome === 'busy' ? `${KEY} was taken` : `${h.outcome}: ${(h.error ?? '').slice(0, 100)}`,
+      completeMs:
+        h.outcome === 'held'
+          ? Math.min(h.releaseMs, safeEndMs(h))
+          : h.outcome === 'unknown'
+            ? Infinity
+            : h.invokeMs,
+      outcome:
+        h.outcome === 'held' || h.outcome === 'busy'
+          ? 'ok'
+          : h.outcome === 'unknown'
+            ? 'unknown'
+            : 'fail',
+      label:
+        h.outcome === 'held'
+          ? `held ${KEY} (lease ${h.leaseId}) from ${h.acquiredMs.toFixed(0)} to ${Math.min(h.releaseMs, safeEndMs(h)).toFixed(0)} ms, ${h.renewals.length - 1} keep-alives${h.lostMs !== undefined ? ', lease lost' : ''}`
+          : h.outcome === 'busy'
+            ? `${KEY} was taken`
+            : `${h.outcome}: ${(h.error ?? '').slice(0, 100)}`,
     }));
   }
 }

@@ -13,14 +13,17 @@ export const WORKLOADS: Readonly<Record<string, () => Workload>> = {
   watch: () => new WatchWorkload(),
   append: () => new AppendWorkload(),
   lock: () => new LockWorkload(),
-  'register-lease': () => new RegisterWorkload({ name: 'register-lease', readConsistency: 'lease', keyPrefix: 'regl' }),
+  'register-lease': () =>
+    new RegisterWorkload({ name: 'register-lease', readConsistency: 'lease', keyPrefix: 'regl' }),
   'lease-lock': () => new LeaseLockWorkload(),
 };
 
 export class UnknownWorkloadError extends Error {
   override readonly name = 'UnknownWorkloadError';
   constructor(name: string) {
-    super(`unknown workload "${name}"; available: ${Object.keys(WORKLOADS).join(', ')} (comma-separated to run several at once)`);
+    super(
+      `unknown workload "${name}"; available: ${Object.keys(WORKLOADS).join(', ')} (comma-separated to run several at once)`,
+    );
   }
 }
 

@@ -4,7 +4,14 @@
 // an element whose add was acknowledged must be there (nothing lost), no
 // element may appear that was never added, none twice, and all nodes agree.
 import { compare, op, textOf, type KV } from '@flotilla/client';
-import { errorText, pause, type RunContext, type TimelineOp, type Workload, type WorkloadVerdict } from './workload.js';
+import {
+  errorText,
+  pause,
+  type RunContext,
+  type TimelineOp,
+  type Workload,
+  type WorkloadVerdict,
+} from './workload.js';
 
 interface Add {
   readonly element: string;
@@ -34,20 +41,29 @@ export class SetWorkload implements Workload {
     for (let node = 0; node < ctx.target.size; node++) {
       const rng = ctx.rng.fork();
       const lane = `${ctx.target.names[node]}/s`;
-      workers.push((async () => {
-        const kv = ctx.target.client(node, { requestTimeoutMs: ctx.requestTimeoutMs });
-        let seq = 0;
-        try {
-          while (ctx.now() < ctx.endMs) {
-            const add: Add = { element: `${lane}:${seq++}`, key: `set/${rng.int(0, this.#keys - 1)}`, lane, invokeMs: ctx.now(), completeMs: Infinity, outcome: 'unknown' };
-            this.#adds.push(add);
-            await this.#add(kv, ctx, add);
-            await pause(rng.int(10, 50));
+      workers.push(
+        (async () => {
+          const kv = ctx.target.client(node, { requestTimeoutMs: ctx.requestTimeoutMs });
+          let seq = 0;
+          try {
+            while (ctx.now() < ctx.endMs) {
+              const add: Add = {
+                element: `${lane}:${seq++}`,
+                key: `set/${rng.int(0, this.#keys - 1)}`,
+                lane,
+                invokeMs: ctx.now(),
+                completeMs: Infinity,
+                outcome: 'unknown',
+              };
+              this.#adds.push(add);
+              await this.#add(kv, ctx, add);
+              await pause(rng.int(10, 50));
+            }
+          } finally {
+            await kv.close().catch(() => undefined);
           }
-        } finally {
-          await kv.close().catch(() => undefined);
-        }
-      })());
+        })(),
+      );
     }
     await Promise.all(workers);
   }
@@ -88,7 +104,13 @@ export class SetWorkload implements Workload {
       try {
         for (let k = 0; k < this.#keys; k++) {
           const key = `set/${k}`;
-          seen.set(key, await kv.get(key).then((v) => parse(textOf(v)), () => undefined));
+          seen.set(
+            key,
+            await kv.get(key).then(
+              (v) => parse(textOf(v)),
+              () => undefined,
+            ),
+          );
         }
       } finally {
         await kv.close().catch(() => undefined);
@@ -99,18 +121,25 @@ export class SetWorkload implements Workload {
 
   check(): WorkloadVerdict {
     const anomalies: string[] = [];
-    const reference = [...this.#finals.values()].find((m) => [...m.values()].every((v) => v !== undefined));
+    const reference = [...this.#finals.values()].find((m) =>
+      [...m.values()].every((v) => v !== undefined),
+    );
     if (!reference) anomalies.push('no node answered the final read of every set');
     const finalSets = new Map<string, Set<string>>();
     for (const [key, elements] of reference ?? new Map<string, string[]>()) {
       const list = elements ?? [];
       const set = new Set(list);
-      if (set.size !== list.length) anomalies.push(`${key}: an element appears twice in the final read`);
+      if (set.size !== list.length)
+        anomalies.push(`${key}: an element appears twice in the final read`);
       finalSets.set(key, set);
     }
     for (const [node, seen] of this.#finals) {
       for (const [key, elements] of seen) {
-        if (elements !== undefined && reference && elements.join(',') !== (reference.get(key) ?? []).join(',')) {
+        if (
+          elements !== undefined &&
+          reference &&
+          elements.join(',') !== (reference.get(key) ?? []).join(',')
+        ) {
           anomalies.push(`node ${node + 1} read ${key} differently from the others after healing`);
         }
       }
@@ -122,9 +151,13 @@ export class SetWorkload implements Workload {
       const present = finalSets.get(a.key)?.has(a.element) ?? false;
       if (a.outcome === 'ok' && !present && reference) {
         lost++;
-        if (lost <= 20) anomalies.push(`lost: ${a.element} was acknowledged at ${a.completeMs.toFixed(0)} ms but is not in ${a.key}`);
+        if (lost <= 20)
+          anomalies.push(
+            `lost: ${a.element} was acknowledged at ${a.completeMs.toFixed(0)} ms but is not in ${a.key}`,
+          );
       }
-      if (a.outcome === 'fail' && present) anomalies.push(`${a.element} failed definitely but is in ${a.key}`);
+      if (a.outcome === 'fail' && present)
+        anomalies.push(`${a.element} failed definitely but is in ${a.key}`);
       if (a.outcome === 'unknown' && present) recovered++;
     }
     for (const [key, set] of finalSets) {
@@ -137,7 +170,15 @@ export class SetWorkload implements Workload {
     return {
       workload: this.name,
       valid: anomalies.length === 0,
-      stats: { adds: this.#adds.length, ok: count('ok'), fail: count('fail'), unknown: count('unknown'), lost, unknownPresent: recovered, finalSize: [...finalSets.values()].reduce((n, s) => n + s.size, 0) },
+      stats: {
+        adds: this.#adds.length,
+        ok: count('ok'),
+        fail: count('fail'),
+        unknown: count('unknown'),
+        lost,
+        unknownPresent: recovered,
+        finalSize: [...finalSets.values()].reduce((n, s) => n + s.size, 0),
+      },
       anomalies,
     };
   }

@@ -6,7 +6,14 @@
 // final history's events up to the last revision it delivered (no gaps).
 import type { KV, Watch, WatchBatch } from '@flotilla/client';
 import { textOf } from '@flotilla/client';
-import { errorText, pause, type RunContext, type TimelineOp, type Workload, type WorkloadVerdict } from './workload.js';
+import {
+  errorText,
+  pause,
+  type RunContext,
+  type TimelineOp,
+  type Workload,
+  type WorkloadVerdict,
+} from './workload.js';
 
 const PREFIX = 'watch/';
 const FINAL_WATCH_TIMEOUT_MS = 15_000;
@@ -35,13 +42,22 @@ interface Watcher {
 }
 
 function flatten(batch: WatchBatch, index: number): SeenEvent[] {
-  return batch.events.map((e) => ({ revision: e.kv.modRevision, key: new TextDecoder().decode(e.kv.key), type: e.type, value: e.type === 'PUT' ? (textOf(e.kv) ?? '') : '', batch: index }));
+  return batch.events.map((e) => ({
+    revision: e.kv.modRevision,
+    key: new TextDecoder().decode(e.kv.key),
+    type: e.type,
+    value: e.type === 'PUT' ? (textOf(e.kv) ?? '') : '',
+    batch: index,
+  }));
 }
 
 /** Waits for the next batch, or undefined once `deadlineMs` (wall clock) passes. */
 async function nextBefore(w: Watch, deadlineMs: number): Promise<WatchBatch | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), Math.max(0, deadlineMs - Date.now()))));
+  const timeout = new Promise<undefined>(
+    (resolve) =>
+      (timer = setTimeout(() => resolve(undefined), Math.max(0, deadlineMs - Date.now()))),
+  );
   try {
     return await Promise.race([w.next(), timeout]);
   } finally {
@@ -55,7 +71,13 @@ export class WatchWorkload implements Workload {
   #baseRevision = 0;
   readonly #watchers: Watcher[] = [];
   readonly #segments: Segment[] = [];
-  readonly #writes: { lane: string; invokeMs: number; completeMs: number; outcome: 'ok' | 'fail' | 'unknown'; label: string }[] = [];
+  readonly #writes: {
+    lane: string;
+    invokeMs: number;
+    completeMs: number;
+    outcome: 'ok' | 'fail' | 'unknown';
+    label: string;
+  }[] = [];
   #final: SeenEvent[] | undefined;
   #finalError: string | undefined;
 
@@ -78,7 +100,11 @@ export class WatchWorkload implements Workload {
     await Promise.all(tasks);
   }
 
-  async #writer(ctx: RunContext, node: number, rng: ReturnType<RunContext['rng']['fork']>): Promise<void> {
+  async #writer(
+    ctx: RunContext,
+    node: number,
+    rng: ReturnType<RunContext['rng']['fork']>,
+  ): Promise<void> {
     const lane = `${ctx.target.names[node]}/ww`;
     const kv = ctx.target.client(node, { requestTimeoutMs: ctx.requestTimeoutMs });
     let seq = 0;
@@ -86,7 +112,13 @@ export class WatchWorkload implements Workload {
       while (ctx.now() < ctx.endMs) {
         const key = `${PREFIX}k${rng.int(0, this.#keys - 1)}`;
         const value = `${lane}:${seq++}`;
-        const w = { lane, invokeMs: ctx.now(), completeMs: Infinity, outcome: 'unknown' as 'ok' | 'fail' | 'unknown', label: `put ${key} := ${value}` };
+        const w = {
+          lane,
+          invokeMs: ctx.now(),
+          completeMs: Infinity,
+          outcome: 'unknown' as 'ok' | 'fail' | 'unknown',
+          label: `put ${key} := ${value}`,
+        };
         this.#writes.push(w);
         try {
           const res = await kv.put(key, value);
@@ -103,7 +135,11 @@ export class WatchWorkload implements Workload {
     }
   }
 
-  async #watcher(ctx: RunContext, node: number, rng: ReturnType<RunContext['rng']['fork']>): Promise<void> {
+  async #watcher(
+    ctx: RunContext,
+    node: number,
+    rng: ReturnType<RunContext['rng']['fork']>,
+  ): Promise<void> {
     const lane = `${ctx.target.names[node]}/watch`;
     const watcher: Watcher = { lane, events: [] };
     this.#watchers.push(watcher);
@@ -112,9 +148,17 @@ export class WatchWorkload implements Workload {
     let batchIndex = 0;
     try {
       while (ctx.now() < ctx.endMs) {
-        const segment: Segment = { lane, fromRevision: next, startMs: ctx.now(), endMs: Infinity, batches: 0, events: 0 };
+        const segment: Segment = {
+          lane,
+          fromRevision: next,
+          startMs: ctx.now(),
+          endMs: Infinity,
+          batches: 0,
+          events: 0,
+        };
         this.#segments.push(segment);
-        const stopAt = Date.now() + Math.min(rng.int(2_000, 6_000), Math.max(0, ctx.endMs - ctx.now()));
+        const stopAt =
+          Date.now() + Math.min(rng.int(2_000, 6_000), Math.max(0, ctx.endMs - ctx.now()));
         const w = kv.watch({ prefix: PREFIX }, { startRevision: next });
         try {
           for (;;) {
@@ -151,7 +195,10 @@ export class WatchWorkload implements Workload {
       try {
         while (!events.some((e) => e.revision >= endRevision)) {
           const batch = await nextBefore(w, deadline);
-          if (!batch) throw new Error(`the final watch did not reach revision ${endRevision} within ${FINAL_WATCH_TIMEOUT_MS} ms`);
+          if (!batch)
+            throw new Error(
+              `the final watch did not reach revision ${endRevision} within ${FINAL_WATCH_TIMEOUT_MS} ms`,
+            );
           events.push(...flatten(batch, index++));
         }
       } finally {
@@ -192,7 +239,14 @@ export class WatchWorkload implements Workload {
   }
 
   timeline(): TimelineOp[] {
-    const writes: TimelineOp[] = this.#writes.map((w, i) => ({ id: `w${i}`, lane: w.lane, invokeMs: w.invokeMs, completeMs: w.completeMs, outcome: w.outcome, label: w.label }));
+    const writes: TimelineOp[] = this.#writes.map((w, i) => ({
+      id: `w${i}`,
+      lane: w.lane,
+      invokeMs: w.invokeMs,
+      completeMs: w.completeMs,
+      outcome: w.outcome,
+      label: w.label,
+    }));
     const segs: TimelineOp[] = this.#segments.map((s, i) => ({
       id: `seg${i}`,
       lane: s.lane,
@@ -206,30 +260,45 @@ export class WatchWorkload implements Workload {
 }
 
 /** The watch guarantees for one watcher against the final history. */
-export function checkWatcher(w: { readonly events: readonly SeenEvent[] }, final: readonly SeenEvent[]): string[] {
+export function checkWatcher(
+  w: { readonly events: readonly SeenEvent[] },
+  final: readonly SeenEvent[],
+): string[] {
   const out: string[] = [];
   const batchOf = new Map<number, number>();
   const seen = new Set<string>();
   let previous = 0;
   for (const e of w.events) {
-    if (e.revision < previous) out.push(`revision ${e.revision} delivered after ${previous} (out of order)`);
+    if (e.revision < previous)
+      out.push(`revision ${e.revision} delivered after ${previous} (out of order)`);
     previous = Math.max(previous, e.revision);
     const id = `${e.revision}/${e.key}`;
     if (seen.has(id)) out.push(`event ${id} delivered twice`);
     seen.add(id);
     const b = batchOf.get(e.revision);
-    if (b !== undefined && b !== e.batch) out.push(`revision ${e.revision} split over batches ${b} and ${e.batch} (not atomic)`);
+    if (b !== undefined && b !== e.batch)
+      out.push(`revision ${e.revision} split over batches ${b} and ${e.batch} (not atomic)`);
     batchOf.set(e.revision, e.batch);
   }
   if (final.length === 0 && w.events.length === 0) return out;
   const last = w.events[w.events.length - 1]?.revision ?? 0;
   const expected = final.filter((e) => e.revision <= last);
-  const describe = (e: SeenEvent | undefined): string => (e ? `${e.type} ${e.key}=${JSON.stringify(e.value)}@${e.revision}` : 'nothing');
+  const describe = (e: SeenEvent | undefined): string =>
+    e ? `${e.type} ${e.key}=${JSON.stringify(e.value)}@${e.revision}` : 'nothing';
   for (let i = 0; i < Math.max(expected.length, w.events.length); i++) {
     const a = w.events[i];
     const b = expected[i];
-    if (!a || !b || a.revision !== b.revision || a.key !== b.key || a.type !== b.type || a.value !== b.value) {
-      out.push(`event #${i}: watcher saw ${describe(a)}, the final history has ${describe(b)} (gap, extra or different event)`);
+    if (
+      !a ||
+      !b ||
+      a.revision !== b.revision ||
+      a.key !== b.key ||
+      a.type !== b.type ||
+      a.value !== b.value
+    ) {
+      out.push(
+        `event #${i}: watcher saw ${describe(a)}, the final history has ${describe(b)} (gap, extra or different event)`,
+      );
       break;
     }
   }

@@ -53,12 +53,17 @@ export class ContentHasher {
     }
     if (frame[0] === 'd' && Array.isArray(frame[1])) {
       const flat = frame[1] as unknown[];
-      if (flat.length % 2 !== 0) throw new Error('a KV snapshot data frame has a key without a value');
+      if (flat.length % 2 !== 0)
+        throw new Error('a KV snapshot data frame has a key without a value');
       this.hash.update(lengthPrefixed(flat));
-      for (let i = 0; i < flat.length; i += 2) this.liveKeys!.record(flat[i] as Uint8Array, flat[i + 1] as Uint8Array);
+      for (let i = 0; i < flat.length; i += 2)
+        this.liveKeys!.record(flat[i] as Uint8Array, flat[i + 1] as Uint8Array);
       this.records += flat.length / 2;
     } else if (frame[0] === 't') {
-      if (frame[1] !== this.records) throw new Error(`the KV snapshot trailer counts ${String(frame[1])} records, the stream had ${this.records}`);
+      if (frame[1] !== this.records)
+        throw new Error(
+          `the KV snapshot trailer counts ${String(frame[1])} records, the stream had ${this.records}`,
+        );
       this.trailerSeen = true;
     } else {
       throw new Error('an unknown KV snapshot frame');
@@ -66,10 +71,15 @@ export class ContentHasher {
   }
 
   digest(): ContentDigest {
-    if (this.header === undefined || !this.trailerSeen) throw new Error('the KV snapshot has no header or no trailer');
-    return { header: this.header, recordCount: this.records, keyCount: this.liveKeys!.count, contentHash: this.hash.digest('hex') };
+    if (this.header === undefined || !this.trailerSeen)
+      throw new Error('the KV snapshot has no header or no trailer');
+    return {
+      header: this.header,
+      recordCount: this.records,
+      keyCount: this.liveKeys!.count,
+      contentHash: this.hash.digest('hex'),
+    };
   }
-
 }
 
 /** Every part behind its u32 BE length, in one buffer: one hash update per frame instead of two per part. */
@@ -96,7 +106,12 @@ function parseHeader(frame: unknown[]): KvHeader {
   for (const n of [kvFormat, appliedIndex, revision, compactRevision]) {
     if (!Number.isSafeInteger(n)) throw new Error('the KV snapshot header holds a non-integer');
   }
-  return { kvFormat: kvFormat as number, appliedIndex: appliedIndex as number, revision: revision as number, compactRevision: compactRevision as number };
+  return {
+    kvFormat: kvFormat as number,
+    appliedIndex: appliedIndex as number,
+    revision: revision as number,
+    compactRevision: compactRevision as number,
+  };
 }
 
 /** Hashes a whole kv snapshot stream (used on a restored store). */

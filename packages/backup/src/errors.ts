@@ -5,8 +5,17 @@
 /** Base of every error a bad backup file produces (verify reports these as a FAILED verdict). */
 export abstract class BackupFileError extends Error {
   /** One word for the verdict line and for scripts. */
-  abstract readonly kind: 'foreign' | 'unsupported' | 'truncated' | 'corrupt' | 'mismatch' | 'unreadable';
-  constructor(readonly file: string, message: string) {
+  abstract readonly kind:
+    | 'foreign'
+    | 'unsupported'
+    | 'truncated'
+    | 'corrupt'
+    | 'mismatch'
+    | 'unreadable';
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -15,8 +24,14 @@ export abstract class BackupFileError extends Error {
 export class BackupFormatError extends BackupFileError {
   override readonly name = 'BackupFormatError';
   readonly kind = 'foreign';
-  constructor(file: string, readonly detail: string) {
-    super(file, `${file} is not a Flotilla backup (${detail}); give a file written by "flotilla snapshot save" or saveBackup()`);
+  constructor(
+    file: string,
+    readonly detail: string,
+  ) {
+    super(
+      file,
+      `${file} is not a Flotilla backup (${detail}); give a file written by "flotilla snapshot save" or saveBackup()`,
+    );
   }
 }
 
@@ -24,9 +39,18 @@ export class BackupFormatError extends BackupFileError {
 export class BackupVersionError extends BackupFileError {
   override readonly name = 'BackupVersionError';
   readonly kind = 'unsupported';
-  constructor(file: string, readonly version: number, readonly supported: number) {
-    super(file, `${file} is a Flotilla backup of format ${version}, this build reads format ${supported}; ` +
-      (version > supported ? 'use a newer Flotilla to read it' : 'it is too old to read; restore it with the Flotilla version that wrote it'));
+  constructor(
+    file: string,
+    readonly version: number,
+    readonly supported: number,
+  ) {
+    super(
+      file,
+      `${file} is a Flotilla backup of format ${version}, this build reads format ${supported}; ` +
+        (version > supported
+          ? 'use a newer Flotilla to read it'
+          : 'it is too old to read; restore it with the Flotilla version that wrote it'),
+    );
   }
 }
 
@@ -34,8 +58,14 @@ export class BackupVersionError extends BackupFileError {
 export class BackupTruncatedError extends BackupFileError {
   override readonly name = 'BackupTruncatedError';
   readonly kind = 'truncated';
-  constructor(file: string, readonly detail: string) {
-    super(file, `${file} is truncated (${detail}); the save or copy was cut short: take the backup again or use an older one`);
+  constructor(
+    file: string,
+    readonly detail: string,
+  ) {
+    super(
+      file,
+      `${file} is truncated (${detail}); the save or copy was cut short: take the backup again or use an older one`,
+    );
   }
 }
 
@@ -43,7 +73,10 @@ export class BackupTruncatedError extends BackupFileError {
 export class BackupCorruptError extends BackupFileError {
   override readonly name = 'BackupCorruptError';
   readonly kind = 'corrupt';
-  constructor(file: string, readonly detail: string) {
+  constructor(
+    file: string,
+    readonly detail: string,
+  ) {
     super(file, `${file} is corrupt (${detail}); do not restore it: use another backup`);
   }
 }
@@ -52,8 +85,16 @@ export class BackupCorruptError extends BackupFileError {
 export class BackupMismatchError extends BackupFileError {
   override readonly name = 'BackupMismatchError';
   readonly kind = 'mismatch';
-  constructor(file: string, readonly field: string, readonly expected: string | number, readonly actual: string | number) {
-    super(file, `${file} does not restore to what its manifest says: ${field} is ${String(actual)}, manifest says ${String(expected)}; do not restore it: use another backup`);
+  constructor(
+    file: string,
+    readonly field: string,
+    readonly expected: string | number,
+    readonly actual: string | number,
+  ) {
+    super(
+      file,
+      `${file} does not restore to what its manifest says: ${field} is ${String(actual)}, manifest says ${String(expected)}; do not restore it: use another backup`,
+    );
   }
 }
 
@@ -61,7 +102,10 @@ export class BackupMismatchError extends BackupFileError {
 export class BackupUnreadableError extends BackupFileError {
   override readonly name = 'BackupUnreadableError';
   readonly kind = 'unreadable';
-  constructor(file: string, readonly detail: string) {
+  constructor(
+    file: string,
+    readonly detail: string,
+  ) {
     super(file, `cannot read ${file} (${detail}); check the path and permissions`);
   }
 }
@@ -70,7 +114,9 @@ export class BackupUnreadableError extends BackupFileError {
 export class DataDirNotEmptyError extends Error {
   override readonly name = 'DataDirNotEmptyError';
   constructor(readonly dir: string) {
-    super(`data directory ${dir} is not empty; restore never overwrites data: give an empty or new directory, or pass force to replace its contents`);
+    super(
+      `data directory ${dir} is not empty; restore never overwrites data: give an empty or new directory, or pass force to replace its contents`,
+    );
   }
 }
 

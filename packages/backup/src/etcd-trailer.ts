@@ -22,7 +22,9 @@ export function etcdTrailerWriter(): { update(bytes: Uint8Array): void; end(): U
       total += bytes.byteLength;
     },
     end() {
-      const padding = new Uint8Array((ETCD_TRAILER_ALIGN_BYTES - (total % ETCD_TRAILER_ALIGN_BYTES)) % ETCD_TRAILER_ALIGN_BYTES);
+      const padding = new Uint8Array(
+        (ETCD_TRAILER_ALIGN_BYTES - (total % ETCD_TRAILER_ALIGN_BYTES)) % ETCD_TRAILER_ALIGN_BYTES,
+      );
       sha.update(padding);
       const out = new Uint8Array(padding.byteLength + ETCD_TRAILER_HASH_BYTES);
       out.set(sha.digest(), padding.byteLength);
@@ -37,15 +39,29 @@ type ReadAt = (fh: FileHandle, position: number, length: number) => Promise<Uint
  * Where the backup ends in a file of `size` bytes: `size` itself, or, for a
  * backup followed by etcd's trailer, the end of the backup before the padding.
  */
-export async function backupEndBefore(fh: FileHandle, file: string, size: number, readAt: ReadAt): Promise<number> {
+export async function backupEndBefore(
+  fh: FileHandle,
+  file: string,
+  size: number,
+  readAt: ReadAt,
+): Promise<number> {
   const hashAt = size - ETCD_TRAILER_HASH_BYTES;
-  if (size % ETCD_TRAILER_ALIGN_BYTES !== ETCD_TRAILER_HASH_BYTES || hashAt < ETCD_TRAILER_ALIGN_BYTES) return size;
-  if (startsWith((await readAt(fh, size - END_MAGIC.byteLength, END_MAGIC.byteLength)), END_MAGIC)) return size; // a plain backup of that size
+  if (
+    size % ETCD_TRAILER_ALIGN_BYTES !== ETCD_TRAILER_HASH_BYTES ||
+    hashAt < ETCD_TRAILER_ALIGN_BYTES
+  )
+    return size;
+  if (startsWith(await readAt(fh, size - END_MAGIC.byteLength, END_MAGIC.byteLength), END_MAGIC))
+    return size; // a plain backup of that size
   const from = Math.max(0, hashAt - (ETCD_TRAILER_ALIGN_BYTES - 1) - END_MAGIC.byteLength);
   const window = await readAt(fh, from, hashAt - from);
   let end = window.byteLength;
   while (end > 0 && window[end - 1] === 0) end--;
-  if (end < END_MAGIC.byteLength || !startsWith(window.subarray(end - END_MAGIC.byteLength, end), END_MAGIC) || window.byteLength - end >= ETCD_TRAILER_ALIGN_BYTES) {
+  if (
+    end < END_MAGIC.byteLength ||
+    !startsWith(window.subarray(end - END_MAGIC.byteLength, end), END_MAGIC) ||
+    window.byteLength - end >= ETCD_TRAILER_ALIGN_BYTES
+  ) {
     return size; // not a trailer after a backup: the reader reports what is wrong with the file
   }
   const sha = createHash('sha256');
@@ -56,6 +72,10 @@ export async function backupEndBefore(fh: FileHandle, file: string, size: number
     at += piece.byteLength;
   }
   const expected = await readAt(fh, hashAt, ETCD_TRAILER_HASH_BYTES);
-  if (!sha.digest().equals(expected)) throw new BackupCorruptError(file, 'its etcd snapshot trailer (the SHA-256 after the backup) does not match the bytes before it');
+  if (!sha.digest().equals(expected))
+    throw new BackupCorruptError(
+      file,
+      'its etcd snapshot trailer (the SHA-256 after the backup) does not match the bytes before it',
+    );
   return from + end;
 }

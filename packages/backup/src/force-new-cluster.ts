@@ -40,12 +40,26 @@ export interface ForcedCluster {
 /** Entries applied to kv per batch while catching up to the commit index. */
 const APPLY_BATCH_ENTRIES = 1_000;
 
-export async function forceNewCluster(dataDir: string, options: ForceNewClusterOptions): Promise<ForcedCluster> {
-  const storage = await openLevelStorage({ dir: dataDir, clusterId: options.clusterId, nodeId: options.nodeId, create: false });
+export async function forceNewCluster(
+  dataDir: string,
+  options: ForceNewClusterOptions,
+): Promise<ForcedCluster> {
+  const storage = await openLevelStorage({
+    dir: dataDir,
+    clusterId: options.clusterId,
+    nodeId: options.nodeId,
+    create: false,
+  });
   try {
     const loaded = await storage.load();
-    if (loaded.snapshotMeta === undefined && loaded.entries.length === 0 && loaded.hardState.term === 0) {
-      throw new ForceNewClusterError(`${dataDir} holds no Raft state: nothing to recover; start a new cluster instead`);
+    if (
+      loaded.snapshotMeta === undefined &&
+      loaded.entries.length === 0 &&
+      loaded.hardState.term === 0
+    ) {
+      throw new ForceNewClusterError(
+        `${dataDir} holds no Raft state: nothing to recover; start a new cluster instead`,
+      );
     }
     const kv = await KvStateMachine.open(storage.stateLevel(), { limits: options.kvLimits ?? {} });
     try {
@@ -58,19 +72,37 @@ export async function forceNewCluster(dataDir: string, options: ForceNewClusterO
   }
 }
 
-async function rewrite(storage: LevelStorage, loaded: LoadedState, kv: KvStateMachine, options: ForceNewClusterOptions): Promise<ForcedCluster> {
+async function rewrite(
+  storage: LevelStorage,
+  loaded: LoadedState,
+  kv: KvStateMachine,
+  options: ForceNewClusterOptions,
+): Promise<ForcedCluster> {
   const snapIndex = loaded.snapshotMeta?.index ?? 0;
   if (kv.appliedIndex < snapIndex) await finishInstall(storage, kv, snapIndex);
   const commit = Math.min(Math.max(loaded.hardState.commit, snapIndex), loaded.lastIndex);
   const before = kv.appliedIndex;
-  await applyCommitted(kv, loaded.entries.filter((e) => e.index > before && e.index <= commit));
+  await applyCommitted(
+    kv,
+    loaded.entries.filter((e) => e.index > before && e.index <= commit),
+  );
   if (kv.appliedIndex !== commit) {
-    throw new ForceNewClusterError(`the KV state is at index ${kv.appliedIndex}, past the commit index ${commit}: the data directory is inconsistent; restore from a backup instead`);
+    throw new ForceNewClusterError(
+      `the KV state is at index ${kv.appliedIndex}, past the commit index ${commit}: the data directory is inconsistent; restore from a backup instead`,
+    );
   }
-  const confState: ConfState = { voters: [options.nodeId], votersOutgoing: [], learners: [], learnersNext: [] };
+  const confState: ConfState = {
+    voters: [options.nodeId],
+    votersOutgoing: [],
+    learners: [],
+    learnersNext: [],
+  };
   const meta: SnapshotMeta = { index: commit, term: termAt(loaded, commit), confState };
   // Recorded first: once it is, the member can only boot as the new cluster (a rerun redoes the rest).
-  await storage.persist({ snapshotMeta: meta, hardState: { ...loaded.hardState, commit } }, { sync: true });
+  await storage.persist(
+    { snapshotMeta: meta, hardState: { ...loaded.hardState, commit } },
+    { sync: true },
+  );
   const snap = await kv.snapshot();
   try {
     // The snapshot a leader sends to joining members: it must carry the new configuration.
@@ -79,7 +111,8 @@ async function rewrite(storage: LevelStorage, loaded: LoadedState, kv: KvStateMa
     await snap.close();
   }
   for (const s of await storage.snapshots.list()) {
-    if (s.meta.index > meta.index || (s.meta.index === meta.index && s.meta.term > meta.term)) await storage.snapshots.delete(s.name);
+    if (s.meta.index > meta.index || (s.meta.index === meta.index && s.meta.term > meta.term))
+      await storage.snapshots.delete(s.name);
   }
   return {
     nodeId: options.nodeId,
@@ -93,10 +126,16 @@ async function rewrite(storage: LevelStorage, loaded: LoadedState, kv: KvStateMa
 }
 
 /** A snapshot install was cut short by a crash: finish it from the stored snapshot, as a booting node would. */
-async function finishInstall(storage: LevelStorage, kv: KvStateMachine, snapIndex: number): Promise<void> {
+async function finishInstall(
+  storage: LevelStorage,
+  kv: KvStateMachine,
+  snapIndex: number,
+): Promise<void> {
   const latest = await storage.snapshots.openLatest();
   if (latest === undefined || latest.meta.index < snapIndex) {
-    throw new ForceNewClusterError(`the KV state is behind the log's compaction point ${snapIndex} and no snapshot covers it; restore from a backup instead`);
+    throw new ForceNewClusterError(
+      `the KV state is behind the log's compaction point ${snapIndex} and no snapshot covers it; restore from a backup instead`,
+    );
   }
   await kv.restore(unframeChunks(latest.stream(), snapshotFrameBytesMax(kv)));
 }
@@ -104,7 +143,9 @@ async function finishInstall(storage: LevelStorage, kv: KvStateMachine, snapInde
 async function applyCommitted(kv: KvStateMachine, entries: readonly Entry[]): Promise<void> {
   for (let i = 0; i < entries.length; i += APPLY_BATCH_ENTRIES) {
     // Conf changes move only the applied index in kv, as in the node's driver.
-    const batch = entries.slice(i, i + APPLY_BATCH_ENTRIES).map((e) => ({ index: e.index, data: e.type === 'normal' ? e.data : new Uint8Array(0) }));
+    const batch = entries
+      .slice(i, i + APPLY_BATCH_ENTRIES)
+      .map((e) => ({ index: e.index, data: e.type === 'normal' ? e.data : new Uint8Array(0) }));
     await kv.applyEntries(batch);
   }
 }
@@ -113,6 +154,9 @@ function termAt(loaded: LoadedState, index: number): number {
   const snap = loaded.snapshotMeta;
   if (index === (snap?.index ?? 0)) return snap?.term ?? 0;
   const entry = loaded.entries.find((e) => e.index === index);
-  if (entry === undefined) throw new ForceNewClusterError(`no log entry at the commit index ${index}: the data directory is inconsistent; restore from a backup instead`);
+  if (entry === undefined)
+    throw new ForceNewClusterError(
+      `no log entry at the commit index ${index}: the data directory is inconsistent; restore from a backup instead`,
+    );
   return entry.term;
 }

@@ -73,8 +73,18 @@ export function startsWith(buf: Uint8Array, prefix: Uint8Array): boolean {
   return true;
 }
 
-const NUMBER_FIELDS = ['formatVersion', 'kvFormat', 'memberId', 'revision', 'compactRevision', 'appliedIndex',
-  'keyCount', 'recordCount', 'createdAtMs', 'contentBytes'] as const;
+const NUMBER_FIELDS = [
+  'formatVersion',
+  'kvFormat',
+  'memberId',
+  'revision',
+  'compactRevision',
+  'appliedIndex',
+  'keyCount',
+  'recordCount',
+  'createdAtMs',
+  'contentBytes',
+] as const;
 const HEX_FIELDS = ['contentSha256', 'contentHash'] as const;
 
 /** Checks the manifest's shape; returns what is wrong, or undefined. */
@@ -82,12 +92,15 @@ export function manifestProblem(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return 'the manifest is not an object';
   const m = value as Record<string, unknown>;
   for (const f of NUMBER_FIELDS) {
-    if (!Number.isSafeInteger(m[f]) || (m[f] as number) < 0) return `manifest field ${f} is not a non-negative integer`;
+    if (!Number.isSafeInteger(m[f]) || (m[f] as number) < 0)
+      return `manifest field ${f} is not a non-negative integer`;
   }
   for (const f of HEX_FIELDS) {
-    if (typeof m[f] !== 'string' || !/^[0-9a-f]{64}$/.test(m[f] as string)) return `manifest field ${f} is not a SHA-256 in hex`;
+    if (typeof m[f] !== 'string' || !/^[0-9a-f]{64}$/.test(m[f] as string))
+      return `manifest field ${f} is not a SHA-256 in hex`;
   }
-  if (typeof m['clusterId'] !== 'string' || m['clusterId'].length === 0) return 'manifest field clusterId is not a non-empty string';
+  if (typeof m['clusterId'] !== 'string' || m['clusterId'].length === 0)
+    return 'manifest field clusterId is not a non-empty string';
   if (typeof m['createdAt'] !== 'string') return 'manifest field createdAt is not a string';
   return undefined;
 }

@@ -9,9 +9,15 @@ import { fsyncDir } from '@flotilla/storage';
 export const TMP_MARKER = '.tmp-';
 
 /** Writes `chunks` to `file` atomically and durably; returns the bytes written. */
-export async function writeFileAtomic(file: string, chunks: AsyncIterable<Uint8Array>): Promise<number> {
+export async function writeFileAtomic(
+  file: string,
+  chunks: AsyncIterable<Uint8Array>,
+): Promise<number> {
   const dir = path.dirname(path.resolve(file));
-  const tmp = path.join(dir, `${path.basename(file)}${TMP_MARKER}${process.pid}-${randomBytes(4).toString('hex')}`);
+  const tmp = path.join(
+    dir,
+    `${path.basename(file)}${TMP_MARKER}${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
   const fh = await open(tmp, 'wx');
   let bytes = 0;
   try {
@@ -43,5 +49,6 @@ export async function isEmptyDir(dir: string): Promise<boolean> {
 
 /** Removes everything inside `dir`, keeping the directory. */
 export async function emptyDir(dir: string): Promise<void> {
-  for (const name of await readdir(dir)) await rm(path.join(dir, name), { recursive: true, force: true });
+  for (const name of await readdir(dir))
+    await rm(path.join(dir, name), { recursive: true, force: true });
 }

@@ -5,7 +5,11 @@ export { saveBackup, writeBackupFile, type SavedBackup } from './save.js';
 export { backupStream, type BackupStream, type BackupStreamOptions } from './stream.js';
 export { verifyBackup, type BackupVerdict, type VerifyOptions } from './verify.js';
 export { restoreBackup, type RestoreOptions, type RestoredCluster } from './restore.js';
-export { forceNewCluster, type ForceNewClusterOptions, type ForcedCluster } from './force-new-cluster.js';
+export {
+  forceNewCluster,
+  type ForceNewClusterOptions,
+  type ForcedCluster,
+} from './force-new-cluster.js';
 export {
   BackupScheduler,
   type BackupSchedulerOptions,
@@ -14,7 +18,11 @@ export {
   type NewestVerified,
 } from './scheduler.js';
 export { openBackup, type OpenedBackup } from './reader.js';
-export { etcdTrailerWriter, ETCD_TRAILER_ALIGN_BYTES, ETCD_TRAILER_HASH_BYTES } from './etcd-trailer.js';
+export {
+  etcdTrailerWriter,
+  ETCD_TRAILER_ALIGN_BYTES,
+  ETCD_TRAILER_HASH_BYTES,
+} from './etcd-trailer.js';
 export { nodeSource, kvSource, type BackupSource } from './source.js';
 export { FORMAT_VERSION, type BackupManifest } from './format.js';
 export {

@@ -28,10 +28,15 @@ export class LiveKeyCounter {
   /** One record of the snapshot (any section; only change records count). */
   record(key: Uint8Array, value: Uint8Array): void {
     if (key[0] !== SECTION_REV || key.byteLength !== 13) return;
-    const main = new DataView(key.buffer, key.byteOffset).getUint32(1) * 0x1_0000_0000 + new DataView(key.buffer, key.byteOffset).getUint32(5);
+    const main =
+      new DataView(key.buffer, key.byteOffset).getUint32(1) * 0x1_0000_0000 +
+      new DataView(key.buffer, key.byteOffset).getUint32(5);
     const change = readChange(value);
     if (main <= this.compactRevision) {
-      if (change === 'deletion') throw new Error(`a deletion at revision ${main} survived compaction at ${this.compactRevision}`);
+      if (change === 'deletion')
+        throw new Error(
+          `a deletion at revision ${main} survived compaction at ${this.compactRevision}`,
+        );
       this.live++;
     } else if (change === 'deletion') {
       this.live--;
@@ -63,7 +68,8 @@ export function readChange(value: Uint8Array): Change {
   const decoded = unpackr.unpack(value) as unknown;
   if (Array.isArray(decoded) && decoded[0] instanceof Uint8Array) {
     if (decoded.length === 1) return 'deletion';
-    if (decoded.length === 5 && typeof decoded[3] === 'number') return decoded[3] === 1 ? 'creation' : 'update';
+    if (decoded.length === 5 && typeof decoded[3] === 'number')
+      return decoded[3] === 1 ? 'creation' : 'update';
   }
   throw new Error('a KV change record is neither a put nor a deletion');
 }
@@ -83,6 +89,7 @@ function skipUint(v: Uint8Array, at: number): number | undefined {
   const tag = v[at];
   if (tag === undefined) return undefined;
   if (tag <= 0x7f) return at + 1;
-  const width = tag === 0xcc ? 1 : tag === 0xcd ? 2 : tag === 0xce ? 4 : tag === 0xcf ? 8 : undefined;
+  const width =
+    tag === 0xcc ? 1 : tag === 0xcd ? 2 : tag === 0xce ? 4 : tag === 0xcf ? 8 : undefined;
   return width === undefined ? undefined : at + 1 + width;
 }

@@ -50,10 +50,15 @@ export async function openBackup(file: string): Promise<OpenedBackup> {
   try {
     const sizeBytes = (await fh.stat()).size;
     // A backup saved by `etcdctl snapshot save` from Flotilla's gRPC API ends in etcd's trailer (see etcd-trailer.ts).
-    const manifest = await readManifest(fh, file, await backupEndBefore(fh, file, sizeBytes, readAt));
+    const manifest = await readManifest(
+      fh,
+      file,
+      await backupEndBefore(fh, file, sizeBytes, readAt),
+    );
     return { file, sizeBytes, manifest, content: () => readContent(file, manifest) };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EISDIR') throw new BackupUnreadableError(file, 'it is a directory');
+    if ((err as NodeJS.ErrnoException).code === 'EISDIR')
+      throw new BackupUnreadableError(file, 'it is a directory');
     throw err;
   } finally {
     await fh.close();
@@ -63,40 +68,77 @@ export async function openBackup(file: string): Promise<OpenedBackup> {
 async function readManifest(fh: FileHandle, file: string, size: number): Promise<BackupManifest> {
   const head = await readAt(fh, 0, Math.min(size, 64));
   if (!startsWith(head, MAGIC)) {
-    if (size < MAGIC.byteLength && startsWith(MAGIC, head) && size > 0) throw new BackupTruncatedError(file, `only ${size} bytes`);
+    if (size < MAGIC.byteLength && startsWith(MAGIC, head) && size > 0)
+      throw new BackupTruncatedError(file, `only ${size} bytes`);
     throw new BackupFormatError(file, describeForeign(head, size));
   }
-  if (size < PREAMBLE_BYTES + TRAILER_FIXED_BYTES) throw new BackupTruncatedError(file, `only ${size} bytes, shorter than an empty backup`);
+  if (size < PREAMBLE_BYTES + TRAILER_FIXED_BYTES)
+    throw new BackupTruncatedError(file, `only ${size} bytes, shorter than an empty backup`);
   const version = new DataView(head.buffer, head.byteOffset).getUint32(MAGIC.byteLength);
   const fixed = await readAt(fh, size - TRAILER_FIXED_BYTES, TRAILER_FIXED_BYTES);
   const read = await tryTrailer(fh, file, size, fixed);
   if (version !== FORMAT_VERSION) {
     // A readable trailer that says this format means the version field itself was damaged.
-    if (read.ok && read.manifest.formatVersion === FORMAT_VERSION) throw new BackupCorruptError(file, `the format version field reads ${version}, the manifest says ${FORMAT_VERSION}`);
+    if (read.ok && read.manifest.formatVersion === FORMAT_VERSION)
+      throw new BackupCorruptError(
+        file,
+        `the format version field reads ${version}, the manifest says ${FORMAT_VERSION}`,
+      );
     throw new BackupVersionError(file, version, FORMAT_VERSION);
   }
   if (!read.ok) throw read.error;
   const m = read.manifest;
-  if (m.formatVersion !== version) throw new BackupCorruptError(file, `the manifest says format ${m.formatVersion}, the preamble ${version}`);
+  if (m.formatVersion !== version)
+    throw new BackupCorruptError(
+      file,
+      `the manifest says format ${m.formatVersion}, the preamble ${version}`,
+    );
   const contentBytes = size - PREAMBLE_BYTES - read.manifestBytes - TRAILER_FIXED_BYTES;
-  if (m.contentBytes !== contentBytes) throw new BackupCorruptError(file, `the manifest says ${m.contentBytes} content bytes, the file holds ${contentBytes}`);
+  if (m.contentBytes !== contentBytes)
+    throw new BackupCorruptError(
+      file,
+      `the manifest says ${m.contentBytes} content bytes, the file holds ${contentBytes}`,
+    );
   return m;
 }
 
-type TrailerRead = { ok: true; manifest: BackupManifest; manifestBytes: number } | { ok: false; error: Error };
+type TrailerRead =
+  | { ok: true; manifest: BackupManifest; manifestBytes: number }
+  | { ok: false; error: Error };
 
-async function tryTrailer(fh: FileHandle, file: string, size: number, fixed: Uint8Array): Promise<TrailerRead> {
+async function tryTrailer(
+  fh: FileHandle,
+  file: string,
+  size: number,
+  fixed: Uint8Array,
+): Promise<TrailerRead> {
   if (!startsWith(fixed.subarray(8), END_MAGIC)) {
-    return { ok: false, error: new BackupTruncatedError(file, `it does not end with the backup end marker (${size} bytes): cut short, or damaged at its end`) };
+    return {
+      ok: false,
+      error: new BackupTruncatedError(
+        file,
+        `it does not end with the backup end marker (${size} bytes): cut short, or damaged at its end`,
+      ),
+    };
   }
   const view = new DataView(fixed.buffer, fixed.byteOffset);
   const manifestBytes = view.getUint32(0);
   const crc = view.getUint32(4);
-  if (manifestBytes > MANIFEST_BYTES_MAX || manifestBytes > size - PREAMBLE_BYTES - TRAILER_FIXED_BYTES) {
-    return { ok: false, error: new BackupCorruptError(file, `the manifest length field reads ${manifestBytes} bytes`) };
+  if (
+    manifestBytes > MANIFEST_BYTES_MAX ||
+    manifestBytes > size - PREAMBLE_BYTES - TRAILER_FIXED_BYTES
+  ) {
+    return {
+      ok: false,
+      error: new BackupCorruptError(file, `the manifest length field reads ${manifestBytes} bytes`),
+    };
   }
   const json = await readAt(fh, size - TRAILER_FIXED_BYTES - manifestBytes, manifestBytes);
-  if (crc32(json) !== crc) return { ok: false, error: new BackupCorruptError(file, 'the manifest checksum does not match') };
+  if (crc32(json) !== crc)
+    return {
+      ok: false,
+      error: new BackupCorruptError(file, 'the manifest checksum does not match'),
+    };
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json));
@@ -115,13 +157,18 @@ async function* readContent(file: string, manifest: BackupManifest): AsyncGenera
     const end = PREAMBLE_BYTES + manifest.contentBytes;
     for (let at = PREAMBLE_BYTES; at < end; ) {
       const piece = await readAt(fh, at, Math.min(READ_BYTES, end - at));
-      if (piece.byteLength === 0) throw new BackupTruncatedError(file, `the file shrank while it was read (at byte ${at})`);
+      if (piece.byteLength === 0)
+        throw new BackupTruncatedError(file, `the file shrank while it was read (at byte ${at})`);
       sha.update(piece);
       at += piece.byteLength;
       yield piece;
     }
     const actual = sha.digest('hex');
-    if (actual !== manifest.contentSha256) throw new BackupCorruptError(file, `content SHA-256 is ${actual.slice(0, 16)}…, the manifest says ${manifest.contentSha256.slice(0, 16)}…`);
+    if (actual !== manifest.contentSha256)
+      throw new BackupCorruptError(
+        file,
+        `content SHA-256 is ${actual.slice(0, 16)}…, the manifest says ${manifest.contentSha256.slice(0, 16)}…`,
+      );
   } finally {
     await fh.close();
   }

@@ -14,13 +14,17 @@ export async function restoreContent(kv: KvStateMachine, backup: OpenedBackup): 
     await kv.restore(unframeChunks(backup.content(), snapshotFrameBytesMax(kv)));
   } catch (err) {
     if (err instanceof BackupFileError) throw err;
-    if (err instanceof SnapshotCorruptError) throw new BackupCorruptError(file, `the KV content does not restore: ${err.message}`);
+    if (err instanceof SnapshotCorruptError)
+      throw new BackupCorruptError(file, `the KV content does not restore: ${err.message}`);
     throw err;
   }
 }
 
 /** Recomputes from kv's state what the manifest claims: index, revisions, key count, records and content hash. */
-export async function checkAgainstManifest(kv: KvStateMachine, backup: OpenedBackup): Promise<void> {
+export async function checkAgainstManifest(
+  kv: KvStateMachine,
+  backup: OpenedBackup,
+): Promise<void> {
   const { file, manifest: m } = backup;
   const same = (field: string, expected: number | string, actual: number | string): void => {
     if (expected !== actual) throw new BackupMismatchError(file, field, expected, actual);

@@ -51,21 +51,33 @@ export interface RestoredCluster {
 /** The term the restored log starts in; a new cluster's first election moves past it. */
 const RESTORED_TERM = 1;
 
-export async function restoreBackup(file: string, options: RestoreOptions): Promise<RestoredCluster> {
+export async function restoreBackup(
+  file: string,
+  options: RestoreOptions,
+): Promise<RestoredCluster> {
   const started = performance.now();
   const members = checkMembers(options.members);
   const dataDirs = dirsFor(members, options.dataDirs);
   const backup = await openBackup(file);
   // Every byte is checked before any directory is touched: a bad file never costs a forced directory its contents.
   for await (const piece of backup.content()) void piece;
-  const clusterId = options.clusterId ?? `${backup.manifest.clusterId}-restored-${backup.manifest.contentSha256.slice(0, 8)}`;
+  const clusterId =
+    options.clusterId ??
+    `${backup.manifest.clusterId}-restored-${backup.manifest.contentSha256.slice(0, 8)}`;
   if (clusterId === backup.manifest.clusterId) {
-    throw new BackupOptionsError(`the restored cluster needs a new cluster id, not the backup's "${clusterId}", so its members never mix with the old cluster's; pass another clusterId`);
+    throw new BackupOptionsError(
+      `the restored cluster needs a new cluster id, not the backup's "${clusterId}", so its members never mix with the old cluster's; pass another clusterId`,
+    );
   }
   for (const dir of dataDirs.values()) {
     if (!(await isEmptyDir(dir)) && options.force !== true) throw new DataDirNotEmptyError(dir);
   }
-  const confState: ConfState = { voters: [...members].sort((a, b) => a - b), votersOutgoing: [], learners: [], learnersNext: [] };
+  const confState: ConfState = {
+    voters: [...members].sort((a, b) => a - b),
+    votersOutgoing: [],
+    learners: [],
+    learnersNext: [],
+  };
   const index = backup.manifest.appliedIndex;
   const term = index === 0 ? 0 : RESTORED_TERM;
   for (const dir of dataDirs.values()) {
@@ -75,16 +87,39 @@ export async function restoreBackup(file: string, options: RestoreOptions): Prom
   // One member at a time: seeding is CPU-bound on this thread (decoding, index building), so
   // side by side gains nothing and would hold every member's KV index in memory at once.
   try {
-    for (const [id, dir] of dataDirs) await seedMember(dir, id, clusterId, backup, { index, term, confState }, options.kvLimits ?? {});
+    for (const [id, dir] of dataDirs)
+      await seedMember(
+        dir,
+        id,
+        clusterId,
+        backup,
+        { index, term, confState },
+        options.kvLimits ?? {},
+      );
   } catch (err) {
     // No half-restored cluster: what was seeded is removed again.
     for (const dir of dataDirs.values()) await emptyDir(dir);
     throw err;
   }
-  return { clusterId, members, dataDirs, index, term, manifest: backup.manifest, durationMs: performance.now() - started };
+  return {
+    clusterId,
+    members,
+    dataDirs,
+    index,
+    term,
+    manifest: backup.manifest,
+    durationMs: performance.now() - started,
+  };
 }
 
-async function seedMember(dir: string, id: NodeId, clusterId: string, backup: OpenedBackup, meta: SnapshotMeta, kvLimits: Partial<KvLimits>): Promise<void> {
+async function seedMember(
+  dir: string,
+  id: NodeId,
+  clusterId: string,
+  backup: OpenedBackup,
+  meta: SnapshotMeta,
+  kvLimits: Partial<KvLimits>,
+): Promise<void> {
   const storage = await openLevelStorage({ dir, clusterId, nodeId: id });
   try {
     const kv = await KvStateMachine.open(storage.stateLevel(), { limits: kvLimits });
@@ -96,30 +131,50 @@ async function seedMember(dir: string, id: NodeId, clusterId: string, backup: Op
     }
     // The content is the node's snapshot framing of kv chunks: it is a Raft snapshot's data as it stands.
     if (meta.index > 0) await storage.snapshots.create(meta, backup.content());
-    await storage.persist({ snapshotMeta: meta, hardState: { term: meta.term, vote: 0, commit: meta.index } }, { sync: true });
+    await storage.persist(
+      { snapshotMeta: meta, hardState: { term: meta.term, vote: 0, commit: meta.index } },
+      { sync: true },
+    );
   } finally {
     await storage.close();
   }
 }
 
 function checkMembers(members: readonly NodeId[]): NodeId[] {
-  if (members.length === 0) throw new BackupOptionsError('members is empty: give the new cluster\'s member ids');
+  if (members.length === 0)
+    throw new BackupOptionsError("members is empty: give the new cluster's member ids");
   for (const id of members) {
-    if (!Number.isSafeInteger(id) || id <= 0) throw new BackupOptionsError(`member id ${String(id)} is not a positive integer`);
+    if (!Number.isSafeInteger(id) || id <= 0)
+      throw new BackupOptionsError(`member id ${String(id)} is not a positive integer`);
   }
-  if (new Set(members).size !== members.length) throw new BackupOptionsError(`member ids repeat: ${members.join(', ')}`);
+  if (new Set(members).size !== members.length)
+    throw new BackupOptionsError(`member ids repeat: ${members.join(', ')}`);
   return [...members];
 }
 
-function dirsFor(members: readonly NodeId[], given: RestoreOptions['dataDirs']): Map<NodeId, string> {
-  const entries = given instanceof Map ? [...given] : Object.entries(given).map(([k, v]) => [Number(k), v] as const);
-  if (entries.length === 0) throw new BackupOptionsError('dataDirs is empty: give the data directory of at least one member');
+function dirsFor(
+  members: readonly NodeId[],
+  given: RestoreOptions['dataDirs'],
+): Map<NodeId, string> {
+  const entries =
+    given instanceof Map
+      ? [...given]
+      : Object.entries(given).map(([k, v]) => [Number(k), v] as const);
+  if (entries.length === 0)
+    throw new BackupOptionsError(
+      'dataDirs is empty: give the data directory of at least one member',
+    );
   const dirs = new Map<NodeId, string>();
   for (const [id, dir] of entries) {
-    if (!members.includes(id)) throw new BackupOptionsError(`a data directory is given for ${id}, which is not among the members ${members.join(', ')}`);
-    if (typeof dir !== 'string' || dir.length === 0) throw new BackupOptionsError(`the data directory of member ${id} is empty`);
+    if (!members.includes(id))
+      throw new BackupOptionsError(
+        `a data directory is given for ${id}, which is not among the members ${members.join(', ')}`,
+      );
+    if (typeof dir !== 'string' || dir.length === 0)
+      throw new BackupOptionsError(`the data directory of member ${id} is empty`);
     dirs.set(id, path.resolve(dir));
   }
-  if (new Set(dirs.values()).size !== dirs.size) throw new BackupOptionsError('two members were given the same data directory');
+  if (new Set(dirs.values()).size !== dirs.size)
+    throw new BackupOptionsError('two members were given the same data directory');
   return dirs;
 }

@@ -14,7 +14,11 @@ export interface SavedBackup {
 }
 
 /** Takes a consistent backup of `from` (writes keep going meanwhile) into `file`. */
-export async function saveBackup(from: FlotillaNode | BackupSource, file: string, options: BackupStreamOptions = {}): Promise<SavedBackup> {
+export async function saveBackup(
+  from: FlotillaNode | BackupSource,
+  file: string,
+  options: BackupStreamOptions = {},
+): Promise<SavedBackup> {
   const started = performance.now();
   const stream = backupStream(from, options);
   const bytes = await writeFileAtomic(file, stream.chunks);

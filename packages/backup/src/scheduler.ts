@@ -77,12 +77,19 @@ export class BackupScheduler {
   private seq = 0;
 
   constructor(private readonly o: BackupSchedulerOptions) {
-    if (!(Number.isFinite(o.intervalMs) && o.intervalMs > 0)) throw new BackupOptionsError(`intervalMs must be a positive number of ms, got ${o.intervalMs}`);
-    if (!(Number.isSafeInteger(o.retainCount) && o.retainCount >= 1)) throw new BackupOptionsError(`retainCount must be an integer ≥ 1, got ${o.retainCount}`);
+    if (!(Number.isFinite(o.intervalMs) && o.intervalMs > 0))
+      throw new BackupOptionsError(
+        `intervalMs must be a positive number of ms, got ${o.intervalMs}`,
+      );
+    if (!(Number.isSafeInteger(o.retainCount) && o.retainCount >= 1))
+      throw new BackupOptionsError(`retainCount must be an integer ≥ 1, got ${o.retainCount}`);
     this.clock = o.clock ?? systemClock;
     this.nowMs = o.nowMs ?? Date.now;
     this.prefix = o.prefix ?? 'flotilla-backup';
-    if (!/^[A-Za-z0-9._-]+$/.test(this.prefix)) throw new BackupOptionsError(`prefix "${this.prefix}" must be letters, digits, ".", "_" or "-"`);
+    if (!/^[A-Za-z0-9._-]+$/.test(this.prefix))
+      throw new BackupOptionsError(
+        `prefix "${this.prefix}" must be letters, digits, ".", "_" or "-"`,
+      );
   }
 
   /** Starts the schedule: the first backup after intervalMs (call runNow() for one at once). */
@@ -115,7 +122,8 @@ export class BackupScheduler {
       failures: this.failures,
       lastRun: this.lastRun,
       newestVerified: this.newest,
-      newestVerifiedAgeMs: this.newest === undefined ? undefined : Math.max(0, this.nowMs() - this.newest.createdAtMs),
+      newestVerifiedAgeMs:
+        this.newest === undefined ? undefined : Math.max(0, this.nowMs() - this.newest.createdAtMs),
     };
   }
 
@@ -124,7 +132,7 @@ export class BackupScheduler {
     const s = this.status();
     const age = s.newestVerifiedAgeMs === undefined ? '+Inf' : String(s.newestVerifiedAgeMs / 1000);
     return [
-      '# HELP flotilla_backup_newest_verified_age_seconds Age of the newest verified backup (the backup path\'s RPO); +Inf if none.',
+      "# HELP flotilla_backup_newest_verified_age_seconds Age of the newest verified backup (the backup path's RPO); +Inf if none.",
       '# TYPE flotilla_backup_newest_verified_age_seconds gauge',
       `flotilla_backup_newest_verified_age_seconds ${age}`,
       '# HELP flotilla_backup_runs_total Scheduled backup runs.',
@@ -142,29 +150,59 @@ export class BackupScheduler {
     this.timer = this.clock.setTimer(delayMs, () => {
       this.timer = undefined;
       const began = this.clock.now();
-      void this.runNow().finally(() => this.arm(Math.max(0, this.o.intervalMs - (this.clock.now() - began))));
+      void this.runNow().finally(() =>
+        this.arm(Math.max(0, this.o.intervalMs - (this.clock.now() - began))),
+      );
     });
   }
 
   private async run(): Promise<BackupRun> {
     const started = performance.now();
-    const file = path.join(this.o.dir, `${this.prefix}-${stamp(this.nowMs())}-${String(this.seq++).padStart(4, '0')}${SUFFIX}`);
+    const file = path.join(
+      this.o.dir,
+      `${this.prefix}-${stamp(this.nowMs())}-${String(this.seq++).padStart(4, '0')}${SUFFIX}`,
+    );
     let run: BackupRun;
     try {
       // The directory may not exist yet (first run) or may have been removed by an operator.
       await mkdir(this.o.dir, { recursive: true });
       const saved = await saveBackup(this.o.source, file, { nowMs: this.nowMs });
-      const verdict = this.o.verify === false ? undefined : await verifyBackup(file, this.o.verifyOptions);
+      const verdict =
+        this.o.verify === false ? undefined : await verifyBackup(file, this.o.verifyOptions);
       if (verdict !== undefined && !verdict.ok) {
         await rename(file, file + FAILED);
-        run = { file: file + FAILED, ok: false, manifest: saved.manifest, verdict, error: verdict.line, durationMs: performance.now() - started };
+        run = {
+          file: file + FAILED,
+          ok: false,
+          manifest: saved.manifest,
+          verdict,
+          error: verdict.line,
+          durationMs: performance.now() - started,
+        };
       } else {
         const m = saved.manifest;
-        this.newest = { file, createdAtMs: m.createdAtMs, revision: m.revision, appliedIndex: m.appliedIndex, keyCount: m.keyCount };
-        run = { file, ok: true, manifest: m, ...(verdict !== undefined ? { verdict } : {}), durationMs: performance.now() - started };
+        this.newest = {
+          file,
+          createdAtMs: m.createdAtMs,
+          revision: m.revision,
+          appliedIndex: m.appliedIndex,
+          keyCount: m.keyCount,
+        };
+        run = {
+          file,
+          ok: true,
+          manifest: m,
+          ...(verdict !== undefined ? { verdict } : {}),
+          durationMs: performance.now() - started,
+        };
       }
     } catch (err) {
-      run = { file, ok: false, error: `${(err as Error).name}: ${(err as Error).message}`, durationMs: performance.now() - started };
+      run = {
+        file,
+        ok: false,
+        error: `${(err as Error).name}: ${(err as Error).message}`,
+        durationMs: performance.now() - started,
+      };
     }
     this.runs++;
     if (!run.ok) this.failures++;

@@ -17,7 +17,10 @@ export function nodeSource(node: FlotillaNode): BackupSource {
 }
 
 /** A KV state machine the caller owns. */
-export function kvSource(kv: KvStateMachine, identity: { clusterId: string; memberId: number }): BackupSource {
+export function kvSource(
+  kv: KvStateMachine,
+  identity: { clusterId: string; memberId: number },
+): BackupSource {
   return { ...identity, snapshot: () => kv.snapshot() };
 }
 

@@ -24,7 +24,10 @@ export interface BackupStream {
   readable(): Readable;
 }
 
-export function backupStream(from: FlotillaNode | BackupSource, options: BackupStreamOptions = {}): BackupStream {
+export function backupStream(
+  from: FlotillaNode | BackupSource,
+  options: BackupStreamOptions = {},
+): BackupStream {
   const source = toSource(from);
   const nowMs = options.nowMs ?? Date.now;
   let settle: { resolve: (m: BackupManifest) => void; reject: (e: unknown) => void } | undefined;
@@ -53,14 +56,23 @@ export function backupStream(from: FlotillaNode | BackupSource, options: BackupS
       finish({ ok: false, e: err });
       throw err;
     } finally {
-      finish({ ok: false, e: new BackupSourceError('the backup stream was abandoned before its end; nothing complete was produced') });
+      finish({
+        ok: false,
+        e: new BackupSourceError(
+          'the backup stream was abandoned before its end; nothing complete was produced',
+        ),
+      });
     }
   }
   const chunks = produce();
   return { chunks, manifest, readable: () => Readable.from(chunks, { objectMode: false }) };
 }
 
-async function* body(source: BackupSource, snap: KvSnapshot, createdAtMs: number): AsyncGenerator<Uint8Array, BackupManifest> {
+async function* body(
+  source: BackupSource,
+  snap: KvSnapshot,
+  createdAtMs: number,
+): AsyncGenerator<Uint8Array, BackupManifest> {
   yield encodePreamble();
   const sha = createHash('sha256');
   const hasher = new ContentHasher();
@@ -72,8 +84,14 @@ async function* body(source: BackupSource, snap: KvSnapshot, createdAtMs: number
   }
   const digest = hasher.digest();
   const h = digest.header;
-  if (h.appliedIndex !== snap.appliedIndex || h.revision !== snap.revision || h.compactRevision !== snap.compactRevision) {
-    throw new BackupSourceError(`the KV snapshot's header (index ${h.appliedIndex}, revision ${h.revision}) differs from its metadata (index ${snap.appliedIndex}, revision ${snap.revision})`);
+  if (
+    h.appliedIndex !== snap.appliedIndex ||
+    h.revision !== snap.revision ||
+    h.compactRevision !== snap.compactRevision
+  ) {
+    throw new BackupSourceError(
+      `the KV snapshot's header (index ${h.appliedIndex}, revision ${h.revision}) differs from its metadata (index ${snap.appliedIndex}, revision ${snap.revision})`,
+    );
   }
   const manifest: BackupManifest = {
     formatVersion: FORMAT_VERSION,
@@ -95,12 +113,17 @@ async function* body(source: BackupSource, snap: KvSnapshot, createdAtMs: number
   return manifest;
 }
 
-async function* hashing(chunks: AsyncIterable<Uint8Array>, hasher: ContentHasher): AsyncGenerator<Uint8Array> {
+async function* hashing(
+  chunks: AsyncIterable<Uint8Array>,
+  hasher: ContentHasher,
+): AsyncGenerator<Uint8Array> {
   for await (const chunk of chunks) {
     try {
       hasher.update(chunk);
     } catch (err) {
-      throw new BackupSourceError(`the node's KV snapshot does not parse: ${(err as Error).message}`);
+      throw new BackupSourceError(
+        `the node's KV snapshot does not parse: ${(err as Error).message}`,
+      );
     }
     yield chunk;
   }

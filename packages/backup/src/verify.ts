@@ -23,10 +23,26 @@ export interface VerifyOptions {
 }
 
 export type BackupVerdict =
-  | { readonly ok: true; readonly file: string; readonly manifest: BackupManifest; readonly durationMs: number; readonly line: string }
-  | { readonly ok: false; readonly file: string; readonly kind: BackupFileError['kind']; readonly reason: string; readonly durationMs: number; readonly line: string };
+  | {
+      readonly ok: true;
+      readonly file: string;
+      readonly manifest: BackupManifest;
+      readonly durationMs: number;
+      readonly line: string;
+    }
+  | {
+      readonly ok: false;
+      readonly file: string;
+      readonly kind: BackupFileError['kind'];
+      readonly reason: string;
+      readonly durationMs: number;
+      readonly line: string;
+    };
 
-export async function verifyBackup(file: string, options: VerifyOptions = {}): Promise<BackupVerdict> {
+export async function verifyBackup(
+  file: string,
+  options: VerifyOptions = {},
+): Promise<BackupVerdict> {
   const started = performance.now();
   try {
     const backup = await openBackup(file);
@@ -48,17 +64,28 @@ export async function verifyBackup(file: string, options: VerifyOptions = {}): P
     });
     const m = backup.manifest;
     const durationMs = performance.now() - started;
-    const line = `OK ${file}: cluster ${m.clusterId} member ${m.memberId}, revision ${m.revision}, applied index ${m.appliedIndex}, ` +
+    const line =
+      `OK ${file}: cluster ${m.clusterId} member ${m.memberId}, revision ${m.revision}, applied index ${m.appliedIndex}, ` +
       `${m.keyCount} keys, taken ${m.createdAt}, content sha256 ${m.contentSha256.slice(0, 12)}…, restored and checked in ${Math.round(durationMs)} ms`;
     return { ok: true, file, manifest: m, durationMs, line };
   } catch (err) {
     if (!(err instanceof BackupFileError)) throw err;
     const durationMs = performance.now() - started;
-    return { ok: false, file, kind: err.kind, reason: err.message, durationMs, line: `FAILED ${err.kind}: ${err.message}` };
+    return {
+      ok: false,
+      file,
+      kind: err.kind,
+      reason: err.message,
+      durationMs,
+      line: `FAILED ${err.kind}: ${err.message}`,
+    };
   }
 }
 
-async function withScratch(options: VerifyOptions, use: (level: KvLevel) => Promise<void>): Promise<void> {
+async function withScratch(
+  options: VerifyOptions,
+  use: (level: KvLevel) => Promise<void>,
+): Promise<void> {
   if (options.scratch === 'memory') {
     const level = new MemoryLevel<string, Uint8Array>({ valueEncoding: 'view' });
     try {

@@ -42,13 +42,19 @@ async function writeVariant(name: string, data: Uint8Array): Promise<string> {
 describe('save and verify', () => {
   it('the manifest records the state at the snapshot point and verify restores it and agrees', async () => {
     const kv = await richKv(200);
-    const live = (await kv.range({ key: bytes('\0'), rangeEnd: bytes('\0'), countOnly: true })).count;
+    const live = (await kv.range({ key: bytes('\0'), rangeEnd: bytes('\0'), countOnly: true }))
+      .count;
     const file = path.join(dir, 'manifest.fbk');
     const saved = await saveBackup(source(kv), file);
     const m = saved.manifest;
     expect(m).toMatchObject({
-      formatVersion: FORMAT_VERSION, clusterId: 'test-cluster', memberId: 1,
-      revision: kv.revision, compactRevision: kv.compactRevision, appliedIndex: kv.appliedIndex, keyCount: live,
+      formatVersion: FORMAT_VERSION,
+      clusterId: 'test-cluster',
+      memberId: 1,
+      revision: kv.revision,
+      compactRevision: kv.compactRevision,
+      appliedIndex: kv.appliedIndex,
+      keyCount: live,
     });
     const manifestBytes = new TextEncoder().encode(JSON.stringify(m)).byteLength;
     expect(saved.bytes).toBe(PREAMBLE_BYTES + m.contentBytes + manifestBytes + 16);
@@ -68,7 +74,9 @@ describe('save and verify', () => {
     for await (const chunk of stream.chunks) {
       parts.push(chunk);
       // Applies between chunks must not leak into the snapshot.
-      await applyCommands(kv, [{ op: 'put', request: { key: bytes(`late/${writes++}`), value: bytes('after') } }]);
+      await applyCommands(kv, [
+        { op: 'put', request: { key: bytes(`late/${writes++}`), value: bytes('after') } },
+      ]);
     }
     const m = await stream.manifest;
     expect(writes).toBeGreaterThan(3);
@@ -83,8 +91,12 @@ describe('save and verify', () => {
   it('the content hash depends on the records, not on how they were chunked', async () => {
     const small = await richKv(150, { snapshotChunkBytes: 512 });
     const large = await richKv(150, { snapshotChunkBytes: 1024 * 1024 });
-    const a = await saveBackup(source(small), path.join(dir, 'small-chunks.fbk'), { nowMs: () => 0 });
-    const b = await saveBackup(source(large), path.join(dir, 'large-chunks.fbk'), { nowMs: () => 0 });
+    const a = await saveBackup(source(small), path.join(dir, 'small-chunks.fbk'), {
+      nowMs: () => 0,
+    });
+    const b = await saveBackup(source(large), path.join(dir, 'large-chunks.fbk'), {
+      nowMs: () => 0,
+    });
     expect(a.manifest.contentSha256).not.toBe(b.manifest.contentSha256);
     expect(a.manifest.contentHash).toBe(b.manifest.contentHash);
     expect(a.manifest.recordCount).toBe(b.manifest.recordCount);
@@ -118,7 +130,9 @@ describe('save and verify', () => {
 
   it('the key count is the one at the snapshot revision while puts, deletes and a compaction run during the save', async () => {
     const kv = await richKv(400, { snapshotChunkBytes: 1024 });
-    const atSnapshot = (await kv.range({ key: bytes('\0'), rangeEnd: bytes('\0'), countOnly: true })).count;
+    const atSnapshot = (
+      await kv.range({ key: bytes('\0'), rangeEnd: bytes('\0'), countOnly: true })
+    ).count;
     const stream = backupStream(source(kv));
     const parts: Uint8Array[] = [];
     let i = 0;
@@ -147,7 +161,16 @@ describe('verify refuses bad files with a clear verdict', () => {
 
   it('truncated anywhere: refused as truncated', async () => {
     const rng = seededRng(11);
-    const cuts = [0, 3, MAGIC.byteLength, PREAMBLE_BYTES, PREAMBLE_BYTES + 1, goodBytes.byteLength - 1, goodBytes.byteLength - 9, goodBytes.byteLength - 40];
+    const cuts = [
+      0,
+      3,
+      MAGIC.byteLength,
+      PREAMBLE_BYTES,
+      PREAMBLE_BYTES + 1,
+      goodBytes.byteLength - 1,
+      goodBytes.byteLength - 9,
+      goodBytes.byteLength - 40,
+    ];
     for (let i = 0; i < 8; i++) cuts.push(randomInt(rng, PREAMBLE_BYTES, goodBytes.byteLength - 1));
     for (const cut of cuts) {
       const file = await writeVariant(`cut-${cut}.fbk`, goodBytes.subarray(0, cut));
@@ -165,7 +188,17 @@ describe('verify refuses bad files with a clear verdict', () => {
     const rng = seededRng(12);
     const m = (await openBackup(good)).manifest;
     const contentEnd = PREAMBLE_BYTES + m.contentBytes;
-    const positions = [0, MAGIC.byteLength + 3, PREAMBLE_BYTES, PREAMBLE_BYTES + 5, contentEnd - 1, contentEnd + 2, goodBytes.byteLength - 20, goodBytes.byteLength - 12, goodBytes.byteLength - 1];
+    const positions = [
+      0,
+      MAGIC.byteLength + 3,
+      PREAMBLE_BYTES,
+      PREAMBLE_BYTES + 5,
+      contentEnd - 1,
+      contentEnd + 2,
+      goodBytes.byteLength - 20,
+      goodBytes.byteLength - 12,
+      goodBytes.byteLength - 1,
+    ];
     for (let i = 0; i < 16; i++) positions.push(randomInt(rng, 0, goodBytes.byteLength - 1));
     const kinds = new Set<string>();
     for (const pos of positions) {
@@ -184,7 +217,11 @@ describe('verify refuses bad files with a clear verdict', () => {
       ['empty', new Uint8Array(0), /empty/],
       ['json', bytes('{"hello":"world"}'), /not a Flotilla backup/],
       ['raft-snapshot', bytes('FLSN\u0001 some snapshot data here'), /Raft snapshot file/],
-      ['random', Uint8Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251), /starts with bytes/],
+      [
+        'random',
+        Uint8Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251),
+        /starts with bytes/,
+      ],
     ];
     for (const [name, data, message] of cases) {
       const v = await verifyBackup(await writeVariant(`foreign-${name}.bin`, data));
@@ -209,20 +246,29 @@ describe('verify refuses bad files with a clear verdict', () => {
 
   it('a manifest that lies (re-signed with another key count) is caught by the restore check', async () => {
     const m = (await openBackup(good)).manifest;
-    const file = await writeVariant('lying.fbk', resign(goodBytes, JSON.stringify({ ...m, keyCount: m.keyCount + 1 })));
+    const file = await writeVariant(
+      'lying.fbk',
+      resign(goodBytes, JSON.stringify({ ...m, keyCount: m.keyCount + 1 })),
+    );
     const v = await verifyBackup(file);
     expect(v).toMatchObject({ ok: false, kind: 'mismatch' });
     if (!v.ok) expect(v.reason).toMatch(/keyCount/);
   });
 
   it('a missing file is unreadable, not a crash', async () => {
-    expect(await verifyBackup(path.join(dir, 'nope.fbk'))).toMatchObject({ ok: false, kind: 'unreadable' });
+    expect(await verifyBackup(path.join(dir, 'nope.fbk'))).toMatchObject({
+      ok: false,
+      kind: 'unreadable',
+    });
   });
 
   it('values survive byte for byte (checked through a restored store)', async () => {
     const kv = await memoryKv();
     const value = Uint8Array.from({ length: 3000 }, (_, i) => (i * 31) % 256);
-    await applyCommands(kv, [{ op: 'put', request: { key: bytes('bin'), value } }, { op: 'put', request: { key: bytes('txt'), value: bytes('héllo') } }]);
+    await applyCommands(kv, [
+      { op: 'put', request: { key: bytes('bin'), value } },
+      { op: 'put', request: { key: bytes('txt'), value: bytes('héllo') } },
+    ]);
     const file = path.join(dir, 'values.fbk');
     await saveBackup(source(kv), file);
     const restored = await memoryKv();

@@ -11,7 +11,11 @@ export const FAST: NodeOptions = { tickMs: 10, electionTicks: 10, heartbeatTicks
 
 export { freePort };
 
-export async function waitFor(pred: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+export async function waitFor(
+  pred: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!(await pred())) {
     if (performance.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
@@ -23,21 +27,32 @@ export class Members {
   readonly nodes = new Map<NodeId, FlotillaNode>();
   readonly addresses = new Map<NodeId, PeerAddress>();
 
-  constructor(readonly clusterId: string, readonly root: string) {}
+  constructor(
+    readonly clusterId: string,
+    readonly root: string,
+  ) {}
 
   dataDir(id: NodeId): string {
     return path.join(this.root, `${this.clusterId}-n${id}`);
   }
 
   /** Opens member `id` knowing the given peers (default: every member with an address). */
-  async open(id: NodeId, opts: { peers?: readonly NodeId[]; initialVoters?: readonly NodeId[]; dataDir?: string } = {}): Promise<FlotillaNode> {
-    if (!this.addresses.has(id)) this.addresses.set(id, { host: '127.0.0.1', port: await freePort() });
+  async open(
+    id: NodeId,
+    opts: { peers?: readonly NodeId[]; initialVoters?: readonly NodeId[]; dataDir?: string } = {},
+  ): Promise<FlotillaNode> {
+    if (!this.addresses.has(id))
+      this.addresses.set(id, { host: '127.0.0.1', port: await freePort() });
     const peerIds = opts.peers ?? [...this.addresses.keys()].filter((p) => p !== id);
     const node = await openNode({
-      id, clusterId: this.clusterId, dataDir: opts.dataDir ?? this.dataDir(id), listen: this.addresses.get(id)!,
+      id,
+      clusterId: this.clusterId,
+      dataDir: opts.dataDir ?? this.dataDir(id),
+      listen: this.addresses.get(id)!,
       peers: new Map(peerIds.map((p) => [p, this.addresses.get(p)!] as const)),
       ...(opts.initialVoters !== undefined ? { initialVoters: opts.initialVoters } : {}),
-      tcp: { reconnect: { baseMs: 20, maxMs: 200 } }, ...FAST,
+      tcp: { reconnect: { baseMs: 20, maxMs: 200 } },
+      ...FAST,
     });
     this.nodes.set(id, node);
     return node;
@@ -67,7 +82,10 @@ export class Members {
   async waitConverged(): Promise<void> {
     const leader = await this.waitLeader();
     const target = leader.status().commitIndex;
-    await waitFor(() => [...this.nodes.values()].every((n) => n.status().appliedIndex >= target), `members applied ${target}`);
+    await waitFor(
+      () => [...this.nodes.values()].every((n) => n.status().appliedIndex >= target),
+      `members applied ${target}`,
+    );
   }
 
   async crash(id: NodeId): Promise<void> {
@@ -82,7 +100,11 @@ export class Members {
 }
 
 /** Every key under `prefix` in the node's applied state, paged. */
-export async function scan(node: FlotillaNode, prefix: string, consistency: 'linearizable' | 'serializable' = 'serializable'): Promise<KeyValue[]> {
+export async function scan(
+  node: FlotillaNode,
+  prefix: string,
+  consistency: 'linearizable' | 'serializable' = 'serializable',
+): Promise<KeyValue[]> {
   const out: KeyValue[] = [];
   const end = prefixEnd(bytes(prefix));
   let from = bytes(prefix);

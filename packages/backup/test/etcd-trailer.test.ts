@@ -49,7 +49,9 @@ describe('etcd snapshot trailer', () => {
     const bad = withTrailer(plain);
     bad[bad.byteLength - 1]! ^= 1;
     await writeFile(path.join(dir, 'bad-hash.db'), bad);
-    await expect(openBackup(path.join(dir, 'bad-hash.db'))).rejects.toMatchObject({ name: 'BackupCorruptError' });
+    await expect(openBackup(path.join(dir, 'bad-hash.db'))).rejects.toMatchObject({
+      name: 'BackupCorruptError',
+    });
     const padded = withTrailer(plain);
     const paddingAt = plain.byteLength; // the first padding byte (the plain backup is not a multiple of 512 here)
     expect(padded.byteLength - 32).toBeGreaterThan(paddingAt);

@@ -22,13 +22,15 @@ describe('force-new-cluster', () => {
     await old.startAll([1, 2, 3]);
     const leader = await old.waitLeader();
     const written = new Map<string, string>();
-    await Promise.all(Array.from({ length: 4 }, async (_, w) => {
-      for (let i = 0; i < 60; i++) {
-        const key = `d/${w}/${i}`;
-        await leader.put({ key: bytes(key), value: bytes(`v${w}.${i}`) });
-        written.set(key, `v${w}.${i}`);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 4 }, async (_, w) => {
+        for (let i = 0; i < 60; i++) {
+          const key = `d/${w}/${i}`;
+          await leader.put({ key: bytes(key), value: bytes(`v${w}.${i}`) });
+          written.set(key, `v${w}.${i}`);
+        }
+      }),
+    );
     await old.waitConverged();
     const survivor = [1, 2, 3].find((id) => id !== leader.id)!;
     // Two members are lost for good: killed, their disks gone.
@@ -38,7 +40,10 @@ describe('force-new-cluster', () => {
     }
     await old.crash(survivor);
 
-    const forced = await forceNewCluster(old.dataDir(survivor), { nodeId: survivor, clusterId: 'dr' });
+    const forced = await forceNewCluster(old.dataDir(survivor), {
+      nodeId: survivor,
+      clusterId: 'dr',
+    });
     expect(forced.nodeId).toBe(survivor);
 
     const grown = new Members('dr', root);
@@ -53,10 +58,17 @@ describe('force-new-cluster', () => {
 
     for (const id of [4, 5]) {
       grown.addresses.set(id, { host: '127.0.0.1', port: await freePort() });
-      const joiner = await grown.open(id, { peers: [...grown.nodes.keys()], initialVoters: [survivor] });
-      for (const other of grown.nodes.values()) if (other !== joiner) other.addPeer(id, grown.addresses.get(id)!);
+      const joiner = await grown.open(id, {
+        peers: [...grown.nodes.keys()],
+        initialVoters: [survivor],
+      });
+      for (const other of grown.nodes.values())
+        if (other !== joiner) other.addPeer(id, grown.addresses.get(id)!);
       await first.addLearner(id);
-      await waitFor(() => joiner.status().appliedIndex >= first.status().commitIndex, `member ${id} caught up`);
+      await waitFor(
+        () => joiner.status().appliedIndex >= first.status().commitIndex,
+        `member ${id} caught up`,
+      );
       // The log starts after the recovery point, so a joiner is seeded by the snapshot forceNewCluster stored.
       expect(joiner.status().metrics.snapshots.installed).toBe(1);
       await first.promote(id);
@@ -66,7 +78,10 @@ describe('force-new-cluster', () => {
     await grown.waitConverged();
     for (const id of [4, 5]) {
       const kvs = await scan(grown.node(id), 'd/');
-      expect(new Map(kvs.map((kv) => [text(kv.key), text(kv.value)])), `data on member ${id}`).toEqual(written);
+      expect(
+        new Map(kvs.map((kv) => [text(kv.key), text(kv.value)])),
+        `data on member ${id}`,
+      ).toEqual(written);
     }
     // The new members carry the cluster on their own: lose the survivor, they still elect and serve.
     await grown.crash(survivor);
@@ -82,22 +97,53 @@ describe('force-new-cluster', () => {
     const storage = await openLevelStorage({ dir, clusterId: 'hm', nodeId: 2 });
     const confState = { voters: [1, 2, 3], votersOutgoing: [], learners: [], learnersNext: [] };
     await storage.persist({ snapshotMeta: { index: 0, term: 0, confState } });
-    const put = (i: number): Entry => ({ type: 'normal', term: 1, index: i, data: encodeCommand({ cmd: { op: 'put', request: { key: bytes(`k${i}`), value: bytes(`v${i}`) } } }) });
+    const put = (i: number): Entry => ({
+      type: 'normal',
+      term: 1,
+      index: i,
+      data: encodeCommand({
+        cmd: { op: 'put', request: { key: bytes(`k${i}`), value: bytes(`v${i}`) } },
+      }),
+    });
     const entries: Entry[] = [1, 2, 3, 4, 5].map(put);
-    entries.push({ type: 'confChange', term: 1, index: 6, change: { changes: [{ op: 'addLearner', nodeId: 4 }] } });
+    entries.push({
+      type: 'confChange',
+      term: 1,
+      index: 6,
+      change: { changes: [{ op: 'addLearner', nodeId: 4 }] },
+    });
     entries.push(...[7, 8, 9, 10].map(put));
     await storage.persist({ entries, hardState: { term: 1, vote: 1, commit: 8 } });
     const kv = await KvStateMachine.open(storage.stateLevel());
-    await kv.applyEntries(entries.slice(0, 3).map((e) => ({ index: e.index, data: e.type === 'normal' ? e.data : new Uint8Array(0) })));
+    await kv.applyEntries(
+      entries
+        .slice(0, 3)
+        .map((e) => ({ index: e.index, data: e.type === 'normal' ? e.data : new Uint8Array(0) })),
+    );
     await kv.close();
     await storage.close();
 
     const forced = await forceNewCluster(dir, { nodeId: 2, clusterId: 'hm' });
-    expect(forced).toMatchObject({ index: 8, term: 1, appliedDuringRecovery: 5, discardedEntries: 2 });
+    expect(forced).toMatchObject({
+      index: 8,
+      term: 1,
+      appliedDuringRecovery: 5,
+      discardedEntries: 2,
+    });
     // Rerunning it is harmless (a crash halfway is finished by running it again).
-    expect(await forceNewCluster(dir, { nodeId: 2, clusterId: 'hm' })).toMatchObject({ index: 8, discardedEntries: 0 });
+    expect(await forceNewCluster(dir, { nodeId: 2, clusterId: 'hm' })).toMatchObject({
+      index: 8,
+      discardedEntries: 0,
+    });
 
-    const node = await openNode({ id: 2, clusterId: 'hm', dataDir: dir, listen: { host: '127.0.0.1', port: 0 }, peers: {}, ...FAST });
+    const node = await openNode({
+      id: 2,
+      clusterId: 'hm',
+      dataDir: dir,
+      listen: { host: '127.0.0.1', port: 0 },
+      peers: {},
+      ...FAST,
+    });
     try {
       await waitFor(() => node.status().role === 'leader', 'the recovered member leads');
       const keys = (await scan(node, 'k', 'linearizable')).map((kv) => text(kv.key)).sort();
@@ -112,10 +158,21 @@ describe('force-new-cluster', () => {
     const dir = path.join(root, 'empty-raft');
     const storage = await openLevelStorage({ dir, clusterId: 'e', nodeId: 1 });
     await storage.close();
-    await expect(forceNewCluster(dir, { nodeId: 1, clusterId: 'e' })).rejects.toBeInstanceOf(ForceNewClusterError);
-    const running = await openNode({ id: 1, clusterId: 'r', dataDir: path.join(root, 'running'), listen: { host: '127.0.0.1', port: 0 }, peers: {}, ...FAST });
+    await expect(forceNewCluster(dir, { nodeId: 1, clusterId: 'e' })).rejects.toBeInstanceOf(
+      ForceNewClusterError,
+    );
+    const running = await openNode({
+      id: 1,
+      clusterId: 'r',
+      dataDir: path.join(root, 'running'),
+      listen: { host: '127.0.0.1', port: 0 },
+      peers: {},
+      ...FAST,
+    });
     try {
-      await expect(forceNewCluster(path.join(root, 'running'), { nodeId: 1, clusterId: 'r' })).rejects.toThrow(/open|lock/i);
+      await expect(
+        forceNewCluster(path.join(root, 'running'), { nodeId: 1, clusterId: 'r' }),
+      ).rejects.toThrow(/open|lock/i);
     } finally {
       await running.close();
     }

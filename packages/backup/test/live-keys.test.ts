@@ -21,7 +21,8 @@ async function manifestCountAndKvCount(cmds: Command[]): Promise<[number, number
   }
   const stream = backupStream(source(kv));
   for await (const c of stream.chunks) void c;
-  const expected = (await kv.range({ key: bytes('\0'), rangeEnd: bytes('\0'), countOnly: true })).count;
+  const expected = (await kv.range({ key: bytes('\0'), rangeEnd: bytes('\0'), countOnly: true }))
+    .count;
   await kv.close();
   return [(await stream.manifest).keyCount, expected];
 }
@@ -54,11 +55,22 @@ describe('live key count from change records', () => {
         const roll = randomInt(rng, 0, 99);
         if (roll < 55) cmds.push({ op: 'put', request: { key, value: bytes(`v${i}`) } });
         else if (roll < 75) cmds.push({ op: 'deleteRange', request: { key } });
-        else if (roll < 80) cmds.push({ op: 'deleteRange', request: { key: bytes('k1'), rangeEnd: bytes('k2') } });
-        else if (roll < 85) cmds.push({ op: 'leaseGrant', request: { id: 1000 + i, ttl: 60 } }, { op: 'put', request: { key, value: bytes('leased'), lease: 1000 + i } });
+        else if (roll < 80)
+          cmds.push({ op: 'deleteRange', request: { key: bytes('k1'), rangeEnd: bytes('k2') } });
+        else if (roll < 85)
+          cmds.push(
+            { op: 'leaseGrant', request: { id: 1000 + i, ttl: 60 } },
+            { op: 'put', request: { key, value: bytes('leased'), lease: 1000 + i } },
+          );
         else if (roll < 90) cmds.push({ op: 'leaseRevoke', request: { id: 1000 + i - 5 } });
-        else if (roll < 95) cmds.push({ op: 'compact', request: { revision: Math.max(1, Math.floor(revisionGuess * 0.8)) } });
-        else for (let v = 0; v < 150; v++) cmds.push({ op: 'put', request: { key: bytes('hot'), value: bytes(`${v}`) } });
+        else if (roll < 95)
+          cmds.push({
+            op: 'compact',
+            request: { revision: Math.max(1, Math.floor(revisionGuess * 0.8)) },
+          });
+        else
+          for (let v = 0; v < 150; v++)
+            cmds.push({ op: 'put', request: { key: bytes('hot'), value: bytes(`${v}`) } });
         revisionGuess = cmds.length;
       }
       const [fromRecords, fromKv] = await manifestCountAndKvCount(cmds);
@@ -72,7 +84,13 @@ describe('live key count from change records', () => {
     expect(readChange(packr.pack([bytes('a'), bytes('1'), 1, 300, 0]))).toBe('update');
     // array16 headers (0xdc) instead of fixarrays: a deletion, then a put with version 1
     expect(readChange(new Uint8Array([0xdc, 0x00, 0x01, 0xc4, 0x01, 0x61]))).toBe('deletion');
-    expect(readChange(new Uint8Array([0xdc, 0x00, 0x05, 0xc4, 0x01, 0x61, 0xc4, 0x01, 0x62, 0x02, 0x01, 0x00]))).toBe('creation');
-    expect(() => readChange(packr.pack({ not: 'a change' }))).toThrow(/neither a put nor a deletion/);
+    expect(
+      readChange(
+        new Uint8Array([0xdc, 0x00, 0x05, 0xc4, 0x01, 0x61, 0xc4, 0x01, 0x62, 0x02, 0x01, 0x00]),
+      ),
+    ).toBe('creation');
+    expect(() => readChange(packr.pack({ not: 'a change' }))).toThrow(
+      /neither a put nor a deletion/,
+    );
   });
 });

@@ -6,7 +6,14 @@ import path from 'node:path';
 import { bytes, text } from '@flotilla/kv';
 import { IdentityMismatchError, openLevelStorage } from '@flotilla/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { restoreBackup, saveBackup, verifyBackup, DataDirNotEmptyError, BackupOptionsError, BackupCorruptError } from '../src/index.js';
+import {
+  restoreBackup,
+  saveBackup,
+  verifyBackup,
+  DataDirNotEmptyError,
+  BackupOptionsError,
+  BackupCorruptError,
+} from '../src/index.js';
 import { Members, scan, waitFor } from './cluster-harness.js';
 import { richKv, source, tempDir } from './helpers.js';
 
@@ -15,7 +22,11 @@ let cleanup: () => Promise<void>;
 beforeAll(async () => ({ dir: root, cleanup } = await tempDir('flotilla-restore-')));
 afterAll(() => cleanup());
 
-interface Ack { key: string; value: string; revision: number }
+interface Ack {
+  key: string;
+  value: string;
+  revision: number;
+}
 
 describe('backup under write load, restore into a new cluster', () => {
   it('keeps every write acknowledged at or before the backup revision and nothing after it', async () => {
@@ -53,15 +64,33 @@ describe('backup under write load, restore into a new cluster', () => {
 
     const fresh = new Members('prod-restored', root);
     // Member 1 seeded on its own, 2 and 3 together: the way the CLI (one member per call) and the API can do it.
-    const restored = await restoreBackup(file, { members: [1, 2, 3], dataDirs: { 1: fresh.dataDir(1) }, clusterId: 'prod-restored' });
-    expect(restored).toMatchObject({ clusterId: 'prod-restored', index: saved.manifest.appliedIndex });
-    await restoreBackup(file, { members: [1, 2, 3], dataDirs: new Map([[2, fresh.dataDir(2)], [3, fresh.dataDir(3)]]), clusterId: 'prod-restored' });
+    const restored = await restoreBackup(file, {
+      members: [1, 2, 3],
+      dataDirs: { 1: fresh.dataDir(1) },
+      clusterId: 'prod-restored',
+    });
+    expect(restored).toMatchObject({
+      clusterId: 'prod-restored',
+      index: saved.manifest.appliedIndex,
+    });
+    await restoreBackup(file, {
+      members: [1, 2, 3],
+      dataDirs: new Map([
+        [2, fresh.dataDir(2)],
+        [3, fresh.dataDir(3)],
+      ]),
+      clusterId: 'prod-restored',
+    });
     // The restored members belong to the new cluster: the old cluster id is refused.
-    await expect(openLevelStorage({ dir: fresh.dataDir(1), clusterId: 'prod', nodeId: 1 })).rejects.toBeInstanceOf(IdentityMismatchError);
+    await expect(
+      openLevelStorage({ dir: fresh.dataDir(1), clusterId: 'prod', nodeId: 1 }),
+    ).rejects.toBeInstanceOf(IdentityMismatchError);
 
     await fresh.startAll([1, 2, 3]);
     const newLeader = await fresh.waitLeader();
-    const present = new Map((await scan(newLeader, 'w/', 'linearizable')).map((kv) => [text(kv.key), kv] as const));
+    const present = new Map(
+      (await scan(newLeader, 'w/', 'linearizable')).map((kv) => [text(kv.key), kv] as const),
+    );
     for (const a of acks) {
       const kv = present.get(a.key);
       if (a.revision <= R) {
@@ -80,7 +109,9 @@ describe('backup under write load, restore into a new cluster', () => {
     expect(r.header.revision).toBe(R + 1);
     await fresh.waitConverged();
     for (const n of fresh.nodes.values()) {
-      expect((await n.range({ key: bytes('after-restore') }, { consistency: 'serializable' })).kvs).toHaveLength(1);
+      expect(
+        (await n.range({ key: bytes('after-restore') }, { consistency: 'serializable' })).kvs,
+      ).toHaveLength(1);
       expect(n.clusterId).toBe('prod-restored');
     }
     await fresh.closeAll();
@@ -95,10 +126,19 @@ describe('restore refuses to do harm', () => {
     await kv.close();
     const dirs = { 1: path.join(root, 'guard-1') };
     await restoreBackup(file, { members: [1], dataDirs: dirs, clusterId: 'guard' });
-    await expect(restoreBackup(file, { members: [1], dataDirs: dirs, clusterId: 'guard' })).rejects.toBeInstanceOf(DataDirNotEmptyError);
-    const again = await restoreBackup(file, { members: [1], dataDirs: dirs, clusterId: 'guard-2', force: true });
+    await expect(
+      restoreBackup(file, { members: [1], dataDirs: dirs, clusterId: 'guard' }),
+    ).rejects.toBeInstanceOf(DataDirNotEmptyError);
+    const again = await restoreBackup(file, {
+      members: [1],
+      dataDirs: dirs,
+      clusterId: 'guard-2',
+      force: true,
+    });
     expect(again.clusterId).toBe('guard-2');
-    await expect(openLevelStorage({ dir: dirs[1], clusterId: 'guard-2', nodeId: 1 }).then((s) => s.close())).resolves.toBeUndefined();
+    await expect(
+      openLevelStorage({ dir: dirs[1], clusterId: 'guard-2', nodeId: 1 }).then((s) => s.close()),
+    ).resolves.toBeUndefined();
   });
 
   it('refuses the old cluster id, and a bad file before touching any directory', async () => {
@@ -106,12 +146,25 @@ describe('restore refuses to do harm', () => {
     const file = path.join(root, 'tiny.fbk');
     await saveBackup(source(kv), file);
     await kv.close();
-    await expect(restoreBackup(file, { members: [1], dataDirs: { 1: path.join(root, 'x1') }, clusterId: 'test-cluster' }))
-      .rejects.toBeInstanceOf(BackupOptionsError);
-    await expect(restoreBackup(file, { members: [1], dataDirs: { 2: path.join(root, 'x2') } })).rejects.toThrow(/not among the members/);
+    await expect(
+      restoreBackup(file, {
+        members: [1],
+        dataDirs: { 1: path.join(root, 'x1') },
+        clusterId: 'test-cluster',
+      }),
+    ).rejects.toBeInstanceOf(BackupOptionsError);
+    await expect(
+      restoreBackup(file, { members: [1], dataDirs: { 2: path.join(root, 'x2') } }),
+    ).rejects.toThrow(/not among the members/);
     // Without a cluster id, every call on the same file picks the same new one.
-    const a = await restoreBackup(file, { members: [1, 2], dataDirs: { 1: path.join(root, 'same-1') } });
-    const b = await restoreBackup(file, { members: [1, 2], dataDirs: { 2: path.join(root, 'same-2') } });
+    const a = await restoreBackup(file, {
+      members: [1, 2],
+      dataDirs: { 1: path.join(root, 'same-1') },
+    });
+    const b = await restoreBackup(file, {
+      members: [1, 2],
+      dataDirs: { 2: path.join(root, 'same-2') },
+    });
     expect(a.clusterId).toBe(b.clusterId);
     expect(a.clusterId).toMatch(/^test-cluster-restored-[0-9a-f]{8}$/);
     const data = new Uint8Array(await readFile(file));
@@ -121,7 +174,14 @@ describe('restore refuses to do harm', () => {
     const forced = path.join(root, 'forced-dir');
     await restoreBackup(file, { members: [1], dataDirs: { 1: forced }, clusterId: 'keep-me' });
     const before = await readdir(forced);
-    await expect(restoreBackup(bad, { members: [1], dataDirs: { 1: forced }, clusterId: 'other', force: true })).rejects.toBeInstanceOf(BackupCorruptError);
+    await expect(
+      restoreBackup(bad, {
+        members: [1],
+        dataDirs: { 1: forced },
+        clusterId: 'other',
+        force: true,
+      }),
+    ).rejects.toBeInstanceOf(BackupCorruptError);
     expect(await readdir(forced)).toEqual(before);
   });
 });

@@ -4,7 +4,12 @@ import { readdir } from 'node:fs/promises';
 import { bytes } from '@flotilla/kv';
 import { VirtualClock } from '@flotilla/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BackupOptionsError, BackupScheduler, type BackupRun, type BackupSource } from '../src/index.js';
+import {
+  BackupOptionsError,
+  BackupScheduler,
+  type BackupRun,
+  type BackupSource,
+} from '../src/index.js';
 import { applyCommands, richKv, source, tempDir } from './helpers.js';
 
 let dir: string;
@@ -21,7 +26,12 @@ describe('BackupScheduler', () => {
     const clock = new VirtualClock({ startMs: START_MS });
     const missing = `${dir}/not-yet/created`;
     const s = new BackupScheduler({
-      source: source(kv), dir: missing, intervalMs: MINUTE, retainCount: 1, clock, nowMs: () => clock.now(),
+      source: source(kv),
+      dir: missing,
+      intervalMs: MINUTE,
+      retainCount: 1,
+      clock,
+      nowMs: () => clock.now(),
       verifyOptions: { scratch: 'memory' },
     });
     const run = await s.runNow();
@@ -53,8 +63,14 @@ describe('BackupScheduler', () => {
     const clock = new VirtualClock({ startMs: START_MS });
     const runs: BackupRun[] = [];
     const s = new BackupScheduler({
-      source: src, dir, intervalMs: MINUTE, retainCount: 2, clock, nowMs: () => clock.now(),
-      verifyOptions: { scratch: 'memory' }, onRun: (r) => runs.push(r),
+      source: src,
+      dir,
+      intervalMs: MINUTE,
+      retainCount: 2,
+      clock,
+      nowMs: () => clock.now(),
+      verifyOptions: { scratch: 'memory' },
+      onRun: (r) => runs.push(r),
     });
     s.start();
     expect(s.status().newestVerifiedAgeMs).toBeUndefined();
@@ -69,19 +85,29 @@ describe('BackupScheduler', () => {
     await tick(1);
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ ok: true, verdict: { ok: true } });
-    expect(s.status().newestVerified).toMatchObject({ createdAtMs: START_MS + MINUTE, revision: kv.revision });
+    expect(s.status().newestVerified).toMatchObject({
+      createdAtMs: START_MS + MINUTE,
+      revision: kv.revision,
+    });
     await tick(MINUTE / 2);
     expect(s.status().newestVerifiedAgeMs).toBe(MINUTE / 2);
     expect(s.prometheusText()).toContain('flotilla_backup_newest_verified_age_seconds 30\n');
 
     for (let i = 0; i < 3; i++) {
-      await applyCommands(kv, [{ op: 'put', request: { key: bytes(`more/${i}`), value: bytes('x') } }]);
+      await applyCommands(kv, [
+        { op: 'put', request: { key: bytes(`more/${i}`), value: bytes('x') } },
+      ]);
       await tick(MINUTE / 2);
       await tick(MINUTE / 2);
     }
     expect(runs.map((r) => r.ok)).toEqual([true, true, true, true]);
     const kept = (await readdir(dir)).filter((n) => n.endsWith('.fbk')).sort();
-    expect(kept).toEqual(runs.slice(-2).map((r) => r.file.split('/').pop()).sort());
+    expect(kept).toEqual(
+      runs
+        .slice(-2)
+        .map((r) => r.file.split('/').pop())
+        .sort(),
+    );
     expect(s.status().newestVerified?.revision).toBe(kv.revision);
 
     // A backup that does not verify is kept aside, counted, and does not reset the age.
@@ -103,7 +129,15 @@ describe('BackupScheduler', () => {
 
   it('runs never overlap: a second runNow joins the first', async () => {
     const kv = await richKv(10);
-    const s = new BackupScheduler({ source: source(kv), dir, intervalMs: MINUTE, retainCount: 1, prefix: 'overlap', clock: new VirtualClock(), verifyOptions: { scratch: 'memory' } });
+    const s = new BackupScheduler({
+      source: source(kv),
+      dir,
+      intervalMs: MINUTE,
+      retainCount: 1,
+      prefix: 'overlap',
+      clock: new VirtualClock(),
+      verifyOptions: { scratch: 'memory' },
+    });
     const a = s.runNow();
     const b = s.runNow();
     expect(b).toBe(a);

@@ -26,9 +26,14 @@ describe('backupStream', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = server.address() as AddressInfo;
-      const response = await fetch(`http://127.0.0.1:${port}/v3/maintenance/snapshot`, { method: 'POST' });
+      const response = await fetch(`http://127.0.0.1:${port}/v3/maintenance/snapshot`, {
+        method: 'POST',
+      });
       const file = path.join(dir, 'downloaded.fbk');
-      await writeBackupFile(file, Readable.fromWeb(response.body as never) as AsyncIterable<Uint8Array>);
+      await writeBackupFile(
+        file,
+        Readable.fromWeb(response.body as never) as AsyncIterable<Uint8Array>,
+      );
       const verdict = await verifyBackup(file, { scratch: 'memory' });
       expect(verdict.ok).toBe(true);
       if (verdict.ok) expect(verdict.manifest).toEqual(await served);

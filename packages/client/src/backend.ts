@@ -2,11 +2,37 @@
 // out), and the KV that every backend is wrapped in: it normalises the loose
 // client inputs once, so backends only translate to their wire.
 
-import type { DeleteRangeRequest, DeleteRangeResponse, KeyValue, PutRequest, PutResponse, RangeRequest, RangeResponse, TxnRequest, TxnResponse, WatchRequest } from '@flotilla/kv';
+import type {
+  DeleteRangeRequest,
+  DeleteRangeResponse,
+  KeyValue,
+  PutRequest,
+  PutResponse,
+  RangeRequest,
+  RangeResponse,
+  TxnRequest,
+  TxnResponse,
+  WatchRequest,
+} from '@flotilla/kv';
 import { InvalidRequestError } from '@flotilla/kv';
 import { ClientClosedError } from './errors.js';
 import { deleteRequest, putRequest, rangeRequest, txnRequest, watchRequest } from './normalize.js';
-import type { Bytes, Consistency, DeleteOptions, GetOptions, KeyRange, KV, KvStatus, LeaseGrant, LeaseTimeToLive, PutOptions, RangeSpec, TxnSpec, Watch, WatchOptions } from './types.js';
+import type {
+  Bytes,
+  Consistency,
+  DeleteOptions,
+  GetOptions,
+  KeyRange,
+  KV,
+  KvStatus,
+  LeaseGrant,
+  LeaseTimeToLive,
+  PutOptions,
+  RangeSpec,
+  TxnSpec,
+  Watch,
+  WatchOptions,
+} from './types.js';
 
 export interface Backend {
   /** `consistency` is also on the wire request (`serializable`); backends with lease reads look at it for `lease`. */
@@ -39,7 +65,9 @@ export class BackendKv implements KV {
   }
 
   range(spec: RangeSpec): Promise<RangeResponse> {
-    return this.call('range', () => this.backend.range(rangeRequest(spec), spec.consistency ?? 'linearizable'));
+    return this.call('range', () =>
+      this.backend.range(rangeRequest(spec), spec.consistency ?? 'linearizable'),
+    );
   }
 
   put(key: Bytes, value: Bytes, options?: PutOptions): Promise<PutResponse> {
@@ -71,8 +99,14 @@ export class BackendKv implements KV {
 
   leaseGrant(ttlSeconds: number): Promise<LeaseGrant> {
     return this.call('leaseGrant', () => {
-      if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > LEASE_TTL_SECONDS_MAX) {
-        throw new InvalidRequestError(`lease TTL must be a whole number of seconds from 1 to ${LEASE_TTL_SECONDS_MAX}, got ${ttlSeconds}`);
+      if (
+        !Number.isSafeInteger(ttlSeconds) ||
+        ttlSeconds < 1 ||
+        ttlSeconds > LEASE_TTL_SECONDS_MAX
+      ) {
+        throw new InvalidRequestError(
+          `lease TTL must be a whole number of seconds from 1 to ${LEASE_TTL_SECONDS_MAX}, got ${ttlSeconds}`,
+        );
       }
       return this.backend.leaseGrant(ttlSeconds);
     });
@@ -86,8 +120,13 @@ export class BackendKv implements KV {
     return this.call('leaseKeepAlive', () => this.backend.leaseKeepAlive(requireLeaseId(id)));
   }
 
-  leaseTimeToLive(id: number, options: { keys?: boolean } = {}): Promise<LeaseTimeToLive | undefined> {
-    return this.call('leaseTimeToLive', () => this.backend.leaseTimeToLive(requireLeaseId(id), options.keys ?? false));
+  leaseTimeToLive(
+    id: number,
+    options: { keys?: boolean } = {},
+  ): Promise<LeaseTimeToLive | undefined> {
+    return this.call('leaseTimeToLive', () =>
+      this.backend.leaseTimeToLive(requireLeaseId(id), options.keys ?? false),
+    );
   }
 
   leases(): Promise<number[]> {
@@ -113,15 +152,20 @@ export class BackendKv implements KV {
 }
 
 function requireRevision(revision: number): void {
-  if (!Number.isSafeInteger(revision) || revision < 1) throw new InvalidRequestError(`revision must be a positive integer, got ${revision}`);
+  if (!Number.isSafeInteger(revision) || revision < 1)
+    throw new InvalidRequestError(`revision must be a positive integer, got ${revision}`);
 }
 
 function requireLeaseId(id: number): number {
-  if (!Number.isSafeInteger(id) || id < 1) throw new InvalidRequestError(`lease id must be a positive safe integer, got ${id}`);
+  if (!Number.isSafeInteger(id) || id < 1)
+    throw new InvalidRequestError(`lease id must be a positive safe integer, got ${id}`);
   return id;
 }
 
 /** A txn with only range operations (at any depth) changes nothing, so it may be repeated. */
 export function isReadOnly(req: TxnRequest): boolean {
-  return [...req.success, ...req.failure].every((op) => op.requestRange !== undefined || (op.requestTxn !== undefined && isReadOnly(op.requestTxn)));
+  return [...req.success, ...req.failure].every(
+    (op) =>
+      op.requestRange !== undefined || (op.requestTxn !== undefined && isReadOnly(op.requestTxn)),
+  );
 }

@@ -17,7 +17,9 @@ export function toSpan(target: Bytes | KeyRange): { key: Uint8Array; rangeEnd?: 
     const key = toBytes(target.prefix);
     return { key, rangeEnd: prefixEnd(key) };
   }
-  return target.rangeEnd === undefined ? { key: toBytes(target.key) } : { key: toBytes(target.key), rangeEnd: toBytes(target.rangeEnd) };
+  return target.rangeEnd === undefined
+    ? { key: toBytes(target.key) }
+    : { key: toBytes(target.key), rangeEnd: toBytes(target.rangeEnd) };
 }
 
 /** A value as a UTF-8 string; undefined passes through, so `textOf(await kv.get(k))` is the common read. */

@@ -33,7 +33,10 @@ export class UnknownOutcomeError extends Error {
 export class UnavailableError extends Error {
   override readonly name = 'UnavailableError';
   constructor(what: string, attempts: number, cause: unknown) {
-    super(`${what} failed on every endpoint after ${attempts} attempts (last: ${describe(cause)}); check that the cluster is running and reachable, or raise the retry budget`, { cause });
+    super(
+      `${what} failed on every endpoint after ${attempts} attempts (last: ${describe(cause)}); check that the cluster is running and reachable, or raise the retry budget`,
+      { cause },
+    );
   }
 }
 
@@ -49,7 +52,9 @@ export class ClientClosedError extends Error {
 export class WatchCanceledError extends Error {
   override readonly name = 'WatchCanceledError';
   constructor(reason: string) {
-    super(`the watch was cancelled by the server: ${reason}; start a new watch from the last revision you processed + 1`);
+    super(
+      `the watch was cancelled by the server: ${reason}; start a new watch from the last revision you processed + 1`,
+    );
   }
 }
 
@@ -70,7 +75,9 @@ export class AbortedError extends Error {
 export class NotLeaderError extends Error {
   override readonly name = 'NotLeaderError';
   constructor(what: string) {
-    super(`${what}: this candidate is not the elected leader (its key is gone or it never won); campaign again`);
+    super(
+      `${what}: this candidate is not the elected leader (its key is gone or it never won); campaign again`,
+    );
   }
 }
 

@@ -32,7 +32,13 @@ export {
   SessionExpiredError,
 } from './errors.js';
 // Auth refusals (the same classes on every backend that has auth).
-export { AuthFailedError, InvalidAuthTokenError, PermissionDeniedError, UserEmptyError, AuthNotEnabledError } from '@flotilla/kv';
+export {
+  AuthFailedError,
+  InvalidAuthTokenError,
+  PermissionDeniedError,
+  UserEmptyError,
+  AuthNotEnabledError,
+} from '@flotilla/kv';
 export type { Credentials } from './remote/auth-session.js';
 export { Lock, type LockHold } from './recipes/lock.js';
 export { Election, type Leadership } from './recipes/election.js';

@@ -27,7 +27,8 @@ export class Lanes {
     private clientId: string,
     lanesMax: number,
   ) {
-    if (!Number.isSafeInteger(lanesMax) || lanesMax < 1) throw new RangeError(`lanesMax must be a positive integer, got ${lanesMax}`);
+    if (!Number.isSafeInteger(lanesMax) || lanesMax < 1)
+      throw new RangeError(`lanesMax must be a positive integer, got ${lanesMax}`);
     for (let i = lanesMax - 1; i >= 0; i--) {
       this.free.push(i);
       this.seqs.push(0);
@@ -40,14 +41,16 @@ export class Lanes {
    * from seq 2. Writes in flight keep the ticket they hold.
    */
   renew(clientId: string): void {
-    if (clientId === this.clientId) throw new RangeError(`renew() needs a client id other than the current ${clientId}`);
+    if (clientId === this.clientId)
+      throw new RangeError(`renew() needs a client id other than the current ${clientId}`);
     this.clientId = clientId;
     this.seqs.fill(0);
   }
 
   /** A lane and the next seq on it; waits while all lanes carry a write. */
   async acquire(): Promise<LaneTicket> {
-    const lane = this.free.pop() ?? (await new Promise<number>((resolve) => this.waiting.push(resolve)));
+    const lane =
+      this.free.pop() ?? (await new Promise<number>((resolve) => this.waiting.push(resolve)));
     const register = this.seqs[lane] === 0;
     if (register) this.seqs[lane] = 1;
     const seq = ++this.seqs[lane]!;

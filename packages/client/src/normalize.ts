@@ -1,10 +1,30 @@
 // Client specs (loose keys, prefix ranges, `=` operators) to the canonical
 // request shapes of @flotilla/kv that every backend translates to its wire.
 
-import type { Compare, CompareResult, DeleteRangeRequest, PutRequest, RangeRequest, RequestOp, TxnRequest, WatchRequest } from '@flotilla/kv';
+import type {
+  Compare,
+  CompareResult,
+  DeleteRangeRequest,
+  PutRequest,
+  RangeRequest,
+  RequestOp,
+  TxnRequest,
+  WatchRequest,
+} from '@flotilla/kv';
 import { InvalidRequestError } from '@flotilla/kv';
 import { toBytes, toSpan } from './bytes.js';
-import type { Bytes, CompareOp, CompareSpec, DeleteOptions, KeyRange, OpSpec, PutOptions, RangeSpec, TxnSpec, WatchOptions } from './types.js';
+import type {
+  Bytes,
+  CompareOp,
+  CompareSpec,
+  DeleteOptions,
+  KeyRange,
+  OpSpec,
+  PutOptions,
+  RangeSpec,
+  TxnSpec,
+  WatchOptions,
+} from './types.js';
 
 export function rangeRequest(spec: RangeSpec): RangeRequest {
   const req: RangeRequest = { ...toSpan(spec) };
@@ -25,7 +45,10 @@ export function putRequest(key: Bytes, value: Bytes, options: PutOptions = {}): 
   return req;
 }
 
-export function deleteRequest(target: Bytes | KeyRange, options: DeleteOptions = {}): DeleteRangeRequest {
+export function deleteRequest(
+  target: Bytes | KeyRange,
+  options: DeleteOptions = {},
+): DeleteRangeRequest {
   const req: DeleteRangeRequest = { ...toSpan(target) };
   if (options.prevKv) req.prevKv = true;
   return req;
@@ -44,14 +67,22 @@ const ops: Record<CompareOp, CompareResult> = {
 
 export function compareRequest(spec: CompareSpec): Compare {
   const result = ops[spec.result];
-  if (!result) throw new InvalidRequestError(`unknown compare operator ${String(spec.result)}; use = != < > or EQUAL NOT_EQUAL LESS GREATER`);
-  const cmp: Compare = { result, target: spec.target, ...toSpan(spec.rangeEnd === undefined ? spec.key : { key: spec.key, rangeEnd: spec.rangeEnd }) };
+  if (!result)
+    throw new InvalidRequestError(
+      `unknown compare operator ${String(spec.result)}; use = != < > or EQUAL NOT_EQUAL LESS GREATER`,
+    );
+  const cmp: Compare = {
+    result,
+    target: spec.target,
+    ...toSpan(spec.rangeEnd === undefined ? spec.key : { key: spec.key, rangeEnd: spec.rangeEnd }),
+  };
   if (spec.target === 'VALUE') {
     if (spec.value === undefined) throw new InvalidRequestError('a VALUE compare needs `value`');
     cmp.value = toBytes(spec.value);
     return cmp;
   }
-  if (spec.number === undefined) throw new InvalidRequestError(`a ${spec.target} compare needs \`number\``);
+  if (spec.number === undefined)
+    throw new InvalidRequestError(`a ${spec.target} compare needs \`number\``);
   if (spec.target === 'VERSION') cmp.version = spec.number;
   else if (spec.target === 'CREATE') cmp.createRevision = spec.number;
   else if (spec.target === 'MOD') cmp.modRevision = spec.number;
@@ -83,18 +114,42 @@ export function watchRequest(target: Bytes | KeyRange, options: WatchOptions = {
 }
 
 /** Small builders so transactions read like etcd's clientv3 (`compare('k', 'VALUE', '=', 'x')`, `op.put('k', 'v')`). */
-export function compare(key: Bytes, target: 'VALUE', result: CompareOp, operand: Bytes): CompareSpec;
-export function compare(key: Bytes, target: 'VERSION' | 'CREATE' | 'MOD' | 'LEASE', result: CompareOp, operand: number): CompareSpec;
-export function compare(key: Bytes, target: CompareSpec['target'], result: CompareOp, operand: Bytes | number): CompareSpec {
-  return typeof operand === 'number' ? { key, target, result, number: operand } : { key, target, result, value: operand };
+export function compare(
+  key: Bytes,
+  target: 'VALUE',
+  result: CompareOp,
+  operand: Bytes,
+): CompareSpec;
+export function compare(
+  key: Bytes,
+  target: 'VERSION' | 'CREATE' | 'MOD' | 'LEASE',
+  result: CompareOp,
+  operand: number,
+): CompareSpec;
+export function compare(
+  key: Bytes,
+  target: CompareSpec['target'],
+  result: CompareOp,
+  operand: Bytes | number,
+): CompareSpec {
+  return typeof operand === 'number'
+    ? { key, target, result, number: operand }
+    : { key, target, result, value: operand };
 }
 
 export const op = {
-  get: (key: Bytes, options: Omit<RangeSpec, 'key' | 'rangeEnd' | 'prefix'> = {}): OpSpec => ({ range: { key, ...options } }),
+  get: (key: Bytes, options: Omit<RangeSpec, 'key' | 'rangeEnd' | 'prefix'> = {}): OpSpec => ({
+    range: { key, ...options },
+  }),
   range: (spec: RangeSpec): OpSpec => ({ range: spec }),
-  put: (key: Bytes, value: Bytes, options: PutOptions = {}): OpSpec => ({ put: { key, value, ...options } }),
+  put: (key: Bytes, value: Bytes, options: PutOptions = {}): OpSpec => ({
+    put: { key, value, ...options },
+  }),
   delete: (target: Bytes | KeyRange, options: DeleteOptions = {}): OpSpec => ({
-    delete: typeof target === 'string' || target instanceof Uint8Array ? { key: target, ...options } : { ...target, ...options },
+    delete:
+      typeof target === 'string' || target instanceof Uint8Array
+        ? { key: target, ...options }
+        : { ...target, ...options },
   }),
   txn: (spec: TxnSpec): OpSpec => ({ txn: spec }),
 };

@@ -9,7 +9,11 @@ export interface RetryOptions {
   backoffMaxMs: number;
 }
 
-export const DEFAULT_RETRY: RetryOptions = { attemptsMax: 6, backoffInitialMs: 25, backoffMaxMs: 1_000 };
+export const DEFAULT_RETRY: RetryOptions = {
+  attemptsMax: 6,
+  backoffInitialMs: 25,
+  backoffMaxMs: 1_000,
+};
 
 export interface RetryEnv {
   sleep(ms: number): Promise<void>;

@@ -18,7 +18,19 @@ import type {
   WatchFilter,
 } from '@flotilla/kv';
 
-export type { DeleteRangeResponse, Event, KeyValue, PutResponse, RangeResponse, TxnResponse, WatchFilter, SortOrder, SortTarget, CompareResult, CompareTarget };
+export type {
+  DeleteRangeResponse,
+  Event,
+  KeyValue,
+  PutResponse,
+  RangeResponse,
+  TxnResponse,
+  WatchFilter,
+  SortOrder,
+  SortTarget,
+  CompareResult,
+  CompareTarget,
+};
 
 /** A key or value: a string is encoded as UTF-8. */
 export type Bytes = string | Uint8Array;

@@ -67,7 +67,11 @@ export class WatchStream implements Watch {
    * JSON-gateway backends speak it): `created`, `canceled` with
    * `compact_revision`, or `events` under a header revision.
    */
-  acceptWireResponse(w: Record<string, unknown>, decodeEvent: (e: unknown) => Event, unexplainedCancel: string): WireWatchOutcome {
+  acceptWireResponse(
+    w: Record<string, unknown>,
+    decodeEvent: (e: unknown) => Event,
+    unexplainedCancel: string,
+  ): WireWatchOutcome {
     const revision = int(get(asWire(get(w, 'header')), 'revision'));
     if (get(w, 'created') === true) {
       this.markReady(revision);
@@ -76,7 +80,11 @@ export class WatchStream implements Watch {
     if (get(w, 'canceled') === true) {
       const compactRevision = int(get(w, 'compact_revision'));
       const reason = String(get(w, 'cancel_reason') ?? '');
-      this.fail(compactRevision > 0 ? CompactedError.of(this.resumeRevision, compactRevision) : new WatchCanceledError(reason || unexplainedCancel));
+      this.fail(
+        compactRevision > 0
+          ? CompactedError.of(this.resumeRevision, compactRevision)
+          : new WatchCanceledError(reason || unexplainedCancel),
+      );
       return 'canceled';
     }
     const events = list(get(w, 'events')).map(decodeEvent);

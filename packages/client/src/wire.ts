@@ -39,7 +39,8 @@ const FILTER = { NOPUT: 0, NODELETE: 1 } as const;
 
 export const jsonStyle: WireStyle = {
   encodeBytes: (b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64'),
-  decodeBytes: (v) => (typeof v === 'string' ? new Uint8Array(Buffer.from(v, 'base64')) : new Uint8Array(0)),
+  decodeBytes: (v) =>
+    typeof v === 'string' ? new Uint8Array(Buffer.from(v, 'base64')) : new Uint8Array(0),
   enumNames: true,
 };
 
@@ -60,8 +61,10 @@ export class WireCodec {
     const out = this.span({}, req.key, req.rangeEnd);
     if (req.limit) out['limit'] = req.limit;
     if (req.revision) out['revision'] = req.revision;
-    if (req.sortOrder && req.sortOrder !== 'NONE') out['sort_order'] = this.enumOf(SORT_ORDER, req.sortOrder);
-    if (req.sortTarget && req.sortTarget !== 'KEY') out['sort_target'] = this.enumOf(SORT_TARGET, req.sortTarget);
+    if (req.sortOrder && req.sortOrder !== 'NONE')
+      out['sort_order'] = this.enumOf(SORT_ORDER, req.sortOrder);
+    if (req.sortTarget && req.sortTarget !== 'KEY')
+      out['sort_target'] = this.enumOf(SORT_TARGET, req.sortTarget);
     if (req.serializable) out['serializable'] = true;
     if (req.keysOnly) out['keys_only'] = true;
     if (req.countOnly) out['count_only'] = true;
@@ -69,7 +72,10 @@ export class WireCodec {
   }
 
   put(req: PutRequest): Wire {
-    const out: Wire = { key: this.style.encodeBytes(req.key), value: this.style.encodeBytes(req.value) };
+    const out: Wire = {
+      key: this.style.encodeBytes(req.key),
+      value: this.style.encodeBytes(req.value),
+    };
     if (req.lease) out['lease'] = req.lease;
     if (req.prevKv) out['prev_kv'] = true;
     if (req.ignoreValue) out['ignore_value'] = true;
@@ -87,7 +93,8 @@ export class WireCodec {
     const out = this.span({}, cmp.key, cmp.rangeEnd);
     out['result'] = this.enumOf(COMPARE_RESULT, cmp.result);
     out['target'] = this.enumOf(COMPARE_TARGET, cmp.target);
-    if (cmp.target === 'VALUE') out['value'] = this.style.encodeBytes(cmp.value ?? new Uint8Array(0));
+    if (cmp.target === 'VALUE')
+      out['value'] = this.style.encodeBytes(cmp.value ?? new Uint8Array(0));
     else if (cmp.target === 'VERSION') out['version'] = cmp.version ?? 0;
     else if (cmp.target === 'CREATE') out['create_revision'] = cmp.createRevision ?? 0;
     else if (cmp.target === 'MOD') out['mod_revision'] = cmp.modRevision ?? 0;
@@ -98,9 +105,12 @@ export class WireCodec {
   requestOp(op: RequestOp): Wire {
     if (op.requestRange) return { request_range: this.range(op.requestRange) };
     if (op.requestPut) return { request_put: this.put(op.requestPut) };
-    if (op.requestDeleteRange) return { request_delete_range: this.deleteRange(op.requestDeleteRange) };
+    if (op.requestDeleteRange)
+      return { request_delete_range: this.deleteRange(op.requestDeleteRange) };
     if (op.requestTxn) return { request_txn: this.txn(op.requestTxn) };
-    throw new ProtocolError('a txn operation must set one of requestRange, requestPut, requestDeleteRange, requestTxn');
+    throw new ProtocolError(
+      'a txn operation must set one of requestRange, requestPut, requestDeleteRange, requestTxn',
+    );
   }
 
   txn(req: TxnRequest): Wire {
@@ -115,7 +125,8 @@ export class WireCodec {
     const out = this.span({}, req.key, req.rangeEnd);
     if (req.startRevision) out['start_revision'] = req.startRevision;
     if (req.prevKv) out['prev_kv'] = true;
-    if (req.filters && req.filters.length > 0) out['filters'] = req.filters.map((f) => this.enumOf(FILTER, f));
+    if (req.filters && req.filters.length > 0)
+      out['filters'] = req.filters.map((f) => this.enumOf(FILTER, f));
     if (req.progressNotify) out['progress_notify'] = true;
     return out;
   }
@@ -136,7 +147,12 @@ export class WireCodec {
 
   rangeResponse(o: unknown): RangeResponse {
     const w = asWire(o);
-    return { header: header(w), kvs: list(get(w, 'kvs')).map((k) => this.keyValue(k)), more: get(w, 'more') === true, count: int(get(w, 'count')) };
+    return {
+      header: header(w),
+      kvs: list(get(w, 'kvs')).map((k) => this.keyValue(k)),
+      more: get(w, 'more') === true,
+      count: int(get(w, 'count')),
+    };
   }
 
   putResponse(o: unknown): PutResponse {
@@ -149,7 +165,11 @@ export class WireCodec {
 
   deleteRangeResponse(o: unknown): DeleteRangeResponse {
     const w = asWire(o);
-    return { header: header(w), deleted: int(get(w, 'deleted')), prevKvs: list(get(w, 'prev_kvs')).map((k) => this.keyValue(k)) };
+    return {
+      header: header(w),
+      deleted: int(get(w, 'deleted')),
+      prevKvs: list(get(w, 'prev_kvs')).map((k) => this.keyValue(k)),
+    };
   }
 
   responseOp(o: unknown): ResponseOp {
@@ -168,13 +188,20 @@ export class WireCodec {
 
   txnResponse(o: unknown): TxnResponse {
     const w = asWire(o);
-    return { header: header(w), succeeded: get(w, 'succeeded') === true, responses: list(get(w, 'responses')).map((r) => this.responseOp(r)) };
+    return {
+      header: header(w),
+      succeeded: get(w, 'succeeded') === true,
+      responses: list(get(w, 'responses')).map((r) => this.responseOp(r)),
+    };
   }
 
   event(o: unknown): Event {
     const w = asWire(o);
     const t = get(w, 'type');
-    const ev: Event = { type: t === 'DELETE' || t === 'Delete' || t === 1 ? 'DELETE' : 'PUT', kv: this.keyValue(get(w, 'kv')) };
+    const ev: Event = {
+      type: t === 'DELETE' || t === 'Delete' || t === 1 ? 'DELETE' : 'PUT',
+      kv: this.keyValue(get(w, 'kv')),
+    };
     const prev = get(w, 'prev_kv');
     if (isPresentKv(prev)) ev.prevKv = this.keyValue(prev);
     return ev;
@@ -214,5 +241,9 @@ export function header(w: Wire): { revision: number } {
 function isPresentKv(v: unknown): boolean {
   if (v === null || typeof v !== 'object') return false;
   const key = (v as Wire)['key'];
-  return key !== undefined && key !== null && (typeof key === 'string' ? key.length > 0 : (key as Uint8Array).length > 0);
+  return (
+    key !== undefined &&
+    key !== null &&
+    (typeof key === 'string' ? key.length > 0 : (key as Uint8Array).length > 0)
+  );
 }

@@ -4,7 +4,18 @@
 // prefixes, so they share the cluster without seeing each other's keys.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AbortedError, CompactedError, Election, LeaseNotFoundError, Lock, compare, keepAliveEvery, op, text, textOf } from '../src/index.js';
+import {
+  AbortedError,
+  CompactedError,
+  Election,
+  LeaseNotFoundError,
+  Lock,
+  compare,
+  keepAliveEvery,
+  op,
+  text,
+  textOf,
+} from '../src/index.js';
 import type { KV, WatchBatch } from '../src/index.js';
 
 export interface KvHarness {
@@ -16,7 +27,10 @@ export interface KvHarness {
 const enc = (s: string) => new TextEncoder().encode(s);
 
 /** Reads batches until `count` events arrived (bounded by the test timeout). */
-async function collect(watch: AsyncIterable<WatchBatch> & { next(): Promise<WatchBatch | undefined> }, count: number): Promise<WatchBatch[]> {
+async function collect(
+  watch: AsyncIterable<WatchBatch> & { next(): Promise<WatchBatch | undefined> },
+  count: number,
+): Promise<WatchBatch[]> {
   const out: WatchBatch[] = [];
   let n = 0;
   while (n < count) {
@@ -29,7 +43,11 @@ async function collect(watch: AsyncIterable<WatchBatch> & { next(): Promise<Watc
 }
 
 /** Polls `check` every 20 ms until it holds or `timeoutMs` passes. */
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
@@ -67,7 +85,9 @@ export function describeKvConformance(name: string, start: () => Promise<KvHarne
       expect(got?.modRevision).toBe(second.header.revision);
       expect(got?.version).toBe(2);
       expect(await kv.get('basic/missing')).toBeUndefined();
-      expect(await other.get('basic/a', { consistency: 'linearizable' })).toMatchObject({ version: 2 });
+      expect(await other.get('basic/a', { consistency: 'linearizable' })).toMatchObject({
+        version: 2,
+      });
     });
 
     it('range with a prefix returns keys in byte order, and limit reports more and the full count', async () => {
@@ -102,7 +122,10 @@ export function describeKvConformance(name: string, start: () => Promise<KvHarne
       await kv.put('ko/a', 'value-a');
       await kv.put('ko/b', 'value-b');
       const keys = await kv.range({ prefix: 'ko/', keysOnly: true });
-      expect(keys.kvs.map((x) => [text(x.key), x.value.length])).toEqual([['ko/a', 0], ['ko/b', 0]]);
+      expect(keys.kvs.map((x) => [text(x.key), x.value.length])).toEqual([
+        ['ko/a', 0],
+        ['ko/b', 0],
+      ]);
       const counted = await kv.range({ prefix: 'ko/', countOnly: true });
       expect(counted.kvs).toEqual([]);
       expect(counted.count).toBe(2);
@@ -141,13 +164,21 @@ export function describeKvConformance(name: string, start: () => Promise<KvHarne
         [[compare('txn/k', 'VALUE', '=', 'v1'), compare('txn/k', 'VERSION', '=', 2)], false],
       ];
       for (const [cmp, expected] of cases) {
-        const res = await kv.txn({ compare: cmp, success: [op.get('txn/k')], failure: [op.get('txn/missing')] });
+        const res = await kv.txn({
+          compare: cmp,
+          success: [op.get('txn/k')],
+          failure: [op.get('txn/missing')],
+        });
         expect(res.succeeded, JSON.stringify(cmp)).toBe(expected);
         expect(res.responses[0]?.responseRange?.count).toBe(expected ? 1 : 0);
       }
       const write = await kv.txn({
         compare: [compare('txn/k', 'VALUE', '=', 'v1')],
-        success: [op.put('txn/k', 'v2', { prevKv: true }), op.put('txn/other', 'x'), op.get('txn/k')],
+        success: [
+          op.put('txn/k', 'v2', { prevKv: true }),
+          op.put('txn/other', 'x'),
+          op.get('txn/k'),
+        ],
         failure: [],
       });
       expect(write.succeeded).toBe(true);
@@ -184,7 +215,9 @@ export function describeKvConformance(name: string, start: () => Promise<KvHarne
       expect(await kv.leases()).not.toContain(lease.id);
       await expect(kv.leaseRevoke(lease.id)).rejects.toBeInstanceOf(LeaseNotFoundError);
       await expect(kv.leaseKeepAlive(lease.id)).rejects.toBeInstanceOf(LeaseNotFoundError);
-      await expect(kv.put('lease/c', '3', { lease: lease.id })).rejects.toBeInstanceOf(LeaseNotFoundError);
+      await expect(kv.put('lease/c', '3', { lease: lease.id })).rejects.toBeInstanceOf(
+        LeaseNotFoundError,
+      );
     });
 
     it('a watch from a past revision replays history in order with no gaps, then follows live writes', async () => {
@@ -197,11 +230,23 @@ export function describeKvConformance(name: string, start: () => Promise<KvHarne
       await kv.put('w/e', '5');
       const batches = await collect(watch, 6);
       const events = batches.flatMap((b) => b.events);
-      expect(events.map((e) => `${e.type} ${text(e.kv.key)}`)).toEqual(['PUT w/a', 'PUT w/b', 'DELETE w/a', 'PUT w/c', 'PUT w/d', 'PUT w/e']);
+      expect(events.map((e) => `${e.type} ${text(e.kv.key)}`)).toEqual([
+        'PUT w/a',
+        'PUT w/b',
+        'DELETE w/a',
+        'PUT w/c',
+        'PUT w/d',
+        'PUT w/e',
+      ]);
       const revs = events.map((e) => e.kv.modRevision);
       expect(revs).toEqual([0, 1, 2, 3, 3, 4].map((d) => first.header.revision + d));
       // The two puts of one txn share a revision and arrive in one batch.
-      expect(batches.some((b) => b.events.filter((e) => e.kv.modRevision === first.header.revision + 3).length === 2)).toBe(true);
+      expect(
+        batches.some(
+          (b) =>
+            b.events.filter((e) => e.kv.modRevision === first.header.revision + 3).length === 2,
+        ),
+      ).toBe(true);
       expect(watch.nextRevision).toBe(first.header.revision + 5);
       watch.cancel();
       expect(await watch.next()).toBeUndefined();
@@ -251,12 +296,17 @@ export function describeKvConformance(name: string, start: () => Promise<KvHarne
         return h;
       });
       // b must be queued behind a: its key exists but it does not hold the lock.
-      await until(async () => (await kv.range({ prefix: 'locks/one/', countOnly: true })).count === 2, 'b to queue');
+      await until(
+        async () => (await kv.range({ prefix: 'locks/one/', countOnly: true })).count === 2,
+        'b to queue',
+      );
       expect(bHeld).toBe(false);
       await a.release();
       const holdB = await bAcquired;
       expect(holdB.revision).toBeGreaterThan(holdA.revision);
-      expect((await kv.range({ prefix: 'locks/one/' })).kvs.map((x) => text(x.key))).toEqual([holdB.key]);
+      expect((await kv.range({ prefix: 'locks/one/' })).kvs.map((x) => text(x.key))).toEqual([
+        holdB.key,
+      ]);
       await b.release();
       expect((await kv.range({ prefix: 'locks/one/', countOnly: true })).count).toBe(0);
     });
@@ -267,10 +317,15 @@ export function describeKvConformance(name: string, start: () => Promise<KvHarne
       const holdA = await a.acquire();
       const abort = new AbortController();
       const waiting = b.acquire({ signal: abort.signal });
-      await until(async () => (await kv.range({ prefix: 'locks/abort/', countOnly: true })).count === 2, 'b to queue');
+      await until(
+        async () => (await kv.range({ prefix: 'locks/abort/', countOnly: true })).count === 2,
+        'b to queue',
+      );
       abort.abort();
       await expect(waiting).rejects.toBeInstanceOf(AbortedError);
-      expect((await kv.range({ prefix: 'locks/abort/' })).kvs.map((x) => text(x.key))).toEqual([holdA.key]);
+      expect((await kv.range({ prefix: 'locks/abort/' })).kvs.map((x) => text(x.key))).toEqual([
+        holdA.key,
+      ]);
       await a.release();
     });
 
@@ -325,7 +380,9 @@ export function describeKvConformance(name: string, start: () => Promise<KvHarne
       await kv.put('cmp/k', 'v2');
       const now = (await kv.put('cmp/k', 'v3')).header.revision;
       await kv.compact(now);
-      await expect(kv.get('cmp/k', { revision: old.header.revision })).rejects.toBeInstanceOf(CompactedError);
+      await expect(kv.get('cmp/k', { revision: old.header.revision })).rejects.toBeInstanceOf(
+        CompactedError,
+      );
       expect(textOf(await kv.get('cmp/k', { revision: now }))).toBe('v3');
       const watch = kv.watch('cmp/k', { startRevision: old.header.revision });
       await expect(watch.next()).rejects.toBeInstanceOf(CompactedError);

@@ -6,12 +6,17 @@ import { embeddedKv } from '../src/index.js';
 
 describe('embedded read consistency', () => {
   it('reaches node.range as linearizable, lease or serializable', async () => {
-    const reached: (ReadOptions['consistency'])[] = [];
+    const reached: ReadOptions['consistency'][] = [];
     // Only range is called by these reads.
     const node = {
       range: async (_req: unknown, options?: ReadOptions) => {
         reached.push(options?.consistency);
-        return { header: { clusterId: '1', memberId: 1, revision: 3, raftTerm: 1 }, kvs: [], more: false, count: 0 };
+        return {
+          header: { clusterId: '1', memberId: 1, revision: 3, raftTerm: 1 },
+          kvs: [],
+          more: false,
+          count: 0,
+        };
       },
     } as unknown as FlotillaNode;
     const kv = embeddedKv(node);

@@ -14,9 +14,14 @@ const PROBE_TIMEOUT_MS = 30_000;
 
 async function loadedBy(entry: string): Promise<{ etcd3: boolean; grpc: boolean }> {
   const file = path.join(here, '../src', entry);
-  const { stdout } = await execFileAsync(process.execPath, ['--conditions=source', '--import', 'tsx', path.join(here, 'load-probe.ts'), file], {
-    cwd: path.join(here, '..'), timeout: PROBE_TIMEOUT_MS,
-  });
+  const { stdout } = await execFileAsync(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', path.join(here, 'load-probe.ts'), file],
+    {
+      cwd: path.join(here, '..'),
+      timeout: PROBE_TIMEOUT_MS,
+    },
+  );
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as { etcd3: boolean; grpc: boolean };
 }
 

@@ -39,7 +39,11 @@ describe('a write whose answer is lost', () => {
     const proxy = await lossyProxy(target, loseFirstPut());
     const kv = remoteKv({ endpoints: [proxy.url], discover: false });
     const direct = remoteKv({ endpoints: [target], discover: false });
-    cleanup.push(() => kv.close(), () => direct.close(), () => proxy.close());
+    cleanup.push(
+      () => kv.close(),
+      () => direct.close(),
+      () => proxy.close(),
+    );
     return { proxy, kv, direct };
   }
 

@@ -6,7 +6,9 @@ import { createRequire } from 'node:module';
 const specifier = process.argv[2]!;
 await import(specifier);
 const loaded = Object.keys(createRequire(import.meta.url).cache);
-console.log(JSON.stringify({
-  etcd3: loaded.some((f) => f.includes('/etcd3/')),
-  grpc: loaded.some((f) => f.includes('/@grpc/grpc-js/')),
-}));
+console.log(
+  JSON.stringify({
+    etcd3: loaded.some((f) => f.includes('/etcd3/')),
+    grpc: loaded.some((f) => f.includes('/@grpc/grpc-js/')),
+  }),
+);

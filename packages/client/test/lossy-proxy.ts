@@ -11,7 +11,10 @@ export interface LossyProxy {
   close(): Promise<void>;
 }
 
-export async function lossyProxy(target: string, loseAnswer: (path: string, index: number) => boolean): Promise<LossyProxy> {
+export async function lossyProxy(
+  target: string,
+  loseAnswer: (path: string, index: number) => boolean,
+): Promise<LossyProxy> {
   const forwarded: LossyProxy['forwarded'] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -21,7 +24,11 @@ export async function lossyProxy(target: string, loseAnswer: (path: string, inde
       const index = forwarded.length;
       const clientId = req.headers['x-flotilla-client-id'];
       const seq = req.headers['x-flotilla-seq'];
-      forwarded.push({ path, clientId: typeof clientId === 'string' ? clientId : undefined, seq: typeof seq === 'string' ? seq : undefined });
+      forwarded.push({
+        path,
+        clientId: typeof clientId === 'string' ? clientId : undefined,
+        seq: typeof seq === 'string' ? seq : undefined,
+      });
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (typeof clientId === 'string') headers['x-flotilla-client-id'] = clientId;
       if (typeof seq === 'string') headers['x-flotilla-seq'] = seq;

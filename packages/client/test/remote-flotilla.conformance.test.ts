@@ -6,12 +6,16 @@ import { startLocalCluster } from '../../server/src/index.js';
 import { remoteKv } from '../src/index.js';
 import { describeKvConformance } from './conformance.js';
 
-describeKvConformance('remote over HTTP (3-member Flotilla cluster behind packages/server)', async () => {
-  const cluster = await startLocalCluster({ size: 3 });
-  await cluster.leader();
-  let next = 0;
-  return {
-    client: async () => remoteKv({ endpoints: [cluster.endpoints[next++ % cluster.endpoints.length]!] }),
-    stop: () => cluster.close(),
-  };
-});
+describeKvConformance(
+  'remote over HTTP (3-member Flotilla cluster behind packages/server)',
+  async () => {
+    const cluster = await startLocalCluster({ size: 3 });
+    await cluster.leader();
+    let next = 0;
+    return {
+      client: async () =>
+        remoteKv({ endpoints: [cluster.endpoints[next++ % cluster.endpoints.length]!] }),
+      stop: () => cluster.close(),
+    };
+  },
+);

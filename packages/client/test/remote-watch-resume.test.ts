@@ -19,13 +19,22 @@ describe('remote watch resume', () => {
 
   it('resumes from the last seen revision + 1 on another member after its member is killed, with no gap or duplicate', async () => {
     // Watch through a follower and kill that one: the writes keep a stable leader, so none has an unknown outcome.
-    const probe = remoteKv({ endpoints: [cluster.endpoints[0]!], discover: false, exactlyOnce: false });
+    const probe = remoteKv({
+      endpoints: [cluster.endpoints[0]!],
+      discover: false,
+      exactlyOnce: false,
+    });
     clients.push(probe);
     const status = await probe.status();
     const followerIndex = status.memberId === status.leaderId ? 1 : 0;
     const follower = cluster.endpoints[followerIndex]!;
     const others = cluster.endpoints.filter((e) => e !== follower);
-    const watcherKv = remoteKv({ endpoints: [follower, ...others], discover: false, exactlyOnce: false, retry: { attemptsMax: 10, backoffInitialMs: 50 } });
+    const watcherKv = remoteKv({
+      endpoints: [follower, ...others],
+      discover: false,
+      exactlyOnce: false,
+      retry: { attemptsMax: 10, backoffInitialMs: 50 },
+    });
     const writer = remoteKv({ endpoints: others, discover: false, exactlyOnce: false });
     clients.push(watcherKv, writer);
     const start = (await writer.put('resume/seed', '0')).header.revision + 1;
@@ -47,7 +56,11 @@ describe('remote watch resume', () => {
     for (let i = 5; i < 10; i++) await writer.put(`resume/${i}`, `after-${i}`);
     await reading;
     watch.cancel();
-    expect(seen.map((e) => text(e.kv.key))).toEqual(Array.from({ length: 10 }, (_, i) => `resume/${i}`));
-    expect(seen.map((e) => e.kv.modRevision)).toEqual(Array.from({ length: 10 }, (_, i) => start + i));
+    expect(seen.map((e) => text(e.kv.key))).toEqual(
+      Array.from({ length: 10 }, (_, i) => `resume/${i}`),
+    );
+    expect(seen.map((e) => e.kv.modRevision)).toEqual(
+      Array.from({ length: 10 }, (_, i) => start + i),
+    );
   });
 });

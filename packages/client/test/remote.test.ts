@@ -1,9 +1,21 @@
 // The remote backend's retry rules, against scripted servers: which failures
 // are retried, on which endpoint, and with which exactly-once headers.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CompactedError, SessionExpiredError, UnavailableError, UnknownOutcomeError, remoteKv } from '../src/index.js';
+import {
+  CompactedError,
+  SessionExpiredError,
+  UnavailableError,
+  UnknownOutcomeError,
+  remoteKv,
+} from '../src/index.js';
 import type { KV } from '../src/index.js';
-import { putAnswer, scriptedServer, type Answer, type ScriptedServer, type Seen } from './scripted-server.js';
+import {
+  putAnswer,
+  scriptedServer,
+  type Answer,
+  type ScriptedServer,
+  type Seen,
+} from './scripted-server.js';
 
 // No real waiting between attempts: back-off is exercised by retry.test.ts.
 const env = { sleep: async () => undefined, random: () => 0.5 };
@@ -37,7 +49,10 @@ beforeAll(async () => {
 
 const writes = (s: ScriptedServer) => s.seen.filter((r) => r.path === '/v3/kv/put');
 const REGISTER_PATH = '/flotilla/session/register';
-const registers = (s: ScriptedServer) => s.seen.filter((r) => r.path === REGISTER_PATH).map((r) => [r.headers['x-flotilla-client-id'], r.headers['x-flotilla-seq']]);
+const registers = (s: ScriptedServer) =>
+  s.seen
+    .filter((r) => r.path === REGISTER_PATH)
+    .map((r) => [r.headers['x-flotilla-client-id'], r.headers['x-flotilla-seq']]);
 
 /** Registers succeed, as on a Flotilla server; `answer` numbers the other requests from 0. */
 function registering(answer: (req: Seen, index: number) => Answer): (req: Seen) => Answer {
@@ -59,7 +74,10 @@ describe('remote backend retries', () => {
     const res = await kv.put('k', 'v');
     expect(res.header.revision).toBe(7);
     await kv.put('k', 'v2');
-    const ids = writes(s).map((r) => [r.headers['x-flotilla-client-id'], r.headers['x-flotilla-seq']]);
+    const ids = writes(s).map((r) => [
+      r.headers['x-flotilla-client-id'],
+      r.headers['x-flotilla-seq'],
+    ]);
     expect(ids).toEqual([
       ['test-client.0', '2'],
       ['test-client.0', '2'],
@@ -70,16 +88,26 @@ describe('remote backend retries', () => {
 
   it('a register whose connection drops is repeated (it changes nothing), and the write follows it', async () => {
     let registerTries = 0;
-    const s = await server((req) => (req.path === REGISTER_PATH && registerTries++ === 0 ? { kind: 'drop' } : putAnswer(4)));
+    const s = await server((req) =>
+      req.path === REGISTER_PATH && registerTries++ === 0 ? { kind: 'drop' } : putAnswer(4),
+    );
     const kv = client({ endpoints: [s.url], exactlyOnce: true, clientId: 'r' });
     expect((await kv.put('k', 'v')).header.revision).toBe(4);
-    expect(registers(s)).toEqual([['r.0', '1'], ['r.0', '1']]);
+    expect(registers(s)).toEqual([
+      ['r.0', '1'],
+      ['r.0', '1'],
+    ]);
     expect(writes(s).map((r) => r.headers['x-flotilla-seq'])).toEqual(['2']);
   });
 
   it('concurrent exactly-once writes use different lanes, so no seq is ever older than one the server applied', async () => {
     const s = await server(registering(() => putAnswer(3)));
-    const kv = client({ endpoints: [s.url], exactlyOnce: true, clientId: 'c', writesInFlightMax: 2 });
+    const kv = client({
+      endpoints: [s.url],
+      exactlyOnce: true,
+      clientId: 'c',
+      writesInFlightMax: 2,
+    });
     await Promise.all([kv.put('a', '1'), kv.put('b', '2'), kv.put('c', '3')]);
     const perLane = new Map<string, number[]>();
     for (const r of writes(s)) {
@@ -89,7 +117,11 @@ describe('remote backend retries', () => {
     expect([...perLane.keys()].sort()).toEqual(['c.0', 'c.1']);
     for (const seqs of perLane.values()) expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
     expect([...perLane.values()].flat().sort()).toEqual([2, 2, 3]);
-    expect(registers(s).map(([id]) => id).sort()).toEqual(['c.0', 'c.1']);
+    expect(
+      registers(s)
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual(['c.0', 'c.1']);
   });
 
   describe('the server no longer remembers the client id (session expired)', () => {
@@ -98,7 +130,11 @@ describe('remote backend retries', () => {
       const message = `session expired: client "${String(req.headers['x-flotilla-client-id'])}" is no longer remembered by the exactly-once table; start a new client id`;
       return { kind: 'json' as const, status: 412, body: { error: message, message, code: 9 } };
     };
-    const ids = (s: ScriptedServer) => writes(s).map((r) => [String(r.headers['x-flotilla-client-id']), r.headers['x-flotilla-seq']]);
+    const ids = (s: ScriptedServer) =>
+      writes(s).map((r) => [
+        String(r.headers['x-flotilla-client-id']),
+        r.headers['x-flotilla-seq'],
+      ]);
 
     it('a write refused on its first attempt is repeated once under a new client id, registered again, whose writes start at seq 2', async () => {
       const s = await server(registering((req, i) => (i === 1 ? expired(req) : putAnswer(5))));
@@ -107,28 +143,50 @@ describe('remote backend retries', () => {
       await kv.put('k', 'v2');
       await kv.put('k', 'v3');
       const seen = ids(s);
-      expect(seen.slice(0, 2)).toEqual([['svc.0', '2'], ['svc.0', '3']]);
+      expect(seen.slice(0, 2)).toEqual([
+        ['svc.0', '2'],
+        ['svc.0', '3'],
+      ]);
       const renewed = seen[2]![0]!;
       expect(renewed).toMatch(/^svc~.+\.0$/);
-      expect(seen.slice(2)).toEqual([[renewed, '2'], [renewed, '3']]);
-      expect(registers(s)).toEqual([['svc.0', '1'], [renewed, '1']]);
+      expect(seen.slice(2)).toEqual([
+        [renewed, '2'],
+        [renewed, '3'],
+      ]);
+      expect(registers(s)).toEqual([
+        ['svc.0', '1'],
+        [renewed, '1'],
+      ]);
     });
 
     it('a write whose earlier attempt may have been applied surfaces SessionExpiredError (read first), and the next write uses a new id', async () => {
-      const s = await server(registering((req, i) => (i === 0 ? { kind: 'drop' } : i === 1 ? expired(req) : putAnswer(5))));
+      const s = await server(
+        registering((req, i) =>
+          i === 0 ? { kind: 'drop' } : i === 1 ? expired(req) : putAnswer(5),
+        ),
+      );
       const kv = client({ endpoints: [s.url], exactlyOnce: true, clientId: 'svc' });
       await expect(kv.put('k', 'v1')).rejects.toBeInstanceOf(SessionExpiredError);
       await kv.put('k', 'v2');
       const seen = ids(s);
-      expect(seen.slice(0, 2)).toEqual([['svc.0', '2'], ['svc.0', '2']]);
+      expect(seen.slice(0, 2)).toEqual([
+        ['svc.0', '2'],
+        ['svc.0', '2'],
+      ]);
       expect(seen[2]![0]).toMatch(/^svc~.+\.0$/);
       expect(seen[2]![1]).toBe('2');
-      expect(registers(s)).toEqual([['svc.0', '1'], [seen[2]![0], '1']]);
+      expect(registers(s)).toEqual([
+        ['svc.0', '1'],
+        [seen[2]![0], '1'],
+      ]);
     });
   });
 
   it('a read is retried on another endpoint when the first one refuses connections', async () => {
-    const s = await server(() => ({ kind: 'json', body: { header: { revision: '4' }, count: '0' } }));
+    const s = await server(() => ({
+      kind: 'json',
+      body: { header: { revision: '4' }, count: '0' },
+    }));
     const kv = client({ endpoints: [closedUrl, s.url], exactlyOnce: false });
     const res = await kv.range({ prefix: 'x' });
     expect(res.header.revision).toBe(4);
@@ -149,7 +207,10 @@ describe('remote backend retries', () => {
       body: { error: 'etcdserver: not leader', message: 'etcdserver: not leader', code: 14 },
       headers: { 'x-flotilla-leader': leader.url },
     }));
-    const redirecting = await server(() => ({ kind: 'redirect', location: `${leader.url}/v3/kv/put` }));
+    const redirecting = await server(() => ({
+      kind: 'redirect',
+      location: `${leader.url}/v3/kv/put`,
+    }));
     const kv = client({ endpoints: [follower.url], exactlyOnce: false });
     expect((await kv.put('k', 'v')).header.revision).toBe(9);
     const kv2 = client({ endpoints: [redirecting.url], exactlyOnce: false });
@@ -159,17 +220,27 @@ describe('remote backend retries', () => {
   });
 
   it('"leader changed" (a node\'s LeaderChangedError: nothing applied) is retried, as etcd\'s Unavailable is for reads', async () => {
-    const changed = { error: 'etcdserver: leader changed (retry)', message: 'etcdserver: leader changed (retry)', code: 14 };
-    const s = await server((_req, index) => (index === 0
-      ? { kind: 'json', status: 503, body: changed }
-      : { kind: 'json', body: { header: { revision: '4' }, kvs: [], count: '0' } }));
+    const changed = {
+      error: 'etcdserver: leader changed (retry)',
+      message: 'etcdserver: leader changed (retry)',
+      code: 14,
+    };
+    const s = await server((_req, index) =>
+      index === 0
+        ? { kind: 'json', status: 503, body: changed }
+        : { kind: 'json', body: { header: { revision: '4' }, kvs: [], count: '0' } },
+    );
     const kv = client({ endpoints: [s.url], exactlyOnce: false });
     expect((await kv.range({ key: 'k' })).header.revision).toBe(4);
     expect(s.seen).toHaveLength(2);
   });
 
   it('retries are bounded: an endpoint that is always unavailable ends in UnavailableError after attemptsMax tries', async () => {
-    const s = await server(() => ({ kind: 'json', status: 503, body: { error: 'etcdserver: no leader', message: 'etcdserver: no leader', code: 14 } }));
+    const s = await server(() => ({
+      kind: 'json',
+      status: 503,
+      body: { error: 'etcdserver: no leader', message: 'etcdserver: no leader', code: 14 },
+    }));
     const kv = client({ endpoints: [s.url], exactlyOnce: false, retry: { attemptsMax: 4 } });
     await expect(kv.range({ key: 'k' })).rejects.toBeInstanceOf(UnavailableError);
     expect(s.seen).toHaveLength(4);
@@ -177,18 +248,26 @@ describe('remote backend retries', () => {
 
   it('store errors are typed and not retried', async () => {
     const msg = 'etcdserver: mvcc: required revision has been compacted';
-    const s = await server(() => ({ kind: 'json', status: 400, body: { error: msg, message: msg, code: 11 } }));
+    const s = await server(() => ({
+      kind: 'json',
+      status: 400,
+      body: { error: msg, message: msg, code: 11 },
+    }));
     const kv = client({ endpoints: [s.url], exactlyOnce: false });
     await expect(kv.get('k', { revision: 1 })).rejects.toBeInstanceOf(CompactedError);
     expect(s.seen).toHaveLength(1);
   });
 
-  it('discovery adds the members\' client URLs, so a client given one dead endpoint still finds the cluster', async () => {
+  it("discovery adds the members' client URLs, so a client given one dead endpoint still finds the cluster", async () => {
     const live = await server((req) =>
-      req.path === '/v3/cluster/member/list' ? { kind: 'json', body: { members: [{ clientURLs: [closedUrl] }] } } : putAnswer(11),
+      req.path === '/v3/cluster/member/list'
+        ? { kind: 'json', body: { members: [{ clientURLs: [closedUrl] }] } }
+        : putAnswer(11),
     );
     const seed = await server((req) =>
-      req.path === '/v3/cluster/member/list' ? { kind: 'json', body: { members: [{ clientURLs: [live.url] }] } } : { kind: 'drop' },
+      req.path === '/v3/cluster/member/list'
+        ? { kind: 'json', body: { members: [{ clientURLs: [live.url] }] } }
+        : { kind: 'drop' },
     );
     const kv = remoteKv({ endpoints: [seed.url], env, exactlyOnce: false });
     clients.push(kv);
@@ -202,8 +281,10 @@ describe('remote backend retries', () => {
     const flaky = (version: string) => {
       let puts = 0;
       return (req: { path: string }) => {
-        if (req.path === '/v3/maintenance/status') return { kind: 'json' as const, body: { version } };
-        if (req.path === '/v3/cluster/member/list') return { kind: 'json' as const, body: { members: [] } };
+        if (req.path === '/v3/maintenance/status')
+          return { kind: 'json' as const, body: { version } };
+        if (req.path === '/v3/cluster/member/list')
+          return { kind: 'json' as const, body: { members: [] } };
         if (req.path === REGISTER_PATH) return putAnswer(1);
         return puts++ === 0 ? { kind: 'drop' as const } : putAnswer(2);
       };

@@ -9,12 +9,16 @@ const options: RetryOptions = { attemptsMax: 5, backoffInitialMs: 10, backoffMax
 describe('back-off', () => {
   it('waits nothing before the first attempt and at most min(max, initial·2^(n-2)) before attempt n', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 30 }), fc.double({ min: 0, max: 0.999999, noNaN: true }), (attempt, r) => {
-        const ms = backoffMs(options, attempt, () => r);
-        const cap = attempt === 1 ? 0 : Math.min(50, 10 * 2 ** (attempt - 2));
-        expect(ms).toBeGreaterThanOrEqual(0);
-        expect(ms).toBeLessThanOrEqual(cap);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 30 }),
+        fc.double({ min: 0, max: 0.999999, noNaN: true }),
+        (attempt, r) => {
+          const ms = backoffMs(options, attempt, () => r);
+          const cap = attempt === 1 ? 0 : Math.min(50, 10 * 2 ** (attempt - 2));
+          expect(ms).toBeGreaterThanOrEqual(0);
+          expect(ms).toBeLessThanOrEqual(cap);
+        },
+      ),
     );
   });
 
@@ -40,10 +44,16 @@ describe('back-off', () => {
     let calls = 0;
     const final = new Error('final');
     await expect(
-      withRetry(options, { sleep: async () => undefined, random: () => 0 }, async () => {
-        calls++;
-        throw final;
-      }, () => 'fail', () => new Error('exhausted')),
+      withRetry(
+        options,
+        { sleep: async () => undefined, random: () => 0 },
+        async () => {
+          calls++;
+          throw final;
+        },
+        () => 'fail',
+        () => new Error('exhausted'),
+      ),
     ).rejects.toBe(final);
     expect(calls).toBe(1);
   });
@@ -54,7 +64,14 @@ describe('exactly-once lanes', () => {
     const lanes = new Lanes('c', 2);
     const a = await lanes.acquire();
     const b = await lanes.acquire();
-    expect([a.clientId, a.seq, a.register, b.clientId, b.seq, b.register]).toEqual(['c.0', 2, true, 'c.1', 2, true]);
+    expect([a.clientId, a.seq, a.register, b.clientId, b.seq, b.register]).toEqual([
+      'c.0',
+      2,
+      true,
+      'c.1',
+      2,
+      true,
+    ]);
     let third: { clientId: string; seq: number; register: boolean } | undefined;
     const waiting = lanes.acquire().then((t) => (third = t));
     await Promise.resolve();
@@ -77,6 +94,11 @@ describe('exactly-once lanes', () => {
     lanes.renew('d');
     held.release();
     const next = await lanes.acquire();
-    expect([held.clientId, next.clientId, next.seq, next.register]).toEqual(['c.0', 'd.0', 2, true]);
+    expect([held.clientId, next.clientId, next.seq, next.register]).toEqual([
+      'c.0',
+      'd.0',
+      2,
+      true,
+    ]);
   });
 });

@@ -22,14 +22,20 @@ export interface ScriptedServer {
   close(): Promise<void>;
 }
 
-export async function scriptedServer(answer: (req: Seen, index: number) => Answer): Promise<ScriptedServer> {
+export async function scriptedServer(
+  answer: (req: Seen, index: number) => Answer,
+): Promise<ScriptedServer> {
   const seen: Seen[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8');
-      const s: Seen = { path: req.url ?? '', headers: req.headers, body: text ? JSON.parse(text) : undefined };
+      const s: Seen = {
+        path: req.url ?? '',
+        headers: req.headers,
+        body: text ? JSON.parse(text) : undefined,
+      };
       seen.push(s);
       const a = answer(s, seen.length - 1);
       if (a.kind === 'drop') {
@@ -58,4 +64,7 @@ export async function scriptedServer(answer: (req: Seen, index: number) => Answe
   };
 }
 
-export const putAnswer = (revision: number): Answer => ({ kind: 'json', body: { header: { revision: String(revision) } } });
+export const putAnswer = (revision: number): Answer => ({
+  kind: 'json',
+  body: { header: { revision: String(revision) } },
+});

@@ -17,7 +17,12 @@ describe('a long-lived client whose id the server evicted', () => {
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-client-expiry-'));
     node = await openNode({
-      id: 1, clusterId: 'expiry', dataDir: dir, listen: { host: '127.0.0.1', port: 0 }, peers: {}, initialVoters: [1],
+      id: 1,
+      clusterId: 'expiry',
+      dataDir: dir,
+      listen: { host: '127.0.0.1', port: 0 },
+      peers: {},
+      initialVoters: [1],
       kvLimits: { clientsMax: 2 },
     });
     const deadline = Date.now() + 20_000;

@@ -32,7 +32,10 @@ async function rangeServer(body: unknown): Promise<{ url: string; connections: (
         server.close(() => resolve());
       }),
   );
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, connections: () => connections };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    connections: () => connections,
+  };
 }
 
 function client(url: string, options: Partial<Parameters<typeof remoteKv>[0]> = {}): KV {
@@ -67,11 +70,18 @@ describe('remote unary calls', () => {
 
   it('end on close(): a call waiting for an answer fails instead of waiting out its timeout', async () => {
     const s = await rangeServer(undefined);
-    const kv = remoteKv({ endpoints: [s.url], discover: false, exactlyOnce: false, env, requestTimeoutMs: 600_000 });
+    const kv = remoteKv({
+      endpoints: [s.url],
+      discover: false,
+      exactlyOnce: false,
+      env,
+      requestTimeoutMs: 600_000,
+    });
     const pending = kv.get(key);
     const outcome = expect(pending).rejects.toThrow(UnavailableError);
     // Close once the request has reached the server (its connection is open).
-    for (let i = 0; i < 1_000 && s.connections() === 0; i++) await new Promise((resolve) => setImmediate(resolve));
+    for (let i = 0; i < 1_000 && s.connections() === 0; i++)
+      await new Promise((resolve) => setImmediate(resolve));
     await kv.close();
     await outcome;
   });

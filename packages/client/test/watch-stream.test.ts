@@ -7,10 +7,20 @@ import { WatchStream } from '../src/watch-stream.js';
 
 const ev = (rev: number, key = `k${rev}`): Event => ({
   type: 'PUT',
-  kv: { key: new TextEncoder().encode(key), value: new Uint8Array(0), createRevision: rev, modRevision: rev, version: 1, lease: 0 },
+  kv: {
+    key: new TextEncoder().encode(key),
+    value: new Uint8Array(0),
+    createRevision: rev,
+    modRevision: rev,
+    version: 1,
+    lease: 0,
+  },
 });
 
-function stream(bufferEventsMax = 100, startRevision = 5): { w: WatchStream; cancels: () => number } {
+function stream(
+  bufferEventsMax = 100,
+  startRevision = 5,
+): { w: WatchStream; cancels: () => number } {
   let n = 0;
   const w = new WatchStream({ bufferEventsMax, startRevision, onCancel: () => n++ });
   return { w, cancels: () => n };

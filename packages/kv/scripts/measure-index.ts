@@ -30,7 +30,18 @@ try {
     for (let at = 0; at < keys; at += 5000) {
       const entries = [];
       for (let i = at; i < Math.min(keys, at + 5000); i++) {
-        entries.push({ index: ++index, data: encodeCommand({ cmd: { op: 'put', request: { key: new TextEncoder().encode(`key/${String(i).padStart(8, '0')}`), value } } }) });
+        entries.push({
+          index: ++index,
+          data: encodeCommand({
+            cmd: {
+              op: 'put',
+              request: {
+                key: new TextEncoder().encode(`key/${String(i).padStart(8, '0')}`),
+                value,
+              },
+            },
+          }),
+        });
       }
       await writer.applyEntries(entries);
     }
@@ -46,7 +57,16 @@ try {
   const openMs = performance.now() - started;
   const after = heap();
   const bytes = after - before;
-  console.log(JSON.stringify({ keys: sm.indexedKeys, versionsPerKey: versions, revision: sm.revision, heapBytes: bytes, bytesPerKey: Math.round(bytes / keys), openMs: Math.round(openMs) }));
+  console.log(
+    JSON.stringify({
+      keys: sm.indexedKeys,
+      versionsPerKey: versions,
+      revision: sm.revision,
+      heapBytes: bytes,
+      bytesPerKey: Math.round(bytes / keys),
+      openMs: Math.round(openMs),
+    }),
+  );
   await db.close();
 } finally {
   await rm(dir, { recursive: true, force: true });

@@ -42,26 +42,37 @@ export class Applier {
   async apply(index: number, data: Uint8Array, ctx: ApplyContext): Promise<ApplyResult> {
     const { state } = this;
     this.clients.evict(index, ctx.batch);
-    if (data.byteLength === 0) return this.done(index, { ok: true, response: { header: { revision: state.revision } } });
+    if (data.byteLength === 0)
+      return this.done(index, { ok: true, response: { header: { revision: state.revision } } });
     const decoded = decodeCommand(data, state.limits);
     const rawClientId = decoded.ok ? decoded.envelope.clientId : decoded.clientId;
     // Per user: a stored result (a txn's reads, say) is only ever returned to the user whose write made it.
     const user = decoded.ok ? decoded.envelope.auth?.user : undefined;
-    const clientId = rawClientId !== undefined && user ? `${user}\u0000${rawClientId}` : rawClientId;
+    const clientId =
+      rawClientId !== undefined && user ? `${user}\u0000${rawClientId}` : rawClientId;
     const seq = decoded.ok ? decoded.envelope.seq : decoded.seq;
     if (clientId !== undefined && seq !== undefined) {
       const registering = decoded.ok && decoded.envelope.cmd.op === 'register';
-      const check = await this.clients.check(clientId, seq, registering, new ReadView(state, ctx.batch, undefined));
+      const check = await this.clients.check(
+        clientId,
+        seq,
+        registering,
+        new ReadView(state, ctx.batch, undefined),
+      );
       if (check.kind === 'duplicate') return this.done(index, check.outcome, true);
-      if (check.kind === 'stale' || check.kind === 'expired') return this.done(index, { ok: false, error: check.error });
+      if (check.kind === 'stale' || check.kind === 'expired')
+        return this.done(index, { ok: false, error: check.error });
     }
-    const refused = decoded.ok ? authorize(state, decoded.envelope.auth, decoded.envelope.cmd) : undefined;
+    const refused = decoded.ok
+      ? authorize(state, decoded.envelope.auth, decoded.envelope.cmd)
+      : undefined;
     const outcome: Outcome = !decoded.ok
       ? { ok: false, error: decoded.error }
       : refused
         ? { ok: false, error: refused }
         : await this.execute(decoded.envelope.cmd, index, ctx);
-    if (clientId !== undefined && seq !== undefined) this.clients.record(clientId, seq, index, outcome, ctx.batch);
+    if (clientId !== undefined && seq !== undefined)
+      this.clients.record(clientId, seq, index, outcome, ctx.batch);
     return this.done(index, outcome);
   }
 
@@ -83,7 +94,11 @@ export class Applier {
     ctx: ApplyContext,
     run: (txn: WriteTxn, header: ResponseHeader) => Promise<R>,
   ): Promise<R> {
-    const txn = new WriteTxn(this.state, new ReadView(this.state, ctx.batch, undefined), ctx.eventPrevKv);
+    const txn = new WriteTxn(
+      this.state,
+      new ReadView(this.state, ctx.batch, undefined),
+      ctx.eventPrevKv,
+    );
     const header = { revision: 0 };
     const response = await run(txn, header);
     if (txn.changed) for (const e of txn.commit(ctx.batch)) ctx.events.push(e);
@@ -147,7 +162,10 @@ export class Applier {
   private grant(req: LeaseGrantRequest, index: number, ctx: ApplyContext): CommandResponse {
     const { state } = this;
     const { leaseTtlMinSeconds, leaseTtlMaxSeconds } = state.limits;
-    if (req.ttl > leaseTtlMaxSeconds) throw new InvalidRequestError(`lease TTL ${req.ttl}s exceeds leaseTtlMaxSeconds (${leaseTtlMaxSeconds}); use a shorter TTL`);
+    if (req.ttl > leaseTtlMaxSeconds)
+      throw new InvalidRequestError(
+        `lease TTL ${req.ttl}s exceeds leaseTtlMaxSeconds (${leaseTtlMaxSeconds}); use a shorter TTL`,
+      );
     let id = req.id;
     if (id === 0) {
       // Derived from the entry index: unique per entry and the same on every

@@ -18,7 +18,14 @@
 // an id whose register had an unknown outcome (see README).
 
 import { plain } from './bytes.js';
-import { errorFromData, invariant, KvError, SessionExpiredError, StaleSequenceError, type KvErrorData } from './errors.js';
+import {
+  errorFromData,
+  invariant,
+  KvError,
+  SessionExpiredError,
+  StaleSequenceError,
+  type KvErrorData,
+} from './errors.js';
 import { CLIENT_FLOOR_KEY, clientKey, packr } from './layout.js';
 import type { KvLimits } from './limits.js';
 import type { Batch, ReadView } from './store.js';
@@ -50,12 +57,22 @@ function normalize(v: unknown): unknown {
 }
 
 export function encodeClient(seq: number, lastIndex: number, outcome: Outcome): Uint8Array {
-  const stored = outcome.ok ? { ok: true, response: outcome.response } : { ok: false, error: outcome.error.toData() };
+  const stored = outcome.ok
+    ? { ok: true, response: outcome.response }
+    : { ok: false, error: outcome.error.toData() };
   return packr.pack([seq, lastIndex, stored]);
 }
 
-export function decodeClient(data: Uint8Array): { seq: number; lastIndex: number; outcome: Outcome } {
-  const [seq, lastIndex, stored] = packr.unpack(data) as [number, number, { ok: boolean; response?: unknown; error?: KvErrorData }];
+export function decodeClient(data: Uint8Array): {
+  seq: number;
+  lastIndex: number;
+  outcome: Outcome;
+} {
+  const [seq, lastIndex, stored] = packr.unpack(data) as [
+    number,
+    number,
+    { ok: boolean; response?: unknown; error?: KvErrorData },
+  ];
   const outcome: Outcome = stored.ok
     ? { ok: true, response: normalize(stored.response) as CommandResponse }
     : { ok: false, error: errorFromData(stored.error!) };
@@ -68,7 +85,10 @@ export function encodeFloor(floor: number): Uint8Array {
 
 export function decodeFloor(data: Uint8Array): number {
   const [floor] = packr.unpack(data) as [number];
-  invariant(Number.isSafeInteger(floor) && floor >= 0, `exactly-once eviction floor is corrupt: ${String(floor)}`);
+  invariant(
+    Number.isSafeInteger(floor) && floor >= 0,
+    `exactly-once eviction floor is corrupt: ${String(floor)}`,
+  );
   return floor;
 }
 
@@ -96,12 +116,23 @@ export class ClientTable {
   }
 
   /** `registering`: the command is a `register` (always at seq 1, see command.ts). */
-  async check(clientId: string, seq: number, registering: boolean, view: ReadView): Promise<ClientCheck> {
+  async check(
+    clientId: string,
+    seq: number,
+    registering: boolean,
+    view: ReadView,
+  ): Promise<ClientCheck> {
     const entry = this.clients.get(clientId);
     if (!entry) {
       if (registering || this.floor === 0) return { kind: 'new' };
       // Anything but a register from an unknown client may be a retry of an evicted one.
-      return { kind: 'expired', error: seq === 1 ? SessionExpiredError.unregistered(clientId) : SessionExpiredError.of(clientId, seq) };
+      return {
+        kind: 'expired',
+        error:
+          seq === 1
+            ? SessionExpiredError.unregistered(clientId)
+            : SessionExpiredError.of(clientId, seq),
+      };
     }
     if (seq > entry.seq) return { kind: 'new' };
     if (seq < entry.seq) return { kind: 'stale', error: StaleSequenceError.of(seq, entry.seq) };

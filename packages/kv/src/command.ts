@@ -67,10 +67,18 @@ export function decodeCommand(data: Uint8Array, limits: KvLimits = DEFAULT_LIMIT
   try {
     raw = packr.unpack(data);
   } catch (err) {
-    return { ok: false, error: new InvalidRequestError(`command is not valid msgpack (${(err as Error).message}); encode it with encodeCommand`) };
+    return {
+      ok: false,
+      error: new InvalidRequestError(
+        `command is not valid msgpack (${(err as Error).message}); encode it with encodeCommand`,
+      ),
+    };
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return { ok: false, error: new InvalidRequestError('command envelope must be a map { clientId?, seq?, cmd }') };
+    return {
+      ok: false,
+      error: new InvalidRequestError('command envelope must be a map { clientId?, seq?, cmd }'),
+    };
   }
   const env = raw as Record<string, unknown>;
   const identity = readIdentity(env, limits);
@@ -78,18 +86,33 @@ export function decodeCommand(data: Uint8Array, limits: KvLimits = DEFAULT_LIMIT
   const cmd = validateCommand(env['cmd'], limits);
   if (cmd instanceof KvError) return { ok: false, error: cmd, ...identity };
   if (cmd.op === 'register' && identity.seq !== 1) {
-    return { ok: false, error: new InvalidRequestError('a register command must carry a clientId and seq 1 (it starts the client id\'s session; its writes follow from seq 2)'), ...identity };
+    return {
+      ok: false,
+      error: new InvalidRequestError(
+        "a register command must carry a clientId and seq 1 (it starts the client id's session; its writes follow from seq 2)",
+      ),
+      ...identity,
+    };
   }
   const auth = validateAuthContext(env['auth']);
   if (auth instanceof KvError) return { ok: false, error: auth, ...identity };
   return { ok: true, envelope: { ...identity, ...(auth ? { auth } : {}), cmd } };
 }
 
-function readIdentity(env: Record<string, unknown>, limits: KvLimits): { clientId?: string; seq?: number } | KvError {
+function readIdentity(
+  env: Record<string, unknown>,
+  limits: KvLimits,
+): { clientId?: string; seq?: number } | KvError {
   const { clientId, seq } = env;
   if (clientId === undefined && seq === undefined) return {};
-  if (typeof clientId !== 'string' || clientId.length === 0 || Buffer.byteLength(clientId) > limits.clientIdBytesMax) {
-    return new InvalidRequestError(`clientId must be a non-empty string of at most ${limits.clientIdBytesMax} bytes`);
+  if (
+    typeof clientId !== 'string' ||
+    clientId.length === 0 ||
+    Buffer.byteLength(clientId) > limits.clientIdBytesMax
+  ) {
+    return new InvalidRequestError(
+      `clientId must be a non-empty string of at most ${limits.clientIdBytesMax} bytes`,
+    );
   }
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) {
     return new InvalidRequestError('seq must be a positive safe integer when clientId is set');

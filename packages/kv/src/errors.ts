@@ -40,35 +40,50 @@ export abstract class KvError extends Error {
 export class KeyTooLargeError extends KvError {
   override readonly name = 'KeyTooLargeError';
   static of(bytes: number, max: number): KeyTooLargeError {
-    return new KeyTooLargeError(`key is ${bytes} bytes, more than the limit of ${max} bytes (keyBytesMax); use a shorter key`, { bytes, max });
+    return new KeyTooLargeError(
+      `key is ${bytes} bytes, more than the limit of ${max} bytes (keyBytesMax); use a shorter key`,
+      { bytes, max },
+    );
   }
 }
 
 export class ValueTooLargeError extends KvError {
   override readonly name = 'ValueTooLargeError';
   static of(bytes: number, max: number): ValueTooLargeError {
-    return new ValueTooLargeError(`value is ${bytes} bytes, more than the limit of ${max} bytes (valueBytesMax); split the value over several keys`, { bytes, max });
+    return new ValueTooLargeError(
+      `value is ${bytes} bytes, more than the limit of ${max} bytes (valueBytesMax); split the value over several keys`,
+      { bytes, max },
+    );
   }
 }
 
 export class TooManyOpsError extends KvError {
   override readonly name = 'TooManyOpsError';
   static of(ops: number, max: number): TooManyOpsError {
-    return new TooManyOpsError(`txn has ${ops} operations in one list, more than the limit of ${max} (txnOpsMax); split it into several txns`, { ops, max });
+    return new TooManyOpsError(
+      `txn has ${ops} operations in one list, more than the limit of ${max} (txnOpsMax); split it into several txns`,
+      { ops, max },
+    );
   }
 }
 
 export class RequestTooLargeError extends KvError {
   override readonly name = 'RequestTooLargeError';
   static of(bytes: number, max: number): RequestTooLargeError {
-    return new RequestTooLargeError(`request is ${bytes} bytes encoded, more than the limit of ${max} bytes (requestBytesMax); send smaller requests`, { bytes, max });
+    return new RequestTooLargeError(
+      `request is ${bytes} bytes encoded, more than the limit of ${max} bytes (requestBytesMax); send smaller requests`,
+      { bytes, max },
+    );
   }
 }
 
 export class CompactedError extends KvError {
   override readonly name = 'CompactedError';
   static of(revision: number, compactRevision: number): CompactedError {
-    return new CompactedError(`revision ${revision} has been compacted (history is kept after revision ${compactRevision}); read at a newer revision`, { revision, compactRevision });
+    return new CompactedError(
+      `revision ${revision} has been compacted (history is kept after revision ${compactRevision}); read at a newer revision`,
+      { revision, compactRevision },
+    );
   }
   get compactRevision(): number {
     return this.fields['compactRevision'] ?? 0;
@@ -78,21 +93,30 @@ export class CompactedError extends KvError {
 export class FutureRevisionError extends KvError {
   override readonly name = 'FutureRevisionError';
   static of(revision: number, current: number): FutureRevisionError {
-    return new FutureRevisionError(`revision ${revision} is in the future (current revision is ${current}); wait for it or read at revision 0`, { revision, current });
+    return new FutureRevisionError(
+      `revision ${revision} is in the future (current revision is ${current}); wait for it or read at revision 0`,
+      { revision, current },
+    );
   }
 }
 
 export class LeaseNotFoundError extends KvError {
   override readonly name = 'LeaseNotFoundError';
   static of(id: number): LeaseNotFoundError {
-    return new LeaseNotFoundError(`lease ${id} not found (never granted, revoked or expired); grant a new lease`, { id });
+    return new LeaseNotFoundError(
+      `lease ${id} not found (never granted, revoked or expired); grant a new lease`,
+      { id },
+    );
   }
 }
 
 export class LeaseExistsError extends KvError {
   override readonly name = 'LeaseExistsError';
   static of(id: number): LeaseExistsError {
-    return new LeaseExistsError(`lease ${id} already exists; choose another id or pass 0 to have one assigned`, { id });
+    return new LeaseExistsError(
+      `lease ${id} already exists; choose another id or pass 0 to have one assigned`,
+      { id },
+    );
   }
 }
 
@@ -110,7 +134,10 @@ export class InvalidRequestError extends KvError {
 export class StaleSequenceError extends KvError {
   override readonly name = 'StaleSequenceError';
   static of(seq: number, last: number): StaleSequenceError {
-    return new StaleSequenceError(`sequence ${seq} is older than the last applied sequence ${last} for this client; its response is no longer kept, do not retry it`, { seq, last });
+    return new StaleSequenceError(
+      `sequence ${seq} is older than the last applied sequence ${last} for this client; its response is no longer kept, do not retry it`,
+      { seq, last },
+    );
   }
 }
 
@@ -136,7 +163,6 @@ export class SessionExpiredError extends KvError {
     );
   }
 }
-
 
 // ---- authentication and authorization --------------------------------------
 // Each refusal carries etcd's own text as its message (tools and clients
@@ -169,7 +195,12 @@ export abstract class AuthError extends KvError {
   abstract override readonly name: AuthErrorName;
 }
 
-function define<N extends AuthErrorName>(name: N): new (message?: string, fields?: Record<string, number>) => AuthError {
+function define<N extends AuthErrorName>(
+  name: N,
+): new (
+  message?: string,
+  fields?: Record<string, number>,
+) => AuthError {
   const C = class extends AuthError {
     override readonly name = name;
     constructor(message: string = AUTH_MESSAGES[name], fields: Record<string, number> = {}) {
@@ -196,7 +227,13 @@ export const PermissionDeniedError = define('PermissionDeniedError');
 export const InvalidAuthTokenError = define('InvalidAuthTokenError');
 export const AuthFailedError = define('AuthFailedError');
 
-export const AUTH_ERRORS: Record<AuthErrorName, new (message?: string, fields?: Record<string, number>) => KvError> = {
+export const AUTH_ERRORS: Record<
+  AuthErrorName,
+  new (
+    message?: string,
+    fields?: Record<string, number>,
+  ) => KvError
+> = {
   UserEmptyError,
   UserExistsError,
   UserNotFoundError,
@@ -214,7 +251,13 @@ export const AUTH_ERRORS: Record<AuthErrorName, new (message?: string, fields?: 
   AuthFailedError,
 };
 
-const constructors: Record<KvErrorName, new (message: string, fields?: Record<string, number>) => KvError> = {
+const constructors: Record<
+  KvErrorName,
+  new (
+    message: string,
+    fields?: Record<string, number>,
+  ) => KvError
+> = {
   KeyTooLargeError,
   ValueTooLargeError,
   TooManyOpsError,

@@ -3,7 +3,14 @@
 export { KvStateMachine, type KvLevel, type KvOptions, type EntryInput } from './state-machine.js';
 export type { ApplyResult } from './apply.js';
 export type { Outcome } from './clients.js';
-export { encodeCommand, decodeCommand, type Command, type CommandOp, type CommandEnvelope, type DecodeResult } from './command.js';
+export {
+  encodeCommand,
+  decodeCommand,
+  type Command,
+  type CommandOp,
+  type CommandEnvelope,
+  type DecodeResult,
+} from './command.js';
 export { LeaseTracker, type TrackedLease } from './lease-tracker.js';
 export { Watcher } from './watcher.js';
 export { SnapshotCorruptError, type KvSnapshot } from './snapshot.js';
@@ -31,7 +38,15 @@ export {
 export type * from './types.js';
 export type { AuthView } from './auth/store.js';
 export { ROOT as ROOT_NAME } from './auth/types.js';
-export type { AuthContext, AuthKind, AuthRequest, AuthRole, AuthUser, Permission, PermType } from './auth/types.js';
+export type {
+  AuthContext,
+  AuthKind,
+  AuthRequest,
+  AuthRole,
+  AuthUser,
+  Permission,
+  PermType,
+} from './auth/types.js';
 export { intervalOf, covered, type Interval } from './auth/perms.js';
 export { AUTH_NAME_BYTES_MAX } from './auth/validate.js';
 export {

@@ -97,7 +97,8 @@ export class KeyHistory {
     if (i < 0) return [];
     const keepFrom = this.changes[i * 2 + 1]! & 1 ? i + 1 : i;
     const dropped: RevPos[] = [];
-    for (let j = 0; j < keepFrom; j++) dropped.push({ main: this.changes[j * 2]!, sub: this.changes[j * 2 + 1]! >>> 1 });
+    for (let j = 0; j < keepFrom; j++)
+      dropped.push({ main: this.changes[j * 2]!, sub: this.changes[j * 2 + 1]! >>> 1 });
     this.changes = this.changes.slice(keepFrom * 2); // a fresh, exact-size array: frees the dropped part
     return dropped;
   }

@@ -41,10 +41,21 @@ export function encodeMeta(m: Meta): Uint8Array {
 
 export function decodeMeta(data: Uint8Array): Meta {
   const v = packr.unpack(data) as unknown;
-  if (!Array.isArray(v) || v[0] !== FORMAT || v.length !== 4 || !v.every((n) => Number.isSafeInteger(n))) {
-    throw new KvInvariantError(`kv meta record is unreadable or of an unknown format (expected format ${FORMAT}); the data directory is corrupt or from a newer version`);
+  if (
+    !Array.isArray(v) ||
+    v[0] !== FORMAT ||
+    v.length !== 4 ||
+    !v.every((n) => Number.isSafeInteger(n))
+  ) {
+    throw new KvInvariantError(
+      `kv meta record is unreadable or of an unknown format (expected format ${FORMAT}); the data directory is corrupt or from a newer version`,
+    );
   }
-  return { appliedIndex: v[1] as number, revision: v[2] as number, compactRevision: v[3] as number };
+  return {
+    appliedIndex: v[1] as number,
+    revision: v[2] as number,
+    compactRevision: v[3] as number,
+  };
 }
 
 export function revKey(main: number, sub: number): Uint8Array {
@@ -56,7 +67,10 @@ export function revKey(main: number, sub: number): Uint8Array {
 }
 
 export function parseRevKey(k: Uint8Array): RevPos {
-  return { main: readUint53(k, 1), sub: new DataView(k.buffer, k.byteOffset, k.byteLength).getUint32(9) };
+  return {
+    main: readUint53(k, 1),
+    sub: new DataView(k.buffer, k.byteOffset, k.byteLength).getUint32(9),
+  };
 }
 
 /** A change as stored: the key and, for a put, its KeyValue. */

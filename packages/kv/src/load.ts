@@ -5,13 +5,28 @@ import { toKeyStr } from './bytes.js';
 import { decodeClient, decodeFloor } from './clients.js';
 import { invariant } from './errors.js';
 import { KeyHistory } from './key-index.js';
-import { CLIENT_FLOOR_KEY, decodeChange, decodeMeta, META_KEY, packr, parseRevKey, SECTION_CLIENT, SECTION_LEASE, SECTION_REV } from './layout.js';
+import {
+  CLIENT_FLOOR_KEY,
+  decodeChange,
+  decodeMeta,
+  META_KEY,
+  packr,
+  parseRevKey,
+  SECTION_CLIENT,
+  SECTION_LEASE,
+  SECTION_REV,
+} from './layout.js';
 import type { KvLimits } from './limits.js';
 import { KvState, type GenLevel } from './store.js';
 import { readUint53 } from './bytes.js';
 import { SECTION_AUTH } from './auth/store.js';
 
-async function scan(gen: GenLevel, section: number, pageKeys: number, each: (k: Uint8Array, v: Uint8Array) => void): Promise<void> {
+async function scan(
+  gen: GenLevel,
+  section: number,
+  pageKeys: number,
+  each: (k: Uint8Array, v: Uint8Array) => void,
+): Promise<void> {
   const it = gen.iterator({ gte: new Uint8Array([section]), lt: new Uint8Array([section + 1]) });
   try {
     for (;;) {

@@ -20,11 +20,16 @@ import type {
 } from './types.js';
 import { liveCur, loadKvs, type Cur, type WriteTxn } from './write-txn.js';
 
-export async function put(txn: WriteTxn, req: PutRequest, header: ResponseHeader): Promise<PutResponse> {
+export async function put(
+  txn: WriteTxn,
+  req: PutRequest,
+  header: ResponseHeader,
+): Promise<PutResponse> {
   const key = toKeyStr(req.key);
   const cur = txn.current(key);
-  if (!cur && (req.ignoreValue || req.ignoreLease)) throw KeyNotFoundError.of('put with ignoreValue or ignoreLease');
-  const lease = req.ignoreLease ? cur!.lease : req.lease ?? 0;
+  if (!cur && (req.ignoreValue || req.ignoreLease))
+    throw KeyNotFoundError.of('put with ignoreValue or ignoreLease');
+  const lease = req.ignoreLease ? cur!.lease : (req.lease ?? 0);
   if (lease !== 0 && !txn.state.leases.has(lease)) throw LeaseNotFoundError.of(lease);
   const needPrev = cur !== undefined && (req.prevKv || req.ignoreValue || txn.eventPrevKv);
   const prevKv = needPrev ? await txn.kvOf(cur) : undefined;
@@ -40,7 +45,11 @@ export async function put(txn: WriteTxn, req: PutRequest, header: ResponseHeader
   return req.prevKv && prevKv ? { header, prevKv } : { header };
 }
 
-export async function deleteRange(txn: WriteTxn, req: DeleteRangeRequest, header: ResponseHeader): Promise<DeleteRangeResponse> {
+export async function deleteRange(
+  txn: WriteTxn,
+  req: DeleteRangeRequest,
+  header: ResponseHeader,
+): Promise<DeleteRangeResponse> {
   const curs = txn.liveInSpan(spanOf(req.key, req.rangeEnd));
   const prevKvs = req.prevKv || txn.eventPrevKv ? await loadKvs(txn.view, curs) : undefined;
   curs.forEach((cur, i) => txn.stageDelete(cur, txn.eventPrevKv ? prevKvs![i] : undefined));
@@ -64,7 +73,9 @@ function compareOne(c: Compare, cur: Cur | undefined, value: Uint8Array | undefi
   switch (c.target) {
     case 'VALUE':
       // etcd: a value compare against a missing key is false, whatever the operator.
-      return value !== undefined && ordered(c.result, compareBytes(value, c.value ?? new Uint8Array(0)));
+      return (
+        value !== undefined && ordered(c.result, compareBytes(value, c.value ?? new Uint8Array(0)))
+      );
     case 'VERSION':
       return ordered(c.result, (cur?.version ?? 0) - (c.version ?? 0));
     case 'CREATE':
@@ -109,7 +120,12 @@ async function choosePath(txn: WriteTxn, req: TxnRequest): Promise<Path> {
   return { succeeded, nested };
 }
 
-async function execute(txn: WriteTxn, req: TxnRequest, path: Path, header: ResponseHeader): Promise<TxnResponse> {
+async function execute(
+  txn: WriteTxn,
+  req: TxnRequest,
+  path: Path,
+  header: ResponseHeader,
+): Promise<TxnResponse> {
   const responses: ResponseOp[] = [];
   let nested = 0;
   for (const op of path.succeeded ? req.success : req.failure) {
@@ -119,14 +135,22 @@ async function execute(txn: WriteTxn, req: TxnRequest, path: Path, header: Respo
     } else if (op.requestPut) {
       responses.push({ responsePut: await put(txn, op.requestPut, header) });
     } else if (op.requestDeleteRange) {
-      responses.push({ responseDeleteRange: await deleteRange(txn, op.requestDeleteRange, header) });
+      responses.push({
+        responseDeleteRange: await deleteRange(txn, op.requestDeleteRange, header),
+      });
     } else if (op.requestTxn) {
-      responses.push({ responseTxn: await execute(txn, op.requestTxn, path.nested[nested++]!, header) });
+      responses.push({
+        responseTxn: await execute(txn, op.requestTxn, path.nested[nested++]!, header),
+      });
     }
   }
   return { header, succeeded: path.succeeded, responses };
 }
 
-export async function runTxn(txn: WriteTxn, req: TxnRequest, header: ResponseHeader): Promise<TxnResponse> {
+export async function runTxn(
+  txn: WriteTxn,
+  req: TxnRequest,
+  header: ResponseHeader,
+): Promise<TxnResponse> {
   return execute(txn, req, await choosePath(txn, req), header);
 }

@@ -22,7 +22,8 @@ interface Candidates {
 function candidates(state: KvState, req: RangeRequest, txn: WriteTxn | undefined): Candidates {
   const span = spanOf(req.key, req.rangeEnd);
   const requested = req.revision ?? 0;
-  if (txn && requested === 0) return { list: txn.liveInSpan(span), metaKnown: true, revision: state.revision };
+  if (txn && requested === 0)
+    return { list: txn.liveInSpan(span), metaKnown: true, revision: state.revision };
   const rev = requested === 0 ? state.revision : requested;
   if (rev > state.revision) throw FutureRevisionError.of(rev, state.revision);
   if (rev < state.compactRevision) throw CompactedError.of(rev, state.compactRevision);
@@ -36,12 +37,23 @@ function candidates(state: KvState, req: RangeRequest, txn: WriteTxn | undefined
   }
   for (const h of state.index.span(span)) {
     const pos = h.visibleAt(rev);
-    if (pos) list.push({ key: h.key, createRevision: 0, modRevision: pos.main, version: 0, lease: 0, pos });
+    if (pos)
+      list.push({
+        key: h.key,
+        createRevision: 0,
+        modRevision: pos.main,
+        version: 0,
+        lease: 0,
+        pos,
+      });
   }
   return { list, metaKnown: false, revision: rev };
 }
 
-function field(target: SortTarget, c: { createRevision: number; modRevision: number; version: number }): number {
+function field(
+  target: SortTarget,
+  c: { createRevision: number; modRevision: number; version: number },
+): number {
   return target === 'VERSION' ? c.version : target === 'CREATE' ? c.createRevision : c.modRevision;
 }
 
@@ -67,7 +79,12 @@ async function load(state: KvState, view: ReadView, curs: Cur[], rev: number): P
 }
 
 /** Serves a range; throws KvError for a bad revision or request. Header revision is the caller's. */
-export async function range(state: KvState, view: ReadView, req: RangeRequest, txn?: WriteTxn): Promise<RangeResponse> {
+export async function range(
+  state: KvState,
+  view: ReadView,
+  req: RangeRequest,
+  txn?: WriteTxn,
+): Promise<RangeResponse> {
   const found = candidates(state, req, txn);
   const { list, revision } = found;
   const count = list.length;
@@ -80,19 +97,28 @@ export async function range(state: KvState, view: ReadView, req: RangeRequest, t
   if (order === 'NONE') target = 'KEY';
   const limits = state.limits;
   const cap = Math.min(req.limit || Number.MAX_SAFE_INTEGER, limits.rangeKeysMax);
-  const needsRecords = target === 'VALUE' || (!found.metaKnown && (target === 'VERSION' || target === 'CREATE'));
+  const needsRecords =
+    target === 'VALUE' || (!found.metaKnown && (target === 'VERSION' || target === 'CREATE'));
 
   let kvs: KeyValue[];
   if (needsRecords) {
     if (count > limits.rangeSortKeysMax) {
-      throw new InvalidRequestError(`sorting by ${target} over ${count} keys exceeds rangeSortKeysMax (${limits.rangeSortKeysMax}); narrow the range or sort by KEY or MOD`);
+      throw new InvalidRequestError(
+        `sorting by ${target} over ${count} keys exceeds rangeSortKeysMax (${limits.rangeSortKeysMax}); narrow the range or sort by KEY or MOD`,
+      );
     }
     const all = await load(state, view, list, revision);
     sortKvs(all, order, target);
     kvs = capBytes(all.slice(0, cap), limits.rangeBytesMax);
   } else {
     sortCurs(list, order, target);
-    kvs = await loadCapped(state, view, list.slice(0, cap), revision, req.keysOnly === true && found.metaKnown);
+    kvs = await loadCapped(
+      state,
+      view,
+      list.slice(0, cap),
+      revision,
+      req.keysOnly === true && found.metaKnown,
+    );
   }
   if (req.keysOnly) kvs = kvs.map((kv) => ({ ...kv, value: EMPTY }));
   return { header, kvs, more: kvs.length < count, count };
@@ -108,7 +134,13 @@ function capBytes(kvs: KeyValue[], bytesMax: number): KeyValue[] {
 }
 
 /** Loads page by page and stops once rangeBytesMax is reached. */
-async function loadCapped(state: KvState, view: ReadView, curs: Cur[], rev: number, metaOnly: boolean): Promise<KeyValue[]> {
+async function loadCapped(
+  state: KvState,
+  view: ReadView,
+  curs: Cur[],
+  rev: number,
+  metaOnly: boolean,
+): Promise<KeyValue[]> {
   if (metaOnly) {
     return curs.map((c) => ({
       key: c.kv?.key ?? fromKeyStr(c.key),

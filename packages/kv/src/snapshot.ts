@@ -25,11 +25,17 @@ export interface KvSnapshot extends Meta {
 
 export class SnapshotCorruptError extends InvalidRequestError {
   static of(what: string): SnapshotCorruptError {
-    return new SnapshotCorruptError(`snapshot stream is corrupt or truncated: ${what}; fetch the snapshot again`);
+    return new SnapshotCorruptError(
+      `snapshot stream is corrupt or truncated: ${what}; fetch the snapshot again`,
+    );
   }
 }
 
-export async function openSnapshot(gen: GenLevel, chunkBytes: number, pageKeys: number): Promise<KvSnapshot> {
+export async function openSnapshot(
+  gen: GenLevel,
+  chunkBytes: number,
+  pageKeys: number,
+): Promise<KvSnapshot> {
   const it = gen.iterator();
   let first: [Uint8Array, Uint8Array][];
   try {
@@ -39,7 +45,10 @@ export async function openSnapshot(gen: GenLevel, chunkBytes: number, pageKeys: 
     throw err;
   }
   const head = first[0];
-  const meta: Meta = head && bytesEqual(head[0], META_KEY) ? decodeMeta(head[1]) : { appliedIndex: 0, revision: 1, compactRevision: 0 };
+  const meta: Meta =
+    head && bytesEqual(head[0], META_KEY)
+      ? decodeMeta(head[1])
+      : { appliedIndex: 0, revision: 1, compactRevision: 0 };
   async function* chunks(): AsyncGenerator<Uint8Array> {
     try {
       yield packr.pack([MAGIC, FORMAT, meta.appliedIndex, meta.revision, meta.compactRevision]);
@@ -90,23 +99,33 @@ export async function readSnapshot(
     }
     if (!Array.isArray(frame)) throw SnapshotCorruptError.of('a chunk is not a frame');
     if (!header) {
-      if (frame[0] !== MAGIC || frame[1] !== FORMAT) throw SnapshotCorruptError.of(`unknown header (expected ${MAGIC} format ${FORMAT})`);
-      header = { appliedIndex: frame[2] as number, revision: frame[3] as number, compactRevision: frame[4] as number };
+      if (frame[0] !== MAGIC || frame[1] !== FORMAT)
+        throw SnapshotCorruptError.of(`unknown header (expected ${MAGIC} format ${FORMAT})`);
+      header = {
+        appliedIndex: frame[2] as number,
+        revision: frame[3] as number,
+        compactRevision: frame[4] as number,
+      };
       hash = createHash('sha256');
     } else if (frame[0] === 'd' && Array.isArray(frame[1]) && frame[1].length % 2 === 0) {
       hash!.update(chunk);
       const flat = frame[1] as Uint8Array[];
       const entries: [Uint8Array, Uint8Array][] = [];
       for (let i = 0; i < flat.length; i += 2) {
-        if (!(flat[i] instanceof Uint8Array) || !(flat[i + 1] instanceof Uint8Array)) throw SnapshotCorruptError.of('an entry is not bytes');
+        if (!(flat[i] instanceof Uint8Array) || !(flat[i + 1] instanceof Uint8Array))
+          throw SnapshotCorruptError.of('an entry is not bytes');
         entries.push([plain(flat[i]!), plain(flat[i + 1]!)]);
       }
       count += entries.length;
       await write(entries);
     } else if (frame[0] === 't') {
       const digest = hash!.digest();
-      if (frame[1] !== count) throw SnapshotCorruptError.of(`trailer counts ${String(frame[1])} entries, stream had ${count}`);
-      if (!(frame[2] instanceof Uint8Array) || !bytesEqual(frame[2], digest)) throw SnapshotCorruptError.of('checksum mismatch');
+      if (frame[1] !== count)
+        throw SnapshotCorruptError.of(
+          `trailer counts ${String(frame[1])} entries, stream had ${count}`,
+        );
+      if (!(frame[2] instanceof Uint8Array) || !bytesEqual(frame[2], digest))
+        throw SnapshotCorruptError.of('checksum mismatch');
       done = true;
     } else {
       throw SnapshotCorruptError.of('unknown frame');

@@ -15,7 +15,8 @@ export class SortedKeys {
   /** Replaces the contents with `sorted` (ascending, unique). */
   load(sorted: string[]): void {
     this.chunks = [];
-    for (let i = 0; i < sorted.length; i += CHUNK_MAX / 2) this.chunks.push(sorted.slice(i, i + CHUNK_MAX / 2));
+    for (let i = 0; i < sorted.length; i += CHUNK_MAX / 2)
+      this.chunks.push(sorted.slice(i, i + CHUNK_MAX / 2));
     this.count = sorted.length;
   }
 

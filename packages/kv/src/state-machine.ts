@@ -11,14 +11,26 @@ import type { AbstractLevel } from 'abstract-level';
 import { fromKeyStr } from './bytes.js';
 import { ClientTable } from './clients.js';
 import { Applier, type ApplyResult } from './apply.js';
-import { InvalidRequestError, KvError, KvInvariantError, LeaseNotFoundError, invariant } from './errors.js';
+import {
+  InvalidRequestError,
+  KvError,
+  KvInvariantError,
+  LeaseNotFoundError,
+  invariant,
+} from './errors.js';
 import { encodeMeta, META_KEY } from './layout.js';
 import { resolveLimits, type KvLimits } from './limits.js';
 import { loadState } from './load.js';
 import { range } from './range.js';
 import { openSnapshot, readSnapshot, SnapshotCorruptError, type KvSnapshot } from './snapshot.js';
 import { Batch, type GenLevel, type KvState } from './store.js';
-import type { LeaseStatus, LeaseTimeToLiveResponse, RangeRequest, RangeResponse, WatchRequest } from './types.js';
+import type {
+  LeaseStatus,
+  LeaseTimeToLiveResponse,
+  RangeRequest,
+  RangeResponse,
+  WatchRequest,
+} from './types.js';
 import { validateRange } from './validate.js';
 import { WatchHub } from './watch-hub.js';
 import type { AuthView } from './auth/store.js';
@@ -61,10 +73,16 @@ export class KvStateMachine {
 
   static async open(level: KvLevel, options: KvOptions = {}): Promise<KvStateMachine> {
     const limits = resolveLimits(options.limits);
-    const pointer = level.sublevel<string, string>('gen', { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+    const pointer = level.sublevel<string, string>('gen', {
+      keyEncoding: 'utf8',
+      valueEncoding: 'utf8',
+    });
     const stored = await pointer.get('current');
     const generation = stored === undefined ? 0 : Number(stored);
-    invariant(Number.isSafeInteger(generation) && generation >= 0, `kv generation pointer is corrupt: ${String(stored)}`);
+    invariant(
+      Number.isSafeInteger(generation) && generation >= 0,
+      `kv generation pointer is corrupt: ${String(stored)}`,
+    );
     // Leftovers of a restore that crashed before (n+1) or after (n-1) the pointer flip.
     await genLevel(level, generation + 1).clear();
     if (generation > 0) await genLevel(level, generation - 1).clear();
@@ -103,7 +121,10 @@ export class KvStateMachine {
 
   private serial<T>(work: () => Promise<T>): Promise<T> {
     const run = this.queue.then(() => {
-      if (this.failure) throw new KvInvariantError(`kv state machine is unusable after a failed write (${this.failure.message}); reopen it`);
+      if (this.failure)
+        throw new KvInvariantError(
+          `kv state machine is unusable after a failed write (${this.failure.message}); reopen it`,
+        );
       return work();
     });
     this.queue = run.catch(() => undefined);
@@ -124,7 +145,9 @@ export class KvStateMachine {
       let last = state.appliedIndex;
       for (const entry of entries) {
         if (!Number.isSafeInteger(entry.index) || entry.index <= last) {
-          throw new RangeError(`entry index ${entry.index} is not above the applied index ${last}; apply each committed entry once, in order`);
+          throw new RangeError(
+            `entry index ${entry.index} is not above the applied index ${last}; apply each committed entry once, in order`,
+          );
         }
         last = entry.index;
       }
@@ -135,7 +158,9 @@ export class KvStateMachine {
       state.batch = batch;
       try {
         for (const entry of entries) {
-          results.push(await this.applier.apply(entry.index, entry.data, { batch, events, eventPrevKv }));
+          results.push(
+            await this.applier.apply(entry.index, entry.data, { batch, events, eventPrevKv }),
+          );
         }
         batch.put(META_KEY, encodeMeta(state));
         await state.gen.batch(batch.ops);
@@ -166,8 +191,13 @@ export class KvStateMachine {
     const check = validateRange({ key: request.key, rangeEnd: request.rangeEnd }, this.limits);
     if (check instanceof KvError) throw check;
     const start = request.startRevision ?? 0;
-    if (!Number.isSafeInteger(start) || start < 0) throw new InvalidRequestError('startRevision must be a non-negative safe integer');
-    return this.hub.watch({ ...request, key: check.key, ...(check.rangeEnd ? { rangeEnd: check.rangeEnd } : {}) });
+    if (!Number.isSafeInteger(start) || start < 0)
+      throw new InvalidRequestError('startRevision must be a non-negative safe integer');
+    return this.hub.watch({
+      ...request,
+      key: check.key,
+      ...(check.rangeEnd ? { rangeEnd: check.rangeEnd } : {}),
+    });
   }
 
   /** Every watcher gets a progress notification once it has caught up. */
@@ -186,7 +216,9 @@ export class KvStateMachine {
   }
 
   leaseList(): LeaseStatus[] {
-    return [...this.state.leases.values()].map((l) => ({ id: l.id, ttl: l.ttl })).sort((a, b) => a.id - b.id);
+    return [...this.state.leases.values()]
+      .map((l) => ({ id: l.id, ttl: l.ttl }))
+      .sort((a, b) => a.id - b.id);
   }
 
   /** Replicated facts about a lease; the remaining time is the leader's (LeaseTracker.remainingMs). */
@@ -194,13 +226,21 @@ export class KvStateMachine {
     const lease = this.state.leases.get(id);
     if (!lease) throw LeaseNotFoundError.of(id);
     const keys = withKeys ? [...lease.keys].sort().map(fromKeyStr) : [];
-    return { header: { revision: this.state.revision }, id, grantedTtl: lease.ttl, checkpointTtl: lease.checkpointTtl, keys };
+    return {
+      header: { revision: this.state.revision },
+      id,
+      grantedTtl: lease.ttl,
+      checkpointTtl: lease.checkpointTtl,
+      keys,
+    };
   }
 
   /** A consistent snapshot at one applied index; applies may continue while it streams. */
   snapshot(): Promise<KvSnapshot> {
     // Taken inside the queue so no batch is mid-write when the iterator opens.
-    return this.serial(() => openSnapshot(this.state.gen, this.limits.snapshotChunkBytes, this.limits.readPageKeys));
+    return this.serial(() =>
+      openSnapshot(this.state.gen, this.limits.snapshotChunkBytes, this.limits.readPageKeys),
+    );
   }
 
   /**
@@ -215,20 +255,28 @@ export class KvStateMachine {
       await gen.clear();
       let header;
       try {
-        header = await readSnapshot(chunks, (entries) => gen.batch(entries.map(([key, value]) => ({ type: 'put' as const, key, value }))));
+        header = await readSnapshot(chunks, (entries) =>
+          gen.batch(entries.map(([key, value]) => ({ type: 'put' as const, key, value }))),
+        );
       } catch (err) {
         await gen.clear();
         throw err;
       }
       const { state, clients, clientFloor } = await loadState(gen, this.limits);
-      if (state.appliedIndex !== header.appliedIndex || state.revision !== header.revision || state.compactRevision !== header.compactRevision) {
+      if (
+        state.appliedIndex !== header.appliedIndex ||
+        state.revision !== header.revision ||
+        state.compactRevision !== header.compactRevision
+      ) {
         await gen.clear();
         throw SnapshotCorruptError.of('header does not match the state it carries');
       }
       await this.pointer.put('current', String(next));
       const old = this.state.gen;
       this.generation = next;
-      this.hub.cancelAll(`state replaced by a snapshot at revision ${state.revision}; watch again (history before revision ${state.compactRevision + 1} may be gone)`);
+      this.hub.cancelAll(
+        `state replaced by a snapshot at revision ${state.revision}; watch again (history before revision ${state.compactRevision + 1} may be gone)`,
+      );
       const table = new ClientTable(this.limits);
       table.load(clients, clientFloor);
       this.state = state;
@@ -246,5 +294,8 @@ export class KvStateMachine {
 }
 
 function genLevel(level: KvLevel, generation: number): GenLevel {
-  return level.sublevel<Uint8Array, Uint8Array>(`g${generation}`, { keyEncoding: 'view', valueEncoding: 'view' }) as unknown as GenLevel;
+  return level.sublevel<Uint8Array, Uint8Array>(`g${generation}`, {
+    keyEncoding: 'view',
+    valueEncoding: 'view',
+  }) as unknown as GenLevel;
 }

@@ -92,7 +92,10 @@ export class ReadView {
     const options = this.snapshot ? { snapshot: this.snapshot } : {};
     for (let at = 0; at < missing.length; at += pageKeys) {
       const page = missing.slice(at, at + pageKeys);
-      const values = await this.state.gen.getMany(page.map((i) => keys[i]!), options);
+      const values = await this.state.gen.getMany(
+        page.map((i) => keys[i]!),
+        options,
+      );
       page.forEach((i, j) => (out[i] = values[j]));
     }
     return out;
@@ -113,7 +116,10 @@ export class ReadView {
 export async function loadExisting(view: ReadView, positions: RevPos[]): Promise<ChangeRecord[]> {
   const records = await view.loadChanges(positions);
   return records.map((r, i) => {
-    invariant(r, `kv record for revision ${positions[i]!.main}.${positions[i]!.sub} is missing from storage although the index refers to it`);
+    invariant(
+      r,
+      `kv record for revision ${positions[i]!.main}.${positions[i]!.sub} is missing from storage although the index refers to it`,
+    );
     return r;
   });
 }

@@ -31,7 +31,8 @@ function fail(message: string): never {
 }
 
 function obj(v: unknown, what: string): Obj {
-  if (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof Uint8Array) fail(`${what} must be a map`);
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof Uint8Array)
+    fail(`${what} must be a map`);
   return v as Obj;
 }
 
@@ -48,7 +49,8 @@ function bytesField(o: Obj, name: string, what: string, required: boolean): Uint
 function intField(o: Obj, name: string, what: string): number | undefined {
   const v = o[name];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) fail(`${what}.${name} must be a non-negative safe integer`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+    fail(`${what}.${name} must be a non-negative safe integer`);
   return v;
 }
 
@@ -59,10 +61,16 @@ function boolField(o: Obj, name: string, what: string): boolean | undefined {
   return v;
 }
 
-function enumField<T extends string>(o: Obj, name: string, what: string, allowed: readonly T[]): T | undefined {
+function enumField<T extends string>(
+  o: Obj,
+  name: string,
+  what: string,
+  allowed: readonly T[],
+): T | undefined {
   const v = o[name];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) fail(`${what}.${name} must be one of ${allowed.join(', ')}`);
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v))
+    fail(`${what}.${name} must be one of ${allowed.join(', ')}`);
   return v as T;
 }
 
@@ -75,7 +83,8 @@ function arrayField(o: Obj, name: string, what: string): unknown[] {
 
 function checkKey(key: Uint8Array, limits: KvLimits): void {
   if (key.byteLength === 0) fail('key must not be empty (etcd rejects empty keys too)');
-  if (key.byteLength > limits.keyBytesMax) throw KeyTooLargeError.of(key.byteLength, limits.keyBytesMax);
+  if (key.byteLength > limits.keyBytesMax)
+    throw KeyTooLargeError.of(key.byteLength, limits.keyBytesMax);
 }
 
 /** Drops undefined fields so equal requests encode to equal bytes. */
@@ -92,7 +101,8 @@ export function parseRange(v: unknown, limits: KvLimits, what = 'range'): RangeR
   const key = bytesField(o, 'key', what, true)!;
   const rangeEnd = bytesField(o, 'rangeEnd', what, false);
   checkKey(key, limits);
-  if (rangeEnd && rangeEnd.byteLength > limits.keyBytesMax) throw KeyTooLargeError.of(rangeEnd.byteLength, limits.keyBytesMax);
+  if (rangeEnd && rangeEnd.byteLength > limits.keyBytesMax)
+    throw KeyTooLargeError.of(rangeEnd.byteLength, limits.keyBytesMax);
   return compact({
     key,
     rangeEnd,
@@ -111,7 +121,8 @@ function parsePut(v: unknown, limits: KvLimits, what = 'put'): PutRequest {
   const key = bytesField(o, 'key', what, true)!;
   const value = bytesField(o, 'value', what, false) ?? new Uint8Array(0);
   checkKey(key, limits);
-  if (value.byteLength > limits.valueBytesMax) throw ValueTooLargeError.of(value.byteLength, limits.valueBytesMax);
+  if (value.byteLength > limits.valueBytesMax)
+    throw ValueTooLargeError.of(value.byteLength, limits.valueBytesMax);
   const req: PutRequest = compact({
     key,
     value,
@@ -120,8 +131,10 @@ function parsePut(v: unknown, limits: KvLimits, what = 'put'): PutRequest {
     ignoreValue: boolField(o, 'ignoreValue', what),
     ignoreLease: boolField(o, 'ignoreLease', what),
   });
-  if (req.ignoreValue && value.byteLength > 0) fail(`${what}: value is provided together with ignoreValue; send one or the other`);
-  if (req.ignoreLease && (req.lease ?? 0) !== 0) fail(`${what}: lease is provided together with ignoreLease; send one or the other`);
+  if (req.ignoreValue && value.byteLength > 0)
+    fail(`${what}: value is provided together with ignoreValue; send one or the other`);
+  if (req.ignoreLease && (req.lease ?? 0) !== 0)
+    fail(`${what}: lease is provided together with ignoreLease; send one or the other`);
   return req;
 }
 
@@ -130,7 +143,8 @@ function parseDelete(v: unknown, limits: KvLimits, what = 'deleteRange'): Delete
   const key = bytesField(o, 'key', what, true)!;
   const rangeEnd = bytesField(o, 'rangeEnd', what, false);
   checkKey(key, limits);
-  if (rangeEnd && rangeEnd.byteLength > limits.keyBytesMax) throw KeyTooLargeError.of(rangeEnd.byteLength, limits.keyBytesMax);
+  if (rangeEnd && rangeEnd.byteLength > limits.keyBytesMax)
+    throw KeyTooLargeError.of(rangeEnd.byteLength, limits.keyBytesMax);
   return compact({ key, rangeEnd, prevKv: boolField(o, 'prevKv', what) });
 }
 
@@ -142,11 +156,14 @@ function parseCompare(v: unknown, limits: KvLimits, what: string): Compare {
   const key = bytesField(o, 'key', what, true)!;
   const rangeEnd = bytesField(o, 'rangeEnd', what, false);
   checkKey(key, limits);
-  if (rangeEnd && rangeEnd.byteLength > limits.keyBytesMax) throw KeyTooLargeError.of(rangeEnd.byteLength, limits.keyBytesMax);
+  if (rangeEnd && rangeEnd.byteLength > limits.keyBytesMax)
+    throw KeyTooLargeError.of(rangeEnd.byteLength, limits.keyBytesMax);
   const result = enumField(o, 'result', what, COMPARE_RESULTS) ?? 'EQUAL';
-  const target = enumField(o, 'target', what, COMPARE_TARGETS) ?? fail(`${what}.target is required`);
+  const target =
+    enumField(o, 'target', what, COMPARE_TARGETS) ?? fail(`${what}.target is required`);
   const value = bytesField(o, 'value', what, false);
-  if (value && value.byteLength > limits.valueBytesMax) throw ValueTooLargeError.of(value.byteLength, limits.valueBytesMax);
+  if (value && value.byteLength > limits.valueBytesMax)
+    throw ValueTooLargeError.of(value.byteLength, limits.valueBytesMax);
   return compact({
     result,
     target,
@@ -162,22 +179,34 @@ function parseCompare(v: unknown, limits: KvLimits, what: string): Compare {
 
 function parseOp(v: unknown, limits: KvLimits, depth: number, what: string): RequestOp {
   const o = obj(v, what);
-  const present = ['requestRange', 'requestPut', 'requestDeleteRange', 'requestTxn'].filter((k) => o[k] !== undefined && o[k] !== null);
-  if (present.length !== 1) fail(`${what} must set exactly one of requestRange, requestPut, requestDeleteRange, requestTxn`);
+  const present = ['requestRange', 'requestPut', 'requestDeleteRange', 'requestTxn'].filter(
+    (k) => o[k] !== undefined && o[k] !== null,
+  );
+  if (present.length !== 1)
+    fail(
+      `${what} must set exactly one of requestRange, requestPut, requestDeleteRange, requestTxn`,
+    );
   switch (present[0]) {
     case 'requestRange':
       return { requestRange: parseRange(o['requestRange'], limits, `${what}.requestRange`) };
     case 'requestPut':
       return { requestPut: parsePut(o['requestPut'], limits, `${what}.requestPut`) };
     case 'requestDeleteRange':
-      return { requestDeleteRange: parseDelete(o['requestDeleteRange'], limits, `${what}.requestDeleteRange`) };
+      return {
+        requestDeleteRange: parseDelete(
+          o['requestDeleteRange'],
+          limits,
+          `${what}.requestDeleteRange`,
+        ),
+      };
     default:
       return { requestTxn: parseTxn(o['requestTxn'], limits, depth + 1, `${what}.requestTxn`) };
   }
 }
 
 function parseTxn(v: unknown, limits: KvLimits, depth: number, what = 'txn'): TxnRequest {
-  if (depth > limits.txnDepthMax) fail(`txns are nested more than ${limits.txnDepthMax} deep (txnDepthMax); flatten the request`);
+  if (depth > limits.txnDepthMax)
+    fail(`txns are nested more than ${limits.txnDepthMax} deep (txnDepthMax); flatten the request`);
   const o = obj(v, what);
   const compare = arrayField(o, 'compare', what);
   const success = arrayField(o, 'success', what);
@@ -209,24 +238,41 @@ function parseCommand(v: unknown, limits: KvLimits): Command {
     case 'txn':
       return { op: 'txn', request: parseTxn(request, limits, 0) };
     case 'compact':
-      return { op: 'compact', request: { revision: positiveInt(obj(request, 'compact'), 'revision', 'compact') } };
+      return {
+        op: 'compact',
+        request: { revision: positiveInt(obj(request, 'compact'), 'revision', 'compact') },
+      };
     case 'leaseGrant': {
       const r = obj(request, 'leaseGrant');
-      return { op: 'leaseGrant', request: { id: intField(r, 'id', 'leaseGrant') ?? 0, ttl: positiveInt(r, 'ttl', 'leaseGrant') } };
+      return {
+        op: 'leaseGrant',
+        request: {
+          id: intField(r, 'id', 'leaseGrant') ?? 0,
+          ttl: positiveInt(r, 'ttl', 'leaseGrant'),
+        },
+      };
     }
     case 'leaseRevoke':
-      return { op: 'leaseRevoke', request: { id: positiveInt(obj(request, 'leaseRevoke'), 'id', 'leaseRevoke') } };
+      return {
+        op: 'leaseRevoke',
+        request: { id: positiveInt(obj(request, 'leaseRevoke'), 'id', 'leaseRevoke') },
+      };
     case 'leaseCheckpoint': {
       const list = arrayField(obj(request, 'leaseCheckpoint'), 'checkpoints', 'leaseCheckpoint');
       const checkpoints = list.map((c, i) => {
         const co = obj(c, `leaseCheckpoint.checkpoints[${i}]`);
-        return { id: positiveInt(co, 'id', 'checkpoint'), remainingTtl: positiveInt(co, 'remainingTtl', 'checkpoint') };
+        return {
+          id: positiveInt(co, 'id', 'checkpoint'),
+          remainingTtl: positiveInt(co, 'remainingTtl', 'checkpoint'),
+        };
       });
       return { op: 'leaseCheckpoint', request: { checkpoints } };
     }
     case 'leaseExpire': {
       const ids = arrayField(obj(request, 'leaseExpire'), 'ids', 'leaseExpire');
-      for (const id of ids) if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) fail('leaseExpire.ids must be positive safe integers');
+      for (const id of ids)
+        if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1)
+          fail('leaseExpire.ids must be positive safe integers');
       return { op: 'leaseExpire', request: { ids: ids as number[] } };
     }
     case 'auth':
@@ -234,7 +280,9 @@ function parseCommand(v: unknown, limits: KvLimits): Command {
     case 'register':
       return { op: 'register' };
     default:
-      return fail(`cmd.op must be one of put, deleteRange, txn, compact, leaseGrant, leaseRevoke, leaseCheckpoint, leaseExpire, auth, register`);
+      return fail(
+        `cmd.op must be one of put, deleteRange, txn, compact, leaseGrant, leaseRevoke, leaseCheckpoint, leaseExpire, auth, register`,
+      );
   }
 }
 

@@ -36,7 +36,14 @@ export class WatchHub {
 
   watch(req: WatchRequest): Watcher {
     const start = req.startRevision || this.state.revision + 1;
-    const w = new Watcher(this.nextId++, req, spanOf(req.key, req.rangeEnd), start, this.state.limits.watchBufferEventsMax, (x) => this.forget(x));
+    const w = new Watcher(
+      this.nextId++,
+      req,
+      spanOf(req.key, req.rangeEnd),
+      start,
+      this.state.limits.watchBufferEventsMax,
+      (x) => this.forget(x),
+    );
     this.watchers.add(w);
     if (req.prevKv) this.prevKvWatchers++;
     void this.catchUp(w);
@@ -57,8 +64,15 @@ export class WatchHub {
         w.state = 'catchingUp';
         continue;
       }
-      if (matching.length > 0 && !w.offer({ revision, events: matching.map((e) => toEvent(e, w.request.prevKv === true)) })) {
-        w.finish({ revision, events: [], cancelReason: `slow watcher: more than ${this.state.limits.watchBufferEventsMax} events waiting for the consumer (watchBufferEventsMax); resume with startRevision ${w.nextRevision}` });
+      if (
+        matching.length > 0 &&
+        !w.offer({ revision, events: matching.map((e) => toEvent(e, w.request.prevKv === true)) })
+      ) {
+        w.finish({
+          revision,
+          events: [],
+          cancelReason: `slow watcher: more than ${this.state.limits.watchBufferEventsMax} events waiting for the consumer (watchBufferEventsMax); resume with startRevision ${w.nextRevision}`,
+        });
         continue;
       }
       w.nextRevision = Math.max(w.nextRevision, revision + 1);
@@ -92,12 +106,17 @@ export class WatchHub {
   private progress(w: Watcher): void {
     w.progressPending = false;
     if (!w.offer({ revision: this.deliveredRevision, events: [] })) {
-      w.finish({ revision: this.deliveredRevision, events: [], cancelReason: `slow watcher: buffer full (watchBufferEventsMax); resume with startRevision ${w.nextRevision}` });
+      w.finish({
+        revision: this.deliveredRevision,
+        events: [],
+        cancelReason: `slow watcher: buffer full (watchBufferEventsMax); resume with startRevision ${w.nextRevision}`,
+      });
     }
   }
 
   cancelAll(reason: string): void {
-    for (const w of [...this.watchers]) w.finish({ revision: this.state.revision, events: [], cancelReason: reason });
+    for (const w of [...this.watchers])
+      w.finish({ revision: this.state.revision, events: [], cancelReason: reason });
   }
 
   private catchingUp = new Set<Watcher>();
@@ -110,7 +129,12 @@ export class WatchHub {
       while (!w.closed) {
         const compactRevision = this.state.compactRevision;
         if (w.nextRevision <= compactRevision) {
-          w.finish({ revision: this.state.revision, events: [], compactRevision, cancelReason: `start revision ${w.nextRevision} has been compacted (compactRevision ${compactRevision}); watch again from a newer revision` });
+          w.finish({
+            revision: this.state.revision,
+            events: [],
+            compactRevision,
+            cancelReason: `start revision ${w.nextRevision} has been compacted (compactRevision ${compactRevision}); watch again from a newer revision`,
+          });
           return;
         }
         if (w.nextRevision > this.deliveredRevision) {
@@ -125,7 +149,11 @@ export class WatchHub {
         await this.replayPage(w);
       }
     } catch (err) {
-      w.finish({ revision: this.state.revision, events: [], cancelReason: `watch failed reading history: ${(err as Error).message}` });
+      w.finish({
+        revision: this.state.revision,
+        events: [],
+        cancelReason: `watch failed reading history: ${(err as Error).message}`,
+      });
     } finally {
       this.catchingUp.delete(w);
     }
@@ -138,14 +166,22 @@ export class WatchHub {
     // A compaction during the read may have dropped prevKv records; the loop reports it.
     if (w.closed || this.state.compactRevision >= from) return;
     if (page.events.length > 0 && !w.offer({ revision: to, events: page.events })) {
-      w.finish({ revision: to, events: [], cancelReason: `slow watcher: buffer full (watchBufferEventsMax); resume with startRevision ${from}` });
+      w.finish({
+        revision: to,
+        events: [],
+        cancelReason: `slow watcher: buffer full (watchBufferEventsMax); resume with startRevision ${from}`,
+      });
       return;
     }
     w.nextRevision = page.nextRevision;
   }
 
   /** Events in [from, to] for `w`, at least readPageKeys records unless the end is reached, whole revisions only. */
-  private async readHistory(w: Watcher, from: number, to: number): Promise<{ events: Event[]; nextRevision: number }> {
+  private async readHistory(
+    w: Watcher,
+    from: number,
+    to: number,
+  ): Promise<{ events: Event[]; nextRevision: number }> {
     const pageKeys = this.state.limits.readPageKeys;
     const it = this.state.gen.iterator({ gte: revKey(from, 0), lt: revKey(to + 1, 0) });
     const raw: RawEvent[] = [];
@@ -165,7 +201,13 @@ export class WatchHub {
           read++;
           lastMain = pos.main;
           const rec = decodeChange(pos, v);
-          const e: RawEvent = { main: pos.main, sub: pos.sub, keyStr: toKeyStr(rec.key), key: rec.key, kv: rec.kv };
+          const e: RawEvent = {
+            main: pos.main,
+            sub: pos.sub,
+            keyStr: toKeyStr(rec.key),
+            key: rec.key,
+            kv: rec.kv,
+          };
           if (this.matches(w, e)) raw.push(e);
         }
       }
@@ -195,7 +237,14 @@ export class WatchHub {
 }
 
 function toEvent(e: RawEvent, withPrevKv: boolean): Event {
-  const kv: KeyValue = e.kv ?? { key: e.key, value: EMPTY, createRevision: 0, modRevision: e.main, version: 0, lease: 0 };
+  const kv: KeyValue = e.kv ?? {
+    key: e.key,
+    value: EMPTY,
+    createRevision: 0,
+    modRevision: e.main,
+    version: 0,
+    lease: 0,
+  };
   const event: Event = { type: e.kv ? 'PUT' : 'DELETE', kv };
   if (withPrevKv && e.prevKv) event.prevKv = e.prevKv;
   return event;

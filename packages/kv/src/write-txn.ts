@@ -52,7 +52,10 @@ export function liveCur(h: KeyHistory): Cur | undefined {
 
 export async function loadKvs(view: ReadView, curs: Cur[]): Promise<KeyValue[]> {
   const toLoad = curs.filter((c) => !c.kv);
-  const records = await loadExisting(view, toLoad.map((c) => c.pos!));
+  const records = await loadExisting(
+    view,
+    toLoad.map((c) => c.pos!),
+  );
   let next = 0;
   return curs.map((c) => c.kv ?? records[next++]!.kv!);
 }
@@ -104,11 +107,24 @@ export class WriteTxn {
     return (await loadKvs(this.view, [cur]))[0]!;
   }
 
-  private stage(key: KeyStr, kv: KeyValue | undefined, prev: Cur | undefined, prevKv: KeyValue | undefined): void {
+  private stage(
+    key: KeyStr,
+    kv: KeyValue | undefined,
+    prev: Cur | undefined,
+    prevKv: KeyValue | undefined,
+  ): void {
     if (this.staged.has(key)) {
-      throw new InvalidRequestError('duplicate key given in txn request: a txn may change each key at most once');
+      throw new InvalidRequestError(
+        'duplicate key given in txn request: a txn may change each key at most once',
+      );
     }
-    this.staged.set(key, { key, sub: this.staged.size, kv, prevLease: prev?.lease ?? 0, ...(prevKv ? { prevKv } : {}) });
+    this.staged.set(key, {
+      key,
+      sub: this.staged.size,
+      kv,
+      prevLease: prev?.lease ?? 0,
+      ...(prevKv ? { prevKv } : {}),
+    });
   }
 
   stagePut(kv: KeyValue, key: KeyStr, prev: Cur | undefined, prevKv: KeyValue | undefined): void {
@@ -142,7 +158,14 @@ export class WriteTxn {
       } else {
         batch.put(revKey(this.rev, s.sub), encodeTombstone(key));
       }
-      events.push({ main: this.rev, sub: s.sub, keyStr: s.key, key, kv: s.kv, ...(s.prevKv ? { prevKv: s.prevKv } : {}) });
+      events.push({
+        main: this.rev,
+        sub: s.sub,
+        keyStr: s.key,
+        key,
+        kv: s.kv,
+        ...(s.prevKv ? { prevKv: s.prevKv } : {}),
+      });
     }
     this.state.revision = this.rev;
     return events;

@@ -1,7 +1,16 @@
 // The auth state machine: users, roles and permissions replicated as
 // commands, checked at apply; deterministic, persisted and in snapshots.
 import { describe, expect, it } from 'vitest';
-import { encodeCommand, KvStateMachine, type AuthContext, type AuthRequest, type Command, type CommandEnvelope, type KvSnapshot, type RequestOp } from '../src/index.js';
+import {
+  encodeCommand,
+  KvStateMachine,
+  type AuthContext,
+  type AuthRequest,
+  type Command,
+  type CommandEnvelope,
+  type KvSnapshot,
+  type RequestOp,
+} from '../src/index.js';
 import { apply, k, memoryDb, ok, openMemory, put } from './helpers.js';
 
 const auth = (request: AuthRequest): Command => ({ op: 'auth', request });
@@ -15,7 +24,11 @@ const SETUP: Command[] = [
   auth({ kind: 'userGrantRole', user: 'root', role: 'root' }),
   auth({ kind: 'userAdd', name: 'alice', password: hash('a') }),
   auth({ kind: 'roleAdd', name: 'ab' }),
-  auth({ kind: 'roleGrantPermission', name: 'ab', perm: { permType: 'READWRITE', key: k('a'), rangeEnd: k('b') } }),
+  auth({
+    kind: 'roleGrantPermission',
+    name: 'ab',
+    perm: { permType: 'READWRITE', key: k('a'), rangeEnd: k('b') },
+  }),
   auth({ kind: 'userGrantRole', user: 'alice', role: 'ab' }),
   auth({ kind: 'enable', signingKey: new Uint8Array(32).fill(7) }),
 ];
@@ -56,14 +69,30 @@ describe('auth state', () => {
   it('each change bumps the auth revision; refusals and no-ops change nothing', async () => {
     const sm = await setup();
     expect(sm.auth.revision).toBe(SETUP.length);
-    expect(await errorName(sm, auth({ kind: 'userAdd', name: 'alice', password: hash('x') }))).toBe('UserExistsError');
-    expect(await errorName(sm, auth({ kind: 'userAdd', name: '', password: hash('x') }))).toBe('UserEmptyError');
-    expect(await errorName(sm, auth({ kind: 'userGrantRole', user: 'alice', role: 'nope' }))).toBe('RoleNotFoundError');
-    expect(await errorName(sm, auth({ kind: 'userRevokeRole', name: 'alice', role: 'root' }))).toBe('RoleNotGrantedError');
-    expect(await errorName(sm, auth({ kind: 'roleRevokePermission', role: 'ab', key: k('z') }))).toBe('PermissionNotGrantedError');
-    expect(await errorName(sm, auth({ kind: 'userDelete', name: 'root' }))).toBe('InvalidAuthMgmtError');
-    expect(await errorName(sm, auth({ kind: 'roleDelete', role: 'root' }))).toBe('InvalidAuthMgmtError');
-    expect(await errorName(sm, auth({ kind: 'userRevokeRole', name: 'root', role: 'root' }))).toBe('InvalidAuthMgmtError');
+    expect(await errorName(sm, auth({ kind: 'userAdd', name: 'alice', password: hash('x') }))).toBe(
+      'UserExistsError',
+    );
+    expect(await errorName(sm, auth({ kind: 'userAdd', name: '', password: hash('x') }))).toBe(
+      'UserEmptyError',
+    );
+    expect(await errorName(sm, auth({ kind: 'userGrantRole', user: 'alice', role: 'nope' }))).toBe(
+      'RoleNotFoundError',
+    );
+    expect(await errorName(sm, auth({ kind: 'userRevokeRole', name: 'alice', role: 'root' }))).toBe(
+      'RoleNotGrantedError',
+    );
+    expect(
+      await errorName(sm, auth({ kind: 'roleRevokePermission', role: 'ab', key: k('z') })),
+    ).toBe('PermissionNotGrantedError');
+    expect(await errorName(sm, auth({ kind: 'userDelete', name: 'root' }))).toBe(
+      'InvalidAuthMgmtError',
+    );
+    expect(await errorName(sm, auth({ kind: 'roleDelete', role: 'root' }))).toBe(
+      'InvalidAuthMgmtError',
+    );
+    expect(await errorName(sm, auth({ kind: 'userRevokeRole', name: 'root', role: 'root' }))).toBe(
+      'InvalidAuthMgmtError',
+    );
     await ok(sm, auth({ kind: 'userGrantRole', user: 'alice', role: 'ab' })); // already granted: no change
     expect(sm.auth.revision).toBe(SETUP.length);
     await ok(sm, auth({ kind: 'roleDelete', role: 'ab' }));
@@ -79,13 +108,34 @@ describe('auth state', () => {
     expect(view.permitted('alice', 'READ', k('c'))).toBe(false);
     expect(view.permitted('alice', 'READ', k('a'), k('c'))).toBe(false);
     expect(view.permitted('alice', 'READ', k('a'), new Uint8Array([0]))).toBe(false);
-    await ok(sm, auth({ kind: 'roleGrantPermission', name: 'ab', perm: { permType: 'READ', key: k('b'), rangeEnd: k('c') } }));
+    await ok(
+      sm,
+      auth({
+        kind: 'roleGrantPermission',
+        name: 'ab',
+        perm: { permType: 'READ', key: k('b'), rangeEnd: k('c') },
+      }),
+    );
     expect(view.permitted('alice', 'READ', k('a'), k('c'))).toBe(true); // [a,b) ∪ [b,c)
     expect(view.permitted('alice', 'WRITE', k('a'), k('c'))).toBe(false); // [b,c) is READ only
-    await ok(sm, auth({ kind: 'roleGrantPermission', name: 'ab', perm: { permType: 'WRITE', key: k('x'), rangeEnd: new Uint8Array([0]) } }));
+    await ok(
+      sm,
+      auth({
+        kind: 'roleGrantPermission',
+        name: 'ab',
+        perm: { permType: 'WRITE', key: k('x'), rangeEnd: new Uint8Array([0]) },
+      }),
+    );
     expect(view.permitted('alice', 'WRITE', k('zzz'), new Uint8Array([0]))).toBe(true);
     expect(view.permitted('alice', 'READ', k('zzz'))).toBe(false);
-    await ok(sm, auth({ kind: 'roleGrantPermission', name: 'ab', perm: { permType: 'READ', key: k('single') } }));
+    await ok(
+      sm,
+      auth({
+        kind: 'roleGrantPermission',
+        name: 'ab',
+        perm: { permType: 'READ', key: k('single') },
+      }),
+    );
     expect(view.permitted('alice', 'READ', k('single'))).toBe(true);
     expect(view.permitted('alice', 'READ', k('single0'))).toBe(false);
     expect(view.permitted('root', 'WRITE', new Uint8Array([0]), new Uint8Array([0]))).toBe(true);
@@ -98,13 +148,28 @@ describe('auth limits', () => {
     const { sm } = await openMemory({ authUsersMax: 2, authRolesMax: 1, authRolePermsMax: 1 });
     await ok(sm, auth({ kind: 'userAdd', name: 'u1', password: hash('x') }));
     await ok(sm, auth({ kind: 'userAdd', name: 'u2', password: hash('x') }));
-    expect(await errorName(sm, auth({ kind: 'userAdd', name: 'u3', password: hash('x') }))).toBe('InvalidRequestError');
-    expect(await errorName(sm, auth({ kind: 'userAdd', name: 'u2', password: hash('x') }))).toBe('UserExistsError');
+    expect(await errorName(sm, auth({ kind: 'userAdd', name: 'u3', password: hash('x') }))).toBe(
+      'InvalidRequestError',
+    );
+    expect(await errorName(sm, auth({ kind: 'userAdd', name: 'u2', password: hash('x') }))).toBe(
+      'UserExistsError',
+    );
     await ok(sm, auth({ kind: 'roleAdd', name: 'r1' }));
     expect(await errorName(sm, auth({ kind: 'roleAdd', name: 'r2' }))).toBe('InvalidRequestError');
-    await ok(sm, auth({ kind: 'roleGrantPermission', name: 'r1', perm: { permType: 'READ', key: k('a') } }));
-    await ok(sm, auth({ kind: 'roleGrantPermission', name: 'r1', perm: { permType: 'WRITE', key: k('a') } })); // same (key, rangeEnd): an update
-    expect(await errorName(sm, auth({ kind: 'roleGrantPermission', name: 'r1', perm: { permType: 'READ', key: k('b') } }))).toBe('InvalidRequestError');
+    await ok(
+      sm,
+      auth({ kind: 'roleGrantPermission', name: 'r1', perm: { permType: 'READ', key: k('a') } }),
+    );
+    await ok(
+      sm,
+      auth({ kind: 'roleGrantPermission', name: 'r1', perm: { permType: 'WRITE', key: k('a') } }),
+    ); // same (key, rangeEnd): an update
+    expect(
+      await errorName(
+        sm,
+        auth({ kind: 'roleGrantPermission', name: 'r1', perm: { permType: 'READ', key: k('b') } }),
+      ),
+    ).toBe('InvalidRequestError');
     expect(sm.auth.userNames()).toEqual(['u1', 'u2']);
     expect(sm.auth.role('r1')!.perms.map((p) => p.permType)).toEqual(['WRITE']);
   });
@@ -118,9 +183,18 @@ describe('authorization at apply', () => {
     const sm = await setup();
     const before = sm.revision;
     expect(await errorName(sm, as(alice, put('c', '1')))).toBe('PermissionDeniedError');
-    expect(await errorName(sm, as(alice, { op: 'deleteRange', request: { key: k('a'), rangeEnd: k('c') } }))).toBe('PermissionDeniedError');
-    expect(await errorName(sm, as(alice, { op: 'compact', request: { revision: 1 } }))).toBe('PermissionDeniedError');
-    expect(await errorName(sm, as(alice, auth({ kind: 'userAdd', name: 'eve', password: hash('e') })))).toBe('PermissionDeniedError');
+    expect(
+      await errorName(
+        sm,
+        as(alice, { op: 'deleteRange', request: { key: k('a'), rangeEnd: k('c') } }),
+      ),
+    ).toBe('PermissionDeniedError');
+    expect(await errorName(sm, as(alice, { op: 'compact', request: { revision: 1 } }))).toBe(
+      'PermissionDeniedError',
+    );
+    expect(
+      await errorName(sm, as(alice, auth({ kind: 'userAdd', name: 'eve', password: hash('e') }))),
+    ).toBe('PermissionDeniedError');
     expect(sm.revision).toBe(before);
     expect(sm.auth.user('eve')).toBeUndefined();
     expect(await errorName(sm, as(alice, put('a1', '1')))).toBe('ok');
@@ -130,10 +204,30 @@ describe('authorization at apply', () => {
   it('a txn is refused whole when any branch (the else branch too) touches a forbidden key', async () => {
     const sm = await setup();
     const txn = (failure: RequestOp): CommandEnvelope =>
-      as(alice, { op: 'txn', request: { compare: [{ key: k('a1'), target: 'VERSION', result: 'EQUAL', version: 0 }], success: [{ requestPut: { key: k('a1'), value: k('x') } }], failure: [failure] } });
+      as(alice, {
+        op: 'txn',
+        request: {
+          compare: [{ key: k('a1'), target: 'VERSION', result: 'EQUAL', version: 0 }],
+          success: [{ requestPut: { key: k('a1'), value: k('x') } }],
+          failure: [failure],
+        },
+      });
     const before = sm.revision;
-    expect(await errorName(sm, txn({ requestRange: { key: k('c') } }))).toBe('PermissionDeniedError');
-    expect(await errorName(sm, txn({ requestTxn: { compare: [], success: [{ requestDeleteRange: { key: k('z') } }], failure: [] } }))).toBe('PermissionDeniedError');
+    expect(await errorName(sm, txn({ requestRange: { key: k('c') } }))).toBe(
+      'PermissionDeniedError',
+    );
+    expect(
+      await errorName(
+        sm,
+        txn({
+          requestTxn: {
+            compare: [],
+            success: [{ requestDeleteRange: { key: k('z') } }],
+            failure: [],
+          },
+        }),
+      ),
+    ).toBe('PermissionDeniedError');
     expect(sm.revision).toBe(before);
     expect(await errorName(sm, txn({ requestRange: { key: k('a2') } }))).toBe('ok');
   });
@@ -142,10 +236,16 @@ describe('authorization at apply', () => {
     const sm = await setup();
     await ok(sm, { op: 'leaseGrant', request: { id: 5, ttl: 60 } });
     await ok(sm, as(root, put('c', 'v', { lease: 5 })));
-    expect(await errorName(sm, as(alice, put('a1', 'v', { lease: 5 })))).toBe('PermissionDeniedError');
-    expect(await errorName(sm, as(alice, { op: 'leaseRevoke', request: { id: 5 } }))).toBe('PermissionDeniedError');
+    expect(await errorName(sm, as(alice, put('a1', 'v', { lease: 5 })))).toBe(
+      'PermissionDeniedError',
+    );
+    expect(await errorName(sm, as(alice, { op: 'leaseRevoke', request: { id: 5 } }))).toBe(
+      'PermissionDeniedError',
+    );
     expect(sm.leaseList().map((l) => l.id)).toEqual([5]);
-    expect(await errorName(sm, as(alice, { op: 'leaseGrant', request: { id: 6, ttl: 60 } }))).toBe('ok');
+    expect(await errorName(sm, as(alice, { op: 'leaseGrant', request: { id: 6, ttl: 60 } }))).toBe(
+      'ok',
+    );
     expect(await errorName(sm, as(alice, put('a1', 'v', { lease: 6 })))).toBe('ok');
   });
 
@@ -168,10 +268,18 @@ describe('authorization at apply', () => {
   it('exactly-once results are kept per user: another user reusing a client id and seq does not get them', async () => {
     const sm = await setup();
     await ok(sm, put('c', 'secret'));
-    const read: Command = { op: 'txn', request: { compare: [], success: [{ requestRange: { key: k('c') } }], failure: [] } };
+    const read: Command = {
+      op: 'txn',
+      request: { compare: [], success: [{ requestRange: { key: k('c') } }], failure: [] },
+    };
     const [first] = await apply(sm, { clientId: 'shared', seq: 1, auth: root, cmd: read });
     expect(first!.ok).toBe(true);
-    const [replay] = await apply(sm, { clientId: 'shared', seq: 1, auth: alice, cmd: put('a1', 'x') });
+    const [replay] = await apply(sm, {
+      clientId: 'shared',
+      seq: 1,
+      auth: alice,
+      cmd: put('a1', 'x'),
+    });
     expect(replay!.duplicate).toBeUndefined();
     expect(replay!.ok).toBe(true);
     expect(JSON.stringify(replay)).not.toContain('secret');

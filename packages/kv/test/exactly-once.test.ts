@@ -8,11 +8,19 @@ describe('exactly-once writes', () => {
   it('a retried write (same client and seq) is not applied again and returns the original response', async () => {
     const { sm } = await openMemory();
     await apply(sm, put('a', 'old'));
-    const [first] = await apply(sm, { clientId: 'c1', seq: 1, cmd: put('a', 'new', { prevKv: true }) });
+    const [first] = await apply(sm, {
+      clientId: 'c1',
+      seq: 1,
+      cmd: put('a', 'new', { prevKv: true }),
+    });
     await apply(sm, put('a', 'other'));
-    const [retry] = await apply(sm, { clientId: 'c1', seq: 1, cmd: put('a', 'new', { prevKv: true }) });
+    const [retry] = await apply(sm, {
+      clientId: 'c1',
+      seq: 1,
+      cmd: put('a', 'new', { prevKv: true }),
+    });
     expect(retry).toEqual({ ...first, index: retry!.index, duplicate: true });
-    expect((retry!.ok && (retry!.response as PutResponse).prevKv?.value)).toEqual(k('old'));
+    expect(retry!.ok && (retry!.response as PutResponse).prevKv?.value).toEqual(k('old'));
     expect(sm.revision).toBe(4);
   });
 
@@ -41,9 +49,18 @@ describe('exactly-once writes', () => {
 
   it('the table is bounded: the least recently used client beyond clientsMax and idle clients are forgotten', async () => {
     const { sm } = await openMemory({ clientsMax: 2, clientIdleEntriesMax: 5 });
-    await apply(sm, { clientId: 'a', seq: 1, cmd: REGISTER }, { clientId: 'b', seq: 1, cmd: REGISTER }, { clientId: 'c', seq: 1, cmd: REGISTER });
+    await apply(
+      sm,
+      { clientId: 'a', seq: 1, cmd: REGISTER },
+      { clientId: 'b', seq: 1, cmd: REGISTER },
+      { clientId: 'c', seq: 1, cmd: REGISTER },
+    );
     // 'a' was evicted: its register is applied again (harmless, it is new again); 'c' is still known.
-    const [a, c] = await apply(sm, { clientId: 'a', seq: 1, cmd: REGISTER }, { clientId: 'c', seq: 1, cmd: REGISTER });
+    const [a, c] = await apply(
+      sm,
+      { clientId: 'a', seq: 1, cmd: REGISTER },
+      { clientId: 'c', seq: 1, cmd: REGISTER },
+    );
     expect([a!.duplicate ?? false, c!.duplicate ?? false]).toEqual([false, true]);
     await sm.applyEntries([{ index: sm.appliedIndex + 10, data: new Uint8Array(0) }]);
     const [c2] = await apply(sm, { clientId: 'c', seq: 1, cmd: REGISTER });
@@ -86,8 +103,16 @@ describe('exactly-once writes', () => {
 
     it('an evicted client retrying its last write gets SessionExpiredError and nothing is applied again', async () => {
       const { sm } = await openMemory({ clientsMax: 2 });
-      await apply(sm, { clientId: 'a', seq: 1, cmd: put('x', 'a1') }, { clientId: 'a', seq: 2, cmd: put('x', 'a2') });
-      await apply(sm, { clientId: 'b', seq: 1, cmd: put('y', 'b') }, { clientId: 'c', seq: 1, cmd: put('y', 'c') });
+      await apply(
+        sm,
+        { clientId: 'a', seq: 1, cmd: put('x', 'a1') },
+        { clientId: 'a', seq: 2, cmd: put('x', 'a2') },
+      );
+      await apply(
+        sm,
+        { clientId: 'b', seq: 1, cmd: put('y', 'b') },
+        { clientId: 'c', seq: 1, cmd: put('y', 'c') },
+      );
       const revision = sm.revision;
       const [retry] = await apply(sm, { clientId: 'a', seq: 2, cmd: put('x', 'a2') });
       expect(retry!.ok).toBe(false);
@@ -97,7 +122,11 @@ describe('exactly-once writes', () => {
       // It stays refused (the refusal does not make the id known), and a new id starting at seq 1 works.
       const [again] = await apply(sm, { clientId: 'a', seq: 3, cmd: put('x', 'a3') });
       expect(again!.ok ? '' : again!.error.name).toBe('SessionExpiredError');
-      const [registered, fresh] = await apply(sm, { clientId: 'a2', seq: 1, cmd: REGISTER }, { clientId: 'a2', seq: 2, cmd: put('x', 'a3') });
+      const [registered, fresh] = await apply(
+        sm,
+        { clientId: 'a2', seq: 1, cmd: REGISTER },
+        { clientId: 'a2', seq: 2, cmd: put('x', 'a3') },
+      );
       expect(registered!.ok && fresh!.ok).toBe(true);
       expect(sm.revision).toBe(revision + 1);
     });
@@ -105,19 +134,32 @@ describe('exactly-once writes', () => {
     it('an evicted client retrying its first write is not applied twice: an unknown id at seq 1 must register (bug: seq 1 looked new)', async () => {
       const { sm } = await openMemory({ clientsMax: 1 });
       // Without registering: 'a's first write at seq 1 is applied, then 'a' is evicted and retries it.
-      await apply(sm, { clientId: 'a', seq: 1, cmd: put('x', 'a1') }, { clientId: 'b', seq: 1, cmd: REGISTER });
+      await apply(
+        sm,
+        { clientId: 'a', seq: 1, cmd: put('x', 'a1') },
+        { clientId: 'b', seq: 1, cmd: REGISTER },
+      );
       const revision = sm.revision;
       const [retry] = await apply(sm, { clientId: 'a', seq: 1, cmd: put('x', 'a1') });
       expect(retry!.ok ? '' : retry!.error.name).toBe('SessionExpiredError');
       expect(retry!.ok ? '' : retry!.error.message).toContain('register');
       expect(sm.revision).toBe(revision);
       // Registered: 'c's first write (seq 2) is applied once, and its retry after eviction is refused.
-      await apply(sm, { clientId: 'c', seq: 1, cmd: REGISTER }, { clientId: 'c', seq: 2, cmd: put('y', 'c2') }, { clientId: 'd', seq: 1, cmd: REGISTER });
+      await apply(
+        sm,
+        { clientId: 'c', seq: 1, cmd: REGISTER },
+        { clientId: 'c', seq: 2, cmd: put('y', 'c2') },
+        { clientId: 'd', seq: 1, cmd: REGISTER },
+      );
       const [retryC] = await apply(sm, { clientId: 'c', seq: 2, cmd: put('y', 'c2') });
       expect(retryC!.ok ? '' : retryC!.error.name).toBe('SessionExpiredError');
       expect(sm.revision).toBe(revision + 1);
       // An evicted client's register is applied again (a no-op), and its session goes on.
-      const [again, next] = await apply(sm, { clientId: 'c', seq: 1, cmd: REGISTER }, { clientId: 'c', seq: 3, cmd: put('y', 'c3') });
+      const [again, next] = await apply(
+        sm,
+        { clientId: 'c', seq: 1, cmd: REGISTER },
+        { clientId: 'c', seq: 3, cmd: put('y', 'c3') },
+      );
       expect(again!.ok && next!.ok).toBe(true);
     });
 

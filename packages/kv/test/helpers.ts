@@ -17,21 +17,32 @@ export function memoryDb(): MemoryLevel<string, string> {
   return new MemoryLevel();
 }
 
-export async function openMemory(limits?: Partial<KvLimits>): Promise<{ sm: KvStateMachine; db: MemoryLevel<string, string> }> {
+export async function openMemory(
+  limits?: Partial<KvLimits>,
+): Promise<{ sm: KvStateMachine; db: MemoryLevel<string, string> }> {
   const db = memoryDb();
   const sm = await KvStateMachine.open(db, limits ? { limits } : {});
   return { sm, db };
 }
 
 /** Applies commands one entry each, continuing from the state machine's applied index. */
-export async function apply(sm: KvStateMachine, ...cmds: (Command | CommandEnvelope)[]): Promise<ApplyResult[]> {
+export async function apply(
+  sm: KvStateMachine,
+  ...cmds: (Command | CommandEnvelope)[]
+): Promise<ApplyResult[]> {
   let index = sm.appliedIndex;
-  const entries = cmds.map((c) => ({ index: ++index, data: encodeCommand('cmd' in c ? c : { cmd: c }) }));
+  const entries = cmds.map((c) => ({
+    index: ++index,
+    data: encodeCommand('cmd' in c ? c : { cmd: c }),
+  }));
   return sm.applyEntries(entries);
 }
 
 /** Applies one command and returns its response, failing the test on an error result. */
-export async function ok<T = unknown>(sm: KvStateMachine, cmd: Command | CommandEnvelope): Promise<T> {
+export async function ok<T = unknown>(
+  sm: KvStateMachine,
+  cmd: Command | CommandEnvelope,
+): Promise<T> {
   const [r] = await apply(sm, cmd);
   if (!r!.ok) throw new Error(`expected success, got ${r!.error.name}: ${r!.error.message}`);
   return r!.response as T;
@@ -44,7 +55,10 @@ export function put(key: string, value: string, extra: Record<string, unknown> =
 }
 
 export function del(key: string, rangeEnd?: string, prevKv = false): Command {
-  return { op: 'deleteRange', request: { key: k(key), ...(rangeEnd !== undefined ? { rangeEnd: k(rangeEnd) } : {}), prevKv } };
+  return {
+    op: 'deleteRange',
+    request: { key: k(key), ...(rangeEnd !== undefined ? { rangeEnd: k(rangeEnd) } : {}), prevKv },
+  };
 }
 
 export function grant(id: number, ttl: number): Command {

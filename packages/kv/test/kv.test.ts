@@ -20,7 +20,17 @@ describe('revisions', () => {
     expect(sm.revision).toBe(1);
     await apply(sm, put('a', '1'), put('b', '2'));
     expect(sm.revision).toBe(3);
-    const r = await ok<TxnResponse>(sm, { op: 'txn', request: { compare: [], success: [{ requestPut: { key: k('c'), value: k('3') } }, { requestDeleteRange: { key: k('a') } }], failure: [] } });
+    const r = await ok<TxnResponse>(sm, {
+      op: 'txn',
+      request: {
+        compare: [],
+        success: [
+          { requestPut: { key: k('c'), value: k('3') } },
+          { requestDeleteRange: { key: k('a') } },
+        ],
+        failure: [],
+      },
+    });
     expect(r.header.revision).toBe(4);
     expect(sm.revision).toBe(4);
   });
@@ -30,7 +40,10 @@ describe('revisions', () => {
     await apply(sm, put('a', '1'));
     const d = await ok<DeleteRangeResponse>(sm, del('zzz'));
     expect(d).toEqual({ header: { revision: 2 }, deleted: 0, prevKvs: [] });
-    await ok(sm, { op: 'txn', request: { compare: [], success: [{ requestRange: { key: k('a') } }], failure: [] } });
+    await ok(sm, {
+      op: 'txn',
+      request: { compare: [], success: [{ requestRange: { key: k('a') } }], failure: [] },
+    });
     expect(sm.revision).toBe(2);
   });
 
@@ -38,14 +51,28 @@ describe('revisions', () => {
     const { sm } = await openMemory();
     await apply(sm, put('a', '1'), put('a', '2'), del('a'), put('a', '3'));
     const [kv] = (await sm.range({ key: k('a') })).kvs;
-    expect({ ...kv, key: text(kv!.key), value: text(kv!.value) }).toEqual({ key: 'a', value: '3', createRevision: 5, modRevision: 5, version: 1, lease: 0 });
+    expect({ ...kv, key: text(kv!.key), value: text(kv!.value) }).toEqual({
+      key: 'a',
+      value: '3',
+      createRevision: 5,
+      modRevision: 5,
+      version: 1,
+      lease: 0,
+    });
   });
 });
 
 describe('range', () => {
   async function seeded() {
     const { sm } = await openMemory();
-    await apply(sm, put('a', 'x'), put('b/1', 'yy'), put('b/2', 'z'), put('c', 'wwww'), put('b/1', 'y2'));
+    await apply(
+      sm,
+      put('a', 'x'),
+      put('b/1', 'yy'),
+      put('b/2', 'z'),
+      put('c', 'wwww'),
+      put('b/1', 'y2'),
+    );
     return sm;
   }
 
@@ -53,8 +80,14 @@ describe('range', () => {
     const sm = await seeded();
     expect(keys(await sm.range({ key: k('b/1') }))).toEqual(['b/1']);
     expect(keys(await sm.range({ key: k('a'), rangeEnd: k('b/2') }))).toEqual(['a', 'b/1']);
-    expect(keys(await sm.range({ key: k('b/'), rangeEnd: prefixEnd(k('b/')) }))).toEqual(['b/1', 'b/2']);
-    expect(keys(await sm.range({ key: k('b/2'), rangeEnd: new Uint8Array([0]) }))).toEqual(['b/2', 'c']);
+    expect(keys(await sm.range({ key: k('b/'), rangeEnd: prefixEnd(k('b/')) }))).toEqual([
+      'b/1',
+      'b/2',
+    ]);
+    expect(keys(await sm.range({ key: k('b/2'), rangeEnd: new Uint8Array([0]) }))).toEqual([
+      'b/2',
+      'c',
+    ]);
     expect(keys(await sm.range({ key: k('c'), rangeEnd: k('a') }))).toEqual([]);
   });
 
@@ -71,10 +104,27 @@ describe('range', () => {
   it('sorts by key, version, create, mod and value, ascending and descending', async () => {
     const sm = await seeded();
     const all = { key: k('a'), rangeEnd: new Uint8Array([0]) };
-    expect(keys(await sm.range({ ...all, sortOrder: 'DESCEND' }))).toEqual(['c', 'b/2', 'b/1', 'a']);
-    expect(keys(await sm.range({ ...all, sortTarget: 'MOD', sortOrder: 'DESCEND' }))).toEqual(['b/1', 'c', 'b/2', 'a']);
-    expect(keys(await sm.range({ ...all, sortTarget: 'VERSION', sortOrder: 'DESCEND', limit: 1 }))).toEqual(['b/1']);
-    expect(keys(await sm.range({ ...all, sortTarget: 'CREATE', sortOrder: 'ASCEND' }))).toEqual(['a', 'b/1', 'b/2', 'c']);
+    expect(keys(await sm.range({ ...all, sortOrder: 'DESCEND' }))).toEqual([
+      'c',
+      'b/2',
+      'b/1',
+      'a',
+    ]);
+    expect(keys(await sm.range({ ...all, sortTarget: 'MOD', sortOrder: 'DESCEND' }))).toEqual([
+      'b/1',
+      'c',
+      'b/2',
+      'a',
+    ]);
+    expect(
+      keys(await sm.range({ ...all, sortTarget: 'VERSION', sortOrder: 'DESCEND', limit: 1 })),
+    ).toEqual(['b/1']);
+    expect(keys(await sm.range({ ...all, sortTarget: 'CREATE', sortOrder: 'ASCEND' }))).toEqual([
+      'a',
+      'b/1',
+      'b/2',
+      'c',
+    ]);
     expect(keys(await sm.range({ ...all, sortTarget: 'VALUE' }))).toEqual(['c', 'a', 'b/1', 'b/2']);
   });
 
@@ -83,7 +133,9 @@ describe('range', () => {
     const past = await sm.range({ key: k('b/1'), revision: 3 });
     expect(text(past.kvs[0]!.value)).toBe('yy');
     expect((await sm.range({ key: k('c'), revision: 3 })).kvs).toEqual([]);
-    await expect(sm.range({ key: k('a'), revision: 99 })).rejects.toBeInstanceOf(FutureRevisionError);
+    await expect(sm.range({ key: k('a'), revision: 99 })).rejects.toBeInstanceOf(
+      FutureRevisionError,
+    );
     await ok(sm, { op: 'compact', request: { revision: 4 } });
     const err = await sm.range({ key: k('a'), revision: 3 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CompactedError);
@@ -107,17 +159,28 @@ describe('range', () => {
 describe('put and deleteRange', () => {
   it('put returns prevKv on request, keeps value with ignoreValue and lease with ignoreLease', async () => {
     const { sm } = await openMemory();
-    await apply(sm, { op: 'leaseGrant', request: { id: 7, ttl: 10 } }, put('a', 'one', { lease: 7 }));
+    await apply(
+      sm,
+      { op: 'leaseGrant', request: { id: 7, ttl: 10 } },
+      put('a', 'one', { lease: 7 }),
+    );
     const r = await ok<PutResponse>(sm, put('a', 'two', { prevKv: true, ignoreLease: true }));
     expect(text(r.prevKv!.value)).toBe('one');
-    await ok(sm, { op: 'put', request: { key: k('a'), value: new Uint8Array(0), ignoreValue: true, lease: 0 } });
+    await ok(sm, {
+      op: 'put',
+      request: { key: k('a'), value: new Uint8Array(0), ignoreValue: true, lease: 0 },
+    });
     const [kv] = (await sm.range({ key: k('a') })).kvs;
     expect([text(kv!.value), kv!.lease, kv!.version]).toEqual(['two', 0, 3]);
   });
 
   it('ignoreValue/ignoreLease on a missing key and an unknown lease are typed errors that change nothing', async () => {
     const { sm } = await openMemory();
-    const [a, b] = await apply(sm, { op: 'put', request: { key: k('x'), value: new Uint8Array(0), ignoreValue: true } }, put('y', '1', { lease: 5 }));
+    const [a, b] = await apply(
+      sm,
+      { op: 'put', request: { key: k('x'), value: new Uint8Array(0), ignoreValue: true } },
+      put('y', '1', { lease: 5 }),
+    );
     expect(a!.ok ? '' : a!.error.name).toBe('KeyNotFoundError');
     expect(b!.ok ? '' : b!.error.name).toBe('LeaseNotFoundError');
     expect(sm.revision).toBe(1);
@@ -127,7 +190,11 @@ describe('put and deleteRange', () => {
     const { sm } = await openMemory();
     await apply(sm, put('a', '1'), put('b', '2'), put('c', '3'));
     const r = await ok<DeleteRangeResponse>(sm, del('a', 'c', true));
-    expect([r.deleted, r.prevKvs.map((kv) => text(kv.value)), r.header.revision]).toEqual([2, ['1', '2'], 5]);
+    expect([r.deleted, r.prevKvs.map((kv) => text(kv.value)), r.header.revision]).toEqual([
+      2,
+      ['1', '2'],
+      5,
+    ]);
     expect(keys(await sm.range({ key: k('a'), rangeEnd: new Uint8Array([0]) }))).toEqual(['c']);
   });
 });
@@ -148,11 +215,24 @@ describe('txn', () => {
       [{ target: 'LEASE', result: 'EQUAL', lease: 0 }, true],
     ];
     for (const [cmp, expected] of cases) {
-      const r = await ok<TxnResponse>(sm, { op: 'txn', request: { compare: [{ key: k('a'), ...cmp } as never], success: [], failure: [] } });
+      const r = await ok<TxnResponse>(sm, {
+        op: 'txn',
+        request: { compare: [{ key: k('a'), ...cmp } as never], success: [], failure: [] },
+      });
       expect(r.succeeded, JSON.stringify(cmp)).toBe(expected);
     }
     // A missing key compares as version 0, and any value compare on it fails.
-    const missing = await ok<TxnResponse>(sm, { op: 'txn', request: { compare: [{ key: k('nope'), target: 'VERSION', result: 'EQUAL', version: 0 }, { key: k('nope'), target: 'VALUE', result: 'NOT_EQUAL', value: k('x') }], success: [], failure: [] } });
+    const missing = await ok<TxnResponse>(sm, {
+      op: 'txn',
+      request: {
+        compare: [
+          { key: k('nope'), target: 'VERSION', result: 'EQUAL', version: 0 },
+          { key: k('nope'), target: 'VALUE', result: 'NOT_EQUAL', value: k('x') },
+        ],
+        success: [],
+        failure: [],
+      },
+    });
     expect(missing.succeeded).toBe(false);
   });
 
@@ -166,7 +246,13 @@ describe('txn', () => {
         success: [
           { requestPut: { key: k('b'), value: k('2') } },
           { requestRange: { key: k('a'), rangeEnd: k('z') } },
-          { requestTxn: { compare: [{ key: k('b'), target: 'VERSION', result: 'EQUAL', version: 0 }], success: [{ requestPut: { key: k('c'), value: k('3') } }], failure: [] } },
+          {
+            requestTxn: {
+              compare: [{ key: k('b'), target: 'VERSION', result: 'EQUAL', version: 0 }],
+              success: [{ requestPut: { key: k('c'), value: k('3') } }],
+              failure: [],
+            },
+          },
         ],
         failure: [{ requestPut: { key: k('f'), value: k('x') } }],
       },
@@ -183,10 +269,33 @@ describe('txn', () => {
     const { sm } = await openMemory();
     const [dup, lease] = await apply(
       sm,
-      { op: 'txn', request: { compare: [], success: [{ requestPut: { key: k('a'), value: k('1') } }, { requestPut: { key: k('a'), value: k('2') } }], failure: [] } },
-      { op: 'txn', request: { compare: [], success: [{ requestPut: { key: k('b'), value: k('1') } }, { requestPut: { key: k('c'), value: k('1'), lease: 9 } }], failure: [] } },
+      {
+        op: 'txn',
+        request: {
+          compare: [],
+          success: [
+            { requestPut: { key: k('a'), value: k('1') } },
+            { requestPut: { key: k('a'), value: k('2') } },
+          ],
+          failure: [],
+        },
+      },
+      {
+        op: 'txn',
+        request: {
+          compare: [],
+          success: [
+            { requestPut: { key: k('b'), value: k('1') } },
+            { requestPut: { key: k('c'), value: k('1'), lease: 9 } },
+          ],
+          failure: [],
+        },
+      },
     );
-    expect([dup!.ok ? '' : dup!.error.name, lease!.ok ? '' : lease!.error.name]).toEqual(['InvalidRequestError', 'LeaseNotFoundError']);
+    expect([dup!.ok ? '' : dup!.error.name, lease!.ok ? '' : lease!.error.name]).toEqual([
+      'InvalidRequestError',
+      'LeaseNotFoundError',
+    ]);
     expect(sm.revision).toBe(1);
     expect((await sm.range({ key: k('a'), rangeEnd: new Uint8Array([0]) })).count).toBe(0);
   });
@@ -194,7 +303,12 @@ describe('txn', () => {
 
 describe('limits and malformed input', () => {
   it('oversized keys, values, txns and requests are typed errors', async () => {
-    const { sm } = await openMemory({ keyBytesMax: 8, valueBytesMax: 16, txnOpsMax: 2, requestBytesMax: 200 });
+    const { sm } = await openMemory({
+      keyBytesMax: 8,
+      valueBytesMax: 16,
+      txnOpsMax: 2,
+      requestBytesMax: 200,
+    });
     const ops = [0, 1, 2].map((i) => ({ requestPut: { key: k(`k${i}`), value: k('v') } }));
     const results = await apply(
       sm,
@@ -203,9 +317,17 @@ describe('limits and malformed input', () => {
       { op: 'txn', request: { compare: [], success: ops, failure: [] } },
       put('a', 'x'.repeat(16)),
     );
-    expect(results.map((r) => (r.ok ? 'ok' : r.error.name))).toEqual(['KeyTooLargeError', 'ValueTooLargeError', 'TooManyOpsError', 'ok']);
+    expect(results.map((r) => (r.ok ? 'ok' : r.error.name))).toEqual([
+      'KeyTooLargeError',
+      'ValueTooLargeError',
+      'TooManyOpsError',
+      'ok',
+    ]);
     // 201 bytes of otherwise valid msgpack padding: the size check comes before decoding.
-    const padded = encodeCommand({ cmd: { op: 'put', request: { key: k('p'), value: new Uint8Array(0) } }, pad: 'x'.repeat(170) } as never);
+    const padded = encodeCommand({
+      cmd: { op: 'put', request: { key: k('p'), value: new Uint8Array(0) } },
+      pad: 'x'.repeat(170),
+    } as never);
     expect(padded.byteLength).toBeGreaterThan(200);
     const [tooBig] = await sm.applyEntries([{ index: sm.appliedIndex + 1, data: padded }]);
     expect(tooBig!.ok ? '' : tooBig!.error.name).toBe('RequestTooLargeError');
@@ -221,13 +343,19 @@ describe('limits and malformed input', () => {
       encodeCommand({ cmd: { op: 'explode', request: {} } } as never),
       encodeCommand({ cmd: { op: 'put', request: { key: new Uint8Array(0), value: k('v') } } }),
       encodeCommand({ clientId: '', seq: 1, cmd: { op: 'compact', request: { revision: 1 } } }),
-      encodeCommand({ cmd: { op: 'txn', request: { compare: [{ key: k('a') }], success: [], failure: [] } } } as never),
+      encodeCommand({
+        cmd: { op: 'txn', request: { compare: [{ key: k('a') }], success: [], failure: [] } },
+      } as never),
     ];
     const entries = bad.map((data, i) => ({ index: i + 1, data }));
     const ra = await a.applyEntries(entries);
     const rb = await b.applyEntries(entries);
-    expect(ra.map((r) => (r.ok ? 'ok' : r.error.name))).toEqual(bad.map(() => 'InvalidRequestError'));
-    expect(ra.map((r) => (r.ok ? '' : r.error.message))).toEqual(rb.map((r) => (r.ok ? '' : r.error.message)));
+    expect(ra.map((r) => (r.ok ? 'ok' : r.error.name))).toEqual(
+      bad.map(() => 'InvalidRequestError'),
+    );
+    expect(ra.map((r) => (r.ok ? '' : r.error.message))).toEqual(
+      rb.map((r) => (r.ok ? '' : r.error.message)),
+    );
     expect(a.appliedIndex).toBe(bad.length);
   });
 
@@ -236,7 +364,9 @@ describe('limits and malformed input', () => {
     const [r] = await sm.applyEntries([{ index: 5, data: new Uint8Array(0) }]);
     expect(r).toEqual({ index: 5, ok: true, response: { header: { revision: 1 } } });
     expect([sm.appliedIndex, sm.revision]).toEqual([5, 1]);
-    await expect(sm.applyEntries([{ index: 5, data: new Uint8Array(0) }])).rejects.toThrow(/not above the applied index/);
+    await expect(sm.applyEntries([{ index: 5, data: new Uint8Array(0) }])).rejects.toThrow(
+      /not above the applied index/,
+    );
   });
 });
 
@@ -244,8 +374,17 @@ describe('compaction', () => {
   it('drops history up to a revision, refuses future or already-compacted revisions, and keeps current state', async () => {
     const { sm } = await openMemory();
     await apply(sm, put('a', '1'), put('a', '2'), put('b', '1'), del('b'));
-    const results = await apply(sm, { op: 'compact', request: { revision: 9 } }, { op: 'compact', request: { revision: 4 } }, { op: 'compact', request: { revision: 3 } });
-    expect(results.map((r) => (r.ok ? 'ok' : r.error.name))).toEqual(['FutureRevisionError', 'ok', 'CompactedError']);
+    const results = await apply(
+      sm,
+      { op: 'compact', request: { revision: 9 } },
+      { op: 'compact', request: { revision: 4 } },
+      { op: 'compact', request: { revision: 3 } },
+    );
+    expect(results.map((r) => (r.ok ? 'ok' : r.error.name))).toEqual([
+      'FutureRevisionError',
+      'ok',
+      'CompactedError',
+    ]);
     expect(sm.compactRevision).toBe(4);
     await ok(sm, { op: 'compact', request: { revision: 5 } });
     // b's whole history (put, delete) is gone from the index; a keeps its latest version.

@@ -2,7 +2,16 @@
 // commands and real responses into each other's terms.
 
 import fc from 'fast-check';
-import { bytes, text, type Command, type Compare, type KeyValue, type RangeRequest, type RequestOp, type TxnRequest } from '../src/index.js';
+import {
+  bytes,
+  text,
+  type Command,
+  type Compare,
+  type KeyValue,
+  type RangeRequest,
+  type RequestOp,
+  type TxnRequest,
+} from '../src/index.js';
 import type { MCommand, MCompare, MKv, MOp, MRange } from './model.js';
 
 export const KEYS = ['a', 'ab', 'b', 'ba', 'c', 'd'];
@@ -28,9 +37,16 @@ export const mRange: fc.Arbitrary<MRange> = fc.record(
 
 const mPut: fc.Arbitrary<MOp> = fc
   .record({ key, value, lease, prevKv: fc.boolean(), ignoreValue: rarely, ignoreLease: rarely })
-  .map((p) => ({ t: 'put' as const, ...p, value: p.ignoreValue ? '' : p.value, lease: p.ignoreLease ? 0 : p.lease }));
+  .map((p) => ({
+    t: 'put' as const,
+    ...p,
+    value: p.ignoreValue ? '' : p.value,
+    lease: p.ignoreLease ? 0 : p.lease,
+  }));
 
-const mDel: fc.Arbitrary<MOp> = fc.record({ key, end, prevKv: fc.boolean() }).map((d) => ({ t: 'del' as const, ...d }));
+const mDel: fc.Arbitrary<MOp> = fc
+  .record({ key, end, prevKv: fc.boolean() })
+  .map((d) => ({ t: 'del' as const, ...d }));
 
 const mCompare: fc.Arbitrary<MCompare> = fc.record({
   target: fc.constantFrom('VERSION', 'CREATE', 'MOD', 'VALUE', 'LEASE'),
@@ -42,11 +58,13 @@ const mCompare: fc.Arbitrary<MCompare> = fc.record({
 });
 
 const mTxn: fc.Arbitrary<MOp> = fc.letrec<{ txn: MOp; op: MOp }>((tie) => ({
-  txn: fc.record({
-    compare: fc.array(mCompare, { maxLength: 2 }),
-    success: fc.array(tie('op'), { maxLength: 3 }),
-    failure: fc.array(tie('op'), { maxLength: 3 }),
-  }).map((t) => ({ t: 'txn' as const, ...t })),
+  txn: fc
+    .record({
+      compare: fc.array(mCompare, { maxLength: 2 }),
+      success: fc.array(tie('op'), { maxLength: 3 }),
+      failure: fc.array(tie('op'), { maxLength: 3 }),
+    })
+    .map((t) => ({ t: 'txn' as const, ...t })),
   op: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     mPut,
@@ -60,14 +78,30 @@ export const mCommand: fc.Arbitrary<MCommand> = fc.oneof(
   { weight: 5, arbitrary: mPut },
   { weight: 2, arbitrary: mDel },
   { weight: 3, arbitrary: mTxn },
-  { weight: 1, arbitrary: fc.integer({ min: 1, max: 20 }).map((revision) => ({ t: 'compact' as const, revision })) },
-  { weight: 1, arbitrary: fc.record({ id: fc.constantFrom(0, 1, 2, 3), ttl: fc.integer({ min: 1, max: 100 }) }).map((g) => ({ t: 'grant' as const, ...g })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .integer({ min: 1, max: 20 })
+      .map((revision) => ({ t: 'compact' as const, revision })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({ id: fc.constantFrom(0, 1, 2, 3), ttl: fc.integer({ min: 1, max: 100 }) })
+      .map((g) => ({ t: 'grant' as const, ...g })),
+  },
   { weight: 1, arbitrary: fc.constantFrom(1, 2, 3, 4).map((id) => ({ t: 'revoke' as const, id })) },
-  { weight: 1, arbitrary: fc.uniqueArray(fc.constantFrom(1, 2, 3, 4, 5), { maxLength: 3 }).map((ids) => ({ t: 'expire' as const, ids })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .uniqueArray(fc.constantFrom(1, 2, 3, 4, 5), { maxLength: 3 })
+      .map((ids) => ({ t: 'expire' as const, ids })),
+  },
 );
 
 const b = bytes;
-const endBytes = (e: string | undefined): { rangeEnd?: Uint8Array } => (e === undefined ? {} : { rangeEnd: e === '\0' ? new Uint8Array([0]) : b(e) });
+const endBytes = (e: string | undefined): { rangeEnd?: Uint8Array } =>
+  e === undefined ? {} : { rangeEnd: e === '\0' ? new Uint8Array([0]) : b(e) };
 
 export function toRangeRequest(r: MRange): RangeRequest {
   const { key: k, end: e, ...rest } = r;
@@ -93,7 +127,16 @@ function toCompare(c: MCompare): Compare {
 function toOp(op: MOp): RequestOp {
   switch (op.t) {
     case 'put':
-      return { requestPut: { key: b(op.key), value: b(op.value), lease: op.lease, prevKv: op.prevKv, ignoreValue: op.ignoreValue, ignoreLease: op.ignoreLease } };
+      return {
+        requestPut: {
+          key: b(op.key),
+          value: b(op.value),
+          lease: op.lease,
+          prevKv: op.prevKv,
+          ignoreValue: op.ignoreValue,
+          ignoreLease: op.ignoreLease,
+        },
+      };
     case 'del':
       return { requestDeleteRange: { key: b(op.key), ...endBytes(op.end), prevKv: op.prevKv } };
     case 'range':
@@ -104,7 +147,11 @@ function toOp(op: MOp): RequestOp {
 }
 
 function toTxn(op: Extract<MOp, { t: 'txn' }>): TxnRequest {
-  return { compare: op.compare.map(toCompare), success: op.success.map(toOp), failure: op.failure.map(toOp) };
+  return {
+    compare: op.compare.map(toCompare),
+    success: op.success.map(toOp),
+    failure: op.failure.map(toOp),
+  };
 }
 
 export function toCommand(c: MCommand): Command {
@@ -130,7 +177,14 @@ export function toCommand(c: MCommand): Command {
 }
 
 export function normKv(kv: KeyValue): MKv {
-  return { key: text(kv.key), value: text(kv.value), createRevision: kv.createRevision, modRevision: kv.modRevision, version: kv.version, lease: kv.lease };
+  return {
+    key: text(kv.key),
+    value: text(kv.value),
+    createRevision: kv.createRevision,
+    modRevision: kv.modRevision,
+    version: kv.version,
+    lease: kv.lease,
+  };
 }
 
 /** A real response without headers, bytes as text: the model's shape. */
@@ -143,7 +197,8 @@ export function normInner(r: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const [name, v] of Object.entries(o)) {
     if (name === 'header') continue;
-    if (name === 'responses') out[name] = (v as Record<string, unknown>[]).map((op) => normInner(Object.values(op)[0]));
+    if (name === 'responses')
+      out[name] = (v as Record<string, unknown>[]).map((op) => normInner(Object.values(op)[0]));
     else out[name] = normInner(v);
   }
   return out;
@@ -154,6 +209,13 @@ export function normResponse(c: MCommand, r: Record<string, unknown>): unknown {
   const revision = (r['header'] as { revision: number }).revision;
   const inner = normInner(r) as Record<string, unknown>;
   if (c.t === 'put' || c.t === 'del' || c.t === 'txn') return { revision, response: inner };
-  if (c.t === 'range') return { revision, response: { succeeded: true, responses: [normInner((r['responses'] as Record<string, unknown>[])[0]!['responseRange'])] } };
+  if (c.t === 'range')
+    return {
+      revision,
+      response: {
+        succeeded: true,
+        responses: [normInner((r['responses'] as Record<string, unknown>[])[0]!['responseRange'])],
+      },
+    };
   return { revision, ...inner };
 }

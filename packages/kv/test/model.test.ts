@@ -7,12 +7,24 @@ import { describe, expect, it } from 'vitest';
 import { encodeCommand, type ApplyResult, type KvStateMachine } from '../src/index.js';
 import { openMemory } from './helpers.js';
 import { Model, ModelError, type MCommand, type MRange } from './model.js';
-import { mCommand, mRange, normInner, normResponse, toCommand, toRangeRequest } from './model-gen.js';
+import {
+  mCommand,
+  mRange,
+  normInner,
+  normResponse,
+  toCommand,
+  toRangeRequest,
+} from './model-gen.js';
 
 type Step = { kind: 'batch'; cmds: MCommand[] } | { kind: 'range'; range: MRange };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 3, arbitrary: fc.array(mCommand, { minLength: 1, maxLength: 3 }).map((cmds) => ({ kind: 'batch' as const, cmds })) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .array(mCommand, { minLength: 1, maxLength: 3 })
+      .map((cmds) => ({ kind: 'batch' as const, cmds })),
+  },
   { weight: 1, arbitrary: mRange.map((range) => ({ kind: 'range' as const, range })) },
 );
 
@@ -26,7 +38,9 @@ function modelOutcome(run: () => unknown): unknown {
 }
 
 function realOutcome(c: MCommand, r: ApplyResult): unknown {
-  return r.ok ? { ok: normResponse(c, r.response as unknown as Record<string, unknown>) } : { error: r.error.name };
+  return r.ok
+    ? { ok: normResponse(c, r.response as unknown as Record<string, unknown>) }
+    : { error: r.error.name };
 }
 
 async function realRange(sm: KvStateMachine, range: MRange): Promise<unknown> {
@@ -46,11 +60,16 @@ export async function runAgainstModel(steps: Step[]): Promise<void> {
       expect(await realRange(sm, s.range)).toEqual(modelOutcome(() => model.range(s.range)));
       continue;
     }
-    const entries = s.cmds.map((c) => ({ index: ++index, data: encodeCommand({ cmd: toCommand(c) }) }));
+    const entries = s.cmds.map((c) => ({
+      index: ++index,
+      data: encodeCommand({ cmd: toCommand(c) }),
+    }));
     const results = await sm.applyEntries(entries);
     s.cmds.forEach((c, i) => {
       const expected = modelOutcome(() => model.apply(c, entries[i]!.index));
-      expect(realOutcome(c, results[i]!), `command ${i} of batch: ${JSON.stringify(c)}`).toEqual(expected);
+      expect(realOutcome(c, results[i]!), `command ${i} of batch: ${JSON.stringify(c)}`).toEqual(
+        expected,
+      );
     });
     expect(sm.revision).toBe(model.revision);
     expect(sm.compactRevision).toBe(model.compactRevision);
@@ -59,7 +78,9 @@ export async function runAgainstModel(steps: Step[]): Promise<void> {
   // Every readable revision agrees at the end, not just the ones the steps probed.
   for (let rev = Math.max(1, model.compactRevision); rev <= model.revision; rev++) {
     const all: MRange = { key: 'a', end: '\0', revision: rev };
-    expect(await realRange(sm, all), `state at revision ${rev}`).toEqual(modelOutcome(() => model.range(all)));
+    expect(await realRange(sm, all), `state at revision ${rev}`).toEqual(
+      modelOutcome(() => model.range(all)),
+    );
   }
 }
 

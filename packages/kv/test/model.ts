@@ -19,10 +19,34 @@ export interface MChange {
   prevKv: MKv | undefined;
 }
 
-export type MRange = { key: string; end?: string; revision?: number; limit?: number; sortOrder?: 'NONE' | 'ASCEND' | 'DESCEND'; sortTarget?: 'KEY' | 'VERSION' | 'CREATE' | 'MOD' | 'VALUE'; keysOnly?: boolean; countOnly?: boolean };
-export type MCompare = { target: 'VERSION' | 'CREATE' | 'MOD' | 'VALUE' | 'LEASE'; result: 'EQUAL' | 'NOT_EQUAL' | 'GREATER' | 'LESS'; key: string; end?: string; n: number; value: string };
+export type MRange = {
+  key: string;
+  end?: string;
+  revision?: number;
+  limit?: number;
+  sortOrder?: 'NONE' | 'ASCEND' | 'DESCEND';
+  sortTarget?: 'KEY' | 'VERSION' | 'CREATE' | 'MOD' | 'VALUE';
+  keysOnly?: boolean;
+  countOnly?: boolean;
+};
+export type MCompare = {
+  target: 'VERSION' | 'CREATE' | 'MOD' | 'VALUE' | 'LEASE';
+  result: 'EQUAL' | 'NOT_EQUAL' | 'GREATER' | 'LESS';
+  key: string;
+  end?: string;
+  n: number;
+  value: string;
+};
 export type MOp =
-  | { t: 'put'; key: string; value: string; lease: number; prevKv: boolean; ignoreValue: boolean; ignoreLease: boolean }
+  | {
+      t: 'put';
+      key: string;
+      value: string;
+      lease: number;
+      prevKv: boolean;
+      ignoreValue: boolean;
+      ignoreLease: boolean;
+    }
   | { t: 'del'; key: string; end?: string; prevKv: boolean }
   | { t: 'range'; range: MRange }
   | { t: 'txn'; compare: MCompare[]; success: MOp[]; failure: MOp[] };
@@ -77,7 +101,9 @@ export class Model {
       if (rev < this.compactRevision) throw new ModelError('CompactedError');
       state = this.stateAt(rev);
     }
-    const all = [...state.values()].filter((kv) => inRange(kv.key, r.key, r.end)).sort((a, b) => cmpStr(a.key, b.key));
+    const all = [...state.values()]
+      .filter((kv) => inRange(kv.key, r.key, r.end))
+      .sort((a, b) => cmpStr(a.key, b.key));
     const count = all.length;
     if (r.countOnly) return { kvs: [], more: false, count };
     let order = r.sortOrder ?? 'NONE';
@@ -85,10 +111,25 @@ export class Model {
     if (order === 'NONE' && target !== 'KEY') order = 'ASCEND';
     if (order === 'NONE') target = 'KEY';
     const field = (kv: MKv): number | string =>
-      target === 'VERSION' ? kv.version : target === 'CREATE' ? kv.createRevision : target === 'MOD' ? kv.modRevision : target === 'VALUE' ? kv.value : kv.key;
-    if (target !== 'KEY') all.sort((a, b) => { const x = field(a); const y = field(b); return x < y ? -1 : x > y ? 1 : 0; });
+      target === 'VERSION'
+        ? kv.version
+        : target === 'CREATE'
+          ? kv.createRevision
+          : target === 'MOD'
+            ? kv.modRevision
+            : target === 'VALUE'
+              ? kv.value
+              : kv.key;
+    if (target !== 'KEY')
+      all.sort((a, b) => {
+        const x = field(a);
+        const y = field(b);
+        return x < y ? -1 : x > y ? 1 : 0;
+      });
     if (order === 'DESCEND') all.reverse();
-    const kvs = all.slice(0, r.limit || Infinity).map((kv) => (r.keysOnly ? { ...kv, value: '' } : kv));
+    const kvs = all
+      .slice(0, r.limit || Infinity)
+      .map((kv) => (r.keysOnly ? { ...kv, value: '' } : kv));
     return { kvs, more: kvs.length < count, count };
   }
 
@@ -96,10 +137,27 @@ export class Model {
     const keys = [...this.live.values()].filter((kv) => inRange(kv.key, c.key, c.end));
     const test = (kv: MKv | undefined): boolean => {
       if (c.target === 'VALUE' && !kv) return false;
-      const a: number | string = c.target === 'VALUE' ? kv!.value : kv ? (c.target === 'VERSION' ? kv.version : c.target === 'CREATE' ? kv.createRevision : c.target === 'MOD' ? kv.modRevision : kv.lease) : 0;
+      const a: number | string =
+        c.target === 'VALUE'
+          ? kv!.value
+          : kv
+            ? c.target === 'VERSION'
+              ? kv.version
+              : c.target === 'CREATE'
+                ? kv.createRevision
+                : c.target === 'MOD'
+                  ? kv.modRevision
+                  : kv.lease
+            : 0;
       const b: number | string = c.target === 'VALUE' ? c.value : c.n;
       const d = a < b ? -1 : a > b ? 1 : 0;
-      return c.result === 'EQUAL' ? d === 0 : c.result === 'NOT_EQUAL' ? d !== 0 : c.result === 'GREATER' ? d > 0 : d < 0;
+      return c.result === 'EQUAL'
+        ? d === 0
+        : c.result === 'NOT_EQUAL'
+          ? d !== 0
+          : c.result === 'GREATER'
+            ? d > 0
+            : d < 0;
     };
     return keys.length === 0 ? test(undefined) : keys.every(test);
   }
@@ -139,11 +197,20 @@ export class Model {
   }
 
   private revokeOne(id: number): void {
-    const keys = [...this.live.values()].filter((kv) => kv.lease === id).map((kv) => kv.key).sort(cmpStr);
+    const keys = [...this.live.values()]
+      .filter((kv) => kv.lease === id)
+      .map((kv) => kv.key)
+      .sort(cmpStr);
     const w = new Map(this.live);
     const changes: MChange[] = [];
     for (const key of keys) {
-      changes.push({ rev: this.revision + 1, sub: changes.length, key, kv: undefined, prevKv: w.get(key) });
+      changes.push({
+        rev: this.revision + 1,
+        sub: changes.length,
+        key,
+        kv: undefined,
+        prevKv: w.get(key),
+      });
       w.delete(key);
     }
     this.commit(w, changes);
@@ -179,13 +246,22 @@ export class Model {
         const lease = op.ignoreLease ? cur!.lease : op.lease;
         if (lease !== 0 && !this.leases.has(lease)) throw new ModelError('LeaseNotFoundError');
         touch(op.key);
-        const kv: MKv = { key: op.key, value: op.ignoreValue ? cur!.value : op.value, createRevision: cur ? cur.createRevision : rev, modRevision: rev, version: cur ? cur.version + 1 : 1, lease };
+        const kv: MKv = {
+          key: op.key,
+          value: op.ignoreValue ? cur!.value : op.value,
+          createRevision: cur ? cur.createRevision : rev,
+          modRevision: rev,
+          version: cur ? cur.version + 1 : 1,
+          lease,
+        };
         changes.push({ rev, sub: changes.length, key: op.key, kv, prevKv: cur });
         w.set(op.key, kv);
         return op.prevKv && cur ? { prevKv: cur } : {};
       }
       case 'del': {
-        const hit = [...w.values()].filter((kv) => inRange(kv.key, op.key, op.end)).sort((a, b) => cmpStr(a.key, b.key));
+        const hit = [...w.values()]
+          .filter((kv) => inRange(kv.key, op.key, op.end))
+          .sort((a, b) => cmpStr(a.key, b.key));
         for (const kv of hit) {
           touch(kv.key);
           changes.push({ rev, sub: changes.length, key: kv.key, kv: undefined, prevKv: kv });
@@ -202,22 +278,43 @@ export class Model {
     }
   }
 
-  private choose(op: Extract<MOp, { t: 'txn' }>): { ok: boolean; nested: ReturnType<Model['choose']>[] } {
+  private choose(op: Extract<MOp, { t: 'txn' }>): {
+    ok: boolean;
+    nested: ReturnType<Model['choose']>[];
+  } {
     const ok = op.compare.every((c) => this.compareOk(c));
-    const nested = (ok ? op.success : op.failure).filter((o): o is Extract<MOp, { t: 'txn' }> => o.t === 'txn').map((o) => this.choose(o));
+    const nested = (ok ? op.success : op.failure)
+      .filter((o): o is Extract<MOp, { t: 'txn' }> => o.t === 'txn')
+      .map((o) => this.choose(o));
     return { ok, nested };
   }
 
-  private runPath(op: Extract<MOp, { t: 'txn' }>, path: ReturnType<Model['choose']>, w: Map<string, MKv>, changes: MChange[], touched: Set<string>): unknown {
+  private runPath(
+    op: Extract<MOp, { t: 'txn' }>,
+    path: ReturnType<Model['choose']>,
+    w: Map<string, MKv>,
+    changes: MChange[],
+    touched: Set<string>,
+  ): unknown {
     let n = 0;
     const responses = (path.ok ? op.success : op.failure).map((o) =>
-      o.t === 'txn' ? this.runPath(o, path.nested[n++]!, w, changes, touched) : this.exec(o, w, changes, touched),
+      o.t === 'txn'
+        ? this.runPath(o, path.nested[n++]!, w, changes, touched)
+        : this.exec(o, w, changes, touched),
     );
     return { succeeded: path.ok, responses };
   }
 
   /** Events a watcher should see: changes from `start` in the range, filtered. */
-  events(start: number, key: string, end: string | undefined, noPut: boolean, noDelete: boolean): MChange[] {
-    return this.history.filter((c) => c.rev >= start && inRange(c.key, key, end) && !(noPut && c.kv) && !(noDelete && !c.kv));
+  events(
+    start: number,
+    key: string,
+    end: string | undefined,
+    noPut: boolean,
+    noDelete: boolean,
+  ): MChange[] {
+    return this.history.filter(
+      (c) => c.rev >= start && inRange(c.key, key, end) && !(noPut && c.kv) && !(noDelete && !c.kv),
+    );
   }
 }

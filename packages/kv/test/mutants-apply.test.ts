@@ -28,7 +28,7 @@ function flakyLevel(): { db: MemoryLevel<string, string>; failReads: () => void 
 }
 
 describe('an I/O error during apply', () => {
-  it('rejects applyEntries instead of becoming the command\'s error answer', async () => {
+  it("rejects applyEntries instead of becoming the command's error answer", async () => {
     const { db, failReads } = flakyLevel();
     const sm = await KvStateMachine.open(db);
     await apply(sm, put('a', 'old'));

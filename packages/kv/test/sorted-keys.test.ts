@@ -4,7 +4,11 @@ import { SortedKeys } from '../src/sorted-keys.js';
 
 describe('SortedKeys', () => {
   it('matches a sorted array under random inserts, removes and range scans (across chunk splits)', () => {
-    const key = fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'd'), minLength: 1, maxLength: 6 });
+    const key = fc.string({
+      unit: fc.constantFrom('a', 'b', 'c', 'd'),
+      minLength: 1,
+      maxLength: 6,
+    });
     const op = fc.oneof(
       fc.record({ t: fc.constant('ins' as const), key }),
       fc.record({ t: fc.constant('del' as const), key }),
@@ -15,10 +19,12 @@ describe('SortedKeys', () => {
         const s = new SortedKeys();
         const ref = new Set<string>();
         for (const o of ops) {
-          if (o.t === 'ins') (s.insert(o.key), ref.add(o.key));
-          else if (o.t === 'del') (s.remove(o.key), ref.delete(o.key));
+          if (o.t === 'ins') s.insert(o.key), ref.add(o.key);
+          else if (o.t === 'del') s.remove(o.key), ref.delete(o.key);
           else {
-            const want = [...ref].sort().filter((x) => x >= o.key && (o.end === undefined || x < o.end));
+            const want = [...ref]
+              .sort()
+              .filter((x) => x >= o.key && (o.end === undefined || x < o.end));
             expect([...s.range(o.key, o.end)]).toEqual(want);
           }
           expect(s.size).toBe(ref.size);

@@ -6,7 +6,16 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bytes, encodeCommand, text, type Event, type KvStateMachine, type Watcher, type WatchFilter, type WatchResponse } from '../src/index.js';
+import {
+  bytes,
+  encodeCommand,
+  text,
+  type Event,
+  type KvStateMachine,
+  type Watcher,
+  type WatchFilter,
+  type WatchResponse,
+} from '../src/index.js';
 import { drain, openMemory, until } from './helpers.js';
 import { Model, type MChange, type MCommand, type MKv } from './model.js';
 import { KEYS, mCommand, normKv, toCommand } from './model-gen.js';
@@ -35,7 +44,15 @@ const wspec: fc.Arbitrary<WSpec> = fc.record({
 });
 
 const step: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ cmds: fc.array(mCommand, { minLength: 1, maxLength: 3 }), watchDuring: fc.option(wspec, { nil: undefined }) }).map((b) => ({ kind: 'batch' as const, ...b })) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .record({
+        cmds: fc.array(mCommand, { minLength: 1, maxLength: 3 }),
+        watchDuring: fc.option(wspec, { nil: undefined }),
+      })
+      .map((b) => ({ kind: 'batch' as const, ...b })),
+  },
   { weight: 2, arbitrary: wspec.map((spec) => ({ kind: 'watch' as const, spec })) },
   { weight: 1, arbitrary: fc.nat(5).map((which) => ({ kind: 'resume' as const, which })) },
 );
@@ -49,19 +66,35 @@ interface Tracked {
 }
 
 function modelEvent(c: MChange, prevKv: boolean): unknown {
-  const kv: MKv = c.kv ?? { key: c.key, value: '', createRevision: 0, modRevision: c.rev, version: 0, lease: 0 };
-  return prevKv && c.prevKv ? { type: c.kv ? 'PUT' : 'DELETE', kv, prevKv: c.prevKv } : { type: c.kv ? 'PUT' : 'DELETE', kv };
+  const kv: MKv = c.kv ?? {
+    key: c.key,
+    value: '',
+    createRevision: 0,
+    modRevision: c.rev,
+    version: 0,
+    lease: 0,
+  };
+  return prevKv && c.prevKv
+    ? { type: c.kv ? 'PUT' : 'DELETE', kv, prevKv: c.prevKv }
+    : { type: c.kv ? 'PUT' : 'DELETE', kv };
 }
 
 function realEvent(e: Event): unknown {
-  return e.prevKv ? { type: e.type, kv: normKv(e.kv), prevKv: normKv(e.prevKv) } : { type: e.type, kv: normKv(e.kv) };
+  return e.prevKv
+    ? { type: e.type, kv: normKv(e.kv), prevKv: normKv(e.prevKv) }
+    : { type: e.type, kv: normKv(e.kv) };
 }
 
 function open(sm: KvStateMachine, spec: WSpec, startRevision: number): Watcher {
-  const filters: WatchFilter[] = [...(spec.noPut ? ['NOPUT' as const] : []), ...(spec.noDelete ? ['NODELETE' as const] : [])];
+  const filters: WatchFilter[] = [
+    ...(spec.noPut ? ['NOPUT' as const] : []),
+    ...(spec.noDelete ? ['NODELETE' as const] : []),
+  ];
   return sm.watch({
     key: bytes(spec.key),
-    ...(spec.end === undefined ? {} : { rangeEnd: spec.end === '\0' ? new Uint8Array([0]) : bytes(spec.end) }),
+    ...(spec.end === undefined
+      ? {}
+      : { rangeEnd: spec.end === '\0' ? new Uint8Array([0]) : bytes(spec.end) }),
     startRevision,
     prevKv: spec.prevKv,
     filters,
@@ -92,7 +125,10 @@ async function run(steps: Step[]): Promise<void> {
         t.watcher = open(sm, t.spec, t.watcher.nextRevision);
       }
     } else {
-      const entries = s.cmds.map((c) => ({ index: ++index, data: encodeCommand({ cmd: toCommand(c) }) }));
+      const entries = s.cmds.map((c) => ({
+        index: ++index,
+        data: encodeCommand({ cmd: toCommand(c) }),
+      }));
       const applying = sm.applyEntries(entries);
       if (s.watchDuring) add(s.watchDuring);
       await applying;
@@ -106,7 +142,15 @@ async function run(steps: Step[]): Promise<void> {
     }
     for (const t of tracked) t.responses.push(...drain(t.watcher));
   }
-  await until(() => tracked.every((t) => t.watcher.closed || (t.watcher.state === 'synced' && t.watcher.nextRevision > sm.revision)), 'watchers to catch up');
+  await until(
+    () =>
+      tracked.every(
+        (t) =>
+          t.watcher.closed ||
+          (t.watcher.state === 'synced' && t.watcher.nextRevision > sm.revision),
+      ),
+    'watchers to catch up',
+  );
   for (const t of tracked) {
     t.responses.push(...drain(t.watcher));
     check(t, model);
@@ -143,6 +187,9 @@ function check(t: Tracked, model: Model): void {
 
 describe('watch against the reference model', () => {
   it('every watcher sees exactly the model events: ordered, unique, atomic, gap-free, resumable, compaction signalled', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(step, { maxLength: 14 }), (steps) => run(steps)), { numRuns: 500 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 14 }), (steps) => run(steps)),
+      { numRuns: 500 },
+    );
   });
 });

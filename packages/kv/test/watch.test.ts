@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { text, type WatchResponse } from '../src/index.js';
 import { apply, del, drain, k, ok, openMemory, put, until } from './helpers.js';
 
-const evs = (rs: WatchResponse[]): string[] => rs.flatMap((r) => r.events.map((e) => `${e.type} ${text(e.kv.key)}@${e.kv.modRevision}`));
+const evs = (rs: WatchResponse[]): string[] =>
+  rs.flatMap((r) => r.events.map((e) => `${e.type} ${text(e.kv.key)}@${e.kv.modRevision}`));
 
 describe('watch', () => {
   it('delivers live events over a key range with prevKv, through the async iterator', async () => {
@@ -26,7 +27,10 @@ describe('watch', () => {
     const all = sm.watch({ key: k('a'), startRevision: 2 });
     const noDel = sm.watch({ key: k('a'), startRevision: 2, filters: ['NODELETE'] });
     const noPut = sm.watch({ key: k('a'), startRevision: 2, filters: ['NOPUT'] });
-    await until(() => all.state === 'synced' && noDel.state === 'synced' && noPut.state === 'synced', 'catch-up');
+    await until(
+      () => all.state === 'synced' && noDel.state === 'synced' && noPut.state === 'synced',
+      'catch-up',
+    );
     await apply(sm, del('a'));
     expect(evs(drain(all))).toEqual(['PUT a@2', 'DELETE a@3', 'PUT a@4', 'DELETE a@5']);
     expect(evs(drain(noDel))).toEqual(['PUT a@2', 'PUT a@4']);
@@ -56,7 +60,12 @@ describe('watch', () => {
     const resumed = sm.watch({ key: k('a'), rangeEnd: k('b'), startRevision: last + 1 });
     await until(() => resumed.state === 'synced', 'catch-up');
     await apply(sm, put('a', '4'));
-    expect([...evs(seen), ...evs(drain(resumed))]).toEqual(['PUT a@2', 'PUT a@3', 'PUT a@4', 'PUT a@5']);
+    expect([...evs(seen), ...evs(drain(resumed))]).toEqual([
+      'PUT a@2',
+      'PUT a@3',
+      'PUT a@4',
+      'PUT a@5',
+    ]);
   });
 
   it('a slow watcher is cancelled with a reason once its buffer is full, instead of growing without limit', async () => {

@@ -39,10 +39,16 @@ export async function createNodeWith(
     if (kv.appliedIndex < snapIndex) await restoreFromSnapshot(kv, snapshots, loaded);
     await dropForeignSnapshots(snapshots, loaded);
     const applied = kv.appliedIndex;
-    invariant(applied <= loaded.lastIndex, () =>
-      `the KV state is at index ${applied} but the Raft log ends at ${loaded.lastIndex}: the state level does not belong to this log`);
+    invariant(
+      applied <= loaded.lastIndex,
+      () =>
+        `the KV state is at index ${applied} but the Raft log ends at ${loaded.lastIndex}: the state level does not belong to this log`,
+    );
     // Applied entries were committed, even if the commit index (not synced on its own) was lost.
-    const hardState: HardState = { ...loaded.hardState, commit: Math.max(loaded.hardState.commit, applied) };
+    const hardState: HardState = {
+      ...loaded.hardState,
+      commit: Math.max(loaded.hardState.commit, applied),
+    };
     // Never from the seed: two lives of a node started with the same seed must differ (their request ids
     // and read contexts both count from 1). In [2^47, 2^48), so it always encodes to the same size.
     const incarnation = randomInt(2 ** 47, 2 ** 48);
@@ -72,12 +78,28 @@ export async function createNodeWith(
     });
     const events = new Emitter();
     const driver = new Driver({
-      id: params.id, clusterId: params.clusterId, raw, storage: params.storage, snapshots,
-      transport: params.transport, clock: params.clock, kv, options, events,
-      appliedTerm: termAt(loaded, applied), compactedIndex: snapIndex, incarnation,
+      id: params.id,
+      clusterId: params.clusterId,
+      raw,
+      storage: params.storage,
+      snapshots,
+      transport: params.transport,
+      clock: params.clock,
+      kv,
+      options,
+      events,
+      appliedTerm: termAt(loaded, applied),
+      compactedIndex: snapIndex,
+      incarnation,
     });
     const node = new FlotillaNode({
-      id: params.id, clusterId: params.clusterId, driver, kv, transport: params.transport, clock: params.clock, events,
+      id: params.id,
+      clusterId: params.clusterId,
+      driver,
+      kv,
+      transport: params.transport,
+      clock: params.clock,
+      events,
       transferTimeoutMs: 4 * options.electionTicks * options.tickMs,
       readTimeoutMs: options.readTimeoutMs,
       onStopped,
@@ -94,23 +116,38 @@ export async function createNodeWith(
 /** A brand-new member records the founding configuration, so later starts need nothing but the data. */
 async function bootstrapIfNew(storage: Storage, voters: readonly number[]): Promise<LoadedState> {
   const loaded = await storage.load();
-  const isNew = loaded.snapshotMeta === undefined && loaded.entries.length === 0 && loaded.hardState.term === 0;
+  const isNew =
+    loaded.snapshotMeta === undefined && loaded.entries.length === 0 && loaded.hardState.term === 0;
   if (!isNew) return loaded;
   if (voters.length === 0) {
-    throw new NodeOptionsError('initialVoters is empty on a new data directory: give the founding voters (the same list on every member, also on members that join later)');
+    throw new NodeOptionsError(
+      'initialVoters is empty on a new data directory: give the founding voters (the same list on every member, also on members that join later)',
+    );
   }
-  const confState: ConfState = { voters: [...voters], votersOutgoing: [], learners: [], learnersNext: [] };
+  const confState: ConfState = {
+    voters: [...voters],
+    votersOutgoing: [],
+    learners: [],
+    learnersNext: [],
+  };
   const meta: SnapshotMeta = { index: 0, term: 0, confState };
   await storage.persist({ snapshotMeta: meta }, { sync: true });
   return storage.load();
 }
 
 /** The KV state is behind the log's compaction point (a crash during a snapshot install): finish the install. */
-async function restoreFromSnapshot(kv: KvStateMachine, snapshots: SnapshotStore, loaded: LoadedState): Promise<void> {
+async function restoreFromSnapshot(
+  kv: KvStateMachine,
+  snapshots: SnapshotStore,
+  loaded: LoadedState,
+): Promise<void> {
   const opened = await openForRestart(snapshots, loaded);
   const snap = loaded.snapshotMeta;
-  invariant(opened !== undefined, () =>
-    `the KV state is at ${kv.appliedIndex}, behind the log's compaction point ${snap?.index}/${snap?.term}, and no snapshot of this log at or after it is stored`);
+  invariant(
+    opened !== undefined,
+    () =>
+      `the KV state is at ${kv.appliedIndex}, behind the log's compaction point ${snap?.index}/${snap?.term}, and no snapshot of this log at or after it is stored`,
+  );
   await kv.restore(unframeChunks(opened.stream(), snapshotFrameBytesMax(kv)));
 }
 

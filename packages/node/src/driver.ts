@@ -10,7 +10,12 @@
 // go into the next batch together: that is group commit. Nothing here reads a
 // clock or a random source except the injected Clock (and the core's Rng), and
 // every wait is on a promise, so a run on a VirtualClock is deterministic.
-import { encodeCommand, type ApplyResult, type CommandResponse, type KvStateMachine } from '@flotilla/kv';
+import {
+  encodeCommand,
+  type ApplyResult,
+  type CommandResponse,
+  type KvStateMachine,
+} from '@flotilla/kv';
 import {
   NONE,
   NotLeaderError,
@@ -27,7 +32,14 @@ import {
 } from '@flotilla/raft';
 import type { PersistBatch, SnapshotStore, Storage } from '@flotilla/storage';
 import type { Clock, NodeMessage, TimerHandle, Transport } from '@flotilla/transport';
-import { errorToData, invariant, LeaderChangedError, NodeClosedError, TooManyRequestsError, UnknownOutcomeError } from './errors.js';
+import {
+  errorToData,
+  invariant,
+  LeaderChangedError,
+  NodeClosedError,
+  TooManyRequestsError,
+  UnknownOutcomeError,
+} from './errors.js';
 import type { Emitter } from './events.js';
 import { Forwarder, SeenRequests, type Identify } from './forwarder.js';
 import { LeaderLeases } from './leases.js';
@@ -148,7 +160,11 @@ export class Driver {
     const now = params.clock.now();
     this.tickBaseMs = now;
     this.metrics = new NodeMetrics(params.id, now);
-    this.reads = new Reads(this.o.readTimeoutMs, params.incarnation, this.o.unsafeTestFaults.ignoreIncarnation === true);
+    this.reads = new Reads(
+      this.o.readTimeoutMs,
+      params.incarnation,
+      this.o.unsafeTestFaults.ignoreIncarnation === true,
+    );
     const st = this.raw.status();
     this.term = st.hardState.term;
     this.commitIndex = st.hardState.commit;
@@ -164,7 +180,10 @@ export class Driver {
         self: params.id,
         now: () => params.clock.now(),
         // To itself when this node became the leader while the request waited.
-        send: (to, inc, id, req) => (to === this.id ? this.serveForwarded(to, inc, id, req) : this.sendWire(to, { k: 'req', inc, id, req })),
+        send: (to, inc, id, req) =>
+          to === this.id
+            ? this.serveForwarded(to, inc, id, req)
+            : this.sendWire(to, { k: 'req', inc, id, req }),
       },
       {
         max: this.o.forwardedRequestsMax,
@@ -189,7 +208,14 @@ export class Driver {
     this.receiver = new SnapshotReceiver({
       snapshots: params.snapshots,
       send: (to, body) => this.sendWire(to, body),
-      stored: (from, term, meta) => this.deliver({ type: 'snapshot', from, to: this.id, term, snapshot: { meta, data: EMPTY } }),
+      stored: (from, term, meta) =>
+        this.deliver({
+          type: 'snapshot',
+          from,
+          to: this.id,
+          term,
+          snapshot: { meta, data: EMPTY },
+        }),
       now: () => params.clock.now(),
       bytesMax: this.o.snapshotBytesMax,
       queueBytesMax: 2 * this.o.snapshotWindowChunks * this.o.snapshotChunkBytes,
@@ -208,7 +234,8 @@ export class Driver {
     t.onNodeMessage((messages, from) => this.onNodeMessages(messages, from));
     t.onDrop((e) => {
       // Like a broken connection: stop pipelining to that peer and probe (the core's reportUnreachable).
-      if (e.direction === 'out' && (e.reason === 'peerDown' || e.reason === 'queueFull')) this.unreachable.add(e.peer);
+      if (e.direction === 'out' && (e.reason === 'peerDown' || e.reason === 'queueFull'))
+        this.unreachable.add(e.peer);
     });
     this.armTick();
     this.loop = this.run();
@@ -243,13 +270,20 @@ export class Driver {
     const closed = (op: string) => new NodeClosedError(op);
     for (const prop of this.proposals) prop.reject(closed('propose'));
     this.proposals = [];
-    this.waiters.failAll(graceful ? 'the node was closed before the entry was seen applied' : 'the node crashed before the entry was seen applied');
+    this.waiters.failAll(
+      graceful
+        ? 'the node was closed before the entry was seen applied'
+        : 'the node crashed before the entry was seen applied',
+    );
     this.reads.failAll(() => closed('read'));
     for (const reject of this.controlRejects) reject(closed('request'));
     this.controlRejects.clear();
     this.controls = [];
     this.forwarder.failAll((op, sent) =>
-      sent && (op === 'propose' || op === 'confChange') ? new UnknownOutcomeError('the node was closed while the leader had the request') : closed(op));
+      sent && (op === 'propose' || op === 'confChange')
+        ? new UnknownOutcomeError('the node was closed while the leader had the request')
+        : closed(op),
+    );
   }
 
   private crashed = false;
@@ -275,7 +309,8 @@ export class Driver {
   /** Queues a proposal for the next batch. */
   propose(p: Proposal): void {
     if (this.stopped) return p.reject(new NodeClosedError('propose'));
-    if (this.proposals.length >= this.o.proposalQueueMax) return p.reject(new TooManyRequestsError('proposalQueueMax', this.o.proposalQueueMax));
+    if (this.proposals.length >= this.o.proposalQueueMax)
+      return p.reject(new TooManyRequestsError('proposalQueueMax', this.o.proposalQueueMax));
     if (this.proposals.length + this.waiters.size >= this.o.pendingProposalsMax) {
       return p.reject(new TooManyRequestsError('pendingProposalsMax', this.o.pendingProposalsMax));
     }
@@ -286,9 +321,11 @@ export class Driver {
   /** A linearizable read: resolves when local state may serve it. */
   readIndex(read: PendingRead): void {
     if (this.stopped) return read.reject(new NodeClosedError('read'));
-    if (this.reads.size >= this.o.pendingReadsMax) return read.reject(new TooManyRequestsError('pendingReadsMax', this.o.pendingReadsMax));
+    if (this.reads.size >= this.o.pendingReadsMax)
+      return read.reject(new TooManyRequestsError('pendingReadsMax', this.o.pendingReadsMax));
     // A read issued before any leader is known waits for one, forwarding or not (bounded by readTimeoutMs).
-    if (!this.o.forwardToLeader && this.role !== 'leader' && this.leader !== NONE) return read.reject(new NotLeaderError(this.leader, 'linearizable read'));
+    if (!this.o.forwardToLeader && this.role !== 'leader' && this.leader !== NONE)
+      return read.reject(new NotLeaderError(this.leader, 'linearizable read'));
     this.reads.enqueue(read);
     this.signal.notify();
   }
@@ -296,7 +333,8 @@ export class Driver {
   /** A lease read: at once on a leader whose lease holds, else a read-index round (which renews the lease). */
   leaseRead(read: PendingRead): void {
     if (this.hasLease()) {
-      if (this.reads.size >= this.o.pendingReadsMax) return read.reject(new TooManyRequestsError('pendingReadsMax', this.o.pendingReadsMax));
+      if (this.reads.size >= this.o.pendingReadsMax)
+        return read.reject(new TooManyRequestsError('pendingReadsMax', this.o.pendingReadsMax));
       this.reads.waitFor(this.commitIndex, [read]);
       this.reads.release(this.appliedIndex);
       return;
@@ -311,8 +349,13 @@ export class Driver {
    * told to campaign at any moment, and a transfer vote skips the voters' promise).
    */
   hasLease(): boolean {
-    return this.o.checkQuorum && this.role === 'leader' && this.commitIndex >= this.termStartIndex &&
-      this.p.clock.now() < this.leaseUntilMs && this.raw.status().leadTransferee === NONE;
+    return (
+      this.o.checkQuorum &&
+      this.role === 'leader' &&
+      this.commitIndex >= this.termStartIndex &&
+      this.p.clock.now() < this.leaseUntilMs &&
+      this.raw.status().leadTransferee === NONE
+    );
   }
 
   /**
@@ -324,13 +367,19 @@ export class Driver {
    */
   private blockLease(now: number): void {
     this.leaseUntilMs = -Infinity;
-    this.leaseBlockedUntilMs = Math.max(this.leaseBlockedUntilMs, now + this.o.electionTicks * this.o.tickMs);
+    this.leaseBlockedUntilMs = Math.max(
+      this.leaseBlockedUntilMs,
+      now + this.o.electionTicks * this.o.tickMs,
+    );
   }
 
   /** A read round issued at `issuedAtMs` was confirmed by a quorum: each of its voters promised not to elect another leader for an election timeout. */
   private renewLease(issuedAtMs: number): void {
     if (this.role !== 'leader' || issuedAtMs < this.leaseBlockedUntilMs) return;
-    this.leaseUntilMs = Math.max(this.leaseUntilMs, issuedAtMs + this.o.electionTicks * this.o.tickMs * this.o.leaseFraction);
+    this.leaseUntilMs = Math.max(
+      this.leaseUntilMs,
+      issuedAtMs + this.o.electionTicks * this.o.tickMs * this.o.leaseFraction,
+    );
   }
 
   /** Sends a request to the leader over the node channel (once one is known; see Forwarder). */
@@ -364,8 +413,10 @@ export class Driver {
         this.tickBaseMs = now;
       } else {
         // Late by more than TICKS_PER_FIRE_MAX periods: the last ones are counted, the earlier ones forgiven.
-        for (let k = Math.max(1, periods - TICKS_PER_FIRE_MAX + 1); k <= periods; k++) due.push(this.tickBaseMs + k * this.o.tickMs);
-        this.tickBaseMs = periods > TICKS_PER_FIRE_MAX ? now : this.tickBaseMs + periods * this.o.tickMs;
+        for (let k = Math.max(1, periods - TICKS_PER_FIRE_MAX + 1); k <= periods; k++)
+          due.push(this.tickBaseMs + k * this.o.tickMs);
+        this.tickBaseMs =
+          periods > TICKS_PER_FIRE_MAX ? now : this.tickBaseMs + periods * this.o.tickMs;
       }
       for (const at of due) if (this.ticksDueMs.length < TICKS_QUEUED_MAX) this.ticksDueMs.push(at);
       this.armTick();
@@ -389,7 +440,12 @@ export class Driver {
 
   private hasInputs(): boolean {
     // Queued reads are not counted: they wait for a leader, and a tick or a message wakes the loop.
-    return this.inbox.length > 0 || this.controls.length > 0 || this.ticksDueMs.length > 0 || this.proposals.length > 0;
+    return (
+      this.inbox.length > 0 ||
+      this.controls.length > 0 ||
+      this.ticksDueMs.length > 0 ||
+      this.proposals.length > 0
+    );
   }
 
   /** Feeds everything queued into the core. */
@@ -442,21 +498,36 @@ export class Driver {
     const queued = this.o.groupCommit ? this.proposals : this.proposals.slice(0, 1);
     this.proposals = this.o.groupCommit ? [] : this.proposals.slice(1);
     for (const prop of queued) {
-      const r = prop.kind === 'entry' ? this.raw.propose(prop.data ?? EMPTY) : this.raw.proposeConfChange(prop.change!);
+      const r =
+        prop.kind === 'entry'
+          ? this.raw.propose(prop.data ?? EMPTY)
+          : this.raw.proposeConfChange(prop.change!);
       if (r.ok) {
         this.waiters.add({
-          index: r.index, term: r.term, acceptedAtMs: prop.acceptedAtMs, deadlineMs: now + this.o.proposalTimeoutMs,
-          resolve: prop.resolve, reject: prop.reject,
+          index: r.index,
+          term: r.term,
+          acceptedAtMs: prop.acceptedAtMs,
+          deadlineMs: now + this.o.proposalTimeoutMs,
+          resolve: prop.resolve,
+          reject: prop.reject,
         });
       } else if (r.error instanceof NotLeaderError && prop.forwardable) {
-        const req: ForwardOp = prop.kind === 'entry' ? { op: 'propose', data: prop.data ?? EMPTY } : { op: 'confChange', change: prop.change! };
+        const req: ForwardOp =
+          prop.kind === 'entry'
+            ? { op: 'propose', data: prop.data ?? EMPTY }
+            : { op: 'confChange', change: prop.change! };
         // The leader answers with the response of an applied entry, or the error it failed with. With no
         // leader known the forwarder holds it until one is (also when forwarding is off: it may be this node).
         this.forwarder.forward(r.error.leader, req, prop.identify).then(
           ({ value, by }) => {
             // Served here (this node became the leader meanwhile): its own apply recorded the latency.
-            if (by !== this.id) this.metrics.commitLatency.record(this.p.clock.now() - prop.acceptedAtMs);
-            prop.resolve(prop.kind === 'entry' ? { index: 0, ok: true, response: value as CommandResponse } : undefined);
+            if (by !== this.id)
+              this.metrics.commitLatency.record(this.p.clock.now() - prop.acceptedAtMs);
+            prop.resolve(
+              prop.kind === 'entry'
+                ? { index: 0, ok: true, response: value as CommandResponse }
+                : undefined,
+            );
           },
           (err: Error) => prop.reject(err),
         );
@@ -477,7 +548,11 @@ export class Driver {
     if (ctx === undefined) return;
     const r = this.raw.readIndex(ctx);
     if (r.ok) return;
-    if (r.error instanceof ReadIndexRefusedError) this.reads.fail(ctx, new TooManyRequestsError('maxPendingReads (core)', this.o.pendingReadsMax));
+    if (r.error instanceof ReadIndexRefusedError)
+      this.reads.fail(
+        ctx,
+        new TooManyRequestsError('maxPendingReads (core)', this.o.pendingReadsMax),
+      );
     else this.reads.unstart(ctx); // no leader right now: the next round retries
   }
 
@@ -501,7 +576,10 @@ export class Driver {
     if (ids.length === 0) return;
     const data = encodeExpire(ids);
     this.proposals.push({
-      kind: 'entry', data, acceptedAtMs: now, forwardable: false,
+      kind: 'entry',
+      data,
+      acceptedAtMs: now,
+      forwardable: false,
       resolve: (result) => {
         if (result?.ok === true) this.leases.gone(ids);
         else this.leases.settled(ids);
@@ -515,7 +593,8 @@ export class Driver {
   private async cycle(rd: Ready): Promise<void> {
     const clock = this.p.clock;
     if (rd.softState !== undefined) this.onSoftState(rd.softState, rd.hardState?.term ?? this.term);
-    if (rd.hardState !== undefined) this.onHardState(rd.hardState.term, rd.hardState.commit, clock.now());
+    if (rd.hardState !== undefined)
+      this.onHardState(rd.hardState.term, rd.hardState.commit, clock.now());
     if (this.o.parallelLeaderWrite) this.send(rd.earlyMessages);
     const applying = this.applyDuringPersist(rd);
     if (this.o.unsafeTestFaults.sendBeforePersist === true) this.send(rd.messages); // TEST ONLY: the bug, acks before the write is durable
@@ -529,7 +608,12 @@ export class Driver {
     if (this.o.unsafeTestFaults.sendBeforePersist !== true) this.send(rd.messages);
     if (rd.snapshot !== undefined) await this.install(rd.snapshot.meta);
     // Waiters are told after advance(), so a caller sees a conf change already in effect.
-    const settled = applying !== undefined ? await applying : rd.committedEntries.length > 0 ? await this.apply(rd.committedEntries) : [];
+    const settled =
+      applying !== undefined
+        ? await applying
+        : rd.committedEntries.length > 0
+          ? await this.apply(rd.committedEntries)
+          : [];
     for (const rs of rd.readStates) {
       const issuedAtMs = this.reads.confirmed(rs.context, rs.index);
       if (issuedAtMs !== undefined) this.renewLease(issuedAtMs);
@@ -552,7 +636,13 @@ export class Driver {
    * commit index raised to the KV's applied index (create-node.ts).
    */
   private applyDuringPersist(rd: Ready): Promise<(() => void)[]> | undefined {
-    if (rd.mustSync || rd.entries.length > 0 || rd.snapshot !== undefined || rd.committedEntries.length === 0) return undefined;
+    if (
+      rd.mustSync ||
+      rd.entries.length > 0 ||
+      rd.snapshot !== undefined ||
+      rd.committedEntries.length === 0
+    )
+      return undefined;
     const applying = this.apply(rd.committedEntries);
     applying.catch(() => undefined); // observed by cycle(); this keeps a failure during persist from going unhandled
     return applying;
@@ -586,7 +676,7 @@ export class Driver {
       this.leases.stepDown();
       this.metrics.resetLeaderState(this.commitIndex);
     }
-    if (leaderChanged || ss.role === 'leader' !== wasLeader) {
+    if (leaderChanged || (ss.role === 'leader') !== wasLeader) {
       this.p.events.emit('leaderChanged', { leader: ss.leader, term, role: ss.role });
     }
   }
@@ -595,7 +685,8 @@ export class Driver {
     if (term !== this.term) this.leaseUntilMs = -Infinity;
     this.term = term;
     // Normally noted already (noteCommit); this covers a commit in the drain that made this node leader.
-    if (commit > this.commitIndex && this.role === 'leader') this.metrics.commitTimes.record(commit, now);
+    if (commit > this.commitIndex && this.role === 'leader')
+      this.metrics.commitTimes.record(commit, now);
     this.commitIndex = Math.max(this.commitIndex, commit);
   }
 
@@ -615,7 +706,12 @@ export class Driver {
     if (rd.snapshot !== undefined) batch.snapshotMeta = rd.snapshot.meta;
     if (rd.entries.length > 0) batch.entries = rd.entries;
     if (rd.hardState !== undefined) batch.hardState = rd.hardState;
-    if (batch.snapshotMeta === undefined && batch.entries === undefined && batch.hardState === undefined) return;
+    if (
+      batch.snapshotMeta === undefined &&
+      batch.entries === undefined &&
+      batch.hardState === undefined
+    )
+      return;
     const clock = this.p.clock;
     const t0 = clock.now();
     try {
@@ -639,7 +735,8 @@ export class Driver {
         this.sender.start(m.to, m.term, m.snapshot.meta.index);
         continue;
       }
-      if (m.type === 'append' && m.entries.length > 0) this.metrics.entriesPerMessage.record(m.entries.length);
+      if (m.type === 'append' && m.entries.length > 0)
+        this.metrics.entriesPerMessage.record(m.entries.length);
       const list = byPeer.get(m.to);
       if (list === undefined) byPeer.set(m.to, [m]);
       else list.push(m);
@@ -658,7 +755,9 @@ export class Driver {
     if (meta.index <= this.raw.status().hardState.commit) return;
     const snapshots = this.p.snapshots;
     void (async () => {
-      const info = (await snapshots.list()).find((i) => i.meta.index === meta.index && i.meta.term === meta.term);
+      const info = (await snapshots.list()).find(
+        (i) => i.meta.index === meta.index && i.meta.term === meta.term,
+      );
       if (info !== undefined) await snapshots.delete(info.name);
     })().catch(() => undefined); // not fatal: a restart drops snapshots that are not of the log
   }
@@ -667,7 +766,10 @@ export class Driver {
   private async install(meta: SnapshotMeta): Promise<void> {
     // By exact (index, term): a newer stored snapshot may be one the core refused.
     const opened = await this.p.snapshots.open(meta.index, meta.term);
-    invariant(opened !== undefined, () => `snapshot ${meta.index}/${meta.term} to install is not stored`);
+    invariant(
+      opened !== undefined,
+      () => `snapshot ${meta.index}/${meta.term} to install is not stored`,
+    );
     await this.p.kv.restore(unframeChunks(opened.stream(), snapshotFrameBytesMax(this.p.kv)));
     this.waiters.skippedTo(meta.index);
     this.appliedIndex = meta.index;
@@ -684,7 +786,10 @@ export class Driver {
 
   /** Applies entries to kv; returns the resolutions of the waiters they answer, to run after advance(). */
   private async apply(entries: readonly Entry[]): Promise<(() => void)[]> {
-    const inputs = entries.map((e) => ({ index: e.index, data: e.type === 'normal' ? e.data : EMPTY }));
+    const inputs = entries.map((e) => ({
+      index: e.index,
+      data: e.type === 'normal' ? e.data : EMPTY,
+    }));
     const t0 = this.p.clock.now();
     const results = await this.p.kv.applyEntries(inputs);
     const now = this.p.clock.now();
@@ -750,7 +855,11 @@ export class Driver {
     }
     this.reportDirty = false;
     this.lastReportMs = now;
-    this.sendWire(this.leader, { k: 'applied', index: this.appliedIndex, ageMs: now - this.appliedAtMs });
+    this.sendWire(this.leader, {
+      k: 'applied',
+      index: this.appliedIndex,
+      ageMs: now - this.appliedAtMs,
+    });
   }
 
   // ---- snapshots and compaction --------------------------------------------
@@ -763,7 +872,11 @@ export class Driver {
    */
   snapshot(): Promise<SnapshotMeta> {
     if (this.snapshotting !== undefined) return this.snapshotting;
-    const meta: SnapshotMeta = { index: this.appliedIndex, term: this.appliedTerm, confState: this.raw.status().confState };
+    const meta: SnapshotMeta = {
+      index: this.appliedIndex,
+      term: this.appliedTerm,
+      confState: this.raw.status().confState,
+    };
     this.lastSnapshotIndex = meta.index;
     this.bytesSinceSnapshot = 0;
     // Queued in kv now, before any later apply: the snapshot is taken exactly at meta.index.
@@ -772,7 +885,10 @@ export class Driver {
     const run = (async () => {
       const snap = await taking;
       try {
-        invariant(snap.appliedIndex === meta.index, `kv snapshot at ${snap.appliedIndex}, expected ${meta.index}`);
+        invariant(
+          snap.appliedIndex === meta.index,
+          `kv snapshot at ${snap.appliedIndex}, expected ${meta.index}`,
+        );
         await this.p.snapshots.create(meta, frameChunks(snap.chunks));
       } finally {
         await snap.close();
@@ -815,13 +931,22 @@ export class Driver {
       if (body === undefined) continue;
       switch (body.k) {
         case 'req':
-          if (this.seenRequests.firstTime(from, body.inc, body.id)) this.serveForwarded(from, body.inc, body.id, body.req);
+          if (this.seenRequests.firstTime(from, body.inc, body.id))
+            this.serveForwarded(from, body.inc, body.id, body.req);
           break;
         case 'res':
-          this.forwarder.answered(from, body.inc, body.id, body.ok, body.ok ? body.value : undefined, body.ok ? undefined : body.error);
+          this.forwarder.answered(
+            from,
+            body.inc,
+            body.id,
+            body.ok,
+            body.ok ? body.value : undefined,
+            body.ok ? undefined : body.error,
+          );
           break;
         case 'applied':
-          if (this.role === 'leader') this.metrics.followerApplied(from, body.index, body.ageMs, this.p.clock.now());
+          if (this.role === 'leader')
+            this.metrics.followerApplied(from, body.index, body.ageMs, this.p.clock.now());
           break;
         case 'snap':
           this.receiver.chunk(from, body);
@@ -844,7 +969,15 @@ export class Driver {
   private serveForwarded(from: NodeId, inc: number, id: number, req: ForwardOp): void {
     const reply = (body: NodeWire & { k: 'res' }): void => {
       if (from !== this.id) return this.sendWire(from, body);
-      if (!this.stopped) this.forwarder.answered(from, body.inc, body.id, body.ok, body.ok ? body.value : undefined, body.ok ? undefined : body.error);
+      if (!this.stopped)
+        this.forwarder.answered(
+          from,
+          body.inc,
+          body.id,
+          body.ok,
+          body.ok ? body.value : undefined,
+          body.ok ? undefined : body.error,
+        );
     };
     const serve = this.serveRequest;
     if (serve === undefined) return;
@@ -885,7 +1018,11 @@ export class Driver {
   }
 
   pendingCounts(): { proposals: number; reads: number; forwarded: number } {
-    return { proposals: this.proposals.length + this.waiters.size, reads: this.reads.size, forwarded: this.forwarder.size };
+    return {
+      proposals: this.proposals.length + this.waiters.size,
+      reads: this.reads.size,
+      forwarded: this.forwarder.size,
+    };
   }
 }
 

@@ -14,7 +14,9 @@ export class TooManyRequestsError extends Error {
     readonly limit: string,
     readonly max: number,
   ) {
-    super(`too many requests: ${limit} (${max}) reached on this node; nothing was proposed, retry after some complete`);
+    super(
+      `too many requests: ${limit} (${max}) reached on this node; nothing was proposed, retry after some complete`,
+    );
   }
 }
 
@@ -27,7 +29,9 @@ export class TooManyRequestsError extends Error {
 export class UnknownOutcomeError extends Error {
   override readonly name = 'UnknownOutcomeError';
   constructor(readonly reason: string) {
-    super(`the outcome of this write is unknown (${reason}); retry with the same clientId/seq, or read before retrying`);
+    super(
+      `the outcome of this write is unknown (${reason}); retry with the same clientId/seq, or read before retrying`,
+    );
   }
 }
 
@@ -39,7 +43,9 @@ export class ProposalLostError extends Error {
     readonly term: number,
     readonly appliedTerm: number,
   ) {
-    super(`proposal at index ${index} (term ${term}) was replaced by an entry of term ${appliedTerm} after a leader change; it was not applied, retry it`);
+    super(
+      `proposal at index ${index} (term ${term}) was replaced by an entry of term ${appliedTerm} after a leader change; it was not applied, retry it`,
+    );
   }
 }
 
@@ -50,7 +56,9 @@ export class RequestTimeoutError extends Error {
     readonly operation: string,
     readonly timeoutMs: number,
   ) {
-    super(`${operation} did not complete within ${timeoutMs} ms (no leader, or the leader is unreachable); retry`);
+    super(
+      `${operation} did not complete within ${timeoutMs} ms (no leader, or the leader is unreachable); retry`,
+    );
   }
 }
 
@@ -63,7 +71,9 @@ export class RequestTimeoutError extends Error {
 export class LeaderChangedError extends Error {
   override readonly name = 'LeaderChangedError';
   constructor(readonly operation: string) {
-    super(`etcdserver: leader changed (${operation} waited on a leader that lost its place; nothing was applied: retry)`);
+    super(
+      `etcdserver: leader changed (${operation} waited on a leader that lost its place; nothing was applied: retry)`,
+    );
   }
 }
 
@@ -104,10 +114,12 @@ export interface WireError {
 }
 
 export function errorToData(err: unknown): WireError {
-  if (err instanceof KvError) return { name: err.name, message: err.message, fields: {}, kv: err.toData() };
+  if (err instanceof KvError)
+    return { name: err.name, message: err.message, fields: {}, kv: err.toData() };
   if (err instanceof Error) {
     const fields: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(err)) if (typeof v !== 'object' && typeof v !== 'function') fields[k] = v;
+    for (const [k, v] of Object.entries(err))
+      if (typeof v !== 'object' && typeof v !== 'function') fields[k] = v;
     return { name: err.name, message: err.message, fields };
   }
   return { name: 'Error', message: String(err), fields: {} };
@@ -127,14 +139,22 @@ export function errorFromWire(data: WireError): Error {
 function rebuild(data: WireError): Error {
   const f = data.fields;
   switch (data.name) {
-    case 'NotLeaderError': return new NotLeaderError(num(f['leader']), str(f['operation']) || 'request');
-    case 'ProposalDroppedError': return new ProposalDroppedError(str(f['reason']) as ProposalDropReason);
-    case 'TooManyRequestsError': return new TooManyRequestsError(str(f['limit']), num(f['max']));
-    case 'UnknownOutcomeError': return new UnknownOutcomeError(str(f['reason']));
-    case 'ProposalLostError': return new ProposalLostError(num(f['index']), num(f['term']), num(f['appliedTerm']));
-    case 'RequestTimeoutError': return new RequestTimeoutError(str(f['operation']), num(f['timeoutMs']));
-    case 'NodeClosedError': return new NodeClosedError(str(f['operation']));
-    case 'LeaderChangedError': return new LeaderChangedError(str(f['operation']));
+    case 'NotLeaderError':
+      return new NotLeaderError(num(f['leader']), str(f['operation']) || 'request');
+    case 'ProposalDroppedError':
+      return new ProposalDroppedError(str(f['reason']) as ProposalDropReason);
+    case 'TooManyRequestsError':
+      return new TooManyRequestsError(str(f['limit']), num(f['max']));
+    case 'UnknownOutcomeError':
+      return new UnknownOutcomeError(str(f['reason']));
+    case 'ProposalLostError':
+      return new ProposalLostError(num(f['index']), num(f['term']), num(f['appliedTerm']));
+    case 'RequestTimeoutError':
+      return new RequestTimeoutError(str(f['operation']), num(f['timeoutMs']));
+    case 'NodeClosedError':
+      return new NodeClosedError(str(f['operation']));
+    case 'LeaderChangedError':
+      return new LeaderChangedError(str(f['operation']));
     default: {
       const err = new Error(data.message);
       err.name = data.name;

@@ -24,7 +24,11 @@ export class ExportedBuckets {
   /** Reused by every export (cumulative counts): no allocation per histogram written. */
   readonly scratch: number[];
 
-  constructor(fromExp: number, toExp: number, readonly scale: number) {
+  constructor(
+    fromExp: number,
+    toExp: number,
+    readonly scale: number,
+  ) {
     const exps = Array.from({ length: toExp - fromExp + 1 }, (_, i) => fromExp + i);
     this.indexes = exps.map(boundIndexOfPowerOfTwo);
     this.les = exps.map((e) => formatValue(2 ** e * scale));
@@ -41,7 +45,10 @@ export class ExpositionWriter {
   family(name: string, type: MetricType, help: string): this {
     invariant(NAME.test(name), () => `metric name ${JSON.stringify(name)} is not valid`);
     invariant(!this.declared.has(name), () => `metric family ${name} declared twice`);
-    invariant(type !== 'counter' || name.endsWith('_total'), () => `counter ${name} must end in _total`);
+    invariant(
+      type !== 'counter' || name.endsWith('_total'),
+      () => `counter ${name} must end in _total`,
+    );
     this.declared.set(name, type);
     this.current = { name, type };
     this.lines.push(`# HELP ${name} ${escapeHelp(help)}`, `# TYPE ${name} ${type}`);
@@ -51,8 +58,14 @@ export class ExpositionWriter {
   /** A counter or gauge sample of the current family. */
   sample(value: number, labels: Labels = {}): this {
     const f = this.current;
-    invariant(f !== undefined && f.type !== 'histogram', 'sample() needs a counter or gauge family declared before it');
-    invariant(f.type !== 'counter' || value >= 0, () => `counter ${f.name} must not be negative (${value})`);
+    invariant(
+      f !== undefined && f.type !== 'histogram',
+      'sample() needs a counter or gauge family declared before it',
+    );
+    invariant(
+      f.type !== 'counter' || value >= 0,
+      () => `counter ${f.name} must not be negative (${value})`,
+    );
     this.lines.push(`${f.name}${formatLabels(labels)} ${formatValue(value)}`);
     return this;
   }
@@ -60,12 +73,17 @@ export class ExpositionWriter {
   /** One histogram series of the current family: cumulative buckets, +Inf, _sum and _count. */
   histogram(h: Histogram, buckets: ExportedBuckets, labels: Labels = {}): this {
     const f = this.current;
-    invariant(f !== undefined && f.type === 'histogram', 'histogram() needs a histogram family declared before it');
+    invariant(
+      f !== undefined && f.type === 'histogram',
+      'histogram() needs a histogram family declared before it',
+    );
     invariant(!('le' in labels), 'a histogram series cannot have its own le label');
     const counts = buckets.scratch;
     h.cumulativeCounts(buckets.indexes, counts);
     for (let i = 0; i < counts.length; i++) {
-      this.lines.push(`${f.name}_bucket${formatLabels({ ...labels, le: buckets.les[i]! })} ${counts[i]}`);
+      this.lines.push(
+        `${f.name}_bucket${formatLabels({ ...labels, le: buckets.les[i]! })} ${counts[i]}`,
+      );
     }
     this.lines.push(`${f.name}_bucket${formatLabels({ ...labels, le: '+Inf' })} ${h.count}`);
     this.lines.push(`${f.name}_sum${formatLabels(labels)} ${formatValue(h.sum * buckets.scale)}`);
@@ -90,7 +108,10 @@ function formatLabels(labels: Labels): string {
   const keys = Object.keys(labels);
   if (keys.length === 0) return '';
   const parts = keys.map((k) => {
-    invariant(LABEL.test(k) && !k.startsWith('__'), () => `label name ${JSON.stringify(k)} is not valid`);
+    invariant(
+      LABEL.test(k) && !k.startsWith('__'),
+      () => `label name ${JSON.stringify(k)} is not valid`,
+    );
     return `${k}="${escapeLabelValue(labels[k]!)}"`;
   });
   return `{${parts.join(',')}}`;

@@ -12,7 +12,13 @@
 // node numbers from 1 again), is ignored.
 import { SessionExpiredError } from '@flotilla/kv';
 import { NONE, NotLeaderError, ProposalDroppedError, type NodeId } from '@flotilla/raft';
-import { errorFromWire, RequestTimeoutError, TooManyRequestsError, UnknownOutcomeError, type WireError } from './errors.js';
+import {
+  errorFromWire,
+  RequestTimeoutError,
+  TooManyRequestsError,
+  UnknownOutcomeError,
+  type WireError,
+} from './errors.js';
 import { ForwardLanes, type LaneTicket } from './forward-lanes.js';
 import type { ForwardOp } from './wire.js';
 
@@ -87,21 +93,33 @@ export class Forwarder {
    * typed error. `identify` re-encodes a write that has no exactly-once
    * identity with one (a forward lane's), so it may be re-sent.
    */
-  forward(leader: NodeId, req: ForwardOp, identify?: Identify): Promise<{ value: unknown; by: NodeId }> {
-    if (this.requests.size >= this.o.max) return Promise.reject(new TooManyRequestsError('forwardedRequestsMax', this.o.max));
+  forward(
+    leader: NodeId,
+    req: ForwardOp,
+    identify?: Identify,
+  ): Promise<{ value: unknown; by: NodeId }> {
+    if (this.requests.size >= this.o.max)
+      return Promise.reject(new TooManyRequestsError('forwardedRequestsMax', this.o.max));
     let sent = req;
     let register: Uint8Array | undefined;
     let lane: number | undefined;
     if (identify !== undefined && req.op === 'propose') {
       const ticket = this.lanes.take();
-      if (ticket === undefined) return Promise.reject(new TooManyRequestsError('forwardedRequestsMax', this.o.max));
+      if (ticket === undefined)
+        return Promise.reject(new TooManyRequestsError('forwardedRequestsMax', this.o.max));
       [sent, register] = identified(identify, ticket);
       lane = ticket.lane;
     }
     const n = this.nextRequest++;
     return new Promise((resolve, reject) => {
       const r: Request = {
-        op: req.op, req: sent, identify, register, sends: 0, deadlineMs: this.deps.now() + this.o.timeoutMs, lane,
+        op: req.op,
+        req: sent,
+        identify,
+        register,
+        sends: 0,
+        deadlineMs: this.deps.now() + this.o.timeoutMs,
+        lane,
         resolve: (value, by) => {
           this.remove(n, r);
           resolve({ value, by });
@@ -110,7 +128,8 @@ export class Forwarder {
           this.remove(n, r);
           reject(err);
         },
-        wireId: 0, sentTo: NONE,
+        wireId: 0,
+        sentTo: NONE,
       };
       this.requests.set(n, r);
       this.dispatch(r, leader);
@@ -118,25 +137,42 @@ export class Forwarder {
   }
 
   /** An answer arrived from `from`. */
-  answered(from: NodeId, incarnation: number, id: number, ok: boolean, value: unknown, error: WireError | undefined): void {
+  answered(
+    from: NodeId,
+    incarnation: number,
+    id: number,
+    ok: boolean,
+    value: unknown,
+    error: WireError | undefined,
+  ): void {
     if (incarnation !== this.o.incarnation && !this.o.ignoreIncarnation) return; // meant for this node's previous life
     const r = this.byWire.get(id);
     if (r === undefined || r.sentTo !== from) return; // timed out, or superseded by a send to a newer leader
     if (ok) return r.resolve(value, from);
-    const err = errorFromWire(error ?? { name: 'Error', message: 'leader failed without a reason', fields: {} });
+    const err = errorFromWire(
+      error ?? { name: 'Error', message: 'leader failed without a reason', fields: {} },
+    );
     if (err instanceof NotLeaderError) {
       // It was no longer the leader and proposed nothing: go to the one it names, or wait for the next.
       this.dispatch(r, err.leader === from ? NONE : err.leader);
       return;
     }
-    if (err instanceof ProposalDroppedError && (err.reason === 'transferring' || err.reason === 'removedFromCluster')) {
+    if (
+      err instanceof ProposalDroppedError &&
+      (err.reason === 'transferring' || err.reason === 'removedFromCluster')
+    ) {
       this.dispatch(r, NONE); // proposed nothing, and it is handing over: the next leader gets it (see retryWaiting)
       return;
     }
-    if (err instanceof SessionExpiredError && r.lane !== undefined && r.identify !== undefined) return this.renewLane(r, from, err);
+    if (err instanceof SessionExpiredError && r.lane !== undefined && r.identify !== undefined)
+      return this.renewLane(r, from, err);
     if (err instanceof SessionExpiredError && r.sends > 1) {
       // The client's own identity, re-sent after a leader change: an earlier send may have been applied before kv forgot the id.
-      r.reject(new UnknownOutcomeError(`the write was re-sent after a leader change and its client id had expired meanwhile (${err.message}); read before retrying`));
+      r.reject(
+        new UnknownOutcomeError(
+          `the write was re-sent after a leader change and its client id had expired meanwhile (${err.message}); read before retrying`,
+        ),
+      );
       return;
     }
     r.reject(err);
@@ -150,7 +186,11 @@ export class Forwarder {
    */
   private renewLane(r: Request, from: NodeId, err: SessionExpiredError): void {
     if (r.sends > 1) {
-      r.reject(new UnknownOutcomeError(`the write was re-sent after a leader change and its follower identity had expired meanwhile (${err.message}); read before retrying`));
+      r.reject(
+        new UnknownOutcomeError(
+          `the write was re-sent after a leader change and its follower identity had expired meanwhile (${err.message}); read before retrying`,
+        ),
+      );
       return;
     }
     [r.req, r.register] = identified(r.identify!, this.lanes.renew(r.lane!));
@@ -166,7 +206,11 @@ export class Forwarder {
       // Forwarding off: it went to this node when it led, and may be in the log; its own apply answers it.
       if (r.sentTo !== NONE && !this.o.forwardToLeader) continue;
       if (r.sentTo !== NONE && r.op === 'confChange') {
-        r.reject(new UnknownOutcomeError('the leader changed while it had this membership change, which is not re-sent (it has no exactly-once identity); check the membership before retrying'));
+        r.reject(
+          new UnknownOutcomeError(
+            'the leader changed while it had this membership change, which is not re-sent (it has no exactly-once identity); check the membership before retrying',
+          ),
+        );
         continue;
       }
       if (r.sentTo !== NONE) r.register = undefined; // the earlier send may be in the log (see Request.register)
@@ -188,7 +232,11 @@ export class Forwarder {
   sweep(nowMs: number): void {
     for (const r of [...this.requests.values()]) {
       if (r.deadlineMs > nowMs) break;
-      r.reject(r.wireId === 0 ? new NotLeaderError(NONE, `${r.op} (no leader within ${this.o.timeoutMs} ms)`) : timeoutError(r.op, this.o.timeoutMs));
+      r.reject(
+        r.wireId === 0
+          ? new NotLeaderError(NONE, `${r.op} (no leader within ${this.o.timeoutMs} ms)`)
+          : timeoutError(r.op, this.o.timeoutMs),
+      );
     }
   }
 
@@ -201,13 +249,21 @@ export class Forwarder {
     this.byWire.delete(r.wireId);
     r.sentTo = NONE;
     if (leader === NONE) return; // waits for leaderChanged (or its deadline)
-    if (leader !== this.deps.self && !this.o.forwardToLeader) return r.reject(new NotLeaderError(leader, r.op));
+    if (leader !== this.deps.self && !this.o.forwardToLeader)
+      return r.reject(new NotLeaderError(leader, r.op));
     const id = this.nextWireId++;
     r.wireId = id;
     r.sentTo = leader;
     r.sends++;
     this.byWire.set(id, r);
-    this.deps.send(leader, this.o.incarnation, id, r.register !== undefined && r.req.op === 'propose' ? { ...r.req, register: r.register } : r.req);
+    this.deps.send(
+      leader,
+      this.o.incarnation,
+      id,
+      r.register !== undefined && r.req.op === 'propose'
+        ? { ...r.req, register: r.register }
+        : r.req,
+    );
   }
 
   private remove(n: number, r: Request): void {
@@ -226,7 +282,8 @@ function identified(identify: Identify, ticket: LaneTicket): [ForwardOp, Uint8Ar
 
 /** A write whose answer never came may have been applied; anything else changed nothing. */
 export function timeoutError(op: ForwardOp['op'], timeoutMs: number): Error {
-  if (op === 'propose' || op === 'confChange') return new UnknownOutcomeError(`no answer from the leader within ${timeoutMs} ms`);
+  if (op === 'propose' || op === 'confChange')
+    return new UnknownOutcomeError(`no answer from the leader within ${timeoutMs} ms`);
   return new RequestTimeoutError(op, timeoutMs);
 }
 

@@ -33,7 +33,9 @@ const BOUNDS = Float64Array.from({ length: FINITE_BOUNDS }, (_, k) => 2 ** (MIN_
 /** The grid index of the bound 2^exponent: exported `le` values must be powers of two of the unit. */
 export function boundIndexOfPowerOfTwo(exponent: number): number {
   if (!Number.isInteger(exponent) || exponent < MIN_EXP || exponent > MAX_EXP) {
-    throw new RangeError(`histogram bounds are powers of two from 2^${MIN_EXP} to 2^${MAX_EXP}; got 2^${exponent}`);
+    throw new RangeError(
+      `histogram bounds are powers of two from 2^${MIN_EXP} to 2^${MAX_EXP}; got 2^${exponent}`,
+    );
   }
   return (exponent - MIN_EXP) * STEPS;
 }

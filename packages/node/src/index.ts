@@ -3,8 +3,23 @@
 export { createNode } from './create-node.js';
 export { openNode, type OpenNodeOptions } from './open-node.js';
 export { FlotillaNode, type LeaseKeepAliveResponse, type NodeLeaseTimeToLive } from './node.js';
-export type { CreateNodeParams, WriteOptions, ReadOptions, ReadConsistency, NodeHeader, WithHeader, NodeStatus, PeerProgress } from './types.js';
-export { DEFAULT_OPTIONS, LEASE_CLOCK_DRIFT_MAX, leaseFractionMax, type NodeOptions, type UnsafeTestFaults } from './options.js';
+export type {
+  CreateNodeParams,
+  WriteOptions,
+  ReadOptions,
+  ReadConsistency,
+  NodeHeader,
+  WithHeader,
+  NodeStatus,
+  PeerProgress,
+} from './types.js';
+export {
+  DEFAULT_OPTIONS,
+  LEASE_CLOCK_DRIFT_MAX,
+  leaseFractionMax,
+  type NodeOptions,
+  type UnsafeTestFaults,
+} from './options.js';
 export type { NodeEvents, NodeEventName } from './events.js';
 export type { MetricsStatus, FollowerLatency } from './metrics.js';
 export type { HistogramSummary } from './histogram.js';

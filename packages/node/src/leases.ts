@@ -58,13 +58,18 @@ export class LeaderLeases {
   /** Only the tracking half of reconcile (unsafeTestFaults.leaseTrackerAddOnly: the old, unsafe behaviour). */
   addMissing(leases: readonly LeaseStatus[], nowMs: number): void {
     if (!this.active) return;
-    for (const l of leases) if (this.tracker.remainingMs(l.id, nowMs) === undefined) this.tracker.track(l.id, l.ttl, nowMs);
+    for (const l of leases)
+      if (this.tracker.remainingMs(l.id, nowMs) === undefined)
+        this.tracker.track(l.id, l.ttl, nowMs);
   }
 
   /** Expired ids not already being expired; they are marked until `settled`. */
   dueForExpiry(nowMs: number): number[] {
     if (!this.active) return [];
-    const ids = this.tracker.expired(nowMs, EXPIRE_BATCH_MAX + this.expiring.size).filter((id) => !this.expiring.has(id)).slice(0, EXPIRE_BATCH_MAX);
+    const ids = this.tracker
+      .expired(nowMs, EXPIRE_BATCH_MAX + this.expiring.size)
+      .filter((id) => !this.expiring.has(id))
+      .slice(0, EXPIRE_BATCH_MAX);
     for (const id of ids) this.expiring.add(id);
     return ids;
   }

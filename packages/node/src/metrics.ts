@@ -26,7 +26,10 @@ export interface MetricsStatus {
   /** On the leader, per follower: this leader learned the entry committed → the follower applied it (see README). */
   readonly stateLatencyMs: Readonly<Record<NodeId, FollowerLatency>>;
   /** Committed but not yet applied: here, and (on the leader) per follower from its reports. */
-  readonly applyLagEntries: { readonly local: number; readonly followers: Readonly<Record<NodeId, number>> };
+  readonly applyLagEntries: {
+    readonly local: number;
+    readonly followers: Readonly<Record<NodeId, number>>;
+  };
   /** Times this node saw a new leader. */
   readonly leaderChanges: number;
   /** Failover time: the last one and a short history. */
@@ -41,7 +44,11 @@ export interface MetricsStatus {
   readonly entriesPerFsync: HistogramSummary;
   /** Entries per append message sent (appends with at least one entry). */
   readonly entriesPerMessage: HistogramSummary;
-  readonly snapshots: { readonly created: number; readonly installed: number; readonly sent: number };
+  readonly snapshots: {
+    readonly created: number;
+    readonly installed: number;
+    readonly sent: number;
+  };
 }
 
 /** Commit points kept for state latency: enough for several seconds of busy commits. */
@@ -118,8 +125,14 @@ export class NodeMetrics {
     const stateLatencyMs: Record<NodeId, FollowerLatency> = {};
     const followers: Record<NodeId, number> = {};
     for (const [id, rec] of this.followers) {
-      stateLatencyMs[id] = { ...rec.hist.summary(), lastMs: rec.lastMs, appliedIndex: rec.appliedIndex, negative: rec.negative };
-      if (isLeader && rec.appliedIndex > 0) followers[id] = Math.max(0, commitIndex - rec.appliedIndex);
+      stateLatencyMs[id] = {
+        ...rec.hist.summary(),
+        lastMs: rec.lastMs,
+        appliedIndex: rec.appliedIndex,
+        negative: rec.negative,
+      };
+      if (isLeader && rec.appliedIndex > 0)
+        followers[id] = Math.max(0, commitIndex - rec.appliedIndex);
     }
     return {
       commitLatencyMs: this.commitLatency.summary(),
@@ -133,7 +146,11 @@ export class NodeMetrics {
       proposalsFailed: this.proposalsFailed,
       entriesPerFsync: this.entriesPerFsync.summary(),
       entriesPerMessage: this.entriesPerMessage.summary(),
-      snapshots: { created: this.snapshotsCreated, installed: this.snapshotsInstalled, sent: this.snapshotsSent },
+      snapshots: {
+        created: this.snapshotsCreated,
+        installed: this.snapshotsInstalled,
+        sent: this.snapshotsSent,
+      },
     };
   }
 }

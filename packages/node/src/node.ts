@@ -32,14 +32,28 @@ import {
   type WatchRequest,
 } from '@flotilla/kv';
 import type { Identify } from './forwarder.js';
-import { NONE, NotLeaderError, type ConfChange, type ConfState, type NodeId, type SnapshotMeta } from '@flotilla/raft';
+import {
+  NONE,
+  NotLeaderError,
+  type ConfChange,
+  type ConfState,
+  type NodeId,
+  type SnapshotMeta,
+} from '@flotilla/raft';
 import type { Clock, PeerAddress, Transport } from '@flotilla/transport';
 import type { Driver } from './driver.js';
 import { invariant, NodeClosedError, NodeOptionsError, RequestTimeoutError } from './errors.js';
 import type { Emitter, NodeEventName, NodeEvents } from './events.js';
 import { renderNodeMetrics, type MemberNames } from './prometheus.js';
 import type { ForwardOp } from './wire.js';
-import type { NodeHeader, NodeStatus, PeerProgress, ReadOptions, WithHeader, WriteOptions } from './types.js';
+import type {
+  NodeHeader,
+  NodeStatus,
+  PeerProgress,
+  ReadOptions,
+  WithHeader,
+  WriteOptions,
+} from './types.js';
 
 export interface LeaseKeepAliveResponse {
   readonly header: NodeHeader;
@@ -100,9 +114,14 @@ export class FlotillaNode {
   async ready(options?: { timeoutMs?: number }): Promise<void> {
     this.checkOpen('ready');
     const timeoutMs = options?.timeoutMs ?? this.parts.readTimeoutMs;
-    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new NodeOptionsError(`ready: timeoutMs must be a positive number, got ${timeoutMs}`);
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
+      throw new NodeOptionsError(`ready: timeoutMs must be a positive number, got ${timeoutMs}`);
     const deadlineMs = this.parts.clock.now() + timeoutMs;
-    const timedOut = (): RequestTimeoutError => new RequestTimeoutError('ready (a leader known and a linearizable read through this node)', timeoutMs);
+    const timedOut = (): RequestTimeoutError =>
+      new RequestTimeoutError(
+        'ready (a leader known and a linearizable read through this node)',
+        timeoutMs,
+      );
     if (!this.forwarding) {
       await this.leaderKnown(deadlineMs, timedOut);
       if (this.d.role !== 'leader') return;
@@ -138,7 +157,10 @@ export class FlotillaNode {
     return this.write({ op: 'put', request }, options);
   }
 
-  deleteRange(request: DeleteRangeRequest, options?: WriteOptions): Promise<WithHeader<DeleteRangeResponse>> {
+  deleteRange(
+    request: DeleteRangeRequest,
+    options?: WriteOptions,
+  ): Promise<WithHeader<DeleteRangeResponse>> {
     return this.write({ op: 'deleteRange', request }, options);
   }
 
@@ -146,7 +168,10 @@ export class FlotillaNode {
     return this.write({ op: 'txn', request }, options);
   }
 
-  compact(request: CompactionRequest, options?: WriteOptions): Promise<WithHeader<CompactionResponse>> {
+  compact(
+    request: CompactionRequest,
+    options?: WriteOptions,
+  ): Promise<WithHeader<CompactionResponse>> {
     return this.write({ op: 'compact', request }, options);
   }
 
@@ -164,11 +189,17 @@ export class FlotillaNode {
 
   // ---- leases --------------------------------------------------------------
 
-  leaseGrant(request: LeaseGrantRequest, options?: WriteOptions): Promise<WithHeader<LeaseGrantResponse>> {
+  leaseGrant(
+    request: LeaseGrantRequest,
+    options?: WriteOptions,
+  ): Promise<WithHeader<LeaseGrantResponse>> {
     return this.write({ op: 'leaseGrant', request }, options);
   }
 
-  leaseRevoke(request: LeaseRevokeRequest, options?: WriteOptions): Promise<WithHeader<LeaseRevokeResponse>> {
+  leaseRevoke(
+    request: LeaseRevokeRequest,
+    options?: WriteOptions,
+  ): Promise<WithHeader<LeaseRevokeResponse>> {
     return this.write({ op: 'leaseRevoke', request }, options);
   }
 
@@ -179,7 +210,11 @@ export class FlotillaNode {
   }
 
   async leaseTimeToLive(id: number, options?: { keys?: boolean }): Promise<NodeLeaseTimeToLive> {
-    const r = (await this.onLeader({ op: 'leaseTimeToLive', id, keys: options?.keys ?? false })) as LeaseTimeToLiveResponse & { ttl: number };
+    const r = (await this.onLeader({
+      op: 'leaseTimeToLive',
+      id,
+      keys: options?.keys ?? false,
+    })) as LeaseTimeToLiveResponse & { ttl: number };
     return { ...r, header: this.header(r.header.revision) };
   }
 
@@ -243,7 +278,9 @@ export class FlotillaNode {
 
   /** Tells the transport where a (new) member listens. Needed on every member for TCP; no-op for transports without addresses. */
   addPeer(id: NodeId, address: PeerAddress): void {
-    const t = this.parts.transport as Transport & { addPeer?: (id: NodeId, address: PeerAddress) => void };
+    const t = this.parts.transport as Transport & {
+      addPeer?: (id: NodeId, address: PeerAddress) => void;
+    };
     if (id !== this.id) t.addPeer?.(id, address);
   }
 
@@ -271,7 +308,8 @@ export class FlotillaNode {
     let progress: Record<NodeId, PeerProgress> | undefined;
     if (st.progress !== undefined) {
       progress = {};
-      for (const [id, pr] of st.progress) progress[id] = { match: pr.match, next: pr.next, state: pr.state, isLearner: pr.isLearner };
+      for (const [id, pr] of st.progress)
+        progress[id] = { match: pr.match, next: pr.next, state: pr.state, isLearner: pr.isLearner };
     }
     return {
       id: this.id,
@@ -288,7 +326,11 @@ export class FlotillaNode {
       confState: st.confState,
       progress,
       pending: d.pendingCounts(),
-      metrics: d.metrics.status(Math.max(0, d.commitIndex - d.appliedIndex), d.commitIndex, d.role === 'leader'),
+      metrics: d.metrics.status(
+        Math.max(0, d.commitIndex - d.appliedIndex),
+        d.commitIndex,
+        d.role === 'leader',
+      ),
     };
   }
 
@@ -299,15 +341,21 @@ export class FlotillaNode {
    */
   prometheusText(names?: MemberNames): string {
     const d = this.d;
-    return renderNodeMetrics(d.metrics, {
-      term: d.term,
-      isLeader: d.role === 'leader',
-      hasLeader: d.leader !== NONE,
-      commitIndex: d.commitIndex,
-      appliedIndex: d.appliedIndex,
-      pendingProposals: d.pendingCounts().proposals,
-      peerHandshakeFailures: (this.parts.transport as { handshakeFailures?: () => Record<string, number | undefined> }).handshakeFailures?.(),
-    }, names);
+    return renderNodeMetrics(
+      d.metrics,
+      {
+        term: d.term,
+        isLeader: d.role === 'leader',
+        hasLeader: d.leader !== NONE,
+        commitIndex: d.commitIndex,
+        appliedIndex: d.appliedIndex,
+        pendingProposals: d.pendingCounts().proposals,
+        peerHandshakeFailures: (
+          this.parts.transport as { handshakeFailures?: () => Record<string, number | undefined> }
+        ).handshakeFailures?.(),
+      },
+      names,
+    );
   }
 
   on<E extends NodeEventName>(name: E, listener: (event: NodeEvents[E]) => void): () => void {
@@ -357,14 +405,20 @@ export class FlotillaNode {
     return { ...response, header: this.header(response.header.revision) };
   }
 
-  private async write<R extends { header: { revision: number } }>(cmd: Command, options?: WriteOptions): Promise<WithHeader<R>> {
-    const identity = options?.clientId !== undefined ? { clientId: options.clientId, seq: options.seq ?? 0 } : {};
+  private async write<R extends { header: { revision: number } }>(
+    cmd: Command,
+    options?: WriteOptions,
+  ): Promise<WithHeader<R>> {
+    const identity =
+      options?.clientId !== undefined ? { clientId: options.clientId, seq: options.seq ?? 0 } : {};
     const auth = options?.auth ? { auth: options.auth } : {};
     const data = encodeCommand({ ...identity, ...auth, cmd });
     // Without an identity of its own, a write a follower forwards gets one of the follower's (see forward-lanes.ts).
-    const identify: Identify | undefined = options?.clientId === undefined
-      ? (clientId, seq, register = false) => encodeCommand({ clientId, seq, ...auth, cmd: register ? { op: 'register' } : cmd })
-      : undefined;
+    const identify: Identify | undefined =
+      options?.clientId === undefined
+        ? (clientId, seq, register = false) =>
+            encodeCommand({ clientId, seq, ...auth, cmd: register ? { op: 'register' } : cmd })
+        : undefined;
     const result = await this.propose({ kind: 'entry', data, identify });
     invariant(result !== undefined, 'a normal entry was applied without a result');
     if (!result.ok) throw result.error;
@@ -373,7 +427,9 @@ export class FlotillaNode {
   }
 
   private propose(
-    p: { kind: 'entry'; data: Uint8Array; identify?: Identify | undefined } | { kind: 'conf'; change: ConfChange },
+    p:
+      | { kind: 'entry'; data: Uint8Array; identify?: Identify | undefined }
+      | { kind: 'conf'; change: ConfChange },
     forwardable = true,
   ): Promise<ApplyResult | undefined> {
     if (this.stopping !== undefined) return Promise.reject(new NodeClosedError('propose'));
@@ -382,7 +438,13 @@ export class FlotillaNode {
         this.d.metrics.proposalsFailed++;
         reject(err);
       };
-      this.d.propose({ ...p, acceptedAtMs: this.parts.clock.now(), forwardable, resolve, reject: failed });
+      this.d.propose({
+        ...p,
+        acceptedAtMs: this.parts.clock.now(),
+        forwardable,
+        resolve,
+        reject: failed,
+      });
     });
   }
 
@@ -398,7 +460,10 @@ export class FlotillaNode {
     }
   }
 
-  private readBarrier(consistency: 'linearizable' | 'lease', deadlineMs = this.parts.clock.now() + this.parts.readTimeoutMs): Promise<void> {
+  private readBarrier(
+    consistency: 'linearizable' | 'lease',
+    deadlineMs = this.parts.clock.now() + this.parts.readTimeoutMs,
+  ): Promise<void> {
     if (this.stopping !== undefined) return Promise.reject(new NodeClosedError('read'));
     return new Promise((resolve, reject) => {
       const read = { deadlineMs, resolve, reject };
@@ -432,7 +497,8 @@ export class FlotillaNode {
         const decoded = decodeCommand(req.data, this.kv.limits);
         // Proposed back to back, so that no other client's entry between them can evict the new id
         // (with a tiny exactly-once table); if the register fails, the write shows it ("session expired").
-        if (req.register !== undefined) this.propose({ kind: 'entry', data: req.register }, false).catch(() => undefined);
+        if (req.register !== undefined)
+          this.propose({ kind: 'entry', data: req.register }, false).catch(() => undefined);
         const result = await this.propose({ kind: 'entry', data: req.data }, false);
         invariant(result !== undefined, 'a normal entry was applied without a result');
         if (!result.ok) throw result.error;

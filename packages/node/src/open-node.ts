@@ -3,7 +3,16 @@
 import { randomInt } from 'node:crypto';
 import { seededRng, type NodeId } from '@flotilla/raft';
 import { openLevelStorage } from '@flotilla/storage';
-import { checkExposure, DEFAULT_CLUSTER_TOKEN, systemClock, TcpTransport, type Logger, type PeerAddress, type PeerTlsOptions, type TcpTransportOptions } from '@flotilla/transport';
+import {
+  checkExposure,
+  DEFAULT_CLUSTER_TOKEN,
+  systemClock,
+  TcpTransport,
+  type Logger,
+  type PeerAddress,
+  type PeerTlsOptions,
+  type TcpTransportOptions,
+} from '@flotilla/transport';
 import { createNodeWith } from './create-node.js';
 import { SkewedClock, type ClockSkew } from './skewed-clock.js';
 import type { FlotillaNode } from './node.js';
@@ -22,7 +31,10 @@ export interface OpenNodeOptions extends NodeOptions {
   /** Founding voters, needed on a new data directory. Default: this node and every peer. A joining member must pass the founders. */
   readonly initialVoters?: readonly NodeId[];
   /** More TCP options (frame and queue limits, reconnect back-off). */
-  readonly tcp?: Omit<TcpTransportOptions, 'id' | 'clusterId' | 'listen' | 'peers' | 'logger' | 'tls'>;
+  readonly tcp?: Omit<
+    TcpTransportOptions,
+    'id' | 'clusterId' | 'listen' | 'peers' | 'logger' | 'tls'
+  >;
   /**
    * Mutual TLS between members (the CLI's --peer-cert-file, --peer-key-file,
    * --peer-trusted-ca-file, --peer-client-cert-auth, --peer-cert-allowed-cn).
@@ -42,38 +54,77 @@ export interface OpenNodeOptions extends NodeOptions {
   readonly testFsyncDelayMs?: number;
 }
 
-const NODE_KEYS = new Set(['id', 'clusterId', 'dataDir', 'listen', 'peers', 'initialVoters', 'tcp', 'peerTls', 'logger', 'seed', 'testClockSkew', 'testFsyncDelayMs']);
+const NODE_KEYS = new Set([
+  'id',
+  'clusterId',
+  'dataDir',
+  'listen',
+  'peers',
+  'initialVoters',
+  'tcp',
+  'peerTls',
+  'logger',
+  'seed',
+  'testClockSkew',
+  'testFsyncDelayMs',
+]);
 
 export async function openNode(options: OpenNodeOptions): Promise<FlotillaNode> {
   const clusterId = options.clusterId ?? DEFAULT_CLUSTER_TOKEN;
   // Beyond loopback: a loud warning without TLS, and the default token refused (before anything is opened).
-  checkExposure({ clusterId, listeners: [{ port: 'peer', host: options.listen.host, tls: options.peerTls !== undefined }], ...(options.logger ? { logger: options.logger } : {}) });
-  const peers = options.peers instanceof Map ? options.peers : new Map(Object.entries(options.peers).map(([k, v]) => [Number(k), v] as const));
-  const nodeOptions = Object.fromEntries(Object.entries(options).filter(([k]) => !NODE_KEYS.has(k))) as NodeOptions;
-  const clock = options.testClockSkew === undefined ? systemClock : new SkewedClock(systemClock, options.testClockSkew);
+  checkExposure({
+    clusterId,
+    listeners: [{ port: 'peer', host: options.listen.host, tls: options.peerTls !== undefined }],
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  const peers =
+    options.peers instanceof Map
+      ? options.peers
+      : new Map(Object.entries(options.peers).map(([k, v]) => [Number(k), v] as const));
+  const nodeOptions = Object.fromEntries(
+    Object.entries(options).filter(([k]) => !NODE_KEYS.has(k)),
+  ) as NodeOptions;
+  const clock =
+    options.testClockSkew === undefined
+      ? systemClock
+      : new SkewedClock(systemClock, options.testClockSkew);
   const storage = await openLevelStorage({
-    dir: options.dataDir, clusterId, nodeId: options.id,
+    dir: options.dataDir,
+    clusterId,
+    nodeId: options.id,
     ...(options.testFsyncDelayMs !== undefined ? { fsyncDelayMs: options.testFsyncDelayMs } : {}),
   });
   let transport: TcpTransport | undefined;
   try {
     transport = new TcpTransport({
-      ...options.tcp, id: options.id, clusterId, listen: options.listen, peers,
+      ...options.tcp,
+      id: options.id,
+      clusterId,
+      listen: options.listen,
+      peers,
       ...(options.peerTls !== undefined ? { tls: options.peerTls } : {}),
       ...(options.logger !== undefined ? { logger: options.logger } : {}),
     });
     const { port } = await transport.listening();
     const t = transport;
-    const node = await createNodeWith({
-      id: options.id, clusterId, storage, transport, clock,
-      rng: seededRng(options.seed ?? randomInt(2 ** 31)),
-      stateLevel: storage.stateLevel(),
-      initialVoters: options.initialVoters ?? [options.id, ...peers.keys()].sort((a, b) => a - b),
-      options: nodeOptions,
-    }, async () => {
-      await t.close();
-      await storage.close();
-    }, { host: options.listen.host, port });
+    const node = await createNodeWith(
+      {
+        id: options.id,
+        clusterId,
+        storage,
+        transport,
+        clock,
+        rng: seededRng(options.seed ?? randomInt(2 ** 31)),
+        stateLevel: storage.stateLevel(),
+        initialVoters: options.initialVoters ?? [options.id, ...peers.keys()].sort((a, b) => a - b),
+        options: nodeOptions,
+      },
+      async () => {
+        await t.close();
+        await storage.close();
+      },
+      { host: options.listen.host, port },
+    );
     return node;
   } catch (err) {
     await transport?.close();

@@ -94,7 +94,9 @@ export interface UnsafeTestFaults {
   readonly sendBeforePersist?: boolean;
 }
 
-export type ResolvedOptions = Required<Omit<NodeOptions, 'kvLimits'>> & { readonly kvLimits: Partial<KvLimits> };
+export type ResolvedOptions = Required<Omit<NodeOptions, 'kvLimits'>> & {
+  readonly kvLimits: Partial<KvLimits>;
+};
 
 const MIB = 1024 * 1024;
 
@@ -115,7 +117,10 @@ export const LEASE_CLOCK_DRIFT_MAX = 0.05;
  * lasts at most leaseFraction·electionTicks·tickMs ÷ (1 − drift) of true time.
  */
 export function leaseFractionMax(electionTicks: number): number {
-  return ((electionTicks - 1) / electionTicks) * ((1 - LEASE_CLOCK_DRIFT_MAX) / (1 + LEASE_CLOCK_DRIFT_MAX));
+  return (
+    ((electionTicks - 1) / electionTicks) *
+    ((1 - LEASE_CLOCK_DRIFT_MAX) / (1 + LEASE_CLOCK_DRIFT_MAX))
+  );
 }
 
 export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
@@ -155,24 +160,41 @@ export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
 
 export function resolveOptions(options: NodeOptions = {}): ResolvedOptions {
   const given: ResolvedOptions = { ...DEFAULT_OPTIONS, ...stripUndefined(options) };
-  const leaseMax = Number.isInteger(given.electionTicks) && given.electionTicks > 1 ? leaseFractionMax(given.electionTicks) : 1;
+  const leaseMax =
+    Number.isInteger(given.electionTicks) && given.electionTicks > 1
+      ? leaseFractionMax(given.electionTicks)
+      : 1;
   // The default lease shrinks with a short election timeout; a lease given explicitly is checked below.
-  const o: ResolvedOptions = options.leaseFraction === undefined ? { ...given, leaseFraction: Math.min(given.leaseFraction, leaseMax) } : given;
+  const o: ResolvedOptions =
+    options.leaseFraction === undefined
+      ? { ...given, leaseFraction: Math.min(given.leaseFraction, leaseMax) }
+      : given;
   for (const [name, value] of Object.entries(o)) {
     if (typeof value !== 'number') continue;
     const wholeNumber = name !== 'leaseFraction';
     const zeroAllowed = name === 'snapshotCatchUpEntries';
-    if (!Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed) || (wholeNumber && !Number.isInteger(value))) {
-      throw new NodeOptionsError(`${name} must be a positive ${wholeNumber ? 'integer' : 'number'}${zeroAllowed ? ' or 0' : ''}, got ${value}`);
+    if (
+      !Number.isFinite(value) ||
+      value < 0 ||
+      (value === 0 && !zeroAllowed) ||
+      (wholeNumber && !Number.isInteger(value))
+    ) {
+      throw new NodeOptionsError(
+        `${name} must be a positive ${wholeNumber ? 'integer' : 'number'}${zeroAllowed ? ' or 0' : ''}, got ${value}`,
+      );
     }
   }
   if (o.heartbeatTicks >= o.electionTicks) {
-    throw new NodeOptionsError(`heartbeatTicks (${o.heartbeatTicks}) must be smaller than electionTicks (${o.electionTicks})`);
+    throw new NodeOptionsError(
+      `heartbeatTicks (${o.heartbeatTicks}) must be smaller than electionTicks (${o.electionTicks})`,
+    );
   }
   if (o.leaseFraction > leaseMax) {
-    throw new NodeOptionsError(`leaseFraction ${o.leaseFraction} is too long for electionTicks ${o.electionTicks}: the lease must end before a voter ` +
-      `that confirmed it may vote again, which with clock drift up to ±${LEASE_CLOCK_DRIFT_MAX * 100} % allows at most ${leaseMax.toFixed(4)} ` +
-      '(docs/architecture.md, "Leader leases"); lower leaseFraction or raise electionTicks');
+    throw new NodeOptionsError(
+      `leaseFraction ${o.leaseFraction} is too long for electionTicks ${o.electionTicks}: the lease must end before a voter ` +
+        `that confirmed it may vote again, which with clock drift up to ±${LEASE_CLOCK_DRIFT_MAX * 100} % allows at most ${leaseMax.toFixed(4)} ` +
+        '(docs/architecture.md, "Leader leases"); lower leaseFraction or raise electionTicks',
+    );
   }
   return o;
 }

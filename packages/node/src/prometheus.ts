@@ -36,47 +36,118 @@ export function renderNodeMetrics(m: NodeMetrics, g: NodeGauges, names?: MemberN
   const w = new ExpositionWriter();
   const followers = m.followerRecords();
 
-  w.family('flotilla_disk_wal_fsync_duration_seconds', 'histogram', 'Latency of one synced write of Raft log entries (the WAL fsync).')
-    .histogram(m.fsync, SECONDS);
-  w.family('flotilla_disk_backend_commit_duration_seconds', 'histogram', 'Latency of writing one batch of committed entries to the KV state (the backend commit).')
-    .histogram(m.backendCommit, SECONDS);
-  w.family('flotilla_debugging_snap_save_total_duration_seconds', 'histogram', 'Time to take and durably store one snapshot.')
-    .histogram(m.snapshotSave, SECONDS);
-  w.family('flotilla_commit_latency_seconds', 'histogram', 'A write accepted by this node until its result is known here (applied, or answered by the leader it was forwarded to).')
-    .histogram(m.commitLatency, SECONDS);
-  w.family('flotilla_state_latency_seconds', 'histogram', 'On the leader, per follower: leader commit until the follower applied the entry.');
-  for (const [id, rec] of followers) w.histogram(rec.hist, SECONDS, { follower: memberName(names, id) });
-  w.family('flotilla_state_latency_negative_total', 'counter', 'On the leader, per follower: applied reports that came out negative (applied before this leader knew the entry committed, e.g. after a leader change); counted, not recorded.');
+  w.family(
+    'flotilla_disk_wal_fsync_duration_seconds',
+    'histogram',
+    'Latency of one synced write of Raft log entries (the WAL fsync).',
+  ).histogram(m.fsync, SECONDS);
+  w.family(
+    'flotilla_disk_backend_commit_duration_seconds',
+    'histogram',
+    'Latency of writing one batch of committed entries to the KV state (the backend commit).',
+  ).histogram(m.backendCommit, SECONDS);
+  w.family(
+    'flotilla_debugging_snap_save_total_duration_seconds',
+    'histogram',
+    'Time to take and durably store one snapshot.',
+  ).histogram(m.snapshotSave, SECONDS);
+  w.family(
+    'flotilla_commit_latency_seconds',
+    'histogram',
+    'A write accepted by this node until its result is known here (applied, or answered by the leader it was forwarded to).',
+  ).histogram(m.commitLatency, SECONDS);
+  w.family(
+    'flotilla_state_latency_seconds',
+    'histogram',
+    'On the leader, per follower: leader commit until the follower applied the entry.',
+  );
+  for (const [id, rec] of followers)
+    w.histogram(rec.hist, SECONDS, { follower: memberName(names, id) });
+  w.family(
+    'flotilla_state_latency_negative_total',
+    'counter',
+    'On the leader, per follower: applied reports that came out negative (applied before this leader knew the entry committed, e.g. after a leader change); counted, not recorded.',
+  );
   for (const [id, rec] of followers) w.sample(rec.negative, { follower: memberName(names, id) });
-  w.family('flotilla_failover_rto_seconds', 'histogram', 'Failovers this node saw: last contact with the lost leader until a new leader committed an entry of its term.')
-    .histogram(m.rto.histogram, SECONDS);
-  w.family('flotilla_last_failover_rto_seconds', 'gauge', 'The last failover this node saw (absent before the first).');
+  w.family(
+    'flotilla_failover_rto_seconds',
+    'histogram',
+    'Failovers this node saw: last contact with the lost leader until a new leader committed an entry of its term.',
+  ).histogram(m.rto.histogram, SECONDS);
+  w.family(
+    'flotilla_last_failover_rto_seconds',
+    'gauge',
+    'The last failover this node saw (absent before the first).',
+  );
   const last = m.rto.last;
   if (last !== undefined) w.sample(last.rtoMs / 1000);
 
-  w.family('flotilla_server_leader_changes_seen_total', 'counter', 'Leader changes this node has seen since it started.').sample(m.leaderChanges);
-  w.family('flotilla_server_has_leader', 'gauge', '1 if this node knows a leader, else 0.').sample(g.hasLeader ? 1 : 0);
-  w.family('flotilla_server_is_leader', 'gauge', '1 if this node is the leader, else 0.').sample(g.isLeader ? 1 : 0);
-  w.family('flotilla_server_proposals_committed_total', 'counter', 'Raft entries committed (the commit index known to this node).').sample(g.commitIndex);
-  w.family('flotilla_server_proposals_applied_total', 'counter', 'Raft entries applied to the KV state on this node (its applied index).').sample(g.appliedIndex);
-  w.family('flotilla_server_proposals_pending', 'gauge', 'Proposals made on this node that are queued or in the log and not yet applied.').sample(g.pendingProposals);
-  w.family('flotilla_server_proposals_failed_total', 'counter', 'Proposals made on this node that failed (timed out, lost to a new leader, refused, node closed).')
-    .sample(m.proposalsFailed);
+  w.family(
+    'flotilla_server_leader_changes_seen_total',
+    'counter',
+    'Leader changes this node has seen since it started.',
+  ).sample(m.leaderChanges);
+  w.family('flotilla_server_has_leader', 'gauge', '1 if this node knows a leader, else 0.').sample(
+    g.hasLeader ? 1 : 0,
+  );
+  w.family('flotilla_server_is_leader', 'gauge', '1 if this node is the leader, else 0.').sample(
+    g.isLeader ? 1 : 0,
+  );
+  w.family(
+    'flotilla_server_proposals_committed_total',
+    'counter',
+    'Raft entries committed (the commit index known to this node).',
+  ).sample(g.commitIndex);
+  w.family(
+    'flotilla_server_proposals_applied_total',
+    'counter',
+    'Raft entries applied to the KV state on this node (its applied index).',
+  ).sample(g.appliedIndex);
+  w.family(
+    'flotilla_server_proposals_pending',
+    'gauge',
+    'Proposals made on this node that are queued or in the log and not yet applied.',
+  ).sample(g.pendingProposals);
+  w.family(
+    'flotilla_server_proposals_failed_total',
+    'counter',
+    'Proposals made on this node that failed (timed out, lost to a new leader, refused, node closed).',
+  ).sample(m.proposalsFailed);
   w.family('flotilla_raft_term', 'gauge', 'Current Raft term.').sample(g.term);
-  w.family('flotilla_apply_lag_entries', 'gauge', 'Committed entries not yet applied on this node.').sample(Math.max(0, g.commitIndex - g.appliedIndex));
-  w.family('flotilla_follower_apply_lag_entries', 'gauge', 'On the leader, per follower: committed entries the follower has not reported applied.');
+  w.family(
+    'flotilla_apply_lag_entries',
+    'gauge',
+    'Committed entries not yet applied on this node.',
+  ).sample(Math.max(0, g.commitIndex - g.appliedIndex));
+  w.family(
+    'flotilla_follower_apply_lag_entries',
+    'gauge',
+    'On the leader, per follower: committed entries the follower has not reported applied.',
+  );
   if (g.isLeader) {
     for (const [id, rec] of followers) {
-      if (rec.appliedIndex > 0) w.sample(Math.max(0, g.commitIndex - rec.appliedIndex), { follower: memberName(names, id) });
+      if (rec.appliedIndex > 0)
+        w.sample(Math.max(0, g.commitIndex - rec.appliedIndex), {
+          follower: memberName(names, id),
+        });
     }
   }
-  w.family('flotilla_snapshots_total', 'counter', 'Snapshots this node created, installed (received from the leader) and started sending.')
+  w.family(
+    'flotilla_snapshots_total',
+    'counter',
+    'Snapshots this node created, installed (received from the leader) and started sending.',
+  )
     .sample(m.snapshotsCreated, { kind: 'created' })
     .sample(m.snapshotsInstalled, { kind: 'installed' })
     .sample(m.snapshotsSent, { kind: 'sent' });
   if (g.peerHandshakeFailures !== undefined) {
-    w.family('flotilla_peer_handshake_failures_total', 'counter', 'Peer connections refused before reaching Raft (TLS, certificate identity, handshake), by reason.');
-    for (const [reason, n] of Object.entries(g.peerHandshakeFailures)) if (n !== undefined) w.sample(n, { reason });
+    w.family(
+      'flotilla_peer_handshake_failures_total',
+      'counter',
+      'Peer connections refused before reaching Raft (TLS, certificate identity, handshake), by reason.',
+    );
+    for (const [reason, n] of Object.entries(g.peerHandshakeFailures))
+      if (n !== undefined) w.sample(n, { reason });
   }
   return w.text();
 }

@@ -174,11 +174,17 @@ export class Reads {
       if (keep.length === 0) this.rounds.delete(n);
       else this.rounds.set(n, { issuedAtMs: round.issuedAtMs, reads: keep });
     }
-    this.waiting = this.waiting.map((g) => ({ index: g.index, reads: fail(g.reads) })).filter((g) => g.reads.length > 0);
+    this.waiting = this.waiting
+      .map((g) => ({ index: g.index, reads: fail(g.reads) }))
+      .filter((g) => g.reads.length > 0);
   }
 
   failAll(make: () => Error): void {
-    const all = [...this.queue, ...[...this.rounds.values()].flatMap((r) => r.reads), ...this.waiting.flatMap((g) => g.reads)];
+    const all = [
+      ...this.queue,
+      ...[...this.rounds.values()].flatMap((r) => r.reads),
+      ...this.waiting.flatMap((g) => g.reads),
+    ];
     this.queue = [];
     this.rounds.clear();
     this.waiting = [];

@@ -18,8 +18,12 @@ export interface ClockSkew {
 export const NO_SKEW: ClockSkew = Object.freeze({ rate: 1, offsetMs: 0 });
 
 export function checkSkew(skew: ClockSkew): void {
-  if (!(Number.isFinite(skew.rate) && skew.rate > 0)) throw new NodeOptionsError(`testClockSkew.rate must be a finite number > 0, got ${skew.rate}`);
-  if (!Number.isFinite(skew.offsetMs)) throw new NodeOptionsError(`testClockSkew.offsetMs must be a finite number of ms, got ${skew.offsetMs}`);
+  if (!(Number.isFinite(skew.rate) && skew.rate > 0))
+    throw new NodeOptionsError(`testClockSkew.rate must be a finite number > 0, got ${skew.rate}`);
+  if (!Number.isFinite(skew.offsetMs))
+    throw new NodeOptionsError(
+      `testClockSkew.offsetMs must be a finite number of ms, got ${skew.offsetMs}`,
+    );
 }
 
 export class SkewedClock implements Clock {
@@ -52,7 +56,10 @@ export class SkewedClock implements Clock {
   }
 
   now(): number {
-    const raw = this.#anchorMs + (this.#base.now() - this.#anchorBaseMs) * this.#skew.rate + this.#skew.offsetMs;
+    const raw =
+      this.#anchorMs +
+      (this.#base.now() - this.#anchorBaseMs) * this.#skew.rate +
+      this.#skew.offsetMs;
     this.#lastMs = Math.max(this.#lastMs, raw);
     return this.#lastMs;
   }

@@ -16,7 +16,10 @@ export async function* frameChunks(chunks: AsyncIterable<Uint8Array>): AsyncGene
 }
 
 /** Undoes frameChunks over a stream cut anywhere. A frame over `frameBytesMax` or a cut-off end is corruption. */
-export async function* unframeChunks(stream: AsyncIterable<Uint8Array>, frameBytesMax: number): AsyncGenerator<Uint8Array> {
+export async function* unframeChunks(
+  stream: AsyncIterable<Uint8Array>,
+  frameBytesMax: number,
+): AsyncGenerator<Uint8Array> {
   let buf: Uint8Array = new Uint8Array(0);
   for await (const piece of stream) {
     buf = buf.byteLength === 0 ? piece : concat(buf, piece);
@@ -24,7 +27,8 @@ export async function* unframeChunks(stream: AsyncIterable<Uint8Array>, frameByt
     for (;;) {
       if (buf.byteLength - at < PREFIX_BYTES) break;
       const length = new DataView(buf.buffer, buf.byteOffset + at).getUint32(0);
-      if (length > frameBytesMax) throw SnapshotCorruptError.of(`a frame of ${length} bytes is over ${frameBytesMax}`);
+      if (length > frameBytesMax)
+        throw SnapshotCorruptError.of(`a frame of ${length} bytes is over ${frameBytesMax}`);
       if (buf.byteLength - at - PREFIX_BYTES < length) break;
       yield buf.slice(at + PREFIX_BYTES, at + PREFIX_BYTES + length);
       at += PREFIX_BYTES + length;

@@ -52,24 +52,28 @@ export class SnapshotReceiver {
     }
     // A duplicate (the network may repeat a message) is harmless; a gap means a chunk was lost.
     if (cur.finished || c.seq < cur.nextSeq) return;
-    if (c.seq !== cur.nextSeq) return this.fail(cur, `chunk ${c.seq} out of order, expected ${cur.nextSeq}`);
+    if (c.seq !== cur.nextSeq)
+      return this.fail(cur, `chunk ${c.seq} out of order, expected ${cur.nextSeq}`);
     cur.nextSeq++;
     cur.bytes += c.data.byteLength;
     cur.lastProgressMs = this.deps.now();
-    if (cur.bytes > this.deps.bytesMax) return this.fail(cur, `snapshot larger than snapshotBytesMax (${this.deps.bytesMax})`);
+    if (cur.bytes > this.deps.bytesMax)
+      return this.fail(cur, `snapshot larger than snapshotBytesMax (${this.deps.bytesMax})`);
     cur.hash.update(c.data);
     if (!cur.queue.push(c.data)) return this.fail(cur, 'sender ran ahead of its window');
     if (c.digest === undefined) return;
     cur.finished = true;
     const digest = cur.hash.digest();
-    if (Buffer.compare(digest, c.digest) !== 0) return this.fail(cur, 'SHA-256 mismatch: the snapshot was damaged in transit');
+    if (Buffer.compare(digest, c.digest) !== 0)
+      return this.fail(cur, 'SHA-256 mismatch: the snapshot was damaged in transit');
     cur.queue.end();
   }
 
   /** Abandons a transfer that made no progress for timeoutMs. */
   sweep(nowMs: number): void {
     const cur = this.current;
-    if (cur !== undefined && !cur.finished && nowMs - cur.lastProgressMs >= this.deps.timeoutMs) this.fail(cur, 'timed out');
+    if (cur !== undefined && !cur.finished && nowMs - cur.lastProgressMs >= this.deps.timeoutMs)
+      this.fail(cur, 'timed out');
   }
 
   abort(reason: string): void {
@@ -79,11 +83,24 @@ export class SnapshotReceiver {
 
   private begin(from: NodeId, c: SnapChunk): Incoming {
     const cur: Incoming = {
-      from, xfer: c.xfer, term: c.term, meta: c.meta, nextSeq: 0, bytes: 0, finished: false,
+      from,
+      xfer: c.xfer,
+      term: c.term,
+      meta: c.meta,
+      nextSeq: 0,
+      bytes: 0,
+      finished: false,
       lastProgressMs: this.deps.now(),
       hash: createHash('sha256'),
       queue: new ChunkQueue(this.deps.queueBytesMax, (position) => {
-        if (this.current === cur) this.deps.send(from, { k: 'snapAck', xfer: c.xfer, seq: position, ok: true, done: false });
+        if (this.current === cur)
+          this.deps.send(from, {
+            k: 'snapAck',
+            xfer: c.xfer,
+            seq: position,
+            ok: true,
+            done: false,
+          });
       }),
     };
     this.current = cur;
@@ -92,7 +109,13 @@ export class SnapshotReceiver {
         if (this.current !== cur) return;
         this.current = undefined;
         this.deps.stored(from, cur.term, cur.meta);
-        this.deps.send(from, { k: 'snapAck', xfer: cur.xfer, seq: cur.nextSeq - 1, ok: true, done: true });
+        this.deps.send(from, {
+          k: 'snapAck',
+          xfer: cur.xfer,
+          seq: cur.nextSeq - 1,
+          ok: true,
+          done: true,
+        });
       },
       (err: unknown) => {
         if (this.current === cur) this.fail(cur, `could not store it: ${(err as Error).message}`);
@@ -102,9 +125,18 @@ export class SnapshotReceiver {
   }
 
   private fail(cur: Incoming, reason: string): void {
-    cur.queue.fail(new Error(`snapshot transfer ${cur.xfer} from ${cur.from} abandoned: ${reason}`));
+    cur.queue.fail(
+      new Error(`snapshot transfer ${cur.xfer} from ${cur.from} abandoned: ${reason}`),
+    );
     if (this.current === cur) this.current = undefined;
-    this.deps.send(cur.from, { k: 'snapAck', xfer: cur.xfer, seq: cur.nextSeq, ok: false, done: true, reason });
+    this.deps.send(cur.from, {
+      k: 'snapAck',
+      xfer: cur.xfer,
+      seq: cur.nextSeq,
+      ok: false,
+      done: true,
+      reason,
+    });
   }
 
   private refuse(from: NodeId, c: SnapChunk, reason: string): void {

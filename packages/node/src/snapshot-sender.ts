@@ -41,7 +41,13 @@ export class SnapshotSender {
   /** The core wants `to` to get a snapshot (of at least the compaction point). One transfer per follower. */
   start(to: NodeId, term: number, minIndex: number): void {
     if (this.stopped || this.active.has(to)) return;
-    const t: Transfer = { xfer: this.nextXfer++, acked: 0, done: false, failed: false, wake: undefined };
+    const t: Transfer = {
+      xfer: this.nextXfer++,
+      acked: 0,
+      done: false,
+      failed: false,
+      wake: undefined,
+    };
     this.active.set(to, t);
     void this.run(to, term, minIndex, t).then(
       (ok) => this.finish(to, t, ok),
@@ -86,7 +92,15 @@ export class SnapshotSender {
       if (t.failed || this.stopped) return false;
       hash.update(data);
       const body: NodeWire = last
-        ? { k: 'snap', xfer: t.xfer, seq, term, meta: opened.meta, data, digest: new Uint8Array(hash.digest()) }
+        ? {
+            k: 'snap',
+            xfer: t.xfer,
+            seq,
+            term,
+            meta: opened.meta,
+            data,
+            digest: new Uint8Array(hash.digest()),
+          }
         : { k: 'snap', xfer: t.xfer, seq, term, meta: opened.meta, data };
       this.deps.send(to, body);
       seq++;
@@ -122,7 +136,10 @@ export class SnapshotSender {
 }
 
 /** Re-cuts a stream into pieces of exactly `size` bytes (the last may be shorter). */
-async function* rechunk(source: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Uint8Array> {
+async function* rechunk(
+  source: AsyncIterable<Uint8Array>,
+  size: number,
+): AsyncGenerator<Uint8Array> {
   let buf = new Uint8Array(size);
   let used = 0;
   for await (const chunk of source) {

@@ -21,17 +21,25 @@ export function inLog(loaded: LoadedState, meta: Pick<SnapshotMeta, 'index' | 't
  * one at the compaction point itself (a crash during its install), else the
  * newest one of this log after it (the node's own, if KV writes were lost).
  */
-export async function openForRestart(snapshots: SnapshotStore, loaded: LoadedState): Promise<OpenedSnapshot | undefined> {
+export async function openForRestart(
+  snapshots: SnapshotStore,
+  loaded: LoadedState,
+): Promise<OpenedSnapshot | undefined> {
   const snap = loaded.snapshotMeta;
   const exact = snap === undefined ? undefined : await snapshots.open(snap.index, snap.term);
   if (exact !== undefined) return exact;
-  const candidates = (await snapshots.list()).filter((i) => i.meta.index >= (snap?.index ?? 0) && inLog(loaded, i.meta));
+  const candidates = (await snapshots.list()).filter(
+    (i) => i.meta.index >= (snap?.index ?? 0) && inLog(loaded, i.meta),
+  );
   const newest = candidates.at(-1);
   return newest === undefined ? undefined : snapshots.open(newest.meta.index, newest.meta.term);
 }
 
 /** Deletes stored snapshots newer than the compaction point that are not of this log: they can never be installed. */
-export async function dropForeignSnapshots(snapshots: SnapshotStore, loaded: LoadedState): Promise<number> {
+export async function dropForeignSnapshots(
+  snapshots: SnapshotStore,
+  loaded: LoadedState,
+): Promise<number> {
   const snapIndex = loaded.snapshotMeta?.index ?? 0;
   let dropped = 0;
   for (const info of await snapshots.list()) {

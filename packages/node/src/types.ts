@@ -92,6 +92,10 @@ export interface NodeStatus {
   /** On the leader: each member's replication progress (match index). */
   readonly progress: Readonly<Record<NodeId, PeerProgress>> | undefined;
   /** Work waiting on this node. */
-  readonly pending: { readonly proposals: number; readonly reads: number; readonly forwarded: number };
+  readonly pending: {
+    readonly proposals: number;
+    readonly reads: number;
+    readonly forwarded: number;
+  };
   readonly metrics: MetricsStatus;
 }

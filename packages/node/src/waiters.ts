@@ -49,7 +49,11 @@ export class Waiters {
     for (const [i, w] of this.byIndex) {
       if (i > index) continue;
       this.byIndex.delete(i);
-      w.reject(new UnknownOutcomeError(`a snapshot at index ${index} replaced this node's state before entry ${i} was seen applied`));
+      w.reject(
+        new UnknownOutcomeError(
+          `a snapshot at index ${index} replaced this node's state before entry ${i} was seen applied`,
+        ),
+      );
     }
   }
 
@@ -58,7 +62,11 @@ export class Waiters {
     for (const [i, w] of this.byIndex) {
       if (w.deadlineMs > nowMs) break;
       this.byIndex.delete(i);
-      w.reject(new UnknownOutcomeError(`not applied within ${timeoutMs} ms (the leader may have changed, or the cluster lost its quorum)`));
+      w.reject(
+        new UnknownOutcomeError(
+          `not applied within ${timeoutMs} ms (the leader may have changed, or the cluster lost its quorum)`,
+        ),
+      );
     }
   }
 

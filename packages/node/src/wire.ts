@@ -19,8 +19,20 @@ export type NodeWire =
   /** `inc`: the sender's incarnation (a random number drawn at every start); `id` counts from 1 in each. */
   | { readonly k: 'req'; readonly inc: number; readonly id: number; readonly req: ForwardOp }
   /** The answer echoes the request's incarnation: a restarted sender must not take an answer meant for its previous life. */
-  | { readonly k: 'res'; readonly inc: number; readonly id: number; readonly ok: true; readonly value: unknown }
-  | { readonly k: 'res'; readonly inc: number; readonly id: number; readonly ok: false; readonly error: WireError }
+  | {
+      readonly k: 'res';
+      readonly inc: number;
+      readonly id: number;
+      readonly ok: true;
+      readonly value: unknown;
+    }
+  | {
+      readonly k: 'res';
+      readonly inc: number;
+      readonly id: number;
+      readonly ok: false;
+      readonly error: WireError;
+    }
   /** A follower applied `index`, `ageMs` ago by its own clock. */
   | { readonly k: 'applied'; readonly index: number; readonly ageMs: number }
   | {
@@ -34,7 +46,14 @@ export type NodeWire =
       /** On the last chunk: the SHA-256 of the whole snapshot. */
       readonly digest?: Uint8Array;
     }
-  | { readonly k: 'snapAck'; readonly xfer: number; readonly seq: number; readonly ok: boolean; readonly done: boolean; readonly reason?: string };
+  | {
+      readonly k: 'snapAck';
+      readonly xfer: number;
+      readonly seq: number;
+      readonly ok: boolean;
+      readonly done: boolean;
+      readonly reason?: string;
+    };
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
 
@@ -53,12 +72,15 @@ export function decodeWire(payload: Uint8Array): NodeWire | undefined {
   }
   if (typeof value !== 'object' || value === null) return undefined;
   const k = (value as { k?: unknown }).k;
-  return k === 'req' || k === 'res' || k === 'applied' || k === 'snap' || k === 'snapAck' ? (value as NodeWire) : undefined;
+  return k === 'req' || k === 'res' || k === 'applied' || k === 'snap' || k === 'snapAck'
+    ? (value as NodeWire)
+    : undefined;
 }
 
 /** Decoded msgpack holds Buffers; hand out plain Uint8Arrays like the in-process API does. */
 export function plain(v: unknown): unknown {
-  if (v instanceof Uint8Array) return Buffer.isBuffer(v) ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : v;
+  if (v instanceof Uint8Array)
+    return Buffer.isBuffer(v) ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : v;
   if (Array.isArray(v)) return v.map(plain);
   if (v !== null && typeof v === 'object') {
     const out: Record<string, unknown> = {};

@@ -30,14 +30,22 @@ class StallingStorage extends MemoryStorage {
 }
 
 /** A MemCluster whose members write through StallingStorage; per-member options. */
-async function stallableCluster(seed: number, options: Record<NodeId, NodeOptions>): Promise<{ c: MemCluster; storage: (id: NodeId) => StallingStorage }> {
+async function stallableCluster(
+  seed: number,
+  options: Record<NodeId, NodeOptions>,
+): Promise<{ c: MemCluster; storage: (id: NodeId) => StallingStorage }> {
   const ids = Object.keys(options).map(Number);
   const c = new MemCluster(seed, ids, { tickMs: 10, heartbeatTicks: 1 });
   const storages = new Map<NodeId, StallingStorage>();
   for (const id of ids) {
     const storage = new StallingStorage(c.clock);
     storages.set(id, storage);
-    c.members.set(id, { node: undefined, transport: undefined, storage, state: new MemoryLevel<string, Uint8Array>({ valueEncoding: 'view' }) });
+    c.members.set(id, {
+      node: undefined,
+      transport: undefined,
+      storage,
+      state: new MemoryLevel<string, Uint8Array>({ valueEncoding: 'view' }),
+    });
     await c.startNode(id, options[id]);
   }
   return { c, storage: (id) => storages.get(id)! };
@@ -46,13 +54,20 @@ async function stallableCluster(seed: number, options: Record<NodeId, NodeOption
 /** Every leader change any member reports from now on. */
 function watchLeaderChanges(c: MemCluster): string[] {
   const seen: string[] = [];
-  for (const n of c.running()) n.on('leaderChanged', (e) => seen.push(`node ${n.id}: ${e.role}, leader ${e.leader}, term ${e.term}`));
+  for (const n of c.running())
+    n.on('leaderChanged', (e) =>
+      seen.push(`node ${n.id}: ${e.role}, leader ${e.leader}, term ${e.term}`),
+    );
   return seen;
 }
 
 describe('messages and ticks queued during a slow write reach the core in time order', () => {
   it('voter: a follower stalled 2.5 election timeouts while its leader kept sending heartbeats does not campaign after', async () => {
-    const { c, storage } = await stallableCluster(81, { 1: { electionTicks: 10 }, 2: { electionTicks: 10 }, 3: { electionTicks: 10 } });
+    const { c, storage } = await stallableCluster(81, {
+      1: { electionTicks: 10 },
+      2: { electionTicks: 10 },
+      3: { electionTicks: 10 },
+    });
     try {
       const leader = await c.waitLeader();
       await c.settle(leader.put({ key: bytes('a'), value: bytes('1') }));
@@ -74,7 +89,11 @@ describe('messages and ticks queued during a slow write reach the core in time o
 
   it('leader: a leader whose write stalled while its followers answered is not deposed by CheckQuorum', async () => {
     // Node 1 (election timeout 100 ms) leads; the others (300 ms) never campaign here.
-    const { c, storage } = await stallableCluster(82, { 1: { electionTicks: 10 }, 2: { electionTicks: 30 }, 3: { electionTicks: 30 } });
+    const { c, storage } = await stallableCluster(82, {
+      1: { electionTicks: 10 },
+      2: { electionTicks: 30 },
+      3: { electionTicks: 30 },
+    });
     try {
       const leader = await c.waitLeader();
       expect(leader.id).toBe(1);

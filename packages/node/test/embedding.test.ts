@@ -14,13 +14,17 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 it('embeds a three-member cluster: write on one member, read it linearizably on another', async () => {
   const ports = [await freePort(), await freePort(), await freePort()];
   const address = (i: number) => ({ host: '127.0.0.1', port: ports[i - 1]! });
-  const members: FlotillaNode[] = await Promise.all([1, 2, 3].map((id) => openNode({
-    id,
-    clusterId: 'orders',
-    dataDir: path.join(dir, `member-${id}`),
-    listen: address(id),
-    peers: Object.fromEntries([1, 2, 3].filter((p) => p !== id).map((p) => [p, address(p)])),
-  })));
+  const members: FlotillaNode[] = await Promise.all(
+    [1, 2, 3].map((id) =>
+      openNode({
+        id,
+        clusterId: 'orders',
+        dataDir: path.join(dir, `member-${id}`),
+        listen: address(id),
+        peers: Object.fromEntries([1, 2, 3].filter((p) => p !== id).map((p) => [p, address(p)])),
+      }),
+    ),
+  );
   try {
     const [a, b] = members as [FlotillaNode, FlotillaNode, FlotillaNode];
     // Right after opening, before any election: the write waits for a leader (as the README shows).

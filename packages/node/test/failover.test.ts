@@ -6,24 +6,35 @@ import { describe, expect, it } from 'vitest';
 import { bytes, text } from '@flotilla/kv';
 import type { NodeId } from '@flotilla/raft';
 import { FAST, MemCluster } from './mem-cluster.js';
-import { LeaderChangedError, NotLeaderError, UnknownOutcomeError, type FlotillaNode } from '../src/index.js';
+import {
+  LeaderChangedError,
+  NotLeaderError,
+  UnknownOutcomeError,
+  type FlotillaNode,
+} from '../src/index.js';
 
 const put = (k: string, v: string) => ({ key: bytes(k), value: bytes(v) });
 
 /** forwardTimeoutMs far beyond how long the test lets anything take: a request that only ends by timing out fails the test. */
 const OPTIONS = { ...FAST, forwardTimeoutMs: 60_000, proposalTimeoutMs: 60_000 };
 
-async function cluster(seed: number): Promise<{ c: MemCluster; leader: FlotillaNode; follower: FlotillaNode; third: FlotillaNode }> {
+async function cluster(
+  seed: number,
+): Promise<{ c: MemCluster; leader: FlotillaNode; follower: FlotillaNode; third: FlotillaNode }> {
   const c = await MemCluster.start(seed, [1, 2, 3], OPTIONS);
   const leader = await c.waitLeader();
-  await c.until(() => c.running().every((n) => n.status().leader === leader.id), 'every member knows the leader');
+  await c.until(
+    () => c.running().every((n) => n.status().leader === leader.id),
+    'every member knows the leader',
+  );
   const [follower, third] = c.running().filter((n) => n !== leader) as [FlotillaNode, FlotillaNode];
   return { c, leader, follower, third };
 }
 
 /** Slows every link into the leader: a request (and the acks of its entry) are on their way for `ms`. */
 function slowInto(c: MemCluster, to: NodeId, ms: number): void {
-  for (const from of c.founders) if (from !== to) c.network.faults.setLinkDelay(from, to, { minMs: ms, maxMs: ms });
+  for (const from of c.founders)
+    if (from !== to) c.network.faults.setLinkDelay(from, to, { minMs: ms, maxMs: ms });
 }
 
 async function appliedOnce(c: MemCluster, key: string, revision: number): Promise<void> {
@@ -42,7 +53,10 @@ describe('failover through a follower', () => {
       const before = third.status().lastIndex;
       const write = follower.put(put('w', '1'));
       // The leader appended the write and sent it out; the acknowledgements are still on their way.
-      await c.until(() => third.status().lastIndex > before && follower.status().lastIndex > before, 'the entry reached both followers');
+      await c.until(
+        () => third.status().lastIndex > before && follower.status().lastIndex > before,
+        'the entry reached both followers',
+      );
       expect(leader.status().commitIndex).toBeLessThanOrEqual(before);
       await c.crash(leader.id);
       c.network.faults.reset();
@@ -118,7 +132,10 @@ describe('failover through a follower', () => {
     const { c, leader, follower } = await cluster(74);
     try {
       await c.settle(leader.put(put('r', 'before')));
-      await c.until(() => follower.status().revision === leader.status().revision, 'the follower applied it');
+      await c.until(
+        () => follower.status().revision === leader.status().revision,
+        'the follower applied it',
+      );
       slowInto(c, leader.id, 30);
       const read = follower.range({ key: bytes('r') });
       await c.run(5);
@@ -135,11 +152,17 @@ describe('failover through a follower', () => {
     const { c, leader, follower } = await cluster(77);
     try {
       slowInto(c, leader.id, 30);
-      const change = follower.addLearner(9).then(() => 'applied', (e: unknown) => e);
+      const change = follower.addLearner(9).then(
+        () => 'applied',
+        (e: unknown) => e,
+      );
       await c.run(5);
       await c.crash(leader.id);
       c.network.faults.reset();
-      await c.until(() => follower.status().leader !== leader.id && follower.status().leader !== 0, 'a new leader is known');
+      await c.until(
+        () => follower.status().leader !== leader.id && follower.status().leader !== 0,
+        'a new leader is known',
+      );
       expect(await c.settle(change, 1)).toBeInstanceOf(UnknownOutcomeError);
     } finally {
       await c.shutdown();
@@ -151,8 +174,14 @@ describe('failover through a follower', () => {
     try {
       const leader = await c.waitLeader();
       c.network.faults.isolate(leader.id);
-      const read = leader.range({ key: bytes('k') }).then(() => 'served', (e: unknown) => e);
-      await c.until(() => leader.status().role !== 'leader', 'the isolated leader steps down (checkQuorum)');
+      const read = leader.range({ key: bytes('k') }).then(
+        () => 'served',
+        (e: unknown) => e,
+      );
+      await c.until(
+        () => leader.status().role !== 'leader',
+        'the isolated leader steps down (checkQuorum)',
+      );
       expect(await c.settle(read, 1)).toBeInstanceOf(LeaderChangedError);
     } finally {
       await c.shutdown();
@@ -165,21 +194,40 @@ describe('failover through a follower', () => {
       const first = await c.waitLeader();
       await c.crash(first.id);
       const [x, y] = c.running() as [FlotillaNode, FlotillaNode];
-      await c.until(() => x.status().leader === 0 && y.status().leader === 0, 'both survivors lost the leader');
+      await c.until(
+        () => x.status().leader === 0 && y.status().leader === 0,
+        'both survivors lost the leader',
+      );
       c.network.faults.setDelay({ minMs: 30, maxMs: 30 });
       // Issued while no leader is known: they wait; the one on the next leader is proposed there.
-      const outcome = (n: FlotillaNode) => n.put(put(`k${n.id}`, 'v')).then((r) => r.header.revision, (e: unknown) => e);
-      const writes = new Map([[x.id, outcome(x)], [y.id, outcome(y)]]);
-      await c.until(() => [x, y].some((n) => n.status().role === 'leader' && n.status().pending.proposals > 0), 'the new leader proposed its write');
+      const outcome = (n: FlotillaNode) =>
+        n.put(put(`k${n.id}`, 'v')).then(
+          (r) => r.header.revision,
+          (e: unknown) => e,
+        );
+      const writes = new Map([
+        [x.id, outcome(x)],
+        [y.id, outcome(y)],
+      ]);
+      await c.until(
+        () => [x, y].some((n) => n.status().role === 'leader' && n.status().pending.proposals > 0),
+        'the new leader proposed its write',
+      );
       const leader = [x, y].find((n) => n.status().role === 'leader')!;
       const other = leader === x ? y : x;
-      await c.until(() => other.status().lastIndex === leader.status().lastIndex, 'the write reached the other survivor');
+      await c.until(
+        () => other.status().lastIndex === leader.status().lastIndex,
+        'the write reached the other survivor',
+      );
       expect(leader.status().commitIndex).toBeLessThan(leader.status().lastIndex);
       c.network.faults.isolate(leader.id); // before it learns the write committed
       c.network.faults.setDelay({ minMs: 0, maxMs: 0 });
       await c.startNode(first.id);
       await c.until(() => leader.status().role !== 'leader', 'the isolated leader stepped down');
-      await c.until(() => c.running().some((n) => n !== leader && n.status().role === 'leader'), 'a leader elected without it');
+      await c.until(
+        () => c.running().some((n) => n !== leader && n.status().role === 'leader'),
+        'a leader elected without it',
+      );
       c.network.faults.heal();
       const result = await c.settle(writes.get(leader.id)!, 5_000);
       expect(result).not.toBeInstanceOf(NotLeaderError);
@@ -198,7 +246,10 @@ describe('failover through a follower', () => {
       slowInto(c, leader.id, 30);
       const before = third.status().lastIndex;
       const write = follower.put(put('x', '1'), { clientId: 'app', seq: 7 });
-      await c.until(() => third.status().lastIndex > before && follower.status().lastIndex > before, 'the entry reached both followers');
+      await c.until(
+        () => third.status().lastIndex > before && follower.status().lastIndex > before,
+        'the entry reached both followers',
+      );
       await c.crash(leader.id);
       c.network.faults.reset();
       const done = await c.settle(write, 5_000);
@@ -218,7 +269,10 @@ describe('a follower identity that kv forgot', () => {
     const c = await MemCluster.start(74, [1, 2, 3], { ...OPTIONS, kvLimits: { clientsMax: 2 } });
     try {
       const leader = await c.waitLeader();
-      await c.until(() => c.running().every((n) => n.status().leader === leader.id), 'every member knows the leader');
+      await c.until(
+        () => c.running().every((n) => n.status().leader === leader.id),
+        'every member knows the leader',
+      );
       const follower = c.running().find((n) => n !== leader)!;
       await c.settle(follower.put(put('a', '1'))); // lane 0: register (seq 1), then the write (seq 2)
       for (const id of ['x', 'y', 'z']) await c.settle(leader.register({ clientId: id }));
@@ -229,11 +283,14 @@ describe('a follower identity that kv forgot', () => {
     }
   });
 
-  it('a lane\'s first write, applied and then re-sent to a new leader after kv forgot the lane, is not applied twice (bug: it was seq 1, which looked new)', async () => {
+  it("a lane's first write, applied and then re-sent to a new leader after kv forgot the lane, is not applied twice (bug: it was seq 1, which looked new)", async () => {
     const c = await MemCluster.start(76, [1, 2, 3], { ...OPTIONS, kvLimits: { clientsMax: 1 } });
     try {
       const leader = await c.waitLeader();
-      await c.until(() => c.running().every((n) => n.status().leader === leader.id), 'every member knows the leader');
+      await c.until(
+        () => c.running().every((n) => n.status().leader === leader.id),
+        'every member knows the leader',
+      );
       const follower = c.running().find((n) => n !== leader)!;
       // The leader's answers reach the follower late, so the write is applied before the follower hears of it.
       c.network.faults.setLinkDelay(leader.id, follower.id, { minMs: 60, maxMs: 60 });
@@ -241,7 +298,9 @@ describe('a follower identity that kv forgot', () => {
       write.catch(() => undefined);
       for (let applied = false; !applied; ) {
         await c.run(1);
-        applied = (await leader.range({ key: bytes('w') }, { consistency: 'serializable' })).kvs.length === 1;
+        applied =
+          (await leader.range({ key: bytes('w') }, { consistency: 'serializable' })).kvs.length ===
+          1;
       }
       c.network.faults.blockLink(leader.id, follower.id); // the answer is lost
       // Another client evicts the lane's id (kv remembers one client), then the leader dies.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ForwardLanes, type LaneTicket } from '../src/forward-lanes.js';
 
-describe('forward lanes (a follower\'s exactly-once identities)', () => {
+describe("forward lanes (a follower's exactly-once identities)", () => {
   it('one write at a time reuses one identity with growing seqs: kv keeps one entry, not one per request', () => {
     const lanes = new ForwardLanes('f', 8);
     const seen: string[] = [];
@@ -28,7 +28,7 @@ describe('forward lanes (a follower\'s exactly-once identities)', () => {
     expect(lanes.take()!.register).toBe(false);
   });
 
-  it('concurrent writes get distinct identities; a lane\'s seq only grows; no more lanes than the limit', () => {
+  it("concurrent writes get distinct identities; a lane's seq only grows; no more lanes than the limit", () => {
     const lanes = new ForwardLanes('f', 3);
     const held = [lanes.take()!, lanes.take()!, lanes.take()!];
     expect(new Set(held.map((t) => t.clientId)).size).toBe(3);

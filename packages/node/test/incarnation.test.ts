@@ -13,13 +13,27 @@ import type { NodeOptions } from '../src/index.js';
 const put = (k: string, v: string) => ({ key: bytes(k), value: bytes(v) });
 
 /** Records what `settle`d and when, without awaiting it. */
-function watch<T>(p: Promise<T>): { settled: boolean; value?: T; error?: unknown; promise: Promise<T> } {
-  const w: { settled: boolean; value?: T; error?: unknown; promise: Promise<T> } = { settled: false, promise: p };
-  p.then((value) => Object.assign(w, { settled: true, value }), (error: unknown) => Object.assign(w, { settled: true, error }));
+function watch<T>(p: Promise<T>): {
+  settled: boolean;
+  value?: T;
+  error?: unknown;
+  promise: Promise<T>;
+} {
+  const w: { settled: boolean; value?: T; error?: unknown; promise: Promise<T> } = {
+    settled: false,
+    promise: p,
+  };
+  p.then(
+    (value) => Object.assign(w, { settled: true, value }),
+    (error: unknown) => Object.assign(w, { settled: true, error }),
+  );
   return w;
 }
 
-async function restartedFollower(seed: number, options: NodeOptions): Promise<{ c: MemCluster; leader: NodeId; follower: NodeId }> {
+async function restartedFollower(
+  seed: number,
+  options: NodeOptions,
+): Promise<{ c: MemCluster; leader: NodeId; follower: NodeId }> {
   const c = await MemCluster.start(seed, [1, 2, 3], options);
   const leader = (await c.waitLeader()).id;
   const follower = c.running().find((n) => n.id !== leader)!.id;
@@ -32,18 +46,27 @@ async function restartedFollower(seed: number, options: NodeOptions): Promise<{ 
  * link to the leader is slow, so the old answer is handed to it before k2's
  * own. Returns what k2 settled with, and where k2 really is.
  */
-async function staleAnswerScenario(options: NodeOptions): Promise<{ settledEarly: boolean; revision: number | undefined; k2ModRevision: number | undefined; k1Revision: number }> {
+async function staleAnswerScenario(options: NodeOptions): Promise<{
+  settledEarly: boolean;
+  revision: number | undefined;
+  k2ModRevision: number | undefined;
+  k1Revision: number;
+}> {
   const { c, leader, follower } = await restartedFollower(61, options);
   try {
     const answers: WireMessage[] = [];
     c.tap(leader, (to, m) => {
-      if (to === follower && m.type === 'node' && decodeWire(m.payload)?.k === 'res') answers.push(m);
+      if (to === follower && m.type === 'node' && decodeWire(m.payload)?.k === 'res')
+        answers.push(m);
     });
     const k1 = await c.settle(c.node(follower).put(put('k1', 'old life')));
     expect(answers).toHaveLength(1);
     await c.crash(follower);
     await c.startNode(follower);
-    await c.until(() => c.node(follower).status().leader === leader, 'the restarted follower knows the leader');
+    await c.until(
+      () => c.node(follower).status().leader === leader,
+      'the restarted follower knows the leader',
+    );
     c.network.faults.setLinkDelay(follower, leader, { minMs: 200, maxMs: 200 });
     const k2 = watch(c.node(follower).put(put('k2', 'new life')));
     await c.run(5);
@@ -53,7 +76,12 @@ async function staleAnswerScenario(options: NodeOptions): Promise<{ settledEarly
     c.network.faults.reset();
     const done = await c.settle(k2.promise).catch(() => undefined);
     const r = await c.settle(c.node(leader).range({ key: bytes('k2') }));
-    return { settledEarly, revision: done?.header.revision, k2ModRevision: r.kvs[0]?.modRevision, k1Revision: k1.header.revision };
+    return {
+      settledEarly,
+      revision: done?.header.revision,
+      k2ModRevision: r.kvs[0]?.modRevision,
+      k1Revision: k1.header.revision,
+    };
   } finally {
     await c.shutdown();
   }
@@ -67,7 +95,7 @@ describe('incarnations', () => {
     expect(r.revision).toBe(r.k2ModRevision);
   });
 
-  it('unsafeTestFaults.ignoreIncarnation brings the bug back (the simulators\' self-test relies on it)', async () => {
+  it("unsafeTestFaults.ignoreIncarnation brings the bug back (the simulators' self-test relies on it)", async () => {
     const r = await staleAnswerScenario({ ...FAST, unsafeTestFaults: { ignoreIncarnation: true } });
     expect(r.settledEarly).toBe(true);
     expect(r.revision).toBe(r.k1Revision);
@@ -87,8 +115,12 @@ describe('incarnations', () => {
 
       await c.crash(follower);
       await c.startNode(follower);
-      await c.until(() => c.node(follower).status().leader === leader && c.node(follower).status().revision >= first.header.revision,
-        'the restarted follower knows the leader and has applied k=old');
+      await c.until(
+        () =>
+          c.node(follower).status().leader === leader &&
+          c.node(follower).status().revision >= first.header.revision,
+        'the restarted follower knows the leader and has applied k=old',
+      );
       // The follower hears from the leader 50 ms late (less than an election timeout): k=new reaches it after the read starts.
       c.network.faults.setLinkDelay(leader, follower, { minMs: 50, maxMs: 50 });
       await c.settle(c.node(leader).put(put('k', 'new')));
@@ -96,7 +128,11 @@ describe('incarnations', () => {
       await c.run(2);
       c.inject(leader, follower, readAnswers);
       await c.run(10);
-      const early = !read.settled ? 'pending' : read.value !== undefined ? `read ${text(read.value.kvs[0]!.value)}` : `failed: ${String(read.error)}`;
+      const early = !read.settled
+        ? 'pending'
+        : read.value !== undefined
+          ? `read ${text(read.value.kvs[0]!.value)}`
+          : `failed: ${String(read.error)}`;
       expect(early).toBe('pending');
       const answer = await c.settle(read.promise);
       expect(text(answer.kvs[0]!.value)).toBe('new');

@@ -11,7 +11,12 @@ const put = (k: string, v: string) => ({ key: bytes(k), value: bytes(v) });
 describe('leader lease across a voter restart', () => {
   it('a voter restarted right after acknowledging the leader does not elect a rival while the lease runs', async () => {
     // 300 ms election timeout: the leader's lease lasts 240 ms after a confirmed round.
-    const c = new MemCluster(71, [1, 2, 3], { tickMs: 10, electionTicks: 30, heartbeatTicks: 1, readTimeoutMs: 400 });
+    const c = new MemCluster(71, [1, 2, 3], {
+      tickMs: 10,
+      electionTicks: 30,
+      heartbeatTicks: 1,
+      readTimeoutMs: 400,
+    });
     try {
       for (const id of [1, 2, 3]) await c.startNode(id);
       const leader = await c.waitLeader();
@@ -33,11 +38,18 @@ describe('leader lease across a voter restart', () => {
       c.network.faults.blockLink(leader.id, a);
       c.network.faults.blockLink(a, leader.id);
       await c.startNode(a);
-      await c.until(() => c.node(b).status().role === 'leader', 'b is elected with a restarted voter', 2_000);
+      await c.until(
+        () => c.node(b).status().role === 'leader',
+        'b is elected with a restarted voter',
+        2_000,
+      );
       await c.settle(c.node(b).put(put('a', '2')));
       // The old leader must not serve the overwritten value from its lease.
-      const read = await c.settle(leader.range({ key: bytes('a') }, { consistency: 'lease' })).catch((e: unknown) => e);
-      if (!(read instanceof Error)) expect(text((read as { kvs: { value: Uint8Array }[] }).kvs[0]!.value)).toBe('2');
+      const read = await c
+        .settle(leader.range({ key: bytes('a') }, { consistency: 'lease' }))
+        .catch((e: unknown) => e);
+      if (!(read instanceof Error))
+        expect(text((read as { kvs: { value: Uint8Array }[] }).kvs[0]!.value)).toBe('2');
     } finally {
       await c.shutdown();
     }

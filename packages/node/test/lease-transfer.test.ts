@@ -22,10 +22,18 @@ async function leaseRead(c: MemCluster, n: FlotillaNode): Promise<unknown> {
 
 describe('leader lease and leadership transfer', () => {
   it('a TimeoutNow arriving after its transfer was abandoned finds no lease renewed since', async () => {
-    const c = await MemCluster.start(91, [1, 2, 3], { tickMs: 10, electionTicks: 30, heartbeatTicks: 1, readTimeoutMs: 400 });
+    const c = await MemCluster.start(91, [1, 2, 3], {
+      tickMs: 10,
+      electionTicks: 30,
+      heartbeatTicks: 1,
+      readTimeoutMs: 400,
+    });
     try {
       const leader = await c.waitLeader();
-      const [target, other] = c.running().filter((n) => n !== leader) as [FlotillaNode, FlotillaNode];
+      const [target, other] = c.running().filter((n) => n !== leader) as [
+        FlotillaNode,
+        FlotillaNode,
+      ];
       // The target hears the leader 200 ms late, so it catches up late and its TimeoutNow arrives late.
       c.network.faults.setLinkDelay(leader.id, target.id, { minMs: 200, maxMs: 200 });
       await c.settle(leader.put(put('a', '1')));
@@ -42,7 +50,11 @@ describe('leader lease and leadership transfer', () => {
       // From here the old leader hears nobody, and so learns of no new term.
       c.network.faults.blockLink(other.id, leader.id);
       c.network.faults.blockLink(target.id, leader.id);
-      await c.until(() => target.status().role === 'leader', 'the late TimeoutNow elects the target', 1_000);
+      await c.until(
+        () => target.status().role === 'leader',
+        'the late TimeoutNow elects the target',
+        1_000,
+      );
       await c.settle(target.put(put('a', '2')));
       const read = await leaseRead(c, leader);
       expect(read).not.toBe('1');
@@ -52,7 +64,12 @@ describe('leader lease and leadership transfer', () => {
   });
 
   it('no lease read while a transfer is under way, although a round confirmed during it renewed the lease', async () => {
-    const c = await MemCluster.start(92, [1, 2, 3], { tickMs: 10, electionTicks: 30, heartbeatTicks: 1, readTimeoutMs: 300 });
+    const c = await MemCluster.start(92, [1, 2, 3], {
+      tickMs: 10,
+      electionTicks: 30,
+      heartbeatTicks: 1,
+      readTimeoutMs: 300,
+    });
     try {
       const leader = await c.waitLeader();
       const target = c.running().find((n) => n !== leader)!;

@@ -9,8 +9,15 @@ import { FAST, MemCluster } from './mem-cluster.js';
  * state and applies the entry only after, as an entry of an earlier term.
  * Returns that leader's answer to a keep-alive of the lease.
  */
-async function keepAliveAfterLeaderChange(seed: number, end: 'revoke' | 'expire', leaseTrackerAddOnly: boolean): Promise<unknown> {
-  const c = await MemCluster.start(seed, [1, 2, 3], { ...FAST, unsafeTestFaults: { leaseTrackerAddOnly } });
+async function keepAliveAfterLeaderChange(
+  seed: number,
+  end: 'revoke' | 'expire',
+  leaseTrackerAddOnly: boolean,
+): Promise<unknown> {
+  const c = await MemCluster.start(seed, [1, 2, 3], {
+    ...FAST,
+    unsafeTestFaults: { leaseTrackerAddOnly },
+  });
   try {
     const old = await c.waitLeader();
     const grant = await c.settle(old.leaseGrant({ id: 0, ttl: end === 'revoke' ? 10 : 1 }));
@@ -19,7 +26,12 @@ async function keepAliveAfterLeaderChange(seed: number, end: 'revoke' | 'expire'
     // The followers get the revoke (expire) entry 50 ms late, and so the commit that follows it 50 ms after that.
     for (const n of others) c.network.faults.setLinkDelay(old.id, n.id, { minMs: 50, maxMs: 50 });
     if (end === 'revoke') await c.settle(old.leaseRevoke({ id: grant.id }));
-    else await c.until(() => old.leaseLeases().leases.length === 0, 'the old leader expires the lease', 3_000);
+    else
+      await c.until(
+        () => old.leaseLeases().leases.length === 0,
+        'the old leader expires the lease',
+        3_000,
+      );
     c.network.faults.isolate(old.id); // the commit still on its way is lost
     await c.crash(old.id);
     expect(others.every((n) => n.leaseLeases().leases.length === 1)).toBe(true);
@@ -50,8 +62,15 @@ describe('leases', () => {
       expect(ttl.keys.length).toBe(1);
       expect((await c.settle(leader.range({ key: bytes('eph') }))).count).toBe(1);
       // Then left alone: gone within TTL + a tick, on every member.
-      await c.until(() => c.running().every((n) => n.leaseLeases().leases.length === 0), 'the lease expires everywhere', 2_500);
-      for (const n of c.running()) expect((await c.settle(n.range({ key: bytes('eph') }, { consistency: 'serializable' }))).count).toBe(0);
+      await c.until(
+        () => c.running().every((n) => n.leaseLeases().leases.length === 0),
+        'the lease expires everywhere',
+        2_500,
+      );
+      for (const n of c.running())
+        expect(
+          (await c.settle(n.range({ key: bytes('eph') }, { consistency: 'serializable' }))).count,
+        ).toBe(0);
       const err = await c.settle(follower.leaseKeepAlive(grant.id)).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(LeaseNotFoundError);
     } finally {
@@ -60,13 +79,17 @@ describe('leases', () => {
   });
 
   it('a lease revoked by the previous leader is not kept alive by the next one (lease not found)', async () => {
-    expect(await keepAliveAfterLeaderChange(63, 'revoke', false)).toBeInstanceOf(LeaseNotFoundError);
+    expect(await keepAliveAfterLeaderChange(63, 'revoke', false)).toBeInstanceOf(
+      LeaseNotFoundError,
+    );
     // unsafeTestFaults.leaseTrackerAddOnly brings the bug back: the tracker still answers with a TTL.
     expect(await keepAliveAfterLeaderChange(63, 'revoke', true)).toMatchObject({ ttl: 10 });
   });
 
   it('a lease expired by the previous leader is not kept alive by the next one (lease not found)', async () => {
-    expect(await keepAliveAfterLeaderChange(64, 'expire', false)).toBeInstanceOf(LeaseNotFoundError);
+    expect(await keepAliveAfterLeaderChange(64, 'expire', false)).toBeInstanceOf(
+      LeaseNotFoundError,
+    );
     expect(await keepAliveAfterLeaderChange(64, 'expire', true)).toMatchObject({ ttl: 1 });
   });
 
@@ -83,7 +106,11 @@ describe('leases', () => {
       expect(next.leaseLeases().leases.map((l) => l.id)).toEqual([grant.id]);
       await c.run(500);
       expect(next.leaseLeases().leases.length).toBe(1);
-      await c.until(() => next.leaseLeases().leases.length === 0, 'it expires after TTL + extension', 3_000);
+      await c.until(
+        () => next.leaseLeases().leases.length === 0,
+        'it expires after TTL + extension',
+        3_000,
+      );
     } finally {
       await c.shutdown();
     }

@@ -4,7 +4,12 @@
 import { MemoryLevel } from 'memory-level';
 import { seededRng, type NodeId } from '@flotilla/raft';
 import { MemoryStorage } from '@flotilla/storage';
-import { MemoryNetwork, VirtualClock, type MemoryTransport, type WireMessage } from '@flotilla/transport';
+import {
+  MemoryNetwork,
+  VirtualClock,
+  type MemoryTransport,
+  type WireMessage,
+} from '@flotilla/transport';
 import { createNode, type FlotillaNode, type NodeOptions } from '../src/index.js';
 
 interface Member {
@@ -31,7 +36,11 @@ export class MemCluster {
     this.seedCounter = seed * 1000;
   }
 
-  static async start(seed: number, ids: readonly NodeId[], options: NodeOptions = FAST): Promise<MemCluster> {
+  static async start(
+    seed: number,
+    ids: readonly NodeId[],
+    options: NodeOptions = FAST,
+  ): Promise<MemCluster> {
     const c = new MemCluster(seed, ids, options);
     for (const id of ids) await c.startNode(id);
     return c;
@@ -40,13 +49,24 @@ export class MemCluster {
   async startNode(id: NodeId, options: NodeOptions = {}): Promise<FlotillaNode> {
     let m = this.members.get(id);
     if (m === undefined) {
-      m = { node: undefined, transport: undefined, storage: new MemoryStorage(), state: new MemoryLevel<string, Uint8Array>({ valueEncoding: 'view' }) };
+      m = {
+        node: undefined,
+        transport: undefined,
+        storage: new MemoryStorage(),
+        state: new MemoryLevel<string, Uint8Array>({ valueEncoding: 'view' }),
+      };
       this.members.set(id, m);
     }
     m.transport = this.network.transport(id);
     m.node = await createNode({
-      id, clusterId: 'mem', storage: m.storage, transport: m.transport, clock: this.clock,
-      rng: seededRng(this.seedCounter++), stateLevel: m.state, initialVoters: this.founders,
+      id,
+      clusterId: 'mem',
+      storage: m.storage,
+      transport: m.transport,
+      clock: this.clock,
+      rng: seededRng(this.seedCounter++),
+      stateLevel: m.state,
+      initialVoters: this.founders,
       options: { ...this.options, ...options },
     });
     return m.node;
@@ -117,7 +137,8 @@ export class MemCluster {
     for (;;) {
       await drain();
       if (pred()) return this.clock.now() - start;
-      if (this.clock.now() - start >= maxMs) throw new Error(`not within ${maxMs} virtual ms: ${what}`);
+      if (this.clock.now() - start >= maxMs)
+        throw new Error(`not within ${maxMs} virtual ms: ${what}`);
       this.clock.advance(1);
     }
   }
@@ -134,7 +155,11 @@ export class MemCluster {
   }
 
   async waitLeader(maxMs = 5_000): Promise<FlotillaNode> {
-    await this.until(() => this.leader() !== undefined && this.leader()!.status().commitIndex >= 1, 'a leader with a committed entry', maxMs);
+    await this.until(
+      () => this.leader() !== undefined && this.leader()!.status().commitIndex >= 1,
+      'a leader with a committed entry',
+      maxMs,
+    );
     return this.leader()!;
   }
 

@@ -18,7 +18,10 @@ class Writers {
   #next = 0;
   readonly #done: Promise<void>[];
 
-  constructor(private readonly c: MemCluster, nodes: readonly FlotillaNode[]) {
+  constructor(
+    private readonly c: MemCluster,
+    nodes: readonly FlotillaNode[],
+  ) {
     this.#done = nodes.map((n) => this.#loop(n));
   }
 
@@ -47,7 +50,10 @@ class Writers {
 }
 
 async function dump(node: FlotillaNode): Promise<string[]> {
-  const r = await node.range({ key: bytes('w/'), rangeEnd: bytes('w0') }, { consistency: 'serializable' });
+  const r = await node.range(
+    { key: bytes('w/'), rangeEnd: bytes('w0') },
+    { consistency: 'serializable' },
+  );
   return r.kvs.map((kv: KeyValue) => `${text(kv.key)}=${text(kv.value)}@${kv.modRevision}`);
 }
 
@@ -56,7 +62,12 @@ describe('re-adding a removed member under its old id, data kept', () => {
     it(`member 3 removed as ${role} under writes, re-added as a voter: it catches up, serves, and every member holds the same state`, async () => {
       // Writes forwarded to a removed leader are never answered (it hears nothing after its removal):
       // short timeouts turn them into unknowns quickly so the writers go on.
-      const c = await MemCluster.start(role === 'leader' ? 61 : 62, [1, 2, 3], { ...FAST, snapshotEntries: 40, forwardTimeoutMs: 300, proposalTimeoutMs: 600 });
+      const c = await MemCluster.start(role === 'leader' ? 61 : 62, [1, 2, 3], {
+        ...FAST,
+        snapshotEntries: 40,
+        forwardTimeoutMs: 300,
+        proposalTimeoutMs: 600,
+      });
       try {
         let leader = await c.waitLeader();
         if (role === 'leader' && leader.id !== 3) await c.settle(leader.transferLeadership(3));
@@ -69,7 +80,10 @@ describe('re-adding a removed member under its old id, data kept', () => {
         const asker = c.node(1);
         await c.settle(asker.removeMember(3));
         // A member that forwarded the change resolves once the leader applied it; it applies it a moment later.
-        await c.until(() => [1, 2].every((id) => c.node(id).status().confState.voters.length === 2), 'members 1 and 2 applied the removal');
+        await c.until(
+          () => [1, 2].every((id) => c.node(id).status().confState.voters.length === 2),
+          'members 1 and 2 applied the removal',
+        );
         expect([...c.node(1).status().confState.voters].sort()).toEqual([1, 2]);
         const ackedAtRemoval = writers.acked.size;
         await c.run(500); // node 3 keeps running outside the configuration while 1 and 2 commit without it
@@ -77,7 +91,10 @@ describe('re-adding a removed member under its old id, data kept', () => {
 
         await c.settle(c.node(1).confChange({ changes: [{ op: 'addVoter', nodeId: 3 }] }));
         const three = c.node(3);
-        await c.until(() => three.status().confState.voters.includes(3), 'node 3 sees itself a voter again');
+        await c.until(
+          () => three.status().confState.voters.includes(3),
+          'node 3 sees itself a voter again',
+        );
         await c.run(300);
         await c.settle(writers.stop());
         expect(writers.acked.size).toBeGreaterThan(ackedAtRemoval);
@@ -88,13 +105,23 @@ describe('re-adding a removed member under its old id, data kept', () => {
         expect(read.kvs.map((kv) => text(kv.value))).toEqual(['yes']);
 
         const applied = c.node(1).status().appliedIndex;
-        await c.until(() => c.running().every((n) => n.status().appliedIndex >= applied), 'every member applied the last write');
+        await c.until(
+          () => c.running().every((n) => n.status().appliedIndex >= applied),
+          'every member applied the last write',
+        );
         const states = await c.settle(Promise.all([1, 2, 3].map((id) => dump(c.node(id)))));
         expect(states[1]).toEqual(states[0]);
         expect(states[2]).toEqual(states[0]);
-        const held = new Map(states[0]!.map((line) => [line.split('=')[0]!, line.split('=')[1]!.split('@')[0]!]));
-        for (const [key, value] of writers.acked) expect(held.get(key), `acknowledged ${key}`).toBe(value);
-        for (const key of held.keys()) expect(writers.acked.has(key) || writers.unknown.has(key) || key === 'w/through-3', `${key} was written`).toBe(true);
+        const held = new Map(
+          states[0]!.map((line) => [line.split('=')[0]!, line.split('=')[1]!.split('@')[0]!]),
+        );
+        for (const [key, value] of writers.acked)
+          expect(held.get(key), `acknowledged ${key}`).toBe(value);
+        for (const key of held.keys())
+          expect(
+            writers.acked.has(key) || writers.unknown.has(key) || key === 'w/through-3',
+            `${key} was written`,
+          ).toBe(true);
         // A later election may pick node 3 again: it is a full voter.
         expect(c.node(1).status().confState.voters).toContain(3);
       } finally {

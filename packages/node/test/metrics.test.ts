@@ -10,7 +10,10 @@ describe('status() metrics', () => {
     const c = await MemCluster.start(41, [1, 2, 3]);
     try {
       const leader = await c.waitLeader();
-      const [fast, slow] = c.running().filter((n) => n !== leader).map((n) => n.id) as [number, number];
+      const [fast, slow] = c
+        .running()
+        .filter((n) => n !== leader)
+        .map((n) => n.id) as [number, number];
       c.network.faults.setLinkDelay(leader.id, slow, { minMs: 40, maxMs: 40 });
       for (let i = 0; i < 10; i++) await c.settle(leader.put(put(`k${i}`, 'v')));
       await c.run(100);
@@ -40,7 +43,10 @@ describe('status() metrics', () => {
       for (let i = 0; i < 5; i++) await c.settle(leader.put(put(`k${i}`, 'v')));
       expect(leader.status().metrics.applyLagEntries.followers[follower.id]).toBe(5);
       c.network.faults.heal();
-      await c.until(() => leader.status().metrics.applyLagEntries.followers[follower.id] === 0, 'the follower catches up');
+      await c.until(
+        () => leader.status().metrics.applyLagEntries.followers[follower.id] === 0,
+        'the follower catches up',
+      );
     } finally {
       await c.shutdown();
     }
@@ -55,7 +61,10 @@ describe('status() metrics', () => {
       expect(survivors.every((n) => n.status().metrics.rto.lastMs === undefined)).toBe(true);
       const killedAt = c.clock.now();
       await c.crash(old.id);
-      await c.until(() => survivors.every((n) => n.status().metrics.rto.lastMs !== undefined), 'both survivors record an RTO');
+      await c.until(
+        () => survivors.every((n) => n.status().metrics.rto.lastMs !== undefined),
+        'both survivors record an RTO',
+      );
       const elapsed = c.clock.now() - killedAt;
       for (const [i, n] of survivors.entries()) {
         const m = n.status().metrics;
@@ -65,7 +74,9 @@ describe('status() metrics', () => {
         expect(m.rto.history.at(-1)!.from).toBe(old.id);
         expect(m.leaderChanges).toBe(changesBefore[i]! + 1);
         // The RTO histogram on /metrics holds every failover of the history, in seconds.
-        const rto = histogramSeries(checkExposition(n.prometheusText()).get('flotilla_failover_rto_seconds')!).get('')!;
+        const rto = histogramSeries(
+          checkExposition(n.prometheusText()).get('flotilla_failover_rto_seconds')!,
+        ).get('')!;
         expect(rto.count).toBe(m.rto.history.length);
         expect(rto.sum).toBeCloseTo(m.rto.history.reduce((a, r) => a + r.rtoMs, 0) / 1000, 9);
       }
@@ -82,7 +93,10 @@ describe('status() metrics', () => {
       c.network.faults.isolate(follower.id);
       for (let i = 0; i < 20; i++) await c.settle(leader.put(put(`k${i}`, 'v')));
       c.network.faults.heal();
-      await c.until(() => follower.status().appliedIndex === leader.status().appliedIndex, 'catch-up');
+      await c.until(
+        () => follower.status().appliedIndex === leader.status().appliedIndex,
+        'catch-up',
+      );
       const m = leader.status().metrics;
       expect(m.fsyncMs.count).toBeGreaterThanOrEqual(20);
       expect(m.entriesPerFsync.count).toBe(m.fsyncMs.count);
@@ -102,23 +116,42 @@ describe('a node on /metrics (prometheusText)', () => {
     const c = await MemCluster.start(45, [1, 2, 3]);
     try {
       const leader = await c.waitLeader();
-      const [named, unnamed] = c.running().filter((n) => n !== leader).map((n) => n.id) as [number, number];
+      const [named, unnamed] = c
+        .running()
+        .filter((n) => n !== leader)
+        .map((n) => n.id) as [number, number];
       for (let i = 0; i < 10; i++) await c.settle(leader.put(put(`k${i}`, 'v')));
       await c.run(100);
       const families = checkExposition(leader.prometheusText({ [named]: 'east-1' }));
       const state = histogramSeries(families.get('flotilla_state_latency_seconds')!);
-      expect([...state.keys()].sort()).toEqual([`{follower="${unnamed}"}`, '{follower="east-1"}'].sort());
+      expect([...state.keys()].sort()).toEqual(
+        [`{follower="${unnamed}"}`, '{follower="east-1"}'].sort(),
+      );
       expect(state.get('{follower="east-1"}')!.count).toBeGreaterThan(0);
       // The histogram and status() count the same observations.
       const m = leader.status().metrics;
-      expect(histogramSeries(families.get('flotilla_commit_latency_seconds')!).get('')!.count).toBe(m.commitLatencyMs.count);
-      expect(histogramSeries(families.get('flotilla_disk_wal_fsync_duration_seconds')!).get('')!.count).toBe(m.fsyncMs.count);
-      expect(families.get('flotilla_server_leader_changes_seen_total')!.samples[0]!.value).toBe(m.leaderChanges);
-      expect(families.get('flotilla_server_proposals_committed_total')!.samples[0]!.value).toBe(leader.status().commitIndex);
+      expect(histogramSeries(families.get('flotilla_commit_latency_seconds')!).get('')!.count).toBe(
+        m.commitLatencyMs.count,
+      );
+      expect(
+        histogramSeries(families.get('flotilla_disk_wal_fsync_duration_seconds')!).get('')!.count,
+      ).toBe(m.fsyncMs.count);
+      expect(families.get('flotilla_server_leader_changes_seen_total')!.samples[0]!.value).toBe(
+        m.leaderChanges,
+      );
+      expect(families.get('flotilla_server_proposals_committed_total')!.samples[0]!.value).toBe(
+        leader.status().commitIndex,
+      );
       expect(families.get('flotilla_server_is_leader')!.samples[0]!.value).toBe(1);
       // A lookup function works as well as a map; a name it does not know falls back to the id.
-      const byLookup = histogramSeries(checkExposition(leader.prometheusText((id) => (id === unnamed ? 'west' : undefined))).get('flotilla_state_latency_seconds')!);
-      expect([...byLookup.keys()].sort()).toEqual([`{follower="${named}"}`, '{follower="west"}'].sort());
+      const byLookup = histogramSeries(
+        checkExposition(leader.prometheusText((id) => (id === unnamed ? 'west' : undefined))).get(
+          'flotilla_state_latency_seconds',
+        )!,
+      );
+      expect([...byLookup.keys()].sort()).toEqual(
+        [`{follower="${named}"}`, '{follower="west"}'].sort(),
+      );
     } finally {
       await c.shutdown();
     }
@@ -128,11 +161,15 @@ describe('a node on /metrics (prometheusText)', () => {
     const c = await MemCluster.start(46, [1, 2, 3], { ...FAST, proposalTimeoutMs: 1_000 });
     try {
       const leader = await c.waitLeader();
-      const failedOf = () => checkExposition(leader.prometheusText()).get('flotilla_server_proposals_failed_total')!.samples[0]!.value;
+      const failedOf = () =>
+        checkExposition(leader.prometheusText()).get('flotilla_server_proposals_failed_total')!
+          .samples[0]!.value;
       expect(failedOf()).toBe(0);
       // Without a quorum the write cannot commit: it fails when its proposal times out.
       for (const n of c.running()) if (n !== leader) c.network.faults.isolate(n.id);
-      await expect(c.settle(leader.put(put('lost', 'v')))).rejects.toThrow(/not applied within 1000 ms/);
+      await expect(c.settle(leader.put(put('lost', 'v')))).rejects.toThrow(
+        /not applied within 1000 ms/,
+      );
       expect(failedOf()).toBe(1);
       expect(leader.status().metrics.proposalsFailed).toBe(1);
     } finally {

@@ -19,14 +19,19 @@ describe('lease reads', () => {
       await c.settle(leader.range({ key: bytes('a') })); // a read-index round: confirms the lease
       c.network.faults.isolate(leader.id);
       // Within the lease: answered at once, without any peer.
-      const inLease = await c.settle(leader.range({ key: bytes('a') }, { consistency: 'lease' }), 1);
+      const inLease = await c.settle(
+        leader.range({ key: bytes('a') }, { consistency: 'lease' }),
+        1,
+      );
       expect(text(inLease.kvs[0]!.value)).toBe('1');
       // Past the lease (but before an isolated leader steps down, one election timeout in):
       // the read needs a round the isolated leader cannot complete.
       await c.run(LEASE_MS + 5);
       expect(leader.status().role).toBe('leader');
       let answered = false;
-      const late = leader.range({ key: bytes('a') }, { consistency: 'lease' }).then(() => (answered = true));
+      const late = leader
+        .range({ key: bytes('a') }, { consistency: 'lease' })
+        .then(() => (answered = true));
       late.catch(() => undefined);
       await c.run(5);
       expect(answered).toBe(false);

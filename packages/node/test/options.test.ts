@@ -10,15 +10,20 @@ describe('options: leaseFraction', () => {
     // The lease measured on a clock 5 % slow never outlasts the voter's silence measured on a clock 5 % fast.
     for (const electionTicks of [2, 3, 10, 15, 100]) {
       const tickMs = 10;
-      const leaseTrueMs = (leaseFractionMax(electionTicks) * electionTicks * tickMs) / (1 - LEASE_CLOCK_DRIFT_MAX);
+      const leaseTrueMs =
+        (leaseFractionMax(electionTicks) * electionTicks * tickMs) / (1 - LEASE_CLOCK_DRIFT_MAX);
       const silenceTrueMs = ((electionTicks - 1) * tickMs) / (1 + LEASE_CLOCK_DRIFT_MAX);
       expect(leaseTrueMs).toBeLessThanOrEqual(silenceTrueMs + 1e-9);
     }
   });
 
   it('a leaseFraction above the bound is refused with a NodeOptionsError that says what to do', () => {
-    expect(() => resolveOptions({ electionTicks: 10, leaseFraction: 0.82 })).toThrow(NodeOptionsError);
-    expect(() => resolveOptions({ electionTicks: 10, leaseFraction: 0.82 })).toThrow(/at most 0\.8143.*lower leaseFraction or raise electionTicks/);
+    expect(() => resolveOptions({ electionTicks: 10, leaseFraction: 0.82 })).toThrow(
+      NodeOptionsError,
+    );
+    expect(() => resolveOptions({ electionTicks: 10, leaseFraction: 0.82 })).toThrow(
+      /at most 0\.8143.*lower leaseFraction or raise electionTicks/,
+    );
     expect(() => resolveOptions({ leaseFraction: 0.9 })).toThrow(NodeOptionsError); // default electionTicks 15: at most 0.8444
     expect(() => resolveOptions({ leaseFraction: 1 })).toThrow(NodeOptionsError);
     expect(resolveOptions({ electionTicks: 10, leaseFraction: 0.81 }).leaseFraction).toBe(0.81);
@@ -27,6 +32,8 @@ describe('options: leaseFraction', () => {
   it('the default is 0.8, or the bound when a short election timeout makes that lower', () => {
     expect(resolveOptions().leaseFraction).toBe(0.8);
     expect(resolveOptions({ electionTicks: 10 }).leaseFraction).toBe(0.8);
-    expect(resolveOptions({ electionTicks: 3, heartbeatTicks: 1 }).leaseFraction).toBe(leaseFractionMax(3)); // ≈ 0.603
+    expect(resolveOptions({ electionTicks: 3, heartbeatTicks: 1 }).leaseFraction).toBe(
+      leaseFractionMax(3),
+    ); // ≈ 0.603
   });
 });

@@ -1,11 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { ExportedBuckets, ExpositionWriter } from '../src/exposition.js';
 import { Histogram } from '../src/histogram.js';
-import { checkExposition, histogramQuantile, histogramSeries } from '../../testkit/src/exposition-check.js';
+import {
+  checkExposition,
+  histogramQuantile,
+  histogramSeries,
+} from '../../testkit/src/exposition-check.js';
 
 /** Exports one histogram (recorded in ms) as seconds and reads its buckets back through the strict checker. */
 function exported(h: Histogram, buckets = new ExportedBuckets(-4, 16, 1 / 1000)) {
-  const text = new ExpositionWriter().family('t_seconds', 'histogram', 'test').histogram(h, buckets).text();
+  const text = new ExpositionWriter()
+    .family('t_seconds', 'histogram', 'test')
+    .histogram(h, buckets)
+    .text();
   return histogramSeries(checkExposition(text).get('t_seconds')!).get('')!;
 }
 
@@ -15,7 +22,25 @@ describe('histograms on /metrics', () => {
     // Values on bounds (1, 2, 4 ms), a rounding error above them (log2 cannot tell those apart), below the
     // lowest exported bound, and beyond the highest.
     const above = (v: number): number => v * (1 + Number.EPSILON);
-    const values = [0, 0.01, 0.0625, above(0.0625), 0.07, 1, above(1), 2, 3.9, 4, above(4), 100, 1000, 65_536, above(65_536), 1e9, -5];
+    const values = [
+      0,
+      0.01,
+      0.0625,
+      above(0.0625),
+      0.07,
+      1,
+      above(1),
+      2,
+      3.9,
+      4,
+      above(4),
+      100,
+      1000,
+      65_536,
+      above(65_536),
+      1e9,
+      -5,
+    ];
     for (const v of values) h.record(v);
     const s = exported(h);
     for (const b of s.buckets) {
@@ -50,13 +75,18 @@ describe('histograms on /metrics', () => {
     const h = new Histogram();
     h.record(3);
     const name = 'a "quoted"\\name\nwith a line feed';
-    const text = new ExpositionWriter().family('t_seconds', 'histogram', 'help with \\ and\nnewline').histogram(h, new ExportedBuckets(0, 2, 1), { follower: name }).text();
+    const text = new ExpositionWriter()
+      .family('t_seconds', 'histogram', 'help with \\ and\nnewline')
+      .histogram(h, new ExportedBuckets(0, 2, 1), { follower: name })
+      .text();
     const series = histogramSeries(checkExposition(text).get('t_seconds')!);
     expect([...series.keys()]).toEqual([`{follower=${JSON.stringify(name)}}`]);
   });
 
   it('refuses what would make an invalid page: a counter without _total, a family declared twice', () => {
     expect(() => new ExpositionWriter().family('x', 'counter', 'c')).toThrow(/must end in _total/);
-    expect(() => new ExpositionWriter().family('x_total', 'counter', 'c').family('x_total', 'counter', 'c')).toThrow(/declared twice/);
+    expect(() =>
+      new ExpositionWriter().family('x_total', 'counter', 'c').family('x_total', 'counter', 'c'),
+    ).toThrow(/declared twice/);
   });
 });

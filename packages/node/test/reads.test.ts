@@ -15,7 +15,9 @@ describe('reads', () => {
       c.network.faults.setLinkDelay(leader.id, follower.id, { minMs: 200, maxMs: 200 });
       await c.settle(leader.put(put('a', 'new')));
       expect(follower.status().appliedIndex).toBeLessThan(leader.status().appliedIndex);
-      const stale = await c.settle(follower.range({ key: bytes('a') }, { consistency: 'serializable' }));
+      const stale = await c.settle(
+        follower.range({ key: bytes('a') }, { consistency: 'serializable' }),
+      );
       expect(stale.count).toBe(0);
       const r = await c.settle(follower.range({ key: bytes('a') }));
       expect(text(r.kvs[0]!.value)).toBe('new');
@@ -31,7 +33,9 @@ describe('reads', () => {
       await c.settle(leader.put(put('a', '1')));
       await c.run(100);
       const before = c.sent(leader.id);
-      const reads = await c.settle(Promise.all(Array.from({ length: 200 }, () => leader.range({ key: bytes('a') }))));
+      const reads = await c.settle(
+        Promise.all(Array.from({ length: 200 }, () => leader.range({ key: bytes('a') }))),
+      );
       const sent = c.sent(leader.id) - before;
       expect(reads.every((r) => text(r.kvs[0]!.value) === '1')).toBe(true);
       // One heartbeat per follower confirms all 200 reads (plus at most a periodic heartbeat round).
@@ -42,7 +46,11 @@ describe('reads', () => {
   });
 
   it('a lease read is served without a round while the lease holds, and never by a deposed leader', async () => {
-    const c = await MemCluster.start(33, [1, 2, 3], { ...FAST, heartbeatTicks: 5, readTimeoutMs: 400 });
+    const c = await MemCluster.start(33, [1, 2, 3], {
+      ...FAST,
+      heartbeatTicks: 5,
+      readTimeoutMs: 400,
+    });
     try {
       const leader = await c.waitLeader();
       await c.settle(leader.put(put('a', '1')));
@@ -57,7 +65,9 @@ describe('reads', () => {
       await c.until(() => others.some((n) => n.status().role === 'leader'), 'a new leader');
       const next = others.find((n) => n.status().role === 'leader')!;
       await c.settle(next.put(put('a', '2')));
-      const err = await c.settle(leader.range({ key: bytes('a') }, { consistency: 'lease' })).catch((e: unknown) => e);
+      const err = await c
+        .settle(leader.range({ key: bytes('a') }, { consistency: 'lease' }))
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(Error);
       expect((err as Error).name).toMatch(/RequestTimeoutError|NotLeaderError/);
     } finally {
@@ -67,7 +77,13 @@ describe('reads', () => {
 
   it('without CheckQuorum a lease read is a read-index read: voters promise nothing, so a rival may be elected at once', async () => {
     // 300 ms election timeout for nodes 1 and 2; node 3 joins later with 30 ms and keeps campaigning.
-    const c = new MemCluster(35, [1, 2, 3], { tickMs: 10, electionTicks: 30, heartbeatTicks: 1, checkQuorum: false, readTimeoutMs: 400 });
+    const c = new MemCluster(35, [1, 2, 3], {
+      tickMs: 10,
+      electionTicks: 30,
+      heartbeatTicks: 1,
+      checkQuorum: false,
+      readTimeoutMs: 400,
+    });
     try {
       await c.startNode(1);
       await c.startNode(2);
@@ -83,7 +99,10 @@ describe('reads', () => {
       // Without CheckQuorum the voter grants the rival's (pre-)votes although it hears the leader.
       await c.until(() => rival.status().role === 'leader', 'the rival is elected', 1_000);
       await c.settle(rival.put(put('a', '2')));
-      const read = await c.settle(leader.range({ key: bytes('a') }, { consistency: 'lease' })).then((r) => text(r.kvs[0]!.value), (e: unknown) => e);
+      const read = await c.settle(leader.range({ key: bytes('a') }, { consistency: 'lease' })).then(
+        (r) => text(r.kvs[0]!.value),
+        (e: unknown) => e,
+      );
       expect(read).toBeInstanceOf(RequestTimeoutError);
     } finally {
       await c.shutdown();

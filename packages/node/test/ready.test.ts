@@ -38,7 +38,12 @@ describe('waiting for a leader', () => {
   it('with forwardToLeader off, requests issued before the election wait: the leader serves its own, followers then refuse naming it', async () => {
     const c = await MemCluster.start(83, [1, 2, 3], { ...FAST, forwardToLeader: false });
     try {
-      const outcomes = c.running().map((n) => n.put(put(`k${n.id}`, 'v')).then(() => 'ok', (e: unknown) => e));
+      const outcomes = c.running().map((n) =>
+        n.put(put(`k${n.id}`, 'v')).then(
+          () => 'ok',
+          (e: unknown) => e,
+        ),
+      );
       const results = await c.settle(Promise.all(outcomes));
       const leader = c.leader()!;
       for (const [i, r] of results.entries()) {
@@ -93,7 +98,9 @@ describe('ready()', () => {
     const c = new MemCluster(87, [1, 2, 3]);
     try {
       await c.startNode(1);
-      const err = await c.settle(c.node(1).ready({ timeoutMs: 500 }), 2_000).catch((e: unknown) => e);
+      const err = await c
+        .settle(c.node(1).ready({ timeoutMs: 500 }), 2_000)
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(RequestTimeoutError);
       expect((err as RequestTimeoutError).timeoutMs).toBe(500);
     } finally {

@@ -38,7 +38,10 @@ describe('crash, restart and close', () => {
       const leader = await c.waitLeader();
       const inFlight = leader.put(put('a', '1'));
       inFlight.catch(() => undefined);
-      await c.until(() => leader.status().lastIndex > leader.status().commitIndex, 'proposed, not yet committed');
+      await c.until(
+        () => leader.status().lastIndex > leader.status().commitIndex,
+        'proposed, not yet committed',
+      );
       const sentBefore = c.sent(leader.id);
       await c.crash(leader.id);
       await expect(inFlight).rejects.toBeInstanceOf(UnknownOutcomeError);
@@ -54,7 +57,10 @@ describe('crash, restart and close', () => {
       const leader = await c.waitLeader();
       for (let i = 0; i < 5; i++) await c.settle(leader.put(put(`k${i}`, 'v')));
       const follower = c.running().find((n) => n !== leader)!;
-      await c.until(() => follower.status().appliedIndex === leader.status().appliedIndex, 'follower applied');
+      await c.until(
+        () => follower.status().appliedIndex === leader.status().appliedIndex,
+        'follower applied',
+      );
       const applied = follower.status().appliedIndex;
       await c.close(follower.id);
       const again = await c.startNode(follower.id);
@@ -67,10 +73,17 @@ describe('crash, restart and close', () => {
 
   it('refuses a fresh storage without founding voters', async () => {
     const c = new MemCluster(74, [1]);
-    await expect(createNode({
-      id: 9, clusterId: 'x', storage: new MemoryStorage(), transport: c.network.transport(9), clock: c.clock,
-      rng: seededRng(1), stateLevel: new MemoryLevel({ valueEncoding: 'view' }),
-    })).rejects.toBeInstanceOf(NodeOptionsError);
+    await expect(
+      createNode({
+        id: 9,
+        clusterId: 'x',
+        storage: new MemoryStorage(),
+        transport: c.network.transport(9),
+        clock: c.clock,
+        rng: seededRng(1),
+        stateLevel: new MemoryLevel({ valueEncoding: 'view' }),
+      }),
+    ).rejects.toBeInstanceOf(NodeOptionsError);
   });
 });
 
@@ -79,14 +92,18 @@ describe('determinism', () => {
     const c = await MemCluster.start(seed, [1, 2, 3], { ...FAST, snapshotEntries: 10 });
     const events: string[] = [];
     for (const n of c.running()) {
-      n.on('leaderChanged', (e) => events.push(`${c.clock.now()} ${n.id} leader ${e.leader} t${e.term}`));
+      n.on('leaderChanged', (e) =>
+        events.push(`${c.clock.now()} ${n.id} leader ${e.leader} t${e.term}`),
+      );
       n.on('applied', (e) => events.push(`${c.clock.now()} ${n.id} applied ${e.index}`));
     }
     try {
       c.network.faults.setDelay({ minMs: 1, maxMs: 8 });
       c.network.faults.setDrop(0.05);
       const leader = await c.waitLeader();
-      await c.settle(Promise.allSettled(Array.from({ length: 30 }, (_, i) => leader.put(put(`k${i}`, 'v')))));
+      await c.settle(
+        Promise.allSettled(Array.from({ length: 30 }, (_, i) => leader.put(put(`k${i}`, 'v')))),
+      );
       await c.crash(leader.id);
       await c.waitLeader();
       await c.run(200);

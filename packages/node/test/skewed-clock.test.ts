@@ -50,7 +50,11 @@ describe('SkewedClock', () => {
   });
 
   it('refuses a rate that is not a positive finite number with a typed error', () => {
-    expect(() => new SkewedClock(new VirtualClock(), { rate: 0, offsetMs: 0 })).toThrow(NodeOptionsError);
-    expect(() => new SkewedClock(new VirtualClock(), { rate: 1, offsetMs: Number.NaN })).toThrow(NodeOptionsError);
+    expect(() => new SkewedClock(new VirtualClock(), { rate: 0, offsetMs: 0 })).toThrow(
+      NodeOptionsError,
+    );
+    expect(() => new SkewedClock(new VirtualClock(), { rate: 1, offsetMs: Number.NaN })).toThrow(
+      NodeOptionsError,
+    );
   });
 });

@@ -19,7 +19,10 @@ describe('state latency', () => {
     const c = await MemCluster.start(81, [1, 2, 3]);
     try {
       const leader = await c.waitLeader();
-      const [fast, slow] = c.running().filter((n) => n !== leader).map((n) => n.id) as [number, number];
+      const [fast, slow] = c
+        .running()
+        .filter((n) => n !== leader)
+        .map((n) => n.id) as [number, number];
       await c.run(50); // the reports of the first entry, committed before the delay, are in
       c.network.faults.setLinkDelay(leader.id, slow, { minMs: DELAY_MS, maxMs: DELAY_MS });
       const seen = { fast: [] as number[], slow: [] as number[] };
@@ -44,7 +47,11 @@ describe('state latency', () => {
   });
 
   it('a follower that caught up by snapshot reports from its install, not from its last applied entry', async () => {
-    const c = await MemCluster.start(82, [1, 2, 3], { ...FAST, snapshotEntries: 20, snapshotCatchUpEntries: 0 });
+    const c = await MemCluster.start(82, [1, 2, 3], {
+      ...FAST,
+      snapshotEntries: 20,
+      snapshotCatchUpEntries: 0,
+    });
     try {
       const leader = await c.waitLeader();
       const behind = c.running().find((n) => n !== leader)!;
@@ -52,12 +59,22 @@ describe('state latency', () => {
       await c.run(50);
       c.network.faults.isolate(behind.id);
       for (let i = 0; i < 60; i++) await c.settle(leader.put(put(`k${i}`, 'v')));
-      await c.until(() => leader.status().snapshotIndex > 40, 'the leader compacts past the isolated follower');
+      await c.until(
+        () => leader.status().snapshotIndex > 40,
+        'the leader compacts past the isolated follower',
+      );
       await c.run(500); // the follower's last apply is now long before these entries were committed
       c.network.faults.heal();
-      await c.until(() => behind.status().metrics.snapshots.installed > 0, 'the follower installs a snapshot');
-      await c.until(() => (leader.status().metrics.stateLatencyMs[behind.id]?.appliedIndex ?? 0) >= behind.status().appliedIndex,
-        'the leader hears of the install');
+      await c.until(
+        () => behind.status().metrics.snapshots.installed > 0,
+        'the follower installs a snapshot',
+      );
+      await c.until(
+        () =>
+          (leader.status().metrics.stateLatencyMs[behind.id]?.appliedIndex ?? 0) >=
+          behind.status().appliedIndex,
+        'the leader hears of the install',
+      );
       const m = leader.status().metrics.stateLatencyMs[behind.id]!;
       expect(m.negative).toBe(0);
       // Committed while it was cut off (≥ 500 ms before it applied them): a long, positive latency.
@@ -76,7 +93,18 @@ describe('state latency', () => {
     const s = m.status(0, 5, true).stateLatencyMs;
     expect(s[2]).toMatchObject({ count: 0, negative: 1, appliedIndex: 5 });
     expect(s[3]).toMatchObject({ count: 1, negative: 0, min: 6, max: 6, lastMs: 6 });
-    const text = renderNodeMetrics(m, { term: 1, isLeader: true, hasLeader: true, commitIndex: 5, appliedIndex: 5, pendingProposals: 0 }, { 2: 'n2', 3: 'n3' });
+    const text = renderNodeMetrics(
+      m,
+      {
+        term: 1,
+        isLeader: true,
+        hasLeader: true,
+        commitIndex: 5,
+        appliedIndex: 5,
+        pendingProposals: 0,
+      },
+      { 2: 'n2', 3: 'n3' },
+    );
     expect(text).toContain('flotilla_state_latency_negative_total{follower="n2"} 1\n');
     expect(text).toContain('flotilla_state_latency_negative_total{follower="n3"} 0\n');
   });

@@ -13,19 +13,31 @@ async function countKeys(n: FlotillaNode): Promise<number> {
 
 describe('a real cluster (LevelDB + TCP on loopback)', () => {
   it('writes, survives a leader crash (failover, RTO recorded), restarts it, and catches it up by snapshot', async () => {
-    const c = await TcpCluster.start([1, 2, 3], { snapshotEntries: 100, snapshotCatchUpEntries: 10, snapshotChunkBytes: 4096 });
+    const c = await TcpCluster.start([1, 2, 3], {
+      snapshotEntries: 100,
+      snapshotCatchUpEntries: 10,
+      snapshotChunkBytes: 4096,
+    });
     try {
       let leader = await c.waitLeader();
       let acked = 0;
       const writeBatch = async (via: FlotillaNode, n: number): Promise<void> => {
-        await Promise.all(Array.from({ length: n }, () => via.put({ key: key(acked++), value: bytes('x'.repeat(100)) })));
+        await Promise.all(
+          Array.from({ length: n }, () =>
+            via.put({ key: key(acked++), value: bytes('x'.repeat(100)) }),
+          ),
+        );
       };
       for (let i = 0; i < 5; i++) await writeBatch(leader, 20);
       const old = leader.id;
       await c.crash(old); // close without flush: nothing more leaves the old leader
       const survivors = [...c.nodes.values()];
       leader = await c.waitLeader(5_000);
-      await waitFor(() => survivors.every((n) => n.status().metrics.rto.lastMs !== undefined), 'the survivors record an RTO', 5_000);
+      await waitFor(
+        () => survivors.every((n) => n.status().metrics.rto.lastMs !== undefined),
+        'the survivors record an RTO',
+        5_000,
+      );
       for (const n of survivors) expect(n.status().metrics.rto.lastMs!).toBeLessThan(2_000);
       // Enough writes while the old leader is down that the new leader snapshots and compacts past it.
       for (let i = 0; i < 15; i++) await writeBatch(leader, 20);
@@ -35,7 +47,11 @@ describe('a real cluster (LevelDB + TCP on loopback)', () => {
       back.on('snapshot', (e) => {
         if (e.kind === 'installed') installed.push(e.meta.index);
       });
-      await waitFor(() => back.status().appliedIndex >= leader.status().commitIndex, 'the restarted node catches up', 15_000);
+      await waitFor(
+        () => back.status().appliedIndex >= leader.status().commitIndex,
+        'the restarted node catches up',
+        15_000,
+      );
       expect(installed.length).toBeGreaterThanOrEqual(1);
       expect(await countKeys(back)).toBe(acked);
       expect(await countKeys(leader)).toBe(acked);
@@ -67,7 +83,12 @@ describe('a real cluster (LevelDB + TCP on loopback)', () => {
       const joiner = await c.open(4);
       for (const n of c.nodes.values()) n.addPeer(4, c.addresses.get(4)!);
       await leader.addLearner(4);
-      await waitFor(() => joiner.status().appliedIndex > 0 && leader.status().commitIndex - joiner.status().appliedIndex < 50, 'the learner catches up');
+      await waitFor(
+        () =>
+          joiner.status().appliedIndex > 0 &&
+          leader.status().commitIndex - joiner.status().appliedIndex < 50,
+        'the learner catches up',
+      );
       await leader.promote(4);
       const victim: NodeId = [1, 2, 3].find((id) => id !== leader.id)!;
       const conf = await leader.removeMember(victim);
@@ -76,7 +97,10 @@ describe('a real cluster (LevelDB + TCP on loopback)', () => {
       await waitFor(() => acked >= ackedAtRemoval + 100, 'load goes on after the change');
       stop = true;
       await Promise.all(writers);
-      await waitFor(() => joiner.status().appliedIndex >= leader.status().commitIndex, 'the new member has everything');
+      await waitFor(
+        () => joiner.status().appliedIndex >= leader.status().commitIndex,
+        'the new member has everything',
+      );
       // Every acknowledged write is there (unknown outcomes may have been applied too).
       expect(await countKeys(joiner)).toBeGreaterThanOrEqual(acked);
       expect(joiner.status().confState.voters).toContain(4);

@@ -13,7 +13,11 @@ export const TCP_TEST_OPTIONS: NodeOptions = { tickMs: 10, electionTicks: 10, he
 export { freePort };
 
 /** Polls `pred` every 10 ms until it holds; fails after `timeoutMs`. */
-export async function waitFor(pred: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+export async function waitFor(
+  pred: () => boolean,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!pred()) {
     if (performance.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
@@ -25,10 +29,17 @@ export class TcpCluster {
   readonly nodes = new Map<NodeId, FlotillaNode>();
   readonly addresses = new Map<NodeId, PeerAddress>();
 
-  private constructor(readonly dir: string, readonly founders: readonly NodeId[], readonly options: NodeOptions) {}
+  private constructor(
+    readonly dir: string,
+    readonly founders: readonly NodeId[],
+    readonly options: NodeOptions,
+  ) {}
 
   static async start(ids: readonly NodeId[], options: NodeOptions = {}): Promise<TcpCluster> {
-    const c = new TcpCluster(await mkdtemp(path.join(tmpdir(), 'flotilla-node-')), ids, { ...TCP_TEST_OPTIONS, ...options });
+    const c = new TcpCluster(await mkdtemp(path.join(tmpdir(), 'flotilla-node-')), ids, {
+      ...TCP_TEST_OPTIONS,
+      ...options,
+    });
     for (const id of ids) c.addresses.set(id, { host: '127.0.0.1', port: await freePort() });
     await Promise.all(ids.map((id) => c.open(id)));
     return c;
@@ -36,11 +47,18 @@ export class TcpCluster {
 
   /** Opens (or reopens) member `id`; a new id gets a fresh port and the founders as initial voters. */
   async open(id: NodeId): Promise<FlotillaNode> {
-    if (!this.addresses.has(id)) this.addresses.set(id, { host: '127.0.0.1', port: await freePort() });
+    if (!this.addresses.has(id))
+      this.addresses.set(id, { host: '127.0.0.1', port: await freePort() });
     const peers = new Map([...this.addresses].filter(([peer]) => peer !== id));
     const node = await openNode({
-      id, clusterId: 'tcp-test', dataDir: path.join(this.dir, `n${id}`), listen: this.addresses.get(id)!, peers,
-      initialVoters: this.founders, tcp: { reconnect: { baseMs: 20, maxMs: 200 } }, ...this.options,
+      id,
+      clusterId: 'tcp-test',
+      dataDir: path.join(this.dir, `n${id}`),
+      listen: this.addresses.get(id)!,
+      peers,
+      initialVoters: this.founders,
+      tcp: { reconnect: { baseMs: 20, maxMs: 200 } },
+      ...this.options,
     });
     this.nodes.set(id, node);
     return node;
@@ -51,7 +69,9 @@ export class TcpCluster {
   }
 
   leader(): FlotillaNode | undefined {
-    const leaders = [...this.nodes.values()].filter((n) => n.status().role === 'leader' && n.status().commitIndex > 0);
+    const leaders = [...this.nodes.values()].filter(
+      (n) => n.status().role === 'leader' && n.status().commitIndex > 0,
+    );
     return leaders.length === 1 ? leaders[0] : undefined;
   }
 

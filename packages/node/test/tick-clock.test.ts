@@ -26,8 +26,14 @@ async function msUntilCampaign(seed: number, lateMs: number): Promise<number> {
   const clock = lateTimers(base, lateMs);
   const network = new MemoryNetwork({ clock: base, rng: seededRng(seed) });
   const node = await createNode({
-    id: 1, clusterId: 'ticks', storage: new MemoryStorage(), transport: network.transport(1), clock,
-    rng: seededRng(seed), stateLevel: new MemoryLevel<string, Uint8Array>({ valueEncoding: 'view' }), initialVoters: [1, 2, 3],
+    id: 1,
+    clusterId: 'ticks',
+    storage: new MemoryStorage(),
+    transport: network.transport(1),
+    clock,
+    rng: seededRng(seed),
+    stateLevel: new MemoryLevel<string, Uint8Array>({ valueEncoding: 'view' }),
+    initialVoters: [1, 2, 3],
     options: { tickMs: TICK_MS, electionTicks: ELECTION_TICKS, heartbeatTicks: 1 },
   });
   try {

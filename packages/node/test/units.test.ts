@@ -66,24 +66,31 @@ describe('building blocks', () => {
   });
 
   it('snapshot framing gives back the exact chunks however the stored stream is cut', async () => {
-    await fc.assert(fc.asyncProperty(
-      fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 12 }),
-      fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 1, maxLength: 10 }),
-      async (chunks, cuts) => {
-        const whole = Buffer.concat(await collect(frameChunks(from(chunks))));
-        const pieces: Uint8Array[] = [];
-        let at = 0;
-        for (let i = 0; at < whole.length; i++) {
-          const n = cuts[i % cuts.length]!;
-          pieces.push(new Uint8Array(whole.subarray(at, at + n)));
-          at += n;
-        }
-        const back = await collect(unframeChunks(from(pieces), 1024));
-        expect(back.map((c) => [...c])).toEqual(chunks.map((c) => [...c]));
-      },
-    ), { numRuns: 200 });
-    await expect(collect(unframeChunks(from([new Uint8Array([0, 0, 0, 5, 1])]), 1024))).rejects.toThrow(/ends inside a frame/);
-    await expect(collect(unframeChunks(from([new Uint8Array([0, 1, 0, 0])]), 1024))).rejects.toThrow(/over 1024/);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 12 }),
+        fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 1, maxLength: 10 }),
+        async (chunks, cuts) => {
+          const whole = Buffer.concat(await collect(frameChunks(from(chunks))));
+          const pieces: Uint8Array[] = [];
+          let at = 0;
+          for (let i = 0; at < whole.length; i++) {
+            const n = cuts[i % cuts.length]!;
+            pieces.push(new Uint8Array(whole.subarray(at, at + n)));
+            at += n;
+          }
+          const back = await collect(unframeChunks(from(pieces), 1024));
+          expect(back.map((c) => [...c])).toEqual(chunks.map((c) => [...c]));
+        },
+      ),
+      { numRuns: 200 },
+    );
+    await expect(
+      collect(unframeChunks(from([new Uint8Array([0, 0, 0, 5, 1])]), 1024)),
+    ).rejects.toThrow(/ends inside a frame/);
+    await expect(
+      collect(unframeChunks(from([new Uint8Array([0, 1, 0, 0])]), 1024)),
+    ).rejects.toThrow(/over 1024/);
   });
 
   it('a snapshot transfer whose digest does not match is refused and never handed to the core', async () => {
@@ -91,12 +98,29 @@ describe('building blocks', () => {
     const stored: number[] = [];
     const store = new MemorySnapshotStore();
     const rx = new SnapshotReceiver({
-      snapshots: store, send: (_to, body) => sent.push(body), stored: (_f, _t, meta) => stored.push(meta.index),
-      now: () => 0, bytesMax: 1 << 20, queueBytesMax: 1 << 16, timeoutMs: 1000,
+      snapshots: store,
+      send: (_to, body) => sent.push(body),
+      stored: (_f, _t, meta) => stored.push(meta.index),
+      now: () => 0,
+      bytesMax: 1 << 20,
+      queueBytesMax: 1 << 16,
+      timeoutMs: 1000,
     });
-    const meta = { index: 9, term: 2, confState: { voters: [1], votersOutgoing: [], learners: [], learnersNext: [] } };
+    const meta = {
+      index: 9,
+      term: 2,
+      confState: { voters: [1], votersOutgoing: [], learners: [], learnersNext: [] },
+    };
     rx.chunk(1, { k: 'snap', xfer: 1, seq: 0, term: 2, meta, data: new Uint8Array([1, 2]) });
-    rx.chunk(1, { k: 'snap', xfer: 1, seq: 1, term: 2, meta, data: new Uint8Array([3]), digest: new Uint8Array(32) });
+    rx.chunk(1, {
+      k: 'snap',
+      xfer: 1,
+      seq: 1,
+      term: 2,
+      meta,
+      data: new Uint8Array([3]),
+      digest: new Uint8Array(32),
+    });
     for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
     expect(stored).toEqual([]);
     expect(await store.openLatest()).toBeUndefined();
@@ -113,7 +137,9 @@ describe('building blocks', () => {
     try {
       const leader = await c.waitLeader();
       const follower = c.running().find((n) => n !== leader)!;
-      const err = await c.settle(follower.put({ key: bytes('a'), value: bytes('1'), lease: 12345 })).catch((e: unknown) => e);
+      const err = await c
+        .settle(follower.put({ key: bytes('a'), value: bytes('1'), lease: 12345 }))
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(LeaseNotFoundError);
     } finally {
       await c.shutdown();

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { bytes, text } from '@flotilla/kv';
 import { NONE } from '@flotilla/raft';
 import { FAST, MemCluster } from './mem-cluster.js';
-import { NotLeaderError, ProposalLostError, TooManyRequestsError, UnknownOutcomeError } from '../src/index.js';
+import {
+  NotLeaderError,
+  ProposalLostError,
+  TooManyRequestsError,
+  UnknownOutcomeError,
+} from '../src/index.js';
 
 const put = (k: string, v: string) => ({ key: bytes(k), value: bytes(v) });
 
@@ -14,10 +19,20 @@ describe('write path', () => {
       const follower = c.running().find((n) => n !== leader)!;
       const a = await c.settle(leader.put(put('a', '1')));
       const b = await c.settle(follower.put(put('b', '2')));
-      expect(b.header).toEqual({ clusterId: 'mem', memberId: follower.id, revision: a.header.revision + 1, raftTerm: leader.status().term });
-      await c.until(() => c.running().every((n) => n.status().revision === b.header.revision), 'every member applied both');
+      expect(b.header).toEqual({
+        clusterId: 'mem',
+        memberId: follower.id,
+        revision: a.header.revision + 1,
+        raftTerm: leader.status().term,
+      });
+      await c.until(
+        () => c.running().every((n) => n.status().revision === b.header.revision),
+        'every member applied both',
+      );
       for (const n of c.running()) {
-        const r = await c.settle(n.range({ key: bytes('a'), rangeEnd: bytes('c') }, { consistency: 'serializable' }));
+        const r = await c.settle(
+          n.range({ key: bytes('a'), rangeEnd: bytes('c') }, { consistency: 'serializable' }),
+        );
         expect(r.kvs.map((kv) => text(kv.value))).toEqual(['1', '2']);
       }
     } finally {
@@ -32,7 +47,9 @@ describe('write path', () => {
       const follower = c.running().find((n) => n !== leader)!;
       c.network.faults.setDuplicate(0.5);
       const start = leader.status().revision;
-      await c.settle(Promise.all(Array.from({ length: 30 }, (_, i) => follower.put(put(`d${i}`, 'v')))));
+      await c.settle(
+        Promise.all(Array.from({ length: 30 }, (_, i) => follower.put(put(`d${i}`, 'v')))),
+      );
       c.network.faults.reset();
       await c.run(50);
       expect(leader.status().revision).toBe(start + 30);
@@ -47,7 +64,10 @@ describe('write path', () => {
     const c = await MemCluster.start(22, [1, 2, 3], { ...FAST, forwardToLeader: false });
     try {
       const leader = await c.waitLeader();
-      await c.until(() => c.running().every((n) => n.status().leader === leader.id), 'everyone knows the leader');
+      await c.until(
+        () => c.running().every((n) => n.status().leader === leader.id),
+        'everyone knows the leader',
+      );
       const follower = c.running().find((n) => n !== leader)!;
       const err = await c.settle(follower.put(put('a', '1'))).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(NotLeaderError);
@@ -79,7 +99,9 @@ describe('write path', () => {
     try {
       const leader = await c.waitLeader();
       const before = leader.status().metrics.entriesPerFsync;
-      await c.settle(Promise.all(Array.from({ length: 64 }, (_, i) => leader.put(put(`k${i}`, 'v')))));
+      await c.settle(
+        Promise.all(Array.from({ length: 64 }, (_, i) => leader.put(put(`k${i}`, 'v')))),
+      );
       const after = leader.status().metrics.entriesPerFsync;
       expect(after.count - before.count).toBe(1);
       expect(after.max).toBe(64);
@@ -92,10 +114,13 @@ describe('write path', () => {
     const c = await MemCluster.start(25, [1, 2, 3], { ...FAST, proposalQueueMax: 10 });
     try {
       const leader = await c.waitLeader();
-      const results = await c.settle(Promise.allSettled(Array.from({ length: 15 }, (_, i) => leader.put(put(`k${i}`, 'v')))));
+      const results = await c.settle(
+        Promise.allSettled(Array.from({ length: 15 }, (_, i) => leader.put(put(`k${i}`, 'v')))),
+      );
       const refused = results.filter((r) => r.status === 'rejected');
       expect(refused.length).toBe(5);
-      for (const r of refused) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(TooManyRequestsError);
+      for (const r of refused)
+        expect((r as PromiseRejectedResult).reason).toBeInstanceOf(TooManyRequestsError);
       const all = await c.settle(leader.range({ key: bytes('k'), rangeEnd: bytes('l') }));
       expect(all.count).toBe(10);
     } finally {
@@ -103,7 +128,7 @@ describe('write path', () => {
     }
   });
 
-  it('a proposal replaced by a new leader\'s entry fails with ProposalLostError (it was not applied)', async () => {
+  it("a proposal replaced by a new leader's entry fails with ProposalLostError (it was not applied)", async () => {
     const c = await MemCluster.start(26, [1, 2, 3], { ...FAST, checkQuorum: false });
     try {
       const old = await c.waitLeader();
@@ -112,7 +137,10 @@ describe('write path', () => {
       const doomed = old.put(put('lost', '1'));
       doomed.catch(() => undefined);
       const others = c.running().filter((n) => n !== old);
-      await c.until(() => others.some((n) => n.status().role === 'leader'), 'the majority elects a new leader');
+      await c.until(
+        () => others.some((n) => n.status().role === 'leader'),
+        'the majority elects a new leader',
+      );
       const next = others.find((n) => n.status().role === 'leader')!;
       await c.settle(next.put(put('won', '1')));
       await c.settle(next.put(put('won', '2')));
@@ -127,7 +155,11 @@ describe('write path', () => {
   });
 
   it('a proposal whose fate cannot be learnt in proposalTimeoutMs fails with UnknownOutcomeError', async () => {
-    const c = await MemCluster.start(27, [1, 2, 3], { ...FAST, checkQuorum: false, proposalTimeoutMs: 500 });
+    const c = await MemCluster.start(27, [1, 2, 3], {
+      ...FAST,
+      checkQuorum: false,
+      proposalTimeoutMs: 500,
+    });
     try {
       const old = await c.waitLeader();
       c.network.faults.isolate(old.id);
@@ -145,7 +177,10 @@ describe('write path', () => {
       const leader = await c.waitLeader();
       const follower = c.running().find((n) => n !== leader)!;
       c.network.faults.isolate(follower.id);
-      await c.until(() => follower.status().leader === NONE, 'the isolated follower loses the leader');
+      await c.until(
+        () => follower.status().leader === NONE,
+        'the isolated follower loses the leader',
+      );
       const err = await c.settle(follower.put(put('a', '1'))).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(NotLeaderError);
     } finally {

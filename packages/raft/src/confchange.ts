@@ -21,11 +21,15 @@ export function applyConfChange(cs: ConfState, cc: ConfChange): ConfChangeOutcom
   }
   if (isLeaveJoint(cc)) {
     if (cc.joint === true) return { ok: false, detail: 'a joint change needs at least one change' };
-    if (!isJoint(cs)) return { ok: false, detail: 'cannot leave a joint configuration: not in one' };
+    if (!isJoint(cs))
+      return { ok: false, detail: 'cannot leave a joint configuration: not in one' };
     return { ok: true, confState: leaveJoint(cs) };
   }
   if (isJoint(cs)) {
-    return { ok: false, detail: 'the configuration is joint; wait for the leave entry to be applied first' };
+    return {
+      ok: false,
+      detail: 'the configuration is joint; wait for the leave entry to be applied first',
+    };
   }
   const sets = mutableSets(cs);
   for (const c of cc.changes) applySingle(sets, c, new Set<NodeId>());
@@ -40,14 +44,20 @@ export function applyConfChange(cs: ConfState, cc: ConfChange): ConfChangeOutcom
   const outgoing = new Set(cs.voters);
   const jointSets = mutableSets(cs);
   for (const c of cc.changes) applySingle(jointSets, c, outgoing);
-  if (jointSets.voters.size === 0) return { ok: false, detail: 'the incoming configuration would have no voters' };
+  if (jointSets.voters.size === 0)
+    return { ok: false, detail: 'the incoming configuration would have no voters' };
   return { ok: true, confState: freeze(jointSets, [...outgoing]) };
 }
 
 function leaveJoint(cs: ConfState): ConfState {
   const learners = new Set([...cs.learners, ...cs.learnersNext]);
   for (const v of cs.voters) learners.delete(v);
-  return { voters: [...cs.voters], votersOutgoing: [], learners: sorted(learners), learnersNext: [] };
+  return {
+    voters: [...cs.voters],
+    votersOutgoing: [],
+    learners: sorted(learners),
+    learnersNext: [],
+  };
 }
 
 interface MutableSets {
@@ -57,7 +67,11 @@ interface MutableSets {
 }
 
 function mutableSets(cs: ConfState): MutableSets {
-  return { voters: new Set(cs.voters), learners: new Set(cs.learners), learnersNext: new Set(cs.learnersNext) };
+  return {
+    voters: new Set(cs.voters),
+    learners: new Set(cs.learners),
+    learnersNext: new Set(cs.learnersNext),
+  };
 }
 
 function applySingle(s: MutableSets, c: ConfChangeSingle, outgoing: ReadonlySet<NodeId>): void {
@@ -115,7 +129,8 @@ export function normaliseConfState(cs: ConfState): ConfChangeOutcome {
     if (voters.has(l)) return { ok: false, detail: `node ${l} is both a voter and a learner` };
   }
   for (const l of cs.learnersNext) {
-    if (!cs.votersOutgoing.includes(l)) return { ok: false, detail: `learnerNext ${l} is not an outgoing voter` };
+    if (!cs.votersOutgoing.includes(l))
+      return { ok: false, detail: `learnerNext ${l} is not an outgoing voter` };
   }
   return {
     ok: true,

@@ -87,12 +87,16 @@ export function resolveConfig(c: RaftConfig): ResolvedConfig {
   const electionTicks = positiveInt('electionTicks', c.electionTicks ?? 10);
   const heartbeatTicks = positiveInt('heartbeatTicks', c.heartbeatTicks ?? 1);
   if (heartbeatTicks >= electionTicks) {
-    throw new ConfigError(`heartbeatTicks (${heartbeatTicks}) must be smaller than electionTicks (${electionTicks})`);
+    throw new ConfigError(
+      `heartbeatTicks (${heartbeatTicks}) must be smaller than electionTicks (${electionTicks})`,
+    );
   }
   const checkQuorum = c.checkQuorum ?? true;
   const readOnly = c.readOnly ?? 'safe';
   if (readOnly === 'leaseBased' && !checkQuorum) {
-    throw new ConfigError("readOnly 'leaseBased' requires checkQuorum: without it a deposed leader could serve stale reads");
+    throw new ConfigError(
+      "readOnly 'leaseBased' requires checkQuorum: without it a deposed leader could serve stale reads",
+    );
   }
   return {
     id: c.id,
@@ -107,7 +111,10 @@ export function resolveConfig(c: RaftConfig): ResolvedConfig {
     maxInflightMsgs: positiveInt('maxInflightMsgs', c.maxInflightMsgs ?? 256),
     maxInflightBytes: positiveInt('maxInflightBytes', c.maxInflightBytes ?? 16 * MIB),
     maxUncommittedBytes: positiveInt('maxUncommittedBytes', c.maxUncommittedBytes ?? 64 * MIB),
-    maxCommittedBytesPerReady: positiveInt('maxCommittedBytesPerReady', c.maxCommittedBytesPerReady ?? 64 * MIB),
+    maxCommittedBytesPerReady: positiveInt(
+      'maxCommittedBytesPerReady',
+      c.maxCommittedBytesPerReady ?? 64 * MIB,
+    ),
     maxPendingReads: positiveInt('maxPendingReads', c.maxPendingReads ?? 4096),
   };
 }

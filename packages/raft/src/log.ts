@@ -35,10 +35,14 @@ export class RaftLog {
     this.pendingSnapshot = undefined;
     if (entries.length > 0) this.append(entries);
     this.stableIndex = this.lastIndex();
-    invariant(committed >= snap.index && committed <= this.lastIndex(),
-      `stored commit ${committed} is outside the stored log [${snap.index}, ${this.lastIndex()}]`);
-    invariant(applied >= snap.index && applied <= committed,
-      `applied index ${applied} is outside [snapshot ${snap.index}, commit ${committed}]`);
+    invariant(
+      committed >= snap.index && committed <= this.lastIndex(),
+      `stored commit ${committed} is outside the stored log [${snap.index}, ${this.lastIndex()}]`,
+    );
+    invariant(
+      applied >= snap.index && applied <= committed,
+      `applied index ${applied} is outside [snapshot ${snap.index}, commit ${committed}]`,
+    );
     this.committed = committed;
     this.applied = applied;
   }
@@ -74,8 +78,10 @@ export class RaftLog {
 
   /** Entries in [lo, hi), at most maxBytes (but at least one). All must be available. */
   slice(lo: number, hi: number, maxBytes = Infinity): Entry[] {
-    invariant(lo > this.snapIndex && hi <= this.lastIndex() + 1,
-      `slice [${lo}, ${hi}) is outside the log (${this.snapIndex}, ${this.lastIndex()}]`);
+    invariant(
+      lo > this.snapIndex && hi <= this.lastIndex() + 1,
+      `slice [${lo}, ${hi}) is outside the log (${this.snapIndex}, ${this.lastIndex()}]`,
+    );
     if (lo >= hi) return [];
     const part = this.entries.slice(lo - this.snapIndex - 1, hi - this.snapIndex - 1);
     return maxBytes === Infinity ? part : limitBytes(part, maxBytes);
@@ -86,13 +92,19 @@ export class RaftLog {
     const first = entries[0];
     if (first === undefined) return;
     checkContiguous(entries);
-    invariant(first.index > this.committed,
-      `entry ${first.index} would overwrite committed entries (commit ${this.committed})`);
-    invariant(first.index <= this.lastIndex() + 1,
-      `append at ${first.index} leaves a hole after last index ${this.lastIndex()}`);
+    invariant(
+      first.index > this.committed,
+      `entry ${first.index} would overwrite committed entries (commit ${this.committed})`,
+    );
+    invariant(
+      first.index <= this.lastIndex() + 1,
+      `append at ${first.index} leaves a hole after last index ${this.lastIndex()}`,
+    );
     const prevTerm = this.term(first.index - 1) ?? 0;
-    invariant(first.term >= prevTerm,
-      `entry ${first.index} has term ${first.term}, lower than the term ${prevTerm} before it`);
+    invariant(
+      first.term >= prevTerm,
+      `entry ${first.index} has term ${first.term}, lower than the term ${prevTerm} before it`,
+    );
     this.entries.length = first.index - this.snapIndex - 1;
     for (const e of entries) this.entries.push(e);
     this.stableIndex = Math.min(this.stableIndex, first.index - 1);
@@ -134,8 +146,10 @@ export class RaftLog {
 
   commitTo(index: number): boolean {
     if (index <= this.committed) return false;
-    invariant(index <= this.lastIndex(),
-      `commit ${index} is beyond the last index ${this.lastIndex()}`);
+    invariant(
+      index <= this.lastIndex(),
+      `commit ${index} is beyond the last index ${this.lastIndex()}`,
+    );
     this.committed = index;
     return true;
   }
@@ -164,7 +178,10 @@ export class RaftLog {
   /** Resets the log to a snapshot received from the leader. */
   restore(snapshot: Snapshot): void {
     const { index, term } = snapshot.meta;
-    invariant(index > this.committed, `restoring snapshot ${index} at or below commit ${this.committed}`);
+    invariant(
+      index > this.committed,
+      `restoring snapshot ${index} at or below commit ${this.committed}`,
+    );
     this.snapIndex = index;
     this.snapTerm = term;
     this.entries = [];
@@ -197,6 +214,9 @@ function checkContiguous(entries: readonly Entry[]): void {
     const prev = entries[i - 1]!;
     const e = entries[i]!;
     invariant(e.index === prev.index + 1, `entries not contiguous: ${prev.index} then ${e.index}`);
-    invariant(e.term >= prev.term, `entry terms decrease: ${prev.term} at ${prev.index}, ${e.term} at ${e.index}`);
+    invariant(
+      e.term >= prev.term,
+      `entry terms decrease: ${prev.term} at ${prev.index}, ${e.term} at ${e.index}`,
+    );
   }
 }

@@ -17,10 +17,16 @@ export class Inflights {
   private readonly sizes: number[] = [];
   private bytes = 0;
 
-  constructor(readonly capacity: number, readonly bytesMax: number = Infinity) {}
+  constructor(
+    readonly capacity: number,
+    readonly bytesMax: number = Infinity,
+  ) {}
 
   add(lastIndex: number, bytes = 0): void {
-    invariant(!this.full(), `inflight window overflow (capacity ${this.capacity}, ${this.bytesMax} bytes)`);
+    invariant(
+      !this.full(),
+      `inflight window overflow (capacity ${this.capacity}, ${this.bytesMax} bytes)`,
+    );
     this.lastIndexes.push(lastIndex);
     this.sizes.push(bytes);
     this.bytes += bytes;
@@ -29,7 +35,8 @@ export class Inflights {
   /** The follower acknowledged up to `index`: those appends are no longer in flight. */
   freeLE(index: number): void {
     let n = 0;
-    while (n < this.lastIndexes.length && this.lastIndexes[n]! <= index) this.bytes -= this.sizes[n++]!;
+    while (n < this.lastIndexes.length && this.lastIndexes[n]! <= index)
+      this.bytes -= this.sizes[n++]!;
     this.lastIndexes.splice(0, n);
     this.sizes.splice(0, n);
   }
@@ -84,14 +91,22 @@ export class Progress {
   heartbeatRecoveryDue = false;
   readonly inflights: Inflights;
 
-  constructor(next: number, maxInflightMsgs: number, public isLearner: boolean, maxInflightBytes = Infinity) {
+  constructor(
+    next: number,
+    maxInflightMsgs: number,
+    public isLearner: boolean,
+    maxInflightBytes = Infinity,
+  ) {
     this.next = next;
     this.inflights = new Inflights(maxInflightMsgs, maxInflightBytes);
   }
 
   becomeProbe(): void {
     // After a snapshot the follower has at least the snapshot (if it took it).
-    this.next = this.state === 'snapshot' ? Math.max(this.match + 1, this.pendingSnapshot + 1) : this.match + 1;
+    this.next =
+      this.state === 'snapshot'
+        ? Math.max(this.match + 1, this.pendingSnapshot + 1)
+        : this.match + 1;
     this.state = 'probe';
     this.pendingSnapshot = 0;
     this.probeSent = false;

@@ -14,7 +14,10 @@ function majorityIndex(voters: readonly NodeId[], indexOf: (id: NodeId) => numbe
 
 /** The highest index replicated on a quorum (majority of each set when joint). */
 export function committedIndex(conf: ConfState, indexOf: (id: NodeId) => number): number {
-  const idx = Math.min(majorityIndex(conf.voters, indexOf), majorityIndex(conf.votersOutgoing, indexOf));
+  const idx = Math.min(
+    majorityIndex(conf.voters, indexOf),
+    majorityIndex(conf.votersOutgoing, indexOf),
+  );
   return idx === Infinity ? 0 : idx;
 }
 
@@ -49,7 +52,9 @@ export function allVoters(conf: ConfState): NodeId[] {
 
 /** Every member: voters, learners and learners-to-be. */
 export function allMembers(conf: ConfState): NodeId[] {
-  return [...new Set([...allVoters(conf), ...conf.learners, ...conf.learnersNext])].sort((a, b) => a - b);
+  return [...new Set([...allVoters(conf), ...conf.learners, ...conf.learnersNext])].sort(
+    (a, b) => a - b,
+  );
 }
 
 export function isVoter(conf: ConfState, id: NodeId): boolean {

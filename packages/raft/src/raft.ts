@@ -79,8 +79,12 @@ export class Raft {
     // the stored commit lags it (a crash can keep a snapshot install but lose its hard state).
     const commit = Math.max(init.hardState.commit, snapIndex);
     checkInitialLog(init.entries, snapIndex, commit, init.applied ?? snapIndex);
-    this.log = new RaftLog({ index: snapIndex, term: snap?.term ?? 0 }, init.entries, commit,
-      init.applied ?? snapIndex);
+    this.log = new RaftLog(
+      { index: snapIndex, term: snap?.term ?? 0 },
+      init.entries,
+      commit,
+      init.applied ?? snapIndex,
+    );
     this.term = init.hardState.term;
     this.vote = init.hardState.vote;
     this.conf = base.confState;
@@ -93,7 +97,8 @@ export class Raft {
     }
     this.syncProgress();
     this.becomeFollower(this.term, NONE);
-    if (this.cfg.leaseGuardAtRestart && this.term > 0) this.restartGuardTicks = this.cfg.electionTicks;
+    if (this.cfg.leaseGuardAtRestart && this.term > 0)
+      this.restartGuardTicks = this.cfg.electionTicks;
   }
 
   // ---- role transitions -------------------------------------------------
@@ -120,7 +125,10 @@ export class Raft {
   }
 
   becomeLeader(): void {
-    invariant(this.role === 'candidate', `node ${this.id} became leader from ${this.role}, not from candidate`);
+    invariant(
+      this.role === 'candidate',
+      `node ${this.id} became leader from ${this.role}, not from candidate`,
+    );
     this.reset(this.term);
     this.lead = this.id;
     this.role = 'leader';
@@ -144,11 +152,20 @@ export class Raft {
     this.lead = NONE;
     this.electionElapsed = 0;
     this.heartbeatElapsed = 0;
-    this.randomizedElectionTimeout = randomInt(this.cfg.rng, this.cfg.electionTicks, 2 * this.cfg.electionTicks - 1);
+    this.randomizedElectionTimeout = randomInt(
+      this.cfg.rng,
+      this.cfg.electionTicks,
+      2 * this.cfg.electionTicks - 1,
+    );
     this.leadTransferee = NONE;
     this.votes.clear();
     for (const [id, pr] of this.progress) {
-      const fresh = new Progress(this.log.lastIndex() + 1, this.cfg.maxInflightMsgs, pr.isLearner, this.cfg.maxInflightBytes);
+      const fresh = new Progress(
+        this.log.lastIndex() + 1,
+        this.cfg.maxInflightMsgs,
+        pr.isLearner,
+        this.cfg.maxInflightBytes,
+      );
       if (id === this.id) fresh.match = this.log.stableIndex;
       this.progress.set(id, fresh);
     }
@@ -163,7 +180,8 @@ export class Raft {
     this.readsAwaitingCommit = [];
     for (const r of dropped) {
       // A forwarded read's requester times out; only local clients are told here.
-      if (r.from === this.id) this.droppedReads.push({ context: r.context, reason: 'leaderChanged' });
+      if (r.from === this.id)
+        this.droppedReads.push({ context: r.context, reason: 'leaderChanged' });
     }
   }
 
@@ -234,10 +252,24 @@ export class Raft {
     for (const to of allVoters(this.conf)) {
       if (to === this.id) continue;
       if (kind === 'preElection') {
-        this.send({ type: 'preVote', from: this.id, to, term: voteTerm, lastLogIndex, lastLogTerm });
+        this.send({
+          type: 'preVote',
+          from: this.id,
+          to,
+          term: voteTerm,
+          lastLogIndex,
+          lastLogTerm,
+        });
       } else {
-        this.send({ type: 'vote', from: this.id, to, term: voteTerm, lastLogIndex, lastLogTerm,
-          transfer: kind === 'transfer' });
+        this.send({
+          type: 'vote',
+          from: this.id,
+          to,
+          term: voteTerm,
+          lastLogIndex,
+          lastLogTerm,
+          transfer: kind === 'transfer',
+        });
       }
     }
   }
@@ -251,7 +283,8 @@ export class Raft {
 
   send(m: Message): void {
     invariant(m.to !== this.id, `node ${this.id} tried to send a ${m.type} to itself`);
-    if (this.role === 'leader' && (m.type === 'append' || m.type === 'heartbeat')) this.earlyMessages.push(m);
+    if (this.role === 'leader' && (m.type === 'append' || m.type === 'heartbeat'))
+      this.earlyMessages.push(m);
     else this.messages.push(m);
   }
 
@@ -260,14 +293,25 @@ export class Raft {
     const pr = this.progress.get(to);
     if (pr === undefined || to === this.id || pr.isPaused()) return false;
     const last = this.log.lastIndex();
-    invariant(pr.next <= last + 1, `progress of ${to} has next ${pr.next} beyond last index ${last}`);
+    invariant(
+      pr.next <= last + 1,
+      `progress of ${to} has next ${pr.next} beyond last index ${last}`,
+    );
     const prevIndex = pr.next - 1;
     const prevTerm = this.log.term(prevIndex);
     if (prevTerm === undefined) return this.sendSnapshot(to, pr);
     const entries = pr.next <= last ? this.log.slice(pr.next, last + 1, this.cfg.maxMsgBytes) : [];
     if (entries.length === 0 && !sendIfEmpty) return false;
-    this.send({ type: 'append', from: this.id, to, term: this.term, prevIndex, prevTerm, entries,
-      commit: this.log.committed });
+    this.send({
+      type: 'append',
+      from: this.id,
+      to,
+      term: this.term,
+      prevIndex,
+      prevTerm,
+      entries,
+      commit: this.log.committed,
+    });
     pr.sentAppend(entries.length, entries.at(-1)?.index ?? prevIndex, totalBytes(entries));
     return true;
   }
@@ -276,9 +320,17 @@ export class Raft {
     // A snapshot is expensive: send it only to followers that answer.
     if (!pr.recentActive) return false;
     const meta = this.snapshotMeta();
-    invariant(meta.index > 0, `no snapshot to send to ${to} although its next ${pr.next} is compacted`);
-    this.send({ type: 'snapshot', from: this.id, to, term: this.term,
-      snapshot: { meta, data: new Uint8Array(0) } });
+    invariant(
+      meta.index > 0,
+      `no snapshot to send to ${to} although its next ${pr.next} is compacted`,
+    );
+    this.send({
+      type: 'snapshot',
+      from: this.id,
+      to,
+      term: this.term,
+      snapshot: { meta, data: new Uint8Array(0) },
+    });
     pr.becomeSnapshot(meta.index);
     return true;
   }
@@ -325,7 +377,12 @@ export class Raft {
 
   // ---- the leader's log -------------------------------------------------
 
-  appendAsLeader(items: readonly ({ type: 'normal'; data: Uint8Array } | { type: 'confChange'; change: ConfChange })[]): Entry[] {
+  appendAsLeader(
+    items: readonly (
+      | { type: 'normal'; data: Uint8Array }
+      | { type: 'confChange'; change: ConfChange }
+    )[],
+  ): Entry[] {
     let index = this.log.lastIndex();
     const entries: Entry[] = items.map((it) => {
       index++;
@@ -352,7 +409,8 @@ export class Raft {
     if (index <= old || this.log.term(index) !== this.term) return false;
     this.log.commitTo(index);
     for (const e of this.log.slice(old + 1, index + 1)) {
-      if (e.term === this.term) this.uncommittedBytes = Math.max(0, this.uncommittedBytes - entryBytes(e));
+      if (e.term === this.term)
+        this.uncommittedBytes = Math.max(0, this.uncommittedBytes - entryBytes(e));
     }
     if (this.readsAwaitingCommit.length > 0) {
       const waiting = this.readsAwaitingCommit;
@@ -374,7 +432,8 @@ export class Raft {
 
   /** A leader handles a read (local or forwarded). Returns false if over the limit. */
   leaderRead(from: NodeId, context: string): boolean {
-    if (this.reads.size() + this.readsAwaitingCommit.length >= this.cfg.maxPendingReads) return false;
+    if (this.reads.size() + this.readsAwaitingCommit.length >= this.cfg.maxPendingReads)
+      return false;
     if (!this.committedEntryInCurrentTerm()) {
       // Our commit index may be stale until an entry of our term commits (§6.4).
       this.readsAwaitingCommit.push({ from, context, index: 0 });
@@ -406,8 +465,15 @@ export class Raft {
     if (r.from === this.id) {
       this.readStates.push({ index: r.index, context: r.context });
     } else {
-      this.send({ type: 'readIndexResp', from: this.id, to: r.from, term: this.term, index: r.index,
-        context: r.context, reject: false });
+      this.send({
+        type: 'readIndexResp',
+        from: this.id,
+        to: r.from,
+        term: this.term,
+        index: r.index,
+        context: r.context,
+        reject: false,
+      });
     }
   }
 
@@ -416,7 +482,11 @@ export class Raft {
   /** Applies a committed conf-change entry (called when it is applied). */
   applyConfEntry(index: number, change: ConfChange): void {
     const outcome = applyConfChange(this.conf, change);
-    invariant(outcome.ok, () => `committed conf change at ${index} cannot be applied: ${outcome.ok ? '' : outcome.detail}`);
+    invariant(
+      outcome.ok,
+      () =>
+        `committed conf change at ${index} cannot be applied: ${outcome.ok ? '' : outcome.detail}`,
+    );
     this.conf = outcome.confState;
     this.confHistory.push({ index, confState: outcome.confState });
     this.syncProgress();
@@ -426,14 +496,16 @@ export class Raft {
       this.becomeFollower(this.term, NONE);
       return;
     }
-    if (this.leadTransferee !== NONE && !isVoter(this.conf, this.leadTransferee)) this.leadTransferee = NONE;
+    if (this.leadTransferee !== NONE && !isVoter(this.conf, this.leadTransferee))
+      this.leadTransferee = NONE;
     if (this.maybeCommit()) this.bcastAppend(true);
     else this.appendPending = true;
   }
 
   /** Leader auto-leave: once the joint entry is applied, propose leaving it. */
   maybeAutoLeave(): void {
-    if (this.role !== 'leader' || !isJoint(this.conf) || this.log.applied < this.pendingConfIndex) return;
+    if (this.role !== 'leader' || !isJoint(this.conf) || this.log.applied < this.pendingConfIndex)
+      return;
     const [leave] = this.appendAsLeader([{ type: 'confChange', change: { changes: [] } }]);
     this.pendingConfIndex = leave!.index;
   }
@@ -451,7 +523,12 @@ export class Raft {
         pr.isLearner = isLearner;
         continue;
       }
-      const fresh = new Progress(this.log.lastIndex() + 1, this.cfg.maxInflightMsgs, isLearner, this.cfg.maxInflightBytes);
+      const fresh = new Progress(
+        this.log.lastIndex() + 1,
+        this.cfg.maxInflightMsgs,
+        isLearner,
+        this.cfg.maxInflightBytes,
+      );
       // A new member counts as active so CheckQuorum gives it a round to answer.
       fresh.recentActive = true;
       if (id === this.id) fresh.match = this.log.stableIndex;
@@ -467,7 +544,11 @@ export class Raft {
   }
 
   snapshotMeta(): SnapshotMeta {
-    return { index: this.log.snapIndex, term: this.log.snapTerm, confState: this.confAt(this.log.snapIndex) };
+    return {
+      index: this.log.snapIndex,
+      term: this.log.snapTerm,
+      confState: this.confAt(this.log.snapIndex),
+    };
   }
 
   /** The log was compacted (or reset) to `index`: forget older configurations. */
@@ -483,16 +564,27 @@ export class Raft {
   }
 }
 
-function checkInitialLog(entries: readonly Entry[], snapIndex: number, commit: number, applied: number): void {
+function checkInitialLog(
+  entries: readonly Entry[],
+  snapIndex: number,
+  commit: number,
+  applied: number,
+): void {
   const first = entries[0];
   if (first !== undefined && first.index !== snapIndex + 1) {
-    throw new ConfigError(`initial entries must start right after the compaction point ${snapIndex}, got ${first.index}`);
+    throw new ConfigError(
+      `initial entries must start right after the compaction point ${snapIndex}, got ${first.index}`,
+    );
   }
   const last = snapIndex + entries.length;
   if (commit < snapIndex || commit > last) {
-    throw new ConfigError(`hardState.commit ${commit} is outside the stored log [${snapIndex}, ${last}]`);
+    throw new ConfigError(
+      `hardState.commit ${commit} is outside the stored log [${snapIndex}, ${last}]`,
+    );
   }
   if (applied < snapIndex || applied > commit) {
-    throw new ConfigError(`applied ${applied} must be within [snapshot index ${snapIndex}, commit ${commit}]`);
+    throw new ConfigError(
+      `applied ${applied} must be within [snapshot index ${snapIndex}, commit ${commit}]`,
+    );
   }
 }

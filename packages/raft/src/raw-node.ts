@@ -30,11 +30,17 @@ import { NONE } from './types.js';
 
 export type ProposeResult =
   | { readonly ok: true; readonly index: number; readonly term: number }
-  | { readonly ok: false; readonly error: NotLeaderError | ProposalDroppedError | InvalidConfChangeError };
+  | {
+      readonly ok: false;
+      readonly error: NotLeaderError | ProposalDroppedError | InvalidConfChangeError;
+    };
 
 export type RequestResult =
   | { readonly ok: true }
-  | { readonly ok: false; readonly error: NotLeaderError | TransferRefusedError | ReadIndexRefusedError };
+  | {
+      readonly ok: false;
+      readonly error: NotLeaderError | TransferRefusedError | ReadIndexRefusedError;
+    };
 
 export class RawNode {
   private readonly r: Raft;
@@ -84,8 +90,10 @@ export class RawNode {
     const r = this.r;
     const refused = this.refuseProposal('proposeConfChange');
     if (refused !== undefined) return refused;
-    if (!r.committedEntryInCurrentTerm()) return { ok: false, error: new ProposalDroppedError('notCommittedInTerm') };
-    if (r.pendingConfIndex > r.log.applied) return { ok: false, error: new ProposalDroppedError('confChangePending') };
+    if (!r.committedEntryInCurrentTerm())
+      return { ok: false, error: new ProposalDroppedError('notCommittedInTerm') };
+    if (r.pendingConfIndex > r.log.applied)
+      return { ok: false, error: new ProposalDroppedError('confChangePending') };
     const outcome = applyConfChange(r.conf, cc);
     if (!outcome.ok) return { ok: false, error: new InvalidConfChangeError(outcome.detail) };
     if (!this.fitsUncommitted(CONF_CHANGE_ENTRY_BYTES)) {
@@ -99,8 +107,10 @@ export class RawNode {
   private refuseProposal(operation: string): ProposeResult | undefined {
     const r = this.r;
     if (r.role !== 'leader') return { ok: false, error: new NotLeaderError(r.lead, operation) };
-    if (r.leadTransferee !== NONE) return { ok: false, error: new ProposalDroppedError('transferring') };
-    if (!isVoter(r.conf, r.id)) return { ok: false, error: new ProposalDroppedError('removedFromCluster') };
+    if (r.leadTransferee !== NONE)
+      return { ok: false, error: new ProposalDroppedError('transferring') };
+    if (!isVoter(r.conf, r.id))
+      return { ok: false, error: new ProposalDroppedError('removedFromCluster') };
     return undefined;
   }
 
@@ -118,20 +128,26 @@ export class RawNode {
   readIndex(context: string): RequestResult {
     const r = this.r;
     if (r.role === 'leader') {
-      return r.leaderRead(r.id, context) ? { ok: true } : { ok: false, error: new ReadIndexRefusedError('pendingLimit') };
+      return r.leaderRead(r.id, context)
+        ? { ok: true }
+        : { ok: false, error: new ReadIndexRefusedError('pendingLimit') };
     }
-    if (r.role !== 'follower' || r.lead === NONE) return { ok: false, error: new NotLeaderError(r.lead, 'readIndex') };
+    if (r.role !== 'follower' || r.lead === NONE)
+      return { ok: false, error: new NotLeaderError(r.lead, 'readIndex') };
     r.send({ type: 'readIndex', from: r.id, to: r.lead, term: 0, context });
     return { ok: true };
   }
 
   transferLeadership(to: NodeId): RequestResult {
     const r = this.r;
-    if (r.role !== 'leader') return { ok: false, error: new NotLeaderError(r.lead, 'transferLeadership') };
+    if (r.role !== 'leader')
+      return { ok: false, error: new NotLeaderError(r.lead, 'transferLeadership') };
     if (to === r.id) return { ok: true };
     const pr = r.progress.get(to);
-    if (pr === undefined) return { ok: false, error: new TransferRefusedError('unknownTarget', to) };
-    if (!isVoter(r.conf, to)) return { ok: false, error: new TransferRefusedError('learnerTarget', to) };
+    if (pr === undefined)
+      return { ok: false, error: new TransferRefusedError('unknownTarget', to) };
+    if (!isVoter(r.conf, to))
+      return { ok: false, error: new TransferRefusedError('learnerTarget', to) };
     if (r.leadTransferee === to) return { ok: true };
     r.leadTransferee = to;
     // The transfer gets one election timeout to finish.
@@ -159,7 +175,10 @@ export class RawNode {
   }
 
   ready(): Ready {
-    invariant(this.outstanding === undefined, 'ready() called again before advance() of the previous Ready');
+    invariant(
+      this.outstanding === undefined,
+      'ready() called again before advance() of the previous Ready',
+    );
     const r = this.r;
     r.flush();
     const soft = this.softState();
@@ -195,7 +214,10 @@ export class RawNode {
   /** The driver has persisted, sent and applied `rd` as its contract says. */
   advance(rd: Ready): void {
     invariant(this.outstanding !== undefined, 'advance() called without an outstanding Ready');
-    invariant(this.outstanding === rd, 'advance() got a Ready other than the one last returned by ready()');
+    invariant(
+      this.outstanding === rd,
+      'advance() got a Ready other than the one last returned by ready()',
+    );
     this.outstanding = undefined;
     const r = this.r;
     const log = r.log;
@@ -208,7 +230,10 @@ export class RawNode {
     if (rd.hardState !== undefined) this.prevHard = rd.hardState;
     r.onPersisted();
     for (const e of rd.committedEntries) {
-      invariant(e.index === log.applied + 1, () => `applied entry ${e.index} does not follow applied ${log.applied}`);
+      invariant(
+        e.index === log.applied + 1,
+        () => `applied entry ${e.index} does not follow applied ${log.applied}`,
+      );
       // An entry already covered by a snapshot installed since: its conf is in the snapshot.
       if (e.type === 'confChange' && e.index > log.snapIndex) r.applyConfEntry(e.index, e.change);
       log.appliedTo(e.index);
@@ -226,7 +251,10 @@ export class RawNode {
    */
   compact(index: number): SnapshotMeta | undefined {
     const r = this.r;
-    invariant(index <= r.log.applied, `compact(${index}) beyond applied ${r.log.applied}: snapshot only applied state`);
+    invariant(
+      index <= r.log.applied,
+      `compact(${index}) beyond applied ${r.log.applied}: snapshot only applied state`,
+    );
     if (index < r.log.snapIndex) return undefined;
     if (index > r.log.snapIndex) {
       const conf = r.confAt(index);

@@ -9,7 +9,9 @@ export const ENTRY_OVERHEAD_BYTES = 16;
 export const CONF_CHANGE_ENTRY_BYTES = 64;
 
 export function entryBytes(entry: Entry): number {
-  return entry.type === 'normal' ? entry.data.length + ENTRY_OVERHEAD_BYTES : CONF_CHANGE_ENTRY_BYTES;
+  return entry.type === 'normal'
+    ? entry.data.length + ENTRY_OVERHEAD_BYTES
+    : CONF_CHANGE_ENTRY_BYTES;
 }
 
 /** Total estimated bytes of `entries`. */

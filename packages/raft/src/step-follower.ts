@@ -31,7 +31,8 @@ export function stepFollower(r: Raft, m: Message): StepResult {
       r.campaign('transfer');
       return OK;
     case 'readIndex':
-      if (r.lead !== NONE) r.send({ type: 'readIndex', from: r.id, to: r.lead, term: 0, context: m.context });
+      if (r.lead !== NONE)
+        r.send({ type: 'readIndex', from: r.id, to: r.lead, term: 0, context: m.context });
       return OK;
     case 'readIndexResp':
       handleReadIndexResp(r, m);
@@ -102,20 +103,34 @@ function handleAppend(r: Raft, m: Msg<'append'>): void {
   }
   if (!log.matchTerm(m.prevIndex, m.prevTerm)) {
     const hint = log.findConflictByTerm(Math.min(m.prevIndex, log.lastIndex()), m.prevTerm);
-    r.send({ type: 'appendResp', from: r.id, to: m.from, term: r.term, reject: true, index: m.prevIndex,
-      rejectHint: hint.index, hintTerm: hint.term });
+    r.send({
+      type: 'appendResp',
+      from: r.id,
+      to: m.from,
+      term: r.term,
+      reject: true,
+      index: m.prevIndex,
+      rejectHint: hint.index,
+      hintTerm: hint.term,
+    });
     return;
   }
   m.entries.forEach((e, i) => {
-    invariant(e.index === m.prevIndex + 1 + i && e.term <= m.term,
-      () => `append from ${m.from} (term ${m.term}) has entry ${e.index}@${e.term} at position ${i} after prevIndex ${m.prevIndex}`);
+    invariant(
+      e.index === m.prevIndex + 1 + i && e.term <= m.term,
+      () =>
+        `append from ${m.from} (term ${m.term}) has entry ${e.index}@${e.term} at position ${i} after prevIndex ${m.prevIndex}`,
+    );
   });
   const lastNew = m.prevIndex + m.entries.length;
   const conflict = log.findConflict(m.entries);
   if (conflict !== 0) {
     // Log matching: anything we hold from `conflict` on differs from the leader's; replace it.
-    invariant(conflict > log.committed,
-      () => `leader ${m.from} sent entry ${conflict} conflicting with our committed prefix (commit ${log.committed})`);
+    invariant(
+      conflict > log.committed,
+      () =>
+        `leader ${m.from} sent entry ${conflict} conflicting with our committed prefix (commit ${log.committed})`,
+    );
     log.append(m.entries.slice(conflict - (m.prevIndex + 1)));
   }
   log.commitTo(Math.min(m.commit, lastNew));
@@ -149,7 +164,16 @@ function handleSnapshot(r: Raft, m: Msg<'snapshot'>): void {
 }
 
 function reply(r: Raft, to: number, reject: boolean, index: number): void {
-  r.send({ type: 'appendResp', from: r.id, to, term: r.term, reject, index, rejectHint: 0, hintTerm: 0 });
+  r.send({
+    type: 'appendResp',
+    from: r.id,
+    to,
+    term: r.term,
+    reject,
+    index,
+    rejectHint: 0,
+    hintTerm: 0,
+  });
 }
 
 function handleReadIndexResp(r: Raft, m: Msg<'readIndexResp'>): void {

@@ -18,15 +18,24 @@ export function stepLeader(r: Raft, m: Message): StepResult {
       return withProgress(r, m, () => handleHeartbeatResp(r, m));
     case 'readIndex':
       if (!r.leaderRead(m.from, m.context)) {
-        r.send({ type: 'readIndexResp', from: r.id, to: m.from, term: r.term, index: 0, context: m.context,
-          reject: true });
+        r.send({
+          type: 'readIndexResp',
+          from: r.id,
+          to: m.from,
+          term: r.term,
+          index: 0,
+          context: m.context,
+          reject: true,
+        });
       }
       return OK;
     case 'append':
     case 'heartbeat':
     case 'snapshot':
       // Another leader in our own term would break election safety.
-      throw new InvariantError(`leader ${r.id} of term ${r.term} got a ${m.type} from ${m.from} of the same term`);
+      throw new InvariantError(
+        `leader ${r.id} of term ${r.term} got a ${m.type} from ${m.from} of the same term`,
+      );
     case 'preVote':
     case 'vote':
     case 'preVoteResp':
@@ -44,7 +53,10 @@ export function stepLeader(r: Raft, m: Message): StepResult {
 function withProgress(r: Raft, m: Message, handle: () => void): StepResult {
   const pr = r.progress.get(m.from);
   if (pr === undefined) {
-    return { ok: false, error: new StepRejectedError('unknownSender', `${m.type} from ${m.from}, not a member`) };
+    return {
+      ok: false,
+      error: new StepRejectedError('unknownSender', `${m.type} from ${m.from}, not a member`),
+    };
   }
   pr.recentActive = true;
   handle();
@@ -55,7 +67,8 @@ function handleAppendResp(r: Raft, m: Msg<'appendResp'>): void {
   const pr = r.progress.get(m.from)!;
   if (m.reject) {
     // Fast back-off: jump to the last index where our logs can match.
-    const probe = m.hintTerm > 0 ? r.log.findConflictByTerm(m.rejectHint, m.hintTerm).index : m.rejectHint;
+    const probe =
+      m.hintTerm > 0 ? r.log.findConflictByTerm(m.rejectHint, m.hintTerm).index : m.rejectHint;
     if (pr.maybeDecrTo(m.index, probe)) {
       if (pr.state === 'replicate') pr.becomeProbe();
       r.sendAppend(m.from, true);

@@ -8,7 +8,9 @@ import { stepLeader } from './step-leader.js';
 import type { Message } from './types.js';
 import { NONE } from './types.js';
 
-export type StepResult = { readonly ok: true } | { readonly ok: false; readonly error: StepRejectedError };
+export type StepResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly error: StepRejectedError };
 
 const OK: StepResult = { ok: true };
 
@@ -17,7 +19,8 @@ function rejected(reason: StepRejectedError['reason'], detail: string): StepResu
 }
 
 export function step(r: Raft, m: Message): StepResult {
-  if (m.to !== r.id) return rejected('wrongRecipient', `a ${m.type} for node ${m.to} reached node ${r.id}`);
+  if (m.to !== r.id)
+    return rejected('wrongRecipient', `a ${m.type} for node ${m.to} reached node ${r.id}`);
   // A forwarded read request carries no term: it moves no one's term.
   if (m.type !== 'readIndex') {
     if (m.term > r.term) {
@@ -49,10 +52,14 @@ function stepHigherTerm(r: Raft, m: Message): StepResult | undefined {
     const force = m.type === 'vote' && m.transfer;
     // Leader lease: while we hear from a live leader, nobody may depose it.
     const inLease = r.cfg.checkQuorum && r.lead !== NONE && r.electionElapsed < r.cfg.electionTicks;
-    if (!force && inLease) return rejected('staleTerm', `${m.type} from ${m.from} ignored: leader ${r.lead} is alive`);
+    if (!force && inLease)
+      return rejected('staleTerm', `${m.type} from ${m.from} ignored: leader ${r.lead} is alive`);
     // Just restarted: a lease we granted before may still run, to a leader we no longer know.
     if (!force && r.restartGuardTicks > 0) {
-      return rejected('staleTerm', `${m.type} from ${m.from} ignored: restarted less than an election timeout ago, a lease it granted before may still hold`);
+      return rejected(
+        'staleTerm',
+        `${m.type} from ${m.from} ignored: restarted less than an election timeout ago, a lease it granted before may still hold`,
+      );
     }
   }
   // A pre-vote (or its grant) carries a future term: no one adopts it.
@@ -66,8 +73,16 @@ function stepLowerTerm(r: Raft, m: Message): void {
   if ((r.cfg.checkQuorum || r.cfg.preVote) && (m.type === 'append' || m.type === 'heartbeat')) {
     // A deposed leader (e.g. back from a partition) learns our term and steps
     // down; with PreVote it might otherwise never hear a higher term.
-    r.send({ type: 'appendResp', from: r.id, to: m.from, term: r.term, reject: true, index: 0, rejectHint: 0,
-      hintTerm: 0 });
+    r.send({
+      type: 'appendResp',
+      from: r.id,
+      to: m.from,
+      term: r.term,
+      reject: true,
+      index: 0,
+      rejectHint: 0,
+      hintTerm: 0,
+    });
   } else if (m.type === 'preVote') {
     r.send({ type: 'preVoteResp', from: r.id, to: m.from, term: r.term, reject: true });
   }
@@ -76,7 +91,10 @@ function stepLowerTerm(r: Raft, m: Message): void {
 function handleVoteRequest(r: Raft, m: Extract<Message, { type: 'preVote' | 'vote' }>): void {
   const respType = m.type === 'vote' ? 'voteResp' : 'preVoteResp';
   // At most one vote per term; a pre-vote for a future term binds nothing.
-  const canVote = r.vote === m.from || (r.vote === NONE && r.lead === NONE) || (m.type === 'preVote' && m.term > r.term);
+  const canVote =
+    r.vote === m.from ||
+    (r.vote === NONE && r.lead === NONE) ||
+    (m.type === 'preVote' && m.term > r.term);
   if (canVote && r.log.isUpToDate(m.lastLogIndex, m.lastLogTerm)) {
     r.send({ type: respType, from: r.id, to: m.from, term: m.term, reject: false });
     if (m.type === 'vote') {

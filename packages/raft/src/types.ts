@@ -81,7 +81,11 @@ interface Envelope {
 
 /** Messages between cores. A discriminated union on `type`. */
 export type Message =
-  | (Envelope & { readonly type: 'preVote'; readonly lastLogIndex: number; readonly lastLogTerm: number })
+  | (Envelope & {
+      readonly type: 'preVote';
+      readonly lastLogIndex: number;
+      readonly lastLogTerm: number;
+    })
   | (Envelope & { readonly type: 'preVoteResp'; readonly reject: boolean })
   | (Envelope & {
       readonly type: 'vote';
@@ -122,7 +126,12 @@ export type Message =
    * with term 0: it is a request, not a Raft RPC, so it moves no terms.
    */
   | (Envelope & { readonly type: 'readIndex'; readonly context: string })
-  | (Envelope & { readonly type: 'readIndexResp'; readonly index: number; readonly context: string; readonly reject: boolean });
+  | (Envelope & {
+      readonly type: 'readIndexResp';
+      readonly index: number;
+      readonly context: string;
+      readonly reject: boolean;
+    });
 
 export type MessageType = Message['type'];
 

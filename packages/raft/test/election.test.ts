@@ -26,20 +26,55 @@ describe('elections', () => {
 
   it('§5.2 at most one vote per term: a second candidate of the same term is refused', () => {
     const raw = newNode(1);
-    raw.step({ type: 'vote', from: 2, to: 1, term: 1, lastLogIndex: 0, lastLogTerm: 0, transfer: false });
-    raw.step({ type: 'vote', from: 3, to: 1, term: 1, lastLogIndex: 0, lastLogTerm: 0, transfer: false });
+    raw.step({
+      type: 'vote',
+      from: 2,
+      to: 1,
+      term: 1,
+      lastLogIndex: 0,
+      lastLogTerm: 0,
+      transfer: false,
+    });
+    raw.step({
+      type: 'vote',
+      from: 3,
+      to: 1,
+      term: 1,
+      lastLogIndex: 0,
+      lastLogTerm: 0,
+      transfer: false,
+    });
     const resps = ofType(sent(raw), 'voteResp');
-    expect(resps.map((m) => [m.to, m.reject])).toEqual([[2, false], [3, true]]);
+    expect(resps.map((m) => [m.to, m.reject])).toEqual([
+      [2, false],
+      [3, true],
+    ]);
     expect(raw.status().hardState.vote).toBe(2);
     // Asking again (a retransmission) gets the same answer.
-    raw.step({ type: 'vote', from: 2, to: 1, term: 1, lastLogIndex: 0, lastLogTerm: 0, transfer: false });
+    raw.step({
+      type: 'vote',
+      from: 2,
+      to: 1,
+      term: 1,
+      lastLogIndex: 0,
+      lastLogTerm: 0,
+      transfer: false,
+    });
     expect(ofType(sent(raw), 'voteResp')[0]?.reject).toBe(false);
   });
 
   it('§5.4.1 election restriction: votes only for a log at least as up-to-date', () => {
     const ask = (lastLogIndex: number, lastLogTerm: number): boolean => {
       const raw = newNode(1, { logTerms: [1, 2, 2] });
-      raw.step({ type: 'vote', from: 2, to: 1, term: 5, lastLogIndex, lastLogTerm, transfer: false });
+      raw.step({
+        type: 'vote',
+        from: 2,
+        to: 1,
+        term: 5,
+        lastLogIndex,
+        lastLogTerm,
+        transfer: false,
+      });
       return !ofType(sent(raw), 'voteResp')[0]!.reject;
     };
     expect(ask(5, 1)).toBe(false); // older last term, longer log
@@ -50,7 +85,15 @@ describe('elections', () => {
 
   it('hard state is in every Ready that changes it, synced, and the vote is sent only after it', () => {
     const raw = newNode(1);
-    raw.step({ type: 'vote', from: 2, to: 1, term: 4, lastLogIndex: 0, lastLogTerm: 0, transfer: false });
+    raw.step({
+      type: 'vote',
+      from: 2,
+      to: 1,
+      term: 4,
+      lastLogIndex: 0,
+      lastLogTerm: 0,
+      transfer: false,
+    });
     const rd = cycle(raw);
     expect(rd.hardState).toEqual({ term: 4, vote: 2, commit: 0 });
     expect(rd.mustSync).toBe(true);
@@ -128,27 +171,66 @@ describe('elections', () => {
     const raw = newNode(2);
     raw.step({ type: 'heartbeat', from: 1, to: 2, term: 1, commit: 0, context: '' });
     sent(raw);
-    raw.step({ type: 'vote', from: 3, to: 2, term: 2, lastLogIndex: 5, lastLogTerm: 1, transfer: false });
+    raw.step({
+      type: 'vote',
+      from: 3,
+      to: 2,
+      term: 2,
+      lastLogIndex: 5,
+      lastLogTerm: 1,
+      transfer: false,
+    });
     expect(raw.status().hardState.term).toBe(1);
     expect(sent(raw)).toEqual([]);
     raw.step({ type: 'preVote', from: 3, to: 2, term: 2, lastLogIndex: 5, lastLogTerm: 1 });
     expect(sent(raw)).toEqual([]);
-    raw.step({ type: 'vote', from: 3, to: 2, term: 2, lastLogIndex: 5, lastLogTerm: 1, transfer: true });
+    raw.step({
+      type: 'vote',
+      from: 3,
+      to: 2,
+      term: 2,
+      lastLogIndex: 5,
+      lastLogTerm: 1,
+      transfer: true,
+    });
     expect(raw.status().hardState).toMatchObject({ term: 2, vote: 3 });
     // After an election timeout of silence the lease is over.
     const other = newNode(2);
     other.step({ type: 'heartbeat', from: 1, to: 2, term: 1, commit: 0, context: '' });
     for (let i = 0; i < 10; i++) other.tick();
     sent(other);
-    other.step({ type: 'vote', from: 3, to: 2, term: 2, lastLogIndex: 5, lastLogTerm: 1, transfer: false });
+    other.step({
+      type: 'vote',
+      from: 3,
+      to: 2,
+      term: 2,
+      lastLogIndex: 5,
+      lastLogTerm: 1,
+      transfer: false,
+    });
     expect(other.status().hardState).toMatchObject({ term: 2, vote: 3 });
   });
 
   it('leaseGuardAtRestart: a restarted voter refuses (pre-)votes for an election timeout, then votes again', () => {
     // Term 1 on disk: it may have acknowledged a leader of term 1 just before it went down.
     const raw = newNode(2, { term: 1, electionTicks: 10, leaseGuardAtRestart: true });
-    const preVote = { type: 'preVote', from: 3, to: 2, term: 2, lastLogIndex: 5, lastLogTerm: 1 } as const;
-    const vote = { type: 'vote', from: 3, to: 2, term: 2, lastLogIndex: 5, lastLogTerm: 1, transfer: false } as const;
+    const preVote = {
+      type: 'preVote',
+      from: 3,
+      to: 2,
+      term: 2,
+      lastLogIndex: 5,
+      lastLogTerm: 1,
+    } as const;
+    const vote = {
+      type: 'vote',
+      from: 3,
+      to: 2,
+      term: 2,
+      lastLogIndex: 5,
+      lastLogTerm: 1,
+      transfer: false,
+    } as const;
     for (let t = 0; t < 9; t++) raw.tick();
     raw.step(preVote);
     raw.step(vote);
@@ -164,16 +246,40 @@ describe('elections', () => {
 
   it('leaseGuardAtRestart: a brand-new member (term 0) has promised nothing and votes at once; off by default', () => {
     const fresh = newNode(2, { leaseGuardAtRestart: true });
-    fresh.step({ type: 'vote', from: 3, to: 2, term: 1, lastLogIndex: 0, lastLogTerm: 0, transfer: false });
+    fresh.step({
+      type: 'vote',
+      from: 3,
+      to: 2,
+      term: 1,
+      lastLogIndex: 0,
+      lastLogTerm: 0,
+      transfer: false,
+    });
     expect(fresh.status().hardState).toMatchObject({ term: 1, vote: 3 });
     const unguarded = newNode(2, { term: 1 });
-    unguarded.step({ type: 'vote', from: 3, to: 2, term: 2, lastLogIndex: 0, lastLogTerm: 0, transfer: false });
+    unguarded.step({
+      type: 'vote',
+      from: 3,
+      to: 2,
+      term: 2,
+      lastLogIndex: 0,
+      lastLogTerm: 0,
+      transfer: false,
+    });
     expect(unguarded.status().hardState).toMatchObject({ term: 2, vote: 3 });
   });
 
   it('leaseGuardAtRestart: a transfer vote (the leader itself handed over) is not refused', () => {
     const raw = newNode(2, { term: 1, leaseGuardAtRestart: true });
-    raw.step({ type: 'vote', from: 3, to: 2, term: 2, lastLogIndex: 0, lastLogTerm: 0, transfer: true });
+    raw.step({
+      type: 'vote',
+      from: 3,
+      to: 2,
+      term: 2,
+      lastLogIndex: 0,
+      lastLogTerm: 0,
+      transfer: true,
+    });
     expect(raw.status().hardState).toMatchObject({ term: 2, vote: 3 });
   });
 
@@ -188,7 +294,11 @@ describe('elections', () => {
     };
     for (let seed = 1; seed <= 20; seed++) {
       const plain = new Cluster([1, 2, 3], { seed, electionTicks: 10 });
-      const guarded = new Cluster([1, 2, 3], { seed, electionTicks: 10, leaseGuardAtRestart: true });
+      const guarded = new Cluster([1, 2, 3], {
+        seed,
+        electionTicks: 10,
+        leaseGuardAtRestart: true,
+      });
       // All members start fresh (term 0): the guard is not armed, the same seed gives the same election.
       const fresh = ticksToLeader(guarded);
       expect(fresh).toBe(ticksToLeader(plain));
@@ -252,7 +362,10 @@ describe('elections', () => {
     expect(rd.hardState?.term).toBe(1);
     expect(rd.mustSync).toBe(true);
     expect(rd.earlyMessages).toEqual([]);
-    expect(ofType(rd.messages, 'append').map((m) => [m.to, m.term, m.entries.length])).toEqual([[2, 1, 1], [3, 1, 1]]);
+    expect(ofType(rd.messages, 'append').map((m) => [m.to, m.term, m.entries.length])).toEqual([
+      [2, 1, 1],
+      [3, 1, 1],
+    ]);
     raw.advance(rd);
     raw.step(appendResp(2, 1, 1, 1));
     raw.step(appendResp(3, 1, 1, 1));
@@ -276,7 +389,12 @@ describe('elections', () => {
         confState: { voters: [1, 2, 3], votersOutgoing: [], learners: [], learnersNext: [] },
         entries: [
           { type: 'normal', term: 1, index: 1, data: new Uint8Array(0) },
-          { type: 'confChange', term: 1, index: 2, change: { changes: [{ op: 'removeNode', nodeId: 1 }] } },
+          {
+            type: 'confChange',
+            term: 1,
+            index: 2,
+            change: { changes: [{ op: 'removeNode', nodeId: 1 }] },
+          },
         ],
       },
     });
@@ -292,9 +410,32 @@ describe('elections', () => {
   });
 
   it('rejects a bad config with a ConfigError', () => {
-    const initial = { hardState: { term: 0, vote: 0, commit: 0 }, confState: { voters: [1], votersOutgoing: [], learners: [], learnersNext: [] }, entries: [] };
-    expect(() => new RawNode({ id: 1, rng: seededRng(1), readOnly: 'leaseBased', checkQuorum: false, initial })).toThrow(ConfigError);
-    expect(() => new RawNode({ id: 1, rng: seededRng(1), heartbeatTicks: 10, electionTicks: 10, initial })).toThrow(ConfigError);
-    expect(() => new RawNode({ id: 1, rng: seededRng(1), initial: { ...initial, hardState: { term: 1, vote: 0, commit: 3 } } })).toThrow(ConfigError);
+    const initial = {
+      hardState: { term: 0, vote: 0, commit: 0 },
+      confState: { voters: [1], votersOutgoing: [], learners: [], learnersNext: [] },
+      entries: [],
+    };
+    expect(
+      () =>
+        new RawNode({
+          id: 1,
+          rng: seededRng(1),
+          readOnly: 'leaseBased',
+          checkQuorum: false,
+          initial,
+        }),
+    ).toThrow(ConfigError);
+    expect(
+      () =>
+        new RawNode({ id: 1, rng: seededRng(1), heartbeatTicks: 10, electionTicks: 10, initial }),
+    ).toThrow(ConfigError);
+    expect(
+      () =>
+        new RawNode({
+          id: 1,
+          rng: seededRng(1),
+          initial: { ...initial, hardState: { term: 1, vote: 0, commit: 3 } },
+        }),
+    ).toThrow(ConfigError);
   });
 });

@@ -72,7 +72,11 @@ export class SimNode {
     this.raw = this.boot();
   }
 
-  persist(snapshot: Snapshot | undefined, entries: readonly Entry[], hs: HardState | undefined): void {
+  persist(
+    snapshot: Snapshot | undefined,
+    entries: readonly Entry[],
+    hs: HardState | undefined,
+  ): void {
     const st = this.storage;
     if (snapshot !== undefined) {
       st.snapshot = snapshot;
@@ -93,7 +97,8 @@ export class SimNode {
       this.appliedIndex = snapshot.meta.index;
     }
     for (const e of committed) {
-      if (e.index !== this.appliedIndex + 1) throw new Error(`node ${this.id} applies ${e.index} after ${this.appliedIndex}`);
+      if (e.index !== this.appliedIndex + 1)
+        throw new Error(`node ${this.id} applies ${e.index} after ${this.appliedIndex}`);
       this.appliedIndex = e.index;
       this.committedLog.push(e);
       if (e.type === 'normal' && e.data.length > 0) this.applied.push(text(e.data));
@@ -103,7 +108,10 @@ export class SimNode {
   /** Snapshot the state machine at the applied index and compact the core's log. */
   compact(): SnapshotMeta {
     const meta = this.raw.compact(this.appliedIndex);
-    if (meta === undefined) throw new Error(`node ${this.id}: compact(${this.appliedIndex}) is behind a received snapshot`);
+    if (meta === undefined)
+      throw new Error(
+        `node ${this.id}: compact(${this.appliedIndex}) is behind a received snapshot`,
+      );
     this.storage.snapshot = { meta, data: bytes(JSON.stringify(this.applied)) };
     this.storage.entries = this.storage.entries.filter((e) => e.index > meta.index);
     return meta;
@@ -135,7 +143,12 @@ export class Cluster {
     ids: NodeId[],
     private readonly options: ClusterOptions = {},
   ) {
-    const bootstrap: ConfState = { voters: ids, votersOutgoing: [], learners: options.learners ?? [], learnersNext: [] };
+    const bootstrap: ConfState = {
+      voters: ids,
+      votersOutgoing: [],
+      learners: options.learners ?? [],
+      learnersNext: [],
+    };
     const { seed = 1, learners: _l, ...nodeOptions } = options;
     for (const id of [...ids, ...(options.learners ?? [])]) {
       this.nodes.set(id, new SimNode(id, bootstrap, nodeOptions, seed * 1000 + id));
@@ -151,7 +164,12 @@ export class Cluster {
   /** Adds a node started with the bootstrap configuration (learns the rest from the log or a snapshot). */
   addNode(id: NodeId, bootstrapVoters: NodeId[]): SimNode {
     const { seed = 1, learners: _l, ...nodeOptions } = this.options;
-    const conf: ConfState = { voters: bootstrapVoters, votersOutgoing: [], learners: this.options.learners ?? [], learnersNext: [] };
+    const conf: ConfState = {
+      voters: bootstrapVoters,
+      votersOutgoing: [],
+      learners: this.options.learners ?? [],
+      learnersNext: [],
+    };
     const n = new SimNode(id, conf, nodeOptions, seed * 1000 + id);
     this.nodes.set(id, n);
     return n;
@@ -218,7 +236,8 @@ export class Cluster {
   /** Ticks every (non-isolated or not) node `n` times, stabilizing after each tick. */
   tick(n = 1, only?: NodeId[]): void {
     for (let i = 0; i < n; i++) {
-      for (const [id, node] of this.nodes) if (only === undefined || only.includes(id)) node.raw.tick();
+      for (const [id, node] of this.nodes)
+        if (only === undefined || only.includes(id)) node.raw.tick();
       this.stabilize();
     }
   }
@@ -229,13 +248,17 @@ export class Cluster {
   }
 
   leaders(): NodeId[] {
-    return [...this.nodes.values()].filter((n) => n.raw.status().softState.role === 'leader').map((n) => n.id);
+    return [...this.nodes.values()]
+      .filter((n) => n.raw.status().softState.role === 'leader')
+      .map((n) => n.id);
   }
 
   leader(): SimNode {
     const ls = this.leaders();
     if (ls.length === 0) throw new Error('no leader');
-    const best = ls.map((id) => this.node(id)).sort((a, b) => b.raw.status().hardState.term - a.raw.status().hardState.term);
+    const best = ls
+      .map((id) => this.node(id))
+      .sort((a, b) => b.raw.status().hardState.term - a.raw.status().hardState.term);
     return best[0]!;
   }
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidConfChangeError, ProposalDroppedError, RawNode, seededRng, type ConfChange } from '@flotilla/raft';
+import {
+  InvalidConfChangeError,
+  ProposalDroppedError,
+  RawNode,
+  seededRng,
+  type ConfChange,
+} from '@flotilla/raft';
 import { bytes, Cluster } from './harness.js';
 import { appendResp, cycle, elect, newNode } from './util.js';
 
@@ -28,7 +34,9 @@ describe('membership', () => {
     c.isolate(1);
     c.tick(60, [4]);
     expect(c.node(4).raw.status().softState.role).toBe('follower');
-    expect(c.delivered.some((m) => m.from === 4 && (m.type === 'preVote' || m.type === 'vote'))).toBe(false);
+    expect(
+      c.delivered.some((m) => m.from === 4 && (m.type === 'preVote' || m.type === 'vote')),
+    ).toBe(false);
   });
 
   it('adding a learner, then promoting it with addVoter, makes it a voter', () => {
@@ -44,7 +52,12 @@ describe('membership', () => {
     proposeConf(c, { changes: [{ op: 'addVoter', nodeId: 4 }] });
     c.tick(2);
     for (const n of c.nodes.values()) {
-      expect(n.raw.status().confState).toEqual({ voters: [1, 2, 3, 4], votersOutgoing: [], learners: [], learnersNext: [] });
+      expect(n.raw.status().confState).toEqual({
+        voters: [1, 2, 3, 4],
+        votersOutgoing: [],
+        learners: [],
+        learnersNext: [],
+      });
     }
   });
 
@@ -72,12 +85,25 @@ describe('membership', () => {
     c.campaign(1);
     c.addNode(4, [1, 2, 3]);
     c.addNode(5, [1, 2, 3]);
-    proposeConf(c, { changes: [{ op: 'addVoter', nodeId: 4 }, { op: 'addVoter', nodeId: 5 }, { op: 'removeNode', nodeId: 3 }] });
+    proposeConf(c, {
+      changes: [
+        { op: 'addVoter', nodeId: 4 },
+        { op: 'addVoter', nodeId: 5 },
+        { op: 'removeNode', nodeId: 3 },
+      ],
+    });
     c.tick(3);
     const confEntries = c.node(1).committedLog.filter((e) => e.type === 'confChange');
-    expect(confEntries.map((e) => e.type === 'confChange' && e.change.changes.length)).toEqual([3, 0]);
+    expect(confEntries.map((e) => e.type === 'confChange' && e.change.changes.length)).toEqual([
+      3, 0,
+    ]);
     for (const id of [1, 2, 4, 5]) {
-      expect(c.node(id).raw.status().confState).toEqual({ voters: [1, 2, 4, 5], votersOutgoing: [], learners: [], learnersNext: [] });
+      expect(c.node(id).raw.status().confState).toEqual({
+        voters: [1, 2, 4, 5],
+        votersOutgoing: [],
+        learners: [],
+        learnersNext: [],
+      });
     }
     c.propose('after');
     for (const id of [1, 2, 4, 5]) expect(c.node(id).applied).toEqual(['after']);
@@ -91,8 +117,14 @@ describe('membership', () => {
     c.isolate(4);
     c.isolate(5);
     // The joint entry commits under C_old = {1,2,3}; then {1,4,5} has no majority.
-    proposeConf(c, { changes: [{ op: 'addVoter', nodeId: 4 }, { op: 'addVoter', nodeId: 5 }, { op: 'removeNode', nodeId: 2 },
-      { op: 'removeNode', nodeId: 3 }] });
+    proposeConf(c, {
+      changes: [
+        { op: 'addVoter', nodeId: 4 },
+        { op: 'addVoter', nodeId: 5 },
+        { op: 'removeNode', nodeId: 2 },
+        { op: 'removeNode', nodeId: 3 },
+      ],
+    });
     c.tick(1);
     const st = c.node(1).raw.status();
     expect(st.confState.votersOutgoing).toEqual([1, 2, 3]);
@@ -112,8 +144,14 @@ describe('membership', () => {
     c.campaign(1);
     c.addNode(4, [1, 2, 3]);
     c.addNode(5, [1, 2, 3]);
-    const r = c.leader().raw.proposeConfChange({ changes: [{ op: 'addVoter', nodeId: 4 }, { op: 'addVoter', nodeId: 5 },
-      { op: 'removeNode', nodeId: 2 }, { op: 'removeNode', nodeId: 3 }] });
+    const r = c.leader().raw.proposeConfChange({
+      changes: [
+        { op: 'addVoter', nodeId: 4 },
+        { op: 'addVoter', nodeId: 5 },
+        { op: 'removeNode', nodeId: 2 },
+        { op: 'removeNode', nodeId: 3 },
+      ],
+    });
     if (!r.ok) throw r.error;
     // Run until the leader has applied the joint entry, then cut off C_old's other voters before it can leave.
     const joint = () => c.node(1).raw.status().confState.votersOutgoing.length > 0;
@@ -144,19 +182,36 @@ describe('membership', () => {
     // C_new = {1,2,4} cannot reach a majority: the config stays joint.
     c.isolate(2);
     c.isolate(4);
-    proposeConf(c, { changes: [{ op: 'addLearner', nodeId: 3 }, { op: 'addVoter', nodeId: 4 }] });
+    proposeConf(c, {
+      changes: [
+        { op: 'addLearner', nodeId: 3 },
+        { op: 'addVoter', nodeId: 4 },
+      ],
+    });
     c.tick(1);
-    expect(c.node(1).raw.status().confState).toEqual({ voters: [1, 2, 4], votersOutgoing: [1, 2, 3], learners: [], learnersNext: [3] });
+    expect(c.node(1).raw.status().confState).toEqual({
+      voters: [1, 2, 4],
+      votersOutgoing: [1, 2, 3],
+      learners: [],
+      learnersNext: [3],
+    });
     c.heal();
     c.tick(3);
-    expect(c.node(1).raw.status().confState).toEqual({ voters: [1, 2, 4], votersOutgoing: [], learners: [3], learnersNext: [] });
+    expect(c.node(1).raw.status().confState).toEqual({
+      voters: [1, 2, 4],
+      votersOutgoing: [],
+      learners: [3],
+      learnersNext: [],
+    });
   });
 
   it('a new leader proposes no conf change until an entry of its term is committed', () => {
     const raw = newNode(1);
     elect(raw, [2, 3]);
     const r = raw.proposeConfChange({ changes: [{ op: 'addLearner', nodeId: 4 }] });
-    expect(!r.ok && r.error instanceof ProposalDroppedError && r.error.reason).toBe('notCommittedInTerm');
+    expect(!r.ok && r.error instanceof ProposalDroppedError && r.error.reason).toBe(
+      'notCommittedInTerm',
+    );
   });
 
   it('no second conf change while one is pending (confChangePending)', () => {
@@ -167,10 +222,14 @@ describe('membership', () => {
     const first = c.node(1).raw.proposeConfChange({ changes: [{ op: 'addLearner', nodeId: 4 }] });
     expect(first.ok).toBe(true);
     const second = c.node(1).raw.proposeConfChange({ changes: [{ op: 'addLearner', nodeId: 5 }] });
-    expect(!second.ok && second.error instanceof ProposalDroppedError && second.error.reason).toBe('confChangePending');
+    expect(!second.ok && second.error instanceof ProposalDroppedError && second.error.reason).toBe(
+      'confChangePending',
+    );
     c.heal();
     c.tick(2);
-    expect(c.node(1).raw.proposeConfChange({ changes: [{ op: 'addLearner', nodeId: 5 }] }).ok).toBe(true);
+    expect(c.node(1).raw.proposeConfChange({ changes: [{ op: 'addLearner', nodeId: 5 }] }).ok).toBe(
+      true,
+    );
   });
 
   it('an invalid conf change is refused with InvalidConfChangeError', () => {
@@ -214,9 +273,16 @@ describe('membership', () => {
     expect(n2.raw.status().confState.learners).toEqual([4]);
     // With `applied` given (a state machine that persisted its applied index), the replay is immediate.
     const entries = c.node(2).storage.entries;
-    const raw = new RawNode({ id: 2, rng: seededRng(1), initial: {
-      hardState: n2.storage.hardState, confState: { voters: [1, 2, 3], votersOutgoing: [], learners: [], learnersNext: [] },
-      entries, applied: n2.storage.hardState.commit } });
+    const raw = new RawNode({
+      id: 2,
+      rng: seededRng(1),
+      initial: {
+        hardState: n2.storage.hardState,
+        confState: { voters: [1, 2, 3], votersOutgoing: [], learners: [], learnersNext: [] },
+        entries,
+        applied: n2.storage.hardState.commit,
+      },
+    });
     expect(raw.status().confState.learners).toEqual([4]);
     expect(raw.status().applied).toBe(n2.storage.hardState.commit);
   });

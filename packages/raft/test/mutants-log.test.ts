@@ -43,7 +43,12 @@ describe('RaftLog.compact', () => {
     log.compact(6);
     expect(log.firstIndex()).toBe(7);
     expect(log.term(6)).toBe(3);
-    expect(log.slice(7, 11).map((e) => [e.index, e.term])).toEqual([[7, 3], [8, 4], [9, 4], [10, 4]]);
+    expect(log.slice(7, 11).map((e) => [e.index, e.term])).toEqual([
+      [7, 3],
+      [8, 4],
+      [9, 4],
+      [10, 4],
+    ]);
     log.compact(4); // below the snapshot: nothing to do
     expect(log.firstIndex()).toBe(7);
     expect(log.term(6)).toBe(3);

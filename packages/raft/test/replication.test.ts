@@ -32,7 +32,10 @@ describe('log replication', () => {
     const { raw } = replicatingLeader();
     for (let i = 0; i < 5; i++) raw.propose(bytes(`p${i}`));
     const appends = ofType(sent(raw), 'append');
-    expect(appends.map((a) => [a.to, a.entries.length])).toEqual([[2, 5], [3, 5]]);
+    expect(appends.map((a) => [a.to, a.entries.length])).toEqual([
+      [2, 5],
+      [3, 5],
+    ]);
   });
 
   it('inflight window: a follower in replicate state gets at most maxInflightMsgs unacknowledged appends', () => {
@@ -71,7 +74,11 @@ describe('log replication', () => {
     const leader = newNode(1, { logTerms: [1, 1, 1, 3, 3, 3, 3, 3, 3, 3], term: 3, commit: 3 });
     elect(leader, [3]);
     const term = leader.status().hardState.term;
-    const follower = newNode(2, { logTerms: [1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2], term: 2, commit: 3 });
+    const follower = newNode(2, {
+      logTerms: [1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2],
+      term: 2,
+      commit: 3,
+    });
     let rejections = 0;
     for (let round = 0; round < 10; round++) {
       leader.tick();
@@ -97,18 +104,24 @@ describe('log replication', () => {
     sent(raw);
     const appendsTo2 = (): number => ofType(sent(raw), 'append').filter((m) => m.to === 2).length;
     // Read rounds make heartbeats with contexts; their answers can arrive in a burst.
-    for (let i = 0; i < 100; i++) raw.step({ type: 'heartbeatResp', from: 2, to: 1, term, context: `r${i}` });
+    for (let i = 0; i < 100; i++)
+      raw.step({ type: 'heartbeatResp', from: 2, to: 1, term, context: `r${i}` });
     expect(appendsTo2()).toBe(0);
     // A periodic heartbeat allows one recovery: one probe for the whole next burst.
     raw.tick();
     raw.tick();
     sent(raw);
-    for (let i = 0; i < 100; i++) raw.step({ type: 'heartbeatResp', from: 2, to: 1, term, context: '' });
+    for (let i = 0; i < 100; i++)
+      raw.step({ type: 'heartbeatResp', from: 2, to: 1, term, context: '' });
     expect(appendsTo2()).toBe(1);
   });
 
   it('a burst of heartbeat responses frees at most one slot of a full inflight window per heartbeat interval', () => {
-    const { raw, term } = replicatingLeader({ maxInflightMsgs: 2, heartbeatTicks: 2, electionTicks: 20 });
+    const { raw, term } = replicatingLeader({
+      maxInflightMsgs: 2,
+      heartbeatTicks: 2,
+      electionTicks: 20,
+    });
     for (let i = 0; i < 4; i++) {
       raw.propose(bytes(`p${i}`));
       sent(raw);
@@ -117,7 +130,8 @@ describe('log replication', () => {
     raw.tick();
     raw.tick();
     sent(raw);
-    for (let i = 0; i < 50; i++) raw.step({ type: 'heartbeatResp', from: 2, to: 1, term, context: '' });
+    for (let i = 0; i < 50; i++)
+      raw.step({ type: 'heartbeatResp', from: 2, to: 1, term, context: '' });
     const resent = ofType(sent(raw), 'append').filter((m) => m.to === 2);
     expect(resent).toHaveLength(1);
   });
@@ -135,7 +149,16 @@ describe('log replication', () => {
     const next = ofType(sent(raw), 'append').filter((m) => m.to === 2);
     expect(next.flatMap((m) => m.entries.map((e) => e.index))).toEqual([2, 3]);
     // A rejection puts it back into probe.
-    raw.step({ type: 'appendResp', from: 2, to: 1, term: raw.status().hardState.term, reject: true, index: 3, rejectHint: 1, hintTerm: 1 });
+    raw.step({
+      type: 'appendResp',
+      from: 2,
+      to: 1,
+      term: raw.status().hardState.term,
+      reject: true,
+      index: 3,
+      rejectHint: 1,
+      hintTerm: 1,
+    });
     expect(raw.status().progress?.get(2)?.state).toBe('probe');
   });
 
@@ -143,20 +166,24 @@ describe('log replication', () => {
     const { raw, term } = replicatingLeader({ maxUncommittedBytes: 150 });
     expect(raw.propose(new Uint8Array(100)).ok).toBe(true);
     const refused = raw.propose(new Uint8Array(100));
-    expect(!refused.ok && refused.error instanceof ProposalDroppedError && refused.error.reason).toBe('uncommittedLimit');
+    expect(
+      !refused.ok && refused.error instanceof ProposalDroppedError && refused.error.reason,
+    ).toBe('uncommittedLimit');
     cycle(raw);
     raw.step(appendResp(2, 1, term, raw.status().lastIndex));
     expect(raw.status().hardState.commit).toBe(raw.status().lastIndex);
     expect(raw.propose(new Uint8Array(100)).ok).toBe(true);
   });
 
-  it('maxUncommittedBytes: the new leader\'s no-op is always appended, and one entry always fits an empty pipeline', () => {
+  it("maxUncommittedBytes: the new leader's no-op is always appended, and one entry always fits an empty pipeline", () => {
     const raw = newNode(1, { maxUncommittedBytes: 1 });
     elect(raw, [2]);
     // The no-op (16 bytes) went in although the limit is 1 byte.
     expect(raw.status().lastIndex).toBe(1);
     const refused = raw.propose(new Uint8Array(1000));
-    expect(!refused.ok && refused.error instanceof ProposalDroppedError && refused.error.reason).toBe('uncommittedLimit');
+    expect(
+      !refused.ok && refused.error instanceof ProposalDroppedError && refused.error.reason,
+    ).toBe('uncommittedLimit');
     raw.step(appendResp(2, 1, raw.status().hardState.term, 1));
     expect(raw.status().hardState.commit).toBe(1);
     // Nothing uncommitted: a proposal larger than the limit is not starved.
@@ -196,7 +223,16 @@ describe('log replication', () => {
 
   it('followers answer only after persisting: responses are in `messages`, never early', () => {
     const f = newNode(2);
-    f.step({ type: 'append', from: 1, to: 2, term: 1, prevIndex: 0, prevTerm: 0, entries: entriesWithTerms([1, 1]), commit: 0 });
+    f.step({
+      type: 'append',
+      from: 1,
+      to: 2,
+      term: 1,
+      prevIndex: 0,
+      prevTerm: 0,
+      entries: entriesWithTerms([1, 1]),
+      commit: 0,
+    });
     const rd = cycle(f);
     expect(rd.earlyMessages).toEqual([]);
     expect(rd.entries.map((e) => e.index)).toEqual([1, 2]);
@@ -205,7 +241,16 @@ describe('log replication', () => {
 
   it('committed entries are handed out only up to the locally persisted index', () => {
     const f = newNode(2);
-    f.step({ type: 'append', from: 1, to: 2, term: 1, prevIndex: 0, prevTerm: 0, entries: entriesWithTerms([1, 1]), commit: 2 });
+    f.step({
+      type: 'append',
+      from: 1,
+      to: 2,
+      term: 1,
+      prevIndex: 0,
+      prevTerm: 0,
+      entries: entriesWithTerms([1, 1]),
+      commit: 2,
+    });
     const rd1 = f.ready();
     expect(rd1.entries).toHaveLength(2);
     expect(rd1.hardState?.commit).toBe(2);
@@ -218,7 +263,16 @@ describe('log replication', () => {
 
   it('maxCommittedBytesPerReady bounds committedEntries per Ready (at least one entry)', () => {
     const f = newNode(2, { maxCommittedBytesPerReady: 20 });
-    f.step({ type: 'append', from: 1, to: 2, term: 1, prevIndex: 0, prevTerm: 0, entries: entriesWithTerms([1, 1, 1]), commit: 3 });
+    f.step({
+      type: 'append',
+      from: 1,
+      to: 2,
+      term: 1,
+      prevIndex: 0,
+      prevTerm: 0,
+      entries: entriesWithTerms([1, 1, 1]),
+      commit: 3,
+    });
     cycle(f);
     const sizes: number[] = [];
     while (f.hasReady()) sizes.push(cycle(f).committedEntries.length);
@@ -227,13 +281,31 @@ describe('log replication', () => {
 
   it('log matching: a follower replaces a conflicting uncommitted suffix and never a committed one', () => {
     const f = newNode(2, { logTerms: [1, 1, 2, 2], term: 2, commit: 2 });
-    f.step({ type: 'append', from: 1, to: 2, term: 3, prevIndex: 2, prevTerm: 1, entries: entriesWithTerms([3], 3), commit: 2 });
+    f.step({
+      type: 'append',
+      from: 1,
+      to: 2,
+      term: 3,
+      prevIndex: 2,
+      prevTerm: 1,
+      entries: entriesWithTerms([3], 3),
+      commit: 2,
+    });
     const rd = cycle(f);
     expect(rd.entries.map((e) => [e.index, e.term])).toEqual([[3, 3]]);
     expect(f.status().lastIndex).toBe(3);
     // An append that would rewrite committed entries (a stale or buggy leader) leaves them alone.
     const g = newNode(2, { logTerms: [1, 1, 2, 2], term: 2, commit: 4 });
-    g.step({ type: 'append', from: 1, to: 2, term: 3, prevIndex: 2, prevTerm: 1, entries: entriesWithTerms([3, 3], 3), commit: 4 });
+    g.step({
+      type: 'append',
+      from: 1,
+      to: 2,
+      term: 3,
+      prevIndex: 2,
+      prevTerm: 1,
+      entries: entriesWithTerms([3, 3], 3),
+      commit: 4,
+    });
     const rdG = cycle(g);
     expect(rdG.entries).toEqual([]);
     expect(ofType(rdG.messages, 'appendResp')[0]).toMatchObject({ reject: false, index: 4 });
@@ -243,7 +315,16 @@ describe('log replication', () => {
     // Entries 2..5 came from an old leader of term 1; the new leader (term 2) holds other entries from 4 on.
     const f = newNode(2, { logTerms: [1, 1, 1, 1, 1], term: 1, commit: 1 });
     // The new leader's append for 2..3 arrives (its later append was lost or overtaken): it matches and stops at 3.
-    f.step({ type: 'append', from: 1, to: 2, term: 2, prevIndex: 1, prevTerm: 1, entries: entriesWithTerms([1, 1], 2), commit: 1 });
+    f.step({
+      type: 'append',
+      from: 1,
+      to: 2,
+      term: 2,
+      prevIndex: 1,
+      prevTerm: 1,
+      entries: entriesWithTerms([1, 1], 2),
+      commit: 1,
+    });
     const rd = cycle(f);
     expect(rd.entries).toEqual([]);
     expect(f.status().lastIndex).toBe(5);
@@ -253,7 +334,16 @@ describe('log replication', () => {
 
   it('a stale append (prevIndex below commit) is answered with the commit index', () => {
     const f = newNode(2, { logTerms: [1, 1, 1], term: 1, commit: 3 });
-    f.step({ type: 'append', from: 1, to: 2, term: 1, prevIndex: 1, prevTerm: 1, entries: entriesWithTerms([1], 2), commit: 1 });
+    f.step({
+      type: 'append',
+      from: 1,
+      to: 2,
+      term: 1,
+      prevIndex: 1,
+      prevTerm: 1,
+      entries: entriesWithTerms([1], 2),
+      commit: 1,
+    });
     expect(ofType(sent(f), 'appendResp')[0]).toMatchObject({ reject: false, index: 3 });
   });
 

@@ -28,7 +28,9 @@ describe('snapshots and compaction (§7)', () => {
     c.propose('after');
     c.heal();
     c.tick(3);
-    const snaps = c.delivered.filter((m): m is Extract<Message, { type: 'snapshot' }> => m.type === 'snapshot');
+    const snaps = c.delivered.filter(
+      (m): m is Extract<Message, { type: 'snapshot' }> => m.type === 'snapshot',
+    );
     expect(snaps.map((m) => [m.to, m.snapshot.meta.index])).toEqual([[3, 11]]);
     expect(snaps[0]!.snapshot.data.length).toBeGreaterThan(0);
     const want = [...Array.from({ length: 10 }, (_, i) => `v${i}`), 'after'];
@@ -47,7 +49,16 @@ describe('snapshots and compaction (§7)', () => {
     const { term } = raw.status().hardState;
     // Node 2 answers (so it is active) and rejects the probe at 3: it lost its log.
     raw.step({ type: 'heartbeatResp', from: 2, to: 1, term, context: '' });
-    raw.step({ type: 'appendResp', from: 2, to: 1, term, reject: true, index: 3, rejectHint: 0, hintTerm: 0 });
+    raw.step({
+      type: 'appendResp',
+      from: 2,
+      to: 1,
+      term,
+      reject: true,
+      index: 3,
+      rejectHint: 0,
+      hintTerm: 0,
+    });
     const snap = ofType(sent(raw), 'snapshot');
     expect(snap).toHaveLength(1);
     expect(snap[0]!.snapshot.meta).toMatchObject({ index: 3, term: 1 });
@@ -62,8 +73,20 @@ describe('snapshots and compaction (§7)', () => {
 
   it('a stale snapshot (not newer than the commit index) is ignored', () => {
     const f = newNode(2, { logTerms: [1, 1, 1, 1], term: 1, commit: 4 });
-    f.step({ type: 'snapshot', from: 1, to: 2, term: 1,
-      snapshot: { meta: { index: 3, term: 1, confState: { voters: [1, 2, 3], votersOutgoing: [], learners: [], learnersNext: [] } }, data: new Uint8Array([9]) } });
+    f.step({
+      type: 'snapshot',
+      from: 1,
+      to: 2,
+      term: 1,
+      snapshot: {
+        meta: {
+          index: 3,
+          term: 1,
+          confState: { voters: [1, 2, 3], votersOutgoing: [], learners: [], learnersNext: [] },
+        },
+        data: new Uint8Array([9]),
+      },
+    });
     const rd = cycle(f);
     expect(rd.snapshot).toBeUndefined();
     expect(ofType(rd.messages, 'appendResp')[0]).toMatchObject({ reject: false, index: 4 });
@@ -73,7 +96,13 @@ describe('snapshots and compaction (§7)', () => {
   it('a newer snapshot is returned in ready.snapshot, resets the log and restores its confState', () => {
     const f = newNode(2, { logTerms: [1, 1], term: 1, commit: 1 });
     const conf = { voters: [1, 2, 4], votersOutgoing: [], learners: [5], learnersNext: [] };
-    f.step({ type: 'snapshot', from: 1, to: 2, term: 2, snapshot: { meta: { index: 10, term: 2, confState: conf }, data: new Uint8Array([7]) } });
+    f.step({
+      type: 'snapshot',
+      from: 1,
+      to: 2,
+      term: 2,
+      snapshot: { meta: { index: 10, term: 2, confState: conf }, data: new Uint8Array([7]) },
+    });
     const rd = f.ready();
     expect(rd.snapshot?.meta.index).toBe(10);
     expect(rd.snapshot?.data).toEqual(new Uint8Array([7]));
@@ -83,7 +112,12 @@ describe('snapshots and compaction (§7)', () => {
     expect(rd.earlyMessages).toEqual([]);
     expect(ofType(rd.messages, 'appendResp')[0]).toMatchObject({ index: 10, reject: false });
     f.advance(rd);
-    expect(f.status()).toMatchObject({ applied: 10, firstIndex: 11, lastIndex: 10, confState: conf });
+    expect(f.status()).toMatchObject({
+      applied: 10,
+      firstIndex: 11,
+      lastIndex: 10,
+      confState: conf,
+    });
   });
 
   it('compact() below a received, not yet applied snapshot returns nothing to store', () => {
@@ -91,7 +125,13 @@ describe('snapshots and compaction (§7)', () => {
     const rd0 = cycle(f);
     expect(rd0.committedEntries.map((e) => e.index)).toEqual([1, 2, 3]);
     const conf = { voters: [1, 2, 3], votersOutgoing: [], learners: [], learnersNext: [] };
-    f.step({ type: 'snapshot', from: 1, to: 2, term: 1, snapshot: { meta: { index: 10, term: 1, confState: conf }, data: new Uint8Array([1]) } });
+    f.step({
+      type: 'snapshot',
+      from: 1,
+      to: 2,
+      term: 1,
+      snapshot: { meta: { index: 10, term: 1, confState: conf }, data: new Uint8Array([1]) },
+    });
     // The snapshot is in flight (ready taken, not advanced): applied is still 3,
     // so state at 3 must not be labelled with the snapshot's index 10.
     const rd = f.ready();

@@ -21,7 +21,9 @@ describe('leadership transfer (thesis §3.10)', () => {
     expect(votes.length).toBe(2);
     // The timeoutNow came only after node 3 held everything.
     const tIdx = after.findIndex((m) => m.type === 'timeoutNow');
-    expect(after.slice(0, tIdx).some((m) => m.type === 'append' && m.to === 3 && m.entries.length === 2)).toBe(true);
+    expect(
+      after.slice(0, tIdx).some((m) => m.type === 'append' && m.to === 3 && m.entries.length === 2),
+    ).toBe(true);
     expect(votes.every((m) => m.type === 'vote' && m.transfer)).toBe(true);
     expect(c.leaders()).toEqual([3]);
     expect(c.node(3).raw.status().hardState.term).toBe(term + 1);
@@ -56,8 +58,12 @@ describe('leadership transfer (thesis §3.10)', () => {
     const c = new Cluster([1, 2, 3], { learners: [4] });
     c.campaign(1);
     const toLearner = c.node(1).raw.transferLeadership(4);
-    expect(!toLearner.ok && toLearner.error instanceof TransferRefusedError && toLearner.error.reason).toBe('learnerTarget');
+    expect(
+      !toLearner.ok && toLearner.error instanceof TransferRefusedError && toLearner.error.reason,
+    ).toBe('learnerTarget');
     const toStranger = c.node(1).raw.transferLeadership(9);
-    expect(!toStranger.ok && toStranger.error instanceof TransferRefusedError && toStranger.error.reason).toBe('unknownTarget');
+    expect(
+      !toStranger.ok && toStranger.error instanceof TransferRefusedError && toStranger.error.reason,
+    ).toBe('unknownTarget');
   });
 });

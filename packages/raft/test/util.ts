@@ -22,11 +22,24 @@ export interface NodeSetup extends Partial<Omit<RaftConfig, 'id' | 'rng' | 'init
 }
 
 export function entriesWithTerms(terms: number[], from = 1): Entry[] {
-  return terms.map((term, i) => ({ type: 'normal', term, index: from + i, data: bytes(`e${from + i}`) }));
+  return terms.map((term, i) => ({
+    type: 'normal',
+    term,
+    index: from + i,
+    data: bytes(`e${from + i}`),
+  }));
 }
 
 export function newNode(id: NodeId, s: NodeSetup = {}): RawNode {
-  const { voters = [1, 2, 3], learners = [], logTerms = [], term, commit = 0, seed = id, ...opts } = s;
+  const {
+    voters = [1, 2, 3],
+    learners = [],
+    logTerms = [],
+    term,
+    commit = 0,
+    seed = id,
+    ...opts
+  } = s;
   return new RawNode({
     id,
     rng: seededRng(seed),
@@ -53,7 +66,10 @@ export function sent(raw: RawNode): Message[] {
   return [...rd.earlyMessages, ...rd.messages];
 }
 
-export function ofType<T extends Message['type']>(msgs: readonly Message[], type: T): Extract<Message, { type: T }>[] {
+export function ofType<T extends Message['type']>(
+  msgs: readonly Message[],
+  type: T,
+): Extract<Message, { type: T }>[] {
   return msgs.filter((m): m is Extract<Message, { type: T }> => m.type === type);
 }
 

@@ -9,8 +9,17 @@ let cluster: LocalCluster;
 let root: string;
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
-async function post(url: string, path: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
-  const res = await fetch(`${url}${path}`, { method: 'POST', body: JSON.stringify(body), headers: token ? { authorization: token } : {} });
+async function post(
+  url: string,
+  path: string,
+  body: unknown,
+  token?: string,
+): Promise<Record<string, unknown>> {
+  const res = await fetch(`${url}${path}`, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: token ? { authorization: token } : {},
+  });
   const json = (await res.json()) as Record<string, unknown>;
   if (res.status !== 200) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
   return json;
@@ -24,10 +33,15 @@ beforeAll(async () => {
   await post(u, '/v3/auth/user/grant', { user: 'root', role: 'root' });
   await post(u, '/v3/auth/user/add', { name: 'app', password: 'apppw' });
   await post(u, '/v3/auth/role/add', { name: 'app' });
-  await post(u, '/v3/auth/role/grant', { name: 'app', perm: { permType: 'READWRITE', key: b64('app/'), range_end: b64('app0') } });
+  await post(u, '/v3/auth/role/grant', {
+    name: 'app',
+    perm: { permType: 'READWRITE', key: b64('app/'), range_end: b64('app0') },
+  });
   await post(u, '/v3/auth/user/grant', { user: 'app', role: 'app' });
   await post(u, '/v3/auth/enable', {});
-  root = (await post(u, '/v3/auth/authenticate', { name: 'root', password: 'rootpw' }))['token'] as string;
+  root = (await post(u, '/v3/auth/authenticate', { name: 'root', password: 'rootpw' }))[
+    'token'
+  ] as string;
 });
 
 afterAll(async () => {

@@ -9,12 +9,28 @@ import { startHttpServer, type RunningHttpServer } from '../src/http/server.js';
 import type { ServedNode, ServedStatus } from '../src/http/served-node.js';
 import { DISABLED_AUTH } from './disabled-auth.js';
 
-const ENABLED_NO_USERS: AuthView = { ...DISABLED_AUTH, enabled: true, revision: 1, signingKey: new Uint8Array(32).fill(9) };
+const ENABLED_NO_USERS: AuthView = {
+  ...DISABLED_AUTH,
+  enabled: true,
+  revision: 1,
+  signingKey: new Uint8Array(32).fill(9),
+};
 let view: AuthView = DISABLED_AUTH;
 const reached: string[] = [];
 
 function laggingNode(): ServedNode {
-  const status: ServedStatus = { memberId: 7, clusterId: '99', leaderId: 7, term: 2, role: 'follower', commitIndex: 5, appliedIndex: 4, revision: 1, isLearner: false, dbSizeBytes: 0 };
+  const status: ServedStatus = {
+    memberId: 7,
+    clusterId: '99',
+    leaderId: 7,
+    term: 2,
+    role: 'follower',
+    commitIndex: 5,
+    appliedIndex: 4,
+    revision: 1,
+    isLearner: false,
+    dbSizeBytes: 0,
+  };
   const catchUp = (): void => {
     view = ENABLED_NO_USERS;
   };
@@ -26,14 +42,42 @@ function laggingNode(): ServedNode {
     status: () => status,
     range: async () => {
       catchUp(); // the read barrier: this member applies what was committed before the read, `auth enable` included
-      return { header: { revision: 1 }, kvs: [{ key: new Uint8Array([99]), value: new Uint8Array([1]), createRevision: 1, modRevision: 1, version: 1, lease: 0 }], more: false, count: 1 };
+      return {
+        header: { revision: 1 },
+        kvs: [
+          {
+            key: new Uint8Array([99]),
+            value: new Uint8Array([1]),
+            createRevision: 1,
+            modRevision: 1,
+            version: 1,
+            lease: 0,
+          },
+        ],
+        more: false,
+        count: 1,
+      };
     },
     syncAuth: async () => catchUp(),
     auth: () => view,
-    put: unused('put'), deleteRange: unused('deleteRange'), txn: unused('txn'), compact: unused('compact'), leaseGrant: unused('leaseGrant'),
-    leaseRevoke: unused('leaseRevoke'), leaseKeepAlive: unused('leaseKeepAlive'), leaseTimeToLive: unused('leaseTimeToLive'), leases: unused('leases'),
-    watch: unused('watch'), members: async () => [], addMember: unused('addMember'), removeMember: unused('removeMember'),
-    promoteMember: unused('promoteMember'), moveLeader: unused('moveLeader'), learnPeer: unused('learnPeer'), authChange: unused('authChange'), register: unused('register'),
+    put: unused('put'),
+    deleteRange: unused('deleteRange'),
+    txn: unused('txn'),
+    compact: unused('compact'),
+    leaseGrant: unused('leaseGrant'),
+    leaseRevoke: unused('leaseRevoke'),
+    leaseKeepAlive: unused('leaseKeepAlive'),
+    leaseTimeToLive: unused('leaseTimeToLive'),
+    leases: unused('leases'),
+    watch: unused('watch'),
+    members: async () => [],
+    addMember: unused('addMember'),
+    removeMember: unused('removeMember'),
+    promoteMember: unused('promoteMember'),
+    moveLeader: unused('moveLeader'),
+    learnPeer: unused('learnPeer'),
+    authChange: unused('authChange'),
+    register: unused('register'),
     isMember: () => true,
     metrics: () => ({ applyLagEntries: 1, leaderChanges: 1 }),
     metricsText: () => '',
@@ -50,7 +94,10 @@ afterAll(async () => {
   await server.close();
 });
 
-async function post(path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+async function post(
+  path: string,
+  body: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(`${server.url}${path}`, { method: 'POST', body: JSON.stringify(body) });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }

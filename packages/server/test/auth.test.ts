@@ -16,12 +16,26 @@ const b64 = (s: string): string => Buffer.from(s).toString('base64');
 type Answer = { status: number; json: Record<string, unknown> };
 
 async function post(url: string, path: string, body: unknown, token?: string): Promise<Answer> {
-  const res = await fetch(`${url}${path}`, { method: 'POST', body: JSON.stringify(body), headers: token ? { authorization: token } : {} });
+  const res = await fetch(`${url}${path}`, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: token ? { authorization: token } : {},
+  });
   const text = await res.text();
-  return { status: res.status, json: text.startsWith('{') ? (JSON.parse(text.split('\n')[0]!) as Record<string, unknown>) : { raw: text } };
+  return {
+    status: res.status,
+    json: text.startsWith('{')
+      ? (JSON.parse(text.split('\n')[0]!) as Record<string, unknown>)
+      : { raw: text },
+  };
 }
 
-async function ok(url: string, path: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
+async function ok(
+  url: string,
+  path: string,
+  body: unknown,
+  token?: string,
+): Promise<Record<string, unknown>> {
   const a = await post(url, path, body, token);
   if (a.status !== 200) throw new Error(`${path}: ${a.status} ${JSON.stringify(a.json)}`);
   return a.json;
@@ -31,9 +45,30 @@ async function login(url: string, name: string, password: string): Promise<strin
   return (await ok(url, '/v3/auth/authenticate', { name, password }))['token'] as string;
 }
 
-const DENIED = { status: 403, json: { error: 'etcdserver: permission denied', message: 'etcdserver: permission denied', code: 7 } };
-const BAD_TOKEN = { status: 401, json: { error: 'etcdserver: invalid auth token', message: 'etcdserver: invalid auth token', code: 16 } };
-const NO_USER = { status: 400, json: { error: 'etcdserver: user name is empty', message: 'etcdserver: user name is empty', code: 3 } };
+const DENIED = {
+  status: 403,
+  json: {
+    error: 'etcdserver: permission denied',
+    message: 'etcdserver: permission denied',
+    code: 7,
+  },
+};
+const BAD_TOKEN = {
+  status: 401,
+  json: {
+    error: 'etcdserver: invalid auth token',
+    message: 'etcdserver: invalid auth token',
+    code: 16,
+  },
+};
+const NO_USER = {
+  status: 400,
+  json: {
+    error: 'etcdserver: user name is empty',
+    message: 'etcdserver: user name is empty',
+    code: 3,
+  },
+};
 
 async function valueOf(key: string): Promise<string | undefined> {
   const res = await ok(leader.url, '/v3/kv/range', { key: b64(key) }, rootToken);
@@ -42,7 +77,11 @@ async function valueOf(key: string): Promise<string | undefined> {
 }
 
 async function revision(): Promise<string> {
-  return ((await ok(leader.url, '/v3/kv/range', { key: b64('a') }, rootToken))['header'] as { revision: string }).revision;
+  return (
+    (await ok(leader.url, '/v3/kv/range', { key: b64('a') }, rootToken))['header'] as {
+      revision: string;
+    }
+  ).revision;
 }
 
 beforeAll(async () => {
@@ -55,7 +94,10 @@ beforeAll(async () => {
   await ok(u, '/v3/auth/user/grant', { user: 'root', role: 'root' });
   await ok(u, '/v3/auth/user/add', { name: 'alice', password: 'alicepw' });
   await ok(u, '/v3/auth/role/add', { name: 'ab' });
-  await ok(u, '/v3/auth/role/grant', { name: 'ab', perm: { permType: 'READWRITE', key: b64('a'), range_end: b64('b') } });
+  await ok(u, '/v3/auth/role/grant', {
+    name: 'ab',
+    perm: { permType: 'READWRITE', key: b64('a'), range_end: b64('b') },
+  });
   await ok(u, '/v3/auth/user/grant', { user: 'alice', role: 'ab' });
   await ok(u, '/v3/kv/put', { key: b64('c'), value: b64('secret') });
   await ok(u, '/v3/auth/enable', {});
@@ -69,16 +111,35 @@ afterAll(async () => {
 
 describe('authentication', () => {
   it('a wrong password and an unknown user get the same refusal (InvalidArgument, 400)', async () => {
-    const expected = { status: 400, json: { error: 'etcdserver: authentication failed, invalid user ID or password', message: 'etcdserver: authentication failed, invalid user ID or password', code: 3 } };
-    expect(await post(follower.url, '/v3/auth/authenticate', { name: 'alice', password: 'wrong' })).toEqual(expected);
-    expect(await post(follower.url, '/v3/auth/authenticate', { name: 'mallory', password: 'x' })).toEqual(expected);
+    const expected = {
+      status: 400,
+      json: {
+        error: 'etcdserver: authentication failed, invalid user ID or password',
+        message: 'etcdserver: authentication failed, invalid user ID or password',
+        code: 3,
+      },
+    };
+    expect(
+      await post(follower.url, '/v3/auth/authenticate', { name: 'alice', password: 'wrong' }),
+    ).toEqual(expected);
+    expect(
+      await post(follower.url, '/v3/auth/authenticate', { name: 'mallory', password: 'x' }),
+    ).toEqual(expected);
   });
 
   it('no token, a garbage token and a token signed with another key are refused', async () => {
     expect(await post(follower.url, '/v3/kv/range', { key: b64('a') })).toEqual(NO_USER);
-    expect(await post(follower.url, '/v3/kv/range', { key: b64('a') }, 'garbage')).toEqual(BAD_TOKEN);
-    const forged = issueToken(new Uint8Array(32).fill(1), { user: 'root', revision: 1_000_000, expiresAtMs: Date.now() + 60_000 });
-    expect(await post(follower.url, '/v3/kv/put', { key: b64('c'), value: b64('pwned') }, forged)).toEqual(BAD_TOKEN);
+    expect(await post(follower.url, '/v3/kv/range', { key: b64('a') }, 'garbage')).toEqual(
+      BAD_TOKEN,
+    );
+    const forged = issueToken(new Uint8Array(32).fill(1), {
+      user: 'root',
+      revision: 1_000_000,
+      expiresAtMs: Date.now() + 60_000,
+    });
+    expect(
+      await post(follower.url, '/v3/kv/put', { key: b64('c'), value: b64('pwned') }, forged),
+    ).toEqual(BAD_TOKEN);
     expect(await valueOf('c')).toBe('secret');
   });
 
@@ -88,14 +149,21 @@ describe('authentication', () => {
     expect(readToken(key, token, 999)).toEqual({ user: 'alice', revision: 5, expiresAtMs: 1_000 });
     expect(readToken(key, token, 1_000)).toBeUndefined();
     const [head, , mac] = token.split('.');
-    const extended = Buffer.from(JSON.stringify({ u: 'alice', r: 5, e: 9e15 })).toString('base64url');
+    const extended = Buffer.from(JSON.stringify({ u: 'alice', r: 5, e: 9e15 })).toString(
+      'base64url',
+    );
     expect(readToken(key, `${head}.${extended}.${mac}`, 999)).toBeUndefined();
   });
 
   it('a token issued by one member works on every member, raw or as Bearer', async () => {
     for (const m of cluster.members) {
-      expect((await post(m.url, '/v3/kv/put', { key: b64('a1'), value: b64(m.name) }, aliceToken)).status).toBe(200);
-      expect((await post(m.url, '/v3/kv/range', { key: b64('a1') }, `Bearer ${aliceToken}`)).status).toBe(200);
+      expect(
+        (await post(m.url, '/v3/kv/put', { key: b64('a1'), value: b64(m.name) }, aliceToken))
+          .status,
+      ).toBe(200);
+      expect(
+        (await post(m.url, '/v3/kv/range', { key: b64('a1') }, `Bearer ${aliceToken}`)).status,
+      ).toBe(200);
     }
   });
 });
@@ -103,15 +171,30 @@ describe('authentication', () => {
 describe('authorization: refused, and nothing changes', () => {
   it('a permission on [a, b) does not read c, nor the range [a, c)', async () => {
     expect(await post(follower.url, '/v3/kv/range', { key: b64('c') }, aliceToken)).toEqual(DENIED);
-    expect(await post(follower.url, '/v3/kv/range', { key: b64('a'), range_end: b64('c') }, aliceToken)).toEqual(DENIED);
-    expect(await post(follower.url, '/v3/kv/range', { key: b64('c'), serializable: true }, aliceToken)).toEqual(DENIED);
-    expect(await post(follower.url, '/v3/kv/range', { key: b64('a'), range_end: b64('b') }, aliceToken)).toMatchObject({ status: 200 });
+    expect(
+      await post(follower.url, '/v3/kv/range', { key: b64('a'), range_end: b64('c') }, aliceToken),
+    ).toEqual(DENIED);
+    expect(
+      await post(follower.url, '/v3/kv/range', { key: b64('c'), serializable: true }, aliceToken),
+    ).toEqual(DENIED);
+    expect(
+      await post(follower.url, '/v3/kv/range', { key: b64('a'), range_end: b64('b') }, aliceToken),
+    ).toMatchObject({ status: 200 });
   });
 
   it('writes outside the permission are refused at apply', async () => {
     const before = await revision();
-    expect(await post(follower.url, '/v3/kv/put', { key: b64('c'), value: b64('x') }, aliceToken)).toEqual(DENIED);
-    expect(await post(follower.url, '/v3/kv/deleterange', { key: b64('a'), range_end: b64('d') }, aliceToken)).toEqual(DENIED);
+    expect(
+      await post(follower.url, '/v3/kv/put', { key: b64('c'), value: b64('x') }, aliceToken),
+    ).toEqual(DENIED);
+    expect(
+      await post(
+        follower.url,
+        '/v3/kv/deleterange',
+        { key: b64('a'), range_end: b64('d') },
+        aliceToken,
+      ),
+    ).toEqual(DENIED);
     expect(await revision()).toBe(before);
     expect(await valueOf('c')).toBe('secret');
   });
@@ -129,16 +212,36 @@ describe('authorization: refused, and nothing changes', () => {
   });
 
   it('a watch on a forbidden range is refused', async () => {
-    expect(await post(follower.url, '/v3/watch', { create_request: { key: b64('c') } }, aliceToken)).toEqual(DENIED);
-    expect(await post(follower.url, '/v3/watch', { create_request: { key: b64('a'), range_end: b64('\0') } }, aliceToken)).toEqual(DENIED);
+    expect(
+      await post(follower.url, '/v3/watch', { create_request: { key: b64('c') } }, aliceToken),
+    ).toEqual(DENIED);
+    expect(
+      await post(
+        follower.url,
+        '/v3/watch',
+        { create_request: { key: b64('a'), range_end: b64('\0') } },
+        aliceToken,
+      ),
+    ).toEqual(DENIED);
   });
 
   it('attaching a lease that holds a forbidden key, or revoking it, is refused', async () => {
-    const lease = (await ok(leader.url, '/v3/lease/grant', { TTL: '600' }, rootToken))['ID'] as string;
+    const lease = (await ok(leader.url, '/v3/lease/grant', { TTL: '600' }, rootToken))[
+      'ID'
+    ] as string;
     await ok(leader.url, '/v3/kv/put', { key: b64('c/leased'), value: b64('v'), lease }, rootToken);
-    expect(await post(follower.url, '/v3/kv/put', { key: b64('a3'), value: b64('v'), lease }, aliceToken)).toEqual(DENIED);
+    expect(
+      await post(
+        follower.url,
+        '/v3/kv/put',
+        { key: b64('a3'), value: b64('v'), lease },
+        aliceToken,
+      ),
+    ).toEqual(DENIED);
     expect(await post(follower.url, '/v3/lease/revoke', { ID: lease }, aliceToken)).toEqual(DENIED);
-    expect(await post(follower.url, '/v3/lease/timetolive', { ID: lease, keys: true }, aliceToken)).toEqual(DENIED);
+    expect(
+      await post(follower.url, '/v3/lease/timetolive', { ID: lease, keys: true }, aliceToken),
+    ).toEqual(DENIED);
     expect(await valueOf('c/leased')).toBe('v');
     expect(await valueOf('a3')).toBeUndefined();
   });
@@ -146,43 +249,92 @@ describe('authorization: refused, and nothing changes', () => {
   it('cluster, maintenance, compaction and auth management need root', async () => {
     const memberId = String(follower.node.id);
     const before = await revision();
-    expect(await post(follower.url, '/v3/kv/compaction', { revision: before }, aliceToken)).toEqual(DENIED);
+    expect(await post(follower.url, '/v3/kv/compaction', { revision: before }, aliceToken)).toEqual(
+      DENIED,
+    );
     expect(await post(follower.url, '/v3/maintenance/snapshot', {}, aliceToken)).toEqual(DENIED);
-    expect(await post(follower.url, '/v3/maintenance/transfer-leadership', { targetID: memberId }, aliceToken)).toEqual(DENIED);
-    expect(await post(follower.url, '/v3/cluster/member/remove', { ID: memberId }, aliceToken)).toEqual(DENIED);
-    expect(await post(follower.url, '/v3/cluster/member/add', { peerURLs: ['http://127.0.0.1:1'] }, aliceToken)).toEqual(DENIED);
-    expect(await post(follower.url, '/v3/auth/user/add', { name: 'eve', password: 'x' }, aliceToken)).toEqual(DENIED);
-    expect(await post(follower.url, '/v3/auth/user/grant', { user: 'alice', role: 'root' }, aliceToken)).toEqual(DENIED);
+    expect(
+      await post(
+        follower.url,
+        '/v3/maintenance/transfer-leadership',
+        { targetID: memberId },
+        aliceToken,
+      ),
+    ).toEqual(DENIED);
+    expect(
+      await post(follower.url, '/v3/cluster/member/remove', { ID: memberId }, aliceToken),
+    ).toEqual(DENIED);
+    expect(
+      await post(
+        follower.url,
+        '/v3/cluster/member/add',
+        { peerURLs: ['http://127.0.0.1:1'] },
+        aliceToken,
+      ),
+    ).toEqual(DENIED);
+    expect(
+      await post(follower.url, '/v3/auth/user/add', { name: 'eve', password: 'x' }, aliceToken),
+    ).toEqual(DENIED);
+    expect(
+      await post(follower.url, '/v3/auth/user/grant', { user: 'alice', role: 'root' }, aliceToken),
+    ).toEqual(DENIED);
     expect(await post(follower.url, '/v3/auth/disable', {}, aliceToken)).toEqual(DENIED);
-    expect(await post(follower.url, '/v3/auth/user/get', { name: 'root' }, aliceToken)).toEqual(DENIED);
-    expect(await post(follower.url, '/v3/cluster/member/remove', { ID: memberId })).toEqual(NO_USER);
+    expect(await post(follower.url, '/v3/auth/user/get', { name: 'root' }, aliceToken)).toEqual(
+      DENIED,
+    );
+    expect(await post(follower.url, '/v3/cluster/member/remove', { ID: memberId })).toEqual(
+      NO_USER,
+    );
     // Allowed as in etcd: member list, status, a user's own record.
     expect((await post(follower.url, '/v3/cluster/member/list', {}, aliceToken)).status).toBe(200);
     expect((await post(follower.url, '/v3/maintenance/status', {})).status).toBe(200);
-    expect((await ok(follower.url, '/v3/auth/user/get', { name: 'alice' }, aliceToken))['roles']).toEqual(['ab']);
-    const members = (await ok(leader.url, '/v3/cluster/member/list', {}, rootToken))['members'] as unknown[];
+    expect(
+      (await ok(follower.url, '/v3/auth/user/get', { name: 'alice' }, aliceToken))['roles'],
+    ).toEqual(['ab']);
+    const members = (await ok(leader.url, '/v3/cluster/member/list', {}, rootToken))[
+      'members'
+    ] as unknown[];
     expect(members).toHaveLength(3);
     expect(await revision()).toBe(before);
-    expect((await ok(leader.url, '/v3/auth/user/list', {}, rootToken))['users']).toEqual(['alice', 'root']);
+    expect((await ok(leader.url, '/v3/auth/user/list', {}, rootToken))['users']).toEqual([
+      'alice',
+      'root',
+    ]);
   });
 
-  it('/flotilla/peer/add needs root, and even root cannot rewrite a current member\'s address', async () => {
+  it("/flotilla/peer/add needs root, and even root cannot rewrite a current member's address", async () => {
     const id = String(follower.node.id);
-    const rewrite = { ID: id, name: follower.name, peerURLs: ['http://127.0.0.1:9'], clientURLs: ['http://127.0.0.1:9'] };
+    const rewrite = {
+      ID: id,
+      name: follower.name,
+      peerURLs: ['http://127.0.0.1:9'],
+      clientURLs: ['http://127.0.0.1:9'],
+    };
     expect(await post(leader.url, '/flotilla/peer/add', rewrite)).toEqual(NO_USER);
     expect(await post(leader.url, '/flotilla/peer/add', rewrite, aliceToken)).toEqual(DENIED);
     const asRoot = await post(leader.url, '/flotilla/peer/add', rewrite, rootToken);
     expect(asRoot.status).toBe(412);
-    const members = (await ok(leader.url, '/v3/cluster/member/list', {}, rootToken))['members'] as { ID: string; clientURLs: string[] }[];
+    const members = (await ok(leader.url, '/v3/cluster/member/list', {}, rootToken))['members'] as {
+      ID: string;
+      clientURLs: string[];
+    }[];
     expect(members.find((m) => m.ID === id)!.clientURLs).toEqual([follower.url]);
   });
 });
 
 describe('membership with auth on', () => {
-  it('member add by root tells the other members about the new member with the caller\'s token', async () => {
-    const res = await post(follower.url, '/v3/cluster/member/add', { peerURLs: ['http://127.0.0.1:1'], isLearner: true, name: 'n4' }, rootToken);
+  it("member add by root tells the other members about the new member with the caller's token", async () => {
+    const res = await post(
+      follower.url,
+      '/v3/cluster/member/add',
+      { peerURLs: ['http://127.0.0.1:1'], isLearner: true, name: 'n4' },
+      rootToken,
+    );
     expect(res.status).toBe(200);
-    const members = (await ok(leader.url, '/v3/cluster/member/list', {}, rootToken))['members'] as { name: string; isLearner?: boolean }[];
+    const members = (await ok(leader.url, '/v3/cluster/member/list', {}, rootToken))['members'] as {
+      name: string;
+      isLearner?: boolean;
+    }[];
     expect(members.find((m) => m.name === 'n4')).toMatchObject({ isLearner: true });
   });
 });
@@ -194,12 +346,16 @@ describe('token revocation', () => {
     const bob = await login(follower.url, 'bob', 'bobpw');
     await ok(follower.url, '/v3/kv/put', { key: b64('a-bob'), value: b64('1') }, bob);
     await ok(leader.url, '/v3/auth/user/changepw', { name: 'bob', password: 'new' }, rootToken);
-    expect(await post(leader.url, '/v3/kv/put', { key: b64('a-bob'), value: b64('2') }, bob)).toEqual(BAD_TOKEN);
+    expect(
+      await post(leader.url, '/v3/kv/put', { key: b64('a-bob'), value: b64('2') }, bob),
+    ).toEqual(BAD_TOKEN);
     const bob2 = await login(follower.url, 'bob', 'new');
     await ok(leader.url, '/v3/auth/user/delete', { name: 'bob' }, rootToken);
     for (const m of cluster.members) {
       // The follower may apply the delete a moment after the leader: the write is refused at apply regardless.
-      expect(await post(m.url, '/v3/kv/put', { key: b64('a-bob'), value: b64('3') }, bob2)).toEqual(BAD_TOKEN);
+      expect(await post(m.url, '/v3/kv/put', { key: b64('a-bob'), value: b64('3') }, bob2)).toEqual(
+        BAD_TOKEN,
+      );
     }
     await ok(leader.url, '/v3/auth/user/add', { name: 'bob', password: 'new' }, rootToken);
     expect(await post(leader.url, '/v3/kv/range', { key: b64('a-bob') }, bob2)).toEqual(BAD_TOKEN);
@@ -208,7 +364,11 @@ describe('token revocation', () => {
 
   it('refusals are counted by reason on /metrics', async () => {
     const text = await (await fetch(`${follower.url}/metrics`)).text();
-    const count = (reason: string): number => Number(new RegExp(`flotilla_auth_failures_total\\{reason="${reason}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    const count = (reason: string): number =>
+      Number(
+        new RegExp(`flotilla_auth_failures_total\\{reason="${reason}"\\} (\\d+)`).exec(text)?.[1] ??
+          0,
+      );
     expect(count('permission_denied')).toBeGreaterThan(5);
     expect(count('invalid_token')).toBeGreaterThan(0);
     expect(count('missing_token')).toBeGreaterThan(0);

@@ -24,14 +24,23 @@ describe('--user and --password', () => {
   });
 
   it('takes FLOTILLA_USER / FLOTILLA_PASSWORD, flags first', () => {
-    expect(resolveGlobals({}, { FLOTILLA_USER: 'bob', FLOTILLA_PASSWORD: 'x' }).auth).toEqual({ user: 'bob', password: 'x' });
-    expect(resolveGlobals({ user: 'carol:y' }, { FLOTILLA_USER: 'bob' }).auth).toEqual({ user: 'carol', password: 'y' });
+    expect(resolveGlobals({}, { FLOTILLA_USER: 'bob', FLOTILLA_PASSWORD: 'x' }).auth).toEqual({
+      user: 'bob',
+      password: 'x',
+    });
+    expect(resolveGlobals({ user: 'carol:y' }, { FLOTILLA_USER: 'bob' }).auth).toEqual({
+      user: 'carol',
+      password: 'y',
+    });
     expect(resolveGlobals({}, {}).auth).toBeUndefined();
   });
 });
 
 describe('permission ranges', () => {
-  const text = (r: { key: string; rangeEnd: Buffer }): [string, string] => [r.key, r.rangeEnd.toString('latin1')];
+  const text = (r: { key: string; rangeEnd: Buffer }): [string, string] => [
+    r.key,
+    r.rangeEnd.toString('latin1'),
+  ];
 
   it('is one key, [key, end), a prefix or keys >= key', () => {
     expect(text(permRange('k', undefined, {}, 'c'))).toEqual(['k', '']);
@@ -44,6 +53,8 @@ describe('permission ranges', () => {
 
   it('refuses an end key with --prefix or --from-key, and both flags together', () => {
     expect(() => permRange('a', 'b', { prefix: true }, 'c')).toThrow(UsageError);
-    expect(() => permRange('a', undefined, { prefix: true, fromKey: true }, 'c')).toThrow(UsageError);
+    expect(() => permRange('a', undefined, { prefix: true, fromKey: true }, 'c')).toThrow(
+      UsageError,
+    );
   });
 });

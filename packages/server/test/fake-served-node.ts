@@ -3,10 +3,42 @@
 import type { ServedNode, ServedStatus } from '../src/http/served-node.js';
 import { DISABLED_AUTH } from './disabled-auth.js';
 
-export const FAKE_STATUS: ServedStatus = { memberId: 7, clusterId: '99', leaderId: 7, term: 2, role: 'leader', commitIndex: 5, appliedIndex: 5, revision: 1, isLearner: false, dbSizeBytes: 0 };
+export const FAKE_STATUS: ServedStatus = {
+  memberId: 7,
+  clusterId: '99',
+  leaderId: 7,
+  term: 2,
+  role: 'leader',
+  commitIndex: 5,
+  appliedIndex: 5,
+  revision: 1,
+  isLearner: false,
+  dbSizeBytes: 0,
+};
 
-const METHODS = ['range', 'put', 'deleteRange', 'txn', 'compact', 'leaseGrant', 'leaseRevoke', 'leaseKeepAlive', 'leaseTimeToLive', 'leases', 'watch',
-  'members', 'addMember', 'removeMember', 'promoteMember', 'moveLeader', 'learnPeer', 'authChange', 'syncAuth', 'isMember', 'register'] as const;
+const METHODS = [
+  'range',
+  'put',
+  'deleteRange',
+  'txn',
+  'compact',
+  'leaseGrant',
+  'leaseRevoke',
+  'leaseKeepAlive',
+  'leaseTimeToLive',
+  'leases',
+  'watch',
+  'members',
+  'addMember',
+  'removeMember',
+  'promoteMember',
+  'moveLeader',
+  'learnPeer',
+  'authChange',
+  'syncAuth',
+  'isMember',
+  'register',
+] as const;
 
 export function fakeServedNode(
   overrides: Partial<ServedNode>,

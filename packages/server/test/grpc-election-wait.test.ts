@@ -51,7 +51,9 @@ describe('waiting out an election', () => {
   it('answers UNAVAILABLE with etcd\'s "not leader" once the wait is over', async () => {
     [leaderlessCalls, putCalls] = [1_000_000, 0];
     const kv = rawClient(server.endpoint, 'KV');
-    const err = (await unaryCall(kv, 'Put', { key: b64('k') }).catch((e: unknown) => e)) as ServiceError;
+    const err = (await unaryCall(kv, 'Put', { key: b64('k') }).catch(
+      (e: unknown) => e,
+    )) as ServiceError;
     kv.close();
     expect([err.code, err.details]).toEqual([14, 'etcdserver: not leader']);
     expect(putCalls).toBeGreaterThan(1);
@@ -60,7 +62,9 @@ describe('waiting out an election', () => {
   it('does not wait for MoveLeader on a member that is not the leader', async () => {
     moveCalls = 0;
     const m = rawClient(server.endpoint, 'Maintenance');
-    const err = (await unaryCall(m, 'MoveLeader', { targetID: '1' }).catch((e: unknown) => e)) as ServiceError;
+    const err = (await unaryCall(m, 'MoveLeader', { targetID: '1' }).catch(
+      (e: unknown) => e,
+    )) as ServiceError;
     m.close();
     expect(err.code).toBe(14);
     expect(moveCalls).toBe(1);

@@ -8,7 +8,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SERVER_VERSION, startLocalCluster, type LocalCluster, type LocalMember } from '../src/index.js';
+import {
+  SERVER_VERSION,
+  startLocalCluster,
+  type LocalCluster,
+  type LocalMember,
+} from '../src/index.js';
 import { UNIMPLEMENTED_TEXT } from '../src/grpc/maintenance.js';
 import { b64, rawClient, rawStream, text, unaryCall, until } from './grpc-helpers.js';
 
@@ -32,11 +37,22 @@ afterAll(async () => {
   await cluster?.close();
 });
 
-const call = (service: 'KV' | 'Lease' | 'Cluster' | 'Maintenance', method: string, request: unknown, m: LocalMember = follower): Promise<unknown> => {
+const call = (
+  service: 'KV' | 'Lease' | 'Cluster' | 'Maintenance',
+  method: string,
+  request: unknown,
+  m: LocalMember = follower,
+): Promise<unknown> => {
   const client = rawClient(m.grpc!.endpoint, service);
   return unaryCall(client, method, request).finally(() => client.close());
 };
-const failure = (p: Promise<unknown>): Promise<ServiceError> => p.then(() => { throw new Error('expected the call to fail'); }, (e: ServiceError) => e);
+const failure = (p: Promise<unknown>): Promise<ServiceError> =>
+  p.then(
+    () => {
+      throw new Error('expected the call to fail');
+    },
+    (e: ServiceError) => e,
+  );
 
 describe('gRPC Lease', () => {
   it('grants, keeps alive, reports time-to-live with keys, and revokes (deleting the keys)', async () => {
@@ -46,7 +62,11 @@ describe('gRPC Lease', () => {
     await lease.put('lease/b').value('2');
     const kept = await lease.keepaliveOnce();
     expect(Number(kept.TTL)).toBeGreaterThan(0);
-    const ttl = (await call('Lease', 'LeaseTimeToLive', { ID: id, keys: true })) as { TTL: string; grantedTTL: string; keys: string[] };
+    const ttl = (await call('Lease', 'LeaseTimeToLive', { ID: id, keys: true })) as {
+      TTL: string;
+      grantedTTL: string;
+      keys: string[];
+    };
     expect(ttl.grantedTTL).toBe('30');
     expect(Number(ttl.TTL)).toBeGreaterThan(0);
     expect(ttl.keys.map(text).sort()).toEqual(['lease/a', 'lease/b']);
@@ -67,13 +87,19 @@ describe('gRPC Lease', () => {
     stream.write({ ID: '12345' });
     stream.write({ ID: id });
     const answers = [await stream.next(), await stream.next(), await stream.next()];
-    expect(answers.map((a) => [a.ID, a.TTL === undefined ? 0 : Number(a.TTL) > 0 ? 'live' : a.TTL])).toEqual([[id, 'live'], ['12345', 0], [id, 'live']]);
+    expect(
+      answers.map((a) => [a.ID, a.TTL === undefined ? 0 : Number(a.TTL) > 0 ? 'live' : a.TTL]),
+    ).toEqual([
+      [id, 'live'],
+      ['12345', 0],
+      [id, 'live'],
+    ]);
     stream.end();
     client.close();
     await lease.revoke();
   });
 
-  it('refuses to revoke an unknown lease with NOT_FOUND and etcd\'s message', async () => {
+  it("refuses to revoke an unknown lease with NOT_FOUND and etcd's message", async () => {
     const err = await failure(call('Lease', 'LeaseRevoke', { ID: '777' }));
     expect(err.code).toBe(5);
     expect(err.details).toBe('etcdserver: requested lease not found');
@@ -83,7 +109,9 @@ describe('gRPC Lease', () => {
 describe('etcd3 recipes over gRPC', () => {
   it('Lock: a second holder is refused until the first releases', async () => {
     const first = await etcd.lock('recipe-lock').ttl(10).acquire();
-    await expect(other.lock('recipe-lock').ttl(10).acquire()).rejects.toBeInstanceOf(EtcdLockFailedError);
+    await expect(other.lock('recipe-lock').ttl(10).acquire()).rejects.toBeInstanceOf(
+      EtcdLockFailedError,
+    );
     await first.release();
     const second = await other.lock('recipe-lock').ttl(10).acquire();
     await second.release();
@@ -94,7 +122,9 @@ describe('etcd3 recipes over gRPC', () => {
     await a.wait();
     const b = other.election('recipe-election', 10).campaign('b');
     let bElected = false;
-    b.on('elected', () => { bElected = true; });
+    b.on('elected', () => {
+      bElected = true;
+    });
     expect(await etcd.election('recipe-election').leader()).toBe('a');
     await a.proclaim('a2');
     expect(await other.election('recipe-election').leader()).toBe('a2');
@@ -110,7 +140,9 @@ describe('gRPC Cluster and Maintenance', () => {
     const res = await etcd.cluster.memberList({});
     expect(res.members.map((m) => m.name).sort()).toEqual(['n1', 'n2', 'n3']);
     expect(res.members.find((m) => m.name === leader.name)?.ID).toBe(String(leader.id));
-    expect(res.members.every((m) => m.peerURLs.length === 1 && m.clientURLs.length === 1)).toBe(true);
+    expect(res.members.every((m) => m.peerURLs.length === 1 && m.clientURLs.length === 1)).toBe(
+      true,
+    );
   });
 
   it('reports status: leader, indexes, term and version', async () => {
@@ -123,14 +155,22 @@ describe('gRPC Cluster and Maintenance', () => {
   });
 
   it('lists no alarms, and answers Defragment, HashKV and MemberUpdate with UNIMPLEMENTED and a reason', async () => {
-    const alarms = (await call('Maintenance', 'Alarm', { action: 0 })) as { alarms?: unknown[]; header: unknown };
+    const alarms = (await call('Maintenance', 'Alarm', { action: 0 })) as {
+      alarms?: unknown[];
+      header: unknown;
+    };
     expect(alarms.alarms).toBeUndefined();
     expect(alarms.header).toBeDefined();
     const defrag = await failure(call('Maintenance', 'Defragment', {}));
     expect([defrag.code, defrag.details]).toEqual([12, UNIMPLEMENTED_TEXT.Defragment]);
     const hash = await failure(call('Maintenance', 'HashKV', {}));
     expect(hash.code).toBe(12);
-    const update = await failure(call('Cluster', 'MemberUpdate', { ID: String(follower.id), peerURLs: ['http://127.0.0.1:1'] }));
+    const update = await failure(
+      call('Cluster', 'MemberUpdate', {
+        ID: String(follower.id),
+        peerURLs: ['http://127.0.0.1:1'],
+      }),
+    );
     expect([update.code, update.details]).toEqual([12, UNIMPLEMENTED_TEXT.MemberUpdate]);
   });
 
@@ -140,7 +180,9 @@ describe('gRPC Cluster and Maintenance', () => {
     const blobs: Buffer[] = [];
     const messages: { remaining_bytes?: string; header?: unknown }[] = [];
     await new Promise<void>((resolve, reject) => {
-      const s = (client as unknown as { Snapshot(req: unknown): NodeJS.ReadableStream }).Snapshot({});
+      const s = (client as unknown as { Snapshot(req: unknown): NodeJS.ReadableStream }).Snapshot(
+        {},
+      );
       s.on('data', (m: { blob?: string; remaining_bytes?: string; header?: unknown }) => {
         blobs.push(Buffer.from(m.blob ?? '', 'base64'));
         messages.push(m);
@@ -165,39 +207,65 @@ describe('gRPC Cluster and Maintenance', () => {
   it('moves the leadership to another voter', async () => {
     const target = cluster.members.find((m) => m !== leader)!;
     await call('Maintenance', 'MoveLeader', { targetID: String(target.id) }, leader);
-    await until('new leader', () => (follower.node.status().leader === target.id ? true : undefined));
+    await until('new leader', () =>
+      follower.node.status().leader === target.id ? true : undefined,
+    );
     leader = await cluster.leader();
     expect(leader.id).toBe(target.id);
   });
 });
 
 describe('malformed gRPC requests', () => {
-  it('answers INVALID_ARGUMENT with etcd\'s messages and keeps serving', async () => {
+  it("answers INVALID_ARGUMENT with etcd's messages and keeps serving", async () => {
     const noKey = await failure(call('KV', 'Range', {}));
     expect([noKey.code, noKey.details]).toEqual([3, 'etcdserver: key is not provided']);
-    const hugeLease = await failure(call('KV', 'Put', { key: b64('k'), lease: '9007199254740993' }));
+    const hugeLease = await failure(
+      call('KV', 'Put', { key: b64('k'), lease: '9007199254740993' }),
+    );
     expect(hugeLease.code).toBe(3);
     const emptyOp = await failure(call('KV', 'Txn', { success: [{}] }));
     expect(emptyOp.code).toBe(3);
-    const dup = await failure(call('KV', 'Txn', { success: [{ request_put: { key: b64('d') } }, { request_put: { key: b64('d') } }] }));
+    const dup = await failure(
+      call('KV', 'Txn', {
+        success: [{ request_put: { key: b64('d') } }, { request_put: { key: b64('d') } }],
+      }),
+    );
     expect([dup.code, dup.details]).toEqual([3, 'etcdserver: duplicate key given in txn request']);
     const noPeer = await failure(call('Cluster', 'MemberAdd', {}));
     expect(noPeer.code).toBe(3);
     const badSeq = new Metadata();
     badSeq.set('x-flotilla-client-id', 'c');
     const kv = rawClient(follower.grpc!.endpoint, 'KV');
-    const halfIdentity = (await unaryCall(kv, 'Put', { key: b64('k') }, badSeq).catch((e: unknown) => e)) as ServiceError;
+    const halfIdentity = (await unaryCall(kv, 'Put', { key: b64('k') }, badSeq).catch(
+      (e: unknown) => e,
+    )) as ServiceError;
     kv.close();
     expect(halfIdentity.code).toBe(3);
-    expect(await etcd.put('still').value('serving').then(() => etcd.get('still').string())).toBe('serving');
+    expect(
+      await etcd
+        .put('still')
+        .value('serving')
+        .then(() => etcd.get('still').string()),
+    ).toBe('serving');
   });
 
   it('refuses a message over the size limit with RESOURCE_EXHAUSTED and bytes that are not protobuf with INTERNAL, as etcd does', async () => {
-    const big = await failure(call('KV', 'Put', { key: b64('big'), value: Buffer.alloc(3 * 1024 * 1024).toString('base64') }));
+    const big = await failure(
+      call('KV', 'Put', {
+        key: b64('big'),
+        value: Buffer.alloc(3 * 1024 * 1024).toString('base64'),
+      }),
+    );
     expect(big.code).toBe(8);
     const junk = new Client(follower.grpc!.endpoint, credentials.createInsecure());
     const err = await new Promise<ServiceError>((resolve) => {
-      junk.makeUnaryRequest('/etcdserverpb.KV/Range', (b: Buffer) => b, (b: Buffer) => b, Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]), (e) => resolve(e as ServiceError));
+      junk.makeUnaryRequest(
+        '/etcdserverpb.KV/Range',
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]),
+        (e) => resolve(e as ServiceError),
+      );
     });
     junk.close();
     expect(err.code).toBe(13);

@@ -11,17 +11,24 @@ afterEach(() => {
 });
 
 /** Sends `pieces` (one per tick) and resolves with which side got the connection and all it read. */
-async function route(pieces: readonly string[], expectBytes: number): Promise<{ side: 'http1' | 'http2'; bytes: string }> {
+async function route(
+  pieces: readonly string[],
+  expectBytes: number,
+): Promise<{ side: 'http1' | 'http2'; bytes: string }> {
   let done!: (r: { side: 'http1' | 'http2'; bytes: string }) => void;
-  const result = new Promise<{ side: 'http1' | 'http2'; bytes: string }>((resolve) => (done = resolve));
-  const take = (side: 'http1' | 'http2') => (socket: Socket): void => {
-    let bytes = '';
-    socket.on('data', (d: Buffer) => {
-      bytes += d.toString('latin1');
-      if (bytes.length >= expectBytes) done({ side, bytes });
-    });
-    socket.resume();
-  };
+  const result = new Promise<{ side: 'http1' | 'http2'; bytes: string }>(
+    (resolve) => (done = resolve),
+  );
+  const take =
+    (side: 'http1' | 'http2') =>
+    (socket: Socket): void => {
+      let bytes = '';
+      socket.on('data', (d: Buffer) => {
+        bytes += d.toString('latin1');
+        if (bytes.length >= expectBytes) done({ side, bytes });
+      });
+      socket.resume();
+    };
   const server = net.createServer((s) => routeByPreface(s, take('http1'), take('http2')));
   open.push(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -41,13 +48,19 @@ describe('routeByPreface', () => {
 
   it('hands the HTTP/2 preface (even split in pieces) to the HTTP/2 side with every byte', async () => {
     const tail = '\x00\x00\x00\x04\x00\x00\x00\x00\x00';
-    const r = await route([preface.slice(0, 3), preface.slice(3, 10), preface.slice(10) + tail], preface.length + tail.length);
+    const r = await route(
+      [preface.slice(0, 3), preface.slice(3, 10), preface.slice(10) + tail],
+      preface.length + tail.length,
+    );
     expect(r).toEqual({ side: 'http2', bytes: preface + tail });
   });
 
   it('hands an HTTP/1.1 request (also one starting with P) to the HTTP/1 side with every byte', async () => {
     const request = 'POST /v3/kv/range HTTP/1.1\r\nhost: x\r\n\r\n';
-    expect(await route(['P', 'OS', request.slice(3)], request.length)).toEqual({ side: 'http1', bytes: request });
+    expect(await route(['P', 'OS', request.slice(3)], request.length)).toEqual({
+      side: 'http1',
+      bytes: request,
+    });
     const put = 'PRX';
     expect(await route([put], put.length)).toEqual({ side: 'http1', bytes: put });
   });

@@ -4,10 +4,24 @@
 // fragments).
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemberDirectory, servedNode, startLocalCluster, type LocalCluster, type LocalMember } from '../src/index.js';
+import {
+  MemberDirectory,
+  servedNode,
+  startLocalCluster,
+  type LocalCluster,
+  type LocalMember,
+} from '../src/index.js';
 import { startGrpcServer, type RunningGrpcServer } from '../src/grpc/server.js';
 import { WatchCancelText } from '../src/grpc/watch-stream.js';
-import { b64, rawClient, rawStream, text, unaryCall, until, type RawStream } from './grpc-helpers.js';
+import {
+  b64,
+  rawClient,
+  rawStream,
+  text,
+  unaryCall,
+  until,
+  type RawStream,
+} from './grpc-helpers.js';
 
 interface WatchRes {
   header?: { revision?: string };
@@ -17,7 +31,11 @@ interface WatchRes {
   cancel_reason?: string;
   compact_revision?: string;
   fragment?: boolean;
-  events?: { type?: number; kv: { key: string; value?: string; mod_revision: string }; prev_kv?: { value?: string } }[];
+  events?: {
+    type?: number;
+    kv: { key: string; value?: string; mod_revision: string };
+    prev_kv?: { value?: string };
+  }[];
 }
 
 let cluster: LocalCluster;
@@ -39,7 +57,13 @@ afterAll(async () => {
 function openWatch(endpoint = member.grpc!.endpoint): RawStream<WatchRes> & { close(): void } {
   const client = rawClient(endpoint, 'Watch');
   const stream = rawStream<WatchRes>(client, 'Watch');
-  return { ...stream, close: () => { stream.cancel(); client.close(); } };
+  return {
+    ...stream,
+    close: () => {
+      stream.cancel();
+      client.close();
+    },
+  };
 }
 
 describe('gRPC Watch', () => {
@@ -48,12 +72,28 @@ describe('gRPC Watch', () => {
     await etcd.put('w/a').value('2');
     await etcd.delete().key('w/a');
     const seen: string[] = [];
-    const watcher = await etcd.watch().prefix('w/').startRevision(r1.header.revision).withPreviousKV().create();
-    watcher.on('put', (kv, prev) => seen.push(`put ${kv.key.toString()}=${kv.value.toString()} prev=${prev?.value.toString() ?? '-'}`));
-    watcher.on('delete', (kv, prev) => seen.push(`del ${kv.key.toString()} prev=${prev?.value.toString() ?? '-'}`));
+    const watcher = await etcd
+      .watch()
+      .prefix('w/')
+      .startRevision(r1.header.revision)
+      .withPreviousKV()
+      .create();
+    watcher.on('put', (kv, prev) =>
+      seen.push(
+        `put ${kv.key.toString()}=${kv.value.toString()} prev=${prev?.value.toString() ?? '-'}`,
+      ),
+    );
+    watcher.on('delete', (kv, prev) =>
+      seen.push(`del ${kv.key.toString()} prev=${prev?.value.toString() ?? '-'}`),
+    );
     await etcd.put('w/b').value('3');
     await until('four events', () => (seen.length >= 4 ? true : undefined));
-    expect(seen).toEqual(['put w/a=1 prev=-', 'put w/a=2 prev=1', 'del w/a prev=2', 'put w/b=3 prev=-']);
+    expect(seen).toEqual([
+      'put w/a=1 prev=-',
+      'put w/a=2 prev=1',
+      'del w/a prev=2',
+      'put w/b=3 prev=-',
+    ]);
     await watcher.cancel();
   });
 
@@ -66,12 +106,29 @@ describe('gRPC Watch', () => {
     w.write({ create_request: { key: b64('x/one') } });
     expect(await w.next()).toMatchObject({ created: true, watch_id: '1' });
     w.write({ create_request: { key: b64('x/two'), watch_id: '1' } });
-    expect(await w.next()).toMatchObject({ created: true, canceled: true, watch_id: '-1', cancel_reason: WatchCancelText.duplicateId });
+    expect(await w.next()).toMatchObject({
+      created: true,
+      canceled: true,
+      watch_id: '-1',
+      cancel_reason: WatchCancelText.duplicateId,
+    });
     w.write({ create_request: { key: b64('b'), range_end: b64('a') } });
-    expect(await w.next()).toMatchObject({ created: true, canceled: true, watch_id: '-1', cancel_reason: WatchCancelText.emptyRange });
+    expect(await w.next()).toMatchObject({
+      created: true,
+      canceled: true,
+      watch_id: '-1',
+      cancel_reason: WatchCancelText.emptyRange,
+    });
     const put = (await etcd.put('x/one').value('v').exec()).header.revision;
-    const events = [await w.next(), await w.next()].sort((a, b) => Number(a.watch_id ?? 0) - Number(b.watch_id ?? 0));
-    expect(events.map((e) => [e.watch_id ?? '0', e.header?.revision, text(e.events?.[0]?.kv.key)])).toEqual([['0', put, 'x/one'], ['1', put, 'x/one']]);
+    const events = [await w.next(), await w.next()].sort(
+      (a, b) => Number(a.watch_id ?? 0) - Number(b.watch_id ?? 0),
+    );
+    expect(
+      events.map((e) => [e.watch_id ?? '0', e.header?.revision, text(e.events?.[0]?.kv.key)]),
+    ).toEqual([
+      ['0', put, 'x/one'],
+      ['1', put, 'x/one'],
+    ]);
     w.write({ cancel_request: { watch_id: '1' } });
     expect(await w.next()).toMatchObject({ canceled: true, watch_id: '1' });
     w.write({ cancel_request: { watch_id: '99' } }); // unknown: no answer
@@ -104,7 +161,9 @@ describe('gRPC Watch', () => {
   it('creates, then cancels with compact_revision, a watch that starts below the compacted revision', async () => {
     await etcd.put('c/k').value('1');
     const last = await etcd.put('c/k').value('2').exec();
-    await unaryCall(rawClient(member.grpc!.endpoint, 'KV'), 'Compact', { revision: last.header.revision });
+    await unaryCall(rawClient(member.grpc!.endpoint, 'KV'), 'Compact', {
+      revision: last.header.revision,
+    });
     const w = openWatch();
     w.write({ create_request: { key: b64('c/k'), start_revision: '1' } });
     expect(await w.next()).toMatchObject({ created: true });
@@ -132,7 +191,14 @@ describe('gRPC Watch', () => {
       await plain.next();
       await split.next();
       const value = 'v'.repeat(120);
-      await etcd.if('big/none', 'Create', '==', 0).then(etcd.put('big/1').value(value), etcd.put('big/2').value(value), etcd.put('big/3').value(value)).commit();
+      await etcd
+        .if('big/none', 'Create', '==', 0)
+        .then(
+          etcd.put('big/1').value(value),
+          etcd.put('big/2').value(value),
+          etcd.put('big/3').value(value),
+        )
+        .commit();
       const whole = await plain.next();
       expect(whole.events).toHaveLength(3);
       expect(whole.fragment).toBeUndefined();
@@ -140,14 +206,21 @@ describe('gRPC Watch', () => {
       do parts.push(await split.next());
       while (parts.at(-1)!.fragment);
       expect(parts.length).toBeGreaterThan(1);
-      expect(parts.flatMap((p) => p.events ?? []).map((e) => text(e.kv.key))).toEqual(['big/1', 'big/2', 'big/3']);
+      expect(parts.flatMap((p) => p.events ?? []).map((e) => text(e.kv.key))).toEqual([
+        'big/1',
+        'big/2',
+        'big/3',
+      ]);
       expect(new Set(parts.map((p) => p.header?.revision)).size).toBe(1);
       plain.close();
       split.close();
     });
 
     it('refuses watchers over watchersMax (created+canceled with the reason) and admits again after a cancel', async () => {
-      const limited = await startGrpcServer({ node: servedNode(member.node, { directory: new MemberDirectory([]) }), watchersMax: 3 });
+      const limited = await startGrpcServer({
+        node: servedNode(member.node, { directory: new MemberDirectory([]) }),
+        watchersMax: 3,
+      });
       const w = openWatch(limited.endpoint);
       for (let i = 0; i < 3; i++) {
         w.write({ create_request: { key: b64(`lim/${i}`) } });

@@ -10,7 +10,18 @@ import { checkExposition } from '../../testkit/src/exposition-check.js';
 const calls: string[] = [];
 
 function recordingNode(): ServedNode {
-  const status: ServedStatus = { memberId: 7, clusterId: '99', leaderId: 7, term: 2, role: 'leader', commitIndex: 5, appliedIndex: 5, revision: 1, isLearner: false, dbSizeBytes: 0 };
+  const status: ServedStatus = {
+    memberId: 7,
+    clusterId: '99',
+    leaderId: 7,
+    term: 2,
+    role: 'leader',
+    commitIndex: 5,
+    appliedIndex: 5,
+    revision: 1,
+    isLearner: false,
+    dbSizeBytes: 0,
+  };
   const refuse = (name: string) => (): never => {
     calls.push(name);
     throw new Error(`${name} must not be reached for bad input`);
@@ -40,7 +51,8 @@ function recordingNode(): ServedNode {
     syncAuth: async () => undefined, // a read barrier, not a change: root-only routes may run it before decoding
     isMember: refuse('isMember'),
     metrics: () => ({ applyLagEntries: 0, leaderChanges: 1 }),
-    metricsText: () => '# HELP flotilla_server_leader_changes_seen_total Leader changes.\n# TYPE flotilla_server_leader_changes_seen_total counter\nflotilla_server_leader_changes_seen_total 1\n',
+    metricsText: () =>
+      '# HELP flotilla_server_leader_changes_seen_total Leader changes.\n# TYPE flotilla_server_leader_changes_seen_total counter\nflotilla_server_leader_changes_seen_total 1\n',
   };
 }
 
@@ -54,7 +66,11 @@ afterAll(async () => {
   await server.close();
 });
 
-async function post(path: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
+async function post(
+  path: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(`${server.url}${path}`, { method: 'POST', body, headers });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
@@ -66,13 +82,25 @@ const cases: [string, string, string, number, number][] = [
   ['a limit of the wrong type', '/v3/kv/range', '{"key":"YQ==","limit":true}', 400, 3],
   ['bad base64', '/v3/kv/put', '{"key":"!!!","value":"YQ=="}', 400, 3],
   ['a missing key', '/v3/kv/put', '{"value":"YQ=="}', 400, 3],
-  ['an unknown compare target', '/v3/kv/txn', '{"compare":[{"key":"YQ==","target":"BOGUS"}]}', 400, 3],
+  [
+    'an unknown compare target',
+    '/v3/kv/txn',
+    '{"compare":[{"key":"YQ==","target":"BOGUS"}]}',
+    400,
+    3,
+  ],
   ['an empty txn op', '/v3/kv/txn', '{"success":[{}]}', 400, 3],
   ['a watch without create_request', '/v3/watch', '{}', 400, 3],
   ['a member add without peer URLs', '/v3/cluster/member/add', '{}', 400, 3],
   ['a member remove without an id', '/v3/cluster/member/remove', '{}', 400, 3],
   ['a lease id that is not an integer', '/v3/lease/revoke', '{"ID":"abc"}', 400, 3],
-  ['a peer announcement without a peer URL', '/flotilla/peer/add', '{"ID":"5","name":"n5"}', 400, 3],
+  [
+    'a peer announcement without a peer URL',
+    '/flotilla/peer/add',
+    '{"ID":"5","name":"n5"}',
+    400,
+    3,
+  ],
   ['an unknown path', '/v3/kv/nothing', '{}', 404, 5],
 ];
 
@@ -87,14 +115,19 @@ describe('bad input is refused with an etcd-style error and nothing reaches the 
   });
 
   it('refuses an oversized body with ResourceExhausted (429), as etcd does', async () => {
-    const res = await post('/v3/kv/put', JSON.stringify({ key: 'YQ==', value: 'A'.repeat(100 * 1024) }));
+    const res = await post(
+      '/v3/kv/put',
+      JSON.stringify({ key: 'YQ==', value: 'A'.repeat(100 * 1024) }),
+    );
     expect(res.status).toBe(429);
     expect(res.json['code']).toBe(8);
     expect(calls).toEqual([]);
   });
 
   it('refuses half-given exactly-once headers', async () => {
-    const res = await post('/v3/kv/put', '{"key":"YQ==","value":"YQ=="}', { 'x-flotilla-client-id': 'c1' });
+    const res = await post('/v3/kv/put', '{"key":"YQ==","value":"YQ=="}', {
+      'x-flotilla-client-id': 'c1',
+    });
     expect(res.status).toBe(400);
     expect(String(res.json['message'])).toContain('x-flotilla-seq');
     expect(calls).toEqual([]);
@@ -108,7 +141,9 @@ describe('bad input is refused with an etcd-style error and nothing reaches the 
 
   it('counts refused requests in /metrics by route and gRPC code', async () => {
     const text = await (await fetch(`${server.url}/metrics`)).text();
-    expect(text).toMatch(/flotilla_http_request_errors_total\{path="\/v3\/kv\/put",code="3"\} [1-9]/);
+    expect(text).toMatch(
+      /flotilla_http_request_errors_total\{path="\/v3\/kv\/put",code="3"\} [1-9]/,
+    );
     expect(text).toMatch(/flotilla_http_request_errors_total\{path="other",code="5"\} 1/);
     // The node's own families follow the server's, and the whole page is valid.
     expect(text).toContain('flotilla_server_leader_changes_seen_total 1\n');

@@ -28,8 +28,15 @@ afterAll(async () => {
   await server.close();
 });
 
-async function range(body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${server.url}/v3/kv/range`, { method: 'POST', body: JSON.stringify({ key: 'YQ==', ...body }), headers });
+async function range(
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${server.url}/v3/kv/range`, {
+    method: 'POST',
+    body: JSON.stringify({ key: 'YQ==', ...body }),
+    headers,
+  });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 

@@ -14,10 +14,14 @@ let leader: LocalMember;
 
 const b64 = (s: string | Buffer): string => Buffer.from(s).toString('base64');
 
-const leaderChanges = (): number[] => cluster.members.map((m) => m.node.status().metrics.leaderChanges);
+const leaderChanges = (): number[] =>
+  cluster.members.map((m) => m.node.status().metrics.leaderChanges);
 
 beforeAll(async () => {
-  cluster = await startLocalCluster({ size: 3, httpLimits: { inflightBodyBytesMax: INFLIGHT_BYTES_MAX, bodyBytesMax: 300 * KIB } });
+  cluster = await startLocalCluster({
+    size: 3,
+    httpLimits: { inflightBodyBytesMax: INFLIGHT_BYTES_MAX, bodyBytesMax: 300 * KIB },
+  });
   leader = await cluster.leader();
 });
 
@@ -32,9 +36,16 @@ describe('concurrent large puts beyond the in-flight budget', () => {
     const value = b64(Buffer.alloc(VALUE_BYTES, 3));
     const statuses = await Promise.all(
       Array.from({ length: PUTS }, async (_, i) => {
-        const res = await fetch(`${leader.url}/v3/kv/put`, { method: 'POST', body: JSON.stringify({ key: b64(`big/${i}`), value }) });
+        const res = await fetch(`${leader.url}/v3/kv/put`, {
+          method: 'POST',
+          body: JSON.stringify({ key: b64(`big/${i}`), value }),
+        });
         const json = (await res.json()) as { code?: number; message?: string };
-        if (res.status === 429) expect(json).toMatchObject({ code: 8, message: expect.stringMatching(/^etcdserver: too many requests/) });
+        if (res.status === 429)
+          expect(json).toMatchObject({
+            code: 8,
+            message: expect.stringMatching(/^etcdserver: too many requests/),
+          });
         return res.status;
       }),
     );
@@ -46,7 +57,15 @@ describe('concurrent large puts beyond the in-flight budget', () => {
 
     // Exactly the accepted puts were written, on every member.
     for (const m of cluster.members) {
-      const res = await fetch(`${m.url}/v3/kv/range`, { method: 'POST', body: JSON.stringify({ key: b64('big/'), range_end: b64('big0'), count_only: true, serializable: false }) });
+      const res = await fetch(`${m.url}/v3/kv/range`, {
+        method: 'POST',
+        body: JSON.stringify({
+          key: b64('big/'),
+          range_end: b64('big0'),
+          count_only: true,
+          serializable: false,
+        }),
+      });
       expect(Number(((await res.json()) as { count?: string }).count ?? 0)).toBe(ok);
     }
     expect(leaderChanges()).toEqual(changesBefore);

@@ -10,7 +10,10 @@ let cluster: LocalCluster;
 let member: LocalMember;
 
 beforeAll(async () => {
-  cluster = await startLocalCluster({ size: 1, httpLimits: { headersTimeoutMs: 300, requestTimeoutMs: 600, connectionsMax: 3 } });
+  cluster = await startLocalCluster({
+    size: 1,
+    httpLimits: { headersTimeoutMs: 300, requestTimeoutMs: 600, connectionsMax: 3 },
+  });
   member = await cluster.leader();
 });
 

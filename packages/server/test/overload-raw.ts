@@ -24,7 +24,12 @@ export function connect(url: string): Promise<RawConnection> {
 }
 
 export function postHead(path: string, headers: Record<string, string | number>): string {
-  const lines = [`POST ${path} HTTP/1.1`, 'Host: 127.0.0.1', 'Content-Type: application/json', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+  const lines = [
+    `POST ${path} HTTP/1.1`,
+    'Host: 127.0.0.1',
+    'Content-Type: application/json',
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+  ];
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
@@ -33,7 +38,11 @@ export function postRequest(path: string, body: string): string {
 }
 
 /** Bounded poll: resolves with the first defined value of `check`, or fails after `timeoutMs`. */
-export async function until<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -46,6 +55,9 @@ export async function until<T>(what: string, check: () => T | undefined | Promis
 /** The count of `flotilla_http_overload_refusals_total{limit}` on a server's /metrics page. */
 export async function refusals(url: string, limit: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const match = new RegExp(`^flotilla_http_overload_refusals_total\\{limit="${limit}"\\} (\\d+)$`, 'm').exec(text);
+  const match = new RegExp(
+    `^flotilla_http_overload_refusals_total\\{limit="${limit}"\\} (\\d+)$`,
+    'm',
+  ).exec(text);
   return match ? Number(match[1]) : 0;
 }

@@ -23,9 +23,11 @@ function recordingNode(voters: number[]): { node: FlotillaNode; dialled: [number
     id: N1,
     clusterId: 'routes',
     status: () => ({ id: N1, confState: conf }),
-    addPeer: (id: number, a: { host: string; port: number }) => dialled.push([id, `${a.host}:${a.port}`]),
+    addPeer: (id: number, a: { host: string; port: number }) =>
+      dialled.push([id, `${a.host}:${a.port}`]),
     confChange: async (change: ConfChange) => {
-      for (const c of change.changes) if (c.op === 'addVoter') conf = { ...conf, voters: [...conf.voters, c.nodeId] };
+      for (const c of change.changes)
+        if (c.op === 'addVoter') conf = { ...conf, voters: [...conf.voters, c.nodeId] };
       return conf;
     },
   };
@@ -45,22 +47,45 @@ describe('--peer-route', () => {
 
   it('a route wins over a peer announced by another member; a member without a route is dialled where announced', () => {
     const { node, dialled } = recordingNode([N1, N2, N3]);
-    const served = servedNode(node, { directory: new MemberDirectory([], new Map([[N3, 'http://127.0.0.1:7013']])) });
+    const served = servedNode(node, {
+      directory: new MemberDirectory([], new Map([[N3, 'http://127.0.0.1:7013']])),
+    });
     served.learnPeer({ id: N3, name: 'n3', peerUrls: ['http://127.0.0.1:2380'], clientUrls: [] });
     served.learnPeer({ id: N2, name: 'n2', peerUrls: ['http://127.0.0.1:2480'], clientUrls: [] });
-    expect(dialled).toEqual([[N3, '127.0.0.1:7013'], [N2, '127.0.0.1:2480']]);
+    expect(dialled).toEqual([
+      [N3, '127.0.0.1:7013'],
+      [N2, '127.0.0.1:2480'],
+    ]);
   });
 
   it('is read from the flag, the environment or the file, keyed by member id', () => {
-    const config = resolveStartConfig({ name: 'n1', initialCluster: 'n1=http://127.0.0.1:2380,n2=http://127.0.0.1:2480', peerRoute: 'n2=http://127.0.0.1:7012/, n3=http://localhost:7013' }, {}, {});
+    const config = resolveStartConfig(
+      {
+        name: 'n1',
+        initialCluster: 'n1=http://127.0.0.1:2380,n2=http://127.0.0.1:2480',
+        peerRoute: 'n2=http://127.0.0.1:7012/, n3=http://localhost:7013',
+      },
+      {},
+      {},
+    );
     expect(config.peerRoutes).toEqual([
       { name: 'n2', id: N2, url: 'http://127.0.0.1:7012' },
       { name: 'n3', id: N3, url: 'http://localhost:7013' },
     ]);
     expect(resolveStartConfig({ name: 'n1' }, {}, {}).peerRoutes).toEqual([]);
-    const fromEnvOnly = resolveStartConfig({ name: 'n1' }, fromEnv({ FLOTILLA_PEER_ROUTE: 'n2=http://127.0.0.1:7022' }), { peerRoute: 'n2=http://127.0.0.1:7032' });
+    const fromEnvOnly = resolveStartConfig(
+      { name: 'n1' },
+      fromEnv({ FLOTILLA_PEER_ROUTE: 'n2=http://127.0.0.1:7022' }),
+      { peerRoute: 'n2=http://127.0.0.1:7032' },
+    );
     expect(fromEnvOnly.peerRoutes.map((r) => r.url)).toEqual(['http://127.0.0.1:7022']);
-    expect(resolveStartConfig({ name: 'n1' }, {}, { peerRoute: 'n2=http://127.0.0.1:7032' }).peerRoutes.map((r) => r.url)).toEqual(['http://127.0.0.1:7032']);
+    expect(
+      resolveStartConfig(
+        { name: 'n1' },
+        {},
+        { peerRoute: 'n2=http://127.0.0.1:7032' },
+      ).peerRoutes.map((r) => r.url),
+    ).toEqual(['http://127.0.0.1:7032']);
   });
 
   it('refuses a malformed value with a UsageError that says what to write', () => {

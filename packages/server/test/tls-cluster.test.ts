@@ -31,12 +31,20 @@ beforeAll(async () => {
   baseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-mtls-'));
   for (const id of [1, 2, 3]) ports.set(id, await freePort());
   for (const id of [1, 2, 3]) {
-    const peers = Object.fromEntries([...ports].filter(([p]) => p !== id).map(([p, port]) => [p, { host: '127.0.0.1', port }]));
-    nodes.set(id, await openNode({
-      id, clusterId: 'mtls-test', dataDir: path.join(baseDir, String(id)),
-      listen: { host: '127.0.0.1', port: ports.get(id)! }, peers,
-      peerTls: pki.peer(id),
-    }));
+    const peers = Object.fromEntries(
+      [...ports].filter(([p]) => p !== id).map(([p, port]) => [p, { host: '127.0.0.1', port }]),
+    );
+    nodes.set(
+      id,
+      await openNode({
+        id,
+        clusterId: 'mtls-test',
+        dataDir: path.join(baseDir, String(id)),
+        listen: { host: '127.0.0.1', port: ports.get(id)! },
+        peers,
+        peerTls: pki.peer(id),
+      }),
+    );
   }
 });
 
@@ -64,13 +72,22 @@ describe('openNode over mutual TLS', () => {
   it('refuses a would-be member whose certificate comes from another CA, and counts it on /metrics', async () => {
     // Node 1 is the lower id, so an impostor calling itself 1 dials node 2.
     const impostor = new TcpTransport({
-      id: 1, clusterId: 'mtls-test', listen: { host: '127.0.0.1', port: 0 }, peers: { 2: { host: '127.0.0.1', port: ports.get(2)! } },
-      tls: { certFile: pki.otherCerts['1']!.cert, keyFile: pki.otherCerts['1']!.key, trustedCaFile: pki.ca },
+      id: 1,
+      clusterId: 'mtls-test',
+      listen: { host: '127.0.0.1', port: 0 },
+      peers: { 2: { host: '127.0.0.1', port: ports.get(2)! } },
+      tls: {
+        certFile: pki.otherCerts['1']!.cert,
+        keyFile: pki.otherCerts['1']!.key,
+        trustedCaFile: pki.ca,
+      },
     });
     try {
       const text = await until('the refusal counted on member 2', () => {
         const t = nodes.get(2)!.prometheusText();
-        return /flotilla_peer_handshake_failures_total\{reason="tls"\} [1-9]/.test(t) ? t : undefined;
+        return /flotilla_peer_handshake_failures_total\{reason="tls"\} [1-9]/.test(t)
+          ? t
+          : undefined;
       });
       expect(text).toContain('# TYPE flotilla_peer_handshake_failures_total counter');
       expect(impostor.peers().get(2)?.connected).toBe(false);
@@ -83,8 +100,12 @@ describe('openNode over mutual TLS', () => {
 
   it('refuses the default cluster token beyond loopback before opening anything', async () => {
     const dataDir = path.join(baseDir, 'exposed');
-    await expect(openNode({ id: 9, dataDir, listen: { host: '0.0.0.0', port: 0 }, peers: {} })).rejects.toThrow(InsecureListenError);
-    await expect(openNode({ id: 9, dataDir, listen: { host: '0.0.0.0', port: 0 }, peers: {} })).rejects.toThrow(/default cluster token 'flotilla'/);
+    await expect(
+      openNode({ id: 9, dataDir, listen: { host: '0.0.0.0', port: 0 }, peers: {} }),
+    ).rejects.toThrow(InsecureListenError);
+    await expect(
+      openNode({ id: 9, dataDir, listen: { host: '0.0.0.0', port: 0 }, peers: {} }),
+    ).rejects.toThrow(/default cluster token 'flotilla'/);
     expect(fs.existsSync(dataDir)).toBe(false);
   });
 });

@@ -21,7 +21,11 @@ export function decodeEntry(record: Uint8Array, expectedIndex: number): Entry {
     const data = new Uint8Array(value.data.buffer, value.data.byteOffset, value.data.byteLength);
     return { type: 'normal', term: value.term, index: expectedIndex, data };
   }
-  if (value.type === 'confChange' && isRecord(value.change) && Array.isArray(value.change.changes)) {
+  if (
+    value.type === 'confChange' &&
+    isRecord(value.change) &&
+    Array.isArray(value.change.changes)
+  ) {
     return value as unknown as Entry;
   }
   throw new CorruptionError(where, `unknown entry type ${String(value.type)}`, expectedIndex);
@@ -42,7 +46,9 @@ export function decodeSnapshotMeta(record: Uint8Array, where: string): SnapshotM
 }
 
 export function isSnapshotMeta(value: unknown): value is SnapshotMeta {
-  return isRecord(value) && isCount(value.index) && isCount(value.term) && isConfState(value.confState);
+  return (
+    isRecord(value) && isCount(value.index) && isCount(value.term) && isConfState(value.confState)
+  );
 }
 
 function isConfState(value: unknown): value is ConfState {

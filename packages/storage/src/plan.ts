@@ -41,7 +41,11 @@ export interface Plan {
   readonly after: LogBounds;
 }
 
-export function planPersist(bounds: LogBounds, batch: PersistBatch, sameAsStored?: (entry: Entry, body: Uint8Array) => boolean): Plan {
+export function planPersist(
+  bounds: LogBounds,
+  batch: PersistBatch,
+  sameAsStored?: (entry: Entry, body: Uint8Array) => boolean,
+): Plan {
   const ops: LogOp[] = [];
   let after = bounds;
   if (batch.snapshotMeta !== undefined) {
@@ -83,11 +87,17 @@ export function planAppend(
   );
   const bodies = kept.map(encodeEntryBody);
   let skip = 0;
-  while (skip < kept.length && kept[skip]!.index <= bounds.lastIndex && sameAsStored?.(kept[skip]!, bodies[skip]!)) skip++;
+  while (
+    skip < kept.length &&
+    kept[skip]!.index <= bounds.lastIndex &&
+    sameAsStored?.(kept[skip]!, bodies[skip]!)
+  )
+    skip++;
   const lastIndex = first.index + kept.length - 1;
   // Everything after the batch goes too: the appended entries replace the stored suffix.
   const ops: LogOp[] = deletesDownTo(bounds.lastIndex, first.index + skip);
-  for (let i = skip; i < kept.length; i++) ops.push({ kind: 'put', entry: kept[i]!, body: bodies[i]! });
+  for (let i = skip; i < kept.length; i++)
+    ops.push({ kind: 'put', entry: kept[i]!, body: bodies[i]! });
   return { ops, after: { snapshotMeta: bounds.snapshotMeta, lastIndex } };
 }
 
@@ -113,7 +123,10 @@ export function planCompact(bounds: LogBounds, meta: SnapshotMeta, termAtIndex: 
     termAtIndex === meta.term,
     `cannot compact to index ${meta.index} with term ${meta.term}: the stored entry has term ${termAtIndex}`,
   );
-  return { ops: [{ kind: 'compact', meta }], after: { snapshotMeta: meta, lastIndex: bounds.lastIndex } };
+  return {
+    ops: [{ kind: 'compact', meta }],
+    after: { snapshotMeta: meta, lastIndex: bounds.lastIndex },
+  };
 }
 
 function deletesDownTo(lastIndex: number, fromIndex: number): LogOp[] {
@@ -126,15 +139,27 @@ function checkContiguous(entries: readonly Entry[]): void {
   for (let i = 1; i < entries.length; i++) {
     const prev = entries[i - 1]!;
     const cur = entries[i]!;
-    invariant(cur.index === prev.index + 1, `entries are not contiguous: ${prev.index} then ${cur.index}`);
-    invariant(cur.term >= prev.term, `entry terms go down: ${prev.term} at ${prev.index} then ${cur.term} at ${cur.index}`);
+    invariant(
+      cur.index === prev.index + 1,
+      `entries are not contiguous: ${prev.index} then ${cur.index}`,
+    );
+    invariant(
+      cur.term >= prev.term,
+      `entry terms go down: ${prev.term} at ${prev.index} then ${cur.term} at ${cur.index}`,
+    );
   }
   const head = entries[0];
-  invariant(head === undefined || (Number.isSafeInteger(head.index) && head.index >= 1), 'entry indexes start at 1');
+  invariant(
+    head === undefined || (Number.isSafeInteger(head.index) && head.index >= 1),
+    'entry indexes start at 1',
+  );
 }
 
 /** Shared argument checks for entries(lo, hi, maxBytes). */
 export function checkRange(lo: number, hi: number, maxBytes: number | undefined): void {
-  invariant(Number.isSafeInteger(lo) && Number.isSafeInteger(hi) && lo <= hi, `bad entry range [${lo}, ${hi})`);
+  invariant(
+    Number.isSafeInteger(lo) && Number.isSafeInteger(hi) && lo <= hi,
+    `bad entry range [${lo}, ${hi})`,
+  );
   invariant(maxBytes === undefined || maxBytes >= 0, `maxBytes must be ≥ 0, got ${maxBytes}`);
 }

@@ -3,7 +3,13 @@ import { CompactedError, EntryUnavailableError } from './errors.js';
 import { checkRange } from './plan.js';
 
 /** Throws unless [lo, hi) lies within firstIndex..lastIndex + 1. */
-export function checkReadable(lo: number, hi: number, maxBytes: number | undefined, firstIndex: number, lastIndex: number): void {
+export function checkReadable(
+  lo: number,
+  hi: number,
+  maxBytes: number | undefined,
+  firstIndex: number,
+  lastIndex: number,
+): void {
   checkRange(lo, hi, maxBytes);
   if (lo < firstIndex) throw new CompactedError(lo, firstIndex);
   if (hi > lastIndex + 1) throw new EntryUnavailableError(hi - 1, lastIndex);
@@ -19,6 +25,11 @@ export function checkTermIndex(index: number, firstIndex: number, lastIndex: num
  * Whether to take one more entry of `sizeBytes` when `takenBytes` are taken
  * already: the first entry always goes, the rest only while within the limit.
  */
-export function fitsLimit(count: number, takenBytes: number, sizeBytes: number, maxBytes: number | undefined): boolean {
+export function fitsLimit(
+  count: number,
+  takenBytes: number,
+  sizeBytes: number,
+  maxBytes: number | undefined,
+): boolean {
   return count === 0 || maxBytes === undefined || takenBytes + sizeBytes <= maxBytes;
 }

@@ -33,7 +33,11 @@ export function frameBody(body: Uint8Array): Uint8Array {
 /** Checks and decodes a record; any damage becomes a CorruptionError naming `where`. */
 export function decodeRecord(bytes: Uint8Array, where: string, index?: number): unknown {
   if (bytes.byteLength < RECORD_HEADER_BYTES) {
-    throw new CorruptionError(where, `record is ${bytes.byteLength} bytes, shorter than its header`, index);
+    throw new CorruptionError(
+      where,
+      `record is ${bytes.byteLength} bytes, shorter than its header`,
+      index,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint8(0);
@@ -44,7 +48,11 @@ export function decodeRecord(bytes: Uint8Array, where: string, index?: number): 
   const expected = view.getUint32(1);
   const actual = crc32(body);
   if (expected !== actual) {
-    throw new CorruptionError(where, `checksum mismatch (stored ${hex(expected)}, computed ${hex(actual)})`, index);
+    throw new CorruptionError(
+      where,
+      `checksum mismatch (stored ${hex(expected)}, computed ${hex(actual)})`,
+      index,
+    );
   }
   return decodeBody(body, where, index);
 }

@@ -44,7 +44,12 @@ export interface LogStore {
 }
 
 export const EMPTY_HARD_STATE: HardState = Object.freeze({ term: 0, vote: 0, commit: 0 });
-export const EMPTY_CONF_STATE: ConfState = Object.freeze({ voters: [], votersOutgoing: [], learners: [], learnersNext: [] });
+export const EMPTY_CONF_STATE: ConfState = Object.freeze({
+  voters: [],
+  votersOutgoing: [],
+  learners: [],
+  learnersNext: [],
+});
 
 export interface StableStore {
   /** The last persisted hard state; term 0, vote 0, commit 0 on a new member. */

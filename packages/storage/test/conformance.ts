@@ -2,7 +2,13 @@
 // implementation runs it (docs/conventions.md, convention 8).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Storage } from '../src/index.js';
-import { CompactedError, EMPTY_CONF_STATE, EMPTY_HARD_STATE, EntryUnavailableError, InvariantError } from '../src/index.js';
+import {
+  CompactedError,
+  EMPTY_CONF_STATE,
+  EMPTY_HARD_STATE,
+  EntryUnavailableError,
+  InvariantError,
+} from '../src/index.js';
 import { encodeEntryBody } from '../src/codec.js';
 import { chunked, CONF, entries, entry, meta } from './helpers.js';
 
@@ -61,7 +67,12 @@ export function storageConformance(name: string, makeStore: () => Promise<Storag
       });
 
       it('keeps confChange entries intact', async () => {
-        const cc = { type: 'confChange' as const, term: 1, index: 1, change: { changes: [{ op: 'addVoter' as const, nodeId: 4 }] } };
+        const cc = {
+          type: 'confChange' as const,
+          term: 1,
+          index: 1,
+          change: { changes: [{ op: 'addVoter' as const, nodeId: 4 }] },
+        };
         await s.log.append([cc]);
         expect(await s.log.entries(1, 2)).toEqual([cc]);
       });
@@ -79,7 +90,9 @@ export function storageConformance(name: string, makeStore: () => Promise<Storag
       });
 
       it('refuses non-contiguous entries in one append', async () => {
-        await expect(s.log.append([entry(1, 1), entry(3, 1)])).rejects.toBeInstanceOf(InvariantError);
+        await expect(s.log.append([entry(1, 1), entry(3, 1)])).rejects.toBeInstanceOf(
+          InvariantError,
+        );
         expect(s.log.lastIndex()).toBe(0);
       });
 
@@ -95,7 +108,12 @@ export function storageConformance(name: string, makeStore: () => Promise<Storag
         await s.log.append(entries(1, 5, 1));
         await s.log.append(entries(3, 4, 2));
         expect(s.log.lastIndex()).toBe(4);
-        expect(await s.log.entries(1, 5)).toEqual([entry(1, 1), entry(2, 1), entry(3, 2), entry(4, 2)]);
+        expect(await s.log.entries(1, 5)).toEqual([
+          entry(1, 1),
+          entry(2, 1),
+          entry(3, 2),
+          entry(4, 2),
+        ]);
         await expect(s.log.term(5)).rejects.toBeInstanceOf(EntryUnavailableError);
       });
 
@@ -250,7 +268,13 @@ export function storageConformance(name: string, makeStore: () => Promise<Storag
         await expect(s.log.term(5)).rejects.toBeInstanceOf(CompactedError);
         s = await h.restart();
         const loaded = await s.load();
-        expect(loaded).toMatchObject({ snapshotMeta: meta(8, 2), confState: CONF, entries: [], firstIndex: 9, lastIndex: 8 });
+        expect(loaded).toMatchObject({
+          snapshotMeta: meta(8, 2),
+          confState: CONF,
+          entries: [],
+          firstIndex: 9,
+          lastIndex: 8,
+        });
       });
 
       it('installing a snapshot below the last index drops the entries after it too', async () => {
@@ -271,12 +295,15 @@ export function storageConformance(name: string, makeStore: () => Promise<Storag
 
       it('refuses a snapshot older than the compaction point', async () => {
         await s.persist({ snapshotMeta: meta(5, 1) });
-        await expect(s.persist({ snapshotMeta: meta(4, 1) })).rejects.toBeInstanceOf(InvariantError);
+        await expect(s.persist({ snapshotMeta: meta(4, 1) })).rejects.toBeInstanceOf(
+          InvariantError,
+        );
       });
     });
 
     describe('snapshot store', () => {
-      const data = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * seed) & 0xff);
+      const data = (n: number, seed: number): Uint8Array =>
+        Uint8Array.from({ length: n }, (_, i) => (i * seed) & 0xff);
 
       it('has no latest snapshot at first', async () => {
         expect(await s.snapshots.openLatest()).toBeUndefined();

@@ -9,7 +9,8 @@ import { createRoot, HARD_STATE, type Levels, levelsOf } from '../src/level/leve
 import { entries, meta, tempDir } from './helpers.js';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
-const open = (): Promise<LevelStorage> => openLevelStorage({ dir: tmp.dir, clusterId: 'c1', nodeId: 1 });
+const open = (): Promise<LevelStorage> =>
+  openLevelStorage({ dir: tmp.dir, clusterId: 'c1', nodeId: 1 });
 
 beforeEach(async () => {
   tmp = await tempDir('corrupt');
@@ -32,7 +33,10 @@ async function raw(edit: (levels: Levels) => Promise<void>): Promise<void> {
   }
 }
 
-async function corruptEntry(index: number, damage: (value: Uint8Array) => Uint8Array): Promise<void> {
+async function corruptEntry(
+  index: number,
+  damage: (value: Uint8Array) => Uint8Array,
+): Promise<void> {
   await raw(async ({ log }) => {
     const value = await log.get(indexKey(index));
     if (value === undefined) throw new Error(`no entry ${index} to corrupt`);
@@ -174,7 +178,10 @@ describe('corrupt snapshot files', () => {
 
   it('removes temporaries left by a crash in the middle of create', async () => {
     const file = await snapshotFile();
-    const stray = path.join(path.dirname(file), '.tmp-snap-0000000000000009-0000000000000001.snap-1-0');
+    const stray = path.join(
+      path.dirname(file),
+      '.tmp-snap-0000000000000009-0000000000000001.snap-1-0',
+    );
     await writeFile(stray, 'partial');
     const s = await open();
     try {

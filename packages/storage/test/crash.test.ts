@@ -22,7 +22,10 @@ interface Acks {
 }
 
 /** Follows the child's stdout; `until` resolves once the predicate holds (bounded by WAIT_MS_MAX). */
-function follow(child: ChildProcessWithoutNullStreams): { acks: Acks; until: (p: (a: Acks) => boolean) => Promise<void> } {
+function follow(child: ChildProcessWithoutNullStreams): {
+  acks: Acks;
+  until: (p: (a: Acks) => boolean) => Promise<void>;
+} {
   const acks: Acks = { ready: false, entries: new Map(), lastIndex: 0, hardTerm: 0, count: 0 };
   let buffered = '';
   let waiter: (() => void) | undefined;
@@ -48,7 +51,10 @@ function follow(child: ChildProcessWithoutNullStreams): { acks: Acks; until: (p:
   });
   const until = (p: (a: Acks) => boolean): Promise<void> =>
     new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`child made no progress within ${WAIT_MS_MAX} ms`)), WAIT_MS_MAX);
+      const timer = setTimeout(
+        () => reject(new Error(`child made no progress within ${WAIT_MS_MAX} ms`)),
+        WAIT_MS_MAX,
+      );
       const check = (): void => {
         if (!p(acks)) return;
         clearTimeout(timer);
@@ -108,7 +114,8 @@ describe('crash safety of LevelStorage under SIGKILL', () => {
           expect(e.index, where).toBe(i + 1);
           expect(e, `entry ${e.index} intact (${where})`).toEqual(entry(e.index, e.term, 32));
         });
-        for (const [last, term] of everAcked) expect(loaded.entries[last - 1]?.term, `entry ${last} (${where})`).toBe(term);
+        for (const [last, term] of everAcked)
+          expect(loaded.entries[last - 1]?.term, `entry ${last} (${where})`).toBe(term);
       } finally {
         await storage.close();
       }

@@ -18,13 +18,20 @@ export function entries(lo: number, hi: number, term: number, dataBytes = 8): En
   return out;
 }
 
-export const CONF: ConfState = { voters: [1, 2, 3], votersOutgoing: [], learners: [], learnersNext: [] };
+export const CONF: ConfState = {
+  voters: [1, 2, 3],
+  votersOutgoing: [],
+  learners: [],
+  learnersNext: [],
+};
 
 export function meta(index: number, term: number, confState: ConfState = CONF): SnapshotMeta {
   return { index, term, confState };
 }
 
-export async function tempDir(prefix: string): Promise<{ dir: string; remove: () => Promise<void> }> {
+export async function tempDir(
+  prefix: string,
+): Promise<{ dir: string; remove: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), `flotilla-${prefix}-`));
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }

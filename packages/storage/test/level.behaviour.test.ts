@@ -11,10 +11,14 @@ describe('index keys', () => {
   it('round-trip and sort bytewise in index order', () => {
     const maxIndex = Number.MAX_SAFE_INTEGER;
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: maxIndex }), fc.integer({ min: 0, max: maxIndex }), (a, b) => {
-        expect(keyIndex(indexKey(a))).toBe(a);
-        expect(Math.sign(Buffer.compare(indexKey(a), indexKey(b)))).toBe(Math.sign(a - b));
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: maxIndex }),
+        fc.integer({ min: 0, max: maxIndex }),
+        (a, b) => {
+          expect(keyIndex(indexKey(a))).toBe(a);
+          expect(Math.sign(Buffer.compare(indexKey(a), indexKey(b)))).toBe(Math.sign(a - b));
+        },
+      ),
     );
   });
 });
@@ -39,7 +43,9 @@ describe('LevelStorage', () => {
       // Unsynced, so LevelDB applies the batch on its worker thread while JS runs on: reads
       // issued meanwhile must each see the old log or the new one, whole.
       let done = false;
-      const write = s.log.append(entries(from, end, round), { sync: false }).then(() => (done = true));
+      const write = s.log
+        .append(entries(from, end, round), { sync: false })
+        .then(() => (done = true));
       const loads: Promise<Awaited<ReturnType<LevelStorage['load']>>>[] = [];
       const heads: Promise<Entry[]>[] = [];
       for (let tick = 0; tick < 50 && !done; tick++) {
@@ -49,16 +55,24 @@ describe('LevelStorage', () => {
       }
       await write;
       for (const l of await Promise.all(loads)) {
-        expect(l.entries.map((e) => e.index)).toEqual(Array.from({ length: l.lastIndex }, (_, i) => i + 1));
+        expect(l.entries.map((e) => e.index)).toEqual(
+          Array.from({ length: l.lastIndex }, (_, i) => i + 1),
+        );
       }
-      for (const h of await Promise.all(heads)) expect(h.map((e) => e.index)).toEqual(Array.from({ length: from - 1 }, (_, i) => i + 1));
+      for (const h of await Promise.all(heads))
+        expect(h.map((e) => e.index)).toEqual(Array.from({ length: from - 1 }, (_, i) => i + 1));
     }
     expect(s.log.lastIndex()).toBe(50 + (39 % 7) * 3);
     expect(await s.log.term(s.log.lastIndex())).toBe(39);
   });
 
   it('serialises writes issued without awaiting, in call order', async () => {
-    const writes = [s.log.append(entries(1, 10, 1)), s.log.append(entries(5, 12, 2)), s.stable.setHardState({ term: 2, vote: 1, commit: 4 }), s.log.truncateSuffix(11)];
+    const writes = [
+      s.log.append(entries(1, 10, 1)),
+      s.log.append(entries(5, 12, 2)),
+      s.stable.setHardState({ term: 2, vote: 1, commit: 4 }),
+      s.log.truncateSuffix(11),
+    ];
     await Promise.all(writes);
     expect(s.log.lastIndex()).toBe(10);
     expect(await s.log.entries(4, 6)).toEqual([entry(4, 1), entry(5, 2)]);
@@ -96,12 +110,27 @@ describe('LevelStorage', () => {
       await write();
       return [...seen];
     };
-    expect(await record(() => s.persist({ entries: entries(1, 3, 1), hardState: { term: 1, vote: 1, commit: 0 } }, { sync: true }))).toEqual([true]);
-    expect(await record(() => s.persist({ entries: entries(4, 5, 1) }, { sync: false }))).toEqual([false]);
+    expect(
+      await record(() =>
+        s.persist(
+          { entries: entries(1, 3, 1), hardState: { term: 1, vote: 1, commit: 0 } },
+          { sync: true },
+        ),
+      ),
+    ).toEqual([true]);
+    expect(await record(() => s.persist({ entries: entries(4, 5, 1) }, { sync: false }))).toEqual([
+      false,
+    ]);
     expect(await record(() => s.persist({ entries: entries(6, 6, 1) }))).toEqual([true]);
-    expect(await record(() => s.persist({ hardState: { term: 1, vote: 1, commit: 6 } }, { sync: false }))).toEqual([false]);
+    expect(
+      await record(() =>
+        s.persist({ hardState: { term: 1, vote: 1, commit: 6 } }, { sync: false }),
+      ),
+    ).toEqual([false]);
     expect(await record(() => s.log.append(entries(7, 7, 1)))).toEqual([true]);
-    expect(await record(() => s.stable.setHardState({ term: 2, vote: 0, commit: 6 }, { sync: true }))).toEqual([true]);
+    expect(
+      await record(() => s.stable.setHardState({ term: 2, vote: 0, commit: 6 }, { sync: true })),
+    ).toEqual([true]);
   });
 
   it('gives the state machine a sublevel of the same database, written atomically with its own batches', async () => {

@@ -4,7 +4,8 @@ import { tempDir } from './helpers.js';
 
 storageConformance('LevelStorage (classic-level)', async () => {
   const tmp = await tempDir('conf');
-  const open = (): Promise<LevelStorage> => openLevelStorage({ dir: tmp.dir, clusterId: 'c1', nodeId: 1 });
+  const open = (): Promise<LevelStorage> =>
+    openLevelStorage({ dir: tmp.dir, clusterId: 'c1', nodeId: 1 });
   let current = await open();
   return {
     get storage(): Storage {

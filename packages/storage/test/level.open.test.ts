@@ -37,7 +37,9 @@ describe('identity of a data directory', () => {
 
   it('refuses a directory copied to another node id, saying which id and how to fix it', async () => {
     await (await openLevelStorage({ dir: tmp.dir, clusterId: 'c1', nodeId: 1 })).close();
-    const err = await openLevelStorage({ dir: tmp.dir, clusterId: 'c1', nodeId: 2 }).catch((e: unknown) => e);
+    const err = await openLevelStorage({ dir: tmp.dir, clusterId: 'c1', nodeId: 2 }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(IdentityMismatchError);
     const e = err as IdentityMismatchError;
     expect(e.field).toBe('nodeId');
@@ -48,37 +50,54 @@ describe('identity of a data directory', () => {
 
   it('refuses a directory from another cluster, naming the cluster ids', async () => {
     await (await openLevelStorage({ dir: tmp.dir, clusterId: 'c1', nodeId: 1 })).close();
-    const err = await openLevelStorage({ dir: tmp.dir, clusterId: 'c2', nodeId: 1 }).catch((e: unknown) => e);
+    const err = await openLevelStorage({ dir: tmp.dir, clusterId: 'c2', nodeId: 1 }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(IdentityMismatchError);
     expect((err as IdentityMismatchError).field).toBe('clusterId');
-    expect((err as Error).message).toContain('cluster id "c2" was given but the directory holds cluster "c1"');
+    expect((err as Error).message).toContain(
+      'cluster id "c2" was given but the directory holds cluster "c1"',
+    );
   });
 
   it('leaves the directory openable by its rightful owner after refusing an impostor', async () => {
     await (await openLevelStorage({ dir: tmp.dir, clusterId: 'c1', nodeId: 1 })).close();
-    await expect(openLevelStorage({ dir: tmp.dir, clusterId: 'c1', nodeId: 3 })).rejects.toBeInstanceOf(IdentityMismatchError);
+    await expect(
+      openLevelStorage({ dir: tmp.dir, clusterId: 'c1', nodeId: 3 }),
+    ).rejects.toBeInstanceOf(IdentityMismatchError);
     await (await openLevelStorage({ dir: tmp.dir, clusterId: 'c1', nodeId: 1 })).close();
   });
 
   it('refuses bad ids before touching the disk', async () => {
-    await expect(openLevelStorage({ dir: tmp.dir, clusterId: '', nodeId: 1 })).rejects.toBeInstanceOf(InvariantError);
-    await expect(openLevelStorage({ dir: tmp.dir, clusterId: 'c', nodeId: 0 })).rejects.toBeInstanceOf(InvariantError);
+    await expect(
+      openLevelStorage({ dir: tmp.dir, clusterId: '', nodeId: 1 }),
+    ).rejects.toBeInstanceOf(InvariantError);
+    await expect(
+      openLevelStorage({ dir: tmp.dir, clusterId: 'c', nodeId: 0 }),
+    ).rejects.toBeInstanceOf(InvariantError);
   });
 
   it('with create: false, refuses a directory that holds no data', async () => {
     const dir = path.join(tmp.dir, 'absent');
-    await expect(openLevelStorage({ dir, clusterId: 'c1', nodeId: 1, create: false })).rejects.toBeInstanceOf(MissingDataDirError);
+    await expect(
+      openLevelStorage({ dir, clusterId: 'c1', nodeId: 1, create: false }),
+    ).rejects.toBeInstanceOf(MissingDataDirError);
   });
 });
 
 describe('single writer', () => {
   it('refuses a second open in the same process, and the first handle keeps working', async () => {
     const a = await openLevelStorage({ dir: tmp.dir, clusterId: 'c1', nodeId: 1 });
-    await expect(openLevelStorage({ dir: tmp.dir, clusterId: 'c1', nodeId: 1 })).rejects.toBeInstanceOf(DirectoryLockedError);
+    await expect(
+      openLevelStorage({ dir: tmp.dir, clusterId: 'c1', nodeId: 1 }),
+    ).rejects.toBeInstanceOf(DirectoryLockedError);
     await a.log.append(entries(1, 1, 1));
     // The refused attempt must not have released the cross-process lock.
     const other = await runFixture('try-open.ts', [tmp.dir], 20_000);
-    expect(JSON.parse(other.stdout.trim())).toMatchObject({ ok: false, name: 'DirectoryLockedError' });
+    expect(JSON.parse(other.stdout.trim())).toMatchObject({
+      ok: false,
+      name: 'DirectoryLockedError',
+    });
     await a.close();
     await (await openLevelStorage({ dir: tmp.dir, clusterId: 'c1', nodeId: 1 })).close();
   });
@@ -87,7 +106,11 @@ describe('single writer', () => {
     const a = await openLevelStorage({ dir: tmp.dir, clusterId: 'c1', nodeId: 1 });
     const other = await runFixture('try-open.ts', [tmp.dir], 20_000);
     await a.close();
-    const outcome = JSON.parse(other.stdout.trim()) as { ok: boolean; name: string; message: string };
+    const outcome = JSON.parse(other.stdout.trim()) as {
+      ok: boolean;
+      name: string;
+      message: string;
+    };
     expect(outcome).toMatchObject({ ok: false, name: 'DirectoryLockedError' });
     expect(outcome.message).toContain('Only one process may use a data directory at a time');
   });
@@ -117,7 +140,9 @@ describe('format version', () => {
   it('refuses a directory written in a newer format, saying to upgrade', async () => {
     await (await openLevelStorage({ dir: tmp.dir, clusterId: 'c1', nodeId: 1 })).close();
     await writeFormat(FORMAT_VERSION + 1);
-    const err = await openLevelStorage({ dir: tmp.dir, clusterId: 'c1', nodeId: 1 }).catch((e: unknown) => e);
+    const err = await openLevelStorage({ dir: tmp.dir, clusterId: 'c1', nodeId: 1 }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(FormatVersionError);
     expect((err as Error).message).toContain('written by a newer Flotilla');
     // The refusal released the directory.
@@ -140,12 +165,29 @@ describe('format version', () => {
     const recorded: number[] = [];
     const ran: number[] = [];
     const step = async (from: number): Promise<void> => void ran.push(from);
-    await upgradeFormat({ dir: 'd', stored: 1, current: 3, upgrades: new Map([[1, step], [2, step]]), record: async (v) => void recorded.push(v) });
+    await upgradeFormat({
+      dir: 'd',
+      stored: 1,
+      current: 3,
+      upgrades: new Map([
+        [1, step],
+        [2, step],
+      ]),
+      record: async (v) => void recorded.push(v),
+    });
     expect(ran).toEqual([1, 2]);
     expect(recorded).toEqual([2, 3]);
   });
 
   it('refuses an older format with no upgrade step', async () => {
-    await expect(upgradeFormat({ dir: 'd', stored: 1, current: 3, upgrades: new Map([[1, async () => undefined]]), record: async () => undefined })).rejects.toBeInstanceOf(FormatVersionError);
+    await expect(
+      upgradeFormat({
+        dir: 'd',
+        stored: 1,
+        current: 3,
+        upgrades: new Map([[1, async () => undefined]]),
+        record: async () => undefined,
+      }),
+    ).rejects.toBeInstanceOf(FormatVersionError);
   });
 });

@@ -18,25 +18,81 @@ interface ModelState {
 
 const first = (m: ModelState): number => (m.snap?.index ?? 0) + 1;
 const last = (m: ModelState): number => first(m) + m.log.length - 1;
-const termAt = (m: ModelState, i: number): number => (i === first(m) - 1 ? (m.snap?.term ?? 0) : m.log[i - first(m)]!.term);
+const termAt = (m: ModelState, i: number): number =>
+  i === first(m) - 1 ? (m.snap?.term ?? 0) : m.log[i - first(m)]!.term;
 
 type Command =
-  | { readonly t: 'append'; readonly pick: number; readonly count: number; readonly bump: boolean; readonly sync: boolean }
+  | {
+      readonly t: 'append';
+      readonly pick: number;
+      readonly count: number;
+      readonly bump: boolean;
+      readonly sync: boolean;
+    }
   | { readonly t: 'truncate'; readonly pick: number; readonly sync: boolean }
   | { readonly t: 'compact'; readonly pick: number; readonly sync: boolean }
-  | { readonly t: 'install'; readonly ahead: number; readonly withEntries: number; readonly sync: boolean }
+  | {
+      readonly t: 'install';
+      readonly ahead: number;
+      readonly withEntries: number;
+      readonly sync: boolean;
+    }
   | { readonly t: 'hard'; readonly sync: boolean }
   | { readonly t: 'sync' }
-  | { readonly t: 'crash'; readonly seed: number; readonly tear: boolean; readonly useRng: boolean };
+  | {
+      readonly t: 'crash';
+      readonly seed: number;
+      readonly tear: boolean;
+      readonly useRng: boolean;
+    };
 
 const command: fc.Arbitrary<Command> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ t: fc.constant('append' as const), pick: fc.nat(), count: fc.integer({ min: 1, max: 4 }), bump: fc.boolean(), sync: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('truncate' as const), pick: fc.nat(), sync: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('compact' as const), pick: fc.nat(), sync: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('install' as const), ahead: fc.integer({ min: 0, max: 3 }), withEntries: fc.integer({ min: 0, max: 2 }), sync: fc.boolean() }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      t: fc.constant('append' as const),
+      pick: fc.nat(),
+      count: fc.integer({ min: 1, max: 4 }),
+      bump: fc.boolean(),
+      sync: fc.boolean(),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant('truncate' as const),
+      pick: fc.nat(),
+      sync: fc.boolean(),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant('compact' as const),
+      pick: fc.nat(),
+      sync: fc.boolean(),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant('install' as const),
+      ahead: fc.integer({ min: 0, max: 3 }),
+      withEntries: fc.integer({ min: 0, max: 2 }),
+      sync: fc.boolean(),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('hard' as const), sync: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('sync' as const) }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('crash' as const), seed: fc.nat(), tear: fc.boolean(), useRng: fc.boolean() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant('crash' as const),
+      seed: fc.nat(),
+      tear: fc.boolean(),
+      useRng: fc.boolean(),
+    }),
+  },
 );
 
 const sameEntry = (a: Entry | undefined, b: Entry | undefined): boolean =>
@@ -102,13 +158,17 @@ describe('MemoryStorage against a model, with crashes', () => {
               const start = first(model) + (c.pick % (model.log.length + 1));
               const batch = entries(start, start + c.count - 1, termNow, 4);
               await store.log.append(batch, { sync: c.sync });
-              wrote({ ...model, log: [...model.log.slice(0, start - first(model)), ...batch] }, c.sync);
+              wrote(
+                { ...model, log: [...model.log.slice(0, start - first(model)), ...batch] },
+                c.sync,
+              );
               break;
             }
             case 'truncate': {
               const from = first(model) + (c.pick % (model.log.length + 1));
               await store.log.truncateSuffix(from, { sync: c.sync });
-              if (from <= last(model)) wrote({ ...model, log: model.log.slice(0, from - first(model)) }, c.sync);
+              if (from <= last(model))
+                wrote({ ...model, log: model.log.slice(0, from - first(model)) }, c.sync);
               else if (c.sync) {
                 // A synced call makes everything before it durable, even when it changes nothing.
                 durable = model;
@@ -128,12 +188,19 @@ describe('MemoryStorage against a model, with crashes', () => {
               const m = meta(last(model) + c.ahead, termNow, { ...CONF, voters: [termNow] });
               const after = entries(m.index + 1, m.index + c.withEntries, termNow, 4);
               const hard = { term: termNow, vote: 1, commit: m.index };
-              await store.persist({ snapshotMeta: m, entries: after, hardState: hard }, { sync: c.sync });
+              await store.persist(
+                { snapshotMeta: m, entries: after, hardState: hard },
+                { sync: c.sync },
+              );
               wrote({ snap: m, log: after, hard }, c.sync);
               break;
             }
             case 'hard': {
-              const hard = { term: termNow, vote: termNow % 3, commit: Math.max(model.hard.commit, first(model) - 1) };
+              const hard = {
+                term: termNow,
+                vote: termNow % 3,
+                commit: Math.max(model.hard.commit, first(model) - 1),
+              };
               await store.stable.setHardState(hard, { sync: c.sync });
               wrote({ ...model, hard }, c.sync);
               break;
@@ -149,16 +216,28 @@ describe('MemoryStorage against a model, with crashes', () => {
               const got = await observe(store);
               const states = [durable, ...pending];
               const whole = states.some((st) => sameState(st, got));
-              const torn = c.tear && c.useRng && states.some((st, k) => k + 1 < states.length && tornBetween(st, states[k + 1]!, got));
-              expect(whole || torn, `recovered ${JSON.stringify(got)} is not a state the writes passed through`).toBe(true);
-              if (!c.useRng) expect(sameState(got, durable), 'without an rng every unsynced write is lost').toBe(true);
+              const torn =
+                c.tear &&
+                c.useRng &&
+                states.some(
+                  (st, k) => k + 1 < states.length && tornBetween(st, states[k + 1]!, got),
+                );
+              expect(
+                whole || torn,
+                `recovered ${JSON.stringify(got)} is not a state the writes passed through`,
+              ).toBe(true);
+              if (!c.useRng)
+                expect(sameState(got, durable), 'without an rng every unsynced write is lost').toBe(
+                  true,
+                );
               model = got;
               durable = got;
               pending = [];
               break;
             }
           }
-          if (c.t !== 'crash') expect(sameState(await observe(store), model), `after ${JSON.stringify(c)}`).toBe(true);
+          if (c.t !== 'crash')
+            expect(sameState(await observe(store), model), `after ${JSON.stringify(c)}`).toBe(true);
         }
       }),
       { numRuns: 300 },
@@ -170,7 +249,10 @@ describe('MemoryStorage durability boundary', () => {
   it('keeps a synced persist through any crash, torn or not', () => {
     for (let seed = 0; seed < 50; seed++) {
       const s = new MemoryStorage();
-      void s.persist({ entries: entries(1, 3, 1), hardState: { term: 1, vote: 1, commit: 1 } }, { sync: true });
+      void s.persist(
+        { entries: entries(1, 3, 1), hardState: { term: 1, vote: 1, commit: 1 } },
+        { sync: true },
+      );
       void s.persist({ entries: entries(2, 5, 2) }, { sync: false });
       const after = s.crash({ rng: seededRng(seed), tearLastUnsynced: true });
       expect(after.log.lastIndex()).toBeGreaterThanOrEqual(1);

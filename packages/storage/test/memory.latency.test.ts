@@ -49,7 +49,9 @@ describe('MemoryStorage with write latency', () => {
     const done: string[] = [];
     void s.log.append(entries(1, 2, 1), { sync: true }).then(() => done.push(`a@${timer.now}`));
     void s.log.append(entries(3, 3, 1), { sync: false }).then(() => done.push(`b@${timer.now}`));
-    void s.stable.setHardState({ term: 1, vote: 1, commit: 2 }, { sync: true }).then(() => done.push(`c@${timer.now}`));
+    void s.stable
+      .setHardState({ term: 1, vote: 1, commit: 2 }, { sync: true })
+      .then(() => done.push(`c@${timer.now}`));
     expect(s.writesInProgress).toBe(3);
     expect(s.log.lastIndex()).toBe(3); // visible at once, as before
     await timer.advance(9);
@@ -69,7 +71,10 @@ describe('MemoryStorage with write latency', () => {
     const s = new MemoryStorage({ writeLatency: latency(timer, 5, 5) });
     await Promise.all([s.log.append(entries(1, 2, 1), { sync: true }), timer.advance(5)]);
     const inFlight = s.log.append(entries(3, 4, 1), { sync: true });
-    const outcome = inFlight.then(() => 'resolved', (e: unknown) => e);
+    const outcome = inFlight.then(
+      () => 'resolved',
+      (e: unknown) => e,
+    );
     await timer.advance(2);
     const after = s.crash(); // no rng: everything not yet durable is lost
     expect(await outcome).toBeInstanceOf(StorageClosedError);
@@ -102,13 +107,22 @@ describe('MemoryStorage with write latency', () => {
   it('after a crash at any moment keeps every write that finished synced and recovers a prefix of the writes in order', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ count: fc.integer({ min: 1, max: 3 }), sync: fc.boolean(), gapMs: fc.integer({ min: 0, max: 6 }) }), { minLength: 1, maxLength: 12 }),
+        fc.array(
+          fc.record({
+            count: fc.integer({ min: 1, max: 3 }),
+            sync: fc.boolean(),
+            gapMs: fc.integer({ min: 0, max: 6 }),
+          }),
+          { minLength: 1, maxLength: 12 },
+        ),
         fc.integer({ min: 0, max: 60 }),
         fc.nat(),
         fc.boolean(),
         async (writes, crashAtMs, seed, tear) => {
           const timer = new ManualTimer();
-          const s = new MemoryStorage({ writeLatency: { timer, latencyMs: (sync) => (sync ? 4 : 1) } });
+          const s = new MemoryStorage({
+            writeLatency: { timer, latencyMs: (sync) => (sync ? 4 : 1) },
+          });
           // Log after each write, and whether each write's promise resolved.
           const states: number[] = [0];
           const finished: boolean[] = [];
@@ -121,11 +135,19 @@ describe('MemoryStorage with write latency', () => {
             last += w.count;
             states.push(last);
             finished.push(false);
-            s.log.append(entries(last - w.count + 1, last, 1), { sync: w.sync }).then(() => (finished[i] = true), () => undefined);
+            s.log.append(entries(last - w.count + 1, last, 1), { sync: w.sync }).then(
+              () => (finished[i] = true),
+              () => undefined,
+            );
           }
           await timer.advance(crashAtMs - elapsed);
-          const durableFloor = Math.max(0, ...finished.map((f, i) => (f && writes[i]!.sync ? states[i + 1]! : 0)));
-          const got = lastIndexOf((await s.crash({ rng: seededRng(seed), tearLastUnsynced: tear }).load()).entries);
+          const durableFloor = Math.max(
+            0,
+            ...finished.map((f, i) => (f && writes[i]!.sync ? states[i + 1]! : 0)),
+          );
+          const got = lastIndexOf(
+            (await s.crash({ rng: seededRng(seed), tearLastUnsynced: tear }).load()).entries,
+          );
           expect(got).toBeGreaterThanOrEqual(durableFloor);
           expect(got).toBeLessThanOrEqual(last);
           if (!tear) expect(states).toContain(got);

@@ -3,7 +3,12 @@
 // disk (fsyncDelayMs) holds a synced write in flight after LevelDB has applied
 // it and before the store's bounds move, so the race is hit every time.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CorruptionError, EntryUnavailableError, type LevelStorage, openLevelStorage } from '../src/index.js';
+import {
+  CorruptionError,
+  EntryUnavailableError,
+  type LevelStorage,
+  openLevelStorage,
+} from '../src/index.js';
 import { levelsOf } from '../src/level/level-db.js';
 import { entries, entry, tempDir } from './helpers.js';
 
@@ -15,7 +20,12 @@ describe('LevelStorage reads during an in-flight truncation', () => {
   let s: LevelStorage;
   beforeEach(async () => {
     tmp = await tempDir('level-mutants');
-    s = await openLevelStorage({ dir: tmp.dir, clusterId: 'c1', nodeId: 1, fsyncDelayMs: FSYNC_DELAY_MS });
+    s = await openLevelStorage({
+      dir: tmp.dir,
+      clusterId: 'c1',
+      nodeId: 1,
+      fsyncDelayMs: FSYNC_DELAY_MS,
+    });
   });
   afterEach(async () => {
     await s.close();

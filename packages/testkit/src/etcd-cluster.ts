@@ -39,11 +39,13 @@ export class EtcdNotInstalledError extends Error {
   override readonly name = 'EtcdNotInstalledError';
 }
 
-
 export function findEtcdBinary(explicit?: string): string {
-  const candidates = [explicit, process.env.ETCD_BIN, '/usr/bin/etcd', '/usr/local/bin/etcd'].filter(
-    (c): c is string => typeof c === 'string' && c.length > 0,
-  );
+  const candidates = [
+    explicit,
+    process.env.ETCD_BIN,
+    '/usr/bin/etcd',
+    '/usr/local/bin/etcd',
+  ].filter((c): c is string => typeof c === 'string' && c.length > 0);
   const found = candidates.find((c) => fs.existsSync(c));
   if (!found) {
     throw new EtcdNotInstalledError(
@@ -67,7 +69,9 @@ async function waitHealthy(url: string, timeoutMs: number): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`etcd at ${url} did not become healthy within ${timeoutMs} ms (last: ${lastError})`);
+  throw new Error(
+    `etcd at ${url} did not become healthy within ${timeoutMs} ms (last: ${lastError})`,
+  );
 }
 
 export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promise<EtcdCluster> {
@@ -92,17 +96,28 @@ export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promis
     const m = members[index];
     if (!m) throw new RangeError(`no etcd member ${index}`);
     const args = [
-      '--name', m.name,
-      '--data-dir', m.dataDir,
-      '--listen-client-urls', m.clientUrl,
-      '--advertise-client-urls', m.clientUrl,
-      '--listen-peer-urls', m.peerUrl,
-      '--initial-advertise-peer-urls', m.peerUrl,
-      '--initial-cluster', initialCluster,
-      '--initial-cluster-token', token,
-      '--initial-cluster-state', 'new',
-      '--log-level', 'error',
-      '--logger', 'zap',
+      '--name',
+      m.name,
+      '--data-dir',
+      m.dataDir,
+      '--listen-client-urls',
+      m.clientUrl,
+      '--advertise-client-urls',
+      m.clientUrl,
+      '--listen-peer-urls',
+      m.peerUrl,
+      '--initial-advertise-peer-urls',
+      m.peerUrl,
+      '--initial-cluster',
+      initialCluster,
+      '--initial-cluster-token',
+      token,
+      '--initial-cluster-state',
+      'new',
+      '--log-level',
+      'error',
+      '--logger',
+      'zap',
     ];
     if (options.heartbeatMs) args.push('--heartbeat-interval', String(options.heartbeatMs));
     if (options.electionMs) args.push('--election-timeout', String(options.electionMs));

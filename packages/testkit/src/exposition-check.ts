@@ -43,7 +43,8 @@ export function checkExposition(text: string): Map<string, ExpositionFamily> {
   const series = new Set<string>();
   const helps = new Map<string, string>();
   let current: ExpositionFamily | undefined;
-  if (text.length > 0 && !text.endsWith('\n')) problems.push('the page does not end with a line feed');
+  if (text.length > 0 && !text.endsWith('\n'))
+    problems.push('the page does not end with a line feed');
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
   lines.forEach((line, i) => {
@@ -52,7 +53,12 @@ export function checkExposition(text: string): Map<string, ExpositionFamily> {
     if (line.startsWith('#')) {
       const m = /^#\s+(HELP|TYPE)\s+(\S+)(?:\s(.*))?$/.exec(line);
       if (m === null) return; // a plain comment
-      const [, kind, name, rest = ''] = m as unknown as [string, string, string, string | undefined];
+      const [, kind, name, rest = ''] = m as unknown as [
+        string,
+        string,
+        string,
+        string | undefined,
+      ];
       if (!NAME.test(name)) problems.push(`${at}: invalid metric name ${name}`);
       if (kind === 'TYPE') {
         if (!TYPES.has(rest.trim())) problems.push(`${at}: unknown type "${rest}" for ${name}`);
@@ -60,12 +66,18 @@ export function checkExposition(text: string): Map<string, ExpositionFamily> {
           problems.push(`${at}: second TYPE line for ${name}`);
           return;
         }
-        const f: ExpositionFamily = { name, type: rest.trim() as ExpositionType, help: helps.get(name), samples: [] };
+        const f: ExpositionFamily = {
+          name,
+          type: rest.trim() as ExpositionType,
+          help: helps.get(name),
+          samples: [],
+        };
         families.set(name, f);
         switchTo(f, at);
       } else {
         if (helps.has(name)) problems.push(`${at}: second HELP line for ${name}`);
-        if (!/^(?:[^\\]|\\[\\n])*$/.test(rest)) problems.push(`${at}: HELP for ${name} has an invalid escape`);
+        if (!/^(?:[^\\]|\\[\\n])*$/.test(rest))
+          problems.push(`${at}: HELP for ${name} has an invalid escape`);
         helps.set(name, rest);
         const f = families.get(name);
         if (f !== undefined) f.help = rest;
@@ -94,7 +106,8 @@ export function checkExposition(text: string): Map<string, ExpositionFamily> {
   }
 
   for (const f of families.values()) checkFamily(f, problems);
-  if (problems.length > 0) throw new ExpositionError(`invalid Prometheus exposition:\n  ${problems.join('\n  ')}`);
+  if (problems.length > 0)
+    throw new ExpositionError(`invalid Prometheus exposition:\n  ${problems.join('\n  ')}`);
   return families;
 }
 
@@ -141,7 +154,8 @@ function parseSample(line: string, at: string, problems: string[]): ExpositionSa
         } else value += c;
       }
       const labelName = ln[1]!;
-      if (!LABEL_NAME.test(labelName) || labelName.startsWith('__')) problems.push(`${at}: invalid label name ${labelName}`);
+      if (!LABEL_NAME.test(labelName) || labelName.startsWith('__'))
+        problems.push(`${at}: invalid label name ${labelName}`);
       if (labelName in labels) problems.push(`${at}: label ${labelName} twice`);
       labels[labelName] = value;
       if (line[pos] === ',') pos++;
@@ -165,7 +179,10 @@ function parseFloatGo(s: string): number {
   return Number(s);
 }
 
-function familyOf(sampleName: string, families: ReadonlyMap<string, ExpositionFamily>): ExpositionFamily | undefined {
+function familyOf(
+  sampleName: string,
+  families: ReadonlyMap<string, ExpositionFamily>,
+): ExpositionFamily | undefined {
   const exact = families.get(sampleName);
   if (exact !== undefined && exact.type !== 'histogram') return exact;
   for (const suffix of ['_bucket', '_sum', '_count']) {
@@ -180,7 +197,8 @@ function familyOf(sampleName: string, families: ReadonlyMap<string, ExpositionFa
 function checkFamily(f: ExpositionFamily, problems: string[]): void {
   if (f.type === 'counter') {
     if (!f.name.endsWith('_total')) problems.push(`counter ${f.name} is not named *_total`);
-    for (const s of f.samples) if (!(s.value >= 0)) problems.push(`counter ${f.name} has value ${s.value}`);
+    for (const s of f.samples)
+      if (!(s.value >= 0)) problems.push(`counter ${f.name} has value ${s.value}`);
   }
   if (f.type === 'histogram') {
     for (const [key, h] of histogramSeries(f)) {
@@ -190,10 +208,12 @@ function checkFamily(f: ExpositionFamily, problems: string[]): void {
       for (let i = 1; i < h.buckets.length; i++) {
         const [a, b] = [h.buckets[i - 1]!, h.buckets[i]!];
         if (!(b.le > a.le)) problems.push(`${where}: le ${b.le} after ${a.le} (not increasing)`);
-        if (b.count < a.count) problems.push(`${where}: bucket le=${b.le} has ${b.count} < ${a.count} (not cumulative)`);
+        if (b.count < a.count)
+          problems.push(`${where}: bucket le=${b.le} has ${b.count} < ${a.count} (not cumulative)`);
       }
       if (h.count === undefined) problems.push(`${where} has no _count`);
-      else if (h.buckets.at(-1)?.count !== h.count) problems.push(`${where}: +Inf bucket ${h.buckets.at(-1)?.count} ≠ _count ${h.count}`);
+      else if (h.buckets.at(-1)?.count !== h.count)
+        problems.push(`${where}: +Inf bucket ${h.buckets.at(-1)?.count} ≠ _count ${h.count}`);
       if (h.sum === undefined) problems.push(`${where} has no _sum`);
     }
   }
@@ -213,7 +233,8 @@ export function histogramSeries(f: ExpositionFamily): Map<string, HistogramSerie
     const key = labelKey(rest);
     let h = out.get(key);
     if (h === undefined) out.set(key, (h = { buckets: [], sum: undefined, count: undefined }));
-    if (s.name.endsWith('_bucket')) h.buckets.push({ le: le === undefined ? NaN : parseFloatGo(le), count: s.value });
+    if (s.name.endsWith('_bucket'))
+      h.buckets.push({ le: le === undefined ? NaN : parseFloatGo(le), count: s.value });
     else if (s.name.endsWith('_sum')) h.sum = s.value;
     else if (s.name.endsWith('_count')) h.count = s.value;
   }
@@ -222,7 +243,9 @@ export function histogramSeries(f: ExpositionFamily): Map<string, HistogramSerie
 
 export function labelKey(labels: Readonly<Record<string, string>>): string {
   const keys = Object.keys(labels).sort();
-  return keys.length === 0 ? '' : `{${keys.map((k) => `${k}=${JSON.stringify(labels[k])}`).join(',')}}`;
+  return keys.length === 0
+    ? ''
+    : `{${keys.map((k) => `${k}=${JSON.stringify(labels[k])}`).join(',')}}`;
 }
 
 /**
@@ -230,7 +253,10 @@ export function labelKey(labels: Readonly<Record<string, string>>): string {
  * q·count and interpolate linearly inside it (from 0 for the first bucket);
  * a rank in the +Inf bucket answers the highest finite bound.
  */
-export function histogramQuantile(q: number, buckets: readonly { le: number; count: number }[]): number {
+export function histogramQuantile(
+  q: number,
+  buckets: readonly { le: number; count: number }[],
+): number {
   if (q < 0) return -Infinity;
   if (q > 1) return Infinity;
   if (buckets.length < 2 || buckets.at(-1)!.le !== Infinity) return NaN;

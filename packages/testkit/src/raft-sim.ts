@@ -3,7 +3,12 @@
 export { RaftInvariantChecker, type NodeStateObservation } from './raft-sim/invariants.js';
 export { LogMirror, type LogView } from './raft-sim/log-mirror.js';
 export { entryKey, chainNext, CHAIN_START } from './raft-sim/entry-key.js';
-export { SafetyViolationError, LivenessError, SimulationError, type RaftInvariant } from './raft-sim/errors.js';
+export {
+  SafetyViolationError,
+  LivenessError,
+  SimulationError,
+  type RaftInvariant,
+} from './raft-sim/errors.js';
 export {
   resolveSimOptions,
   deriveSeed,
@@ -14,7 +19,13 @@ export {
   type FaultInjection,
 } from './raft-sim/options.js';
 export { RaftSimCluster } from './raft-sim/cluster.js';
-export { SimNode, emptyStats, type Acknowledged, type NodeEnv, type SimStats } from './raft-sim/sim-node.js';
+export {
+  SimNode,
+  emptyStats,
+  type Acknowledged,
+  type NodeEnv,
+  type SimStats,
+} from './raft-sim/sim-node.js';
 export { applyEvent, VOTERS_MIN, type EventCounters } from './raft-sim/events.js';
 export {
   simEventArb,

@@ -5,7 +5,12 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkLinearizable, formatCheckResult, registerModel, type RegisterOp } from '../src/cluster.js';
+import {
+  checkLinearizable,
+  formatCheckResult,
+  registerModel,
+  type RegisterOp,
+} from '../src/cluster.js';
 
 interface Plan {
   readonly kind: 'read' | 'write' | 'casValue' | 'casRev';
@@ -40,11 +45,22 @@ function execute(plans: readonly Plan[]): RegisterOp[] {
     const point = 10 * i + 5;
     const cur = store.get(key);
     const id = i;
-    const times = { id, process: i, invokeTime: Math.max(0, point - p.before), completeTime: point + p.after };
+    const times = {
+      id,
+      process: i,
+      invokeTime: Math.max(0, point - p.before),
+      completeTime: point + p.after,
+    };
     const value = `v${i}`;
     if (p.kind === 'read') {
       const result = { value: cur?.value ?? null, modRevision: cur?.modRevision ?? 0 };
-      history.push({ ...times, op: 'read', key, outcome: p.fate, ...(p.fate === 'ok' ? { result } : {}) });
+      history.push({
+        ...times,
+        op: 'read',
+        key,
+        outcome: p.fate,
+        ...(p.fate === 'ok' ? { result } : {}),
+      });
       return;
     }
     const expected =
@@ -55,7 +71,12 @@ function execute(plans: readonly Plan[]): RegisterOp[] {
           : undefined;
     const applies = p.fate !== 'fail' && (expected === undefined || !p.guessOld);
     if (applies) store.set(key, { value, modRevision: ++revision });
-    const result = expected === undefined ? { revision } : applies ? { succeeded: true, revision } : { succeeded: false };
+    const result =
+      expected === undefined
+        ? { revision }
+        : applies
+          ? { succeeded: true, revision }
+          : { succeeded: false };
     history.push({
       ...times,
       op: expected === undefined ? 'write' : 'cas',
@@ -89,7 +110,9 @@ describe('checker properties', () => {
         const reads = h.filter((o) => o.op === 'read' && o.outcome === 'ok');
         fc.pre(reads.length > 0);
         const victim = reads[pick % reads.length] as RegisterOp;
-        const corrupted = h.map((o) => (o.id === victim.id ? { ...o, result: { value: 'forged' } } : o));
+        const corrupted = h.map((o) =>
+          o.id === victim.id ? { ...o, result: { value: 'forged' } } : o,
+        );
         const r = checkLinearizable(registerModel, corrupted);
         expect(r.verdict).toBe('violation');
         expect(r.violations[0]?.stuckOpIds).toContain(victim.id);
@@ -104,11 +127,21 @@ describe('checker properties', () => {
         // A definite write, then (strictly later) a read that saw it; dropping
         // the write's effect by labelling it 'fail' must break the history.
         const h = execute(plans);
-        const reader = h.find((o) => o.op === 'read' && o.outcome === 'ok' && o.result?.value !== null && o.result?.value !== undefined);
+        const reader = h.find(
+          (o) =>
+            o.op === 'read' &&
+            o.outcome === 'ok' &&
+            o.result?.value !== null &&
+            o.result?.value !== undefined,
+        );
         fc.pre(reader !== undefined);
-        const writer = h.find((o) => o.op !== 'read' && o.key === reader?.key && o.value === reader?.result?.value);
+        const writer = h.find(
+          (o) => o.op !== 'read' && o.key === reader?.key && o.value === reader?.result?.value,
+        );
         fc.pre(writer !== undefined && writer.outcome !== 'fail');
-        const broken = h.map((o) => (o.id === writer?.id ? { ...o, outcome: 'fail' as const, completeTime: o.invokeTime } : o));
+        const broken = h.map((o) =>
+          o.id === writer?.id ? { ...o, outcome: 'fail' as const, completeTime: o.invokeTime } : o,
+        );
         expect(checkLinearizable(registerModel, broken).verdict).toBe('violation');
       }),
       { numRuns: 200 },

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { HistoryFullError, HistoryRecorder, ProcessBusyError, UnknownOperationError } from '../src/cluster.js';
+import {
+  HistoryFullError,
+  HistoryRecorder,
+  ProcessBusyError,
+  UnknownOperationError,
+} from '../src/cluster.js';
 
 function recorder(opsMax?: number) {
   let t = 0;
@@ -15,7 +20,17 @@ describe('history recorder', () => {
     at(15);
     rec.ok(a, { revision: 2 });
     expect(rec.history()).toEqual([
-      { id: a, process: 1, op: 'write', key: 'k', value: 'x', invokeTime: 10, completeTime: 15, outcome: 'ok', result: { revision: 2 } },
+      {
+        id: a,
+        process: 1,
+        op: 'write',
+        key: 'k',
+        value: 'x',
+        invokeTime: 10,
+        completeTime: 15,
+        outcome: 'ok',
+        result: { revision: 2 },
+      },
     ]);
   });
 
@@ -30,7 +45,11 @@ describe('history recorder', () => {
     const a = rec.invoke(1, { op: 'write', key: 'k', value: 'x' });
     at(100);
     rec.unknown(a, 'timed out');
-    expect(rec.history()[0]).toMatchObject({ outcome: 'unknown', completeTime: Infinity, error: 'timed out' });
+    expect(rec.history()[0]).toMatchObject({
+      outcome: 'unknown',
+      completeTime: Infinity,
+      error: 'timed out',
+    });
     expect(rec.isIdle(1)).toBe(false);
     expect(() => rec.invoke(1, { op: 'read', key: 'k' })).toThrow(ProcessBusyError);
   });

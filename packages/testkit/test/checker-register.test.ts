@@ -1,15 +1,39 @@
 import { describe, expect, it } from 'vitest';
-import { checkLinearizable, formatCheckResult, registerModel, type CasExpectation, type RegisterOp, type RegisterResult } from '../src/cluster.js';
+import {
+  checkLinearizable,
+  formatCheckResult,
+  registerModel,
+  type CasExpectation,
+  type RegisterOp,
+  type RegisterResult,
+} from '../src/cluster.js';
 
 // Builders for synthetic register histories.
 
 let nextId = 0;
 
-function base(process: number, invokeTime: number, completeTime: number, outcome: RegisterOp['outcome']) {
-  return { id: nextId++, process, invokeTime, completeTime: outcome === 'unknown' ? Infinity : completeTime, outcome };
+function base(
+  process: number,
+  invokeTime: number,
+  completeTime: number,
+  outcome: RegisterOp['outcome'],
+) {
+  return {
+    id: nextId++,
+    process,
+    invokeTime,
+    completeTime: outcome === 'unknown' ? Infinity : completeTime,
+    outcome,
+  };
 }
 
-function read(key: string, value: string | null, [t0, t1]: [number, number], extra: RegisterResult = {}, process = 0): RegisterOp {
+function read(
+  key: string,
+  value: string | null,
+  [t0, t1]: [number, number],
+  extra: RegisterResult = {},
+  process = 0,
+): RegisterOp {
   return { ...base(process, t0, t1, 'ok'), op: 'read', key, result: { value, ...extra } };
 }
 
@@ -34,7 +58,8 @@ function cas(
   revision?: number,
   process = 0,
 ): RegisterOp {
-  if (succeeded === 'unknown') return { ...base(process, t0, t1, 'unknown'), op: 'cas', key, expected, value };
+  if (succeeded === 'unknown')
+    return { ...base(process, t0, t1, 'unknown'), op: 'cas', key, expected, value };
   const result: RegisterResult = revision === undefined ? { succeeded } : { succeeded, revision };
   return { ...base(process, t0, t1, 'ok'), op: 'cas', key, expected, value, result };
 }
@@ -71,7 +96,11 @@ describe('register checker: histories that are linearizable', () => {
   });
 
   it('orders two concurrent cas so that exactly one of them wins', () => {
-    const h = [cas('k', { value: null }, 'a', [0, 10], true), cas('k', { value: null }, 'b', [1, 9], false), read('k', 'a', [11, 12])];
+    const h = [
+      cas('k', { value: null }, 'a', [0, 10], true),
+      cas('k', { value: null }, 'b', [1, 9], false),
+      read('k', 'a', [11, 12]),
+    ];
     expect(check(h).verdict).toBe('ok');
   });
 });
@@ -100,12 +129,18 @@ describe('register checker: histories that are not linearizable', () => {
   });
 
   it('finds two sequential cas that both succeed on the same expected value', () => {
-    const h = [cas('k', { value: null }, 'a', [0, 1], true), cas('k', { value: null }, 'b', [2, 3], true)];
+    const h = [
+      cas('k', { value: null }, 'a', [0, 1], true),
+      cas('k', { value: null }, 'b', [2, 3], true),
+    ];
     expect(check(h).verdict).toBe('violation');
   });
 
   it('finds two concurrent cas that both succeed on the same expected value', () => {
-    const h = [cas('k', { value: null }, 'a', [0, 10], true), cas('k', { value: null }, 'b', [1, 9], true)];
+    const h = [
+      cas('k', { value: null }, 'a', [0, 10], true),
+      cas('k', { value: null }, 'b', [1, 9], true),
+    ];
     expect(check(h).verdict).toBe('violation');
   });
 
@@ -131,18 +166,28 @@ describe('register checker: unknown and failed outcomes', () => {
   });
 
   it('does not require an unknown write to have happened', () => {
-    const h = [write('k', 'a', [0, 1], 'unknown'), read('k', null, [5, 6]), read('k', null, [100, 101])];
+    const h = [
+      write('k', 'a', [0, 1], 'unknown'),
+      read('k', null, [5, 6]),
+      read('k', null, [100, 101]),
+    ];
     expect(check(h).verdict).toBe('ok');
   });
 
   it('never assumes a failed write applied', () => {
-    expect(check([write('k', 'a', [0, 1], 'fail'), read('k', 'a', [5, 6])]).verdict).toBe('violation');
+    expect(check([write('k', 'a', [0, 1], 'fail'), read('k', 'a', [5, 6])]).verdict).toBe(
+      'violation',
+    );
   });
 
   it('lets an unknown cas take effect only if its compare could hold', () => {
     const applied = [cas('k', { value: null }, 'a', [0, 1], 'unknown'), read('k', 'a', [2, 3])];
     expect(check(applied).verdict).toBe('ok');
-    const impossible = [write('k', 'x', [0, 1]), cas('k', { value: null }, 'a', [2, 3], 'unknown'), read('k', 'a', [4, 5])];
+    const impossible = [
+      write('k', 'x', [0, 1]),
+      cas('k', { value: null }, 'a', [2, 3], 'unknown'),
+      read('k', 'a', [4, 5]),
+    ];
     expect(check(impossible).verdict).toBe('violation');
   });
 
@@ -175,16 +220,30 @@ describe('register checker: revisions', () => {
   });
 
   it('checks a cas on modRevision against the current revision', () => {
-    const good = [write('k', 'a', [0, 1], 'ok', 5), cas('k', { modRevision: 5 }, 'b', [2, 3], true, 6)];
+    const good = [
+      write('k', 'a', [0, 1], 'ok', 5),
+      cas('k', { modRevision: 5 }, 'b', [2, 3], true, 6),
+    ];
     expect(check(good).verdict).toBe('ok');
-    const bad = [write('k', 'a', [0, 1], 'ok', 5), cas('k', { modRevision: 4 }, 'b', [2, 3], true, 6)];
+    const bad = [
+      write('k', 'a', [0, 1], 'ok', 5),
+      cas('k', { modRevision: 4 }, 'b', [2, 3], true, 6),
+    ];
     expect(check(bad).verdict).toBe('violation');
   });
 
   it('binds the unknown revision of an unknown write when a read observes it', () => {
-    const ok = [write('k', 'a', [0, 1], 'unknown'), read('k', 'a', [2, 3], { modRevision: 7 }), cas('k', { modRevision: 7 }, 'b', [4, 5], true, 8)];
+    const ok = [
+      write('k', 'a', [0, 1], 'unknown'),
+      read('k', 'a', [2, 3], { modRevision: 7 }),
+      cas('k', { modRevision: 7 }, 'b', [4, 5], true, 8),
+    ];
     expect(check(ok).verdict).toBe('ok');
-    const bad = [write('k', 'a', [0, 1], 'unknown'), read('k', 'a', [2, 3], { modRevision: 7 }), cas('k', { modRevision: 6 }, 'b', [4, 5], true, 8)];
+    const bad = [
+      write('k', 'a', [0, 1], 'unknown'),
+      read('k', 'a', [2, 3], { modRevision: 7 }),
+      cas('k', { modRevision: 6 }, 'b', [4, 5], true, 8),
+    ];
     expect(check(bad).verdict).toBe('violation');
   });
 });
@@ -204,7 +263,11 @@ describe('checker mechanics', () => {
 
   it('shrinks a violation to the shortest failing prefix, ending at the culprit', () => {
     const h: RegisterOp[] = [];
-    for (let i = 0; i < 20; i++) h.push(write('k', `v${i}`, [i * 10, i * 10 + 2]), read('k', `v${i}`, [i * 10 + 3, i * 10 + 5]));
+    for (let i = 0; i < 20; i++)
+      h.push(
+        write('k', `v${i}`, [i * 10, i * 10 + 2]),
+        read('k', `v${i}`, [i * 10 + 3, i * 10 + 5]),
+      );
     const stale = read('k', 'v3', [205, 206]);
     h.push(stale, write('k', 'after', [210, 211]), read('k', 'after', [212, 213]));
     const r = check(h);
@@ -231,7 +294,10 @@ describe('checker mechanics', () => {
     const h: RegisterOp[] = [];
     for (let i = 0; i < 12; i++) h.push(write('k', `v${i}`, [0, 100]));
     h.push(read('k', 'never', [200, 201]));
-    const r = checkLinearizable(registerModel, h, { stepsMaxPerPartition: 5_000_000, minimize: false });
+    const r = checkLinearizable(registerModel, h, {
+      stepsMaxPerPartition: 5_000_000,
+      minimize: false,
+    });
     expect(r.verdict).toBe('violation');
     // Without memoization the search would try all 12! (479 million) orders.
     expect(r.steps).toBeLessThan(1_000_000);

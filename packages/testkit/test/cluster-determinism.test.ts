@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SIMULATION, flotillaStarter, formatCheckResult, registerModel, runSimulation, type FaultSchedule } from '../src/cluster.js';
+import {
+  DEFAULT_SIMULATION,
+  flotillaStarter,
+  formatCheckResult,
+  registerModel,
+  runSimulation,
+  type FaultSchedule,
+} from '../src/cluster.js';
 
 const schedule: FaultSchedule = {
   seed: 1234,
@@ -9,7 +16,10 @@ const schedule: FaultSchedule = {
   faults: [
     { atMs: 300, fault: { kind: 'partition', shape: 'isolateLeader', pick: 0 } },
     { atMs: 900, fault: { kind: 'heal' } },
-    { atMs: 1_000, fault: { kind: 'crash', target: { role: 'follower', pick: 1 }, downMs: 300, tear: true } },
+    {
+      atMs: 1_000,
+      fault: { kind: 'crash', target: { role: 'follower', pick: 1 }, downMs: 300, tear: true },
+    },
     { atMs: 1_400, fault: { kind: 'pause', target: { role: 'leader', pick: 0 }, forMs: 300 } },
   ],
 };

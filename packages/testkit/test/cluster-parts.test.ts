@@ -7,13 +7,17 @@ import { MemoryNetwork, VirtualClock } from '@flotilla/transport';
 import { checkMutex, type LockHold } from '../src/checker/mutex.js';
 import { Station } from '../src/cluster-sim/station.js';
 
-const heartbeat = (from: number, to: number, term: number): Message => ({ type: 'heartbeat', from, to, term, commit: 0 }) as unknown as Message;
+const heartbeat = (from: number, to: number, term: number): Message =>
+  ({ type: 'heartbeat', from, to, term, commit: 0 }) as unknown as Message;
 
 function setup(reconnectMsMax: number, backlogMessagesMax = 100) {
   const clock = new VirtualClock();
   const network = new MemoryNetwork({ clock, rng: seededRng(1) });
   const sender = network.transport(1);
-  const station = new Station(network, 2, clock, seededRng(2), { reconnectMsMax, backlogMessagesMax });
+  const station = new Station(network, 2, clock, seededRng(2), {
+    reconnectMsMax,
+    backlogMessagesMax,
+  });
   return { clock, sender, station };
 }
 
@@ -61,7 +65,14 @@ describe('station', () => {
 });
 
 describe('checkMutex', () => {
-  const hold = (client: number, acquiredMs: number, endMs: number): LockHold => ({ client, leaseId: client, revision: client, acquiredMs, endMs, endedBy: 'release' });
+  const hold = (client: number, acquiredMs: number, endMs: number): LockHold => ({
+    client,
+    leaseId: client,
+    revision: client,
+    acquiredMs,
+    endMs,
+    endedBy: 'release',
+  });
 
   it('flags two holds that overlap, in either order of acquisition', () => {
     expect(checkMutex([hold(1, 0, 100), hold(2, 50, 150)])).toHaveLength(1);

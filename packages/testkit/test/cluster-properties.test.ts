@@ -34,13 +34,23 @@ const numRuns = Number(env['FLOTILLA_CLUSTER_RUNS'] ?? 300);
 // Seeds random runs found failing are listed in docs/testing.md with what fixed them.
 const CI_SEED = 20261207;
 const seedSetting = env['FLOTILLA_CLUSTER_SEED'];
-const seed = seedSetting === undefined ? CI_SEED : seedSetting === 'random' ? Date.now() ^ 0x5eed : Number(seedSetting);
+const seed =
+  seedSetting === undefined
+    ? CI_SEED
+    : seedSetting === 'random'
+      ? Date.now() ^ 0x5eed
+      : Number(seedSetting);
 const path = env['FLOTILLA_CLUSTER_PATH'];
 const TEST_FILE = 'packages/testkit/test/cluster-properties.test.ts';
 
 function problems(r: SimulationResult): string[] {
   const out: string[] = [];
-  if (isUnsafe(r)) out.push(formatCheckResult(registerModel, r.history, r.check), ...r.invariantViolations, formatMutexViolations(r.locks.violations));
+  if (isUnsafe(r))
+    out.push(
+      formatCheckResult(registerModel, r.history, r.check),
+      ...r.invariantViolations,
+      formatMutexViolations(r.locks.violations),
+    );
   if (r.check.verdict === 'unknown') out.push(formatCheckResult(registerModel, r.history, r.check));
   out.push(...r.liveness);
   return out;
@@ -48,13 +58,24 @@ function problems(r: SimulationResult): string[] {
 
 function describeSchedule(s: FaultSchedule): string {
   const faults = s.faults.map((f) => `  +${f.atMs} ms ${describeFault(f.fault)}`).join('\n');
-  const table = s.kvLimits === undefined ? '' : `, exactly-once table ${JSON.stringify(s.kvLimits)}`;
+  const table =
+    s.kvLimits === undefined ? '' : `, exactly-once table ${JSON.stringify(s.kvLimits)}`;
   return `seed ${s.seed}, ${s.nodes} nodes, snapshot every ${s.snapshotEntries} entries, ${s.durationMs} ms${table}\n${faults}`;
 }
 
 describe('whole-cluster simulation under generated faults', () => {
   it(`keeps ${numRuns} generated fault schedules linearizable, with one leader per term, and recovers after healing`, async () => {
-    const totals = { runs: 0, ops: 0, ok: 0, unknown: 0, faults: 0, virtualMs: 0, lockHolds: 0, replayedFrames: 0, smallTables: 0 };
+    const totals = {
+      runs: 0,
+      ops: 0,
+      ok: 0,
+      unknown: 0,
+      faults: 0,
+      virtualMs: 0,
+      lockHolds: 0,
+      replayedFrames: 0,
+      smallTables: 0,
+    };
     const started = performance.now();
     const details = await fc.check(
       fc.asyncProperty(faultScheduleArb({ durationMs: 3_000, faultsMax: 10 }), async (schedule) => {
@@ -69,7 +90,10 @@ describe('whole-cluster simulation under generated faults', () => {
         totals.replayedFrames += r.stats.replayedFrames;
         if (schedule.kvLimits !== undefined) totals.smallTables++;
         const found = problems(r);
-        if (found.length > 0) throw new Error(`${describeSchedule(schedule)}\n${found.join('\n')}\n--- cluster log ---\n${r.log.join('\n')}`);
+        if (found.length > 0)
+          throw new Error(
+            `${describeSchedule(schedule)}\n${found.join('\n')}\n--- cluster log ---\n${r.log.join('\n')}`,
+          );
       }),
       { numRuns, seed, ...(path === undefined ? {} : { path }) },
     );
@@ -77,9 +101,16 @@ describe('whole-cluster simulation under generated faults', () => {
     console.log(`cluster simulation: ${JSON.stringify(totals)} in ${realS} s real`);
     if (details.failed) {
       const replay = `FLOTILLA_CLUSTER_SEED=${details.seed} FLOTILLA_CLUSTER_PATH=${details.counterexamplePath ?? ''} npx vitest run ${TEST_FILE}`;
-      const error = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
-      console.error(`counterexample after ${details.numShrinks} shrinks:\n${error}\nreplay: ${replay}`);
-      expect.fail(`simulation found a problem (seed ${details.seed}, path ${details.counterexamplePath}); replay: ${replay}`);
+      const error =
+        details.errorInstance instanceof Error
+          ? details.errorInstance.message
+          : String(details.errorInstance);
+      console.error(
+        `counterexample after ${details.numShrinks} shrinks:\n${error}\nreplay: ${replay}`,
+      );
+      expect.fail(
+        `simulation found a problem (seed ${details.seed}, path ${details.counterexamplePath}); replay: ${replay}`,
+      );
     }
     expect(totals.runs).toBeGreaterThanOrEqual(numRuns);
   }, 600_000);

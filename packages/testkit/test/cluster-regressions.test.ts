@@ -2,11 +2,21 @@
 // replays exactly (seed + schedule) and must stay linearizable.
 
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SIMULATION, flotillaStarter, formatCheckResult, registerModel, runSimulation, type FaultSchedule } from '../src/cluster.js';
+import {
+  DEFAULT_SIMULATION,
+  flotillaStarter,
+  formatCheckResult,
+  registerModel,
+  runSimulation,
+  type FaultSchedule,
+} from '../src/cluster.js';
 
 async function expectLinearizable(schedule: FaultSchedule): Promise<void> {
   const r = await runSimulation(schedule, flotillaStarter(), DEFAULT_SIMULATION);
-  expect(r.check.verdict, `${formatCheckResult(registerModel, r.history, r.check)}\n${r.log.join('\n')}`).toBe('ok');
+  expect(
+    r.check.verdict,
+    `${formatCheckResult(registerModel, r.history, r.check)}\n${r.log.join('\n')}`,
+  ).toBe('ok');
   expect(r.invariantViolations).toEqual([]);
   expect(r.liveness).toEqual([]);
 }
@@ -19,7 +29,9 @@ describe('whole-cluster regressions', () => {
       nodes: 3,
       snapshotEntries: 8,
       durationMs: 3_000,
-      faults: [{ atMs: 0, fault: { kind: 'noise', dropP: 0, duplicateP: 0.05, reorderP: 0, forMs: 560 } }],
+      faults: [
+        { atMs: 0, fault: { kind: 'noise', dropP: 0, duplicateP: 0.05, reorderP: 0, forMs: 560 } },
+      ],
     });
   });
 
@@ -34,10 +46,19 @@ describe('whole-cluster regressions', () => {
         { atMs: 1144, fault: { kind: 'transferLeadership', target: { role: 'leader', pick: 5 } } },
         { atMs: 1162, fault: { kind: 'pause', target: { role: 'leader', pick: 2 }, forMs: 1994 } },
         { atMs: 2253, fault: { kind: 'transferLeadership', target: { role: 'leader', pick: 4 } } },
-        { atMs: 2412, fault: { kind: 'crash', target: { role: 'any', pick: 5 }, downMs: 182, tear: false } },
-        { atMs: 2521, fault: { kind: 'noise', dropP: 0.2, duplicateP: 0, reorderP: 0.1, forMs: 1396 } },
+        {
+          atMs: 2412,
+          fault: { kind: 'crash', target: { role: 'any', pick: 5 }, downMs: 182, tear: false },
+        },
+        {
+          atMs: 2521,
+          fault: { kind: 'noise', dropP: 0.2, duplicateP: 0, reorderP: 0.1, forMs: 1396 },
+        },
         { atMs: 2953, fault: { kind: 'transferLeadership', target: { role: 'leader', pick: 2 } } },
-        { atMs: 3888, fault: { kind: 'crash', target: { role: 'leader', pick: 3 }, downMs: 1568, tear: false } },
+        {
+          atMs: 3888,
+          fault: { kind: 'crash', target: { role: 'leader', pick: 3 }, downMs: 1568, tear: false },
+        },
       ],
     });
   });

@@ -51,8 +51,16 @@ describe('simulation runtime', () => {
 
   it('drives a simulated operation to completion and reports one that never completes', async () => {
     const rt = new SimRuntime(1);
-    await expect(rt.drive(rt.sleep(100).then(() => rt.now), 1_000, 'sleep')).resolves.toBe(100);
-    await expect(rt.drive(new Promise(() => undefined), 500, 'forever')).rejects.toBeInstanceOf(SimulationStuckError);
+    await expect(
+      rt.drive(
+        rt.sleep(100).then(() => rt.now),
+        1_000,
+        'sleep',
+      ),
+    ).resolves.toBe(100);
+    await expect(rt.drive(new Promise(() => undefined), 500, 'forever')).rejects.toBeInstanceOf(
+      SimulationStuckError,
+    );
     expect(rt.now).toBeGreaterThanOrEqual(600);
   });
 
@@ -69,7 +77,8 @@ describe('fault schedules', () => {
   it('are in time order and within the run', () => {
     fc.assert(
       fc.property(faultScheduleArb({ durationMs: 2_000 }), (s) => {
-        for (let i = 1; i < s.faults.length; i++) expect(s.faults[i]!.atMs).toBeGreaterThanOrEqual(s.faults[i - 1]!.atMs);
+        for (let i = 1; i < s.faults.length; i++)
+          expect(s.faults[i]!.atMs).toBeGreaterThanOrEqual(s.faults[i - 1]!.atMs);
         for (const f of s.faults) expect(f.atMs).toBeLessThanOrEqual(2_000);
       }),
       { numRuns: 100 },

@@ -75,11 +75,36 @@ function ackBeforePersistSchedules(count: number): FaultSchedule[] {
       snapshotEntries: 64,
       durationMs: 2_500,
       faults: [
-        { atMs: 100, fault: { kind: 'slowDisk', target: { role: 'follower', pick: 0 }, extraMs: 40, forMs: 3_000 } },
-        { atMs: 100, fault: { kind: 'slowDisk', target: { role: 'follower', pick: 1 }, extraMs: 40, forMs: 3_000 } },
-        { atMs: at, fault: { kind: 'crash', target: { role: 'follower', pick: 0 }, downMs: 20, tear: false } },
-        { atMs: at, fault: { kind: 'crash', target: { role: 'follower', pick: 1 }, downMs: 20, tear: false } },
-        { atMs: at, fault: { kind: 'crash', target: { role: 'leader', pick: 0 }, downMs: 1_200, tear: false } },
+        {
+          atMs: 100,
+          fault: {
+            kind: 'slowDisk',
+            target: { role: 'follower', pick: 0 },
+            extraMs: 40,
+            forMs: 3_000,
+          },
+        },
+        {
+          atMs: 100,
+          fault: {
+            kind: 'slowDisk',
+            target: { role: 'follower', pick: 1 },
+            extraMs: 40,
+            forMs: 3_000,
+          },
+        },
+        {
+          atMs: at,
+          fault: { kind: 'crash', target: { role: 'follower', pick: 0 }, downMs: 20, tear: false },
+        },
+        {
+          atMs: at,
+          fault: { kind: 'crash', target: { role: 'follower', pick: 1 }, downMs: 20, tear: false },
+        },
+        {
+          atMs: at,
+          fault: { kind: 'crash', target: { role: 'leader', pick: 0 }, downMs: 1_200, tear: false },
+        },
       ],
     };
   });
@@ -93,9 +118,23 @@ function staleAnswerSchedules(count: number): FaultSchedule[] {
     snapshotEntries: 64,
     durationMs: 3_000,
     faults: [
-      { atMs: 200, fault: { kind: 'slowDisk', target: { role: 'leader', pick: 0 }, extraMs: 120, forMs: 2_500 } },
-      { atMs: 400, fault: { kind: 'crashBusy', pick: 0, downMs: 0, tear: false, repeat: 3, leaderSlowMs: 0 } },
-      { atMs: 1_400, fault: { kind: 'crashBusy', pick: 1, downMs: 0, tear: false, repeat: 3, leaderSlowMs: 0 } },
+      {
+        atMs: 200,
+        fault: {
+          kind: 'slowDisk',
+          target: { role: 'leader', pick: 0 },
+          extraMs: 120,
+          forMs: 2_500,
+        },
+      },
+      {
+        atMs: 400,
+        fault: { kind: 'crashBusy', pick: 0, downMs: 0, tear: false, repeat: 3, leaderSlowMs: 0 },
+      },
+      {
+        atMs: 1_400,
+        fault: { kind: 'crashBusy', pick: 1, downMs: 0, tear: false, repeat: 3, leaderSlowMs: 0 },
+      },
     ],
   }));
 }
@@ -120,9 +159,15 @@ function putIfAbsent(lease: number, holder: string): TxnRequest {
  * reaches F: a correct leader answers "lease not found"; a tracker that only
  * adds answers a TTL, and A believes it still holds the lock.
  */
-async function leaseExpiredAcrossLeaderChange(fault: NonNullable<NodeOptions['unsafeTestFaults']>): Promise<MutexViolation[]> {
+async function leaseExpiredAcrossLeaderChange(
+  fault: NonNullable<NodeOptions['unsafeTestFaults']>,
+): Promise<MutexViolation[]> {
   const rt = new SimRuntime(7);
-  const cluster = new SimCluster(rt, { nodes: 3, snapshotEntries: 100_000 }, flotillaStarter({ unsafeTestFaults: fault }));
+  const cluster = new SimCluster(
+    rt,
+    { nodes: 3, snapshotEntries: 100_000 },
+    flotillaStarter({ unsafeTestFaults: fault }),
+  );
   await rt.drive(cluster.start(), 5_000, 'start');
   expect(await rt.runUntilTrue(() => cluster.leaderId() !== undefined, 5_000)).toBe(true);
   const l1 = cluster.leaderId() as number;
@@ -131,43 +176,84 @@ async function leaseExpiredAcrossLeaderChange(fault: NonNullable<NodeOptions['un
 
   const grantedAt = rt.now;
   const leaseA = await rt.drive(node(l1).leaseGrant(1), 1_000, 'grant A');
-  expect((await rt.drive(node(l1).txn(putIfAbsent(leaseA.id, 'A')), 1_000, 'acquire A')).succeeded).toBe(true);
+  expect(
+    (await rt.drive(node(l1).txn(putIfAbsent(leaseA.id, 'A')), 1_000, 'acquire A')).succeeded,
+  ).toBe(true);
   const acquiredA = rt.now;
   cluster.network.faults.blockLink(l1, g);
   const before = node(f).status().lastIndex;
-  expect(await rt.runUntilTrue(() => node(f).status().lastIndex > before, 3_000), 'the leader proposed the expiry').toBe(true);
+  expect(
+    await rt.runUntilTrue(() => node(f).status().lastIndex > before, 3_000),
+    'the leader proposed the expiry',
+  ).toBe(true);
   cluster.network.faults.isolate(l1);
   expect(
-    await rt.runUntilTrue(() => cluster.leaderId() === f && node(f).status().appliedIndex > before, 3_000),
+    await rt.runUntilTrue(
+      () => cluster.leaderId() === f && node(f).status().appliedIndex > before,
+      3_000,
+    ),
     'F leads and applied the expiry',
   ).toBe(true);
 
   const leaseB = await rt.drive(node(f).leaseGrant(1), 1_000, 'grant B');
-  expect((await rt.drive(node(f).txn(putIfAbsent(leaseB.id, 'B')), 1_000, 'acquire B')).succeeded, 'the expiry freed the lock').toBe(true);
+  expect(
+    (await rt.drive(node(f).txn(putIfAbsent(leaseB.id, 'B')), 1_000, 'acquire B')).succeeded,
+    'the expiry freed the lock',
+  ).toBe(true);
   const acquiredB = rt.now;
   const sentAt = rt.now;
-  const kept = await rt.drive(node(f).leaseKeepAlive(leaseA.id).then((ttl) => ttl, () => 0), 1_000, 'keep-alive A');
+  const kept = await rt.drive(
+    node(f)
+      .leaseKeepAlive(leaseA.id)
+      .then(
+        (ttl) => ttl,
+        () => 0,
+      ),
+    1_000,
+    'keep-alive A',
+  );
   await rt.drive(cluster.close(), 5_000, 'close');
 
   // A holds until its lease may have run out by what it heard (a success extends it); B holds 500 ms.
-  const boundA = Math.max(grantedAt + leaseA.ttl * 1_000, kept > 0 ? sentAt + kept * 1_000 : -Infinity);
+  const boundA = Math.max(
+    grantedAt + leaseA.ttl * 1_000,
+    kept > 0 ? sentAt + kept * 1_000 : -Infinity,
+  );
   const holds: LockHold[] = [
-    { client: 0, leaseId: leaseA.id, revision: 0, acquiredMs: acquiredA, endMs: boundA, endedBy: 'leaseRanOut' },
-    { client: 1, leaseId: leaseB.id, revision: 0, acquiredMs: acquiredB, endMs: acquiredB + 500, endedBy: 'release' },
+    {
+      client: 0,
+      leaseId: leaseA.id,
+      revision: 0,
+      acquiredMs: acquiredA,
+      endMs: boundA,
+      endedBy: 'leaseRanOut',
+    },
+    {
+      client: 1,
+      leaseId: leaseB.id,
+      revision: 0,
+      acquiredMs: acquiredB,
+      endMs: acquiredB + 500,
+      endedBy: 'release',
+    },
   ];
   return checkMutex(holds);
 }
 
 describe('whole-cluster simulator self-tests against bugs switched back on in the node', () => {
   it('catches a driver that acknowledges entries before they are durable (sendBeforePersist): an acknowledged write is lost', async () => {
-    const caught = await withAndWithout(ackBeforePersistSchedules(12), REGISTERS, { sendBeforePersist: true });
+    const caught = await withAndWithout(ackBeforePersistSchedules(12), REGISTERS, {
+      sendBeforePersist: true,
+    });
     console.log(`sendBeforePersist caught in seeds ${caught.join(', ')} of 0..11`);
     expect(caught.length).toBeGreaterThan(0);
   }, 300_000);
 
   // Needs the incarnation fix (branch fwd): without it the bug is always on and the "without" half fails.
   it('catches answers matched without the incarnation (ignoreIncarnation): a restarted follower resolves a new request with an old answer', async () => {
-    const caught = await withAndWithout(staleAnswerSchedules(24), REGISTERS, { ignoreIncarnation: true });
+    const caught = await withAndWithout(staleAnswerSchedules(24), REGISTERS, {
+      ignoreIncarnation: true,
+    });
     console.log(`ignoreIncarnation caught in seeds ${caught.join(', ')} of 0..23`);
     expect(caught.length).toBeGreaterThan(0);
   }, 300_000);

@@ -27,13 +27,28 @@ describe('checker self-test against an unsafe read path', () => {
     const cluster = new SimCluster(rt, { nodes: 3, snapshotEntries: 100_000 }, flotillaStarter());
     const recorder = new HistoryRecorder({ now: () => rt.now });
     let process = 0;
-    const env: ClientEnv = { runtime: rt, recorder, reachable: () => cluster.up(), newProcess: () => process++ };
+    const env: ClientEnv = {
+      runtime: rt,
+      recorder,
+      reachable: () => cluster.up(),
+      newProcess: () => process++,
+    };
     await rt.drive(cluster.start(), 5_000, 'start');
     expect(await rt.runUntilTrue(() => cluster.leaderId() !== undefined, 5_000)).toBe(true);
     const oldLeader = cluster.leaderId() as number;
     const node = (id: number) => cluster.node(id) as SimulatedNode;
 
-    const first = await rt.drive(issue(env, env.newProcess(), node(oldLeader), { op: 'write', key: 'k0', value: 'a' }, unsafeReads), 1_000, 'write a');
+    const first = await rt.drive(
+      issue(
+        env,
+        env.newProcess(),
+        node(oldLeader),
+        { op: 'write', key: 'k0', value: 'a' },
+        unsafeReads,
+      ),
+      1_000,
+      'write a',
+    );
     expect(first.result).toBeDefined();
     // Let the write reach the followers before cutting the leader off.
     await rt.runFor(100);
@@ -44,9 +59,23 @@ describe('checker self-test against an unsafe read path', () => {
     }, 5_000);
     expect(moved).toBe(true);
     const newLeader = cluster.leaderId() as number;
-    const second = await rt.drive(issue(env, env.newProcess(), node(newLeader), { op: 'write', key: 'k0', value: 'b' }, unsafeReads), 1_000, 'write b');
+    const second = await rt.drive(
+      issue(
+        env,
+        env.newProcess(),
+        node(newLeader),
+        { op: 'write', key: 'k0', value: 'b' },
+        unsafeReads,
+      ),
+      1_000,
+      'write b',
+    );
     expect(second.result).toBeDefined();
-    const stale = await rt.drive(issue(env, env.newProcess(), node(oldLeader), { op: 'read', key: 'k0' }, unsafeReads), 1_000, 'stale read');
+    const stale = await rt.drive(
+      issue(env, env.newProcess(), node(oldLeader), { op: 'read', key: 'k0' }, unsafeReads),
+      1_000,
+      'stale read',
+    );
     expect(stale.result?.value).toBe('a');
     await rt.drive(cluster.close(), 5_000, 'close');
 
@@ -65,7 +94,10 @@ describe('checker self-test against an unsafe read path', () => {
       snapshotEntries: 100_000,
       durationMs: 2_500,
       faults: [
-        { atMs: 500, fault: { kind: 'partition' as const, shape: 'isolateLeader' as const, pick: 0 } },
+        {
+          atMs: 500,
+          fault: { kind: 'partition' as const, shape: 'isolateLeader' as const, pick: 0 },
+        },
         { atMs: 1_800, fault: { kind: 'heal' as const } },
       ],
     });
@@ -78,7 +110,9 @@ describe('checker self-test against an unsafe read path', () => {
       });
       if (unsafe.check.verdict === 'violation') caught++;
       const safe = await runSimulation(schedule(seed), flotillaStarter(), DEFAULT_SIMULATION);
-      expect(safe.check.verdict, formatCheckResult(registerModel, safe.history, safe.check)).toBe('ok');
+      expect(safe.check.verdict, formatCheckResult(registerModel, safe.history, safe.check)).toBe(
+        'ok',
+      );
     }
     console.log(`unsafe local reads caught in ${caught} of ${seeds.length} generated runs`);
     expect(caught).toBeGreaterThan(0);

@@ -2,12 +2,30 @@
 // breaks it, and stays quiet on the matching legal one.
 import { describe, expect, it } from 'vitest';
 import type { Entry, NodeId } from '@flotilla/raft';
-import { CHAIN_START, chainNext, entryKey, LogMirror, RaftInvariantChecker, SafetyViolationError, type RaftInvariant } from '../src/raft-sim.js';
+import {
+  CHAIN_START,
+  chainNext,
+  entryKey,
+  LogMirror,
+  RaftInvariantChecker,
+  SafetyViolationError,
+  type RaftInvariant,
+} from '../src/raft-sim.js';
 
 const enc = new TextEncoder();
-const e = (index: number, term: number, data = `d${index}`): Entry => ({ type: 'normal', index, term, data: enc.encode(data) });
-const state = (node: NodeId, term: number, role: 'leader' | 'follower', commit = 0, incarnation = 0) =>
-  ({ node, incarnation, term, role, commit });
+const e = (index: number, term: number, data = `d${index}`): Entry => ({
+  type: 'normal',
+  index,
+  term,
+  data: enc.encode(data),
+});
+const state = (
+  node: NodeId,
+  term: number,
+  role: 'leader' | 'follower',
+  commit = 0,
+  incarnation = 0,
+) => ({ node, incarnation, term, role, commit });
 
 function violation(fn: () => void): RaftInvariant {
   try {
@@ -56,7 +74,9 @@ describe('RaftInvariantChecker', () => {
     c.observeApply(1, 0, 1, e(1, 1));
     const good = chainNext(CHAIN_START, entryKey(e(1, 1)));
     c.observeStateMachineReset(2, 0, 1, good);
-    expect(violation(() => c.observeStateMachineReset(3, 0, 1, chainNext(CHAIN_START, 'x')))).toBe('stateMachineSafety');
+    expect(violation(() => c.observeStateMachineReset(3, 0, 1, chainNext(CHAIN_START, 'x')))).toBe(
+      'stateMachineSafety',
+    );
   });
 
   it('leader completeness: a later leader missing an entry committed earlier is a violation', () => {
@@ -92,9 +112,22 @@ describe('LogMirror', () => {
     expect(m.append([e(1, 1), e(2, 1), e(3, 1)])).toBe(0);
     expect(m.append([e(3, 2), e(4, 2)])).toBe(1);
     expect([m.lastIndex, m.term(3), m.key(3)]).toEqual([4, 2, entryKey(e(3, 2))]);
-    m.compact({ index: 2, term: 1, confState: { voters: [1], votersOutgoing: [], learners: [], learnersNext: [] } });
-    expect([m.snapIndex, m.term(2), m.key(2), m.key(4)]).toEqual([2, 1, undefined, entryKey(e(4, 2))]);
-    m.reset({ index: 9, term: 3, confState: { voters: [1], votersOutgoing: [], learners: [], learnersNext: [] } });
+    m.compact({
+      index: 2,
+      term: 1,
+      confState: { voters: [1], votersOutgoing: [], learners: [], learnersNext: [] },
+    });
+    expect([m.snapIndex, m.term(2), m.key(2), m.key(4)]).toEqual([
+      2,
+      1,
+      undefined,
+      entryKey(e(4, 2)),
+    ]);
+    m.reset({
+      index: 9,
+      term: 3,
+      confState: { voters: [1], votersOutgoing: [], learners: [], learnersNext: [] },
+    });
     expect([m.snapIndex, m.lastIndex, m.term(9)]).toEqual([9, 9, 3]);
     expect(() => m.append([e(11, 3)])).toThrow(/does not fit/);
   });

@@ -5,7 +5,13 @@
 // A failure prints its seed, path and a one-line replay command.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { checkRaftSchedules, PATH_ENV, runInputArb, runRaftSchedule, type ScheduleShape } from '../src/raft-sim.js';
+import {
+  checkRaftSchedules,
+  PATH_ENV,
+  runInputArb,
+  runRaftSchedule,
+  type ScheduleShape,
+} from '../src/raft-sim.js';
 
 const FILE = 'packages/testkit/test/raft-properties.test.ts';
 const SHAPE: ScheduleShape = { stepsMin: 4, stepsMax: 80, ticksMax: 25 };
@@ -16,9 +22,18 @@ describe('Raft core under generated fault schedules', () => {
   for (const size of [3, 5, 7]) {
     const testName = `size ${size} cluster keeps every invariant under generated schedules`;
     it(testName, async () => {
-      const s = await checkRaftSchedules({ size, numRuns: RUNS[size]!, seed: 20_250_000 + size, testFile: FILE, testName, shape: SHAPE });
-      console.log(`size ${size}: ${s.numRuns} schedules from seed ${s.seed}, ${s.acknowledged} acknowledged proposals, ` +
-        `leader within ${s.electionTicksMax} and convergence within ${s.convergenceTicksMax} ticks of healing (max); ${JSON.stringify(s.stats)}`);
+      const s = await checkRaftSchedules({
+        size,
+        numRuns: RUNS[size]!,
+        seed: 20_250_000 + size,
+        testFile: FILE,
+        testName,
+        shape: SHAPE,
+      });
+      console.log(
+        `size ${size}: ${s.numRuns} schedules from seed ${s.seed}, ${s.acknowledged} acknowledged proposals, ` +
+          `leader within ${s.electionTicksMax} and convergence within ${s.convergenceTicksMax} ticks of healing (max); ${JSON.stringify(s.stats)}`,
+      );
       if (replaying) return;
       expect(s.numRuns).toBe(RUNS[size]);
       // The schedules reach what they are meant to: otherwise "no violation" means little.

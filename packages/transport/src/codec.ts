@@ -19,7 +19,9 @@ export function unpackPayload(packr: Packr, payload: Uint8Array): unknown {
   try {
     return packr.unpack(payload);
   } catch (err) {
-    throw new FrameDecodeError(`frame payload is not valid MessagePack (${(err as Error).message}); the peer runs another protocol or is corrupting data`);
+    throw new FrameDecodeError(
+      `frame payload is not valid MessagePack (${(err as Error).message}); the peer runs another protocol or is corrupting data`,
+    );
   }
 }
 
@@ -40,11 +42,17 @@ const FIELDS: Record<MessageType, Record<string, FieldKind>> = {
   readIndexResp: { index: 'number', context: 'string', reject: 'boolean' },
 };
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function checkFields(value: Record<string, unknown>, fields: Record<string, FieldKind>, what: string): void {
+function checkFields(
+  value: Record<string, unknown>,
+  fields: Record<string, FieldKind>,
+  what: string,
+): void {
   for (const [name, kind] of Object.entries(fields)) {
-    if (typeof value[name] !== kind) throw new FrameDecodeError(`${what}: field '${name}' should be a ${kind}`);
+    if (typeof value[name] !== kind)
+      throw new FrameDecodeError(`${what}: field '${name}' should be a ${kind}`);
   }
 }
 
@@ -52,10 +60,12 @@ function checkEntry(entry: unknown, what: string): void {
   if (!isObject(entry)) throw new FrameDecodeError(`${what}: an entry is not an object`);
   checkFields(entry, { term: 'number', index: 'number' }, what);
   if (entry['type'] === 'normal') {
-    if (!(entry['data'] instanceof Uint8Array)) throw new FrameDecodeError(`${what}: a normal entry has no byte data`);
+    if (!(entry['data'] instanceof Uint8Array))
+      throw new FrameDecodeError(`${what}: a normal entry has no byte data`);
   } else if (entry['type'] === 'confChange') {
     const change = entry['change'];
-    if (!isObject(change) || !Array.isArray(change['changes'])) throw new FrameDecodeError(`${what}: a confChange entry has no changes list`);
+    if (!isObject(change) || !Array.isArray(change['changes']))
+      throw new FrameDecodeError(`${what}: a confChange entry has no changes list`);
   } else {
     throw new FrameDecodeError(`${what}: unknown entry type ${String(entry['type'])}`);
   }
@@ -66,10 +76,12 @@ function checkMessage(value: unknown): WireMessage {
   const type = value['type'];
   if (type === 'node') {
     checkFields(value, ENVELOPE, 'node message');
-    if (!(value['payload'] instanceof Uint8Array)) throw new FrameDecodeError("node message: 'payload' should be bytes");
+    if (!(value['payload'] instanceof Uint8Array))
+      throw new FrameDecodeError("node message: 'payload' should be bytes");
     return value as unknown as WireMessage;
   }
-  if (typeof type !== 'string' || !Object.hasOwn(FIELDS, type)) throw new FrameDecodeError(`unknown message type ${String(type)}`);
+  if (typeof type !== 'string' || !Object.hasOwn(FIELDS, type))
+    throw new FrameDecodeError(`unknown message type ${String(type)}`);
   const what = `${type} message`;
   checkFields(value, ENVELOPE, what);
   checkFields(value, FIELDS[type as MessageType], what);
@@ -79,7 +91,11 @@ function checkMessage(value: unknown): WireMessage {
     for (const entry of entries) checkEntry(entry, what);
   } else if (type === 'snapshot') {
     const snapshot = value['snapshot'];
-    if (!isObject(snapshot) || !isObject(snapshot['meta']) || !(snapshot['data'] instanceof Uint8Array)) {
+    if (
+      !isObject(snapshot) ||
+      !isObject(snapshot['meta']) ||
+      !(snapshot['data'] instanceof Uint8Array)
+    ) {
       throw new FrameDecodeError(`${what}: 'snapshot' should hold meta and byte data`);
     }
   }
@@ -94,6 +110,7 @@ export function encodeBatch(packr: Packr, messages: readonly WireMessage[]): Uin
 /** Decodes and checks a data frame. Throws FrameDecodeError on anything that is not a list of messages. */
 export function decodeBatch(packr: Packr, payload: Uint8Array): WireMessage[] {
   const value = unpackPayload(packr, payload);
-  if (!Array.isArray(value) || value.length === 0) throw new FrameDecodeError('a data frame should hold a non-empty list of messages');
+  if (!Array.isArray(value) || value.length === 0)
+    throw new FrameDecodeError('a data frame should hold a non-empty list of messages');
   return value.map(checkMessage);
 }

@@ -14,7 +14,9 @@ export class FaultPlanError extends Error {
 export class DuplicateNodeError extends Error {
   override readonly name = 'DuplicateNodeError';
   constructor(readonly nodeId: number) {
-    super(`node ${nodeId} already has a live transport on this network; close it before creating another`);
+    super(
+      `node ${nodeId} already has a live transport on this network; close it before creating another`,
+    );
   }
 }
 
@@ -31,8 +33,13 @@ export class ProtocolError extends Error {
 /** A frame's length prefix is over the configured maximum (checked before buffering anything). */
 export class FrameTooLargeError extends ProtocolError {
   override readonly name = 'FrameTooLargeError';
-  constructor(readonly frameBytes: number, readonly frameBytesMax: number) {
-    super(`frame of ${frameBytes} bytes is over frameBytesMax ${frameBytesMax}; raise frameBytesMax on both sides if such frames are legitimate`);
+  constructor(
+    readonly frameBytes: number,
+    readonly frameBytesMax: number,
+  ) {
+    super(
+      `frame of ${frameBytes} bytes is over frameBytesMax ${frameBytesMax}; raise frameBytesMax on both sides if such frames are legitimate`,
+    );
   }
 }
 
@@ -48,7 +55,9 @@ export class EmptyFrameError extends ProtocolError {
 export class TruncatedFrameError extends ProtocolError {
   override readonly name = 'TruncatedFrameError';
   constructor(readonly bytesMissing: number) {
-    super(`stream ended ${bytesMissing} bytes short of the end of a frame; the peer died mid-frame or sent a wrong length prefix`);
+    super(
+      `stream ended ${bytesMissing} bytes short of the end of a frame; the peer died mid-frame or sent a wrong length prefix`,
+    );
   }
 }
 

@@ -32,13 +32,16 @@ const NO_DELAY: DelayRange = { minMs: 0, maxMs: 0 };
 const linkKey = (from: NodeId, to: NodeId): string => `${from}>${to}`;
 
 function checkProbability(p: number, what: string): void {
-  if (!(p >= 0 && p <= 1)) throw new FaultPlanError(`${what} must be a probability in [0, 1], got ${p}`);
+  if (!(p >= 0 && p <= 1))
+    throw new FaultPlanError(`${what} must be a probability in [0, 1], got ${p}`);
 }
 
 function checkDelay(range: DelayRange): void {
   const { minMs, maxMs } = range;
   if (!Number.isInteger(minMs) || !Number.isInteger(maxMs) || minMs < 0 || maxMs < minMs) {
-    throw new FaultPlanError(`delay must be whole ms with 0 <= minMs <= maxMs, got ${minMs}..${maxMs}`);
+    throw new FaultPlanError(
+      `delay must be whole ms with 0 <= minMs <= maxMs, got ${minMs}..${maxMs}`,
+    );
   }
 }
 
@@ -64,7 +67,10 @@ export class FaultPlan {
     const groupOf = new Map<NodeId, number>();
     groups.forEach((group, g) => {
       for (const id of group) {
-        if (groupOf.has(id)) throw new FaultPlanError(`node ${id} is in two partition groups; each node belongs to at most one`);
+        if (groupOf.has(id))
+          throw new FaultPlanError(
+            `node ${id} is in two partition groups; each node belongs to at most one`,
+          );
         groupOf.set(id, g);
       }
     });

@@ -2,7 +2,12 @@
 // payload. The decoder checks a length against the maximum before it buffers
 // a single byte of the payload, so a lying prefix cannot make it allocate
 // more than frameBytesMax; any error is final for the stream.
-import { EmptyFrameError, FrameTooLargeError, TruncatedFrameError, type ProtocolError } from './errors.js';
+import {
+  EmptyFrameError,
+  FrameTooLargeError,
+  TruncatedFrameError,
+  type ProtocolError,
+} from './errors.js';
 
 export const FRAME_HEADER_BYTES = 4;
 /** The largest length a 4-byte prefix can express. */
@@ -11,7 +16,9 @@ export const FRAME_BYTES_LIMIT = 0xffff_ffff;
 /** The 4-byte prefix for a payload of `payloadBytes`. */
 export function frameHeader(payloadBytes: number): Uint8Array {
   if (!Number.isInteger(payloadBytes) || payloadBytes < 1 || payloadBytes > FRAME_BYTES_LIMIT) {
-    throw new RangeError(`frame payload must be 1..${FRAME_BYTES_LIMIT} bytes, got ${payloadBytes}`);
+    throw new RangeError(
+      `frame payload must be 1..${FRAME_BYTES_LIMIT} bytes, got ${payloadBytes}`,
+    );
   }
   const header = new Uint8Array(FRAME_HEADER_BYTES);
   new DataView(header.buffer).setUint32(0, payloadBytes);
@@ -42,8 +49,14 @@ export class FrameDecoder {
 
   /** May be raised after a handshake (a connection starts with a small limit until the peer is known). */
   constructor(public frameBytesMax: number) {
-    if (!Number.isInteger(frameBytesMax) || frameBytesMax < 1 || frameBytesMax > FRAME_BYTES_LIMIT) {
-      throw new RangeError(`frameBytesMax must be an integer in 1..${FRAME_BYTES_LIMIT}, got ${frameBytesMax}`);
+    if (
+      !Number.isInteger(frameBytesMax) ||
+      frameBytesMax < 1 ||
+      frameBytesMax > FRAME_BYTES_LIMIT
+    ) {
+      throw new RangeError(
+        `frameBytesMax must be an integer in 1..${FRAME_BYTES_LIMIT}, got ${frameBytesMax}`,
+      );
     }
   }
 
@@ -56,7 +69,10 @@ export class FrameDecoder {
     const frames: Uint8Array[] = [];
     let offset = 0;
     while (this.error === undefined && offset < chunk.byteLength) {
-      offset = this.body === undefined ? this.readHeader(chunk, offset, frames) : this.readBody(chunk, offset, frames);
+      offset =
+        this.body === undefined
+          ? this.readHeader(chunk, offset, frames)
+          : this.readBody(chunk, offset, frames);
     }
     return { frames, error: this.error };
   }
@@ -64,8 +80,10 @@ export class FrameDecoder {
   /** Call when the stream ends: an error if it ended inside a frame. */
   end(): ProtocolError | undefined {
     if (this.error !== undefined) return this.error;
-    if (this.headerFill > 0) this.error = new TruncatedFrameError(FRAME_HEADER_BYTES - this.headerFill);
-    else if (this.body !== undefined) this.error = new TruncatedFrameError(this.body.byteLength - this.bodyFill);
+    if (this.headerFill > 0)
+      this.error = new TruncatedFrameError(FRAME_HEADER_BYTES - this.headerFill);
+    else if (this.body !== undefined)
+      this.error = new TruncatedFrameError(this.body.byteLength - this.bodyFill);
     return this.error;
   }
 

@@ -5,7 +5,16 @@ import type { NodeId, Rng } from '@flotilla/raft';
 import type { Clock, TimerHandle } from './clock.js';
 import { DuplicateNodeError, TransportOptionsError } from './errors.js';
 import { FaultPlan } from './fault-plan.js';
-import { splitDeliver, StatsCounter, type DropHandler, type MessageHandler, type NodeMessageHandler, type Transport, type TransportStats, type WireMessage } from './transport.js';
+import {
+  splitDeliver,
+  StatsCounter,
+  type DropHandler,
+  type MessageHandler,
+  type NodeMessageHandler,
+  type Transport,
+  type TransportStats,
+  type WireMessage,
+} from './transport.js';
 
 export interface MemoryNetworkOptions {
   readonly clock: Clock;
@@ -47,7 +56,9 @@ export class MemoryNetwork {
     this.faults = options.faults ?? new FaultPlan();
     this.inboxMessagesMax = options.inboxMessagesMax ?? 10_000;
     if (!(Number.isInteger(this.inboxMessagesMax) && this.inboxMessagesMax > 0)) {
-      throw new TransportOptionsError(`inboxMessagesMax must be a positive integer, got ${this.inboxMessagesMax}`);
+      throw new TransportOptionsError(
+        `inboxMessagesMax must be a positive integer, got ${this.inboxMessagesMax}`,
+      );
     }
     // A pure plan cannot call back into the network with timers, so the
     // network listens for changes and gives held (clogged) traffic another decision.
@@ -84,7 +95,13 @@ export class MemoryNetwork {
       }
       this.admit({ sender, from: sender.id, to, message });
     }
-    sender.counter.drop({ peer: to, direction: 'out', count: full, reason: 'queueFull', detail: 'inbox' });
+    sender.counter.drop({
+      peer: to,
+      direction: 'out',
+      count: full,
+      reason: 'queueFull',
+      detail: 'inbox',
+    });
   }
 
   private admit(parcel: Parcel): void {
@@ -103,7 +120,13 @@ export class MemoryNetwork {
     switch (delivery.kind) {
       case 'drop':
         this.settle(parcel);
-        parcel.sender.counter.drop({ peer: parcel.to, direction: 'out', count: 1, reason: 'fault', detail: delivery.reason });
+        parcel.sender.counter.drop({
+          peer: parcel.to,
+          direction: 'out',
+          count: 1,
+          reason: 'fault',
+          detail: delivery.reason,
+        });
         return;
       case 'hold':
         this.held.push(parcel);
@@ -148,7 +171,8 @@ export class MemoryNetwork {
     link.timer = undefined;
     const now = this.clock.now();
     const batch: Parcel[] = [];
-    while (link.head < link.due.length && link.due[link.head]!.at <= now) batch.push(link.due[link.head++]!.parcel);
+    while (link.head < link.due.length && link.due[link.head]!.at <= now)
+      batch.push(link.due[link.head++]!.parcel);
     if (link.head === link.due.length) {
       link.due.length = 0;
       link.head = 0;
@@ -172,13 +196,18 @@ export class MemoryNetwork {
     const dest = this.live.get(to);
     if (arrival === 'drop' || dest === undefined) {
       for (const parcel of parcels) {
-        parcel.sender.counter.drop(arrival === 'drop'
-          ? { peer: to, direction: 'out', count: 1, reason: 'fault', detail: 'partition' }
-          : { peer: to, direction: 'out', count: 1, reason: 'peerDown' });
+        parcel.sender.counter.drop(
+          arrival === 'drop'
+            ? { peer: to, direction: 'out', count: 1, reason: 'fault', detail: 'partition' }
+            : { peer: to, direction: 'out', count: 1, reason: 'peerDown' },
+        );
       }
       return;
     }
-    dest.receive(parcels.map((p) => p.message), from);
+    dest.receive(
+      parcels.map((p) => p.message),
+      from,
+    );
   }
 
   private releaseHeld(): void {
@@ -199,7 +228,10 @@ export class MemoryTransport implements Transport {
   private closed = false;
 
   /** @internal use `MemoryNetwork.transport(id)`. */
-  constructor(readonly id: NodeId, private readonly network: MemoryNetwork) {}
+  constructor(
+    readonly id: NodeId,
+    private readonly network: MemoryNetwork,
+  ) {}
 
   send(to: NodeId, messages: readonly WireMessage[]): void {
     this.counter.sent += messages.length;

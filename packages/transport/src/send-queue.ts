@@ -19,7 +19,10 @@ export class SendQueue {
   private messageCount = 0;
   private byteCount = 0;
 
-  constructor(readonly messagesMax: number, readonly bytesMax: number) {}
+  constructor(
+    readonly messagesMax: number,
+    readonly bytesMax: number,
+  ) {}
 
   get messages(): number {
     return this.messageCount;
@@ -42,7 +45,10 @@ export class SendQueue {
       return { droppedMessages: frame.count };
     }
     let dropped = 0;
-    while (this.messageCount + frame.count > this.messagesMax || this.byteCount + frame.payload.byteLength > this.bytesMax) {
+    while (
+      this.messageCount + frame.count > this.messagesMax ||
+      this.byteCount + frame.payload.byteLength > this.bytesMax
+    ) {
       dropped += this.shift()!.count;
     }
     this.items.push(frame);

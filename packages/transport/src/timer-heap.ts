@@ -9,7 +9,8 @@ export interface HeapTimer {
   cancelled: boolean;
 }
 
-const before = (a: HeapTimer, b: HeapTimer): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq);
+const before = (a: HeapTimer, b: HeapTimer): boolean =>
+  a.at < b.at || (a.at === b.at && a.seq < b.seq);
 
 export class TimerHeap {
   private readonly items: HeapTimer[] = [];

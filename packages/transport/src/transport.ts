@@ -71,9 +71,24 @@ export function splitDeliver(
  * - `closed`: this transport was closed (sends after close, queue discarded at close).
  * - `noHandler`: messages arrived before `onMessage` registered a handler.
  */
-export type DropReason = 'queueFull' | 'peerDown' | 'tooLarge' | 'fault' | 'unknownPeer' | 'closed' | 'noHandler';
+export type DropReason =
+  | 'queueFull'
+  | 'peerDown'
+  | 'tooLarge'
+  | 'fault'
+  | 'unknownPeer'
+  | 'closed'
+  | 'noHandler';
 
-export const DROP_REASONS: readonly DropReason[] = ['queueFull', 'peerDown', 'tooLarge', 'fault', 'unknownPeer', 'closed', 'noHandler'];
+export const DROP_REASONS: readonly DropReason[] = [
+  'queueFull',
+  'peerDown',
+  'tooLarge',
+  'fault',
+  'unknownPeer',
+  'closed',
+  'noHandler',
+];
 
 /** "Dropped `count` messages to/from `peer` because `reason`." */
 export interface DropEvent {
@@ -124,7 +139,13 @@ export class StatsCounter {
   sent = 0;
   delivered = 0;
   private readonly dropped: Record<DropReason, number> = {
-    queueFull: 0, peerDown: 0, tooLarge: 0, fault: 0, unknownPeer: 0, closed: 0, noHandler: 0,
+    queueFull: 0,
+    peerDown: 0,
+    tooLarge: 0,
+    fault: 0,
+    unknownPeer: 0,
+    closed: 0,
+    noHandler: 0,
   };
   private dropHandler: DropHandler | undefined;
 

@@ -28,8 +28,14 @@ export class VirtualClock implements Clock {
   }
 
   setTimer(delayMs: number, fn: () => void): TimerHandle {
-    if (!Number.isFinite(delayMs)) throw new RangeError(`timer delay must be a finite number of ms, got ${delayMs}`);
-    const timer: HeapTimer = { at: this.nowMs + Math.max(0, delayMs), seq: this.seq++, fn, cancelled: false };
+    if (!Number.isFinite(delayMs))
+      throw new RangeError(`timer delay must be a finite number of ms, got ${delayMs}`);
+    const timer: HeapTimer = {
+      at: this.nowMs + Math.max(0, delayMs),
+      seq: this.seq++,
+      fn,
+      cancelled: false,
+    };
     this.heap.push(timer);
     this.live++;
     return timer as unknown as TimerHandle;
@@ -64,14 +70,17 @@ export class VirtualClock implements Clock {
 
   /** Fires, in order, every timer due at or before `timeMs` (including ones they set), then sets now to `timeMs`. */
   runUntil(timeMs: number): void {
-    if (timeMs < this.nowMs) throw new RangeError(`cannot run back in time: now is ${this.nowMs}, asked for ${timeMs}`);
+    if (timeMs < this.nowMs)
+      throw new RangeError(`cannot run back in time: now is ${this.nowMs}, asked for ${timeMs}`);
     let fired = 0;
     for (;;) {
       this.skipCancelled();
       const next = this.heap.peek();
       if (next === undefined || next.at > timeMs) break;
       if (++fired > this.firesPerRunMax) {
-        throw new ClockRunawayError(`more than ${this.firesPerRunMax} timers fired before time ${timeMs}; a timer probably re-arms itself with no delay`);
+        throw new ClockRunawayError(
+          `more than ${this.firesPerRunMax} timers fired before time ${timeMs}; a timer probably re-arms itself with no delay`,
+        );
       }
       this.fire(this.heap.pop()!);
     }

@@ -2,12 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { seededRng, type Rng } from '@flotilla/raft';
 import { FaultPlan, FaultPlanError, type Delivery } from '../src/index.js';
 
-const decideMany = (plan: FaultPlan, rng: Rng, n: number, from = 1, to = 2): Delivery[] => Array.from({ length: n }, () => plan.decide(from, to, rng));
+const decideMany = (plan: FaultPlan, rng: Rng, n: number, from = 1, to = 2): Delivery[] =>
+  Array.from({ length: n }, () => plan.decide(from, to, rng));
 
 describe('FaultPlan', () => {
   it('with no faults delivers everything at once, in order, without drawing randomness', () => {
     const plan = new FaultPlan();
-    const rng = { next: () => { throw new Error('drew randomness'); } };
+    const rng = {
+      next: () => {
+        throw new Error('drew randomness');
+      },
+    };
     expect(plan.decide(1, 2, rng)).toEqual({ kind: 'deliver', delaysMs: [0], inOrder: true });
   });
 
@@ -17,7 +22,13 @@ describe('FaultPlan', () => {
     const rng = seededRng(1);
     expect(plan.decide(1, 2, rng).kind).toBe('deliver');
     expect(plan.decide(4, 5, rng).kind).toBe('deliver');
-    for (const [a, b] of [[1, 3], [3, 1], [2, 4], [5, 3]] as const) expect(plan.decide(a, b, rng)).toEqual({ kind: 'drop', reason: 'partition' });
+    for (const [a, b] of [
+      [1, 3],
+      [3, 1],
+      [2, 4],
+      [5, 3],
+    ] as const)
+      expect(plan.decide(a, b, rng)).toEqual({ kind: 'drop', reason: 'partition' });
     expect(plan.decide(6, 1, rng).kind).toBe('deliver');
     expect(plan.decide(3, 6, rng).kind).toBe('deliver');
     plan.partition([[1], [2, 3, 4, 5]]);
@@ -51,7 +62,9 @@ describe('FaultPlan', () => {
     expect(dropped).toBeGreaterThan(2700);
     expect(dropped).toBeLessThan(3300);
     expect(decideMany(plan, rng, 1000, 2, 1).every((d) => d.kind === 'deliver')).toBe(true);
-    expect(decideMany(plan, rng, 100).some((d) => d.kind === 'drop' && d.reason === 'random')).toBe(true);
+    expect(decideMany(plan, rng, 100).some((d) => d.kind === 'drop' && d.reason === 'random')).toBe(
+      true,
+    );
   });
 
   it('delays are whole ms within the range (global or per link), and cover it', () => {
@@ -59,7 +72,9 @@ describe('FaultPlan', () => {
     plan.setDelay({ minMs: 5, maxMs: 9 });
     plan.setLinkDelay(1, 3, { minMs: 100, maxMs: 100 });
     const rng = seededRng(3);
-    const delays = decideMany(plan, rng, 2000).flatMap((d) => (d.kind === 'deliver' ? d.delaysMs : []));
+    const delays = decideMany(plan, rng, 2000).flatMap((d) =>
+      d.kind === 'deliver' ? d.delaysMs : [],
+    );
     expect(new Set(delays)).toEqual(new Set([5, 6, 7, 8, 9]));
     expect(plan.decide(1, 3, rng)).toEqual({ kind: 'deliver', delaysMs: [100], inOrder: true });
   });
@@ -67,12 +82,22 @@ describe('FaultPlan', () => {
   it('duplicates give several delays; reordering takes a message out of link order with extra delay', () => {
     const plan = new FaultPlan();
     plan.setDuplicate(1);
-    expect(plan.decide(1, 2, seededRng(1))).toEqual({ kind: 'deliver', delaysMs: [0, 0], inOrder: true });
+    expect(plan.decide(1, 2, seededRng(1))).toEqual({
+      kind: 'deliver',
+      delaysMs: [0, 0],
+      inOrder: true,
+    });
     plan.setDuplicate(0);
     plan.setReorder(1, 20);
     const ds = decideMany(plan, seededRng(2), 500);
-    expect(ds.every((d) => d.kind === 'deliver' && !d.inOrder && d.delaysMs[0]! >= 0 && d.delaysMs[0]! <= 20)).toBe(true);
-    expect(new Set(ds.map((d) => (d.kind === 'deliver' ? d.delaysMs[0] : -1))).size).toBeGreaterThan(10);
+    expect(
+      ds.every(
+        (d) => d.kind === 'deliver' && !d.inOrder && d.delaysMs[0]! >= 0 && d.delaysMs[0]! <= 20,
+      ),
+    ).toBe(true);
+    expect(
+      new Set(ds.map((d) => (d.kind === 'deliver' ? d.delaysMs[0] : -1))).size,
+    ).toBeGreaterThan(10);
   });
 
   it('a clogged node holds its traffic both ways (before any partition decision) until unclogged', () => {
@@ -99,7 +124,9 @@ describe('FaultPlan', () => {
       return plan;
     };
     expect(decideMany(make(), seededRng(99), 500)).toEqual(decideMany(make(), seededRng(99), 500));
-    expect(decideMany(make(), seededRng(99), 500)).not.toEqual(decideMany(make(), seededRng(100), 500));
+    expect(decideMany(make(), seededRng(99), 500)).not.toEqual(
+      decideMany(make(), seededRng(100), 500),
+    );
   });
 
   it('tells subscribers about every change; reset turns every fault off', () => {
@@ -110,7 +137,11 @@ describe('FaultPlan', () => {
     plan.clog(1);
     plan.reset();
     expect(changes).toBe(3);
-    expect(plan.decide(1, 2, seededRng(1))).toEqual({ kind: 'deliver', delaysMs: [0], inOrder: true });
+    expect(plan.decide(1, 2, seededRng(1))).toEqual({
+      kind: 'deliver',
+      delaysMs: [0],
+      inOrder: true,
+    });
     unsubscribe();
     plan.heal();
     expect(changes).toBe(3);

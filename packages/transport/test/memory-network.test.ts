@@ -2,7 +2,13 @@
 // real traffic on virtual time, determinism from a seed, the inbox bound.
 import { describe, expect, it } from 'vitest';
 import { seededRng, type Message, type NodeId } from '@flotilla/raft';
-import { DuplicateNodeError, MemoryNetwork, VirtualClock, type DropEvent, type MemoryTransport } from '../src/index.js';
+import {
+  DuplicateNodeError,
+  MemoryNetwork,
+  VirtualClock,
+  type DropEvent,
+  type MemoryTransport,
+} from '../src/index.js';
 import { heartbeat } from './messages.js';
 
 interface Net {
@@ -15,13 +21,19 @@ interface Net {
 
 function net(seed = 1, ids: NodeId[] = [1, 2, 3], inboxMessagesMax?: number): Net {
   const clock = new VirtualClock();
-  const network = new MemoryNetwork({ clock, rng: seededRng(seed), ...(inboxMessagesMax === undefined ? {} : { inboxMessagesMax }) });
+  const network = new MemoryNetwork({
+    clock,
+    rng: seededRng(seed),
+    ...(inboxMessagesMax === undefined ? {} : { inboxMessagesMax }),
+  });
   const n: Net = { clock, network, t: new Map(), got: new Map(), drops: new Map() };
   for (const id of ids) {
     const t = network.transport(id);
     const got: { from: NodeId; term: number; at: number }[] = [];
     const drops: DropEvent[] = [];
-    t.onMessage((ms: Message[], from) => got.push(...ms.map((m) => ({ from, term: m.term, at: clock.now() }))));
+    t.onMessage((ms: Message[], from) =>
+      got.push(...ms.map((m) => ({ from, term: m.term, at: clock.now() }))),
+    );
     t.onDrop((e) => drops.push(e));
     n.t.set(id, t);
     n.got.set(id, got);
@@ -30,8 +42,13 @@ function net(seed = 1, ids: NodeId[] = [1, 2, 3], inboxMessagesMax?: number): Ne
   return n;
 }
 
-const send = (n: Net, from: NodeId, to: NodeId, term: number): void => n.t.get(from)!.send(to, [heartbeat(from, to, term)]);
-const terms = (n: Net, id: NodeId, from?: NodeId): number[] => n.got.get(id)!.filter((g) => from === undefined || g.from === from).map((g) => g.term);
+const send = (n: Net, from: NodeId, to: NodeId, term: number): void =>
+  n.t.get(from)!.send(to, [heartbeat(from, to, term)]);
+const terms = (n: Net, id: NodeId, from?: NodeId): number[] =>
+  n.got
+    .get(id)!
+    .filter((g) => from === undefined || g.from === from)
+    .map((g) => g.term);
 
 describe('MemoryNetwork', () => {
   it('delivers asynchronously through the clock, never inside send', () => {
@@ -133,7 +150,7 @@ describe('MemoryNetwork', () => {
     expect(n.drops.get(1)!.every((d) => d.detail === 'random')).toBe(true);
   });
 
-  it('bounds each node\'s inbox: beyond inboxMessagesMax in flight, sends are dropped as queueFull', () => {
+  it("bounds each node's inbox: beyond inboxMessagesMax in flight, sends are dropped as queueFull", () => {
     const n = net(1, [1, 2], 10);
     n.network.faults.setDelay({ minMs: 100, maxMs: 100 });
     for (let i = 1; i <= 25; i++) send(n, 1, 2, i);

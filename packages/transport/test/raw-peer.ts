@@ -2,7 +2,13 @@
 // protocol byte by byte.
 import { connect, type Socket } from 'node:net';
 import type { Message } from '@flotilla/raft';
-import { createPackr, encodeBatch, encodeFrame, FrameDecoder, PROTOCOL_VERSION } from '../src/index.js';
+import {
+  createPackr,
+  encodeBatch,
+  encodeFrame,
+  FrameDecoder,
+  PROTOCOL_VERSION,
+} from '../src/index.js';
 import { HOST, waitFor } from './tcp-harness.js';
 
 export class RawPeer {
@@ -13,7 +19,8 @@ export class RawPeer {
 
   private constructor(readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => {
-      for (const frame of this.decoder.push(chunk).frames) this.replies.push(this.packr.unpack(frame));
+      for (const frame of this.decoder.push(chunk).frames)
+        this.replies.push(this.packr.unpack(frame));
     });
     socket.on('error', () => {});
     socket.on('close', () => {
@@ -31,7 +38,12 @@ export class RawPeer {
   }
 
   /** Sends a hello and waits for the reply. */
-  async hello(from: number, to: number, clusterId = 'test', v = PROTOCOL_VERSION): Promise<{ ok: boolean; code?: string; reason?: string }> {
+  async hello(
+    from: number,
+    to: number,
+    clusterId = 'test',
+    v = PROTOCOL_VERSION,
+  ): Promise<{ ok: boolean; code?: string; reason?: string }> {
     this.write(encodeFrame(this.packr.pack({ v, clusterId, from, to })));
     await waitFor(() => this.replies.length > 0 || this.closed, 'handshake reply');
     return this.replies[0] as { ok: boolean; code?: string; reason?: string };

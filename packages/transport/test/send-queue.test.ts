@@ -8,7 +8,9 @@ const frame = (bytes: number, count = 1) => ({ payload: new Uint8Array(bytes), c
 describe('SendQueue', () => {
   it('drops oldest first when over the message bound, and keeps the newest in order', () => {
     const q = new SendQueue(3, 1000);
-    const dropped = [1, 2, 3, 4, 5].map((i) => q.push({ payload: new Uint8Array([i]), count: 1 }).droppedMessages);
+    const dropped = [1, 2, 3, 4, 5].map(
+      (i) => q.push({ payload: new Uint8Array([i]), count: 1 }).droppedMessages,
+    );
     expect(dropped).toEqual([0, 0, 0, 1, 1]);
     expect([q.shift(), q.shift(), q.shift()].map((f) => f!.payload[0])).toEqual([3, 4, 5]);
     expect(q.shift()).toBeUndefined();
@@ -27,22 +29,37 @@ describe('SendQueue', () => {
   });
 
   it('never exceeds its bounds and accounts for every message, whatever is pushed and shifted', () => {
-    fc.assert(fc.property(fc.array(fc.oneof(fc.record({ bytes: fc.integer({ min: 1, max: 300 }), count: fc.integer({ min: 1, max: 20 }) }), fc.constant(null)), { maxLength: 300 }), (ops) => {
-      const q = new SendQueue(50, 1000);
-      let pushed = 0;
-      let dropped = 0;
-      let shifted = 0;
-      for (const op of ops) {
-        if (op === null) shifted += q.shift()?.count ?? 0;
-        else {
-          pushed += op.count;
-          dropped += q.push(frame(op.bytes, op.count)).droppedMessages;
-        }
-        expect(q.messages).toBeLessThanOrEqual(50);
-        expect(q.bytes).toBeLessThanOrEqual(1000);
-      }
-      expect(pushed).toBe(dropped + shifted + q.messages);
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.record({
+              bytes: fc.integer({ min: 1, max: 300 }),
+              count: fc.integer({ min: 1, max: 20 }),
+            }),
+            fc.constant(null),
+          ),
+          { maxLength: 300 },
+        ),
+        (ops) => {
+          const q = new SendQueue(50, 1000);
+          let pushed = 0;
+          let dropped = 0;
+          let shifted = 0;
+          for (const op of ops) {
+            if (op === null) shifted += q.shift()?.count ?? 0;
+            else {
+              pushed += op.count;
+              dropped += q.push(frame(op.bytes, op.count)).droppedMessages;
+            }
+            expect(q.messages).toBeLessThanOrEqual(50);
+            expect(q.bytes).toBeLessThanOrEqual(1000);
+          }
+          expect(pushed).toBe(dropped + shifted + q.messages);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 
@@ -58,7 +75,9 @@ describe('backoffDelayMs', () => {
         expect(d).toBeLessThan(ceiling);
       }
     }
-    const spread = new Set(Array.from({ length: 50 }, () => Math.round(backoffDelayMs(3, opts, rng))));
+    const spread = new Set(
+      Array.from({ length: 50 }, () => Math.round(backoffDelayMs(3, opts, rng))),
+    );
     expect(spread.size).toBeGreaterThan(10);
   });
 });

@@ -1,7 +1,13 @@
 // Real TCP transports on loopback for tests: ports picked by the OS, waits
 // are bounded polls.
 import type { NodeId } from '@flotilla/raft';
-import { TcpTransport, type DropEvent, type Logger, type TcpTransportOptions, type Transport } from '../src/index.js';
+import {
+  TcpTransport,
+  type DropEvent,
+  type Logger,
+  type TcpTransportOptions,
+  type Transport,
+} from '../src/index.js';
 import type { Harness, Received } from './conformance.js';
 
 export const HOST = '127.0.0.1';
@@ -32,15 +38,28 @@ export function recordingLogger(lines: LogLine[]): Logger {
 export const fastReconnect = { baseMs: 10, maxMs: 100 };
 
 /** `extra` adds options to every transport, or per node when it is a function of the node id (peer TLS certificates). */
-export async function tcpHarness(extra: Partial<TcpTransportOptions> | ((id: NodeId) => Partial<TcpTransportOptions>) = {}): Promise<Harness & { tcp(id: NodeId): TcpTransport }> {
+export async function tcpHarness(
+  extra: Partial<TcpTransportOptions> | ((id: NodeId) => Partial<TcpTransportOptions>) = {},
+): Promise<Harness & { tcp(id: NodeId): TcpTransport }> {
   const ids: NodeId[] = [1, 2, 3];
   const ports = new Map<NodeId, number>();
   const current = new Map<NodeId, TcpTransport>();
   const received = new Map<Transport, Received[]>();
   const drops = new Map<Transport, DropEvent[]>();
   const start = async (id: NodeId, port: number): Promise<void> => {
-    const peers = new Map([...ports].filter(([peer]) => peer !== id).map(([peer, p]) => [peer, { host: HOST, port: p }]));
-    const t = new TcpTransport({ id, clusterId: 'test', listen: { host: HOST, port }, peers, reconnect: fastReconnect, ...(typeof extra === 'function' ? extra(id) : extra) });
+    const peers = new Map(
+      [...ports]
+        .filter(([peer]) => peer !== id)
+        .map(([peer, p]) => [peer, { host: HOST, port: p }]),
+    );
+    const t = new TcpTransport({
+      id,
+      clusterId: 'test',
+      listen: { host: HOST, port },
+      peers,
+      reconnect: fastReconnect,
+      ...(typeof extra === 'function' ? extra(id) : extra),
+    });
     const got: Received[] = [];
     const dropped: DropEvent[] = [];
     t.onMessage((messages, from) => got.push(...messages.map((message) => ({ from, message }))));
@@ -54,7 +73,10 @@ export async function tcpHarness(extra: Partial<TcpTransportOptions> | ((id: Nod
   for (const [id, t] of current) {
     for (const [peer, port] of ports) if (peer !== id) t.addPeer(peer, { host: HOST, port });
   }
-  await waitFor(() => [...current.values()].every((t) => [...t.peers().values()].every((p) => p.connected)), 'all pairs connected');
+  await waitFor(
+    () => [...current.values()].every((t) => [...t.peers().values()].every((p) => p.connected)),
+    'all pairs connected',
+  );
   return {
     ids,
     tcp: (id) => current.get(id)!,
@@ -63,7 +85,13 @@ export async function tcpHarness(extra: Partial<TcpTransportOptions> | ((id: Nod
     drops: (t) => drops.get(t)!,
     crash: async (id) => {
       await current.get(id)!.close();
-      await waitFor(() => [...current].every(([other, t]) => other === id || t.peers().get(id)?.connected === false), `peers notice ${id} is down`);
+      await waitFor(
+        () =>
+          [...current].every(
+            ([other, t]) => other === id || t.peers().get(id)?.connected === false,
+          ),
+        `peers notice ${id} is down`,
+      );
     },
     restart: (id) => start(id, ports.get(id)!),
     until: (pred, what) => waitFor(pred, what),

@@ -19,7 +19,14 @@ export class TestNodes {
   /** A transport on a free loopback port with a recording logger and fast reconnects. */
   async node(id: NodeId, extra: Partial<TcpTransportOptions> = {}): Promise<TestNode> {
     const log: LogLine[] = [];
-    const t = new TcpTransport({ id, clusterId: 'test', listen: { host: HOST, port: 0 }, reconnect: fastReconnect, logger: recordingLogger(log), ...extra });
+    const t = new TcpTransport({
+      id,
+      clusterId: 'test',
+      listen: { host: HOST, port: 0 },
+      reconnect: fastReconnect,
+      logger: recordingLogger(log),
+      ...extra,
+    });
     this.open.push(t);
     const got: TestNode['got'] = [];
     const drops: DropEvent[] = [];

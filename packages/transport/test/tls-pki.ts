@@ -20,7 +20,12 @@ export function testPki(names: readonly string[] = ['1', '2', '3']): Pki {
   return {
     ...pki,
     // By path, so certificates made later in the test's directory (makeCert) are found too.
-    peer: (name, extra = {}) => ({ certFile: path.join(pki.dir, `${name}.crt`), keyFile: path.join(pki.dir, `${name}.key`), trustedCaFile: pki.ca, ...extra }),
+    peer: (name, extra = {}) => ({
+      certFile: path.join(pki.dir, `${name}.crt`),
+      keyFile: path.join(pki.dir, `${name}.key`),
+      trustedCaFile: pki.ca,
+      ...extra,
+    }),
     remove: () => rmSync(root, { recursive: true, force: true }),
   };
 }

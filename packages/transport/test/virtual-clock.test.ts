@@ -32,7 +32,9 @@ describe('VirtualClock', () => {
   it('a cleared timer never fires and is not counted', () => {
     const clock = new VirtualClock();
     let fired = false;
-    const handle = clock.setTimer(1, () => { fired = true; });
+    const handle = clock.setTimer(1, () => {
+      fired = true;
+    });
     clock.clearTimer(handle);
     clock.clearTimer(handle);
     expect(clock.pendingTimers()).toBe(0);
@@ -57,7 +59,9 @@ describe('VirtualClock', () => {
     const clock = new VirtualClock({ firesPerRunMax: 1000 });
     clock.advance(10);
     expect(() => clock.runUntil(5)).toThrow(RangeError);
-    const rearm = (): void => { clock.setTimer(0, rearm); };
+    const rearm = (): void => {
+      clock.setTimer(0, rearm);
+    };
     rearm();
     expect(() => clock.advance(1)).toThrow(ClockRunawayError);
   });

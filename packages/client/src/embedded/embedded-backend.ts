@@ -5,11 +5,27 @@
 
 import { randomUUID } from 'node:crypto';
 import { LeaseNotFoundError } from '@flotilla/kv';
-import type { DeleteRangeRequest, DeleteRangeResponse, PutRequest, PutResponse, RangeRequest, RangeResponse, TxnRequest, TxnResponse, WatchRequest } from '@flotilla/kv';
+import type {
+  DeleteRangeRequest,
+  DeleteRangeResponse,
+  PutRequest,
+  PutResponse,
+  RangeRequest,
+  RangeResponse,
+  TxnRequest,
+  TxnResponse,
+  WatchRequest,
+} from '@flotilla/kv';
 import type { FlotillaNode, WriteOptions } from '@flotilla/node';
 import { BackendKv, type Backend } from '../backend.js';
 import { UnavailableError, UnknownOutcomeError } from '../errors.js';
-import { ExpiredOnFirstTry, isSessionExpired, Lanes, renewedClientId, repeatIfExpiredOnFirstTry } from '../lanes.js';
+import {
+  ExpiredOnFirstTry,
+  isSessionExpired,
+  Lanes,
+  renewedClientId,
+  repeatIfExpiredOnFirstTry,
+} from '../lanes.js';
 import { DEFAULT_RETRY, realEnv, withRetry, type RetryEnv, type RetryOptions } from '../retry.js';
 import type { Consistency, KV, KvStatus, LeaseGrant, LeaseTimeToLive, Watch } from '../types.js';
 import { DEFAULT_WATCH_BUFFER_EVENTS_MAX } from '../watch-stream.js';
@@ -27,7 +43,13 @@ export interface EmbeddedKvOptions {
 }
 
 /** Node errors that mean "not done, try again" (nothing was applied). */
-const NOT_APPLIED = new Set(['NotLeaderError', 'ProposalDroppedError', 'ProposalLostError', 'TooManyRequestsError', 'LeaderChangedError']);
+const NOT_APPLIED = new Set([
+  'NotLeaderError',
+  'ProposalDroppedError',
+  'ProposalLostError',
+  'TooManyRequestsError',
+  'LeaderChangedError',
+]);
 /** Node errors that mean "maybe applied": safe to repeat only with the same exactly-once identity. */
 const UNKNOWN = new Set(['UnknownOutcomeError', 'RequestTimeoutError']);
 
@@ -54,7 +76,10 @@ class EmbeddedBackend implements Backend {
       this.retry,
       this.env,
       fn,
-      (err) => (err instanceof Error && (NOT_APPLIED.has(err.name) || UNKNOWN.has(err.name)) ? 'retry' : 'fail'),
+      (err) =>
+        err instanceof Error && (NOT_APPLIED.has(err.name) || UNKNOWN.has(err.name))
+          ? 'retry'
+          : 'fail',
       (err, attempts) => new UnavailableError(what, attempts, err),
     );
   }
@@ -82,7 +107,10 @@ class EmbeddedBackend implements Backend {
           if (UNKNOWN.has(err.name) && !registering) unknown = err;
           return NOT_APPLIED.has(err.name) || UNKNOWN.has(err.name) ? 'retry' : 'fail';
         },
-        (err, attempts) => (unknown ? new UnknownOutcomeError(what, unknown) : new UnavailableError(what, attempts, err)),
+        (err, attempts) =>
+          unknown
+            ? new UnknownOutcomeError(what, unknown)
+            : new UnavailableError(what, attempts, err),
       );
     } catch (err) {
       if (isSessionExpired(err)) {
@@ -131,7 +159,9 @@ class EmbeddedBackend implements Backend {
 
   async leaseGrant(ttlSeconds: number): Promise<LeaseGrant> {
     // id 0: the state machine derives it from the entry index (unique, the same on every replica).
-    const res = await this.write('leaseGrant', (ids) => this.node.leaseGrant({ id: 0, ttl: ttlSeconds }, ids));
+    const res = await this.write('leaseGrant', (ids) =>
+      this.node.leaseGrant({ id: 0, ttl: ttlSeconds }, ids),
+    );
     return { id: res.id, ttlSeconds: res.ttl };
   }
 

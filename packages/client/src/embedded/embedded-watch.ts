@@ -23,7 +23,11 @@ export class EmbeddedWatch extends WatchStream {
     private readonly req: WatchRequest,
     private readonly watchOptions: EmbeddedWatchOptions,
   ) {
-    super({ bufferEventsMax: watchOptions.bufferEventsMax, startRevision: req.startRevision ?? 0, onCancel: () => this.watcher?.cancel() });
+    super({
+      bufferEventsMax: watchOptions.bufferEventsMax,
+      startRevision: req.startRevision ?? 0,
+      onCancel: () => this.watcher?.cancel(),
+    });
     void this.run();
   }
 
@@ -33,7 +37,9 @@ export class EmbeddedWatch extends WatchStream {
     while (!this.closed) {
       let watcher: Watcher;
       try {
-        watcher = this.node.watch(this.resumeRevision > 0 ? { ...this.req, startRevision: this.resumeRevision } : this.req);
+        watcher = this.node.watch(
+          this.resumeRevision > 0 ? { ...this.req, startRevision: this.resumeRevision } : this.req,
+        );
       } catch (err) {
         this.fail(err);
         return;
@@ -49,12 +55,16 @@ export class EmbeddedWatch extends WatchStream {
         this.fail(new UnavailableError('watch', failures, new WatchCanceledError(lastReason)));
         return;
       }
-      await this.watchOptions.env.sleep(backoffMs(this.watchOptions.retry, failures + 1, this.watchOptions.env.random));
+      await this.watchOptions.env.sleep(
+        backoffMs(this.watchOptions.retry, failures + 1, this.watchOptions.env.random),
+      );
     }
   }
 
   /** Delivers until the watcher ends: done (compacted or cancelled by us) or resumable. */
-  private async drain(watcher: Watcher): Promise<{ done: boolean; progressed: boolean; reason: string }> {
+  private async drain(
+    watcher: Watcher,
+  ): Promise<{ done: boolean; progressed: boolean; reason: string }> {
     let progressed = false;
     for (;;) {
       await this.room();

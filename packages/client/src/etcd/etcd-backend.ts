@@ -5,7 +5,17 @@
 
 import { Etcd3, type IOptions, isRecoverableError } from 'etcd3';
 import { CompactedError, LeaseExistsError, LeaseNotFoundError } from '@flotilla/kv';
-import type { DeleteRangeRequest, DeleteRangeResponse, PutRequest, PutResponse, RangeRequest, RangeResponse, TxnRequest, TxnResponse, WatchRequest } from '@flotilla/kv';
+import type {
+  DeleteRangeRequest,
+  DeleteRangeResponse,
+  PutRequest,
+  PutResponse,
+  RangeRequest,
+  RangeResponse,
+  TxnRequest,
+  TxnResponse,
+  WatchRequest,
+} from '@flotilla/kv';
 import type { Backend } from '../backend.js';
 import { BackendKv, isReadOnly } from '../backend.js';
 import { UnavailableError, UnknownOutcomeError } from '../errors.js';
@@ -35,10 +45,12 @@ type Policy = NonNullable<NonNullable<IOptions['faultHandling']>['global']>;
 
 /** A pass-through policy: one call, no retry, no circuit breaker. */
 const noPolicy = {
-  execute: <T>(fn: (context: { signal: AbortSignal }) => PromiseLike<T> | T, signal?: AbortSignal): Promise<T> =>
+  execute: <T>(
+    fn: (context: { signal: AbortSignal }) => PromiseLike<T> | T,
+    signal?: AbortSignal,
+  ): Promise<T> =>
     Promise.resolve().then(() => fn({ signal: signal ?? new AbortController().signal })),
 } as unknown as Policy;
-
 
 export function etcdKv(options: EtcdKvOptions): KV {
   return new BackendKv(new EtcdBackend(options));
@@ -70,7 +82,10 @@ class EtcdBackend implements Backend {
     return withRetry(
       this.retry,
       this.env,
-      () => fn().catch((err: unknown) => { throw mapError(err); }),
+      () =>
+        fn().catch((err: unknown) => {
+          throw mapError(err);
+        }),
       (err) => (isTransient(err) ? 'retry' : 'fail'),
       (err, attempts) => new UnavailableError(what, attempts, err),
     );
@@ -89,22 +104,32 @@ class EtcdBackend implements Backend {
 
   /** etcd has no lease reads: `lease` is served as linearizable (no `serializable` on the wire), the stronger read. */
   async range(req: RangeRequest): Promise<RangeResponse> {
-    const res = await this.read('range', () => this.client.kv.range(grpcCodec.range(req), this.callOptions()));
+    const res = await this.read('range', () =>
+      this.client.kv.range(grpcCodec.range(req), this.callOptions()),
+    );
     return grpcCodec.rangeResponse(res);
   }
 
   async put(req: PutRequest): Promise<PutResponse> {
-    return grpcCodec.putResponse(await this.write('put', () => this.client.kv.put(grpcCodec.put(req), this.callOptions())));
+    return grpcCodec.putResponse(
+      await this.write('put', () => this.client.kv.put(grpcCodec.put(req), this.callOptions())),
+    );
   }
 
   async deleteRange(req: DeleteRangeRequest): Promise<DeleteRangeResponse> {
-    return grpcCodec.deleteRangeResponse(await this.write('delete', () => this.client.kv.deleteRange(grpcCodec.deleteRange(req), this.callOptions())));
+    return grpcCodec.deleteRangeResponse(
+      await this.write('delete', () =>
+        this.client.kv.deleteRange(grpcCodec.deleteRange(req), this.callOptions()),
+      ),
+    );
   }
 
   async txn(req: TxnRequest): Promise<TxnResponse> {
     const readOnly = isReadOnly(req);
     const call = () => this.client.kv.txn(grpcCodec.txn(req), this.callOptions());
-    return grpcCodec.txnResponse(await (readOnly ? this.read('txn', call) : this.write('txn', call)));
+    return grpcCodec.txnResponse(
+      await (readOnly ? this.read('txn', call) : this.write('txn', call)),
+    );
   }
 
   async compact(revision: number): Promise<void> {
@@ -162,7 +187,9 @@ class EtcdBackend implements Backend {
         const res = await new Promise<unknown>((resolve, reject) => {
           stream.on('data', resolve);
           stream.on('error', reject);
-          stream.on('end', () => reject(new Error('Unavailable: keep-alive stream ended before answering')));
+          stream.on('end', () =>
+            reject(new Error('Unavailable: keep-alive stream ended before answering')),
+          );
           stream.write({ ID: id });
         });
         const ttl = int(get(asWire(res), 'TTL'));
@@ -176,14 +203,23 @@ class EtcdBackend implements Backend {
   }
 
   async leaseTimeToLive(id: number, keys: boolean): Promise<LeaseTimeToLive | undefined> {
-    const res = await this.read('leaseTimeToLive', () => this.client.leaseClient.leaseTimeToLive({ ID: id, keys }, this.callOptions()));
+    const res = await this.read('leaseTimeToLive', () =>
+      this.client.leaseClient.leaseTimeToLive({ ID: id, keys }, this.callOptions()),
+    );
     const ttl = int(res.TTL);
     if (ttl < 0) return undefined;
-    return { id, ttlSeconds: ttl, grantedTtlSeconds: int(res.grantedTTL), keys: list(res.keys).map((k) => grpcCodec.keyValue({ key: k }).key) };
+    return {
+      id,
+      ttlSeconds: ttl,
+      grantedTtlSeconds: int(res.grantedTTL),
+      keys: list(res.keys).map((k) => grpcCodec.keyValue({ key: k }).key),
+    };
   }
 
   async leases(): Promise<number[]> {
-    const res = await this.read('leases', () => this.client.leaseClient.leaseLeases(this.callOptions()));
+    const res = await this.read('leases', () =>
+      this.client.leaseClient.leaseLeases(this.callOptions()),
+    );
     return list(res.leases).map((l) => int(get(asWire(l), 'ID')));
   }
 
@@ -213,5 +249,9 @@ export function mapError(err: unknown): unknown {
 export function isTransient(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   if (err.name.endsWith('Error') && kvErrorFromEtcdMessage(err.message)) return false;
-  return isRecoverableError(err) || isEtcdUnavailableMessage(err.message) || /DEADLINE|deadline|ECONNREFUSED|ECONNRESET|No connection established/i.test(err.message);
+  return (
+    isRecoverableError(err) ||
+    isEtcdUnavailableMessage(err.message) ||
+    /DEADLINE|deadline|ECONNREFUSED|ECONNRESET|No connection established/i.test(err.message)
+  );
 }

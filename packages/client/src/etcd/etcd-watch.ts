@@ -35,7 +35,11 @@ export class EtcdWatch extends WatchStream {
     private readonly req: WatchRequest,
     private readonly watchOptions: EtcdWatchOptions,
   ) {
-    super({ bufferEventsMax: watchOptions.bufferEventsMax, startRevision: req.startRevision ?? 0, onCancel: () => this.closeStream() });
+    super({
+      bufferEventsMax: watchOptions.bufferEventsMax,
+      startRevision: req.startRevision ?? 0,
+      onCancel: () => this.closeStream(),
+    });
     void this.run();
   }
 
@@ -63,7 +67,9 @@ export class EtcdWatch extends WatchStream {
         this.fail(new UnavailableError('watch', failures, outcome));
         return;
       }
-      await this.watchOptions.env.sleep(backoffMs(this.watchOptions.retry, failures + 1, this.watchOptions.env.random));
+      await this.watchOptions.env.sleep(
+        backoffMs(this.watchOptions.retry, failures + 1, this.watchOptions.env.random),
+      );
     }
   }
 
@@ -91,7 +97,11 @@ export class EtcdWatch extends WatchStream {
 
   /** Handles one response; true if the watch made progress. */
   private handle(item: unknown, stream: DuplexLike): boolean {
-    const outcome = this.acceptWireResponse(asWire(item), (e) => grpcCodec.event(e), 'cancelled by etcd without a reason');
+    const outcome = this.acceptWireResponse(
+      asWire(item),
+      (e) => grpcCodec.event(e),
+      'cancelled by etcd without a reason',
+    );
     if (outcome === 'events') void this.pace(stream);
     return outcome === 'created' || outcome === 'events';
   }

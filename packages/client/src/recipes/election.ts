@@ -71,7 +71,10 @@ export class Election {
     const leading = this.leading;
     this.leading = undefined;
     if (leading) {
-      await this.kv.txn({ compare: [compare(leading.key, 'CREATE', '=', leading.revision)], success: [op.delete(leading.key)] });
+      await this.kv.txn({
+        compare: [compare(leading.key, 'CREATE', '=', leading.revision)],
+        success: [op.delete(leading.key)],
+      });
     }
     const session = this.session;
     this.session = undefined;
@@ -80,7 +83,11 @@ export class Election {
 
   /** The current leader's key and value, or undefined if there is none. */
   async leader(): Promise<KeyValue | undefined> {
-    const res = await this.kv.range({ prefix: this.prefix, sort: { target: 'CREATE', order: 'ASCEND' }, limit: 1 });
+    const res = await this.kv.range({
+      prefix: this.prefix,
+      sort: { target: 'CREATE', order: 'ASCEND' },
+      limit: 1,
+    });
     return res.kvs[0];
   }
 
@@ -91,7 +98,11 @@ export class Election {
   async *observe(options: { signal?: AbortSignal } = {}): AsyncGenerator<KeyValue> {
     const signal = options.signal;
     while (!signal?.aborted) {
-      const res = await this.kv.range({ prefix: this.prefix, sort: { target: 'CREATE', order: 'ASCEND' }, limit: 1 });
+      const res = await this.kv.range({
+        prefix: this.prefix,
+        sort: { target: 'CREATE', order: 'ASCEND' },
+        limit: 1,
+      });
       let current = res.kvs[0];
       if (!current) {
         current = await this.nextCandidate(res.header.revision, signal);
@@ -105,9 +116,15 @@ export class Election {
   }
 
   /** Waits for the first key under the prefix after `revision`. */
-  private async nextCandidate(revision: number, signal?: AbortSignal): Promise<KeyValue | undefined> {
+  private async nextCandidate(
+    revision: number,
+    signal?: AbortSignal,
+  ): Promise<KeyValue | undefined> {
     if (signal?.aborted) return undefined;
-    const watch = this.kv.watch({ prefix: this.prefix }, { startRevision: revision + 1, filters: ['NODELETE'] });
+    const watch = this.kv.watch(
+      { prefix: this.prefix },
+      { startRevision: revision + 1, filters: ['NODELETE'] },
+    );
     const onAbort = () => watch.cancel();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -122,7 +139,10 @@ export class Election {
   }
 
   /** Yields the leader key's new values until it is deleted (true) or the signal aborts (false). */
-  private async *follow(current: KeyValue, signal?: AbortSignal): AsyncGenerator<KeyValue, boolean> {
+  private async *follow(
+    current: KeyValue,
+    signal?: AbortSignal,
+  ): AsyncGenerator<KeyValue, boolean> {
     if (signal?.aborted) return false;
     const watch = this.kv.watch(text(current.key), { startRevision: current.modRevision + 1 });
     const onAbort = () => watch.cancel();

@@ -17,7 +17,8 @@ export interface KeepAliveOptions {
 }
 
 export function keepAliveEvery(kv: KV, id: number, options: KeepAliveOptions): KeepAlive {
-  const intervalMs = options.intervalMs ?? Math.max(100, Math.floor((options.ttlSeconds * 1000) / 3));
+  const intervalMs =
+    options.intervalMs ?? Math.max(100, Math.floor((options.ttlSeconds * 1000) / 3));
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let lastOkMs = Date.now();

@@ -55,7 +55,9 @@ export class Lock {
     if (!mine || mine.createRevision !== revision) {
       // Our lease expired while we waited: the key is gone, so we never held the lock.
       await this.abandon(key);
-      throw new AbortedError(`acquiring lock ${this.prefix} (the session's lease expired while waiting)`);
+      throw new AbortedError(
+        `acquiring lock ${this.prefix} (the session's lease expired while waiting)`,
+      );
     }
     this.hold = { key, revision, leaseId: session.leaseId };
     return this.hold;

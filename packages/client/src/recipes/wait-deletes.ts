@@ -10,14 +10,28 @@ import type { KV, KeyValue } from '../types.js';
 export const WAITERS_MAX = 10_000;
 
 /** The newest key under `prefix` with createRevision < `below`, and the revision of that read. */
-async function predecessor(kv: KV, prefix: string, below: number): Promise<{ kv: KeyValue | undefined; revision: number }> {
-  const res = await kv.range({ prefix, sort: { target: 'CREATE', order: 'ASCEND' }, keysOnly: true, limit: WAITERS_MAX });
+async function predecessor(
+  kv: KV,
+  prefix: string,
+  below: number,
+): Promise<{ kv: KeyValue | undefined; revision: number }> {
+  const res = await kv.range({
+    prefix,
+    sort: { target: 'CREATE', order: 'ASCEND' },
+    keysOnly: true,
+    limit: WAITERS_MAX,
+  });
   let found: KeyValue | undefined;
   for (const item of res.kvs) if (item.createRevision < below) found = item;
   return { kv: found, revision: res.header.revision };
 }
 
-export async function waitDeletes(kv: KV, prefix: string, below: number, signal?: AbortSignal): Promise<void> {
+export async function waitDeletes(
+  kv: KV,
+  prefix: string,
+  below: number,
+  signal?: AbortSignal,
+): Promise<void> {
   for (;;) {
     if (signal?.aborted) throw new AbortedError('waiting for the lock/leadership');
     const { kv: pred, revision } = await predecessor(kv, prefix, below);
@@ -27,7 +41,12 @@ export async function waitDeletes(kv: KV, prefix: string, below: number, signal?
 }
 
 /** Resolves when `key` is deleted after `revision`. */
-async function waitDelete(kv: KV, key: string, revision: number, signal?: AbortSignal): Promise<void> {
+async function waitDelete(
+  kv: KV,
+  key: string,
+  revision: number,
+  signal?: AbortSignal,
+): Promise<void> {
   // Checked again here: an abort during the predecessor lookup fired no event we could still hear.
   if (signal?.aborted) throw new AbortedError('waiting for the lock/leadership');
   const watch = kv.watch(key, { startRevision: revision + 1, filters: ['NOPUT'] });

@@ -26,7 +26,9 @@ export class AuthSession {
   async headers(): Promise<Record<string, string>> {
     if (!this.credentials) return {};
     const { user, password } = this.credentials;
-    this.token ??= this.login({ name: user, password }).then((answer) => String(get(asWire(answer), 'token') ?? ''));
+    this.token ??= this.login({ name: user, password }).then((answer) =>
+      String(get(asWire(answer), 'token') ?? ''),
+    );
     try {
       return { authorization: await this.token };
     } catch (err) {
@@ -42,7 +44,8 @@ export class AuthSession {
       return await call(first);
     } catch (err) {
       if (!this.credentials || !(err instanceof InvalidAuthTokenError)) throw err;
-      if (this.token && (await this.token.catch(() => undefined)) === first['authorization']) this.token = undefined;
+      if (this.token && (await this.token.catch(() => undefined)) === first['authorization'])
+        this.token = undefined;
       return call(await this.headers());
     }
   }

@@ -11,7 +11,10 @@ export class Endpoints {
 
   constructor(initial: readonly string[]) {
     for (const e of initial) this.add(e);
-    if (this.list.length === 0) throw new RangeError('a remote client needs at least one endpoint, e.g. http://127.0.0.1:2379');
+    if (this.list.length === 0)
+      throw new RangeError(
+        'a remote client needs at least one endpoint, e.g. http://127.0.0.1:2379',
+      );
   }
 
   get all(): readonly string[] {

@@ -41,7 +41,14 @@ export class ServerError extends Error {
   }
 }
 
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'EAI_AGAIN']);
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'EAI_AGAIN',
+]);
 
 function causeCode(err: unknown): string | undefined {
   let e: unknown = err;
@@ -65,11 +72,28 @@ export interface PostOptions {
 export function failureOf(endpoint: string, err: unknown): AttemptError {
   const code = causeCode(err);
   if (isTlsFailure(code)) {
-    const message = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-    return new AttemptError('notSent', endpoint, `TLS handshake failed (${code}): ${message.trim()}; check the CA (--cacert) and client certificate (--cert/--key), and that the server speaks TLS`, undefined, { cause: err });
+    const message =
+      err instanceof Error
+        ? err.cause instanceof Error
+          ? err.cause.message
+          : err.message
+        : String(err);
+    return new AttemptError(
+      'notSent',
+      endpoint,
+      `TLS handshake failed (${code}): ${message.trim()}; check the CA (--cacert) and client certificate (--cert/--key), and that the server speaks TLS`,
+      undefined,
+      { cause: err },
+    );
   }
   const kind: FailureKind = code && NOT_SENT_CODES.has(code) ? 'notSent' : 'unknown';
-  return new AttemptError(kind, endpoint, `request failed (${code ?? (err as Error).name})`, undefined, { cause: err });
+  return new AttemptError(
+    kind,
+    endpoint,
+    `request failed (${code ?? (err as Error).name})`,
+    undefined,
+    { cause: err },
+  );
 }
 
 /**
@@ -77,16 +101,31 @@ export function failureOf(endpoint: string, err: unknown): AttemptError {
  * throws AttemptError / a typed error. `timeoutMs` bounds only the time until
  * the headers arrive.
  */
-export async function postStream(endpoint: string, path: string, body: unknown, options: PostOptions): Promise<Response> {
+export async function postStream(
+  endpoint: string,
+  path: string,
+  body: unknown,
+  options: PostOptions,
+): Promise<Response> {
   const timeout = new AbortController();
-  const timer = setTimeout(() => timeout.abort(new DOMException('request timed out', 'TimeoutError')), options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([timeout.signal, options.signal]) : timeout.signal;
+  const timer = setTimeout(
+    () => timeout.abort(new DOMException('request timed out', 'TimeoutError')),
+    options.timeoutMs,
+  );
+  const signal = options.signal
+    ? AbortSignal.any([timeout.signal, options.signal])
+    : timeout.signal;
   let res: Response;
   try {
-    const init = { headers: { 'content-type': 'application/json', ...options.headers }, body: JSON.stringify(body), signal };
-    res = options.httpsAgent !== undefined && endpoint.startsWith('https:')
-      ? await postHttps(`${endpoint}${path}`, init, options.httpsAgent)
-      : await fetch(`${endpoint}${path}`, { ...init, method: 'POST', redirect: 'manual' });
+    const init = {
+      headers: { 'content-type': 'application/json', ...options.headers },
+      body: JSON.stringify(body),
+      signal,
+    };
+    res =
+      options.httpsAgent !== undefined && endpoint.startsWith('https:')
+        ? await postHttps(`${endpoint}${path}`, init, options.httpsAgent)
+        : await fetch(`${endpoint}${path}`, { ...init, method: 'POST', redirect: 'manual' });
   } catch (err) {
     clearTimeout(timer);
     throw failureOf(endpoint, err);
@@ -101,7 +140,12 @@ export async function postStream(endpoint: string, path: string, body: unknown, 
     throw new AttemptError('refused', endpoint, `redirected to ${location ?? 'nowhere'}`, hint);
   }
   const text = await res.text().catch(() => '');
-  throw errorFromAnswer(endpoint, res.status, text, res.headers.get('x-flotilla-leader') ?? undefined);
+  throw errorFromAnswer(
+    endpoint,
+    res.status,
+    text,
+    res.headers.get('x-flotilla-leader') ?? undefined,
+  );
 }
 
 /**
@@ -109,20 +153,40 @@ export async function postStream(endpoint: string, path: string, body: unknown, 
  * no CA or client certificate without a separate undici dispatcher, and an
  * https.Agent already holds them for the unary calls.
  */
-function postHttps(url: string, init: { headers: Record<string, string>; body: string; signal: AbortSignal }, agent: https.Agent): Promise<Response> {
+function postHttps(
+  url: string,
+  init: { headers: Record<string, string>; body: string; signal: AbortSignal },
+  agent: https.Agent,
+): Promise<Response> {
   return new Promise((resolve, reject) => {
-    const req = https.request(url, { method: 'POST', headers: init.headers, agent, signal: init.signal }, (res) => {
-      const headers = new Headers();
-      for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-      resolve(new Response(Readable.toWeb(res) as ReadableStream<Uint8Array>, { status: res.statusCode ?? 0, headers }));
-    });
+    const req = https.request(
+      url,
+      { method: 'POST', headers: init.headers, agent, signal: init.signal },
+      (res) => {
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(res.headers))
+          if (value !== undefined)
+            headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+        resolve(
+          new Response(Readable.toWeb(res) as ReadableStream<Uint8Array>, {
+            status: res.statusCode ?? 0,
+            headers,
+          }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(init.body);
   });
 }
 
 /** The error an HTTP error answer stands for. */
-export function errorFromAnswer(endpoint: string, status: number, text: string, leaderHint?: string): Error {
+export function errorFromAnswer(
+  endpoint: string,
+  status: number,
+  text: string,
+  leaderHint?: string,
+): Error {
   let body: Record<string, unknown> = {};
   try {
     body = asWire(JSON.parse(text));
@@ -134,10 +198,14 @@ export function errorFromAnswer(endpoint: string, status: number, text: string, 
   if (typed) return typed;
   if (status === 503 || /not leader|no leader|leader changed/i.test(message)) {
     // etcd's "request timed out" is also 503, but a proposal may have been applied: unknown.
-    const kind: FailureKind = /not leader|no leader|leader changed|not ready|starting|stopping/i.test(message) ? 'refused' : 'unknown';
+    const kind: FailureKind =
+      /not leader|no leader|leader changed|not ready|starting|stopping/i.test(message)
+        ? 'refused'
+        : 'unknown';
     return new AttemptError(kind, endpoint, `unavailable: ${message}`, leaderHint);
   }
-  if (status >= 500) return new AttemptError('unknown', endpoint, `server error ${status}: ${message}`);
+  if (status >= 500)
+    return new AttemptError('unknown', endpoint, `server error ${status}: ${message}`);
   return new ServerError(status, Number(get(body, 'code') ?? 0), message);
 }
 
@@ -148,7 +216,11 @@ function typedFlotillaError(body: Record<string, unknown>): Error | undefined {
   const fields = asWire(get(body, 'fields'));
   const numeric: Record<string, number> = {};
   for (const [k, v] of Object.entries(fields)) if (typeof v === 'number') numeric[k] = v;
-  const error = errorFromData({ name, message: String(get(body, 'message') ?? name), fields: numeric } as KvErrorData);
+  const error = errorFromData({
+    name,
+    message: String(get(body, 'message') ?? name),
+    fields: numeric,
+  } as KvErrorData);
   return error.name === name ? error : undefined;
 }
 
@@ -165,7 +237,8 @@ export async function* jsonLines(res: Response, lineBytesMax: number): AsyncGene
       buffered = buffered.slice(nl + 1);
       if (line) yield JSON.parse(line);
     }
-    if (buffered.length > lineBytesMax) throw new ProtocolError(`a streamed message exceeded ${lineBytesMax} bytes (lineBytesMax)`);
+    if (buffered.length > lineBytesMax)
+      throw new ProtocolError(`a streamed message exceeded ${lineBytesMax} bytes (lineBytesMax)`);
   }
   const rest = buffered.trim();
   if (rest) yield JSON.parse(rest);

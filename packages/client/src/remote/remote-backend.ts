@@ -7,7 +7,17 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { LeaseExistsError, LeaseNotFoundError, CompactedError } from '@flotilla/kv';
-import type { DeleteRangeRequest, DeleteRangeResponse, PutRequest, PutResponse, RangeRequest, RangeResponse, TxnRequest, TxnResponse, WatchRequest } from '@flotilla/kv';
+import type {
+  DeleteRangeRequest,
+  DeleteRangeResponse,
+  PutRequest,
+  PutResponse,
+  RangeRequest,
+  RangeResponse,
+  TxnRequest,
+  TxnResponse,
+  WatchRequest,
+} from '@flotilla/kv';
 import { BackendKv, isReadOnly, type Backend } from '../backend.js';
 import { UnavailableError, UnknownOutcomeError } from '../errors.js';
 import { randomLeaseId } from '../lease-id.js';
@@ -27,7 +37,13 @@ import { AttemptError, jsonLines, postStream } from './http.js';
 import { HttpPool } from './unary.js';
 import https from 'node:https';
 import { agentTlsOptions, loadRemoteTls, type RemoteTls, type RemoteTlsOptions } from './tls.js';
-import { ExpiredOnFirstTry, isSessionExpired, Lanes, renewedClientId, repeatIfExpiredOnFirstTry } from '../lanes.js';
+import {
+  ExpiredOnFirstTry,
+  isSessionExpired,
+  Lanes,
+  renewedClientId,
+  repeatIfExpiredOnFirstTry,
+} from '../lanes.js';
 import { RemoteWatch } from './remote-watch.js';
 import { AuthSession, type Credentials } from './auth-session.js';
 
@@ -100,17 +116,24 @@ export class RemoteBackend implements Backend {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.env = options.env ?? realEnv;
     this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    this.lanes = new Lanes(options.clientId ?? randomUUID(), options.writesInFlightMax ?? DEFAULT_WRITES_IN_FLIGHT_MAX);
-    const tls: RemoteTls | undefined = options.tls === undefined ? undefined : loadRemoteTls(options.tls);
+    this.lanes = new Lanes(
+      options.clientId ?? randomUUID(),
+      options.writesInFlightMax ?? DEFAULT_WRITES_IN_FLIGHT_MAX,
+    );
+    const tls: RemoteTls | undefined =
+      options.tls === undefined ? undefined : loadRemoteTls(options.tls);
     this.pool = new HttpPool({
-      connectionsPerEndpointMax: options.connectionsPerEndpointMax ?? DEFAULT_CONNECTIONS_PER_ENDPOINT_MAX,
+      connectionsPerEndpointMax:
+        options.connectionsPerEndpointMax ?? DEFAULT_CONNECTIONS_PER_ENDPOINT_MAX,
       responseBytesMax: options.responseBytesMax ?? DEFAULT_RESPONSE_BYTES_MAX,
       ...(tls ? { tls } : {}),
     });
     this.streamAgent = new https.Agent(agentTlsOptions(tls));
     if (typeof options.exactlyOnce === 'boolean') this.flotilla = options.exactlyOnce;
     // Logging in is a read: any member answers, and a failed endpoint moves on like any call.
-    this.session = new AuthSession(options.auth, (body) => this.callOnce('/v3/auth/authenticate', body, 'read', 'authenticate', { n: 0 }, {}));
+    this.session = new AuthSession(options.auth, (body) =>
+      this.callOnce('/v3/auth/authenticate', body, 'read', 'authenticate', { n: 0 }, {}),
+    );
   }
 
   private get exactlyOnce(): boolean {
@@ -131,10 +154,16 @@ export class RemoteBackend implements Backend {
     for (const endpoint of [...this.endpoints.all]) {
       try {
         const headers = await this.session.headers();
-        const answer = await this.pool.postJson(endpoint, '/v3/cluster/member/list', {}, { headers, timeoutMs: this.timeoutMs });
+        const answer = await this.pool.postJson(
+          endpoint,
+          '/v3/cluster/member/list',
+          {},
+          { headers, timeoutMs: this.timeoutMs },
+        );
         this.noteServer(answer.headers);
         const body = asWire(answer.body);
-        for (const m of list(get(body, 'members'))) for (const url of list(get(asWire(m), 'clientURLs'))) this.endpoints.add(String(url));
+        for (const m of list(get(body, 'members')))
+          for (const url of list(get(asWire(m), 'clientURLs'))) this.endpoints.add(String(url));
         return;
       } catch {
         this.endpoints.failed(endpoint);
@@ -146,9 +175,15 @@ export class RemoteBackend implements Backend {
   private async detectFlotilla(): Promise<void> {
     for (const endpoint of [...this.endpoints.all]) {
       try {
-        const answer = await this.pool.postJson(endpoint, '/v3/maintenance/status', {}, { timeoutMs: this.timeoutMs });
+        const answer = await this.pool.postJson(
+          endpoint,
+          '/v3/maintenance/status',
+          {},
+          { timeoutMs: this.timeoutMs },
+        );
         this.noteServer(answer.headers);
-        if (/^flotilla/i.test(String(get(asWire(answer.body), 'version') ?? ''))) this.flotilla = true;
+        if (/^flotilla/i.test(String(get(asWire(answer.body), 'version') ?? '')))
+          this.flotilla = true;
         return;
       } catch {
         this.endpoints.failed(endpoint);
@@ -167,16 +202,35 @@ export class RemoteBackend implements Backend {
   }
 
   /** POSTs with retries; `kind` decides what may be repeated. */
-  async call(path: string, body: unknown, kind: CallKind, what: string, attempts = { n: 0 }, extraHeaders: Readonly<Record<string, string>> = {}): Promise<unknown> {
-    return this.session.run((auth) => repeatIfExpiredOnFirstTry(() => this.callOnce(path, body, kind, what, attempts, { ...extraHeaders, ...auth })));
+  async call(
+    path: string,
+    body: unknown,
+    kind: CallKind,
+    what: string,
+    attempts = { n: 0 },
+    extraHeaders: Readonly<Record<string, string>> = {},
+  ): Promise<unknown> {
+    return this.session.run((auth) =>
+      repeatIfExpiredOnFirstTry(() =>
+        this.callOnce(path, body, kind, what, attempts, { ...extraHeaders, ...auth }),
+      ),
+    );
   }
 
   private async callOnce(
-    path: string, body: unknown, kind: CallKind, what: string, attempts: { n: number }, extraHeaders: Readonly<Record<string, string>>,
+    path: string,
+    body: unknown,
+    kind: CallKind,
+    what: string,
+    attempts: { n: number },
+    extraHeaders: Readonly<Record<string, string>>,
   ): Promise<unknown> {
     if (path !== '/v3/auth/authenticate') await this.prepare();
     const ticket = kind === 'write' && this.exactlyOnce ? await this.lanes.acquire() : undefined;
-    const headers: Record<string, string> = { ...extraHeaders, ...(ticket ? { [CLIENT_ID_HEADER]: ticket.clientId, [SEQ_HEADER]: String(ticket.seq) } : {}) };
+    const headers: Record<string, string> = {
+      ...extraHeaders,
+      ...(ticket ? { [CLIENT_ID_HEADER]: ticket.clientId, [SEQ_HEADER]: String(ticket.seq) } : {}),
+    };
     // A new lane id is registered first (seq 1; see lanes.ts); repeating the register is harmless.
     let registering = ticket?.register ?? false;
     let unknown: AttemptError | undefined;
@@ -189,10 +243,18 @@ export class RemoteBackend implements Backend {
           attempts.n++;
           try {
             if (registering) {
-              await this.pool.postJson(endpoint, REGISTER_PATH, {}, { headers: { ...headers, [SEQ_HEADER]: '1' }, timeoutMs: this.timeoutMs });
+              await this.pool.postJson(
+                endpoint,
+                REGISTER_PATH,
+                {},
+                { headers: { ...headers, [SEQ_HEADER]: '1' }, timeoutMs: this.timeoutMs },
+              );
               registering = false;
             }
-            const answer = await this.pool.postJson(endpoint, path, body, { headers, timeoutMs: this.timeoutMs });
+            const answer = await this.pool.postJson(endpoint, path, body, {
+              headers,
+              timeoutMs: this.timeoutMs,
+            });
             this.noteServer(answer.headers);
             return answer.body;
           } catch (err) {
@@ -211,7 +273,10 @@ export class RemoteBackend implements Backend {
           }
           return 'fail';
         },
-        (err, attempts) => (kind === 'write' && unknown ? new UnknownOutcomeError(what, unknown) : new UnavailableError(what, attempts, err)),
+        (err, attempts) =>
+          kind === 'write' && unknown
+            ? new UnknownOutcomeError(what, unknown)
+            : new UnavailableError(what, attempts, err),
       );
     } catch (err) {
       if (ticket && isSessionExpired(err)) {
@@ -220,7 +285,8 @@ export class RemoteBackend implements Backend {
         this.lanes.renew(renewedClientId(this.options.clientId, randomUUID));
         if (unknown === undefined) throw new ExpiredOnFirstTry(err);
       }
-      if (err instanceof AttemptError && err.kind === 'unknown' && kind === 'write') throw new UnknownOutcomeError(what, err);
+      if (err instanceof AttemptError && err.kind === 'unknown' && kind === 'write')
+        throw new UnknownOutcomeError(what, err);
       if (err instanceof AttemptError) throw new UnavailableError(what, 1, err);
       throw err;
     } finally {
@@ -230,8 +296,11 @@ export class RemoteBackend implements Backend {
 
   /** A lease read asks for it with a header, which an etcd gateway ignores: it answers linearizably, the stronger read. */
   async range(req: RangeRequest, consistency: Consistency): Promise<RangeResponse> {
-    const headers: Record<string, string> = consistency === 'lease' ? { [READ_CONSISTENCY_HEADER]: 'lease' } : {};
-    return jsonCodec.rangeResponse(await this.call('/v3/kv/range', jsonCodec.range(req), 'read', 'range', { n: 0 }, headers));
+    const headers: Record<string, string> =
+      consistency === 'lease' ? { [READ_CONSISTENCY_HEADER]: 'lease' } : {};
+    return jsonCodec.rangeResponse(
+      await this.call('/v3/kv/range', jsonCodec.range(req), 'read', 'range', { n: 0 }, headers),
+    );
   }
 
   async put(req: PutRequest): Promise<PutResponse> {
@@ -239,11 +308,15 @@ export class RemoteBackend implements Backend {
   }
 
   async deleteRange(req: DeleteRangeRequest): Promise<DeleteRangeResponse> {
-    return jsonCodec.deleteRangeResponse(await this.call('/v3/kv/deleterange', jsonCodec.deleteRange(req), 'write', 'delete'));
+    return jsonCodec.deleteRangeResponse(
+      await this.call('/v3/kv/deleterange', jsonCodec.deleteRange(req), 'write', 'delete'),
+    );
   }
 
   async txn(req: TxnRequest): Promise<TxnResponse> {
-    return jsonCodec.txnResponse(await this.call('/v3/kv/txn', jsonCodec.txn(req), isReadOnly(req) ? 'read' : 'write', 'txn'));
+    return jsonCodec.txnResponse(
+      await this.call('/v3/kv/txn', jsonCodec.txn(req), isReadOnly(req) ? 'read' : 'write', 'txn'),
+    );
   }
 
   async compact(revision: number): Promise<void> {
@@ -263,13 +336,22 @@ export class RemoteBackend implements Backend {
   }
 
   /** Opens a streaming POST on the current endpoint (watch); failures rotate the endpoint. */
-  async openStream(path: string, body: unknown, signal: AbortSignal): Promise<{ res: Response; endpoint: string }> {
+  async openStream(
+    path: string,
+    body: unknown,
+    signal: AbortSignal,
+  ): Promise<{ res: Response; endpoint: string }> {
     await this.prepare();
     const endpoint = this.endpoints.current();
     try {
       // The timeout covers only connecting and the headers; a watch then stays open.
       const res = await this.session.run((headers) =>
-        postStream(endpoint, path, body, { headers, timeoutMs: this.timeoutMs, signal: AbortSignal.any([signal, this.closing.signal]), httpsAgent: this.streamAgent }),
+        postStream(endpoint, path, body, {
+          headers,
+          timeoutMs: this.timeoutMs,
+          signal: AbortSignal.any([signal, this.closing.signal]),
+          httpsAgent: this.streamAgent,
+        }),
       );
       return { res, endpoint };
     } catch (err) {
@@ -287,7 +369,15 @@ export class RemoteBackend implements Backend {
     const id = randomLeaseId(this.env.random);
     const attempts = { n: 0 };
     try {
-      const res = asWire(await this.call('/v3/lease/grant', { ID: id, TTL: ttlSeconds }, 'idempotent', 'leaseGrant', attempts));
+      const res = asWire(
+        await this.call(
+          '/v3/lease/grant',
+          { ID: id, TTL: ttlSeconds },
+          'idempotent',
+          'leaseGrant',
+          attempts,
+        ),
+      );
       const error = get(res, 'error');
       if (typeof error === 'string' && error) throw new LeaseExistsError(error);
       return { id: int(get(res, 'ID')), ttlSeconds: int(get(res, 'TTL')) };
@@ -312,11 +402,18 @@ export class RemoteBackend implements Backend {
       this.retry,
       this.env,
       async () => {
-        const { res, endpoint } = await this.openStream('/v3/lease/keepalive', { ID: id }, AbortSignal.timeout(this.timeoutMs));
+        const { res, endpoint } = await this.openStream(
+          '/v3/lease/keepalive',
+          { ID: id },
+          AbortSignal.timeout(this.timeoutMs),
+        );
         try {
-          for await (const message of jsonLines(res, 64 * 1024)) return asWire(get(asWire(message), 'result'));
+          for await (const message of jsonLines(res, 64 * 1024))
+            return asWire(get(asWire(message), 'result'));
         } catch (err) {
-          throw new AttemptError('unknown', endpoint, 'keep-alive stream broke', undefined, { cause: err });
+          throw new AttemptError('unknown', endpoint, 'keep-alive stream broke', undefined, {
+            cause: err,
+          });
         } finally {
           await res.body?.cancel().catch(() => undefined);
         }
@@ -331,10 +428,22 @@ export class RemoteBackend implements Backend {
   }
 
   async leaseTimeToLive(id: number, keys: boolean): Promise<LeaseTimeToLive | undefined> {
-    const res = asWire(await this.call('/v3/lease/timetolive', keys ? { ID: id, keys: true } : { ID: id }, 'read', 'leaseTimeToLive'));
+    const res = asWire(
+      await this.call(
+        '/v3/lease/timetolive',
+        keys ? { ID: id, keys: true } : { ID: id },
+        'read',
+        'leaseTimeToLive',
+      ),
+    );
     const ttl = int(get(res, 'TTL'));
     if (ttl < 0) return undefined;
-    return { id, ttlSeconds: ttl, grantedTtlSeconds: int(get(res, 'grantedTTL')), keys: list(get(res, 'keys')).map((k) => jsonStyle.decodeBytes(k)) };
+    return {
+      id,
+      ttlSeconds: ttl,
+      grantedTtlSeconds: int(get(res, 'grantedTTL')),
+      keys: list(get(res, 'keys')).map((k) => jsonStyle.decodeBytes(k)),
+    };
   }
 
   async leases(): Promise<number[]> {

@@ -24,7 +24,11 @@ export class RemoteWatch extends WatchStream {
     private readonly req: WatchRequest,
     private readonly watchOptions: RemoteWatchOptions,
   ) {
-    super({ bufferEventsMax: watchOptions.bufferEventsMax, startRevision: req.startRevision ?? 0, onCancel: () => this.abort.abort() });
+    super({
+      bufferEventsMax: watchOptions.bufferEventsMax,
+      startRevision: req.startRevision ?? 0,
+      onCancel: () => this.abort.abort(),
+    });
     void this.run();
   }
 
@@ -37,7 +41,12 @@ export class RemoteWatch extends WatchStream {
         progressed = await this.session();
       } catch (err) {
         lastError = err;
-        if (!(err instanceof AttemptError) && !(err instanceof TypeError) && !(err instanceof SyntaxError) && !isAbort(err)) {
+        if (
+          !(err instanceof AttemptError) &&
+          !(err instanceof TypeError) &&
+          !(err instanceof SyntaxError) &&
+          !isAbort(err)
+        ) {
           this.fail(err);
           return;
         }
@@ -45,17 +54,29 @@ export class RemoteWatch extends WatchStream {
       if (this.closed) return;
       failures = progressed ? 0 : failures + 1;
       if (failures >= this.backend.retry.attemptsMax) {
-        this.fail(new UnavailableError('watch', failures, lastError ?? new Error('the watch stream kept ending')));
+        this.fail(
+          new UnavailableError(
+            'watch',
+            failures,
+            lastError ?? new Error('the watch stream kept ending'),
+          ),
+        );
         return;
       }
-      await this.backend.env.sleep(backoffMs(this.backend.retry, failures + 1, this.backend.env.random));
+      await this.backend.env.sleep(
+        backoffMs(this.backend.retry, failures + 1, this.backend.env.random),
+      );
     }
   }
 
   /** One stream until it ends; true if it delivered anything (then failures start counting again). */
   private async session(): Promise<boolean> {
     const create = jsonCodec.watchCreate({ ...this.req, startRevision: this.resumeRevision });
-    const { res, endpoint } = await this.backend.openStream('/v3/watch', { create_request: create }, this.abort.signal);
+    const { res, endpoint } = await this.backend.openStream(
+      '/v3/watch',
+      { create_request: create },
+      this.abort.signal,
+    );
     let progressed = false;
     try {
       for await (const message of jsonLines(res, this.watchOptions.messageBytesMax)) {

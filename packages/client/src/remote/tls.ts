@@ -31,17 +31,22 @@ function readPem(file: string, what: string): Buffer {
   } catch (err) {
     throw new RangeError(`cannot read ${what} '${file}': ${(err as Error).message}`);
   }
-  if (!bytes.includes('-----BEGIN ')) throw new RangeError(`${what} '${file}' is not a PEM file (no -----BEGIN line)`);
+  if (!bytes.includes('-----BEGIN '))
+    throw new RangeError(`${what} '${file}' is not a PEM file (no -----BEGIN line)`);
   return bytes;
 }
 
 export function loadRemoteTls(options: RemoteTlsOptions): RemoteTls {
   if ((options.cert === undefined) !== (options.key === undefined)) {
-    throw new RangeError('a client certificate needs both tls.cert and tls.key (etcdctl --cert and --key)');
+    throw new RangeError(
+      'a client certificate needs both tls.cert and tls.key (etcdctl --cert and --key)',
+    );
   }
   return {
     ...(options.cacert !== undefined ? { ca: readPem(options.cacert, 'CA file (--cacert)') } : {}),
-    ...(options.cert !== undefined ? { cert: readPem(options.cert, 'client certificate (--cert)') } : {}),
+    ...(options.cert !== undefined
+      ? { cert: readPem(options.cert, 'client certificate (--cert)') }
+      : {}),
     ...(options.key !== undefined ? { key: readPem(options.key, 'client key (--key)') } : {}),
     rejectUnauthorized: options.insecureSkipTlsVerify !== true,
   };
@@ -50,10 +55,16 @@ export function loadRemoteTls(options: RemoteTlsOptions): RemoteTls {
 /** Options for an https.Agent that speaks to servers as configured. */
 export function agentTlsOptions(tls: RemoteTls | undefined): https.AgentOptions {
   if (tls === undefined) return {};
-  return { ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert ? { cert: tls.cert } : {}), ...(tls.key ? { key: tls.key } : {}), rejectUnauthorized: tls.rejectUnauthorized };
+  return {
+    ...(tls.ca ? { ca: tls.ca } : {}),
+    ...(tls.cert ? { cert: tls.cert } : {}),
+    ...(tls.key ? { key: tls.key } : {}),
+    rejectUnauthorized: tls.rejectUnauthorized,
+  };
 }
 
-const TLS_CODE = /^(ERR_SSL_|ERR_TLS_|EPROTO$|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|UNABLE_TO_(GET|VERIFY)_|ERR_SSL)/;
+const TLS_CODE =
+  /^(ERR_SSL_|ERR_TLS_|EPROTO$|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|UNABLE_TO_(GET|VERIFY)_|ERR_SSL)/;
 
 /** Whether a connection error is a failed TLS handshake (the request was never sent). */
 export function isTlsFailure(code: string | undefined): boolean {

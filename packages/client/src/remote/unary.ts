@@ -4,7 +4,11 @@
 // puts in flight that work, not the server, was what limited the remote
 // client (the benchmark's client process was 97 % busy, the leader 56 %).
 
-import http, { type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import http, {
+  type ClientRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+} from 'node:http';
 import https from 'node:https';
 import { ProtocolError } from '../errors.js';
 import { AttemptError, errorFromAnswer, failureOf } from './http.js';
@@ -56,14 +60,27 @@ export class HttpPool {
   private closed = false;
 
   constructor(private readonly options: HttpPoolOptions) {
-    const agentOptions = { keepAlive: true, timeout: IDLE_CONNECTION_MS, maxSockets: options.connectionsPerEndpointMax, scheduling: 'lifo' as const };
+    const agentOptions = {
+      keepAlive: true,
+      timeout: IDLE_CONNECTION_MS,
+      maxSockets: options.connectionsPerEndpointMax,
+      scheduling: 'lifo' as const,
+    };
     this.httpAgent = new http.Agent(agentOptions);
     this.httpsAgent = new https.Agent({ ...agentOptions, ...agentTlsOptions(options.tls) });
   }
 
   /** POSTs JSON and resolves with the JSON answer (status 200), or rejects with AttemptError / a typed error. */
-  postJson(endpoint: string, path: string, body: unknown, options: UnaryOptions): Promise<UnaryAnswer> {
-    if (this.closed) return Promise.reject(failureOf(endpoint, new DOMException('the client is closed', 'AbortError')));
+  postJson(
+    endpoint: string,
+    path: string,
+    body: unknown,
+    options: UnaryOptions,
+  ): Promise<UnaryAnswer> {
+    if (this.closed)
+      return Promise.reject(
+        failureOf(endpoint, new DOMException('the client is closed', 'AbortError')),
+      );
     const target = this.target(endpoint);
     const payload = Buffer.from(JSON.stringify(body), 'utf8');
     return new Promise((resolve, reject) => {
@@ -81,9 +98,16 @@ export class HttpPool {
         hostname: target.hostname,
         port: target.port,
         path: `${target.basePath}${path}`,
-        headers: { 'content-type': 'application/json', 'content-length': payload.length, ...options.headers },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': payload.length,
+          ...options.headers,
+        },
       });
-      const timer = setTimeout(() => req.destroy(new DOMException('request timed out', 'TimeoutError')), options.timeoutMs);
+      const timer = setTimeout(
+        () => req.destroy(new DOMException('request timed out', 'TimeoutError')),
+        options.timeoutMs,
+      );
       this.inflight.add(req);
       req.on('error', (err) => settle(() => reject(failureOf(endpoint, err))));
       req.on('response', (res) => {
@@ -99,7 +123,8 @@ export class HttpPool {
   /** Ends the calls in flight (they fail as aborted) and closes the connections. */
   close(): void {
     this.closed = true;
-    for (const req of this.inflight) req.destroy(new DOMException('the client is closed', 'AbortError'));
+    for (const req of this.inflight)
+      req.destroy(new DOMException('the client is closed', 'AbortError'));
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }
@@ -115,7 +140,12 @@ export class HttpPool {
     const text = await this.readText(endpoint, res);
     if (status !== 200) {
       const leader = res.headers['x-flotilla-leader'];
-      throw errorFromAnswer(endpoint, status, text, typeof leader === 'string' ? leader : undefined);
+      throw errorFromAnswer(
+        endpoint,
+        status,
+        text,
+        typeof leader === 'string' ? leader : undefined,
+      );
     }
     try {
       return { headers: res.headers, body: JSON.parse(text) };
@@ -131,17 +161,32 @@ export class HttpPool {
       res.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
         if (bytes > this.options.responseBytesMax) {
-          reject(new ProtocolError(`${endpoint} answered with more than ${this.options.responseBytesMax} bytes (responseBytesMax): raise it or ask for less (limit, keysOnly)`));
+          reject(
+            new ProtocolError(
+              `${endpoint} answered with more than ${this.options.responseBytesMax} bytes (responseBytesMax): raise it or ask for less (limit, keysOnly)`,
+            ),
+          );
           res.destroy();
           return;
         }
         chunks.push(chunk);
       });
       res.on('end', () => resolve(Buffer.concat(chunks, bytes).toString('utf8')));
-      res.on('error', (err) => reject(new AttemptError('unknown', endpoint, 'connection lost while reading the answer', undefined, { cause: err })));
+      res.on('error', (err) =>
+        reject(
+          new AttemptError(
+            'unknown',
+            endpoint,
+            'connection lost while reading the answer',
+            undefined,
+            { cause: err },
+          ),
+        ),
+      );
       // A connection cut mid-answer ends the response without 'end' or 'error' on some Node versions.
       res.on('close', () => {
-        if (!res.complete) reject(new AttemptError('unknown', endpoint, 'connection lost while reading the answer'));
+        if (!res.complete)
+          reject(new AttemptError('unknown', endpoint, 'connection lost while reading the answer'));
       });
     });
   }
@@ -151,7 +196,8 @@ export class HttpPool {
     if (target === undefined) {
       const url = new URL(endpoint);
       const secure = url.protocol === 'https:';
-      if (!secure && url.protocol !== 'http:') throw new RangeError(`endpoint ${endpoint} must be an http:// or https:// URL`);
+      if (!secure && url.protocol !== 'http:')
+        throw new RangeError(`endpoint ${endpoint} must be an http:// or https:// URL`);
       target = {
         module: secure ? https : http,
         agent: secure ? this.httpsAgent : this.httpAgent,

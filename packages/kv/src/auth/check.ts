@@ -4,7 +4,12 @@
 // write is always seen). Follows etcd's apply-side checks (apply_auth.go).
 import { fromKeyStr } from '../bytes.js';
 import type { Command } from '../command.js';
-import { InvalidAuthTokenError, PermissionDeniedError, UserEmptyError, type KvError } from '../errors.js';
+import {
+  InvalidAuthTokenError,
+  PermissionDeniedError,
+  UserEmptyError,
+  type KvError,
+} from '../errors.js';
 import type { KvState } from '../store.js';
 import type { DeleteRangeRequest, PutRequest, RequestOp, TxnRequest } from '../types.js';
 import type { AuthContext } from './types.js';
@@ -16,13 +21,18 @@ type Need = (wanted: 'READ' | 'WRITE', key: Uint8Array, rangeEnd?: Uint8Array) =
  * in-process caller) and auth disabled at apply pass; an auth command needs
  * root, except `enable` while auth is off (etcd lets anyone enable it).
  */
-export function authorize(state: KvState, auth: AuthContext | undefined, cmd: Command): KvError | undefined {
+export function authorize(
+  state: KvState,
+  auth: AuthContext | undefined,
+  cmd: Command,
+): KvError | undefined {
   const store = state.auth;
   if (auth === undefined || !store.enabled) return undefined;
   if (auth.user === undefined || auth.user.length === 0) return new UserEmptyError();
   const user = store.user(auth.user);
   // Deleted, re-added, password changed or a role revoked since the token was issued.
-  if (!user || auth.tokenRevision === undefined || user.epoch > auth.tokenRevision) return new InvalidAuthTokenError();
+  if (!user || auth.tokenRevision === undefined || user.epoch > auth.tokenRevision)
+    return new InvalidAuthTokenError();
   if (store.isRoot(auth.user)) return undefined;
   const name = auth.user;
   const need: Need = (wanted, key, rangeEnd) => {

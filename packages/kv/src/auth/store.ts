@@ -22,7 +22,14 @@ import {
 import { packr } from '../layout.js';
 import type { Batch } from '../store.js';
 import { covered, intervalOf, permIntervals } from './perms.js';
-import { ROOT, type AuthRequest, type AuthRole, type AuthUser, type Permission, type PermType } from './types.js';
+import {
+  ROOT,
+  type AuthRequest,
+  type AuthRole,
+  type AuthUser,
+  type Permission,
+  type PermType,
+} from './types.js';
 
 export const SECTION_AUTH = 0x06;
 const META = 0x00;
@@ -40,8 +47,14 @@ function recordKey(kind: number, name: string): Uint8Array {
   return k;
 }
 
-function comparePerm(a: { key: Uint8Array; rangeEnd?: Uint8Array }, b: { key: Uint8Array; rangeEnd?: Uint8Array }): number {
-  return compareBytes(a.key, b.key) || compareBytes(a.rangeEnd ?? new Uint8Array(0), b.rangeEnd ?? new Uint8Array(0));
+function comparePerm(
+  a: { key: Uint8Array; rangeEnd?: Uint8Array },
+  b: { key: Uint8Array; rangeEnd?: Uint8Array },
+): number {
+  return (
+    compareBytes(a.key, b.key) ||
+    compareBytes(a.rangeEnd ?? new Uint8Array(0), b.rangeEnd ?? new Uint8Array(0))
+  );
 }
 
 /** Read-only view of the auth state for the serving side (token checks, gets, lists). */
@@ -56,7 +69,12 @@ export interface AuthView {
   roleNames(): string[];
   isRoot(user: string): boolean;
   /** Whether `user` may READ or WRITE every key of [key, rangeEnd) (etcd's rules for rangeEnd). */
-  permitted(user: string, wanted: 'READ' | 'WRITE', key: Uint8Array, rangeEnd?: Uint8Array): boolean;
+  permitted(
+    user: string,
+    wanted: 'READ' | 'WRITE',
+    key: Uint8Array,
+    rangeEnd?: Uint8Array,
+  ): boolean;
 }
 
 export class AuthStore implements AuthView {
@@ -86,7 +104,12 @@ export class AuthStore implements AuthView {
     return this.users.get(user)?.roles.includes(ROOT) ?? false;
   }
 
-  permitted(user: string, wanted: 'READ' | 'WRITE', key: Uint8Array, rangeEnd?: Uint8Array): boolean {
+  permitted(
+    user: string,
+    wanted: 'READ' | 'WRITE',
+    key: Uint8Array,
+    rangeEnd?: Uint8Array,
+  ): boolean {
     const u = this.users.get(user);
     if (!u) return false;
     if (u.roles.includes(ROOT)) return true;
@@ -106,11 +129,20 @@ export class AuthStore implements AuthView {
       this.signingKey = Uint8Array.from(v[2] as Uint8Array);
     } else if (kind === USER) {
       const [name, password, roles, epoch] = v as [string, Uint8Array | null, string[], number];
-      this.users.set(name, { name, ...(password ? { password: Uint8Array.from(password) } : {}), roles, epoch });
+      this.users.set(name, {
+        name,
+        ...(password ? { password: Uint8Array.from(password) } : {}),
+        roles,
+        epoch,
+      });
     } else {
       invariant(kind === ROLE, `unknown auth record kind ${String(kind)}: corrupt kv state`);
       const [name, perms] = v as [string, [PermType, Uint8Array, Uint8Array | null][]];
-      const decoded = perms.map(([permType, k, end]) => ({ permType, key: Uint8Array.from(k), ...(end ? { rangeEnd: Uint8Array.from(end) } : {}) }));
+      const decoded = perms.map(([permType, k, end]) => ({
+        permType,
+        key: Uint8Array.from(k),
+        ...(end ? { rangeEnd: Uint8Array.from(end) } : {}),
+      }));
       this.roles.set(name, { name, perms: decoded });
     }
   }
@@ -138,7 +170,12 @@ export class AuthStore implements AuthView {
         if (req.name.length === 0) throw new UserEmptyError();
         if (this.users.has(req.name)) throw new UserExistsError();
         this.bump(batch);
-        const user: AuthUser = { name: req.name, ...(req.password && !req.noPassword ? { password: req.password } : {}), roles: [], epoch: this.revision };
+        const user: AuthUser = {
+          name: req.name,
+          ...(req.password && !req.noPassword ? { password: req.password } : {}),
+          roles: [],
+          epoch: this.revision,
+        };
         return this.putUser(user, batch);
       }
       case 'userDelete': {
@@ -160,12 +197,16 @@ export class AuthStore implements AuthView {
         return this.putUser({ ...user, roles: [...user.roles, req.role].sort() }, batch);
       }
       case 'userRevokeRole': {
-        if (this.enabled && req.name === ROOT && req.role === ROOT) throw new InvalidAuthMgmtError();
+        if (this.enabled && req.name === ROOT && req.role === ROOT)
+          throw new InvalidAuthMgmtError();
         const user = this.mustUser(req.name);
         if (!user.roles.includes(req.role)) throw new RoleNotGrantedError();
         this.bump(batch);
         // The epoch moves too: tokens issued before a revocation stop working.
-        return this.putUser({ ...user, roles: user.roles.filter((r) => r !== req.role), epoch: this.revision }, batch);
+        return this.putUser(
+          { ...user, roles: user.roles.filter((r) => r !== req.role), epoch: this.revision },
+          batch,
+        );
       }
       case 'roleAdd': {
         if (req.name.length === 0) throw new RoleEmptyError();
@@ -181,7 +222,11 @@ export class AuthStore implements AuthView {
         // As etcd: every user loses the role (in name order, so every replica writes the same batch).
         for (const name of this.userNames()) {
           const user = this.users.get(name)!;
-          if (user.roles.includes(req.role)) this.putUser({ ...user, roles: user.roles.filter((r) => r !== req.role), epoch: this.revision }, batch);
+          if (user.roles.includes(req.role))
+            this.putUser(
+              { ...user, roles: user.roles.filter((r) => r !== req.role), epoch: this.revision },
+              batch,
+            );
         }
         return;
       }
@@ -206,13 +251,29 @@ export class AuthStore implements AuthView {
 
   private checkLimits(req: AuthRequest, limits: KvLimits): void {
     const full = (what: string, max: number, name: string): never => {
-      throw new InvalidRequestError(`${what} has reached its limit of ${max} (${name}); delete some first`);
+      throw new InvalidRequestError(
+        `${what} has reached its limit of ${max} (${name}); delete some first`,
+      );
     };
-    if (req.kind === 'userAdd' && !this.users.has(req.name) && this.users.size >= limits.authUsersMax) full('the user list', limits.authUsersMax, 'authUsersMax');
-    if (req.kind === 'roleAdd' && !this.roles.has(req.name) && this.roles.size >= limits.authRolesMax) full('the role list', limits.authRolesMax, 'authRolesMax');
+    if (
+      req.kind === 'userAdd' &&
+      !this.users.has(req.name) &&
+      this.users.size >= limits.authUsersMax
+    )
+      full('the user list', limits.authUsersMax, 'authUsersMax');
+    if (
+      req.kind === 'roleAdd' &&
+      !this.roles.has(req.name) &&
+      this.roles.size >= limits.authRolesMax
+    )
+      full('the role list', limits.authRolesMax, 'authRolesMax');
     if (req.kind === 'roleGrantPermission') {
       const role = this.roles.get(req.name);
-      if (role && role.perms.length >= limits.authRolePermsMax && !role.perms.some((p) => comparePerm(p, req.perm) === 0)) {
+      if (
+        role &&
+        role.perms.length >= limits.authRolePermsMax &&
+        !role.perms.some((p) => comparePerm(p, req.perm) === 0)
+      ) {
         full(`role ${req.name}`, limits.authRolePermsMax, 'authRolePermsMax');
       }
     }
@@ -237,12 +298,20 @@ export class AuthStore implements AuthView {
 
   private putUser(user: AuthUser, batch: Batch): void {
     this.users.set(user.name, user);
-    batch.put(recordKey(USER, user.name), packr.pack([user.name, user.password ?? null, user.roles, user.epoch]));
+    batch.put(
+      recordKey(USER, user.name),
+      packr.pack([user.name, user.password ?? null, user.roles, user.epoch]),
+    );
   }
 
   private putRole(role: AuthRole, batch: Batch): void {
     this.roles.set(role.name, role);
-    batch.put(recordKey(ROLE, role.name), packr.pack([role.name, role.perms.map((p: Permission) => [p.permType, p.key, p.rangeEnd ?? null])]));
+    batch.put(
+      recordKey(ROLE, role.name),
+      packr.pack([
+        role.name,
+        role.perms.map((p: Permission) => [p.permType, p.key, p.rangeEnd ?? null]),
+      ]),
+    );
   }
 }
-

@@ -18,18 +18,26 @@ function fail(message: string): never {
 }
 
 function obj(v: unknown, what: string): Obj {
-  if (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof Uint8Array) fail(`${what} must be a map`);
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof Uint8Array)
+    fail(`${what} must be a map`);
   return v as Obj;
 }
 
 function name(o: Obj, field: string, what: string): string {
   const v = o[field];
   if (typeof v !== 'string') fail(`${what}.${field} must be a string`);
-  if (Buffer.byteLength(v) > AUTH_NAME_BYTES_MAX) fail(`${what}.${field} is longer than ${AUTH_NAME_BYTES_MAX} bytes; use a shorter name`);
+  if (Buffer.byteLength(v) > AUTH_NAME_BYTES_MAX)
+    fail(`${what}.${field} is longer than ${AUTH_NAME_BYTES_MAX} bytes; use a shorter name`);
   return v;
 }
 
-function bytes(o: Obj, field: string, what: string, max: number, required: boolean): Uint8Array | undefined {
+function bytes(
+  o: Obj,
+  field: string,
+  what: string,
+  max: number,
+  required: boolean,
+): Uint8Array | undefined {
   const v = o[field];
   if (v === undefined || v === null) {
     if (required) fail(`${what}.${field} is required (bytes)`);
@@ -40,9 +48,16 @@ function bytes(o: Obj, field: string, what: string, max: number, required: boole
   return Uint8Array.from(plain(v));
 }
 
-function keyField(o: Obj, field: string, what: string, limits: KvLimits, required: boolean): Uint8Array | undefined {
+function keyField(
+  o: Obj,
+  field: string,
+  what: string,
+  limits: KvLimits,
+  required: boolean,
+): Uint8Array | undefined {
   const v = o[field];
-  if (v instanceof Uint8Array && v.byteLength > limits.keyBytesMax) throw KeyTooLargeError.of(v.byteLength, limits.keyBytesMax);
+  if (v instanceof Uint8Array && v.byteLength > limits.keyBytesMax)
+    throw KeyTooLargeError.of(v.byteLength, limits.keyBytesMax);
   const b = bytes(o, field, what, limits.keyBytesMax, required);
   return b && b.byteLength === 0 && !required ? undefined : b;
 }
@@ -50,7 +65,8 @@ function keyField(o: Obj, field: string, what: string, limits: KvLimits, require
 function parsePerm(v: unknown, limits: KvLimits): Permission {
   const o = obj(v, 'roleGrantPermission.perm');
   const permType = o['permType'];
-  if (typeof permType !== 'string' || !(PERM_TYPES as readonly string[]).includes(permType)) fail(`perm.permType must be one of ${PERM_TYPES.join(', ')}`);
+  if (typeof permType !== 'string' || !(PERM_TYPES as readonly string[]).includes(permType))
+    fail(`perm.permType must be one of ${PERM_TYPES.join(', ')}`);
   const key = keyField(o, 'key', 'perm', limits, true)!;
   const rangeEnd = keyField(o, 'rangeEnd', 'perm', limits, false);
   return { permType: permType as PermType, key, ...(rangeEnd ? { rangeEnd } : {}) };
@@ -66,12 +82,21 @@ export function parseAuthRequest(v: unknown, limits: KvLimits): AuthRequest {
       return { kind: 'disable' };
     case 'userAdd': {
       const password = bytes(o, 'password', w, PASSWORD_HASH_BYTES_MAX, false);
-      return { kind: 'userAdd', name: name(o, 'name', w), ...(password ? { password } : {}), ...(o['noPassword'] === true ? { noPassword: true } : {}) };
+      return {
+        kind: 'userAdd',
+        name: name(o, 'name', w),
+        ...(password ? { password } : {}),
+        ...(o['noPassword'] === true ? { noPassword: true } : {}),
+      };
     }
     case 'userDelete':
       return { kind: 'userDelete', name: name(o, 'name', w) };
     case 'userChangePassword':
-      return { kind: 'userChangePassword', name: name(o, 'name', w), password: bytes(o, 'password', w, PASSWORD_HASH_BYTES_MAX, true)! };
+      return {
+        kind: 'userChangePassword',
+        name: name(o, 'name', w),
+        password: bytes(o, 'password', w, PASSWORD_HASH_BYTES_MAX, true)!,
+      };
     case 'userGrantRole':
       return { kind: 'userGrantRole', user: name(o, 'user', w), role: name(o, 'role', w) };
     case 'userRevokeRole':
@@ -81,13 +106,24 @@ export function parseAuthRequest(v: unknown, limits: KvLimits): AuthRequest {
     case 'roleDelete':
       return { kind: 'roleDelete', role: name(o, 'role', w) };
     case 'roleGrantPermission':
-      return { kind: 'roleGrantPermission', name: name(o, 'name', w), perm: parsePerm(o['perm'], limits) };
+      return {
+        kind: 'roleGrantPermission',
+        name: name(o, 'name', w),
+        perm: parsePerm(o['perm'], limits),
+      };
     case 'roleRevokePermission': {
       const rangeEnd = keyField(o, 'rangeEnd', w, limits, false);
-      return { kind: 'roleRevokePermission', role: name(o, 'role', w), key: keyField(o, 'key', w, limits, true)!, ...(rangeEnd ? { rangeEnd } : {}) };
+      return {
+        kind: 'roleRevokePermission',
+        role: name(o, 'role', w),
+        key: keyField(o, 'key', w, limits, true)!,
+        ...(rangeEnd ? { rangeEnd } : {}),
+      };
     }
     default:
-      return fail('auth.kind must be one of enable, disable, userAdd, userDelete, userChangePassword, userGrantRole, userRevokeRole, roleAdd, roleDelete, roleGrantPermission, roleRevokePermission');
+      return fail(
+        'auth.kind must be one of enable, disable, userAdd, userDelete, userChangePassword, userGrantRole, userRevokeRole, roleAdd, roleDelete, roleGrantPermission, roleRevokePermission',
+      );
   }
 }
 
@@ -100,7 +136,8 @@ export function validateAuthContext(v: unknown): AuthContext | undefined | KvErr
     if (o['user'] !== undefined && o['user'] !== null) out.user = name(o, 'user', 'auth context');
     const rev = o['tokenRevision'];
     if (rev !== undefined && rev !== null) {
-      if (typeof rev !== 'number' || !Number.isSafeInteger(rev) || rev < 0) fail('auth context.tokenRevision must be a non-negative safe integer');
+      if (typeof rev !== 'number' || !Number.isSafeInteger(rev) || rev < 0)
+        fail('auth context.tokenRevision must be a non-negative safe integer');
       out.tokenRevision = rev;
     }
     return out;

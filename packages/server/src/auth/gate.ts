@@ -5,7 +5,12 @@
 // replicated state decides (see @flotilla/kv auth/check.ts), so a stale
 // member cannot let a write through.
 import type { IncomingHttpHeaders } from 'node:http';
-import { InvalidAuthTokenError, PermissionDeniedError, type AuthContext, type AuthView } from '@flotilla/kv';
+import {
+  InvalidAuthTokenError,
+  PermissionDeniedError,
+  type AuthContext,
+  type AuthView,
+} from '@flotilla/kv';
 import { validClaims } from './token.js';
 
 /** Auth is on and the request carries no token: etcd answers "user name is empty". */
@@ -44,7 +49,9 @@ export function identify(view: AuthView, token: string | undefined, nowMs: numbe
 
 /** What a write carries to apply: always set for a network caller, so apply refuses it if auth was enabled meanwhile. */
 export function writeAuth(caller: Caller): AuthContext {
-  return caller.user !== undefined ? { user: caller.user, tokenRevision: caller.tokenRevision ?? 0 } : {};
+  return caller.user !== undefined
+    ? { user: caller.user, tokenRevision: caller.tokenRevision ?? 0 }
+    : {};
 }
 
 export function requireUser(caller: Caller): void {
@@ -57,7 +64,13 @@ export function requireRoot(view: AuthView, caller: Caller): void {
   if (!view.isRoot(caller.user!)) throw new PermissionDeniedError();
 }
 
-export function requirePermission(view: AuthView, caller: Caller, wanted: 'READ' | 'WRITE', key: Uint8Array, rangeEnd?: Uint8Array): void {
+export function requirePermission(
+  view: AuthView,
+  caller: Caller,
+  wanted: 'READ' | 'WRITE',
+  key: Uint8Array,
+  rangeEnd?: Uint8Array,
+): void {
   if (!caller.authEnabled) return;
   requireUser(caller);
   if (!view.permitted(caller.user!, wanted, key, rangeEnd)) throw new PermissionDeniedError();
@@ -114,7 +127,13 @@ export function routePolicy(path: string): RoutePolicy {
  * one just removed that can no longer reach a leader and would stall the
  * announcement; it refuses rewriting any current member's address anyway.
  */
-const CATCH_UP = new Set(['/v3/maintenance/snapshot', '/v3/maintenance/transfer-leadership', '/v3/cluster/member/add', '/v3/cluster/member/remove', '/v3/cluster/member/promote']);
+const CATCH_UP = new Set([
+  '/v3/maintenance/snapshot',
+  '/v3/maintenance/transfer-leadership',
+  '/v3/cluster/member/add',
+  '/v3/cluster/member/remove',
+  '/v3/cluster/member/promote',
+]);
 
 export function needsCatchUp(path: string): boolean {
   return CATCH_UP.has(path);
@@ -125,7 +144,12 @@ export function needsCatchUp(path: string): boolean {
  * whose token expired must still be able to log in again); every other route
  * refuses it.
  */
-export function callerFor(view: AuthView, path: string, token: string | undefined, nowMs: number): Caller {
+export function callerFor(
+  view: AuthView,
+  path: string,
+  token: string | undefined,
+  nowMs: number,
+): Caller {
   if (routePolicy(path) !== 'public') return identify(view, token, nowMs);
   try {
     return identify(view, token, nowMs);

@@ -12,7 +12,9 @@ const HASH_BYTES = 32;
 
 function derive(password: string, salt: Buffer, params: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scrypt(password, salt, HASH_BYTES, { ...params, maxmem: 64 * 1024 * 1024 }, (err, key) => (err ? reject(err) : resolve(key)));
+    scrypt(password, salt, HASH_BYTES, { ...params, maxmem: 64 * 1024 * 1024 }, (err, key) =>
+      err ? reject(err) : resolve(key),
+    );
   });
 }
 
@@ -20,14 +22,19 @@ export async function hashPassword(password: string): Promise<Uint8Array> {
   const salt = randomBytes(SALT_BYTES);
   const { N, r, p } = SCRYPT_PARAMS;
   const hash = await derive(password, salt, { N, r, p });
-  return new TextEncoder().encode(`scrypt$${N}$${r}$${p}$${salt.toString('base64')}$${hash.toString('base64')}`);
+  return new TextEncoder().encode(
+    `scrypt$${N}$${r}$${p}$${salt.toString('base64')}$${hash.toString('base64')}`,
+  );
 }
 
 /** A stored hash the login of an unknown user is checked against, so both take the same time. */
 let decoy: Promise<Uint8Array> | undefined;
 
 /** Whether `password` matches `stored` (undefined: an unknown user or one without a password; still costs one hash). */
-export async function verifyPassword(password: string, stored: Uint8Array | undefined): Promise<boolean> {
+export async function verifyPassword(
+  password: string,
+  stored: Uint8Array | undefined,
+): Promise<boolean> {
   const record = stored ?? (await (decoy ??= hashPassword('\0decoy')));
   const parts = new TextDecoder().decode(record).split('$');
   if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
@@ -35,5 +42,7 @@ export async function verifyPassword(password: string, stored: Uint8Array | unde
   const salt = Buffer.from(parts[4]!, 'base64');
   const expected = Buffer.from(parts[5]!, 'base64');
   const actual = await derive(password, salt, { N, r, p });
-  return stored !== undefined && actual.length === expected.length && timingSafeEqual(actual, expected);
+  return (
+    stored !== undefined && actual.length === expected.length && timingSafeEqual(actual, expected)
+  );
 }

@@ -13,7 +13,11 @@ export class PeerAnnounceRefusedError extends Error {
   override readonly name = 'PeerAnnounceRefusedError';
 }
 
-export function checkPeerAnnouncement(node: Pick<ServedNode, 'isMember'>, id: number, announcer: number | undefined): void {
+export function checkPeerAnnouncement(
+  node: Pick<ServedNode, 'isMember'>,
+  id: number,
+  announcer: number | undefined,
+): void {
   if (!node.isMember(id) || announcer === id) return;
   throw new PeerAnnounceRefusedError(
     `member ${id.toString(16)} is already in the cluster; its peer address can only be announced by itself (remove and re-add it to move it)`,

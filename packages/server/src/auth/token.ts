@@ -28,7 +28,9 @@ function mac(key: Uint8Array, payload: string): Buffer {
 }
 
 export function issueToken(key: Uint8Array, claims: TokenClaims): string {
-  const payload = Buffer.from(JSON.stringify({ u: claims.user, r: claims.revision, e: claims.expiresAtMs })).toString('base64url');
+  const payload = Buffer.from(
+    JSON.stringify({ u: claims.user, r: claims.revision, e: claims.expiresAtMs }),
+  ).toString('base64url');
   return `f1.${payload}.${mac(key, payload).toString('base64url')}`;
 }
 
@@ -47,7 +49,8 @@ export function readToken(key: Uint8Array, token: string, nowMs: number): TokenC
     return undefined;
   }
   const { u, r, e } = claims as { u?: unknown; r?: unknown; e?: unknown };
-  if (typeof u !== 'string' || !Number.isSafeInteger(r) || typeof e !== 'number' || e <= nowMs) return undefined;
+  if (typeof u !== 'string' || !Number.isSafeInteger(r) || typeof e !== 'number' || e <= nowMs)
+    return undefined;
   return { user: u, revision: r as number, expiresAtMs: e };
 }
 

@@ -14,9 +14,13 @@ export interface CliCredentials {
  * As etcdctl: with --password the whole --user value is the name; without it, the
  * name ends at the first colon and the password is the rest.
  */
-export function cliAuthOf(user: string | undefined, password: string | undefined): CliCredentials | undefined {
+export function cliAuthOf(
+  user: string | undefined,
+  password: string | undefined,
+): CliCredentials | undefined {
   if (user === undefined) {
-    if (password !== undefined) throw new UsageError('--password needs --user (or FLOTILLA_USER): whose password is it?');
+    if (password !== undefined)
+      throw new UsageError('--password needs --user (or FLOTILLA_USER): whose password is it?');
     return undefined;
   }
   if (password !== undefined) {
@@ -24,7 +28,10 @@ export function cliAuthOf(user: string | undefined, password: string | undefined
     return { user, password };
   }
   const colon = user.indexOf(':');
-  if (colon < 0) throw new UsageError(`--user ${JSON.stringify(user)} has no password: pass --user ${user}:PASSWORD or --password PASSWORD (or FLOTILLA_PASSWORD); the CLI never prompts`);
+  if (colon < 0)
+    throw new UsageError(
+      `--user ${JSON.stringify(user)} has no password: pass --user ${user}:PASSWORD or --password PASSWORD (or FLOTILLA_PASSWORD); the CLI never prompts`,
+    );
   const name = user.slice(0, colon);
   if (name === '') throw new UsageError('--user: the user name before the colon is empty');
   return { user: name, password: user.slice(colon + 1) };

@@ -19,20 +19,32 @@ export interface CliTlsOptions {
 type Text = (flag: string, envName: string) => string | undefined;
 
 /** The TLS flags (or FLOTILLA_CACERT, FLOTILLA_CERT, FLOTILLA_KEY, FLOTILLA_INSECURE_SKIP_TLS_VERIFY); undefined when none is given. */
-export function cliTlsOf(text: Text, insecureFlag: unknown, env: NodeJS.ProcessEnv): CliTlsOptions | undefined {
+export function cliTlsOf(
+  text: Text,
+  insecureFlag: unknown,
+  env: NodeJS.ProcessEnv,
+): CliTlsOptions | undefined {
   const cacert = text('cacert', 'FLOTILLA_CACERT');
   const cert = text('cert', 'FLOTILLA_CERT');
   const key = text('key', 'FLOTILLA_KEY');
   const insecureEnv = env['FLOTILLA_INSECURE_SKIP_TLS_VERIFY'];
   if (insecureEnv !== undefined && !['', 'true', 'false', '1', '0'].includes(insecureEnv)) {
-    throw new UsageError(`FLOTILLA_INSECURE_SKIP_TLS_VERIFY must be true or false, got ${JSON.stringify(insecureEnv)}`);
+    throw new UsageError(
+      `FLOTILLA_INSECURE_SKIP_TLS_VERIFY must be true or false, got ${JSON.stringify(insecureEnv)}`,
+    );
   }
   const insecure = insecureFlag === true || insecureEnv === 'true' || insecureEnv === '1';
   if ((cert === undefined) !== (key === undefined)) {
-    throw new UsageError(`a client certificate needs both --cert and --key; missing: ${cert === undefined ? '--cert' : '--key'}`);
+    throw new UsageError(
+      `a client certificate needs both --cert and --key; missing: ${cert === undefined ? '--cert' : '--key'}`,
+    );
   }
   if (cacert === undefined && cert === undefined && !insecure) return undefined;
-  return { ...(cacert !== undefined ? { cacert } : {}), ...(cert !== undefined ? { cert, key: key! } : {}), ...(insecure ? { insecureSkipTlsVerify: true } : {}) };
+  return {
+    ...(cacert !== undefined ? { cacert } : {}),
+    ...(cert !== undefined ? { cert, key: key! } : {}),
+    ...(insecure ? { insecureSkipTlsVerify: true } : {}),
+  };
 }
 
 function pem(file: string, what: string): Buffer {

@@ -37,62 +37,122 @@ function memberRows(members: readonly WireMember[]): string[][] {
 export function addClusterCommands(program: Command, runner: Runner): void {
   addMemberCommands(program, runner);
   addEndpointCommands(program, runner);
-  program.command('move-leader')
+  program
+    .command('move-leader')
     .description('hands leadership to the member with the given id')
     .argument('<id>', 'member id (hex, from member list)')
-    .action((idText: string, _opts: Opts, cmd: Command) => runner.bounded(cmd, 'move-leader', (ctx) => moveLeader(ctx, parseHexId(idText, 'member id')), true));
+    .action((idText: string, _opts: Opts, cmd: Command) =>
+      runner.bounded(
+        cmd,
+        'move-leader',
+        (ctx) => moveLeader(ctx, parseHexId(idText, 'member id')),
+        true,
+      ),
+    );
 }
 
 function addMemberCommands(program: Command, runner: Runner): void {
-  const member = program.command('member').description('membership commands: list, add, remove, promote');
+  const member = program
+    .command('member')
+    .description('membership commands: list, add, remove, promote');
 
-  member.command('list')
+  member
+    .command('list')
     .description('lists the members (-w simple or table)')
-    .action((_opts: Opts, cmd: Command) => runner.bounded(cmd, 'member list', async (ctx) => {
-      const format = writeOutOf(ctx.globals, 'member list', ['simple', 'table']);
-      const rows = memberRows(await listMembers(ctx));
-      if (format === 'table') ctx.out(renderTable(['ID', 'NAME', 'PEER ADDRS', 'CLIENT ADDRS', 'IS LEARNER'], rows));
-      else for (const r of rows) ctx.out(r.join(', '));
-    }));
+    .action((_opts: Opts, cmd: Command) =>
+      runner.bounded(cmd, 'member list', async (ctx) => {
+        const format = writeOutOf(ctx.globals, 'member list', ['simple', 'table']);
+        const rows = memberRows(await listMembers(ctx));
+        if (format === 'table')
+          ctx.out(renderTable(['ID', 'NAME', 'PEER ADDRS', 'CLIENT ADDRS', 'IS LEARNER'], rows));
+        else for (const r of rows) ctx.out(r.join(', '));
+      }),
+    );
 
-  member.command('add')
+  member
+    .command('add')
     .description('adds a member (prints the flotilla start line for it)')
     .argument('<name>')
-    .requiredOption('--peer-urls <urls>', 'where the new member listens for peers, e.g. http://127.0.0.1:2480')
+    .requiredOption(
+      '--peer-urls <urls>',
+      'where the new member listens for peers, e.g. http://127.0.0.1:2480',
+    )
     .option('--learner', 'add it as a learner (promote it once it has caught up)')
-    .action((name: string, opts: Opts, cmd: Command) => runner.bounded(cmd, 'member add', (ctx) => addMember(ctx, name, opts), true));
+    .action((name: string, opts: Opts, cmd: Command) =>
+      runner.bounded(cmd, 'member add', (ctx) => addMember(ctx, name, opts), true),
+    );
 
   for (const sub of ['remove', 'promote'] as const) {
-    member.command(sub)
+    member
+      .command(sub)
       .description(sub === 'remove' ? 'removes a member' : 'promotes a learner to a voter')
       .argument('<id>', 'member id (hex, from member list)')
-      .action((idText: string, _opts: Opts, cmd: Command) => runner.bounded(cmd, `member ${sub}`, async (ctx) => {
-        const id = parseHexId(idText, 'member id');
-        const res = await ctx.api.post(`/v3/cluster/member/${sub}`, { ID: String(id) });
-        const header = (res['header'] ?? {}) as Record<string, string>;
-        const cluster = BigInt(header['cluster_id'] ?? '0').toString(16);
-        ctx.out(sub === 'remove' ? `Member ${hexId(id)} removed from cluster ${cluster}` : `Member ${hexId(id)} promoted in cluster ${cluster}`);
-      }, true));
+      .action((idText: string, _opts: Opts, cmd: Command) =>
+        runner.bounded(
+          cmd,
+          `member ${sub}`,
+          async (ctx) => {
+            const id = parseHexId(idText, 'member id');
+            const res = await ctx.api.post(`/v3/cluster/member/${sub}`, { ID: String(id) });
+            const header = (res['header'] ?? {}) as Record<string, string>;
+            const cluster = BigInt(header['cluster_id'] ?? '0').toString(16);
+            ctx.out(
+              sub === 'remove'
+                ? `Member ${hexId(id)} removed from cluster ${cluster}`
+                : `Member ${hexId(id)} promoted in cluster ${cluster}`,
+            );
+          },
+          true,
+        ),
+      );
   }
 }
 
 async function addMember(ctx: CommandContext, name: string, opts: Opts): Promise<void> {
-  const peerUrls = String(opts['peerUrls'] ?? '').split(',').filter((u) => u !== '');
-  if (peerUrls.length === 0) throw new UsageError('member add: --peer-urls is required (e.g. --peer-urls=http://127.0.0.1:2480)');
+  const peerUrls = String(opts['peerUrls'] ?? '')
+    .split(',')
+    .filter((u) => u !== '');
+  if (peerUrls.length === 0)
+    throw new UsageError(
+      'member add: --peer-urls is required (e.g. --peer-urls=http://127.0.0.1:2480)',
+    );
   const learner = opts['learner'] === true;
-  const res = await ctx.api.post('/v3/cluster/member/add', { name, peerURLs: peerUrls, isLearner: learner });
+  const res = await ctx.api.post('/v3/cluster/member/add', {
+    name,
+    peerURLs: peerUrls,
+    isLearner: learner,
+  });
   const member = (res['member'] ?? {}) as WireMember;
   const header = (res['header'] ?? {}) as Record<string, string>;
-  ctx.out(`Member ${hexId(Number(member.ID ?? 0))} added to cluster ${BigInt(header['cluster_id'] ?? '0').toString(16)}${learner ? ' as a learner' : ''}`);
-  const members = ((res['members'] as WireMember[] | undefined) ?? []).filter((m) => (m.peerURLs ?? []).length > 0);
-  const initial = members.map((m) => `${m.name || (m.ID === member.ID ? name : hexId(Number(m.ID)))}=${(m.peerURLs ?? [])[0]}`).join(',');
-  const report = await ctx.api.getJson(ctx.globals.endpoints[0]!, '/flotilla/status').catch(() => ({}) as Record<string, unknown>);
-  const founders = Array.isArray(report['founders']) ? (report['founders'] as string[]).join(',') : '<names the cluster was started with>';
+  ctx.out(
+    `Member ${hexId(Number(member.ID ?? 0))} added to cluster ${BigInt(header['cluster_id'] ?? '0').toString(16)}${learner ? ' as a learner' : ''}`,
+  );
+  const members = ((res['members'] as WireMember[] | undefined) ?? []).filter(
+    (m) => (m.peerURLs ?? []).length > 0,
+  );
+  const initial = members
+    .map(
+      (m) =>
+        `${m.name || (m.ID === member.ID ? name : hexId(Number(m.ID)))}=${(m.peerURLs ?? [])[0]}`,
+    )
+    .join(',');
+  const report = await ctx.api
+    .getJson(ctx.globals.endpoints[0]!, '/flotilla/status')
+    .catch(() => ({}) as Record<string, unknown>);
+  const founders = Array.isArray(report['founders'])
+    ? (report['founders'] as string[]).join(',')
+    : '<names the cluster was started with>';
   ctx.out('');
   // A cluster with TLS takes the new member only with the same TLS flags (its certificate naming it).
-  const peerTls = peerUrls[0]!.startsWith('https:') ? ' --peer-cert-file <file> --peer-key-file <file> --peer-trusted-ca-file <file> --peer-client-cert-auth' : '';
-  const clientTls = ctx.globals.endpoints[0]!.startsWith('https:') ? ' --cert-file <file> --key-file <file> --trusted-ca-file <file> --client-cert-auth' : '';
-  ctx.out(`Start it with: flotilla start --name ${name} --listen-peer ${peerUrls[0]} --initial-cluster "${initial}" --initial-cluster-state existing --founders ${founders} --data-dir <dir> --listen-client <url>${peerTls}${clientTls}`);
+  const peerTls = peerUrls[0]!.startsWith('https:')
+    ? ' --peer-cert-file <file> --peer-key-file <file> --peer-trusted-ca-file <file> --peer-client-cert-auth'
+    : '';
+  const clientTls = ctx.globals.endpoints[0]!.startsWith('https:')
+    ? ' --cert-file <file> --key-file <file> --trusted-ca-file <file> --client-cert-auth'
+    : '';
+  ctx.out(
+    `Start it with: flotilla start --name ${name} --listen-peer ${peerUrls[0]} --initial-cluster "${initial}" --initial-cluster-state existing --founders ${founders} --data-dir <dir> --listen-client <url>${peerTls}${clientTls}`,
+  );
 }
 
 /** Where endpoint status/health ask: the given endpoints, or (--cluster) every member, by name when it has no client URL. */
@@ -108,7 +168,12 @@ async function targets(ctx: CommandContext, cluster: boolean): Promise<Target[]>
     const urls = m.clientURLs ?? [];
     if (urls.length > 0) return urls.map((endpoint) => ({ endpoint }));
     const who = `member ${m.name || '(unstarted)'} (${hexId(Number(m.ID ?? 0))})`;
-    return [{ endpoint: who, missing: `${who}: no client URL known; start every member with --initial-cluster-clients NAME=URL,... (or pass its URL in --endpoints without --cluster)` }];
+    return [
+      {
+        endpoint: who,
+        missing: `${who}: no client URL known; start every member with --initial-cluster-clients NAME=URL,... (or pass its URL in --endpoints without --cluster)`,
+      },
+    ];
   });
 }
 
@@ -119,26 +184,43 @@ function perEndpointMs(ctx: CommandContext): number {
 
 function addEndpointCommands(program: Command, runner: Runner): void {
   const endpoint = program.command('endpoint').description('endpoint commands: status, health');
-  endpoint.command('status')
+  endpoint
+    .command('status')
     .description('prints the status of the endpoints (a table; -w json for JSON)')
-    .option('--cluster', 'every member\'s client URL, from the member list')
-    .action((opts: Opts, cmd: Command) => runner.bounded(cmd, 'endpoint status', (ctx) => endpointStatus(ctx, opts['cluster'] === true)));
-  endpoint.command('health')
+    .option('--cluster', "every member's client URL, from the member list")
+    .action((opts: Opts, cmd: Command) =>
+      runner.bounded(cmd, 'endpoint status', (ctx) =>
+        endpointStatus(ctx, opts['cluster'] === true),
+      ),
+    );
+  endpoint
+    .command('health')
     .description('checks that the endpoints have a leader')
-    .option('--cluster', 'every member\'s client URL, from the member list')
-    .action((opts: Opts, cmd: Command) => runner.bounded(cmd, 'endpoint health', (ctx) => endpointHealth(ctx, opts['cluster'] === true)));
+    .option('--cluster', "every member's client URL, from the member list")
+    .action((opts: Opts, cmd: Command) =>
+      runner.bounded(cmd, 'endpoint health', (ctx) =>
+        endpointHealth(ctx, opts['cluster'] === true),
+      ),
+    );
 }
 
 async function endpointHealth(ctx: CommandContext, cluster: boolean): Promise<void> {
   const list = await targets(ctx, cluster);
   const timeoutMs = perEndpointMs(ctx);
-  const lines = await Promise.all(list.map(async (t) => {
-    if (t.missing) return { ok: false, line: `${t.endpoint} is unhealthy: ${t.missing}` };
-    const started = Date.now();
-    const res = await ctx.api.getJson(t.endpoint, '/health', timeoutMs).catch((err: Error) => ({ health: 'false', reason: err.message }));
-    const ok = res['health'] === 'true';
-    return { ok, line: `${t.endpoint} is ${ok ? 'healthy' : 'unhealthy'}: ${ok ? `took ${Date.now() - started}ms` : String(res['reason'] ?? 'no leader')}` };
-  }));
+  const lines = await Promise.all(
+    list.map(async (t) => {
+      if (t.missing) return { ok: false, line: `${t.endpoint} is unhealthy: ${t.missing}` };
+      const started = Date.now();
+      const res = await ctx.api
+        .getJson(t.endpoint, '/health', timeoutMs)
+        .catch((err: Error) => ({ health: 'false', reason: err.message }));
+      const ok = res['health'] === 'true';
+      return {
+        ok,
+        line: `${t.endpoint} is ${ok ? 'healthy' : 'unhealthy'}: ${ok ? `took ${Date.now() - started}ms` : String(res['reason'] ?? 'no leader')}`,
+      };
+    }),
+  );
   for (const l of lines) ctx.out(l.line);
   const unhealthy = lines.filter((l) => !l.ok).length;
   if (unhealthy > 0) throw new CliError(`${unhealthy} of ${list.length} endpoints are unhealthy`);
@@ -148,28 +230,65 @@ async function endpointStatus(ctx: CommandContext, cluster: boolean): Promise<vo
   const format = writeOutOf(ctx.globals, 'endpoint status', ['table', 'json']);
   const list = await targets(ctx, cluster);
   const timeoutMs = perEndpointMs(ctx);
-  const answers = await Promise.all(list.map(async (t) => {
-    if (t.missing) return { endpoint: t.endpoint, error: t.missing };
-    try {
-      return { endpoint: t.endpoint, status: await ctx.api.postTo(t.endpoint, '/v3/maintenance/status', {}, timeoutMs) };
-    } catch (err) {
-      return { endpoint: t.endpoint, error: (err as Error).message };
-    }
-  }));
+  const answers = await Promise.all(
+    list.map(async (t) => {
+      if (t.missing) return { endpoint: t.endpoint, error: t.missing };
+      try {
+        return {
+          endpoint: t.endpoint,
+          status: await ctx.api.postTo(t.endpoint, '/v3/maintenance/status', {}, timeoutMs),
+        };
+      } catch (err) {
+        return { endpoint: t.endpoint, error: (err as Error).message };
+      }
+    }),
+  );
   const rows = answers.map((a) => {
     if (!a.status) return [a.endpoint, '', '', '', '', '', '', '', '', a.error ?? ''];
     const s = a.status;
     const id = Number(((s['header'] ?? {}) as Record<string, string>)['member_id'] ?? 0);
     const leader = Number(s['leader'] ?? 0);
-    return [a.endpoint, hexId(id), String(s['version'] ?? ''), formatBytes(Number(s['dbSize'] ?? 0)), String(leader === id && id !== 0),
-      String(s['isLearner'] === true), String(Number(s['raftTerm'] ?? 0)), String(Number(s['raftIndex'] ?? 0)), String(Number(s['raftAppliedIndex'] ?? 0)),
-      leader === 0 ? 'no leader' : ''];
+    return [
+      a.endpoint,
+      hexId(id),
+      String(s['version'] ?? ''),
+      formatBytes(Number(s['dbSize'] ?? 0)),
+      String(leader === id && id !== 0),
+      String(s['isLearner'] === true),
+      String(Number(s['raftTerm'] ?? 0)),
+      String(Number(s['raftIndex'] ?? 0)),
+      String(Number(s['raftAppliedIndex'] ?? 0)),
+      leader === 0 ? 'no leader' : '',
+    ];
   });
-  if (format === 'json') ctx.out(JSON.stringify(answers.map((a) => (a.status ? { endpoint: a.endpoint, ...a.status } : a))));
-  else ctx.out(renderTable(['ENDPOINT', 'ID', 'VERSION', 'DB SIZE', 'IS LEADER', 'IS LEARNER', 'RAFT TERM', 'RAFT INDEX', 'RAFT APPLIED INDEX', 'ERRORS'], rows));
+  if (format === 'json')
+    ctx.out(
+      JSON.stringify(answers.map((a) => (a.status ? { endpoint: a.endpoint, ...a.status } : a))),
+    );
+  else
+    ctx.out(
+      renderTable(
+        [
+          'ENDPOINT',
+          'ID',
+          'VERSION',
+          'DB SIZE',
+          'IS LEADER',
+          'IS LEARNER',
+          'RAFT TERM',
+          'RAFT INDEX',
+          'RAFT APPLIED INDEX',
+          'ERRORS',
+        ],
+        rows,
+      ),
+    );
   const failed = answers.filter((a) => !a.status);
   // The table names them too (ERRORS); the error line is for scripts that read only stderr and the exit code.
-  if (failed.length > 0) throw new CliError(`${failed.length} of ${answers.length} endpoints did not answer: ${failed.map((a) => a.error).join('; ')}`);
+  if (failed.length > 0)
+    throw new CliError(
+      `${failed.length} of ${answers.length} endpoints did not answer: ${failed.map((a) => a.error).join('; ')}`,
+    );
 }
 
 async function moveLeader(ctx: CommandContext, target: number): Promise<void> {

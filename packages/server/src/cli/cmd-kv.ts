@@ -11,7 +11,12 @@ import type { Runner } from './runner.js';
 
 type Opts = Record<string, unknown>;
 
-function printKvs(ctx: CommandContext, kvs: readonly KeyValue[], valueOnly = false, keysOnly = false): void {
+function printKvs(
+  ctx: CommandContext,
+  kvs: readonly KeyValue[],
+  valueOnly = false,
+  keysOnly = false,
+): void {
   for (const kv of kvs) {
     if (!valueOnly) ctx.out(text(kv.key));
     if (!keysOnly) ctx.out(text(kv.value));
@@ -19,7 +24,12 @@ function printKvs(ctx: CommandContext, kvs: readonly KeyValue[], valueOnly = fal
 }
 
 /** key [range_end] with --prefix / --from-key, as etcdctl reads them. */
-export function keyRange(key: string, end: string | undefined, opts: Opts, command: string): KeyRange {
+export function keyRange(
+  key: string,
+  end: string | undefined,
+  opts: Opts,
+  command: string,
+): KeyRange {
   if (opts['prefix'] === true) {
     if (end !== undefined) throw new UsageError(`${command}: --prefix takes no range end`);
     return { prefix: key };
@@ -29,7 +39,13 @@ export function keyRange(key: string, end: string | undefined, opts: Opts, comma
 }
 
 const ORDERS: readonly SortOrder[] = ['ASCEND', 'DESCEND'];
-const SORT_BY: Record<string, SortTarget> = { KEY: 'KEY', VERSION: 'VERSION', CREATE: 'CREATE', MODIFY: 'MOD', VALUE: 'VALUE' };
+const SORT_BY: Record<string, SortTarget> = {
+  KEY: 'KEY',
+  VERSION: 'VERSION',
+  CREATE: 'CREATE',
+  MODIFY: 'MOD',
+  VALUE: 'VALUE',
+};
 
 /** get's flags as a range request (etcdctl's meanings). */
 export function rangeSpec(key: string, end: string | undefined, opts: Opts): RangeSpec {
@@ -41,32 +57,51 @@ export function rangeSpec(key: string, end: string | undefined, opts: Opts): Ran
   if (opts['keysOnly'] === true) spec.keysOnly = true;
   if (opts['countOnly'] === true) spec.countOnly = true;
   const order = stringOption(opts['order']);
-  if (order !== undefined && !ORDERS.includes(order as SortOrder)) throw new UsageError('get: --order must be ASCEND or DESCEND');
+  if (order !== undefined && !ORDERS.includes(order as SortOrder))
+    throw new UsageError('get: --order must be ASCEND or DESCEND');
   const sortBy = stringOption(opts['sortBy']);
-  if (sortBy !== undefined && !SORT_BY[sortBy]) throw new UsageError('get: --sort-by must be KEY, VERSION, CREATE, MODIFY or VALUE');
-  if (order !== undefined || sortBy !== undefined) spec.sort = { order: (order as SortOrder | undefined) ?? 'ASCEND', target: SORT_BY[sortBy ?? 'KEY']! };
+  if (sortBy !== undefined && !SORT_BY[sortBy])
+    throw new UsageError('get: --sort-by must be KEY, VERSION, CREATE, MODIFY or VALUE');
+  if (order !== undefined || sortBy !== undefined)
+    spec.sort = {
+      order: (order as SortOrder | undefined) ?? 'ASCEND',
+      target: SORT_BY[sortBy ?? 'KEY']!,
+    };
   const consistency = stringOption(opts['consistency']) ?? 'l';
-  if (consistency !== 'l' && consistency !== 's') throw new UsageError('get: --consistency must be l (linearizable) or s (serializable)');
+  if (consistency !== 'l' && consistency !== 's')
+    throw new UsageError('get: --consistency must be l (linearizable) or s (serializable)');
   spec.consistency = consistency === 's' ? 'serializable' : 'linearizable';
   return spec;
 }
 
 export function addKvCommands(program: Command, runner: Runner): void {
-  program.command('put')
+  program
+    .command('put')
     .description('puts the given key into the store')
     .argument('<key>')
     .argument('<value>')
     .option('--lease <id>', 'attach the key to this lease (hex id, from lease grant)')
     .option('--prev-kv', 'print the previous key-value pair')
-    .action((key: string, value: string, opts: Opts, cmd: Command) => runner.bounded(cmd, 'put', async (ctx) => {
-      const leaseText = stringOption(opts['lease']);
-      const lease = leaseText === undefined ? undefined : parseHexId(leaseText, '--lease');
-      const res = await (await ctx.kv()).put(key, value, { ...(lease ? { lease } : {}), prevKv: opts['prevKv'] === true });
-      ctx.out('OK');
-      if (res.prevKv) printKvs(ctx, [res.prevKv]);
-    }, true));
+    .action((key: string, value: string, opts: Opts, cmd: Command) =>
+      runner.bounded(
+        cmd,
+        'put',
+        async (ctx) => {
+          const leaseText = stringOption(opts['lease']);
+          const lease = leaseText === undefined ? undefined : parseHexId(leaseText, '--lease');
+          const res = await (await ctx.kv()).put(key, value, {
+            ...(lease ? { lease } : {}),
+            prevKv: opts['prevKv'] === true,
+          });
+          ctx.out('OK');
+          if (res.prevKv) printKvs(ctx, [res.prevKv]);
+        },
+        true,
+      ),
+    );
 
-  program.command('get')
+  program
+    .command('get')
     .description('gets the key or a range of keys [key, end)')
     .argument('<key>')
     .argument('[end]', 'end of the range (exclusive)')
@@ -81,35 +116,61 @@ export function addKvCommands(program: Command, runner: Runner): void {
     .option('--sort-by <target>', 'KEY, VERSION, CREATE, MODIFY or VALUE')
     .option('--consistency <l|s>', 'l (linearizable, default) or s (serializable)')
     .addHelpText('after', '\nOutput (-w): simple (default) or json.')
-    .action((key: string, end: string | undefined, opts: Opts, cmd: Command) => runner.bounded(cmd, 'get', async (ctx) => {
-      const spec = rangeSpec(key, end, opts);
-      const format = writeOutOf(ctx.globals, 'get', ['simple', 'json']);
-      const res = await (await ctx.kv()).range(spec);
-      if (format === 'json') ctx.out(JSON.stringify(encodeRangeBody(res, { revision: String(res.header.revision) })));
-      else if (opts['countOnly'] === true) ctx.out(String(res.count));
-      else printKvs(ctx, res.kvs, opts['printValueOnly'] === true, opts['keysOnly'] === true);
-    }));
+    .action((key: string, end: string | undefined, opts: Opts, cmd: Command) =>
+      runner.bounded(cmd, 'get', async (ctx) => {
+        const spec = rangeSpec(key, end, opts);
+        const format = writeOutOf(ctx.globals, 'get', ['simple', 'json']);
+        const res = await (await ctx.kv()).range(spec);
+        if (format === 'json')
+          ctx.out(JSON.stringify(encodeRangeBody(res, { revision: String(res.header.revision) })));
+        else if (opts['countOnly'] === true) ctx.out(String(res.count));
+        else printKvs(ctx, res.kvs, opts['printValueOnly'] === true, opts['keysOnly'] === true);
+      }),
+    );
 
-  program.command('del')
+  program
+    .command('del')
     .description('removes the key or a range of keys [key, end)')
     .argument('<key>')
     .argument('[end]', 'end of the range (exclusive)')
     .option('--prefix', 'delete the keys with the prefix key')
     .option('--from-key', 'delete the keys >= key')
     .option('--prev-kv', 'print the deleted key-value pairs')
-    .action((key: string, end: string | undefined, opts: Opts, cmd: Command) => runner.bounded(cmd, 'del', async (ctx) => {
-      const res = await (await ctx.kv()).delete(keyRange(key, end, opts, 'del'), { prevKv: opts['prevKv'] === true });
-      ctx.out(String(res.deleted));
-      printKvs(ctx, res.prevKvs);
-    }, true));
+    .action((key: string, end: string | undefined, opts: Opts, cmd: Command) =>
+      runner.bounded(
+        cmd,
+        'del',
+        async (ctx) => {
+          const res = await (await ctx.kv()).delete(keyRange(key, end, opts, 'del'), {
+            prevKv: opts['prevKv'] === true,
+          });
+          ctx.out(String(res.deleted));
+          printKvs(ctx, res.prevKvs);
+        },
+        true,
+      ),
+    );
 
-  program.command('compaction')
-    .description('discards all revisions before the given one (they can no longer be read or watched)')
+  program
+    .command('compaction')
+    .description(
+      'discards all revisions before the given one (they can no longer be read or watched)',
+    )
     .argument('<revision>')
-    .action((revText: string, _opts: Opts, cmd: Command) => runner.bounded(cmd, 'compaction', async (ctx) => {
-      const rev = intOption(revText, 'revision', 'compaction');
-      if (!rev) throw new UsageError(`compaction: the revision must be a positive integer, got ${JSON.stringify(revText)}`);
-      await (await ctx.kv()).compact(rev);
-      ctx.out(`compacted revision ${rev}`);
-    }, true));
+    .action((revText: string, _opts: Opts, cmd: Command) =>
+      runner.bounded(
+        cmd,
+        'compaction',
+        async (ctx) => {
+          const rev = intOption(revText, 'revision', 'compaction');
+          if (!rev)
+            throw new UsageError(
+              `compaction: the revision must be a positive integer, got ${JSON.stringify(revText)}`,
+            );
+          await (await ctx.kv()).compact(rev);
+          ctx.out(`compacted revision ${rev}`);
+        },
+        true,
+      ),
+    );
 }

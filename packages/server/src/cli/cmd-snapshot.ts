@@ -44,7 +44,11 @@ function report(ctx: SnapshotContext, verdict: BackupVerdict): number {
   return verdict.ok ? 0 : 1;
 }
 
-export async function verify(ctx: SnapshotContext, file: string, scratchDir: string | undefined): Promise<number> {
+export async function verify(
+  ctx: SnapshotContext,
+  file: string,
+  scratchDir: string | undefined,
+): Promise<number> {
   const progress = new Progress(ctx.err);
   progress.step(`verifying ${file}: restoring it into a scratch store`);
   const verdict = await verifyBackup(file, scratchDir !== undefined ? { scratchDir } : {});
@@ -53,7 +57,11 @@ export async function verify(ctx: SnapshotContext, file: string, scratchDir: str
 }
 
 /** Ends the download when the server stalls for `idleMs` (a dead member must not hang the CLI forever). */
-async function* withIdleTimeout(body: AsyncIterable<Uint8Array>, idleMs: number, abort: () => void): AsyncGenerator<Uint8Array> {
+async function* withIdleTimeout(
+  body: AsyncIterable<Uint8Array>,
+  idleMs: number,
+  abort: () => void,
+): AsyncGenerator<Uint8Array> {
   let timer: NodeJS.Timeout | undefined;
   const arm = (): void => {
     clearTimeout(timer);
@@ -70,24 +78,46 @@ async function* withIdleTimeout(body: AsyncIterable<Uint8Array>, idleMs: number,
   }
 }
 
-async function download(ctx: SnapshotContext, file: string, progress: Progress): Promise<{ endpoint: string; bytes: number }> {
+async function download(
+  ctx: SnapshotContext,
+  file: string,
+  progress: Progress,
+): Promise<{ endpoint: string; bytes: number }> {
   const endpoint = ctx.endpoints[0];
-  if (endpoint === undefined) throw new UsageError('snapshot save: no endpoint given; pass --endpoints=http://127.0.0.1:2379');
+  if (endpoint === undefined)
+    throw new UsageError(
+      'snapshot save: no endpoint given; pass --endpoints=http://127.0.0.1:2379',
+    );
   const controller = new AbortController();
-  const stalled = new CliError(`${endpoint} sent no snapshot bytes for ${ctx.timeoutMs} ms (--command-timeout); download abandoned, no file written`);
+  const stalled = new CliError(
+    `${endpoint} sent no snapshot bytes for ${ctx.timeoutMs} ms (--command-timeout); download abandoned, no file written`,
+  );
   let reason: Error | undefined;
   const abort = (why: Error): void => {
     reason ??= why;
     controller.abort();
   };
-  ctx.signal.addEventListener('abort', () => abort(new CliError('interrupted; no file written')), { once: true });
+  ctx.signal.addEventListener('abort', () => abort(new CliError('interrupted; no file written')), {
+    once: true,
+  });
   const headersTimer = setTimeout(() => abort(stalled), ctx.timeoutMs);
   progress.step(`downloading a snapshot from ${endpoint} into ${file}`);
   try {
     const auth = (await ctx.authHeaders?.()) ?? {};
-    const init = { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', ...auth }, signal: controller.signal };
+    const init = {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json', ...auth },
+      signal: controller.signal,
+    };
     const tls = await ctx.tlsFetch?.();
-    const res = tls === undefined ? await fetch(`${endpoint}/v3/maintenance/snapshot`, init) : await tls.fetch(`${endpoint}/v3/maintenance/snapshot`, { ...init, dispatcher: tls.dispatcher });
+    const res =
+      tls === undefined
+        ? await fetch(`${endpoint}/v3/maintenance/snapshot`, init)
+        : await tls.fetch(`${endpoint}/v3/maintenance/snapshot`, {
+            ...init,
+            dispatcher: tls.dispatcher,
+          });
     clearTimeout(headersTimer);
     if (!res.ok || !res.body) {
       const text = await res.text().catch(() => '');
@@ -100,14 +130,22 @@ async function download(ctx: SnapshotContext, file: string, progress: Progress):
       throw new CliError(`${endpoint} refused the snapshot (HTTP ${res.status}): ${message}`);
     }
     const body = res.body as unknown as AsyncIterable<Uint8Array>;
-    const bytes = await writeBackupFile(file, progress.count(withIdleTimeout(body, ctx.timeoutMs, () => abort(stalled)), 'downloaded'));
+    const bytes = await writeBackupFile(
+      file,
+      progress.count(
+        withIdleTimeout(body, ctx.timeoutMs, () => abort(stalled)),
+        'downloaded',
+      ),
+    );
     progress.step(`downloaded ${formatBytes(bytes)} in ${progress.elapsed()}`);
     return { endpoint, bytes };
   } catch (err) {
     if (err instanceof CliError) throw err;
     if (reason) throw reason;
     const cause = (err as { cause?: Error }).cause?.message ?? (err as Error).message;
-    throw new CliError(`downloading the snapshot from ${endpoint} failed (${cause}); no file written`);
+    throw new CliError(
+      `downloading the snapshot from ${endpoint} failed (${cause}); no file written`,
+    );
   } finally {
     clearTimeout(headersTimer);
   }
@@ -145,10 +183,15 @@ export async function restore(ctx: SnapshotContext, file: string, opts: Opts): P
   const clusterText = stringOption(opts['initialCluster']);
   const dataDir = stringOption(opts['dataDir']);
   if (name === undefined || clusterText === undefined || dataDir === undefined) {
-    throw new UsageError('snapshot restore needs --name N, --initial-cluster N=URL,... (the NEW cluster\'s members) and --data-dir DIR (empty or absent)');
+    throw new UsageError(
+      "snapshot restore needs --name N, --initial-cluster N=URL,... (the NEW cluster's members) and --data-dir DIR (empty or absent)",
+    );
   }
   const members = parseInitialCluster(clusterText);
-  if (!members.some((m) => m.name === name)) throw new UsageError(`snapshot restore: --name ${name} is not in --initial-cluster (${members.map((m) => m.name).join(', ')})`);
+  if (!members.some((m) => m.name === name))
+    throw new UsageError(
+      `snapshot restore: --name ${name} is not in --initial-cluster (${members.map((m) => m.name).join(', ')})`,
+    );
   const token = stringOption(opts['clusterToken']) ?? stringOption(opts['initialClusterToken']);
   const id = memberIdOf(name);
   let restored;
@@ -157,7 +200,9 @@ export async function restore(ctx: SnapshotContext, file: string, opts: Opts): P
   try {
     const { manifest } = await openBackup(file);
     if (token === manifest.clusterId) {
-      throw new CliError(`--cluster-token ${token} is the backed-up cluster's own id; a restored cluster needs a new one so its members never mix with the old cluster's: pass another --cluster-token`);
+      throw new CliError(
+        `--cluster-token ${token} is the backed-up cluster's own id; a restored cluster needs a new one so its members never mix with the old cluster's: pass another --cluster-token`,
+      );
     }
     restored = await restoreBackup(file, {
       members: members.map((m) => m.id),
@@ -168,14 +213,20 @@ export async function restore(ctx: SnapshotContext, file: string, opts: Opts): P
   } catch (err) {
     if (err instanceof BackupFileError) throw new CliError(`${err.message}`);
     if (err instanceof DataDirNotEmptyError) {
-      throw new CliError(`data directory ${path.resolve(dataDir)} is not empty; restore never overwrites data: give an empty or new directory, or pass --force to replace its contents`);
+      throw new CliError(
+        `data directory ${path.resolve(dataDir)} is not empty; restore never overwrites data: give an empty or new directory, or pass --force to replace its contents`,
+      );
     }
     if (err instanceof Error && err.name === 'BackupOptionsError') throw new CliError(err.message);
     throw err;
   }
   progress.step(`restored in ${progress.elapsed()}`);
   const m = restored.manifest;
-  ctx.out(`Restored ${file} into ${dataDir} as member ${name} of cluster ${restored.clusterId} at revision ${m.revision} (index ${restored.index})`);
-  ctx.out(`Start it with: flotilla start --name ${name} --data-dir ${dataDir} --initial-cluster ${clusterText} --initial-cluster-token ${restored.clusterId} --listen-client <url>`);
+  ctx.out(
+    `Restored ${file} into ${dataDir} as member ${name} of cluster ${restored.clusterId} at revision ${m.revision} (index ${restored.index})`,
+  );
+  ctx.out(
+    `Start it with: flotilla start --name ${name} --data-dir ${dataDir} --initial-cluster ${clusterText} --initial-cluster-token ${restored.clusterId} --listen-client <url>`,
+  );
   return 0;
 }

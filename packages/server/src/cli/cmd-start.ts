@@ -10,7 +10,16 @@ import { pino, type Logger } from 'pino';
 import { MemberDirectory } from '../cluster/directory.js';
 import type { RunningHttpServer } from '../http/server.js';
 import { loadClientTls } from '../http/tls.js';
-import { fromEnv, fromFile, resolveStartConfig, SETTINGS, testFaultsFromFlags, type RawSettings, type SettingName, type StartConfig } from './config.js';
+import {
+  fromEnv,
+  fromFile,
+  resolveStartConfig,
+  SETTINGS,
+  testFaultsFromFlags,
+  type RawSettings,
+  type SettingName,
+  type StartConfig,
+} from './config.js';
 import { CliError, UsageError } from './errors.js';
 import { hexId, memberIdOf } from './ids.js';
 import { serveMember } from './serve-member.js';
@@ -55,44 +64,95 @@ function dbSizeReader(dir: string): () => number {
 
 /** Names of the founding voters: all of --initial-cluster for a new cluster; --founders for a member joining an existing one. */
 function founderNames(config: StartConfig, foundersFlag: string | undefined): string[] {
-  if (foundersFlag !== undefined) return foundersFlag.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  if (foundersFlag !== undefined)
+    return foundersFlag
+      .split(',')
+      .map((n) => n.trim())
+      .filter((n) => n !== '');
   if (config.initialClusterState === 'existing') {
-    throw new UsageError('a member joining an existing cluster needs --founders n1,n2,n3 (the names the cluster was first started with; `flotilla member add` prints the full command)');
+    throw new UsageError(
+      'a member joining an existing cluster needs --founders n1,n2,n3 (the names the cluster was first started with; `flotilla member add` prints the full command)',
+    );
   }
   return config.initialCluster.map((m) => m.name);
 }
 
 function describeStartError(err: unknown, config: StartConfig): CliError | undefined {
   const e = err as NodeJS.ErrnoException;
-  if (e?.code === 'EADDRINUSE') return new CliError(`address already in use (${e.message.replace(/^listen EADDRINUSE: address already in use /, '')}); another process listens there, choose other --listen-peer/--listen-client ports`);
+  if (e?.code === 'EADDRINUSE')
+    return new CliError(
+      `address already in use (${e.message.replace(/^listen EADDRINUSE: address already in use /, '')}); another process listens there, choose other --listen-peer/--listen-client ports`,
+    );
   if (e?.code === 'EACCES') return new CliError(`permission denied: ${e.message}`);
-  const expected = ['InsecureListenError', 'TransportOptionsError', 'ForceNewClusterError', 'IdentityMismatchError', 'DirectoryLockedError', 'FormatVersionError', 'MissingDataDirError', 'CorruptionError', 'NodeOptionsError'];
-  if (e instanceof Error && expected.includes(e.name)) return new CliError(e.name === 'InsecureListenError' || e.name === 'TransportOptionsError' ? e.message : `${e.message} (data dir ${config.dataDir})`);
+  const expected = [
+    'InsecureListenError',
+    'TransportOptionsError',
+    'ForceNewClusterError',
+    'IdentityMismatchError',
+    'DirectoryLockedError',
+    'FormatVersionError',
+    'MissingDataDirError',
+    'CorruptionError',
+    'NodeOptionsError',
+  ];
+  if (e instanceof Error && expected.includes(e.name))
+    return new CliError(
+      e.name === 'InsecureListenError' || e.name === 'TransportOptionsError'
+        ? e.message
+        : `${e.message} (data dir ${config.dataDir})`,
+    );
   return undefined;
 }
 
 /** Runs a member until SIGINT/SIGTERM; `values` are the flags given, by flag name (`data-dir`). */
-export async function cmdStart(values: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<number> {
-  const configFile = typeof values['config'] === 'string' ? values['config'] : env['FLOTILLA_CONFIG'];
-  const config = resolveStartConfig(flagsToSettings(values), fromEnv(env), configFile ? fromFile(configFile) : {});
-  const foundersFlag = typeof values['founders'] === 'string' ? values['founders'] : env['FLOTILLA_FOUNDERS'];
+export async function cmdStart(
+  values: Record<string, string | boolean | undefined>,
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal,
+): Promise<number> {
+  const configFile =
+    typeof values['config'] === 'string' ? values['config'] : env['FLOTILLA_CONFIG'];
+  const config = resolveStartConfig(
+    flagsToSettings(values),
+    fromEnv(env),
+    configFile ? fromFile(configFile) : {},
+  );
+  const foundersFlag =
+    typeof values['founders'] === 'string' ? values['founders'] : env['FLOTILLA_FOUNDERS'];
   const forceNew = values['force-new-cluster'] === true;
   const testFaults = testFaultsFromFlags(values);
   const founders = forceNew ? [config.name] : founderNames(config, foundersFlag);
   const initialVoters = founders.map(memberIdOf);
-  const logger: Logger = pino({ level: config.logLevel, base: { member: config.name } }, pino.destination(2));
+  const logger: Logger = pino(
+    { level: config.logLevel, base: { member: config.name } },
+    pino.destination(2),
+  );
 
   const routes = new Map(config.peerRoutes.map((r) => [r.id, r.url] as const));
-  const directory = new MemberDirectory(config.initialCluster.filter((m) => !forceNew || m.id === config.id).map((m) => {
-    const client = config.clientUrls.get(m.name);
-    return { id: m.id, name: m.name, peerUrls: [m.peerUrl], clientUrls: client ? [client] : [] };
-  }), routes);
+  const directory = new MemberDirectory(
+    config.initialCluster
+      .filter((m) => !forceNew || m.id === config.id)
+      .map((m) => {
+        const client = config.clientUrls.get(m.name);
+        return {
+          id: m.id,
+          name: m.name,
+          peerUrls: [m.peerUrl],
+          clientUrls: client ? [client] : [],
+        };
+      }),
+    routes,
+  );
   // A forced member starts alone: it dials none of the old members (their ids now belong to no cluster it knows).
   // A --peer-route wins over the --initial-cluster URL too, so a route means one thing wherever a peer is learned.
-  const peers = new Map(config.initialCluster.filter((m) => m.id !== config.id && !forceNew).map((m) => {
-    const u = new URL(directory.dialUrl(m.id, m.peerUrl));
-    return [m.id, { host: u.hostname, port: Number(u.port) }] as const;
-  }));
+  const peers = new Map(
+    config.initialCluster
+      .filter((m) => m.id !== config.id && !forceNew)
+      .map((m) => {
+        const u = new URL(directory.dialUrl(m.id, m.peerUrl));
+        return [m.id, { host: u.hostname, port: Number(u.port) }] as const;
+      }),
+  );
 
   let node: FlotillaNode | undefined;
   let server: RunningHttpServer | undefined;
@@ -100,14 +160,31 @@ export async function cmdStart(values: Record<string, string | boolean | undefin
   let grpc: RunningGrpcServer | undefined;
   try {
     // The client port's exposure (openNode checks the peer port's): a warning without TLS, a refusal with the default token.
-    checkExposure({ clusterId: config.clusterToken, listeners: [{ port: 'client', host: config.listenClient.hostname, tls: config.clientTls !== undefined }], logger });
+    checkExposure({
+      clusterId: config.clusterToken,
+      listeners: [
+        { port: 'client', host: config.listenClient.hostname, tls: config.clientTls !== undefined },
+      ],
+      logger,
+    });
     // A missing or non-PEM client-port file fails the start before the data directory is opened (openNode does the same for the peer files).
     if (config.clientTls !== undefined) loadClientTls(config.clientTls);
     if (forceNew) {
       // Rewrites the data directory into a one-voter cluster (idempotent, so a restart with the flag still set is harmless).
-      const forced = await forceNewCluster(config.dataDir, { nodeId: config.id, clusterId: config.clusterToken });
-      logger.warn({ index: forced.index, term: forced.term, revision: forced.revision, appliedDuringRecovery: forced.appliedDuringRecovery, discardedEntries: forced.discardedEntries },
-        'forced a new one-member cluster from this data directory; remove --force-new-cluster for later restarts and add members with `flotilla member add`');
+      const forced = await forceNewCluster(config.dataDir, {
+        nodeId: config.id,
+        clusterId: config.clusterToken,
+      });
+      logger.warn(
+        {
+          index: forced.index,
+          term: forced.term,
+          revision: forced.revision,
+          appliedDuringRecovery: forced.appliedDuringRecovery,
+          discardedEntries: forced.discardedEntries,
+        },
+        'forced a new one-member cluster from this data directory; remove --force-new-cluster for later restarts and add members with `flotilla member add`',
+      );
     }
     fs.mkdirSync(config.dataDir, { recursive: true });
     node = await openNode({
@@ -125,11 +202,26 @@ export async function cmdStart(values: Record<string, string | boolean | undefin
       ...(config.snapshotEntries !== undefined ? { snapshotEntries: config.snapshotEntries } : {}),
       ...testFaults,
     });
-    node.on('leaderChanged', (e) => logger.info({ leader: hexId(e.leader), term: e.term, role: e.role }, 'leader changed'));
-    ({ server, scheduler } = await serveMember({ node, config, directory, founders, dbSizeBytes: dbSizeReader(config.dataDir), logger }));
+    node.on('leaderChanged', (e) =>
+      logger.info({ leader: hexId(e.leader), term: e.term, role: e.role }, 'leader changed'),
+    );
+    ({ server, scheduler } = await serveMember({
+      node,
+      config,
+      directory,
+      founders,
+      dbSizeBytes: dbSizeReader(config.dataDir),
+      logger,
+    }));
     // etcd's gRPC API on its own port (src/grpc).
     const grpcUrl = values['listen-client-grpc'] ?? env['FLOTILLA_LISTEN_CLIENT_GRPC'];
-    if (grpcUrl) grpc = await (await import('../grpc/serve-grpc.js')).startMemberGrpc(grpcUrl, { node, directory, logger, dbSizeBytes: dbSizeReader(config.dataDir) });
+    if (grpcUrl)
+      grpc = await (await import('../grpc/serve-grpc.js')).startMemberGrpc(grpcUrl, {
+        node,
+        directory,
+        logger,
+        dbSizeBytes: dbSizeReader(config.dataDir),
+      });
   } catch (err) {
     scheduler?.stop();
     await grpc?.close();
@@ -138,9 +230,23 @@ export async function cmdStart(values: Record<string, string | boolean | undefin
     throw describeStartError(err, config) ?? err;
   }
   if (testFaults.testClockSkew !== undefined || testFaults.testFsyncDelayMs !== undefined) {
-    logger.warn({ ...testFaults }, 'TEST ONLY fault injection is on (--test-clock-* / --test-fsync-delay-ms); never use these flags in production');
+    logger.warn(
+      { ...testFaults },
+      'TEST ONLY fault injection is on (--test-clock-* / --test-fsync-delay-ms); never use these flags in production',
+    );
   }
-  logger.info({ id: hexId(config.id), peer: config.listenPeer.origin, client: server.url, peerTls: config.peerTls !== undefined, clientTls: config.clientTls !== undefined, dataDir: config.dataDir, founders }, 'flotilla member started');
+  logger.info(
+    {
+      id: hexId(config.id),
+      peer: config.listenPeer.origin,
+      client: server.url,
+      peerTls: config.peerTls !== undefined,
+      clientTls: config.clientTls !== undefined,
+      dataDir: config.dataDir,
+      founders,
+    },
+    'flotilla member started',
+  );
 
   await new Promise<void>((resolve) => {
     if (signal.aborted) resolve();

@@ -30,21 +30,33 @@ function printResponse(ctx: CommandContext, op: ResponseOp): void {
 }
 
 export function addTxnWatchCommands(program: Command, runner: Runner): void {
-  program.command('txn')
+  program
+    .command('txn')
     .description('runs a transaction read from stdin')
     .addHelpText('after', TXN_HELP)
-    .action((_opts: Opts, cmd: Command) => runner.bounded(cmd, 'txn', async (ctx) => {
-      const input = await ctx.readStdin();
-      if (input.trim() === '') throw new UsageError('txn: reads compares, success and failure requests from stdin (blank-line separated); got nothing');
-      const res = await (await ctx.kv()).txn(parseTxnInput(input));
-      ctx.out(res.succeeded ? 'SUCCESS' : 'FAILURE');
-      for (const op of res.responses) {
-        ctx.out('');
-        printResponse(ctx, op);
-      }
-    }, true));
+    .action((_opts: Opts, cmd: Command) =>
+      runner.bounded(
+        cmd,
+        'txn',
+        async (ctx) => {
+          const input = await ctx.readStdin();
+          if (input.trim() === '')
+            throw new UsageError(
+              'txn: reads compares, success and failure requests from stdin (blank-line separated); got nothing',
+            );
+          const res = await (await ctx.kv()).txn(parseTxnInput(input));
+          ctx.out(res.succeeded ? 'SUCCESS' : 'FAILURE');
+          for (const op of res.responses) {
+            ctx.out('');
+            printResponse(ctx, op);
+          }
+        },
+        true,
+      ),
+    );
 
-  program.command('watch')
+  program
+    .command('watch')
     .description('prints the changes to a key or a range of keys until Ctrl-C')
     .argument('<key>')
     .argument('[end]', 'end of the range (exclusive)')
@@ -52,10 +64,17 @@ export function addTxnWatchCommands(program: Command, runner: Runner): void {
     .option('--rev <n>', 'start at revision n (earlier events are replayed)')
     .option('--prev-kv', 'print the previous key-value pair of each event')
     .option('--max-events <n>', 'exit after n events')
-    .action((key: string, end: string | undefined, opts: Opts, cmd: Command) => runner.open(cmd, 'watch', (ctx) => watch(ctx, key, end, opts)));
+    .action((key: string, end: string | undefined, opts: Opts, cmd: Command) =>
+      runner.open(cmd, 'watch', (ctx) => watch(ctx, key, end, opts)),
+    );
 }
 
-async function watch(ctx: CommandContext, key: string, end: string | undefined, opts: Opts): Promise<void> {
+async function watch(
+  ctx: CommandContext,
+  key: string,
+  end: string | undefined,
+  opts: Opts,
+): Promise<void> {
   const target = keyRange(key, end, opts, 'watch');
   const options: WatchOptions = {};
   const rev = intOption(opts['rev'], '--rev', 'watch');

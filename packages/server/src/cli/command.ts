@@ -31,7 +31,9 @@ export interface CommandContext {
 export function intOption(value: unknown, flag: string, command: string): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || !/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
-    throw new UsageError(`${command}: ${flag} must be a non-negative integer, got ${JSON.stringify(value)}`);
+    throw new UsageError(
+      `${command}: ${flag} must be a non-negative integer, got ${JSON.stringify(value)}`,
+    );
   }
   return Number(value);
 }
@@ -41,4 +43,5 @@ export function stringOption(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-export const text = (data: Uint8Array): string => Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
+export const text = (data: Uint8Array): string =>
+  Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');

@@ -19,7 +19,10 @@ export class Deadline {
   /** Said after the timeout when a write may have been applied. */
   note = '';
 
-  constructor(readonly budgetMs: number, private readonly endpoints: readonly string[]) {}
+  constructor(
+    readonly budgetMs: number,
+    private readonly endpoints: readonly string[],
+  ) {}
 
   /** Starts (or restarts, for each keep-alive round) the budget now. */
   start(): void {

@@ -7,8 +7,8 @@ import { UsageError } from './errors.js';
 const UNIT_MS: Readonly<Record<string, number>> = {
   ns: 1e-6,
   us: 1e-3,
-  'µs': 1e-3,
-  'μs': 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
   ms: 1,
   s: 1_000,
   m: 60_000,
@@ -39,7 +39,9 @@ export function parseDurationMs(text: string, flag: string): number {
   const trimmed = text.trim();
   const ms = /^\d+$/.test(trimmed) ? Number(trimmed) : goDurationMs(trimmed);
   if (ms === undefined || !Number.isFinite(ms)) {
-    throw new UsageError(`${flag}: ${JSON.stringify(text)} is not a duration; write e.g. 5s, 500ms or 1m30s (units ns, us, ms, s, m, h; a bare number is milliseconds)`);
+    throw new UsageError(
+      `${flag}: ${JSON.stringify(text)} is not a duration; write e.g. 5s, 500ms or 1m30s (units ns, us, ms, s, m, h; a bare number is milliseconds)`,
+    );
   }
   if (ms <= 0) throw new UsageError(`${flag} must be longer than 0, got ${JSON.stringify(text)}`);
   return Math.max(1, Math.round(ms));

@@ -31,7 +31,9 @@ export const AUTH_NOT_ENABLED = /authentication is not enabled/;
 
 function refused(err: unknown): boolean {
   const cause = (err as { cause?: { code?: string } })?.cause;
-  return cause?.code === 'ECONNREFUSED' || cause?.code === 'ENOTFOUND' || cause?.code === 'EHOSTUNREACH';
+  return (
+    cause?.code === 'ECONNREFUSED' || cause?.code === 'ENOTFOUND' || cause?.code === 'EHOSTUNREACH'
+  );
 }
 
 /** Says what to check for a failed TLS handshake: it does not fix itself by retrying. */
@@ -46,7 +48,10 @@ function reason(err: unknown): string {
 /** The first https:// endpoint whose TLS handshake fails, with why; undefined when all of them complete it. */
 export async function tlsTrouble(api: HttpApi, timeoutMs: number): Promise<string | undefined> {
   for (const endpoint of api.options.endpoints.filter((e) => e.startsWith('https:'))) {
-    const answer = await api.getJson(endpoint, '/health', timeoutMs).then(() => undefined, (err: Error) => err.message);
+    const answer = await api.getJson(endpoint, '/health', timeoutMs).then(
+      () => undefined,
+      (err: Error) => err.message,
+    );
     if (answer?.includes('TLS handshake failed')) return answer;
   }
   return undefined;
@@ -80,7 +85,10 @@ export class HttpApi {
   private async fetch(url: string, init: RequestInit): Promise<Response> {
     const tls = await this.options.tlsFetch();
     if (tls === undefined) return fetch(url, init);
-    return (await tls.fetch(url, { ...(init as object), dispatcher: tls.dispatcher })) as unknown as Response;
+    return (await tls.fetch(url, {
+      ...(init as object),
+      dispatcher: tls.dispatcher,
+    })) as unknown as Response;
   }
 
   private signal(timeoutMs: number): AbortSignal {
@@ -88,7 +96,12 @@ export class HttpApi {
   }
 
   /** POSTs to one endpoint; throws CliError with the server's message on an error answer. */
-  async postTo(endpoint: string, path: string, body: JsonBody, timeoutMs = this.options.timeoutMs): Promise<JsonBody> {
+  async postTo(
+    endpoint: string,
+    path: string,
+    body: JsonBody,
+    timeoutMs = this.options.timeoutMs,
+  ): Promise<JsonBody> {
     const auth = path === LOGIN_PATH ? {} : await this.authHeaders();
     let res: Response;
     try {
@@ -99,7 +112,8 @@ export class HttpApi {
         signal: this.signal(timeoutMs),
       });
     } catch (err) {
-      if ((err as Error).name === 'TimeoutError') throw new CliError(`${endpoint}: no answer within ${timeoutMs} ms`);
+      if ((err as Error).name === 'TimeoutError')
+        throw new CliError(`${endpoint}: no answer within ${timeoutMs} ms`);
       throw Object.assign(new CliError(`cannot reach ${endpoint}: ${reason(err)}`), { cause: err });
     }
     const text = await res.text();
@@ -107,13 +121,18 @@ export class HttpApi {
     try {
       json = JSON.parse(text) as JsonBody;
     } catch {
-      throw new CliError(`${endpoint}${path} answered ${res.status} with a non-JSON body: ${text.slice(0, 200)}`);
+      throw new CliError(
+        `${endpoint}${path} answered ${res.status} with a non-JSON body: ${text.slice(0, 200)}`,
+      );
     }
     if (!res.ok) {
       const message = String(json['message'] ?? json['error'] ?? `HTTP ${res.status}`);
       // etcdctl's words for a login refused by a cluster without auth, and a hint for a request without --user.
       // A hint for a request without --user to a cluster with auth on.
-      const hint = /invalid auth token|user name is empty/.test(message) && this.options.auth === undefined ? '; auth is enabled on this cluster: pass --user name:password (or FLOTILLA_USER)' : '';
+      const hint =
+        /invalid auth token|user name is empty/.test(message) && this.options.auth === undefined
+          ? '; auth is enabled on this cluster: pass --user name:password (or FLOTILLA_USER)'
+          : '';
       throw new CliError(`${message} (from ${endpoint})${hint}`);
     }
     return json;
@@ -130,16 +149,26 @@ export class HttpApi {
         lastError = err;
       }
     }
-    throw new CliError(`no endpoint accepted the connection (${this.options.endpoints.join(', ')}): ${(lastError as Error).message}; is the cluster running?`);
+    throw new CliError(
+      `no endpoint accepted the connection (${this.options.endpoints.join(', ')}): ${(lastError as Error).message}; is the cluster running?`,
+    );
   }
 
-  async getJson(endpoint: string, path: string, timeoutMs = this.options.timeoutMs): Promise<JsonBody> {
+  async getJson(
+    endpoint: string,
+    path: string,
+    timeoutMs = this.options.timeoutMs,
+  ): Promise<JsonBody> {
     const headers = await this.authHeaders();
     try {
-      const res = await this.fetch(`${endpoint}${path}`, { headers, signal: this.signal(timeoutMs) });
+      const res = await this.fetch(`${endpoint}${path}`, {
+        headers,
+        signal: this.signal(timeoutMs),
+      });
       return (await res.json()) as JsonBody;
     } catch (err) {
-      if ((err as Error).name === 'TimeoutError') throw new CliError(`${endpoint}: no answer within ${timeoutMs} ms`);
+      if ((err as Error).name === 'TimeoutError')
+        throw new CliError(`${endpoint}: no answer within ${timeoutMs} ms`);
       throw new CliError(`cannot reach ${endpoint}: ${reason(err)}`);
     }
   }

@@ -10,7 +10,9 @@ export function hexId(id: number): string {
 /** Parses an id as etcdctl does: hexadecimal. */
 export function parseHexId(text: string, what: string): number {
   if (!/^(0x)?[0-9a-fA-F]{1,13}$/.test(text)) {
-    throw new UsageError(`${what} must be a hexadecimal id as printed by flotilla (e.g. 3a9f1c2b), got ${JSON.stringify(text)}`);
+    throw new UsageError(
+      `${what} must be a hexadecimal id as printed by flotilla (e.g. 3a9f1c2b), got ${JSON.stringify(text)}`,
+    );
   }
   const id = Number.parseInt(text.replace(/^0x/, ''), 16);
   if (!Number.isSafeInteger(id) || id <= 0) throw new UsageError(`${what} ${text} is out of range`);

@@ -24,16 +24,36 @@ function readStdin(): Promise<string> {
  * whole story. The client's and the store's typed errors say what to do.
  */
 const EXPECTED_ERRORS = new Set([
-  'UsageError', 'CliError', 'CommandTimeoutError',
-  'UnknownOutcomeError', 'UnavailableError', 'ServerError', 'WatchCanceledError', 'ProtocolError', 'ClientClosedError',
-  'KeyTooLargeError', 'ValueTooLargeError', 'TooManyOpsError', 'RequestTooLargeError', 'CompactedError', 'FutureRevisionError',
-  'LeaseNotFoundError', 'LeaseExistsError', 'KeyNotFoundError', 'InvalidRequestError', 'StaleSequenceError', 'SessionExpiredError',
+  'UsageError',
+  'CliError',
+  'CommandTimeoutError',
+  'UnknownOutcomeError',
+  'UnavailableError',
+  'ServerError',
+  'WatchCanceledError',
+  'ProtocolError',
+  'ClientClosedError',
+  'KeyTooLargeError',
+  'ValueTooLargeError',
+  'TooManyOpsError',
+  'RequestTooLargeError',
+  'CompactedError',
+  'FutureRevisionError',
+  'LeaseNotFoundError',
+  'LeaseExistsError',
+  'KeyNotFoundError',
+  'InvalidRequestError',
+  'StaleSequenceError',
+  'SessionExpiredError',
   // Auth refusals (permission denied, invalid token, bad password, ...): etcd's message is the story.
   ...Object.keys(AUTH_MESSAGES),
 ]);
 
 /** Runs one CLI invocation; resolves to the exit code. */
-export async function run(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function run(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const controller = new AbortController();
   const stop = (): void => controller.abort();
   process.once('SIGINT', stop);
@@ -46,7 +66,10 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     readStdin,
   });
   try {
-    const program = buildProgram(runner, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
+    const program = buildProgram(runner, {
+      out: (t) => process.stdout.write(t),
+      err: (t) => process.stderr.write(t),
+    });
     if (argv.length === 0) {
       program.outputHelp();
       return 2;
@@ -60,7 +83,8 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     // One line: the first line of the message (server messages may carry more).
     const message = (err instanceof Error ? err.message : String(err)).split('\n')[0];
     process.stderr.write(`Error: ${expected ? message : `unexpected failure: ${message}`}\n`);
-    if (!expected && env['FLOTILLA_DEBUG'] === '1') process.stderr.write(`${(err as Error).stack ?? ''}\n`);
+    if (!expected && env['FLOTILLA_DEBUG'] === '1')
+      process.stderr.write(`${(err as Error).stack ?? ''}\n`);
     return exitCodeOf(err);
   } finally {
     await runner.close();

@@ -30,7 +30,13 @@ export function commandPath(cmd: Command): string {
 
 /** Commander's message ("error: unknown option '--bogus'\n(Did you mean ...?)") as one line. */
 function oneLine(message: string): string {
-  return message.replace(/^error: /, '').split('\n').map((l) => l.trim()).filter((l) => l !== '').join(' ').replace(/\.$/, '');
+  return message
+    .replace(/^error: /, '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .join(' ')
+    .replace(/\.$/, '');
 }
 
 /** A Command whose parse errors are thrown as UsageErrors (one line, exit 2) instead of printed. */
@@ -41,7 +47,9 @@ class FlotillaCommand extends Command {
 
   override error(message: string, _options?: ErrorOptions): never {
     const path = commandPath(this);
-    throw new UsageError(`${path === '' ? '' : `${path}: `}${oneLine(message)}; see \`flotilla ${path === '' ? '' : `${path} `}--help\``);
+    throw new UsageError(
+      `${path === '' ? '' : `${path}: `}${oneLine(message)}; see \`flotilla ${path === '' ? '' : `${path} `}--help\``,
+    );
   }
 }
 
@@ -53,7 +61,9 @@ export interface ProgramOutput {
 /** A fresh program per invocation (commander keeps parsed values on the command objects). */
 export function buildProgram(runner: Runner, output: ProgramOutput): Command {
   const program = new FlotillaCommand('flotilla')
-    .description('a replicated key-value store (etcd v3 API) on Raft: a member (start) and etcdctl-like client commands')
+    .description(
+      'a replicated key-value store (etcd v3 API) on Raft: a member (start) and etcdctl-like client commands',
+    )
     .exitOverride()
     .configureOutput({ writeOut: output.out, writeErr: output.err })
     .showSuggestionAfterError(true)
@@ -68,6 +78,9 @@ export function buildProgram(runner: Runner, output: ProgramOutput): Command {
   addClusterCommands(program, runner);
   addSnapshotCommands(program, runner);
   addAuthCommands(program, runner);
-  program.command('version').description('print the version').action(() => output.out(`${SERVER_VERSION}\n`));
+  program
+    .command('version')
+    .description('print the version')
+    .action(() => output.out(`${SERVER_VERSION}\n`));
   return program;
 }

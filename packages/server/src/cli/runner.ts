@@ -50,7 +50,13 @@ export class Runner {
     const fetchWithTls = (): Promise<TlsFetch | undefined> => (this.tls ??= tlsFetch(files));
     return {
       globals,
-      api: new HttpApi({ endpoints: globals.endpoints, timeoutMs: globals.commandTimeoutMs, signal: AbortSignal.any([this.done.signal, this.io.signal]), tlsFetch: fetchWithTls, auth: globals.auth }),
+      api: new HttpApi({
+        endpoints: globals.endpoints,
+        timeoutMs: globals.commandTimeoutMs,
+        signal: AbortSignal.any([this.done.signal, this.io.signal]),
+        tlsFetch: fetchWithTls,
+        auth: globals.auth,
+      }),
       tlsFetch: fetchWithTls,
       kv: () => (this.kv ??= openKv(globals)),
       deadline,
@@ -68,18 +74,32 @@ export class Runner {
   async bounded(cmd: Command, what: string, body: Body, writes = false): Promise<void> {
     const ctx = this.context(cmd);
     ctx.deadline.what = what;
-    if (writes) ctx.deadline.note = '; the change may or may not have been applied: read it back to find out';
+    if (writes)
+      ctx.deadline.note = '; the change may or may not have been applied: read it back to find out';
     ctx.deadline.start();
     try {
-      this.code = (await ctx.deadline.race(Promise.race([this.withoutAuthIfOff(ctx, body), interrupted(this.io.signal, what, writes)]))) ?? 0;
+      this.code =
+        (await ctx.deadline.race(
+          Promise.race([
+            this.withoutAuthIfOff(ctx, body),
+            interrupted(this.io.signal, what, writes),
+          ]),
+        )) ?? 0;
     } catch (err) {
       if (ctx.globals.auth === undefined && err instanceof Error && NO_USER_ERRORS.has(err.name)) {
-        throw new CliError(`${err.message}; auth is enabled on this cluster: pass --user name:password (or FLOTILLA_USER)`);
+        throw new CliError(
+          `${err.message}; auth is enabled on this cluster: pass --user name:password (or FLOTILLA_USER)`,
+        );
       }
       // The client retries a failed TLS handshake like a refused connection, so a wrong CA or a
       // missing certificate would end as a bare timeout: name it.
-      const trouble = err instanceof CommandTimeoutError ? await tlsTrouble(ctx.api, 1_000) : undefined;
-      throw trouble === undefined ? err : new CommandTimeoutError(`${err instanceof Error ? err.message : String(err)}; ${trouble}`);
+      const trouble =
+        err instanceof CommandTimeoutError ? await tlsTrouble(ctx.api, 1_000) : undefined;
+      throw trouble === undefined
+        ? err
+        : new CommandTimeoutError(
+            `${err instanceof Error ? err.message : String(err)}; ${trouble}`,
+          );
     }
   }
 
@@ -99,7 +119,13 @@ export class Runner {
     try {
       return await body(ctx);
     } catch (err) {
-      if (ctx.globals.auth === undefined || !(err instanceof Error) || err.name !== 'AuthNotEnabledError' || this.kv === undefined) throw err;
+      if (
+        ctx.globals.auth === undefined ||
+        !(err instanceof Error) ||
+        err.name !== 'AuthNotEnabledError' ||
+        this.kv === undefined
+      )
+        throw err;
       const loggedIn = this.kv;
       this.kv = undefined;
       await loggedIn.then((k) => k.close()).catch(() => undefined);
@@ -118,7 +144,12 @@ export class Runner {
 /** Rejects when Ctrl-C / SIGTERM arrives: a command retrying until its deadline stops at once instead. */
 function interrupted(signal: AbortSignal, what: string, writes: boolean): Promise<never> {
   return new Promise((_, reject) => {
-    const stop = (): void => reject(new CliError(`${what}: interrupted${writes ? '; the change may or may not have been applied: read it back to find out' : ''}`));
+    const stop = (): void =>
+      reject(
+        new CliError(
+          `${what}: interrupted${writes ? '; the change may or may not have been applied: read it back to find out' : ''}`,
+        ),
+      );
     if (signal.aborted) stop();
     else signal.addEventListener('abort', stop, { once: true });
   });

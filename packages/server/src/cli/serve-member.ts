@@ -23,7 +23,11 @@ export interface ServeMemberOptions {
   readonly logger: Logger;
 }
 
-function startScheduler(node: FlotillaNode, config: StartConfig, logger: Logger): BackupScheduler | undefined {
+function startScheduler(
+  node: FlotillaNode,
+  config: StartConfig,
+  logger: Logger,
+): BackupScheduler | undefined {
   if (config.backupDir === undefined || config.backupIntervalMs === undefined) return undefined;
   const log = logger.child({ component: 'backup' });
   const scheduler = new BackupScheduler({
@@ -32,7 +36,11 @@ function startScheduler(node: FlotillaNode, config: StartConfig, logger: Logger)
     intervalMs: config.backupIntervalMs,
     retainCount: config.backupRetainCount ?? 8,
     onRun: (run) => {
-      if (run.ok) log.info({ file: run.file, revision: run.manifest?.revision, ms: Math.round(run.durationMs) }, 'backup saved and verified');
+      if (run.ok)
+        log.info(
+          { file: run.file, revision: run.manifest?.revision, ms: Math.round(run.durationMs) },
+          'backup saved and verified',
+        );
       else log.error({ file: run.file, error: run.error ?? run.verdict?.line }, 'backup failed');
     },
   });
@@ -59,7 +67,14 @@ export async function serveMember(o: ServeMemberOptions): Promise<ServedMember> 
             extraStatus: () => {
               const s = scheduler.status();
               const age = s.newestVerifiedAgeMs;
-              return { backup: { newestVerifiedFile: s.newestVerified?.file ?? null, newestVerifiedAgeMs: age === undefined || !Number.isFinite(age) ? null : age, runs: s.runs, failures: s.failures } };
+              return {
+                backup: {
+                  newestVerifiedFile: s.newestVerified?.file ?? null,
+                  newestVerifiedAgeMs: age === undefined || !Number.isFinite(age) ? null : age,
+                  runs: s.runs,
+                  failures: s.failures,
+                },
+              };
             },
           }
         : {}),

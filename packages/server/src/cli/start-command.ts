@@ -3,7 +3,13 @@
 // config-file key (config.ts); the member itself is in cmd-start.ts, loaded
 // only when `start` runs (it brings LevelDB and the node with it).
 import { Option, type Command } from 'commander';
-import { BOOLEAN_SETTINGS, envName, SETTINGS, TEST_FAULT_FLAGS, type SettingName } from './config.js';
+import {
+  BOOLEAN_SETTINGS,
+  envName,
+  SETTINGS,
+  TEST_FAULT_FLAGS,
+  type SettingName,
+} from './config.js';
 import type { Runner } from './runner.js';
 
 const SETTING_HELP: Record<SettingName, [string, string]> = {
@@ -13,11 +19,20 @@ const SETTING_HELP: Record<SettingName, [string, string]> = {
   listenClient: ['<url>', 'where it serves clients (default http://127.0.0.1:2379)'],
   advertiseClient: ['<url>', 'the client URL it announces (default --listen-client)'],
   initialCluster: ['<members>', 'the founding members: NAME=peerURL,...'],
-  initialClusterClients: ['<members>', 'their client URLs: NAME=clientURL,... (for member list and endpoint status --cluster)'],
+  initialClusterClients: [
+    '<members>',
+    'their client URLs: NAME=clientURL,... (for member list and endpoint status --cluster)',
+  ],
   initialClusterState: ['<state>', 'new (default) or existing (joining with --founders)'],
-  peerRoute: ['<routes>', 'dial member NAME at URL instead of its announced peer URL (proxies, NAT): NAME=URL,...; local, never replicated'],
+  peerRoute: [
+    '<routes>',
+    'dial member NAME at URL instead of its announced peer URL (proxies, NAT): NAME=URL,...; local, never replicated',
+  ],
   clusterToken: ['<token>', 'the cluster id (default flotilla)'],
-  logLevel: ['<level>', 'fatal, error, warn, info (default), debug, trace or silent; logs are JSON on stderr'],
+  logLevel: [
+    '<level>',
+    'fatal, error, warn, info (default), debug, trace or silent; logs are JSON on stderr',
+  ],
   tickMs: ['<ms>', 'Raft tick length in ms'],
   electionTicks: ['<n>', 'election timeout in ticks'],
   heartbeatTicks: ['<n>', 'heartbeat interval in ticks'],
@@ -25,27 +40,57 @@ const SETTING_HELP: Record<SettingName, [string, string]> = {
   backupDir: ['<dir>', 'scheduled verified backups go here (with --backup-interval)'],
   backupInterval: ['<ms>', 'a backup every ms (with --backup-dir)'],
   backupRetain: ['<n>', 'backups kept (default 8)'],
-  certFile: ['<file>', 'PEM certificate the client port presents: HTTPS there (with --key-file; --listen-client is then https://)'],
+  certFile: [
+    '<file>',
+    'PEM certificate the client port presents: HTTPS there (with --key-file; --listen-client is then https://)',
+  ],
   keyFile: ['<file>', 'its PEM key'],
   trustedCaFile: ['<file>', 'PEM CA that client certificates must chain to'],
-  clientCertAuth: ['', 'require a client certificate from that CA on every connection (needs --trusted-ca-file)'],
-  peerCertFile: ['<file>', 'PEM certificate for mutual TLS between peers (with --peer-key-file and --peer-trusted-ca-file; peer URLs are then https://); it names this member (SAN URI urn:flotilla:member:NAME or CN)'],
+  clientCertAuth: [
+    '',
+    'require a client certificate from that CA on every connection (needs --trusted-ca-file)',
+  ],
+  peerCertFile: [
+    '<file>',
+    'PEM certificate for mutual TLS between peers (with --peer-key-file and --peer-trusted-ca-file; peer URLs are then https://); it names this member (SAN URI urn:flotilla:member:NAME or CN)',
+  ],
   peerKeyFile: ['<file>', 'its PEM key'],
-  peerTrustedCaFile: ['<file>', 'PEM CA that peers\' certificates must chain to'],
-  peerClientCertAuth: ['', 'require a certificate from every dialing peer (off unless given, as in etcd: give it)'],
+  peerTrustedCaFile: ['<file>', "PEM CA that peers' certificates must chain to"],
+  peerClientCertAuth: [
+    '',
+    'require a certificate from every dialing peer (off unless given, as in etcd: give it)',
+  ],
   peerCertAllowedCn: ['<cn>', 'every peer certificate must have this subject CN'],
-  bodyBytesMax: ['<bytes>', 'largest request body on the client port (default 2.75 MiB); larger: 429'],
-  inflightBodyBytesMax: ['<bytes>', 'request body bytes handled at once (default 8 MiB, taken from Content-Length); beyond: 429'],
-  headersTimeout: ['<duration>', 'time a client has to send its request headers (default 10s); then 408 and close'],
-  requestTimeout: ['<duration>', 'time a client has to send its whole request (default 30s); then 408 and close'],
+  bodyBytesMax: [
+    '<bytes>',
+    'largest request body on the client port (default 2.75 MiB); larger: 429',
+  ],
+  inflightBodyBytesMax: [
+    '<bytes>',
+    'request body bytes handled at once (default 8 MiB, taken from Content-Length); beyond: 429',
+  ],
+  headersTimeout: [
+    '<duration>',
+    'time a client has to send its request headers (default 10s); then 408 and close',
+  ],
+  requestTimeout: [
+    '<duration>',
+    'time a client has to send its whole request (default 30s); then 408 and close',
+  ],
   connectionsMax: ['<n>', 'open client connections (default 10000); more are closed at once'],
   watchStreamsMax: ['<n>', 'open watch streams (default 10000); more: 429'],
-  watchStreamsPerConnectionMax: ['<n>', 'open watch streams on one connection (default 16); more: 429'],
-  watchStreamBufferBytesMax: ['<bytes>', 'unsent bytes of one watch stream (default 4 MiB); beyond, the watch is cancelled as slow'],
+  watchStreamsPerConnectionMax: [
+    '<n>',
+    'open watch streams on one connection (default 16); more: 429',
+  ],
+  watchStreamBufferBytesMax: [
+    '<bytes>',
+    'unsent bytes of one watch stream (default 4 MiB); beyond, the watch is cancelled as slow',
+  ],
 };
 
 const TEST_FAULT_HELP: Record<(typeof TEST_FAULT_FLAGS)[number], string> = {
-  'test-clock-rate': 'TEST ONLY: this member\'s clock runs at R times real time (> 0)',
+  'test-clock-rate': "TEST ONLY: this member's clock runs at R times real time (> 0)",
   'test-clock-offset-ms': 'TEST ONLY: and is shifted by MS (negative: --test-clock-offset-ms=-500)',
   'test-fsync-delay-ms': 'TEST ONLY: wait MS after every synced write (a slow disk)',
 };
@@ -63,23 +108,35 @@ remove --force-new-cluster on later restarts; never use TEST ONLY flags in produ
 SIGINT/SIGTERM stop the member cleanly.`;
 
 export function addStartCommand(program: Command, runner: Runner): void {
-  const start = program.command('start')
+  const start = program
+    .command('start')
     .description('runs a member of a cluster until SIGINT/SIGTERM')
     .option('--config <file>', 'JSON file of settings (env FLOTILLA_CONFIG)')
-    .option('--founders <names>', 'names of the founding voters, for a member joining an existing cluster (member add prints them)')
+    .option(
+      '--founders <names>',
+      'names of the founding voters, for a member joining an existing cluster (member add prints them)',
+    )
     // Flag only (no environment or file setting): it must not outlive the one start that needs it.
-    .option('--force-new-cluster', 'a lone survivor becomes a one-voter cluster; remove the flag on later restarts')
-    .option('--listen-client-grpc <url>', "also serve etcd's gRPC API on this separate URL (it is served on --listen-client too, for plain HTTP); env FLOTILLA_LISTEN_CLIENT_GRPC");
+    .option(
+      '--force-new-cluster',
+      'a lone survivor becomes a one-voter cluster; remove the flag on later restarts',
+    )
+    .option(
+      '--listen-client-grpc <url>',
+      "also serve etcd's gRPC API on this separate URL (it is served on --listen-client too, for plain HTTP); env FLOTILLA_LISTEN_CLIENT_GRPC",
+    );
   for (const [setting, flags] of Object.entries(SETTINGS) as [SettingName, readonly string[]][]) {
     const [arg, help] = SETTING_HELP[setting];
     const [flag, ...aliases] = flags as readonly [string, ...string[]];
     const spec = BOOLEAN_SETTINGS.has(setting) ? `--${flag}` : `--${flag} ${arg}`;
-    const aliasNote = aliases.length > 0 ? ` (alias ${aliases.map((a) => `--${a}`).join(', ')})` : '';
+    const aliasNote =
+      aliases.length > 0 ? ` (alias ${aliases.map((a) => `--${a}`).join(', ')})` : '';
     start.addOption(new Option(spec, `${help}; env ${envName(setting)}${aliasNote}`));
     for (const alias of aliases) start.addOption(new Option(`--${alias} ${arg}`).hideHelp());
   }
   // TEST ONLY fault flags (the fault suite's nemeses): flags only, like --force-new-cluster.
-  for (const flag of TEST_FAULT_FLAGS) start.addOption(new Option(`--${flag} <value>`, TEST_FAULT_HELP[flag]));
+  for (const flag of TEST_FAULT_FLAGS)
+    start.addOption(new Option(`--${flag} <value>`, TEST_FAULT_HELP[flag]));
   start.addHelpText('after', START_HELP);
   // Not through runner.open: a member needs none of the client flags (a stale FLOTILLA_COMMAND_TIMEOUT must not stop it).
   start.action(async (_opts: Record<string, unknown>, cmd: Command) => {

@@ -28,7 +28,8 @@ const unescape = (s: string): string => s.replace(/\\(.)/g, '$1');
 export function words(line: string): string[] {
   const out: string[] = [];
   const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
-  for (let m = re.exec(line); m; m = re.exec(line)) out.push(m[1] !== undefined ? unescape(m[1]) : (m[2] ?? ''));
+  for (let m = re.exec(line); m; m = re.exec(line))
+    out.push(m[1] !== undefined ? unescape(m[1]) : (m[2] ?? ''));
   return out;
 }
 
@@ -36,14 +37,25 @@ export function parseCompare(line: string, lineNo: number): CompareSpec {
   const m = /^\s*(\w+)\("((?:[^"\\]|\\.)*)"\)\s*(=|!=|<|>)\s*"((?:[^"\\]|\\.)*)"\s*$/.exec(line);
   const target = m ? TARGETS[m[1] ?? ''] : undefined;
   if (!m || !target) {
-    throw new UsageError(`txn line ${lineNo}: cannot read compare ${JSON.stringify(line)}; write e.g. value("key") = "v" or mod("key") > "3"`);
+    throw new UsageError(
+      `txn line ${lineNo}: cannot read compare ${JSON.stringify(line)}; write e.g. value("key") = "v" or mod("key") > "3"`,
+    );
   }
   const result = m[3] as '=' | '!=' | '<' | '>';
   const key = unescape(m[2] ?? '');
   const operand = unescape(m[4] ?? '');
   if (target === 'VALUE') return { key, target, result, value: operand };
-  if (target === 'LEASE') return { key, target, result, number: operand === '0' ? 0 : parseHexId(operand, `txn line ${lineNo}: lease`) };
-  if (!/^\d+$/.test(operand)) throw new UsageError(`txn line ${lineNo}: ${m[1]}() compares with a number, got ${JSON.stringify(operand)}`);
+  if (target === 'LEASE')
+    return {
+      key,
+      target,
+      result,
+      number: operand === '0' ? 0 : parseHexId(operand, `txn line ${lineNo}: lease`),
+    };
+  if (!/^\d+$/.test(operand))
+    throw new UsageError(
+      `txn line ${lineNo}: ${m[1]}() compares with a number, got ${JSON.stringify(operand)}`,
+    );
   return { key, target, result, number: Number(operand) };
 }
 
@@ -61,14 +73,19 @@ export function parseOp(line: string, lineNo: number): OpSpec {
   };
   switch (verb) {
     case 'put':
-      if (args.length !== 2) throw new UsageError(`txn line ${lineNo}: put needs a key and a value (quote values with spaces)`);
+      if (args.length !== 2)
+        throw new UsageError(
+          `txn line ${lineNo}: put needs a key and a value (quote values with spaces)`,
+        );
       return { put: { key: args[0]!, value: args[1]! } };
     case 'get':
       return { range: range() };
     case 'del':
       return { delete: range() };
     default:
-      throw new UsageError(`txn line ${lineNo}: unknown request ${JSON.stringify(verb ?? '')}; use put, get or del`);
+      throw new UsageError(
+        `txn line ${lineNo}: unknown request ${JSON.stringify(verb ?? '')}; use put, get or del`,
+      );
   }
 }
 

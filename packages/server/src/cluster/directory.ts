@@ -20,7 +20,10 @@ export class MemberDirectory {
   private readonly routes: ReadonlyMap<number, string>;
 
   /** `dialRoutes`: member id → the URL this member dials it at, whatever peer URL is announced for it (a proxy, NAT). */
-  constructor(initial: readonly DirectoryEntry[] = [], dialRoutes: ReadonlyMap<number, string> = new Map()) {
+  constructor(
+    initial: readonly DirectoryEntry[] = [],
+    dialRoutes: ReadonlyMap<number, string> = new Map(),
+  ) {
     for (const e of initial) this.set(e);
     this.routes = dialRoutes;
   }
@@ -49,14 +52,22 @@ export class MemberDirectory {
 
   /** Client URLs of every member but `self`, for telling the others about a new peer. */
   otherClientUrls(self: number): string[] {
-    return [...this.entries.values()].filter((e) => e.id !== self).flatMap((e) => e.clientUrls.slice(0, 1));
+    return [...this.entries.values()]
+      .filter((e) => e.id !== self)
+      .flatMap((e) => e.clientUrls.slice(0, 1));
   }
 
   /** The members of a Raft configuration, with whatever is known about each. */
   describe(voters: readonly number[], learners: readonly number[]): MemberInfo[] {
     const info = (id: number, isLearner: boolean): MemberInfo => {
       const e = this.entries.get(id);
-      return { id, name: e?.name ?? '', peerUrls: e?.peerUrls ?? [], clientUrls: e?.clientUrls ?? [], isLearner };
+      return {
+        id,
+        name: e?.name ?? '',
+        peerUrls: e?.peerUrls ?? [],
+        clientUrls: e?.clientUrls ?? [],
+        isLearner,
+      };
     };
     return [...voters.map((id) => info(id, false)), ...learners.map((id) => info(id, true))];
   }

@@ -52,12 +52,23 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     const name = `n${i}`;
     const peerPort = await freePort();
     const clientPort = await freePort();
-    entries.push({ id: memberIdOf(name), name, peerUrls: [`http://127.0.0.1:${peerPort}`], clientUrls: [`http://127.0.0.1:${clientPort}`], peerPort, clientPort });
+    entries.push({
+      id: memberIdOf(name),
+      name,
+      peerUrls: [`http://127.0.0.1:${peerPort}`],
+      clientUrls: [`http://127.0.0.1:${clientPort}`],
+      peerPort,
+      clientPort,
+    });
   }
   const members: LocalMember[] = [];
   try {
     for (const e of entries) {
-      const peers = new Map(entries.filter((p) => p.id !== e.id).map((p) => [p.id, { host: '127.0.0.1', port: p.peerPort }] as const));
+      const peers = new Map(
+        entries
+          .filter((p) => p.id !== e.id)
+          .map((p) => [p.id, { host: '127.0.0.1', port: p.peerPort }] as const),
+      );
       const node = await openNode({
         ...options.nodeOptions,
         id: e.id,
@@ -68,22 +79,41 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
         initialVoters: entries.map((p) => p.id),
       });
       const directory = new MemberDirectory(entries);
-      const server = await serveNode({ node, directory, port: e.clientPort, founders: entries.map((p) => p.name), ...(options.httpLimits ? { limits: options.httpLimits } : {}) }).catch(async (err: unknown) => {
+      const server = await serveNode({
+        node,
+        directory,
+        port: e.clientPort,
+        founders: entries.map((p) => p.name),
+        ...(options.httpLimits ? { limits: options.httpLimits } : {}),
+      }).catch(async (err: unknown) => {
         await node.close();
         throw err;
       });
-      const grpc = options.grpc ? await (await import('../grpc/serve-grpc.js')).serveNodeGrpc({ node, directory }).catch(async (err: unknown) => {
-        await server.close();
-        await node.close();
-        throw err;
-      }) : undefined;
-      members.push({ name: e.name, id: e.id, node, server, url: server.url, ...(grpc ? { grpc } : {}) });
+      const grpc = options.grpc
+        ? await (await import('../grpc/serve-grpc.js'))
+            .serveNodeGrpc({ node, directory })
+            .catch(async (err: unknown) => {
+              await server.close();
+              await node.close();
+              throw err;
+            })
+        : undefined;
+      members.push({
+        name: e.name,
+        id: e.id,
+        node,
+        server,
+        url: server.url,
+        ...(grpc ? { grpc } : {}),
+      });
     }
   } catch (err) {
-    await Promise.all(members.map(async (m) => {
-      await m.server.close();
-      await m.node.close();
-    }));
+    await Promise.all(
+      members.map(async (m) => {
+        await m.server.close();
+        await m.node.close();
+      }),
+    );
     throw err;
   }
   return {
@@ -101,11 +131,13 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       }
     },
     async close() {
-      await Promise.all(members.map(async (m) => {
-        await m.grpc?.close();
-        await m.server.close();
-        await m.node.close();
-      }));
+      await Promise.all(
+        members.map(async (m) => {
+          await m.grpc?.close();
+          await m.server.close();
+          await m.node.close();
+        }),
+      );
       if (!options.baseDir) fs.rmSync(baseDir, { recursive: true, force: true });
     },
   };

@@ -43,7 +43,11 @@ export interface NodeAdapterOptions {
   /** Bytes of this member's data directory, if known (reported as dbSize). */
   readonly dbSizeBytes?: () => number;
   /** Tells another member (by client URL) about a new peer; the server posts to /flotilla/peer/add. */
-  readonly announcePeer?: (clientUrl: string, entry: DirectoryEntry, authorization?: string) => Promise<void>;
+  readonly announcePeer?: (
+    clientUrl: string,
+    entry: DirectoryEntry,
+    authorization?: string,
+  ) => Promise<void>;
 }
 
 function seconds(h: HistogramSummary | undefined): Quantiles | undefined {
@@ -107,7 +111,8 @@ export function servedNode(node: FlotillaNode, options: NodeAdapterOptions): Ser
         return { id, ttlSeconds: res.ttl, grantedTtlSeconds: res.grantedTtl, keys: res.keys };
       } catch (err) {
         // etcd answers an unknown lease with TTL -1 rather than an error.
-        if ((err as Error).name === 'LeaseNotFoundError') return { id, ttlSeconds: -1, grantedTtlSeconds: 0, keys: [] };
+        if ((err as Error).name === 'LeaseNotFoundError')
+          return { id, ttlSeconds: -1, grantedTtlSeconds: 0, keys: [] };
         throw err;
       }
     },
@@ -118,25 +123,34 @@ export function servedNode(node: FlotillaNode, options: NodeAdapterOptions): Ser
     async members(): Promise<MemberInfo[]> {
       const c = node.status().confState;
       const voters = [...new Set([...c.voters, ...c.votersOutgoing])];
-      const learners = [...new Set([...c.learners, ...c.learnersNext])].filter((id) => !voters.includes(id));
+      const learners = [...new Set([...c.learners, ...c.learnersNext])].filter(
+        (id) => !voters.includes(id),
+      );
       return directory.describe(voters, learners);
     },
     async addMember(req: AddMemberRequest): Promise<MemberInfo> {
       const name = req.name ?? req.peerUrls[0]!;
       const id = memberIdOf(name);
-      if (isMember(id).member) throw new MembershipError(`etcdserver: peerURL exists (member ${name}, id ${id.toString(16)}, is already in the cluster)`);
+      if (isMember(id).member)
+        throw new MembershipError(
+          `etcdserver: peerURL exists (member ${name}, id ${id.toString(16)}, is already in the cluster)`,
+        );
       const entry: DirectoryEntry = { id, name, peerUrls: req.peerUrls, clientUrls: [] };
       directory.set(entry);
       node.addPeer(id, peerAddress(directory.dialUrl(id, req.peerUrls[0]!)));
       // Raft connections are dialled by the lower id, so every member must know where the new one listens.
       const failures: string[] = [];
       for (const url of directory.otherClientUrls(node.id)) {
-        await options.announcePeer?.(url, entry, req.authorization).catch((err: Error) => failures.push(`${url}: ${err.message}`));
+        await options
+          .announcePeer?.(url, entry, req.authorization)
+          .catch((err: Error) => failures.push(`${url}: ${err.message}`));
       }
       if (req.isLearner) await node.addLearner(id);
       else await node.confChange({ changes: [{ op: 'addVoter', nodeId: id }] });
       if (failures.length > 0) {
-        throw new MembershipError(`member ${name} was added, but these members could not be told its peer URL (restart them with it in --initial-cluster): ${failures.join('; ')}`);
+        throw new MembershipError(
+          `member ${name} was added, but these members could not be told its peer URL (restart them with it in --initial-cluster): ${failures.join('; ')}`,
+        );
       }
       return { id, name, peerUrls: req.peerUrls, clientUrls: [], isLearner: req.isLearner };
     },
@@ -147,7 +161,10 @@ export function servedNode(node: FlotillaNode, options: NodeAdapterOptions): Ser
     async promoteMember(id) {
       const m = isMember(id);
       if (!m.member) throw new MemberNotFoundError(id);
-      if (!m.learner) throw new MembershipError(`etcdserver: can only promote a learner member (member ${id.toString(16)} is already a voter)`);
+      if (!m.learner)
+        throw new MembershipError(
+          `etcdserver: can only promote a learner member (member ${id.toString(16)} is already a voter)`,
+        );
       await node.promote(id);
     },
     async moveLeader(toId) {
@@ -160,7 +177,10 @@ export function servedNode(node: FlotillaNode, options: NodeAdapterOptions): Ser
       return { revision: res.header.revision };
     },
     async register(ctx) {
-      const res = await node.register({ clientId: ctx.clientId, ...(ctx.auth ? { auth: ctx.auth } : {}) });
+      const res = await node.register({
+        clientId: ctx.clientId,
+        ...(ctx.auth ? { auth: ctx.auth } : {}),
+      });
       return { revision: res.header.revision };
     },
     async syncAuth() {

@@ -36,11 +36,31 @@ export interface ServeNodeOptions {
 }
 
 /** `authorization`: with auth on, the other members require root: the token of the caller of member add (valid on every member). */
-async function announcePeer(clientUrl: string, entry: DirectoryEntry, timeoutMs: number, tls: ClientTls | undefined, authorization: string | undefined): Promise<void> {
-  const body = JSON.stringify({ ID: String(entry.id), name: entry.name, peerURLs: entry.peerUrls, clientURLs: entry.clientUrls });
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) };
-  if (tls !== undefined && clientUrl.startsWith('https:')) return announceOverHttps(`${clientUrl}/flotilla/peer/add`, body, headers, timeoutMs, tls);
-  const res = await fetch(`${clientUrl}/flotilla/peer/add`, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
+async function announcePeer(
+  clientUrl: string,
+  entry: DirectoryEntry,
+  timeoutMs: number,
+  tls: ClientTls | undefined,
+  authorization: string | undefined,
+): Promise<void> {
+  const body = JSON.stringify({
+    ID: String(entry.id),
+    name: entry.name,
+    peerURLs: entry.peerUrls,
+    clientURLs: entry.clientUrls,
+  });
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    ...(authorization ? { authorization } : {}),
+  };
+  if (tls !== undefined && clientUrl.startsWith('https:'))
+    return announceOverHttps(`${clientUrl}/flotilla/peer/add`, body, headers, timeoutMs, tls);
+  const res = await fetch(`${clientUrl}/flotilla/peer/add`, {
+    method: 'POST',
+    headers,
+    body,
+    signal: AbortSignal.timeout(timeoutMs),
+  });
   if (!res.ok) throw new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`);
 }
 
@@ -49,13 +69,34 @@ async function announcePeer(clientUrl: string, entry: DirectoryEntry, timeoutMs:
  * they trust the client port's CA and show their own server certificate as a
  * client certificate (it must allow client auth, as tools/gen-certs.js makes them).
  */
-function announceOverHttps(url: string, body: string, headers: Record<string, string>, timeoutMs: number, tls: ClientTls): Promise<void> {
+function announceOverHttps(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+  tls: ClientTls,
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = https.request(url, { method: 'POST', cert: tls.cert, key: tls.key, ...(tls.ca ? { ca: tls.ca } : {}), timeout: timeoutMs, headers }, (res) => {
-      let text = '';
-      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`))));
-    });
+    const req = https.request(
+      url,
+      {
+        method: 'POST',
+        cert: tls.cert,
+        key: tls.key,
+        ...(tls.ca ? { ca: tls.ca } : {}),
+        timeout: timeoutMs,
+        headers,
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve()
+            : reject(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`)),
+        );
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', reject);
     req.end(body);
@@ -63,13 +104,19 @@ function announceOverHttps(url: string, body: string, headers: Record<string, st
 }
 
 /** The ServedNode of a FlotillaNode with peer announcements (over HTTPS with `tls`), shared by the HTTP and gRPC servers. */
-export function announcingServedNode(options: Pick<ServeNodeOptions, 'node' | 'directory' | 'dbSizeBytes' | 'announceTimeoutMs' | 'tls'>): ServedNode {
+export function announcingServedNode(
+  options: Pick<
+    ServeNodeOptions,
+    'node' | 'directory' | 'dbSizeBytes' | 'announceTimeoutMs' | 'tls'
+  >,
+): ServedNode {
   const timeoutMs = options.announceTimeoutMs ?? 3_000;
   const tls = options.tls === undefined ? undefined : loadClientTls(options.tls);
   return servedNode(options.node, {
     directory: options.directory,
     ...(options.dbSizeBytes ? { dbSizeBytes: options.dbSizeBytes } : {}),
-    announcePeer: (url, entry, authorization) => announcePeer(url, entry, timeoutMs, tls, authorization),
+    announcePeer: (url, entry, authorization) =>
+      announcePeer(url, entry, timeoutMs, tls, authorization),
   });
 }
 

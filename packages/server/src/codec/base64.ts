@@ -9,7 +9,9 @@ const URL_SAFE = /^[A-Za-z0-9_-]*={0,2}$/;
 export function decodeBase64(text: string, path: string): Uint8Array {
   const standard = STANDARD.test(text);
   if ((!standard && !URL_SAFE.test(text)) || text.length % 4 !== 0) {
-    throw GatewayError.invalidArgument(`illegal base64 data in field ${path}: expected padded base64 (e.g. "Zm9v" for "foo")`);
+    throw GatewayError.invalidArgument(
+      `illegal base64 data in field ${path}: expected padded base64 (e.g. "Zm9v" for "foo")`,
+    );
   }
   const buf = Buffer.from(text, standard ? 'base64' : 'base64url');
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);

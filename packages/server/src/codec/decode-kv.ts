@@ -63,7 +63,10 @@ export function decodePutRequest(json: JsonObject, path = 'put'): PutRequest {
   });
 }
 
-export function decodeDeleteRangeRequest(json: JsonObject, path = 'deleterange'): DeleteRangeRequest {
+export function decodeDeleteRangeRequest(
+  json: JsonObject,
+  path = 'deleterange',
+): DeleteRangeRequest {
   return defined({
     key: requireKey(json, path),
     rangeEnd: readBytes(json, 'range_end', path),
@@ -97,11 +100,14 @@ function decodeRequestOp(value: unknown, path: string): RequestOp {
   const put = readObjectField(json, 'request_put');
   if (put) return { requestPut: decodePutRequest(put, `${path}.request_put`) };
   const del = readObjectField(json, 'request_delete_range');
-  if (del) return { requestDeleteRange: decodeDeleteRangeRequest(del, `${path}.request_delete_range`) };
+  if (del)
+    return { requestDeleteRange: decodeDeleteRangeRequest(del, `${path}.request_delete_range`) };
   const txn = readObjectField(json, 'request_txn');
   if (txn) return { requestTxn: decodeTxnRequest(txn, `${path}.request_txn`) };
   // etcd answers an empty op with an empty response; a request that does nothing is refused here instead.
-  throw GatewayError.invalidArgument(`${path} must set one of request_range, request_put, request_delete_range, request_txn`);
+  throw GatewayError.invalidArgument(
+    `${path} must set one of request_range, request_put, request_delete_range, request_txn`,
+  );
 }
 
 function readObjectField(json: JsonObject, name: string): JsonObject | undefined {

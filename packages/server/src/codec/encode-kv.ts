@@ -35,7 +35,10 @@ function flag(value: boolean | undefined): true | undefined {
   return value ? true : undefined;
 }
 
-function list<T>(items: readonly T[] | undefined, each: (item: T) => unknown): unknown[] | undefined {
+function list<T>(
+  items: readonly T[] | undefined,
+  each: (item: T) => unknown,
+): unknown[] | undefined {
   return items && items.length > 0 ? items.map(each) : undefined;
 }
 
@@ -77,10 +80,24 @@ export function encodeDeleteRangeBody(r: DeleteRangeResponse, header: Json): Jso
 }
 
 function encodeResponseOp(op: ResponseOp): Json {
-  if (op.responseRange) return { response_range: encodeRangeBody(op.responseRange, nestedHeader(op.responseRange.header.revision)) };
-  if (op.responsePut) return { response_put: encodePutBody(op.responsePut, nestedHeader(op.responsePut.header.revision)) };
+  if (op.responseRange)
+    return {
+      response_range: encodeRangeBody(
+        op.responseRange,
+        nestedHeader(op.responseRange.header.revision),
+      ),
+    };
+  if (op.responsePut)
+    return {
+      response_put: encodePutBody(op.responsePut, nestedHeader(op.responsePut.header.revision)),
+    };
   if (op.responseDeleteRange) {
-    return { response_delete_range: encodeDeleteRangeBody(op.responseDeleteRange, nestedHeader(op.responseDeleteRange.header.revision)) };
+    return {
+      response_delete_range: encodeDeleteRangeBody(
+        op.responseDeleteRange,
+        nestedHeader(op.responseDeleteRange.header.revision),
+      ),
+    };
   }
   // etcd leaves a nested txn's header empty (its ops carry the revision).
   if (op.responseTxn) return { response_txn: encodeTxnBody(op.responseTxn, {}) };

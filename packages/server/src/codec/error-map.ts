@@ -14,10 +14,26 @@ interface Mapping {
 
 const BY_NAME: Record<string, Mapping> = {
   // @flotilla/kv
-  KeyTooLargeError: { code: GrpcCode.InvalidArgument, message: EtcdMessage.requestTooLarge, detail: true },
-  ValueTooLargeError: { code: GrpcCode.InvalidArgument, message: EtcdMessage.requestTooLarge, detail: true },
-  RequestTooLargeError: { code: GrpcCode.InvalidArgument, message: EtcdMessage.requestTooLarge, detail: true },
-  TooManyOpsError: { code: GrpcCode.InvalidArgument, message: EtcdMessage.tooManyOps, detail: true },
+  KeyTooLargeError: {
+    code: GrpcCode.InvalidArgument,
+    message: EtcdMessage.requestTooLarge,
+    detail: true,
+  },
+  ValueTooLargeError: {
+    code: GrpcCode.InvalidArgument,
+    message: EtcdMessage.requestTooLarge,
+    detail: true,
+  },
+  RequestTooLargeError: {
+    code: GrpcCode.InvalidArgument,
+    message: EtcdMessage.requestTooLarge,
+    detail: true,
+  },
+  TooManyOpsError: {
+    code: GrpcCode.InvalidArgument,
+    message: EtcdMessage.tooManyOps,
+    detail: true,
+  },
   CompactedError: { code: GrpcCode.OutOfRange, message: EtcdMessage.compacted },
   FutureRevisionError: { code: GrpcCode.OutOfRange, message: EtcdMessage.futureRevision },
   LeaseNotFoundError: { code: GrpcCode.NotFound, message: EtcdMessage.leaseNotFound },
@@ -29,16 +45,28 @@ const BY_NAME: Record<string, Mapping> = {
   // @flotilla/node (and NotLeaderError / ProposalDroppedError from @flotilla/raft)
   NotLeaderError: { code: GrpcCode.Unavailable, message: EtcdMessage.notLeader, detail: true },
   ProposalDroppedError: { code: GrpcCode.Unavailable, message: EtcdMessage.timeout, detail: true },
-  TooManyRequestsError: { code: GrpcCode.ResourceExhausted, message: EtcdMessage.tooManyRequests, detail: true },
+  TooManyRequestsError: {
+    code: GrpcCode.ResourceExhausted,
+    message: EtcdMessage.tooManyRequests,
+    detail: true,
+  },
   UnknownOutcomeError: { code: GrpcCode.Unavailable, message: EtcdMessage.timeout, detail: true },
-  ProposalLostError: { code: GrpcCode.Unavailable, message: EtcdMessage.leaderChanged, detail: true },
+  ProposalLostError: {
+    code: GrpcCode.Unavailable,
+    message: EtcdMessage.leaderChanged,
+    detail: true,
+  },
   RequestTimeoutError: { code: GrpcCode.Unavailable, message: EtcdMessage.timeout, detail: true },
   NodeClosedError: { code: GrpcCode.Unavailable, message: EtcdMessage.stopped, detail: true },
   // Its message starts with etcd's text ("etcdserver: leader changed"); like etcd's, clients retry it.
   LeaderChangedError: { code: GrpcCode.Unavailable },
   LeaseExpiredError: { code: GrpcCode.NotFound, message: EtcdMessage.leaseNotFound },
   // @flotilla/server (membership bookkeeping)
-  MemberNotFoundError: { code: GrpcCode.NotFound, message: EtcdMessage.memberNotFound, detail: true },
+  MemberNotFoundError: {
+    code: GrpcCode.NotFound,
+    message: EtcdMessage.memberNotFound,
+    detail: true,
+  },
   MembershipError: { code: GrpcCode.FailedPrecondition },
   // auth (@flotilla/kv's messages are etcd's own text)
   MissingTokenError: { code: GrpcCode.InvalidArgument },
@@ -64,7 +92,9 @@ const BY_NAME: Record<string, Mapping> = {
 export const MAPPED_ERROR_NAMES: readonly string[] = Object.keys(BY_NAME);
 
 function etcdDuplicateKey(message: string): string | undefined {
-  return message.startsWith('duplicate key given in txn request') ? EtcdMessage.duplicateKey : undefined;
+  return message.startsWith('duplicate key given in txn request')
+    ? EtcdMessage.duplicateKey
+    : undefined;
 }
 
 /**
@@ -76,7 +106,9 @@ export function toGatewayError(err: unknown): GatewayError | undefined {
   if (!(err instanceof Error)) return undefined;
   const mapping = BY_NAME[err.name];
   if (!mapping) return undefined;
-  const etcdText = mapping.message ?? (err.name === 'InvalidRequestError' ? etcdDuplicateKey(err.message) : undefined);
+  const etcdText =
+    mapping.message ??
+    (err.name === 'InvalidRequestError' ? etcdDuplicateKey(err.message) : undefined);
   if (!etcdText) return new GatewayError(mapping.code, err.message);
   // etcd's text first (tools match on it), then ours, which says what to do.
   return new GatewayError(mapping.code, mapping.detail ? `${etcdText} (${err.message})` : etcdText);

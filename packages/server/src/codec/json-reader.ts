@@ -41,7 +41,9 @@ export function readBytes(obj: JsonObject, name: string, path: string): Uint8Arr
   const value = rawField(obj, name);
   if (value === undefined) return undefined;
   if (typeof value !== 'string') {
-    throw GatewayError.invalidArgument(`${path}.${name} must be a base64 string, got ${describe(value)}`);
+    throw GatewayError.invalidArgument(
+      `${path}.${name} must be a base64 string, got ${describe(value)}`,
+    );
   }
   return decodeBase64(value, `${path}.${name}`);
 }
@@ -58,57 +60,78 @@ export function readInt64(obj: JsonObject, name: string, path: string): number |
   } else if (typeof value === 'string' && INTEGER.test(value.trim())) {
     n = Number(value.trim());
   } else {
-    throw GatewayError.invalidArgument(`${path}.${name} must be an integer (a JSON number or a decimal string), got ${describe(value)} ${JSON.stringify(value)}`);
+    throw GatewayError.invalidArgument(
+      `${path}.${name} must be an integer (a JSON number or a decimal string), got ${describe(value)} ${JSON.stringify(value)}`,
+    );
   }
   if (!Number.isInteger(n)) {
     throw GatewayError.invalidArgument(`${path}.${name} must be an integer, got ${String(value)}`);
   }
   if (!Number.isSafeInteger(n)) {
-    throw GatewayError.invalidArgument(`${path}.${name} is ${String(value)}, outside the range Flotilla supports (|n| ≤ 2^53-1)`);
+    throw GatewayError.invalidArgument(
+      `${path}.${name} is ${String(value)}, outside the range Flotilla supports (|n| ≤ 2^53-1)`,
+    );
   }
   return n;
 }
 
 export function readUint(obj: JsonObject, name: string, path: string): number | undefined {
   const n = readInt64(obj, name, path);
-  if (n !== undefined && n < 0) throw GatewayError.invalidArgument(`${path}.${name} must not be negative, got ${n}`);
+  if (n !== undefined && n < 0)
+    throw GatewayError.invalidArgument(`${path}.${name} must not be negative, got ${n}`);
   return n;
 }
 
 export function readBool(obj: JsonObject, name: string, path: string): boolean | undefined {
   const value = rawField(obj, name);
   if (value === undefined) return undefined;
-  if (typeof value !== 'boolean') throw GatewayError.invalidArgument(`${path}.${name} must be true or false, got ${describe(value)}`);
+  if (typeof value !== 'boolean')
+    throw GatewayError.invalidArgument(
+      `${path}.${name} must be true or false, got ${describe(value)}`,
+    );
   return value;
 }
 
 export function readString(obj: JsonObject, name: string, path: string): string | undefined {
   const value = rawField(obj, name);
   if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw GatewayError.invalidArgument(`${path}.${name} must be a string, got ${describe(value)}`);
+  if (typeof value !== 'string')
+    throw GatewayError.invalidArgument(`${path}.${name} must be a string, got ${describe(value)}`);
   return value;
 }
 
 /** An enum given by name or by its proto number (the index in `values`). */
-export function readEnum<T extends string>(obj: JsonObject, name: string, values: readonly T[], path: string): T | undefined {
+export function readEnum<T extends string>(
+  obj: JsonObject,
+  name: string,
+  values: readonly T[],
+  path: string,
+): T | undefined {
   const value = rawField(obj, name);
   if (value === undefined) return undefined;
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < values.length) return values[value];
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < values.length)
+    return values[value];
   if (typeof value === 'string' && (values as readonly string[]).includes(value)) return value as T;
-  throw GatewayError.invalidArgument(`${path}.${name} has unknown value ${JSON.stringify(value)}; expected one of ${values.join(', ')}`);
+  throw GatewayError.invalidArgument(
+    `${path}.${name} has unknown value ${JSON.stringify(value)}; expected one of ${values.join(', ')}`,
+  );
 }
 
 export function readArray(obj: JsonObject, name: string, path: string): unknown[] | undefined {
   const value = rawField(obj, name);
   if (value === undefined) return undefined;
-  if (!Array.isArray(value)) throw GatewayError.invalidArgument(`${path}.${name} must be an array, got ${describe(value)}`);
+  if (!Array.isArray(value))
+    throw GatewayError.invalidArgument(`${path}.${name} must be an array, got ${describe(value)}`);
   return value;
 }
 
 export function readStringArray(obj: JsonObject, name: string, path: string): string[] | undefined {
   const items = readArray(obj, name, path);
   return items?.map((item, i) => {
-    if (typeof item !== 'string') throw GatewayError.invalidArgument(`${path}.${name}[${i}] must be a string, got ${describe(item)}`);
+    if (typeof item !== 'string')
+      throw GatewayError.invalidArgument(
+        `${path}.${name}[${i}] must be a string, got ${describe(item)}`,
+      );
     return item;
   });
 }

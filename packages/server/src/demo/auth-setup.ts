@@ -17,21 +17,35 @@ export interface DemoCredentials {
 }
 
 export function demoCredentials(): DemoCredentials {
-  return { rootPassword: randomBytes(9).toString('base64url'), user: DEMO_USER, password: randomBytes(9).toString('base64url') };
+  return {
+    rootPassword: randomBytes(9).toString('base64url'),
+    user: DEMO_USER,
+    password: randomBytes(9).toString('base64url'),
+  };
 }
 
 /** Users, the role, auth enable (through `member`), then logs in as the demo user. */
-export async function enableAuth(member: ProcessMember, creds: DemoCredentials, print: (line: string) => void): Promise<void> {
-  const call = (path: string, body: unknown): Promise<Record<string, unknown>> => post(member.clientUrl, path, body, 5_000);
+export async function enableAuth(
+  member: ProcessMember,
+  creds: DemoCredentials,
+  print: (line: string) => void,
+): Promise<void> {
+  const call = (path: string, body: unknown): Promise<Record<string, unknown>> =>
+    post(member.clientUrl, path, body, 5_000);
   await call('/v3/auth/user/add', { name: 'root', password: creds.rootPassword });
   await call('/v3/auth/user/grant', { user: 'root', role: 'root' });
   await call('/v3/auth/user/add', { name: creds.user, password: creds.password });
   await call('/v3/auth/role/add', { name: creds.user });
   // The prefix as a range: [demo/, demo0).
-  await call('/v3/auth/role/grant', { name: creds.user, perm: { permType: 'READWRITE', key: b64(DEMO_PREFIX), range_end: b64('demo0') } });
+  await call('/v3/auth/role/grant', {
+    name: creds.user,
+    perm: { permType: 'READWRITE', key: b64(DEMO_PREFIX), range_end: b64('demo0') },
+  });
   await call('/v3/auth/user/grant', { user: creds.user, role: creds.user });
   await call('/v3/auth/enable', {});
   const login = await call('/v3/auth/authenticate', { name: creds.user, password: creds.password });
   useToken(String(login['token']));
-  print(`   auth enabled: users root and ${creds.user} (role ${creds.user}: readwrite on ${DEMO_PREFIX}*); the demo now writes as ${creds.user}`);
+  print(
+    `   auth enabled: users root and ${creds.user} (role ${creds.user}: readwrite on ${DEMO_PREFIX}*); the demo now writes as ${creds.user}`,
+  );
 }

@@ -29,19 +29,27 @@ interface DemoArgs {
 function parseDemoArgs(argv: readonly string[]): DemoArgs {
   const { values } = parseArgs({
     args: [...argv],
-    options: { dir: { type: 'string' }, ci: { type: 'boolean' }, keep: { type: 'boolean' }, secure: { type: 'boolean' }, help: { type: 'boolean' } },
+    options: {
+      dir: { type: 'string' },
+      ci: { type: 'boolean' },
+      keep: { type: 'boolean' },
+      secure: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
     strict: true,
   });
   if (values.help) {
-    process.stdout.write([
-      'pnpm demo [--dir DIR] [--ci] [--keep] [--secure]',
-      '  --dir     keep data and logs here (default: a temporary directory, removed at the end)',
-      '  --ci      non-interactive output (also when CI=true or stdout is not a TTY)',
-      '  --keep    leave the cluster running at the end, until Ctrl-C',
-      '  --secure  TLS everywhere (HTTPS client ports with client-certificate auth, mutual TLS between peers) and auth on (users root and demo)',
-      '            (certificates made now with openssl in DIR/certs; see docs/security.md)',
-      '',
-    ].join('\n'));
+    process.stdout.write(
+      [
+        'pnpm demo [--dir DIR] [--ci] [--keep] [--secure]',
+        '  --dir     keep data and logs here (default: a temporary directory, removed at the end)',
+        '  --ci      non-interactive output (also when CI=true or stdout is not a TTY)',
+        '  --keep    leave the cluster running at the end, until Ctrl-C',
+        '  --secure  TLS everywhere (HTTPS client ports with client-certificate auth, mutual TLS between peers) and auth on (users root and demo)',
+        '            (certificates made now with openssl in DIR/certs; see docs/security.md)',
+        '',
+      ].join('\n'),
+    );
     process.exit(0);
   }
   const ci = values.ci === true || process.env['CI'] === 'true' || !process.stdout.isTTY;
@@ -60,7 +68,10 @@ interface GenCerts {
  * Users, roles and auth enable come once the cluster has a leader (auth-setup.ts).
  */
 async function secureSetup(dir: string): Promise<void> {
-  const script = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../tools/gen-certs.js');
+  const script = path.resolve(
+    path.dirname(fileURLToPath(import.meta.url)),
+    '../../../../tools/gen-certs.js',
+  );
   const { generateCerts } = (await import(pathToFileURL(script).href)) as GenCerts;
   generateCerts(dir, ['n1', 'n2', 'n3', 'client']);
 }
@@ -73,23 +84,41 @@ async function main(): Promise<number> {
     process.stderr.write(`Error: ${(err as Error).message}\n`);
     return 2;
   }
-  const baseDir = args.dir ? path.resolve(args.dir) : fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-demo-'));
+  const baseDir = args.dir
+    ? path.resolve(args.dir)
+    : fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-demo-'));
   const certDir = path.join(baseDir, 'certs');
   if (args.secure) {
     try {
       await secureSetup(certDir);
     } catch (err) {
-      process.stderr.write(`Error: --secure could not make certificates: ${(err as Error).message}\n`);
+      process.stderr.write(
+        `Error: --secure could not make certificates: ${(err as Error).message}\n`,
+      );
       if (!args.dir) fs.rmSync(baseDir, { recursive: true, force: true });
       return 1;
     }
   }
-  const cluster = await ProcessCluster.create({ baseDir, logLevel: 'warn', ...(args.secure ? { tls: { dir: certDir } } : {}) });
+  const cluster = await ProcessCluster.create({
+    baseDir,
+    logLevel: 'warn',
+    ...(args.secure ? { tls: { dir: certDir } } : {}),
+  });
   if (cluster.dispatcher) setGlobalDispatcher(cluster.dispatcher);
-  if (args.secure) process.stdout.write(`Secure mode: certificates in ${certDir}; HTTPS client ports with --client-cert-auth, mutual TLS between peers; auth is enabled once a leader is elected.\n`);
+  if (args.secure)
+    process.stdout.write(
+      `Secure mode: certificates in ${certDir}; HTTPS client ports with --client-cert-auth, mutual TLS between peers; auth is enabled once a leader is elected.\n`,
+    );
   const names = new Map(cluster.members.map((m) => [memberIdOf(m.name), m.name]));
   const render = (): Promise<string> =>
-    statusTable(cluster.members.map((m) => ({ name: m.name, clientUrl: m.clientUrl, running: cluster.isRunning(m.name) })), names);
+    statusTable(
+      cluster.members.map((m) => ({
+        name: m.name,
+        clientUrl: m.clientUrl,
+        running: cluster.isRunning(m.name),
+      })),
+      names,
+    );
   const live = new LiveTable(render, !args.ci);
 
   let cleaning: Promise<void> | undefined;
@@ -111,8 +140,17 @@ async function main(): Promise<number> {
   try {
     const print = (line: string): void => void process.stdout.write(`${line}\n`);
     const creds = args.secure ? demoCredentials() : undefined;
-    const afterElection = creds ? (leader: ProcessMember) => enableAuth(leader, creds, print) : undefined;
-    const walk = new Walkthrough({ cluster, names, live, render, print, ...(afterElection ? { afterElection } : {}) });
+    const afterElection = creds
+      ? (leader: ProcessMember) => enableAuth(leader, creds, print)
+      : undefined;
+    const walk = new Walkthrough({
+      cluster,
+      names,
+      live,
+      render,
+      print,
+      ...(afterElection ? { afterElection } : {}),
+    });
     await walk.run();
     if (args.keep) {
       printHowToContinue(cluster, true, args.secure ? certDir : undefined, creds);
@@ -126,10 +164,14 @@ async function main(): Promise<number> {
       await cleanup();
       return 130;
     }
-    process.stderr.write(`\nDemo failed: ${(err as Error).message}\nLogs of the members: ${baseDir}/n*.log${args.dir ? '' : ' (removed on exit; pass --dir to keep them)'}\n`);
+    process.stderr.write(
+      `\nDemo failed: ${(err as Error).message}\nLogs of the members: ${baseDir}/n*.log${args.dir ? '' : ' (removed on exit; pass --dir to keep them)'}\n`,
+    );
     if (!args.dir) {
       for (const m of cluster.members) {
-        const tail = fs.existsSync(m.logFile) ? fs.readFileSync(m.logFile, 'utf8').split('\n').slice(-5).join('\n') : '';
+        const tail = fs.existsSync(m.logFile)
+          ? fs.readFileSync(m.logFile, 'utf8').split('\n').slice(-5).join('\n')
+          : '';
         if (tail.trim()) process.stderr.write(`--- ${m.name}.log (last lines)\n${tail}\n`);
       }
     }
@@ -139,14 +181,23 @@ async function main(): Promise<number> {
   }
 }
 
-function printHowToContinue(cluster: ProcessCluster, running: boolean, certDir: string | undefined, creds: DemoCredentials | undefined): void {
+function printHowToContinue(
+  cluster: ProcessCluster,
+  running: boolean,
+  certDir: string | undefined,
+  creds: DemoCredentials | undefined,
+): void {
   const endpoints = cluster.endpoints.join(',');
   const cli = `node packages/server/bin/flotilla.js --endpoints ${endpoints}${certDir ? ` ${clientTlsArgs(certDir).join(' ')}` : ''}`;
   const curl = `curl -s${certDir ? ` --cacert ${path.join(certDir, 'ca.crt')} --cert ${path.join(certDir, 'client.crt')} --key ${path.join(certDir, 'client.key')}` : ''}`;
   const lines = [
     '',
-    running ? 'Talk to the running cluster:' : `To keep a cluster running and talk to it yourself: \`pnpm demo --keep${certDir ? ' --secure' : ''}\` (or start members with \`flotilla start\`, see \`node packages/server/bin/flotilla.js help\`), then:`,
-    ...(creds ? authCommands(cli, curl, cluster.endpoints[0]!, creds) : plainCommands(cli, curl, cluster.endpoints[0]!)),
+    running
+      ? 'Talk to the running cluster:'
+      : `To keep a cluster running and talk to it yourself: \`pnpm demo --keep${certDir ? ' --secure' : ''}\` (or start members with \`flotilla start\`, see \`node packages/server/bin/flotilla.js help\`), then:`,
+    ...(creds
+      ? authCommands(cli, curl, cluster.endpoints[0]!, creds)
+      : plainCommands(cli, curl, cluster.endpoints[0]!)),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

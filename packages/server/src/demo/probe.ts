@@ -2,7 +2,8 @@
 import type { StatusReport } from '../http/report.js';
 
 export const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
-export const unb64 = (s: unknown): string => (typeof s === 'string' ? Buffer.from(s, 'base64').toString('utf8') : '');
+export const unb64 = (s: unknown): string =>
+  typeof s === 'string' ? Buffer.from(s, 'base64').toString('utf8') : '';
 
 /** The Authorization header of every request the demo makes, once it has logged in (--secure). */
 let authorization: Record<string, string> = {};
@@ -21,21 +22,40 @@ export class RequestFailed extends Error {
   override readonly name = 'RequestFailed';
 }
 
-export async function post(endpoint: string, path: string, body: unknown, timeoutMs = 2_000, headers: Record<string, string> = {}): Promise<Record<string, unknown>> {
+export async function post(
+  endpoint: string,
+  path: string,
+  body: unknown,
+  timeoutMs = 2_000,
+  headers: Record<string, string> = {},
+): Promise<Record<string, unknown>> {
   let res: Response;
   try {
-    res = await fetch(`${endpoint}${path}`, { method: 'POST', body: JSON.stringify(body), headers: { ...authorization, ...headers }, signal: AbortSignal.timeout(timeoutMs) });
+    res = await fetch(`${endpoint}${path}`, {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { ...authorization, ...headers },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
   } catch (err) {
-    throw new RequestFailed(`${endpoint}${path}: ${(err as { cause?: Error }).cause?.message ?? (err as Error).message}`);
+    throw new RequestFailed(
+      `${endpoint}${path}: ${(err as { cause?: Error }).cause?.message ?? (err as Error).message}`,
+    );
   }
   const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-  if (!res.ok) throw new RequestFailed(`${endpoint}${path}: ${String(json['message'] ?? res.status)}`);
+  if (!res.ok)
+    throw new RequestFailed(`${endpoint}${path}: ${String(json['message'] ?? res.status)}`);
   return json;
 }
 
-export async function status(endpoint: string, timeoutMs = 1_000): Promise<StatusReport | undefined> {
+export async function status(
+  endpoint: string,
+  timeoutMs = 1_000,
+): Promise<StatusReport | undefined> {
   try {
-    const res = await fetch(`${endpoint}/flotilla/status`, { signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(`${endpoint}/flotilla/status`, {
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     return res.ok ? ((await res.json()) as StatusReport) : undefined;
   } catch {
     return undefined;
@@ -43,12 +63,18 @@ export async function status(endpoint: string, timeoutMs = 1_000): Promise<Statu
 }
 
 /** Polls `check` every `intervalMs` until it returns a value, or fails after `timeoutMs`. */
-export async function pollUntil<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, intervalMs = 50): Promise<T> {
+export async function pollUntil<T>(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<T | undefined>,
+  intervalMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

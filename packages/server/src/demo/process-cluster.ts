@@ -39,24 +39,53 @@ export interface ProcessClusterOptions {
 
 /** The etcdctl-style flags a client needs to talk to a cluster started with `tls`. */
 export function clientTlsArgs(dir: string): string[] {
-  return ['--cacert', path.join(dir, 'ca.crt'), '--cert', path.join(dir, 'client.crt'), '--key', path.join(dir, 'client.key')];
+  return [
+    '--cacert',
+    path.join(dir, 'ca.crt'),
+    '--cert',
+    path.join(dir, 'client.crt'),
+    '--key',
+    path.join(dir, 'client.key'),
+  ];
 }
 
 /** The `flotilla start` TLS flags of member `name` (one CA for both ports, as in docs/security.md). */
 export function memberTlsArgs(dir: string, name: string): string[] {
-  const [ca, cert, key] = [path.join(dir, 'ca.crt'), path.join(dir, `${name}.crt`), path.join(dir, `${name}.key`)];
+  const [ca, cert, key] = [
+    path.join(dir, 'ca.crt'),
+    path.join(dir, `${name}.crt`),
+    path.join(dir, `${name}.key`),
+  ];
   return [
-    '--cert-file', cert, '--key-file', key, '--trusted-ca-file', ca, '--client-cert-auth',
-    '--peer-cert-file', cert, '--peer-key-file', key, '--peer-trusted-ca-file', ca, '--peer-client-cert-auth',
+    '--cert-file',
+    cert,
+    '--key-file',
+    key,
+    '--trusted-ca-file',
+    ca,
+    '--client-cert-auth',
+    '--peer-cert-file',
+    cert,
+    '--peer-key-file',
+    key,
+    '--peer-trusted-ca-file',
+    ca,
+    '--peer-client-cert-auth',
   ];
 }
 
-export const DEFAULT_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/flotilla.js');
+export const DEFAULT_BIN = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../bin/flotilla.js',
+);
 
 /** A member process exited while the cluster was starting. */
 export class MemberExitedError extends Error {
   override readonly name = 'MemberExitedError';
-  constructor(readonly member: string, readonly logTail: string) {
+  constructor(
+    readonly member: string,
+    readonly logTail: string,
+  ) {
     super(`member ${member} exited while starting; its log ends with:\n${logTail}`);
   }
 }
@@ -82,12 +111,24 @@ export class ProcessCluster {
     this.options = options;
     this.members = members;
     const dir = options.tls?.dir;
-    this.dispatcher = dir === undefined ? undefined : new Agent({
-      connect: { ca: fs.readFileSync(path.join(dir, 'ca.crt')), cert: fs.readFileSync(path.join(dir, 'client.crt')), key: fs.readFileSync(path.join(dir, 'client.key')) },
-    });
+    this.dispatcher =
+      dir === undefined
+        ? undefined
+        : new Agent({
+            connect: {
+              ca: fs.readFileSync(path.join(dir, 'ca.crt')),
+              cert: fs.readFileSync(path.join(dir, 'client.crt')),
+              key: fs.readFileSync(path.join(dir, 'client.key')),
+            },
+          });
   }
 
-  private static async newMember(baseDir: string, name: string, scheme: 'http' | 'https', founders?: readonly string[]): Promise<ProcessMember> {
+  private static async newMember(
+    baseDir: string,
+    name: string,
+    scheme: 'http' | 'https',
+    founders?: readonly string[],
+  ): Promise<ProcessMember> {
     return {
       name,
       peerUrl: `${scheme}://127.0.0.1:${await freePort()}`,
@@ -102,7 +143,10 @@ export class ProcessCluster {
   static async create(options: ProcessClusterOptions): Promise<ProcessCluster> {
     const size = options.size ?? 3;
     const members: ProcessMember[] = [];
-    for (let i = 1; i <= size; i++) members.push(await ProcessCluster.newMember(options.baseDir, `n${i}`, options.tls ? 'https' : 'http'));
+    for (let i = 1; i <= size; i++)
+      members.push(
+        await ProcessCluster.newMember(options.baseDir, `n${i}`, options.tls ? 'https' : 'http'),
+      );
     fs.mkdirSync(options.baseDir, { recursive: true });
     installExitHook();
     return new ProcessCluster(options, members);
@@ -114,7 +158,12 @@ export class ProcessCluster {
    */
   async planMember(name: string): Promise<ProcessMember> {
     const founders = this.members.filter((m) => !m.founders).map((m) => m.name);
-    const m = await ProcessCluster.newMember(this.options.baseDir, name, this.options.tls ? 'https' : 'http', founders);
+    const m = await ProcessCluster.newMember(
+      this.options.baseDir,
+      name,
+      this.options.tls ? 'https' : 'http',
+      founders,
+    );
     this.members.push(m);
     return m;
   }
@@ -141,15 +190,30 @@ export class ProcessCluster {
   startArgs(m: ProcessMember): string[] {
     return [
       'start',
-      '--name', m.name,
-      '--data-dir', m.dataDir,
-      '--listen-peer', m.peerUrl,
-      '--listen-client', m.clientUrl,
-      '--initial-cluster', this.initialCluster,
-      '--initial-cluster-clients', this.initialClusterClients,
-      '--log-level', this.options.logLevel ?? 'warn',
-      ...(m.founders ? ['--initial-cluster-state', 'existing', '--founders', m.founders.join(',')] : []),
-      ...(this.options.tls ? ['--initial-cluster-token', 'flotilla-secure-demo', ...memberTlsArgs(this.options.tls.dir, m.name)] : []),
+      '--name',
+      m.name,
+      '--data-dir',
+      m.dataDir,
+      '--listen-peer',
+      m.peerUrl,
+      '--listen-client',
+      m.clientUrl,
+      '--initial-cluster',
+      this.initialCluster,
+      '--initial-cluster-clients',
+      this.initialClusterClients,
+      '--log-level',
+      this.options.logLevel ?? 'warn',
+      ...(m.founders
+        ? ['--initial-cluster-state', 'existing', '--founders', m.founders.join(',')]
+        : []),
+      ...(this.options.tls
+        ? [
+            '--initial-cluster-token',
+            'flotilla-secure-demo',
+            ...memberTlsArgs(this.options.tls.dir, m.name),
+          ]
+        : []),
       ...(this.options.extraArgs ?? []),
     ];
   }
@@ -190,7 +254,9 @@ export class ProcessCluster {
   /** The last lines of a member's log (for error messages). */
   logTail(name: string, lines = 5): string {
     const file = this.member(name).logFile;
-    return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '';
+    return fs.existsSync(file)
+      ? fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n')
+      : '';
   }
 
   /**
@@ -204,10 +270,25 @@ export class ProcessCluster {
     for (;;) {
       const dead = started.find((m) => !m.child);
       if (dead) throw new MemberExitedError(dead.name, this.logTail(dead.name));
-      const healthy = await Promise.all(started.map((m) =>
-        fetch(`${m.clientUrl}/health`, { signal: AbortSignal.timeout(1_000), ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}) }).then((r) => r.ok, () => false)));
+      const healthy = await Promise.all(
+        started.map((m) =>
+          fetch(`${m.clientUrl}/health`, {
+            signal: AbortSignal.timeout(1_000),
+            ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
+          }).then(
+            (r) => r.ok,
+            () => false,
+          ),
+        ),
+      );
       if (healthy.every(Boolean)) return;
-      if (Date.now() > deadline) throw new Error(`members not healthy within ${timeoutMs} ms: ${started.filter((_, i) => !healthy[i]).map((m) => m.name).join(', ')}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `members not healthy within ${timeoutMs} ms: ${started
+            .filter((_, i) => !healthy[i])
+            .map((m) => m.name)
+            .join(', ')}`,
+        );
       await new Promise((r) => setTimeout(r, 50));
     }
   }

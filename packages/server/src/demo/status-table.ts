@@ -11,8 +11,13 @@ export interface TableMember {
   readonly running: boolean;
 }
 
-export async function statusTable(members: readonly TableMember[], names: ReadonlyMap<number, string>): Promise<string> {
-  const reports = await Promise.all(members.map((m) => (m.running ? status(m.clientUrl, 500) : Promise.resolve(undefined))));
+export async function statusTable(
+  members: readonly TableMember[],
+  names: ReadonlyMap<number, string>,
+): Promise<string> {
+  const reports = await Promise.all(
+    members.map((m) => (m.running ? status(m.clientUrl, 500) : Promise.resolve(undefined))),
+  );
   const leader = reports.find((r) => r && r.role === 'leader');
   const rows = members.map((m, i) => {
     const r: StatusReport | undefined = reports[i];
@@ -27,10 +32,26 @@ export async function statusTable(members: readonly TableMember[], names: Readon
       String(r.commitIndex),
       String(r.appliedIndex),
       String(r.revision),
-      r.role === 'leader' ? '(leader)' : latency ? `${latency.p50Ms.toFixed(2)} / ${latency.p99Ms.toFixed(2)} ms` : '-',
+      r.role === 'leader'
+        ? '(leader)'
+        : latency
+          ? `${latency.p50Ms.toFixed(2)} / ${latency.p99Ms.toFixed(2)} ms`
+          : '-',
     ];
   });
-  return renderTable(['MEMBER', 'ROLE', 'TERM', 'LEADER', 'COMMIT', 'APPLIED', 'REVISION', 'STATE LATENCY p50 / p99'], rows);
+  return renderTable(
+    [
+      'MEMBER',
+      'ROLE',
+      'TERM',
+      'LEADER',
+      'COMMIT',
+      'APPLIED',
+      'REVISION',
+      'STATE LATENCY p50 / p99',
+    ],
+    rows,
+  );
 }
 
 /** Redraws the table in place on a TTY every `intervalMs`; a no-op elsewhere. */

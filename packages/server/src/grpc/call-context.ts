@@ -10,7 +10,15 @@ import type { Metadata } from '@grpc/grpc-js';
 import { admit, callerFor, identify, requireRoot, writeAuth } from '../auth/gate.js';
 import { TOKEN_TTL_MS_DEFAULT } from '../auth/token.js';
 import type { JsonObject } from '../codec/json-reader.js';
-import { CLIENT_ID_HEADER, makeHeader, READ_CONSISTENCY_HEADER, readLeaseRead, readWriteContext, SEQ_HEADER, type HandlerContext } from '../http/context.js';
+import {
+  CLIENT_ID_HEADER,
+  makeHeader,
+  READ_CONSISTENCY_HEADER,
+  readLeaseRead,
+  readWriteContext,
+  SEQ_HEADER,
+  type HandlerContext,
+} from '../http/context.js';
 import type { ServedNode } from '../http/served-node.js';
 import { metadataHeaders } from './status.js';
 
@@ -51,7 +59,13 @@ export function tokenOfMetadata(metadata: Metadata): string | undefined {
 }
 
 /** Runs the route's auth gate and builds the handler's context; throws the gate's typed refusal. */
-export function callContext(node: ServedNode, method: string, request: unknown, metadata: Metadata, auth: CallAuth = {}): HandlerContext {
+export function callContext(
+  node: ServedNode,
+  method: string,
+  request: unknown,
+  metadata: Metadata,
+  auth: CallAuth = {},
+): HandlerContext {
   const path = METHOD_PATHS[method];
   if (path === undefined) throw new Error(`no JSON-gateway path for gRPC method ${method}`);
   const now = auth.now ?? Date.now;

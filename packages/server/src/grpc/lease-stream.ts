@@ -16,10 +16,16 @@ import { StreamWriter } from './stream-writer.js';
 export const KEEPALIVE_PENDING_MAX = 1_000;
 
 function isGone(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'LeaseNotFoundError' || err.name === 'LeaseExpiredError');
+  return (
+    err instanceof Error && (err.name === 'LeaseNotFoundError' || err.name === 'LeaseExpiredError')
+  );
 }
 
-export function serveLeaseKeepAlive(call: ServerDuplexStream<JsonObject, Json>, node: ServedNode, onError: (method: string, err: unknown) => void): void {
+export function serveLeaseKeepAlive(
+  call: ServerDuplexStream<JsonObject, Json>,
+  node: ServedNode,
+  onError: (method: string, err: unknown) => void,
+): void {
   const out = new StreamWriter(call);
   let chain = Promise.resolve();
   let pending = 0;
@@ -32,7 +38,11 @@ export function serveLeaseKeepAlive(call: ServerDuplexStream<JsonObject, Json>, 
     } catch (err) {
       if (!isGone(err)) throw err;
     }
-    await out.write({ header: makeHeader(node, node.status().revision), ID: i64(id), TTL: i64(ttlSeconds) });
+    await out.write({
+      header: makeHeader(node, node.status().revision),
+      ID: i64(id),
+      TTL: i64(ttlSeconds),
+    });
   };
 
   const fail = (err: unknown): void => {
@@ -43,7 +53,12 @@ export function serveLeaseKeepAlive(call: ServerDuplexStream<JsonObject, Json>, 
   call.on('data', (req: JsonObject) => {
     if (out.done) return;
     if (++pending > KEEPALIVE_PENDING_MAX) {
-      fail(new GatewayError(GrpcCode.ResourceExhausted, `more than ${KEEPALIVE_PENDING_MAX} keep-alives waiting on one stream; wait for the answers before sending more`));
+      fail(
+        new GatewayError(
+          GrpcCode.ResourceExhausted,
+          `more than ${KEEPALIVE_PENDING_MAX} keep-alives waiting on one stream; wait for the answers before sending more`,
+        ),
+      );
       return;
     }
     chain = chain

@@ -14,12 +14,16 @@ import { StreamWriter } from './stream-writer.js';
 
 /** Why each unimplemented RPC is unimplemented: the message the caller gets. */
 export const UNIMPLEMENTED_TEXT = {
-  MemberUpdate: 'flotilla: MemberUpdate is not supported: peer URLs are not replicated by Flotilla\'s Raft log; restart the member with its new --listen-peer and give the others a --peer-route or a new --initial-cluster',
-  Defragment: 'flotilla: Defragment is not supported: Flotilla stores data in LevelDB, which reclaims space by its own background compaction; there is nothing to defragment',
-  Hash: 'flotilla: Hash is not supported: it hashes etcd\'s bbolt file, which Flotilla does not have',
-  HashKV: 'flotilla: HashKV is not supported yet: the served node does not expose a hash of its MVCC history',
+  MemberUpdate:
+    "flotilla: MemberUpdate is not supported: peer URLs are not replicated by Flotilla's Raft log; restart the member with its new --listen-peer and give the others a --peer-route or a new --initial-cluster",
+  Defragment:
+    'flotilla: Defragment is not supported: Flotilla stores data in LevelDB, which reclaims space by its own background compaction; there is nothing to defragment',
+  Hash: "flotilla: Hash is not supported: it hashes etcd's bbolt file, which Flotilla does not have",
+  HashKV:
+    'flotilla: HashKV is not supported yet: the served node does not expose a hash of its MVCC history',
   Downgrade: 'flotilla: Downgrade is not supported: there is one Flotilla storage version',
-  AlarmActivate: 'flotilla: alarms cannot be raised by hand: Flotilla has no NOSPACE or CORRUPT alarms',
+  AlarmActivate:
+    'flotilla: alarms cannot be raised by hand: Flotilla has no NOSPACE or CORRUPT alarms',
 } as const;
 
 export function unimplemented(text: string) {
@@ -38,7 +42,8 @@ const ALARM_ACTIVATE = 1;
 export function alarm(node: ServedNode) {
   return (call: ServerUnaryCall<JsonObject, Json>, callback: sendUnaryData<Json>): void => {
     const action = readInt64(call.request ?? {}, 'action', 'alarm') ?? ALARM_GET;
-    if (action === ALARM_ACTIVATE) return callback({ code: GrpcCode.Unimplemented, details: UNIMPLEMENTED_TEXT.AlarmActivate });
+    if (action === ALARM_ACTIVATE)
+      return callback({ code: GrpcCode.Unimplemented, details: UNIMPLEMENTED_TEXT.AlarmActivate });
     callback(null, { header: makeHeader(node, node.status().revision) });
   };
 }
@@ -47,11 +52,15 @@ export function alarm(node: ServedNode) {
 export const SNAPSHOT_CHUNK_BYTES = 32 * 1024;
 
 /** The backup in etcd-sized pieces, then etcd's snapshot trailer (padding and SHA-256; see @flotilla/backup's etcd-trailer). */
-async function* pieces(chunks: AsyncIterator<Uint8Array>, first: IteratorResult<Uint8Array>): AsyncGenerator<Uint8Array> {
+async function* pieces(
+  chunks: AsyncIterator<Uint8Array>,
+  first: IteratorResult<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
   const trailer = etcdTrailerWriter();
   for (let r = first; !r.done; r = await chunks.next()) {
     trailer.update(r.value);
-    for (let at = 0; at < r.value.length; at += SNAPSHOT_CHUNK_BYTES) yield r.value.subarray(at, at + SNAPSHOT_CHUNK_BYTES);
+    for (let at = 0; at < r.value.length; at += SNAPSHOT_CHUNK_BYTES)
+      yield r.value.subarray(at, at + SNAPSHOT_CHUNK_BYTES);
   }
   yield trailer.end();
 }
@@ -65,10 +74,19 @@ async function* pieces(chunks: AsyncIterator<Uint8Array>, first: IteratorResult<
  * size is not known in advance, so `remaining_bytes` counts only the bytes
  * already read ahead; it is 0 on the last message alone.
  */
-export function snapshot(node: ServedNode, open: BackupSourceFn | undefined, onError: (method: string, err: unknown) => void) {
+export function snapshot(
+  node: ServedNode,
+  open: BackupSourceFn | undefined,
+  onError: (method: string, err: unknown) => void,
+) {
   return async (call: ServerWritableStream<JsonObject, Json>): Promise<void> => {
     const out = new StreamWriter(call);
-    if (!open) return out.fail({ code: GrpcCode.Unimplemented, details: 'flotilla: this server was started without a backup source; snapshots are served by `flotilla start` members' });
+    if (!open)
+      return out.fail({
+        code: GrpcCode.Unimplemented,
+        details:
+          'flotilla: this server was started without a backup source; snapshots are served by `flotilla start` members',
+      });
     const body = open();
     const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
     try {
@@ -76,7 +94,10 @@ export function snapshot(node: ServedNode, open: BackupSourceFn | undefined, onE
       try {
         first = await chunks.next();
       } catch (err) {
-        throw new GatewayError(GrpcCode.Unavailable, `cannot take a snapshot of this member: ${(err as Error).message}`);
+        throw new GatewayError(
+          GrpcCode.Unavailable,
+          `cannot take a snapshot of this member: ${(err as Error).message}`,
+        );
       }
       const it = pieces(chunks, first);
       let current = await it.next();

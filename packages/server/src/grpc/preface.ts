@@ -13,7 +13,11 @@ export const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'la
 export const SNIFF_TIMEOUT_MS = 30_000;
 
 /** Hands `socket` to `http1` or `http2` once its first bytes tell which it speaks. */
-export function routeByPreface(socket: Socket, http1: (s: Socket) => void, http2: (s: Socket) => void): void {
+export function routeByPreface(
+  socket: Socket,
+  http1: (s: Socket) => void,
+  http2: (s: Socket) => void,
+): void {
   let seen: Buffer = Buffer.alloc(0);
   const onError = (): void => {
     socket.destroy();
@@ -39,4 +43,3 @@ export function routeByPreface(socket: Socket, http1: (s: Socket) => void, http2
   socket.on('error', onError);
   socket.on('data', onData);
 }
-

@@ -9,7 +9,12 @@
 // encodes, so the gRPC services reuse its validation and encoders unchanged.
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { loadPackageDefinition, type GrpcObject, type ServiceClientConstructor, type ServiceDefinition } from '@grpc/grpc-js';
+import {
+  loadPackageDefinition,
+  type GrpcObject,
+  type ServiceClientConstructor,
+  type ServiceDefinition,
+} from '@grpc/grpc-js';
 import { loadSync, type Options } from '@grpc/proto-loader';
 
 export const LOADER_OPTIONS: Options = {
@@ -23,7 +28,10 @@ export const LOADER_OPTIONS: Options = {
 
 /** The directory of etcd's .proto files inside the installed `etcd3` package. */
 export function etcdProtoDir(): string {
-  return path.join(path.dirname(createRequire(import.meta.url).resolve('etcd3/package.json')), 'proto');
+  return path.join(
+    path.dirname(createRequire(import.meta.url).resolve('etcd3/package.json')),
+    'proto',
+  );
 }
 
 export interface EtcdServices {
@@ -44,9 +52,19 @@ let loaded: EtcdServices | undefined;
 export function etcdServices(): EtcdServices {
   if (loaded) return loaded;
   const dir = etcdProtoDir();
-  const definition = loadSync(path.join(dir, 'rpc.proto'), { ...LOADER_OPTIONS, includeDirs: [dir] });
+  const definition = loadSync(path.join(dir, 'rpc.proto'), {
+    ...LOADER_OPTIONS,
+    includeDirs: [dir],
+  });
   const pkg = loadPackageDefinition(definition)['etcdserverpb'] as GrpcObject;
-  const service = (name: string): ServiceDefinition => (pkg[name] as ServiceClientConstructor).service;
-  loaded = { KV: service('KV'), Watch: service('Watch'), Lease: service('Lease'), Cluster: service('Cluster'), Maintenance: service('Maintenance') };
+  const service = (name: string): ServiceDefinition =>
+    (pkg[name] as ServiceClientConstructor).service;
+  loaded = {
+    KV: service('KV'),
+    Watch: service('Watch'),
+    Lease: service('Lease'),
+    Cluster: service('Cluster'),
+    Maintenance: service('Maintenance'),
+  };
   return loaded;
 }

@@ -20,13 +20,25 @@ export interface RevisionBounds {
   readonly maxCreate?: number;
 }
 
-const FIELDS = ['min_mod_revision', 'max_mod_revision', 'min_create_revision', 'max_create_revision'] as const;
+const FIELDS = [
+  'min_mod_revision',
+  'max_mod_revision',
+  'min_create_revision',
+  'max_create_revision',
+] as const;
 
 /** The bounds a range request sets (0 = unbounded, as in etcd), or undefined when it sets none. */
 export function readRevisionBounds(json: JsonObject, path: string): RevisionBounds | undefined {
-  const [minMod, maxMod, minCreate, maxCreate] = FIELDS.map((f) => readUint(json, f, path) || undefined);
+  const [minMod, maxMod, minCreate, maxCreate] = FIELDS.map(
+    (f) => readUint(json, f, path) || undefined,
+  );
   if (!minMod && !maxMod && !minCreate && !maxCreate) return undefined;
-  return { ...(minMod ? { minMod } : {}), ...(maxMod ? { maxMod } : {}), ...(minCreate ? { minCreate } : {}), ...(maxCreate ? { maxCreate } : {}) };
+  return {
+    ...(minMod ? { minMod } : {}),
+    ...(maxMod ? { maxMod } : {}),
+    ...(minCreate ? { minCreate } : {}),
+    ...(maxCreate ? { maxCreate } : {}),
+  };
 }
 
 function within(kv: KeyValue, b: RevisionBounds): boolean {
@@ -38,7 +50,12 @@ function within(kv: KeyValue, b: RevisionBounds): boolean {
   );
 }
 
-export async function boundedRange(node: ServedNode, req: RangeRequest, consistency: ReadConsistency, bounds: RevisionBounds | undefined): Promise<RangeResponse> {
+export async function boundedRange(
+  node: ServedNode,
+  req: RangeRequest,
+  consistency: ReadConsistency,
+  bounds: RevisionBounds | undefined,
+): Promise<RangeResponse> {
   if (!bounds) return node.range(req, consistency);
   const { limit, ...unlimited } = req;
   const res = await node.range(unlimited, consistency);
@@ -51,7 +68,9 @@ export async function boundedRange(node: ServedNode, req: RangeRequest, consiste
 export async function handleBoundedRange(ctx: HandlerContext): Promise<Json> {
   const req = decodeRangeRequest(ctx.body);
   const bounds = readRevisionBounds(ctx.body, 'range');
-  const res = await checkedRead(ctx, req, (consistency) => boundedRange(ctx.node, req, consistency, bounds));
+  const res = await checkedRead(ctx, req, (consistency) =>
+    boundedRange(ctx.node, req, consistency, bounds),
+  );
   return encodeRangeBody(res, ctx.header(res.header.revision));
 }
 
@@ -63,7 +82,9 @@ export function refuseBoundsInTxn(txn: JsonObject, path = 'txn'): void {
       const o = (op ?? {}) as JsonObject;
       const range = readObject(o, 'request_range', at);
       if (range && readRevisionBounds(range, `${at}.request_range`)) {
-        throw GatewayError.invalidArgument(`${at}.request_range: min/max_mod_revision and min/max_create_revision are not supported inside a txn by Flotilla; use a Range call`);
+        throw GatewayError.invalidArgument(
+          `${at}.request_range: min/max_mod_revision and min/max_create_revision are not supported inside a txn by Flotilla; use a Range call`,
+        );
       }
       const nested = readObject(o, 'request_txn', at);
       if (nested) refuseBoundsInTxn(nested, `${at}.request_txn`);

@@ -40,10 +40,14 @@ export function parseGrpcListenUrl(text: string): { host: string; port: number }
   try {
     url = new URL(text);
   } catch {
-    throw new UsageError(`--listen-client-grpc must be a URL like http://127.0.0.1:2479, got ${JSON.stringify(text)}`);
+    throw new UsageError(
+      `--listen-client-grpc must be a URL like http://127.0.0.1:2479, got ${JSON.stringify(text)}`,
+    );
   }
   if (url.protocol !== 'http:' || url.port === '' || url.pathname !== '/') {
-    throw new UsageError(`--listen-client-grpc must be http://HOST:PORT (no TLS yet, no path), got ${JSON.stringify(text)}`);
+    throw new UsageError(
+      `--listen-client-grpc must be http://HOST:PORT (no TLS yet, no path), got ${JSON.stringify(text)}`,
+    );
   }
   return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port) };
 }
@@ -52,9 +56,16 @@ export function parseGrpcListenUrl(text: string): { host: string; port: number }
  * `flotilla start`'s hook: serves gRPC when `--listen-client-grpc` (or
  * FLOTILLA_LISTEN_CLIENT_GRPC) is given, else nothing.
  */
-export async function startMemberGrpc(listen: unknown, o: Omit<ServeNodeGrpcOptions, 'host' | 'port'>): Promise<RunningGrpcServer | undefined> {
+export async function startMemberGrpc(
+  listen: unknown,
+  o: Omit<ServeNodeGrpcOptions, 'host' | 'port'>,
+): Promise<RunningGrpcServer | undefined> {
   if (typeof listen !== 'string' || listen === '') return undefined;
-  const server = await serveNodeGrpc({ ...o, ...parseGrpcListenUrl(listen), ...(o.logger ? { logger: o.logger.child({ component: 'grpc' }) } : {}) });
-  o.logger?.info({ grpc: server.endpoint }, 'serving etcd\'s v3 gRPC API');
+  const server = await serveNodeGrpc({
+    ...o,
+    ...parseGrpcListenUrl(listen),
+    ...(o.logger ? { logger: o.logger.child({ component: 'grpc' }) } : {}),
+  });
+  o.logger?.info({ grpc: server.endpoint }, "serving etcd's v3 gRPC API");
   return server;
 }

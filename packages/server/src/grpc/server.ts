@@ -3,7 +3,15 @@
 // HTTP gateway's handlers: the request message, converted to the gateway's
 // JSON shape (see proto.ts), is decoded and validated by the same code, and
 // the handler's JSON answer is the response message.
-import { Server, ServerCredentials, type sendUnaryData, type ServerDuplexStream, type ServerUnaryCall, type ServerWritableStream, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import {
+  Server,
+  ServerCredentials,
+  type sendUnaryData,
+  type ServerDuplexStream,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { Json } from '../codec/encode-kv.js';
 import { EtcdMessage, GatewayError } from '../codec/gateway-error.js';
@@ -11,9 +19,21 @@ import { GrpcCode } from '../codec/grpc-code.js';
 import type { HandlerContext } from '../http/context.js';
 import type { JsonObject } from '../codec/json-reader.js';
 import type { BackupSourceFn } from '../http/handlers-snapshot.js';
-import { handleMemberAdd, handleMemberList, handleMemberPromote, handleMemberRemove, handleMoveLeader, handleStatus } from '../http/handlers-cluster.js';
+import {
+  handleMemberAdd,
+  handleMemberList,
+  handleMemberPromote,
+  handleMemberRemove,
+  handleMoveLeader,
+  handleStatus,
+} from '../http/handlers-cluster.js';
 import { handleCompaction, handleDeleteRange, handlePut, handleTxn } from '../http/handlers-kv.js';
-import { handleLeaseGrant, handleLeaseLeases, handleLeaseRevoke, handleLeaseTimeToLive } from '../http/handlers-lease.js';
+import {
+  handleLeaseGrant,
+  handleLeaseLeases,
+  handleLeaseRevoke,
+  handleLeaseTimeToLive,
+} from '../http/handlers-lease.js';
 import type { UnaryHandler } from '../http/routes.js';
 import type { ServedNode } from '../http/served-node.js';
 import { admitStream, callContext } from './call-context.js';
@@ -61,7 +81,17 @@ export interface RunningGrpcServer {
 }
 
 export const NO_LEADER_WAIT_MS_DEFAULT = 3_000;
-const KV_AND_LEASE: ReadonlySet<string> = new Set(['Range', 'Put', 'DeleteRange', 'Txn', 'Compact', 'LeaseGrant', 'LeaseRevoke', 'LeaseTimeToLive', 'LeaseLeases']);
+const KV_AND_LEASE: ReadonlySet<string> = new Set([
+  'Range',
+  'Put',
+  'DeleteRange',
+  'Txn',
+  'Compact',
+  'LeaseGrant',
+  'LeaseRevoke',
+  'LeaseTimeToLive',
+  'LeaseLeases',
+]);
 const NO_LEADER_POLL_MS = 50;
 
 /**
@@ -69,13 +99,22 @@ const NO_LEADER_POLL_MS = 50;
  * proposed nothing: no leader was known, or the member it asked had just
  * stepped down), for up to `waitMs`; then the last error stands.
  */
-export async function untilLeader<T>(attempt: () => Promise<T>, waitMs: number, gone: () => boolean): Promise<T> {
+export async function untilLeader<T>(
+  attempt: () => Promise<T>,
+  waitMs: number,
+  gone: () => boolean,
+): Promise<T> {
   const deadline = Date.now() + waitMs;
   for (;;) {
     try {
       return await attempt();
     } catch (err) {
-      if ((err as Error)?.name !== 'NotLeaderError' || Date.now() + NO_LEADER_POLL_MS > deadline || gone()) throw err;
+      if (
+        (err as Error)?.name !== 'NotLeaderError' ||
+        Date.now() + NO_LEADER_POLL_MS > deadline ||
+        gone()
+      )
+        throw err;
     }
     await new Promise((r) => setTimeout(r, NO_LEADER_POLL_MS));
   }
@@ -87,7 +126,10 @@ async function moveLeader(ctx: HandlerContext): Promise<Json> {
     return await handleMoveLeader(ctx);
   } catch (err) {
     if ((err as Error).name !== 'MemberNotFoundError') throw err;
-    throw new GatewayError(GrpcCode.FailedPrecondition, `${EtcdMessage.badLeaderTransferee} (${(err as Error).message})`);
+    throw new GatewayError(
+      GrpcCode.FailedPrecondition,
+      `${EtcdMessage.badLeaderTransferee} (${(err as Error).message})`,
+    );
   }
 }
 
@@ -96,39 +138,58 @@ export function createGrpcServer(options: Omit<GrpcServerOptions, 'host' | 'port
   const { node, logger } = options;
   const onError = (method: string, err: unknown): void => {
     const mapped = toGrpcStatus(err);
-    if (mapped.expected) logger?.warn({ method, code: mapped.status.code, err: (err as Error)?.message }, 'request refused');
+    if (mapped.expected)
+      logger?.warn(
+        { method, code: mapped.status.code, err: (err as Error)?.message },
+        'request refused',
+      );
     else logger?.error({ method, err }, 'request failed unexpectedly');
   };
   const noLeaderWaitMs = options.noLeaderWaitMs ?? NO_LEADER_WAIT_MS_DEFAULT;
   // KV and Lease calls wait out an election; cluster and maintenance calls answer at once, as etcd's do (MoveLeader to a follower is "not leader").
-  const unary = (method: string, handler: UnaryHandler, waitForLeader = KV_AND_LEASE.has(method)) => (call: ServerUnaryCall<JsonObject, Json>, callback: sendUnaryData<Json>): void => {
-    const attempt = (): Promise<Json> => handler(callContext(node, method, call.request, call.metadata));
-    Promise.resolve()
-      .then(() => (waitForLeader ? untilLeader(attempt, noLeaderWaitMs, () => call.cancelled) : attempt()))
-      .then(
-        (res) => callback(null, res),
-        (err: unknown) => {
-          onError(method, err);
-          callback(toGrpcStatus(err).status);
-        },
-      );
-  };
+  const unary =
+    (method: string, handler: UnaryHandler, waitForLeader = KV_AND_LEASE.has(method)) =>
+    (call: ServerUnaryCall<JsonObject, Json>, callback: sendUnaryData<Json>): void => {
+      const attempt = (): Promise<Json> =>
+        handler(callContext(node, method, call.request, call.metadata));
+      Promise.resolve()
+        .then(() =>
+          waitForLeader ? untilLeader(attempt, noLeaderWaitMs, () => call.cancelled) : attempt(),
+        )
+        .then(
+          (res) => callback(null, res),
+          (err: unknown) => {
+            onError(method, err);
+            callback(toGrpcStatus(err).status);
+          },
+        );
+    };
   // Streams check the caller once, at their start (see admitStream): with auth on, root only.
-  const gated = <C extends ServerWritableStream<JsonObject, Json> | ServerDuplexStream<JsonObject, Json>>(method: string, serve: (call: C) => unknown) => (call: C): void => {
-    try {
-      admitStream(node, call.metadata);
-    } catch (err) {
-      onError(method, err);
-      new StreamWriter(call).fail(toGrpcStatus(err).status);
-      return;
-    }
-    void serve(call);
-  };
+  const gated =
+    <C extends ServerWritableStream<JsonObject, Json> | ServerDuplexStream<JsonObject, Json>>(
+      method: string,
+      serve: (call: C) => unknown,
+    ) =>
+    (call: C): void => {
+      try {
+        admitStream(node, call.metadata);
+      } catch (err) {
+        onError(method, err);
+        new StreamWriter(call).fail(toGrpcStatus(err).status);
+        return;
+      }
+      void serve(call);
+    };
   let watchers = 0;
   const watchersMax = options.watchersMax ?? 10_000;
   const services = etcdServices();
-  const server = new Server({ 'grpc.max_receive_message_length': options.messageBytesMax ?? GRPC_MESSAGE_BYTES_MAX_DEFAULT });
-  const add = (definition: (typeof services)[keyof typeof services], impl: UntypedServiceImplementation): void => server.addService(definition, impl);
+  const server = new Server({
+    'grpc.max_receive_message_length': options.messageBytesMax ?? GRPC_MESSAGE_BYTES_MAX_DEFAULT,
+  });
+  const add = (
+    definition: (typeof services)[keyof typeof services],
+    impl: UntypedServiceImplementation,
+  ): void => server.addService(definition, impl);
   add(services.KV, {
     Range: unary('Range', handleBoundedRange),
     Put: unary('Put', handlePut),
@@ -147,12 +208,15 @@ export function createGrpcServer(options: Omit<GrpcServerOptions, 'host' | 'port
         release: () => void watchers--,
         fragmentBytesMax: options.watchFragmentBytes ?? WATCH_FRAGMENT_BYTES_DEFAULT,
         onError,
-      })),
+      }),
+    ),
   });
   add(services.Lease, {
     LeaseGrant: unary('LeaseGrant', handleLeaseGrant),
     LeaseRevoke: unary('LeaseRevoke', handleLeaseRevoke),
-    LeaseKeepAlive: gated('LeaseKeepAlive', (call: Parameters<typeof serveLeaseKeepAlive>[0]) => serveLeaseKeepAlive(call, node, onError)),
+    LeaseKeepAlive: gated('LeaseKeepAlive', (call: Parameters<typeof serveLeaseKeepAlive>[0]) =>
+      serveLeaseKeepAlive(call, node, onError),
+    ),
     LeaseTimeToLive: unary('LeaseTimeToLive', handleLeaseTimeToLive),
     LeaseLeases: unary('LeaseLeases', handleLeaseLeases),
   });
@@ -181,7 +245,11 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   const host = options.host ?? '127.0.0.1';
   const hostPart = host.includes(':') ? `[${host}]` : host;
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${hostPart}:${options.port ?? 0}`, ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
+    server.bindAsync(
+      `${hostPart}:${options.port ?? 0}`,
+      ServerCredentials.createInsecure(),
+      (err, bound) => (err ? reject(err) : resolve(bound)),
+    );
   });
   return {
     endpoint: `${hostPart}:${port}`,

@@ -18,7 +18,8 @@ const ETCD_TEXTS: readonly string[] = Object.values(EtcdMessage);
 export function splitEtcdText(message: string): { message: string; detail?: string } {
   for (const text of ETCD_TEXTS) {
     if (message === text) return { message };
-    if (message.startsWith(`${text} (`) && message.endsWith(')')) return { message: text, detail: message.slice(text.length + 2, -1) };
+    if (message.startsWith(`${text} (`) && message.endsWith(')'))
+      return { message: text, detail: message.slice(text.length + 2, -1) };
   }
   return { message };
 }
@@ -31,12 +32,20 @@ export interface MappedError {
 
 export function toGrpcStatus(err: unknown): MappedError {
   const mapped = toGatewayError(err);
-  const gateway = mapped ?? new GatewayError(GrpcCode.Internal, `internal error: ${(err as Error)?.message ?? String(err)}`);
+  const gateway =
+    mapped ??
+    new GatewayError(
+      GrpcCode.Internal,
+      `internal error: ${(err as Error)?.message ?? String(err)}`,
+    );
   const { message, detail } = splitEtcdText(gateway.message);
   const metadata = new Metadata();
   if (detail) metadata.set(ERROR_DETAIL_METADATA, detail);
   // grpc-js's Status enum has the same numbers as GrpcCode.
-  return { status: { code: gateway.code as number as Status, details: message, metadata }, expected: mapped !== undefined };
+  return {
+    status: { code: gateway.code as number as Status, details: message, metadata },
+    expected: mapped !== undefined,
+  };
 }
 
 /**

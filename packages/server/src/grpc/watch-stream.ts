@@ -15,7 +15,14 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { Event, WatchFilter, WatchRequest, WatchResponse } from '@flotilla/kv';
 import { encodeEvent, i64, type Json } from '../codec/encode-kv.js';
-import { readArray, readBool, readBytes, readInt64, readObject, type JsonObject } from '../codec/json-reader.js';
+import {
+  readArray,
+  readBool,
+  readBytes,
+  readInt64,
+  readObject,
+  type JsonObject,
+} from '../codec/json-reader.js';
 import { makeHeader } from '../http/context.js';
 import type { ServedNode, WatchStream } from '../http/served-node.js';
 import { toGrpcStatus } from './status.js';
@@ -42,11 +49,19 @@ const FILTERS: readonly WatchFilter[] = ['NOPUT', 'NODELETE'];
 const PATH = 'watch.create_request';
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  return Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+  return Buffer.compare(
+    Buffer.from(a.buffer, a.byteOffset, a.byteLength),
+    Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+  );
 }
 
 /** What a create request asks for, in kv's terms; `emptyRange` when key ≥ range_end. */
-export function decodeGrpcWatchCreate(create: JsonObject): { request: WatchRequest; watchId: number; fragment: boolean; emptyRange: boolean } {
+export function decodeGrpcWatchCreate(create: JsonObject): {
+  request: WatchRequest;
+  watchId: number;
+  fragment: boolean;
+  emptyRange: boolean;
+} {
   const key = readBytes(create, 'key', PATH);
   const rangeEnd = readBytes(create, 'range_end', PATH);
   const request: WatchRequest = { key: key && key.length > 0 ? key : Uint8Array.of(0) };
@@ -55,11 +70,20 @@ export function decodeGrpcWatchCreate(create: JsonObject): { request: WatchReque
   if (start) request.startRevision = start;
   if (readBool(create, 'prev_kv', PATH)) request.prevKv = true;
   if (readBool(create, 'progress_notify', PATH)) request.progressNotify = true;
-  const filters = (readArray(create, 'filters', PATH) ?? []).map((f) => FILTERS.find((x) => x === f) ?? FILTERS[Number(f)]).filter((f) => f !== undefined);
+  const filters = (readArray(create, 'filters', PATH) ?? [])
+    .map((f) => FILTERS.find((x) => x === f) ?? FILTERS[Number(f)])
+    .filter((f) => f !== undefined);
   if (filters.length > 0) request.filters = filters;
-  const fromKey = request.rangeEnd !== undefined && request.rangeEnd.length === 1 && request.rangeEnd[0] === 0;
-  const emptyRange = request.rangeEnd !== undefined && !fromKey && compareBytes(request.key, request.rangeEnd) >= 0;
-  return { request, watchId: readInt64(create, 'watch_id', PATH) ?? 0, fragment: readBool(create, 'fragment', PATH) ?? false, emptyRange };
+  const fromKey =
+    request.rangeEnd !== undefined && request.rangeEnd.length === 1 && request.rangeEnd[0] === 0;
+  const emptyRange =
+    request.rangeEnd !== undefined && !fromKey && compareBytes(request.key, request.rangeEnd) >= 0;
+  return {
+    request,
+    watchId: readInt64(create, 'watch_id', PATH) ?? 0,
+    fragment: readBool(create, 'fragment', PATH) ?? false,
+    emptyRange,
+  };
 }
 
 /** The gateway's event with its type as etcd's enum number (DELETE = 1; PUT = 0 is omitted). */
@@ -107,19 +131,37 @@ export function serveWatch(call: WatchCall, o: WatchServiceOptions): void {
   };
 
   const refuse = (reason: string): void => {
-    void out.write({ header: header(node.status().revision), watch_id: '-1', created: true, canceled: true, cancel_reason: reason });
+    void out.write({
+      header: header(node.status().revision),
+      watch_id: '-1',
+      created: true,
+      canceled: true,
+      cancel_reason: reason,
+    });
   };
 
-  const send = async (id: number, stream: WatchStream, r: WatchResponse, fragment: boolean): Promise<void> => {
+  const send = async (
+    id: number,
+    stream: WatchStream,
+    r: WatchResponse,
+    fragment: boolean,
+  ): Promise<void> => {
     if (live.get(id) !== stream) return; // cancelled meanwhile: etcd sends nothing after the cancel answer
     if (r.canceled) {
       stop(id);
       // etcd 3.4 gives no reason when compaction cancels a watch (compact_revision says it all).
       const reason = r.compactRevision ? undefined : r.cancelReason || undefined;
-      await out.write({ header: header(), watch_id: i64(id), canceled: true, compact_revision: i64(r.compactRevision), cancel_reason: reason });
+      await out.write({
+        header: header(),
+        watch_id: i64(id),
+        canceled: true,
+        compact_revision: i64(r.compactRevision),
+        cancel_reason: reason,
+      });
       return;
     }
-    const parts = fragment && r.events.length > 1 ? fragmentEvents(r.events, o.fragmentBytesMax) : [r.events];
+    const parts =
+      fragment && r.events.length > 1 ? fragmentEvents(r.events, o.fragmentBytesMax) : [r.events];
     for (let i = 0; i < parts.length; i++) {
       const events = parts[i]!;
       await out.write({
@@ -141,7 +183,12 @@ export function serveWatch(call: WatchCall, o: WatchServiceOptions): void {
       o.onError('Watch', err);
       if (live.get(id) === stream) {
         stop(id);
-        await out.write({ header: header(), watch_id: i64(id), canceled: true, cancel_reason: toGrpcStatus(err).status.details });
+        await out.write({
+          header: header(),
+          watch_id: i64(id),
+          canceled: true,
+          cancel_reason: toGrpcStatus(err).status.details,
+        });
       }
     }
   };
@@ -150,7 +197,10 @@ export function serveWatch(call: WatchCall, o: WatchServiceOptions): void {
     const { request, watchId, fragment, emptyRange } = decodeGrpcWatchCreate(c);
     if (emptyRange) return refuse(WatchCancelText.emptyRange);
     if (watchId !== 0 && live.has(watchId)) return refuse(WatchCancelText.duplicateId);
-    if (!o.admit()) return refuse('flotilla: too many watchers on this server (watchersMax); close some or use another member');
+    if (!o.admit())
+      return refuse(
+        'flotilla: too many watchers on this server (watchersMax); close some or use another member',
+      );
     let id = watchId;
     if (id === 0) {
       while (live.has(nextId)) nextId++;
@@ -175,11 +225,17 @@ export function serveWatch(call: WatchCall, o: WatchServiceOptions): void {
     const cancelReq = readObject(req, 'cancel_request', 'watch');
     if (cancelReq) {
       const id = readInt64(cancelReq, 'watch_id', 'watch.cancel_request') ?? 0;
-      if (stop(id)) void out.write({ header: header(node.status().revision), watch_id: i64(id), canceled: true });
+      if (stop(id))
+        void out.write({
+          header: header(node.status().revision),
+          watch_id: i64(id),
+          canceled: true,
+        });
       return;
     }
     // etcd 3.4 answers a progress request once for the stream, with watch_id -1.
-    if (readObject(req, 'progress_request', 'watch')) void out.write({ header: header(node.status().revision), watch_id: '-1' });
+    if (readObject(req, 'progress_request', 'watch'))
+      void out.write({ header: header(node.status().revision), watch_id: '-1' });
     // A request with none of the three is ignored, as etcd does.
   };
 

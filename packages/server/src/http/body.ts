@@ -32,7 +32,11 @@ export class BodyTooLargeError extends GatewayError {
 /** Takes `bytes` from the in-flight budget; the refusal to answer with when they do not fit. */
 export type TakeBytes = (bytes: number) => GatewayError | undefined;
 
-export function readBody(req: IncomingMessage, bodyBytesMax: number, take?: TakeBytes): Promise<string> {
+export function readBody(
+  req: IncomingMessage,
+  bodyBytesMax: number,
+  take?: TakeBytes,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let total = 0;
@@ -62,7 +66,11 @@ export function readBody(req: IncomingMessage, bodyBytesMax: number, take?: Take
       }
     });
     req.on('end', () => {
-      settle(() => (total > bodyBytesMax ? reject(BodyTooLargeError.of(bodyBytesMax, total)) : resolve(Buffer.concat(chunks).toString('utf8'))));
+      settle(() =>
+        total > bodyBytesMax
+          ? reject(BodyTooLargeError.of(bodyBytesMax, total))
+          : resolve(Buffer.concat(chunks).toString('utf8')),
+      );
     });
     req.on('error', (err) => settle(() => reject(err)));
   });

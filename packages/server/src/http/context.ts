@@ -36,7 +36,12 @@ export interface HandlerContext {
 
 export function makeHeader(node: ServedNode, revision: number | undefined): Json {
   const s = node.status();
-  return encodeHeader({ clusterId: s.clusterId, memberId: String(s.memberId), revision: revision ?? 0, raftTerm: s.term });
+  return encodeHeader({
+    clusterId: s.clusterId,
+    memberId: String(s.memberId),
+    revision: revision ?? 0,
+    raftTerm: s.term,
+  });
 }
 
 /** Reads `x-flotilla-client-id` and `x-flotilla-seq`: both or neither. */
@@ -45,14 +50,20 @@ export function readWriteContext(headers: IncomingHttpHeaders): WriteContext {
   const seqText = headers[SEQ_HEADER];
   if (clientId === undefined && seqText === undefined) return {};
   if (typeof clientId !== 'string' || typeof seqText !== 'string') {
-    throw GatewayError.invalidArgument(`send both ${CLIENT_ID_HEADER} and ${SEQ_HEADER} (once each) for an exactly-once write, or neither`);
+    throw GatewayError.invalidArgument(
+      `send both ${CLIENT_ID_HEADER} and ${SEQ_HEADER} (once each) for an exactly-once write, or neither`,
+    );
   }
   if (clientId.length === 0 || Buffer.byteLength(clientId) > CLIENT_ID_BYTES_MAX) {
-    throw GatewayError.invalidArgument(`${CLIENT_ID_HEADER} must be 1 to ${CLIENT_ID_BYTES_MAX} bytes`);
+    throw GatewayError.invalidArgument(
+      `${CLIENT_ID_HEADER} must be 1 to ${CLIENT_ID_BYTES_MAX} bytes`,
+    );
   }
   const seq = Number(seqText);
   if (!/^\d+$/.test(seqText) || !Number.isSafeInteger(seq) || seq < 1) {
-    throw GatewayError.invalidArgument(`${SEQ_HEADER} must be a positive integer, got ${JSON.stringify(seqText)}`);
+    throw GatewayError.invalidArgument(
+      `${SEQ_HEADER} must be a positive integer, got ${JSON.stringify(seqText)}`,
+    );
   }
   return { clientId, seq };
 }
@@ -62,7 +73,9 @@ export function readLeaseRead(headers: IncomingHttpHeaders): boolean {
   const value = headers[READ_CONSISTENCY_HEADER];
   if (value === undefined) return false;
   if (value !== 'lease') {
-    throw GatewayError.invalidArgument(`${READ_CONSISTENCY_HEADER} must be "lease" (once), got ${JSON.stringify(value)}; a serializable read sets the body's "serializable": true`);
+    throw GatewayError.invalidArgument(
+      `${READ_CONSISTENCY_HEADER} must be "lease" (once), got ${JSON.stringify(value)}; a serializable read sets the body's "serializable": true`,
+    );
   }
   return true;
 }

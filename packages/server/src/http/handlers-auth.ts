@@ -33,7 +33,10 @@ function text(ctx: HandlerContext, field: string, path: string): string {
 
 function password(ctx: HandlerContext, path: string): string {
   const p = text(ctx, 'password', path);
-  if (Buffer.byteLength(p) > PASSWORD_BYTES_MAX) throw GatewayError.invalidArgument(`${path}.password is longer than ${PASSWORD_BYTES_MAX} bytes`);
+  if (Buffer.byteLength(p) > PASSWORD_BYTES_MAX)
+    throw GatewayError.invalidArgument(
+      `${path}.password is longer than ${PASSWORD_BYTES_MAX} bytes`,
+    );
   return p;
 }
 
@@ -50,15 +53,21 @@ function revisionHeader(ctx: HandlerContext): Json {
 }
 
 /** The signing key is chosen here, at random, and replicated with the command: every member verifies the same tokens. */
-export const handleAuthEnable = (ctx: HandlerContext): Promise<Json> => change(ctx, { kind: 'enable', signingKey: randomBytes(32) });
+export const handleAuthEnable = (ctx: HandlerContext): Promise<Json> =>
+  change(ctx, { kind: 'enable', signingKey: randomBytes(32) });
 
-export const handleAuthDisable = (ctx: HandlerContext): Promise<Json> => change(ctx, { kind: 'disable' });
+export const handleAuthDisable = (ctx: HandlerContext): Promise<Json> =>
+  change(ctx, { kind: 'disable' });
 
 /** etcd 3.5's AuthStatus: { enabled, authRevision }. */
 export async function handleAuthStatus(ctx: HandlerContext): Promise<Json> {
   await ctx.node.syncAuth();
   const view = ctx.node.auth();
-  return { header: revisionHeader(ctx), enabled: view.enabled || undefined, authRevision: i64(view.revision) };
+  return {
+    header: revisionHeader(ctx),
+    enabled: view.enabled || undefined,
+    authRevision: i64(view.revision),
+  };
 }
 
 export async function handleAuthenticate(ctx: HandlerContext): Promise<Json> {
@@ -70,7 +79,11 @@ export async function handleAuthenticate(ctx: HandlerContext): Promise<Json> {
   const user = view.user(name);
   // An unknown user costs one hash too, and gets the same answer as a wrong password.
   if (!(await verifyPassword(given, user?.password)) || !user) throw new AuthFailedError();
-  const token = issueToken(view.signingKey, { user: name, revision: view.revision, expiresAtMs: ctx.now() + ctx.tokenTtlMs });
+  const token = issueToken(view.signingKey, {
+    user: name,
+    revision: view.revision,
+    expiresAtMs: ctx.now() + ctx.tokenTtlMs,
+  });
   return { header: revisionHeader(ctx), token };
 }
 
@@ -78,32 +91,56 @@ export async function handleUserAdd(ctx: HandlerContext): Promise<Json> {
   const path = 'auth.user.add';
   const name = text(ctx, 'name', path);
   const options = readObject(ctx.body, 'options', path);
-  const noPassword = options ? (readBool(options, 'no_password', `${path}.options`) ?? false) : false;
+  const noPassword = options
+    ? (readBool(options, 'no_password', `${path}.options`) ?? false)
+    : false;
   const hashed = noPassword ? undefined : await hashPassword(password(ctx, path));
-  return change(ctx, { kind: 'userAdd', name, ...(hashed ? { password: hashed } : { noPassword: true }) });
+  return change(ctx, {
+    kind: 'userAdd',
+    name,
+    ...(hashed ? { password: hashed } : { noPassword: true }),
+  });
 }
 
 export async function handleUserChangePassword(ctx: HandlerContext): Promise<Json> {
   const path = 'auth.user.changepw';
-  return change(ctx, { kind: 'userChangePassword', name: text(ctx, 'name', path), password: await hashPassword(password(ctx, path)) });
+  return change(ctx, {
+    kind: 'userChangePassword',
+    name: text(ctx, 'name', path),
+    password: await hashPassword(password(ctx, path)),
+  });
 }
 
-export const handleUserDelete = (ctx: HandlerContext): Promise<Json> => change(ctx, { kind: 'userDelete', name: text(ctx, 'name', 'auth.user.delete') });
+export const handleUserDelete = (ctx: HandlerContext): Promise<Json> =>
+  change(ctx, { kind: 'userDelete', name: text(ctx, 'name', 'auth.user.delete') });
 
 export const handleUserGrantRole = (ctx: HandlerContext): Promise<Json> =>
-  change(ctx, { kind: 'userGrantRole', user: text(ctx, 'user', 'auth.user.grant'), role: text(ctx, 'role', 'auth.user.grant') });
+  change(ctx, {
+    kind: 'userGrantRole',
+    user: text(ctx, 'user', 'auth.user.grant'),
+    role: text(ctx, 'role', 'auth.user.grant'),
+  });
 
 export const handleUserRevokeRole = (ctx: HandlerContext): Promise<Json> =>
-  change(ctx, { kind: 'userRevokeRole', name: text(ctx, 'name', 'auth.user.revoke'), role: text(ctx, 'role', 'auth.user.revoke') });
+  change(ctx, {
+    kind: 'userRevokeRole',
+    name: text(ctx, 'name', 'auth.user.revoke'),
+    role: text(ctx, 'role', 'auth.user.revoke'),
+  });
 
-export const handleRoleAdd = (ctx: HandlerContext): Promise<Json> => change(ctx, { kind: 'roleAdd', name: text(ctx, 'name', 'auth.role.add') });
+export const handleRoleAdd = (ctx: HandlerContext): Promise<Json> =>
+  change(ctx, { kind: 'roleAdd', name: text(ctx, 'name', 'auth.role.add') });
 
-export const handleRoleDelete = (ctx: HandlerContext): Promise<Json> => change(ctx, { kind: 'roleDelete', role: text(ctx, 'role', 'auth.role.delete') });
+export const handleRoleDelete = (ctx: HandlerContext): Promise<Json> =>
+  change(ctx, { kind: 'roleDelete', role: text(ctx, 'role', 'auth.role.delete') });
 
 function readPerm(ctx: HandlerContext): Permission {
   const path = 'auth.role.grant.perm';
   const perm = readObject(ctx.body, 'perm', 'auth.role.grant');
-  if (!perm) throw GatewayError.invalidArgument('auth.role.grant.perm is required: {"permType": "READ|WRITE|READWRITE", "key": base64, "range_end": base64}');
+  if (!perm)
+    throw GatewayError.invalidArgument(
+      'auth.role.grant.perm is required: {"permType": "READ|WRITE|READWRITE", "key": base64, "range_end": base64}',
+    );
   // proto3 JSON omits the default enum value: no permType is READ.
   const permType = readEnum(perm, 'permType', PERM_TYPES, path) ?? 'READ';
   const key = readBytes(perm, 'key', path) ?? new Uint8Array(0);
@@ -112,13 +149,22 @@ function readPerm(ctx: HandlerContext): Permission {
 }
 
 export const handleRoleGrantPermission = (ctx: HandlerContext): Promise<Json> =>
-  change(ctx, { kind: 'roleGrantPermission', name: text(ctx, 'name', 'auth.role.grant'), perm: readPerm(ctx) });
+  change(ctx, {
+    kind: 'roleGrantPermission',
+    name: text(ctx, 'name', 'auth.role.grant'),
+    perm: readPerm(ctx),
+  });
 
 export function handleRoleRevokePermission(ctx: HandlerContext): Promise<Json> {
   const path = 'auth.role.revoke';
   const rangeEnd = readBytes(ctx.body, 'range_end', path);
   const key = readBytes(ctx.body, 'key', path) ?? new Uint8Array(0);
-  return change(ctx, { kind: 'roleRevokePermission', role: text(ctx, 'role', path), key, ...(rangeEnd && rangeEnd.length > 0 ? { rangeEnd } : {}) });
+  return change(ctx, {
+    kind: 'roleRevokePermission',
+    role: text(ctx, 'role', path),
+    key,
+    ...(rangeEnd && rangeEnd.length > 0 ? { rangeEnd } : {}),
+  });
 }
 
 /** Root, or (etcd's rule) a user asking about itself / a role it holds. */
@@ -136,7 +182,10 @@ export async function handleUserGet(ctx: HandlerContext): Promise<Json> {
   await ctx.node.syncAuth();
   const user = ctx.node.auth().user(name);
   if (!user) throw new UserNotFoundError();
-  return { header: revisionHeader(ctx), roles: user.roles.length > 0 ? [...user.roles] : undefined };
+  return {
+    header: revisionHeader(ctx),
+    roles: user.roles.length > 0 ? [...user.roles] : undefined,
+  };
 }
 
 export async function handleRoleGet(ctx: HandlerContext): Promise<Json> {
@@ -145,7 +194,11 @@ export async function handleRoleGet(ctx: HandlerContext): Promise<Json> {
   await ctx.node.syncAuth();
   const role = ctx.node.auth().role(name);
   if (!role) throw new RoleNotFoundError();
-  const perm = role.perms.map((p) => ({ permType: p.permType === 'READ' ? undefined : p.permType, key: b64(p.key), range_end: b64(p.rangeEnd) }));
+  const perm = role.perms.map((p) => ({
+    permType: p.permType === 'READ' ? undefined : p.permType,
+    key: b64(p.key),
+    range_end: b64(p.rangeEnd),
+  }));
   return { header: revisionHeader(ctx), perm: perm.length > 0 ? perm : undefined };
 }
 

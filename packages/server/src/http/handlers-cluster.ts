@@ -27,7 +27,10 @@ async function memberList(ctx: HandlerContext): Promise<Json[]> {
 
 function memberId(ctx: HandlerContext, path: string): number {
   const id = readUint(ctx.body, 'ID', path);
-  if (!id) throw GatewayError.invalidArgument(`${path}.ID must name a member (a non-zero id from member list)`);
+  if (!id)
+    throw GatewayError.invalidArgument(
+      `${path}.ID must name a member (a non-zero id from member list)`,
+    );
   return id;
 }
 
@@ -37,13 +40,24 @@ export async function handleMemberList(ctx: HandlerContext): Promise<Json> {
 
 export async function handleMemberAdd(ctx: HandlerContext): Promise<Json> {
   const peerUrls = readStringArray(ctx.body, 'peerURLs', 'member.add') ?? [];
-  if (peerUrls.length === 0) throw GatewayError.invalidArgument('member.add.peerURLs must list the new member\'s peer URL (e.g. ["http://127.0.0.1:2480"])');
+  if (peerUrls.length === 0)
+    throw GatewayError.invalidArgument(
+      'member.add.peerURLs must list the new member\'s peer URL (e.g. ["http://127.0.0.1:2480"])',
+    );
   for (const url of peerUrls) {
-    if (!URL.canParse(url)) throw GatewayError.invalidArgument(`member.add.peerURLs: ${JSON.stringify(url)} is not a URL`);
+    if (!URL.canParse(url))
+      throw GatewayError.invalidArgument(
+        `member.add.peerURLs: ${JSON.stringify(url)} is not a URL`,
+      );
   }
   const isLearner = readBool(ctx.body, 'isLearner', 'member.add') ?? false;
   const name = readString(ctx.body, 'name', 'member.add');
-  const member = await ctx.node.addMember({ peerUrls, isLearner, ...(name ? { name } : {}), ...(ctx.authorization ? { authorization: ctx.authorization } : {}) });
+  const member = await ctx.node.addMember({
+    peerUrls,
+    isLearner,
+    ...(name ? { name } : {}),
+    ...(ctx.authorization ? { authorization: ctx.authorization } : {}),
+  });
   return { header: ctx.header(), member: encodeMember(member), members: await memberList(ctx) };
 }
 
@@ -74,7 +88,10 @@ export async function handleStatus(ctx: HandlerContext): Promise<Json> {
 
 export async function handleMoveLeader(ctx: HandlerContext): Promise<Json> {
   const target = readUint(ctx.body, 'targetID', 'maintenance.transfer-leadership');
-  if (!target) throw GatewayError.invalidArgument('maintenance.transfer-leadership.targetID must name a voting member');
+  if (!target)
+    throw GatewayError.invalidArgument(
+      'maintenance.transfer-leadership.targetID must name a voting member',
+    );
   await ctx.node.moveLeader(target);
   return { header: ctx.header(ctx.node.status().revision) };
 }
@@ -86,9 +103,15 @@ export async function handleMoveLeader(ctx: HandlerContext): Promise<Json> {
 export async function handlePeerAdd(ctx: HandlerContext): Promise<Json> {
   const id = memberId(ctx, 'peer.add');
   const peerUrls = readStringArray(ctx.body, 'peerURLs', 'peer.add') ?? [];
-  if (peerUrls.length === 0 || !peerUrls.every((u) => URL.canParse(u))) throw GatewayError.invalidArgument('peer.add.peerURLs must list the new member\'s peer URL');
+  if (peerUrls.length === 0 || !peerUrls.every((u) => URL.canParse(u)))
+    throw GatewayError.invalidArgument("peer.add.peerURLs must list the new member's peer URL");
   const clientUrls = readStringArray(ctx.body, 'clientURLs', 'peer.add') ?? [];
   checkPeerAnnouncement(ctx.node, id, undefined);
-  ctx.node.learnPeer({ id, name: readString(ctx.body, 'name', 'peer.add') ?? '', peerUrls, clientUrls });
+  ctx.node.learnPeer({
+    id,
+    name: readString(ctx.body, 'name', 'peer.add') ?? '',
+    peerUrls,
+    clientUrls,
+  });
   return { header: ctx.header() };
 }

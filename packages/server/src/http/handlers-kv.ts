@@ -1,6 +1,18 @@
 // /v3/kv/*: range, put, deleterange, txn, compaction.
-import { decodeCompactionRequest, decodeDeleteRangeRequest, decodePutRequest, decodeRangeRequest, decodeTxnRequest } from '../codec/decode-kv.js';
-import { encodeDeleteRangeBody, encodePutBody, encodeRangeBody, encodeTxnBody, type Json } from '../codec/encode-kv.js';
+import {
+  decodeCompactionRequest,
+  decodeDeleteRangeRequest,
+  decodePutRequest,
+  decodeRangeRequest,
+  decodeTxnRequest,
+} from '../codec/decode-kv.js';
+import {
+  encodeDeleteRangeBody,
+  encodePutBody,
+  encodeRangeBody,
+  encodeTxnBody,
+  type Json,
+} from '../codec/encode-kv.js';
 import { GatewayError } from '../codec/gateway-error.js';
 import { CLIENT_ID_HEADER, SEQ_HEADER, type HandlerContext } from './context.js';
 import { requirePermission, type Caller } from '../auth/gate.js';
@@ -21,11 +33,21 @@ export async function handleRange(ctx: HandlerContext): Promise<Json> {
  * every auth change committed before the read began (a revocation is seen,
  * and so is a grant made through another member).
  */
-export async function checkedRead<T>(ctx: HandlerContext, req: RangeRequest, read: (consistency: ReadConsistency) => Promise<T>): Promise<T> {
-  if (req.serializable && ctx.leaseRead) throw GatewayError.invalidArgument('a range is either serializable (body) or a lease read (x-flotilla-read-consistency: lease), not both');
-  const check = (caller: Caller): void => requirePermission(ctx.node.auth(), caller, 'READ', req.key, req.rangeEnd);
+export async function checkedRead<T>(
+  ctx: HandlerContext,
+  req: RangeRequest,
+  read: (consistency: ReadConsistency) => Promise<T>,
+): Promise<T> {
+  if (req.serializable && ctx.leaseRead)
+    throw GatewayError.invalidArgument(
+      'a range is either serializable (body) or a lease read (x-flotilla-read-consistency: lease), not both',
+    );
+  const check = (caller: Caller): void =>
+    requirePermission(ctx.node.auth(), caller, 'READ', req.key, req.rangeEnd);
   if (req.serializable) check(ctx.caller);
-  const res = await read(req.serializable ? 'serializable' : ctx.leaseRead ? 'lease' : 'linearizable');
+  const res = await read(
+    req.serializable ? 'serializable' : ctx.leaseRead ? 'lease' : 'linearizable',
+  );
   check(ctx.callerNow());
   return res;
 }
@@ -53,7 +75,9 @@ export async function handleTxn(ctx: HandlerContext): Promise<Json> {
 export async function handleRegister(ctx: HandlerContext): Promise<Json> {
   const { clientId, seq } = ctx.write;
   if (clientId === undefined || seq !== 1) {
-    throw GatewayError.invalidArgument(`a session register needs ${CLIENT_ID_HEADER} and ${SEQ_HEADER}: 1 (the id's writes follow from seq 2)`);
+    throw GatewayError.invalidArgument(
+      `a session register needs ${CLIENT_ID_HEADER} and ${SEQ_HEADER}: 1 (the id's writes follow from seq 2)`,
+    );
   }
   const res = await ctx.node.register({ ...ctx.write, clientId });
   return { header: ctx.header(res.revision) };

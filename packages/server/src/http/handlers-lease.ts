@@ -30,9 +30,17 @@ export async function handleLeaseKeepAlive(ctx: HandlerContext): Promise<Json> {
   try {
     ttlSeconds = (await ctx.node.leaseKeepAlive(id)).ttlSeconds;
   } catch (err) {
-    if (!(err instanceof Error && (err.name === 'LeaseNotFoundError' || err.name === 'LeaseExpiredError'))) throw err;
+    if (
+      !(
+        err instanceof Error &&
+        (err.name === 'LeaseNotFoundError' || err.name === 'LeaseExpiredError')
+      )
+    )
+      throw err;
   }
-  return { result: { header: ctx.header(ctx.node.status().revision), ID: i64(id), TTL: i64(ttlSeconds) } };
+  return {
+    result: { header: ctx.header(ctx.node.status().revision), ID: i64(id), TTL: i64(ttlSeconds) },
+  };
 }
 
 export async function handleLeaseTimeToLive(ctx: HandlerContext): Promise<Json> {
@@ -42,10 +50,19 @@ export async function handleLeaseTimeToLive(ctx: HandlerContext): Promise<Json> 
   // The attached keys are data: listing them needs read permission on each (as etcd 3.5).
   for (const key of res.keys) requirePermission(ctx.node.auth(), ctx.caller, 'READ', key);
   const keys = withKeys && res.keys.length > 0 ? res.keys.map((k) => b64(k) ?? '') : undefined;
-  return { header: ctx.header(ctx.node.status().revision), ID: i64(res.id), TTL: i64(res.ttlSeconds), grantedTTL: i64(res.grantedTtlSeconds), keys };
+  return {
+    header: ctx.header(ctx.node.status().revision),
+    ID: i64(res.id),
+    TTL: i64(res.ttlSeconds),
+    grantedTTL: i64(res.grantedTtlSeconds),
+    keys,
+  };
 }
 
 export async function handleLeaseLeases(ctx: HandlerContext): Promise<Json> {
   const ids = await ctx.node.leases();
-  return { header: ctx.header(ctx.node.status().revision), leases: ids.length > 0 ? ids.map((id) => ({ ID: i64(id) })) : undefined };
+  return {
+    header: ctx.header(ctx.node.status().revision),
+    leases: ids.length > 0 ? ids.map((id) => ({ ID: i64(id) })) : undefined,
+  };
 }

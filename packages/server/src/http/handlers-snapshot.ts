@@ -15,8 +15,16 @@ export const SNAPSHOT_PATH = '/v3/maintenance/snapshot';
 /** Opens a backup stream of the served member (the backup file's bytes). */
 export type BackupSourceFn = () => Readable;
 
-export async function streamSnapshot(res: ServerResponse, open: BackupSourceFn | undefined): Promise<void> {
-  if (!open) throw new GatewayError(GrpcCode.Unimplemented, 'this server was started without a backup source; snapshots are served by `flotilla start` members', 501);
+export async function streamSnapshot(
+  res: ServerResponse,
+  open: BackupSourceFn | undefined,
+): Promise<void> {
+  if (!open)
+    throw new GatewayError(
+      GrpcCode.Unimplemented,
+      'this server was started without a backup source; snapshots are served by `flotilla start` members',
+      501,
+    );
   const body = open();
   const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
   let first: IteratorResult<Uint8Array>;
@@ -24,7 +32,10 @@ export async function streamSnapshot(res: ServerResponse, open: BackupSourceFn |
     first = await chunks.next();
   } catch (err) {
     body.destroy();
-    throw new GatewayError(GrpcCode.Unavailable, `cannot take a snapshot of this member: ${(err as Error).message}`);
+    throw new GatewayError(
+      GrpcCode.Unavailable,
+      `cannot take a snapshot of this member: ${(err as Error).message}`,
+    );
   }
   res.writeHead(200, { 'content-type': 'application/octet-stream' });
   async function* rest(): AsyncGenerator<Uint8Array> {

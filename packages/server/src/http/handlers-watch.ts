@@ -9,7 +9,14 @@ import type { ServerResponse } from 'node:http';
 import type { WatchFilter, WatchRequest, WatchResponse } from '@flotilla/kv';
 import { encodeEvent, i64, type Json } from '../codec/encode-kv.js';
 import { EtcdMessage, GatewayError } from '../codec/gateway-error.js';
-import { readArray, readBool, readBytes, readInt64, readObject, type JsonObject } from '../codec/json-reader.js';
+import {
+  readArray,
+  readBool,
+  readBytes,
+  readInt64,
+  readObject,
+  type JsonObject,
+} from '../codec/json-reader.js';
 import type { HandlerContext } from './context.js';
 import { requirePermission } from '../auth/gate.js';
 import { slowWatcherReason, type TurnPacer } from './limits.js';
@@ -20,14 +27,19 @@ const FILTERS: readonly WatchFilter[] = ['NOPUT', 'NODELETE'];
 export function decodeWatchCreate(body: JsonObject): WatchRequest {
   const create = readObject(body, 'create_request', 'watch');
   if (!create) {
-    throw GatewayError.invalidArgument('watch body must be {"create_request": {...}}; cancel a watch by closing its stream');
+    throw GatewayError.invalidArgument(
+      'watch body must be {"create_request": {...}}; cancel a watch by closing its stream',
+    );
   }
   const path = 'watch.create_request';
   const key = readBytes(create, 'key', path);
   if (!key || key.length === 0) throw GatewayError.invalidArgument(EtcdMessage.keyNotProvided);
   const filters = (readArray(create, 'filters', path) ?? []).map((f, i) => {
     const name = typeof f === 'number' ? FILTERS[f] : FILTERS.find((x) => x === f);
-    if (!name) throw GatewayError.invalidArgument(`${path}.filters[${i}] must be NOPUT or NODELETE, got ${JSON.stringify(f)}`);
+    if (!name)
+      throw GatewayError.invalidArgument(
+        `${path}.filters[${i}] must be NOPUT or NODELETE, got ${JSON.stringify(f)}`,
+      );
     return name;
   });
   const req: WatchRequest = { key };
@@ -88,8 +100,17 @@ function resumeRevision(r: WatchResponse): number {
   return r.events[0]?.kv.modRevision ?? r.revision + 1;
 }
 
-function cancelSlow(ctx: HandlerContext, res: ServerResponse, response: WatchResponse, limits: WatchStreamLimits): void {
-  const reason = slowWatcherReason(res.writableLength, limits.bufferBytesMax, resumeRevision(response));
+function cancelSlow(
+  ctx: HandlerContext,
+  res: ServerResponse,
+  response: WatchResponse,
+  limits: WatchStreamLimits,
+): void {
+  const reason = slowWatcherReason(
+    res.writableLength,
+    limits.bufferBytesMax,
+    resumeRevision(response),
+  );
   writeLine(res, { result: { header: ctx.header(), canceled: true, cancel_reason: reason } });
   limits.onSlow?.();
   res.end();
@@ -102,11 +123,19 @@ function cancelSlow(ctx: HandlerContext, res: ServerResponse, response: WatchRes
  * Streams one watch until the watcher ends, is cancelled, or the client goes
  * away. Resolves when the stream is finished; never rejects after headers are sent.
  */
-export async function streamWatch(ctx: HandlerContext, res: ServerResponse, register: (stream: WatchStream) => () => void, limits: WatchStreamLimits): Promise<void> {
+export async function streamWatch(
+  ctx: HandlerContext,
+  res: ServerResponse,
+  register: (stream: WatchStream) => () => void,
+  limits: WatchStreamLimits,
+): Promise<void> {
   const req = decodeWatchCreate(ctx.body);
   // With auth on, catch up first (a revocation or grant made through another member is seen); a member
   // without a reachable leader decides on what it has applied. With auth off no round is paid.
-  if (ctx.node.auth().enabled) await Promise.resolve().then(() => ctx.node.syncAuth()).catch(() => undefined);
+  if (ctx.node.auth().enabled)
+    await Promise.resolve()
+      .then(() => ctx.node.syncAuth())
+      .catch(() => undefined);
   requirePermission(ctx.node.auth(), ctx.callerNow(), 'READ', req.key, req.rangeEnd);
   const watcher = ctx.node.watch(req);
   const unregister = register(watcher);
@@ -124,7 +153,13 @@ export async function streamWatch(ctx: HandlerContext, res: ServerResponse, regi
         break;
       }
       // etcd's cancel response carries no revision in its header.
-      const ok = writeLine(res, encodeWatchResponse(response, ctx.header(response.canceled ? undefined : response.revision)));
+      const ok = writeLine(
+        res,
+        encodeWatchResponse(
+          response,
+          ctx.header(response.canceled ? undefined : response.revision),
+        ),
+      );
       if (response.canceled) break;
       // History replay waits for the client (it is paced by its reader); live events are
       // taken at once, so what a slow client leaves unread is counted here, in bytes.

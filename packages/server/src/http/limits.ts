@@ -46,13 +46,18 @@ export const HTTP_LIMITS_DEFAULT: Readonly<HttpLimits> = Object.freeze({
 export function resolveHttpLimits(partial: Partial<HttpLimits> | undefined): HttpLimits {
   const limits: HttpLimits = { ...HTTP_LIMITS_DEFAULT, ...dropUndefined(partial ?? {}) };
   for (const [name, value] of Object.entries(limits)) {
-    if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`HTTP limit ${name} must be a positive integer, got ${String(value)}`);
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw new RangeError(`HTTP limit ${name} must be a positive integer, got ${String(value)}`);
   }
   if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
-    throw new RangeError(`headersTimeoutMs (${limits.headersTimeoutMs}) must not be longer than requestTimeoutMs (${limits.requestTimeoutMs}): the headers are part of the request`);
+    throw new RangeError(
+      `headersTimeoutMs (${limits.headersTimeoutMs}) must not be longer than requestTimeoutMs (${limits.requestTimeoutMs}): the headers are part of the request`,
+    );
   }
   if (limits.inflightBodyBytesMax < limits.bodyBytesMax) {
-    throw new RangeError(`inflightBodyBytesMax (${limits.inflightBodyBytesMax}) must be at least bodyBytesMax (${limits.bodyBytesMax}), or the largest request could never be taken`);
+    throw new RangeError(
+      `inflightBodyBytesMax (${limits.inflightBodyBytesMax}) must be at least bodyBytesMax (${limits.bodyBytesMax}), or the largest request could never be taken`,
+    );
   }
   return limits;
 }
@@ -63,7 +68,10 @@ function dropUndefined<T extends object>(o: T): Partial<T> {
 
 /** How often Node checks the header and request timeouts: often enough that they hold within a quarter. */
 export function connectionsCheckingIntervalMs(limits: HttpLimits): number {
-  return Math.max(10, Math.min(1_000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 4)));
+  return Math.max(
+    10,
+    Math.min(1_000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 4)),
+  );
 }
 
 /** A shared count of bytes with a ceiling: taken before work starts, given back when it ends. */
@@ -90,14 +98,22 @@ export class ByteBudget {
 }
 
 /** The refusal of a request that would overrun the in-flight budget: etcd's "too many requests", 429. */
-export function tooManyRequests(inUseBytes: number, wantBytes: number, budget: number): GatewayError {
+export function tooManyRequests(
+  inUseBytes: number,
+  wantBytes: number,
+  budget: number,
+): GatewayError {
   return new GatewayError(
     GrpcCode.ResourceExhausted,
     `${EtcdMessage.tooManyRequests} (this member is handling ${inUseBytes} request bytes and this request brings ${wantBytes}; inflightBodyBytesMax is ${budget}: retry with backoff, or spread requests over members)`,
   );
 }
 
-export function tooManyWatchStreams(open: number, limit: 'watchStreamsMax' | 'watchStreamsPerConnectionMax', max: number): GatewayError {
+export function tooManyWatchStreams(
+  open: number,
+  limit: 'watchStreamsMax' | 'watchStreamsPerConnectionMax',
+  max: number,
+): GatewayError {
   const where = limit === 'watchStreamsMax' ? 'this server' : 'this connection';
   return new GatewayError(
     GrpcCode.ResourceExhausted,
@@ -106,7 +122,11 @@ export function tooManyWatchStreams(open: number, limit: 'watchStreamsMax' | 'wa
 }
 
 /** The cancel reason of a watch whose client does not read what is sent. */
-export function slowWatcherReason(bufferedBytes: number, max: number, resumeRevision: number): string {
+export function slowWatcherReason(
+  bufferedBytes: number,
+  max: number,
+  resumeRevision: number,
+): string {
   return `slow watcher: ${bufferedBytes} bytes waiting to be sent to this client (watchStreamBufferBytesMax ${max}); read faster, then watch again from start_revision ${resumeRevision}`;
 }
 

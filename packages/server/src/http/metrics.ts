@@ -19,8 +19,18 @@ export class ServerMetrics {
 
   constructor(node: ServedNode) {
     const registers = [this.registry];
-    this.requests = new Counter({ name: 'flotilla_http_requests_total', help: 'HTTP requests answered, by route and HTTP status.', labelNames: ['path', 'status'], registers });
-    this.errors = new Counter({ name: 'flotilla_http_request_errors_total', help: 'HTTP requests answered with an error, by route and gRPC code.', labelNames: ['path', 'code'], registers });
+    this.requests = new Counter({
+      name: 'flotilla_http_requests_total',
+      help: 'HTTP requests answered, by route and HTTP status.',
+      labelNames: ['path', 'status'],
+      registers,
+    });
+    this.errors = new Counter({
+      name: 'flotilla_http_request_errors_total',
+      help: 'HTTP requests answered with an error, by route and gRPC code.',
+      labelNames: ['path', 'code'],
+      registers,
+    });
     this.duration = new Histogram({
       name: 'flotilla_http_request_duration_seconds',
       help: 'Time to answer an HTTP request (watch streams excluded).',
@@ -55,10 +65,14 @@ export class ServerMetrics {
         this.set(inflight());
       },
     });
-    this.watchers = new Gauge({ name: 'flotilla_watchers', help: 'Open watch streams on this server.', registers });
+    this.watchers = new Gauge({
+      name: 'flotilla_watchers',
+      help: 'Open watch streams on this server.',
+      registers,
+    });
     new Gauge({
       name: 'flotilla_mvcc_db_total_size_in_bytes',
-      help: 'Bytes of the member\'s data directory (Raft log, snapshots and KV state), re-read at most every 2 s.',
+      help: "Bytes of the member's data directory (Raft log, snapshots and KV state), re-read at most every 2 s.",
       registers,
       collect(this: Gauge) {
         this.set(node.status().dbSizeBytes);

@@ -2,9 +2,30 @@
 import type { Json } from '../codec/encode-kv.js';
 import type { HandlerContext } from './context.js';
 import { AUTH_ROUTES } from './handlers-auth.js';
-import { handleMemberAdd, handleMemberList, handleMemberPromote, handleMemberRemove, handleMoveLeader, handlePeerAdd, handleStatus } from './handlers-cluster.js';
-import { handleCompaction, handleDeleteRange, handlePut, handleRange, handleRegister, handleTxn } from './handlers-kv.js';
-import { handleLeaseGrant, handleLeaseKeepAlive, handleLeaseLeases, handleLeaseRevoke, handleLeaseTimeToLive } from './handlers-lease.js';
+import {
+  handleMemberAdd,
+  handleMemberList,
+  handleMemberPromote,
+  handleMemberRemove,
+  handleMoveLeader,
+  handlePeerAdd,
+  handleStatus,
+} from './handlers-cluster.js';
+import {
+  handleCompaction,
+  handleDeleteRange,
+  handlePut,
+  handleRange,
+  handleRegister,
+  handleTxn,
+} from './handlers-kv.js';
+import {
+  handleLeaseGrant,
+  handleLeaseKeepAlive,
+  handleLeaseLeases,
+  handleLeaseRevoke,
+  handleLeaseTimeToLive,
+} from './handlers-lease.js';
 
 export type UnaryHandler = (ctx: HandlerContext) => Promise<Json>;
 

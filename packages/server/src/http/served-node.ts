@@ -101,7 +101,12 @@ export interface ServedNode {
   promoteMember(id: number): Promise<void>;
   moveLeader(toId: number): Promise<void>;
   /** Another member announces a new peer (POST /flotilla/peer/add): remember its URLs and dial it. */
-  learnPeer(entry: { id: number; name: string; peerUrls: readonly string[]; clientUrls: readonly string[] }): void;
+  learnPeer(entry: {
+    id: number;
+    name: string;
+    peerUrls: readonly string[];
+    clientUrls: readonly string[];
+  }): void;
   /** This member's applied auth state. */
   auth(): AuthView;
   /** Proposes an auth change (passwords already hashed). */

@@ -20,8 +20,28 @@ import { makeHeader, readLeaseRead, readWriteContext, type HandlerContext } from
 import { SNAPSHOT_PATH, streamSnapshot, type BackupSourceFn } from './handlers-snapshot.js';
 import { streamWatch } from './handlers-watch.js';
 import { TOKEN_TTL_MS_DEFAULT } from '../auth/token.js';
-import { admit, callerFor, failureReason, identify, needsCatchUp, tokenOf, writeAuth } from '../auth/gate.js';
-import { ByteBudget, connectionsCheckingIntervalMs, declaredBodyBytes, LARGE_BODY_BYTES_MIN, ParseGate, TurnPacer, WATCH_WRITES_PER_TURN, resolveHttpLimits, tooManyRequests, tooManyWatchStreams, type HttpLimits } from './limits.js';
+import {
+  admit,
+  callerFor,
+  failureReason,
+  identify,
+  needsCatchUp,
+  tokenOf,
+  writeAuth,
+} from '../auth/gate.js';
+import {
+  ByteBudget,
+  connectionsCheckingIntervalMs,
+  declaredBodyBytes,
+  LARGE_BODY_BYTES_MIN,
+  ParseGate,
+  TurnPacer,
+  WATCH_WRITES_PER_TURN,
+  resolveHttpLimits,
+  tooManyRequests,
+  tooManyWatchStreams,
+  type HttpLimits,
+} from './limits.js';
 import { ServerMetrics } from './metrics.js';
 import { statusReport } from './report.js';
 import { requestPath, UNARY_ROUTES, WATCH_PATH } from './routes.js';
@@ -88,7 +108,11 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const { node, logger } = options;
-  const limits = resolveHttpLimits({ bodyBytesMax: options.bodyBytesMax, watchStreamsMax: options.watchStreamsMax, ...options.limits });
+  const limits = resolveHttpLimits({
+    bodyBytesMax: options.bodyBytesMax,
+    watchStreamsMax: options.watchStreamsMax,
+    ...options.limits,
+  });
   const readyLagEntriesMax = options.readyLagEntriesMax ?? 1_000;
   const metrics = new ServerMetrics(node);
   const now = options.nowMs ?? Date.now;
@@ -105,29 +129,42 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const watchesOnSocket = new WeakMap<Duplex, Set<WatchStream>>();
   // Keyed by the request's socket: a pipelined response has none of its own until those before
   // it end, and gets no 'close' of its own when the socket goes, so the socket's close ends it.
-  const register = (res: ServerResponse, socket: Duplex) => (stream: WatchStream): (() => void) => {
-    let onSocket = watchesOnSocket.get(socket);
-    if (onSocket === undefined) {
-      const streams = new Set<WatchStream>();
-      watchesOnSocket.set(socket, (onSocket = streams));
-      socket.once('close', () => {
-        for (const w of streams) w.cancel();
-      });
-    }
-    onSocket.add(stream);
-    watches.set(stream, res);
-    metrics.watcherOpened();
-    return () => {
-      if (!watches.delete(stream)) return;
-      onSocket.delete(stream);
-      metrics.watcherClosed();
+  const register =
+    (res: ServerResponse, socket: Duplex) =>
+    (stream: WatchStream): (() => void) => {
+      let onSocket = watchesOnSocket.get(socket);
+      if (onSocket === undefined) {
+        const streams = new Set<WatchStream>();
+        watchesOnSocket.set(socket, (onSocket = streams));
+        socket.once('close', () => {
+          for (const w of streams) w.cancel();
+        });
+      }
+      onSocket.add(stream);
+      watches.set(stream, res);
+      metrics.watcherOpened();
+      return () => {
+        if (!watches.delete(stream)) return;
+        onSocket.delete(stream);
+        metrics.watcherClosed();
+      };
     };
-  };
   const admitWatch = (req: IncomingMessage): void => {
-    if (watches.size >= limits.watchStreamsMax) throw refuse('watchStreamsMax', tooManyWatchStreams(watches.size, 'watchStreamsMax', limits.watchStreamsMax));
+    if (watches.size >= limits.watchStreamsMax)
+      throw refuse(
+        'watchStreamsMax',
+        tooManyWatchStreams(watches.size, 'watchStreamsMax', limits.watchStreamsMax),
+      );
     const onSocket = watchesOnSocket.get(req.socket)?.size ?? 0;
     if (onSocket >= limits.watchStreamsPerConnectionMax) {
-      throw refuse('watchStreamsPerConnectionMax', tooManyWatchStreams(onSocket, 'watchStreamsPerConnectionMax', limits.watchStreamsPerConnectionMax));
+      throw refuse(
+        'watchStreamsPerConnectionMax',
+        tooManyWatchStreams(
+          onSocket,
+          'watchStreamsPerConnectionMax',
+          limits.watchStreamsPerConnectionMax,
+        ),
+      );
     }
   };
   const watchBufferedBytes = (): number => {
@@ -152,7 +189,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     let held = 0;
     res.once('close', () => budget.give(held));
     const take = (bytes: number): GatewayError | undefined => {
-      if (!budget.tryTake(bytes)) return refuse('inflightBodyBytesMax', tooManyRequests(budget.inUseBytes, held + bytes, budget.bytesMax));
+      if (!budget.tryTake(bytes))
+        return refuse(
+          'inflightBodyBytesMax',
+          tooManyRequests(budget.inUseBytes, held + bytes, budget.bytesMax),
+        );
       held += bytes;
       return undefined;
     };
@@ -164,7 +205,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
   const handleGet = async (path: string, res: ServerResponse): Promise<number> => {
     if (path === '/metrics') {
-      const text = (await metrics.registry.metrics()) + node.metricsText() + (options.extraMetricsText?.() ?? '');
+      const text =
+        (await metrics.registry.metrics()) +
+        node.metricsText() +
+        (options.extraMetricsText?.() ?? '');
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
       res.end(text);
       return 200;
@@ -172,12 +216,21 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     const s = node.status();
     if (path === '/health') {
       const ok = s.leaderId !== 0;
-      send(res, ok ? 200 : 503, ok ? { health: 'true' } : { health: 'false', reason: 'no leader known to this member' });
+      send(
+        res,
+        ok ? 200 : 503,
+        ok ? { health: 'true' } : { health: 'false', reason: 'no leader known to this member' },
+      );
       return ok ? 200 : 503;
     }
     if (path === '/readyz') {
       const lag = s.commitIndex - s.appliedIndex;
-      const reason = s.leaderId === 0 ? 'no leader known to this member' : lag > readyLagEntriesMax ? `applying: ${lag} committed entries behind` : undefined;
+      const reason =
+        s.leaderId === 0
+          ? 'no leader known to this member'
+          : lag > readyLagEntriesMax
+            ? `applying: ${lag} committed entries behind`
+            : undefined;
       send(res, reason ? 503 : 200, reason ? { ready: false, reason } : { ready: true });
       return reason ? 503 : 200;
     }
@@ -185,24 +238,45 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     return 200;
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<{ status: number; code?: number }> => {
-    const isGet = path === '/metrics' || path === '/health' || path === '/readyz' || path === '/flotilla/status';
+  const handle = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+  ): Promise<{ status: number; code?: number }> => {
+    const isGet =
+      path === '/metrics' ||
+      path === '/health' ||
+      path === '/readyz' ||
+      path === '/flotilla/status';
     if (isGet) {
-      if (req.method !== 'GET' && req.method !== 'HEAD') throw new GatewayError(GrpcCode.Unimplemented, `${path} takes GET, not ${req.method}`, 405);
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        throw new GatewayError(GrpcCode.Unimplemented, `${path} takes GET, not ${req.method}`, 405);
       return { status: await handleGet(path, res) };
     }
     const unary = UNARY_ROUTES.get(path);
     if (!unary && path !== WATCH_PATH && path !== SNAPSHOT_PATH) {
-      throw new GatewayError(GrpcCode.NotFound, `unknown path ${path}: Flotilla serves etcd's v3 JSON API under /v3/ (e.g. POST /v3/kv/range)`, 404);
+      throw new GatewayError(
+        GrpcCode.NotFound,
+        `unknown path ${path}: Flotilla serves etcd's v3 JSON API under /v3/ (e.g. POST /v3/kv/range)`,
+        404,
+      );
     }
-    if (req.method !== 'POST') throw new GatewayError(GrpcCode.Unimplemented, `${path} takes POST with a JSON body, not ${req.method}`, 405);
+    if (req.method !== 'POST')
+      throw new GatewayError(
+        GrpcCode.Unimplemented,
+        `${path} takes POST with a JSON body, not ${req.method}`,
+        405,
+      );
     if (path === WATCH_PATH) admitWatch(req);
     const text = await admitBody(req, res);
     const token = tokenOf(req.headers);
     // A root-only route that acts on this member alone (snapshot, membership): a member that has
     // not yet applied `auth enable` must not serve it as if auth were off, so it first catches up
     // (if it can reach a leader; without one it decides on what it has applied, as etcd does).
-    if (needsCatchUp(path) && !node.auth().enabled) await Promise.resolve().then(() => node.syncAuth()).catch(() => undefined);
+    if (needsCatchUp(path) && !node.auth().enabled)
+      await Promise.resolve()
+        .then(() => node.syncAuth())
+        .catch(() => undefined);
     const view = node.auth();
     const caller = callerFor(view, path, token, now());
     admit(view, caller, path);
@@ -234,7 +308,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     }
     if (path === WATCH_PATH) {
       admitWatch(req); // again: others may have opened while this body was read
-      await streamWatch(ctx, res, register(res, req.socket), { bufferBytesMax: limits.watchStreamBufferBytesMax, onSlow: () => metrics.overloadRefused('watchStreamBufferBytesMax'), pacer });
+      await streamWatch(ctx, res, register(res, req.socket), {
+        bufferBytesMax: limits.watchStreamBufferBytesMax,
+        onSlow: () => metrics.overloadRefused('watchStreamBufferBytesMax'),
+        pacer,
+      });
       return { status: 200 };
     }
     const result: Json = await pending!;
@@ -247,7 +325,16 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     if (tls?.clientCertAuth === true && refuseUnverifiedClient(req, res)) return;
     const started = process.hrtime.bigint();
     const path = requestPath(req.url ?? '/');
-    const route = UNARY_ROUTES.has(path) || path === WATCH_PATH || path === SNAPSHOT_PATH || path.startsWith('/metrics') || path === '/health' || path === '/readyz' || path === '/flotilla/status' ? path : 'other';
+    const route =
+      UNARY_ROUTES.has(path) ||
+      path === WATCH_PATH ||
+      path === SNAPSHOT_PATH ||
+      path.startsWith('/metrics') ||
+      path === '/health' ||
+      path === '/readyz' ||
+      path === '/flotilla/status'
+        ? path
+        : 'other';
     const finish = (status: number, code: number | undefined): void => {
       metrics.observe(route, status, code, Number(process.hrtime.bigint() - started) / 1e9);
     };
@@ -255,8 +342,23 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       ({ status }) => finish(status, undefined),
       (err: unknown) => {
         const mapped = toGatewayError(err);
-        const gatewayError = mapped ?? new GatewayError(GrpcCode.Internal, `internal error: ${(err as Error)?.message ?? String(err)}`);
-        if (mapped) logger?.warn({ path, method: req.method, code: mapped.code, status: mapped.httpStatus, err: mapped.message }, 'request refused');
+        const gatewayError =
+          mapped ??
+          new GatewayError(
+            GrpcCode.Internal,
+            `internal error: ${(err as Error)?.message ?? String(err)}`,
+          );
+        if (mapped)
+          logger?.warn(
+            {
+              path,
+              method: req.method,
+              code: mapped.code,
+              status: mapped.httpStatus,
+              err: mapped.message,
+            },
+            'request refused',
+          );
         else logger?.error({ path, method: req.method, err }, 'request failed unexpectedly');
         finish(gatewayError.httpStatus, gatewayError.code);
         const reason = failureReason(err);
@@ -276,14 +378,25 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
    * a TLS client reads that as a non-TLS record and fails its handshake
    * cleanly (EPROTO), knowing its request was never sent.
    */
-  const refuseBadClient = (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex): void => {
+  const refuseBadClient = (
+    err: NodeJS.ErrnoException & { rawPacket?: Buffer },
+    socket: Duplex,
+  ): void => {
     if (err.rawPacket !== undefined && looksLikeTls(err.rawPacket)) {
       metrics.clientTlsFailed('tlsOnPlain');
-      logger?.warn({ reason: 'tlsOnPlain' }, 'a TLS client connected to this plain-HTTP client port; use http:// or start the server with --cert-file/--key-file');
+      logger?.warn(
+        { reason: 'tlsOnPlain' },
+        'a TLS client connected to this plain-HTTP client port; use http:// or start the server with --cert-file/--key-file',
+      );
     }
     if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') metrics.overloadRefused('timeout');
     if (!socket.writable) return void socket.destroy();
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    const status =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? '431 Request Header Fields Too Large'
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? '408 Request Timeout'
+          : '400 Bad Request';
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
   };
 
@@ -299,24 +412,51 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     // Both: a TLS session resumed from one in which the client showed no certificate
     // reports authorized = true (no verification failed), yet carries no certificate.
     if (socket.authorized && shown) return false;
-    const why = shown ? `its certificate did not verify against the trusted CA (${String(socket.authorizationError)})` : 'it showed no certificate';
+    const why = shown
+      ? `its certificate did not verify against the trusted CA (${String(socket.authorizationError)})`
+      : 'it showed no certificate';
     metrics.clientTlsFailed('certificate');
-    logger?.warn({ remote: `${socket.remoteAddress}:${socket.remotePort}`, reason: 'certificate', err: why }, 'client refused: client-cert-auth is on and ' + why);
-    const error = new GatewayError(GrpcCode.Unauthenticated, `client certificate refused: ${why}; this server requires a client certificate signed by its trusted CA (etcdctl --cert/--key, remoteKv tls.cert/tls.key)`, 401);
+    logger?.warn(
+      { remote: `${socket.remoteAddress}:${socket.remotePort}`, reason: 'certificate', err: why },
+      'client refused: client-cert-auth is on and ' + why,
+    );
+    const error = new GatewayError(
+      GrpcCode.Unauthenticated,
+      `client certificate refused: ${why}; this server requires a client certificate signed by its trusted CA (etcdctl --cert/--key, remoteKv tls.cert/tls.key)`,
+      401,
+    );
     res.shouldKeepAlive = false;
     send(res, 401, error.body());
     return true;
   };
   // Slowloris: a client that trickles its headers or body is answered 408 and closed.
-  const timeouts = { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: connectionsCheckingIntervalMs(limits) };
-  const server = tls === undefined
-    ? http.createServer(timeouts, onRequest)
-    : https.createServer({ ...timeouts, cert: tls.cert, key: tls.key, ...(tls.ca ? { ca: tls.ca } : {}), requestCert: tls.clientCertAuth, rejectUnauthorized: false }, onRequest);
+  const timeouts = {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionsCheckingInterval: connectionsCheckingIntervalMs(limits),
+  };
+  const server =
+    tls === undefined
+      ? http.createServer(timeouts, onRequest)
+      : https.createServer(
+          {
+            ...timeouts,
+            cert: tls.cert,
+            key: tls.key,
+            ...(tls.ca ? { ca: tls.ca } : {}),
+            requestCert: tls.clientCertAuth,
+            rejectUnauthorized: false,
+          },
+          onRequest,
+        );
   // Connections beyond connectionsMax are closed as soon as they are accepted ('drop').
   server.maxConnections = limits.connectionsMax;
   server.on('drop', () => {
     metrics.overloadRefused('connectionsMax');
-    logger?.warn({ connectionsMax: limits.connectionsMax }, 'connection refused: connectionsMax open connections');
+    logger?.warn(
+      { connectionsMax: limits.connectionsMax },
+      'connection refused: connectionsMax open connections',
+    );
   });
   // A refused TLS handshake never reaches a handler: it is counted and logged here, and changes nothing.
   server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
@@ -324,26 +464,51 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     if (err.code === 'ECONNRESET' || err.code === 'EPIPE') return;
     const reason = clientTlsFailureReason(err);
     metrics.clientTlsFailed(reason);
-    logger?.warn({ remote: `${socket.remoteAddress}:${socket.remotePort}`, reason, code: err.code, err: err.message }, 'client TLS handshake failed');
+    logger?.warn(
+      {
+        remote: `${socket.remoteAddress}:${socket.remotePort}`,
+        reason,
+        code: err.code,
+        err: err.message,
+      },
+      'client TLS handshake failed',
+    );
   });
-  if (tls === undefined) server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) => refuseBadClient(err, socket));
+  if (tls === undefined)
+    server.on(
+      'clientError',
+      (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) =>
+        refuseBadClient(err, socket),
+    );
   server.keepAliveTimeout = 5_000;
 
   // etcd's gRPC API on the same port, as etcd serves it: HTTP/2 connections go to gRPC, the rest to this server.
   // grpc-js and the protos are loaded when the first HTTP/2 connection arrives, so a member nobody asks in gRPC never pays for them.
   let grpc: Promise<GrpcOnHttpPort> | undefined;
   const toHttp2 = (socket: net.Socket): void => {
-    grpc ??= import('../grpc/multiplex.js').then((m) => m.grpcOnHttpPort({ node, ...(logger ? { logger } : {}), ...(options.backup ? { backup: options.backup } : {}) }));
-    grpc.then((g) => g.inject(socket), (err: unknown) => {
-      logger?.error({ err }, 'cannot serve gRPC');
-      socket.destroy();
-    });
+    grpc ??= import('../grpc/multiplex.js').then((m) =>
+      m.grpcOnHttpPort({
+        node,
+        ...(logger ? { logger } : {}),
+        ...(options.backup ? { backup: options.backup } : {}),
+      }),
+    );
+    grpc.then(
+      (g) => g.inject(socket),
+      (err: unknown) => {
+        logger?.error({ err }, 'cannot serve gRPC');
+        socket.destroy();
+      },
+    );
   };
   const toHttp1 = (socket: net.Socket): void => {
     server.emit('connection', socket);
     socket.resume(); // routeByPreface paused it to put the first bytes back
   };
-  const listener = options.grpc === false || tls !== undefined ? server : net.createServer((socket) => routeByPreface(socket, toHttp1, toHttp2));
+  const listener =
+    options.grpc === false || tls !== undefined
+      ? server
+      : net.createServer((socket) => routeByPreface(socket, toHttp1, toHttp2));
   if (listener !== server) {
     // The router owns the port: connectionsMax counts gRPC connections too.
     listener.maxConnections = limits.connectionsMax;
@@ -369,7 +534,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     watchBufferedBytes,
     async close() {
       for (const w of watches.keys()) w.cancel();
-      await grpc?.then((g) => g.close(), () => undefined);
+      await grpc?.then(
+        (g) => g.close(),
+        () => undefined,
+      );
       await new Promise<void>((resolve) => {
         if (listener !== server) listener.close();
         server.close(() => resolve());

@@ -25,21 +25,34 @@ export interface ClientTls {
 export function loadClientTls(options: ClientTlsOptions): ClientTls {
   const clientCertAuth = options.clientCertAuth ?? false;
   if (clientCertAuth && options.trustedCaFile === undefined) {
-    throw new TransportOptionsError('--client-cert-auth needs --trusted-ca-file: the CA that client certificates must chain to');
+    throw new TransportOptionsError(
+      '--client-cert-auth needs --trusted-ca-file: the CA that client certificates must chain to',
+    );
   }
   return {
     cert: readPemFile(options.certFile, 'client-port certificate (--cert-file)'),
     key: readPemFile(options.keyFile, 'client-port key (--key-file)'),
-    ca: options.trustedCaFile === undefined ? undefined : readPemFile(options.trustedCaFile, 'client-port trusted CA (--trusted-ca-file)'),
+    ca:
+      options.trustedCaFile === undefined
+        ? undefined
+        : readPemFile(options.trustedCaFile, 'client-port trusted CA (--trusted-ca-file)'),
     clientCertAuth,
   };
 }
 
 /** What a failed client TLS handshake most likely was, for the failure counter's `reason` label. */
-export function clientTlsFailureReason(err: NodeJS.ErrnoException): 'plaintext' | 'certificate' | 'timeout' | 'handshake' {
+export function clientTlsFailureReason(
+  err: NodeJS.ErrnoException,
+): 'plaintext' | 'certificate' | 'timeout' | 'handshake' {
   const code = err.code ?? '';
-  if (/HTTP_REQUEST|WRONG_VERSION_NUMBER|UNKNOWN_PROTOCOL|PACKET_LENGTH_TOO_LONG|HTTPS_PROXY_REQUEST/.test(code)) return 'plaintext';
-  if (/CERT|UNKNOWN_CA|BAD_CERTIFICATE/.test(code) || /certificate/i.test(err.message)) return 'certificate';
+  if (
+    /HTTP_REQUEST|WRONG_VERSION_NUMBER|UNKNOWN_PROTOCOL|PACKET_LENGTH_TOO_LONG|HTTPS_PROXY_REQUEST/.test(
+      code,
+    )
+  )
+    return 'plaintext';
+  if (/CERT|UNKNOWN_CA|BAD_CERTIFICATE/.test(code) || /certificate/i.test(err.message))
+    return 'certificate';
   if (/TIMEOUT/.test(code)) return 'timeout';
   return 'handshake';
 }
@@ -57,15 +70,20 @@ export function clientTlsFromFlags(flags: ClientTlsFlags): ClientTlsOptions | un
   const { certFile, keyFile } = flags;
   if (certFile === undefined && keyFile === undefined) {
     if (flags.clientCertAuth === true || flags.trustedCaFile !== undefined) {
-      throw new TransportOptionsError('--client-cert-auth and --trusted-ca-file need TLS on the client port: give --cert-file and --key-file');
+      throw new TransportOptionsError(
+        '--client-cert-auth and --trusted-ca-file need TLS on the client port: give --cert-file and --key-file',
+      );
     }
     return undefined;
   }
   if (certFile === undefined || keyFile === undefined) {
-    throw new TransportOptionsError(`TLS on the client port needs both --cert-file and --key-file; missing: ${certFile === undefined ? '--cert-file' : '--key-file'}`);
+    throw new TransportOptionsError(
+      `TLS on the client port needs both --cert-file and --key-file; missing: ${certFile === undefined ? '--cert-file' : '--key-file'}`,
+    );
   }
   return {
-    certFile, keyFile,
+    certFile,
+    keyFile,
     ...(flags.trustedCaFile !== undefined ? { trustedCaFile: flags.trustedCaFile } : {}),
     clientCertAuth: flags.clientCertAuth === true,
   };

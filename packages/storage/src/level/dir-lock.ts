@@ -8,7 +8,8 @@ import { DirectoryLockedError } from '../errors.js';
 const openDirs = new Set<string>();
 
 export function claimDir(dir: string): void {
-  if (openDirs.has(dir)) throw new DirectoryLockedError(dir, 'another handle in this process has it open');
+  if (openDirs.has(dir))
+    throw new DirectoryLockedError(dir, 'another handle in this process has it open');
   openDirs.add(dir);
 }
 
@@ -20,6 +21,7 @@ export function releaseDir(dir: string): void {
 export function lockErrorOf(err: unknown, dir: string): DirectoryLockedError | undefined {
   const e = err as { code?: unknown; cause?: { code?: unknown; message?: unknown } } | null;
   if (e?.code !== 'LEVEL_LOCKED' && e?.cause?.code !== 'LEVEL_LOCKED') return undefined;
-  const detail = typeof e.cause?.message === 'string' ? e.cause.message : 'the LevelDB LOCK is held';
+  const detail =
+    typeof e.cause?.message === 'string' ? e.cause.message : 'the LevelDB LOCK is held';
   return new DirectoryLockedError(dir, `another process holds it: ${detail}`);
 }

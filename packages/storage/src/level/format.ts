@@ -21,7 +21,8 @@ export interface FormatCheck {
 
 /** Brings the stored format up to `current`, or throws FormatVersionError. */
 export async function upgradeFormat(check: FormatCheck): Promise<void> {
-  if (check.stored > check.current) throw new FormatVersionError(check.dir, check.stored, check.current);
+  if (check.stored > check.current)
+    throw new FormatVersionError(check.dir, check.stored, check.current);
   for (let v = check.stored; v < check.current; v++) {
     const step = check.upgrades.get(v);
     if (step === undefined) throw new FormatVersionError(check.dir, check.stored, check.current);

@@ -10,8 +10,14 @@ export interface Identity {
 }
 
 export function checkIdentityArgs(id: Identity): void {
-  invariant(typeof id.clusterId === 'string' && id.clusterId.length > 0, 'clusterId must be a non-empty string');
-  invariant(Number.isSafeInteger(id.nodeId) && id.nodeId > 0, `nodeId must be a positive integer, got ${id.nodeId}`);
+  invariant(
+    typeof id.clusterId === 'string' && id.clusterId.length > 0,
+    'clusterId must be a non-empty string',
+  );
+  invariant(
+    Number.isSafeInteger(id.nodeId) && id.nodeId > 0,
+    `nodeId must be a positive integer, got ${id.nodeId}`,
+  );
 }
 
 export function decodeIdentity(record: Uint8Array): Identity {
@@ -25,5 +31,6 @@ export function decodeIdentity(record: Uint8Array): Identity {
 /** Throws IdentityMismatchError naming the id that differs (node id first). */
 export function checkIdentity(dir: string, stored: Identity, given: Identity): void {
   if (stored.nodeId !== given.nodeId) throw new IdentityMismatchError(dir, 'nodeId', stored, given);
-  if (stored.clusterId !== given.clusterId) throw new IdentityMismatchError(dir, 'clusterId', stored, given);
+  if (stored.clusterId !== given.clusterId)
+    throw new IdentityMismatchError(dir, 'clusterId', stored, given);
 }

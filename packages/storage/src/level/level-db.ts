@@ -43,8 +43,14 @@ export function createRoot(location: string, createIfMissing: boolean): RootDb {
 }
 
 export function levelsOf(root: RootDb): Levels {
-  const view: AbstractSublevelOptions<Uint8Array, Uint8Array> = { keyEncoding: 'view', valueEncoding: 'view' };
-  const named: AbstractSublevelOptions<string, Uint8Array> = { keyEncoding: 'utf8', valueEncoding: 'view' };
+  const view: AbstractSublevelOptions<Uint8Array, Uint8Array> = {
+    keyEncoding: 'view',
+    valueEncoding: 'view',
+  };
+  const named: AbstractSublevelOptions<string, Uint8Array> = {
+    keyEncoding: 'utf8',
+    valueEncoding: 'view',
+  };
   const log = root.sublevel<Uint8Array, Uint8Array>('log', view);
   const prefix = new TextEncoder().encode(log.prefix);
   const logKey = (index: number): Uint8Array => {

@@ -9,14 +9,35 @@ import { CorruptionError, StorageClosedError } from '../errors.js';
 import { invariant } from '../invariant.js';
 import { indexKey, keyIndex } from '../keys.js';
 import type { LogBounds, Plan } from '../plan.js';
-import { compactionIndex, compactionTerm, planAppend, planCompact, planPersist, planTruncateSuffix } from '../plan.js';
+import {
+  compactionIndex,
+  compactionTerm,
+  planAppend,
+  planCompact,
+  planPersist,
+  planTruncateSuffix,
+} from '../plan.js';
 import { checkReadable, checkTermIndex, fitsLimit } from '../range.js';
 import { encodeRecord, frameBody, RECORD_HEADER_BYTES } from '../record.js';
 import { SerialQueue } from '../serial-queue.js';
 import type { FileSnapshotStore } from '../snapshot/file-snapshot-store.js';
-import type { LoadedState, LogStore, PersistBatch, StableStore, Storage, WriteOptions } from '../types.js';
+import type {
+  LoadedState,
+  LogStore,
+  PersistBatch,
+  StableStore,
+  Storage,
+  WriteOptions,
+} from '../types.js';
 import { EMPTY_CONF_STATE } from '../types.js';
-import { HARD_STATE, type Levels, META_SNAPSHOT, META_SYNC_BARRIER, RESERVED_SUBLEVELS, type RootDb } from './level-db.js';
+import {
+  HARD_STATE,
+  type Levels,
+  META_SNAPSHOT,
+  META_SYNC_BARRIER,
+  RESERVED_SUBLEVELS,
+  type RootDb,
+} from './level-db.js';
 
 export interface LevelStorageState {
   readonly bounds: LogBounds;
@@ -59,7 +80,12 @@ export class LevelStorage implements Storage {
 
   async load(): Promise<LoadedState> {
     this.check('load');
-    for (let w = this.waitFor(Number.MAX_SAFE_INTEGER); w !== undefined; w = this.waitFor(Number.MAX_SAFE_INTEGER)) await w;
+    for (
+      let w = this.waitFor(Number.MAX_SAFE_INTEGER);
+      w !== undefined;
+      w = this.waitFor(Number.MAX_SAFE_INTEGER)
+    )
+      await w;
     const { bounds, hard } = this;
     const firstIndex = compactionIndex(bounds) + 1;
     return {
@@ -81,14 +107,22 @@ export class LevelStorage implements Storage {
    * A sublevel of the same database for the state machine (the kv package
    * writes its own batches there). The names 'log', 'hard' and 'meta' are taken.
    */
-  sublevel<K = string, V = string>(name: string, options?: AbstractSublevelOptions<K, V>): AbstractSublevel<RootDb, string | Buffer | Uint8Array, K, V> {
+  sublevel<K = string, V = string>(
+    name: string,
+    options?: AbstractSublevelOptions<K, V>,
+  ): AbstractSublevel<RootDb, string | Buffer | Uint8Array, K, V> {
     this.check('sublevel');
-    invariant(!RESERVED_SUBLEVELS.has(name), `sublevel name "${name}" is reserved by the storage package`);
+    invariant(
+      !RESERVED_SUBLEVELS.has(name),
+      `sublevel name "${name}" is reserved by the storage package`,
+    );
     return this.levels.root.sublevel<K, V>(name, options ?? {});
   }
 
   /** The sublevel 'state', where the kv package keeps the applied state. */
-  stateLevel<K = string, V = string>(options?: AbstractSublevelOptions<K, V>): AbstractSublevel<RootDb, string | Buffer | Uint8Array, K, V> {
+  stateLevel<K = string, V = string>(
+    options?: AbstractSublevelOptions<K, V>,
+  ): AbstractSublevel<RootDb, string | Buffer | Uint8Array, K, V> {
     return this.sublevel<K, V>('state', options);
   }
 
@@ -108,7 +142,11 @@ export class LevelStorage implements Storage {
     if (this.closed) throw new StorageClosedError(what);
   }
 
-  private write(what: string, plan: (bounds: LogBounds) => Plan, options: WriteOptions | undefined): Promise<void> {
+  private write(
+    what: string,
+    plan: (bounds: LogBounds) => Plan,
+    options: WriteOptions | undefined,
+  ): Promise<void> {
     this.check(what);
     return this.writes.run(() => this.execute(plan(this.bounds), options?.sync ?? true));
   }
@@ -126,7 +164,8 @@ export class LevelStorage implements Storage {
           // Entries above the snapshot must go in this batch, or a crash could
           // revive them as the log's continuation. Those at or below it are
           // invisible once the meta is written and are cleared after.
-          for (let i = cur.lastIndex; i > Math.max(op.meta.index, compactionIndex(cur)); i--) batch.del(logKey(i));
+          for (let i = cur.lastIndex; i > Math.max(op.meta.index, compactionIndex(cur)); i--)
+            batch.del(logKey(i));
           batch.put(META_SNAPSHOT, encodeRecord(op.meta), { sublevel: meta });
           cur = { snapshotMeta: op.meta, lastIndex: op.meta.index };
           dropsPrefix = true;
@@ -194,7 +233,8 @@ export class LevelStorage implements Storage {
         this.check('entries');
         return this.readEntries(lo, hi, maxBytes);
       },
-      append: (entries: readonly Entry[], options?: WriteOptions) => this.write('append', (b) => planAppend(b, entries), options),
+      append: (entries: readonly Entry[], options?: WriteOptions) =>
+        this.write('append', (b) => planAppend(b, entries), options),
       truncateSuffix: (fromIndex: number, options?: WriteOptions) =>
         this.write('truncateSuffix', (b) => planTruncateSuffix(b, fromIndex), options),
       compact: (meta: SnapshotMeta, options?: WriteOptions) => {
@@ -216,7 +256,11 @@ export class LevelStorage implements Storage {
         return this.hard;
       },
       setHardState: (hardState: HardState, options?: WriteOptions) =>
-        this.write('setHardState', (b) => ({ ops: [{ kind: 'hardState', hardState }], after: b }), options),
+        this.write(
+          'setHardState',
+          (b) => ({ ops: [{ kind: 'hardState', hardState }], after: b }),
+          options,
+        ),
     };
   }
 
@@ -241,24 +285,37 @@ export class LevelStorage implements Storage {
     checkTermIndex(index, firstIndex, b.lastIndex);
     if (index === firstIndex - 1) return compactionTerm(b);
     const value = await this.levels.log.get(indexKey(index));
-    if (value === undefined) throw new CorruptionError(`log entry ${index}`, 'missing: the log has a hole', index);
+    if (value === undefined)
+      throw new CorruptionError(`log entry ${index}`, 'missing: the log has a hole', index);
     return decodeEntry(value, index).term;
   }
 
-  private async readEntries(lo: number, hi: number, maxBytes: number | undefined): Promise<Entry[]> {
+  private async readEntries(
+    lo: number,
+    hi: number,
+    maxBytes: number | undefined,
+  ): Promise<Entry[]> {
     for (let w = this.waitFor(hi - 1); w !== undefined; w = this.waitFor(hi - 1)) await w;
     return this.readAt(this.bounds, lo, hi, maxBytes);
   }
 
   /** Must be called in the same synchronous step that captured `b` (see waitFor). */
-  private async readAt(b: LogBounds, lo: number, hi: number, maxBytes: number | undefined): Promise<Entry[]> {
+  private async readAt(
+    b: LogBounds,
+    lo: number,
+    hi: number,
+    maxBytes: number | undefined,
+  ): Promise<Entry[]> {
     // No await until the iterator exists: it reads from a snapshot taken now, matching `b`.
     checkReadable(lo, hi, maxBytes, compactionIndex(b) + 1, b.lastIndex);
     const out: Entry[] = [];
     if (lo === hi) return out;
     let takenBytes = 0;
     let cut = false;
-    for await (const [key, value] of this.levels.log.iterator({ gte: indexKey(lo), lt: indexKey(hi) })) {
+    for await (const [key, value] of this.levels.log.iterator({
+      gte: indexKey(lo),
+      lt: indexKey(hi),
+    })) {
       const expected = lo + out.length;
       if (keyIndex(key) !== expected) break;
       const size = value.byteLength - RECORD_HEADER_BYTES;

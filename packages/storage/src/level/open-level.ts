@@ -16,7 +16,15 @@ import { EMPTY_HARD_STATE } from '../types.js';
 import { claimDir, lockErrorOf, releaseDir } from './dir-lock.js';
 import { FORMAT_VERSION, upgradeFormat, type UpgradeStep } from './format.js';
 import { checkIdentity, checkIdentityArgs, decodeIdentity } from './identity.js';
-import { createRoot, HARD_STATE, type Levels, levelsOf, META_FORMAT, META_IDENTITY, META_SNAPSHOT } from './level-db.js';
+import {
+  createRoot,
+  HARD_STATE,
+  type Levels,
+  levelsOf,
+  META_FORMAT,
+  META_IDENTITY,
+  META_SNAPSHOT,
+} from './level-db.js';
 import { LevelStorage, type LevelStorageState } from './level-storage.js';
 
 export interface OpenLevelStorageOptions {
@@ -60,7 +68,10 @@ export async function openLevelStorage(options: OpenLevelStorageOptions): Promis
     levels = levelsOf(root);
     await initFormatAndIdentity(levels, dir, identity, create, options.upgrades ?? FORMAT_UPGRADES);
     const state = await readState(levels);
-    const snapshots = await FileSnapshotStore.open(path.join(dir, 'snapshots'), options.snapshotKeepCount ?? DEFAULT_SNAPSHOT_KEEP_COUNT);
+    const snapshots = await FileSnapshotStore.open(
+      path.join(dir, 'snapshots'),
+      options.snapshotKeepCount ?? DEFAULT_SNAPSHOT_KEEP_COUNT,
+    );
     return new LevelStorage(dir, levels, snapshots, state, fsyncDelayMs, () => releaseDir(dir));
   } catch (err) {
     await levels?.root.close().catch(() => undefined);
@@ -82,7 +93,10 @@ async function initFormatAndIdentity(
     if (!create) throw new MissingDataDirError(dir);
     // A database that holds data but no format record was not written by us (or lost its meta).
     if (!(await isEmpty(levels))) {
-      throw new CorruptionError(`data directory ${dir}`, 'it holds data but no format record (not a Flotilla directory?)');
+      throw new CorruptionError(
+        `data directory ${dir}`,
+        'it holds data but no format record (not a Flotilla directory?)',
+      );
     }
     await levels.root
       .batch()
@@ -92,15 +106,21 @@ async function initFormatAndIdentity(
     return;
   }
   const stored = decodeRecord(formatRecord, 'format version') as { version?: unknown } | null;
-  if (typeof stored?.version !== 'number') throw new CorruptionError('format version', 'record holds no version');
+  if (typeof stored?.version !== 'number')
+    throw new CorruptionError('format version', 'record holds no version');
   await upgradeFormat({
     dir,
     stored: stored.version,
     current: FORMAT_VERSION,
     upgrades,
-    record: (version) => levels.root.batch().put(META_FORMAT, encodeRecord({ version }), { sublevel: meta }).write({ sync: true }),
+    record: (version) =>
+      levels.root
+        .batch()
+        .put(META_FORMAT, encodeRecord({ version }), { sublevel: meta })
+        .write({ sync: true }),
   });
-  if (identityRecord === undefined) throw new CorruptionError('identity', 'missing from an initialised data directory');
+  if (identityRecord === undefined)
+    throw new CorruptionError('identity', 'missing from an initialised data directory');
   checkIdentity(dir, decodeIdentity(identityRecord), identity);
 }
 
@@ -110,7 +130,10 @@ async function isEmpty(levels: Levels): Promise<boolean> {
 }
 
 async function readState(levels: Levels): Promise<LevelStorageState> {
-  const [hardRecord, snapRecord] = await Promise.all([levels.hard.get(HARD_STATE), levels.meta.get(META_SNAPSHOT)]);
+  const [hardRecord, snapRecord] = await Promise.all([
+    levels.hard.get(HARD_STATE),
+    levels.meta.get(META_SNAPSHOT),
+  ]);
   const hardState = hardRecord === undefined ? EMPTY_HARD_STATE : decodeHardState(hardRecord);
   const snapshotMeta: SnapshotMeta | undefined =
     snapRecord === undefined ? undefined : decodeSnapshotMeta(snapRecord, 'snapshot metadata');

@@ -34,19 +34,28 @@ export class MemLogState {
         return;
       case 'compact': {
         const drop = op.meta.index - this.firstIndex + 1;
-        invariant(drop >= 0 && drop <= this.entries.length, `compact to ${op.meta.index} outside the log`);
+        invariant(
+          drop >= 0 && drop <= this.entries.length,
+          `compact to ${op.meta.index} outside the log`,
+        );
         this.entries = this.entries.slice(drop);
         this.sizes = this.sizes.slice(drop);
         this.snapshotMeta = op.meta;
         return;
       }
       case 'del':
-        invariant(op.index === this.lastIndex && this.entries.length > 0, `delete of ${op.index} is not the last entry`);
+        invariant(
+          op.index === this.lastIndex && this.entries.length > 0,
+          `delete of ${op.index} is not the last entry`,
+        );
         this.entries.pop();
         this.sizes.pop();
         return;
       case 'put':
-        invariant(op.entry.index === this.lastIndex + 1, `put of ${op.entry.index} does not follow ${this.lastIndex}`);
+        invariant(
+          op.entry.index === this.lastIndex + 1,
+          `put of ${op.entry.index} does not follow ${this.lastIndex}`,
+        );
         this.entries.push(op.entry);
         this.sizes.push(op.body.byteLength);
         return;

@@ -10,10 +10,23 @@ import { encodeEntryBody } from '../codec.js';
 import { StorageClosedError } from '../errors.js';
 import { invariant } from '../invariant.js';
 import type { LogOp, Plan } from '../plan.js';
-import { compactionTerm, planAppend, planCompact, planPersist, planTruncateSuffix } from '../plan.js';
+import {
+  compactionTerm,
+  planAppend,
+  planCompact,
+  planPersist,
+  planTruncateSuffix,
+} from '../plan.js';
 import { checkReadable, checkTermIndex, fitsLimit } from '../range.js';
 import { MemorySnapshotStore } from '../snapshot/memory-snapshot-store.js';
-import type { LoadedState, LogStore, PersistBatch, StableStore, Storage, WriteOptions } from '../types.js';
+import type {
+  LoadedState,
+  LogStore,
+  PersistBatch,
+  StableStore,
+  Storage,
+  WriteOptions,
+} from '../types.js';
 import { EMPTY_CONF_STATE } from '../types.js';
 import { MemLogState } from './mem-log-state.js';
 
@@ -82,7 +95,10 @@ export class MemoryStorage implements Storage {
 
   persist(batch: PersistBatch, options?: WriteOptions): Promise<void> {
     try {
-      return this.write(planPersist(this.open('persist').bounds, batch, this.sameAsStored), options);
+      return this.write(
+        planPersist(this.open('persist').bounds, batch, this.sameAsStored),
+        options,
+      );
     } catch (err) {
       return Promise.reject(err);
     }
@@ -92,7 +108,8 @@ export class MemoryStorage implements Storage {
     const s = this.visible;
     const at = entry.index - s.firstIndex;
     const stored = s.entries[at];
-    if (stored === undefined || stored.term !== entry.term || s.sizes[at] !== body.byteLength) return false;
+    if (stored === undefined || stored.term !== entry.term || s.sizes[at] !== body.byteLength)
+      return false;
     return Buffer.compare(encodeEntryBody(stored), body) === 0;
   };
 
@@ -135,11 +152,17 @@ export class MemoryStorage implements Storage {
    * would open. This handle is closed: the crashed process does not go on.
    */
   crash(options: CrashOptions = {}): MemoryStorage {
-    invariant(!options.tearLastUnsynced || options.rng !== undefined, 'tearLastUnsynced needs an rng');
+    invariant(
+      !options.tearLastUnsynced || options.rng !== undefined,
+      'tearLastUnsynced needs an rng',
+    );
     const state = this.durable.clone();
     const rng = options.rng;
     // Writes still in progress reached the disk as far as the crash lets them: like unsynced ones.
-    const atRisk = [...this.pending, ...this.inProgress.map((w) => w.ops).filter((ops) => ops.length > 0)];
+    const atRisk = [
+      ...this.pending,
+      ...this.inProgress.map((w) => w.ops).filter((ops) => ops.length > 0),
+    ];
     if (rng !== undefined) {
       const survivors = randomInt(rng, 0, atRisk.length);
       for (const batch of atRisk.slice(0, survivors)) for (const op of batch) state.apply(op);
@@ -202,14 +225,18 @@ export class MemoryStorage implements Storage {
       firstIndex: () => this.open('firstIndex').firstIndex,
       lastIndex: () => this.open('lastIndex').lastIndex,
       term: async (index: number) => this.termOf(index),
-      entries: async (lo: number, hi: number, maxBytes?: number) => this.readEntries(lo, hi, maxBytes),
+      entries: async (lo: number, hi: number, maxBytes?: number) =>
+        this.readEntries(lo, hi, maxBytes),
       append: async (entries: readonly Entry[], options?: WriteOptions) =>
         this.write(planAppend(this.open('append').bounds, entries, this.sameAsStored), options),
       truncateSuffix: async (fromIndex: number, options?: WriteOptions) =>
         this.write(planTruncateSuffix(this.open('truncateSuffix').bounds, fromIndex), options),
       compact: async (meta: SnapshotMeta, options?: WriteOptions) => {
         const s = this.open('compact');
-        const term = meta.index <= s.lastIndex && meta.index >= s.firstIndex - 1 ? this.termOf(meta.index) : -1;
+        const term =
+          meta.index <= s.lastIndex && meta.index >= s.firstIndex - 1
+            ? this.termOf(meta.index)
+            : -1;
         await this.write(planCompact(s.bounds, meta, term), options);
       },
     };
@@ -219,7 +246,10 @@ export class MemoryStorage implements Storage {
     return {
       hardState: async () => this.open('hardState').hardState,
       setHardState: async (hardState: HardState, options?: WriteOptions) =>
-        this.write({ ops: [{ kind: 'hardState', hardState }], after: this.open('setHardState').bounds }, options),
+        this.write(
+          { ops: [{ kind: 'hardState', hardState }], after: this.open('setHardState').bounds },
+          options,
+        ),
     };
   }
 

@@ -8,8 +8,19 @@ import type { SnapshotMeta } from '@flotilla/raft';
 import { invariant } from '../invariant.js';
 import type { OpenedSnapshot, SnapshotInfo, SnapshotSource, SnapshotStore } from '../types.js';
 import { fsyncDir } from './fs-sync.js';
-import { compareSnapshots, DEFAULT_SNAPSHOT_KEEP_COUNT, parseSnapshotName, snapshotName } from './naming.js';
-import { finishHeader, readData, readHeader, type SnapshotHeader, startHeader } from './snapshot-file.js';
+import {
+  compareSnapshots,
+  DEFAULT_SNAPSHOT_KEEP_COUNT,
+  parseSnapshotName,
+  snapshotName,
+} from './naming.js';
+import {
+  finishHeader,
+  readData,
+  readHeader,
+  type SnapshotHeader,
+  startHeader,
+} from './snapshot-file.js';
 
 const TMP_PREFIX = '.tmp-';
 
@@ -22,8 +33,14 @@ export class FileSnapshotStore implements SnapshotStore {
   ) {}
 
   /** Opens (creating) the directory and removes temporaries left by a crash mid-create. */
-  static async open(dir: string, keepCount: number = DEFAULT_SNAPSHOT_KEEP_COUNT): Promise<FileSnapshotStore> {
-    invariant(Number.isSafeInteger(keepCount) && keepCount >= 1, `snapshot keepCount must be ≥ 1, got ${keepCount}`);
+  static async open(
+    dir: string,
+    keepCount: number = DEFAULT_SNAPSHOT_KEEP_COUNT,
+  ): Promise<FileSnapshotStore> {
+    invariant(
+      Number.isSafeInteger(keepCount) && keepCount >= 1,
+      `snapshot keepCount must be ≥ 1, got ${keepCount}`,
+    );
     await mkdir(dir, { recursive: true });
     const leftovers = (await readdir(dir)).filter((n) => n.startsWith(TMP_PREFIX));
     for (const name of leftovers) await rm(path.join(dir, name), { force: true });
@@ -108,7 +125,10 @@ export class FileSnapshotStore implements SnapshotStore {
   }
 
   async delete(name: string): Promise<void> {
-    invariant(parseSnapshotName(name) !== undefined, `not a snapshot name: ${JSON.stringify(name)}`);
+    invariant(
+      parseSnapshotName(name) !== undefined,
+      `not a snapshot name: ${JSON.stringify(name)}`,
+    );
     await unlink(path.join(this.dir, name)).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT') throw err;
     });
@@ -118,18 +138,25 @@ export class FileSnapshotStore implements SnapshotStore {
   async prune(keepCount: number): Promise<void> {
     invariant(keepCount >= 0, `prune keepCount must be ≥ 0, got ${keepCount}`);
     const names = await this.names();
-    for (const name of names.slice(0, Math.max(0, names.length - keepCount))) await this.delete(name);
+    for (const name of names.slice(0, Math.max(0, names.length - keepCount)))
+      await this.delete(name);
   }
 
   /** Snapshot file names, oldest first. */
   private async names(): Promise<string[]> {
     const parsed = (await readdir(this.dir))
       .map((name) => ({ name, id: parseSnapshotName(name) }))
-      .filter((p): p is { name: string; id: { index: number; term: number } } => p.id !== undefined);
+      .filter(
+        (p): p is { name: string; id: { index: number; term: number } } => p.id !== undefined,
+      );
     return parsed.sort((a, b) => compareSnapshots(a.id, b.id)).map((p) => p.name);
   }
 
-  private async withFile<T>(file: string, where: string, fn: (fh: FileHandle, h: SnapshotHeader) => Promise<T>): Promise<T> {
+  private async withFile<T>(
+    file: string,
+    where: string,
+    fn: (fh: FileHandle, h: SnapshotHeader) => Promise<T>,
+  ): Promise<T> {
     const fh = await open(file, 'r');
     try {
       const { size } = await fh.stat();

@@ -14,7 +14,10 @@ export class MemorySnapshotStore implements SnapshotStore {
   private held: Held[] = [];
 
   constructor(private readonly keepCount: number = DEFAULT_SNAPSHOT_KEEP_COUNT) {
-    invariant(Number.isSafeInteger(keepCount) && keepCount >= 1, `snapshot keepCount must be ≥ 1, got ${keepCount}`);
+    invariant(
+      Number.isSafeInteger(keepCount) && keepCount >= 1,
+      `snapshot keepCount must be ≥ 1, got ${keepCount}`,
+    );
   }
 
   async create(meta: SnapshotMeta, data: SnapshotSource): Promise<SnapshotInfo> {

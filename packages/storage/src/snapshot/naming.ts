@@ -19,7 +19,10 @@ function hex16(n: number): string {
 }
 
 /** Older first: by index, then by term. */
-export function compareSnapshots(a: { index: number; term: number }, b: { index: number; term: number }): number {
+export function compareSnapshots(
+  a: { index: number; term: number },
+  b: { index: number; term: number },
+): number {
   return a.index - b.index || a.term - b.term;
 }
 

@@ -47,14 +47,21 @@ export function finishHeader(header: Uint8Array, dataBytes: number, dataCrc: num
 }
 
 /** Reads and checks the header; `fileBytes` is the file's size, to catch truncation. */
-export async function readHeader(fh: FileHandle, fileBytes: number, where: string): Promise<SnapshotHeader> {
+export async function readHeader(
+  fh: FileHandle,
+  fileBytes: number,
+  where: string,
+): Promise<SnapshotHeader> {
   const prefix = await readExactly(fh, 0, PREFIX_BYTES, where);
   const pview = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
-  if (!MAGIC.every((b, i) => prefix[i] === b)) throw new CorruptionError(where, 'not a snapshot file (bad magic)');
+  if (!MAGIC.every((b, i) => prefix[i] === b))
+    throw new CorruptionError(where, 'not a snapshot file (bad magic)');
   const version = pview.getUint8(4);
-  if (version !== SNAPSHOT_FILE_VERSION) throw new CorruptionError(where, `unknown snapshot file version ${version}`);
+  if (version !== SNAPSHOT_FILE_VERSION)
+    throw new CorruptionError(where, `unknown snapshot file version ${version}`);
   const metaBytes = pview.getUint32(5);
-  if (metaBytes > META_BYTES_MAX) throw new CorruptionError(where, `meta length ${metaBytes} exceeds ${META_BYTES_MAX}`);
+  if (metaBytes > META_BYTES_MAX)
+    throw new CorruptionError(where, `meta length ${metaBytes} exceeds ${META_BYTES_MAX}`);
   const headerBytes = PREFIX_BYTES + metaBytes + SUFFIX_BYTES;
   const header = new Uint8Array(headerBytes);
   header.set(prefix, 0);
@@ -67,13 +74,20 @@ export async function readHeader(fh: FileHandle, fileBytes: number, where: strin
   const meta = decodeMeta(header.subarray(PREFIX_BYTES, at), where);
   const dataBytes = view.getUint32(at) * 2 ** 32 + view.getUint32(at + 4);
   if (fileBytes !== headerBytes + dataBytes) {
-    throw new CorruptionError(where, `file is ${fileBytes} bytes, header says ${headerBytes + dataBytes} (truncated or extended)`);
+    throw new CorruptionError(
+      where,
+      `file is ${fileBytes} bytes, header says ${headerBytes + dataBytes} (truncated or extended)`,
+    );
   }
   return { meta, headerBytes, dataBytes, dataCrc: view.getUint32(at + 8) };
 }
 
 /** Streams the data section, checking its checksum once the last byte is read. */
-export async function* readData(fh: FileHandle, header: SnapshotHeader, where: string): AsyncGenerator<Uint8Array> {
+export async function* readData(
+  fh: FileHandle,
+  header: SnapshotHeader,
+  where: string,
+): AsyncGenerator<Uint8Array> {
   let crc = 0;
   let at = 0;
   while (at < header.dataBytes) {
@@ -86,12 +100,21 @@ export async function* readData(fh: FileHandle, header: SnapshotHeader, where: s
   if (crc !== header.dataCrc) throw new CorruptionError(where, 'data checksum mismatch');
 }
 
-async function readExactly(fh: FileHandle, position: number, length: number, where: string): Promise<Uint8Array> {
+async function readExactly(
+  fh: FileHandle,
+  position: number,
+  length: number,
+  where: string,
+): Promise<Uint8Array> {
   const buf = new Uint8Array(length);
   let got = 0;
   while (got < length) {
     const { bytesRead } = await fh.read(buf, got, length - got, position + got);
-    if (bytesRead === 0) throw new CorruptionError(where, `file ends at byte ${position + got}, expected ${position + length}`);
+    if (bytesRead === 0)
+      throw new CorruptionError(
+        where,
+        `file ends at byte ${position + got}, expected ${position + length}`,
+      );
     got += bytesRead;
   }
   return buf;
@@ -100,6 +123,7 @@ async function readExactly(fh: FileHandle, position: number, length: number, whe
 function decodeMeta(body: Uint8Array, where: string): SnapshotMeta {
   // The header checksum already covers the meta, so it has no record framing of its own.
   const value = decodeBody(body, where);
-  if (!isSnapshotMeta(value)) throw new CorruptionError(where, 'header does not hold snapshot metadata');
+  if (!isSnapshotMeta(value))
+    throw new CorruptionError(where, 'header does not hold snapshot metadata');
   return value;
 }

@@ -37,7 +37,10 @@ export interface CheckResult {
 }
 
 /** Removes what carries no constraint and leaves unknown operations open. */
-export function prepareHistory<Op extends TimedOp>(model: Model<unknown, Op>, history: readonly Op[]): Op[] {
+export function prepareHistory<Op extends TimedOp>(
+  model: Model<unknown, Op>,
+  history: readonly Op[],
+): Op[] {
   const out: Op[] = [];
   for (const op of history) {
     if (op.outcome === 'fail') continue;
@@ -72,7 +75,8 @@ export function checkLinearizable<S, Op extends TimedOp>(
     steps += r.steps;
     if (r.verdict === 'unknown') undecided.push({ partition, reason: r.reason });
     if (r.verdict !== 'violation') continue;
-    const prefix = options.minimize === false ? undefined : shortestFailingPrefix(model, ops, stepsMax);
+    const prefix =
+      options.minimize === false ? undefined : shortestFailingPrefix(model, ops, stepsMax);
     violations.push({
       partition,
       prefixOpIds: prefix?.opIds ?? ops.map((o) => o.id),
@@ -82,20 +86,32 @@ export function checkLinearizable<S, Op extends TimedOp>(
     });
   }
   const verdict = violations.length > 0 ? 'violation' : undecided.length > 0 ? 'unknown' : 'ok';
-  return { verdict, partitions: parts.size, operations: prepared.length, steps, violations, undecided };
+  return {
+    verdict,
+    partitions: parts.size,
+    operations: prepared.length,
+    steps,
+    violations,
+    undecided,
+  };
 }
 
 /**
  * The history cut just after the k-th completion: operations invoked before
  * the cut, those still running at the cut left open (unknown).
  */
-function cutAfterCompletion<Op extends TimedOp>(ops: readonly Op[], completions: readonly Op[], k: number): Op[] {
+function cutAfterCompletion<Op extends TimedOp>(
+  ops: readonly Op[],
+  completions: readonly Op[],
+  k: number,
+): Op[] {
   const cut = completions[k] as Op;
   const included = new Set(completions.slice(0, k + 1).map((o) => o.id));
   const out: Op[] = [];
   for (const o of ops) {
     if (included.has(o.id)) out.push(o);
-    else if (o.invokeTime <= cut.completeTime) out.push({ ...o, outcome: 'unknown', completeTime: Infinity });
+    else if (o.invokeTime <= cut.completeTime)
+      out.push({ ...o, outcome: 'unknown', completeTime: Infinity });
   }
   return out;
 }
@@ -110,10 +126,16 @@ function shortestFailingPrefix<S, Op extends TimedOp>(
   ops: readonly Op[],
   stepsMax: number,
 ): { opIds: number[]; culpritOpId: number } | undefined {
-  const completions = ops.filter((o) => o.completeTime !== Infinity).sort((a, b) => a.completeTime - b.completeTime || a.id - b.id);
+  const completions = ops
+    .filter((o) => o.completeTime !== Infinity)
+    .sort((a, b) => a.completeTime - b.completeTime || a.id - b.id);
   if (completions.length === 0) return undefined;
   const fails = (k: number): boolean =>
-    searchLinearization(model, prepareHistory(model as Model<unknown, Op>, cutAfterCompletion(ops, completions, k)), stepsMax).verdict === 'violation';
+    searchLinearization(
+      model,
+      prepareHistory(model as Model<unknown, Op>, cutAfterCompletion(ops, completions, k)),
+      stepsMax,
+    ).verdict === 'violation';
   let lo = 0;
   let hi = completions.length - 1;
   if (!fails(hi)) return undefined;

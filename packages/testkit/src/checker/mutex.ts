@@ -44,7 +44,10 @@ export function describeHold(h: LockHold): string {
 }
 
 export function formatMutexViolations(violations: readonly MutexViolation[], max = 5): string {
-  const lines = violations.slice(0, max).map((v) => `two lock holders at once: ${describeHold(v.first)}; ${describeHold(v.second)}`);
-  if (violations.length > max) lines.push(`… and ${violations.length - max} more overlapping pairs`);
+  const lines = violations
+    .slice(0, max)
+    .map((v) => `two lock holders at once: ${describeHold(v.first)}; ${describeHold(v.second)}`);
+  if (violations.length > max)
+    lines.push(`… and ${violations.length - max} more overlapping pairs`);
   return lines.join('\n');
 }

@@ -84,7 +84,12 @@ export function describeRegisterOp(op: RegisterOp): string {
       : op.op === 'write'
         ? `write ${op.key}=${String(op.value)}`
         : `cas ${op.key} ${JSON.stringify(op.expected)}→${String(op.value)}`;
-  const res = op.outcome === 'ok' ? ` → ${JSON.stringify(op.result ?? {})}` : op.error !== undefined ? ` (${op.error})` : '';
+  const res =
+    op.outcome === 'ok'
+      ? ` → ${JSON.stringify(op.result ?? {})}`
+      : op.error !== undefined
+        ? ` (${op.error})`
+        : '';
   const end = op.completeTime === Infinity ? '∞' : String(op.completeTime);
   return `#${op.id} p${op.process} ${what} ${op.outcome}${res} [${op.invokeTime}, ${end}]`;
 }

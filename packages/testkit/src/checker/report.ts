@@ -18,9 +18,14 @@ export function formatCheckResult<S, Op extends TimedOp>(
     `${model.name}: ${result.verdict} (${result.operations} operations, ${result.partitions} partitions, ${result.steps} search steps)`,
   ];
   for (const v of result.violations) {
-    lines.push(`violation in partition ${v.partition}; shortest failing prefix has ${v.prefixOpIds.length} operations`);
-    if (v.culpritOpId !== undefined) lines.push(`  it fails when this completes: ${show(v.culpritOpId)}`);
-    lines.push(`  cannot be linearized after ${v.longestLinearization.length} operations; stuck: ${v.stuckOpIds.map(show).join(' | ')}`);
+    lines.push(
+      `violation in partition ${v.partition}; shortest failing prefix has ${v.prefixOpIds.length} operations`,
+    );
+    if (v.culpritOpId !== undefined)
+      lines.push(`  it fails when this completes: ${show(v.culpritOpId)}`);
+    lines.push(
+      `  cannot be linearized after ${v.longestLinearization.length} operations; stuck: ${v.stuckOpIds.map(show).join(' | ')}`,
+    );
     for (const id of v.prefixOpIds.slice(-opsShownMax)) lines.push(`    ${show(id)}`);
   }
   for (const u of result.undecided) lines.push(`undecided partition ${u.partition}: ${u.reason}`);

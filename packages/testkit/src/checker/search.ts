@@ -36,13 +36,36 @@ interface Event {
 function buildEvents(ops: readonly TimedOp[]): Event {
   const events: Event[] = [];
   ops.forEach((o, i) => {
-    const call: Event = { isCall: true, op: i, time: o.invokeTime, match: null, prev: null, next: null };
-    const ret: Event = { isCall: false, op: i, time: o.completeTime, match: null, prev: null, next: null };
+    const call: Event = {
+      isCall: true,
+      op: i,
+      time: o.invokeTime,
+      match: null,
+      prev: null,
+      next: null,
+    };
+    const ret: Event = {
+      isCall: false,
+      op: i,
+      time: o.completeTime,
+      match: null,
+      prev: null,
+      next: null,
+    };
     call.match = ret;
     events.push(call, ret);
   });
-  events.sort((a, b) => a.time - b.time || (a.isCall === b.isCall ? a.op - b.op : a.isCall ? -1 : 1));
-  const head: Event = { isCall: false, op: -1, time: -Infinity, match: null, prev: null, next: null };
+  events.sort(
+    (a, b) => a.time - b.time || (a.isCall === b.isCall ? a.op - b.op : a.isCall ? -1 : 1),
+  );
+  const head: Event = {
+    isCall: false,
+    op: -1,
+    time: -Infinity,
+    match: null,
+    prev: null,
+    next: null,
+  };
   let last = head;
   for (const e of events) {
     last.next = e;
@@ -85,7 +108,9 @@ export function searchLinearization<S, Op extends TimedOp>(
   if (ops.length === 0) return { verdict: 'ok', steps: 0, linearization: [] };
   for (const o of ops) {
     if (!(o.completeTime >= o.invokeTime)) {
-      throw new Error(`invariant: operation ${o.id} completes (${o.completeTime}) before it is invoked (${o.invokeTime})`);
+      throw new Error(
+        `invariant: operation ${o.id} completes (${o.completeTime}) before it is invoked (${o.invokeTime})`,
+      );
     }
   }
   const head = buildEvents(ops);
@@ -114,7 +139,8 @@ export function searchLinearization<S, Op extends TimedOp>(
     if (++steps > stepsMax) {
       return { verdict: 'unknown', steps, reason: `budget exhausted after ${stepsMax} steps` };
     }
-    if (entry === null) throw new Error('invariant: the event list ended on a call without its return');
+    if (entry === null)
+      throw new Error('invariant: the event list ended on a call without its return');
     if (entry.isCall) {
       const op = ops[entry.op] as Op;
       const next = model.step(state, op);

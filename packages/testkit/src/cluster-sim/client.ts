@@ -14,7 +14,12 @@ import type { Compare, TxnRequest } from '@flotilla/kv';
 import type { HistoryRecorder } from '../history/recorder.js';
 import type { CasExpectation, RegisterInput, RegisterResult } from '../history/types.js';
 import type { SimRuntime } from './runtime.js';
-import { DEFINITELY_NOT_APPLIED, type ReadConsistency, type Session, type SimulatedNode } from './sim-node.js';
+import {
+  DEFINITELY_NOT_APPLIED,
+  type ReadConsistency,
+  type Session,
+  type SimulatedNode,
+} from './sim-node.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -51,10 +56,17 @@ export interface ClientEnv {
   readonly busy?: Map<NodeId, number>;
 }
 
-type Outcome<T> = { kind: 'ok'; value: T } | { kind: 'error'; error: unknown } | { kind: 'timeout' };
+type Outcome<T> =
+  | { kind: 'ok'; value: T }
+  | { kind: 'error'; error: unknown }
+  | { kind: 'timeout' };
 
 /** Awaits `p` for at most `timeoutMs` of virtual time. A late settlement is swallowed. */
-export function withTimeout<T>(rt: SimRuntime, p: Promise<T>, timeoutMs: number): Promise<Outcome<T>> {
+export function withTimeout<T>(
+  rt: SimRuntime,
+  p: Promise<T>,
+  timeoutMs: number,
+): Promise<Outcome<T>> {
   return new Promise((resolve) => {
     let done = false;
     const timer = rt.clock.setTimer(timeoutMs, () => {
@@ -88,20 +100,28 @@ function errorText(e: unknown): string {
 }
 
 function compareFor(key: Uint8Array, expected: CasExpectation): Compare {
-  if ('modRevision' in expected) return { target: 'MOD', result: 'EQUAL', key, modRevision: expected.modRevision };
+  if ('modRevision' in expected)
+    return { target: 'MOD', result: 'EQUAL', key, modRevision: expected.modRevision };
   // etcd compares the value of a missing key as false, so "absent" is modRevision 0.
   if (expected.value === null) return { target: 'MOD', result: 'EQUAL', key, modRevision: 0 };
   return { target: 'VALUE', result: 'EQUAL', key, value: enc.encode(expected.value) };
 }
 
 /** Sends one operation to `node`. Resolves with the register result. */
-async function perform(node: SimulatedNode, input: RegisterInput, consistency: ReadConsistency, session?: Session): Promise<RegisterResult> {
+async function perform(
+  node: SimulatedNode,
+  input: RegisterInput,
+  consistency: ReadConsistency,
+  session?: Session,
+): Promise<RegisterResult> {
   const key = enc.encode(input.key);
   switch (input.op) {
     case 'read': {
       const r = await node.range({ key }, consistency);
       const kv = r.kvs[0];
-      return kv === undefined ? { value: null, modRevision: 0 } : { value: dec.decode(kv.value), modRevision: kv.modRevision };
+      return kv === undefined
+        ? { value: null, modRevision: 0 }
+        : { value: dec.decode(kv.value), modRevision: kv.modRevision };
     }
     case 'write': {
       const r = await node.put({ key, value: enc.encode(input.value ?? '') }, session);
@@ -132,7 +152,14 @@ export interface Issued {
   readonly sessionExpired?: boolean;
 }
 
-function attempt(env: ClientEnv, node: SimulatedNode, input: RegisterInput, consistency: ReadConsistency, timeoutMs: number, session?: Session): Promise<Outcome<RegisterResult>> {
+function attempt(
+  env: ClientEnv,
+  node: SimulatedNode,
+  input: RegisterInput,
+  consistency: ReadConsistency,
+  timeoutMs: number,
+  session?: Session,
+): Promise<Outcome<RegisterResult>> {
   let started: Promise<RegisterResult>;
   try {
     started = perform(node, input, consistency, session);
@@ -141,7 +168,9 @@ function attempt(env: ClientEnv, node: SimulatedNode, input: RegisterInput, cons
   }
   const busy = env.busy;
   busy?.set(node.id, (busy.get(node.id) ?? 0) + 1);
-  return withTimeout(env.runtime, started, timeoutMs).finally(() => busy?.set(node.id, (busy.get(node.id) ?? 1) - 1));
+  return withTimeout(env.runtime, started, timeoutMs).finally(() =>
+    busy?.set(node.id, (busy.get(node.id) ?? 1) - 1),
+  );
 }
 
 /** A retry with the same session is worth it: the attempt timed out, was refused, or its outcome is unknown. */
@@ -149,10 +178,15 @@ function worthRetrying(r: Outcome<unknown>): boolean {
   if (r.kind === 'timeout') return true;
   if (r.kind !== 'error') return false;
   const name = errorName(r.error);
-  return DEFINITELY_NOT_APPLIED.has(name) || name === 'UnknownOutcomeError' || name === 'RequestTimeoutError';
+  return (
+    DEFINITELY_NOT_APPLIED.has(name) ||
+    name === 'UnknownOutcomeError' ||
+    name === 'RequestTimeoutError'
+  );
 }
 
-export interface IssueOptions extends Pick<WorkloadOptions, 'timeoutMs' | 'readConsistency' | 'retriesMax'> {
+export interface IssueOptions
+  extends Pick<WorkloadOptions, 'timeoutMs' | 'readConsistency' | 'retriesMax'> {
   /** Overrides readConsistency for this read. */
   readonly consistency?: ReadConsistency;
   /** Writes carry this exactly-once identity and are retried on other nodes until answered. */
@@ -172,24 +206,40 @@ export async function issue(
   const consistency = options.consistency ?? options.readConsistency;
   let r = await attempt(env, node, input, consistency, options.timeoutMs, session);
   // "Session expired" refuses the attempt (nothing applied); after a retry it says nothing of earlier attempts.
-  const firstFailed = r.kind === 'error' && (DEFINITELY_NOT_APPLIED.has(errorName(r.error)) || errorName(r.error) === 'SessionExpiredError');
+  const firstFailed =
+    r.kind === 'error' &&
+    (DEFINITELY_NOT_APPLIED.has(errorName(r.error)) ||
+      errorName(r.error) === 'SessionExpiredError');
   if (session !== undefined && !firstFailed) {
     const rng = env.runtime.rng('retries');
     for (let retry = 0; retry < (options.retriesMax ?? 3) && worthRetrying(r); retry++) {
       const nodes = env.reachable();
       if (nodes.length === 0) break;
-      r = await attempt(env, nodes[randomInt(rng, 0, nodes.length - 1)] as SimulatedNode, input, consistency, options.timeoutMs, session);
+      r = await attempt(
+        env,
+        nodes[randomInt(rng, 0, nodes.length - 1)] as SimulatedNode,
+        input,
+        consistency,
+        options.timeoutMs,
+        session,
+      );
     }
   }
   if (r.kind === 'ok') {
     env.recorder.ok(id, r.value);
     return { alive: true, result: r.value };
   }
-  const why = r.kind === 'timeout' ? `no answer within ${options.timeoutMs} ms` : errorText(r.error);
+  const why =
+    r.kind === 'timeout' ? `no answer within ${options.timeoutMs} ms` : errorText(r.error);
   // Only a refusal of the one and only attempt proves a write was not applied.
   if (input.op === 'read' || firstFailed) {
     env.recorder.fail(id, why);
-    return { alive: true, ...(r.kind === 'error' && errorName(r.error) === 'SessionExpiredError' ? { sessionExpired: true } : {}) };
+    return {
+      alive: true,
+      ...(r.kind === 'error' && errorName(r.error) === 'SessionExpiredError'
+        ? { sessionExpired: true }
+        : {}),
+    };
   }
   env.recorder.unknown(id, why);
   return { alive: false };
@@ -204,7 +254,12 @@ export async function issue(
  * applied again. So true means the id is registered, false that the client
  * must give the id up.
  */
-async function registerSession(env: ClientEnv, first: SimulatedNode, clientId: string, options: Pick<WorkloadOptions, 'timeoutMs' | 'retriesMax'>): Promise<boolean> {
+async function registerSession(
+  env: ClientEnv,
+  first: SimulatedNode,
+  clientId: string,
+  options: Pick<WorkloadOptions, 'timeoutMs' | 'retriesMax'>,
+): Promise<boolean> {
   const rng = env.runtime.rng('retries');
   let node = first;
   for (let tries = 0; tries <= (options.retriesMax ?? 3); tries++) {
@@ -224,19 +279,30 @@ interface Knowledge {
   readonly lastRevision: Map<string, number>;
 }
 
-function nextInput(rng: Rng, keys: number, counter: { n: number }, known: Knowledge): RegisterInput {
+function nextInput(
+  rng: Rng,
+  keys: number,
+  counter: { n: number },
+  known: Knowledge,
+): RegisterInput {
   const key = `k${randomInt(rng, 0, keys - 1)}`;
   const roll = rng.next();
   if (roll < 0.45) return { op: 'read', key };
   const value = `v${counter.n++}`;
   if (roll < 0.8) return { op: 'write', key, value };
   const expected: CasExpectation =
-    rng.next() < 0.5 ? { value: known.lastValue.get(key) ?? null } : { modRevision: known.lastRevision.get(key) ?? 0 };
+    rng.next() < 0.5
+      ? { value: known.lastValue.get(key) ?? null }
+      : { modRevision: known.lastRevision.get(key) ?? 0 };
   return { op: 'cas', key, value, expected };
 }
 
 /** Runs `options.clients` sequential clients until virtual time `untilMs`. */
-export async function runClients(env: ClientEnv, options: WorkloadOptions, untilMs: number): Promise<void> {
+export async function runClients(
+  env: ClientEnv,
+  options: WorkloadOptions,
+  untilMs: number,
+): Promise<void> {
   const rng = env.runtime.rng('clients');
   const counter = { n: 0 };
   const known: Knowledge = { lastValue: new Map(), lastRevision: new Map() };
@@ -251,7 +317,10 @@ export async function runClients(env: ClientEnv, options: WorkloadOptions, until
       if (nodes.length === 0 || env.runtime.now >= untilMs) continue;
       const node = nodes[randomInt(rng, 0, nodes.length - 1)] as SimulatedNode;
       const input = nextInput(rng, options.keys, counter, known);
-      const consistency: ReadConsistency = input.op === 'read' && rng.next() < (options.leaseReadShare ?? 0) ? 'lease' : options.readConsistency;
+      const consistency: ReadConsistency =
+        input.op === 'read' && rng.next() < (options.leaseReadShare ?? 0)
+          ? 'lease'
+          : options.readConsistency;
       if (withSession && input.op !== 'read' && seq === 0) {
         if (!(await registerSession(env, node, `p${process}`, options))) {
           process = env.newProcess(); // the id is given up; the next write registers a new one
@@ -259,8 +328,13 @@ export async function runClients(env: ClientEnv, options: WorkloadOptions, until
         }
         seq = 1;
       }
-      const session = withSession && input.op !== 'read' ? { clientId: `p${process}`, seq: ++seq } : undefined;
-      const { alive, result, sessionExpired } = await issue(env, process, node, input, { ...options, consistency, ...(session === undefined ? {} : { session }) });
+      const session =
+        withSession && input.op !== 'read' ? { clientId: `p${process}`, seq: ++seq } : undefined;
+      const { alive, result, sessionExpired } = await issue(env, process, node, input, {
+        ...options,
+        consistency,
+        ...(session === undefined ? {} : { session }),
+      });
       if (input.op === 'read' && result !== undefined) learn(known, input.key, result);
       if (!alive || sessionExpired) {
         process = env.newProcess();

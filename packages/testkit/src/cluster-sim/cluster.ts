@@ -187,7 +187,9 @@ export class SimCluster {
 
   /** Running nodes that were not removed. */
   up(): SimulatedNode[] {
-    return [...this.#members.values()].filter((m) => !m.removed && m.node !== undefined).map((m) => m.node as SimulatedNode);
+    return [...this.#members.values()]
+      .filter((m) => !m.removed && m.node !== undefined)
+      .map((m) => m.node as SimulatedNode);
   }
 
   node(id: NodeId): SimulatedNode | undefined {
@@ -209,7 +211,8 @@ export class SimCluster {
     for (const n of this.up()) {
       if (this.isPaused(n.id)) continue;
       const s = n.status();
-      if (s.role === 'leader' && (best === undefined || s.term > best.term)) best = { id: n.id, term: s.term };
+      if (s.role === 'leader' && (best === undefined || s.term > best.term))
+        best = { id: n.id, term: s.term };
     }
     return best?.id;
   }
@@ -237,7 +240,9 @@ export class SimCluster {
       if (!(err instanceof Error && err.name === 'NodeInvariantError')) throw err;
       this.violations.push(`node ${id} broke an invariant: ${err.message}`);
     }
-    this.note(`node ${id} crashed${tear ? ' (torn)' : ''}${inFlightWrites > 0 ? ` with ${inFlightWrites} writes in progress` : ''}`);
+    this.note(
+      `node ${id} crashed${tear ? ' (torn)' : ''}${inFlightWrites > 0 ? ` with ${inFlightWrites} writes in progress` : ''}`,
+    );
   }
 
   pause(id: NodeId): void {
@@ -270,11 +275,21 @@ export class SimCluster {
     m.removed = true;
     const gone = m.node;
     m.node = undefined;
-    if (gone !== undefined) await this.#rt.within(gone.crash(), this.#options.lifecycleMsMax, `stop of removed node ${id}`);
+    if (gone !== undefined)
+      await this.#rt.within(
+        gone.crash(),
+        this.#options.lifecycleMsMax,
+        `stop of removed node ${id}`,
+      );
     this.note(`node ${id} removed`);
-    if (!(await this.#rt.waitFor(() => this.leaderId() !== undefined, opMsMax))) throw new NoLeaderNowError();
+    if (!(await this.#rt.waitFor(() => this.leaderId() !== undefined, opMsMax)))
+      throw new NoLeaderNowError();
     const freshId = this.#nextId++;
-    await this.#rt.within(this.#leaderNode().addLearner(freshId), opMsMax, `adding learner ${freshId}`);
+    await this.#rt.within(
+      this.#leaderNode().addLearner(freshId),
+      opMsMax,
+      `adding learner ${freshId}`,
+    );
     this.#add(freshId);
     await this.startNode(freshId);
     if (!(await this.#rt.waitFor(() => this.#caughtUp(freshId), opMsMax))) return;
@@ -284,7 +299,11 @@ export class SimCluster {
 
   async transferLeadership(to: NodeId, opMsMax: number): Promise<void> {
     if (!this.isUp(to)) return;
-    await this.#rt.within(this.#leaderNode().transferLeadership(to), opMsMax, `leadership transfer to ${to}`);
+    await this.#rt.within(
+      this.#leaderNode().transferLeadership(to),
+      opMsMax,
+      `leadership transfer to ${to}`,
+    );
     this.note(`leadership transfer to ${to} requested`);
   }
 
@@ -309,14 +328,17 @@ export class SimCluster {
     const leader = this.leaderId();
     if (leader === undefined) return false;
     const s = (this.node(leader) as SimulatedNode).status();
-    return this.up().every((n) => !s.members.includes(n.id) || n.status().appliedIndex >= s.commitIndex);
+    return this.up().every(
+      (n) => !s.members.includes(n.id) || n.status().appliedIndex >= s.commitIndex,
+    );
   }
 
   async close(): Promise<void> {
     for (const m of this.#members.values()) {
       const node = m.node;
       m.node = undefined;
-      if (node !== undefined) await this.#rt.within(node.crash(), this.#options.lifecycleMsMax, `stop of node ${m.id}`);
+      if (node !== undefined)
+        await this.#rt.within(node.crash(), this.#options.lifecycleMsMax, `stop of node ${m.id}`);
     }
   }
 
@@ -345,7 +367,8 @@ export class SimCluster {
       if (s.role !== 'leader') continue;
       const seen = this.#leaderOfTerm.get(s.term);
       if (seen === undefined) this.#leaderOfTerm.set(s.term, n.id);
-      else if (seen !== n.id) this.violations.push(`two leaders in term ${s.term}: ${seen} and ${n.id}`);
+      else if (seen !== n.id)
+        this.violations.push(`two leaders in term ${s.term}: ${seen} and ${n.id}`);
     }
   }
 }

@@ -2,7 +2,9 @@
 export class SimulationStuckError extends Error {
   override readonly name = 'SimulationStuckError';
   constructor(what: string, waitedMs: number) {
-    super(`${what} did not happen within ${waitedMs} ms of virtual time; replay the seed and inspect the cluster log`);
+    super(
+      `${what} did not happen within ${waitedMs} ms of virtual time; replay the seed and inspect the cluster log`,
+    );
   }
 }
 
@@ -10,6 +12,8 @@ export class SimulationStuckError extends Error {
 export class SimulationLivelockError extends Error {
   override readonly name = 'SimulationLivelockError';
   constructor(atMs: number, steps: number) {
-    super(`more than ${steps} simulation steps at virtual time ${atMs} ms without time moving: a livelock (messages answered by messages, or a timer re-armed with no delay); replay the seed and inspect what the nodes send`);
+    super(
+      `more than ${steps} simulation steps at virtual time ${atMs} ms without time moving: a livelock (messages answered by messages, or a timer re-armed with no delay); replay the seed and inspect what the nodes send`,
+    );
   }
 }

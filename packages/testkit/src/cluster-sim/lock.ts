@@ -48,7 +48,12 @@ function pick(rng: Rng, env: LockEnv): SimulatedNode | undefined {
 }
 
 /** Runs the contenders until `untilMs`; adds every hold they believed they had to `holds` as it ends, and resolves with it. */
-export async function runLockClients(env: LockEnv, options: LockOptions, untilMs: number, holds: LockHold[] = []): Promise<LockHold[]> {
+export async function runLockClients(
+  env: LockEnv,
+  options: LockOptions,
+  untilMs: number,
+  holds: LockHold[] = [],
+): Promise<LockHold[]> {
   const rt = env.runtime;
   const rng = rt.rng('lock');
   const leaseMs = (ttlSeconds: number): number => (ttlSeconds * 1000) / (1 + options.clockDriftMax);
@@ -67,7 +72,15 @@ export async function runLockClients(env: LockEnv, options: LockOptions, untilMs
         rt,
         node.txn({
           compare: [{ target: 'MOD', result: 'EQUAL', key: LOCK_KEY, modRevision: 0 }],
-          success: [{ requestPut: { key: LOCK_KEY, value: enc.encode(`c${client}/${leaseId}`), lease: leaseId } }],
+          success: [
+            {
+              requestPut: {
+                key: LOCK_KEY,
+                value: enc.encode(`c${client}/${leaseId}`),
+                lease: leaseId,
+              },
+            },
+          ],
           failure: [],
         }),
         options.timeoutMs,
@@ -87,25 +100,36 @@ export async function runLockClients(env: LockEnv, options: LockOptions, untilMs
             stalled = true;
             await rt.sleep(stallMs);
           }
-          await rt.sleep(Math.max(0, Math.min(holdUntil + stallMs, rt.now + options.keepAliveEveryMs) - rt.now));
+          await rt.sleep(
+            Math.max(0, Math.min(holdUntil + stallMs, rt.now + options.keepAliveEveryMs) - rt.now),
+          );
           if (rt.now >= holdUntil + stallMs) break;
           // Like a client connection: keep-alives go to the node the lease came from while it is up.
           const target = env.reachable().includes(node) ? node : pick(rng, env);
           if (target === undefined) continue;
           const sentAt = rt.now;
           const kept = await withTimeout(rt, target.leaseKeepAlive(leaseId), options.timeoutMs);
-          if (kept.kind === 'ok' && kept.value > 0) boundMs = Math.max(boundMs, sentAt + leaseMs(kept.value));
+          if (kept.kind === 'ok' && kept.value > 0)
+            boundMs = Math.max(boundMs, sentAt + leaseMs(kept.value));
           else if (kept.kind === 'error' && errorName(kept.error) === 'LeaseNotFoundError') {
             endedBy = 'keepAliveFailed';
             break;
           }
         }
         if (rt.now > boundMs) endedBy = 'leaseRanOut';
-        holds.push({ client, leaseId, revision, acquiredMs, endMs: Math.min(rt.now, boundMs), endedBy });
+        holds.push({
+          client,
+          leaseId,
+          revision,
+          acquiredMs,
+          endMs: Math.min(rt.now, boundMs),
+          endedBy,
+        });
       }
       // Release (or give up): revoke the lease, which deletes the key if this contender had it.
       const releaser = pick(rng, env);
-      if (releaser !== undefined) await withTimeout(rt, releaser.leaseRevoke(leaseId), options.timeoutMs);
+      if (releaser !== undefined)
+        await withTimeout(rt, releaser.leaseRevoke(leaseId), options.timeoutMs);
     }
   };
   await Promise.all(Array.from({ length: options.clients }, (_, k) => contender(k)));

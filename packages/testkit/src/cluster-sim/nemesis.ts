@@ -37,7 +37,9 @@ export class Nemesis {
 
   /** Schedules `fault` at absolute virtual time `atMs`. */
   at(atMs: number, fault: Fault): void {
-    this.#rt.clock.setTimer(Math.max(0, atMs - this.#rt.now), () => this.#background(() => this.apply(fault), describeFault(fault)));
+    this.#rt.clock.setTimer(Math.max(0, atMs - this.#rt.now), () =>
+      this.#background(() => this.apply(fault), describeFault(fault)),
+    );
   }
 
   /** Resolves when all background fault work has finished. */
@@ -53,7 +55,9 @@ export class Nemesis {
     const p = work()
       .catch((e: unknown) => {
         this.skipped++;
-        this.#cluster.note(`${what} skipped: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+        this.#cluster.note(
+          `${what} skipped: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`,
+        );
       })
       .finally(() => this.#pending.delete(p));
     this.#pending.add(p);
@@ -111,7 +115,11 @@ export class Nemesis {
         return;
       }
       case 'transferLeadership': {
-        const id = this.#resolve(fault.target.role === 'leader' ? { role: 'follower', pick: fault.target.pick } : fault.target);
+        const id = this.#resolve(
+          fault.target.role === 'leader'
+            ? { role: 'follower', pick: fault.target.pick }
+            : fault.target,
+        );
         if (id === undefined) return;
         await this.#cluster.transferLeadership(id, this.#options.opMsMax);
         return;
@@ -138,7 +146,11 @@ export class Nemesis {
         const leader = this.#cluster.leaderId();
         if (leader !== undefined && fault.leaderSlowMs > 0) {
           this.#cluster.slowDisk(leader, fault.leaderSlowMs);
-          this.#later(fault.repeat * (fault.downMs + 200) + 300, async () => this.#cluster.slowDisk(leader, 0), `end of slow disk on ${leader}`);
+          this.#later(
+            fault.repeat * (fault.downMs + 200) + 300,
+            async () => this.#cluster.slowDisk(leader, 0),
+            `end of slow disk on ${leader}`,
+          );
         }
         for (let round = 1; round <= fault.repeat; round++) {
           await this.#cluster.crash(id, fault.tear);
@@ -146,29 +158,44 @@ export class Nemesis {
           await this.#rt.sleep(fault.downMs);
           await this.#cluster.startNode(id);
           // Crash the new incarnation again once a client request is outstanding on it (or give up).
-          if (!(await this.#rt.waitFor(() => (this.#cluster.busy.get(id) ?? 0) > 0, 500, 1))) return;
+          if (!(await this.#rt.waitFor(() => (this.#cluster.busy.get(id) ?? 0) > 0, 500, 1)))
+            return;
         }
         this.#later(fault.downMs, () => this.#cluster.startNode(id), `restart of node ${id}`);
         return;
       }
       case 'isolateMidAppend': {
         const leader = this.#cluster.leaderId();
-        const followers = this.#cluster.ids().filter((id) => id !== leader && this.#cluster.isUp(id));
+        const followers = this.#cluster
+          .ids()
+          .filter((id) => id !== leader && this.#cluster.isUp(id));
         if (leader === undefined || followers.length < 2) return;
         const keep = followers[fault.pick % followers.length] as NodeId;
         const faults = this.#cluster.network.faults;
         for (const id of followers) if (id !== keep) faults.blockLink(leader, id);
         const before = this.#cluster.node(keep)?.status().lastIndex ?? 0;
-        const grew = await this.#rt.waitFor(() => (this.#cluster.node(keep)?.status().lastIndex ?? before) > before, fault.forMs, 1);
+        const grew = await this.#rt.waitFor(
+          () => (this.#cluster.node(keep)?.status().lastIndex ?? before) > before,
+          fault.forMs,
+          1,
+        );
         if (grew) faults.isolate(leader);
-        this.#later(grew ? fault.forMs : 0, async () => faults.heal(), 'heal after isolateMidAppend');
+        this.#later(
+          grew ? fault.forMs : 0,
+          async () => faults.heal(),
+          'heal after isolateMidAppend',
+        );
         return;
       }
       case 'slowDisk': {
         const id = this.#resolve(fault.target);
         if (id === undefined) return;
         this.#cluster.slowDisk(id, fault.extraMs);
-        this.#later(fault.forMs, async () => this.#cluster.slowDisk(id, 0), `end of slow disk on ${id}`);
+        this.#later(
+          fault.forMs,
+          async () => this.#cluster.slowDisk(id, 0),
+          `end of slow disk on ${id}`,
+        );
         return;
       }
       default: {

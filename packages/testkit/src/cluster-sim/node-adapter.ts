@@ -64,11 +64,18 @@ export function flotillaStarter(options: NodeOptions = {}): NodeStarter {
       storage: p.storage,
       transport: p.transport,
       // Drift: the node's timers and readings run at clockRate (SkewedClock, the fault suite's clock nemesis).
-      clock: p.clockRate === 1 ? p.clock : new SkewedClock(p.clock, { rate: p.clockRate, offsetMs: 0 }),
+      clock:
+        p.clockRate === 1 ? p.clock : new SkewedClock(p.clock, { rate: p.clockRate, offsetMs: 0 }),
       rng: p.rng,
       stateLevel: p.stateLevel,
       initialVoters: p.initialVoters,
-      options: { snapshotEntries: p.snapshotEntries, snapshotCatchUpEntries: p.snapshotEntries, snapshotChunkBytes: 512, kvLimits: p.kvLimits, ...options },
+      options: {
+        snapshotEntries: p.snapshotEntries,
+        snapshotCatchUpEntries: p.snapshotEntries,
+        snapshotChunkBytes: 512,
+        kvLimits: p.kvLimits,
+        ...options,
+      },
     });
     return wrap(node);
   };

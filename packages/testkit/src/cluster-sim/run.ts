@@ -49,11 +49,29 @@ export const DEFAULT_CLOCK_DRIFT = 0.02;
  * synced writes take 1–4 ms (unsynced up to 1 ms).
  */
 export const DEFAULT_SIMULATION: SimulationOptions = {
-  workload: { clients: 4, keys: 3, timeoutMs: 400, thinkMsMax: 40, readConsistency: 'linearizable', leaseReadShare: 0.25, sessionShare: 0.5, retriesMax: 3 },
+  workload: {
+    clients: 4,
+    keys: 3,
+    timeoutMs: 400,
+    thinkMsMax: 40,
+    readConsistency: 'linearizable',
+    leaseReadShare: 0.25,
+    sessionShare: 0.5,
+    retriesMax: 3,
+  },
   healMsMax: 10_000,
   electionMsMax: 5_000,
   checkStepsMax: 1_000_000,
-  lock: { clients: 2, ttlSeconds: 1, keepAliveEveryMs: 250, holdMsMax: 1_200, timeoutMs: 400, thinkMsMax: 100, stallShare: 0.3, clockDriftMax: DEFAULT_CLOCK_DRIFT },
+  lock: {
+    clients: 2,
+    ttlSeconds: 1,
+    keepAliveEveryMs: 250,
+    holdMsMax: 1_200,
+    timeoutMs: 400,
+    thinkMsMax: 100,
+    stallShare: 0.3,
+    clockDriftMax: DEFAULT_CLOCK_DRIFT,
+  },
   clockDriftMax: DEFAULT_CLOCK_DRIFT,
   disk: { writeMs: [0, 1], syncMs: [1, 4] },
   reconnectMsMax: 50,
@@ -61,7 +79,13 @@ export const DEFAULT_SIMULATION: SimulationOptions = {
 
 /** The register-only workload of the first simulator (no leases, locks, sessions, drift or disk latency). */
 export const PLAIN_SIMULATION: SimulationOptions = {
-  workload: { clients: 4, keys: 3, timeoutMs: 400, thinkMsMax: 40, readConsistency: 'linearizable' },
+  workload: {
+    clients: 4,
+    keys: 3,
+    timeoutMs: 400,
+    thinkMsMax: 40,
+    readConsistency: 'linearizable',
+  },
   healMsMax: 10_000,
   electionMsMax: 5_000,
   checkStepsMax: 1_000_000,
@@ -75,7 +99,10 @@ export interface SimulationResult {
   /** Liveness problems (no leader after healing); reported, not linearizability failures. */
   readonly liveness: readonly string[];
   /** What the lock contenders believed they held, and the pairs that overlapped. */
-  readonly locks: { readonly holds: readonly LockHold[]; readonly violations: readonly MutexViolation[] };
+  readonly locks: {
+    readonly holds: readonly LockHold[];
+    readonly violations: readonly MutexViolation[];
+  };
   readonly stats: {
     readonly operations: number;
     readonly ok: number;
@@ -94,10 +121,19 @@ export interface SimulationResult {
 
 /** Whether the run found a safety problem (what the property test asserts against). */
 export function isUnsafe(r: SimulationResult): boolean {
-  return r.check.verdict === 'violation' || r.invariantViolations.length > 0 || r.locks.violations.length > 0;
+  return (
+    r.check.verdict === 'violation' ||
+    r.invariantViolations.length > 0 ||
+    r.locks.violations.length > 0
+  );
 }
 
-async function finalReads(rt: SimRuntime, cluster: SimCluster, env: ClientEnv, options: SimulationOptions): Promise<void> {
+async function finalReads(
+  rt: SimRuntime,
+  cluster: SimCluster,
+  env: ClientEnv,
+  options: SimulationOptions,
+): Promise<void> {
   for (let k = 0; k < options.workload.keys; k++) {
     for (let attempt = 0; attempt < 5; attempt++) {
       const leader = cluster.leaderId();
@@ -106,7 +142,13 @@ async function finalReads(rt: SimRuntime, cluster: SimCluster, env: ClientEnv, o
         continue;
       }
       const done = await rt.drive(
-        issue(env, env.newProcess(), cluster.node(leader) as SimulatedNode, { op: 'read', key: `k${k}` }, { ...options.workload, readConsistency: 'linearizable' }),
+        issue(
+          env,
+          env.newProcess(),
+          cluster.node(leader) as SimulatedNode,
+          { op: 'read', key: `k${k}` },
+          { ...options.workload, readConsistency: 'linearizable' },
+        ),
         options.workload.timeoutMs * 2,
         `final read of k${k}`,
       );
@@ -135,7 +177,13 @@ export async function runSimulation(
   );
   const recorder = new HistoryRecorder({ now: () => rt.now });
   let process = 0;
-  const env: ClientEnv = { runtime: rt, recorder, reachable: () => cluster.up(), newProcess: () => process++, busy: cluster.busy };
+  const env: ClientEnv = {
+    runtime: rt,
+    recorder,
+    reachable: () => cluster.up(),
+    newProcess: () => process++,
+    busy: cluster.busy,
+  };
   const liveness: string[] = [];
   await rt.drive(cluster.start(), options.electionMsMax, 'cluster start');
   if (!(await rt.runUntilTrue(() => cluster.leaderId() !== undefined, options.electionMsMax))) {
@@ -147,9 +195,19 @@ export async function runSimulation(
   try {
     for (const f of schedule.faults) nemesis.at(t0 + f.atMs, f.fault);
     const clients = runClients(env, options.workload, t0 + schedule.durationMs);
-    const lockers = options.lock === undefined ? Promise.resolve(holds) : runLockClients(env, options.lock, t0 + schedule.durationMs, holds);
-    const slackMs = Math.max(options.workload.timeoutMs * 4 * (1 + (options.workload.retriesMax ?? 0)), (options.lock?.timeoutMs ?? 0) * 3 + (options.lock?.holdMsMax ?? 0) + 2_000);
-    await rt.drive(Promise.all([clients, lockers]), schedule.durationMs + slackMs + 1_000, 'clients');
+    const lockers =
+      options.lock === undefined
+        ? Promise.resolve(holds)
+        : runLockClients(env, options.lock, t0 + schedule.durationMs, holds);
+    const slackMs = Math.max(
+      options.workload.timeoutMs * 4 * (1 + (options.workload.retriesMax ?? 0)),
+      (options.lock?.timeoutMs ?? 0) * 3 + (options.lock?.holdMsMax ?? 0) + 2_000,
+    );
+    await rt.drive(
+      Promise.all([clients, lockers]),
+      schedule.durationMs + slackMs + 1_000,
+      'clients',
+    );
     await rt.drive(nemesis.idle(), options.healMsMax, 'pending faults');
     await rt.drive(cluster.healAll(), options.healMsMax, 'heal');
     if (!(await rt.runUntilTrue(() => cluster.converged(), options.healMsMax))) {
@@ -164,7 +222,9 @@ export async function runSimulation(
     cluster.note(`run stopped: ${err.message}`);
   }
   const history = recorder.history();
-  const check = checkLinearizable(registerModel, history, { stepsMaxPerPartition: options.checkStepsMax });
+  const check = checkLinearizable(registerModel, history, {
+    stepsMaxPerPartition: options.checkStepsMax,
+  });
   const count = (o: RegisterOp['outcome']) => history.filter((h) => h.outcome === o).length;
   return {
     history,

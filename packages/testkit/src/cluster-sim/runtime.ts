@@ -38,7 +38,8 @@ export class SimRuntime {
     let rng = this.#rngs.get(purpose);
     if (rng === undefined) {
       let h = this.seed ^ 0x9e3779b9;
-      for (let i = 0; i < purpose.length; i++) h = Math.imul(h ^ purpose.charCodeAt(i), 0x01000193) >>> 0;
+      for (let i = 0; i < purpose.length; i++)
+        h = Math.imul(h ^ purpose.charCodeAt(i), 0x01000193) >>> 0;
       rng = seededRng(h);
       this.#rngs.set(purpose, rng);
     }
@@ -62,7 +63,9 @@ export class SimRuntime {
     await settle();
     while (this.clock.now() < endMs) {
       const next = this.clock.nextAt();
-      this.clock.runUntil(next === undefined ? endMs : Math.min(endMs, Math.max(next, this.clock.now())));
+      this.clock.runUntil(
+        next === undefined ? endMs : Math.min(endMs, Math.max(next, this.clock.now())),
+      );
       this.#step();
       await settle();
       for (const fn of this.#observers) fn();
@@ -91,7 +94,9 @@ export class SimRuntime {
     while (!done()) {
       if (this.clock.now() >= end) return false;
       const next = this.clock.nextAt();
-      this.clock.runUntil(next === undefined ? end : Math.min(end, Math.max(next, this.clock.now())));
+      this.clock.runUntil(
+        next === undefined ? end : Math.min(end, Math.max(next, this.clock.now())),
+      );
       this.#step();
       await settle();
       for (const fn of this.#observers) fn();

@@ -27,14 +27,25 @@ export type Fault =
   | { readonly kind: 'partition'; readonly shape: ClusterPartitionShape; readonly pick: number }
   | { readonly kind: 'heal' }
   /** Crash (losing unsynced writes; `tear` also tears the last unsynced batch), restart after `downMs`. */
-  | { readonly kind: 'crash'; readonly target: Target; readonly downMs: number; readonly tear: boolean }
+  | {
+      readonly kind: 'crash';
+      readonly target: Target;
+      readonly downMs: number;
+      readonly tear: boolean;
+    }
   /** Stop delivering to and ticking a node for `forMs`. */
   | { readonly kind: 'pause'; readonly target: Target; readonly forMs: number }
   /** Remove a member, then add a brand-new node as learner and promote it. */
   | { readonly kind: 'churn'; readonly target: Target }
   | { readonly kind: 'transferLeadership'; readonly target: Target }
   /** Random message loss, duplication and reordering for `forMs`. */
-  | { readonly kind: 'noise'; readonly dropP: number; readonly duplicateP: number; readonly reorderP: number; readonly forMs: number }
+  | {
+      readonly kind: 'noise';
+      readonly dropP: number;
+      readonly duplicateP: number;
+      readonly reorderP: number;
+      readonly forMs: number;
+    }
   /**
    * Crash a follower that has client requests outstanding (forwarded writes,
    * reads), and restart it after `downMs` (short), so answers meant for the
@@ -44,7 +55,14 @@ export type Fault =
    * slows the leader's disk meanwhile, so the old incarnation's forwarded
    * writes are answered only after the new one has sent its own.
    */
-  | { readonly kind: 'crashBusy'; readonly pick: number; readonly downMs: number; readonly tear: boolean; readonly repeat: number; readonly leaderSlowMs: number }
+  | {
+      readonly kind: 'crashBusy';
+      readonly pick: number;
+      readonly downMs: number;
+      readonly tear: boolean;
+      readonly repeat: number;
+      readonly leaderSlowMs: number;
+    }
   /**
    * The leader is cut off from all but one follower; the moment that
    * follower's log grows (the leader's next entry reached only it), the
@@ -53,7 +71,12 @@ export type Fault =
    */
   | { readonly kind: 'isolateMidAppend'; readonly pick: number; readonly forMs: number }
   /** Every write on a node takes `extraMs` longer for `forMs` (a slow disk: long windows between write and ack). */
-  | { readonly kind: 'slowDisk'; readonly target: Target; readonly extraMs: number; readonly forMs: number };
+  | {
+      readonly kind: 'slowDisk';
+      readonly target: Target;
+      readonly extraMs: number;
+      readonly forMs: number;
+    };
 
 export interface TimedFault {
   readonly atMs: number;
@@ -82,7 +105,13 @@ export function faultArb(maxDownMs: number): fc.Arbitrary<Fault> {
   return fc.oneof(
     fc.record({
       kind: fc.constant('partition' as const),
-      shape: fc.constantFrom<ClusterPartitionShape>('halves', 'isolateLeader', 'bridge', 'leaderDeaf', 'oneWayLink'),
+      shape: fc.constantFrom<ClusterPartitionShape>(
+        'halves',
+        'isolateLeader',
+        'bridge',
+        'leaderDeaf',
+        'oneWayLink',
+      ),
       pick: fc.nat({ max: 1000 }),
     }),
     fc.constant({ kind: 'heal' as const }),
@@ -92,7 +121,11 @@ export function faultArb(maxDownMs: number): fc.Arbitrary<Fault> {
       downMs: fc.integer({ min: 0, max: maxDownMs }),
       tear: fc.boolean(),
     }),
-    fc.record({ kind: fc.constant('pause' as const), target: targetArb, forMs: fc.integer({ min: 50, max: maxDownMs }) }),
+    fc.record({
+      kind: fc.constant('pause' as const),
+      target: targetArb,
+      forMs: fc.integer({ min: 50, max: maxDownMs }),
+    }),
     fc.record({ kind: fc.constant('churn' as const), target: targetArb }),
     fc.record({ kind: fc.constant('transferLeadership' as const), target: targetArb }),
     fc.record({
@@ -114,7 +147,14 @@ export function faultArb(maxDownMs: number): fc.Arbitrary<Fault> {
         leaderSlowMs: fc.constantFrom(0, 60, 150, 150),
       }),
     },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant('isolateMidAppend' as const), pick: fc.nat({ max: 6 }), forMs: fc.integer({ min: 200, max: maxDownMs }) }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        kind: fc.constant('isolateMidAppend' as const),
+        pick: fc.nat({ max: 6 }),
+        forMs: fc.integer({ min: 200, max: maxDownMs }),
+      }),
+    },
     fc.record({
       kind: fc.constant('slowDisk' as const),
       target: targetArb,
@@ -142,21 +182,33 @@ const SMALL_CLIENT_TABLES = [
 ] as const;
 
 /** Fault schedules: a seed, a cluster size, a snapshot interval and timed faults in time order. */
-export function faultScheduleArb(options: FaultScheduleArbOptions = {}): fc.Arbitrary<FaultSchedule> {
+export function faultScheduleArb(
+  options: FaultScheduleArbOptions = {},
+): fc.Arbitrary<FaultSchedule> {
   const durationMs = options.durationMs ?? 3_000;
-  return fc.record({
-    seed: fc.nat(),
-    nodes: fc.constantFrom(...(options.sizes ?? ([3, 5] as const))),
-    snapshotEntries: fc.constantFrom(...(options.snapshotEntries ?? [8, 16, 64])),
-    durationMs: fc.constant(durationMs),
-    faults: fc
-      .array(fc.record({ atMs: fc.integer({ min: 0, max: durationMs }), fault: faultArb(Math.floor(durationMs / 2)) }), {
-        maxLength: options.faultsMax ?? 8,
-      })
-      .map((fs) => [...fs].sort((a, b) => a.atMs - b.atMs)),
-    smallTable: fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }),
-    table: fc.constantFrom(...SMALL_CLIENT_TABLES),
-  }).map(({ smallTable, table, ...s }) => (smallTable < (options.smallClientTableShare ?? 0.3) ? { ...s, kvLimits: table } : s));
+  return fc
+    .record({
+      seed: fc.nat(),
+      nodes: fc.constantFrom(...(options.sizes ?? ([3, 5] as const))),
+      snapshotEntries: fc.constantFrom(...(options.snapshotEntries ?? [8, 16, 64])),
+      durationMs: fc.constant(durationMs),
+      faults: fc
+        .array(
+          fc.record({
+            atMs: fc.integer({ min: 0, max: durationMs }),
+            fault: faultArb(Math.floor(durationMs / 2)),
+          }),
+          {
+            maxLength: options.faultsMax ?? 8,
+          },
+        )
+        .map((fs) => [...fs].sort((a, b) => a.atMs - b.atMs)),
+      smallTable: fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }),
+      table: fc.constantFrom(...SMALL_CLIENT_TABLES),
+    })
+    .map(({ smallTable, table, ...s }) =>
+      smallTable < (options.smallClientTableShare ?? 0.3) ? { ...s, kvLimits: table } : s,
+    );
 }
 
 export function describeFault(f: Fault): string {

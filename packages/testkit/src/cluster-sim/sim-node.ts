@@ -3,7 +3,15 @@
 // narrow keeps the simulator readable and shows exactly what it exercises.
 
 import type { NodeId, Role } from '@flotilla/raft';
-import type { KvLimits, PutRequest, PutResponse, RangeRequest, RangeResponse, TxnRequest, TxnResponse } from '@flotilla/kv';
+import type {
+  KvLimits,
+  PutRequest,
+  PutResponse,
+  RangeRequest,
+  RangeResponse,
+  TxnRequest,
+  TxnResponse,
+} from '@flotilla/kv';
 
 export type ReadConsistency = 'linearizable' | 'lease' | 'serializable';
 

@@ -28,7 +28,9 @@ export interface StationOptions {
   readonly backlogMessagesMax: number;
 }
 
-type Frame = { readonly kind: 'raft'; readonly messages: Message[] } | { readonly kind: 'node'; readonly messages: NodeMessage[] };
+type Frame =
+  | { readonly kind: 'raft'; readonly messages: Message[] }
+  | { readonly kind: 'node'; readonly messages: NodeMessage[] };
 
 interface Link {
   readonly backlog: Frame[];
@@ -54,7 +56,13 @@ export class Station {
   /** Frames that reached a restarted incarnation from its predecessor's backlog (for the run's statistics). */
   replayed = 0;
 
-  constructor(network: MemoryNetwork, readonly id: NodeId, clock: Clock, rng: Rng, options: StationOptions) {
+  constructor(
+    network: MemoryNetwork,
+    readonly id: NodeId,
+    clock: Clock,
+    rng: Rng,
+    options: StationOptions,
+  ) {
     this.#inner = network.transport(id);
     this.#clock = clock;
     this.#rng = rng;
@@ -66,11 +74,18 @@ export class Station {
 
   /** The transport of a new incarnation; each peer link reconnects after a random delay and replays its backlog. */
   attach(): Transport {
-    const inc: Incarnation = { onMessage: undefined, onNodeMessage: undefined, onDrop: undefined, closed: false };
+    const inc: Incarnation = {
+      onMessage: undefined,
+      onNodeMessage: undefined,
+      onDrop: undefined,
+      closed: false,
+    };
     this.#current = inc;
     for (const [from, link] of this.#links) {
       if (link.open) continue;
-      this.#clock.setTimer(randomInt(this.#rng, 0, this.#options.reconnectMsMax), () => this.#reconnect(inc, from, link));
+      this.#clock.setTimer(randomInt(this.#rng, 0, this.#options.reconnectMsMax), () =>
+        this.#reconnect(inc, from, link),
+      );
     }
     return this.#transport(inc);
   }
@@ -126,7 +141,10 @@ export class Station {
         link.backlog.shift();
         link.queued -= head.messages.length;
       } else {
-        link.backlog[0] = head.kind === 'raft' ? { kind: 'raft', messages: head.messages.slice(excess) } : { kind: 'node', messages: head.messages.slice(excess) };
+        link.backlog[0] =
+          head.kind === 'raft'
+            ? { kind: 'raft', messages: head.messages.slice(excess) }
+            : { kind: 'node', messages: head.messages.slice(excess) };
         link.queued -= excess;
       }
     }

@@ -13,7 +13,9 @@ export class ProcessBusyError extends Error {
 export class UnknownOperationError extends Error {
   override readonly name = 'UnknownOperationError';
   constructor(id: number, why: string) {
-    super(`operation ${id} cannot be completed: ${why}; complete each invoked operation exactly once`);
+    super(
+      `operation ${id} cannot be completed: ${why}; complete each invoked operation exactly once`,
+    );
   }
 }
 
@@ -21,6 +23,8 @@ export class UnknownOperationError extends Error {
 export class HistoryFullError extends Error {
   override readonly name = 'HistoryFullError';
   constructor(opsMax: number) {
-    super(`history holds its maximum of ${opsMax} operations; raise opsMax or run a shorter workload`);
+    super(
+      `history holds its maximum of ${opsMax} operations; raise opsMax or run a shorter workload`,
+    );
   }
 }

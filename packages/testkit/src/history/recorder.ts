@@ -60,7 +60,8 @@ export class HistoryRecorder {
     const open = this.#busy.get(process);
     if (open !== undefined) throw new ProcessBusyError(process, open);
     if (this.#retired.has(process)) throw new ProcessBusyError(process, -1);
-    if (this.#ops.length + this.#open.size >= this.#opsMax) throw new HistoryFullError(this.#opsMax);
+    if (this.#ops.length + this.#open.size >= this.#opsMax)
+      throw new HistoryFullError(this.#opsMax);
     const id = this.#nextId++;
     this.#open.set(id, { id, process, input: { ...input }, invokeTime: this.#stamp() });
     this.#busy.set(process, id);
@@ -68,12 +69,28 @@ export class HistoryRecorder {
   }
 
   ok(id: number, result: RegisterResult): void {
-    this.#close(id, (o) => ({ ...o.input, id, process: o.process, invokeTime: o.invokeTime, completeTime: this.#stamp(), outcome: 'ok', result: { ...result } }));
+    this.#close(id, (o) => ({
+      ...o.input,
+      id,
+      process: o.process,
+      invokeTime: o.invokeTime,
+      completeTime: this.#stamp(),
+      outcome: 'ok',
+      result: { ...result },
+    }));
   }
 
   /** The operation definitely did not take effect. */
   fail(id: number, error: string): void {
-    this.#close(id, (o) => ({ ...o.input, id, process: o.process, invokeTime: o.invokeTime, completeTime: this.#stamp(), outcome: 'fail', error }));
+    this.#close(id, (o) => ({
+      ...o.input,
+      id,
+      process: o.process,
+      invokeTime: o.invokeTime,
+      completeTime: this.#stamp(),
+      outcome: 'fail',
+      error,
+    }));
   }
 
   /**
@@ -83,7 +100,15 @@ export class HistoryRecorder {
    */
   unknown(id: number, error: string): void {
     const process = this.#open.get(id)?.process;
-    this.#close(id, (o) => ({ ...o.input, id, process: o.process, invokeTime: o.invokeTime, completeTime: Infinity, outcome: 'unknown', error }));
+    this.#close(id, (o) => ({
+      ...o.input,
+      id,
+      process: o.process,
+      invokeTime: o.invokeTime,
+      completeTime: Infinity,
+      outcome: 'unknown',
+      error,
+    }));
     if (process !== undefined) this.#retired.add(process);
   }
 
@@ -115,12 +140,18 @@ export class HistoryRecorder {
 
   #close(id: number, make: (o: OpenOp) => RegisterOp): void {
     const o = this.#open.get(id);
-    if (o === undefined) throw new UnknownOperationError(id, this.#nextId > id ? 'it was already completed' : 'it was never invoked');
+    if (o === undefined)
+      throw new UnknownOperationError(
+        id,
+        this.#nextId > id ? 'it was already completed' : 'it was never invoked',
+      );
     this.#open.delete(id);
     this.#busy.delete(o.process);
     const op = make(o);
     if (op.outcome !== 'unknown' && op.completeTime < op.invokeTime) {
-      throw new Error(`invariant: operation ${id} completes at ${op.completeTime} before its invocation at ${op.invokeTime}; the clock went backwards`);
+      throw new Error(
+        `invariant: operation ${id} completes at ${op.completeTime} before its invocation at ${op.invokeTime}; the clock went backwards`,
+      );
     }
     this.#ops.push(op);
   }

@@ -17,9 +17,7 @@ export type Outcome =
 export type RegisterOpKind = 'read' | 'write' | 'cas';
 
 /** What a compare-and-set compares: the current value, or the key's modRevision. */
-export type CasExpectation =
-  | { readonly value: string | null }
-  | { readonly modRevision: number };
+export type CasExpectation = { readonly value: string | null } | { readonly modRevision: number };
 
 /** What the client asked for. `value` is the value written (write, cas). */
 export interface RegisterInput {

@@ -29,7 +29,11 @@ export interface ShrinkResult<Op> {
 }
 
 /** `ops` must already be non-linearizable under `model` (one partition, prepared). */
-export function shrinkViolation<S, Op extends TimedOp>(model: Model<S, Op>, ops: readonly Op[], options: ShrinkOptions<Op> = {}): ShrinkResult<Op> {
+export function shrinkViolation<S, Op extends TimedOp>(
+  model: Model<S, Op>,
+  ops: readonly Op[],
+  options: ShrinkOptions<Op> = {},
+): ShrinkResult<Op> {
   const checksMax = options.checksMax ?? 2_000;
   const stepsMax = options.stepsMax ?? 200_000;
   const keep = options.keep ?? (() => false);

@@ -8,7 +8,12 @@ import { FaultPlan, MemoryNetwork, VirtualClock } from '@flotilla/transport';
 import { CHAIN_START, chainNext } from './entry-key.js';
 import { SimulationError } from './errors.js';
 import { RaftInvariantChecker } from './invariants.js';
-import { deriveSeed, resolveSimOptions, type RaftSimOptions, type ResolvedSimOptions } from './options.js';
+import {
+  deriveSeed,
+  resolveSimOptions,
+  type RaftSimOptions,
+  type ResolvedSimOptions,
+} from './options.js';
 import { emptyStats, SimNode, type Acknowledged, type NodeEnv, type SimStats } from './sim-node.js';
 
 export class RaftSimCluster {
@@ -31,7 +36,11 @@ export class RaftSimCluster {
     const o = resolveSimOptions(options);
     this.options = o;
     this.clock = new VirtualClock({ firesPerRunMax: o.eventsPerRunMax });
-    this.network = new MemoryNetwork({ clock: this.clock, rng: seededRng(deriveSeed(o.seed, 0, 3)), faults: this.faults });
+    this.network = new MemoryNetwork({
+      clock: this.clock,
+      rng: seededRng(deriveSeed(o.seed, 0, 3)),
+      faults: this.faults,
+    });
     this.quiet();
     const voters = Array.from({ length: o.size }, (_, i) => i + 1);
     this.bootstrap = { voters, votersOutgoing: [], learners: [], learnersNext: [] };
@@ -41,11 +50,19 @@ export class RaftSimCluster {
       checker: this.checker,
       options: o,
       bootstrap: this.bootstrap,
-      track: (io) => this.io.push(io.catch((error: unknown) => { this.failure ??= { error }; })),
+      track: (io) =>
+        this.io.push(
+          io.catch((error: unknown) => {
+            this.failure ??= { error };
+          }),
+        ),
       acknowledge: (a) => this.acknowledged.push(a),
       stats: this.stats,
       traceDelivery: (to, m) => {
-        this.traceDigest = chainNext(this.traceDigest, `${this.clock.now()}|${to}|${m.from}|${m.type}|${m.term}`);
+        this.traceDigest = chainNext(
+          this.traceDigest,
+          `${this.clock.now()}|${to}|${m.from}|${m.type}|${m.term}`,
+        );
       },
     };
     for (const id of voters) this.startNode(id);
@@ -62,8 +79,10 @@ export class RaftSimCluster {
 
   /** Starts a brand-new member with an empty log and the bootstrap configuration. */
   startNode(id: NodeId): SimNode {
-    if (this.nodes.has(id)) throw new SimulationError(`node ${id} was already started; node ids are never reused`);
-    if (this.nodes.size >= this.options.nodesMax) throw new SimulationError(`at most ${this.options.nodesMax} nodes may be started`);
+    if (this.nodes.has(id))
+      throw new SimulationError(`node ${id} was already started; node ids are never reused`);
+    if (this.nodes.size >= this.options.nodesMax)
+      throw new SimulationError(`at most ${this.options.nodesMax} nodes may be started`);
     const node = new SimNode(id, this.env);
     this.nodes.set(id, node);
     node.startFresh();
@@ -114,7 +133,9 @@ export class RaftSimCluster {
       const next = this.clock.nextAt();
       if (next === undefined || next > timeMs) break;
       if (++fired > this.options.eventsPerRunMax) {
-        throw new SimulationError(`more than ${this.options.eventsPerRunMax} events before time ${timeMs}: the cluster is livelocked or the limit is too low`);
+        throw new SimulationError(
+          `more than ${this.options.eventsPerRunMax} events before time ${timeMs}: the cluster is livelocked or the limit is too low`,
+        );
       }
       this.clock.runNext();
       if (this.io.length > 0) await this.drain();

@@ -31,7 +31,9 @@ export class LivenessError extends Error {
     readonly boundTicks: number,
     detail: string,
   ) {
-    super(`no ${phase === 'election' ? 'leader elected' : 'convergence'} within ${boundTicks} ticks after healing: ${detail}`);
+    super(
+      `no ${phase === 'election' ? 'leader elected' : 'convergence'} within ${boundTicks} ticks after healing: ${detail}`,
+    );
   }
 }
 

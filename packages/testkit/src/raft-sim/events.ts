@@ -14,7 +14,8 @@ export interface EventCounters {
   reads: number;
 }
 
-const at = <T>(xs: readonly T[], pick: number): T | undefined => (xs.length === 0 ? undefined : xs[pick % xs.length]);
+const at = <T>(xs: readonly T[], pick: number): T | undefined =>
+  xs.length === 0 ? undefined : xs[pick % xs.length];
 
 export async function applyEvent(c: RaftSimCluster, e: SimEvent, n: EventCounters): Promise<void> {
   switch (e.kind) {
@@ -33,7 +34,10 @@ export async function applyEvent(c: RaftSimCluster, e: SimEvent, n: EventCounter
       c.faults.setDrop(e.dropPct / 100);
       c.faults.setDuplicate(e.duplicatePct / 100);
       c.faults.setReorder(e.reorderPct / 100, e.delayMsMax);
-      c.faults.setDelay({ minMs: c.options.netDelayMsMin, maxMs: Math.max(c.options.netDelayMsMin, e.delayMsMax) });
+      c.faults.setDelay({
+        minMs: c.options.netDelayMsMin,
+        maxMs: Math.max(c.options.netDelayMsMin, e.delayMsMax),
+      });
       return;
     case 'quiet':
       c.quiet();
@@ -55,7 +59,8 @@ export async function applyEvent(c: RaftSimCluster, e: SimEvent, n: EventCounter
       const leader = c.leaders()[0];
       const voters = leader?.raw?.status().confState.voters ?? [];
       const target = at(voters, e.pick);
-      if (leader !== undefined && target !== undefined) leader.with((raw) => raw.transferLeadership(target));
+      if (leader !== undefined && target !== undefined)
+        leader.with((raw) => raw.transferLeadership(target));
       return;
     }
     case 'read': {
@@ -100,7 +105,8 @@ function partition(c: RaftSimCluster, shape: PartitionShape, pick: number): void
       return;
     }
     case 'leaderDeaf':
-      if (leader !== undefined) for (const id of ids) if (id !== leader.id) c.faults.blockLink(leader.id, id);
+      if (leader !== undefined)
+        for (const id of ids) if (id !== leader.id) c.faults.blockLink(leader.id, id);
       return;
     case 'isolateOne':
       c.faults.isolate(ids[pick % ids.length]!);
@@ -118,7 +124,8 @@ function changeMembership(c: RaftSimCluster, op: ConfOp, pick: number): void {
   if (leader === undefined || conf === undefined || conf.votersOutgoing.length > 0) return;
   const learners = conf.learners.filter((id) => !conf.learnersNext.includes(id));
   const voters = conf.voters;
-  const propose = (change: ConfChange): boolean => leader.with((raw) => raw.proposeConfChange(change))?.ok === true;
+  const propose = (change: ConfChange): boolean =>
+    leader.with((raw) => raw.proposeConfChange(change))?.ok === true;
   switch (op) {
     case 'addLearner': {
       if (c.nodes.size >= c.options.nodesMax) return;
@@ -142,7 +149,13 @@ function changeMembership(c: RaftSimCluster, op: ConfOp, pick: number): void {
       const learner = at(learners, pick);
       const voter = at(voters, pick);
       if (learner !== undefined && voter !== undefined) {
-        propose({ changes: [{ op: 'addVoter', nodeId: learner }, { op: 'removeNode', nodeId: voter }], joint: true });
+        propose({
+          changes: [
+            { op: 'addVoter', nodeId: learner },
+            { op: 'removeNode', nodeId: voter },
+          ],
+          joint: true,
+        });
       }
       return;
     }

@@ -48,12 +48,18 @@ export class RaftInvariantChecker {
       const other = this.leaderOfTerm.get(o.term);
       if (other === undefined) this.leaderOfTerm.set(o.term, o.node);
       else if (other !== o.node) {
-        throw new SafetyViolationError('electionSafety', `nodes ${other} and ${o.node} were both leader of term ${o.term}`);
+        throw new SafetyViolationError(
+          'electionSafety',
+          `nodes ${other} and ${o.node} were both leader of term ${o.term}`,
+        );
       }
     }
     const last = this.lastCommit.get(o.node);
     if (last !== undefined && last.incarnation === o.incarnation && o.commit < last.commit) {
-      throw new SafetyViolationError('commitMonotonic', `node ${o.node} commit went back from ${last.commit} to ${o.commit}`);
+      throw new SafetyViolationError(
+        'commitMonotonic',
+        `node ${o.node} commit went back from ${last.commit} to ${o.commit}`,
+      );
     }
     this.lastCommit.set(o.node, { incarnation: o.incarnation, commit: o.commit });
     if (o.commit > this.maxCommitSeen) this.maxCommitSeen = o.commit;
@@ -72,8 +78,10 @@ export class RaftInvariantChecker {
       const seen = this.written.get(id);
       if (seen === undefined) this.written.set(id, { key, prevTerm: before });
       else if (seen.key !== key || seen.prevTerm !== before) {
-        throw new SafetyViolationError('logMatching',
-          `node ${node} wrote entry ${id} as ${key} after term ${before}; another log has it as ${seen.key} after term ${seen.prevTerm}`);
+        throw new SafetyViolationError(
+          'logMatching',
+          `node ${node} wrote entry ${id} as ${key} after term ${before}; another log has it as ${seen.key} after term ${seen.prevTerm}`,
+        );
       }
       before = e.term;
     }
@@ -89,8 +97,10 @@ export class RaftInvariantChecker {
       if (c.seenTerm >= term || index <= log.snapIndex) continue;
       const key = log.key(index);
       if (key !== c.key) {
-        throw new SafetyViolationError('leaderCompleteness',
-          `leader ${node} of term ${term} has ${key ?? 'nothing'} at ${index}, but ${c.key} was committed there by term ${c.seenTerm}`);
+        throw new SafetyViolationError(
+          'leaderCompleteness',
+          `leader ${node} of term ${term} has ${key ?? 'nothing'} at ${index}, but ${c.key} was committed there by term ${c.seenTerm}`,
+        );
       }
     }
   }
@@ -99,13 +109,19 @@ export class RaftInvariantChecker {
   observeApply(node: NodeId, incarnation: number, term: number, e: Entry): void {
     const cursor = this.cursorOf(node, incarnation);
     if (e.index !== cursor.index + 1) {
-      throw new SafetyViolationError('stateMachineSafety', `node ${node} applied ${e.index} right after ${cursor.index}`);
+      throw new SafetyViolationError(
+        'stateMachineSafety',
+        `node ${node} applied ${e.index} right after ${cursor.index}`,
+      );
     }
     const key = entryKey(e);
     const known = this.committed.get(e.index);
     if (known === undefined) this.committed.set(e.index, { key, seenTerm: term });
     else if (known.key !== key) {
-      throw new SafetyViolationError('stateMachineSafety', `node ${node} applied ${key} at ${e.index}; another node applied ${known.key}`);
+      throw new SafetyViolationError(
+        'stateMachineSafety',
+        `node ${node} applied ${key} at ${e.index}; another node applied ${known.key}`,
+      );
     }
     cursor.index = e.index;
     cursor.chain = chainNext(cursor.chain, key);
@@ -140,8 +156,10 @@ export class RaftInvariantChecker {
   observeReadState(node: NodeId, context: string, index: number): void {
     const floor = this.readFloor.get(context);
     if (floor !== undefined && index < floor) {
-      throw new SafetyViolationError('readIndexSafety',
-        `node ${node} got read index ${index} for ${context}, below commit ${floor} known when the read began`);
+      throw new SafetyViolationError(
+        'readIndexSafety',
+        `node ${node} got read index ${index} for ${context}, below commit ${floor} known when the read began`,
+      );
     }
   }
 
@@ -158,7 +176,10 @@ export class RaftInvariantChecker {
     const known = this.chainAt.get(index);
     if (known === undefined) this.chainAt.set(index, chain);
     else if (known !== chain) {
-      throw new SafetyViolationError('stateMachineSafety', `node ${node}'s state machine at ${index} differs from what others applied up to ${index}`);
+      throw new SafetyViolationError(
+        'stateMachineSafety',
+        `node ${node}'s state machine at ${index} differs from what others applied up to ${index}`,
+      );
     }
   }
 }

@@ -54,7 +54,9 @@ export class LogMirror implements LogView {
     const first = entries[0];
     if (first === undefined) return this.term(this.lastIndex) ?? 0;
     if (first.index <= this.snapIndex || first.index > this.lastIndex + 1) {
-      throw new SimulationError(`append at ${first.index} does not fit the mirrored log (${this.snapIndex}, ${this.lastIndex}]`);
+      throw new SimulationError(
+        `append at ${first.index} does not fit the mirrored log (${this.snapIndex}, ${this.lastIndex}]`,
+      );
     }
     const prevTerm = this.term(first.index - 1) ?? 0;
     const keep = first.index - this.snapIndex - 1;
@@ -71,7 +73,9 @@ export class LogMirror implements LogView {
   compact(meta: SnapshotMeta): void {
     if (meta.index <= this.snapIndex) return;
     if (meta.index > this.lastIndex || this.term(meta.index) !== meta.term) {
-      throw new SimulationError(`compaction to ${meta.index}@${meta.term} does not match the mirrored log (last ${this.lastIndex})`);
+      throw new SimulationError(
+        `compaction to ${meta.index}@${meta.term} does not match the mirrored log (last ${this.lastIndex})`,
+      );
     }
     const drop = meta.index - this.snapIndex;
     this.terms = this.terms.slice(drop);

@@ -41,16 +41,21 @@ export interface RaftSimOptions {
   readonly injection?: FaultInjection;
 }
 
-export type ResolvedSimOptions = Required<Omit<RaftSimOptions, 'injection'>> & { readonly injection: FaultInjection };
+export type ResolvedSimOptions = Required<Omit<RaftSimOptions, 'injection'>> & {
+  readonly injection: FaultInjection;
+};
 
 export const CLUSTER_SIZE_MIN = 3;
 export const CLUSTER_SIZE_MAX = 7;
 
 export function resolveSimOptions(o: RaftSimOptions): ResolvedSimOptions {
   if (!Number.isInteger(o.size) || o.size < CLUSTER_SIZE_MIN || o.size > CLUSTER_SIZE_MAX) {
-    throw new SimulationError(`size must be an integer from ${CLUSTER_SIZE_MIN} to ${CLUSTER_SIZE_MAX}, got ${o.size}`);
+    throw new SimulationError(
+      `size must be an integer from ${CLUSTER_SIZE_MIN} to ${CLUSTER_SIZE_MAX}, got ${o.size}`,
+    );
   }
-  if (!Number.isSafeInteger(o.seed)) throw new SimulationError(`seed must be a safe integer, got ${o.seed}`);
+  if (!Number.isSafeInteger(o.seed))
+    throw new SimulationError(`seed must be a safe integer, got ${o.seed}`);
   const r: ResolvedSimOptions = {
     seed: o.seed,
     size: o.size,
@@ -67,13 +72,25 @@ export function resolveSimOptions(o: RaftSimOptions): ResolvedSimOptions {
     eventsPerRunMax: o.eventsPerRunMax ?? 2_000_000,
     injection: o.injection ?? {},
   };
-  for (const k of ['electionTicks', 'heartbeatTicks', 'tickMs', 'snapshotEveryEntries', 'maxInflightMsgs', 'maxMsgBytes', 'eventsPerRunMax'] as const) {
-    if (!Number.isInteger(r[k]) || r[k] <= 0) throw new SimulationError(`${k} must be a positive integer, got ${r[k]}`);
+  for (const k of [
+    'electionTicks',
+    'heartbeatTicks',
+    'tickMs',
+    'snapshotEveryEntries',
+    'maxInflightMsgs',
+    'maxMsgBytes',
+    'eventsPerRunMax',
+  ] as const) {
+    if (!Number.isInteger(r[k]) || r[k] <= 0)
+      throw new SimulationError(`${k} must be a positive integer, got ${r[k]}`);
   }
   if (!Number.isInteger(r.persistDelayMsMax) || r.persistDelayMsMax < 0) {
-    throw new SimulationError(`persistDelayMsMax must be a whole number of ms ≥ 0, got ${r.persistDelayMsMax}`);
+    throw new SimulationError(
+      `persistDelayMsMax must be a whole number of ms ≥ 0, got ${r.persistDelayMsMax}`,
+    );
   }
-  if (r.nodesMax < r.size) throw new SimulationError(`nodesMax (${r.nodesMax}) must be at least size (${r.size})`);
+  if (r.nodesMax < r.size)
+    throw new SimulationError(`nodesMax (${r.nodesMax}) must be at least size (${r.size})`);
   return r;
 }
 

@@ -3,7 +3,12 @@
 // replays exactly that run (FLOTILLA_SIM_SEED / FLOTILLA_SIM_PATH).
 import fc from 'fast-check';
 import { runRaftSchedule, type RunLimits } from './run.js';
-import { DEFAULT_SCHEDULE_SHAPE, scheduleArb, type ScheduleShape, type SimStep } from './schedule.js';
+import {
+  DEFAULT_SCHEDULE_SHAPE,
+  scheduleArb,
+  type ScheduleShape,
+  type SimStep,
+} from './schedule.js';
 import { emptyStats, type SimStats } from './sim-node.js';
 import type { RaftSimOptions } from './options.js';
 
@@ -48,21 +53,29 @@ export class RaftPropertyFailure extends Error {
     readonly counterexample: readonly [SimStep[], number] | undefined,
     override readonly cause: unknown,
   ) {
-    super([
-      `a generated schedule failed: ${String(cause)}`,
-      `seed: ${seed}, path: ${path}`,
-      `replay: ${replayCommand}`,
-      `counterexample (sim seed ${counterexample?.[1] ?? '?'}): ${JSON.stringify(counterexample?.[0] ?? null)}`,
-    ].join('\n'));
+    super(
+      [
+        `a generated schedule failed: ${String(cause)}`,
+        `seed: ${seed}, path: ${path}`,
+        `replay: ${replayCommand}`,
+        `counterexample (sim seed ${counterexample?.[1] ?? '?'}): ${JSON.stringify(counterexample?.[0] ?? null)}`,
+      ].join('\n'),
+    );
   }
 }
 
-export function replayCommand(config: Pick<RaftPropertyConfig, 'testFile' | 'testName'>, seed: number, path: string): string {
+export function replayCommand(
+  config: Pick<RaftPropertyConfig, 'testFile' | 'testName'>,
+  seed: number,
+  path: string,
+): string {
   return `${SEED_ENV}=${seed} ${PATH_ENV}=${path} npx vitest run ${config.testFile} -t '${config.testName}'`;
 }
 
 /** The arbitrary of one run's input: a schedule and the simulation's own seed. */
-export function runInputArb(shape: ScheduleShape = DEFAULT_SCHEDULE_SHAPE): fc.Arbitrary<[SimStep[], number]> {
+export function runInputArb(
+  shape: ScheduleShape = DEFAULT_SCHEDULE_SHAPE,
+): fc.Arbitrary<[SimStep[], number]> {
   return fc.tuple(scheduleArb(shape), fc.nat());
 }
 
@@ -76,7 +89,11 @@ export async function checkRaftSchedules(config: RaftPropertyConfig): Promise<Ra
   let electionTicksMax = 0;
   let convergenceTicksMax = 0;
   const property = fc.asyncProperty(runInputArb(config.shape), async ([steps, simSeed]) => {
-    const r = await runRaftSchedule({ ...config.sim, seed: simSeed, size: config.size }, steps, config.limits);
+    const r = await runRaftSchedule(
+      { ...config.sim, seed: simSeed, size: config.size },
+      steps,
+      config.limits,
+    );
     acknowledged += r.acknowledged;
     electionTicksMax = Math.max(electionTicksMax, r.electionTicks);
     convergenceTicksMax = Math.max(convergenceTicksMax, r.convergenceTicks);
@@ -92,10 +109,22 @@ export async function checkRaftSchedules(config: RaftPropertyConfig): Promise<Ra
   });
   if (details.failed) {
     const failPath = details.counterexamplePath ?? '';
-    const failure = new RaftPropertyFailure(details.seed, failPath, replayCommand(config, details.seed, failPath),
-      details.counterexample?.[0], details.errorInstance);
+    const failure = new RaftPropertyFailure(
+      details.seed,
+      failPath,
+      replayCommand(config, details.seed, failPath),
+      details.counterexample?.[0],
+      details.errorInstance,
+    );
     console.error(failure.message);
     throw failure;
   }
-  return { numRuns: details.numRuns, seed: details.seed, acknowledged, electionTicksMax, convergenceTicksMax, stats };
+  return {
+    numRuns: details.numRuns,
+    seed: details.seed,
+    acknowledged,
+    electionTicksMax,
+    convergenceTicksMax,
+    stats,
+  };
 }

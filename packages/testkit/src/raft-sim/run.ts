@@ -31,7 +31,11 @@ export interface RaftSimReport {
   readonly fingerprint: string;
 }
 
-export async function runRaftSchedule(options: RaftSimOptions, steps: readonly SimStep[], limits: RunLimits = {}): Promise<RaftSimReport> {
+export async function runRaftSchedule(
+  options: RaftSimOptions,
+  steps: readonly SimStep[],
+  limits: RunLimits = {},
+): Promise<RaftSimReport> {
   const c = new RaftSimCluster(options);
   const e = c.options.electionTicks;
   const counters: EventCounters = { proposals: 0, reads: 0 };
@@ -82,7 +86,11 @@ async function awaitConvergence(c: RaftSimCluster, boundTicks: number): Promise<
     if (finals.length === 0 && t % retryTicks === 0) leader?.propose('final');
     // The final entry is the newest entry; earlier acknowledged ones sit below it (checked after).
     const target = Math.max(...finals.map((a) => a.index));
-    if (finals.length > 0 && leader !== undefined && members(leader).every((id) => (c.nodes.get(id)?.appliedIndex ?? 0) >= target)) {
+    if (
+      finals.length > 0 &&
+      leader !== undefined &&
+      members(leader).every((id) => (c.nodes.get(id)?.appliedIndex ?? 0) >= target)
+    ) {
       return t;
     }
     await c.runTicks(1);
@@ -95,28 +103,41 @@ function checkAcknowledgedDurable(c: RaftSimCluster): void {
   for (const a of c.acknowledged) {
     for (const id of members(leader)) {
       const n = c.node(id);
-      const inLog = n.mirror.key(a.index) === a.key || (n.mirror.snapIndex >= a.index && c.checker.committedKey(a.index) === a.key);
+      const inLog =
+        n.mirror.key(a.index) === a.key ||
+        (n.mirror.snapIndex >= a.index && c.checker.committedKey(a.index) === a.key);
       if (!inLog || n.appliedIndex < a.index) {
-        throw new SafetyViolationError('acknowledgedDurability',
-          `proposal ${a.key} acknowledged at ${a.index} by node ${a.node} is missing on node ${id} (log has ${n.mirror.key(a.index) ?? 'nothing'}, snapshot ${n.mirror.snapIndex}, applied ${n.appliedIndex})`);
+        throw new SafetyViolationError(
+          'acknowledgedDurability',
+          `proposal ${a.key} acknowledged at ${a.index} by node ${a.node} is missing on node ${id} (log has ${n.mirror.key(a.index) ?? 'nothing'}, snapshot ${n.mirror.snapIndex}, applied ${n.appliedIndex})`,
+        );
       }
     }
   }
 }
 
 function describe(c: RaftSimCluster): string {
-  return [...c.nodes.values()].map((n) => {
-    const st = n.raw?.status();
-    if (st === undefined) return `${n.id}:down`;
-    const conf = st.confState;
-    return `${n.id}:${st.softState.role}@${st.hardState.term} commit ${st.hardState.commit} applied ${n.appliedIndex} last ${st.lastIndex} voters [${conf.voters}] out [${conf.votersOutgoing}] learners [${conf.learners}]`;
-  }).join('; ');
+  return [...c.nodes.values()]
+    .map((n) => {
+      const st = n.raw?.status();
+      if (st === undefined) return `${n.id}:down`;
+      const conf = st.confState;
+      return `${n.id}:${st.softState.role}@${st.hardState.term} commit ${st.hardState.commit} applied ${n.appliedIndex} last ${st.lastIndex} voters [${conf.voters}] out [${conf.votersOutgoing}] learners [${conf.learners}]`;
+    })
+    .join('; ');
 }
 
 function fingerprint(c: RaftSimCluster): string {
   const nodes = [...c.nodes.values()].map((n) => {
     const st = n.raw?.status();
-    return [n.id, n.incarnation, st?.hardState, n.appliedIndex, n.mirror.lastIndex, n.mirror.key(n.mirror.lastIndex)];
+    return [
+      n.id,
+      n.incarnation,
+      st?.hardState,
+      n.appliedIndex,
+      n.mirror.lastIndex,
+      n.mirror.key(n.mirror.lastIndex),
+    ];
   });
   return JSON.stringify({ now: c.clock.now(), trace: c.traceDigest, nodes, acked: c.acknowledged });
 }

@@ -27,7 +27,13 @@ export type SimEvent =
   | { readonly kind: 'propose'; readonly count: number; readonly pick: number }
   | { readonly kind: 'partition'; readonly shape: PartitionShape; readonly pick: number }
   | { readonly kind: 'heal' }
-  | { readonly kind: 'noise'; readonly dropPct: number; readonly duplicatePct: number; readonly reorderPct: number; readonly delayMsMax: number }
+  | {
+      readonly kind: 'noise';
+      readonly dropPct: number;
+      readonly duplicatePct: number;
+      readonly reorderPct: number;
+      readonly delayMsMax: number;
+    }
   | { readonly kind: 'quiet' }
   | { readonly kind: 'crash'; readonly pick: number; readonly tear: boolean }
   | { readonly kind: 'restart'; readonly pick: number }
@@ -46,12 +52,25 @@ export interface SimStep {
 const pick = fc.nat(1000);
 
 export const simEventArb: fc.Arbitrary<SimEvent> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('propose' as const), count: fc.integer({ min: 1, max: 4 }), pick }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant('propose' as const),
+      count: fc.integer({ min: 1, max: 4 }),
+      pick,
+    }),
+  },
   {
     weight: 3,
     arbitrary: fc.record({
       kind: fc.constant('partition' as const),
-      shape: fc.constantFrom<PartitionShape>('halves', 'isolateLeader', 'bridge', 'leaderDeaf', 'isolateOne'),
+      shape: fc.constantFrom<PartitionShape>(
+        'halves',
+        'isolateLeader',
+        'bridge',
+        'leaderDeaf',
+        'isolateOne',
+      ),
       pick,
     }),
   },
@@ -67,15 +86,29 @@ export const simEventArb: fc.Arbitrary<SimEvent> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('quiet' as const) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('crash' as const), pick, tear: fc.boolean() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('crash' as const), pick, tear: fc.boolean() }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('restart' as const), pick }) },
   {
     weight: 2,
-    arbitrary: fc.record({ kind: fc.constant('conf' as const), op: fc.constantFrom<ConfOp>('addLearner', 'promote', 'remove', 'replace'), pick }),
+    arbitrary: fc.record({
+      kind: fc.constant('conf' as const),
+      op: fc.constantFrom<ConfOp>('addLearner', 'promote', 'remove', 'replace'),
+      pick,
+    }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('transfer' as const), pick }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('read' as const), pick }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('disk' as const), pick, delayMsMax: fc.constantFrom(0, 15, 80) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('disk' as const),
+      pick,
+      delayMsMax: fc.constantFrom(0, 15, 80),
+    }),
+  },
 );
 
 export interface ScheduleShape {
@@ -88,7 +121,9 @@ export interface ScheduleShape {
 
 export const DEFAULT_SCHEDULE_SHAPE: ScheduleShape = { stepsMin: 4, stepsMax: 24, ticksMax: 12 };
 
-export function scheduleArb(shape: ScheduleShape = DEFAULT_SCHEDULE_SHAPE): fc.Arbitrary<SimStep[]> {
+export function scheduleArb(
+  shape: ScheduleShape = DEFAULT_SCHEDULE_SHAPE,
+): fc.Arbitrary<SimStep[]> {
   return fc.array(
     fc.record({ event: simEventArb, ticks: fc.integer({ min: 0, max: shape.ticksMax }) }),
     { minLength: shape.stepsMin, maxLength: shape.stepsMax, size: 'max' },

@@ -16,13 +16,23 @@ import {
   type Snapshot,
 } from '@flotilla/raft';
 import { MemoryStorage, type PersistBatch } from '@flotilla/storage';
-import type { MemoryNetwork, MemoryTransport, TimerHandle, VirtualClock } from '@flotilla/transport';
+import type {
+  MemoryNetwork,
+  MemoryTransport,
+  TimerHandle,
+  VirtualClock,
+} from '@flotilla/transport';
 import { chainNext, entryKey } from './entry-key.js';
 import { SimulationError } from './errors.js';
 import type { RaftInvariantChecker } from './invariants.js';
 import { LogMirror } from './log-mirror.js';
 import { deriveSeed, type ResolvedSimOptions } from './options.js';
-import { decodeChainState, EMPTY_CHAIN_STATE, encodeChainState, type ChainState } from './state-machine.js';
+import {
+  decodeChainState,
+  EMPTY_CHAIN_STATE,
+  encodeChainState,
+  type ChainState,
+} from './state-machine.js';
 
 /** A proposal that the proposer's own node applied at the index and term it was given. */
 export interface Acknowledged {
@@ -65,8 +75,15 @@ export interface SimStats {
 
 export function emptyStats(): SimStats {
   return {
-    crashes: 0, crashesLosingWrites: 0, restarts: 0, snapshotsSent: 0, snapshotsInstalled: 0,
-    compactions: 0, confChangesApplied: 0, readStates: 0, earlyMessages: 0,
+    crashes: 0,
+    crashesLosingWrites: 0,
+    restarts: 0,
+    snapshotsSent: 0,
+    snapshotsInstalled: 0,
+    compactions: 0,
+    confChangesApplied: 0,
+    readStates: 0,
+    earlyMessages: 0,
   };
 }
 
@@ -121,7 +138,11 @@ export class SimNode {
   /** Starts a brand-new member: empty storage, the cluster's bootstrap configuration. */
   startFresh(): void {
     this.env.checker.observeStateMachineReset(this.id, this.incarnation, 0, this.sm.chain);
-    this.boot({ hardState: { term: 0, vote: 0, commit: 0 }, confState: this.env.bootstrap, entries: [] });
+    this.boot({
+      hardState: { term: 0, vote: 0, commit: 0 },
+      confState: this.env.bootstrap,
+      entries: [],
+    });
   }
 
   /** Crashes the process: volatile state and unsynced writes are lost (some unsynced batches may survive). */
@@ -143,7 +164,8 @@ export class SimNode {
 
   /** Restarts from what storage kept, as a real driver does: load, pick the snapshot, boot the core. */
   async restart(): Promise<void> {
-    if (this.raw !== undefined) throw new SimulationError(`node ${this.id} is running; crash it before restarting`);
+    if (this.raw !== undefined)
+      throw new SimulationError(`node ${this.id} is running; crash it before restarting`);
     this.incarnation++;
     this.env.stats.restarts++;
     const stored = await this.storage.load();
@@ -156,7 +178,12 @@ export class SimNode {
       this.sm = decodeChainState(snap);
       this.keepSnapshot({ meta, data: snap });
     }
-    this.env.checker.observeStateMachineReset(this.id, this.incarnation, this.sm.index, this.sm.chain);
+    this.env.checker.observeStateMachineReset(
+      this.id,
+      this.incarnation,
+      this.sm.index,
+      this.sm.chain,
+    );
     this.mirror.reset(meta ?? { index: 0, term: 0, confState: this.env.bootstrap });
     this.env.checker.observeAppend(this.id, this.mirror.append(loaded.entries), loaded.entries);
     this.boot({
@@ -177,7 +204,9 @@ export class SimNode {
     for (;;) {
       const latest = await store.openLatest();
       if (latest === undefined || latest.meta.index < index) {
-        throw new SimulationError(`node ${this.id}: no stored snapshot at the compaction point ${index}`);
+        throw new SimulationError(
+          `node ${this.id}: no stored snapshot at the compaction point ${index}`,
+        );
       }
       if (latest.meta.index === index) return latest.read();
       await store.delete(latest.name);
@@ -250,10 +279,20 @@ export class SimNode {
     if (raw === undefined) return;
     const st = raw.status();
     const term = st.hardState.term;
-    this.env.checker.observeState({ node: this.id, incarnation: this.incarnation, term, role: st.softState.role, commit: st.hardState.commit });
+    this.env.checker.observeState({
+      node: this.id,
+      incarnation: this.incarnation,
+      term,
+      role: st.softState.role,
+      commit: st.hardState.commit,
+    });
     // The mirror holds the whole log once it ends with the leader's own entry (its no-op at least).
-    if (st.softState.role === 'leader' && this.leaderCheckedTerm !== term &&
-        this.mirror.lastIndex === st.lastIndex && this.mirror.term(st.lastIndex) === term) {
+    if (
+      st.softState.role === 'leader' &&
+      this.leaderCheckedTerm !== term &&
+      this.mirror.lastIndex === st.lastIndex &&
+      this.mirror.term(st.lastIndex) === term
+    ) {
       this.leaderCheckedTerm = term;
       this.env.checker.checkLeaderLog(this.id, term, this.mirror);
     }
@@ -276,15 +315,23 @@ export class SimNode {
   private write(rd: Ready): void {
     const { checker } = this.env;
     if (rd.snapshot !== undefined) this.mirror.reset(rd.snapshot.meta);
-    if (rd.entries.length > 0) checker.observeAppend(this.id, this.mirror.append(rd.entries), rd.entries);
+    if (rd.entries.length > 0)
+      checker.observeAppend(this.id, this.mirror.append(rd.entries), rd.entries);
     if (rd.snapshot === undefined && rd.entries.length === 0 && rd.hardState === undefined) return;
-    const batch: PersistBatch = { snapshotMeta: rd.snapshot?.meta, entries: rd.entries, hardState: rd.hardState };
+    const batch: PersistBatch = {
+      snapshotMeta: rd.snapshot?.meta,
+      entries: rd.entries,
+      hardState: rd.hardState,
+    };
     const storage = this.storage;
     const snap = rd.snapshot;
     // A received snapshot's data is stored first, then recorded in the log.
-    const io = snap === undefined
-      ? storage.persist(batch, { sync: false })
-      : storage.snapshots.create(snap.meta, snap.data).then(() => storage.persist(batch, { sync: false }));
+    const io =
+      snap === undefined
+        ? storage.persist(batch, { sync: false })
+        : storage.snapshots
+            .create(snap.meta, snap.data)
+            .then(() => storage.persist(batch, { sync: false }));
     this.env.track(io);
   }
 
@@ -296,7 +343,8 @@ export class SimNode {
     if (this.env.options.injection.ackBeforePersist !== true) this.send(rd.messages);
     this.apply(rd, raw.status().hardState.term);
     raw.advance(rd);
-    if (this.sm.index - this.mirror.snapIndex >= this.env.options.snapshotEveryEntries) await this.compact(raw);
+    if (this.sm.index - this.mirror.snapIndex >= this.env.options.snapshotEveryEntries)
+      await this.compact(raw);
     this.after();
   }
 
@@ -307,7 +355,8 @@ export class SimNode {
       this.keepSnapshot(rd.snapshot);
       this.env.stats.snapshotsInstalled++;
       checker.observeStateMachineReset(this.id, this.incarnation, this.sm.index, this.sm.chain);
-      for (const index of this.proposals.keys()) if (index <= this.sm.index) this.proposals.delete(index);
+      for (const index of this.proposals.keys())
+        if (index <= this.sm.index) this.proposals.delete(index);
     }
     for (const e of rd.committedEntries) {
       checker.observeApply(this.id, this.incarnation, term, e);
@@ -317,7 +366,8 @@ export class SimNode {
       const proposedTerm = this.proposals.get(e.index);
       if (proposedTerm === undefined) continue;
       this.proposals.delete(e.index);
-      if (proposedTerm === e.term) this.env.acknowledge({ node: this.id, index: e.index, term: e.term, key });
+      if (proposedTerm === e.term)
+        this.env.acknowledge({ node: this.id, index: e.index, term: e.term, key });
     }
     this.env.stats.readStates += rd.readStates.length;
     for (const rs of rd.readStates) checker.observeReadState(this.id, rs.context, rs.index);
@@ -331,7 +381,9 @@ export class SimNode {
     const meta = raw.compact(this.sm.index);
     if (meta === undefined) return;
     if (meta.index !== this.sm.index) {
-      throw new SimulationError(`node ${this.id}: compact(${this.sm.index}) returned the meta of ${meta.index}`);
+      throw new SimulationError(
+        `node ${this.id}: compact(${this.sm.index}) returned the meta of ${meta.index}`,
+      );
     }
     const data = encodeChainState(this.sm);
     this.keepSnapshot({ meta, data });
@@ -342,7 +394,10 @@ export class SimNode {
   }
 
   private keepSnapshot(snap: Snapshot): void {
-    this.snapshots = [...this.snapshots.filter((s) => s.meta.index !== snap.meta.index), snap].slice(-SNAPSHOTS_KEPT);
+    this.snapshots = [
+      ...this.snapshots.filter((s) => s.meta.index !== snap.meta.index),
+      snap,
+    ].slice(-SNAPSHOTS_KEPT);
   }
 
   private send(messages: readonly Message[]): void {
@@ -360,12 +415,17 @@ export class SimNode {
     for (const [to, list] of byPeer) transport.send(to, list);
   }
 
-  private withSnapshotData(m: Extract<Message, { type: 'snapshot' }>, raw: RawNode): Message | undefined {
+  private withSnapshotData(
+    m: Extract<Message, { type: 'snapshot' }>,
+    raw: RawNode,
+  ): Message | undefined {
     const snap = this.snapshots.find((s) => s.meta.index === m.snapshot.meta.index);
     // Handed to the transport: the message is out (the network may still lose it).
     // A snapshot already pruned cannot be sent: the leader retries with a newer one.
     raw.reportSnapshot(m.to, snap !== undefined);
     if (snap !== undefined) this.env.stats.snapshotsSent++;
-    return snap === undefined ? undefined : { ...m, snapshot: { meta: m.snapshot.meta, data: snap.data } };
+    return snap === undefined
+      ? undefined
+      : { ...m, snapshot: { meta: m.snapshot.meta, data: snap.data } };
   }
 }

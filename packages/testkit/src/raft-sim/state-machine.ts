@@ -21,8 +21,14 @@ export function encodeChainState(s: ChainState): Uint8Array {
 
 export function decodeChainState(data: Uint8Array): ChainState {
   const parsed: unknown = JSON.parse(decoder.decode(data));
-  if (!Array.isArray(parsed) || parsed.length !== 2 || !parsed.every((x) => Number.isSafeInteger(x))) {
-    throw new SimulationError(`snapshot data is not a simulated state machine: ${decoder.decode(data).slice(0, 80)}`);
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length !== 2 ||
+    !parsed.every((x) => Number.isSafeInteger(x))
+  ) {
+    throw new SimulationError(
+      `snapshot data is not a simulated state machine: ${decoder.decode(data).slice(0, 80)}`,
+    );
   }
   return { index: parsed[0] as number, chain: parsed[1] as number };
 }

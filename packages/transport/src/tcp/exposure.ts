@@ -42,11 +42,17 @@ export function checkExposure(check: ExposureCheck): string[] {
   const exposed = check.listeners.filter((l) => !isLoopbackHost(l.host));
   if (exposed.length > 0 && check.clusterId === DEFAULT_CLUSTER_TOKEN) {
     const where = exposed.map((l) => `${l.port} port on ${l.host || 'every interface'}`).join(', ');
-    throw new InsecureListenError(`refusing to listen beyond loopback (${where}) with the default cluster token '${DEFAULT_CLUSTER_TOKEN}': set a cluster token of your own (--initial-cluster-token), and turn on TLS (docs/security.md)`);
+    throw new InsecureListenError(
+      `refusing to listen beyond loopback (${where}) with the default cluster token '${DEFAULT_CLUSTER_TOKEN}': set a cluster token of your own (--initial-cluster-token), and turn on TLS (docs/security.md)`,
+    );
   }
-  const warnings = exposed.filter((l) => !l.tls).map((l) => l.port === 'peer'
-    ? `SECURITY: the peer port listens on ${l.host || 'every interface'} without TLS: anyone who can reach it and knows the cluster token can act as a member. Turn on peer mTLS (--peer-cert-file, --peer-key-file, --peer-trusted-ca-file, --peer-client-cert-auth); see docs/security.md`
-    : `SECURITY: the client port listens on ${l.host || 'every interface'} without TLS: anyone who can reach it can read and write every key, in clear text. Turn on TLS (--cert-file, --key-file, --trusted-ca-file, --client-cert-auth); see docs/security.md`);
+  const warnings = exposed
+    .filter((l) => !l.tls)
+    .map((l) =>
+      l.port === 'peer'
+        ? `SECURITY: the peer port listens on ${l.host || 'every interface'} without TLS: anyone who can reach it and knows the cluster token can act as a member. Turn on peer mTLS (--peer-cert-file, --peer-key-file, --peer-trusted-ca-file, --peer-client-cert-auth); see docs/security.md`
+        : `SECURITY: the client port listens on ${l.host || 'every interface'} without TLS: anyone who can reach it can read and write every key, in clear text. Turn on TLS (--cert-file, --key-file, --trusted-ca-file, --client-cert-auth); see docs/security.md`,
+    );
   for (const warning of warnings) check.logger?.warn({ security: true }, warning);
   return warnings;
 }

@@ -23,7 +23,12 @@ export class FramedSocket {
   private closeReason = 'closed';
   private gone = false;
 
-  constructor(readonly socket: Socket, frameBytesMax: number, private readonly logger: Logger, readonly label: Record<string, unknown>) {
+  constructor(
+    readonly socket: Socket,
+    frameBytesMax: number,
+    private readonly logger: Logger,
+    readonly label: Record<string, unknown>,
+  ) {
     this.decoder = new FrameDecoder(frameBytesMax);
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('end', () => {
@@ -92,7 +97,10 @@ export class FramedSocket {
   /** Closes because the peer broke the protocol: always logged as a warning with the reason. */
   fail(error: Error): void {
     if (this.closing) return;
-    this.logger.warn({ ...this.label, err: error.name, reason: error.message }, 'closing connection: peer broke the protocol');
+    this.logger.warn(
+      { ...this.label, err: error.name, reason: error.message },
+      'closing connection: peer broke the protocol',
+    );
     this.close(`${error.name}: ${error.message}`);
   }
 
@@ -100,7 +108,9 @@ export class FramedSocket {
     if (this.closing) return;
     // A plain Uint8Array view (no copy): decoded byte fields then come out as
     // plain Uint8Array too, whichever way the frame was split across chunks.
-    const { frames, error } = this.decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    const { frames, error } = this.decoder.push(
+      new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength),
+    );
     for (const payload of frames) {
       if (this.closing) return;
       try {

@@ -25,7 +25,10 @@ export class HandshakeFailures {
 
   record(reason: HandshakeFailureReason, label: Record<string, unknown>, detail: string): void {
     this.count(reason);
-    this.logger.warn({ ...label, code: reason, reason: detail }, 'peer connection refused before the handshake completed');
+    this.logger.warn(
+      { ...label, code: reason, reason: detail },
+      'peer connection refused before the handshake completed',
+    );
   }
 
   snapshot(): Partial<Record<HandshakeFailureReason, number>> {

@@ -23,7 +23,8 @@ export class LinkFaults {
 
   /** Holds each outgoing send to `peer` for `delayMs` before queueing it (0 removes the delay). */
   delay(peer: NodeId, delayMs: number): void {
-    if (!(Number.isFinite(delayMs) && delayMs >= 0)) throw new RangeError(`link delay must be a non-negative number of ms, got ${delayMs}`);
+    if (!(Number.isFinite(delayMs) && delayMs >= 0))
+      throw new RangeError(`link delay must be a non-negative number of ms, got ${delayMs}`);
     if (delayMs === 0) this.delays.delete(peer);
     else this.delays.set(peer, delayMs);
   }

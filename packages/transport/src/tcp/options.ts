@@ -82,18 +82,35 @@ function toPeerMap(peers: TcpTransportOptions['peers']): Map<NodeId, PeerAddress
 
 export function resolveTcpOptions(options: TcpTransportOptions): ResolvedTcpOptions {
   positiveInt('id', options.id);
-  if (options.clusterId.length === 0) throw new TransportOptionsError('clusterId must not be empty: it is how nodes of different clusters tell each other apart');
-  const frameBytesMax = positiveInt('frameBytesMax', options.frameBytesMax ?? 16 * MIB, FRAME_BYTES_LIMIT);
-  const sendQueueBytesMax = positiveInt('sendQueueBytesMax', options.sendQueueBytesMax ?? 2 * frameBytesMax);
+  if (options.clusterId.length === 0)
+    throw new TransportOptionsError(
+      'clusterId must not be empty: it is how nodes of different clusters tell each other apart',
+    );
+  const frameBytesMax = positiveInt(
+    'frameBytesMax',
+    options.frameBytesMax ?? 16 * MIB,
+    FRAME_BYTES_LIMIT,
+  );
+  const sendQueueBytesMax = positiveInt(
+    'sendQueueBytesMax',
+    options.sendQueueBytesMax ?? 2 * frameBytesMax,
+  );
   if (sendQueueBytesMax < frameBytesMax) {
-    throw new TransportOptionsError(`sendQueueBytesMax (${sendQueueBytesMax}) must be at least frameBytesMax (${frameBytesMax}) or the largest frames could never be queued`);
+    throw new TransportOptionsError(
+      `sendQueueBytesMax (${sendQueueBytesMax}) must be at least frameBytesMax (${frameBytesMax}) or the largest frames could never be queued`,
+    );
   }
   const reconnect = options.reconnect ?? { baseMs: 50, maxMs: 500 };
   if (!(reconnect.baseMs > 0 && reconnect.maxMs >= reconnect.baseMs)) {
-    throw new TransportOptionsError(`reconnect needs 0 < baseMs <= maxMs, got ${reconnect.baseMs}..${reconnect.maxMs}`);
+    throw new TransportOptionsError(
+      `reconnect needs 0 < baseMs <= maxMs, got ${reconnect.baseMs}..${reconnect.maxMs}`,
+    );
   }
   const peers = toPeerMap(options.peers);
-  if (peers.has(options.id)) throw new TransportOptionsError(`node ${options.id} lists itself as a peer; remove it from peers`);
+  if (peers.has(options.id))
+    throw new TransportOptionsError(
+      `node ${options.id} lists itself as a peer; remove it from peers`,
+    );
   for (const id of peers.keys()) positiveInt('peer id', id);
   return {
     id: options.id,

@@ -40,7 +40,11 @@ export class PeerLink {
   private closed = false;
   private readonly label: Record<string, unknown>;
 
-  constructor(private readonly ctx: LinkContext, readonly peer: NodeId, private address: PeerAddress) {
+  constructor(
+    private readonly ctx: LinkContext,
+    readonly peer: NodeId,
+    private address: PeerAddress,
+  ) {
     const { options } = ctx;
     this.dials = options.id < peer;
     this.queue = new SendQueue(options.sendQueueMessagesMax, options.sendQueueBytesMax);
@@ -113,7 +117,10 @@ export class PeerLink {
       return 0;
     }
     if (messages.length === 1) {
-      this.ctx.options.logger.warn({ ...this.label, type: messages[0]!.type, bytes: payload.byteLength }, 'message over frameBytesMax dropped');
+      this.ctx.options.logger.warn(
+        { ...this.label, type: messages[0]!.type, bytes: payload.byteLength },
+        'message over frameBytesMax dropped',
+      );
       return 1;
     }
     const mid = messages.length >> 1;
@@ -136,7 +143,12 @@ export class PeerLink {
     if (batch.length > 0) conn.write(batch);
   }
 
-  private written(conn: FramedSocket, count: number, bytes: number, err: Error | null | undefined): void {
+  private written(
+    conn: FramedSocket,
+    count: number,
+    bytes: number,
+    err: Error | null | undefined,
+  ): void {
     if (err != null) {
       this.drop(count, 'peerDown');
       return;
@@ -158,7 +170,16 @@ export class PeerLink {
     socket.setNoDelay(options.noDelay);
     let refused = false;
     const sendHello = (): void => {
-      framed.write([{ payload: encodeHello(this.packr, { v: PROTOCOL_VERSION, clusterId: options.clusterId, from: options.id, to: this.peer }) }]);
+      framed.write([
+        {
+          payload: encodeHello(this.packr, {
+            v: PROTOCOL_VERSION,
+            clusterId: options.clusterId,
+            from: options.id,
+            to: this.peer,
+          }),
+        },
+      ]);
     };
     if (options.tls === undefined) socket.once('connect', sendHello);
     else {
@@ -173,10 +194,17 @@ export class PeerLink {
         // A connection that merely broke (the peer restarting) takes the usual back-off and is not a refusal.
         if (!isTlsError(err)) return;
         refused = true;
-        const plain = err.code === 'ERR_SSL_WRONG_VERSION_NUMBER' || err.code === 'EPROTO' || err.code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG';
-        this.ctx.failures.record('tls', this.label, plain
-          ? `TLS handshake with the peer failed (${err.code}): the peer answered in clear; is peer TLS on at the peer?`
-          : `TLS handshake with the peer failed (${err.code}): ${err.message.trim()}; check both members' peer certificates and CA`);
+        const plain =
+          err.code === 'ERR_SSL_WRONG_VERSION_NUMBER' ||
+          err.code === 'EPROTO' ||
+          err.code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG';
+        this.ctx.failures.record(
+          'tls',
+          this.label,
+          plain
+            ? `TLS handshake with the peer failed (${err.code}): the peer answered in clear; is peer TLS on at the peer?`
+            : `TLS handshake with the peer failed (${err.code}): ${err.message.trim()}; check both members' peer certificates and CA`,
+        );
       });
       socket.once('secureConnect', () => {
         secured = true;
@@ -197,7 +225,15 @@ export class PeerLink {
       if (!reply.ok) {
         refused = true;
         this.ctx.failures.count(reply.code);
-        options.logger.warn({ ...this.label, code: reply.code, reason: reply.reason, retryMs: options.refusedRetryMs }, 'peer refused the handshake; retrying later');
+        options.logger.warn(
+          {
+            ...this.label,
+            code: reply.code,
+            reason: reply.reason,
+            retryMs: options.refusedRetryMs,
+          },
+          'peer refused the handshake; retrying later',
+        );
         framed.close(`refused: ${reply.code}`);
         return;
       }
@@ -225,7 +261,8 @@ export class PeerLink {
     const { tls } = this.ctx.options;
     const identity = certificateIdentity(tls!, socket.getPeerCertificate());
     if (!identity.ok) return `the peer's certificate: ${identity.reason}`;
-    if (identity.id !== this.peer) return `dialed node ${this.peer} at ${this.address.host}:${this.address.port}, but its certificate names node ${identity.id}; check the peer addresses`;
+    if (identity.id !== this.peer)
+      return `dialed node ${this.peer} at ${this.address.host}:${this.address.port}, but its certificate names node ${identity.id}; check the peer addresses`;
     return undefined;
   }
 

@@ -51,11 +51,13 @@ export function readPemFile(file: string, what: string): Buffer {
   } catch (err) {
     throw new TransportOptionsError(`cannot read ${what} '${file}': ${(err as Error).message}`);
   }
-  if (!bytes.includes('-----BEGIN ')) throw new TransportOptionsError(`${what} '${file}' is not a PEM file (no -----BEGIN line)`);
+  if (!bytes.includes('-----BEGIN '))
+    throw new TransportOptionsError(`${what} '${file}' is not a PEM file (no -----BEGIN line)`);
   return bytes;
 }
 
-export const decimalMemberId = (name: string): NodeId | undefined => (/^[1-9][0-9]{0,14}$/.test(name) ? Number(name) : undefined);
+export const decimalMemberId = (name: string): NodeId | undefined =>
+  /^[1-9][0-9]{0,14}$/.test(name) ? Number(name) : undefined;
 
 /** Loads the files once, at start, so a bad file stops the start instead of every handshake. */
 export function loadPeerTls(options: PeerTlsOptions): PeerTls {
@@ -66,9 +68,12 @@ export function loadPeerTls(options: PeerTlsOptions): PeerTls {
   try {
     context = createSecureContext({ cert, key, ca });
   } catch (err) {
-    throw new TransportOptionsError(`peer TLS files do not work together (${options.certFile}, ${options.keyFile}, ${options.trustedCaFile}): ${(err as Error).message}`);
+    throw new TransportOptionsError(
+      `peer TLS files do not work together (${options.certFile}, ${options.keyFile}, ${options.trustedCaFile}): ${(err as Error).message}`,
+    );
   }
-  if (options.allowedCn !== undefined && options.allowedCn.length === 0) throw new TransportOptionsError('allowedCn must not be empty; leave it unset to allow any CN');
+  if (options.allowedCn !== undefined && options.allowedCn.length === 0)
+    throw new TransportOptionsError('allowedCn must not be empty; leave it unset to allow any CN');
   return {
     pem: { cert, key, ca },
     context,
@@ -80,25 +85,37 @@ export function loadPeerTls(options: PeerTlsOptions): PeerTls {
 
 /** The member name a certificate carries: its SAN URI under MEMBER_URI_PREFIX, else its CN. */
 export function certificateName(cert: PeerCertificate): string | undefined {
-  const uris = (cert.subjectaltname ?? '').split(', ').filter((s) => s.startsWith(`URI:${MEMBER_URI_PREFIX}`));
+  const uris = (cert.subjectaltname ?? '')
+    .split(', ')
+    .filter((s) => s.startsWith(`URI:${MEMBER_URI_PREFIX}`));
   if (uris.length > 1) return undefined; // Two names: which one is it? Refuse rather than guess.
   if (uris.length === 1) return uris[0]!.slice(`URI:${MEMBER_URI_PREFIX}`.length);
   const cn = cert.subject?.CN;
   return typeof cn === 'string' && cn.length > 0 ? cn : undefined;
 }
 
-export type IdentityResult = { readonly ok: true; readonly id: NodeId } | { readonly ok: false; readonly reason: string };
+export type IdentityResult =
+  | { readonly ok: true; readonly id: NodeId }
+  | { readonly ok: false; readonly reason: string };
 
 /** Which node a verified certificate belongs to, under the identity rule above. */
 export function certificateIdentity(tls: PeerTls, cert: PeerCertificate): IdentityResult {
   const cn = cert.subject?.CN;
   if (tls.allowedCn !== undefined && cn !== tls.allowedCn) {
-    return { ok: false, reason: `certificate CN '${String(cn)}' is not the allowed CN '${tls.allowedCn}'` };
+    return {
+      ok: false,
+      reason: `certificate CN '${String(cn)}' is not the allowed CN '${tls.allowedCn}'`,
+    };
   }
   const name = certificateName(cert);
-  if (name === undefined) return { ok: false, reason: `certificate names no member: give it one SAN URI ${MEMBER_URI_PREFIX}<name> or a CN` };
+  if (name === undefined)
+    return {
+      ok: false,
+      reason: `certificate names no member: give it one SAN URI ${MEMBER_URI_PREFIX}<name> or a CN`,
+    };
   const id = tls.memberIdOf(name);
-  if (id === undefined) return { ok: false, reason: `certificate names member '${name}', which is no member id here` };
+  if (id === undefined)
+    return { ok: false, reason: `certificate names member '${name}', which is no member id here` };
   return { ok: true, id };
 }
 
@@ -121,27 +138,43 @@ export interface PeerTlsFlags {
  * a TransportOptionsError for a combination that cannot work. As in etcd,
  * --peer-client-cert-auth is off unless given.
  */
-export function peerTlsFromFlags(flags: PeerTlsFlags, memberIdOf?: (name: string) => NodeId | undefined): PeerTlsOptions | undefined {
+export function peerTlsFromFlags(
+  flags: PeerTlsFlags,
+  memberIdOf?: (name: string) => NodeId | undefined,
+): PeerTlsOptions | undefined {
   const { peerCertFile: certFile, peerKeyFile: keyFile, peerTrustedCaFile: trustedCaFile } = flags;
   if (certFile === undefined && keyFile === undefined && trustedCaFile === undefined) {
     if (flags.peerClientCertAuth === true || flags.peerCertAllowedCn !== undefined) {
-      throw new TransportOptionsError('--peer-client-cert-auth and --peer-cert-allowed-cn need peer TLS: give --peer-cert-file, --peer-key-file and --peer-trusted-ca-file');
+      throw new TransportOptionsError(
+        '--peer-client-cert-auth and --peer-cert-allowed-cn need peer TLS: give --peer-cert-file, --peer-key-file and --peer-trusted-ca-file',
+      );
     }
     return undefined;
   }
   if (certFile === undefined || keyFile === undefined || trustedCaFile === undefined) {
-    const missing = [certFile === undefined && '--peer-cert-file', keyFile === undefined && '--peer-key-file', trustedCaFile === undefined && '--peer-trusted-ca-file'].filter(Boolean).join(', ');
-    throw new TransportOptionsError(`peer TLS needs --peer-cert-file, --peer-key-file and --peer-trusted-ca-file together; missing: ${missing}`);
+    const missing = [
+      certFile === undefined && '--peer-cert-file',
+      keyFile === undefined && '--peer-key-file',
+      trustedCaFile === undefined && '--peer-trusted-ca-file',
+    ]
+      .filter(Boolean)
+      .join(', ');
+    throw new TransportOptionsError(
+      `peer TLS needs --peer-cert-file, --peer-key-file and --peer-trusted-ca-file together; missing: ${missing}`,
+    );
   }
   return {
-    certFile, keyFile, trustedCaFile,
+    certFile,
+    keyFile,
+    trustedCaFile,
     clientCertAuth: flags.peerClientCertAuth === true,
     ...(flags.peerCertAllowedCn !== undefined ? { allowedCn: flags.peerCertAllowedCn } : {}),
     ...(memberIdOf !== undefined ? { memberIdOf } : {}),
   };
 }
 
-const TLS_ERROR_CODE = /^(ERR_SSL_|ERR_TLS_|EPROTO$|UNABLE_TO_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|INVALID_CA$|HOSTNAME_MISMATCH$)/;
+const TLS_ERROR_CODE =
+  /^(ERR_SSL_|ERR_TLS_|EPROTO$|UNABLE_TO_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|INVALID_CA$|HOSTNAME_MISMATCH$)/;
 
 /**
  * Whether a socket error is a TLS failure (protocol or certificate), as
