@@ -82,7 +82,12 @@ export class ReadIndexRefusedError extends Error {
   }
 }
 
-export type StepRejectReason = 'wrongRecipient' | 'staleTerm' | 'unknownSender';
+/**
+ * Why step() ignored a message: sent to another node, from an older term, from
+ * a node not in the configuration, or a (pre-)vote refused because a leader's
+ * lease may still hold (a live leader is known, or we restarted too recently).
+ */
+export type StepRejectReason = 'wrongRecipient' | 'staleTerm' | 'unknownSender' | 'leaseHeld';
 
 /** step() did not act on a message. Normal in a real network; useful for diagnostics. */
 export class StepRejectedError extends Error {

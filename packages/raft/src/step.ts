@@ -53,11 +53,11 @@ function stepHigherTerm(r: Raft, m: Message): StepResult | undefined {
     // Leader lease: while we hear from a live leader, nobody may depose it.
     const inLease = r.cfg.checkQuorum && r.lead !== NONE && r.electionElapsed < r.cfg.electionTicks;
     if (!force && inLease)
-      return rejected('staleTerm', `${m.type} from ${m.from} ignored: leader ${r.lead} is alive`);
+      return rejected('leaseHeld', `${m.type} from ${m.from} ignored: leader ${r.lead} is alive`);
     // Just restarted: a lease we granted before may still run, to a leader we no longer know.
     if (!force && r.restartGuardTicks > 0) {
       return rejected(
-        'staleTerm',
+        'leaseHeld',
         `${m.type} from ${m.from} ignored: restarted less than an election timeout ago, a lease it granted before may still hold`,
       );
     }
