@@ -16,7 +16,7 @@ describe('Raft simulation regressions', () => {
   // Found by size 3, seed 20250003: a crash tore a snapshot install, keeping the
   // snapshot but not the hard state written with it. The core refused to boot.
   const tornInstall: SimStep[] = [
-    { event: { kind: 'transfer', pick: 0 }, ticks: 3 },
+    { event: { kind: 'transferLeadership', pick: 0 }, ticks: 3 },
     { event: { kind: 'propose', count: 1, pick: 0 }, ticks: 0 },
     { event: { kind: 'restart', pick: 0 }, ticks: 1 },
     { event: { kind: 'propose', count: 1, pick: 0 }, ticks: 0 },
@@ -28,7 +28,7 @@ describe('Raft simulation regressions', () => {
     { event: { kind: 'crash', pick: 0, tear: true }, ticks: 0 },
     { event: { kind: 'restart', pick: 0 }, ticks: 0 },
     { event: { kind: 'heal' }, ticks: 1 },
-    { event: { kind: 'disk', pick: 0, delayMsMax: 80 }, ticks: 2 },
+    { event: { kind: 'slowDisk', pick: 0, delayMsMax: 80 }, ticks: 2 },
     { event: { kind: 'partition', shape: 'halves', pick: 0 }, ticks: 0 },
     { event: { kind: 'restart', pick: 0 }, ticks: 0 },
     { event: { kind: 'propose', count: 1, pick: 0 }, ticks: 0 },
@@ -65,18 +65,18 @@ describe('Raft simulation regressions', () => {
     { event: { kind: 'heal' }, ticks: 3 },
     { event: { kind: 'read', pick: 0 }, ticks: 2 },
     { event: { kind: 'propose', count: 3, pick: 0 }, ticks: 0 },
-    { event: { kind: 'transfer', pick: 745 }, ticks: 1 },
-    { event: { kind: 'disk', pick: 0, delayMsMax: 80 }, ticks: 8 },
+    { event: { kind: 'transferLeadership', pick: 745 }, ticks: 1 },
+    { event: { kind: 'slowDisk', pick: 0, delayMsMax: 80 }, ticks: 8 },
     { event: { kind: 'propose', count: 3, pick: 0 }, ticks: 0 },
     { event: { kind: 'propose', count: 2, pick: 0 }, ticks: 0 },
     { event: { kind: 'propose', count: 2, pick: 0 }, ticks: 2 },
     { event: { kind: 'propose', count: 4, pick: 0 }, ticks: 1 },
     {
-      event: { kind: 'noise', dropPct: 0, duplicatePct: 10, reorderPct: 50, delayMsMax: 3 },
+      event: { kind: 'noise', dropP: 0, duplicateP: 0.1, reorderP: 0.5, delayMsMax: 3 },
       ticks: 0,
     },
     { event: { kind: 'restart', pick: 0 }, ticks: 0 },
-    { event: { kind: 'transfer', pick: 0 }, ticks: 1 },
+    { event: { kind: 'transferLeadership', pick: 0 }, ticks: 1 },
   ];
 
   it('a driver does not compact below a received snapshot that is pending', async () => {

@@ -4,6 +4,7 @@
 // stays meaningful when earlier faults are removed.
 
 import fc from 'fast-check';
+import type { PartitionShape } from '../faults.js';
 
 /** Which node a fault hits: the leader at that moment, a follower, or any node. */
 export interface Target {
@@ -11,17 +12,11 @@ export interface Target {
   readonly pick: number;
 }
 
-export type ClusterPartitionShape =
-  /** Two groups, one a majority (random members). */
-  | 'halves'
-  /** The leader alone on one side. */
-  | 'isolateLeader'
-  /** Two majorities that overlap in one bridge node which sees everyone. */
-  | 'bridge'
-  /** The leader can send but not receive (its heartbeats still arrive). */
-  | 'leaderDeaf'
-  /** One random one-way link cut. */
-  | 'oneWayLink';
+/** The partition shapes the whole-cluster simulator knows (the shared vocabulary: ../faults.ts). */
+export type ClusterPartitionShape = Extract<
+  PartitionShape,
+  'halves' | 'isolateLeader' | 'bridge' | 'leaderDeaf' | 'oneWayLink'
+>;
 
 export type Fault =
   | { readonly kind: 'partition'; readonly shape: ClusterPartitionShape; readonly pick: number }

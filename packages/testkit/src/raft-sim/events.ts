@@ -31,9 +31,9 @@ export async function applyEvent(c: RaftSimCluster, e: SimEvent, n: EventCounter
       c.faults.heal();
       return;
     case 'noise':
-      c.faults.setDrop(e.dropPct / 100);
-      c.faults.setDuplicate(e.duplicatePct / 100);
-      c.faults.setReorder(e.reorderPct / 100, e.delayMsMax);
+      c.faults.setDrop(e.dropP);
+      c.faults.setDuplicate(e.duplicateP);
+      c.faults.setReorder(e.reorderP, e.delayMsMax);
       c.faults.setDelay({
         minMs: c.options.netDelayMsMin,
         maxMs: Math.max(c.options.netDelayMsMin, e.delayMsMax),
@@ -55,7 +55,7 @@ export async function applyEvent(c: RaftSimCluster, e: SimEvent, n: EventCounter
     case 'conf':
       changeMembership(c, e.op, e.pick);
       return;
-    case 'transfer': {
+    case 'transferLeadership': {
       const leader = c.leaders()[0];
       const voters = leader?.raw?.status().confState.voters ?? [];
       const target = at(voters, e.pick);
@@ -71,7 +71,7 @@ export async function applyEvent(c: RaftSimCluster, e: SimEvent, n: EventCounter
       node?.with((raw) => raw.readIndex(context));
       return;
     }
-    case 'disk': {
+    case 'slowDisk': {
       const node = at([...c.nodes.values()], e.pick);
       if (node !== undefined) node.persistDelayMsMax = e.delayMsMax;
       return;

@@ -3,18 +3,13 @@
 // cluster at the moment the event runs (the leader, the running nodes, the
 // learners...), so a shrunk schedule still means something.
 import fc from 'fast-check';
+import type { PartitionShape as SharedPartitionShape } from '../faults.js';
 
-export type PartitionShape =
-  /** Two halves that cannot reach each other. */
-  | 'halves'
-  /** The current leader cut off from everyone. */
-  | 'isolateLeader'
-  /** Two majorities overlapping in one bridge node, which alone reaches both sides. */
-  | 'bridge'
-  /** The leader can hear its followers but not reach them (one-way links). */
-  | 'leaderDeaf'
-  /** One node cut off. */
-  | 'isolateOne';
+/** The partition shapes the core simulator knows (the shared vocabulary: ../faults.ts). */
+export type PartitionShape = Extract<
+  SharedPartitionShape,
+  'halves' | 'isolateLeader' | 'bridge' | 'leaderDeaf' | 'isolateOne'
+>;
 
 export type ConfOp =
   | 'addLearner'
@@ -29,19 +24,19 @@ export type SimEvent =
   | { readonly kind: 'heal' }
   | {
       readonly kind: 'noise';
-      readonly dropPct: number;
-      readonly duplicatePct: number;
-      readonly reorderPct: number;
+      readonly dropP: number;
+      readonly duplicateP: number;
+      readonly reorderP: number;
       readonly delayMsMax: number;
     }
   | { readonly kind: 'quiet' }
   | { readonly kind: 'crash'; readonly pick: number; readonly tear: boolean }
   | { readonly kind: 'restart'; readonly pick: number }
   | { readonly kind: 'conf'; readonly op: ConfOp; readonly pick: number }
-  | { readonly kind: 'transfer'; readonly pick: number }
+  | { readonly kind: 'transferLeadership'; readonly pick: number }
   | { readonly kind: 'read'; readonly pick: number }
   /** One node's disk becomes slow (or fast again): its writes take up to `delayMsMax`. */
-  | { readonly kind: 'disk'; readonly pick: number; readonly delayMsMax: number };
+  | { readonly kind: 'slowDisk'; readonly pick: number; readonly delayMsMax: number };
 
 /** One schedule step: an event, then `ticks` tick intervals of virtual time. */
 export interface SimStep {
@@ -79,9 +74,9 @@ export const simEventArb: fc.Arbitrary<SimEvent> = fc.oneof(
     weight: 1,
     arbitrary: fc.record({
       kind: fc.constant('noise' as const),
-      dropPct: fc.constantFrom(0, 5, 20),
-      duplicatePct: fc.constantFrom(0, 10, 30),
-      reorderPct: fc.constantFrom(0, 20, 50),
+      dropP: fc.constantFrom(0, 0.05, 0.2),
+      duplicateP: fc.constantFrom(0, 0.1, 0.3),
+      reorderP: fc.constantFrom(0, 0.2, 0.5),
       delayMsMax: fc.constantFrom(3, 10, 30),
     }),
   },
@@ -99,12 +94,12 @@ export const simEventArb: fc.Arbitrary<SimEvent> = fc.oneof(
       pick,
     }),
   },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('transfer' as const), pick }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('transferLeadership' as const), pick }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('read' as const), pick }) },
   {
     weight: 1,
     arbitrary: fc.record({
-      kind: fc.constant('disk' as const),
+      kind: fc.constant('slowDisk' as const),
       pick,
       delayMsMax: fc.constantFrom(0, 15, 80),
     }),
