@@ -1,9 +1,11 @@
 // Typed errors of the backup package. Each names what was wrong and what to
 // do; verifyBackup turns the file errors into a verdict, restoreBackup and
 // forceNewCluster throw them.
+import { type ErrorCategory, FlotillaError } from '@flotilla/errors';
 
 /** Base of every error a bad backup file produces (verify reports these as a FAILED verdict). */
-export abstract class BackupFileError extends Error {
+export abstract class BackupFileError extends FlotillaError {
+  readonly category: ErrorCategory = 'environment';
   /** One word for the verdict line and for scripts. */
   abstract readonly kind:
     | 'foreign'
@@ -111,7 +113,8 @@ export class BackupUnreadableError extends BackupFileError {
 }
 
 /** Restore would overwrite a data directory that holds something. */
-export class DataDirNotEmptyError extends Error {
+export class DataDirNotEmptyError extends FlotillaError {
+  readonly category: ErrorCategory = 'environment';
   override readonly name = 'DataDirNotEmptyError';
   constructor(readonly dir: string) {
     super(
@@ -121,16 +124,19 @@ export class DataDirNotEmptyError extends Error {
 }
 
 /** Bad arguments to a backup, restore or recovery call. */
-export class BackupOptionsError extends Error {
+export class BackupOptionsError extends FlotillaError {
+  readonly category: ErrorCategory = 'badInput';
   override readonly name = 'BackupOptionsError';
 }
 
 /** The source could not give a consistent backup (e.g. a compaction raced it); nothing was written. */
-export class BackupSourceError extends Error {
+export class BackupSourceError extends FlotillaError {
+  readonly category: ErrorCategory = 'notApplied';
   override readonly name = 'BackupSourceError';
 }
 
 /** A data directory cannot be recovered with force-new-cluster. */
-export class ForceNewClusterError extends Error {
+export class ForceNewClusterError extends FlotillaError {
+  readonly category: ErrorCategory = 'environment';
   override readonly name = 'ForceNewClusterError';
 }

@@ -1,6 +1,7 @@
 // Client-side typed errors. Errors the store itself reports (CompactedError,
 // LeaseNotFoundError, …) are @flotilla/kv's classes on every backend, so a
 // caller catches the same class whichever backend it runs on.
+import { type ErrorCategory, FlotillaError } from '@flotilla/errors';
 
 export {
   KvError,
@@ -19,8 +20,9 @@ export {
 } from '@flotilla/kv';
 
 /** A write may or may not have been applied (the connection failed after it was sent) and cannot be safely retried. */
-export class UnknownOutcomeError extends Error {
-  override readonly name = 'UnknownOutcomeError';
+export class ClientUnknownOutcomeError extends FlotillaError {
+  readonly category: ErrorCategory = 'outcomeUnknown';
+  override readonly name = 'ClientUnknownOutcomeError';
   constructor(operation: string, cause: unknown) {
     super(
       `the outcome of ${operation} is unknown: the connection failed after the request was sent and this backend cannot retry it exactly once; read the affected keys to find out whether it was applied`,
@@ -30,7 +32,8 @@ export class UnknownOutcomeError extends Error {
 }
 
 /** No endpoint answered within the retry budget. */
-export class UnavailableError extends Error {
+export class UnavailableError extends FlotillaError {
+  readonly category: ErrorCategory = 'notApplied';
   override readonly name = 'UnavailableError';
   constructor(what: string, attempts: number, cause: unknown) {
     super(
@@ -41,7 +44,8 @@ export class UnavailableError extends Error {
 }
 
 /** The client was closed; create a new one. */
-export class ClientClosedError extends Error {
+export class ClientClosedError extends FlotillaError {
+  readonly category: ErrorCategory = 'notApplied';
   override readonly name = 'ClientClosedError';
   constructor(operation: string) {
     super(`${operation} called on a closed KV client; create a new client`);
@@ -49,7 +53,8 @@ export class ClientClosedError extends Error {
 }
 
 /** The backend ended a watch for a reason other than compaction (and it could not be resumed). */
-export class WatchCanceledError extends Error {
+export class WatchCanceledError extends FlotillaError {
+  readonly category: ErrorCategory = 'notApplied';
   override readonly name = 'WatchCanceledError';
   constructor(reason: string) {
     super(
@@ -59,12 +64,14 @@ export class WatchCanceledError extends Error {
 }
 
 /** The server answered something this client does not understand. */
-export class ProtocolError extends Error {
-  override readonly name = 'ProtocolError';
+export class UnexpectedResponseError extends FlotillaError {
+  readonly category: ErrorCategory = 'bug';
+  override readonly name = 'UnexpectedResponseError';
 }
 
 /** A lock or election call gave up (its AbortSignal fired) before it succeeded. */
-export class AbortedError extends Error {
+export class AbortedError extends FlotillaError {
+  readonly category: ErrorCategory = 'notApplied';
   override readonly name = 'AbortedError';
   constructor(what: string) {
     super(`${what} was aborted before it completed; nothing is held`);
@@ -72,8 +79,9 @@ export class AbortedError extends Error {
 }
 
 /** resign()/proclaim() on an election this client does not lead (any more). */
-export class NotLeaderError extends Error {
-  override readonly name = 'NotLeaderError';
+export class ElectionNotLeaderError extends FlotillaError {
+  readonly category: ErrorCategory = 'badInput';
+  override readonly name = 'ElectionNotLeaderError';
   constructor(what: string) {
     super(
       `${what}: this candidate is not the elected leader (its key is gone or it never won); campaign again`,

@@ -10,13 +10,13 @@ export { toBytes, textOf, text, prefixEnd } from './bytes.js';
 export { compare, op } from './normalize.js';
 export { DEFAULT_RETRY, backoffMs, type RetryOptions } from './retry.js';
 export {
-  UnknownOutcomeError,
+  ClientUnknownOutcomeError,
   UnavailableError,
   ClientClosedError,
   WatchCanceledError,
-  ProtocolError,
+  UnexpectedResponseError,
   AbortedError,
-  NotLeaderError,
+  ElectionNotLeaderError,
   KvError,
   CompactedError,
   FutureRevisionError,

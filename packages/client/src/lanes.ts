@@ -8,6 +8,7 @@
 // write whose id it has forgotten with SessionExpiredError instead of applying
 // it again. When the server has forgotten an id (its exactly-once table
 // evicted it), the lanes take a new identity and register it again.
+import { type ErrorCategory, FlotillaError } from '@flotilla/errors';
 
 export interface LaneTicket {
   clientId: string;
@@ -81,7 +82,8 @@ export function renewedClientId(configured: string | undefined, random: () => st
 }
 
 /** Internal to the backends: a write refused as session-expired before any attempt of it could have been applied (safe to repeat under a new id). */
-export class ExpiredOnFirstTry extends Error {
+export class ExpiredOnFirstTry extends FlotillaError {
+  readonly category: ErrorCategory = 'notApplied';
   constructor(override readonly cause: unknown) {
     super('session expired before any attempt of the write could have been applied');
   }

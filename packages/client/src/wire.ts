@@ -20,7 +20,7 @@ import type {
   TxnResponse,
   WatchRequest,
 } from '@flotilla/kv';
-import { ProtocolError } from './errors.js';
+import { UnexpectedResponseError } from './errors.js';
 
 export type Wire = Record<string, unknown>;
 
@@ -108,7 +108,7 @@ export class WireCodec {
     if (op.requestDeleteRange)
       return { request_delete_range: this.deleteRange(op.requestDeleteRange) };
     if (op.requestTxn) return { request_txn: this.txn(op.requestTxn) };
-    throw new ProtocolError(
+    throw new UnexpectedResponseError(
       'a txn operation must set one of requestRange, requestPut, requestDeleteRange, requestTxn',
     );
   }
@@ -210,7 +210,8 @@ export class WireCodec {
 
 export function asWire(o: unknown): Wire {
   if (o === null || o === undefined) return {};
-  if (typeof o !== 'object') throw new ProtocolError(`expected a JSON object, got ${typeof o}`);
+  if (typeof o !== 'object')
+    throw new UnexpectedResponseError(`expected a JSON object, got ${typeof o}`);
   return o as Wire;
 }
 
@@ -225,7 +226,8 @@ export function get(w: Wire, snake: string): unknown {
 export function int(v: unknown): number {
   if (v === undefined || v === null || v === '') return 0;
   const n = typeof v === 'number' ? v : Number(v);
-  if (!Number.isFinite(n)) throw new ProtocolError(`expected an integer, got ${JSON.stringify(v)}`);
+  if (!Number.isFinite(n))
+    throw new UnexpectedResponseError(`expected an integer, got ${JSON.stringify(v)}`);
   return n;
 }
 

@@ -1,10 +1,10 @@
 // End to end: a write whose answer is lost after the server applied it.
 // Against Flotilla the client retries with the same client id and seq and the
 // server applies it once; against etcd (no such headers) the client does not
-// retry and reports UnknownOutcomeError. The key's version tells how often
+// retry and reports ClientUnknownOutcomeError. The key's version tells how often
 // the write was applied.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UnknownOutcomeError, remoteKv } from '../src/index.js';
+import { ClientUnknownOutcomeError, remoteKv } from '../src/index.js';
 import type { KV } from '../src/index.js';
 import { startLocalCluster, type LocalCluster } from '../../server/src/index.js';
 import { startEtcdCluster, type EtcdCluster } from '../../testkit/src/etcd-cluster.js';
@@ -61,9 +61,9 @@ describe('a write whose answer is lost', () => {
     expect((await direct.status()).revision).toBe(before + 1);
   });
 
-  it('is not retried on etcd, which has no exactly-once headers, and surfaces UnknownOutcomeError', async () => {
+  it('is not retried on etcd, which has no exactly-once headers, and surfaces ClientUnknownOutcomeError', async () => {
     const { proxy, kv, direct } = await through(etcd.endpoints[0]!);
-    await expect(kv.put('eo/etcd', 'v')).rejects.toBeInstanceOf(UnknownOutcomeError);
+    await expect(kv.put('eo/etcd', 'v')).rejects.toBeInstanceOf(ClientUnknownOutcomeError);
     expect(proxy.forwarded.filter((f) => f.path === '/v3/kv/put')).toHaveLength(1);
     expect(proxy.forwarded[0]?.clientId).toBeUndefined();
     expect((await direct.get('eo/etcd'))?.version).toBe(1);

@@ -5,7 +5,7 @@ import {
   CompactedError,
   SessionExpiredError,
   UnavailableError,
-  UnknownOutcomeError,
+  ClientUnknownOutcomeError,
   remoteKv,
 } from '../src/index.js';
 import type { KV } from '../src/index.js';
@@ -61,10 +61,10 @@ function registering(answer: (req: Seen, index: number) => Answer): (req: Seen) 
 }
 
 describe('remote backend retries', () => {
-  it('a write whose connection drops after sending is not repeated without exactly-once, and surfaces UnknownOutcomeError', async () => {
+  it('a write whose connection drops after sending is not repeated without exactly-once, and surfaces ClientUnknownOutcomeError', async () => {
     const s = await server(() => ({ kind: 'drop' }));
     const kv = client({ endpoints: [s.url], exactlyOnce: false });
-    await expect(kv.put('k', 'v')).rejects.toBeInstanceOf(UnknownOutcomeError);
+    await expect(kv.put('k', 'v')).rejects.toBeInstanceOf(ClientUnknownOutcomeError);
     expect(writes(s)).toHaveLength(1);
   });
 
@@ -298,7 +298,7 @@ describe('remote backend retries', () => {
     expect(writes(flotilla).map((r) => r.headers['x-flotilla-seq'])).toEqual(['2', '2']);
     expect(registers(flotilla)).toHaveLength(1);
     expect(registers(etcd)).toHaveLength(0);
-    await expect(onEtcd.put('k', 'v')).rejects.toBeInstanceOf(UnknownOutcomeError);
+    await expect(onEtcd.put('k', 'v')).rejects.toBeInstanceOf(ClientUnknownOutcomeError);
     expect(writes(etcd)).toHaveLength(1);
     expect(writes(etcd)[0]?.headers['x-flotilla-seq']).toBeUndefined();
   });

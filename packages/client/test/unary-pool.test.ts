@@ -3,7 +3,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProtocolError, UnavailableError, remoteKv, type KV } from '../src/index.js';
+import { UnexpectedResponseError, UnavailableError, remoteKv, type KV } from '../src/index.js';
 
 const env = { sleep: async () => undefined, random: () => 0.5 };
 const closers: (() => Promise<void>)[] = [];
@@ -62,10 +62,10 @@ describe('remote unary calls', () => {
     expect(s.connections()).toBeLessThanOrEqual(2);
   });
 
-  it('refuse an answer larger than responseBytesMax with ProtocolError instead of buffering it', async () => {
+  it('refuse an answer larger than responseBytesMax with UnexpectedResponseError instead of buffering it', async () => {
     const s = await rangeServer({ ...emptyRange, padding: 'x'.repeat(10_000) });
     const kv = client(s.url, { responseBytesMax: 1_000 });
-    await expect(kv.get(key)).rejects.toThrow(ProtocolError);
+    await expect(kv.get(key)).rejects.toThrow(UnexpectedResponseError);
   });
 
   it('end on close(): a call waiting for an answer fails instead of waiting out its timeout', async () => {

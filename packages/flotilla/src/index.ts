@@ -5,11 +5,9 @@
 // etcd backend is the subpath flotilla/etcd (it needs etcd3), kept apart so
 // this entry point never loads gRPC.
 //
-// Two errors exist twice with different meanings: the node's NotLeaderError
-// and UnknownOutcomeError (what node.put and friends throw) keep their names;
-// the client's are ElectionNotLeaderError (an Election call on a candidate
-// that is not the leader) and ClientUnknownOutcomeError (a write through a KV
-// backend whose outcome cannot be known).
+// Every error class name is unique across the packages, and every error
+// declares a category (@flotilla/errors): decide with isNotApplied,
+// isOutcomeUnknown, isBadInput, isEnvironment and isBug, not by class lists.
 
 // A node in this process.
 export { openNode, createNode, FlotillaNode, DEFAULT_OPTIONS } from '@flotilla/node';
@@ -110,8 +108,21 @@ export {
   UnavailableError,
   ClientClosedError,
   WatchCanceledError,
-  ProtocolError,
+  UnexpectedResponseError,
   AbortedError,
-  NotLeaderError as ElectionNotLeaderError,
-  UnknownOutcomeError as ClientUnknownOutcomeError,
+  ElectionNotLeaderError,
+  ClientUnknownOutcomeError,
 } from '@flotilla/client';
+
+// The error taxonomy.
+export {
+  FlotillaError,
+  categoryOf,
+  isNotApplied,
+  isOutcomeUnknown,
+  isBadInput,
+  isEnvironment,
+  isBug,
+  isExpected,
+} from '@flotilla/errors';
+export type { ErrorCategory } from '@flotilla/errors';

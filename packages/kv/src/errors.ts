@@ -1,6 +1,7 @@
 // Typed errors. Expected failures are data in an ApplyResult, never throws
 // out of apply; each carries its fields so it can be persisted in the
 // exactly-once client table and rebuilt byte-for-byte on every replica.
+import { type ErrorCategory, FlotillaError } from '@flotilla/errors';
 
 export type KvErrorName =
   | 'KeyTooLargeError'
@@ -24,7 +25,13 @@ export interface KvErrorData {
   readonly fields: Readonly<Record<string, number>>;
 }
 
-export abstract class KvError extends Error {
+export abstract class KvError extends FlotillaError {
+  /**
+   * A refusal of the request as sent: the same request fails again. That holds
+   * for SessionExpiredError too (nothing was applied, but the id is gone: a
+   * retry needs a new id).
+   */
+  readonly category: ErrorCategory = 'badInput';
   abstract override readonly name: KvErrorName;
   /** Numeric details (sizes, revisions, ids) a caller can act on. */
   readonly fields: Readonly<Record<string, number>>;
@@ -279,7 +286,8 @@ export function errorFromData(data: KvErrorData): KvError {
 }
 
 /** An invariant of the state machine was broken: a bug or corrupt storage, not bad input. */
-export class KvInvariantError extends Error {
+export class KvInvariantError extends FlotillaError {
+  readonly category: ErrorCategory = 'bug';
   override readonly name = 'KvInvariantError';
 }
 

@@ -2,13 +2,15 @@
 // the facts as fields, and a message that says what to do. They cross the
 // node-to-node channel as data (toData / nodeErrorFromData) so a forwarded
 // request fails on the follower with the same class the leader produced.
+import { categoryOf, type ErrorCategory, FlotillaError } from '@flotilla/errors';
 import { NotLeaderError, ProposalDroppedError, type ProposalDropReason } from '@flotilla/raft';
 import { errorFromData, KvError, type KvErrorData } from '@flotilla/kv';
 
 export { NotLeaderError, ProposalDroppedError };
 
 /** A bounded queue of this node is full. Nothing was proposed: retry later, or slow down. */
-export class TooManyRequestsError extends Error {
+export class TooManyRequestsError extends FlotillaError {
+  readonly category: ErrorCategory = 'notApplied';
   override readonly name = 'TooManyRequestsError';
   constructor(
     readonly limit: string,
@@ -26,7 +28,8 @@ export class TooManyRequestsError extends Error {
  * snapshot skipped over it). Read the state before retrying, or retry with the
  * same `{ clientId, seq }` (exactly-once) so a repeat is not applied twice.
  */
-export class UnknownOutcomeError extends Error {
+export class UnknownOutcomeError extends FlotillaError {
+  readonly category: ErrorCategory = 'outcomeUnknown';
   override readonly name = 'UnknownOutcomeError';
   constructor(readonly reason: string) {
     super(
@@ -36,7 +39,8 @@ export class UnknownOutcomeError extends Error {
 }
 
 /** The proposal's entry was replaced by another leader's entry: it was NOT applied. Retry it. */
-export class ProposalLostError extends Error {
+export class ProposalLostError extends FlotillaError {
+  readonly category: ErrorCategory = 'notApplied';
   override readonly name = 'ProposalLostError';
   constructor(
     readonly index: number,
@@ -50,7 +54,8 @@ export class ProposalLostError extends Error {
 }
 
 /** A read or a request to the leader did not complete in time. Nothing was changed; retry. */
-export class RequestTimeoutError extends Error {
+export class RequestTimeoutError extends FlotillaError {
+  readonly category: ErrorCategory = 'outcomeUnknown';
   override readonly name = 'RequestTimeoutError';
   constructor(
     readonly operation: string,
@@ -68,7 +73,8 @@ export class RequestTimeoutError extends Error {
  * (writes in flight through a follower are re-sent to the new leader with
  * their exactly-once identity instead). Retry; the next try goes to the new leader.
  */
-export class LeaderChangedError extends Error {
+export class LeaderChangedError extends FlotillaError {
+  readonly category: ErrorCategory = 'notApplied';
   override readonly name = 'LeaderChangedError';
   constructor(readonly operation: string) {
     super(
@@ -78,7 +84,8 @@ export class LeaderChangedError extends Error {
 }
 
 /** The node was closed (or crashed) before the request could be served. */
-export class NodeClosedError extends Error {
+export class NodeClosedError extends FlotillaError {
+  readonly category: ErrorCategory = 'notApplied';
   override readonly name = 'NodeClosedError';
   constructor(readonly operation: string) {
     super(`${operation}: this node is closed; open it again or use another member`);
@@ -86,7 +93,8 @@ export class NodeClosedError extends Error {
 }
 
 /** Bad options for createNode/openNode; fix the configuration. */
-export class NodeOptionsError extends Error {
+export class NodeOptionsError extends FlotillaError {
+  readonly category: ErrorCategory = 'badInput';
   override readonly name = 'NodeOptionsError';
   constructor(detail: string) {
     super(`node options: ${detail}`);
@@ -94,7 +102,8 @@ export class NodeOptionsError extends Error {
 }
 
 /** A broken invariant in the driver: a bug, never an expected failure. */
-export class NodeInvariantError extends Error {
+export class NodeInvariantError extends FlotillaError {
+  readonly category: ErrorCategory = 'bug';
   override readonly name = 'NodeInvariantError';
   constructor(detail: string) {
     super(`node invariant broken: ${detail}`);
@@ -105,10 +114,27 @@ export function invariant(condition: boolean, detail: string | (() => string)): 
   if (!condition) throw new NodeInvariantError(typeof detail === 'string' ? detail : detail());
 }
 
+/**
+ * An error the leader answered with that this node has no class for: it keeps
+ * the leader's name, message and category (a leader's unknown failure counts
+ * as a bug, so nobody retries it blindly).
+ */
+export class PeerError extends FlotillaError {
+  constructor(
+    override readonly name: string,
+    message: string,
+    readonly category: ErrorCategory,
+  ) {
+    super(message);
+  }
+}
+
 /** An error as plain data for the wire. */
 export interface WireError {
   readonly name: string;
   readonly message: string;
+  /** The error's category on the leader, so a class this side does not know keeps it. */
+  readonly category?: ErrorCategory;
   readonly fields: Record<string, unknown>;
   readonly kv?: KvErrorData;
 }
@@ -120,7 +146,8 @@ export function errorToData(err: unknown): WireError {
     const fields: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(err))
       if (typeof v !== 'object' && typeof v !== 'function') fields[k] = v;
-    return { name: err.name, message: err.message, fields };
+    const category = categoryOf(err);
+    return { name: err.name, message: err.message, fields, ...(category ? { category } : {}) };
   }
   return { name: 'Error', message: String(err), fields: {} };
 }
@@ -155,10 +182,7 @@ function rebuild(data: WireError): Error {
       return new NodeClosedError(str(f['operation']));
     case 'LeaderChangedError':
       return new LeaderChangedError(str(f['operation']));
-    default: {
-      const err = new Error(data.message);
-      err.name = data.name;
-      return err;
-    }
+    default:
+      return new PeerError(data.name, data.message, data.category ?? 'bug');
   }
 }

@@ -1,11 +1,13 @@
 // Errors of the Raft core. Expected failures (not the leader, proposal
 // refused, bad conf change) are returned as data inside results; only broken
-// invariants and driver misuse throw (InvariantError, ConfigError).
+// invariants and driver misuse throw (RaftInvariantError, ConfigError).
+import { type ErrorCategory, FlotillaError } from '@flotilla/errors';
 import type { NodeId } from './types.js';
 import { NONE } from './types.js';
 
 /** This node is not the leader. `leader` is the known leader, or NONE. */
-export class NotLeaderError extends Error {
+export class NotLeaderError extends FlotillaError {
+  readonly category: ErrorCategory = 'notApplied';
   override readonly name = 'NotLeaderError';
   constructor(
     readonly leader: NodeId,
@@ -40,7 +42,8 @@ const dropAdvice: Record<ProposalDropReason, string> = {
 };
 
 /** The leader refused a proposal; `reason` says why and the message what to do. */
-export class ProposalDroppedError extends Error {
+export class ProposalDroppedError extends FlotillaError {
+  readonly category: ErrorCategory = 'notApplied';
   override readonly name = 'ProposalDroppedError';
   constructor(readonly reason: ProposalDropReason) {
     super(`proposal dropped: ${dropAdvice[reason]}`);
@@ -48,7 +51,8 @@ export class ProposalDroppedError extends Error {
 }
 
 /** A conf change that cannot be applied to the current configuration. */
-export class InvalidConfChangeError extends Error {
+export class InvalidConfChangeError extends FlotillaError {
+  readonly category: ErrorCategory = 'badInput';
   override readonly name = 'InvalidConfChangeError';
   constructor(readonly detail: string) {
     super(`invalid conf change: ${detail}`);
@@ -58,7 +62,8 @@ export class InvalidConfChangeError extends Error {
 export type TransferRefusedReason = 'unknownTarget' | 'learnerTarget';
 
 /** transferLeadership named a node that cannot become leader. */
-export class TransferRefusedError extends Error {
+export class TransferRefusedError extends FlotillaError {
+  readonly category: ErrorCategory = 'badInput';
   override readonly name = 'TransferRefusedError';
   constructor(
     readonly reason: TransferRefusedReason,
@@ -75,7 +80,8 @@ export class TransferRefusedError extends Error {
 export type ReadDropReason = 'pendingLimit';
 
 /** A read-index request refused at once (see also Ready.droppedReads for later drops). */
-export class ReadIndexRefusedError extends Error {
+export class ReadIndexRefusedError extends FlotillaError {
+  readonly category: ErrorCategory = 'notApplied';
   override readonly name = 'ReadIndexRefusedError';
   constructor(readonly reason: ReadDropReason) {
     super('read index refused: too many reads are pending on this leader; retry shortly');
@@ -90,7 +96,8 @@ export class ReadIndexRefusedError extends Error {
 export type StepRejectReason = 'wrongRecipient' | 'staleTerm' | 'unknownSender' | 'leaseHeld';
 
 /** step() did not act on a message. Normal in a real network; useful for diagnostics. */
-export class StepRejectedError extends Error {
+export class StepRejectedError extends FlotillaError {
+  readonly category: ErrorCategory = 'notApplied';
   override readonly name = 'StepRejectedError';
   constructor(
     readonly reason: StepRejectReason,
@@ -101,7 +108,8 @@ export class StepRejectedError extends Error {
 }
 
 /** The RawNode was configured wrongly; fix the config (thrown by the constructor). */
-export class ConfigError extends Error {
+export class ConfigError extends FlotillaError {
+  readonly category: ErrorCategory = 'badInput';
   override readonly name = 'ConfigError';
   constructor(detail: string) {
     super(`raft config: ${detail}`);
@@ -109,13 +117,14 @@ export class ConfigError extends Error {
 }
 
 /** A broken invariant or a driver that broke the Ready/advance contract. Never expected. */
-export class InvariantError extends Error {
-  override readonly name = 'InvariantError';
+export class RaftInvariantError extends FlotillaError {
+  readonly category: ErrorCategory = 'bug';
+  override readonly name = 'RaftInvariantError';
   constructor(detail: string) {
     super(`raft invariant broken: ${detail}`);
   }
 }
 
 export function invariant(condition: boolean, detail: string | (() => string)): asserts condition {
-  if (!condition) throw new InvariantError(typeof detail === 'string' ? detail : detail());
+  if (!condition) throw new RaftInvariantError(typeof detail === 'string' ? detail : detail());
 }

@@ -3,7 +3,7 @@
 // leadership transfer (thesis §3.10).
 import type { Raft } from './raft.js';
 import type { StepResult } from './step.js';
-import { InvariantError, StepRejectedError } from './errors.js';
+import { RaftInvariantError, StepRejectedError } from './errors.js';
 import type { Message } from './types.js';
 
 type Msg<T extends Message['type']> = Extract<Message, { type: T }>;
@@ -33,7 +33,7 @@ export function stepLeader(r: Raft, m: Message): StepResult {
     case 'heartbeat':
     case 'snapshot':
       // Another leader in our own term would break election safety.
-      throw new InvariantError(
+      throw new RaftInvariantError(
         `leader ${r.id} of term ${r.term} got a ${m.type} from ${m.from} of the same term`,
       );
     case 'preVote':

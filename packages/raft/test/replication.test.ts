@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { entryBytes, InvariantError, ProposalDroppedError, type Message } from '@flotilla/raft';
+import { entryBytes, RaftInvariantError, ProposalDroppedError, type Message } from '@flotilla/raft';
 import { bytes, Cluster } from './harness.js';
 import { appendResp, cycle, elect, entriesWithTerms, newNode, ofType, sent } from './util.js';
 
@@ -350,9 +350,9 @@ describe('log replication', () => {
   it('the driver misusing Ready/advance is an assertion, not a silent error', () => {
     const f = newNode(2);
     f.ready();
-    expect(() => f.ready()).toThrow(InvariantError);
+    expect(() => f.ready()).toThrow(RaftInvariantError);
     const g = newNode(2);
-    expect(() => g.advance(newNode(3).ready())).toThrow(InvariantError);
+    expect(() => g.advance(newNode(3).ready())).toThrow(RaftInvariantError);
   });
 
   it('a lagging follower catches up in a cluster (harness) and all state machines agree', () => {

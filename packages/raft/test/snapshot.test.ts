@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvariantError, type Message } from '@flotilla/raft';
+import { RaftInvariantError, type Message } from '@flotilla/raft';
 import { Cluster } from './harness.js';
 import { cycle, elect, newNode, ofType, sent } from './util.js';
 
@@ -19,7 +19,7 @@ describe('snapshots and compaction (§7)', () => {
     expect(meta?.index).toBe(11);
     expect(meta.confState.voters).toEqual([1, 2, 3]);
     expect(leader.raw.status().firstIndex).toBe(12);
-    expect(() => leader.raw.compact(leader.raw.status().applied + 1)).toThrow(InvariantError);
+    expect(() => leader.raw.compact(leader.raw.status().applied + 1)).toThrow(RaftInvariantError);
   });
 
   it('a follower whose next index is compacted gets a snapshot message, with data filled by the driver', () => {

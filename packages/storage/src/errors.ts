@@ -1,8 +1,10 @@
 // Typed errors for the failures a caller is expected to handle. Each message
 // says what was wrong and what to do about it.
+import { type ErrorCategory, FlotillaError } from '@flotilla/errors';
 
 /** Stored data failed its checksum or could not be decoded. Never returned as data. */
-export class CorruptionError extends Error {
+export class CorruptionError extends FlotillaError {
+  readonly category: ErrorCategory = 'environment';
   override readonly name = 'CorruptionError';
   constructor(
     /** What was being read, e.g. "log entry 42" or "snapshot file snap-…". */
@@ -19,7 +21,8 @@ export class CorruptionError extends Error {
 }
 
 /** The data directory was created for another node or another cluster. */
-export class IdentityMismatchError extends Error {
+export class IdentityMismatchError extends FlotillaError {
+  readonly category: ErrorCategory = 'environment';
   override readonly name = 'IdentityMismatchError';
   constructor(
     readonly dir: string,
@@ -42,7 +45,8 @@ export class IdentityMismatchError extends Error {
 }
 
 /** Another process (or another open handle in this process) holds the data directory. */
-export class DirectoryLockedError extends Error {
+export class DirectoryLockedError extends FlotillaError {
+  readonly category: ErrorCategory = 'environment';
   override readonly name = 'DirectoryLockedError';
   constructor(
     readonly dir: string,
@@ -56,7 +60,8 @@ export class DirectoryLockedError extends Error {
 }
 
 /** The directory was written in a storage format this code cannot read. */
-export class FormatVersionError extends Error {
+export class FormatVersionError extends FlotillaError {
+  readonly category: ErrorCategory = 'environment';
   override readonly name = 'FormatVersionError';
   constructor(
     readonly dir: string,
@@ -75,7 +80,8 @@ export class FormatVersionError extends Error {
 }
 
 /** `create: false` was given and the directory holds no Flotilla data. */
-export class MissingDataDirError extends Error {
+export class MissingDataDirError extends FlotillaError {
+  readonly category: ErrorCategory = 'environment';
   override readonly name = 'MissingDataDirError';
   constructor(readonly dir: string) {
     super(
@@ -86,8 +92,9 @@ export class MissingDataDirError extends Error {
 }
 
 /** The requested entries were discarded by log compaction. */
-export class CompactedError extends Error {
-  override readonly name = 'CompactedError';
+export class LogCompactedError extends FlotillaError {
+  readonly category: ErrorCategory = 'badInput';
+  override readonly name = 'LogCompactedError';
   constructor(
     readonly index: number,
     readonly firstIndex: number,
@@ -100,7 +107,8 @@ export class CompactedError extends Error {
 }
 
 /** The requested entries are beyond the end of the log. */
-export class EntryUnavailableError extends Error {
+export class EntryUnavailableError extends FlotillaError {
+  readonly category: ErrorCategory = 'badInput';
   override readonly name = 'EntryUnavailableError';
   constructor(
     readonly index: number,
@@ -111,7 +119,8 @@ export class EntryUnavailableError extends Error {
 }
 
 /** The storage handle was used after close(). */
-export class StorageClosedError extends Error {
+export class StorageClosedError extends FlotillaError {
+  readonly category: ErrorCategory = 'notApplied';
   override readonly name = 'StorageClosedError';
   constructor(what: string) {
     super(`${what} was called on a closed storage handle; open the storage again.`);

@@ -12,7 +12,7 @@ export type {
 } from './types.js';
 export { EMPTY_CONF_STATE, EMPTY_HARD_STATE } from './types.js';
 export {
-  CompactedError,
+  LogCompactedError,
   CorruptionError,
   DirectoryLockedError,
   EntryUnavailableError,
@@ -21,7 +21,7 @@ export {
   MissingDataDirError,
   StorageClosedError,
 } from './errors.js';
-export { InvariantError } from './invariant.js';
+export { StorageInvariantError } from './invariant.js';
 export {
   MemoryStorage,
   type CrashOptions,

@@ -1,5 +1,5 @@
 // Read-side rules shared by both implementations.
-import { CompactedError, EntryUnavailableError } from './errors.js';
+import { LogCompactedError, EntryUnavailableError } from './errors.js';
 import { checkRange } from './plan.js';
 
 /** Throws unless [lo, hi) lies within firstIndex..lastIndex + 1. */
@@ -11,13 +11,13 @@ export function checkReadable(
   lastIndex: number,
 ): void {
   checkRange(lo, hi, maxBytes);
-  if (lo < firstIndex) throw new CompactedError(lo, firstIndex);
+  if (lo < firstIndex) throw new LogCompactedError(lo, firstIndex);
   if (hi > lastIndex + 1) throw new EntryUnavailableError(hi - 1, lastIndex);
 }
 
 /** Throws unless term(index) is answerable: firstIndex - 1 ≤ index ≤ lastIndex. */
 export function checkTermIndex(index: number, firstIndex: number, lastIndex: number): void {
-  if (index < firstIndex - 1) throw new CompactedError(index, firstIndex);
+  if (index < firstIndex - 1) throw new LogCompactedError(index, firstIndex);
   if (index > lastIndex) throw new EntryUnavailableError(index, lastIndex);
 }
 

@@ -18,7 +18,7 @@ export interface LogStore {
   lastIndex(): number;
   /**
    * The term of entry `index`, for firstIndex - 1 ≤ index ≤ lastIndex (the
-   * compaction point's term stays answerable). Throws CompactedError below,
+   * compaction point's term stays answerable). Throws LogCompactedError below,
    * EntryUnavailableError above.
    */
   term(index: number): Promise<number>;

@@ -3,11 +3,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Storage } from '../src/index.js';
 import {
-  CompactedError,
+  LogCompactedError,
   EMPTY_CONF_STATE,
   EMPTY_HARD_STATE,
   EntryUnavailableError,
-  InvariantError,
+  StorageInvariantError,
 } from '../src/index.js';
 import { encodeEntryBody } from '../src/codec.js';
 import { chunked, CONF, entries, entry, meta } from './helpers.js';
@@ -85,13 +85,13 @@ export function storageConformance(name: string, makeStore: () => Promise<Storag
 
       it('refuses an append that would leave a hole', async () => {
         await s.log.append(entries(1, 2, 1));
-        await expect(s.log.append(entries(4, 5, 1))).rejects.toBeInstanceOf(InvariantError);
+        await expect(s.log.append(entries(4, 5, 1))).rejects.toBeInstanceOf(StorageInvariantError);
         expect(s.log.lastIndex()).toBe(2);
       });
 
       it('refuses non-contiguous entries in one append', async () => {
         await expect(s.log.append([entry(1, 1), entry(3, 1)])).rejects.toBeInstanceOf(
-          InvariantError,
+          StorageInvariantError,
         );
         expect(s.log.lastIndex()).toBe(0);
       });
@@ -144,11 +144,11 @@ export function storageConformance(name: string, makeStore: () => Promise<Storag
         expect(await s.log.entries(4, 7)).toEqual(entries(4, 6, 1));
       });
 
-      it('reports reads below the compaction point as CompactedError', async () => {
+      it('reports reads below the compaction point as LogCompactedError', async () => {
         await s.log.append(entries(1, 6, 1));
         await s.log.compact(meta(3, 1));
-        await expect(s.log.term(2)).rejects.toBeInstanceOf(CompactedError);
-        await expect(s.log.entries(3, 5)).rejects.toBeInstanceOf(CompactedError);
+        await expect(s.log.term(2)).rejects.toBeInstanceOf(LogCompactedError);
+        await expect(s.log.entries(3, 5)).rejects.toBeInstanceOf(LogCompactedError);
       });
 
       it('can compact the whole log, leaving it empty after the snapshot', async () => {
@@ -163,8 +163,8 @@ export function storageConformance(name: string, makeStore: () => Promise<Storag
 
       it('refuses to compact past the last index or with the wrong term', async () => {
         await s.log.append(entries(1, 4, 2));
-        await expect(s.log.compact(meta(5, 2))).rejects.toBeInstanceOf(InvariantError);
-        await expect(s.log.compact(meta(3, 1))).rejects.toBeInstanceOf(InvariantError);
+        await expect(s.log.compact(meta(5, 2))).rejects.toBeInstanceOf(StorageInvariantError);
+        await expect(s.log.compact(meta(3, 1))).rejects.toBeInstanceOf(StorageInvariantError);
         expect(s.log.firstIndex()).toBe(1);
       });
 
@@ -179,7 +179,7 @@ export function storageConformance(name: string, makeStore: () => Promise<Storag
       it('refuses to truncate into the compacted prefix', async () => {
         await s.log.append(entries(1, 4, 1));
         await s.log.compact(meta(2, 1));
-        await expect(s.log.truncateSuffix(2)).rejects.toBeInstanceOf(InvariantError);
+        await expect(s.log.truncateSuffix(2)).rejects.toBeInstanceOf(StorageInvariantError);
       });
 
       it('survives a restart, with the compaction meta reported by load()', async () => {
@@ -198,7 +198,7 @@ export function storageConformance(name: string, makeStore: () => Promise<Storag
     describe('range boundaries', () => {
       it('refuses lo > hi', async () => {
         await s.log.append(entries(1, 3, 1));
-        await expect(s.log.entries(3, 2)).rejects.toBeInstanceOf(InvariantError);
+        await expect(s.log.entries(3, 2)).rejects.toBeInstanceOf(StorageInvariantError);
       });
 
       it('allows hi = lastIndex + 1 and no further', async () => {
@@ -265,7 +265,7 @@ export function storageConformance(name: string, makeStore: () => Promise<Storag
         expect(s.log.firstIndex()).toBe(9);
         expect(s.log.lastIndex()).toBe(8);
         expect(await s.log.term(8)).toBe(2);
-        await expect(s.log.term(5)).rejects.toBeInstanceOf(CompactedError);
+        await expect(s.log.term(5)).rejects.toBeInstanceOf(LogCompactedError);
         s = await h.restart();
         const loaded = await s.load();
         expect(loaded).toMatchObject({
@@ -296,7 +296,7 @@ export function storageConformance(name: string, makeStore: () => Promise<Storag
       it('refuses a snapshot older than the compaction point', async () => {
         await s.persist({ snapshotMeta: meta(5, 1) });
         await expect(s.persist({ snapshotMeta: meta(4, 1) })).rejects.toBeInstanceOf(
-          InvariantError,
+          StorageInvariantError,
         );
       });
     });

@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { Entry } from '@flotilla/raft';
-import { InvariantError, type LevelStorage, openLevelStorage } from '../src/index.js';
+import { StorageInvariantError, type LevelStorage, openLevelStorage } from '../src/index.js';
 import { indexKey, keyIndex } from '../src/keys.js';
 import { entries, entry, tempDir } from './helpers.js';
 
@@ -148,7 +148,7 @@ describe('LevelStorage', () => {
   });
 
   it('refuses sublevel names the storage uses itself', () => {
-    expect(() => s.sublevel('log')).toThrow(InvariantError);
-    expect(() => s.sublevel('meta')).toThrow(InvariantError);
+    expect(() => s.sublevel('log')).toThrow(StorageInvariantError);
+    expect(() => s.sublevel('meta')).toThrow(StorageInvariantError);
   });
 });

@@ -6,7 +6,7 @@ import {
   FORMAT_VERSION,
   FormatVersionError,
   IdentityMismatchError,
-  InvariantError,
+  StorageInvariantError,
   MissingDataDirError,
   openLevelStorage,
   StorageClosedError,
@@ -71,10 +71,10 @@ describe('identity of a data directory', () => {
   it('refuses bad ids before touching the disk', async () => {
     await expect(
       openLevelStorage({ dir: tmp.dir, clusterId: '', nodeId: 1 }),
-    ).rejects.toBeInstanceOf(InvariantError);
+    ).rejects.toBeInstanceOf(StorageInvariantError);
     await expect(
       openLevelStorage({ dir: tmp.dir, clusterId: 'c', nodeId: 0 }),
-    ).rejects.toBeInstanceOf(InvariantError);
+    ).rejects.toBeInstanceOf(StorageInvariantError);
   });
 
   it('with create: false, refuses a directory that holds no data', async () => {

@@ -1,6 +1,7 @@
 // Starts a real etcd cluster on loopback, for the tests and benchmarks that
 // compare Flotilla with etcd. etcd comes from Debian's etcd-server package
 // (.ci/install-system-deps installs it).
+import { type ErrorCategory, FlotillaError } from '@flotilla/errors';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -35,7 +36,8 @@ export interface EtcdClusterOptions {
   binary?: string;
 }
 
-export class EtcdNotInstalledError extends Error {
+export class EtcdNotInstalledError extends FlotillaError {
+  readonly category: ErrorCategory = 'environment';
   override readonly name = 'EtcdNotInstalledError';
 }
 

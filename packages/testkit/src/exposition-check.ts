@@ -10,6 +10,7 @@
 //   - counters are named *_total and are not negative;
 //   - each histogram series has cumulative buckets with increasing `le`, ending
 //     with le="+Inf" equal to its _count, and a _sum.
+import { type ErrorCategory, FlotillaError } from '@flotilla/errors';
 
 export type ExpositionType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped';
 
@@ -26,7 +27,8 @@ export interface ExpositionFamily {
   readonly samples: ExpositionSample[];
 }
 
-export class ExpositionError extends Error {
+export class ExpositionError extends FlotillaError {
+  readonly category: ErrorCategory = 'bug';
   override readonly name = 'ExpositionError';
 }
 

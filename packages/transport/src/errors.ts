@@ -1,17 +1,21 @@
 // Typed errors of this package. Each message says what was wrong and what to do.
+import { type ErrorCategory, FlotillaError } from '@flotilla/errors';
 
 /** A transport or network was configured with values that cannot work. */
-export class TransportOptionsError extends Error {
+export class TransportOptionsError extends FlotillaError {
+  readonly category: ErrorCategory = 'badInput';
   override readonly name = 'TransportOptionsError';
 }
 
 /** A fault plan was given an out-of-range value (probability, delay). */
-export class FaultPlanError extends Error {
+export class FaultPlanError extends FlotillaError {
+  readonly category: ErrorCategory = 'badInput';
   override readonly name = 'FaultPlanError';
 }
 
 /** A second live transport was requested for a node id that already has one. */
-export class DuplicateNodeError extends Error {
+export class DuplicateNodeError extends FlotillaError {
+  readonly category: ErrorCategory = 'badInput';
   override readonly name = 'DuplicateNodeError';
   constructor(readonly nodeId: number) {
     super(
@@ -21,17 +25,19 @@ export class DuplicateNodeError extends Error {
 }
 
 /** A virtual clock ran more timers in one call than allowed: most likely a timer that re-arms itself at zero delay. */
-export class ClockRunawayError extends Error {
+export class ClockRunawayError extends FlotillaError {
+  readonly category: ErrorCategory = 'bug';
   override readonly name = 'ClockRunawayError';
 }
 
 /** Base of the errors that close a TCP connection because of what the peer sent. */
-export class ProtocolError extends Error {
-  override readonly name: string = 'ProtocolError';
+export class PeerProtocolError extends FlotillaError {
+  readonly category: ErrorCategory = 'environment';
+  override readonly name: string = 'PeerProtocolError';
 }
 
 /** A frame's length prefix is over the configured maximum (checked before buffering anything). */
-export class FrameTooLargeError extends ProtocolError {
+export class FrameTooLargeError extends PeerProtocolError {
   override readonly name = 'FrameTooLargeError';
   constructor(
     readonly frameBytes: number,
@@ -44,7 +50,7 @@ export class FrameTooLargeError extends ProtocolError {
 }
 
 /** A frame's length prefix is zero: no valid frame is empty. */
-export class EmptyFrameError extends ProtocolError {
+export class EmptyFrameError extends PeerProtocolError {
   override readonly name = 'EmptyFrameError';
   constructor() {
     super('frame with a zero length prefix; the peer does not speak this protocol');
@@ -52,7 +58,7 @@ export class EmptyFrameError extends ProtocolError {
 }
 
 /** The stream ended inside a frame (the peer died mid-frame or its length prefix lied). */
-export class TruncatedFrameError extends ProtocolError {
+export class TruncatedFrameError extends PeerProtocolError {
   override readonly name = 'TruncatedFrameError';
   constructor(readonly bytesMissing: number) {
     super(
@@ -62,16 +68,17 @@ export class TruncatedFrameError extends ProtocolError {
 }
 
 /** A frame's bytes do not decode to what the protocol expects. */
-export class FrameDecodeError extends ProtocolError {
+export class FrameDecodeError extends PeerProtocolError {
   override readonly name = 'FrameDecodeError';
 }
 
 /** The handshake was refused or malformed. */
-export class HandshakeError extends ProtocolError {
+export class HandshakeError extends PeerProtocolError {
   override readonly name = 'HandshakeError';
 }
 
 /** A member would listen beyond loopback with a setting that is only safe on loopback (the default cluster token). */
-export class InsecureListenError extends Error {
+export class InsecureListenError extends FlotillaError {
+  readonly category: ErrorCategory = 'badInput';
   override readonly name = 'InsecureListenError';
 }

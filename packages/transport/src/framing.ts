@@ -6,7 +6,7 @@ import {
   EmptyFrameError,
   FrameTooLargeError,
   TruncatedFrameError,
-  type ProtocolError,
+  type PeerProtocolError,
 } from './errors.js';
 
 export const FRAME_HEADER_BYTES = 4;
@@ -37,7 +37,7 @@ export interface DecodeResult {
   /** Complete payloads, in order. They may share memory with the pushed chunk. */
   readonly frames: Uint8Array[];
   /** Set once the stream is invalid; every later push returns it again. */
-  readonly error: ProtocolError | undefined;
+  readonly error: PeerProtocolError | undefined;
 }
 
 export class FrameDecoder {
@@ -45,7 +45,7 @@ export class FrameDecoder {
   private headerFill = 0;
   private body: Uint8Array | undefined;
   private bodyFill = 0;
-  private error: ProtocolError | undefined;
+  private error: PeerProtocolError | undefined;
 
   /** May be raised after a handshake (a connection starts with a small limit until the peer is known). */
   constructor(public frameBytesMax: number) {
@@ -78,7 +78,7 @@ export class FrameDecoder {
   }
 
   /** Call when the stream ends: an error if it ended inside a frame. */
-  end(): ProtocolError | undefined {
+  end(): PeerProtocolError | undefined {
     if (this.error !== undefined) return this.error;
     if (this.headerFill > 0)
       this.error = new TruncatedFrameError(FRAME_HEADER_BYTES - this.headerFill);

@@ -13,7 +13,7 @@ import {
   EmptyFrameError,
   FrameDecodeError,
   FrameTooLargeError,
-  ProtocolError,
+  PeerProtocolError,
   TruncatedFrameError,
 } from '../src/index.js';
 import { everyKind } from './messages.js';
@@ -45,7 +45,7 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
 const payloadArb = fc.uint8Array({ minLength: 1, maxLength: 200 });
 
 describe('FrameDecoder fuzzing', () => {
-  it('random bytes in random chunks: no throw, bounded buffering, frames within the max, any error is a typed ProtocolError and final', () => {
+  it('random bytes in random chunks: no throw, bounded buffering, frames within the max, any error is a typed PeerProtocolError and final', () => {
     const packr = createPackr();
     // Segments of garbage mixed with well-framed garbage, so both the framing and the payload decoder get exercised.
     const segment = fc.oneof(
@@ -72,7 +72,7 @@ describe('FrameDecoder fuzzing', () => {
         fc.integer({ min: 1, max: 2048 }),
         (bytes, cuts, max) => {
           const decoder = new FrameDecoder(max);
-          let error: ProtocolError | undefined;
+          let error: PeerProtocolError | undefined;
           let frameBytes = 0;
           for (const chunk of split(bytes, cuts)) {
             const result = decoder.push(chunk);
@@ -93,7 +93,7 @@ describe('FrameDecoder fuzzing', () => {
           }
           expect(frameBytes).toBeLessThanOrEqual(bytes.length);
           const end = decoder.end();
-          if (end !== undefined) expect(end).toBeInstanceOf(ProtocolError);
+          if (end !== undefined) expect(end).toBeInstanceOf(PeerProtocolError);
           if (error === undefined && end === undefined) expect(frameBytes).toBe(bytes.length);
         },
       ),

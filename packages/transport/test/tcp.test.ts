@@ -293,7 +293,7 @@ describe('TCP hostile and broken peers', () => {
     await waitFor(() => peer.closed, 'the connection is closed');
     expect(five.got).toEqual([]);
     expect(warnings(five.log, 'broke the protocol')[0]!.obj).toMatchObject({
-      err: 'ProtocolError',
+      err: 'PeerProtocolError',
     });
   });
 

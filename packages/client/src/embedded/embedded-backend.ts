@@ -3,6 +3,7 @@
 // carries an exactly-once identity (kv's clientId/seq envelope) so a write
 // whose fate the node reports as unknown can be retried safely.
 
+import { isNotApplied, isOutcomeUnknown } from '@flotilla/errors';
 import { randomUUID } from 'node:crypto';
 import { LeaseNotFoundError } from '@flotilla/kv';
 import type {
@@ -16,9 +17,9 @@ import type {
   TxnResponse,
   WatchRequest,
 } from '@flotilla/kv';
-import type { FlotillaNode, WriteOptions } from '@flotilla/node';
+import { type FlotillaNode, NodeClosedError, type WriteOptions } from '@flotilla/node';
 import { BackendKv, type Backend } from '../backend.js';
-import { UnavailableError, UnknownOutcomeError } from '../errors.js';
+import { UnavailableError, ClientUnknownOutcomeError } from '../errors.js';
 import {
   ExpiredOnFirstTry,
   isSessionExpired,
@@ -42,16 +43,11 @@ export interface EmbeddedKvOptions {
   env?: RetryEnv;
 }
 
-/** Node errors that mean "not done, try again" (nothing was applied). */
-const NOT_APPLIED = new Set([
-  'NotLeaderError',
-  'ProposalDroppedError',
-  'ProposalLostError',
-  'TooManyRequestsError',
-  'LeaderChangedError',
-]);
-/** Node errors that mean "maybe applied": safe to repeat only with the same exactly-once identity. */
-const UNKNOWN = new Set(['UnknownOutcomeError', 'RequestTimeoutError']);
+/** Worth asking this node again: not applied or unknown, unless the node itself is gone. */
+function retryable(err: unknown): boolean {
+  if (err instanceof NodeClosedError) return false;
+  return isNotApplied(err) || isOutcomeUnknown(err);
+}
 
 export function embeddedKv(node: FlotillaNode, options: EmbeddedKvOptions = {}): KV {
   return new BackendKv(new EmbeddedBackend(node, options));
@@ -77,9 +73,8 @@ class EmbeddedBackend implements Backend {
       this.env,
       fn,
       (err) =>
-        err instanceof Error && (NOT_APPLIED.has(err.name) || UNKNOWN.has(err.name))
-          ? 'retry'
-          : 'fail',
+        // A read changes nothing: "not applied" and "unknown" alike can be asked again.
+        retryable(err) ? 'retry' : 'fail',
       (err, attempts) => new UnavailableError(what, attempts, err),
     );
   }
@@ -103,13 +98,14 @@ class EmbeddedBackend implements Backend {
           return fn({ clientId: ticket.clientId, seq: ticket.seq });
         },
         (err) => {
-          if (!(err instanceof Error)) return 'fail';
-          if (UNKNOWN.has(err.name) && !registering) unknown = err;
-          return NOT_APPLIED.has(err.name) || UNKNOWN.has(err.name) ? 'retry' : 'fail';
+          // Repeating is safe under the lane's exactly-once identity; remember an
+          // unknown outcome so that giving up reports it rather than "unavailable".
+          if (isOutcomeUnknown(err) && !registering) unknown = err;
+          return retryable(err) ? 'retry' : 'fail';
         },
         (err, attempts) =>
           unknown
-            ? new UnknownOutcomeError(what, unknown)
+            ? new ClientUnknownOutcomeError(what, unknown)
             : new UnavailableError(what, attempts, err),
       );
     } catch (err) {

@@ -1,7 +1,7 @@
 // The etcd backend: a real etcd v3 cluster through the `etcd3` package's
 // gRPC clients. etcd3's own retry policy is switched off (it would repeat
 // writes blindly); reads and idempotent calls are retried here, and a write
-// whose connection failed surfaces as UnknownOutcomeError.
+// whose connection failed surfaces as ClientUnknownOutcomeError.
 
 import { Etcd3, type IOptions, isRecoverableError } from 'etcd3';
 import { CompactedError, LeaseExistsError, LeaseNotFoundError } from '@flotilla/kv';
@@ -18,7 +18,7 @@ import type {
 } from '@flotilla/kv';
 import type { Backend } from '../backend.js';
 import { BackendKv, isReadOnly } from '../backend.js';
-import { UnavailableError, UnknownOutcomeError } from '../errors.js';
+import { UnavailableError, ClientUnknownOutcomeError } from '../errors.js';
 import { isEtcdUnavailableMessage, kvErrorFromEtcdMessage } from '../etcd-errors.js';
 import { DEFAULT_RETRY, realEnv, type RetryEnv, type RetryOptions, withRetry } from '../retry.js';
 import type { KV, KvStatus, LeaseGrant, LeaseTimeToLive, Watch } from '../types.js';
@@ -97,7 +97,7 @@ class EtcdBackend implements Backend {
       return await fn();
     } catch (err) {
       const mapped = mapError(err);
-      if (isTransient(mapped)) throw new UnknownOutcomeError(what, mapped);
+      if (isTransient(mapped)) throw new ClientUnknownOutcomeError(what, mapped);
       throw mapped;
     }
   }

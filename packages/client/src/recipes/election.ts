@@ -4,7 +4,7 @@
 // waits for every older candidate to go; observe() follows the leader.
 
 import { text } from '@flotilla/kv';
-import { NotLeaderError } from '../errors.js';
+import { ElectionNotLeaderError } from '../errors.js';
 import { compare, op } from '../normalize.js';
 import type { Bytes, KV, KeyValue } from '../types.js';
 import { Session, type SessionOptions } from './session.js';
@@ -52,17 +52,17 @@ export class Election {
     return this.leading;
   }
 
-  /** Publishes a new value as the current leader; NotLeaderError if no longer leader. */
+  /** Publishes a new value as the current leader; ElectionNotLeaderError if no longer leader. */
   async proclaim(value: Bytes): Promise<void> {
     const leading = this.leading;
-    if (!leading || !this.session) throw new NotLeaderError('proclaim');
+    if (!leading || !this.session) throw new ElectionNotLeaderError('proclaim');
     const res = await this.kv.txn({
       compare: [compare(leading.key, 'CREATE', '=', leading.revision)],
       success: [op.put(leading.key, value, { lease: this.session.leaseId })],
     });
     if (!res.succeeded) {
       this.leading = undefined;
-      throw new NotLeaderError('proclaim');
+      throw new ElectionNotLeaderError('proclaim');
     }
   }
 

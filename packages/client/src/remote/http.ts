@@ -4,19 +4,24 @@
 // (unknown: only reads and exactly-once writes may be repeated). Streams
 // (watch, lease keep-alive) use fetch here; unary calls use the pooled
 // node:http client in unary.ts.
+import { type ErrorCategory, FlotillaError } from '@flotilla/errors';
 
 import https from 'node:https';
 import { Readable } from 'node:stream';
 import { errorFromData, type KvErrorData } from '@flotilla/kv';
-import { ProtocolError } from '../errors.js';
+import { UnexpectedResponseError } from '../errors.js';
 import { kvErrorFromEtcdMessage } from '../etcd-errors.js';
 import { asWire, get } from '../wire.js';
 import { isTlsFailure } from './tls.js';
 
 export type FailureKind = 'notSent' | 'refused' | 'unknown';
 
-export class AttemptError extends Error {
+export class AttemptError extends FlotillaError {
   override readonly name = 'AttemptError';
+  /** A request that may have reached the server ('unknown') may have been applied. */
+  get category(): ErrorCategory {
+    return this.kind === 'unknown' ? 'outcomeUnknown' : 'notApplied';
+  }
   constructor(
     readonly kind: FailureKind,
     readonly endpoint: string,
@@ -30,7 +35,8 @@ export class AttemptError extends Error {
 }
 
 /** An HTTP error answer that is not a store error (bad request, auth, unknown path). */
-export class ServerError extends Error {
+export class ServerError extends FlotillaError {
+  readonly category: ErrorCategory = 'badInput';
   override readonly name = 'ServerError';
   constructor(
     readonly status: number,
@@ -238,7 +244,9 @@ export async function* jsonLines(res: Response, lineBytesMax: number): AsyncGene
       if (line) yield JSON.parse(line);
     }
     if (buffered.length > lineBytesMax)
-      throw new ProtocolError(`a streamed message exceeded ${lineBytesMax} bytes (lineBytesMax)`);
+      throw new UnexpectedResponseError(
+        `a streamed message exceeded ${lineBytesMax} bytes (lineBytesMax)`,
+      );
   }
   const rest = buffered.trim();
   if (rest) yield JSON.parse(rest);

@@ -2,7 +2,7 @@
 // gateway) over HTTP. Endpoints are discovered from the member list; failed
 // attempts move to another endpoint with bounded back-off; a write is
 // repeated only when the server makes repeats exactly-once (client id + seq
-// headers), otherwise an unanswered write is an UnknownOutcomeError.
+// headers), otherwise an unanswered write is an ClientUnknownOutcomeError.
 
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -19,7 +19,7 @@ import type {
   WatchRequest,
 } from '@flotilla/kv';
 import { BackendKv, isReadOnly, type Backend } from '../backend.js';
-import { UnavailableError, UnknownOutcomeError } from '../errors.js';
+import { UnavailableError, ClientUnknownOutcomeError } from '../errors.js';
 import { randomLeaseId } from '../lease-id.js';
 import { DEFAULT_RETRY, realEnv, withRetry, type RetryEnv, type RetryOptions } from '../retry.js';
 import type { Consistency, KV, KvStatus, LeaseGrant, LeaseTimeToLive, Watch } from '../types.js';
@@ -275,7 +275,7 @@ export class RemoteBackend implements Backend {
         },
         (err, attempts) =>
           kind === 'write' && unknown
-            ? new UnknownOutcomeError(what, unknown)
+            ? new ClientUnknownOutcomeError(what, unknown)
             : new UnavailableError(what, attempts, err),
       );
     } catch (err) {
@@ -286,7 +286,7 @@ export class RemoteBackend implements Backend {
         if (unknown === undefined) throw new ExpiredOnFirstTry(err);
       }
       if (err instanceof AttemptError && err.kind === 'unknown' && kind === 'write')
-        throw new UnknownOutcomeError(what, err);
+        throw new ClientUnknownOutcomeError(what, err);
       if (err instanceof AttemptError) throw new UnavailableError(what, 1, err);
       throw err;
     } finally {

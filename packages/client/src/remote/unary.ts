@@ -10,7 +10,7 @@ import http, {
   type IncomingMessage,
 } from 'node:http';
 import https from 'node:https';
-import { ProtocolError } from '../errors.js';
+import { UnexpectedResponseError } from '../errors.js';
 import { AttemptError, errorFromAnswer, failureOf } from './http.js';
 import { agentTlsOptions, type RemoteTls } from './tls.js';
 
@@ -22,7 +22,7 @@ export interface UnaryAnswer {
 export interface HttpPoolOptions {
   /** Open connections per endpoint at most; more concurrent calls queue for a free one. */
   readonly connectionsPerEndpointMax: number;
-  /** Largest answer body read; a larger one fails the call with ProtocolError. */
+  /** Largest answer body read; a larger one fails the call with UnexpectedResponseError. */
   readonly responseBytesMax: number;
   /** CA, client certificate and verification for https:// endpoints. */
   readonly tls?: RemoteTls;
@@ -150,7 +150,9 @@ export class HttpPool {
     try {
       return { headers: res.headers, body: JSON.parse(text) };
     } catch {
-      throw new ProtocolError(`${endpoint} answered with invalid JSON: ${text.slice(0, 200)}`);
+      throw new UnexpectedResponseError(
+        `${endpoint} answered with invalid JSON: ${text.slice(0, 200)}`,
+      );
     }
   }
 
@@ -162,7 +164,7 @@ export class HttpPool {
         bytes += chunk.length;
         if (bytes > this.options.responseBytesMax) {
           reject(
-            new ProtocolError(
+            new UnexpectedResponseError(
               `${endpoint} answered with more than ${this.options.responseBytesMax} bytes (responseBytesMax): raise it or ask for less (limit, keysOnly)`,
             ),
           );

@@ -4,6 +4,7 @@
 // watches are checked here; writes carry the caller to apply, where the
 // replicated state decides (see @flotilla/kv auth/check.ts), so a stale
 // member cannot let a write through.
+import { type ErrorCategory, FlotillaError } from '@flotilla/errors';
 import type { IncomingHttpHeaders } from 'node:http';
 import {
   InvalidAuthTokenError,
@@ -14,7 +15,8 @@ import {
 import { validClaims } from './token.js';
 
 /** Auth is on and the request carries no token: etcd answers "user name is empty". */
-export class MissingTokenError extends Error {
+export class MissingTokenError extends FlotillaError {
+  readonly category: ErrorCategory = 'badInput';
   override readonly name = 'MissingTokenError';
   constructor() {
     super('etcdserver: user name is empty');

@@ -7,9 +7,11 @@
 // member, `announcer` is undefined and such announcements are always refused.
 // Announcements for new members (what member add sends, before the
 // configuration change) are unaffected; with auth on, the route needs root.
+import { type ErrorCategory, FlotillaError } from '@flotilla/errors';
 import type { ServedNode } from '../http/served-node.js';
 
-export class PeerAnnounceRefusedError extends Error {
+export class PeerAnnounceRefusedError extends FlotillaError {
+  readonly category: ErrorCategory = 'environment';
   override readonly name = 'PeerAnnounceRefusedError';
 }
 

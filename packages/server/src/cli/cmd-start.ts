@@ -1,11 +1,12 @@
 // `flotilla start`: opens a member (LevelDB in --data-dir, TCP on
 // --listen-peer), serves the HTTP API on --listen-client, logs JSON to stderr,
 // and stops cleanly on SIGINT/SIGTERM.
+import { isBadInput, isEnvironment } from '@flotilla/errors';
 import fs from 'node:fs';
 import path from 'node:path';
 import { forceNewCluster, type BackupScheduler } from '@flotilla/backup';
 import { openNode, type FlotillaNode } from '@flotilla/node';
-import { checkExposure } from '@flotilla/transport';
+import { checkExposure, InsecureListenError, TransportOptionsError } from '@flotilla/transport';
 import { pino, type Logger } from 'pino';
 import { MemberDirectory } from '../cluster/directory.js';
 import type { RunningHttpServer } from '../http/server.js';
@@ -84,20 +85,10 @@ function describeStartError(err: unknown, config: StartConfig): CliError | undef
       `address already in use (${e.message.replace(/^listen EADDRINUSE: address already in use /, '')}); another process listens there, choose other --listen-peer/--listen-client ports`,
     );
   if (e?.code === 'EACCES') return new CliError(`permission denied: ${e.message}`);
-  const expected = [
-    'InsecureListenError',
-    'TransportOptionsError',
-    'ForceNewClusterError',
-    'IdentityMismatchError',
-    'DirectoryLockedError',
-    'FormatVersionError',
-    'MissingDataDirError',
-    'CorruptionError',
-    'NodeOptionsError',
-  ];
-  if (e instanceof Error && expected.includes(e.name))
+  // Bad flags or a data directory that is not as required: the message says what to fix.
+  if (isBadInput(e) || isEnvironment(e))
     return new CliError(
-      e.name === 'InsecureListenError' || e.name === 'TransportOptionsError'
+      e instanceof InsecureListenError || e instanceof TransportOptionsError
         ? e.message
         : `${e.message} (data dir ${config.dataDir})`,
     );

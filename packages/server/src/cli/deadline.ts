@@ -4,11 +4,13 @@
 // number of attempts while the cluster is still electing a leader. When the
 // deadline wins the race, the runner closes the client, which ends the
 // attempt in flight and the retry loop.
+import { type ErrorCategory, FlotillaError } from '@flotilla/errors';
 import { setTimeout as delay } from 'node:timers/promises';
 import { formatDuration } from './duration.js';
 
 /** The command did not succeed within --command-timeout. */
-export class CommandTimeoutError extends Error {
+export class CommandTimeoutError extends FlotillaError {
+  readonly category: ErrorCategory = 'outcomeUnknown';
   override readonly name = 'CommandTimeoutError';
 }
 

@@ -2,7 +2,7 @@
 // non-zero exit (1 for a failed command, 2 for bad usage); unexpected errors
 // (bugs) still print one line, plus the stack only with FLOTILLA_DEBUG=1.
 import fs from 'node:fs';
-import { AUTH_MESSAGES } from '@flotilla/kv';
+import { isExpected } from '@flotilla/errors';
 import { CommanderError } from 'commander';
 import { exitCodeOf } from './errors.js';
 import { buildProgram } from './program.js';
@@ -18,36 +18,6 @@ function readStdin(): Promise<string> {
     process.stdin.on('error', reject);
   });
 }
-
-/**
- * Errors that are the user's or the cluster's, not bugs: their message is the
- * whole story. The client's and the store's typed errors say what to do.
- */
-const EXPECTED_ERRORS = new Set([
-  'UsageError',
-  'CliError',
-  'CommandTimeoutError',
-  'UnknownOutcomeError',
-  'UnavailableError',
-  'ServerError',
-  'WatchCanceledError',
-  'ProtocolError',
-  'ClientClosedError',
-  'KeyTooLargeError',
-  'ValueTooLargeError',
-  'TooManyOpsError',
-  'RequestTooLargeError',
-  'CompactedError',
-  'FutureRevisionError',
-  'LeaseNotFoundError',
-  'LeaseExistsError',
-  'KeyNotFoundError',
-  'InvalidRequestError',
-  'StaleSequenceError',
-  'SessionExpiredError',
-  // Auth refusals (permission denied, invalid token, bad password, ...): etcd's message is the story.
-  ...Object.keys(AUTH_MESSAGES),
-]);
 
 /** Runs one CLI invocation; resolves to the exit code. */
 export async function run(
@@ -79,7 +49,8 @@ export async function run(
   } catch (err) {
     // Help or the version was printed (0), or help was printed for a command given without its subcommand (usage: 2).
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    const expected = err instanceof Error && EXPECTED_ERRORS.has(err.name);
+    // The user's or the cluster's errors, not bugs: their message is the whole story.
+    const expected = isExpected(err);
     // One line: the first line of the message (server messages may carry more).
     const message = (err instanceof Error ? err.message : String(err)).split('\n')[0];
     process.stderr.write(`Error: ${expected ? message : `unexpected failure: ${message}`}\n`);

@@ -1,8 +1,9 @@
 // ServedNode over a real @flotilla/node FlotillaNode: the HTTP layer's view of
 // a node, plus the member directory (names and URLs) that Raft does not carry.
+import { type ErrorCategory, FlotillaError } from '@flotilla/errors';
 import { createHash } from 'node:crypto';
 import type { FlotillaNode, HistogramSummary } from '@flotilla/node';
-import type { WatchRequest } from '@flotilla/kv';
+import { LeaseNotFoundError, type WatchRequest } from '@flotilla/kv';
 import type {
   AddMemberRequest,
   LeaseTtlResult,
@@ -18,12 +19,14 @@ import { MemberDirectory, type DirectoryEntry } from './directory.js';
 import { memberIdOf } from './member-id.js';
 
 /** A membership request that cannot be carried out as asked (maps to FailedPrecondition). */
-export class MembershipError extends Error {
+export class MembershipError extends FlotillaError {
+  readonly category: ErrorCategory = 'badInput';
   override readonly name = 'MembershipError';
 }
 
 /** The member named in a request is not in the cluster (maps to NotFound). */
-export class MemberNotFoundError extends Error {
+export class MemberNotFoundError extends FlotillaError {
+  readonly category: ErrorCategory = 'badInput';
   override readonly name = 'MemberNotFoundError';
   constructor(readonly id: number) {
     super(`member ${id.toString(16)} is not in the cluster; see member list`);
@@ -111,7 +114,7 @@ export function servedNode(node: FlotillaNode, options: NodeAdapterOptions): Ser
         return { id, ttlSeconds: res.ttl, grantedTtlSeconds: res.grantedTtl, keys: res.keys };
       } catch (err) {
         // etcd answers an unknown lease with TTL -1 rather than an error.
-        if ((err as Error).name === 'LeaseNotFoundError')
+        if (err instanceof LeaseNotFoundError)
           return { id, ttlSeconds: -1, grantedTtlSeconds: 0, keys: [] };
         throw err;
       }

@@ -1,6 +1,8 @@
 // Maps the typed errors of @flotilla/kv and @flotilla/node to etcd's error
-// bodies. Matching is by `name` (the errors' documented identity), so errors
-// that crossed a process or package boundary map the same way.
+// bodies. Matching is by `name` (the errors' documented identity, unique across
+// the packages), so errors that crossed a process or package boundary map the
+// same way; an error etcd has no counterpart for maps by its category.
+import { categoryOf, type ErrorCategory } from '@flotilla/errors';
 import { GatewayError, EtcdMessage } from './gateway-error.js';
 import { GrpcCode } from './grpc-code.js';
 
@@ -98,13 +100,25 @@ function etcdDuplicateKey(message: string): string | undefined {
 }
 
 /**
+ * Errors without an etcd counterpart, by category: a refusal of the input is
+ * InvalidArgument, "try again" is Unavailable. An environment failure (a
+ * corrupt or closed store) or a bug is not mapped: the caller answers 500 and
+ * logs it.
+ */
+const BY_CATEGORY: Partial<Record<ErrorCategory, Mapping>> = {
+  badInput: { code: GrpcCode.InvalidArgument },
+  notApplied: { code: GrpcCode.Unavailable },
+  outcomeUnknown: { code: GrpcCode.Unavailable, message: EtcdMessage.timeout, detail: true },
+};
+
+/**
  * The GatewayError for any thrown value, or undefined when it is not an
  * expected error (the caller then answers 500 and logs it as a bug).
  */
 export function toGatewayError(err: unknown): GatewayError | undefined {
   if (err instanceof GatewayError) return err;
   if (!(err instanceof Error)) return undefined;
-  const mapping = BY_NAME[err.name];
+  const mapping = BY_NAME[err.name] ?? BY_CATEGORY[categoryOf(err) ?? 'bug'];
   if (!mapping) return undefined;
   const etcdText =
     mapping.message ??

@@ -1,6 +1,7 @@
 // The one error type the HTTP layer answers with: a gRPC code, the HTTP
 // status etcd's gateway would use, and the message. Its body is etcd's
 // `{"error", "message", "code"}`.
+import { type ErrorCategory, FlotillaError } from '@flotilla/errors';
 import { GrpcCode, httpStatusOf } from './grpc-code.js';
 
 export interface ErrorBody {
@@ -9,7 +10,8 @@ export interface ErrorBody {
   readonly code: number;
 }
 
-export class GatewayError extends Error {
+export class GatewayError extends FlotillaError {
+  readonly category: ErrorCategory = 'badInput';
   override readonly name: string = 'GatewayError';
   readonly code: GrpcCode;
   readonly httpStatus: number;

@@ -1,4 +1,5 @@
 // Small HTTP helpers the demo uses to talk to its members (etcd v3 JSON).
+import { type ErrorCategory, FlotillaError } from '@flotilla/errors';
 import type { StatusReport } from '../http/report.js';
 
 export const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
@@ -18,7 +19,8 @@ export function authHeaders(): Record<string, string> {
   return authorization;
 }
 
-export class RequestFailed extends Error {
+export class RequestFailed extends FlotillaError {
+  readonly category: ErrorCategory = 'notApplied';
   override readonly name = 'RequestFailed';
 }
 

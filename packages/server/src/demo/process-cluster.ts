@@ -2,6 +2,7 @@
 // loopback (so SIGKILL is a real crash). Used by the demo and by the tests
 // that drive the real binary. Every child is killed on close() and, as a
 // last resort, when this process exits.
+import { type ErrorCategory, FlotillaError } from '@flotilla/errors';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -80,7 +81,8 @@ export const DEFAULT_BIN = path.resolve(
 );
 
 /** A member process exited while the cluster was starting. */
-export class MemberExitedError extends Error {
+export class MemberExitedError extends FlotillaError {
+  readonly category: ErrorCategory = 'environment';
   override readonly name = 'MemberExitedError';
   constructor(
     readonly member: string,

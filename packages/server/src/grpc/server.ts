@@ -12,6 +12,7 @@ import {
   type ServerWritableStream,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
+import { NotLeaderError } from '@flotilla/node';
 import type { Logger } from 'pino';
 import type { Json } from '../codec/encode-kv.js';
 import { EtcdMessage, GatewayError } from '../codec/gateway-error.js';
@@ -109,11 +110,7 @@ export async function untilLeader<T>(
     try {
       return await attempt();
     } catch (err) {
-      if (
-        (err as Error)?.name !== 'NotLeaderError' ||
-        Date.now() + NO_LEADER_POLL_MS > deadline ||
-        gone()
-      )
+      if (!(err instanceof NotLeaderError) || Date.now() + NO_LEADER_POLL_MS > deadline || gone())
         throw err;
     }
     await new Promise((r) => setTimeout(r, NO_LEADER_POLL_MS));

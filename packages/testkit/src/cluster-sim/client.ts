@@ -9,13 +9,14 @@
 // evicted from the exactly-once table. A session registers its id (seq 1)
 // before its first write (seq 2), as @flotilla/client does.
 
+import { isOutcomeUnknown } from '@flotilla/errors';
 import { randomInt, type NodeId, type Rng } from '@flotilla/raft';
-import type { Compare, TxnRequest } from '@flotilla/kv';
+import { type Compare, SessionExpiredError, type TxnRequest } from '@flotilla/kv';
 import type { HistoryRecorder } from '../history/recorder.js';
 import type { CasExpectation, RegisterInput, RegisterResult } from '../history/types.js';
 import type { SimRuntime } from './runtime.js';
 import {
-  DEFINITELY_NOT_APPLIED,
+  definitelyNotApplied,
   type ReadConsistency,
   type Session,
   type SimulatedNode,
@@ -177,12 +178,7 @@ function attempt(
 function worthRetrying(r: Outcome<unknown>): boolean {
   if (r.kind === 'timeout') return true;
   if (r.kind !== 'error') return false;
-  const name = errorName(r.error);
-  return (
-    DEFINITELY_NOT_APPLIED.has(name) ||
-    name === 'UnknownOutcomeError' ||
-    name === 'RequestTimeoutError'
-  );
+  return definitelyNotApplied(r.error) || isOutcomeUnknown(r.error);
 }
 
 export interface IssueOptions
@@ -207,9 +203,7 @@ export async function issue(
   let r = await attempt(env, node, input, consistency, options.timeoutMs, session);
   // "Session expired" refuses the attempt (nothing applied); after a retry it says nothing of earlier attempts.
   const firstFailed =
-    r.kind === 'error' &&
-    (DEFINITELY_NOT_APPLIED.has(errorName(r.error)) ||
-      errorName(r.error) === 'SessionExpiredError');
+    r.kind === 'error' && (definitelyNotApplied(r.error) || r.error instanceof SessionExpiredError);
   if (session !== undefined && !firstFailed) {
     const rng = env.runtime.rng('retries');
     for (let retry = 0; retry < (options.retriesMax ?? 3) && worthRetrying(r); retry++) {
@@ -236,7 +230,7 @@ export async function issue(
     env.recorder.fail(id, why);
     return {
       alive: true,
-      ...(r.kind === 'error' && errorName(r.error) === 'SessionExpiredError'
+      ...(r.kind === 'error' && r.error instanceof SessionExpiredError
         ? { sessionExpired: true }
         : {}),
     };
@@ -265,7 +259,7 @@ async function registerSession(
   for (let tries = 0; tries <= (options.retriesMax ?? 3); tries++) {
     const r = await withTimeout(env.runtime, node.register(clientId), options.timeoutMs);
     if (r.kind === 'ok') return true;
-    if (r.kind !== 'error' || !DEFINITELY_NOT_APPLIED.has(errorName(r.error))) return false;
+    if (r.kind !== 'error' || !definitelyNotApplied(r.error)) return false;
     const nodes = env.reachable();
     if (nodes.length === 0) return false;
     node = nodes[randomInt(rng, 0, nodes.length - 1)] as SimulatedNode;

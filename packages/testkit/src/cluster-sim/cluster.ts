@@ -4,6 +4,7 @@
 // station on one MemoryNetwork whose FaultPlan the nemesis drives; the
 // station keeps frames sent to a node across its restarts, as TCP does. Node
 // ids are never reused: churn replaces a removed member with a brand-new id.
+import { type ErrorCategory, FlotillaError } from '@flotilla/errors';
 
 import type { KvLimits } from '@flotilla/kv';
 import { randomInt, type NodeId, type Rng } from '@flotilla/raft';
@@ -374,7 +375,8 @@ export class SimCluster {
 }
 
 /** A fault that needs the leader found none (a normal condition under faults: the fault is skipped). */
-export class NoLeaderNowError extends Error {
+export class NoLeaderNowError extends FlotillaError {
+  readonly category: ErrorCategory = 'notApplied';
   override readonly name = 'NoLeaderNowError';
   constructor() {
     super('no node is leader right now; the fault that needed one is skipped');

@@ -1,5 +1,7 @@
+import { type ErrorCategory, FlotillaError } from '@flotilla/errors';
 /** The simulation could not make progress within its virtual-time bound (a liveness failure or a harness bug). */
-export class SimulationStuckError extends Error {
+export class SimulationStuckError extends FlotillaError {
+  readonly category: ErrorCategory = 'bug';
   override readonly name = 'SimulationStuckError';
   constructor(what: string, waitedMs: number) {
     super(
@@ -9,7 +11,8 @@ export class SimulationStuckError extends Error {
 }
 
 /** Work at one virtual instant that never lets time move on (e.g. messages answered by messages with no delay, multiplying). */
-export class SimulationLivelockError extends Error {
+export class SimulationLivelockError extends FlotillaError {
+  readonly category: ErrorCategory = 'bug';
   override readonly name = 'SimulationLivelockError';
   constructor(atMs: number, steps: number) {
     super(

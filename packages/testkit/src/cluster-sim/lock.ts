@@ -11,7 +11,8 @@
 
 import { randomInt, type Rng } from '@flotilla/raft';
 import type { LockHold } from '../checker/mutex.js';
-import { errorName, withTimeout } from './client.js';
+import { withTimeout } from './client.js';
+import { LeaseNotFoundError } from '@flotilla/kv';
 import type { SimRuntime } from './runtime.js';
 import type { SimulatedNode } from './sim-node.js';
 
@@ -111,7 +112,7 @@ export async function runLockClients(
           const kept = await withTimeout(rt, target.leaseKeepAlive(leaseId), options.timeoutMs);
           if (kept.kind === 'ok' && kept.value > 0)
             boundMs = Math.max(boundMs, sentAt + leaseMs(kept.value));
-          else if (kept.kind === 'error' && errorName(kept.error) === 'LeaseNotFoundError') {
+          else if (kept.kind === 'error' && kept.error instanceof LeaseNotFoundError) {
             endedBy = 'keepAliveFailed';
             break;
           }

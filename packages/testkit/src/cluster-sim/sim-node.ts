@@ -2,6 +2,7 @@
 // node-adapter.ts maps @flotilla/node's driver onto it; keeping the contract
 // narrow keeps the simulator readable and shows exactly what it exercises.
 
+import { isNotApplied } from '@flotilla/errors';
 import type { NodeId, Role } from '@flotilla/raft';
 import type {
   KvLimits,
@@ -59,17 +60,15 @@ export interface SimulatedNode {
 }
 
 /**
- * Error names that mean "this request was definitely not applied" (refused
- * before it was proposed). Every other failure of a write is an unknown
- * outcome: the checker may assume it took effect or not.
+ * A refusal before the request was proposed: definitely not applied (the
+ * error's category says so), so the attempt may be sent again. ("Session
+ * expired" is not applied either, but it is a refusal of the id, `badInput`:
+ * the same attempt is refused again.) Every other failure of a write is an
+ * unknown outcome: the checker may assume it took effect or not.
  */
-export const DEFINITELY_NOT_APPLIED: ReadonlySet<string> = new Set([
-  'NotLeaderError',
-  'TooManyRequestsError',
-  'ProposalDroppedError',
-  'ProposalLostError',
-  'NodeClosedError',
-]);
+export function definitelyNotApplied(err: unknown): boolean {
+  return isNotApplied(err);
+}
 
 /** Everything a simulated node is built from; the starter wires them into a real driver. */
 export interface SimulatedNodeParams {

@@ -1,5 +1,7 @@
+import { type ErrorCategory, FlotillaError } from '@flotilla/errors';
 /** A process invoked an operation while its previous one was still open. */
-export class ProcessBusyError extends Error {
+export class ProcessBusyError extends FlotillaError {
+  readonly category: ErrorCategory = 'bug';
   override readonly name = 'ProcessBusyError';
   constructor(process: number, openOpId: number) {
     super(
@@ -10,7 +12,8 @@ export class ProcessBusyError extends Error {
 }
 
 /** complete/fail/unknown was called for an operation that is not open. */
-export class UnknownOperationError extends Error {
+export class UnknownOperationError extends FlotillaError {
+  readonly category: ErrorCategory = 'badInput';
   override readonly name = 'UnknownOperationError';
   constructor(id: number, why: string) {
     super(
@@ -20,7 +23,8 @@ export class UnknownOperationError extends Error {
 }
 
 /** The recorder reached its operation limit. */
-export class HistoryFullError extends Error {
+export class HistoryFullError extends FlotillaError {
+  readonly category: ErrorCategory = 'badInput';
   override readonly name = 'HistoryFullError';
   constructor(opsMax: number) {
     super(

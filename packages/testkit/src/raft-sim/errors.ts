@@ -1,6 +1,7 @@
 // Typed failures of the Raft simulation. A safety violation and a liveness
 // failure are what the property suite looks for; a harness error means the
 // simulator itself was misused or is inconsistent (fix the test, not the core).
+import { type ErrorCategory, FlotillaError } from '@flotilla/errors';
 
 /** The Raft property that a run broke. */
 export type RaftInvariant =
@@ -13,7 +14,8 @@ export type RaftInvariant =
   | 'acknowledgedDurability';
 
 /** A Raft safety property does not hold. The message names the nodes, indexes and terms involved. */
-export class SafetyViolationError extends Error {
+export class SafetyViolationError extends FlotillaError {
+  readonly category: ErrorCategory = 'bug';
   override readonly name = 'SafetyViolationError';
   constructor(
     readonly invariant: RaftInvariant,
@@ -24,7 +26,8 @@ export class SafetyViolationError extends Error {
 }
 
 /** After every fault healed, the cluster did not elect a leader or did not converge within its bound. */
-export class LivenessError extends Error {
+export class LivenessError extends FlotillaError {
+  readonly category: ErrorCategory = 'bug';
   override readonly name = 'LivenessError';
   constructor(
     readonly phase: 'election' | 'convergence',
@@ -38,6 +41,7 @@ export class LivenessError extends Error {
 }
 
 /** The simulator was given something it cannot run (a bad option, an unknown node). Fix the caller. */
-export class SimulationError extends Error {
+export class SimulationError extends FlotillaError {
+  readonly category: ErrorCategory = 'bug';
   override readonly name = 'SimulationError';
 }

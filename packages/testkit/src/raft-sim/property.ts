@@ -1,6 +1,7 @@
 // Runs many generated schedules through fast-check and, when one fails,
 // reports its seed, its counterexample path and a one-line command that
 // replays exactly that run (FLOTILLA_SIM_SEED / FLOTILLA_SIM_PATH).
+import { type ErrorCategory, FlotillaError } from '@flotilla/errors';
 import fc from 'fast-check';
 import { runRaftSchedule, type RunLimits } from './run.js';
 import {
@@ -44,7 +45,8 @@ export interface RaftPropertySummary {
 }
 
 /** A property run found a failing schedule. The message carries the seed, the path and the replay command. */
-export class RaftPropertyFailure extends Error {
+export class RaftPropertyFailure extends FlotillaError {
+  readonly category: ErrorCategory = 'bug';
   override readonly name = 'RaftPropertyFailure';
   constructor(
     readonly seed: number,

@@ -3,7 +3,7 @@
 // out in one writev). Anything the peer sends that breaks the protocol closes
 // this connection with a logged reason; nothing here throws to the caller.
 import type { Socket } from 'node:net';
-import { ProtocolError } from '../errors.js';
+import { PeerProtocolError } from '../errors.js';
 import { FrameDecoder, frameHeader } from '../framing.js';
 import type { Logger } from '../logger.js';
 
@@ -15,7 +15,7 @@ export interface OutgoingFrame {
 
 export class FramedSocket {
   readonly decoder: FrameDecoder;
-  /** Handles one payload; a thrown ProtocolError closes the connection. */
+  /** Handles one payload; a thrown PeerProtocolError closes the connection. */
   onFrame: (payload: Uint8Array) => void = () => {};
   /** Called once, when the socket is gone. */
   onClose: (reason: string) => void = () => {};
@@ -117,7 +117,7 @@ export class FramedSocket {
         this.onFrame(payload);
       } catch (err) {
         // Never let one connection's bad input escape into the event loop and end the process.
-        this.fail(err instanceof Error ? err : new ProtocolError(String(err)));
+        this.fail(err instanceof Error ? err : new PeerProtocolError(String(err)));
       }
     }
     if (error !== undefined) this.fail(error);

@@ -21,7 +21,7 @@ export interface LinkContext {
   readonly options: ResolvedTcpOptions;
   readonly counter: StatsCounter;
   readonly failures: HandshakeFailures;
-  /** Decodes a data frame from `peer` and hands it on; throws a ProtocolError for bad input. */
+  /** Decodes a data frame from `peer` and hands it on; throws a PeerProtocolError for bad input. */
   deliver(peer: NodeId, packr: Packr, payload: Uint8Array): void;
 }
 

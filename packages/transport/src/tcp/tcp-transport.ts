@@ -11,7 +11,7 @@ import {
 import type { Packr } from 'msgpackr';
 import type { NodeId } from '@flotilla/raft';
 import { createPackr, decodeBatch } from '../codec.js';
-import { ProtocolError, TransportOptionsError } from '../errors.js';
+import { PeerProtocolError, TransportOptionsError } from '../errors.js';
 import {
   checkHello,
   decodeHello,
@@ -429,7 +429,7 @@ export class TcpTransport implements Transport {
     const messages = decodeBatch(packr, payload);
     for (const m of messages) {
       if (m.from !== peer || m.to !== this.id) {
-        throw new ProtocolError(
+        throw new PeerProtocolError(
           `a ${m.type} message says ${m.from} → ${m.to} on the connection ${peer} → ${this.id}; the peer is misrouting`,
         );
       }
