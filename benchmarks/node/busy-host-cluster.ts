@@ -8,7 +8,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@flotilla/transport';
 import { BLOCK_JITTER_MS, BLOCK_PERIOD_MS } from './busy-host-load.js';
-import type { ChildMessage, MemberReport, ParentMessage, PhasePlan } from './busy-host-protocol.js';
+import type {
+  BlockKind,
+  ChildMessage,
+  MemberReport,
+  ParentMessage,
+  PhasePlan,
+} from './busy-host-protocol.js';
 
 const MEMBER_SCRIPT = path.join(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -24,6 +30,7 @@ const CLOSE_TIMEOUT_MS = 10_000;
 
 export interface PhaseSettings {
   readonly blockMs: number;
+  readonly blockKind: BlockKind;
   readonly rateHz: number;
   readonly warmupMs: number;
   readonly durationMs: number;
@@ -154,6 +161,7 @@ export async function runClusterPhase(s: PhaseSettings): Promise<MemberReport[]>
     members.forEach((m, i) => {
       const plan: PhasePlan = {
         blockMs: s.blockMs,
+        blockKind: s.blockKind,
         rateHz: s.rateHz,
         warmupMs: s.warmupMs,
         durationMs: s.durationMs,

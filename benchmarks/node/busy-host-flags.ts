@@ -1,6 +1,7 @@
 // Flags of the busy-host benchmark. Parsing is pure: argv in, settings out,
 // a FlagError for anything it cannot use.
 import { parseArgs } from 'node:util';
+import type { BlockKind } from './busy-host-protocol.js';
 
 export type ThreadFlag = 'worker' | 'inline';
 
@@ -8,6 +9,7 @@ export interface BusyHostSettings {
   readonly mode: 'full' | 'quick';
   /** The block lengths B, one phase (a fresh cluster) each. */
   readonly blockMs: readonly number[];
+  readonly blockKind: BlockKind;
   readonly durationS: number;
   readonly warmupS: number;
   /** Puts per second issued by each member process. */
@@ -43,6 +45,8 @@ changes, 0 failed writes, p99 ≤ B + 20 ms.
   --warmup-s S      unmeasured writes, no blocks, before each window (default ${FULL.warmupS}; quick ${QUICK.warmupS})
   --rate N          puts/s per member process (default ${RATE_HZ})
   --thread MODE     worker|inline: openNode's thread option (issue #15); not passed when absent
+  --block KIND      spin (default: burns CPU, like rendering or crypto) or sleep (parks the
+                    thread without CPU, like synchronous I/O)
   --quick           a short smoke run: B ∈ {${QUICK.blockMs.join(', ')}}, ${QUICK.durationS} s each
   --results-dir DIR where the JSON and the Markdown table go (default benchmarks/results)
   --help
@@ -76,6 +80,9 @@ export function parseBusyHostFlags(argv: readonly string[]): BusyHostSettings {
   const thread = v.thread;
   if (thread !== undefined && thread !== 'worker' && thread !== 'inline')
     throw new FlagError(`--thread is worker or inline, got ${JSON.stringify(thread)}`);
+  const blockKind = v.block ?? 'spin';
+  if (blockKind !== 'spin' && blockKind !== 'sleep')
+    throw new FlagError(`--block is spin or sleep, got ${JSON.stringify(blockKind)}`);
   const blockMs =
     v['block-ms'] === undefined
       ? base.blockMs
@@ -83,6 +90,7 @@ export function parseBusyHostFlags(argv: readonly string[]): BusyHostSettings {
   return {
     mode: quick ? 'quick' : 'full',
     blockMs,
+    blockKind,
     durationS:
       v['duration-s'] === undefined
         ? base.durationS
@@ -109,6 +117,7 @@ function parse(argv: readonly string[]) {
       'warmup-s': { type: 'string' },
       rate: { type: 'string' },
       thread: { type: 'string' },
+      block: { type: 'string' },
       quick: { type: 'boolean' },
       'results-dir': { type: 'string' },
       help: { type: 'boolean' },

@@ -3,7 +3,7 @@
 // blocked goes out right after, as a service's queued requests would), the
 // host's synchronous stalls, and the leader changes this member sees.
 import type { FlotillaNode } from '@flotilla/node';
-import type { LeaderView, MemberReport, PhasePlan } from './busy-host-protocol.js';
+import type { BlockKind, LeaderView, MemberReport, PhasePlan } from './busy-host-protocol.js';
 
 /** A block starts about once a second (start to start) ... */
 export const BLOCK_PERIOD_MS = 1_000;
@@ -25,11 +25,14 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 const errorName = (err: unknown): string => (err instanceof Error ? err.name : typeof err);
 
-/** The host's own synchronous work (rendering, crypto, a long GC): nothing else runs meanwhile. */
-export function blockLoop(ms: number): number {
+const parked = new Int32Array(new SharedArrayBuffer(4));
+
+/** The host's own synchronous work (see BlockKind): nothing else runs on this thread meanwhile. */
+export function blockLoop(ms: number, kind: BlockKind): number {
   const start = performance.now();
+  if (kind === 'sleep') Atomics.wait(parked, 0, 0, ms);
   while (performance.now() - start < ms) {
-    // spin
+    // spin (for 'sleep': only if the wait woke early)
   }
   return performance.now() - start;
 }
@@ -108,7 +111,7 @@ export async function runMemberPhase(
   let blockTimer: NodeJS.Timeout | undefined;
   const block = (): void => {
     if (!windowOpen) return;
-    const took = blockLoop(plan.blockMs);
+    const took = blockLoop(plan.blockMs, plan.blockKind);
     blocks++;
     blockedMsTotal += took;
     const jitter = (Math.random() * 2 - 1) * BLOCK_JITTER_MS;

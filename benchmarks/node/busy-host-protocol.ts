@@ -13,9 +13,17 @@ export interface MemberConfig {
   readonly thread: 'worker' | 'inline' | undefined;
 }
 
+/**
+ * How a block holds the loop: `spin` burns CPU (rendering, crypto, GC), `sleep`
+ * parks the thread without CPU (Atomics.wait: synchronous I/O, a lock), which
+ * on a small machine separates a stalled loop from CPU starvation.
+ */
+export type BlockKind = 'spin' | 'sleep';
+
 /** One measured phase: write at `rateHz`, block the loop for `blockMs` about once a second. */
 export interface PhasePlan {
   readonly blockMs: number;
+  readonly blockKind: BlockKind;
   readonly rateHz: number;
   /** Writes run (unmeasured, no blocks) for this long before the window opens. */
   readonly warmupMs: number;

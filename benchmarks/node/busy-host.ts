@@ -6,9 +6,9 @@
 // from issue to resolve in the writing process, writes committed; target: 0
 // leader changes, 0 failed writes, p99 ≤ B + 20 ms.
 //
-//   node --conditions=source --import tsx benchmarks/node/busy-host.ts [--quick] [--block-ms 0,200] [--thread worker|inline]
+//   node --conditions=source --import tsx benchmarks/node/busy-host.ts [--quick] [--block-ms 0,200] [--thread worker|inline] [--block spin|sleep]
 //
-// Writes benchmarks/results/busy-host-<mode>[-<thread>]-<date>.json (and
+// Writes benchmarks/results/busy-host-<mode>[-<thread>][-sleep]-<date>.json (and
 // -latest.json) and the table as -table.md; prints the table. Exit status 0, 1
 // when a phase failed to run or committed nothing, 2 on bad flags. Timings
 // never fail a run.
@@ -53,6 +53,7 @@ async function runPhases(
     try {
       const reports = await runClusterPhase({
         blockMs,
+        blockKind: s.blockKind,
         rateHz: s.rateHz,
         warmupMs: s.warmupS * 1000,
         durationMs: s.durationS * 1000,
@@ -96,6 +97,7 @@ async function main(): Promise<number> {
         members: 3,
         clusterId: CLUSTER_ID,
         blockMs: s.blockMs,
+        blockKind: s.blockKind,
         durationS: s.durationS,
         warmupS: s.warmupS,
         putsPerSecondPerMember: s.rateHz,
@@ -112,7 +114,11 @@ async function main(): Promise<number> {
       durationS: Math.round((performance.now() - started) / 1000),
       loadAverageEnd1m: Math.round(os.loadavg()[0]! * 100) / 100,
     };
-    const base = `busy-host-${s.mode}${s.thread === undefined ? '' : `-${s.thread}`}`;
+    const base = [
+      `busy-host-${s.mode}`,
+      ...(s.thread === undefined ? [] : [s.thread]),
+      ...(s.blockKind === 'spin' ? [] : [s.blockKind]),
+    ].join('-');
     const stamp = result.setup.date.replace(/[:.]/g, '-');
     const json = `${JSON.stringify(result, null, 2)}\n`;
     await mkdir(resultsDir, { recursive: true });

@@ -41,11 +41,14 @@ describe('busy-host flags', () => {
     });
   });
 
-  it('--quick is short, explicit flags win, --thread takes worker or inline only', () => {
+  it('--quick is short, explicit flags win, --thread and --block take their known values only', () => {
     expect(parseBusyHostFlags(['--quick'])).toMatchObject({ blockMs: [0, 200], durationS: 5 });
     expect(
       parseBusyHostFlags(['--', '--quick', '--block-ms=0,50', '--thread', 'inline']),
     ).toMatchObject({ mode: 'quick', blockMs: [0, 50], durationS: 5, thread: 'inline' });
+    expect(parseBusyHostFlags([]).blockKind).toBe('spin');
+    expect(parseBusyHostFlags(['--block', 'sleep']).blockKind).toBe('sleep');
+    expect(() => parseBusyHostFlags(['--block', 'nap'])).toThrow(FlagError);
     expect(() => parseBusyHostFlags(['--thread', 'fiber'])).toThrow(FlagError);
     expect(() => parseBusyHostFlags(['--block-ms', '0,-5'])).toThrow(FlagError);
     expect(() => parseBusyHostFlags(['--duration-s', '0'])).toThrow(FlagError);
