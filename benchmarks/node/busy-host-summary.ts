@@ -11,6 +11,7 @@ export interface MemberSummary {
   readonly pid: number;
   readonly issued: number;
   readonly committed: number;
+  /** Issued − committed: rejected or unsettled. */
   readonly failed: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
