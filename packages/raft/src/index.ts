@@ -3,7 +3,7 @@ export * from './rng.js';
 export * from './errors.js';
 export type { RaftConfig, InitialState } from './config.js';
 export { RawNode } from './raw-node.js';
-export type { ProposeResult, RequestResult } from './raw-node.js';
+export type { ProposeResult, RequestResult } from './local-input.js';
 export type { StepResult } from './step.js';
 export { entryBytes, ENTRY_OVERHEAD_BYTES, CONF_CHANGE_ENTRY_BYTES } from './sizes.js';
 export { applyConfChange } from './confchange.js';

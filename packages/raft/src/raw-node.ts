@@ -1,18 +1,11 @@
 // The driver-facing API: inputs (tick, step, propose, ...) and the
 // Ready/advance protocol whose order is written on the Ready type.
-import { applyConfChange } from './confchange.js';
 import type { RaftConfig } from './config.js';
-import {
-  InvalidConfChangeError,
-  invariant,
-  NotLeaderError,
-  ProposalDroppedError,
-  ReadIndexRefusedError,
-  TransferRefusedError,
-} from './errors.js';
-import { isVoter } from './quorum.js';
+import { invariant } from './errors.js';
+import { stepNonLeaderLocal } from './follower-requests.js';
+import { stepLeaderLocal } from './leader-requests.js';
+import type { LocalInput, LocalResult, ProposeResult, RequestResult } from './local-input.js';
 import { Raft } from './raft.js';
-import { CONF_CHANGE_ENTRY_BYTES, ENTRY_OVERHEAD_BYTES } from './sizes.js';
 import { step } from './step.js';
 import type { StepResult } from './step.js';
 import type {
@@ -27,20 +20,6 @@ import type {
   Status,
 } from './types.js';
 import { NONE } from './types.js';
-
-export type ProposeResult =
-  | { readonly ok: true; readonly index: number; readonly term: number }
-  | {
-      readonly ok: false;
-      readonly error: NotLeaderError | ProposalDroppedError | InvalidConfChangeError;
-    };
-
-export type RequestResult =
-  | { readonly ok: true }
-  | {
-      readonly ok: false;
-      readonly error: NotLeaderError | TransferRefusedError | ReadIndexRefusedError;
-    };
 
 export class RawNode {
   private readonly r: Raft;
@@ -73,13 +52,7 @@ export class RawNode {
   }
 
   propose(data: Uint8Array): ProposeResult {
-    const refused = this.refuseProposal('propose');
-    if (refused !== undefined) return refused;
-    if (!this.fitsUncommitted(data.length + ENTRY_OVERHEAD_BYTES)) {
-      return { ok: false, error: new ProposalDroppedError('uncommittedLimit') };
-    }
-    const [e] = this.r.appendAsLeader([{ type: 'normal', data }]);
-    return { ok: true, index: e!.index, term: e!.term };
+    return this.request({ type: 'propose', data });
   }
 
   /**
@@ -87,37 +60,7 @@ export class RawNode {
    * i.e. when advance() acknowledges a Ready whose committedEntries hold it.
    */
   proposeConfChange(cc: ConfChange): ProposeResult {
-    const r = this.r;
-    const refused = this.refuseProposal('proposeConfChange');
-    if (refused !== undefined) return refused;
-    if (!r.committedEntryInCurrentTerm())
-      return { ok: false, error: new ProposalDroppedError('notCommittedInTerm') };
-    if (r.pendingConfIndex > r.log.applied)
-      return { ok: false, error: new ProposalDroppedError('confChangePending') };
-    const outcome = applyConfChange(r.conf, cc);
-    if (!outcome.ok) return { ok: false, error: new InvalidConfChangeError(outcome.detail) };
-    if (!this.fitsUncommitted(CONF_CHANGE_ENTRY_BYTES)) {
-      return { ok: false, error: new ProposalDroppedError('uncommittedLimit') };
-    }
-    const [e] = r.appendAsLeader([{ type: 'confChange', change: cc }]);
-    r.pendingConfIndex = e!.index;
-    return { ok: true, index: e!.index, term: e!.term };
-  }
-
-  private refuseProposal(operation: string): ProposeResult | undefined {
-    const r = this.r;
-    if (r.role !== 'leader') return { ok: false, error: new NotLeaderError(r.lead, operation) };
-    if (r.leadTransferee !== NONE)
-      return { ok: false, error: new ProposalDroppedError('transferring') };
-    if (!isVoter(r.conf, r.id))
-      return { ok: false, error: new ProposalDroppedError('removedFromCluster') };
-    return undefined;
-  }
-
-  private fitsUncommitted(bytes: number): boolean {
-    // An empty pipeline always takes one entry, however large.
-    const used = this.r.uncommittedBytes;
-    return used === 0 || used + bytes <= this.r.cfg.maxUncommittedBytes;
+    return this.request({ type: 'proposeConfChange', change: cc });
   }
 
   /**
@@ -126,35 +69,18 @@ export class RawNode {
    * DroppedRead for this context. On a follower the request is forwarded.
    */
   readIndex(context: string): RequestResult {
-    const r = this.r;
-    if (r.role === 'leader') {
-      return r.leaderRead(r.id, context)
-        ? { ok: true }
-        : { ok: false, error: new ReadIndexRefusedError('pendingLimit') };
-    }
-    if (r.role !== 'follower' || r.lead === NONE)
-      return { ok: false, error: new NotLeaderError(r.lead, 'readIndex') };
-    r.send({ type: 'readIndex', from: r.id, to: r.lead, term: 0, context });
-    return { ok: true };
+    return this.request({ type: 'readIndex', context });
   }
 
   transferLeadership(to: NodeId): RequestResult {
-    const r = this.r;
-    if (r.role !== 'leader')
-      return { ok: false, error: new NotLeaderError(r.lead, 'transferLeadership') };
-    if (to === r.id) return { ok: true };
-    const pr = r.progress.get(to);
-    if (pr === undefined)
-      return { ok: false, error: new TransferRefusedError('unknownTarget', to) };
-    if (!isVoter(r.conf, to))
-      return { ok: false, error: new TransferRefusedError('learnerTarget', to) };
-    if (r.leadTransferee === to) return { ok: true };
-    r.leadTransferee = to;
-    // The transfer gets one election timeout to finish.
-    r.electionElapsed = 0;
-    if (pr.match === r.log.lastIndex()) r.sendTimeoutNow(to);
-    else r.sendAppend(to, true);
-    return { ok: true };
+    return this.request({ type: 'transferLeadership', to });
+  }
+
+  /** Every request goes through the role's step function: the decisions live there. */
+  private request<I extends LocalInput>(input: I): LocalResult<I> {
+    return this.r.role === 'leader'
+      ? stepLeaderLocal(this.r, input)
+      : stepNonLeaderLocal(this.r, input);
   }
 
   hasReady(): boolean {
@@ -264,20 +190,14 @@ export class RawNode {
     return r.snapshotMeta();
   }
 
-  /** The transport could not reach `id`: stop pipelining to it and probe. */
+  /** The transport could not reach `id`: a leader stops pipelining to it and probes. */
   reportUnreachable(id: NodeId): void {
-    const pr = this.r.role === 'leader' ? this.r.progress.get(id) : undefined;
-    if (pr?.state === 'replicate') pr.becomeProbe();
+    this.request({ type: 'unreachable', id });
   }
 
   /** The snapshot message to `id` was delivered (ok) or failed. */
   reportSnapshot(id: NodeId, ok: boolean): void {
-    const pr = this.r.role === 'leader' ? this.r.progress.get(id) : undefined;
-    if (pr?.state !== 'snapshot') return;
-    if (!ok) pr.pendingSnapshot = 0;
-    pr.becomeProbe();
-    // Wait for the follower's next heartbeat response before probing.
-    pr.probeSent = true;
+    this.request({ type: 'snapshotStatus', id, ok });
   }
 
   status(): Status {

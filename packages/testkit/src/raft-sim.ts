@@ -43,6 +43,7 @@ export {
   replayCommand,
   runInputArb,
   RaftPropertyFailure,
+  formatSchedule,
   SEED_ENV,
   PATH_ENV,
   type RaftPropertyConfig,

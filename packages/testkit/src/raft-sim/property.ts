@@ -60,10 +60,24 @@ export class RaftPropertyFailure extends FlotillaError {
         `a generated schedule failed: ${String(cause)}`,
         `seed: ${seed}, path: ${path}`,
         `replay: ${replayCommand}`,
-        `counterexample (sim seed ${counterexample?.[1] ?? '?'}): ${JSON.stringify(counterexample?.[0] ?? null)}`,
+        `counterexample (sim seed ${counterexample?.[1] ?? '?'}), one step per line, ready to paste as a regression:`,
+        formatSchedule(counterexample?.[0] ?? []),
       ].join('\n'),
     );
   }
+}
+
+/**
+ * A schedule as a TypeScript array literal, one step per line (the form the
+ * regression tests keep), so a reviewer reads it and a failure pastes as is.
+ */
+export function formatSchedule(steps: readonly SimStep[]): string {
+  const field = (k: string, v: unknown) => `${k}: ${typeof v === 'string' ? `'${v}'` : String(v)}`;
+  const lines = steps.map((s) => {
+    const fields = Object.entries(s.event).map(([k, v]) => field(k, v));
+    return `  { event: { ${fields.join(', ')} }, ticks: ${s.ticks} },`;
+  });
+  return ['[', ...lines, ']'].join('\n');
 }
 
 export function replayCommand(
