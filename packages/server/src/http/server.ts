@@ -2,9 +2,8 @@
 // and /flotilla/status on node:http. Every failure is an etcd-style error
 // body; nothing is applied for a request that fails to decode.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import https from 'node:https';
+import tlsModule, { type TLSSocket } from 'node:tls';
 import net, { type AddressInfo } from 'node:net';
-import type { TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { looksLikeTls } from '@flotilla/transport';
 import type { Logger } from 'pino';
@@ -45,7 +44,12 @@ import {
 import { ServerMetrics } from './metrics.js';
 import { statusReport } from './report.js';
 import { requestPath, UNARY_ROUTES, WATCH_PATH } from './routes.js';
-import { clientTlsFailureReason, loadClientTls, type ClientTlsOptions } from './tls.js';
+import {
+  type ClientTls,
+  clientTlsFailureReason,
+  loadClientTls,
+  type ClientTlsOptions,
+} from './tls.js';
 import type { ServedNode, WatchStream } from './served-node.js';
 
 export interface HttpServerOptions {
@@ -74,9 +78,9 @@ export interface HttpServerOptions {
   /** Serve HTTPS (same JSON API) instead of plain HTTP; see ./tls.ts. */
   readonly tls?: ClientTlsOptions;
   /**
-   * Also serve etcd's gRPC API on this port (HTTP/2 connections, told apart by
-   * their preface). Default true; plain HTTP only for now: with `tls` the
-   * port serves the JSON API alone (the connection's first bytes are TLS).
+   * Also serve etcd's gRPC API on this port, as etcd does: on plain HTTP an
+   * HTTP/2 connection is told apart by its preface; with `tls`, by the
+   * protocol the client asks for in the handshake (ALPN `h2`). Default true.
    */
   readonly grpc?: boolean;
   /** Lifetime of auth tokens this server issues. Default 300,000 (etcd's --auth-token-ttl). */
@@ -435,20 +439,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     requestTimeout: limits.requestTimeoutMs,
     connectionsCheckingInterval: connectionsCheckingIntervalMs(limits),
   };
-  const server =
-    tls === undefined
-      ? http.createServer(timeouts, onRequest)
-      : https.createServer(
-          {
-            ...timeouts,
-            cert: tls.cert,
-            key: tls.key,
-            ...(tls.ca ? { ca: tls.ca } : {}),
-            requestCert: tls.clientCertAuth,
-            rejectUnauthorized: false,
-          },
-          onRequest,
-        );
+  // HTTP/1.1 parsing; the listener below owns the port (TCP, a preface router or TLS) and hands it connections.
+  const server = http.createServer(timeouts, onRequest);
   // Connections beyond connectionsMax are closed as soon as they are accepted ('drop').
   server.maxConnections = limits.connectionsMax;
   server.on('drop', () => {
@@ -459,7 +451,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     );
   });
   // A refused TLS handshake never reaches a handler: it is counted and logged here, and changes nothing.
-  server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
+  const onTlsClientError = (err: NodeJS.ErrnoException, socket: TLSSocket): void => {
     // A client that went away mid-handshake is not a refusal.
     if (err.code === 'ECONNRESET' || err.code === 'EPIPE') return;
     const reason = clientTlsFailureReason(err);
@@ -473,7 +465,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       },
       'client TLS handshake failed',
     );
-  });
+  };
   if (tls === undefined)
     server.on(
       'clientError',
@@ -505,10 +497,29 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     server.emit('connection', socket);
     socket.resume(); // routeByPreface paused it to put the first bytes back
   };
+  /** gRPC over TLS: with --client-cert-auth the certificate is checked once, for the whole connection. */
+  const toHttp2Tls = (socket: TLSSocket): void => {
+    const shown = Object.keys(socket.getPeerCertificate() ?? {}).length > 0;
+    if (tls?.clientCertAuth === true && !(socket.authorized && shown)) {
+      metrics.clientTlsFailed('certificate');
+      logger?.warn(
+        { remote: `${socket.remoteAddress}:${socket.remotePort}`, reason: 'certificate' },
+        'gRPC client refused: client-cert-auth is on and its certificate is missing or did not verify',
+      );
+      socket.destroy();
+      return;
+    }
+    toHttp2(socket);
+  };
   const listener =
-    options.grpc === false || tls !== undefined
-      ? server
-      : net.createServer((socket) => routeByPreface(socket, toHttp1, toHttp2));
+    tls !== undefined
+      ? tlsListener(tls, options.grpc !== false, (socket) =>
+          socket.alpnProtocol === 'h2' ? toHttp2Tls(socket) : toHttp1(socket),
+        )
+      : options.grpc === false
+        ? server
+        : net.createServer((socket) => routeByPreface(socket, toHttp1, toHttp2));
+  if (tls !== undefined) listener.on('tlsClientError', onTlsClientError);
   if (listener !== server) {
     // The router owns the port: connectionsMax counts gRPC connections too.
     listener.maxConnections = limits.connectionsMax;
@@ -545,4 +556,29 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       });
     },
   };
+}
+
+/**
+ * The client port with TLS: HTTP/1.1 (the JSON API) and, when gRPC is served,
+ * HTTP/2 (gRPC) chosen by ALPN during the handshake, as etcd serves both on
+ * one TLS port. The certificate request is made here; whether a missing or
+ * unverified certificate is refused is decided per request (JSON) or per
+ * connection (gRPC), so the refusal can say why.
+ */
+function tlsListener(
+  tls: ClientTls,
+  grpc: boolean,
+  onSecure: (socket: TLSSocket) => void,
+): tlsModule.Server {
+  return tlsModule.createServer(
+    {
+      cert: tls.cert,
+      key: tls.key,
+      ...(tls.ca ? { ca: tls.ca } : {}),
+      requestCert: tls.clientCertAuth,
+      rejectUnauthorized: false,
+      ALPNProtocols: grpc ? ['h2', 'http/1.1'] : ['http/1.1'],
+    },
+    onSecure,
+  );
 }
