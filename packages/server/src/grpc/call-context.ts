@@ -24,6 +24,27 @@ import { metadataHeaders } from './status.js';
 
 const METADATA_NAMES = [CLIENT_ID_HEADER, SEQ_HEADER, READ_CONSISTENCY_HEADER] as const;
 
+/** etcd's Auth service: each RPC is the JSON gateway's /v3/auth/* call of the same name. */
+export const AUTH_METHOD_PATHS: Readonly<Record<string, string>> = {
+  AuthEnable: '/v3/auth/enable',
+  AuthDisable: '/v3/auth/disable',
+  AuthStatus: '/v3/auth/status',
+  Authenticate: '/v3/auth/authenticate',
+  UserAdd: '/v3/auth/user/add',
+  UserGet: '/v3/auth/user/get',
+  UserList: '/v3/auth/user/list',
+  UserDelete: '/v3/auth/user/delete',
+  UserChangePassword: '/v3/auth/user/changepw',
+  UserGrantRole: '/v3/auth/user/grant',
+  UserRevokeRole: '/v3/auth/user/revoke',
+  RoleAdd: '/v3/auth/role/add',
+  RoleGet: '/v3/auth/role/get',
+  RoleList: '/v3/auth/role/list',
+  RoleDelete: '/v3/auth/role/delete',
+  RoleGrantPermission: '/v3/auth/role/grant',
+  RoleRevokePermission: '/v3/auth/role/revoke',
+};
+
 /** The gRPC methods served by an HTTP handler, and that handler's JSON-gateway path (its auth policy). */
 export const METHOD_PATHS: Readonly<Record<string, string>> = {
   Range: '/v3/kv/range',
@@ -41,6 +62,7 @@ export const METHOD_PATHS: Readonly<Record<string, string>> = {
   MemberPromote: '/v3/cluster/member/promote',
   Status: '/v3/maintenance/status',
   MoveLeader: '/v3/maintenance/transfer-leadership',
+  ...AUTH_METHOD_PATHS,
 };
 
 export interface CallAuth {

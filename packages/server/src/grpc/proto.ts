@@ -40,6 +40,7 @@ export interface EtcdServices {
   readonly Lease: ServiceDefinition;
   readonly Cluster: ServiceDefinition;
   readonly Maintenance: ServiceDefinition;
+  readonly Auth: ServiceDefinition;
 }
 
 let loaded: EtcdServices | undefined;
@@ -65,6 +66,7 @@ export function etcdServices(): EtcdServices {
     Lease: service('Lease'),
     Cluster: service('Cluster'),
     Maintenance: service('Maintenance'),
+    Auth: service('Auth'),
   };
   return loaded;
 }

@@ -29,6 +29,7 @@ import {
   handleStatus,
 } from '../http/handlers-cluster.js';
 import { handleCompaction, handleDeleteRange, handlePut, handleTxn } from '../http/handlers-kv.js';
+import { AUTH_ROUTES } from '../http/handlers-auth.js';
 import {
   handleLeaseGrant,
   handleLeaseLeases,
@@ -37,7 +38,7 @@ import {
 } from '../http/handlers-lease.js';
 import type { UnaryHandler } from '../http/routes.js';
 import type { ServedNode } from '../http/served-node.js';
-import { admitStream, callContext } from './call-context.js';
+import { admitStream, AUTH_METHOD_PATHS, callContext } from './call-context.js';
 import { serveLeaseKeepAlive } from './lease-stream.js';
 import { alarm, snapshot, UNIMPLEMENTED_TEXT, unimplemented } from './maintenance.js';
 import { etcdServices } from './proto.js';
@@ -224,6 +225,16 @@ export function createGrpcServer(options: Omit<GrpcServerOptions, 'host' | 'port
     MemberList: unary('MemberList', handleMemberList),
     MemberPromote: unary('MemberPromote', handleMemberPromote),
   });
+  // Auth: every RPC runs the JSON gateway's handler of the same call, behind the same gate.
+  add(
+    services.Auth,
+    Object.fromEntries(
+      Object.entries(AUTH_METHOD_PATHS).map(([method, path]) => [
+        method,
+        unary(method, authHandler(path)),
+      ]),
+    ),
+  );
   add(services.Maintenance, {
     Alarm: alarm(node),
     Status: unary('Status', handleStatus),
@@ -235,6 +246,12 @@ export function createGrpcServer(options: Omit<GrpcServerOptions, 'host' | 'port
     Downgrade: unimplemented(UNIMPLEMENTED_TEXT.Downgrade),
   });
   return server;
+}
+
+function authHandler(path: string): UnaryHandler {
+  const route = AUTH_ROUTES.find(([p]) => p === path);
+  if (route === undefined) throw new Error(`invariant: no JSON-gateway handler for ${path}`);
+  return route[1];
 }
 
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
