@@ -234,10 +234,13 @@ export async function runTest(o: RunOptions): Promise<RunVerdict> {
     );
     const n = nemesis;
     let clientsDone = false;
-    await Promise.all([
+    // Both settle before the processes are closed: a workload that throws must not leave the
+    // nemesis running, or its next heal would start a killed node again after close().
+    const [clients, faults] = await Promise.allSettled([
       Promise.all(workloads.map((w) => w.run(ctx))).finally(() => (clientsDone = true)),
       n.run(schedule, () => clientsDone),
     ]);
+    for (const r of [clients, faults]) if (r.status === 'rejected') throw r.reason;
     clientPhaseMs = now();
     log(
       `clients done at ${(clientPhaseMs / 1000).toFixed(1)} s (${n.applied.length} faults); healing`,
