@@ -87,6 +87,7 @@ export class ClockBeyondLeaseBoundError extends Error {
 }
 
 const SETTLE_TIMEOUT_MS = 30_000;
+const START_ATTEMPTS_MAX = 3;
 
 /** What the run's clients were, for the report: what each may retry decides how many outcomes are unknown. */
 export function clientNote(
@@ -102,7 +103,6 @@ export function clientNote(
     ? "clients: remoteKv over Flotilla's JSON API with exactly-once writes (a write whose answer is lost is repeated once under the same client id and sequence)"
     : "clients: remoteKv over etcd's v3 JSON gateway, exactly-once off (a write whose answer is lost is never repeated; recorded unknown)";
 }
-const START_ATTEMPTS_MAX = 3;
 
 function clientOf(o: RunOptions): ClientKind {
   return o.client ?? defaultClient(o.target);
