@@ -3,7 +3,7 @@
 // (--target, --scenarios, --quick, --smoke). Parsing is pure: argv in,
 // settings out, a FlagError for anything it cannot use.
 
-export const TARGET_NAMES = ['flotilla-embedded', 'flotilla', 'etcd'] as const;
+export const TARGET_NAMES = ['flotilla-embedded', 'flotilla', 'flotilla-grpc', 'etcd'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 export const SCENARIO_NAMES = [
@@ -93,7 +93,8 @@ Runs the replication benchmark suite against Flotilla (embedded and remote) and
 a real etcd 3.4 cluster (3 nodes each, fsync on, loopback), writes JSON to
 benchmarks/results/ and a self-contained HTML report.
 
-  --target LIST          flotilla-embedded,flotilla,etcd (default: all three)
+  --target LIST          flotilla-embedded,flotilla,flotilla-grpc,etcd (default: all four; flotilla-grpc is
+                         the flotilla cluster driven through etcd's client, etcd3 over gRPC, as etcd is)
   --scenarios LIST       ${SCENARIO_NAMES.join(',')} (default: all)
   --quick                short steps, fewer failover trials, 100,000 keys only (under 5 minutes)
   --smoke                a functional check for CI: tiny steps, exits non-zero only on a functional failure

@@ -1,6 +1,7 @@
 // The side-by-side table for docs/benchmarks.md, from one run's JSON.
 import type { SuiteResult, TargetResults } from './results.js';
 import { TARGET_NAMES } from './flags.js';
+import { grpcCostTable } from './grpc-cost.js';
 
 const dash = '—';
 const n = (v: number | undefined, digits = 2): string =>
@@ -62,6 +63,8 @@ export function markdownTables(r: SuiteResult): string {
     lines.push(
       `| ${g.text} | ${g.measured} | ${g.met === null ? 'not measured' : g.met ? '**met**' : '**missed**'} |`,
     );
+  const grpc = grpcCostTable(r);
+  if (grpc !== '') lines.push('', grpc);
   if (r.ablations?.length) {
     lines.push(
       '',

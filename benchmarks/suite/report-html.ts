@@ -5,10 +5,12 @@ import type { LoadRecord } from './context.js';
 import type { TargetName } from './flags.js';
 import type { SuiteResult, TargetResults } from './results.js';
 import { barChart, escapeXml, lineChart, type Series } from './svg.js';
+import { GRPC_COST_HEAD, grpcCostCells } from './grpc-cost.js';
 
 export const COLORS: Record<TargetName, string> = {
   'flotilla-embedded': '#1b9e77',
   flotilla: '#7570b3',
+  'flotilla-grpc': '#e7298a',
   etcd: '#d95f02',
 };
 
@@ -181,6 +183,13 @@ function memoryChart(targets: readonly TargetResults[]): string {
       })),
     ),
   );
+}
+
+/** The gRPC path's cost (flotilla-grpc next to flotilla and etcd), when the run has both Flotilla targets. */
+function grpcSection(r: SuiteResult): string {
+  const cells = grpcCostCells(r);
+  if (cells.length === 0) return '';
+  return `<h2>What the gRPC path costs</h2><p>The same three <code>flotilla start</code> processes through etcd's client (flotilla-grpc: etcd3 over gRPC) and through Flotilla's own (flotilla: remoteKv over HTTP/JSON); the last column is the same client code on Flotilla and on etcd. Above 1 costs more for latency and CPU; below 1 is fewer operations per second.</p>${table([...GRPC_COST_HEAD], cells)}`;
 }
 
 function table(head: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
@@ -378,6 +387,7 @@ td:first-child,th:first-child{text-align:left}
 ${failures}
 <h2>Sequential puts (1 client)</h2>${table(['target', ...LAT_HEAD], seqRows)}
 <h2>Throughput sweep</h2><p>CPU per write: the CPU time of every member process and of the client process (this benchmark, which holds flotilla-embedded's n1) during the load, ÷ the writes acknowledged.</p>${table(['target', 'clients', ...LAT_HEAD, 'CPU µs/write', 'CPU ms by process'], sweepRows)}
+${grpcSection(r)}
 <h2>State latency</h2><p>The leader learned an entry committed → the follower applied it, timed by Flotilla's leader in its own clock (apply reports; per step from its <code>/metrics</code> histogram, whose power-of-two buckets make these estimates good to a factor of 2). etcd has no such measure.</p>${table(['target', 'load', 'offered/s', 'follower', 'reports', 'p50 ms', 'p99 ms', 'leader commit p50 ms'], leaderStateRows)}
 <p>Watches on every member (same method on every target): watch skew = visible on the follower − visible on the leader, signed (the leader's own apply and both watch streams are in it; negative when the follower's event came first, counted, never clamped); put→visible = visible on the follower − put sent.</p>${table(['target', 'load', 'offered/s', 'done/s', 'follower', 'skew p50 ms', 'skew p99 ms', 'follower first', 'put→visible p50 ms', 'put→visible p99 ms', 'missing'], stateRows)}
 <h2>Reads</h2>${table(['target', 'kind', 'clients', ...LAT_HEAD], readRows)}

@@ -1,5 +1,5 @@
-// The three systems under test, each 3 members on loopback with fsync on,
-// reached through its normal Node client path:
+// The systems under test, each 3 members on loopback with fsync on,
+// reached through a Node client path:
 //
 //   flotilla-embedded  member n1 runs IN this process (openNode, also served
 //                      over HTTP for watches and status), n2 and n3 are
@@ -7,6 +7,10 @@
 //                      embeddedKv(n1) and n1 is made the leader. This is what an
 //                      embedding service gets: its own process holds a node.
 //   flotilla           3 `flotilla start` child processes; remoteKv (HTTP).
+//   flotilla-grpc      the same 3 processes, driven exactly as etcd is: etcdKv
+//                      (the etcd3 client over etcd's v3 gRPC API, which every
+//                      Flotilla client port serves), so Flotilla and etcd are
+//                      measured through the same client code.
 //   etcd               3 etcd 3.4 processes (startEtcdCluster); etcdKv (etcd3, gRPC).
 import fs from 'node:fs';
 import path from 'node:path';
@@ -105,6 +109,43 @@ function killableMember(urls: readonly string[], pinned: KV[]) {
   };
 }
 
+/** The clients of a `flotilla start` cluster: remoteKv over HTTP (flotilla), or etcd's own client path (flotilla-grpc). */
+interface ClusterClients {
+  kv: KV;
+  memberKv(i: number): KV;
+  clientVia(i: number): KV;
+  pinned: KV[];
+}
+
+function httpClients(o: TargetOptions, urls: readonly string[], ordered: string[]): ClusterClients {
+  const pinned: KV[] = [];
+  return {
+    kv: remoteKv({
+      endpoints: ordered,
+      exactlyOnce: true,
+      writesInFlightMax: o.writesInFlightMax ?? 1024,
+    }),
+    memberKv: killableMember(urls, pinned),
+    clientVia: flotillaVia(urls),
+    pinned,
+  };
+}
+
+/** etcdKv as the etcd target makes it (startEtcd below): default retries, one client per member for watches. */
+function etcdClients(urls: readonly string[], ordered: string[]): ClusterClients {
+  const pinned: KV[] = [];
+  return {
+    kv: etcdKv({ endpoints: ordered }),
+    memberKv: (i) => {
+      const url = urls[i];
+      if (url === undefined) throw new RangeError(`no member ${i}`);
+      return pinned[i] ?? (pinned[i] = etcdKv({ endpoints: [url] }));
+    },
+    clientVia: (i) => etcdKv({ endpoints: viaMember(urls, i) }),
+    pinned,
+  };
+}
+
 async function startFlotillaProcesses(o: TargetOptions): Promise<BenchTarget> {
   const extraArgs =
     o.election === 'tuned'
@@ -129,19 +170,15 @@ async function startFlotillaProcesses(o: TargetOptions): Promise<BenchTarget> {
     const leader = await agreedLeader(urls);
     // Leader first: the client's first attempt goes where the write is decided.
     const ordered = [urls[leader]!, ...urls.filter((_, i) => i !== leader)];
-    const kv = remoteKv({
-      endpoints: ordered,
-      exactlyOnce: true,
-      writesInFlightMax: o.writesInFlightMax ?? 1024,
-    });
-    const pinned: KV[] = [];
+    const { kv, memberKv, clientVia, pinned } =
+      o.name === 'flotilla-grpc' ? etcdClients(urls, ordered) : httpClients(o, urls, ordered);
     return {
-      name: 'flotilla',
+      name: o.name,
       election: o.election ?? 'default',
       kv,
       urls,
-      memberKv: killableMember(urls, pinned),
-      clientVia: flotillaVia(urls),
+      memberKv,
+      clientVia,
       leaderIndex: (t) => agreedLeader(urls, t),
       killable: () => true,
       kill: (i) => cluster.kill(cluster.members[i]!.name, 'SIGKILL'),
@@ -260,19 +297,14 @@ async function startEtcd(o: TargetOptions): Promise<BenchTarget> {
   try {
     const leader = await agreedLeader(urls);
     const ordered = [urls[leader]!, ...urls.filter((_, i) => i !== leader)];
-    const kv = etcdKv({ endpoints: ordered });
-    const pinned: KV[] = [];
+    const { kv, memberKv, clientVia, pinned } = etcdClients(urls, ordered);
     return {
       name: 'etcd',
       election: o.election ?? 'default',
       kv,
       urls,
-      memberKv: (i) => {
-        const url = urls[i];
-        if (url === undefined) throw new RangeError(`no member ${i}`);
-        return pinned[i] ?? (pinned[i] = etcdKv({ endpoints: [url] }));
-      },
-      clientVia: (i) => etcdKv({ endpoints: viaMember(urls, i) }),
+      memberKv,
+      clientVia,
       leaderIndex: (t) => agreedLeader(urls, t),
       killable: () => true,
       async kill(i) {
@@ -324,6 +356,7 @@ async function startTargetOnce(o: TargetOptions): Promise<BenchTarget> {
     case 'flotilla-embedded':
       return startFlotillaEmbedded(opts);
     case 'flotilla':
+    case 'flotilla-grpc':
       return startFlotillaProcesses(opts);
     case 'etcd':
       return startEtcd(opts);

@@ -6,6 +6,7 @@ import { markdownTables } from '../suite/markdown.js';
 import { ninesOf, renderReport } from '../suite/report-html.js';
 import type { SuiteResult, TargetResults } from '../suite/results.js';
 import { parseFlags, type TargetName } from '../suite/flags.js';
+import { grpcCostRows } from '../suite/grpc-cost.js';
 import type { MachineSetup } from '../suite/setup.js';
 import { summarizeTrial, summarizeTrials } from '../suite/scenarios/client-failover.js';
 import { signedSummary } from '../suite/scenarios/state.js';
@@ -229,5 +230,37 @@ describe('report', () => {
     expect(md).toContain(
       '| CPU per write at 256 clients, members + client (µs) | 100 | 100 | 100 |',
     );
+  });
+});
+
+describe('the cost of the gRPC path', () => {
+  const withGrpc = suite([
+    target('flotilla', 4, 10_000, 350, 1000, 2, 300),
+    target('flotilla-grpc', 5, 8_000, 350, 1000, 2, 450),
+    target('etcd', 10, 4_000, 1500, 1200, 5, 400),
+  ]);
+
+  it('puts flotilla-grpc in a column of its own, between flotilla and etcd', () => {
+    expect(markdownTables(withGrpc)).toContain('| metric | flotilla | flotilla-grpc | etcd |');
+    expect(renderReport(withGrpc)).toContain('flotilla-grpc');
+  });
+
+  it('gives each measure as gRPC ÷ HTTP and flotilla-grpc ÷ etcd', () => {
+    const md = markdownTables(withGrpc);
+    // p50s as the fixture's histograms quantise 4, 5 and 10 ms.
+    expect(md).toContain('| sequential put p50 (ms) | 3.97 | 5.04 | 1.27 | 10.08 | 0.5 |');
+    expect(md).toContain('| puts/s at 256 clients | 10000 | 8000 | 0.8 | 4000 | 2 |');
+    expect(md).toContain('| CPU per write at 256 clients (µs) | 300 | 450 | 1.5 | 400 | 1.13 |');
+    expect(renderReport(withGrpc)).toContain('What the gRPC path costs');
+  });
+
+  it('has no cost table when the run lacks either Flotilla target', () => {
+    const without = suite([
+      target('flotilla', 4, 10_000, 350, 1000, 2),
+      target('etcd', 10, 4_000, 1500, 1200, 5),
+    ]);
+    expect(grpcCostRows(without)).toBeUndefined();
+    expect(markdownTables(without)).not.toContain('gRPC ÷ HTTP');
+    expect(renderReport(without)).not.toContain('What the gRPC path costs');
   });
 });

@@ -1,9 +1,10 @@
 // `pnpm jepsen [--workload W[,W]] [--nemesis N[,N]] [--time S] [--nodes 3|5]
-//   [--target flotilla|etcd] [--seed S] [--unsafe-reads] [--secure] [--out DIR] [--keep-data]`
+//   [--target flotilla|etcd] [--client http|grpc] [--seed S] [--unsafe-reads] [--secure] [--out DIR] [--keep-data]`
 // Runs one test against real processes and writes report.html + verdict.json.
 // Flotilla runs the BUILT bin: run `pnpm build` (or `npx tsc -b tsconfig.build.json`) first.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { defaultClient } from './cluster/target.js';
 import { runTest } from './run.js';
 
 const USAGE = `usage: pnpm jepsen [options]
@@ -16,6 +17,9 @@ const USAGE = `usage: pnpm jepsen [options]
   --time     seconds of client activity (default 60)
   --nodes    3 or 5 (default 3)
   --target   flotilla | etcd (default flotilla; etcd needs Debian's etcd-server)
+  --client   http | grpc: the workloads' protocol (default: the target's own, Flotilla http, etcd grpc).
+             grpc is the etcd3 npm client over etcd's v3 gRPC API on either target (same client code,
+             so the two compare like for like; not with --secure); http on etcd is its JSON gateway
   --seed     the schedule's seed (default: random; printed for replay)
   --unsafe-reads  the unsafe control: local (serializable) reads recorded as linearizable
   --secure   Flotilla only: TLS everywhere (certificates made for the run; peer mTLS through the proxies)
@@ -47,6 +51,7 @@ async function main(): Promise<number> {
       time: { type: 'string' },
       nodes: { type: 'string' },
       target: { type: 'string' },
+      client: { type: 'string' },
       seed: { type: 'string' },
       'unsafe-reads': { type: 'boolean' },
       secure: { type: 'boolean' },
@@ -65,8 +70,14 @@ async function main(): Promise<number> {
   const seed =
     values.seed !== undefined ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31);
   const secure = values.secure === true;
+  if (target !== 'flotilla' && target !== 'etcd') {
+    console.error(USAGE);
+    return 3;
+  }
+  const client = values.client ?? defaultClient(target);
   if (
-    (target !== 'flotilla' && target !== 'etcd') ||
+    (client !== 'http' && client !== 'grpc') ||
+    (secure && client === 'grpc') ||
     ![3, 5].includes(nodes) ||
     !(timeS > 0) ||
     !Number.isInteger(seed) ||
@@ -77,6 +88,7 @@ async function main(): Promise<number> {
   }
   const verdict = await runTest({
     target,
+    client,
     nodes,
     timeS,
     seed,
@@ -85,7 +97,14 @@ async function main(): Promise<number> {
     unsafeReads: values['unsafe-reads'] ?? false,
     secure,
     keepData: values['keep-data'] ?? false,
-    outDir: path.resolve(values.out ?? path.join('jepsen', 'runs', `${target}-${seed}`)),
+    outDir: path.resolve(
+      values.out ??
+        path.join(
+          'jepsen',
+          'runs',
+          `${target}${client === defaultClient(target) ? '' : `-${client}`}-${seed}`,
+        ),
+    ),
     log: (line) => console.error(`[jepsen] ${line}`),
   });
   for (const w of verdict.workloads)

@@ -6,10 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { LEASE_CLOCK_DRIFT_MAX } from '@flotilla/node';
 import { EtcdTarget } from './cluster/etcd-target.js';
-import { FlotillaTarget } from './cluster/flotilla-target.js';
+import { FlotillaTarget, GrpcNeedsPlainPortError } from './cluster/flotilla-target.js';
 import { awaitSettled } from './cluster/health.js';
 import { pollUntil } from './cluster/process.js';
-import type { Target, TargetKind } from './cluster/target.js';
+import { defaultClient, type ClientKind, type Target, type TargetKind } from './cluster/target.js';
 import { resolveNemeses, scheduleFaults } from './nemesis/faults.js';
 import { Nemesis } from './nemesis/nemesis.js';
 import { isRestartFault } from './nemesis/restart-faults.js';
@@ -22,6 +22,8 @@ import type { AppliedFault } from './nemesis/nemesis.js';
 
 export interface RunOptions {
   readonly target: TargetKind;
+  /** The workloads' protocol: http (remoteKv, JSON API) or grpc (the etcd3 client); default: the target's own (Flotilla http, etcd grpc). */
+  readonly client?: ClientKind;
   readonly nodes: number;
   readonly workloads: readonly string[];
   readonly nemeses: readonly string[];
@@ -87,15 +89,36 @@ export class ClockBeyondLeaseBoundError extends Error {
 const SETTLE_TIMEOUT_MS = 30_000;
 const START_ATTEMPTS_MAX = 3;
 
+/** What the run's clients were, for the report: what each may retry decides how many outcomes are unknown. */
+export function clientNote(
+  target: TargetKind,
+  client: ClientKind,
+  workloads: readonly string[],
+): string {
+  if (client === 'grpc')
+    return target === 'flotilla'
+      ? `clients: the etcd3 npm client over Flotilla's v3 gRPC API (etcdKv), as against etcd: no exactly-once identity, a write whose answer is lost is never repeated (recorded unknown)${workloads.includes('register-lease') ? "; register-lease's ranges carry x-flotilla-read-consistency: lease metadata" : ''}`
+      : "clients: the etcd3 npm client over etcd's v3 gRPC API (etcdKv): a write whose answer is lost is never repeated (recorded unknown)";
+  return target === 'flotilla'
+    ? "clients: remoteKv over Flotilla's JSON API with exactly-once writes (a write whose answer is lost is repeated once under the same client id and sequence)"
+    : "clients: remoteKv over etcd's v3 JSON gateway, exactly-once off (a write whose answer is lost is never repeated; recorded unknown)";
+}
+
+function clientOf(o: RunOptions): ClientKind {
+  return o.client ?? defaultClient(o.target);
+}
+
 export function replayCommand(o: RunOptions): string {
-  return `pnpm jepsen --target ${o.target} --nodes ${o.nodes} --workload ${o.workloads.join(',')} --nemesis ${o.nemeses.join(',') || 'none'} --time ${o.timeS} --seed ${o.seed}${o.unsafeReads ? ' --unsafe-reads' : ''}${o.secure ? ' --secure' : ''}`;
+  return `pnpm jepsen --target ${o.target} --client ${clientOf(o)} --nodes ${o.nodes} --workload ${o.workloads.join(',')} --nemesis ${o.nemeses.join(',') || 'none'} --time ${o.timeS} --seed ${o.seed}${o.unsafeReads ? ' --unsafe-reads' : ''}${o.secure ? ' --secure' : ''}`;
 }
 
 async function createTarget(o: RunOptions, dataDir: string): Promise<Target> {
-  if (o.target === 'etcd') return EtcdTarget.create({ size: o.nodes, baseDir: dataDir });
+  if (o.target === 'etcd')
+    return EtcdTarget.create({ size: o.nodes, baseDir: dataDir, client: clientOf(o) });
   return FlotillaTarget.create({
     size: o.nodes,
     baseDir: dataDir,
+    client: clientOf(o),
     ...(o.flotillaArgs ? { extraArgs: o.flotillaArgs } : {}),
     ...(o.secure ? { secure: true } : {}),
   });
@@ -152,6 +175,7 @@ export async function runTest(o: RunOptions): Promise<RunVerdict> {
   const began = Date.now();
   if (o.target !== 'flotilla' && resolveNemeses(o.nemeses).some((k) => k.startsWith('churn')))
     throw new ChurnUnsupportedError();
+  if (o.secure && clientOf(o) === 'grpc') throw new GrpcNeedsPlainPortError();
   const trusting = o.workloads.filter((w) => CLOCK_TRUSTING_WORKLOADS.includes(w));
   if (trusting.length > 0 && resolveNemeses(o.nemeses).some((k) => k.startsWith('clock-extreme')))
     throw new ClockBeyondLeaseBoundError(trusting);
@@ -181,7 +205,7 @@ export async function runTest(o: RunOptions): Promise<RunVerdict> {
   let totalMs = clientPhaseMs;
   try {
     log(
-      `cluster up (${o.target}, ${o.nodes} nodes, leader ${target.names[leader]}); running ${o.workloads.join('+')} for ${o.timeS} s with ${kinds.join(', ') || 'no faults'}`,
+      `cluster up (${o.target} over ${clientOf(o)}, ${o.nodes} nodes, leader ${target.names[leader]}); running ${o.workloads.join('+')} for ${o.timeS} s with ${kinds.join(', ') || 'no faults'}`,
     );
     const t0 = performance.now();
     const now = (): number => performance.now() - t0;
@@ -192,6 +216,7 @@ export async function runTest(o: RunOptions): Promise<RunVerdict> {
       notes.push(
         'register-lease on etcd: etcd has no lease reads, its client serves them linearizably',
       );
+    notes.push(clientNote(o.target, clientOf(o), o.workloads));
     const schedule = scheduleFaults(rng.fork(), { kinds, durationMs: clientPhaseMs, required });
     const ctx: RunContext = {
       target,
@@ -209,10 +234,13 @@ export async function runTest(o: RunOptions): Promise<RunVerdict> {
     );
     const n = nemesis;
     let clientsDone = false;
-    await Promise.all([
+    // Both settle before the processes are closed: a workload that throws must not leave the
+    // nemesis running, or its next heal would start a killed node again after close().
+    const [clients, faults] = await Promise.allSettled([
       Promise.all(workloads.map((w) => w.run(ctx))).finally(() => (clientsDone = true)),
       n.run(schedule, () => clientsDone),
     ]);
+    for (const r of [clients, faults]) if (r.status === 'rejected') throw r.reason;
     clientPhaseMs = now();
     log(
       `clients done at ${(clientPhaseMs / 1000).toFixed(1)} s (${n.applied.length} faults); healing`,
@@ -244,6 +272,7 @@ export async function runTest(o: RunOptions): Promise<RunVerdict> {
       : 'unknown';
   const settings = {
     target: o.target,
+    client: clientOf(o),
     nodes: o.nodes,
     workloads: o.workloads,
     nemeses: o.nemeses,
@@ -261,7 +290,7 @@ export async function runTest(o: RunOptions): Promise<RunVerdict> {
   fs.writeFileSync(
     reportFile,
     renderReport({
-      title: `${o.target} ${o.workloads.join('+')} / ${o.nemeses.join(',') || 'none'} (seed ${o.seed})`,
+      title: `${o.target} (${clientOf(o)}) ${o.workloads.join('+')} / ${o.nemeses.join(',') || 'none'} (seed ${o.seed})`,
       valid,
       replay,
       settings,

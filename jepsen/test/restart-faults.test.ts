@@ -87,6 +87,7 @@ function recordingTarget(size: number): Target & { events: string[] } {
   const events: string[] = [];
   return {
     kind: 'flotilla',
+    clientKind: 'http',
     size,
     network: new Network(size),
     names: Array.from({ length: size }, (_, i) => `n${i + 1}`),

@@ -178,6 +178,7 @@ describe('churn: re-add', () => {
 function quietTarget(): Target {
   return {
     kind: 'flotilla',
+    clientKind: 'http',
     size: 3,
     network: new Network(3),
     names: NAMES,

@@ -9,24 +9,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BIN } from '../../packages/server/src/demo/process-cluster.js';
 import { runTest, type RunVerdict } from '../../jepsen/src/run.js';
+import { requireBuild as built, summary } from './run-helpers.js';
 
 const CLIENT_S = 40;
 const TEST_TIMEOUT_MS = 150_000;
 const outRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-jepsen-ci-'));
-
-function built(): void {
-  const dist = path.resolve(path.dirname(DEFAULT_BIN), '../dist/index.js');
-  if (!fs.existsSync(dist))
-    throw new Error(
-      `no build at ${dist}: run \`npx tsc -b tsconfig.build.json\` (pnpm test does) before these tests`,
-    );
-}
-
-function summary(v: RunVerdict): string {
-  return `${v.replay}\nreport: ${v.reportFile}\n${v.workloads.map((w) => `${w.workload}: ${String(w.valid)} ${JSON.stringify(w.stats)}\n${w.anomalies.join('\n').slice(0, 3_000)}`).join('\n')}\nnotes: ${v.notes.join('; ')}`;
-}
 
 async function run(name: string, nemeses: string[], seed: number): Promise<RunVerdict> {
   built();

@@ -7,19 +7,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import { DEFAULT_BIN } from '../../packages/server/src/demo/process-cluster.js';
-import { runTest, type RunVerdict } from '../../jepsen/src/run.js';
-
-function summary(v: RunVerdict): string {
-  return `${v.replay}\nreport: ${v.reportFile}\n${v.workloads.map((w) => `${w.workload}: ${String(w.valid)} ${JSON.stringify(w.stats)}\n${w.anomalies.join('\n').slice(0, 3_000)}`).join('\n')}\nnotes: ${v.notes.join('; ')}`;
-}
+import { runTest } from '../../jepsen/src/run.js';
+import { requireBuild, summary } from './run-helpers.js';
 
 it('stays linearizable and loses no acknowledged add with TLS and auth on, under partitions and kills', async () => {
-  const dist = path.resolve(path.dirname(DEFAULT_BIN), '../dist/index.js');
-  if (!fs.existsSync(dist))
-    throw new Error(
-      `no build at ${dist}: run \`npx tsc -b tsconfig.build.json\` before these tests`,
-    );
+  requireBuild();
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-jepsen-secure-'));
   const v = await runTest({
     target: 'flotilla',

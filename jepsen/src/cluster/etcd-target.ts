@@ -8,18 +8,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { KV } from '@flotilla/client';
-import { etcdKv } from '@flotilla/client/etcd';
 import { findEtcdBinary } from '@flotilla/testkit';
 import { stablePort } from './ports.js';
 import { LinkProxy } from './link-proxy.js';
 import { Network } from './network.js';
 import { ProcessTarget, type ProcessMember } from './process-target.js';
-import type { ClientOptions, Target } from './target.js';
+import { etcdGatewayClient, grpcClient } from './clients.js';
+import type { ClientKind, ClientOptions, Target } from './target.js';
 
 export interface EtcdTargetOptions {
   readonly size: number;
   readonly baseDir: string;
   readonly binary?: string;
+  /** The clients' protocol (default grpc, etcd's own); http is the JSON gateway through remoteKv. */
+  readonly client?: ClientKind;
 }
 
 interface Member extends ProcessMember {
@@ -40,6 +42,7 @@ export function sniffServerFrom(head: Buffer): string | undefined | 'more' {
 
 export class EtcdTarget extends ProcessTarget<Member> implements Target {
   readonly kind = 'etcd' as const;
+  readonly clientKind: ClientKind;
   /** etcd member id in hex (as in X-Server-From) → node index; the proxies resolve through it. */
   readonly #hexMap: Map<string, number>;
   readonly #binary: string;
@@ -50,8 +53,10 @@ export class EtcdTarget extends ProcessTarget<Member> implements Target {
     members: Member[],
     binary: string,
     hexMap: Map<string, number>,
+    clientKind: ClientKind,
   ) {
     super(network, members);
+    this.clientKind = clientKind;
     this.#binary = binary;
     this.#hexMap = hexMap;
     this.#token = `jepsen-${process.pid}-${Date.now()}`;
@@ -83,7 +88,7 @@ export class EtcdTarget extends ProcessTarget<Member> implements Target {
         child: undefined,
       });
     }
-    return new EtcdTarget(network, members, binary, hexIndex);
+    return new EtcdTarget(network, members, binary, hexIndex, options.client ?? 'grpc');
   }
 
   start(node: number, testArgs: readonly string[] = []): void {
@@ -142,10 +147,9 @@ export class EtcdTarget extends ProcessTarget<Member> implements Target {
   }
 
   client(node: number, options: ClientOptions): KV {
-    return etcdKv({
-      endpoints: [this.member(node).clientUrl],
-      requestTimeoutMs: options.requestTimeoutMs,
-      retry: { attemptsMax: 2, backoffInitialMs: 20, backoffMaxMs: 100 },
-    });
+    const url = this.member(node).clientUrl;
+    return this.clientKind === 'grpc'
+      ? grpcClient(url, options, false)
+      : etcdGatewayClient(url, options);
   }
 }

@@ -24,7 +24,8 @@ import {
   secureStartArgs,
   type SecureSetup,
 } from './secure.js';
-import type { ClientOptions, Target } from './target.js';
+import { grpcClient, CLIENT_RETRY } from './clients.js';
+import type { ClientKind, ClientOptions, Target } from './target.js';
 
 export interface FlotillaTargetOptions {
   readonly size: number;
@@ -34,6 +35,19 @@ export interface FlotillaTargetOptions {
   readonly logLevel?: string;
   /** TLS everywhere and auth on (root): `pnpm jepsen --secure`. */
   readonly secure?: boolean;
+  /** The clients' protocol (default http); grpc needs a plain-HTTP client port, so not with `secure`. */
+  readonly client?: ClientKind;
+}
+
+/** `--client grpc --secure`: refused, since Flotilla serves gRPC on plain-HTTP client ports only. */
+export class GrpcNeedsPlainPortError extends Error {
+  override readonly name = 'GrpcNeedsPlainPortError';
+  constructor() {
+    super(
+      'Flotilla serves gRPC on plain-HTTP client ports only (a --cert-file port serves the JSON API alone); ' +
+        'drop --secure or use --client http',
+    );
+  }
 }
 
 interface Member extends ProcessMember {
@@ -45,6 +59,7 @@ interface Member extends ProcessMember {
 
 export class FlotillaTarget extends ProcessTarget<Member> implements Target {
   readonly kind = 'flotilla' as const;
+  readonly clientKind: ClientKind;
   readonly #options: FlotillaTargetOptions;
   /** Certificates and the root password with --secure; undefined otherwise. */
   readonly secure: SecureSetup | undefined;
@@ -60,9 +75,11 @@ export class FlotillaTarget extends ProcessTarget<Member> implements Target {
     super(network, members);
     this.#options = options;
     this.secure = secure;
+    this.clientKind = options.client ?? 'http';
   }
 
   static async create(options: FlotillaTargetOptions): Promise<FlotillaTarget> {
+    if (options.secure && options.client === 'grpc') throw new GrpcNeedsPlainPortError();
     fs.mkdirSync(options.baseDir, { recursive: true });
     const network = new Network(options.size);
     const secure = options.secure
@@ -140,12 +157,13 @@ export class FlotillaTarget extends ProcessTarget<Member> implements Target {
   }
 
   client(node: number, options: ClientOptions): KV {
+    if (this.clientKind === 'grpc') return grpcClient(this.member(node).clientUrl, options, true);
     return remoteKv({
       endpoints: [this.member(node).clientUrl],
       discover: false,
       exactlyOnce: true,
       requestTimeoutMs: options.requestTimeoutMs,
-      retry: { attemptsMax: 2, backoffInitialMs: 20, backoffMaxMs: 100 },
+      retry: CLIENT_RETRY,
       ...(this.secure ? { tls: this.secure.clientTls } : {}),
       ...(this.secure && this.#authOn && options.anonymous !== true
         ? { auth: { user: 'root', password: this.secure.rootPassword } }

@@ -5,15 +5,37 @@ import type { Network } from './network.js';
 
 export type TargetKind = 'flotilla' | 'etcd';
 
+/**
+ * How the workloads reach the cluster: `http`, the JSON API through
+ * `remoteKv` (Flotilla's own path); `grpc`, etcd's v3 gRPC API through the
+ * `etcd3` npm client (`etcdKv`, etcd's own path). Each target speaks both, so
+ * `--client grpc` runs Flotilla and etcd through the same client code.
+ */
+export type ClientKind = 'http' | 'grpc';
+
+/** What each target's clients speak unless `--client` says otherwise. */
+export function defaultClient(target: TargetKind): ClientKind {
+  return target === 'etcd' ? 'grpc' : 'http';
+}
+
 export interface ClientOptions {
   /** Deadline of one request; a write that misses it is recorded as unknown. */
   readonly requestTimeoutMs: number;
   /** No login even when auth is on (status() needs none): the health polls, which would otherwise log in on every poll. */
   readonly anonymous?: boolean;
+  /**
+   * Every linearizable range of this client is a lease read. Over HTTP each call says so itself
+   * (`consistency: 'lease'` becomes a header); etcd3's calls carry no such option, so over gRPC
+   * the client adds `x-flotilla-read-consistency: lease` metadata to its Range calls (Flotilla only;
+   * etcd has no lease reads and serves them linearizably).
+   */
+  readonly leaseReads?: boolean;
 }
 
 export interface Target {
   readonly kind: TargetKind;
+  /** The protocol of every client this target makes (workloads and health polls). */
+  readonly clientKind: ClientKind;
   readonly size: number;
   readonly network: Network;
   /** Human names of the nodes, by index. */

@@ -53,6 +53,11 @@ export class RegisterWorkload implements Workload {
   #result: CheckResult | undefined;
   #history: RegisterOp[] = [];
 
+  /** Every read of this workload is a lease read (over gRPC the client marks its ranges as such). */
+  get #leaseReads(): boolean {
+    return this.#options.readConsistency === 'lease';
+  }
+
   constructor(options: Partial<RegisterOptions> = {}) {
     this.#options = { ...DEFAULTS, ...options };
     this.name = this.#options.name;
@@ -69,7 +74,10 @@ export class RegisterWorkload implements Workload {
         const lane = `${ctx.target.names[node]}/r${w}`;
         workers.push(
           (async () => {
-            const kv = ctx.target.client(node, { requestTimeoutMs: ctx.requestTimeoutMs });
+            const kv = ctx.target.client(node, {
+              requestTimeoutMs: ctx.requestTimeoutMs,
+              leaseReads: this.#leaseReads,
+            });
             let process = nextProcess++;
             this.#lane.set(process, lane);
             let seq = 0;
@@ -181,7 +189,7 @@ export class RegisterWorkload implements Workload {
     const keys = [...new Set(rec.history().map((o) => o.key))];
     let process = 1_000_000;
     for (let node = 0; node < ctx.target.size; node++) {
-      const kv = ctx.target.client(node, { requestTimeoutMs: 5_000 });
+      const kv = ctx.target.client(node, { requestTimeoutMs: 5_000, leaseReads: this.#leaseReads });
       const p = process++;
       this.#lane.set(p, `${ctx.target.names[node]}/final`);
       try {

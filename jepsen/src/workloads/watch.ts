@@ -9,6 +9,7 @@ import { textOf } from '@flotilla/client';
 import {
   errorText,
   pause,
+  writeMarker,
   type RunContext,
   type TimelineOp,
   type Workload,
@@ -88,7 +89,9 @@ export class WatchWorkload implements Workload {
   async run(ctx: RunContext): Promise<void> {
     const starter = ctx.target.client(0, { requestTimeoutMs: 5_000 });
     try {
-      this.#baseRevision = (await starter.put(`${PREFIX}base`, 'start')).header.revision;
+      this.#baseRevision = (
+        await writeMarker(() => starter.put(`${PREFIX}base`, 'start'))
+      ).header.revision;
     } finally {
       await starter.close().catch(() => undefined);
     }
@@ -187,7 +190,7 @@ export class WatchWorkload implements Workload {
   async final(ctx: RunContext): Promise<void> {
     const kv = ctx.target.client(0, { requestTimeoutMs: 5_000 });
     try {
-      const endRevision = (await kv.put(`${PREFIX}end`, 'end')).header.revision;
+      const endRevision = (await writeMarker(() => kv.put(`${PREFIX}end`, 'end'))).header.revision;
       const w = kv.watch({ prefix: PREFIX }, { startRevision: this.#baseRevision + 1 });
       const events: SeenEvent[] = [];
       const deadline = Date.now() + FINAL_WATCH_TIMEOUT_MS;

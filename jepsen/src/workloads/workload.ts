@@ -78,3 +78,27 @@ export function errorText(err: unknown): string {
 export function pause(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/** Attempts at a marker write (below); the last error is thrown. */
+export const MARKER_WRITE_ATTEMPTS = 5;
+
+/**
+ * A write that is not part of any checked history and whose repetition is
+ * harmless (a constant value whose revision only bounds what is read, like the
+ * watch workload's `base` and `end` keys), repeated until one is acknowledged.
+ * Over gRPC the client never repeats a write whose answer was lost (and over
+ * HTTP the retry budget can run out), so one lost answer must not end the run.
+ */
+export async function writeMarker<T>(
+  write: () => Promise<T>,
+  attempts = MARKER_WRITE_ATTEMPTS,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (attempt >= attempts) throw err;
+      await pause(200 * attempt);
+    }
+  }
+}
