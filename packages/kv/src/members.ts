@@ -89,6 +89,13 @@ export class MemberStore implements MemberView {
     this.records.set(id, { id, name, peerUrls, clientUrls, isLearner });
   }
 
+  /** Deletes every record (restore into a new cluster: the old members' records mean nothing there). */
+  clear(batch: Batch): void {
+    for (const id of this.records.keys()) batch.del(memberKey(id));
+    if (this.records.size > 0) this.changes++;
+    this.records.clear();
+  }
+
   /** Deterministic and total for a validated request; InvalidRequestError when the table is full. */
   apply(req: MemberRequest, batch: Batch): void {
     if (req.kind === 'remove') {

@@ -123,6 +123,19 @@ export class KvStateMachine {
   }
 
   /**
+   * Empties the member table outside the log. Only for seeding the members of
+   * a new cluster from a backup (the same on each of them), where the old
+   * cluster's members mean nothing; each new member then publishes itself.
+   */
+  clearMembers(): Promise<void> {
+    return this.serial(async () => {
+      const batch = new Batch();
+      this.state.members.clear(batch);
+      await this.state.gen.batch(batch.ops);
+    });
+  }
+
+  /**
    * A hash of the MVCC history up to `revision` (0: the current revision),
    * the same on every member at the same applied state (see hash.ts). Rejects
    * with FutureRevisionError or CompactedError like a read at that revision.
