@@ -285,23 +285,37 @@ async function endpointHealth(ctx: CommandContext, cluster: boolean): Promise<vo
   if (unhealthy > 0) throw new CliError(`${unhealthy} of ${list.length} endpoints are unhealthy`);
 }
 
-async function endpointStatus(ctx: CommandContext, cluster: boolean): Promise<void> {
-  const format = writeOutOf(ctx.globals, 'endpoint status', ['table', 'json']);
+/** POSTs `body` to `route` on every target at once; each answer or why there is none. */
+async function askEach(
+  ctx: CommandContext,
+  cluster: boolean,
+  route: string,
+  body: Record<string, unknown>,
+): Promise<{ endpoint: string; answer?: Record<string, unknown>; error?: string }[]> {
   const list = await targets(ctx, cluster);
   const timeoutMs = perEndpointMs(ctx);
-  const answers = await Promise.all(
+  return Promise.all(
     list.map(async (t) => {
       if (t.missing) return { endpoint: t.endpoint, error: t.missing };
       try {
         return {
           endpoint: t.endpoint,
-          status: await ctx.api.postTo(t.endpoint, '/v3/maintenance/status', {}, timeoutMs),
+          answer: await ctx.api.postTo(t.endpoint, route, body, timeoutMs),
         };
       } catch (err) {
         return { endpoint: t.endpoint, error: failureOf(t, err as Error) };
       }
     }),
   );
+}
+
+async function endpointStatus(ctx: CommandContext, cluster: boolean): Promise<void> {
+  const format = writeOutOf(ctx.globals, 'endpoint status', ['table', 'json']);
+  const answers = (await askEach(ctx, cluster, '/v3/maintenance/status', {})).map((a) => ({
+    endpoint: a.endpoint,
+    status: a.answer,
+    error: a.error,
+  }));
   const rows = answers.map((a) => {
     if (!a.status) return [a.endpoint, '', '', '', '', '', '', '', '', a.error ?? ''];
     const s = a.status;
@@ -355,28 +369,15 @@ async function endpointHashKv(ctx: CommandContext, cluster: boolean, rev: number
   const format = writeOutOf(ctx.globals, 'endpoint hashkv', ['simple', 'table', 'json']);
   if (!Number.isSafeInteger(rev) || rev < 0)
     throw new UsageError('endpoint hashkv: --rev must be a non-negative integer');
-  const list = await targets(ctx, cluster);
-  const timeoutMs = perEndpointMs(ctx);
-  const answers = await Promise.all(
-    list.map(async (t) => {
-      if (t.missing) return { endpoint: t.endpoint, error: t.missing };
-      try {
-        const body = { revision: String(rev) };
-        const hash = await ctx.api.postTo(t.endpoint, '/v3/maintenance/hashkv', body, timeoutMs);
-        return { endpoint: t.endpoint, hash };
-      } catch (err) {
-        return { endpoint: t.endpoint, error: failureOf(t, err as Error) };
-      }
-    }),
-  );
-  const ok = answers.flatMap((a) => (a.hash ? [{ Endpoint: a.endpoint, HashKV: a.hash }] : []));
+  const answers = await askEach(ctx, cluster, '/v3/maintenance/hashkv', { revision: String(rev) });
+  const ok = answers.flatMap((a) => (a.answer ? [{ Endpoint: a.endpoint, HashKV: a.answer }] : []));
   if (format === 'json') ctx.out(JSON.stringify(ok));
   else {
     const rows = ok.map((a) => [a.Endpoint, String(a.HashKV['hash'] ?? 0)]);
     if (format === 'table') ctx.out(renderTable(['ENDPOINT', 'HASH'], rows));
     else for (const r of rows) ctx.out(r.join(', '));
   }
-  const failed = answers.filter((a) => !a.hash);
+  const failed = answers.filter((a) => !a.answer);
   if (failed.length > 0)
     throw new CliError(
       `${failed.length} of ${answers.length} endpoints did not answer: ${failed.map((a) => a.error).join('; ')}`,
