@@ -161,7 +161,8 @@ describe('membership as replicated state', () => {
     expect(installed.length).toBeGreaterThan(0);
 
     // A restart: n3 comes back from its data directory, behind a compacted log (a snapshot again).
-    const stoppedAt = running.get('n3')!.node.status().appliedIndex;
+    // Past its last log entry (not only its applied one): else the leader could send it the rest of the log.
+    const stoppedAt = running.get('n3')!.node.status().lastIndex;
     await stop('n3');
     await writeUntilCompactedPast(url2, stoppedAt);
     const back = await open(n3, founders, founders);
@@ -180,5 +181,30 @@ describe('membership as replicated state', () => {
       'every member lists n4 as a voter',
     );
     expect(n1.id).not.toBe(n2.id);
+
+    // Member update over the JSON gateway: n4's peer URL under another name of the loopback
+    // address (the same port, so it stays reachable); every member lists it and dials it there.
+    const moved = n4.peerUrls[0]!.replace('127.0.0.1', 'localhost');
+    await post(url2, '/v3/cluster/member/update', { ID: String(n4.id), peerURLs: [moved] });
+    await everyMemberLists(
+      sorted([...founders.map((e) => wire(e)), { ...wire(n4), peerURLs: [moved] }]),
+      "every member lists n4's new peer URL",
+    );
+    // HashKV over the JSON gateway: one hash on all four members at one revision.
+    const put = await post(url2, '/v3/kv/put', { key: 'aA==', value: 'MQ==' });
+    const rev = (put['header'] as { revision: string }).revision;
+    const hashes = await until('every member applied the put', async () => {
+      const answers = await Promise.all(
+        [...running.values()].map((m) =>
+          post(m.server!.url, '/v3/maintenance/hashkv', { revision: rev }).catch(() => undefined),
+        ),
+      );
+      return answers.every((a) => a !== undefined) ? answers : undefined;
+    });
+    expect(new Set(hashes.map((h) => h['hash'])).size).toBe(1);
+    expect(typeof hashes[0]!['hash']).toBe('number');
+    await expect(post(url2, '/v3/maintenance/hashkv', { revision: '99999' })).rejects.toThrow(
+      /required revision is a future revision/,
+    );
   });
 });

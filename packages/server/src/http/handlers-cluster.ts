@@ -85,7 +85,7 @@ export async function handleMemberUpdate(ctx: HandlerContext): Promise<Json> {
   return { header: ctx.header(), members: await memberList(ctx) };
 }
 
-/** etcd's HashKV: this member's hash of its MVCC history up to `revision` (0: the current one). */
+/** etcd's HashKV (gRPC; etcd's gateway has no path for it): this member's hash of its MVCC history up to `revision` (0: the current one). */
 export async function handleHashKv(ctx: HandlerContext): Promise<Json> {
   const revision = readInt64(ctx.body, 'revision', 'maintenance.hashkv') ?? 0;
   if (revision < 0)

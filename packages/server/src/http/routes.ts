@@ -54,8 +54,7 @@ export const UNARY_ROUTES: ReadonlyMap<string, UnaryHandler> = new Map<string, U
   ['/v3/cluster/member/remove', handleMemberRemove],
   ['/v3/cluster/member/promote', handleMemberPromote],
   ['/v3/cluster/member/update', handleMemberUpdate],
-  // etcd 3.4's gateway maps HashKV to /v3/maintenance/hash (the path of Hash, which it shadows).
-  ['/v3/maintenance/hash', handleHashKv],
+  // etcd 3.4's gateway has no path for HashKV (its /v3/maintenance/hash is Hash, of the bbolt file).
   ['/v3/maintenance/hashkv', handleHashKv],
   ['/flotilla/peer/add', handlePeerAdd],
   ['/flotilla/session/register', handleRegister],
