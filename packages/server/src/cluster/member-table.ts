@@ -8,6 +8,8 @@ import type { FlotillaNode } from '@flotilla/node';
 import type { MemberRecord, MemberRequest, MemberView } from '@flotilla/kv';
 import type { DirectoryEntry, MemberDirectory } from './directory.js';
 
+type SetRequest = MemberRequest & { readonly kind: 'set' };
+
 /** Between attempts to publish (no leader yet, a leader change). */
 export const PUBLISH_RETRY_MS = 1_000;
 
@@ -49,7 +51,7 @@ export function publishRequest(
   stored: MemberRecord | undefined,
   self: DirectoryEntry,
   isLearner: boolean,
-): MemberRequest | undefined {
+): SetRequest | undefined {
   const same = (a: readonly string[], b: readonly string[]) =>
     a.length === b.length && a.every((x, i) => x === b[i]);
   const name = self.name !== '' && stored?.name !== self.name ? self.name : undefined;
@@ -90,7 +92,7 @@ export async function publishSelf(
       if (isMember) {
         const stored = node.members.get(node.id);
         const req = publishRequest(stored, self, conf.learners.includes(node.id));
-        if (req === undefined || req.kind !== 'set') return false;
+        if (req === undefined) return false;
         await node.updateMember(req);
         return true;
       }
