@@ -96,7 +96,7 @@ export class RawNode {
       return { ok: false, error: new ProposalDroppedError('confChangePending') };
     const outcome = applyConfChange(r.conf, cc);
     if (!outcome.ok) return { ok: false, error: new InvalidConfChangeError(outcome.detail) };
-    if (!this.fitsUncommitted(CONF_CHANGE_ENTRY_BYTES + (cc.context?.length ?? 0))) {
+    if (!this.fitsUncommitted(CONF_CHANGE_ENTRY_BYTES)) {
       return { ok: false, error: new ProposalDroppedError('uncommittedLimit') };
     }
     const [e] = r.appendAsLeader([{ type: 'confChange', change: cc }]);
