@@ -163,7 +163,7 @@ describe('the CLI while no leader is reachable', () => {
       expect(rows).toContainEqual(
         expect.stringMatching(
           new RegExp(
-            `^\\| member ${name} \\(${memberIdOf(name).toString(16)}\\) .*no client URL known; start every member with --initial-cluster-clients`,
+            `^\\| member ${name} \\(${memberIdOf(name).toString(16)}\\) .*no client URL known; a member publishes its own once it has run with a leader`,
           ),
         ),
       );

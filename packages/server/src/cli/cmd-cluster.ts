@@ -218,7 +218,7 @@ async function targets(ctx: CommandContext, cluster: boolean): Promise<Target[]>
     return [
       {
         endpoint: who,
-        missing: `${who}: no client URL known; start every member with --initial-cluster-clients NAME=URL,... (or pass its URL in --endpoints without --cluster)`,
+        missing: `${who}: no client URL known; a member publishes its own once it has run with a leader (until then --initial-cluster-clients NAME=URL,... fills it in), or pass its URL in --endpoints without --cluster`,
       },
     ];
   });
