@@ -186,7 +186,7 @@ describe('flotilla CLI against a three-process cluster', () => {
     });
   });
 
-  it('member list, add (learner), promote and remove', async () => {
+  it('member list, add (learner), promote, update and remove; status --cluster names a member that does not answer', async () => {
     const listed = await ok(['member', 'list']);
     expect(listed).toHaveLength(3);
     expect(listed[0]).toMatch(
@@ -202,9 +202,13 @@ describe('flotilla CLI against a three-process cluster', () => {
     expect(added[0]).toMatch(new RegExp(`^Member ${id} added to cluster [0-9a-f]+ as a learner$`));
     expect(added.join('\n')).toContain('--initial-cluster-state existing --founders n1,n2,n3');
     cluster.start('n4');
-    expect(await ok(['member', 'list'])).toContainEqual(
-      expect.stringMatching(new RegExp(`^${id}, n4, ${n4.peerUrl}, , true$`)),
+    // Once it runs, n4 publishes its client URL in the replicated member table: every member lists it.
+    const n4Line = `${id}, n4, ${n4.peerUrl}, ${n4.clientUrl}, true`;
+    await pollUntil('n4 to publish its client URL', async () =>
+      (await ok(['member', 'list'])).includes(n4Line) ? true : undefined,
     );
+    for (const endpoint of cluster.endpoints.slice(0, 3))
+      expect(await ok(['member', 'list', `--endpoints=${endpoint}`])).toContain(n4Line);
     // Promotion may be refused until the learner has caught up: retry for a bounded time.
     await pollUntil('n4 to be promoted', async () => {
       const r = await cli(['member', 'promote', id]);
@@ -213,11 +217,32 @@ describe('flotilla CLI against a three-process cluster', () => {
     expect(await ok(['member', 'list'])).toContainEqual(
       expect.stringMatching(new RegExp(`^${id}, n4, .*, false$`)),
     );
+    // The same port under another name of the loopback address, so n4 stays reachable.
+    const moved = n4.peerUrl.replace('127.0.0.1', 'localhost');
+    expect(await ok(['member', 'update', id, '--peer-urls', moved])).toEqual([
+      expect.stringMatching(new RegExp(`^Member ${id} updated in cluster [0-9a-f]+$`)),
+    ]);
+    expect(await ok(['member', 'list'])).toContain(`${id}, n4, ${moved}, ${n4.clientUrl}, false`);
+    await cluster.kill('n4');
+    const status = await cli(['endpoint', 'status', '--cluster']);
+    expect(status.code).not.toBe(0);
+    expect(status.stderr).toContain(`member n4 (${id}) at ${n4.clientUrl}:`);
     expect(await ok(['member', 'remove', id])).toEqual([
       expect.stringMatching(new RegExp(`^Member ${id} removed from cluster [0-9a-f]+$`)),
     ]);
     expect(await ok(['member', 'list'])).toHaveLength(3);
-    await cluster.kill('n4');
+  });
+
+  it('endpoint hashkv --cluster prints the same hash for every member', async () => {
+    await ok(['put', 'hashed', '1']);
+    const hashes = await pollUntil('every member to apply the put', async () => {
+      const r = await cli(['endpoint', 'hashkv', '--cluster', '--rev', String(await revision())]);
+      if (r.code !== 0) return undefined; // a member that has not applied the revision yet says so
+      const out = lines(r);
+      const set = new Set(out.map((l) => l.split(', ')[1]));
+      return out.length === 3 && set.size === 1 ? out : undefined;
+    });
+    for (const line of hashes) expect(line).toMatch(/^http:\/\/127\.0\.0\.1:\d+, \d+$/);
   });
 
   it('global flags go before the command as etcdctl users write them, or after it', async () => {

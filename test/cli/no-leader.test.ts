@@ -109,8 +109,14 @@ describe('the CLI while no leader is reachable', () => {
     for (const down of [n2!, n3!])
       expect(rows.find((row) => row.startsWith(`| ${down.clientUrl} `))).toMatch(/cannot reach/);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^Error: 2 of 3 endpoints did not answer: cannot reach /);
-    for (const down of [n2!, n3!]) expect(r.stderr).toContain(`cannot reach ${down.clientUrl}`);
+    expect(r.stderr).toMatch(
+      /^Error: 2 of 3 endpoints did not answer: member n\d \([0-9a-f]+\) at /,
+    );
+    // Each by name, id and the URL asked.
+    for (const down of [n2!, n3!])
+      expect(r.stderr).toContain(
+        `member ${down.name} (${memberIdOf(down.name).toString(16)}) at ${down.clientUrl}: cannot reach ${down.clientUrl}`,
+      );
   });
 
   it('endpoint status --cluster names a member whose client URL nobody told it (no --initial-cluster-clients)', async () => {
@@ -157,7 +163,7 @@ describe('the CLI while no leader is reachable', () => {
       expect(rows).toContainEqual(
         expect.stringMatching(
           new RegExp(
-            `^\\| member ${name} \\(${memberIdOf(name).toString(16)}\\) .*no client URL known; start every member with --initial-cluster-clients`,
+            `^\\| member ${name} \\(${memberIdOf(name).toString(16)}\\) .*no client URL known; a member publishes its own once it has run with a leader`,
           ),
         ),
       );

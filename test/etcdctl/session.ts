@@ -43,6 +43,16 @@ function statusLines(text: string): string {
     .join('\n');
 }
 
+const sortedLines = (s: string): string => s.trim().split('\n').sort().join('\n');
+
+/** `endpoint hashkv` lines with the hash itself replaced (etcd and Flotilla hash differently), and whether all agree. */
+function sameHashes(s: string): string {
+  const rows = s.trim().split('\n');
+  const hashes = new Set(rows.map((l) => l.split(', ')[1]));
+  const shaped = rows.map((l) => l.replace(/, \d+$/, ', <hash>'));
+  return `${shaped.join('\n')}\nall equal: ${hashes.size === 1}`;
+}
+
 export async function runSession(
   endpoints: readonly string[],
   scratchDir: string,
@@ -162,6 +172,14 @@ export async function runSession(
     s.trim() === '' ? '' : statusLines(s),
   );
   await run('alarm list', ['alarm', 'list']);
+  // A member update (to the peer URL it has, so the cluster keeps working), then every member's list.
+  const [firstId, , , firstPeers] = byName[0]!;
+  // etcdctl pads ids to 16 hex digits (%16x); Flotilla's are shorter, so the padding differs by design.
+  await run('member update', ['member', 'update', firstId!, `--peer-urls=${firstPeers}`], '', (s) =>
+    s.replace(/ +/g, ' ').replace(/cluster (<lease>|[0-9a-f]+)/, 'cluster <cluster>'),
+  );
+  for (const [i, endpoint] of endpoints.entries())
+    await run(`member list on member ${i + 1}`, ['member', 'list'], '', sortedLines, [endpoint]);
   const snapshotFile = path.join(scratchDir, 'snap.db');
   await run(
     'snapshot save',
@@ -176,6 +194,7 @@ export async function runSession(
     JSON.parse((await etcdctl(one, ['get', 'k1', '-w', 'json'])).stdout).header.revision,
   );
   await run('compaction', ['compaction', String(head - 2)]);
+  await run('endpoint hashkv --rev', ['endpoint', 'hashkv', '--rev', String(head)], '', sameHashes);
   await run('get below compaction', ['get', 'k1', '--rev', '2']);
   await run('watch below compaction', ['watch', 'k1', '--rev', '2']);
 

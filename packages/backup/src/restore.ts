@@ -8,6 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { KvStateMachine, type KvLimits } from '@flotilla/kv';
 import type { ConfState, NodeId, SnapshotMeta } from '@flotilla/raft';
+import { frameChunks } from '@flotilla/node';
 import { openLevelStorage } from '@flotilla/storage';
 import { BackupOptionsError, DataDirNotEmptyError } from './errors.js';
 import type { BackupManifest } from './format.js';
@@ -126,11 +127,21 @@ async function seedMember(
     try {
       await restoreContent(kv, backup);
       await checkAgainstManifest(kv, backup);
+      // The old cluster's member table (names, URLs) describes other machines: the new members
+      // start with none and each publishes its own entry once it runs.
+      await kv.clearMembers();
+      // The snapshot a leader sends to members that join later: this state, in the node's framing.
+      if (meta.index > 0) {
+        const snap = await kv.snapshot();
+        try {
+          await storage.snapshots.create(meta, frameChunks(snap.chunks));
+        } finally {
+          await snap.close();
+        }
+      }
     } finally {
       await kv.close();
     }
-    // The content is the node's snapshot framing of kv chunks: it is a Raft snapshot's data as it stands.
-    if (meta.index > 0) await storage.snapshots.create(meta, backup.content());
     await storage.persist(
       { snapshotMeta: meta, hardState: { term: meta.term, vote: 0, commit: meta.index } },
       { sync: true },

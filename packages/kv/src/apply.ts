@@ -119,6 +119,9 @@ export class Applier {
       case 'auth':
         this.state.auth.apply(cmd.request, ctx.batch, this.state.limits);
         return { header: { revision: this.state.revision } };
+      case 'member':
+        this.state.members.apply(cmd.request, ctx.batch);
+        return { header: { revision: this.state.revision } };
       case 'register': // its effect is the exactly-once record apply() writes for it
         return { header: { revision: this.state.revision } };
       case 'leaseGrant':

@@ -18,6 +18,7 @@ import type {
   TxnRequest,
 } from './types.js';
 import type { AuthContext, AuthRequest } from './auth/types.js';
+import type { MemberRequest } from './members.js';
 
 export type Command =
   | { op: 'put'; request: PutRequest }
@@ -29,6 +30,8 @@ export type Command =
   | { op: 'leaseCheckpoint'; request: LeaseCheckpointRequest }
   | { op: 'leaseExpire'; request: LeaseExpireRequest }
   | { op: 'auth'; request: AuthRequest }
+  /** Member metadata (members.ts): the context of a conf-change entry, a member update or publish. */
+  | { op: 'member'; request: MemberRequest }
   /** A client id's seq 1: enters it in the exactly-once table and changes nothing else (see clients.ts). */
   | { op: 'register' };
 

@@ -37,6 +37,15 @@ export {
 } from './errors.js';
 export type * from './types.js';
 export type { AuthView } from './auth/store.js';
+export {
+  MEMBERS_MAX,
+  MEMBER_URLS_MAX,
+  MEMBER_TEXT_BYTES_MAX,
+  type MemberRecord,
+  type MemberRequest,
+  type MemberView,
+} from './members.js';
+export type { KvHash } from './hash.js';
 export { ROOT as ROOT_NAME } from './auth/types.js';
 export type {
   AuthContext,

@@ -10,6 +10,7 @@
 //   06 00              auth meta: [enabled, authRevision, signingKey]      (auth/store.ts)
 //   06 01 name(utf8)   auth user: [name, passwordHash | null, roles, epoch]
 //   06 02 name(utf8)   auth role: [name, [[permType, key, rangeEnd | null], ...]]
+//   07 id:8            member: [id, name, peerUrls, clientUrls, isLearner]       (members.ts)
 
 import { Packr } from 'msgpackr';
 import { fromKeyStr, plain, readUint53, toKeyStr, writeUint53, type KeyStr } from './bytes.js';

@@ -20,6 +20,7 @@ import type { KvLimits } from './limits.js';
 import { KvState, type GenLevel } from './store.js';
 import { readUint53 } from './bytes.js';
 import { SECTION_AUTH } from './auth/store.js';
+import { SECTION_MEMBERS } from './members.js';
 
 async function scan(
   gen: GenLevel,
@@ -82,6 +83,7 @@ export async function loadState(gen: GenLevel, limits: KvLimits): Promise<Loaded
     clients.push({ clientId: Buffer.from(k.subarray(1)).toString('utf8'), seq, lastIndex });
   });
   await scan(gen, SECTION_AUTH, limits.readPageKeys, (k, v) => state.auth.load(k, v));
+  await scan(gen, SECTION_MEMBERS, limits.readPageKeys, (k, v) => state.members.load(k, v));
   const floor = await gen.get(CLIENT_FLOOR_KEY);
   return { state, clients, clientFloor: floor ? decodeFloor(floor) : 0 };
 }

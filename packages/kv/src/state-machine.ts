@@ -34,6 +34,8 @@ import type {
 import { validateRange } from './validate.js';
 import { WatchHub } from './watch-hub.js';
 import type { AuthView } from './auth/store.js';
+import type { MemberView } from './members.js';
+import { hashRecords, hashRevisionOf, openHashIterator, type KvHash } from './hash.js';
 import type { Watcher } from './watcher.js';
 import type { RawEvent } from './write-txn.js';
 
@@ -113,6 +115,47 @@ export class KvStateMachine {
   /** The replicated auth state (users, roles, enabled, auth revision), read-only; changes by applying `auth` commands. */
   get auth(): AuthView {
     return this.state.auth;
+  }
+
+  /** The replicated member metadata (names, URLs, learner flags), read-only; changes by applying `member` commands. */
+  get members(): MemberView {
+    return this.state.members;
+  }
+
+  /**
+   * Empties the member table outside the log. Only for seeding the members of
+   * a new cluster from a backup (the same on each of them), where the old
+   * cluster's members mean nothing; each new member then publishes itself.
+   */
+  clearMembers(): Promise<void> {
+    return this.serial(async () => {
+      const batch = new Batch();
+      this.state.members.clear(batch);
+      await this.state.gen.batch(batch.ops);
+    });
+  }
+
+  /**
+   * A hash of the MVCC history up to `revision` (0: the current revision),
+   * the same on every member at the same applied state (see hash.ts). Rejects
+   * with FutureRevisionError or CompactedError like a read at that revision.
+   */
+  async hashKv(revision = 0): Promise<KvHash> {
+    if (!Number.isSafeInteger(revision) || revision < 0)
+      throw new InvalidRequestError('hashKv: revision must be a non-negative safe integer');
+    // The iterator is opened inside the queue (no batch mid-write) and read outside it.
+    const start = await this.serial(async () => {
+      const at = { revision: this.state.revision, compactRevision: this.state.compactRevision };
+      const hashRevision = hashRevisionOf(revision, at);
+      return { ...at, hashRevision, it: openHashIterator(this.state.gen, hashRevision) };
+    });
+    const hash = await hashRecords(start.it, this.limits.readPageKeys);
+    return {
+      hash,
+      hashRevision: start.hashRevision,
+      compactRevision: start.compactRevision,
+      revision: start.revision,
+    };
   }
 
   get watcherCount(): number {

@@ -10,6 +10,7 @@ import { KeyIndex, type RevPos } from './key-index.js';
 import { decodeChange, revKey, type ChangeRecord } from './layout.js';
 import type { KvLimits } from './limits.js';
 import { AuthStore } from './auth/store.js';
+import { MemberStore } from './members.js';
 
 /** One generation of state: a sublevel with Uint8Array keys and values. */
 export type GenLevel = AbstractLevel<any, Uint8Array, Uint8Array>;
@@ -51,6 +52,8 @@ export class KvState {
   readonly leases = new Map<number, LeaseEntry>();
   /** Users, roles and whether auth is on (section 06). */
   readonly auth = new AuthStore();
+  /** Member metadata (section 07). */
+  readonly members = new MemberStore();
   /** Grants and revocations applied since this state was loaded: lets a leader skip lease bookkeeping when nothing changed. */
   leaseChanges = 0;
   /** The batch being built or written; undefined between batches. */

@@ -11,6 +11,7 @@ import {
 } from './errors.js';
 import type { KvLimits } from './limits.js';
 import { parseAuthRequest } from './auth/validate.js';
+import { parseMemberRequest } from './members.js';
 import { plain } from './bytes.js';
 import type { Command } from './command.js';
 import type {
@@ -279,9 +280,11 @@ function parseCommand(v: unknown, limits: KvLimits): Command {
       return { op: 'auth', request: parseAuthRequest(request, limits) };
     case 'register':
       return { op: 'register' };
+    case 'member':
+      return { op: 'member', request: parseMemberRequest(request) };
     default:
       return fail(
-        `cmd.op must be one of put, deleteRange, txn, compact, leaseGrant, leaseRevoke, leaseCheckpoint, leaseExpire, auth, register`,
+        `cmd.op must be one of put, deleteRange, txn, compact, leaseGrant, leaseRevoke, leaseCheckpoint, leaseExpire, auth, register, member`,
       );
   }
 }

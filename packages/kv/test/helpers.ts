@@ -9,6 +9,7 @@ import {
   type Command,
   type CommandEnvelope,
   type KvLimits,
+  type KvSnapshot,
   type Watcher,
   type WatchResponse,
 } from '../src/index.js';
@@ -79,4 +80,16 @@ export async function until(cond: () => boolean, what: string, turnsMax = 10_000
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Reads a snapshot's chunks to the end. */
+export async function snapshotChunks(snap: KvSnapshot): Promise<Uint8Array[]> {
+  const chunks: Uint8Array[] = [];
+  for await (const c of snap.chunks) chunks.push(c);
+  return chunks;
+}
+
+/** Chunks as the stream restore() takes. */
+export async function* replayChunks(chunks: Uint8Array[]): AsyncGenerator<Uint8Array> {
+  yield* chunks;
 }

@@ -788,7 +788,8 @@ export class Driver {
   private async apply(entries: readonly Entry[]): Promise<(() => void)[]> {
     const inputs = entries.map((e) => ({
       index: e.index,
-      data: e.type === 'normal' ? e.data : EMPTY,
+      // A conf change's context (member metadata, see node.ts) is applied with it, at its index.
+      data: e.type === 'normal' ? e.data : (e.change.context ?? EMPTY),
     }));
     const t0 = this.p.clock.now();
     const results = await this.p.kv.applyEntries(inputs);

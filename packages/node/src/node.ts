@@ -14,6 +14,7 @@ import {
   type CompactionResponse,
   type DeleteRangeRequest,
   type DeleteRangeResponse,
+  type KvHash,
   type KvSnapshot,
   type KvStateMachine,
   type LeaseGrantRequest,
@@ -22,6 +23,9 @@ import {
   type LeaseRevokeResponse,
   type LeaseStatus,
   type LeaseTimeToLiveResponse,
+  type MemberRecord,
+  type MemberRequest,
+  type MemberView,
   type PutRequest,
   type PutResponse,
   type RangeRequest,
@@ -254,13 +258,52 @@ export class FlotillaNode {
     return this.confChange({ changes: [{ op: 'addLearner', nodeId: id }] });
   }
 
+  /**
+   * Adds a voter or learner with its metadata (name, peer and client URLs): the
+   * conf-change entry carries them, so every member records them in its
+   * replicated member table when it applies the entry (see `members`).
+   */
+  addMember(member: MemberRecord, address?: PeerAddress): Promise<ConfState> {
+    if (address !== undefined) this.addPeer(member.id, address);
+    const op = member.isLearner ? 'addLearner' : 'addVoter';
+    return this.confChange({
+      changes: [{ op, nodeId: member.id }],
+      context: memberContext({ kind: 'set', ...member }),
+    });
+  }
+
   /** Makes a learner a voter. */
   promote(id: NodeId): Promise<ConfState> {
-    return this.confChange({ changes: [{ op: 'addVoter', nodeId: id }] });
+    return this.confChange({
+      changes: [{ op: 'addVoter', nodeId: id }],
+      context: memberContext({ kind: 'set', id, isLearner: false }),
+    });
   }
 
   removeMember(id: NodeId): Promise<ConfState> {
-    return this.confChange({ changes: [{ op: 'removeNode', nodeId: id }] });
+    return this.confChange({
+      changes: [{ op: 'removeNode', nodeId: id }],
+      context: memberContext({ kind: 'remove', id }),
+    });
+  }
+
+  /** Changes a member's metadata (peer URLs, its published name and client URLs) through the log. */
+  updateMember(
+    request: MemberRequest & { kind: 'set' },
+    options?: WriteOptions,
+  ): Promise<WithHeader<NoopResponse>> {
+    return this.write({ op: 'member', request }, options);
+  }
+
+  /** The replicated member metadata as applied here (read-only). Raft's configuration (`status().confState`) says who is a member. */
+  get members(): MemberView {
+    return this.kv.members;
+  }
+
+  /** A hash of this member's MVCC history up to `revision` (0: now), equal on members at the same applied state. */
+  hashKv(revision = 0): Promise<KvHash> {
+    this.checkOpen('hashKv');
+    return this.kv.hashKv(revision);
   }
 
   /** Any membership change (several voter changes go through joint consensus). Resolves once applied here. */
@@ -558,4 +601,9 @@ export class FlotillaNode {
       });
     });
   }
+}
+
+/** A conf change's context: the member command applied with it. */
+function memberContext(request: MemberRequest): Uint8Array {
+  return encodeCommand({ cmd: { op: 'member', request } });
 }

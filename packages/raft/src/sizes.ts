@@ -5,13 +5,13 @@ import type { Entry } from './types.js';
 
 /** Fixed cost of an entry's envelope (type, term, index). */
 export const ENTRY_OVERHEAD_BYTES = 16;
-/** Cost of a conf-change entry: small and fixed, its payload is a few ids. */
+/** Cost of a conf-change entry besides its context: its payload is a few ids. */
 export const CONF_CHANGE_ENTRY_BYTES = 64;
 
 export function entryBytes(entry: Entry): number {
   return entry.type === 'normal'
     ? entry.data.length + ENTRY_OVERHEAD_BYTES
-    : CONF_CHANGE_ENTRY_BYTES;
+    : CONF_CHANGE_ENTRY_BYTES + (entry.change.context?.length ?? 0);
 }
 
 /** Total estimated bytes of `entries`. */

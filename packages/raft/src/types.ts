@@ -40,6 +40,11 @@ export interface ConfChangeSingle {
 export interface ConfChange {
   readonly changes: readonly ConfChangeSingle[];
   readonly joint?: boolean;
+  /**
+   * Opaque bytes for the state machine, applied with the entry (the node
+   * layer carries member metadata here). The core never reads them.
+   */
+  readonly context?: Uint8Array;
 }
 
 /**

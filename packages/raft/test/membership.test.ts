@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  entryBytes,
   InvalidConfChangeError,
   ProposalDroppedError,
   RawNode,
@@ -203,6 +204,22 @@ describe('membership', () => {
       learners: [3],
       learnersNext: [],
     });
+  });
+
+  it("a conf change's context reaches every member's committed entry unchanged and counts in its size", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.campaign(1);
+    const context = bytes('member metadata');
+    proposeConf(c, { changes: [{ op: 'addLearner', nodeId: 4 }], context });
+    for (const id of [1, 2, 3]) {
+      const e = c.node(id).committedLog.find((x) => x.type === 'confChange');
+      expect(e?.type === 'confChange' && e.change.context).toEqual(context);
+    }
+    const entry = { type: 'confChange', term: 1, index: 9 } as const;
+    expect(
+      entryBytes({ ...entry, change: { changes: [], context: new Uint8Array(1000) } }) -
+        entryBytes({ ...entry, change: { changes: [] } }),
+    ).toBe(1000);
   });
 
   it('a new leader proposes no conf change until an entry of its term is committed', () => {

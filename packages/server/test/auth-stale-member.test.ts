@@ -76,6 +76,8 @@ function laggingNode(): ServedNode {
     promoteMember: unused('promoteMember'),
     moveLeader: unused('moveLeader'),
     learnPeer: unused('learnPeer'),
+    updateMember: unused('updateMember'),
+    hashKv: unused('hashKv'),
     authChange: unused('authChange'),
     register: unused('register'),
     isMember: () => true,

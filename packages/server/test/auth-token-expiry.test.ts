@@ -62,6 +62,8 @@ async function nodeWithUser(): Promise<ServedNode> {
     promoteMember: unused,
     moveLeader: unused,
     learnPeer: unused,
+    updateMember: unused,
+    hashKv: unused,
     authChange: unused,
     register: unused,
     isMember: unused,

@@ -34,6 +34,8 @@ const METHODS = [
   'promoteMember',
   'moveLeader',
   'learnPeer',
+  'updateMember',
+  'hashKv',
   'authChange',
   'syncAuth',
   'isMember',

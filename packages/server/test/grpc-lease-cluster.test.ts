@@ -154,7 +154,7 @@ describe('gRPC Cluster and Maintenance', () => {
     expect(s.header.member_id).toBe(String(follower.id));
   });
 
-  it('lists no alarms, and answers Defragment, HashKV and MemberUpdate with UNIMPLEMENTED and a reason', async () => {
+  it('lists no alarms, and answers Defragment with UNIMPLEMENTED and a reason', async () => {
     const alarms = (await call('Maintenance', 'Alarm', { action: 0 })) as {
       alarms?: unknown[];
       header: unknown;
@@ -163,15 +163,55 @@ describe('gRPC Cluster and Maintenance', () => {
     expect(alarms.header).toBeDefined();
     const defrag = await failure(call('Maintenance', 'Defragment', {}));
     expect([defrag.code, defrag.details]).toEqual([12, UNIMPLEMENTED_TEXT.Defragment]);
-    const hash = await failure(call('Maintenance', 'HashKV', {}));
-    expect(hash.code).toBe(12);
-    const update = await failure(
-      call('Cluster', 'MemberUpdate', {
-        ID: String(follower.id),
-        peerURLs: ['http://127.0.0.1:1'],
-      }),
+  });
+
+  it('HashKV is equal on every member at the same revision and changes with a write', async () => {
+    type Hash = { header: { revision: string }; hash: number; compact_revision?: string };
+    const hashes = async (revision: string): Promise<Hash[]> =>
+      (await Promise.all(
+        cluster.members.map((m) => call('Maintenance', 'HashKV', { revision }, m)),
+      )) as Hash[];
+    await etcd.put('hash/a').value('1');
+    const rev = (await etcd.put('hash/b').value('2').exec()).header.revision;
+    // Every member answers for the same history once it has applied rev (a lagging one says "future revision").
+    const first = await until('every member applied rev', () => hashes(rev).catch(() => undefined));
+    expect(new Set(first.map((h) => h.hash)).size).toBe(1);
+    expect(first.every((h) => (h.compact_revision ?? '0') === '0')).toBe(true); // proto3 leaves out 0
+    const next = (await etcd.put('hash/a').value('3').exec()).header.revision;
+    const second = await until('every member applied the write', () =>
+      hashes(next).catch(() => undefined),
     );
-    expect([update.code, update.details]).toEqual([12, UNIMPLEMENTED_TEXT.MemberUpdate]);
+    expect(new Set(second.map((h) => h.hash)).size).toBe(1);
+    expect(second[0]!.hash).not.toBe(first[0]!.hash);
+    // The history up to rev is unchanged, so its hash is too; the current one is what revision 0 asks for.
+    expect((await hashes(rev)).map((h) => h.hash)).toEqual(first.map((h) => h.hash));
+    const future = await failure(call('Maintenance', 'HashKV', { revision: '999999' }));
+    expect(future.code).toBe(11); // OUT_OF_RANGE, etcd's "required revision is a future revision"
+  });
+
+  it('MemberUpdate changes peer URLs through the log: every member lists the new ones and dials there', async () => {
+    const target = cluster.members.find((m) => m !== leader && m !== follower)!;
+    const before = (await etcd.cluster.memberList({})).members.find((m) => m.name === target.name)!;
+    // The same port under another name of the loopback address: the member stays reachable.
+    const moved = before.peerURLs[0]!.replace('127.0.0.1', 'localhost');
+    const res = (await call('Cluster', 'MemberUpdate', {
+      ID: String(target.id),
+      peerURLs: [moved],
+    })) as { members: { name: string; peerURLs: string[] }[] };
+    expect(res.members.find((m) => m.name === target.name)?.peerURLs).toEqual([moved]);
+    for (const m of cluster.members) {
+      const listed = await until(`${m.name} applied the update`, async () => {
+        const list = (await call('Cluster', 'MemberList', {}, m)) as typeof res;
+        const urls = list.members.find((x) => x.name === target.name)?.peerURLs;
+        return urls?.[0] === moved ? list : undefined;
+      });
+      expect(listed.members).toHaveLength(3);
+    }
+    await etcd.put('after-update').value('1');
+    const missing = await failure(
+      call('Cluster', 'MemberUpdate', { ID: '12345', peerURLs: ['http://127.0.0.1:1'] }),
+    );
+    expect(missing.code).toBe(5); // NOT_FOUND, etcd's "member not found"
   });
 
   it('streams a snapshot that verifies as a Flotilla backup', async () => {

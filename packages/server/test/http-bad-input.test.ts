@@ -45,6 +45,8 @@ function recordingNode(): ServedNode {
     promoteMember: refuse('promoteMember'),
     moveLeader: refuse('moveLeader'),
     learnPeer: refuse('learnPeer'),
+    updateMember: refuse('updateMember'),
+    hashKv: refuse('hashKv'),
     auth: () => DISABLED_AUTH,
     authChange: refuse('authChange'),
     register: refuse('register'),

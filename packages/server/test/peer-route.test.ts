@@ -30,6 +30,11 @@ function recordingNode(voters: number[]): { node: FlotillaNode; dialled: [number
         if (c.op === 'addVoter') conf = { ...conf, voters: [...conf.voters, c.nodeId] };
       return conf;
     },
+    addMember(m: { id: number; isLearner: boolean }, a: { host: string; port: number }) {
+      fake.addPeer(m.id, a);
+      return fake.confChange({ changes: [{ op: 'addVoter', nodeId: m.id }] });
+    },
+    members: { get: () => undefined },
   };
   return { node: fake as unknown as FlotillaNode, dialled };
 }

@@ -65,6 +65,7 @@ function checkCommand(state: KvState, cmd: Command, need: Need): void {
     case 'leaseCheckpoint':
     case 'leaseExpire':
     case 'auth':
+    case 'member':
       throw new PermissionDeniedError();
   }
 }

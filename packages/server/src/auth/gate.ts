@@ -114,6 +114,8 @@ const POLICIES: ReadonlyMap<string, RoutePolicy> = new Map<string, RoutePolicy>(
   ['/v3/cluster/member/add', 'root'],
   ['/v3/cluster/member/remove', 'root'],
   ['/v3/cluster/member/promote', 'root'],
+  ['/v3/cluster/member/update', 'root'],
+  ['/v3/maintenance/hashkv', 'root'],
   ['/flotilla/peer/add', 'root'],
   ['/flotilla/session/register', 'user'], // registers the caller's own exactly-once client id
 ]);
@@ -135,6 +137,8 @@ const CATCH_UP = new Set([
   '/v3/cluster/member/add',
   '/v3/cluster/member/remove',
   '/v3/cluster/member/promote',
+  '/v3/cluster/member/update',
+  '/v3/maintenance/hashkv',
 ]);
 
 export function needsCatchUp(path: string): boolean {

@@ -1,4 +1,4 @@
-// member list | add | remove | promote, endpoint status | health, move-leader:
+// member list | add | update | remove | promote, endpoint status | health | hashkv, move-leader:
 // plain etcd-JSON calls (they are not part of the KV interface).
 import type { Command } from 'commander';
 import type { CommandContext } from './command.js';
@@ -54,7 +54,7 @@ export function addClusterCommands(program: Command, runner: Runner): void {
 function addMemberCommands(program: Command, runner: Runner): void {
   const member = program
     .command('member')
-    .description('membership commands: list, add, remove, promote');
+    .description('membership commands: list, add, update, remove, promote');
 
   member
     .command('list')
@@ -78,8 +78,33 @@ function addMemberCommands(program: Command, runner: Runner): void {
       'where the new member listens for peers, e.g. http://127.0.0.1:2480',
     )
     .option('--learner', 'add it as a learner (promote it once it has caught up)')
+    .option(
+      '--client-urls <urls>',
+      'its client URLs, recorded with it (Flotilla; it also publishes them itself when it starts)',
+    )
     .action((name: string, opts: Opts, cmd: Command) =>
       runner.bounded(cmd, 'member add', (ctx) => addMember(ctx, name, opts), true),
+    );
+
+  member
+    .command('update')
+    .description("changes a member's peer URLs (through Raft: every member then dials it there)")
+    .argument('<id>', 'member id (hex, from member list)')
+    .requiredOption('--peer-urls <urls>', 'its new peer URLs, e.g. http://10.0.0.4:2380')
+    .action((idText: string, opts: Opts, cmd: Command) =>
+      runner.bounded(
+        cmd,
+        'member update',
+        async (ctx) => {
+          const id = parseHexId(idText, 'member id');
+          const peerURLs = urlList(opts['peerUrls']);
+          if (peerURLs.length === 0)
+            throw new UsageError('member update: --peer-urls must name at least one URL');
+          const res = await ctx.api.post('/v3/cluster/member/update', { ID: String(id), peerURLs });
+          ctx.out(`Member ${hexId(id)} updated in cluster ${clusterOf(res)}`);
+        },
+        true,
+      ),
     );
 
   for (const sub of ['remove', 'promote'] as const) {
@@ -94,8 +119,7 @@ function addMemberCommands(program: Command, runner: Runner): void {
           async (ctx) => {
             const id = parseHexId(idText, 'member id');
             const res = await ctx.api.post(`/v3/cluster/member/${sub}`, { ID: String(id) });
-            const header = (res['header'] ?? {}) as Record<string, string>;
-            const cluster = BigInt(header['cluster_id'] ?? '0').toString(16);
+            const cluster = clusterOf(res);
             ctx.out(
               sub === 'remove'
                 ? `Member ${hexId(id)} removed from cluster ${cluster}`
@@ -108,10 +132,21 @@ function addMemberCommands(program: Command, runner: Runner): void {
   }
 }
 
-async function addMember(ctx: CommandContext, name: string, opts: Opts): Promise<void> {
-  const peerUrls = String(opts['peerUrls'] ?? '')
+function urlList(value: unknown): string[] {
+  return String(value ?? '')
     .split(',')
     .filter((u) => u !== '');
+}
+
+/** The cluster id of a response header, in hex as etcdctl prints it. */
+function clusterOf(res: Record<string, unknown>): string {
+  const header = (res['header'] ?? {}) as Record<string, string>;
+  return BigInt(header['cluster_id'] ?? '0').toString(16);
+}
+
+async function addMember(ctx: CommandContext, name: string, opts: Opts): Promise<void> {
+  const peerUrls = urlList(opts['peerUrls']);
+  const clientUrls = urlList(opts['clientUrls']);
   if (peerUrls.length === 0)
     throw new UsageError(
       'member add: --peer-urls is required (e.g. --peer-urls=http://127.0.0.1:2480)',
@@ -121,11 +156,11 @@ async function addMember(ctx: CommandContext, name: string, opts: Opts): Promise
     name,
     peerURLs: peerUrls,
     isLearner: learner,
+    ...(clientUrls.length > 0 ? { clientURLs: clientUrls } : {}),
   });
   const member = (res['member'] ?? {}) as WireMember;
-  const header = (res['header'] ?? {}) as Record<string, string>;
   ctx.out(
-    `Member ${hexId(Number(member.ID ?? 0))} added to cluster ${BigInt(header['cluster_id'] ?? '0').toString(16)}${learner ? ' as a learner' : ''}`,
+    `Member ${hexId(Number(member.ID ?? 0))} added to cluster ${clusterOf(res)}${learner ? ' as a learner' : ''}`,
   );
   const members = ((res['members'] as WireMember[] | undefined) ?? []).filter(
     (m) => (m.peerURLs ?? []).length > 0,
@@ -160,18 +195,30 @@ interface Target {
   readonly endpoint: string;
   /** Why the member cannot be asked at all (no client URL known). */
   readonly missing?: string;
+  /** With --cluster: which member this is, for naming it when it does not answer. */
+  readonly member?: string;
+}
+
+/** "member NAME (ID)" */
+function memberLabel(m: WireMember): string {
+  return `member ${m.name || '(unstarted)'} (${hexId(Number(m.ID ?? 0))})`;
+}
+
+/** What a target's failure says: the member (with --cluster) and the URL asked, then why. */
+function failureOf(t: Target, err: Error): string {
+  return t.member ? `${t.member} at ${t.endpoint}: ${err.message}` : err.message;
 }
 
 async function targets(ctx: CommandContext, cluster: boolean): Promise<Target[]> {
   if (!cluster) return ctx.globals.endpoints.map((endpoint) => ({ endpoint }));
   return (await listMembers(ctx)).flatMap((m): Target[] => {
     const urls = m.clientURLs ?? [];
-    if (urls.length > 0) return urls.map((endpoint) => ({ endpoint }));
-    const who = `member ${m.name || '(unstarted)'} (${hexId(Number(m.ID ?? 0))})`;
+    if (urls.length > 0) return urls.map((endpoint) => ({ endpoint, member: memberLabel(m) }));
+    const who = memberLabel(m);
     return [
       {
         endpoint: who,
-        missing: `${who}: no client URL known; start every member with --initial-cluster-clients NAME=URL,... (or pass its URL in --endpoints without --cluster)`,
+        missing: `${who}: no client URL known; a member publishes its own once it has run with a leader (until then --initial-cluster-clients NAME=URL,... fills it in), or pass its URL in --endpoints without --cluster`,
       },
     ];
   });
@@ -183,7 +230,9 @@ function perEndpointMs(ctx: CommandContext): number {
 }
 
 function addEndpointCommands(program: Command, runner: Runner): void {
-  const endpoint = program.command('endpoint').description('endpoint commands: status, health');
+  const endpoint = program
+    .command('endpoint')
+    .description('endpoint commands: status, health, hashkv');
   endpoint
     .command('status')
     .description('prints the status of the endpoints (a table; -w json for JSON)')
@@ -191,6 +240,16 @@ function addEndpointCommands(program: Command, runner: Runner): void {
     .action((opts: Opts, cmd: Command) =>
       runner.bounded(cmd, 'endpoint status', (ctx) =>
         endpointStatus(ctx, opts['cluster'] === true),
+      ),
+    );
+  endpoint
+    .command('hashkv')
+    .description("prints each endpoint's hash of its KV history (equal on members that agree)")
+    .option('--cluster', "every member's client URL, from the member list")
+    .option('--rev <revision>', 'hash the history up to this revision (default: the current one)')
+    .action((opts: Opts, cmd: Command) =>
+      runner.bounded(cmd, 'endpoint hashkv', (ctx) =>
+        endpointHashKv(ctx, opts['cluster'] === true, Number(opts['rev'] ?? 0)),
       ),
     );
   endpoint
@@ -213,7 +272,7 @@ async function endpointHealth(ctx: CommandContext, cluster: boolean): Promise<vo
       const started = Date.now();
       const res = await ctx.api
         .getJson(t.endpoint, '/health', timeoutMs)
-        .catch((err: Error) => ({ health: 'false', reason: err.message }));
+        .catch((err: Error) => ({ health: 'false', reason: failureOf(t, err) }));
       const ok = res['health'] === 'true';
       return {
         ok,
@@ -226,23 +285,37 @@ async function endpointHealth(ctx: CommandContext, cluster: boolean): Promise<vo
   if (unhealthy > 0) throw new CliError(`${unhealthy} of ${list.length} endpoints are unhealthy`);
 }
 
-async function endpointStatus(ctx: CommandContext, cluster: boolean): Promise<void> {
-  const format = writeOutOf(ctx.globals, 'endpoint status', ['table', 'json']);
+/** POSTs `body` to `route` on every target at once; each answer or why there is none. */
+async function askEach(
+  ctx: CommandContext,
+  cluster: boolean,
+  route: string,
+  body: Record<string, unknown>,
+): Promise<{ endpoint: string; answer?: Record<string, unknown>; error?: string }[]> {
   const list = await targets(ctx, cluster);
   const timeoutMs = perEndpointMs(ctx);
-  const answers = await Promise.all(
+  return Promise.all(
     list.map(async (t) => {
       if (t.missing) return { endpoint: t.endpoint, error: t.missing };
       try {
         return {
           endpoint: t.endpoint,
-          status: await ctx.api.postTo(t.endpoint, '/v3/maintenance/status', {}, timeoutMs),
+          answer: await ctx.api.postTo(t.endpoint, route, body, timeoutMs),
         };
       } catch (err) {
-        return { endpoint: t.endpoint, error: (err as Error).message };
+        return { endpoint: t.endpoint, error: failureOf(t, err as Error) };
       }
     }),
   );
+}
+
+async function endpointStatus(ctx: CommandContext, cluster: boolean): Promise<void> {
+  const format = writeOutOf(ctx.globals, 'endpoint status', ['table', 'json']);
+  const answers = (await askEach(ctx, cluster, '/v3/maintenance/status', {})).map((a) => ({
+    endpoint: a.endpoint,
+    status: a.answer,
+    error: a.error,
+  }));
   const rows = answers.map((a) => {
     if (!a.status) return [a.endpoint, '', '', '', '', '', '', '', '', a.error ?? ''];
     const s = a.status;
@@ -285,6 +358,26 @@ async function endpointStatus(ctx: CommandContext, cluster: boolean): Promise<vo
     );
   const failed = answers.filter((a) => !a.status);
   // The table names them too (ERRORS); the error line is for scripts that read only stderr and the exit code.
+  if (failed.length > 0)
+    throw new CliError(
+      `${failed.length} of ${answers.length} endpoints did not answer: ${failed.map((a) => a.error).join('; ')}`,
+    );
+}
+
+/** etcdctl's endpoint hashkv: `<endpoint>, <hash>` per endpoint (-w table, json too). */
+async function endpointHashKv(ctx: CommandContext, cluster: boolean, rev: number): Promise<void> {
+  const format = writeOutOf(ctx.globals, 'endpoint hashkv', ['simple', 'table', 'json']);
+  if (!Number.isSafeInteger(rev) || rev < 0)
+    throw new UsageError('endpoint hashkv: --rev must be a non-negative integer');
+  const answers = await askEach(ctx, cluster, '/v3/maintenance/hashkv', { revision: String(rev) });
+  const ok = answers.flatMap((a) => (a.answer ? [{ Endpoint: a.endpoint, HashKV: a.answer }] : []));
+  if (format === 'json') ctx.out(JSON.stringify(ok));
+  else {
+    const rows = ok.map((a) => [a.Endpoint, String(a.HashKV['hash'] ?? 0)]);
+    if (format === 'table') ctx.out(renderTable(['ENDPOINT', 'HASH'], rows));
+    else for (const r of rows) ctx.out(r.join(', '));
+  }
+  const failed = answers.filter((a) => !a.answer);
   if (failed.length > 0)
     throw new CliError(
       `${failed.length} of ${answers.length} endpoints did not answer: ${failed.map((a) => a.error).join('; ')}`,

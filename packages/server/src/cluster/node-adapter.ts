@@ -17,6 +17,7 @@ import type {
 } from '../http/served-node.js';
 import { MemberDirectory, type DirectoryEntry } from './directory.js';
 import { memberIdOf } from './member-id.js';
+import { peerAddress } from './member-table.js';
 
 /** A membership request that cannot be carried out as asked (maps to FailedPrecondition). */
 export class MembershipError extends FlotillaError {
@@ -55,11 +56,6 @@ export interface NodeAdapterOptions {
 
 function seconds(h: HistogramSummary | undefined): Quantiles | undefined {
   return h && h.count > 0 ? { p50: h.p50 / 1000, p99: h.p99 / 1000, count: h.count } : undefined;
-}
-
-function peerAddress(url: string): { host: string; port: number } {
-  const u = new URL(url);
-  return { host: u.hostname, port: Number(u.port) };
 }
 
 export function servedNode(node: FlotillaNode, options: NodeAdapterOptions): ServedNode {
@@ -129,7 +125,18 @@ export function servedNode(node: FlotillaNode, options: NodeAdapterOptions): Ser
       const learners = [...new Set([...c.learners, ...c.learnersNext])].filter(
         (id) => !voters.includes(id),
       );
-      return directory.describe(voters, learners);
+      // Raft's configuration says who is a member; the replicated table says the rest. This member's
+      // start configuration fills what the table does not have yet (a member that has not published).
+      return directory.describe(voters, learners).map((local) => {
+        const r = node.members.get(local.id);
+        if (r === undefined) return local;
+        return {
+          ...local,
+          name: r.name || local.name,
+          peerUrls: r.peerUrls.length > 0 ? r.peerUrls : local.peerUrls,
+          clientUrls: r.clientUrls.length > 0 ? r.clientUrls : local.clientUrls,
+        };
+      });
     },
     async addMember(req: AddMemberRequest): Promise<MemberInfo> {
       const name = req.name ?? req.peerUrls[0]!;
@@ -138,25 +145,24 @@ export function servedNode(node: FlotillaNode, options: NodeAdapterOptions): Ser
         throw new MembershipError(
           `etcdserver: peerURL exists (member ${name}, id ${id.toString(16)}, is already in the cluster)`,
         );
-      const entry: DirectoryEntry = { id, name, peerUrls: req.peerUrls, clientUrls: [] };
+      const clientUrls = req.clientUrls ?? [];
+      const entry: DirectoryEntry = { id, name, peerUrls: req.peerUrls, clientUrls };
       directory.set(entry);
-      node.addPeer(id, peerAddress(directory.dialUrl(id, req.peerUrls[0]!)));
-      // Raft connections are dialled by the lower id, so every member must know where the new one listens.
-      const failures: string[] = [];
-      for (const url of directory.otherClientUrls(node.id)) {
-        await options
-          .announcePeer?.(url, entry, req.authorization)
-          .catch((err: Error) => failures.push(`${url}: ${err.message}`));
-      }
-      if (req.isLearner) await node.addLearner(id);
-      else await node.confChange({ changes: [{ op: 'addVoter', nodeId: id }] });
-      if (failures.length > 0) {
-        throw new MembershipError(
-          `member ${name} was added, but these members could not be told its peer URL (restart them with it in --initial-cluster): ${failures.join('; ')}`,
-        );
-      }
-      return { id, name, peerUrls: req.peerUrls, clientUrls: [], isLearner: req.isLearner };
+      // Raft connections are dialled by the lower id, so every member must know where the new one
+      // listens. The conf-change entry carries it to every member (see member-table.ts); telling the
+      // others directly first only saves them waiting for the entry, so a member that cannot be told
+      // is no failure.
+      for (const url of directory.otherClientUrls(node.id))
+        await options.announcePeer?.(url, entry, req.authorization).catch(() => undefined);
+      const member = { ...entry, isLearner: req.isLearner };
+      await node.addMember(member, peerAddress(directory.dialUrl(id, req.peerUrls[0]!)));
+      return member;
     },
+    async updateMember(id, peerUrls) {
+      if (!isMember(id).member) throw new MemberNotFoundError(id);
+      await node.updateMember({ kind: 'set', id, peerUrls });
+    },
+    hashKv: (revision) => node.hashKv(revision),
     async removeMember(id) {
       if (!isMember(id).member) throw new MemberNotFoundError(id);
       await node.removeMember(id);
@@ -198,7 +204,7 @@ export function servedNode(node: FlotillaNode, options: NodeAdapterOptions): Ser
       if (url) node.addPeer(entry.id, peerAddress(url));
     },
     metricsText(): string {
-      return node.prometheusText((id) => directory.get(id)?.name);
+      return node.prometheusText((id) => node.members.get(id)?.name || directory.get(id)?.name);
     },
     metrics(): NodeMetricsSnapshot {
       const m = node.status().metrics;

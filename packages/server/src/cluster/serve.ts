@@ -8,6 +8,7 @@ import { startHttpServer, type HttpServerOptions, type RunningHttpServer } from 
 import type { ServedNode } from '../http/served-node.js';
 import { loadClientTls, type ClientTls } from '../http/tls.js';
 import type { DirectoryEntry, MemberDirectory } from './directory.js';
+import { followMemberTable, publishSelf } from './member-table.js';
 import { servedNode } from './node-adapter.js';
 
 export interface ServeNodeOptions {
@@ -120,9 +121,9 @@ export function announcingServedNode(
   });
 }
 
-export function serveNode(options: ServeNodeOptions): Promise<RunningHttpServer> {
+export async function serveNode(options: ServeNodeOptions): Promise<RunningHttpServer> {
   const node = announcingServedNode(options);
-  return startHttpServer({
+  const server = await startHttpServer({
     node,
     ...(options.host !== undefined ? { host: options.host } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
@@ -137,4 +138,15 @@ export function serveNode(options: ServeNodeOptions): Promise<RunningHttpServer>
     ...(options.tls ? { tls: options.tls } : {}),
     ...(options.authTokenTtlMs !== undefined ? { authTokenTtlMs: options.authTokenTtlMs } : {}),
   });
+  // The replicated member table: dial members where it says, and record this member's own entry there.
+  const unfollow = followMemberTable(options.node, options.directory);
+  const self = options.directory.get(options.node.id);
+  if (self !== undefined) void publishSelf(options.node, self);
+  return {
+    ...server,
+    close: async () => {
+      unfollow();
+      await server.close();
+    },
+  };
 }

@@ -60,6 +60,8 @@ export const METHOD_PATHS: Readonly<Record<string, string>> = {
   MemberRemove: '/v3/cluster/member/remove',
   MemberList: '/v3/cluster/member/list',
   MemberPromote: '/v3/cluster/member/promote',
+  MemberUpdate: '/v3/cluster/member/update',
+  HashKV: '/v3/maintenance/hashkv',
   Status: '/v3/maintenance/status',
   MoveLeader: '/v3/maintenance/transfer-leadership',
   ...AUTH_METHOD_PATHS,

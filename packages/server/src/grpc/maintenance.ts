@@ -14,13 +14,9 @@ import { StreamWriter } from './stream-writer.js';
 
 /** Why each unimplemented RPC is unimplemented: the message the caller gets. */
 export const UNIMPLEMENTED_TEXT = {
-  MemberUpdate:
-    "flotilla: MemberUpdate is not supported: peer URLs are not replicated by Flotilla's Raft log; restart the member with its new --listen-peer and give the others a --peer-route or a new --initial-cluster",
   Defragment:
     'flotilla: Defragment is not supported: Flotilla stores data in LevelDB, which reclaims space by its own background compaction; there is nothing to defragment',
   Hash: "flotilla: Hash is not supported: it hashes etcd's bbolt file, which Flotilla does not have",
-  HashKV:
-    'flotilla: HashKV is not supported yet: the served node does not expose a hash of its MVCC history',
   Downgrade: 'flotilla: Downgrade is not supported: there is one Flotilla storage version',
   AlarmActivate:
     'flotilla: alarms cannot be raised by hand: Flotilla has no NOSPACE or CORRUPT alarms',

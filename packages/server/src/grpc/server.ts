@@ -21,10 +21,12 @@ import type { HandlerContext } from '../http/context.js';
 import type { JsonObject } from '../codec/json-reader.js';
 import type { BackupSourceFn } from '../http/handlers-snapshot.js';
 import {
+  handleHashKv,
   handleMemberAdd,
   handleMemberList,
   handleMemberPromote,
   handleMemberRemove,
+  handleMemberUpdate,
   handleMoveLeader,
   handleStatus,
 } from '../http/handlers-cluster.js';
@@ -221,7 +223,7 @@ export function createGrpcServer(options: Omit<GrpcServerOptions, 'host' | 'port
   add(services.Cluster, {
     MemberAdd: unary('MemberAdd', handleMemberAdd),
     MemberRemove: unary('MemberRemove', handleMemberRemove),
-    MemberUpdate: unimplemented(UNIMPLEMENTED_TEXT.MemberUpdate),
+    MemberUpdate: unary('MemberUpdate', handleMemberUpdate),
     MemberList: unary('MemberList', handleMemberList),
     MemberPromote: unary('MemberPromote', handleMemberPromote),
   });
@@ -240,7 +242,7 @@ export function createGrpcServer(options: Omit<GrpcServerOptions, 'host' | 'port
     Status: unary('Status', handleStatus),
     Defragment: unimplemented(UNIMPLEMENTED_TEXT.Defragment),
     Hash: unimplemented(UNIMPLEMENTED_TEXT.Hash),
-    HashKV: unimplemented(UNIMPLEMENTED_TEXT.HashKV),
+    HashKV: unary('HashKV', handleHashKv),
     Snapshot: gated('Snapshot', snapshot(node, options.backup, onError)),
     MoveLeader: unary('MoveLeader', moveLeader),
     Downgrade: unimplemented(UNIMPLEMENTED_TEXT.Downgrade),

@@ -3,7 +3,13 @@
 // responses carry no revision in their header.
 import { i64, type Json } from '../codec/encode-kv.js';
 import { GatewayError } from '../codec/gateway-error.js';
-import { readBool, readString, readStringArray, readUint } from '../codec/json-reader.js';
+import {
+  readBool,
+  readInt64,
+  readString,
+  readStringArray,
+  readUint,
+} from '../codec/json-reader.js';
 import type { HandlerContext } from './context.js';
 import { checkPeerAnnouncement } from '../auth/peer-announce.js';
 import type { MemberInfo } from './served-node.js';
@@ -38,24 +44,30 @@ export async function handleMemberList(ctx: HandlerContext): Promise<Json> {
   return { header: ctx.header(), members: await memberList(ctx) };
 }
 
-export async function handleMemberAdd(ctx: HandlerContext): Promise<Json> {
-  const peerUrls = readStringArray(ctx.body, 'peerURLs', 'member.add') ?? [];
-  if (peerUrls.length === 0)
+function readUrls(ctx: HandlerContext, field: string, path: string, required: boolean): string[] {
+  const urls = readStringArray(ctx.body, field, path) ?? [];
+  if (required && urls.length === 0)
     throw GatewayError.invalidArgument(
-      'member.add.peerURLs must list the new member\'s peer URL (e.g. ["http://127.0.0.1:2480"])',
+      `${path}.${field} must list the member's peer URL (e.g. ["http://127.0.0.1:2480"])`,
     );
-  for (const url of peerUrls) {
+  for (const url of urls) {
     if (!URL.canParse(url))
-      throw GatewayError.invalidArgument(
-        `member.add.peerURLs: ${JSON.stringify(url)} is not a URL`,
-      );
+      throw GatewayError.invalidArgument(`${path}.${field}: ${JSON.stringify(url)} is not a URL`);
   }
+  return urls;
+}
+
+export async function handleMemberAdd(ctx: HandlerContext): Promise<Json> {
+  const peerUrls = readUrls(ctx, 'peerURLs', 'member.add', true);
+  // Flotilla extensions (etcd's MemberAddRequest has neither): the name and client URLs to record.
+  const clientUrls = readUrls(ctx, 'clientURLs', 'member.add', false);
   const isLearner = readBool(ctx.body, 'isLearner', 'member.add') ?? false;
   const name = readString(ctx.body, 'name', 'member.add');
   const member = await ctx.node.addMember({
     peerUrls,
     isLearner,
     ...(name ? { name } : {}),
+    ...(clientUrls.length > 0 ? { clientUrls } : {}),
     ...(ctx.authorization ? { authorization: ctx.authorization } : {}),
   });
   return { header: ctx.header(), member: encodeMember(member), members: await memberList(ctx) };
@@ -64,6 +76,22 @@ export async function handleMemberAdd(ctx: HandlerContext): Promise<Json> {
 export async function handleMemberRemove(ctx: HandlerContext): Promise<Json> {
   await ctx.node.removeMember(memberId(ctx, 'member.remove'));
   return { header: ctx.header(), members: await memberList(ctx) };
+}
+
+/** etcd's MemberUpdate: new peer URLs for a member, through the log; every member then dials it there. */
+export async function handleMemberUpdate(ctx: HandlerContext): Promise<Json> {
+  const id = memberId(ctx, 'member.update');
+  await ctx.node.updateMember(id, readUrls(ctx, 'peerURLs', 'member.update', true));
+  return { header: ctx.header(), members: await memberList(ctx) };
+}
+
+/** etcd's HashKV (gRPC; etcd's gateway has no path for it): this member's hash of its MVCC history up to `revision` (0: the current one). */
+export async function handleHashKv(ctx: HandlerContext): Promise<Json> {
+  const revision = readInt64(ctx.body, 'revision', 'maintenance.hashkv') ?? 0;
+  if (revision < 0)
+    throw GatewayError.invalidArgument('maintenance.hashkv.revision must not be negative');
+  const h = await ctx.node.hashKv(revision);
+  return { header: ctx.header(h.revision), hash: h.hash, compact_revision: i64(h.compactRevision) };
 }
 
 export async function handleMemberPromote(ctx: HandlerContext): Promise<Json> {

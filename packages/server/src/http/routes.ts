@@ -3,10 +3,12 @@ import type { Json } from '../codec/encode-kv.js';
 import type { HandlerContext } from './context.js';
 import { AUTH_ROUTES } from './handlers-auth.js';
 import {
+  handleHashKv,
   handleMemberAdd,
   handleMemberList,
   handleMemberPromote,
   handleMemberRemove,
+  handleMemberUpdate,
   handleMoveLeader,
   handlePeerAdd,
   handleStatus,
@@ -51,6 +53,9 @@ export const UNARY_ROUTES: ReadonlyMap<string, UnaryHandler> = new Map<string, U
   ['/v3/cluster/member/add', handleMemberAdd],
   ['/v3/cluster/member/remove', handleMemberRemove],
   ['/v3/cluster/member/promote', handleMemberPromote],
+  ['/v3/cluster/member/update', handleMemberUpdate],
+  // etcd 3.4's gateway has no path for HashKV (its /v3/maintenance/hash is Hash, of the bbolt file).
+  ['/v3/maintenance/hashkv', handleHashKv],
   ['/flotilla/peer/add', handlePeerAdd],
   ['/flotilla/session/register', handleRegister],
   ...AUTH_ROUTES,

@@ -9,6 +9,8 @@ import type {
   CompactionResponse,
   DeleteRangeRequest,
   DeleteRangeResponse,
+  KvHash,
+  MemberRecord,
   PutRequest,
   PutResponse,
   RangeRequest,
@@ -50,19 +52,16 @@ export interface WatchStream extends AsyncIterable<WatchResponse> {
   readonly state?: string;
 }
 
-export interface MemberInfo {
-  readonly id: number;
-  readonly name: string;
-  readonly peerUrls: readonly string[];
-  readonly clientUrls: readonly string[];
-  readonly isLearner: boolean;
-}
+/** A member as `member list` shows it: Raft's configuration joined with the replicated metadata (see @flotilla/kv MemberRecord). */
+export type MemberInfo = MemberRecord;
 
 export interface AddMemberRequest {
   readonly peerUrls: readonly string[];
   readonly isLearner: boolean;
   /** Flotilla extension: the member's name (its id derives from it); defaults to the first peer URL. */
   readonly name?: string;
+  /** Flotilla extension: the member's client URLs, recorded with it (it also publishes them itself once it runs). */
+  readonly clientUrls?: readonly string[];
   /** The caller's Authorization header, passed on when telling the other members (they check it too). */
   readonly authorization?: string;
 }
@@ -100,6 +99,10 @@ export interface ServedNode {
   removeMember(id: number): Promise<void>;
   promoteMember(id: number): Promise<void>;
   moveLeader(toId: number): Promise<void>;
+  /** etcd's MemberUpdate: new peer URLs for member `id`, through the log. Rejects with MemberNotFoundError. */
+  updateMember(id: number, peerUrls: readonly string[]): Promise<void>;
+  /** etcd's HashKV: a hash of this member's MVCC history up to `revision` (0: the current one). */
+  hashKv(revision: number): Promise<KvHash>;
   /** Another member announces a new peer (POST /flotilla/peer/add): remember its URLs and dial it. */
   learnPeer(entry: {
     id: number;
