@@ -66,7 +66,7 @@ function proposeConfChange(r: Raft, cc: ConfChange): ProposeResult {
     return { ok: false, error: new ProposalDroppedError('confChangePending') };
   const outcome = applyConfChange(r.conf, cc);
   if (!outcome.ok) return { ok: false, error: new InvalidConfChangeError(outcome.detail) };
-  if (!fitsUncommitted(r, CONF_CHANGE_ENTRY_BYTES)) {
+  if (!fitsUncommitted(r, CONF_CHANGE_ENTRY_BYTES + (cc.context?.length ?? 0))) {
     return { ok: false, error: new ProposalDroppedError('uncommittedLimit') };
   }
   const [e] = r.appendAsLeader([{ type: 'confChange', change: cc }]);

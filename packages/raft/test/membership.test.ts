@@ -304,3 +304,26 @@ describe('membership', () => {
     expect(raw.status().applied).toBe(n2.storage.hardState.commit);
   });
 });
+
+describe('conf-change contexts and the uncommitted-bytes limit', () => {
+  it("counts a conf change's context against maxUncommittedBytes", () => {
+    const c = new Cluster([1, 2, 3], { maxUncommittedBytes: 4096 });
+    c.campaign(1);
+    const leader = c.node(1).raw;
+    c.isolate(2);
+    c.isolate(3);
+    // An uncommitted entry holds part of the budget; the change's own context must fit in the rest.
+    expect(leader.propose(new Uint8Array(2048)).ok).toBe(true);
+    const big = leader.proposeConfChange({
+      changes: [{ op: 'addLearner', nodeId: 4 }],
+      context: new Uint8Array(3000),
+    });
+    expect(big.ok).toBe(false);
+    expect(!big.ok && big.error.name).toBe('ProposalDroppedError');
+    const small = leader.proposeConfChange({
+      changes: [{ op: 'addLearner', nodeId: 4 }],
+      context: new Uint8Array(100),
+    });
+    expect(small.ok).toBe(true);
+  });
+});
