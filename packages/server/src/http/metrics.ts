@@ -97,6 +97,15 @@ export class ServerMetrics {
     this.inflightBodyBytes = read;
   }
 
+  /**
+   * The registry's page. prom-client writes a NaN sample (the event-loop lag
+   * gauges before their first sample) as `Nan`; the exposition format spells
+   * it `NaN`, which strict parsers (OpenMetrics, our own check) require.
+   */
+  async text(): Promise<string> {
+    return (await this.registry.metrics()).replace(/ Nan$/gm, ' NaN');
+  }
+
   clientTlsFailed(reason: string): void {
     this.tlsFailures.inc({ reason });
   }

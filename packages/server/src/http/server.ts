@@ -210,9 +210,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const handleGet = async (path: string, res: ServerResponse): Promise<number> => {
     if (path === '/metrics') {
       const text =
-        (await metrics.registry.metrics()) +
-        node.metricsText() +
-        (options.extraMetricsText?.() ?? '');
+        (await metrics.text()) + node.metricsText() + (options.extraMetricsText?.() ?? '');
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
       res.end(text);
       return 200;
