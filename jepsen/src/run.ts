@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { LEASE_CLOCK_DRIFT_MAX } from '@flotilla/node';
 import { EtcdTarget } from './cluster/etcd-target.js';
-import { FlotillaTarget, GrpcNeedsPlainPortError } from './cluster/flotilla-target.js';
+import { FlotillaTarget } from './cluster/flotilla-target.js';
 import { awaitSettled } from './cluster/health.js';
 import { pollUntil } from './cluster/process.js';
 import { defaultClient, type ClientKind, type Target, type TargetKind } from './cluster/target.js';
@@ -175,7 +175,6 @@ export async function runTest(o: RunOptions): Promise<RunVerdict> {
   const began = Date.now();
   if (o.target !== 'flotilla' && resolveNemeses(o.nemeses).some((k) => k.startsWith('churn')))
     throw new ChurnUnsupportedError();
-  if (o.secure && clientOf(o) === 'grpc') throw new GrpcNeedsPlainPortError();
   const trusting = o.workloads.filter((w) => CLOCK_TRUSTING_WORKLOADS.includes(w));
   if (trusting.length > 0 && resolveNemeses(o.nemeses).some((k) => k.startsWith('clock-extreme')))
     throw new ClockBeyondLeaseBoundError(trusting);

@@ -17,6 +17,7 @@
 // `x-flotilla-client-id` / `x-flotilla-seq` metadata, but etcd3 has no such
 // notion and the point is the same client code on both targets), so a gRPC
 // run records more unknown writes than an HTTP one.
+import fs from 'node:fs';
 import type { Interceptor } from '@grpc/grpc-js';
 import { InterceptingCall } from '@grpc/grpc-js';
 import { remoteKv, type KV } from '@flotilla/client';
@@ -53,15 +54,36 @@ export function leaseReadCallOptions(context: {
     : {};
 }
 
+/** --secure over gRPC: TLS with a client certificate (ALPN h2 on the https:// port) and, with auth on, a login. */
+export interface GrpcSecurity {
+  readonly tls: { readonly cacert: string; readonly cert: string; readonly key: string };
+  readonly auth?: { readonly username: string; readonly password: string };
+}
+
 /** The `etcd3` npm client over etcd's v3 gRPC API, pinned to one member. `leaseReads` is honoured by Flotilla only. */
-export function grpcClient(url: string, options: ClientOptions, flotilla: boolean): KV {
+export function grpcClient(
+  url: string,
+  options: ClientOptions,
+  flotilla: boolean,
+  security?: GrpcSecurity,
+): KV {
   return etcdKv({
     endpoints: [url],
     requestTimeoutMs: options.requestTimeoutMs,
     retry: CLIENT_RETRY,
-    ...(flotilla && options.leaseReads
-      ? { etcd3: { defaultCallOptions: leaseReadCallOptions } }
-      : {}),
+    etcd3: {
+      ...(flotilla && options.leaseReads ? { defaultCallOptions: leaseReadCallOptions } : {}),
+      ...(security === undefined
+        ? {}
+        : {
+            credentials: {
+              rootCertificate: fs.readFileSync(security.tls.cacert),
+              certChain: fs.readFileSync(security.tls.cert),
+              privateKey: fs.readFileSync(security.tls.key),
+            },
+            ...(security.auth ? { auth: security.auth } : {}),
+          }),
+    },
   });
 }
 

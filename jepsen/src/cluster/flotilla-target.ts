@@ -39,17 +39,6 @@ export interface FlotillaTargetOptions {
   readonly client?: ClientKind;
 }
 
-/** `--client grpc --secure`: refused, since Flotilla serves gRPC on plain-HTTP client ports only. */
-export class GrpcNeedsPlainPortError extends Error {
-  override readonly name = 'GrpcNeedsPlainPortError';
-  constructor() {
-    super(
-      'Flotilla serves gRPC on plain-HTTP client ports only (a --cert-file port serves the JSON API alone); ' +
-        'drop --secure or use --client http',
-    );
-  }
-}
-
 interface Member extends ProcessMember {
   readonly peerPort: number;
   readonly dataDir: string;
@@ -79,7 +68,6 @@ export class FlotillaTarget extends ProcessTarget<Member> implements Target {
   }
 
   static async create(options: FlotillaTargetOptions): Promise<FlotillaTarget> {
-    if (options.secure && options.client === 'grpc') throw new GrpcNeedsPlainPortError();
     fs.mkdirSync(options.baseDir, { recursive: true });
     const network = new Network(options.size);
     const secure = options.secure
@@ -157,7 +145,17 @@ export class FlotillaTarget extends ProcessTarget<Member> implements Target {
   }
 
   client(node: number, options: ClientOptions): KV {
-    if (this.clientKind === 'grpc') return grpcClient(this.member(node).clientUrl, options, true);
+    const login =
+      this.secure && this.#authOn && options.anonymous !== true
+        ? { username: 'root', password: this.secure.rootPassword }
+        : undefined;
+    if (this.clientKind === 'grpc')
+      return grpcClient(
+        this.member(node).clientUrl,
+        options,
+        true,
+        this.secure ? { tls: this.secure.clientTls, ...(login ? { auth: login } : {}) } : undefined,
+      );
     return remoteKv({
       endpoints: [this.member(node).clientUrl],
       discover: false,

@@ -44,7 +44,8 @@ const table: [RegExp, (message: string) => KvError][] = [
   [/invalid auth token/, (m) => new InvalidAuthTokenError(m)],
   [/permission denied/, (m) => new PermissionDeniedError(m)],
   [/authentication failed, invalid user ID or password/, (m) => new AuthFailedError(m)],
-  [/^etcdserver: user name is empty$/, (m) => new UserEmptyError(m)],
+  // Anchored at the end only: over gRPC the message comes as "3 INVALID_ARGUMENT: etcdserver: …".
+  [/etcdserver: user name is empty$/, (m) => new UserEmptyError(m)],
   [/authentication is not enabled/, (m) => new AuthNotEnabledError(m)],
   // Flotilla's own (kv's SessionExpiredError message, as the server's error body carries it).
   [/^session expired: /, (m) => new SessionExpiredError(m)],
