@@ -9,6 +9,7 @@ export {
   LEASE_CLOCK_DRIFT_MAX,
   leaseFractionMax,
   type NodeOptions,
+  type ResolvedOptions,
   type UnsafeTestFaults,
 } from './options.js';
 

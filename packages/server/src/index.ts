@@ -5,9 +5,11 @@
 
 // Serving a node over HTTP.
 export { BODY_BYTES_MAX_DEFAULT } from './http/body.js';
+export type { BackupSourceFn } from './http/handlers-snapshot.js';
 export { CLIENT_ID_HEADER, SEQ_HEADER } from './http/context.js';
 export { SERVER_VERSION } from './http/handlers-cluster.js';
 export { HTTP_LIMITS_DEFAULT, resolveHttpLimits, type HttpLimits } from './http/limits.js';
+export type { ServerMetrics } from './http/metrics.js';
 export type { LatencyReport, StatusReport } from './http/report.js';
 export type {
   AddMemberRequest,
@@ -16,6 +18,7 @@ export type {
   MemberInfo,
   NodeMetricsSnapshot,
   Quantiles,
+  ReadConsistency,
   ServedNode,
   ServedStatus,
   WatchStream,
