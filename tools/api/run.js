@@ -78,9 +78,10 @@ for (const entry of entryPoints()) {
   const result = Extractor.invoke(config, {
     localBuild: mode === '--update',
     showVerboseMessages: false,
+    printApiReportDiff: mode === '--check',
     // Every entry would print which TypeScript api-extractor bundles (its own, not the repo's).
     messageCallback: (message) => {
-      if (message.messageId === 'console-compiler-version-notice') message.handled = true;
+      if (message.messageId === 'console-preamble') message.handled = true;
     },
   });
   const name = `${path.relative(repoRoot, entry.folder)} ${entry.subpath}`;
