@@ -12,7 +12,7 @@ import {
 import type { KvLimits } from './limits.js';
 import { parseAuthRequest } from './auth/validate.js';
 import { plain } from './bytes.js';
-import type { Command } from './command.js';
+import type { Command } from './command-types.js';
 import type {
   Compare,
   DeleteRangeRequest,

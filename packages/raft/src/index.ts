@@ -5,7 +5,7 @@
 // The core.
 export { RawNode, type ProposeResult, type RequestResult } from './raw-node.js';
 export type { InitialState, RaftConfig } from './config.js';
-export type { StepResult } from './step.js';
+export type { StepResult } from './step-result.js';
 
 // Membership changes.
 export { applyConfChange, type ConfChangeOutcome } from './confchange.js';

@@ -14,7 +14,7 @@ import { isVoter } from './quorum.js';
 import { Raft } from './raft.js';
 import { CONF_CHANGE_ENTRY_BYTES, ENTRY_OVERHEAD_BYTES } from './sizes.js';
 import { step } from './step.js';
-import type { StepResult } from './step.js';
+import type { StepResult } from './step-result.js';
 import type {
   ConfChange,
   HardState,
