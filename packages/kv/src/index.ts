@@ -14,6 +14,7 @@ export {
 } from './command.js';
 export { LeaseTracker, type TrackedLease } from './lease-tracker.js';
 export { DEFAULT_LIMITS, type KvLimits } from './limits.js';
+export type { Meta as KvSnapshotMeta } from './layout.js';
 export { SnapshotCorruptError, type KvSnapshot } from './snapshot.js';
 export {
   KvStateMachine,
