@@ -87,10 +87,12 @@ for (const entry of entryPoints()) {
   const name = `${path.relative(repoRoot, entry.folder)} ${entry.subpath}`;
   if (!result.succeeded) {
     failed++;
-    const why =
-      result.apiReportChanged && result.errorCount === 0
+    const report = path.join(entry.folder, 'api', entry.report);
+    const why = !result.apiReportChanged
+      ? `${result.errorCount} errors, ${result.warningCount} warnings`
+      : fs.existsSync(report)
         ? 'its API report is out of date: run `pnpm api:update` and commit the report'
-        : `${result.errorCount} errors, ${result.warningCount} warnings`;
+        : 'it has no API report yet: run `pnpm api:update` and commit the report';
     console.error(`api: ${name}: ${why}`);
   }
 }

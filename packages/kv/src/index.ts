@@ -25,7 +25,43 @@ export {
 export { Watcher } from './watcher.js';
 
 // Requests and responses (etcd v3's shapes).
-export type * from './types.js';
+export type {
+  CommandResponse,
+  CompactionRequest,
+  CompactionResponse,
+  Compare,
+  CompareResult,
+  CompareTarget,
+  DeleteRangeRequest,
+  DeleteRangeResponse,
+  Event,
+  KeyValue,
+  LeaseCheckpointRequest,
+  LeaseCheckpointResponse,
+  LeaseExpireRequest,
+  LeaseExpireResponse,
+  LeaseGrantRequest,
+  LeaseGrantResponse,
+  LeaseRevokeRequest,
+  LeaseRevokeResponse,
+  LeaseStatus,
+  LeaseTimeToLiveResponse,
+  NoopResponse,
+  PutRequest,
+  PutResponse,
+  RangeRequest,
+  RangeResponse,
+  RequestOp,
+  ResponseHeader,
+  ResponseOp,
+  SortOrder,
+  SortTarget,
+  TxnRequest,
+  TxnResponse,
+  WatchFilter,
+  WatchRequest,
+  WatchResponse,
+} from './types.js';
 
 // Keys and values are bytes.
 export { bytes, prefixEnd, text } from './bytes.js';
