@@ -20,7 +20,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ProcessCluster, type ProcessMember } from '@flotilla/server';
+import { ProcessCluster, type ProcessMember } from '@flotilla/server/process-cluster';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const resultsFile = path.resolve(here, '../results/overload.json');

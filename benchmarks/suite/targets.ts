@@ -20,13 +20,8 @@ import { openNode, type FlotillaNode, type NodeOptions } from '@flotilla/node';
 import { startEtcdCluster, type EtcdCluster } from '@flotilla/testkit';
 import type { TcpTransportOptions } from '@flotilla/transport';
 // packages/server is not a dependency of the benchmarks package (no install is possible here): imported by path.
-import {
-  MemberDirectory,
-  memberIdOf,
-  ProcessCluster,
-  serveNode,
-  type RunningHttpServer,
-} from '@flotilla/server';
+import { MemberDirectory, memberIdOf, serveNode, type RunningHttpServer } from '@flotilla/server';
+import { ProcessCluster } from '@flotilla/server/process-cluster';
 import {
   agreedLeader,
   ClusterNotReadyError,

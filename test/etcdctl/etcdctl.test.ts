@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyBackup } from '../../packages/backup/src/index.js';
-import { ProcessCluster } from '../../packages/server/src/index.js';
+import { ProcessCluster } from '../../packages/server/src/demo/process-cluster.js';
 import { startEtcdCluster, type EtcdCluster } from '../../packages/testkit/src/etcd-cluster.js';
 import { runSession, type Step } from './session.js';
 

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../packages/transport/src/tcp/free-port.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_BIN } from '../../packages/server/src/index.js';
+import { DEFAULT_BIN } from '../../packages/server/src/demo/process-cluster.js';
 import { etcdctl } from './run-etcdctl.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-listen-grpc-'));

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../packages/transport/src/tcp/free-port.js';
-import { DEFAULT_BIN } from '../../packages/server/src/index.js';
+import { DEFAULT_BIN } from '../../packages/server/src/demo/process-cluster.js';
 import { generateCerts } from '../../tools/gen-certs.js';
 import { etcdctl } from './run-etcdctl.js';
 

@@ -1,7 +1,8 @@
 // Lint rules for the whole repo. The strict part is the Raft core's purity
 // (docs/conventions.md, convention 1): no I/O, no clock, no randomness, no async in
 // packages/raft/src, so that every run is reproducible from its seed.
-import tsParser from '@typescript-eslint/parser';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
+import * as cycleParser from './cycle-parser.js';
 
 const nodeBuiltins = [
   'fs',
@@ -91,7 +92,7 @@ export default [
   { ignores: ['**/node_modules/**', '**/dist/**', 'benchmarks/results/**'] },
   {
     files: ['**/*.ts'],
-    languageOptions: { parser: tsParser, ecmaVersion: 2022, sourceType: 'module' },
+    languageOptions: { parser: cycleParser, ecmaVersion: 2022, sourceType: 'module' },
     rules: {
       'no-debugger': 'error',
       'no-var': 'error',
@@ -100,4 +101,22 @@ export default [
     },
   },
   { files: ['packages/raft/src/**/*.ts'], rules: purity },
+  {
+    // No import cycles inside a package, type-only ones included (docs/conventions.md,
+    // convention 13; cycle-parser.js says how type-only imports are counted). Imports
+    // are written './x.js' and resolve to './x.ts'; other packages are not followed
+    // (their dependency lists already forbid cycles between packages).
+    files: ['packages/*/src/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/resolver-next': [
+        createNodeResolver({
+          extensions: ['.ts', '.js'],
+          extensionAlias: { '.js': ['.ts', '.js'] },
+        }),
+      ],
+    },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
+  },
 ];

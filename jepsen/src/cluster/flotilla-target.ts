@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { remoteKv, type KV } from '@flotilla/client';
 import { stablePort } from './ports.js';
-import { DEFAULT_BIN } from '@flotilla/server';
+import { DEFAULT_BIN } from '@flotilla/server/process-cluster';
 import { LinkProxy } from './link-proxy.js';
 import { Network } from './network.js';
 import { ProcessTarget, type ProcessMember } from './process-target.js';

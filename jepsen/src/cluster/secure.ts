@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Agent, fetch } from 'undici';
 import { generateCerts } from '../../../tools/gen-certs.js';
-import { memberTlsArgs } from '@flotilla/server';
+import { memberTlsArgs } from '@flotilla/server/process-cluster';
 
 export interface SecureSetup {
   readonly certDir: string;

@@ -3,12 +3,46 @@
 // election recipes built on that interface alone. The etcd backend is the
 // subpath @flotilla/client/etcd, so this entry point never loads etcd3.
 
-export type * from './types.js';
+// The KV interface every backend implements, and what its calls take and return
+// (the response shapes are @flotilla/kv's, re-exported).
+export type {
+  Bytes,
+  CompareOp,
+  CompareResult,
+  CompareSpec,
+  CompareTarget,
+  Consistency,
+  DeleteOptions,
+  DeleteRangeResponse,
+  Event,
+  GetOptions,
+  KeyRange,
+  KeyValue,
+  KV,
+  KvStatus,
+  LeaseGrant,
+  LeaseTimeToLive,
+  OpSpec,
+  PutOptions,
+  PutResponse,
+  RangeOptions,
+  RangeResponse,
+  RangeSpec,
+  SortOrder,
+  SortTarget,
+  TxnResponse,
+  TxnSpec,
+  Watch,
+  WatchBatch,
+  WatchFilter,
+  WatchOptions,
+} from './types.js';
 export { remoteKv, type RemoteKvOptions } from './remote/remote-backend.js';
+export type { RemoteTlsOptions } from './remote/tls.js';
 export { embeddedKv, type EmbeddedKvOptions } from './embedded/embedded-backend.js';
 export { toBytes, textOf, text, prefixEnd } from './bytes.js';
 export { compare, op } from './normalize.js';
-export { DEFAULT_RETRY, backoffMs, type RetryOptions } from './retry.js';
+export { backoffMs, DEFAULT_RETRY, type RetryEnv, type RetryOptions } from './retry.js';
 export {
   ClientUnknownOutcomeError,
   UnavailableError,

@@ -1,42 +1,72 @@
-// @flotilla/kv: the replicated state machine (etcd v3's data model).
+// @flotilla/kv: the replicated state machine (etcd v3's data model): MVCC
+// keys and revisions, txn, leases, watch and auth, applied from Raft entries.
 
-export { KvStateMachine, type KvLevel, type KvOptions, type EntryInput } from './state-machine.js';
+// The state machine and the commands it applies.
 export type { ApplyResult } from './apply.js';
 export type { Outcome } from './clients.js';
 export {
-  encodeCommand,
   decodeCommand,
+  encodeCommand,
   type Command,
-  type CommandOp,
   type CommandEnvelope,
+  type CommandOp,
   type DecodeResult,
 } from './command.js';
 export { LeaseTracker, type TrackedLease } from './lease-tracker.js';
-export { Watcher } from './watcher.js';
-export { SnapshotCorruptError, type KvSnapshot } from './snapshot.js';
 export { DEFAULT_LIMITS, type KvLimits } from './limits.js';
-export { bytes, text, prefixEnd, compareBytes } from './bytes.js';
+export type { Meta as KvSnapshotMeta } from './layout.js';
+export { SnapshotCorruptError, type KvSnapshot } from './snapshot.js';
 export {
-  KvError,
-  KeyTooLargeError,
-  ValueTooLargeError,
-  TooManyOpsError,
-  RequestTooLargeError,
-  CompactedError,
-  FutureRevisionError,
-  LeaseNotFoundError,
-  LeaseExistsError,
-  KeyNotFoundError,
-  InvalidRequestError,
-  StaleSequenceError,
-  SessionExpiredError,
-  KvInvariantError,
-  errorFromData,
-  type KvErrorName,
-  type KvErrorData,
-} from './errors.js';
-export type * from './types.js';
-export type { AuthView } from './auth/store.js';
+  KvStateMachine,
+  type EntryInput,
+  type KvLevel,
+  type KvOptions,
+} from './state-machine.js';
+export { Watcher } from './watcher.js';
+
+// Requests and responses (etcd v3's shapes).
+export type {
+  CommandResponse,
+  CompactionRequest,
+  CompactionResponse,
+  Compare,
+  CompareResult,
+  CompareTarget,
+  DeleteRangeRequest,
+  DeleteRangeResponse,
+  Event,
+  KeyValue,
+  LeaseCheckpointRequest,
+  LeaseCheckpointResponse,
+  LeaseExpireRequest,
+  LeaseExpireResponse,
+  LeaseGrantRequest,
+  LeaseGrantResponse,
+  LeaseRevokeRequest,
+  LeaseRevokeResponse,
+  LeaseStatus,
+  LeaseTimeToLiveResponse,
+  NoopResponse,
+  PutRequest,
+  PutResponse,
+  RangeRequest,
+  RangeResponse,
+  RequestOp,
+  ResponseHeader,
+  ResponseOp,
+  SortOrder,
+  SortTarget,
+  TxnRequest,
+  TxnResponse,
+  WatchFilter,
+  WatchRequest,
+  WatchResponse,
+} from './types.js';
+
+// Keys and values are bytes.
+export { bytes, prefixEnd, text } from './bytes.js';
+
+// Member metadata (replicated with the conf changes) and the KV hash.
 export {
   MEMBERS_MAX,
   MEMBER_URLS_MAX,
@@ -46,35 +76,56 @@ export {
   type MemberView,
 } from './members.js';
 export type { KvHash } from './hash.js';
-export { ROOT as ROOT_NAME } from './auth/types.js';
-export type {
-  AuthContext,
-  AuthKind,
-  AuthRequest,
-  AuthRole,
-  AuthUser,
-  Permission,
-  PermType,
+
+// Auth.
+export type { AuthView } from './auth/store.js';
+export {
+  ROOT as ROOT_NAME,
+  type AuthContext,
+  type AuthKind,
+  type AuthRequest,
+  type AuthRole,
+  type AuthUser,
+  type Permission,
+  type PermType,
 } from './auth/types.js';
-export { intervalOf, covered, type Interval } from './auth/perms.js';
 export { AUTH_NAME_BYTES_MAX } from './auth/validate.js';
+
+// Errors: what a request can fail with, and their wire form.
 export {
   AUTH_MESSAGES,
   AuthError,
-  UserEmptyError,
-  UserExistsError,
-  UserNotFoundError,
+  AuthFailedError,
+  AuthNotEnabledError,
+  CompactedError,
+  errorFromData,
+  FutureRevisionError,
+  InvalidAuthMgmtError,
+  InvalidAuthTokenError,
+  InvalidRequestError,
+  KeyNotFoundError,
+  KeyTooLargeError,
+  KvError,
+  KvInvariantError,
+  LeaseExistsError,
+  LeaseNotFoundError,
+  PermissionDeniedError,
+  PermissionNotGrantedError,
+  RequestTooLargeError,
   RoleEmptyError,
   RoleExistsError,
   RoleNotFoundError,
   RoleNotGrantedError,
-  PermissionNotGrantedError,
-  RootUserMissingError,
   RootRoleMissingError,
-  InvalidAuthMgmtError,
-  AuthNotEnabledError,
-  PermissionDeniedError,
-  InvalidAuthTokenError,
-  AuthFailedError,
+  RootUserMissingError,
+  SessionExpiredError,
+  StaleSequenceError,
+  TooManyOpsError,
+  UserEmptyError,
+  UserExistsError,
+  UserNotFoundError,
+  ValueTooLargeError,
   type AuthErrorName,
+  type KvErrorData,
+  type KvErrorName,
 } from './errors.js';

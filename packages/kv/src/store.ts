@@ -3,7 +3,8 @@
 // index); reads consult the batch's pending writes first, so a reader never
 // misses a record that the index already points to.
 
-import type { AbstractBatchOperation, AbstractLevel } from 'abstract-level';
+import type { AbstractLevel } from 'abstract-level';
+import { Batch } from './batch.js';
 import { toKeyStr, type KeyStr } from './bytes.js';
 import { invariant } from './errors.js';
 import { KeyIndex, type RevPos } from './key-index.js';
@@ -12,29 +13,10 @@ import type { KvLimits } from './limits.js';
 import { AuthStore } from './auth/store.js';
 import { MemberStore } from './members.js';
 
+export { Batch };
+
 /** One generation of state: a sublevel with Uint8Array keys and values. */
 export type GenLevel = AbstractLevel<any, Uint8Array, Uint8Array>;
-
-export class Batch {
-  readonly ops: AbstractBatchOperation<any, Uint8Array, Uint8Array>[] = [];
-  /** latin1(key) → value of every put in this batch. */
-  readonly pending = new Map<string, Uint8Array>();
-
-  put(key: Uint8Array, value: Uint8Array): void {
-    this.ops.push({ type: 'put', key, value });
-    this.pending.set(toKeyStr(key), value);
-  }
-
-  /**
-   * Deletions leave `pending` alone on purpose: a reader that started before
-   * a compaction in this batch may still read what it deletes (it holds a
-   * LevelDB snapshot from before the batch was written). Only compaction and
-   * client eviction delete, and nothing in apply reads what they removed.
-   */
-  del(key: Uint8Array): void {
-    this.ops.push({ type: 'del', key });
-  }
-}
 
 export interface LeaseEntry {
   id: number;

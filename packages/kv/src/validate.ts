@@ -13,7 +13,7 @@ import type { KvLimits } from './limits.js';
 import { parseAuthRequest } from './auth/validate.js';
 import { parseMemberRequest } from './members.js';
 import { plain } from './bytes.js';
-import type { Command } from './command.js';
+import type { Command } from './command-types.js';
 import type {
   Compare,
   DeleteRangeRequest,

@@ -1,41 +1,54 @@
 // @flotilla/node: the running node. createNode composes any storage, transport
 // and clock; openNode is the embedding convenience (LevelDB + TCP + real time).
+
+// Making a node.
 export { createNode } from './create-node.js';
 export { openNode, type OpenNodeOptions } from './open-node.js';
-export { FlotillaNode, type LeaseKeepAliveResponse, type NodeLeaseTimeToLive } from './node.js';
-export type {
-  CreateNodeParams,
-  WriteOptions,
-  ReadOptions,
-  ReadConsistency,
-  NodeHeader,
-  WithHeader,
-  NodeStatus,
-  PeerProgress,
-} from './types.js';
 export {
   DEFAULT_OPTIONS,
   LEASE_CLOCK_DRIFT_MAX,
   leaseFractionMax,
   type NodeOptions,
+  type ResolvedOptions,
   type UnsafeTestFaults,
 } from './options.js';
-export type { NodeEvents, NodeEventName } from './events.js';
-export type { MetricsStatus, FollowerLatency } from './metrics.js';
+
+// The node and what its calls take and return.
+export { FlotillaNode, type LeaseKeepAliveResponse, type NodeLeaseTimeToLive } from './node.js';
+export type {
+  CreateNodeParams,
+  NodeHeader,
+  NodeStatus,
+  PeerProgress,
+  ReadConsistency,
+  ReadOptions,
+  WithHeader,
+  WriteOptions,
+} from './types.js';
+
+// Events and metrics.
+export type { NodeEventName, NodeEvents } from './events.js';
 export type { HistogramSummary } from './histogram.js';
+export type { FollowerLatency, MetricsStatus } from './metrics.js';
 export type { MemberNames } from './prometheus.js';
 export type { RtoRecord } from './rto.js';
+
+// Snapshot streams, shared with @flotilla/backup.
+export { frameChunks, snapshotFrameBytesMax, unframeChunks } from './snapshot-framing.js';
+
+// A clock that runs fast, slow or offset, for clock-fault simulation.
+export { SkewedClock, type ClockSkew } from './skewed-clock.js';
+
+// Errors.
 export {
+  LeaderChangedError,
+  NodeClosedError,
+  NodeInvariantError,
+  NodeOptionsError,
   NotLeaderError,
   ProposalDroppedError,
-  TooManyRequestsError,
-  UnknownOutcomeError,
   ProposalLostError,
   RequestTimeoutError,
-  NodeClosedError,
-  LeaderChangedError,
-  NodeOptionsError,
-  NodeInvariantError,
+  TooManyRequestsError,
+  UnknownOutcomeError,
 } from './errors.js';
-export { frameChunks, unframeChunks, snapshotFrameBytesMax } from './snapshot-framing.js';
-export { SkewedClock, NO_SKEW, type ClockSkew } from './skewed-clock.js';

@@ -7,7 +7,7 @@ import { stepLeaderLocal } from './leader-requests.js';
 import type { LocalInput, LocalResult, ProposeResult, RequestResult } from './local-input.js';
 import { Raft } from './raft.js';
 import { step } from './step.js';
-import type { StepResult } from './step.js';
+import type { StepResult } from './step-result.js';
 import type {
   ConfChange,
   HardState,

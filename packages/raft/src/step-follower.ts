@@ -4,7 +4,7 @@
 // persisted.
 import { invariant } from './errors.js';
 import type { Raft } from './raft.js';
-import type { StepResult } from './step.js';
+import type { StepResult } from './step-result.js';
 import type { Message } from './types.js';
 import { NONE } from './types.js';
 

@@ -2,7 +2,7 @@
 // commit by counting (§5.4.2), read-index confirmation (thesis §6.4) and
 // leadership transfer (thesis §3.10).
 import type { Raft } from './raft.js';
-import type { StepResult } from './step.js';
+import type { StepResult } from './step-result.js';
 import { RaftInvariantError, StepRejectedError } from './errors.js';
 import type { Message } from './types.js';
 

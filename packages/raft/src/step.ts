@@ -5,12 +5,9 @@ import { StepRejectedError } from './errors.js';
 import type { Raft } from './raft.js';
 import { stepCandidate, stepFollower } from './step-follower.js';
 import { stepLeader } from './step-leader.js';
+import type { StepResult } from './step-result.js';
 import type { Message } from './types.js';
 import { NONE } from './types.js';
-
-export type StepResult =
-  | { readonly ok: true }
-  | { readonly ok: false; readonly error: StepRejectedError };
 
 const OK: StepResult = { ok: true };
 

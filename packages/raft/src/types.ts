@@ -78,7 +78,8 @@ export interface Snapshot {
   readonly data: Uint8Array;
 }
 
-interface Envelope {
+/** What every message carries: sender, recipient and the sender's term. */
+export interface Envelope {
   readonly from: NodeId;
   readonly to: NodeId;
   readonly term: number;

@@ -1,89 +1,70 @@
-// @flotilla/server: the HTTP API (etcd v3 JSON-gateway compatible), etcd's v3 gRPC API, metrics,
-// and the building blocks of the `flotilla` CLI.
-export { startHttpServer, type HttpServerOptions, type RunningHttpServer } from './http/server.js';
-export {
-  loadClientTls,
-  clientTlsFromFlags,
-  type ClientTlsOptions,
-  type ClientTls,
-  type ClientTlsFlags,
-} from './http/tls.js';
-export { CLIENT_ID_HEADER, SEQ_HEADER } from './http/context.js';
+// @flotilla/server: the HTTP API (etcd v3 JSON-gateway compatible), etcd's v3 gRPC API and
+// metrics over a node. The `flotilla` command is the subpath @flotilla/server/cli; clusters of
+// real `flotilla start` processes (for the demo, tests and benchmarks) are the subpath
+// @flotilla/server/process-cluster.
+
+// Serving a node over HTTP.
 export { BODY_BYTES_MAX_DEFAULT } from './http/body.js';
-export { HTTP_LIMITS_DEFAULT, resolveHttpLimits, type HttpLimits } from './http/limits.js';
+export type { BackupSourceFn } from './http/handlers-snapshot.js';
+export { CLIENT_ID_HEADER, SEQ_HEADER } from './http/context.js';
 export { SERVER_VERSION } from './http/handlers-cluster.js';
-export type { StatusReport, LatencyReport } from './http/report.js';
+export { HTTP_LIMITS_DEFAULT, resolveHttpLimits, type HttpLimits } from './http/limits.js';
+export type { ServerMetrics } from './http/metrics.js';
+export type { LatencyReport, StatusReport } from './http/report.js';
 export type {
-  ServedNode,
-  ServedStatus,
-  WriteContext,
-  MemberInfo,
   AddMemberRequest,
   LeaseGrantResult,
   LeaseTtlResult,
-  WatchStream,
+  MemberInfo,
   NodeMetricsSnapshot,
   Quantiles,
+  ReadConsistency,
+  ServedNode,
+  ServedStatus,
+  WatchStream,
+  WriteContext,
 } from './http/served-node.js';
+export { startHttpServer, type HttpServerOptions, type RunningHttpServer } from './http/server.js';
 export {
-  servedNode,
-  wireClusterId,
-  MembershipError,
-  MemberNotFoundError,
-  type NodeAdapterOptions,
-} from './cluster/node-adapter.js';
-export { serveNode, type ServeNodeOptions } from './cluster/serve.js';
+  clientTlsFromFlags,
+  loadClientTls,
+  type ClientTls,
+  type ClientTlsFlags,
+  type ClientTlsOptions,
+} from './http/tls.js';
+
+// Serving a node over gRPC (etcd's v3 API).
+export { serveNodeGrpc, type ServeNodeGrpcOptions } from './grpc/serve-grpc.js';
 export {
-  startLocalCluster,
-  type LocalCluster,
-  type LocalMember,
-  type LocalClusterOptions,
-} from './cluster/local-cluster.js';
-export { MemberDirectory, type DirectoryEntry } from './cluster/directory.js';
-export { memberIdOf } from './cluster/member-id.js';
-export { GatewayError, type ErrorBody } from './codec/gateway-error.js';
-export { GrpcCode, httpStatusOf } from './codec/grpc-code.js';
-export { toGatewayError } from './codec/error-map.js';
-export {
-  startGrpcServer,
   createGrpcServer,
   GRPC_MESSAGE_BYTES_MAX_DEFAULT,
+  startGrpcServer,
   type GrpcServerOptions,
   type RunningGrpcServer,
 } from './grpc/server.js';
-export { serveNodeGrpc, type ServeNodeGrpcOptions } from './grpc/serve-grpc.js';
 export { ERROR_DETAIL_METADATA } from './grpc/status.js';
-// Auth building blocks, for other front ends (gRPC) that must apply the same rules as the HTTP API.
+
+// Error bodies on the wire.
+export type { ErrorBody } from './codec/gateway-error.js';
+export { GrpcCode } from './codec/grpc-code.js';
+
+// A node and its cluster.
+export { MemberDirectory, type DirectoryEntry } from './cluster/directory.js';
 export {
-  identify,
-  callerFor,
-  admit,
-  routePolicy,
-  needsCatchUp,
-  writeAuth,
-  requireUser,
-  requireRoot,
-  requirePermission,
-  tokenOf,
-  failureReason,
-  MissingTokenError,
-  type Caller,
-  type RoutePolicy,
-} from './auth/gate.js';
+  startLocalCluster,
+  type LocalCluster,
+  type LocalClusterOptions,
+  type LocalMember,
+} from './cluster/local-cluster.js';
+export { memberIdOf } from './cluster/member-id.js';
 export {
-  issueToken,
-  readToken,
-  validClaims,
-  TOKEN_TTL_MS_DEFAULT,
-  type TokenClaims,
-} from './auth/token.js';
-export { hashPassword, verifyPassword } from './auth/password.js';
-export { checkPeerAnnouncement, PeerAnnounceRefusedError } from './auth/peer-announce.js';
-export {
-  ProcessCluster,
-  type ProcessMember,
-  type ProcessClusterOptions,
-  DEFAULT_BIN,
-  clientTlsArgs,
-  memberTlsArgs,
-} from './demo/process-cluster.js';
+  MemberNotFoundError,
+  MembershipError,
+  servedNode,
+  type NodeAdapterOptions,
+} from './cluster/node-adapter.js';
+export { serveNode, type ServeNodeOptions } from './cluster/serve.js';
+
+// Auth refusals a caller of the HTTP API can see.
+export { MissingTokenError } from './auth/gate.js';
+export { PeerAnnounceRefusedError } from './auth/peer-announce.js';

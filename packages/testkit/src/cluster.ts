@@ -1,5 +1,6 @@
-// Barrel for the history recorder, the linearizability checker and the
-// whole-cluster simulation. The lead wires it into src/index.ts.
+// Everything of the history recorder, the linearizability checker and the
+// whole-cluster simulation, internals included, for this package's tests and
+// test/jepsen. The public part is listed by name in src/index.ts.
 export * from './history/types.js';
 export * from './history/errors.js';
 export * from './history/recorder.js';

@@ -1,5 +1,7 @@
 // The Raft core simulation: a deterministic cluster of RawNodes on virtual
 // time, fault schedules, a reusable invariant checker, and the property runner.
+// Internals included, for this package's tests; the public part is listed by
+// name in src/index.ts.
 export { RaftInvariantChecker, type NodeStateObservation } from './raft-sim/invariants.js';
 export { LogMirror, type LogView } from './raft-sim/log-mirror.js';
 export { entryKey, chainNext, CHAIN_START } from './raft-sim/entry-key.js';

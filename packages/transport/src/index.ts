@@ -1,51 +1,75 @@
-export * from './transport.js';
-export * from './logger.js';
-export * from './errors.js';
-export * from './clock.js';
-export * from './virtual-clock.js';
-export * from './fault-plan.js';
-export * from './memory-network.js';
+// @flotilla/transport: how Raft messages travel between nodes. Transport is the
+// interface; MemoryNetwork (seeded faults, virtual time) and TcpTransport
+// implement it. Framing, the codec, send queues and backoff are internal.
+
+// The interface.
+export type { Logger } from './logger.js';
 export {
-  FrameDecoder,
-  frameHeader,
-  encodeFrame,
-  FRAME_HEADER_BYTES,
-  FRAME_BYTES_LIMIT,
-  type DecodeResult,
-} from './framing.js';
-export { createPackr, encodeBatch, decodeBatch } from './codec.js';
+  type DropEvent,
+  type DropHandler,
+  type DropReason,
+  type MessageHandler,
+  type NodeMessage,
+  type NodeMessageHandler,
+  type Transport,
+  type TransportStats,
+  type WireMessage,
+} from './transport.js';
+
+// Time, real and virtual.
+export { systemClock, type Clock, type TimerHandle } from './clock.js';
+export { VirtualClock, type VirtualClockOptions } from './virtual-clock.js';
+
+// In memory, with a seeded fault plan.
 export {
-  PROTOCOL_VERSION,
-  HANDSHAKE_FRAME_BYTES_MAX,
-  type Hello,
-  type HelloReply,
-  type RefusalCode,
-} from './handshake.js';
-export { SendQueue, type QueuedFrame } from './send-queue.js';
-export { backoffDelayMs, type BackoffOptions } from './backoff.js';
-export { TcpTransport } from './tcp/tcp-transport.js';
-export { LinkFaults, type LinkDirection } from './tcp/link-faults.js';
-export type { PeerAddress, TcpTransportOptions } from './tcp/options.js';
-export { freePort } from './tcp/free-port.js';
+  FaultPlan,
+  type Arrival,
+  type DelayRange,
+  type Delivery,
+  type DropCause,
+} from './fault-plan.js';
 export {
-  loadPeerTls,
-  readPemFile,
-  certificateName,
-  certificateIdentity,
-  decimalMemberId,
-  looksLikeTls,
-  isTlsError,
-  MEMBER_URI_PREFIX,
-  peerTlsFromFlags,
-  type PeerTlsOptions,
-  type PeerTls,
-  type PeerTlsFlags,
-} from './tcp/tls.js';
-export type { HandshakeFailureReason } from './tcp/handshake-failures.js';
+  MemoryNetwork,
+  MemoryTransport,
+  type MemoryNetworkOptions,
+} from './memory-network.js';
+
+// TCP.
+export { PROTOCOL_VERSION, type RefusalCode } from './handshake.js';
 export {
   checkExposure,
-  isLoopbackHost,
   DEFAULT_CLUSTER_TOKEN,
-  type ExposureCheck,
   type ExposedListener,
+  type ExposureCheck,
 } from './tcp/exposure.js';
+export { freePort } from './tcp/free-port.js';
+export type { HandshakeFailureReason } from './tcp/handshake-failures.js';
+export { LinkFaults, type LinkDirection } from './tcp/link-faults.js';
+export type { PeerAddress, TcpTransportOptions } from './tcp/options.js';
+export { TcpTransport } from './tcp/tcp-transport.js';
+export {
+  isTlsError,
+  loadPeerTls,
+  looksLikeTls,
+  MEMBER_URI_PREFIX,
+  peerTlsFromFlags,
+  readPemFile,
+  type PeerTls,
+  type PeerTlsFlags,
+  type PeerTlsOptions,
+} from './tcp/tls.js';
+
+// Errors.
+export {
+  ClockRunawayError,
+  DuplicateNodeError,
+  EmptyFrameError,
+  FaultPlanError,
+  FrameDecodeError,
+  FrameTooLargeError,
+  HandshakeError,
+  InsecureListenError,
+  PeerProtocolError,
+  TransportOptionsError,
+  TruncatedFrameError,
+} from './errors.js';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createPackr, decodeBatch, encodeBatch, FrameDecodeError } from '../src/index.js';
+import { FrameDecodeError } from '../src/index.js';
 import { everyKind } from './messages.js';
+import { createPackr, decodeBatch, encodeBatch } from '../src/codec.js';
 
 describe('message codec', () => {
   it('round-trips every message type, byte data as Uint8Array', () => {

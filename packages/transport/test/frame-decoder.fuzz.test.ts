@@ -4,12 +4,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  createPackr,
-  decodeBatch,
-  encodeBatch,
-  encodeFrame,
-  FrameDecoder,
-  FRAME_HEADER_BYTES,
   EmptyFrameError,
   FrameDecodeError,
   FrameTooLargeError,
@@ -17,6 +11,8 @@ import {
   TruncatedFrameError,
 } from '../src/index.js';
 import { everyKind } from './messages.js';
+import { createPackr, decodeBatch, encodeBatch } from '../src/codec.js';
+import { encodeFrame, FrameDecoder, FRAME_HEADER_BYTES } from '../src/framing.js';
 
 const MAX = 1024;
 

@@ -2,14 +2,10 @@
 // protocol byte by byte.
 import { connect, type Socket } from 'node:net';
 import type { Message } from '@flotilla/raft';
-import {
-  createPackr,
-  encodeBatch,
-  encodeFrame,
-  FrameDecoder,
-  PROTOCOL_VERSION,
-} from '../src/index.js';
+import { PROTOCOL_VERSION } from '../src/index.js';
 import { HOST, waitFor } from './tcp-harness.js';
+import { createPackr, encodeBatch } from '../src/codec.js';
+import { encodeFrame, FrameDecoder } from '../src/framing.js';
 
 export class RawPeer {
   readonly packr = createPackr();

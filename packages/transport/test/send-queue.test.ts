@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { seededRng } from '@flotilla/raft';
-import { backoffDelayMs, SendQueue } from '../src/index.js';
+import { backoffDelayMs } from '../src/backoff.js';
+import { SendQueue } from '../src/send-queue.js';
 
 const frame = (bytes: number, count = 1) => ({ payload: new Uint8Array(bytes), count });
 

@@ -1,8 +1,9 @@
 // The start-time exposure check: loud warnings for ports beyond loopback
 // without TLS, and the default cluster token refused there.
 import { describe, expect, it } from 'vitest';
-import { checkExposure, InsecureListenError, isLoopbackHost } from '../src/index.js';
+import { checkExposure, InsecureListenError } from '../src/index.js';
 import { recordingLogger, type LogLine } from './tcp-harness.js';
+import { isLoopbackHost } from '../src/tcp/exposure.js';
 
 describe('exposure check', () => {
   it('tells loopback from every other address', () => {

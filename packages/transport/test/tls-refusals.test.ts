@@ -10,10 +10,7 @@ import {
   peerTlsFromFlags,
   TcpTransport,
   TransportOptionsError,
-  encodeFrame,
-  createPackr,
   PROTOCOL_VERSION,
-  FrameDecoder,
   type TcpTransportOptions,
 } from '../src/index.js';
 import { makeCert } from '../../../tools/gen-certs.js';
@@ -21,6 +18,8 @@ import { heartbeat } from './messages.js';
 import { HOST, waitFor, type LogLine } from './tcp-harness.js';
 import { TestNodes, type TestNode } from './tcp-nodes.js';
 import { testPki, type Pki } from './tls-pki.js';
+import { encodeFrame, FrameDecoder } from '../src/framing.js';
+import { createPackr } from '../src/codec.js';
 
 let pki: Pki;
 beforeAll(() => {

@@ -31,7 +31,7 @@ const SEQ_HEADER = 'x-flotilla-seq';
 /** Registers an exactly-once client id (Flotilla's own route; see @flotilla/server). */
 const REGISTER_PATH = '/flotilla/session/register';
 import { DEFAULT_WATCH_BUFFER_EVENTS_MAX } from '../watch-stream.js';
-import { WireCodec, asWire, get, int, jsonStyle, list } from '../wire.js';
+import { asWire, get, int, jsonStyle, list } from '../wire.js';
 import { Endpoints } from './endpoints.js';
 import { AttemptError, jsonLines, postStream } from './http.js';
 import { HttpPool } from './unary.js';
@@ -44,6 +44,7 @@ import {
   renewedClientId,
   repeatIfExpiredOnFirstTry,
 } from '../lanes.js';
+import { jsonCodec } from './json-codec.js';
 import { RemoteWatch } from './remote-watch.js';
 import { AuthSession, type Credentials } from './auth-session.js';
 
@@ -88,8 +89,6 @@ export const DEFAULT_WRITES_IN_FLIGHT_MAX = 16;
 export const DEFAULT_STREAM_MESSAGE_BYTES_MAX = 64 * 1024 * 1024;
 export const DEFAULT_RESPONSE_BYTES_MAX = 64 * 1024 * 1024;
 export const DEFAULT_CONNECTIONS_PER_ENDPOINT_MAX = 256;
-
-export const jsonCodec = new WireCodec(jsonStyle);
 
 export function remoteKv(options: RemoteKvOptions): KV {
   return new BackendKv(new RemoteBackend(options));

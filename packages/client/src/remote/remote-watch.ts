@@ -5,11 +5,24 @@
 
 import type { WatchRequest } from '@flotilla/kv';
 import { UnavailableError } from '../errors.js';
-import { backoffMs } from '../retry.js';
+import { backoffMs, type RetryEnv, type RetryOptions } from '../retry.js';
 import { WatchStream } from '../watch-stream.js';
 import { asWire, get } from '../wire.js';
 import { AttemptError, errorFromAnswer, jsonLines } from './http.js';
-import { jsonCodec, type RemoteBackend } from './remote-backend.js';
+import type { Endpoints } from './endpoints.js';
+import { jsonCodec } from './json-codec.js';
+
+/** What a watch needs of the backend that opened it (RemoteBackend is one). */
+export interface WatchHost {
+  readonly endpoints: Endpoints;
+  readonly retry: RetryOptions;
+  readonly env: RetryEnv;
+  openStream(
+    path: string,
+    body: unknown,
+    signal: AbortSignal,
+  ): Promise<{ res: Response; endpoint: string }>;
+}
 
 export interface RemoteWatchOptions {
   bufferEventsMax: number;
@@ -20,7 +33,7 @@ export class RemoteWatch extends WatchStream {
   private readonly abort = new AbortController();
 
   constructor(
-    private readonly backend: RemoteBackend,
+    private readonly backend: WatchHost,
     private readonly req: WatchRequest,
     private readonly watchOptions: RemoteWatchOptions,
   ) {

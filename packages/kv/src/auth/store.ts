@@ -20,7 +20,7 @@ import {
   invariant,
 } from '../errors.js';
 import { packr } from '../layout.js';
-import type { Batch } from '../store.js';
+import type { Batch } from '../batch.js';
 import { covered, intervalOf, permIntervals } from './perms.js';
 import {
   ROOT,
