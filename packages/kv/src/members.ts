@@ -11,7 +11,7 @@
 import { readUint53, writeUint53 } from './bytes.js';
 import { InvalidRequestError, invariant } from './errors.js';
 import { packr } from './layout.js';
-import type { Batch } from './store.js';
+import type { Batch } from './batch.js';
 
 export const SECTION_MEMBERS = 0x07;
 
