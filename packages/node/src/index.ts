@@ -2,7 +2,12 @@
 // and clock; openNode is the embedding convenience (LevelDB + TCP + real time).
 export { createNode } from './create-node.js';
 export { openNode, type OpenNodeOptions } from './open-node.js';
-export { FlotillaNode, type LeaseKeepAliveResponse, type NodeLeaseTimeToLive } from './node.js';
+export {
+  FlotillaNode,
+  type LeaseKeepAliveResponse,
+  type NodeLeaseTimeToLive,
+} from './flotilla-node.js';
+export { InlineNode } from './node.js';
 export type {
   CreateNodeParams,
   WriteOptions,
