@@ -61,7 +61,7 @@ export interface AuthData {
 export type FromWorker =
   | { readonly t: 'res'; readonly id: number; readonly value: unknown }
   | { readonly t: 'err'; readonly id: number; readonly error: WireError }
-  | { readonly t: 'state'; readonly status: NodeStatus; readonly metricsText: string | undefined }
+  | { readonly t: 'state'; readonly status: NodeStatus }
   | { readonly t: 'leases'; readonly leases: LeaseStatus[] }
   | { readonly t: 'auth'; readonly auth: AuthData }
   | {
@@ -69,7 +69,13 @@ export type FromWorker =
       readonly name: NodeEventName;
       readonly event: NodeEvents[NodeEventName];
     }
-  | { readonly t: 'watchRes'; readonly wid: number; readonly response: WatchResponse }
+  | {
+      readonly t: 'watchRes';
+      readonly wid: number;
+      readonly response: WatchResponse;
+      /** The worker's watcher was replaying history when it sent this (readers pace a replay, see Watcher.state). */
+      readonly catchingUp: boolean;
+    }
   | { readonly t: 'watchEnd'; readonly wid: number }
   | {
       readonly t: 'log';
@@ -86,7 +92,6 @@ export type Hello =
       readonly clusterId: string;
       readonly listenAddress: PeerAddress | undefined;
       readonly status: NodeStatus;
-      readonly metricsText: string;
       readonly leases: LeaseStatus[];
       readonly auth: AuthData;
       /** The worker's per-watch window (kv's watchBufferEventsMax). */

@@ -39,13 +39,22 @@ export class RemoteWatcher extends Watcher {
   }
 
   /** A response from the worker (a canceled one is the last). */
-  deliver(response: WatchResponse): void {
+  deliver(response: WatchResponse, catchingUp = false): void {
     if (this.closed) return;
+    this.state = catchingUp ? 'catchingUp' : 'synced';
     if (response.canceled) {
       this.finish(response);
       return;
     }
-    this.offer(response);
+    if (!this.offer(response)) {
+      this.finish({
+        revision: response.revision,
+        events: [],
+        cancelReason: `slow watcher: buffer full (watchBufferEventsMax); resume with startRevision ${this.nextRevision}`,
+      });
+      this.link.cancel(this.wid);
+      return;
+    }
     const last = response.events[response.events.length - 1];
     if (last !== undefined)
       this.nextRevision = Math.max(this.nextRevision, last.kv.modRevision + 1);

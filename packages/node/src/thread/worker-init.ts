@@ -3,6 +3,7 @@
 // logger (replaced by log messages to the host) and peerTls.memberIdOf, which
 // is sent as its source text and re-created in the worker (so it must be
 // self-contained: no closure over the host's variables).
+import type { MessagePort } from 'node:worker_threads';
 import type { OpenNodeOptions } from '../open-node.js';
 import { NodeOptionsError } from '../errors.js';
 
@@ -12,9 +13,16 @@ export interface WorkerInit {
   readonly memberIdOfSource: string | undefined;
   /** TEST ONLY: the worker ends itself (process.exit(70)) this long after the node opened. */
   readonly testExitAfterMs: number | undefined;
+  /** Requests for the metrics page; the answer comes back on it, and metricsSignal[0] = 1 says it is there. */
+  readonly metricsPort: MessagePort;
+  readonly metricsSignal: Int32Array;
 }
 
-export function workerInit(options: OpenNodeOptions): WorkerInit {
+export function workerInit(
+  options: OpenNodeOptions,
+  metricsPort: MessagePort,
+  metricsSignal: Int32Array,
+): WorkerInit {
   const { logger, testWorkerExitAfterMs, ...rest } = options;
   let memberIdOfSource: string | undefined;
   let peerTls = rest.peerTls;
@@ -29,6 +37,8 @@ export function workerInit(options: OpenNodeOptions): WorkerInit {
     hasLogger: logger !== undefined,
     memberIdOfSource,
     testExitAfterMs: testWorkerExitAfterMs,
+    metricsPort,
+    metricsSignal,
   };
 }
 

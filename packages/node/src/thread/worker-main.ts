@@ -22,11 +22,10 @@ import {
 import type { WorkerInit } from './worker-init.js';
 import { reviveFunction } from './worker-init.js';
 
-/** Status (and the metrics text, at most every METRICS_TEXT_MS) is pushed at most this often while things change. */
+/** Status is pushed at most this often while entries apply (and before every flush of answers)... */
 const STATE_PUSH_MS = 20;
-/** ... and at least this often when nothing seems to (metrics such as progress move without events). */
+/** ... and at least this often when nothing seems to change (metrics such as progress move without events). */
 const STATE_REFRESH_MS = 250;
-const METRICS_TEXT_MS = 200;
 /** Bytes of snapshot chunks per answer to the host's pull. */
 const SNAPSHOT_PULL_BYTES = 4 << 20;
 /** Follower labels are rendered as placeholders the host replaces with its member names. */
@@ -118,11 +117,16 @@ async function main(): Promise<void> {
     clusterId: node.clusterId,
     listenAddress: node.listenAddress,
     status: node.status(),
-    metricsText: node.prometheusText(labelPlaceholder),
     leases: node.leaseLeases().leases,
     auth: authData(node.auth),
     watchBufferEventsMax: node.watchBufferEventsMax,
   } satisfies Hello);
+  // The metrics page is rendered on request (about 0.2 ms): the host waits for it synchronously.
+  init.metricsPort.on('message', () => {
+    init.metricsPort.postMessage(node.prometheusText(labelPlaceholder));
+    Atomics.store(init.metricsSignal, 0, 1);
+    Atomics.notify(init.metricsSignal, 0);
+  });
   port.on('message', (batch: ToWorker[]) => {
     for (const m of batch) served.handle(m);
   });
@@ -150,7 +154,6 @@ class Served {
   private authRevision: number;
   private pushTimer: ReturnType<typeof setTimeout> | undefined;
   private lastPushMs = 0;
-  private lastTextMs = 0;
   private readonly refresh: ReturnType<typeof setInterval>;
   private closed = false;
   /** Something the status shows changed since the last push. */
@@ -211,14 +214,8 @@ class Served {
     this.pushTimer = undefined;
     this.dirty = false;
     if (this.closed) return undefined;
-    const now = Date.now();
-    this.lastPushMs = now;
-    let metricsText: string | undefined;
-    if (now - this.lastTextMs >= METRICS_TEXT_MS) {
-      this.lastTextMs = now;
-      metricsText = this.node.prometheusText(labelPlaceholder);
-    }
-    return { t: 'state', status: this.node.status(), metricsText };
+    this.lastPushMs = Date.now();
+    return { t: 'state', status: this.node.status() };
   }
 
   handle(m: ToWorker): void {
@@ -333,6 +330,7 @@ class Served {
           canceled: true,
           cancelReason: (err as Error).message,
         },
+        catchingUp: false,
       });
       return;
     }
@@ -343,7 +341,9 @@ class Served {
 
   /** Moves responses to the host while fewer than the buffer's worth are unacknowledged. */
   private async pump(wid: number, p: Pump): Promise<void> {
-    const windowMax = this.node.watchBufferEventsMax;
+    // Half of kv's buffer in flight to the host, the other half may wait in the worker's watcher:
+    // about what an inline watcher holds at most.
+    const windowMax = Math.max(1, Math.ceil(this.node.watchBufferEventsMax / 2));
     try {
       for (;;) {
         while (p.inflight >= windowMax && !p.watcher.closed)
@@ -351,7 +351,7 @@ class Served {
         const r = await p.watcher.next();
         if (r === undefined) break;
         p.inflight += watchWeight(r);
-        send({ t: 'watchRes', wid, response: r });
+        send({ t: 'watchRes', wid, response: r, catchingUp: p.watcher.state === 'catchingUp' });
       }
     } finally {
       this.watches.delete(wid);

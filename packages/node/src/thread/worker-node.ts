@@ -16,8 +16,14 @@ import type {
 } from '@flotilla/kv';
 import type { ConfChange, ConfState, NodeId, SnapshotMeta } from '@flotilla/raft';
 import type { Logger, PeerAddress } from '@flotilla/transport';
-import type { Worker } from 'node:worker_threads';
-import { errorFromWire, NodeClosedError, NodeWorkerExitedError } from '../errors.js';
+import {
+  MessageChannel,
+  receiveMessageOnPort,
+  type MessagePort,
+  type Worker,
+} from 'node:worker_threads';
+import { NodeClosedError, NodeWorkerExitedError } from '../errors.js';
+import { reviveError } from './revive-error.js';
 import { Emitter, type NodeEventName, type NodeEvents } from '../events.js';
 import { escapeLabelValue } from '../exposition.js';
 import {
@@ -42,6 +48,9 @@ export interface HopCounters {
   postsReceived: number;
 }
 
+/** The longest prometheusText() waits for the worker to render its page. */
+const METRICS_WAIT_MS = 2_000;
+
 interface Pending {
   readonly resolve: (value: unknown) => void;
   readonly reject: (err: Error) => void;
@@ -50,8 +59,10 @@ interface Pending {
 /** Opens the node in a new worker thread; resolves once it is open there (or rejects with its error). */
 export function openWorkerNode(options: OpenNodeOptions): Promise<FlotillaNode> {
   let init: ReturnType<typeof workerInit>;
+  const metrics = new MessageChannel();
+  const metricsSignal = new Int32Array(new SharedArrayBuffer(4));
   try {
-    init = workerInit(options);
+    init = workerInit(options, metrics.port2, metricsSignal);
   } catch (err) {
     return Promise.reject(err);
   }
@@ -75,10 +86,10 @@ export function openWorkerNode(options: OpenNodeOptions): Promise<FlotillaNode> 
       worker.off('exit', onExit);
       if (hello.t === 'openFailed') {
         void worker.terminate();
-        reject(errorFromWire(hello.error));
+        reject(reviveError(hello.error));
         return;
       }
-      resolve(new WorkerNode(worker, hello, options.logger));
+      resolve(new WorkerNode(worker, hello, options.logger, metrics.port1, metricsSignal));
     };
     worker.on('message', onHello);
     worker.on('error', onError);
@@ -104,7 +115,7 @@ export class WorkerNode extends FlotillaNode {
   private readonly events = new Emitter();
   private readonly authMirror = new AuthMirror();
   private state: NodeStatus;
-  private metricsText: string;
+  private metricsText = '';
   private leases: LeaseStatus[];
   private readonly pending = new Map<number, Pending>();
   private nextCallId = 1;
@@ -123,13 +134,14 @@ export class WorkerNode extends FlotillaNode {
     private readonly worker: Worker,
     hello: Extract<Hello, { t: 'open' }>,
     private readonly logger: Logger | undefined,
+    private readonly metricsPort: MessagePort,
+    private readonly metricsSignal: Int32Array,
   ) {
     super();
     this.id = hello.id;
     this.clusterId = hello.clusterId;
     this.listenAddress = hello.listenAddress;
     this.state = hello.status;
-    this.metricsText = hello.metricsText;
     this.leases = hello.leases;
     this.watchBufferEventsMax = hello.watchBufferEventsMax;
     this.authMirror.set(hello.auth);
@@ -187,12 +199,11 @@ export class WorkerNode extends FlotillaNode {
       case 'err': {
         const p = this.pending.get(m.id);
         this.pending.delete(m.id);
-        p?.reject(errorFromWire(m.error));
+        p?.reject(reviveError(m.error));
         return;
       }
       case 'state':
         this.state = m.status;
-        if (m.metricsText !== undefined) this.metricsText = m.metricsText;
         return;
       case 'leases':
         this.leases = m.leases;
@@ -204,7 +215,7 @@ export class WorkerNode extends FlotillaNode {
         this.events.emit(m.name, m.event as never);
         return;
       case 'watchRes':
-        this.watchers.get(m.wid)?.deliver(m.response);
+        this.watchers.get(m.wid)?.deliver(m.response, m.catchingUp);
         return;
       case 'watchEnd':
         this.endWatch(m.wid, 'the watcher ended');
@@ -418,11 +429,26 @@ export class WorkerNode extends FlotillaNode {
     return this.state;
   }
 
-  /** The worker's metrics page as last rendered (at most 200 ms old while the node is busy, 250 ms when idle). */
+  /**
+   * The worker's metrics page, rendered there now: this thread waits for it
+   * (about 0.2 ms; at most METRICS_WAIT_MS, after which the last page is
+   * returned). A metrics page is worth a short wait; status() never waits.
+   */
   prometheusText(names?: MemberNames): string {
+    if (this.exited === undefined && !this.stopped) this.fetchMetricsText();
     return this.metricsText.replace(/\u0001(\d+)\u0001/g, (_, id: string) =>
       escapeLabelValue(memberName(names, Number(id))),
     );
+  }
+
+  private fetchMetricsText(): void {
+    // An answer that came after an earlier wait timed out is stale: drop it.
+    while (receiveMessageOnPort(this.metricsPort) !== undefined);
+    Atomics.store(this.metricsSignal, 0, 0);
+    this.metricsPort.postMessage(0);
+    if (Atomics.wait(this.metricsSignal, 0, 0, METRICS_WAIT_MS) === 'timed-out') return;
+    const answer = receiveMessageOnPort(this.metricsPort);
+    if (answer !== undefined) this.metricsText = answer.message as string;
   }
 
   on<E extends NodeEventName>(name: E, listener: (event: NodeEvents[E]) => void): () => void {

@@ -21,11 +21,13 @@ export function spawnNodeWorker(init: WorkerInit): Worker {
     return new Worker(bootstrap, {
       eval: true,
       workerData: init,
+      transferList: [init.metricsPort],
       execArgv: ['--conditions=source'],
     });
   }
   return new Worker(new URL('./worker-main.js', here), {
     workerData: init,
+    transferList: [init.metricsPort],
     // The built worker resolves the built packages, whatever the host was started with.
     execArgv: withoutSourceCondition(process.execArgv),
   });
