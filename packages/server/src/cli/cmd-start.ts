@@ -121,6 +121,11 @@ export async function cmdStart(
     typeof values['founders'] === 'string' ? values['founders'] : env['FLOTILLA_FOUNDERS'];
   const forceNew = values['force-new-cluster'] === true;
   const testFaults = testFaultsFromFlags(values);
+  const nodeThread = values['node-thread'] ?? env['FLOTILLA_NODE_THREAD'] ?? 'worker';
+  if (nodeThread !== 'worker' && nodeThread !== 'inline')
+    throw new UsageError(
+      `--node-thread is worker (the default) or inline, got ${JSON.stringify(nodeThread)}`,
+    );
   const founders = forceNew ? [config.name] : founderNames(config, foundersFlag);
   const initialVoters = founders.map(memberIdOf);
   const logger: Logger = pino(
@@ -201,6 +206,7 @@ export async function cmdStart(
       ...(config.heartbeatTicks !== undefined ? { heartbeatTicks: config.heartbeatTicks } : {}),
       ...(config.snapshotEntries !== undefined ? { snapshotEntries: config.snapshotEntries } : {}),
       ...testFaults,
+      thread: nodeThread,
     });
     node.on('leaderChanged', (e) =>
       logger.info({ leader: hexId(e.leader), term: e.term, role: e.role }, 'leader changed'),
@@ -229,10 +235,10 @@ export async function cmdStart(
     await node?.close();
     throw describeStartError(err, config) ?? err;
   }
-  if (testFaults.testClockSkew !== undefined || testFaults.testFsyncDelayMs !== undefined) {
+  if (Object.keys(testFaults).length > 0) {
     logger.warn(
       { ...testFaults },
-      'TEST ONLY fault injection is on (--test-clock-* / --test-fsync-delay-ms); never use these flags in production',
+      'TEST ONLY fault injection is on (--test-*); never use these flags in production',
     );
   }
   logger.info(
@@ -248,15 +254,25 @@ export async function cmdStart(
     'flotilla member started',
   );
 
-  await new Promise<void>((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
-  });
+  // A node worker that dies ends the member with a non-zero code, for its supervisor to restart it
+  // (requests fail meanwhile with NodeWorkerExitedError; nothing acknowledged is lost: see docs/architecture.md).
+  const workerExit = await new Promise<{ exitCode: number; reason: string } | undefined>(
+    (resolve) => {
+      node!.on('workerExit', resolve);
+      if (signal.aborted) resolve(undefined);
+      else signal.addEventListener('abort', () => resolve(undefined), { once: true });
+    },
+  );
+  if (workerExit !== undefined)
+    logger.error(
+      { exitCode: workerExit.exitCode, reason: workerExit.reason },
+      "the node's worker thread exited; stopping with exit code 1 so that a supervisor restarts this member",
+    );
   logger.info({}, 'stopping');
   scheduler?.stop();
   await grpc?.close();
   await server.close();
   await node.close();
   logger.info({}, 'stopped');
-  return 0;
+  return workerExit === undefined ? 0 : 1;
 }
