@@ -2,6 +2,7 @@
 // and clock; openNode is the embedding convenience (LevelDB + TCP + real time).
 export { createNode } from './create-node.js';
 export { openNode, type OpenNodeOptions } from './open-node.js';
+export { WorkerNode, type HopCounters } from './thread/worker-node.js';
 export {
   FlotillaNode,
   type LeaseKeepAliveResponse,
@@ -38,6 +39,7 @@ export {
   ProposalLostError,
   RequestTimeoutError,
   NodeClosedError,
+  NodeWorkerExitedError,
   LeaderChangedError,
   NodeOptionsError,
   NodeInvariantError,
