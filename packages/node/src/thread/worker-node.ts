@@ -476,9 +476,16 @@ export class WorkerNode extends FlotillaNode {
     return this.stopping;
   }
 
+  /** The worker stops the node (a clean close or a crash), answers, and is then ended. */
   private async stop(how: 'close' | 'crash'): Promise<void> {
     if (this.exited !== undefined) return;
-    await this.call(how, []);
+    try {
+      await this.call(how, []);
+    } catch (err) {
+      // A worker that died meanwhile has nothing left to stop.
+      if (!(err instanceof NodeWorkerExitedError)) throw err;
+      return;
+    }
     this.stopped = true;
     await this.worker.terminate();
   }
