@@ -39,6 +39,7 @@ export {
   RequestTimeoutError,
   NodeClosedError,
   NodeOptionsError,
+  NodeWorkerExitedError,
 } from '@flotilla/node';
 
 // Keys and values are bytes.
