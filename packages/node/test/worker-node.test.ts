@@ -115,6 +115,30 @@ describe('a node in a worker thread', () => {
     }
   });
 
+  it("forwards 'applied' events while subscribed, and the worker's log lines to the logger", async () => {
+    const logs: { level: string; msg: string }[] = [];
+    const log = (level: string) => (_obj: object, msg: string) => logs.push({ level, msg });
+    // A peer that is not there: the transport logs its failed dials (debug).
+    const node = await openNode(
+      await solo('events', {
+        peers: { 2: { host: '127.0.0.1', port: await freePort() } },
+        initialVoters: [1],
+        logger: { warn: log('warn'), info: log('info'), debug: log('debug') },
+      }),
+    );
+    try {
+      const applied: number[] = [];
+      const off = node.on('applied', (e) => applied.push(e.index));
+      const r = await node.put({ key: bytes('e'), value: bytes('1') });
+      await waitFor(() => applied.at(-1) === node.status().appliedIndex, 'the applied event');
+      expect(r.header.revision).toBeGreaterThan(0);
+      off();
+      await waitFor(() => logs.some((l) => l.msg === 'dial failed'), "the worker's log line");
+    } finally {
+      await node.close();
+    }
+  });
+
   it('kvSnapshot streams the applied state from the worker', async () => {
     const node = await openNode(await solo('snap'));
     try {
