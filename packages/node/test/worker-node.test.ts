@@ -179,4 +179,33 @@ describe('a node in a worker thread', () => {
     expect(node.status().leader).toBe(0);
     await node.close();
   });
+
+  it('after its worker died, the node opens again in the same process with every acknowledged write', async () => {
+    const options = await solo('reopen');
+    const node = await openNode({ ...options, testWorkerExitAfterMs: 1_000 });
+    const exited = new Promise<void>((resolve) => node.on('workerExit', () => resolve()));
+    const acked: string[] = [];
+    // Writes until the worker dies; each one acknowledged must survive it.
+    for (let i = 0; ; i++) {
+      const ok = await node.put({ key: bytes(`r/${i}`), value: bytes('v') }).then(
+        () => true,
+        (e) => {
+          expect(e).toBeInstanceOf(NodeWorkerExitedError);
+          return false;
+        },
+      );
+      if (!ok) break;
+      acked.push(`r/${i}`);
+    }
+    await exited;
+    expect(acked.length).toBeGreaterThan(0);
+    const again = await openNode(options);
+    try {
+      const r = await again.range({ key: bytes('r/'), rangeEnd: bytes('r0') });
+      const keys = new Set(r.kvs.map((kv) => text(kv.key)));
+      expect(acked.filter((k) => !keys.has(k))).toEqual([]);
+    } finally {
+      await again.close();
+    }
+  });
 });
