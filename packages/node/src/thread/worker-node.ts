@@ -58,15 +58,14 @@ interface Pending {
 
 /** Opens the node in a new worker thread; resolves once it is open there (or rejects with its error). */
 export function openWorkerNode(options: OpenNodeOptions): Promise<FlotillaNode> {
-  let init: ReturnType<typeof workerInit>;
   const metrics = new MessageChannel();
   const metricsSignal = new Int32Array(new SharedArrayBuffer(4));
+  let worker: Worker;
   try {
-    init = workerInit(options, metrics.port2, metricsSignal);
+    worker = spawnNodeWorker(workerInit(options, metrics.port2, metricsSignal));
   } catch (err) {
     return Promise.reject(err);
   }
-  const worker = spawnNodeWorker(init);
   return new Promise<FlotillaNode>((resolve, reject) => {
     let lastError: Error | undefined;
     const onError = (err: Error): void => {

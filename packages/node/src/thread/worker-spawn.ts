@@ -7,16 +7,14 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { NodeOptionsError } from '../errors.js';
 import type { WorkerInit } from './worker-init.js';
 
 export function spawnNodeWorker(init: WorkerInit): Worker {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
     const main = new URL('./worker-main.ts', here).href;
-    const tsxApi = pathToFileURL(createRequire(here).resolve('tsx/esm/api')).href.replace(
-      /\.cjs$/,
-      '.mjs',
-    );
+    const tsxApi = pathToFileURL(resolveTsx(here)).href.replace(/\.cjs$/, '.mjs');
     const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(main)}); });`;
     return new Worker(bootstrap, {
       eval: true,
@@ -31,6 +29,16 @@ export function spawnNodeWorker(init: WorkerInit): Worker {
     // The built worker resolves the built packages, whatever the host was started with.
     execArgv: withoutSourceCondition(process.execArgv),
   });
+}
+
+function resolveTsx(from: string): string {
+  try {
+    return createRequire(from).resolve('tsx/esm/api');
+  } catch {
+    throw new NodeOptionsError(
+      "the node's worker thread runs @flotilla/node from its TypeScript sources here, which needs tsx: install it, use the built package, or pass thread: 'inline'",
+    );
+  }
 }
 
 function withoutSourceCondition(argv: readonly string[]): string[] {
