@@ -85,25 +85,6 @@ export class NodeClosedError extends Error {
   }
 }
 
-/**
- * The worker thread running this node ended without being asked to (an
- * uncaught error, process.exit inside it, out of memory): this and every later
- * call fail. Writes that were pending have an unknown outcome (acknowledged
- * ones were committed and are durable). Open the node again (a supervised
- * `flotilla start` exits non-zero so that its supervisor restarts it).
- */
-export class NodeWorkerExitedError extends Error {
-  override readonly name = 'NodeWorkerExitedError';
-  constructor(
-    readonly exitCode: number,
-    readonly reason: string,
-  ) {
-    super(
-      `the node's worker thread exited (code ${exitCode}${reason ? `: ${reason}` : ''}); pending writes have an unknown outcome; open the node again`,
-    );
-  }
-}
-
 /** Bad options for createNode/openNode; fix the configuration. */
 export class NodeOptionsError extends Error {
   override readonly name = 'NodeOptionsError';
@@ -174,12 +155,6 @@ function rebuild(data: WireError): Error {
       return new NodeClosedError(str(f['operation']));
     case 'LeaderChangedError':
       return new LeaderChangedError(str(f['operation']));
-    case 'NodeOptionsError':
-      return new NodeOptionsError('');
-    case 'NodeInvariantError':
-      return new NodeInvariantError('');
-    case 'NodeWorkerExitedError':
-      return new NodeWorkerExitedError(num(f['exitCode']), str(f['reason']));
     default: {
       const err = new Error(data.message);
       err.name = data.name;

@@ -3,6 +3,7 @@
 export { createNode } from './create-node.js';
 export { openNode, type OpenNodeOptions } from './open-node.js';
 export { WorkerNode, type HopCounters } from './thread/worker-node.js';
+export { NodeWorkerExitedError } from './thread/worker-exited-error.js';
 export {
   FlotillaNode,
   type LeaseKeepAliveResponse,
@@ -39,7 +40,6 @@ export {
   ProposalLostError,
   RequestTimeoutError,
   NodeClosedError,
-  NodeWorkerExitedError,
   LeaderChangedError,
   NodeOptionsError,
   NodeInvariantError,

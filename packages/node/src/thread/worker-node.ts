@@ -22,7 +22,8 @@ import {
   type MessagePort,
   type Worker,
 } from 'node:worker_threads';
-import { NodeClosedError, NodeWorkerExitedError } from '../errors.js';
+import { NodeClosedError } from '../errors.js';
+import { NodeWorkerExitedError } from './worker-exited-error.js';
 import { reviveError } from './revive-error.js';
 import { Emitter, type NodeEventName, type NodeEvents } from '../events.js';
 import { escapeLabelValue } from '../exposition.js';
