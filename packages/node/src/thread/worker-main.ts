@@ -12,6 +12,7 @@ import { errorToData } from '../errors.js';
 import type { InlineNode } from '../node.js';
 import { openInlineNode, type OpenNodeOptions } from '../open-node.js';
 import { authData } from './auth-mirror.js';
+import { serveMetricsRequests } from './metrics-request.js';
 import {
   watchWeight,
   type CallMethod,
@@ -122,11 +123,9 @@ async function main(): Promise<void> {
     watchBufferEventsMax: node.watchBufferEventsMax,
   } satisfies Hello);
   // The metrics page is rendered on request (about 0.2 ms): the host waits for it synchronously.
-  init.metricsPort.on('message', () => {
-    init.metricsPort.postMessage(node.prometheusText(labelPlaceholder));
-    Atomics.store(init.metricsSignal, 0, 1);
-    Atomics.notify(init.metricsSignal, 0);
-  });
+  serveMetricsRequests(init.metricsPort, init.metricsSignal, () =>
+    node.prometheusText(labelPlaceholder),
+  );
   port.on('message', (batch: ToWorker[]) => {
     for (const m of batch) served.handle(m);
   });

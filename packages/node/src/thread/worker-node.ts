@@ -16,12 +16,7 @@ import type {
 } from '@flotilla/kv';
 import type { ConfChange, ConfState, NodeId, SnapshotMeta } from '@flotilla/raft';
 import type { Logger, PeerAddress } from '@flotilla/transport';
-import {
-  MessageChannel,
-  receiveMessageOnPort,
-  type MessagePort,
-  type Worker,
-} from 'node:worker_threads';
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { NodeClosedError } from '../errors.js';
 import { NodeWorkerExitedError } from './worker-exited-error.js';
 import { reviveError } from './revive-error.js';
@@ -37,6 +32,8 @@ import { memberName, type MemberNames } from '../prometheus.js';
 import type { NodeHeader, NodeStatus, ReadOptions, WithHeader, WriteOptions } from '../types.js';
 import { AuthMirror } from './auth-mirror.js';
 import type { CallMethod, FromWorker, Hello, ToWorker } from './protocol.js';
+import { MetricsRequest } from './metrics-request.js';
+import { remoteSnapshot } from './remote-snapshot.js';
 import { RemoteWatcher } from './remote-watcher.js';
 import { workerInit } from './worker-init.js';
 import { spawnNodeWorker } from './worker-spawn.js';
@@ -129,15 +126,17 @@ export class WorkerNode extends FlotillaNode {
   private stopping: Promise<void> | undefined;
   private stopped = false;
   private readonly watchBufferEventsMax: number;
+  private readonly metricsRequest: MetricsRequest;
 
   constructor(
     private readonly worker: Worker,
     hello: Extract<Hello, { t: 'open' }>,
     private readonly logger: Logger | undefined,
-    private readonly metricsPort: MessagePort,
-    private readonly metricsSignal: Int32Array,
+    metricsPort: MessagePort,
+    metricsSignal: Int32Array,
   ) {
     super();
+    this.metricsRequest = new MetricsRequest(metricsPort, metricsSignal, METRICS_WAIT_MS);
     this.id = hello.id;
     this.clusterId = hello.clusterId;
     this.listenAddress = hello.listenAddress;
@@ -397,27 +396,13 @@ export class WorkerNode extends FlotillaNode {
     return this.call('snapshot', []);
   }
 
-  /** kv's snapshot stream, pulled from the worker a few MiB at a time (so a slow reader holds nothing there). */
+  /** kv's snapshot stream, pulled from the worker a few MiB at a time (see remote-snapshot.ts). */
   async kvSnapshot(): Promise<KvSnapshot> {
     const { sid, meta } = await this.call<{ sid: number; meta: object }>('kvSnapshot', []);
-    let done = false;
-    const pull = (): Promise<{ chunks: Uint8Array[]; done: boolean }> =>
-      this.call('kvSnapshotNext', [sid]);
-    const close = async (): Promise<void> => {
-      if (done) return;
-      done = true;
-      await this.call('kvSnapshotClose', [sid]);
-    };
-    const chunks: AsyncIterable<Uint8Array> = {
-      async *[Symbol.asyncIterator]() {
-        while (!done) {
-          const r = await pull();
-          done = r.done;
-          yield* r.chunks;
-        }
-      },
-    };
-    return { ...(meta as Omit<KvSnapshot, 'chunks' | 'close'>), chunks, close };
+    return remoteSnapshot(sid, meta, {
+      next: (id) => this.call('kvSnapshotNext', [id]),
+      close: (id) => this.call('kvSnapshotClose', [id]),
+    });
   }
 
   /**
@@ -435,20 +420,11 @@ export class WorkerNode extends FlotillaNode {
    * returned). A metrics page is worth a short wait; status() never waits.
    */
   prometheusText(names?: MemberNames): string {
-    if (this.exited === undefined && !this.stopped) this.fetchMetricsText();
+    if (this.exited === undefined && !this.stopped)
+      this.metricsText = this.metricsRequest.fetch() ?? this.metricsText;
     return this.metricsText.replace(/\u0001(\d+)\u0001/g, (_, id: string) =>
       escapeLabelValue(memberName(names, Number(id))),
     );
-  }
-
-  private fetchMetricsText(): void {
-    // An answer that came after an earlier wait timed out is stale: drop it.
-    while (receiveMessageOnPort(this.metricsPort) !== undefined);
-    Atomics.store(this.metricsSignal, 0, 0);
-    this.metricsPort.postMessage(0);
-    if (Atomics.wait(this.metricsSignal, 0, 0, METRICS_WAIT_MS) === 'timed-out') return;
-    const answer = receiveMessageOnPort(this.metricsPort);
-    if (answer !== undefined) this.metricsText = answer.message as string;
   }
 
   on<E extends NodeEventName>(name: E, listener: (event: NodeEvents[E]) => void): () => void {
