@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { forceNewCluster, type BackupScheduler } from '@flotilla/backup';
-import { openNode, type FlotillaNode } from '@flotilla/node';
+import { openNode, type FlotillaNode, type NodeEvents } from '@flotilla/node';
 import { checkExposure } from '@flotilla/transport';
 import { pino, type Logger } from 'pino';
 import { MemberDirectory } from '../cluster/directory.js';
@@ -104,6 +104,8 @@ function describeStartError(err: unknown, config: StartConfig): CliError | undef
   return undefined;
 }
 
+type WorkerExit = NodeEvents['workerExit'];
+
 /** Runs a member until SIGINT/SIGTERM; `values` are the flags given, by flag name (`data-dir`). */
 export async function cmdStart(
   values: Record<string, string | boolean | undefined>,
@@ -160,6 +162,7 @@ export async function cmdStart(
   );
 
   let node: FlotillaNode | undefined;
+  let workerExited: WorkerExit | undefined;
   let server: RunningHttpServer | undefined;
   let scheduler: BackupScheduler | undefined;
   let grpc: RunningGrpcServer | undefined;
@@ -211,6 +214,8 @@ export async function cmdStart(
     node.on('leaderChanged', (e) =>
       logger.info({ leader: hexId(e.leader), term: e.term, role: e.role }, 'leader changed'),
     );
+    // Heard from the moment the node is open, so a worker that dies while the servers start is not missed.
+    node.on('workerExit', (e) => (workerExited = e));
     ({ server, scheduler } = await serveMember({
       node,
       config,
@@ -256,13 +261,12 @@ export async function cmdStart(
 
   // A node worker that dies ends the member with a non-zero code, for its supervisor to restart it
   // (requests fail meanwhile with NodeWorkerExitedError; nothing acknowledged is lost: see docs/architecture.md).
-  const workerExit = await new Promise<{ exitCode: number; reason: string } | undefined>(
-    (resolve) => {
-      node!.on('workerExit', resolve);
-      if (signal.aborted) resolve(undefined);
-      else signal.addEventListener('abort', () => resolve(undefined), { once: true });
-    },
-  );
+  const workerExit = await new Promise<WorkerExit | undefined>((resolve) => {
+    if (workerExited !== undefined) resolve(workerExited);
+    node!.on('workerExit', resolve);
+    if (signal.aborted) resolve(undefined);
+    else signal.addEventListener('abort', () => resolve(undefined), { once: true });
+  });
   if (workerExit !== undefined)
     logger.error(
       { exitCode: workerExit.exitCode, reason: workerExit.reason },
