@@ -57,6 +57,19 @@ describe('a node in a worker thread', () => {
     }
   });
 
+  it('a request that cannot cross to the worker fails alone; the calls sent with it go through', async () => {
+    const node = await openNode(await solo('clone'));
+    try {
+      const bad = node.put({ key: bytes('f'), value: bytes('v'), fn: () => 1 } as never);
+      const good = node.put({ key: bytes('g'), value: bytes('v') });
+      const err = await bad.catch((e: Error) => e);
+      expect((err as Error).name).toBe('DataCloneError');
+      expect((await good).header.revision).toBeGreaterThan(0);
+    } finally {
+      await node.close();
+    }
+  });
+
   it('a member that does not forward refuses with NotLeaderError naming the leader', async () => {
     const ports = [await freePort(), await freePort()];
     const address = (id: number) => ({ host: '127.0.0.1', port: ports[id - 1]! });

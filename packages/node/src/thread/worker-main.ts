@@ -58,12 +58,14 @@ function flush(): void {
   try {
     port.postMessage(batch);
   } catch {
-    // Something in the batch does not clone (a log object): send it message by message, dropping what fails.
+    // Something in the batch does not clone (a log object): send it message by message; a log
+    // object is reduced to what clones, an answer that does not clone becomes the clone error.
     for (const m of batch) {
       try {
         port.postMessage([m]);
-      } catch {
+      } catch (err) {
         if (m.t === 'log') port.postMessage([{ ...m, obj: plain(m.obj) }]);
+        else if (m.t === 'res') port.postMessage([{ t: 'err', id: m.id, error: errorToData(err) }]);
       }
     }
   }

@@ -165,7 +165,20 @@ export class WorkerNode extends FlotillaNode {
     if (this.exited !== undefined || this.stopped || batch.length === 0) return;
     this.hop.messagesSent += batch.length;
     this.hop.postsSent++;
-    this.worker.postMessage(batch);
+    try {
+      this.worker.postMessage(batch);
+    } catch {
+      // Something does not clone (a function in a request): that call fails, the others go.
+      for (const m of batch) {
+        try {
+          this.worker.postMessage([m]);
+        } catch (err) {
+          if (m.t !== 'call') continue;
+          this.pending.get(m.id)?.reject(err as Error);
+          this.pending.delete(m.id);
+        }
+      }
+    }
   }
 
   private call<T>(method: CallMethod, args: unknown[]): Promise<T> {
