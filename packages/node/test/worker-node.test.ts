@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { bytes, CompactedError, KeyTooLargeError, text, type WatchResponse } from '@flotilla/kv';
 import { DirectoryLockedError } from '@flotilla/storage';
 import {
+  NodeOptionsError,
   NodeWorkerExitedError,
   NotLeaderError,
   openNode,
@@ -52,6 +53,9 @@ describe('a node in a worker thread', () => {
       expect(locked).toBeInstanceOf(DirectoryLockedError);
       expect((locked as DirectoryLockedError).dir).toBe(options.dataDir);
       expect(text((await node.range({ key: bytes('a') })).kvs[0]!.value)).toBe('2');
+      await expect(openNode({ ...options, thread: 'fiber' as never })).rejects.toBeInstanceOf(
+        NodeOptionsError,
+      );
     } finally {
       await node.close();
     }
