@@ -37,6 +37,7 @@ export {
   RequestTimeoutError,
   NodeClosedError,
   NodeOptionsError,
+  NodeWorkerExitedError,
 } from '@flotilla/node';
 
 // Keys and values are bytes.

@@ -89,6 +89,7 @@ export {
   type Permission,
   type PermType,
 } from './auth/types.js';
+export { covered, intervalOf, type Interval } from './auth/perms.js';
 export { AUTH_NAME_BYTES_MAX } from './auth/validate.js';
 
 // Errors: what a request can fail with, and their wire form.

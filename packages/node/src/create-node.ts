@@ -9,7 +9,8 @@ import type { PeerAddress } from '@flotilla/transport';
 import { Driver } from './driver.js';
 import { invariant, NodeOptionsError } from './errors.js';
 import { Emitter } from './events.js';
-import { FlotillaNode } from './node.js';
+import type { FlotillaNode } from './flotilla-node.js';
+import { InlineNode } from './node.js';
 import { resolveOptions } from './options.js';
 import { snapshotFrameBytesMax, unframeChunks } from './snapshot-framing.js';
 import { dropForeignSnapshots, openForRestart } from './stored-snapshots.js';
@@ -28,7 +29,7 @@ export async function createNodeWith(
   params: CreateNodeParams,
   onStopped: () => Promise<void>,
   listenAddress: PeerAddress | undefined,
-): Promise<FlotillaNode> {
+): Promise<InlineNode> {
   const options = resolveOptions(params.options);
   if (params.clusterId.length === 0) throw new NodeOptionsError('clusterId must not be empty');
   const snapshots = params.snapshotStore ?? params.storage.snapshots;
@@ -92,7 +93,7 @@ export async function createNodeWith(
       compactedIndex: snapIndex,
       incarnation,
     });
-    const node = new FlotillaNode({
+    const node = new InlineNode({
       id: params.id,
       clusterId: params.clusterId,
       driver,

@@ -6,6 +6,12 @@ export interface NodeEvents {
   leaderChanged: { readonly leader: NodeId; readonly term: number; readonly role: Role };
   applied: { readonly index: number; readonly revision: number };
   snapshot: { readonly kind: 'created' | 'installed'; readonly meta: SnapshotMeta };
+  /**
+   * Only for a node in a worker thread (openNode's default): the worker ended
+   * without being asked to (an uncaught error, process.exit inside it, out of
+   * memory). Every pending and later call fails with NodeWorkerExitedError.
+   */
+  workerExit: { readonly exitCode: number; readonly reason: string };
 }
 
 export type NodeEventName = keyof NodeEvents;
@@ -16,6 +22,7 @@ export class Emitter {
     leaderChanged: new Set(),
     applied: new Set(),
     snapshot: new Set(),
+    workerExit: new Set(),
   };
 
   /** Adds a listener; returns a function that removes it. */

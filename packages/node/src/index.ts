@@ -13,8 +13,15 @@ export {
   type UnsafeTestFaults,
 } from './options.js';
 
-// The node and what its calls take and return.
-export { FlotillaNode, type LeaseKeepAliveResponse, type NodeLeaseTimeToLive } from './node.js';
+// The node and what its calls take and return: FlotillaNode is the API; an
+// InlineNode runs in this thread, a WorkerNode proxies one in a worker thread.
+export {
+  FlotillaNode,
+  type LeaseKeepAliveResponse,
+  type NodeLeaseTimeToLive,
+} from './flotilla-node.js';
+export { InlineNode } from './node.js';
+export { WorkerNode, type HopCounters } from './thread/worker-node.js';
 export type {
   CreateNodeParams,
   NodeHeader,
@@ -52,3 +59,4 @@ export {
   TooManyRequestsError,
   UnknownOutcomeError,
 } from './errors.js';
+export { NodeWorkerExitedError } from './thread/worker-exited-error.js';

@@ -46,6 +46,11 @@ import {
 } from '@flotilla/raft';
 import type { Clock, PeerAddress, Transport } from '@flotilla/transport';
 import type { Driver } from './driver.js';
+import {
+  FlotillaNode,
+  type LeaseKeepAliveResponse,
+  type NodeLeaseTimeToLive,
+} from './flotilla-node.js';
 import { invariant, NodeClosedError, NodeOptionsError, RequestTimeoutError } from './errors.js';
 import type { Emitter, NodeEventName, NodeEvents } from './events.js';
 import { renderNodeMetrics, type MemberNames } from './prometheus.js';
@@ -59,17 +64,7 @@ import type {
   WriteOptions,
 } from './types.js';
 
-export interface LeaseKeepAliveResponse {
-  readonly header: NodeHeader;
-  readonly id: number;
-  /** Seconds the lease now has. */
-  readonly ttl: number;
-}
-
-export interface NodeLeaseTimeToLive extends WithHeader<LeaseTimeToLiveResponse> {
-  /** Seconds left by the leader's lease clock. */
-  readonly ttl: number;
-}
+export type { LeaseKeepAliveResponse, NodeLeaseTimeToLive } from './flotilla-node.js';
 
 interface NodeParts {
   readonly id: NodeId;
@@ -86,7 +81,8 @@ interface NodeParts {
   readonly listenAddress: PeerAddress | undefined;
 }
 
-export class FlotillaNode {
+/** The node in the caller's thread (createNode; openNode with `thread: 'inline'`). */
+export class InlineNode extends FlotillaNode {
   readonly id: NodeId;
   readonly clusterId: string;
   /** Where the transport listens (openNode: the bound port, useful with port 0). */
@@ -96,6 +92,7 @@ export class FlotillaNode {
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly parts: NodeParts) {
+    super();
     this.id = parts.id;
     this.clusterId = parts.clusterId;
     this.listenAddress = parts.listenAddress;
@@ -243,6 +240,16 @@ export class FlotillaNode {
   /** Proposes an auth change (users, roles, enable/disable); passwords arrive hashed. See @flotilla/kv AuthRequest. */
   authChange(request: AuthRequest, options?: WriteOptions): Promise<WithHeader<NoopResponse>> {
     return this.write({ op: 'auth', request }, options);
+  }
+
+  /** @internal Lease grants and revocations applied (kv's counter; the worker node's lease mirror follows it). */
+  get leaseChanges(): number {
+    return this.kv.leaseChanges;
+  }
+
+  /** @internal A watcher's buffer (kv's watchBufferEventsMax): the worker node's window per watch. */
+  get watchBufferEventsMax(): number {
+    return this.kv.limits.watchBufferEventsMax;
   }
 
   /** This node's applied auth state (read-only; as fresh as its applied index). */

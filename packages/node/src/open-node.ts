@@ -1,5 +1,7 @@
 // The convenience for embedding: LevelDB storage in dataDir, a TCP transport,
-// the system clock and a random seed, composed by createNode.
+// the system clock and a random seed, composed by createNode. By default the
+// node runs in a worker thread of its own (thread/worker-node.ts), so that a
+// busy host event loop never delays heartbeats, votes, appends or applies.
 import { randomInt } from 'node:crypto';
 import { seededRng, type NodeId } from '@flotilla/raft';
 import { openLevelStorage } from '@flotilla/storage';
@@ -14,8 +16,11 @@ import {
   type TcpTransportOptions,
 } from '@flotilla/transport';
 import { createNodeWith } from './create-node.js';
+import { NodeOptionsError } from './errors.js';
 import { SkewedClock, type ClockSkew } from './skewed-clock.js';
-import type { FlotillaNode } from './node.js';
+import type { FlotillaNode } from './flotilla-node.js';
+import type { InlineNode } from './node.js';
+import { openWorkerNode } from './thread/worker-node.js';
 import type { NodeOptions } from './options.js';
 
 export interface OpenNodeOptions extends NodeOptions {
@@ -52,6 +57,19 @@ export interface OpenNodeOptions extends NodeOptions {
   readonly testClockSkew?: ClockSkew;
   /** TEST ONLY (the fault suite's slow-disk nemesis): wait this long after every synced write. */
   readonly testFsyncDelayMs?: number;
+  /**
+   * Where the node runs. `'worker'` (default): in a worker thread of its own;
+   * this object is a proxy that forwards each call, so a host event loop
+   * blocked for any length of time delays only its own calls, never
+   * heartbeats, elections, log writes or applies. `'inline'`: in the caller's
+   * event loop (what createNode does), sharing it with the host.
+   */
+  readonly thread?: 'worker' | 'inline';
+  /**
+   * TEST ONLY (worker-exit tests): the node's worker thread ends itself with
+   * exit code 70 this long after the node opened. Never set in production.
+   */
+  readonly testWorkerExitAfterMs?: number;
 }
 
 const NODE_KEYS = new Set([
@@ -67,9 +85,22 @@ const NODE_KEYS = new Set([
   'seed',
   'testClockSkew',
   'testFsyncDelayMs',
+  'thread',
+  'testWorkerExitAfterMs',
 ]);
 
-export async function openNode(options: OpenNodeOptions): Promise<FlotillaNode> {
+export function openNode(options: OpenNodeOptions): Promise<FlotillaNode> {
+  const thread = options.thread ?? 'worker';
+  if (thread === 'inline') return openInlineNode(options);
+  if (thread !== 'worker')
+    return Promise.reject(
+      new NodeOptionsError(`thread must be 'worker' or 'inline', got ${JSON.stringify(thread)}`),
+    );
+  return openWorkerNode(options);
+}
+
+/** @internal openNode in this thread (also what the worker runs). */
+export async function openInlineNode(options: OpenNodeOptions): Promise<InlineNode> {
   const clusterId = options.clusterId ?? DEFAULT_CLUSTER_TOKEN;
   // Beyond loopback: a loud warning without TLS, and the default token refused (before anything is opened).
   checkExposure({

@@ -108,6 +108,15 @@ const wire = (e: Entry, isLearner = false) => ({
   ...(isLearner ? { isLearner } : {}),
 });
 
+/**
+ * A node's status as of now: a node in a worker thread answers status() from
+ * a copy the worker pushes, current as of its last answer, so ask it something first.
+ */
+async function freshStatus(node: FlotillaNode): Promise<ReturnType<FlotillaNode['status']>> {
+  await node.range({ key: Buffer.from('before') }, { consistency: 'serializable' });
+  return node.status();
+}
+
 /** Writes until every running founder has compacted its log past `index` (so a member behind it needs a snapshot). */
 async function writeUntilCompactedPast(url: string, index: number): Promise<void> {
   let i = 0;
@@ -151,7 +160,7 @@ describe('membership as replicated state', () => {
       isLearner: true,
     });
     expect(added['member']).toEqual(wire(n4, true));
-    await writeUntilCompactedPast(url2, running.get('n2')!.node.status().appliedIndex);
+    await writeUntilCompactedPast(url2, (await freshStatus(running.get('n2')!.node)).appliedIndex);
     const joiner = await open(n4, founders, founders);
     const installed: number[] = [];
     joiner.on('snapshot', (e) => e.kind === 'installed' && installed.push(e.meta.index));
@@ -162,7 +171,7 @@ describe('membership as replicated state', () => {
 
     // A restart: n3 comes back from its data directory, behind a compacted log (a snapshot again).
     // Past its last log entry (not only its applied one): else the leader could send it the rest of the log.
-    const stoppedAt = running.get('n3')!.node.status().lastIndex;
+    const stoppedAt = (await freshStatus(running.get('n3')!.node)).lastIndex;
     await stop('n3');
     await writeUntilCompactedPast(url2, stoppedAt);
     const back = await open(n3, founders, founders);

@@ -17,7 +17,12 @@ import type {
   TxnResponse,
   WatchRequest,
 } from '@flotilla/kv';
-import { type FlotillaNode, NodeClosedError, type WriteOptions } from '@flotilla/node';
+import {
+  type FlotillaNode,
+  NodeClosedError,
+  NodeWorkerExitedError,
+  type WriteOptions,
+} from '@flotilla/node';
 import { BackendKv, type Backend } from '../backend.js';
 import { UnavailableError, ClientUnknownOutcomeError } from '../errors.js';
 import {
@@ -45,7 +50,7 @@ export interface EmbeddedKvOptions {
 
 /** Worth asking this node again: not applied or unknown, unless the node itself is gone. */
 function retryable(err: unknown): boolean {
-  if (err instanceof NodeClosedError) return false;
+  if (err instanceof NodeClosedError || err instanceof NodeWorkerExitedError) return false;
   return isNotApplied(err) || isOutcomeUnknown(err);
 }
 

@@ -5,7 +5,7 @@ import { isBadInput, isEnvironment } from '@flotilla/errors';
 import fs from 'node:fs';
 import path from 'node:path';
 import { forceNewCluster, type BackupScheduler } from '@flotilla/backup';
-import { openNode, type FlotillaNode } from '@flotilla/node';
+import { openNode, type FlotillaNode, type NodeEvents } from '@flotilla/node';
 import { checkExposure, InsecureListenError, TransportOptionsError } from '@flotilla/transport';
 import { pino, type Logger } from 'pino';
 import { MemberDirectory } from '../cluster/directory.js';
@@ -95,6 +95,8 @@ function describeStartError(err: unknown, config: StartConfig): CliError | undef
   return undefined;
 }
 
+type WorkerExit = NodeEvents['workerExit'];
+
 /** Runs a member until SIGINT/SIGTERM; `values` are the flags given, by flag name (`data-dir`). */
 export async function cmdStart(
   values: Record<string, string | boolean | undefined>,
@@ -112,6 +114,11 @@ export async function cmdStart(
     typeof values['founders'] === 'string' ? values['founders'] : env['FLOTILLA_FOUNDERS'];
   const forceNew = values['force-new-cluster'] === true;
   const testFaults = testFaultsFromFlags(values);
+  const nodeThread = values['node-thread'] ?? env['FLOTILLA_NODE_THREAD'] ?? 'worker';
+  if (nodeThread !== 'worker' && nodeThread !== 'inline')
+    throw new UsageError(
+      `--node-thread is worker (the default) or inline, got ${JSON.stringify(nodeThread)}`,
+    );
   const founders = forceNew ? [config.name] : founderNames(config, foundersFlag);
   const initialVoters = founders.map(memberIdOf);
   const logger: Logger = pino(
@@ -146,6 +153,7 @@ export async function cmdStart(
   );
 
   let node: FlotillaNode | undefined;
+  let workerExited: WorkerExit | undefined;
   let server: RunningHttpServer | undefined;
   let scheduler: BackupScheduler | undefined;
   let grpc: RunningGrpcServer | undefined;
@@ -192,10 +200,13 @@ export async function cmdStart(
       ...(config.heartbeatTicks !== undefined ? { heartbeatTicks: config.heartbeatTicks } : {}),
       ...(config.snapshotEntries !== undefined ? { snapshotEntries: config.snapshotEntries } : {}),
       ...testFaults,
+      thread: nodeThread,
     });
     node.on('leaderChanged', (e) =>
       logger.info({ leader: hexId(e.leader), term: e.term, role: e.role }, 'leader changed'),
     );
+    // Heard from the moment the node is open, so a worker that dies while the servers start is not missed.
+    node.on('workerExit', (e) => (workerExited = e));
     ({ server, scheduler } = await serveMember({
       node,
       config,
@@ -220,10 +231,10 @@ export async function cmdStart(
     await node?.close();
     throw describeStartError(err, config) ?? err;
   }
-  if (testFaults.testClockSkew !== undefined || testFaults.testFsyncDelayMs !== undefined) {
+  if (Object.keys(testFaults).length > 0) {
     logger.warn(
       { ...testFaults },
-      'TEST ONLY fault injection is on (--test-clock-* / --test-fsync-delay-ms); never use these flags in production',
+      'TEST ONLY fault injection is on (--test-*); never use these flags in production',
     );
   }
   logger.info(
@@ -239,15 +250,24 @@ export async function cmdStart(
     'flotilla member started',
   );
 
-  await new Promise<void>((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
+  // A node worker that dies ends the member with a non-zero code, for its supervisor to restart it
+  // (requests fail meanwhile with NodeWorkerExitedError; nothing acknowledged is lost: see docs/architecture.md).
+  const workerExit = await new Promise<WorkerExit | undefined>((resolve) => {
+    if (workerExited !== undefined) resolve(workerExited);
+    node!.on('workerExit', resolve);
+    if (signal.aborted) resolve(undefined);
+    else signal.addEventListener('abort', () => resolve(undefined), { once: true });
   });
+  if (workerExit !== undefined)
+    logger.error(
+      { exitCode: workerExit.exitCode, reason: workerExit.reason },
+      "the node's worker thread exited; stopping with exit code 1 so that a supervisor restarts this member",
+    );
   logger.info({}, 'stopping');
   scheduler?.stop();
   await grpc?.close();
   await server.close();
   await node.close();
   logger.info({}, 'stopped');
-  return 0;
+  return workerExit === undefined ? 0 : 1;
 }

@@ -298,6 +298,7 @@ export const TEST_FAULT_FLAGS = [
   'test-clock-rate',
   'test-clock-offset-ms',
   'test-fsync-delay-ms',
+  'test-worker-exit-after-ms',
 ] as const;
 
 export interface TestFaults {
@@ -305,6 +306,8 @@ export interface TestFaults {
   readonly testClockSkew?: { readonly rate: number; readonly offsetMs: number };
   /** Wait this long after every synced write. */
   readonly testFsyncDelayMs?: number;
+  /** The node's worker thread ends itself (exit code 70) this long after the node opened. */
+  readonly testWorkerExitAfterMs?: number;
 }
 
 function finiteNumber(text: string, what: string): number {
@@ -327,7 +330,12 @@ export function testFaultsFromFlags(
   const rateText = text('test-clock-rate');
   const offsetText = text('test-clock-offset-ms');
   const delayText = text('test-fsync-delay-ms');
-  const out: { testClockSkew?: { rate: number; offsetMs: number }; testFsyncDelayMs?: number } = {};
+  const exitText = text('test-worker-exit-after-ms');
+  const out: {
+    testClockSkew?: { rate: number; offsetMs: number };
+    testFsyncDelayMs?: number;
+    testWorkerExitAfterMs?: number;
+  } = {};
   if (rateText !== undefined || offsetText !== undefined) {
     const rate = rateText === undefined ? 1 : finiteNumber(rateText, '--test-clock-rate');
     if (!(rate > 0))
@@ -345,6 +353,13 @@ export function testFaultsFromFlags(
         `--test-fsync-delay-ms must be a non-negative integer of ms, got ${JSON.stringify(delayText)}`,
       );
     out.testFsyncDelayMs = Number(delayText);
+  }
+  if (exitText !== undefined) {
+    if (!/^\d+$/.test(exitText))
+      throw new UsageError(
+        `--test-worker-exit-after-ms must be a non-negative integer of ms, got ${JSON.stringify(exitText)}`,
+      );
+    out.testWorkerExitAfterMs = Number(exitText);
   }
   return out;
 }

@@ -93,6 +93,8 @@ const TEST_FAULT_HELP: Record<(typeof TEST_FAULT_FLAGS)[number], string> = {
   'test-clock-rate': "TEST ONLY: this member's clock runs at R times real time (> 0)",
   'test-clock-offset-ms': 'TEST ONLY: and is shifted by MS (negative: --test-clock-offset-ms=-500)',
   'test-fsync-delay-ms': 'TEST ONLY: wait MS after every synced write (a slow disk)',
+  'test-worker-exit-after-ms':
+    "TEST ONLY: the node's worker thread exits MS after start (the member then exits non-zero)",
 };
 
 const START_HELP = `
@@ -120,6 +122,10 @@ export function addStartCommand(program: Command, runner: Runner): void {
     .option(
       '--force-new-cluster',
       'a lone survivor becomes a one-voter cluster; remove the flag on later restarts',
+    )
+    .option(
+      '--node-thread <mode>',
+      'worker (default): the Raft node runs in a worker thread of its own, so a busy HTTP side cannot delay heartbeats or elections; inline: in the main event loop (for comparison); env FLOTILLA_NODE_THREAD',
     )
     .option(
       '--listen-client-grpc <url>',
