@@ -4,7 +4,7 @@
 // is sent as its source text and re-created in the worker (so it must be
 // self-contained: no closure over the host's variables).
 import type { MessagePort } from 'node:worker_threads';
-import type { OpenNodeOptions } from '../open-node.js';
+import type { OpenNodeOptions } from '../open-node-options.js';
 import { NodeOptionsError } from '../errors.js';
 
 export interface WorkerInit {

@@ -32,7 +32,7 @@ import {
   type LeaseKeepAliveResponse,
   type NodeLeaseTimeToLive,
 } from '../flotilla-node.js';
-import type { OpenNodeOptions } from '../open-node.js';
+import type { OpenNodeOptions } from '../open-node-options.js';
 import { memberName, type MemberNames } from '../prometheus.js';
 import type { NodeHeader, NodeStatus, ReadOptions, WithHeader, WriteOptions } from '../types.js';
 import { AuthMirror } from './auth-mirror.js';
