@@ -98,6 +98,14 @@ async function recordedCluster(seed: number, options: NodeOptions, writeMs = 0):
   return { c, writes, storage: (id) => storages.get(id)!, shutdown };
 }
 
+/** A leader with a write committed and every follower replicating (no probes, no catch-up), and one follower. */
+async function steady(c: MemCluster): Promise<{ leader: FlotillaNode; f: FlotillaNode }> {
+  const leader = await c.waitLeader();
+  await c.settle(leader.put(put('warm', 'v')));
+  await c.run(50);
+  return { leader, f: c.running().find((n) => n !== leader)! };
+}
+
 const isRaft = (m: WireMessage): m is Message => m.type !== 'node';
 const entriesOf = (m: Message): readonly Entry[] => (m.type === 'append' ? m.entries : []);
 
@@ -140,9 +148,7 @@ describe('a Raft batch: persist, then send', () => {
   it('with parallelLeaderWrite (the default) the leader sends each new entry to each follower once, before its own write finished', async () => {
     const { c, storage, shutdown } = await recordedCluster(102, FAST, 2);
     try {
-      const leader = await c.waitLeader();
-      await c.settle(leader.put(put('warm', 'v')));
-      await c.run(50); // every follower replicating
+      const { leader } = await steady(c);
       const seen: string[] = [];
       const early: number[] = [];
       const s = storage(leader.id);
@@ -172,9 +178,7 @@ describe('a Raft batch: persist, then send', () => {
       2,
     );
     try {
-      const leader = await c.waitLeader();
-      await c.settle(leader.put(put('warm', 'v')));
-      await c.run(50);
+      const { leader } = await steady(c);
       const seen: string[] = [];
       const early: number[] = [];
       const s = storage(leader.id);
@@ -406,9 +410,7 @@ describe('a write that does not complete', () => {
   it('a leader that crashes while writing a batch that also commits an entry does not answer its proposer', async () => {
     const { c, writes, storage } = await recordedCluster(121, FAST);
     try {
-      const leader = await c.waitLeader();
-      await c.settle(leader.put(put('warm', 'v')));
-      await c.run(50);
+      const { leader } = await steady(c);
       storage(leader.id).writeMs = 5; // the followers write at once and acknowledge within the leader's write
       const a = leader.put(put('a', '1'));
       a.catch(() => undefined);
@@ -443,10 +445,7 @@ describe('a write that does not complete', () => {
   it('a failed write ends the loop: nothing of the batch is acknowledged, and close() reports the error', async () => {
     const { c, writes, storage } = await recordedCluster(122, FAST);
     try {
-      const leader = await c.waitLeader();
-      await c.settle(leader.put(put('warm', 'v')));
-      await c.run(50);
-      const f = c.running().find((n) => n !== leader)!;
+      const { leader, f } = await steady(c);
       const s = storage(f.id);
       const acks = tapAcks(c, f.id, s);
       s.writeMs = 5;
@@ -474,10 +473,7 @@ describe('a write that does not complete', () => {
   it('a crash that takes the storage away during a write stops the node without an error', async () => {
     const { c, writes, storage } = await recordedCluster(123, FAST);
     try {
-      const leader = await c.waitLeader();
-      await c.settle(leader.put(put('warm', 'v')));
-      await c.run(50);
-      const f = c.running().find((n) => n !== leader)!;
+      const { leader, f } = await steady(c);
       storage(f.id).writeMs = 5;
       leader.put(put('a', '1')).catch(() => undefined);
       await c.until(
@@ -503,10 +499,7 @@ describe('unsafeTestFaults.sendBeforePersist (the simulators self-test with it)'
       2,
     );
     try {
-      const leader = await c.waitLeader();
-      await c.settle(leader.put(put('warm', 'v')));
-      await c.run(50);
-      const f = c.running().find((n) => n !== leader)!;
+      const { leader, f } = await steady(c);
       const acks = tapAcks(c, f.id, storage(f.id));
       let appends = 0;
       c.tap(leader.id, (to, m) => {
