@@ -376,6 +376,56 @@ describe('lease reads', () => {
   });
 });
 
+describe('lease renewal', () => {
+  it('a round confirmed after its reads timed out leaves the lease as it was: a later round renews it', async () => {
+    const c = await MemCluster.start(131, [1, 2, 3], { ...FAST, readTimeoutMs: 30 });
+    try {
+      const leader = await c.waitLeader();
+      await c.settle(leader.put(put('a', '1')));
+      const others = c.running().filter((n) => n !== leader);
+      const delay = (ms: number) => {
+        for (const n of others)
+          c.network.faults.setLinkDelay(n.id, leader.id, { minMs: ms, maxMs: ms });
+      };
+      delay(60); // the confirmation comes after readTimeoutMs
+      const late = await c.settle(leader.range({ key: bytes('a') })).catch((e: unknown) => e);
+      expect((late as Error).name).toBe('RequestTimeoutError');
+      delay(0);
+      await c.run(40); // the late confirmation arrives: a round this node no longer knows
+      expect(leader.status().role).toBe('leader');
+      await c.settle(leader.range({ key: bytes('a') }));
+      c.network.faults.isolate(leader.id);
+      expect(await settlesAtOnce(c, leaseRead(leader))).toBe(true);
+    } finally {
+      await c.shutdown();
+    }
+  });
+
+  it('a leader elected alone (term and leadership in one batch) holds no lease past its last round once it has peers', async () => {
+    const c = await MemCluster.start(132, [1], { ...FAST, leaseFraction: 0.8 });
+    try {
+      const leader = await c.waitLeader();
+      await c.settle(leader.put(put('a', '1')));
+      for (const id of [2, 3]) {
+        await c.startNode(id);
+        await c.settle(leader.addLearner(id));
+        await c.until(
+          () => c.node(id).status().appliedIndex >= leader.status().commitIndex,
+          'the learner catches up',
+        );
+        await c.settle(leader.promote(id));
+      }
+      await c.settle(leader.range({ key: bytes('a') }));
+      await c.run(LEASE_MS + 5);
+      expect(leader.status().role).toBe('leader');
+      c.network.faults.isolate(leader.id);
+      expect(await settlesAtOnce(c, leaseRead(leader))).toBe(false);
+    } finally {
+      await c.shutdown();
+    }
+  });
+});
+
 describe("the 'leaderChanged' event", () => {
   it('names the term in which the node leads', async () => {
     const c = await MemCluster.start(114, [1, 2, 3]);
