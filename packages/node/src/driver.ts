@@ -708,10 +708,8 @@ export class Driver {
     const batch: { -readonly [K in keyof PersistBatch]: PersistBatch[K] } = {};
     if (rd.snapshot !== undefined) batch.snapshotMeta = rd.snapshot.meta;
     if (rd.entries.length > 0) batch.entries = rd.entries;
-    // Stryker disable next-line ConditionalExpression: `true` assigns undefined, the same batch
     if (rd.hardState !== undefined) batch.hardState = rd.hardState;
     if (
-      // Stryker disable next-line ConditionalExpression: a snapshot always comes with a hard state (installing it raises the commit index), so a snapshot-only batch never occurs
       batch.snapshotMeta === undefined &&
       batch.entries === undefined &&
       batch.hardState === undefined
@@ -811,7 +809,6 @@ export class Driver {
       const w = this.waiters.applied(e.index, e.term);
       if (w === undefined) continue;
       this.metrics.commitLatency.record(now - w.acceptedAtMs);
-      // Stryker disable next-line ConditionalExpression: a conf entry's waiter is confChange(), which discards the result and answers with the ConfState
       const result = e.type === 'normal' ? results[i] : undefined;
       settled.push(() => w.resolve(result));
     }
