@@ -351,7 +351,9 @@ export class Driver {
   hasLease(): boolean {
     return (
       this.o.checkQuorum &&
+      // Stryker disable next-line ConditionalExpression: redundant with the next check, termStartIndex is Infinity on any non-leader
       this.role === 'leader' &&
+      // Stryker disable next-line ConditionalExpression: a lease is reset on becoming leader and renewed only by confirmed read rounds, which the core holds until the term's first commit
       this.commitIndex >= this.termStartIndex &&
       this.p.clock.now() < this.leaseUntilMs &&
       this.raw.status().leadTransferee === NONE
@@ -685,6 +687,7 @@ export class Driver {
     if (term !== this.term) this.leaseUntilMs = -Infinity;
     this.term = term;
     // Normally noted already (noteCommit); this covers a commit in the drain that made this node leader.
+    // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator,StringLiteral: state-latency bookkeeping only; noteCommit has recorded this point already (CommitTimes ignores an index at or below its last) and a follower's points are cleared when it becomes leader; instrumented, this record never took effect in the failover, metrics, state-latency, membership and restart tests
     if (commit > this.commitIndex && this.role === 'leader')
       this.metrics.commitTimes.record(commit, now);
     this.commitIndex = Math.max(this.commitIndex, commit);
@@ -795,11 +798,13 @@ export class Driver {
     const results = await this.p.kv.applyEntries(inputs);
     const now = this.p.clock.now();
     this.metrics.backendCommit.record(now - t0);
+    // Stryker disable next-line BooleanLiteral: fromEarlierTerm is read only under unsafeTestFaults.leaseTrackerAddOnly (a re-introduced bug for the simulators' self-tests)
     let fromEarlierTerm = false;
     const settled: (() => void)[] = [];
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
       if (e.type === 'normal') this.bytesSinceSnapshot += e.data.byteLength;
+      // Stryker disable next-line ConditionalExpression,EqualityOperator,BooleanLiteral: fromEarlierTerm is read only under unsafeTestFaults.leaseTrackerAddOnly (a re-introduced bug for the simulators' self-tests)
       if (e.term < this.term) fromEarlierTerm = true;
       this.metrics.rto.committedInTerm(e.term, this.term, now);
       const w = this.waiters.applied(e.index, e.term);
