@@ -24,13 +24,6 @@ const hostPort = (url: string): string => new URL(url).host;
 
 /** Steps where Flotilla still answers differently; each check says how (see packages/server/README.md). */
 const KNOWN_DIFFERENCES: Record<string, (flotilla: Step, etcd: Step) => void> = {
-  // --cluster dials the members' client URLs (http://host:port) directly; etcdctl then sends
-  // `:authority: http://host:port`, which Node's HTTP/2 (nghttp2) refuses as malformed.
-  'endpoint status --cluster': (f, e) => {
-    expect(e.code).toBe(0);
-    expect(e.stdout.split('\n')).toHaveLength(3);
-    expect(f.stderr).toMatch(/PROTOCOL_ERROR/);
-  },
 };
 
 beforeAll(async () => {

@@ -2,6 +2,7 @@
 // takes connections accepted by the HTTP server's listener (see preface.ts).
 import { ServerCredentials } from '@grpc/grpc-js';
 import type { Socket } from 'node:net';
+import { withFixedAuthority } from './authority.js';
 import { createGrpcServer, type GrpcServerOptions } from './server.js';
 
 export interface GrpcOnHttpPort {
@@ -14,7 +15,8 @@ export function grpcOnHttpPort(options: Omit<GrpcServerOptions, 'host' | 'port'>
   const server = createGrpcServer(options);
   const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
   return {
-    inject: (socket) => injector.injectConnection(socket),
+    // Through the authority fixer: etcdctl sends whole URLs as :authority (see authority.ts).
+    inject: (socket) => injector.injectConnection(withFixedAuthority(socket)),
     close() {
       injector.destroy();
       server.forceShutdown();
