@@ -23,8 +23,7 @@ let fromEtcd: Step[];
 const hostPort = (url: string): string => new URL(url).host;
 
 /** Steps where Flotilla still answers differently; each check says how (see packages/server/README.md). */
-const KNOWN_DIFFERENCES: Record<string, (flotilla: Step, etcd: Step) => void> = {
-};
+const KNOWN_DIFFERENCES: Record<string, (flotilla: Step, etcd: Step) => void> = {};
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-etcdctl-'));
