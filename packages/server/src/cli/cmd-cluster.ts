@@ -6,9 +6,8 @@ import { CliError, UsageError } from './errors.js';
 import { etcdctlEndpointsJson, etcdctlJson, HASH_KV, MEMBER_LIST, STATUS } from './etcdctl-json.js';
 import { writeOutOf } from './globals.js';
 import { hexId, parseHexId } from './ids.js';
-import { formatBytes } from './progress.js';
 import type { Runner } from './runner.js';
-import { renderTable } from './table.js';
+import { humanBytes, renderTable } from './table.js';
 
 type Opts = Record<string, unknown>;
 
@@ -203,6 +202,8 @@ async function addMember(ctx: CommandContext, name: string, opts: Opts): Promise
 /** Where endpoint status/health ask: the given endpoints, or (--cluster) every member, by name when it has no client URL. */
 interface Target {
   readonly endpoint: string;
+  /** How the results name it: as the user wrote it in --endpoints, or the member's client URL. */
+  readonly label: string;
   /** Why the member cannot be asked at all (no client URL known). */
   readonly missing?: string;
   /** With --cluster: which member this is, for naming it when it does not answer. */
@@ -220,14 +221,20 @@ function failureOf(t: Target, err: Error): string {
 }
 
 async function targets(ctx: CommandContext, cluster: boolean): Promise<Target[]> {
-  if (!cluster) return ctx.globals.endpoints.map((endpoint) => ({ endpoint }));
+  if (!cluster)
+    return ctx.globals.endpoints.map((endpoint, i) => ({
+      endpoint,
+      label: ctx.globals.endpointsAsGiven?.[i] ?? endpoint,
+    }));
   return (await listMembers(ctx)).flatMap((m): Target[] => {
     const urls = m.clientURLs ?? [];
-    if (urls.length > 0) return urls.map((endpoint) => ({ endpoint, member: memberLabel(m) }));
+    if (urls.length > 0)
+      return urls.map((endpoint) => ({ endpoint, label: endpoint, member: memberLabel(m) }));
     const who = memberLabel(m);
     return [
       {
         endpoint: who,
+        label: who,
         missing: `${who}: no client URL known; a member publishes its own once it has run with a leader (until then --initial-cluster-clients NAME=URL,... fills it in), or pass its URL in --endpoints without --cluster`,
       },
     ];
@@ -279,14 +286,14 @@ async function endpointHealth(ctx: CommandContext, cluster: boolean): Promise<vo
   const timeoutMs = perEndpointMs(ctx);
   const lines = await Promise.all(
     list.map(async (t) => {
-      if (t.missing) return { endpoint: t.endpoint, ok: false, took: '', error: t.missing };
+      if (t.missing) return { endpoint: t.label, ok: false, took: '', error: t.missing };
       const started = Date.now();
       const res = await ctx.api
         .getJson(t.endpoint, '/health', timeoutMs)
         .catch((err: Error) => ({ health: 'false', reason: failureOf(t, err) }));
       const ok = res['health'] === 'true';
       const took = `${Date.now() - started}ms`;
-      return { endpoint: t.endpoint, ok, took, error: String(res['reason'] ?? 'no leader') };
+      return { endpoint: t.label, ok, took, error: String(res['reason'] ?? 'no leader') };
     }),
   );
   if (format === 'json')
@@ -328,14 +335,14 @@ async function askEach(
   const timeoutMs = perEndpointMs(ctx);
   return Promise.all(
     list.map(async (t) => {
-      if (t.missing) return { endpoint: t.endpoint, error: t.missing };
+      if (t.missing) return { endpoint: t.label, error: t.missing };
       try {
         return {
-          endpoint: t.endpoint,
+          endpoint: t.label,
           answer: await ctx.api.postTo(t.endpoint, route, body, timeoutMs),
         };
       } catch (err) {
-        return { endpoint: t.endpoint, error: failureOf(t, err as Error) };
+        return { endpoint: t.label, error: failureOf(t, err as Error) };
       }
     }),
   );
@@ -357,7 +364,7 @@ async function endpointStatus(ctx: CommandContext, cluster: boolean): Promise<vo
       a.endpoint,
       hexId(id),
       String(s['version'] ?? ''),
-      formatBytes(Number(s['dbSize'] ?? 0)),
+      humanBytes(Number(s['dbSize'] ?? 0)),
       String(leader === id && id !== 0),
       String(s['isLearner'] === true),
       String(Number(s['raftTerm'] ?? 0)),
