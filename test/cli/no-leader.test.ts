@@ -108,7 +108,7 @@ describe('the CLI while no leader is reachable', () => {
     const rows = lines(r).filter((l) => /^\|\s*http/.test(l));
     expect(rows).toHaveLength(3);
     const [n1, n2, n3] = cluster.members;
-    expect(rows.find((row) => row.includes(` ${n1!.clientUrl} |`))).toMatch(/\| no leader \|$/);
+    expect(rows.find((row) => row.includes(` ${n1!.clientUrl} |`))).toMatch(/\|\s+no leader \|$/);
     for (const down of [n2!, n3!])
       expect(rows.find((row) => row.includes(` ${down.clientUrl} |`))).toMatch(/cannot reach/);
     expect(r.code).toBe(1);
