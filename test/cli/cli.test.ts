@@ -146,7 +146,7 @@ describe('flotilla CLI against a three-process cluster', () => {
     const [ttl] = await ok(['lease', 'timetolive', id!, '--keys']);
     expect(ttl).toMatch(
       new RegExp(
-        `^lease ${id} granted with TTL\\(60s\\), remaining\\(\\d+s\\), attached keys\\(\\["leased"\\]\\)$`,
+        `^lease ${id} granted with TTL\\(60s\\), remaining\\(\\d+s\\), attached keys\\(\\[leased\\]\\)$`,
       ),
     );
     expect(await ok(['lease', 'revoke', id!])).toEqual([`lease ${id} revoked`]);

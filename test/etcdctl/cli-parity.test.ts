@@ -59,12 +59,14 @@ const revisionsOut = (s: string): string =>
 async function expectSameWrite(
   setup: readonly (readonly string[])[],
   args: readonly string[],
+  alsoOut: (s: string) => string = (s) => s,
 ): Promise<string> {
   for (const step of setup) await viaEtcdctl(step);
   const fromEtcdctl = await viaEtcdctl(args);
   for (const step of setup) await viaEtcdctl(step);
   const fromFlotilla = await viaFlotilla(args);
-  expect(revisionsOut(fromFlotilla), `flotilla ${args.join(' ')}`).toBe(revisionsOut(fromEtcdctl));
+  const out = (s: string): string => alsoOut(revisionsOut(s));
+  expect(out(fromFlotilla), `flotilla ${args.join(' ')}`).toBe(out(fromEtcdctl));
   expect(fromFlotilla).not.toBe(fromEtcdctl); // the revisions did move: the write was made twice
   return fromEtcdctl;
 }
@@ -108,6 +110,57 @@ describe('flotilla -w json and tables print what etcdctl prints', () => {
     const out = await expectSameWrite([['put', 'd', 'v']], ['del', 'd', '--prev-kv', '-w', 'json']);
     expect(out).toContain('"deleted":1,"prev_kvs":[');
     await expectSameRead(['del', 'never-there', '-w', 'json']);
+  });
+
+  it('txn -w json: both branches, with put, get and del responses', async () => {
+    const txn = async (tool: typeof viaEtcdctl, input: string): Promise<string> => {
+      const r =
+        tool === viaEtcdctl
+          ? await etcdctl([endpoint], ['txn', '-w', 'json'], input)
+          : await runCli(['--endpoints', endpoint, 'txn', '-w', 'json'], { input });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      return r.stdout;
+    };
+    const input = 'value("t") = "1"\n\nput t 2\nget t\ndel t-other\n\nget t\n\n';
+    for (const start of ['1', '0']) {
+      await viaEtcdctl(['put', 't', start]);
+      const fromEtcdctl = await txn(viaEtcdctl, input);
+      await viaEtcdctl(['del', 't']);
+      await viaEtcdctl(['put', 't', start]);
+      // `t` was re-created, so its create/mod revisions moved as well as the header's.
+      expect(revisionsOut(await txn(viaFlotilla, input))).toBe(revisionsOut(fromEtcdctl));
+      await viaEtcdctl(['del', 't']);
+    }
+  });
+
+  it('lease grant, timetolive, list, keep-alive --once and revoke -w json; simple lines with 16-digit ids', async () => {
+    const ids = (s: string): string => s.replace(/"ID":\d+/, '"ID":<id>');
+    await expectSameWrite([], ['lease', 'grant', '100', '-w', 'json'], ids);
+    const id = /^lease ([0-9a-f]{16}) granted/.exec(
+      await viaEtcdctl(['lease', 'grant', '100']),
+    )![1]!;
+    await viaEtcdctl(['put', 'leased', 'v', '--lease', id]);
+    const ttl = (s: string): string =>
+      s.replace(/"ttl":\d+/, '"ttl":<s>').replace(/remaining\(\d+s\)/, 'remaining(<s>)');
+    for (const args of [
+      ['lease', 'timetolive', id, '-w', 'json'],
+      ['lease', 'timetolive', id, '--keys', '-w', 'json'],
+      ['lease', 'timetolive', id, '--keys'],
+    ])
+      expect(ttl(await viaFlotilla(args))).toBe(ttl(await viaEtcdctl(args)));
+    await expectSameRead(['lease', 'timetolive', '1234', '-w', 'json']); // an unknown lease
+    await expectSameRead(['lease', 'list', '-w', 'json']);
+    await expectSameRead(['lease', 'list']);
+    await expectSameRead(['lease', 'keep-alive', '--once', id, '-w', 'json']);
+    await expectSameRead(['lease', 'keep-alive', '--once', id]);
+    const other = /^lease ([0-9a-f]{16}) granted/.exec(
+      await viaEtcdctl(['lease', 'grant', '100']),
+    )![1]!;
+    const fromEtcdctl = await viaEtcdctl(['lease', 'revoke', id, '-w', 'json']);
+    expect(revisionsOut(await viaFlotilla(['lease', 'revoke', other, '-w', 'json']))).toBe(
+      revisionsOut(fromEtcdctl),
+    );
   });
 
   it('member list: json, simple and table', async () => {

@@ -3,9 +3,9 @@
 // gateway themselves because they need its answer untouched (the flotilla
 // CLI's -w json prints the full header and uint64 ids digit for digit, which
 // the KV interface's numbers cannot carry).
-import { deleteRequest, putRequest, rangeRequest } from '../normalize.js';
+import { deleteRequest, putRequest, rangeRequest, txnRequest } from '../normalize.js';
 import { jsonCodec } from '../remote/remote-backend.js';
-import type { Bytes, DeleteOptions, KeyRange, PutOptions, RangeSpec } from '../types.js';
+import type { Bytes, DeleteOptions, KeyRange, PutOptions, RangeSpec, TxnSpec } from '../types.js';
 import type { Wire } from '../wire.js';
 
 export type { Wire };
@@ -23,4 +23,9 @@ export function putBody(key: Bytes, value: Bytes, options: PutOptions = {}): Wir
 /** POST /v3/kv/deleterange's body. */
 export function deleteBody(target: Bytes | KeyRange, options: DeleteOptions = {}): Wire {
   return jsonCodec.deleteRange(deleteRequest(target, options));
+}
+
+/** POST /v3/kv/txn's body. */
+export function txnBody(spec: TxnSpec): Wire {
+  return jsonCodec.txn(txnRequest(spec));
 }

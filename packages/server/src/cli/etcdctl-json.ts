@@ -10,8 +10,16 @@ type Json = Record<string, unknown>;
 
 /** How one field is written: a number, a string, a bool, a nested message, or a list of one of these. */
 type Field = 'num' | 'str' | 'bool' | Shape | { readonly list: 'num' | 'str' | Shape };
+/**
+ * How etcdctl's own structs (the lease printers) differ: `from` is the gateway's name when
+ * it differs; `always` writes a zero value (0, "", null for an empty list) as they have no omitempty.
+ */
+interface FieldOptions {
+  readonly from?: string;
+  readonly always?: boolean;
+}
 /** A message: its fields in etcdctl's order (the Go struct's). */
-export type Shape = readonly (readonly [name: string, field: Field])[];
+export type Shape = readonly (readonly [name: string, field: Field, options?: FieldOptions])[];
 
 const HEADER: Shape = [
   ['cluster_id', 'num'],
@@ -50,6 +58,53 @@ const MEMBER: Shape = [
   ['clientURLs', { list: 'str' }],
   ['isLearner', 'bool'],
 ];
+/**
+ * A txn's response ops as etcdctl prints them: encoding/json writes the oneof as
+ * `{"Response":{"ResponsePut":{...}}}` (see `wrapResponses`); the nested responses' headers
+ * hold only the revision.
+ */
+const RESPONSE_OP: Shape = [
+  [
+    'Response',
+    [
+      ['ResponseRange', RANGE, { from: 'response_range' }],
+      ['ResponsePut', PUT, { from: 'response_put' }],
+      ['ResponseDeleteRange', DELETE_RANGE, { from: 'response_delete_range' }],
+    ],
+  ],
+];
+export const TXN: Shape = [
+  ['header', HEADER],
+  ['succeeded', 'bool'],
+  ['responses', { list: RESPONSE_OP }],
+];
+
+// etcdctl prints leases through structs of its own: the header's fields inlined at the top
+// (see `inlineHeader`), then fields without omitempty.
+export const LEASE_GRANT: Shape = [
+  ...HEADER,
+  ['ID', 'num', { always: true }],
+  ['TTL', 'num', { always: true }],
+  ['Error', 'str', { always: true }],
+];
+export const LEASE_KEEP_ALIVE: Shape = [
+  ...HEADER,
+  ['ID', 'num', { always: true }],
+  ['TTL', 'num', { always: true }],
+];
+export const LEASE_TIME_TO_LIVE: Shape = [
+  ...HEADER,
+  ['id', 'num', { from: 'ID', always: true }],
+  ['ttl', 'num', { from: 'TTL', always: true }],
+  ['granted-ttl', 'num', { from: 'grantedTTL', always: true }],
+  ['keys', { list: 'str' }, { always: true }],
+];
+export const LEASE_LEASES: Shape = [
+  ...HEADER,
+  ['leases', { list: [['id', 'num', { from: 'ID', always: true }]] }, { always: true }],
+];
+export const LEASE_REVOKE: Shape = [['header', HEADER]];
+
 export const MEMBER_LIST: Shape = [
   ['header', HEADER],
   ['members', { list: MEMBER }],
@@ -106,11 +161,20 @@ function fieldText(value: unknown, field: Field, name: string): string | undefin
   return message(value, field);
 }
 
+/** What a field without omitempty writes for its zero value. */
+function zeroText(field: Field): string {
+  if (field === 'num') return '0';
+  if (field === 'str') return '""';
+  if (field === 'bool') return 'false';
+  return 'list' in field ? 'null' : '{}';
+}
+
 function message(value: unknown, shape: Shape): string {
   const obj = (typeof value === 'object' && value !== null ? value : {}) as Json;
   const parts: string[] = [];
-  for (const [name, field] of shape) {
-    const t = fieldText(obj[name], field, name);
+  for (const [name, field, options] of shape) {
+    const from = options?.from ?? name;
+    const t = fieldText(obj[from], field, from) ?? (options?.always ? zeroText(field) : undefined);
     if (t !== undefined) parts.push(`${JSON.stringify(name)}:${t}`);
   }
   return `{${parts.join(',')}}`;
@@ -119,6 +183,22 @@ function message(value: unknown, shape: Shape): string {
 /** One gateway answer as etcdctl -w json prints it. */
 export function etcdctlJson(answer: Json, shape: Shape): string {
   return message(answer, shape);
+}
+
+/** A txn answer with each response op inside the `Response` wrapper etcdctl's oneof prints. */
+export function wrapResponses(answer: Json): Json {
+  const ops = answer['responses'];
+  return Array.isArray(ops)
+    ? { ...answer, responses: ops.map((op) => ({ Response: op })) }
+    : answer;
+}
+
+/** The answer with its header's fields at the top, as etcdctl's lease structs embed the header. */
+export function inlineHeader(answer: Json): Json {
+  const header = answer['header'];
+  return typeof header === 'object' && header !== null
+    ? { ...(header as Json), ...answer }
+    : answer;
 }
 
 /** etcdctl's per-endpoint list (endpoint status, hashkv): `[{"Endpoint":...,"<key>":{...}}]`. */
