@@ -199,8 +199,13 @@ describe('flotilla auth, user and role commands', () => {
     const saved = await cli(['snapshot', 'save', file, ...ROOT]);
     expect(saved.code, saved.stderr).toBe(0);
     expect(fs.statSync(file).size).toBeGreaterThan(0);
-    const rev = JSON.parse((await ok(['get', 'app/x', '-w', 'json', ...ROOT]))[0]!).header
-      .revision as string;
+    const rev = String(
+      (
+        JSON.parse((await ok(['get', 'app/x', '-w', 'json', ...ROOT]))[0]!) as {
+          header: { revision: number };
+        }
+      ).header.revision,
+    );
     expect(await ok(['compaction', rev, ...ROOT])).toEqual([`compacted revision ${rev}`]);
   }, 60_000);
 

@@ -146,19 +146,22 @@ describe('flotilla CLI against a three-process cluster', () => {
     const [ttl] = await ok(['lease', 'timetolive', id!, '--keys']);
     expect(ttl).toMatch(
       new RegExp(
-        `^lease ${id} granted with TTL\\(60s\\), remaining\\(\\d+s\\), attached keys\\(\\["leased"\\]\\)$`,
+        `^lease ${id} granted with TTL\\(60s\\), remaining\\(\\d+s\\), attached keys\\(\\[leased\\]\\)$`,
       ),
     );
     expect(await ok(['lease', 'revoke', id!])).toEqual([`lease ${id} revoked`]);
     expect(await ok(['get', 'leased'])).toEqual(['']);
   });
 
-  it('endpoint status prints a table with one leader; endpoint health checks every member', async () => {
-    const out = await ok(['endpoint', 'status', '--cluster']);
+  it('endpoint status prints a line per member (a table with -w table) with one leader; endpoint health checks every member', async () => {
+    const simple = await ok(['endpoint', 'status', '--cluster']);
+    expect(simple).toHaveLength(3);
+    expect(simple.filter((l) => l.split(', ')[4] === 'true')).toHaveLength(1);
+    const out = await ok(['endpoint', 'status', '--cluster', '-w', 'table']);
     expect(out[1]).toMatch(
-      /\| ENDPOINT\s+\| ID\s+\| VERSION\s+\| DB SIZE\s+\| IS LEADER\s+\| IS LEARNER\s+\| RAFT TERM\s+\| RAFT INDEX\s+\| RAFT APPLIED INDEX\s+\| ERRORS\s+\|/,
+      /\|\s+ENDPOINT\s+\|\s+ID\s+\|\s+VERSION\s+\|\s+DB SIZE\s+\|\s+IS LEADER\s+\|\s+IS LEARNER\s+\|\s+RAFT TERM\s+\|\s+RAFT INDEX\s+\|\s+RAFT APPLIED INDEX\s+\|\s+ERRORS\s+\|/,
     );
-    const rows = out.filter((l) => l.startsWith('| http'));
+    const rows = out.filter((l) => /^\|\s*http/.test(l));
     expect(rows).toHaveLength(3);
     expect(rows.filter((r) => r.split('|')[5]?.trim() === 'true')).toHaveLength(1);
     const health = await ok(['endpoint', 'health', '--cluster']);
@@ -169,10 +172,14 @@ describe('flotilla CLI against a three-process cluster', () => {
 
   it('move-leader hands leadership to the member named by its hex id', async () => {
     const status = async (): Promise<{ leader: string; ids: string[] }> => {
+      // etcdctl's shape; member ids are 32 bits here, so JSON.parse keeps them exact.
       const json = JSON.parse(
         (await ok(['endpoint', 'status', '--cluster', '-w', 'json']))[0]!,
-      ) as { leader: string; header: { member_id: string } }[];
-      return { leader: json[0]!.leader, ids: json.map((s) => s.header.member_id) };
+      ) as { Status: { leader: number; header: { member_id: number } } }[];
+      return {
+        leader: String(json[0]!.Status.leader),
+        ids: json.map((s) => String(s.Status.header.member_id)),
+      };
     };
     const before = await status();
     const target = before.ids.find((id) => id !== before.leader)!;
@@ -190,10 +197,10 @@ describe('flotilla CLI against a three-process cluster', () => {
     const listed = await ok(['member', 'list']);
     expect(listed).toHaveLength(3);
     expect(listed[0]).toMatch(
-      /^[0-9a-f]+, n\d, http:\/\/127\.0\.0\.1:\d+, http:\/\/127\.0\.0\.1:\d+, false$/,
+      /^[0-9a-f]+, started, n\d, http:\/\/127\.0\.0\.1:\d+, http:\/\/127\.0\.0\.1:\d+, false$/,
     );
     expect((await ok(['member', 'list', '-w', 'table']))[1]).toMatch(
-      /\| ID\s+\| NAME\s+\| PEER ADDRS\s+\| CLIENT ADDRS\s+\| IS LEARNER \|/,
+      /\|\s+ID\s+\|\s+STATUS\s+\|\s+NAME\s+\|\s+PEER ADDRS\s+\|\s+CLIENT ADDRS\s+\| IS LEARNER \|/,
     );
 
     const n4 = await cluster.planMember('n4');
@@ -203,7 +210,7 @@ describe('flotilla CLI against a three-process cluster', () => {
     expect(added.join('\n')).toContain('--initial-cluster-state existing --founders n1,n2,n3');
     cluster.start('n4');
     // Once it runs, n4 publishes its client URL in the replicated member table: every member lists it.
-    const n4Line = `${id}, n4, ${n4.peerUrl}, ${n4.clientUrl}, true`;
+    const n4Line = `${id}, started, n4, ${n4.peerUrl}, ${n4.clientUrl}, true`;
     await pollUntil('n4 to publish its client URL', async () =>
       (await ok(['member', 'list'])).includes(n4Line) ? true : undefined,
     );
@@ -215,14 +222,16 @@ describe('flotilla CLI against a three-process cluster', () => {
       return r.code === 0 ? r : undefined;
     });
     expect(await ok(['member', 'list'])).toContainEqual(
-      expect.stringMatching(new RegExp(`^${id}, n4, .*, false$`)),
+      expect.stringMatching(new RegExp(`^${id}, started, n4, .*, false$`)),
     );
     // The same port under another name of the loopback address, so n4 stays reachable.
     const moved = n4.peerUrl.replace('127.0.0.1', 'localhost');
     expect(await ok(['member', 'update', id, '--peer-urls', moved])).toEqual([
       expect.stringMatching(new RegExp(`^Member ${id} updated in cluster [0-9a-f]+$`)),
     ]);
-    expect(await ok(['member', 'list'])).toContain(`${id}, n4, ${moved}, ${n4.clientUrl}, false`);
+    expect(await ok(['member', 'list'])).toContain(
+      `${id}, started, n4, ${moved}, ${n4.clientUrl}, false`,
+    );
     await cluster.kill('n4');
     const status = await cli(['endpoint', 'status', '--cluster']);
     expect(status.code).not.toBe(0);

@@ -101,13 +101,16 @@ describe('the CLI while no leader is reachable', () => {
   });
 
   it('endpoint status --cluster lists every member and names the ones it cannot reach', async () => {
-    const r = await runCli(['endpoint', 'status', '--cluster', '--dial-timeout', '1s'], { env });
-    const rows = lines(r).filter((l) => l.startsWith('| http'));
+    const r = await runCli(
+      ['endpoint', 'status', '--cluster', '--dial-timeout', '1s', '-w', 'table'],
+      { env },
+    );
+    const rows = lines(r).filter((l) => /^\|\s*http/.test(l));
     expect(rows).toHaveLength(3);
     const [n1, n2, n3] = cluster.members;
-    expect(rows.find((row) => row.startsWith(`| ${n1!.clientUrl} `))).toMatch(/\| no leader\s+\|$/);
+    expect(rows.find((row) => row.includes(` ${n1!.clientUrl} |`))).toMatch(/\|\s+no leader \|$/);
     for (const down of [n2!, n3!])
-      expect(rows.find((row) => row.startsWith(`| ${down.clientUrl} `))).toMatch(/cannot reach/);
+      expect(rows.find((row) => row.includes(` ${down.clientUrl} |`))).toMatch(/cannot reach/);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
       /^Error: 2 of 3 endpoints did not answer: member n\d \([0-9a-f]+\) at /,
@@ -156,14 +159,17 @@ describe('the CLI while no leader is reachable', () => {
         )) || undefined
       );
     });
-    const r = await runCli(['--endpoints', client, 'endpoint', 'status', '--cluster'], { env: {} });
-    const rows = lines(r).filter((l) => /^\| (http|member)/.test(l));
+    const r = await runCli(
+      ['--endpoints', client, 'endpoint', 'status', '--cluster', '-w', 'table'],
+      { env: {} },
+    );
+    const rows = lines(r).filter((l) => /^\|\s*(http|member)/.test(l));
     expect(rows).toHaveLength(3);
     for (const name of ['solo2', 'solo3']) {
       expect(rows).toContainEqual(
         expect.stringMatching(
           new RegExp(
-            `^\\| member ${name} \\(${memberIdOf(name).toString(16)}\\) .*no client URL known; a member publishes its own once it has run with a leader`,
+            `^\\|\\s*member ${name} \\(${memberIdOf(name).toString(16)}\\) .*no client URL known; a member publishes its own once it has run with a leader`,
           ),
         ),
       );

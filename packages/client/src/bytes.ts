@@ -15,6 +15,8 @@ export function toSpan(target: Bytes | KeyRange): { key: Uint8Array; rangeEnd?: 
   if (typeof target === 'string' || target instanceof Uint8Array) return { key: toBytes(target) };
   if ('prefix' in target) {
     const key = toBytes(target.prefix);
+    // The empty prefix is every key: etcd refuses an empty key, so it is sent as etcd's clients send it, [\0, \0).
+    if (key.length === 0) return { key: new Uint8Array([0]), rangeEnd: new Uint8Array([0]) };
     return { key, rangeEnd: prefixEnd(key) };
   }
   return target.rangeEnd === undefined

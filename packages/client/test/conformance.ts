@@ -107,6 +107,15 @@ export function describeKvConformance(name: string, start: () => Promise<KvHarne
       expect(desc.kvs.map((x) => text(x.value))).toEqual(['D', 'C', 'B', 'A']);
     });
 
+    it('the empty prefix is every key (etcd refuses an empty key; it is sent as [\\0, \\0))', async () => {
+      await kv.put('every/x', 'x');
+      const everything = await kv.range({ prefix: '' });
+      expect(everything.kvs.map((x) => text(x.key))).toContain('every/x');
+      expect(everything.count).toBe(everything.kvs.length);
+      const deleted = await kv.delete({ prefix: 'every/' });
+      expect(deleted.deleted).toBe(1);
+    });
+
     it('a read at a past revision sees the value as it was then', async () => {
       const r1 = await kv.put('rev/k', 'v1');
       await kv.put('rev/k', 'v2');

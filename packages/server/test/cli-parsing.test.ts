@@ -288,6 +288,7 @@ describe('the command line (commander)', () => {
         what: 'put',
         globals: {
           endpoints: ['http://a:1', 'http://b:2'],
+          endpointsAsGiven: ['http://a:1', 'b:2'],
           commandTimeoutMs: 5_000,
           dialTimeoutMs: 2_000,
           writeOut: undefined,
@@ -305,6 +306,7 @@ describe('the command line (commander)', () => {
     ]);
     expect(after.ran[0]?.globals).toEqual({
       endpoints: ['http://a:1'],
+      endpointsAsGiven: ['http://a:1'],
       commandTimeoutMs: 10_000,
       dialTimeoutMs: 250,
       writeOut: 'json',

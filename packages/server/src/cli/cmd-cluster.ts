@@ -3,11 +3,11 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './command.js';
 import { CliError, UsageError } from './errors.js';
+import { etcdctlEndpointsJson, etcdctlJson, HASH_KV, MEMBER_LIST, STATUS } from './etcdctl-json.js';
 import { writeOutOf } from './globals.js';
 import { hexId, parseHexId } from './ids.js';
-import { formatBytes } from './progress.js';
 import type { Runner } from './runner.js';
-import { renderTable } from './table.js';
+import { humanBytes, renderTable } from './table.js';
 
 type Opts = Record<string, unknown>;
 
@@ -24,9 +24,11 @@ async function listMembers(ctx: CommandContext): Promise<WireMember[]> {
   return (res['members'] as WireMember[] | undefined) ?? [];
 }
 
+/** etcdctl's columns: a member without a name has not started (joined) yet. */
 function memberRows(members: readonly WireMember[]): string[][] {
   return members.map((m) => [
     hexId(Number(m.ID ?? 0)),
+    m.name ? 'started' : 'unstarted',
     m.name ?? '',
     (m.peerURLs ?? []).join(','),
     (m.clientURLs ?? []).join(','),
@@ -58,13 +60,20 @@ function addMemberCommands(program: Command, runner: Runner): void {
 
   member
     .command('list')
-    .description('lists the members (-w simple or table)')
+    .description('lists the members (-w simple, table or json)')
     .action((_opts: Opts, cmd: Command) =>
       runner.bounded(cmd, 'member list', async (ctx) => {
-        const format = writeOutOf(ctx.globals, 'member list', ['simple', 'table']);
-        const rows = memberRows(await listMembers(ctx));
+        const format = writeOutOf(ctx.globals, 'member list', ['simple', 'table', 'json']);
+        const answer = await ctx.api.post('/v3/cluster/member/list', {});
+        if (format === 'json') {
+          ctx.out(etcdctlJson(answer, MEMBER_LIST));
+          return;
+        }
+        const rows = memberRows((answer['members'] as WireMember[] | undefined) ?? []);
         if (format === 'table')
-          ctx.out(renderTable(['ID', 'NAME', 'PEER ADDRS', 'CLIENT ADDRS', 'IS LEARNER'], rows));
+          ctx.out(
+            renderTable(['ID', 'STATUS', 'NAME', 'PEER ADDRS', 'CLIENT ADDRS', 'IS LEARNER'], rows),
+          );
         else for (const r of rows) ctx.out(r.join(', '));
       }),
     );
@@ -193,6 +202,8 @@ async function addMember(ctx: CommandContext, name: string, opts: Opts): Promise
 /** Where endpoint status/health ask: the given endpoints, or (--cluster) every member, by name when it has no client URL. */
 interface Target {
   readonly endpoint: string;
+  /** How the results name it: as the user wrote it in --endpoints, or the member's client URL. */
+  readonly label: string;
   /** Why the member cannot be asked at all (no client URL known). */
   readonly missing?: string;
   /** With --cluster: which member this is, for naming it when it does not answer. */
@@ -210,14 +221,20 @@ function failureOf(t: Target, err: Error): string {
 }
 
 async function targets(ctx: CommandContext, cluster: boolean): Promise<Target[]> {
-  if (!cluster) return ctx.globals.endpoints.map((endpoint) => ({ endpoint }));
+  if (!cluster)
+    return ctx.globals.endpoints.map((endpoint, i) => ({
+      endpoint,
+      label: ctx.globals.endpointsAsGiven?.[i] ?? endpoint,
+    }));
   return (await listMembers(ctx)).flatMap((m): Target[] => {
     const urls = m.clientURLs ?? [];
-    if (urls.length > 0) return urls.map((endpoint) => ({ endpoint, member: memberLabel(m) }));
+    if (urls.length > 0)
+      return urls.map((endpoint) => ({ endpoint, label: endpoint, member: memberLabel(m) }));
     const who = memberLabel(m);
     return [
       {
         endpoint: who,
+        label: who,
         missing: `${who}: no client URL known; a member publishes its own once it has run with a leader (until then --initial-cluster-clients NAME=URL,... fills it in), or pass its URL in --endpoints without --cluster`,
       },
     ];
@@ -235,7 +252,7 @@ function addEndpointCommands(program: Command, runner: Runner): void {
     .description('endpoint commands: status, health, hashkv');
   endpoint
     .command('status')
-    .description('prints the status of the endpoints (a table; -w json for JSON)')
+    .description('prints the status of the endpoints (-w simple, table or json)')
     .option('--cluster', "every member's client URL, from the member list")
     .action((opts: Opts, cmd: Command) =>
       runner.bounded(cmd, 'endpoint status', (ctx) =>
@@ -264,23 +281,45 @@ function addEndpointCommands(program: Command, runner: Runner): void {
 }
 
 async function endpointHealth(ctx: CommandContext, cluster: boolean): Promise<void> {
+  const format = writeOutOf(ctx.globals, 'endpoint health', ['simple', 'table', 'json']);
   const list = await targets(ctx, cluster);
   const timeoutMs = perEndpointMs(ctx);
   const lines = await Promise.all(
     list.map(async (t) => {
-      if (t.missing) return { ok: false, line: `${t.endpoint} is unhealthy: ${t.missing}` };
+      if (t.missing) return { endpoint: t.label, ok: false, took: '', error: t.missing };
       const started = Date.now();
       const res = await ctx.api
         .getJson(t.endpoint, '/health', timeoutMs)
         .catch((err: Error) => ({ health: 'false', reason: failureOf(t, err) }));
       const ok = res['health'] === 'true';
-      return {
-        ok,
-        line: `${t.endpoint} is ${ok ? 'healthy' : 'unhealthy'}: ${ok ? `took ${Date.now() - started}ms` : String(res['reason'] ?? 'no leader')}`,
-      };
+      const took = `${Date.now() - started}ms`;
+      return { endpoint: t.label, ok, took, error: String(res['reason'] ?? 'no leader') };
     }),
   );
-  for (const l of lines) ctx.out(l.line);
+  if (format === 'json')
+    // etcdctl's epHealth: endpoint, health, took, and error only when unhealthy.
+    ctx.out(
+      JSON.stringify(
+        lines.map((l) => ({
+          endpoint: l.endpoint,
+          health: l.ok,
+          took: l.took,
+          ...(l.ok ? {} : { error: l.error }),
+        })),
+      ),
+    );
+  else if (format === 'table')
+    ctx.out(
+      renderTable(
+        ['ENDPOINT', 'HEALTH', 'TOOK', 'ERROR'],
+        lines.map((l) => [l.endpoint, String(l.ok), l.took, l.ok ? '' : l.error]),
+      ),
+    );
+  else
+    for (const l of lines)
+      ctx.out(
+        `${l.endpoint} is ${l.ok ? 'healthy' : 'unhealthy'}: ${l.ok ? `took ${l.took}` : l.error}`,
+      );
   const unhealthy = lines.filter((l) => !l.ok).length;
   if (unhealthy > 0) throw new CliError(`${unhealthy} of ${list.length} endpoints are unhealthy`);
 }
@@ -296,21 +335,21 @@ async function askEach(
   const timeoutMs = perEndpointMs(ctx);
   return Promise.all(
     list.map(async (t) => {
-      if (t.missing) return { endpoint: t.endpoint, error: t.missing };
+      if (t.missing) return { endpoint: t.label, error: t.missing };
       try {
         return {
-          endpoint: t.endpoint,
+          endpoint: t.label,
           answer: await ctx.api.postTo(t.endpoint, route, body, timeoutMs),
         };
       } catch (err) {
-        return { endpoint: t.endpoint, error: failureOf(t, err as Error) };
+        return { endpoint: t.label, error: failureOf(t, err as Error) };
       }
     }),
   );
 }
 
 async function endpointStatus(ctx: CommandContext, cluster: boolean): Promise<void> {
-  const format = writeOutOf(ctx.globals, 'endpoint status', ['table', 'json']);
+  const format = writeOutOf(ctx.globals, 'endpoint status', ['simple', 'table', 'json']);
   const answers = (await askEach(ctx, cluster, '/v3/maintenance/status', {})).map((a) => ({
     endpoint: a.endpoint,
     status: a.answer,
@@ -325,7 +364,7 @@ async function endpointStatus(ctx: CommandContext, cluster: boolean): Promise<vo
       a.endpoint,
       hexId(id),
       String(s['version'] ?? ''),
-      formatBytes(Number(s['dbSize'] ?? 0)),
+      humanBytes(Number(s['dbSize'] ?? 0)),
       String(leader === id && id !== 0),
       String(s['isLearner'] === true),
       String(Number(s['raftTerm'] ?? 0)),
@@ -334,10 +373,13 @@ async function endpointStatus(ctx: CommandContext, cluster: boolean): Promise<vo
       leader === 0 ? 'no leader' : '',
     ];
   });
-  if (format === 'json')
-    ctx.out(
-      JSON.stringify(answers.map((a) => (a.status ? { endpoint: a.endpoint, ...a.status } : a))),
+  if (format === 'json') {
+    // As etcdctl: the endpoints that answered (the others are named on stderr below).
+    const answered = answers.flatMap((a) =>
+      a.status ? [{ endpoint: a.endpoint, answer: a.status }] : [],
     );
+    ctx.out(etcdctlEndpointsJson(answered, 'Status', STATUS));
+  } else if (format === 'simple') for (const r of rows) ctx.out(r.join(', '));
   else
     ctx.out(
       renderTable(
@@ -371,7 +413,14 @@ async function endpointHashKv(ctx: CommandContext, cluster: boolean, rev: number
     throw new UsageError('endpoint hashkv: --rev must be a non-negative integer');
   const answers = await askEach(ctx, cluster, '/v3/maintenance/hashkv', { revision: String(rev) });
   const ok = answers.flatMap((a) => (a.answer ? [{ Endpoint: a.endpoint, HashKV: a.answer }] : []));
-  if (format === 'json') ctx.out(JSON.stringify(ok));
+  if (format === 'json')
+    ctx.out(
+      etcdctlEndpointsJson(
+        ok.map((a) => ({ endpoint: a.Endpoint, answer: a.HashKV })),
+        'HashKV',
+        HASH_KV,
+      ),
+    );
   else {
     const rows = ok.map((a) => [a.Endpoint, String(a.HashKV['hash'] ?? 0)]);
     if (format === 'table') ctx.out(renderTable(['ENDPOINT', 'HASH'], rows));

@@ -1,10 +1,11 @@
 // put, get, del and compaction through the @flotilla/client remote backend,
 // printed as etcdctl prints them.
 import type { KeyRange, KeyValue, RangeSpec, SortOrder, SortTarget } from '@flotilla/client';
+import { deleteBody, putBody, rangeBody } from '@flotilla/client/wire-json';
 import type { Command } from 'commander';
-import { encodeRangeBody } from '../codec/encode-kv.js';
 import { intOption, stringOption, text, type CommandContext } from './command.js';
 import { UsageError } from './errors.js';
+import { DELETE_RANGE, etcdctlJson, PUT, RANGE } from './etcdctl-json.js';
 import { writeOutOf } from './globals.js';
 import { parseHexId } from './ids.js';
 import type { Runner } from './runner.js';
@@ -34,7 +35,8 @@ export function keyRange(
     if (end !== undefined) throw new UsageError(`${command}: --prefix takes no range end`);
     return { prefix: key };
   }
-  if (opts['fromKey'] === true) return { key, rangeEnd: '\0' };
+  // etcd refuses an empty key: etcdctl sends `--from-key ""` as every key from \0.
+  if (opts['fromKey'] === true) return { key: key === '' ? '\0' : key, rangeEnd: '\0' };
   return end === undefined ? { key } : { key, rangeEnd: end };
 }
 
@@ -87,12 +89,18 @@ export function addKvCommands(program: Command, runner: Runner): void {
         cmd,
         'put',
         async (ctx) => {
+          const format = writeOutOf(ctx.globals, 'put', ['simple', 'json']);
           const leaseText = stringOption(opts['lease']);
           const lease = leaseText === undefined ? undefined : parseHexId(leaseText, '--lease');
-          const res = await (await ctx.kv()).put(key, value, {
-            ...(lease ? { lease } : {}),
-            prevKv: opts['prevKv'] === true,
-          });
+          const options = { ...(lease ? { lease } : {}), prevKv: opts['prevKv'] === true };
+          if (format === 'json') {
+            // The gateway's answer itself: the KV interface drops the header's ids.
+            ctx.out(
+              etcdctlJson(await ctx.api.post('/v3/kv/put', putBody(key, value, options)), PUT),
+            );
+            return;
+          }
+          const res = await (await ctx.kv()).put(key, value, options);
           ctx.out('OK');
           if (res.prevKv) printKvs(ctx, [res.prevKv]);
         },
@@ -120,10 +128,12 @@ export function addKvCommands(program: Command, runner: Runner): void {
       runner.bounded(cmd, 'get', async (ctx) => {
         const spec = rangeSpec(key, end, opts);
         const format = writeOutOf(ctx.globals, 'get', ['simple', 'json']);
+        if (format === 'json') {
+          ctx.out(etcdctlJson(await ctx.api.post('/v3/kv/range', rangeBody(spec)), RANGE));
+          return;
+        }
         const res = await (await ctx.kv()).range(spec);
-        if (format === 'json')
-          ctx.out(JSON.stringify(encodeRangeBody(res, { revision: String(res.header.revision) })));
-        else if (opts['countOnly'] === true) ctx.out(String(res.count));
+        if (opts['countOnly'] === true) ctx.out(String(res.count));
         else printKvs(ctx, res.kvs, opts['printValueOnly'] === true, opts['keysOnly'] === true);
       }),
     );
@@ -141,9 +151,15 @@ export function addKvCommands(program: Command, runner: Runner): void {
         cmd,
         'del',
         async (ctx) => {
-          const res = await (await ctx.kv()).delete(keyRange(key, end, opts, 'del'), {
-            prevKv: opts['prevKv'] === true,
-          });
+          const format = writeOutOf(ctx.globals, 'del', ['simple', 'json']);
+          const range = keyRange(key, end, opts, 'del');
+          const options = { prevKv: opts['prevKv'] === true };
+          if (format === 'json') {
+            const answer = await ctx.api.post('/v3/kv/deleterange', deleteBody(range, options));
+            ctx.out(etcdctlJson(answer, DELETE_RANGE));
+            return;
+          }
+          const res = await (await ctx.kv()).delete(range, options);
           ctx.out(String(res.deleted));
           printKvs(ctx, res.prevKvs);
         },

@@ -1,11 +1,14 @@
 // txn (etcdctl's stdin format) and watch (until Ctrl-C or --max-events),
 // through the @flotilla/client remote backend.
 import type { WatchOptions } from '@flotilla/client';
+import { txnBody } from '@flotilla/client/wire-json';
 import type { ResponseOp } from '@flotilla/kv';
 import type { Command } from 'commander';
 import { intOption, text, type CommandContext } from './command.js';
 import { keyRange } from './cmd-kv.js';
 import { UsageError } from './errors.js';
+import { etcdctlJson, TXN, wrapResponses } from './etcdctl-json.js';
+import { writeOutOf } from './globals.js';
 import type { Runner } from './runner.js';
 import { parseTxnInput } from './txn-parse.js';
 
@@ -39,12 +42,20 @@ export function addTxnWatchCommands(program: Command, runner: Runner): void {
         cmd,
         'txn',
         async (ctx) => {
+          const format = writeOutOf(ctx.globals, 'txn', ['simple', 'json']);
           const input = await ctx.readStdin();
           if (input.trim() === '')
             throw new UsageError(
               'txn: reads compares, success and failure requests from stdin (blank-line separated); got nothing',
             );
-          const res = await (await ctx.kv()).txn(parseTxnInput(input));
+          const spec = parseTxnInput(input);
+          if (format === 'json') {
+            // The gateway's answer itself: the KV interface drops the header's ids.
+            const answer = await ctx.api.post('/v3/kv/txn', txnBody(spec));
+            ctx.out(etcdctlJson(wrapResponses(answer), TXN));
+            return;
+          }
+          const res = await (await ctx.kv()).txn(spec);
           ctx.out(res.succeeded ? 'SUCCESS' : 'FAILURE');
           for (const op of res.responses) {
             ctx.out('');

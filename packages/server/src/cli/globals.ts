@@ -10,6 +10,8 @@ import { UsageError } from './errors.js';
 
 export interface GlobalOptions {
   readonly endpoints: string[];
+  /** Each of `endpoints` as the user wrote it (`127.0.0.1:2379`): endpoint status/health/hashkv print it so, as etcdctl does. */
+  readonly endpointsAsGiven?: readonly string[];
   /** The whole command (all attempts on all endpoints) ends within this. */
   readonly commandTimeoutMs: number;
   /** One attempt on one endpoint ends within this; the next endpoint is tried after it. */
@@ -109,11 +111,11 @@ export function resolveGlobals(
   };
   const text = (flag: string, envName: string, fallback: string): string =>
     given(flag, envName) ?? fallback;
-  const endpoints = text('endpoints', 'FLOTILLA_ENDPOINTS', DEFAULT_ENDPOINTS)
+  const endpointsAsGiven = text('endpoints', 'FLOTILLA_ENDPOINTS', DEFAULT_ENDPOINTS)
     .split(',')
     .map((e) => e.trim())
-    .filter((e) => e !== '')
-    .map(endpointUrl);
+    .filter((e) => e !== '');
+  const endpoints = endpointsAsGiven.map(endpointUrl);
   if (endpoints.length === 0)
     throw new UsageError(
       '--endpoints: no URL given; pass e.g. --endpoints=http://127.0.0.1:2379 (or set FLOTILLA_ENDPOINTS)',
@@ -121,6 +123,7 @@ export function resolveGlobals(
   const writeOut = flags['writeOut'];
   return {
     endpoints,
+    endpointsAsGiven,
     commandTimeoutMs: parseDurationMs(
       text('commandTimeout', 'FLOTILLA_COMMAND_TIMEOUT', DEFAULT_COMMAND_TIMEOUT),
       '--command-timeout',

@@ -14,8 +14,19 @@ import type { HandlerContext } from './context.js';
 import { checkPeerAnnouncement } from '../auth/peer-announce.js';
 import type { MemberInfo } from './served-node.js';
 
+/** Flotilla's own release (the server package's version). */
+export const FLOTILLA_VERSION = '0.1.0';
 /** Reported as `version` by /v3/maintenance/status. */
-export const SERVER_VERSION = 'flotilla-0.1.0';
+export const SERVER_VERSION = `flotilla-${FLOTILLA_VERSION}`;
+/**
+ * GET /version: etcd's two fields name the etcd API level Flotilla implements (etcd 3.4's), so
+ * tools that check an etcd's version accept it; `flotilla` says what actually answers.
+ */
+export const VERSION_BODY = {
+  etcdserver: '3.4.0',
+  etcdcluster: '3.4.0',
+  flotilla: FLOTILLA_VERSION,
+} as const;
 
 function encodeMember(m: MemberInfo): Json {
   return {

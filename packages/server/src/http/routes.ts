@@ -84,4 +84,10 @@ export function canonicalPath(pathname: string): string {
   return pathname.startsWith('/v3beta/') ? `/v3/${pathname.slice('/v3beta/'.length)}` : pathname;
 }
 
-export const GET_PATHS = ['/metrics', '/health', '/readyz', '/flotilla/status'] as const;
+export const GET_PATHS = [
+  '/metrics',
+  '/health',
+  '/readyz',
+  '/version',
+  '/flotilla/status',
+] as const;

@@ -16,6 +16,7 @@ import { routeByPreface } from '../grpc/preface.js';
 import { parseJsonBody } from '../codec/json-reader.js';
 import { BodyTooLargeError, DRAIN_BYTES_MAX, readBody } from './body.js';
 import { makeHeader, readLeaseRead, readWriteContext, type HandlerContext } from './context.js';
+import { VERSION_BODY } from './handlers-cluster.js';
 import { SNAPSHOT_PATH, streamSnapshot, type BackupSourceFn } from './handlers-snapshot.js';
 import { streamWatch } from './handlers-watch.js';
 import { TOKEN_TTL_MS_DEFAULT } from '../auth/token.js';
@@ -215,6 +216,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       res.end(text);
       return 200;
     }
+    if (path === '/version') {
+      send(res, 200, VERSION_BODY);
+      return 200;
+    }
     const s = node.status();
     if (path === '/health') {
       const ok = s.leaderId !== 0;
@@ -249,6 +254,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       path === '/metrics' ||
       path === '/health' ||
       path === '/readyz' ||
+      path === '/version' ||
       path === '/flotilla/status';
     if (isGet) {
       if (req.method !== 'GET' && req.method !== 'HEAD')
@@ -334,6 +340,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       path.startsWith('/metrics') ||
       path === '/health' ||
       path === '/readyz' ||
+      path === '/version' ||
       path === '/flotilla/status'
         ? path
         : 'other';
