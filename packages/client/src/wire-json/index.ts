@@ -4,7 +4,7 @@
 // CLI's -w json prints the full header and uint64 ids digit for digit, which
 // the KV interface's numbers cannot carry).
 import { deleteRequest, putRequest, rangeRequest, txnRequest } from '../normalize.js';
-import { jsonCodec } from '../remote/remote-backend.js';
+import { jsonCodec } from '../remote/json-codec.js';
 import type { Bytes, DeleteOptions, KeyRange, PutOptions, RangeSpec, TxnSpec } from '../types.js';
 import type { Wire } from '../wire.js';
 
