@@ -68,6 +68,8 @@ export const areas = {
       'packages/kv/test/exactly-once.test.ts',
       'packages/kv/test/sorted-keys.test.ts',
       'packages/kv/test/mutants-apply.test.ts',
+      'packages/kv/test/mutants-write-txn.test.ts',
+      'packages/kv/test/auth.test.ts', // user-scoped client ids, refused commands
     ],
   },
   driver: {
