@@ -14,7 +14,7 @@ import {
 import { keyIndex } from '../src/keys.js';
 import { levelsOf } from '../src/level/level-db.js';
 import { entries, meta, tempDir } from './helpers.js';
-import { holdNextWrite } from './level-spy.js';
+import { type Held, holdNextWrite } from './level-spy.js';
 
 const TURNS_MAX = 10_000;
 /** Turns given a read that must wait: one that does not settles within a few. */
@@ -50,18 +50,22 @@ async function storedIndexes(s: LevelStorage): Promise<number[]> {
 describe('LevelStorage reads while a write is held after LevelDB applied it', () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
   let s: LevelStorage;
+  /** Released after each test, so a failed check does not leave close() waiting for the held write. */
+  let held: Held | undefined;
   beforeEach(async () => {
     tmp = await tempDir('level-held');
     s = await openLevelStorage({ dir: tmp.dir, clusterId: 'c1', nodeId: 1 });
     await s.log.append(entries(1, 50, 1));
   });
   afterEach(async () => {
+    held?.release();
+    held = undefined;
     await s.close();
     await tmp.remove();
   });
 
   it('truncateSuffix: reads of the removed entries wait, reads below them do not', async () => {
-    const held = holdNextWrite(s);
+    held = holdNextWrite(s);
     const write = s.log.truncateSuffix(31);
     await held.applied;
     const below = s.log.term(30);
@@ -91,7 +95,7 @@ describe('LevelStorage reads while a write is held after LevelDB applied it', ()
   });
 
   it('snapshot install: reads above the snapshot wait; those at or below it read the old log', async () => {
-    const held = holdNextWrite(s);
+    held = holdNextWrite(s);
     const write = s.persist({ snapshotMeta: meta(30, 3) });
     await held.applied;
     const at = s.log.term(30);
