@@ -15,10 +15,10 @@ export interface BatchWrite {
  * LevelDB has applied a write and before the storage sees the write done.
  */
 export function spyBatches(s: LevelStorage, after?: () => Promise<void>): BatchWrite[] {
-  const db = s.db as RootDb & { batch: unknown };
+  const db = s.db;
   const batch = db.batch.bind(db) as () => ReturnType<RootDb['batch']>;
   const seen: BatchWrite[] = [];
-  db.batch = (...args: unknown[]) => {
+  (db as { batch: unknown }).batch = (...args: unknown[]) => {
     if (args.length > 0) throw new Error('the storage writes chained batches only');
     const b = batch();
     const write = b.write.bind(b);
