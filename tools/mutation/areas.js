@@ -68,6 +68,8 @@ export const areas = {
       'packages/kv/test/exactly-once.test.ts',
       'packages/kv/test/sorted-keys.test.ts',
       'packages/kv/test/mutants-apply.test.ts',
+      'packages/kv/test/mutants-write-txn.test.ts',
+      'packages/kv/test/auth.test.ts', // user-scoped client ids, refused commands
     ],
   },
   driver: {
@@ -120,6 +122,9 @@ export const areas = {
       'packages/storage/test/corruption.test.ts',
       'packages/storage/test/level.open.test.ts', // closed-handle refusals
       'packages/storage/test/mutants-level.test.ts',
+      'packages/storage/test/mutants-level-held.test.ts', // reads while a write is held in flight
+      'packages/storage/test/mutants-level-sync.test.ts', // sync flags and the sync barrier
+      'packages/storage/test/mutants-level-errors.test.ts', // hole and closed-handle errors
     ],
   },
 };

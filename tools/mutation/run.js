@@ -55,7 +55,9 @@ const stryker = new Stryker({
   htmlReporter: { fileName: `reports/mutation/${area}.html` },
   // No incremental mode: the command runner reports one test ("All tests"),
   // so Stryker would reuse every old result after a test file changed.
-  tempDirName: '.stryker-tmp',
+  // One temp dir per area, so two areas can run at once: each run deletes its
+  // temp dir (with the backup it restores from) when it ends.
+  tempDirName: `.stryker-tmp/${area}`,
   cleanTempDir: true,
 });
 await stryker.runMutationTest();

@@ -99,6 +99,7 @@ export class Applier {
       new ReadView(this.state, ctx.batch, undefined),
       ctx.eventPrevKv,
     );
+    // Stryker disable next-line ObjectLiteral: equivalent, revision is set below before the response leaves
     const header = { revision: 0 };
     const response = await run(txn, header);
     if (txn.changed) for (const e of txn.commit(ctx.batch)) ctx.events.push(e);

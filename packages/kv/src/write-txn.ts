@@ -92,6 +92,7 @@ export class WriteTxn {
       const cur = this.staged.has(h.key) ? this.current(h.key) : liveCur(h);
       if (cur) out.push(cur);
     }
+    // Stryker disable next-line BooleanLiteral: equivalent, sorting the index's already ascending list changes nothing
     let added = false;
     for (const s of this.staged.values()) {
       if (s.kv && !this.state.index.get(s.key) && inSpan(s.key, span)) {
@@ -142,6 +143,7 @@ export class WriteTxn {
     const { index, leases } = this.state;
     for (const s of this.staged.values()) {
       const h = index.getOrCreate(s.key);
+      // Stryker disable next-line ConditionalExpression,OptionalChaining: equivalent, no lease has id 0, and a live key's lease exists (revoke deletes the keys before the lease)
       if (s.prevLease !== 0) leases.get(s.prevLease)?.keys.delete(s.key);
       h.push(this.rev, s.sub, s.kv === undefined);
       const key = s.kv?.key ?? fromKeyStr(s.key);

@@ -6,6 +6,7 @@ import type { Entry } from '@flotilla/raft';
 import { StorageInvariantError, type LevelStorage, openLevelStorage } from '../src/index.js';
 import { indexKey, keyIndex } from '../src/keys.js';
 import { entries, entry, tempDir } from './helpers.js';
+import { spyBatches } from './level-spy.js';
 
 describe('index keys', () => {
   it('round-trip and sort bytewise in index order', () => {
@@ -90,25 +91,13 @@ describe('LevelStorage', () => {
   });
 
   it('hands LevelDB the requested sync flag on every write (a kill -9 cannot tell; a power cut can)', async () => {
-    // A spy on the batches the storage writes: the OS cache survives a process kill, so only the
-    // options LevelDB receives show whether a "synced" write would reach the disk before resolving.
-    const db = s.db;
-    const batch = db.batch.bind(db) as () => ReturnType<typeof db.batch>;
-    const seen: (boolean | undefined)[] = [];
-    (db as { batch: unknown }).batch = (...args: unknown[]) => {
-      expect(args).toEqual([]);
-      const b = batch();
-      const write = b.write.bind(b);
-      b.write = ((options?: { sync?: boolean }) => {
-        seen.push(options?.sync);
-        return write(options ?? {});
-      }) as typeof b.write;
-      return b;
-    };
+    // The OS cache survives a process kill, so only the options LevelDB receives show whether a
+    // "synced" write would reach the disk before resolving.
+    const writes = spyBatches(s);
     const record = async (write: () => Promise<void>): Promise<(boolean | undefined)[]> => {
-      seen.length = 0;
+      writes.length = 0;
       await write();
-      return [...seen];
+      return writes.map((w) => w.sync);
     };
     expect(
       await record(() =>
