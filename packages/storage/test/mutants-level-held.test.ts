@@ -5,7 +5,7 @@
 // records with the old bounds every time (deterministic; no sleeps).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  CompactedError,
+  LogCompactedError,
   CorruptionError,
   EntryUnavailableError,
   type LevelStorage,
@@ -114,7 +114,7 @@ describe('LevelStorage reads while a write is held after LevelDB applied it', ()
       await expect(read).rejects.not.toBeInstanceOf(CorruptionError);
     }
     expect(await s.log.term(30)).toBe(3);
-    await expect(s.log.term(29)).rejects.toBeInstanceOf(CompactedError);
+    await expect(s.log.term(29)).rejects.toBeInstanceOf(LogCompactedError);
     expect(s.log.firstIndex()).toBe(31);
     expect(s.log.lastIndex()).toBe(30);
     expect(await storedIndexes(s)).toEqual([]);
