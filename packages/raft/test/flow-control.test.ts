@@ -190,3 +190,78 @@ describe('leadership transfer', () => {
     expect(ofType(sent(l), 'timeoutNow').map((m) => m.to)).toEqual([3]);
   });
 });
+
+describe('a delayed acknowledgement of an older index', () => {
+  it('never moves the match point back, and does not end probing', () => {
+    const { l, term } = leader();
+    l.step(appendResp(2, 1, term, 6));
+    while (l.hasReady()) cycle(l);
+    l.step(appendResp(2, 1, term, 5));
+    expect(state(l, 2)).toMatchObject({ state: 'replicate', match: 6, next: 7 });
+    l.reportUnreachable(2);
+    l.step(appendResp(2, 1, term, 5));
+    expect(state(l, 2)).toMatchObject({ state: 'probe', match: 6, next: 7 });
+  });
+});
+
+describe('a pipeline whose first append was lost', () => {
+  it('is re-probed from the match point as soon as the follower rejects that append', () => {
+    const { l, term } = leader();
+    l.step(appendResp(2, 1, term, 6));
+    while (l.hasReady()) cycle(l);
+    l.propose(bytes('x'));
+    expect(appendsTo(l, 2)).toEqual([[6, 3, [7], 6]]);
+    l.propose(bytes('y'));
+    expect(appendsTo(l, 2)).toEqual([[7, 3, [8], 6]]);
+    // 7 was lost: the follower rejects the append of 8 (prevIndex 7).
+    l.step(reject(2, term, 7, 6, 3));
+    expect(state(l, 2)).toMatchObject({ state: 'probe', match: 6, next: 7, inflight: 0 });
+    expect(appendsTo(l, 2)).toEqual([[6, 3, [7, 8], 6]]);
+  });
+});
+
+describe('a rejection with a hint below the match point', () => {
+  it('never makes the leader resend what the follower acknowledged (that is durable there)', () => {
+    const { l, term } = leader();
+    l.step(appendResp(2, 1, term, 6));
+    while (l.hasReady()) cycle(l);
+    l.reportUnreachable(2);
+    l.propose(bytes('x'));
+    expect(appendsTo(l, 2)).toEqual([[6, 3, [7], 6]]);
+    l.step(reject(2, term, 6, 2, 0));
+    expect(state(l, 2)).toMatchObject({ state: 'probe', match: 6, next: 7 });
+    expect(appendsTo(l, 2)).toEqual([[6, 3, [7], 6]]);
+  });
+});
+
+describe('a follower in snapshot state', () => {
+  it('that acknowledges an index still below the compaction point stays there: no second snapshot', () => {
+    const { l, term } = leader();
+    l.step(appendResp(2, 1, term, 6));
+    while (l.hasReady()) cycle(l);
+    l.compact(6);
+    l.step(reject(3, term, 5, 0, 0));
+    expect(ofType(sent(l), 'snapshot').map((m) => m.to)).toEqual([3]);
+    // A late answer to an append sent before the compaction.
+    l.step(appendResp(3, 1, term, 3));
+    expect(state(l, 3)).toMatchObject({ state: 'snapshot', match: 3 });
+    expect(sent(l).filter((m) => m.to === 3)).toEqual([]);
+  });
+});
+
+describe('when a probe is answered', () => {
+  it('the follower gets every pending entry at once, in as many appends as maxMsgBytes requires', () => {
+    const { l, term } = leader({ maxMsgBytes: 1 });
+    l.step(appendResp(2, 1, term, 6));
+    while (l.hasReady()) cycle(l);
+    // Node 3 is still probed (its first append is unanswered): proposals wait.
+    for (const p of ['x', 'y', 'z']) l.propose(bytes(p));
+    expect(appendsTo(l, 3)).toEqual([]);
+    l.step(appendResp(3, 1, term, 6));
+    expect(appendsTo(l, 3).map(([prev, , entries]) => [prev, entries])).toEqual([
+      [6, [7]],
+      [7, [8]],
+      [8, [9]],
+    ]);
+  });
+});

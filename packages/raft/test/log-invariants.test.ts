@@ -70,6 +70,8 @@ describe('RaftLog.slice', () => {
     expect(past).toBeInstanceOf(InvariantError);
     expect(past.message).toContain('slice [3, 7) is outside the log (2, 5]');
     expect(log.slice(3, 6).map((x) => x.index)).toEqual([3, 4, 5]);
+    expect(log.slice(3, 5).map((x) => x.index)).toEqual([3, 4]);
+    expect(log.slice(4, 5).map((x) => x.index)).toEqual([4]);
   });
 });
 
