@@ -63,7 +63,7 @@ export class RaftLog {
   term(index: number): number | undefined {
     if (index === this.snapIndex) return this.snapTerm;
     if (index < this.snapIndex || index > this.lastIndex()) return undefined;
-    return this.entries[index - this.snapIndex - 1]?.term;
+    return this.entries[index - this.snapIndex - 1]!.term;
   }
 
   matchTerm(index: number, term: number): boolean {

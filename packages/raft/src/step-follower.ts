@@ -126,11 +126,7 @@ function handleAppend(r: Raft, m: Msg<'append'>): void {
   const conflict = log.findConflict(m.entries);
   if (conflict !== 0) {
     // Log matching: anything we hold from `conflict` on differs from the leader's; replace it.
-    invariant(
-      conflict > log.committed,
-      () =>
-        `leader ${m.from} sent entry ${conflict} conflicting with our committed prefix (commit ${log.committed})`,
-    );
+    // conflict > prevIndex ≥ commit (checked above), and log.append asserts it again.
     log.append(m.entries.slice(conflict - (m.prevIndex + 1)));
   }
   log.commitTo(Math.min(m.commit, lastNew));

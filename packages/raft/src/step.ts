@@ -61,8 +61,9 @@ function stepHigherTerm(r: Raft, m: Message): StepResult | undefined {
   }
   // A pre-vote (or its grant) carries a future term: no one adopts it.
   if (m.type === 'preVote' || (m.type === 'preVoteResp' && !m.reject)) return undefined;
-  const fromLeader = m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot';
-  r.becomeFollower(m.term, fromLeader ? m.from : NONE);
+  // No leader yet: for an append, heartbeat or snapshot the follower's handler
+  // records the sender as leader (heardFromLeader) right after this.
+  r.becomeFollower(m.term, NONE);
   return undefined;
 }
 

@@ -92,3 +92,13 @@ export function elect(raw: RawNode, grant: NodeId[]): void {
 export function appendResp(from: NodeId, to: NodeId, term: number, index: number): Message {
   return { type: 'appendResp', from, to, term, reject: false, index, rejectHint: 0, hintTerm: 0 };
 }
+
+/** The error `f` throws (fails the test if it returns). */
+export function thrown(f: () => unknown): Error {
+  try {
+    f();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected an error');
+}
