@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { InvariantError, type Entry } from '@flotilla/raft';
+import { RaftInvariantError, type Entry } from '@flotilla/raft';
 import { RaftLog } from '../src/log.js';
 import { entriesWithTerms, thrown } from './util.js';
 
 // The log refuses changes that would break Raft's log properties (an entry
 // below the commit replaced, a hole, terms going down, a commit past the last
 // entry, a slice or compaction of entries it does not hold). A peer or driver
-// that asks for one is broken; the node must stop with an InvariantError that
+// that asks for one is broken; the node must stop with an RaftInvariantError that
 // says what was asked, not carry on with a log that differs from its peers'.
 // The legal boundary case next to each refusal is checked too.
 
@@ -19,7 +19,7 @@ describe('RaftLog.append refuses', () => {
   it('to replace a committed entry, but replaces the first uncommitted one', () => {
     const log = logOf([1, 1, 1, 1], 3, 0);
     const e = thrown(() => log.append(entriesWithTerms([2], 3)));
-    expect(e).toBeInstanceOf(InvariantError);
+    expect(e).toBeInstanceOf(RaftInvariantError);
     expect(e.message).toContain('entry 3 would overwrite committed entries (commit 3)');
     expect(log.term(3)).toBe(1);
     log.append(entriesWithTerms([2], 4));
@@ -29,7 +29,7 @@ describe('RaftLog.append refuses', () => {
   it('to leave a hole after the last entry, but appends right after it', () => {
     const log = logOf([1, 1, 1]);
     const e = thrown(() => log.append(entriesWithTerms([1], 5)));
-    expect(e).toBeInstanceOf(InvariantError);
+    expect(e).toBeInstanceOf(RaftInvariantError);
     expect(e.message).toContain('append at 5 leaves a hole after last index 3');
     expect(log.lastIndex()).toBe(3);
     log.append(entriesWithTerms([1], 4));
@@ -39,7 +39,7 @@ describe('RaftLog.append refuses', () => {
   it('an entry whose term is lower than the one before it, but takes an equal term', () => {
     const log = logOf([1, 2]);
     const e = thrown(() => log.append(entriesWithTerms([1], 3)));
-    expect(e).toBeInstanceOf(InvariantError);
+    expect(e).toBeInstanceOf(RaftInvariantError);
     expect(e.message).toContain('entry 3 has term 1, lower than the term 2 before it');
     expect(log.lastIndex()).toBe(2);
     log.append(entriesWithTerms([2], 3));
@@ -51,7 +51,7 @@ describe('RaftLog.commitTo', () => {
   it('refuses a commit index past the last entry, and takes the last one', () => {
     const log = logOf([1, 1, 1]);
     const e = thrown(() => log.commitTo(4));
-    expect(e).toBeInstanceOf(InvariantError);
+    expect(e).toBeInstanceOf(RaftInvariantError);
     expect(e.message).toContain('commit 4 is beyond the last index 3');
     expect(log.committed).toBe(0);
     expect(log.commitTo(3)).toBe(true);
@@ -64,10 +64,10 @@ describe('RaftLog.slice', () => {
     const log = logOf([1, 1, 2, 2, 2], 5, 5);
     log.compact(2);
     const below = thrown(() => log.slice(2, 4));
-    expect(below).toBeInstanceOf(InvariantError);
+    expect(below).toBeInstanceOf(RaftInvariantError);
     expect(below.message).toContain('slice [2, 4) is outside the log (2, 5]');
     const past = thrown(() => log.slice(3, 7));
-    expect(past).toBeInstanceOf(InvariantError);
+    expect(past).toBeInstanceOf(RaftInvariantError);
     expect(past.message).toContain('slice [3, 7) is outside the log (2, 5]');
     expect(log.slice(3, 6).map((x) => x.index)).toEqual([3, 4, 5]);
     expect(log.slice(3, 5).map((x) => x.index)).toEqual([3, 4]);
@@ -79,7 +79,7 @@ describe('RaftLog.compact', () => {
   it('refuses to drop entries the state machine has not applied, and drops up to applied', () => {
     const log = logOf([1, 1, 1, 1], 4, 2);
     const e = thrown(() => log.compact(3));
-    expect(e).toBeInstanceOf(InvariantError);
+    expect(e).toBeInstanceOf(RaftInvariantError);
     expect(e.message).toContain('compact(3) beyond applied 2');
     expect(log.firstIndex()).toBe(1);
     log.compact(2);

@@ -44,7 +44,7 @@ describe('step() results', () => {
     expect(e.message).toBe('message ignored (staleTerm): append from 2 at term 2 < 3');
   });
 
-  it('a vote request while a live leader holds its lease: staleTerm, naming the leader', () => {
+  it('a vote request while a live leader holds its lease: leaseHeld, naming the leader', () => {
     const f = newNode(1, { logTerms: [1], term: 1, checkQuorum: true });
     expect(f.step({ type: 'heartbeat', from: 2, to: 1, term: 1, commit: 0, context: '' })).toEqual({
       ok: true,
@@ -52,13 +52,13 @@ describe('step() results', () => {
     const e = rejection(
       f.step({ type: 'preVote', from: 3, to: 1, term: 2, lastLogIndex: 1, lastLogTerm: 1 }),
     );
-    expect(e.reason).toBe('staleTerm');
+    expect(e.reason).toBe('leaseHeld');
     expect(e.message).toBe(
-      'message ignored (staleTerm): preVote from 3 ignored: leader 2 is alive',
+      'message ignored (leaseHeld): preVote from 3 ignored: leader 2 is alive',
     );
   });
 
-  it('a vote request just after a restart (leaseGuardAtRestart): staleTerm, saying why', () => {
+  it('a vote request just after a restart (leaseGuardAtRestart): leaseHeld, saying why', () => {
     const f = newNode(1, { logTerms: [1], term: 1, leaseGuardAtRestart: true });
     const e = rejection(
       f.step({
@@ -71,7 +71,7 @@ describe('step() results', () => {
         transfer: false,
       }),
     );
-    expect(e.reason).toBe('staleTerm');
+    expect(e.reason).toBe('leaseHeld');
     expect(e.message).toContain('vote from 3 ignored: restarted less than an election timeout ago');
     expect(f.status().hardState).toMatchObject({ term: 1, vote: 0 });
   });
