@@ -5,11 +5,13 @@
 import { Etcd3 } from 'etcd3';
 import fs from 'node:fs';
 import https from 'node:https';
+import tls from 'node:tls';
 import os from 'node:os';
 import path from 'node:path';
 import { openNode, type FlotillaNode } from '@flotilla/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemberDirectory, serveNode, type RunningHttpServer } from '../src/index.js';
+import { chooseProtocol } from '../src/http/server.js';
 import { testPki, type Pki } from '../../transport/test/tls-pki.js';
 
 let pki: Pki;
@@ -114,5 +116,39 @@ describe('gRPC on the TLS client port', () => {
     } finally {
       check.close();
     }
+  });
+});
+
+describe('the protocol chosen in the TLS handshake', () => {
+  it('is HTTP/1.1 whenever the client offers it, h2 only for a client that offers h2 alone', () => {
+    expect(chooseProtocol(['h2', 'http/1.1'], true)).toBe('http/1.1');
+    expect(chooseProtocol(['h2'], true)).toBe('h2');
+    expect(chooseProtocol(['h2'], false)).toBeUndefined();
+    expect(chooseProtocol(['spdy/3'], true)).toBeUndefined();
+  });
+
+  it('answers a client that offers h2 and http/1.1 (as curl does) with the JSON API', async () => {
+    const url = new URL(secure.url);
+    const client = pki.certs['client']!;
+    const socket = tls.connect({
+      host: url.hostname,
+      port: Number(url.port),
+      ca: fs.readFileSync(pki.ca),
+      cert: fs.readFileSync(client.cert),
+      key: fs.readFileSync(client.key),
+      ALPNProtocols: ['h2', 'http/1.1'],
+      servername: 'localhost',
+      checkServerIdentity: () => undefined,
+    });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('secureConnect', resolve);
+      socket.once('error', reject);
+    });
+    expect(socket.alpnProtocol).toBe('http/1.1');
+    socket.write(`GET /health HTTP/1.1\r\nHost: ${url.host}\r\nConnection: close\r\n\r\n`);
+    let reply = '';
+    for await (const chunk of socket) reply += (chunk as Buffer).toString();
+    expect(reply).toMatch(/^HTTP\/1\.1 200 /);
+    expect(reply).toContain('"health":"true"');
   });
 });

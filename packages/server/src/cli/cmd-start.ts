@@ -85,6 +85,8 @@ function describeStartError(err: unknown, config: StartConfig): CliError | undef
       `address already in use (${e.message.replace(/^listen EADDRINUSE: address already in use /, '')}); another process listens there, choose other --listen-peer/--listen-client ports`,
     );
   if (e?.code === 'EACCES') return new CliError(`permission denied: ${e.message}`);
+  // A usage error keeps its own exit code (2): it names a flag, not the data directory.
+  if (e instanceof UsageError) return undefined;
   // Bad flags or a data directory that is not as required: the message says what to fix.
   if (isBadInput(e) || isEnvironment(e))
     return new CliError(
@@ -119,6 +121,10 @@ export async function cmdStart(
     throw new UsageError(
       `--node-thread is worker (the default) or inline, got ${JSON.stringify(nodeThread)}`,
     );
+  // Checked before the data directory is opened: a malformed URL is a usage error that touches nothing.
+  const grpcUrl = values['listen-client-grpc'] ?? env['FLOTILLA_LISTEN_CLIENT_GRPC'];
+  if (typeof grpcUrl === 'string' && grpcUrl !== '')
+    (await import('../grpc/serve-grpc.js')).parseGrpcListenUrl(grpcUrl);
   const founders = forceNew ? [config.name] : founderNames(config, foundersFlag);
   const initialVoters = founders.map(memberIdOf);
   const logger: Logger = pino(
@@ -216,7 +222,6 @@ export async function cmdStart(
       logger,
     }));
     // etcd's gRPC API on its own port (src/grpc).
-    const grpcUrl = values['listen-client-grpc'] ?? env['FLOTILLA_LISTEN_CLIENT_GRPC'];
     if (grpcUrl)
       grpc = await (await import('../grpc/serve-grpc.js')).startMemberGrpc(grpcUrl, {
         node,

@@ -81,7 +81,8 @@ export interface HttpServerOptions {
   /**
    * Also serve etcd's gRPC API on this port, as etcd does: on plain HTTP an
    * HTTP/2 connection is told apart by its preface; with `tls`, by the
-   * protocol the client asks for in the handshake (ALPN `h2`). Default true.
+   * protocol the client offers in the handshake (ALPN `h2` without
+   * `http/1.1`, see chooseProtocol). Default true.
    */
   readonly grpc?: boolean;
   /** Lifetime of auth tokens this server issues. Default 300,000 (etcd's --auth-token-ttl). */
@@ -564,9 +565,23 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 }
 
 /**
+ * The protocol of a TLS connection to the client port, from those the client
+ * offers. HTTP/1.1 whenever offered: curl and browsers offer both h2 and
+ * http/1.1 and speak JSON, which is served on HTTP/1.1 only (the HTTP/2 side
+ * is the gRPC server, which answers anything else with 415); gRPC clients
+ * (grpc-go in etcdctl, grpc-js in etcd3) offer h2 alone. Undefined (no
+ * common protocol) ends the handshake with a no_application_protocol alert.
+ */
+export function chooseProtocol(offered: readonly string[], grpc: boolean): string | undefined {
+  if (offered.includes('http/1.1')) return 'http/1.1';
+  if (grpc && offered.includes('h2')) return 'h2';
+  return undefined;
+}
+
+/**
  * The client port with TLS: HTTP/1.1 (the JSON API) and, when gRPC is served,
- * HTTP/2 (gRPC) chosen by ALPN during the handshake, as etcd serves both on
- * one TLS port. The certificate request is made here; whether a missing or
+ * HTTP/2 (gRPC) chosen by ALPN during the handshake (chooseProtocol), as etcd
+ * serves both on one TLS port. The certificate request is made here; whether a missing or
  * unverified certificate is refused is decided per request (JSON) or per
  * connection (gRPC), so the refusal can say why.
  */
@@ -582,7 +597,7 @@ function tlsListener(
       ...(tls.ca ? { ca: tls.ca } : {}),
       requestCert: tls.clientCertAuth,
       rejectUnauthorized: false,
-      ALPNProtocols: grpc ? ['h2', 'http/1.1'] : ['http/1.1'],
+      ALPNCallback: ({ protocols }) => chooseProtocol(protocols, grpc),
     },
     onSecure,
   );
