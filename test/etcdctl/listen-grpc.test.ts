@@ -74,5 +74,7 @@ describe('flotilla start --listen-client-grpc', () => {
     const member = await start('127.0.0.1:abc');
     expect(await member.exited).toBe(2);
     expect(member.stderr()).toContain('--listen-client-grpc');
+    // Refused before the data directory is created.
+    expect(fs.existsSync(path.join(dir, `d${children.length - 1}`))).toBe(false);
   });
 });
