@@ -113,7 +113,7 @@ async function main(): Promise<void> {
     return;
   }
   const served = new Served(node);
-  stateBeforeAnswers = () => served.stateIfChanged();
+  stateBeforeAnswers = () => served.stateNow();
   port.postMessage({
     t: 'open',
     id: node.id,
@@ -159,8 +159,6 @@ class Served {
   private lastPushMs = 0;
   private readonly refresh: ReturnType<typeof setInterval>;
   private closed = false;
-  /** Something the status shows changed since the last push. */
-  private dirty = false;
 
   constructor(private readonly node: InlineNode) {
     this.leaseChanges = node.leaseChanges;
@@ -201,7 +199,6 @@ class Served {
   }
 
   private statePushSoon(): void {
-    this.dirty = true;
     if (this.pushTimer !== undefined || this.closed) return;
     const waitMs = Math.max(0, this.lastPushMs + STATE_PUSH_MS - Date.now());
     this.pushTimer = setTimeout(() => this.pushState(), waitMs);
@@ -212,15 +209,18 @@ class Served {
     if (m !== undefined) send(m);
   }
 
-  /** The status message if the status changed since the last one (for a flush with answers). */
-  stateIfChanged(): FromWorker | undefined {
-    return this.dirty ? this.stateMessage() : undefined;
+  /**
+   * The status now, for a flush with answers: always, not only after an apply, since an answer
+   * can change the status by itself (a forwarded write's commit latency is recorded when the
+   * leader's answer arrives, maybe before this member applies the entry).
+   */
+  stateNow(): FromWorker | undefined {
+    return this.stateMessage();
   }
 
   private stateMessage(): FromWorker | undefined {
     if (this.pushTimer !== undefined) clearTimeout(this.pushTimer);
     this.pushTimer = undefined;
-    this.dirty = false;
     if (this.closed) return undefined;
     this.lastPushMs = Date.now();
     return { t: 'state', status: this.node.status() };
