@@ -331,11 +331,20 @@ describe('membership with auth on', () => {
       rootToken,
     );
     expect(res.status).toBe(200);
-    const members = (await ok(leader.url, '/v3/cluster/member/list', {}, rootToken))['members'] as {
-      name: string;
-      isLearner?: boolean;
-    }[];
-    expect(members.find((m) => m.name === 'n4')).toMatchObject({ isLearner: true });
+    // The add is answered once applied on the member that took it; the leader applies it on its
+    // own schedule (a member list is served from the member's applied state, as etcd 3.4 does).
+    type Member = { name: string; isLearner?: boolean };
+    const n4On = async (url: string): Promise<Member | undefined> =>
+      ((await ok(url, '/v3/cluster/member/list', {}, rootToken))['members'] as Member[]).find(
+        (m) => m.name === 'n4',
+      );
+    let added = await n4On(leader.url);
+    for (let i = 0; i < 100 && added === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      added = await n4On(leader.url);
+    }
+    expect(added).toMatchObject({ isLearner: true });
+    expect(await n4On(follower.url)).toMatchObject({ isLearner: true });
   });
 });
 
