@@ -77,14 +77,16 @@ export const areas = {
       // Lease reads, the Ready cycle (persist/send/apply order), hard state, persist, apply.
       {
         file: 'packages/node/src/driver.ts',
-        functions: ['leaseRead', 'hasLease', 'cycle', 'onHardState', 'persist', 'apply'],
+        functions: ['leaseRead', 'cycle', 'onHardState', 'persist', 'apply'],
       },
+      'packages/node/src/read-lease.ts', // when the leader lease holds, renewal, blocking after a TimeoutNow
     ],
     // A mutant that stalls the driver loop makes the tests wait for their own
     // timeouts; give up on it sooner (it counts as detected either way).
     timeoutMs: 8_000,
-    all: ['packages/node/src/driver.ts'],
+    all: ['packages/node/src/driver.ts', 'packages/node/src/read-lease.ts'],
     tests: [
+      'packages/node/test/read-lease.test.ts', // the lease's rules on their own
       'packages/node/test/write-path.test.ts',
       'packages/node/test/reads.test.ts',
       'packages/node/test/leases.test.ts',
