@@ -49,8 +49,9 @@ import type { ResolvedOptions } from './options.js';
 import { ReadLease } from './read-lease.js';
 import { Reads, type PendingRead } from './reads.js';
 import { Signal } from './signal.js';
-import { frameChunks, snapshotFrameBytesMax, unframeChunks } from './snapshot-framing.js';
+import { snapshotFrameBytesMax, unframeChunks } from './snapshot-framing.js';
 import { SnapshotReceiver } from './snapshot-receiver.js';
+import { SnapshotSchedule } from './snapshot-schedule.js';
 import { SnapshotSender } from './snapshot-sender.js';
 import { Waiters } from './waiters.js';
 import { decodeWire, encodeWire, type ForwardOp, type NodeWire } from './wire.js';
@@ -129,12 +130,9 @@ export class Driver {
   /** What the driver knows of the core, updated from each Ready: written only here, read by the rest. */
   private readonly s: CoreState;
   private readonly lease: ReadLease;
+  private readonly schedule: SnapshotSchedule;
   /** kv.leaseChanges when the lease tracker was last reconciled with the applied state. */
   private leaseChangesSeen = 0;
-  private compactedIndex: number;
-  private lastSnapshotIndex: number;
-  private bytesSinceSnapshot = 0;
-  private snapshotting: Promise<SnapshotMeta> | undefined;
   private lastReportMs = -Infinity;
   private reportDirty = false;
   private lastProgressNotifyMs: number;
@@ -171,9 +169,20 @@ export class Driver {
       options: this.o,
       leadTransferee: () => this.raw.status().leadTransferee,
     });
-    this.compactedIndex = params.compactedIndex;
-    this.lastSnapshotIndex = params.compactedIndex;
     this.lastProgressNotifyMs = now;
+    this.schedule = new SnapshotSchedule({
+      raw: this.raw,
+      core: this.s,
+      kv: params.kv,
+      snapshots: params.snapshots,
+      storage: params.storage,
+      clock: params.clock,
+      metrics: this.metrics,
+      events: params.events,
+      options: this.o,
+      control: (fn) => this.control(fn),
+      compactedIndex: params.compactedIndex,
+    });
     this.seenRequests = new SeenRequests(4 * this.o.forwardedRequestsMax);
     this.forwarder = new Forwarder(
       {
@@ -286,7 +295,7 @@ export class Driver {
     if (!graceful) await this.p.transport.close();
     await this.loop;
     if (graceful) await this.p.transport.close();
-    await this.snapshotting?.catch(() => undefined);
+    await this.schedule.idle();
     const closed = (op: string) => new NodeClosedError(op);
     for (const prop of this.proposals) prop.reject(closed('propose'));
     this.proposals = [];
@@ -742,7 +751,11 @@ export class Driver {
     })().catch(() => undefined); // not fatal: a restart drops snapshots that are not of the log
   }
 
-  /** Installs a received snapshot (already verified and stored by the receiver) into the state machine. */
+  /**
+   * Installs a received snapshot (already verified and stored by the receiver) into the state
+   * machine. It stays in the loop, not in SnapshotSchedule: it is part of handling a Ready (before
+   * advance()) and moves the loop's own state (applied index, waiters, the lease tracker).
+   */
   private async install(meta: SnapshotMeta): Promise<void> {
     // By exact (index, term): a newer stored snapshot may be one the core refused.
     const opened = await this.p.snapshots.open(meta.index, meta.term);
@@ -755,9 +768,7 @@ export class Driver {
     this.s.appliedIndex = meta.index;
     this.s.appliedTerm = meta.term;
     this.s.appliedAtMs = this.p.clock.now(); // the applied report's age starts here (else it dates from the last entry applied)
-    this.compactedIndex = meta.index;
-    this.lastSnapshotIndex = meta.index;
-    this.bytesSinceSnapshot = 0;
+    this.schedule.installed(meta.index);
     this.leaseChangesSeen = this.p.kv.leaseChanges;
     if (this.s.role === 'leader') this.leases.reconcile(this.p.kv.leaseList(), this.p.clock.now());
     this.metrics.snapshotsInstalled++;
@@ -780,7 +791,7 @@ export class Driver {
     const settled: (() => void)[] = [];
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
-      if (e.type === 'normal') this.bytesSinceSnapshot += e.data.byteLength;
+      if (e.type === 'normal') this.schedule.entryApplied(e.data.byteLength);
       // Stryker disable next-line ConditionalExpression,EqualityOperator,BooleanLiteral: fromEarlierTerm is read only under unsafeTestFaults.leaseTrackerAddOnly (a re-introduced bug for the simulators' self-tests)
       if (e.term < this.s.term) fromEarlierTerm = true;
       this.metrics.rto.committedInTerm(e.term, this.s.term, now);
@@ -819,11 +830,7 @@ export class Driver {
     if (this.stopped) return;
     this.p.events.emit('applied', { index: this.s.appliedIndex, revision: this.p.kv.revision });
     if (this.s.role !== 'leader') this.reportApplied(now);
-    const dueByEntries = this.s.appliedIndex - this.lastSnapshotIndex >= this.o.snapshotEntries;
-    const dueByBytes = this.bytesSinceSnapshot >= this.o.snapshotBytes;
-    if ((dueByEntries || dueByBytes) && this.snapshotting === undefined) {
-      this.snapshot().catch(() => undefined); // a failed snapshot is retried at the next threshold
-    }
+    this.schedule.takeIfDue();
   }
 
   /** Tells the leader how far this follower has applied (state latency), at most every applyReportMs. */
@@ -845,59 +852,11 @@ export class Driver {
     });
   }
 
-  // ---- snapshots and compaction --------------------------------------------
+  // ---- snapshots ------------------------------------------------------------
 
-  /**
-   * Takes a snapshot of the state machine at the current applied index, stores
-   * it durably, then compacts the Raft log behind it (keeping
-   * snapshotCatchUpEntries entries for followers that lag a little).
-   * Call only between batches (from the loop, or a control task).
-   */
+  /** Takes a snapshot now (see SnapshotSchedule.snapshot). Call only between batches. */
   snapshot(): Promise<SnapshotMeta> {
-    if (this.snapshotting !== undefined) return this.snapshotting;
-    const meta: SnapshotMeta = {
-      index: this.s.appliedIndex,
-      term: this.s.appliedTerm,
-      confState: this.raw.status().confState,
-    };
-    this.lastSnapshotIndex = meta.index;
-    this.bytesSinceSnapshot = 0;
-    // Queued in kv now, before any later apply: the snapshot is taken exactly at meta.index.
-    const taking = this.p.kv.snapshot();
-    const t0 = this.p.clock.now();
-    const run = (async () => {
-      const snap = await taking;
-      try {
-        invariant(
-          snap.appliedIndex === meta.index,
-          `kv snapshot at ${snap.appliedIndex}, expected ${meta.index}`,
-        );
-        await this.p.snapshots.create(meta, frameChunks(snap.chunks));
-      } finally {
-        await snap.close();
-      }
-      this.metrics.snapshotSave.record(this.p.clock.now() - t0);
-      this.metrics.snapshotsCreated++;
-      this.p.events.emit('snapshot', { kind: 'created', meta });
-      this.control(() => this.compactTo(meta.index - this.o.snapshotCatchUpEntries));
-      return meta;
-    })();
-    this.snapshotting = run;
-    const clear = (): void => {
-      if (this.snapshotting === run) this.snapshotting = undefined;
-    };
-    run.then(clear, clear);
-    return run;
-  }
-
-  private compactTo(index: number): void {
-    if (index <= this.compactedIndex || index > this.s.appliedIndex) return;
-    const meta = this.raw.compact(index);
-    if (meta === undefined || meta.index !== index) return; // a snapshot installed meanwhile moved the log past it
-    this.compactedIndex = index;
-    this.p.storage.log.compact(meta, { sync: false }).catch(() => {
-      // Not fatal: the stored log keeps more entries than needed; the next compaction retries.
-    });
+    return this.schedule.snapshot();
   }
 
   // ---- the node channel ----------------------------------------------------
@@ -993,11 +952,7 @@ export class Driver {
   }
 
   get snapshotIndex(): number {
-    return this.lastSnapshotIndex;
-  }
-
-  get firstIndex(): number {
-    return this.compactedIndex + 1;
+    return this.schedule.snapshotIndex;
   }
 
   pendingCounts(): { proposals: number; reads: number; forwarded: number } {
