@@ -42,6 +42,7 @@ import {
 } from './errors.js';
 import type { Emitter } from './events.js';
 import { Forwarder, SeenRequests, type Identify } from './forwarder.js';
+import { ApplyReporter } from './apply-reporter.js';
 import { CoreState } from './core-view.js';
 import { LeaderLeases } from './leases.js';
 import { NodeMetrics } from './metrics.js';
@@ -131,11 +132,9 @@ export class Driver {
   private readonly s: CoreState;
   private readonly lease: ReadLease;
   private readonly schedule: SnapshotSchedule;
+  private readonly reporter: ApplyReporter;
   /** kv.leaseChanges when the lease tracker was last reconciled with the applied state. */
   private leaseChangesSeen = 0;
-  private lastReportMs = -Infinity;
-  private reportDirty = false;
-  private lastProgressNotifyMs: number;
   private readonly unreachable = new Set<NodeId>();
   private readonly seenRequests: SeenRequests;
 
@@ -169,7 +168,13 @@ export class Driver {
       options: this.o,
       leadTransferee: () => this.raw.status().leadTransferee,
     });
-    this.lastProgressNotifyMs = now;
+    this.reporter = new ApplyReporter({
+      core: this.s,
+      kv: params.kv,
+      options: this.o,
+      sendApplied: (to, index, ageMs) => this.sendWire(to, { k: 'applied', index, ageMs }),
+      nowMs: now,
+    });
     this.schedule = new SnapshotSchedule({
       raw: this.raw,
       core: this.s,
@@ -553,11 +558,7 @@ export class Driver {
     this.forwarder.retryWaiting(this.s.leader);
     this.receiver.sweep(now);
     if (this.s.role === 'leader') this.expireLeases(now);
-    if (this.reportDirty) this.reportApplied(now);
-    if (now - this.lastProgressNotifyMs >= this.o.progressNotifyMs) {
-      this.lastProgressNotifyMs = now;
-      this.p.kv.progressTick();
-    }
+    this.reporter.onTime(now);
   }
 
   private expireLeases(now: number): void {
@@ -652,7 +653,7 @@ export class Driver {
       else this.reads.failRounds(() => new LeaderChangedError('linearizable read'));
       // Forwarded requests follow the leader: re-sent to it now, not after forwardTimeoutMs.
       this.forwarder.leaderChanged(ss.leader);
-      this.lastReportMs = -Infinity;
+      this.reporter.leaderChanged();
     }
     if (ss.role === 'leader' && !wasLeader) {
       this.lease.becameLeader(this.raw.status().lastIndex);
@@ -829,27 +830,8 @@ export class Driver {
   private afterApply(now: number): void {
     if (this.stopped) return;
     this.p.events.emit('applied', { index: this.s.appliedIndex, revision: this.p.kv.revision });
-    if (this.s.role !== 'leader') this.reportApplied(now);
+    if (this.s.role !== 'leader') this.reporter.report(now);
     this.schedule.takeIfDue();
-  }
-
-  /** Tells the leader how far this follower has applied (state latency), at most every applyReportMs. */
-  private reportApplied(now: number): void {
-    if (this.s.leader === NONE || this.s.role === 'leader') {
-      this.reportDirty = false;
-      return;
-    }
-    if (now - this.lastReportMs < this.o.applyReportMs) {
-      this.reportDirty = true;
-      return;
-    }
-    this.reportDirty = false;
-    this.lastReportMs = now;
-    this.sendWire(this.s.leader, {
-      k: 'applied',
-      index: this.s.appliedIndex,
-      ageMs: now - this.s.appliedAtMs,
-    });
   }
 
   // ---- snapshots ------------------------------------------------------------
