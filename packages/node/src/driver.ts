@@ -10,17 +10,11 @@
 // go into the next batch together: that is group commit. Nothing here reads a
 // clock or a random source except the injected Clock (and the core's Rng), and
 // every wait is on a promise, so a run on a VirtualClock is deterministic.
-import {
-  encodeCommand,
-  type ApplyResult,
-  type CommandResponse,
-  type KvStateMachine,
-} from '@flotilla/kv';
+import { encodeCommand, type KvStateMachine } from '@flotilla/kv';
 import {
   NONE,
   NotLeaderError,
   ReadIndexRefusedError,
-  type ConfChange,
   type Entry,
   type Message,
   type NodeId,
@@ -32,6 +26,8 @@ import {
 } from '@flotilla/raft';
 import type { PersistBatch, SnapshotStore, Storage } from '@flotilla/storage';
 import type { Clock, NodeMessage, TimerHandle, Transport } from '@flotilla/transport';
+import { ApplyReporter } from './apply-reporter.js';
+import { CoreState } from './core-view.js';
 import {
   errorToData,
   invariant,
@@ -41,12 +37,11 @@ import {
   UnknownOutcomeError,
 } from './errors.js';
 import type { Emitter } from './events.js';
-import { Forwarder, SeenRequests, type Identify } from './forwarder.js';
-import { ApplyReporter } from './apply-reporter.js';
-import { CoreState } from './core-view.js';
+import { Forwarder, SeenRequests } from './forwarder.js';
 import { LeaderLeases } from './leases.js';
 import { NodeMetrics } from './metrics.js';
 import type { ResolvedOptions } from './options.js';
+import { ProposalIntake, type Proposal } from './proposal-intake.js';
 import { ReadLease } from './read-lease.js';
 import { Reads, type PendingRead } from './reads.js';
 import { Signal } from './signal.js';
@@ -62,24 +57,6 @@ const EMPTY = new Uint8Array(0);
 const TICKS_PER_FIRE_MAX = 2;
 /** Ticks waiting for the core (a long write): more are forgiven, which only makes the node's timers slower. */
 const TICKS_QUEUED_MAX = 10_000;
-
-/** Something to put in the log, and who waits for it. */
-export interface Proposal {
-  readonly kind: 'entry' | 'conf';
-  readonly data?: Uint8Array;
-  readonly change?: ConfChange;
-  readonly acceptedAtMs: number;
-  /** May this proposal be forwarded if this node is not the leader? (Forwarded ones are not forwarded again.) */
-  readonly forwardable: boolean;
-  /**
-   * A write without an exactly-once identity: re-encodes it with one. A
-   * follower forwards it with one of its forward lanes' identities, so it can
-   * be re-sent to a new leader without being applied twice.
-   */
-  readonly identify?: Identify;
-  readonly resolve: (result: ApplyResult | undefined) => void;
-  readonly reject: (err: Error) => void;
-}
 
 export interface DriverParams {
   readonly id: NodeId;
@@ -120,7 +97,6 @@ export class Driver {
   // Inputs, drained between Raft batches.
   /** Messages with the clock time they arrived (see stepInTimeOrder). */
   private inbox: { readonly m: Message; readonly atMs: number }[] = [];
-  private proposals: Proposal[] = [];
   private controls: (() => void)[] = [];
   /** The clock time at which each tick not yet given to the core fell due, in order (see armTick). */
   private ticksDueMs: number[] = [];
@@ -133,6 +109,7 @@ export class Driver {
   private readonly lease: ReadLease;
   private readonly schedule: SnapshotSchedule;
   private readonly reporter: ApplyReporter;
+  private readonly intake: ProposalIntake;
   /** kv.leaseChanges when the lease tracker was last reconciled with the applied state. */
   private leaseChangesSeen = 0;
   private readonly unreachable = new Set<NodeId>();
@@ -207,6 +184,16 @@ export class Driver {
         ignoreIncarnation: this.o.unsafeTestFaults.ignoreIncarnation === true,
       },
     );
+    this.intake = new ProposalIntake({
+      id: params.id,
+      raw: this.raw,
+      clock: params.clock,
+      waiters: this.waiters,
+      forwarder: this.forwarder,
+      metrics: this.metrics,
+      options: this.o,
+      wake: () => this.signal.notify(),
+    });
     this.sender = new SnapshotSender({
       clock: params.clock,
       snapshots: params.snapshots,
@@ -302,8 +289,7 @@ export class Driver {
     if (graceful) await this.p.transport.close();
     await this.schedule.idle();
     const closed = (op: string) => new NodeClosedError(op);
-    for (const prop of this.proposals) prop.reject(closed('propose'));
-    this.proposals = [];
+    this.intake.failAll(() => closed('propose'));
     this.waiters.failAll(
       graceful
         ? 'the node was closed before the entry was seen applied'
@@ -343,13 +329,7 @@ export class Driver {
   /** Queues a proposal for the next batch. */
   propose(p: Proposal): void {
     if (this.stopped) return p.reject(new NodeClosedError('propose'));
-    if (this.proposals.length >= this.o.proposalQueueMax)
-      return p.reject(new TooManyRequestsError('proposalQueueMax', this.o.proposalQueueMax));
-    if (this.proposals.length + this.waiters.size >= this.o.pendingProposalsMax) {
-      return p.reject(new TooManyRequestsError('pendingProposalsMax', this.o.pendingProposalsMax));
-    }
-    this.proposals.push(p);
-    this.signal.notify();
+    this.intake.propose(p);
   }
 
   /** A linearizable read: resolves when local state may serve it. */
@@ -438,7 +418,7 @@ export class Driver {
       this.inbox.length > 0 ||
       this.controls.length > 0 ||
       this.ticksDueMs.length > 0 ||
-      this.proposals.length > 0
+      this.intake.queued > 0
     );
   }
 
@@ -452,7 +432,7 @@ export class Driver {
     for (const peer of this.unreachable) this.raw.reportUnreachable(peer);
     this.unreachable.clear();
     if (ticked) this.onTime(now);
-    this.proposeQueued(now);
+    this.intake.proposeQueued(now);
     this.startReadRound(now);
     this.noteCommit(now);
   }
@@ -485,50 +465,6 @@ export class Driver {
       }
     }
     return ticks.length > 0;
-  }
-
-  private proposeQueued(now: number): void {
-    // Without group commit (an ablation) one proposal goes into each batch; the rest wait for the next.
-    const queued = this.o.groupCommit ? this.proposals : this.proposals.slice(0, 1);
-    this.proposals = this.o.groupCommit ? [] : this.proposals.slice(1);
-    for (const prop of queued) {
-      const r =
-        prop.kind === 'entry'
-          ? this.raw.propose(prop.data ?? EMPTY)
-          : this.raw.proposeConfChange(prop.change!);
-      if (r.ok) {
-        this.waiters.add({
-          index: r.index,
-          term: r.term,
-          acceptedAtMs: prop.acceptedAtMs,
-          deadlineMs: now + this.o.proposalTimeoutMs,
-          resolve: prop.resolve,
-          reject: prop.reject,
-        });
-      } else if (r.error instanceof NotLeaderError && prop.forwardable) {
-        const req: ForwardOp =
-          prop.kind === 'entry'
-            ? { op: 'propose', data: prop.data ?? EMPTY }
-            : { op: 'confChange', change: prop.change! };
-        // The leader answers with the response of an applied entry, or the error it failed with. With no
-        // leader known the forwarder holds it until one is (also when forwarding is off: it may be this node).
-        this.forwarder.forward(r.error.leader, req, prop.identify).then(
-          ({ value, by }) => {
-            // Served here (this node became the leader meanwhile): its own apply recorded the latency.
-            if (by !== this.id)
-              this.metrics.commitLatency.record(this.p.clock.now() - prop.acceptedAtMs);
-            prop.resolve(
-              prop.kind === 'entry'
-                ? { index: 0, ok: true, response: value as CommandResponse }
-                : undefined,
-            );
-          },
-          (err: Error) => prop.reject(err),
-        );
-      } else {
-        prop.reject(r.error);
-      }
-    }
   }
 
   private startReadRound(now: number): void {
@@ -565,7 +501,7 @@ export class Driver {
     const ids = this.leases.dueForExpiry(now);
     if (ids.length === 0) return;
     const data = encodeExpire(ids);
-    this.proposals.push({
+    this.intake.proposeOwn({
       kind: 'entry',
       data,
       acceptedAtMs: now,
@@ -939,7 +875,7 @@ export class Driver {
 
   pendingCounts(): { proposals: number; reads: number; forwarded: number } {
     return {
-      proposals: this.proposals.length + this.waiters.size,
+      proposals: this.intake.pending,
       reads: this.reads.size,
       forwarded: this.forwarder.size,
     };
