@@ -10,7 +10,7 @@
 // go into the next batch together: that is group commit. Nothing here reads a
 // clock or a random source except the injected Clock (and the core's Rng), and
 // every wait is on a promise, so a run on a VirtualClock is deterministic.
-import { encodeCommand, type KvStateMachine } from '@flotilla/kv';
+import type { KvStateMachine } from '@flotilla/kv';
 import {
   NONE,
   NotLeaderError,
@@ -36,9 +36,10 @@ import {
   TooManyRequestsError,
   UnknownOutcomeError,
 } from './errors.js';
+import type { DriverView, ServeRequest } from './driver-view.js';
 import type { Emitter } from './events.js';
 import { Forwarder, SeenRequests } from './forwarder.js';
-import { LeaderLeases } from './leases.js';
+import { KvLeaseClocks } from './kv-lease-clocks.js';
 import { NodeMetrics } from './metrics.js';
 import type { ResolvedOptions } from './options.js';
 import { ProposalIntake, type Proposal } from './proposal-intake.js';
@@ -78,13 +79,19 @@ export interface DriverParams {
    * seed): forwarded requests, their answers and read-index contexts carry it.
    */
   readonly incarnation: number;
+  /**
+   * Runs a request forwarded to this node as the leader: the node's own server, given once here
+   * (a function that closes over the node, which builds its driver; see InlineNode).
+   */
+  readonly serveRequest: ServeRequest;
 }
 
-export class Driver {
+export class Driver implements DriverView {
   readonly id: NodeId;
   readonly metrics: NodeMetrics;
   readonly reads: Reads;
-  readonly leases = new LeaderLeases();
+  /** The leader's kv lease clocks; the node renews leases and reads TTLs through it. */
+  readonly leaseClocks: KvLeaseClocks;
   private readonly raw: RawNode;
   private readonly p: DriverParams;
   private readonly o: ResolvedOptions;
@@ -110,8 +117,6 @@ export class Driver {
   private readonly schedule: SnapshotSchedule;
   private readonly reporter: ApplyReporter;
   private readonly intake: ProposalIntake;
-  /** kv.leaseChanges when the lease tracker was last reconciled with the applied state. */
-  private leaseChangesSeen = 0;
   private readonly unreachable = new Set<NodeId>();
   private readonly seenRequests: SeenRequests;
 
@@ -193,6 +198,12 @@ export class Driver {
       metrics: this.metrics,
       options: this.o,
       wake: () => this.signal.notify(),
+    });
+    this.leaseClocks = new KvLeaseClocks({
+      kv: params.kv,
+      core: this.s,
+      options: this.o,
+      propose: (p) => this.intake.proposeOwn(p),
     });
     this.sender = new SnapshotSender({
       clock: params.clock,
@@ -493,25 +504,8 @@ export class Driver {
     this.forwarder.sweep(now);
     this.forwarder.retryWaiting(this.s.leader);
     this.receiver.sweep(now);
-    if (this.s.role === 'leader') this.expireLeases(now);
+    if (this.s.role === 'leader') this.leaseClocks.expire(now);
     this.reporter.onTime(now);
-  }
-
-  private expireLeases(now: number): void {
-    const ids = this.leases.dueForExpiry(now);
-    if (ids.length === 0) return;
-    const data = encodeExpire(ids);
-    this.intake.proposeOwn({
-      kind: 'entry',
-      data,
-      acceptedAtMs: now,
-      forwardable: false,
-      resolve: (result) => {
-        if (result?.ok === true) this.leases.gone(ids);
-        else this.leases.settled(ids);
-      },
-      reject: () => this.leases.settled(ids),
-    });
   }
 
   // ---- one Raft batch ------------------------------------------------------
@@ -593,12 +587,11 @@ export class Driver {
     }
     if (ss.role === 'leader' && !wasLeader) {
       this.lease.becameLeader(this.raw.status().lastIndex);
-      this.leases.becomeLeader(this.p.kv.leaseList(), now, this.o.electionTicks * this.o.tickMs);
-      this.leaseChangesSeen = this.p.kv.leaseChanges;
+      this.leaseClocks.becameLeader(now);
       this.metrics.resetLeaderState(this.s.commitIndex);
     } else if (ss.role !== 'leader' && wasLeader) {
       this.lease.steppedDown();
-      this.leases.stepDown();
+      this.leaseClocks.steppedDown();
       this.metrics.resetLeaderState(this.s.commitIndex);
     }
     if (leaderChanged || (ss.role === 'leader') !== wasLeader) {
@@ -706,8 +699,7 @@ export class Driver {
     this.s.appliedTerm = meta.term;
     this.s.appliedAtMs = this.p.clock.now(); // the applied report's age starts here (else it dates from the last entry applied)
     this.schedule.installed(meta.index);
-    this.leaseChangesSeen = this.p.kv.leaseChanges;
-    if (this.s.role === 'leader') this.leases.reconcile(this.p.kv.leaseList(), this.p.clock.now());
+    this.leaseClocks.installed(this.p.clock.now());
     this.metrics.snapshotsInstalled++;
     this.p.events.emit('snapshot', { kind: 'installed', meta });
   }
@@ -742,25 +734,8 @@ export class Driver {
     this.s.appliedIndex = last.index;
     this.s.appliedTerm = last.term;
     this.s.appliedAtMs = now;
-    this.followLeases(fromEarlierTerm, now);
+    this.leaseClocks.applied(fromEarlierTerm, now);
     return settled;
-  }
-
-  /**
-   * The leader's lease tracker follows the grants, revokes and expiries just
-   * applied, whoever proposed them: after a leader change the previous
-   * leader's entries are applied here too.
-   */
-  private followLeases(fromEarlierTerm: boolean, now: number): void {
-    if (this.s.role !== 'leader') return;
-    if (this.o.unsafeTestFaults.leaseTrackerAddOnly === true) {
-      if (fromEarlierTerm) this.leases.addMissing(this.p.kv.leaseList(), now);
-      return;
-    }
-    const changes = this.p.kv.leaseChanges;
-    if (changes === this.leaseChangesSeen) return;
-    this.leaseChangesSeen = changes;
-    this.leases.reconcile(this.p.kv.leaseList(), now);
   }
 
   private afterApply(now: number): void {
@@ -822,9 +797,6 @@ export class Driver {
     }
   }
 
-  /** Set by the node: runs a forwarded request on this (leader) node. */
-  serveRequest: ((req: ForwardOp) => Promise<unknown>) | undefined;
-
   /** Serves a request forwarded by `from` (or by this node itself, which became the leader) and answers it. */
   private serveForwarded(from: NodeId, inc: number, id: number, req: ForwardOp): void {
     const reply = (body: NodeWire & { k: 'res' }): void => {
@@ -839,9 +811,7 @@ export class Driver {
           body.ok ? undefined : body.error,
         );
     };
-    const serve = this.serveRequest;
-    if (serve === undefined) return;
-    serve(req).then(
+    this.p.serveRequest(req).then(
       (value) => reply({ k: 'res', inc, id, ok: true, value }),
       (err: unknown) => reply({ k: 'res', inc, id, ok: false, error: errorToData(err) }),
     );
@@ -880,8 +850,4 @@ export class Driver {
       forwarded: this.forwarder.size,
     };
   }
-}
-
-function encodeExpire(ids: number[]): Uint8Array {
-  return encodeCommand({ cmd: { op: 'leaseExpire', request: { ids } } });
 }
