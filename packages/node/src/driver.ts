@@ -25,7 +25,7 @@ import {
   type SoftState,
 } from '@flotilla/raft';
 import type { PersistBatch, SnapshotStore, Storage } from '@flotilla/storage';
-import type { Clock, NodeMessage, TimerHandle, Transport } from '@flotilla/transport';
+import type { Clock, NodeMessage, Transport } from '@flotilla/transport';
 import { ApplyReporter } from './apply-reporter.js';
 import { CoreState } from './core-view.js';
 import {
@@ -50,14 +50,11 @@ import { snapshotFrameBytesMax, unframeChunks } from './snapshot-framing.js';
 import { SnapshotReceiver } from './snapshot-receiver.js';
 import { SnapshotSchedule } from './snapshot-schedule.js';
 import { SnapshotSender } from './snapshot-sender.js';
+import { TickTimer } from './tick-timer.js';
 import { Waiters } from './waiters.js';
 import { decodeWire, encodeWire, type ForwardOp, type NodeWire } from './wire.js';
 
 const EMPTY = new Uint8Array(0);
-/** Ticks one tick-timer fire may count when it finds itself late (see armTick). */
-const TICKS_PER_FIRE_MAX = 2;
-/** Ticks waiting for the core (a long write): more are forgiven, which only makes the node's timers slower. */
-const TICKS_QUEUED_MAX = 10_000;
 
 export interface DriverParams {
   readonly id: NodeId;
@@ -105,11 +102,8 @@ export class Driver implements DriverView {
   /** Messages with the clock time they arrived (see stepInTimeOrder). */
   private inbox: { readonly m: Message; readonly atMs: number }[] = [];
   private controls: (() => void)[] = [];
-  /** The clock time at which each tick not yet given to the core fell due, in order (see armTick). */
-  private ticksDueMs: number[] = [];
-  private tickTimer: TimerHandle | undefined;
-  /** The clock time up to which tick periods have been counted (see armTick). */
-  private tickBaseMs: number;
+  /** Queues ticks with the time each fell due (see TickTimer). */
+  private readonly ticks: TickTimer;
 
   /** What the driver knows of the core, updated from each Ready: written only here, read by the rest. */
   private readonly s: CoreState;
@@ -129,7 +123,7 @@ export class Driver implements DriverView {
     this.id = params.id;
     this.raw = params.raw;
     const now = params.clock.now();
-    this.tickBaseMs = now;
+    this.ticks = new TickTimer(params.clock, this.o.tickMs, () => this.signal.notify());
     this.metrics = new NodeMetrics(params.id, now);
     this.reads = new Reads(
       this.o.readTimeoutMs,
@@ -249,7 +243,7 @@ export class Driver implements DriverView {
       if (e.direction === 'out' && (e.reason === 'peerDown' || e.reason === 'queueFull'))
         this.unreachable.add(e.peer);
     });
-    this.armTick();
+    this.ticks.start();
     this.loop = this.run();
   }
 
@@ -291,7 +285,7 @@ export class Driver implements DriverView {
     if (this.stopped) return this.loop;
     this.stopped = true;
     this.crashed = !graceful;
-    if (this.tickTimer !== undefined) this.p.clock.clearTimer(this.tickTimer);
+    this.ticks.stop();
     this.sender.stop();
     this.receiver.abort('node stopping');
     this.signal.notify();
@@ -373,42 +367,6 @@ export class Driver implements DriverView {
     return this.forwarder.forward(this.s.leader, req).then((answer) => answer.value);
   }
 
-  /**
-   * Ticks follow the clock, not the number of timer callbacks: a timer re-armed
-   * after each fire runs late by the event loop's delay (1–2 ms per 10 ms tick
-   * under load here), so a busy node's election timer ran 10–20 % slow and two
-   * survivors of a dead leader counted different times since its last
-   * heartbeat; the slower one then refused the other's pre-vote (it still
-   * "heard" the leader) and the election took another round. A fire that finds
-   * two or more tick periods gone counts TICKS_PER_FIRE_MAX ticks and forgives
-   * the rest: a long stall (GC, a paused process) never turns into a burst of
-   * ticks processed before the sockets are read, and ticks never run faster
-   * than the clock (leader leases rely on that). Each tick is queued with the
-   * time its period ended, so drain() can put it in time order with messages.
-   */
-  private armTick(): void {
-    this.tickTimer = this.p.clock.setTimer(this.o.tickMs, () => {
-      if (this.stopped) return;
-      const now = this.p.clock.now();
-      const periods = Math.floor((now - this.tickBaseMs) / this.o.tickMs);
-      const due: number[] = [];
-      if (periods < 1) {
-        // The clock stood still (a skewed test clock after a backward jump): one tick per fire, as before.
-        due.push(now);
-        this.tickBaseMs = now;
-      } else {
-        // Late by more than TICKS_PER_FIRE_MAX periods: the last ones are counted, the earlier ones forgiven.
-        for (let k = Math.max(1, periods - TICKS_PER_FIRE_MAX + 1); k <= periods; k++)
-          due.push(this.tickBaseMs + k * this.o.tickMs);
-        this.tickBaseMs =
-          periods > TICKS_PER_FIRE_MAX ? now : this.tickBaseMs + periods * this.o.tickMs;
-      }
-      for (const at of due) if (this.ticksDueMs.length < TICKS_QUEUED_MAX) this.ticksDueMs.push(at);
-      this.armTick();
-      this.signal.notify();
-    });
-  }
-
   // ---- the loop ------------------------------------------------------------
 
   private async run(): Promise<void> {
@@ -428,7 +386,7 @@ export class Driver implements DriverView {
     return (
       this.inbox.length > 0 ||
       this.controls.length > 0 ||
-      this.ticksDueMs.length > 0 ||
+      this.ticks.queued > 0 ||
       this.intake.queued > 0
     );
   }
@@ -459,9 +417,8 @@ export class Driver implements DriverView {
    */
   private stepInTimeOrder(now: number): boolean {
     const inbox = this.inbox;
-    const ticks = this.ticksDueMs;
+    const ticks = this.ticks.take();
     this.inbox = [];
-    this.ticksDueMs = [];
     let i = 0;
     let t = 0;
     while (i < inbox.length || t < ticks.length) {
