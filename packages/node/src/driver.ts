@@ -25,11 +25,10 @@ import {
   type SoftState,
 } from '@flotilla/raft';
 import type { PersistBatch, SnapshotStore, Storage } from '@flotilla/storage';
-import type { Clock, NodeMessage, Transport } from '@flotilla/transport';
+import type { Clock, Transport } from '@flotilla/transport';
 import { ApplyReporter } from './apply-reporter.js';
 import { CoreState } from './core-view.js';
 import {
-  errorToData,
   invariant,
   LeaderChangedError,
   NodeClosedError,
@@ -38,9 +37,10 @@ import {
 } from './errors.js';
 import type { DriverView, ServeRequest } from './driver-view.js';
 import type { Emitter } from './events.js';
-import { Forwarder, SeenRequests } from './forwarder.js';
+import type { Forwarder } from './forwarder.js';
 import { KvLeaseClocks } from './kv-lease-clocks.js';
 import { NodeMetrics } from './metrics.js';
+import { NodeChannel } from './node-channel.js';
 import type { ResolvedOptions } from './options.js';
 import { ProposalIntake, type Proposal } from './proposal-intake.js';
 import { ReadLease } from './read-lease.js';
@@ -52,7 +52,7 @@ import { SnapshotSchedule } from './snapshot-schedule.js';
 import { SnapshotSender } from './snapshot-sender.js';
 import { TickTimer } from './tick-timer.js';
 import { Waiters } from './waiters.js';
-import { decodeWire, encodeWire, type ForwardOp, type NodeWire } from './wire.js';
+import type { ForwardOp } from './wire.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -94,6 +94,8 @@ export class Driver implements DriverView {
   private readonly o: ResolvedOptions;
   private readonly signal = new Signal();
   private readonly waiters = new Waiters();
+  private readonly channel: NodeChannel;
+  /** Requests forwarded to the leader (the node channel's). */
   private readonly forwarder: Forwarder;
   private readonly sender: SnapshotSender;
   private readonly receiver: SnapshotReceiver;
@@ -112,7 +114,6 @@ export class Driver implements DriverView {
   private readonly reporter: ApplyReporter;
   private readonly intake: ProposalIntake;
   private readonly unreachable = new Set<NodeId>();
-  private readonly seenRequests: SeenRequests;
 
   private stopped = false;
   private loop: Promise<void> | undefined;
@@ -148,7 +149,7 @@ export class Driver implements DriverView {
       core: this.s,
       kv: params.kv,
       options: this.o,
-      sendApplied: (to, index, ageMs) => this.sendWire(to, { k: 'applied', index, ageMs }),
+      sendApplied: (to, index, ageMs) => this.channel.send(to, { k: 'applied', index, ageMs }),
       nowMs: now,
     });
     this.schedule = new SnapshotSchedule({
@@ -164,25 +165,21 @@ export class Driver implements DriverView {
       control: (fn) => this.control(fn),
       compactedIndex: params.compactedIndex,
     });
-    this.seenRequests = new SeenRequests(4 * this.o.forwardedRequestsMax);
-    this.forwarder = new Forwarder(
-      {
-        self: params.id,
-        now: () => params.clock.now(),
-        // To itself when this node became the leader while the request waited.
-        send: (to, inc, id, req) =>
-          to === this.id
-            ? this.serveForwarded(to, inc, id, req)
-            : this.sendWire(to, { k: 'req', inc, id, req }),
-      },
-      {
-        max: this.o.forwardedRequestsMax,
-        timeoutMs: this.o.forwardTimeoutMs,
-        incarnation: params.incarnation,
-        forwardToLeader: this.o.forwardToLeader,
-        ignoreIncarnation: this.o.unsafeTestFaults.ignoreIncarnation === true,
-      },
-    );
+    this.channel = new NodeChannel({
+      id: params.id,
+      transport: params.transport,
+      clock: params.clock,
+      core: this.s,
+      metrics: this.metrics,
+      options: this.o,
+      incarnation: params.incarnation,
+      serveRequest: params.serveRequest,
+      isStopped: () => this.stopped,
+      isCrashed: () => this.crashed,
+      onSnap: (from, body) => this.receiver.chunk(from, body),
+      onSnapAck: (from, body) => this.sender.acked(from, body.xfer, body.seq, body.ok, body.done),
+    });
+    this.forwarder = this.channel.forwarder;
     this.intake = new ProposalIntake({
       id: params.id,
       raw: this.raw,
@@ -204,7 +201,7 @@ export class Driver implements DriverView {
       snapshots: params.snapshots,
       send: (to, body) => {
         if (body.k === 'snap' && body.seq === 0) this.metrics.snapshotsSent++;
-        this.sendWire(to, body);
+        this.channel.send(to, body);
       },
       report: (to, ok) => this.control(() => this.raw.reportSnapshot(to, ok)),
       chunkBytes: this.o.snapshotChunkBytes,
@@ -213,7 +210,7 @@ export class Driver implements DriverView {
     });
     this.receiver = new SnapshotReceiver({
       snapshots: params.snapshots,
-      send: (to, body) => this.sendWire(to, body),
+      send: (to, body) => this.channel.send(to, body),
       stored: (from, term, meta) =>
         this.deliver({
           type: 'snapshot',
@@ -237,7 +234,7 @@ export class Driver implements DriverView {
     t.onMessage((messages) => {
       for (const m of messages) this.deliver(m);
     });
-    t.onNodeMessage((messages, from) => this.onNodeMessages(messages, from));
+    t.onNodeMessage((messages, from) => this.channel.receive(messages, from));
     t.onDrop((e) => {
       // Like a broken connection: stop pipelining to that peer and probe (the core's reportUnreachable).
       if (e.direction === 'out' && (e.reason === 'peerDown' || e.reason === 'queueFull'))
@@ -707,71 +704,6 @@ export class Driver implements DriverView {
   /** Takes a snapshot now (see SnapshotSchedule.snapshot). Call only between batches. */
   snapshot(): Promise<SnapshotMeta> {
     return this.schedule.snapshot();
-  }
-
-  // ---- the node channel ----------------------------------------------------
-
-  private sendWire(to: NodeId, body: NodeWire): void {
-    if (this.crashed) return;
-    this.p.transport.send(to, [encodeWire(this.id, to, body)]);
-  }
-
-  private onNodeMessages(messages: NodeMessage[], from: NodeId): void {
-    if (this.stopped) return;
-    for (const m of messages) {
-      const body = decodeWire(m.payload);
-      if (body === undefined) continue;
-      switch (body.k) {
-        case 'req':
-          if (this.seenRequests.firstTime(from, body.inc, body.id))
-            this.serveForwarded(from, body.inc, body.id, body.req);
-          break;
-        case 'res':
-          this.forwarder.answered(
-            from,
-            body.inc,
-            body.id,
-            body.ok,
-            body.ok ? body.value : undefined,
-            body.ok ? undefined : body.error,
-          );
-          break;
-        case 'applied':
-          if (this.s.role === 'leader')
-            this.metrics.followerApplied(from, body.index, body.ageMs, this.p.clock.now());
-          break;
-        case 'snap':
-          this.receiver.chunk(from, body);
-          break;
-        case 'snapAck':
-          this.sender.acked(from, body.xfer, body.seq, body.ok, body.done);
-          break;
-        default: {
-          const never: never = body;
-          throw new Error(`unknown node message ${JSON.stringify(never)}`);
-        }
-      }
-    }
-  }
-
-  /** Serves a request forwarded by `from` (or by this node itself, which became the leader) and answers it. */
-  private serveForwarded(from: NodeId, inc: number, id: number, req: ForwardOp): void {
-    const reply = (body: NodeWire & { k: 'res' }): void => {
-      if (from !== this.id) return this.sendWire(from, body);
-      if (!this.stopped)
-        this.forwarder.answered(
-          from,
-          body.inc,
-          body.id,
-          body.ok,
-          body.ok ? body.value : undefined,
-          body.ok ? undefined : body.error,
-        );
-    };
-    this.p.serveRequest(req).then(
-      (value) => reply({ k: 'res', inc, id, ok: true, value }),
-      (err: unknown) => reply({ k: 'res', inc, id, ok: false, error: errorToData(err) }),
-    );
   }
 
   // ---- status --------------------------------------------------------------
