@@ -10,6 +10,14 @@
 // go into the next batch together: that is group commit. Nothing here reads a
 // clock or a random source except the injected Clock (and the core's Rng), and
 // every wait is on a promise, so a run on a VirtualClock is deterministic.
+//
+// The loop and its state (the core's state as CoreState, the input queues,
+// the Ready handling) are here; each other responsibility is a module the loop
+// tells what happened: ReadLease (read-lease.ts), SnapshotSchedule
+// (snapshot-schedule.ts), ApplyReporter (apply-reporter.ts), ProposalIntake
+// (proposal-intake.ts), KvLeaseClocks (kv-lease-clocks.ts), NodeChannel
+// (node-channel.ts), TickTimer (tick-timer.ts). The node sees the driver as a
+// DriverView (driver-view.ts). docs/architecture.md, "The driver's shape".
 import type { KvStateMachine } from '@flotilla/kv';
 import {
   NONE,
@@ -84,16 +92,16 @@ export interface DriverParams {
 }
 
 export class Driver implements DriverView {
-  readonly id: NodeId;
   readonly metrics: NodeMetrics;
-  readonly reads: Reads;
   /** The leader's kv lease clocks; the node renews leases and reads TTLs through it. */
   readonly leaseClocks: KvLeaseClocks;
+  private readonly id: NodeId;
   private readonly raw: RawNode;
   private readonly p: DriverParams;
   private readonly o: ResolvedOptions;
   private readonly signal = new Signal();
   private readonly waiters = new Waiters();
+  private readonly reads: Reads;
   private readonly channel: NodeChannel;
   /** Requests forwarded to the leader (the node channel's). */
   private readonly forwarder: Forwarder;
@@ -116,6 +124,10 @@ export class Driver implements DriverView {
   private readonly unreachable = new Set<NodeId>();
 
   private stopped = false;
+  /** Stopped as if the process died: nothing more leaves this node. */
+  private crashed = false;
+  /** inLoop requests not yet run: failed on stop. */
+  private readonly controlRejects = new Set<(err: Error) => void>();
   private loop: Promise<void> | undefined;
 
   constructor(params: DriverParams) {
@@ -268,10 +280,6 @@ export class Driver implements DriverView {
     return this.o.forwardToLeader;
   }
 
-  get isStopped(): boolean {
-    return this.stopped;
-  }
-
   /**
    * Stops the loop. `graceful`: the batch being written completes (its
    * acknowledgements are sent); otherwise nothing more leaves this node.
@@ -307,10 +315,6 @@ export class Driver implements DriverView {
         : closed(op),
     );
   }
-
-  private crashed = false;
-  /** inLoop requests not yet run: failed on stop. */
-  private readonly controlRejects = new Set<(err: Error) => void>();
 
   // ---- inputs --------------------------------------------------------------
 
