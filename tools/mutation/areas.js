@@ -84,7 +84,17 @@ export const areas = {
     // A mutant that stalls the driver loop makes the tests wait for their own
     // timeouts; give up on it sooner (it counts as detected either way).
     timeoutMs: 8_000,
-    all: ['packages/node/src/driver.ts', 'packages/node/src/read-lease.ts'],
+    // The driver and the modules split out of it (docs/architecture.md, "The driver's shape").
+    all: [
+      'packages/node/src/driver.ts',
+      'packages/node/src/read-lease.ts',
+      'packages/node/src/snapshot-schedule.ts',
+      'packages/node/src/apply-reporter.ts',
+      'packages/node/src/proposal-intake.ts',
+      'packages/node/src/kv-lease-clocks.ts',
+      'packages/node/src/node-channel.ts',
+      'packages/node/src/tick-timer.ts',
+    ],
     tests: [
       'packages/node/test/read-lease.test.ts', // the lease's rules on their own
       'packages/node/test/write-path.test.ts',
