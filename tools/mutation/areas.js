@@ -77,14 +77,26 @@ export const areas = {
       // Lease reads, the Ready cycle (persist/send/apply order), hard state, persist, apply.
       {
         file: 'packages/node/src/driver.ts',
-        functions: ['leaseRead', 'hasLease', 'cycle', 'onHardState', 'persist', 'apply'],
+        functions: ['leaseRead', 'cycle', 'onHardState', 'persist', 'apply'],
       },
+      'packages/node/src/read-lease.ts', // when the leader lease holds, renewal, blocking after a TimeoutNow
     ],
     // A mutant that stalls the driver loop makes the tests wait for their own
     // timeouts; give up on it sooner (it counts as detected either way).
     timeoutMs: 8_000,
-    all: ['packages/node/src/driver.ts'],
+    // The driver and the modules split out of it (docs/architecture.md, "The driver's shape").
+    all: [
+      'packages/node/src/driver.ts',
+      'packages/node/src/read-lease.ts',
+      'packages/node/src/snapshot-schedule.ts',
+      'packages/node/src/apply-reporter.ts',
+      'packages/node/src/proposal-intake.ts',
+      'packages/node/src/kv-lease-clocks.ts',
+      'packages/node/src/node-channel.ts',
+      'packages/node/src/tick-timer.ts',
+    ],
     tests: [
+      'packages/node/test/read-lease.test.ts', // the lease's rules on their own
       'packages/node/test/write-path.test.ts',
       'packages/node/test/reads.test.ts',
       'packages/node/test/leases.test.ts',

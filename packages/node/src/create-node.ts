@@ -78,7 +78,7 @@ export async function createNodeWith(
       },
     });
     const events = new Emitter();
-    const driver = new Driver({
+    const driverParams = {
       id: params.id,
       clusterId: params.clusterId,
       raw,
@@ -92,11 +92,12 @@ export async function createNodeWith(
       appliedTerm: termAt(loaded, applied),
       compactedIndex: snapIndex,
       incarnation,
-    });
+    };
+    // The node builds (and starts) its driver, giving it the node's request server.
     const node = new InlineNode({
       id: params.id,
       clusterId: params.clusterId,
-      driver,
+      driver: (serveRequest) => new Driver({ ...driverParams, serveRequest }),
       kv,
       transport: params.transport,
       clock: params.clock,
@@ -106,7 +107,6 @@ export async function createNodeWith(
       onStopped,
       listenAddress,
     });
-    driver.start();
     return node;
   } catch (err) {
     await kv.close();

@@ -10,17 +10,19 @@
 // go into the next batch together: that is group commit. Nothing here reads a
 // clock or a random source except the injected Clock (and the core's Rng), and
 // every wait is on a promise, so a run on a VirtualClock is deterministic.
-import {
-  encodeCommand,
-  type ApplyResult,
-  type CommandResponse,
-  type KvStateMachine,
-} from '@flotilla/kv';
+//
+// The loop and its state (the core's state as CoreState, the input queues,
+// the Ready handling) are here; each other responsibility is a module the loop
+// tells what happened: ReadLease (read-lease.ts), SnapshotSchedule
+// (snapshot-schedule.ts), ApplyReporter (apply-reporter.ts), ProposalIntake
+// (proposal-intake.ts), KvLeaseClocks (kv-lease-clocks.ts), NodeChannel
+// (node-channel.ts), TickTimer (tick-timer.ts). The node sees the driver as a
+// DriverView (driver-view.ts). docs/architecture.md, "The driver's shape".
+import type { KvStateMachine } from '@flotilla/kv';
 import {
   NONE,
   NotLeaderError,
   ReadIndexRefusedError,
-  type ConfChange,
   type Entry,
   type Message,
   type NodeId,
@@ -31,51 +33,36 @@ import {
   type SoftState,
 } from '@flotilla/raft';
 import type { PersistBatch, SnapshotStore, Storage } from '@flotilla/storage';
-import type { Clock, NodeMessage, TimerHandle, Transport } from '@flotilla/transport';
+import type { Clock, Transport } from '@flotilla/transport';
+import { ApplyReporter } from './apply-reporter.js';
+import { CoreState } from './core-view.js';
 import {
-  errorToData,
   invariant,
   LeaderChangedError,
   NodeClosedError,
   TooManyRequestsError,
   UnknownOutcomeError,
 } from './errors.js';
+import type { DriverView, ServeRequest } from './driver-view.js';
 import type { Emitter } from './events.js';
-import { Forwarder, SeenRequests, type Identify } from './forwarder.js';
-import { LeaderLeases } from './leases.js';
+import type { Forwarder } from './forwarder.js';
+import { KvLeaseClocks } from './kv-lease-clocks.js';
 import { NodeMetrics } from './metrics.js';
+import { NodeChannel } from './node-channel.js';
 import type { ResolvedOptions } from './options.js';
+import { ProposalIntake, type Proposal } from './proposal-intake.js';
+import { ReadLease } from './read-lease.js';
 import { Reads, type PendingRead } from './reads.js';
 import { Signal } from './signal.js';
-import { frameChunks, snapshotFrameBytesMax, unframeChunks } from './snapshot-framing.js';
+import { snapshotFrameBytesMax, unframeChunks } from './snapshot-framing.js';
 import { SnapshotReceiver } from './snapshot-receiver.js';
+import { SnapshotSchedule } from './snapshot-schedule.js';
 import { SnapshotSender } from './snapshot-sender.js';
+import { TickTimer } from './tick-timer.js';
 import { Waiters } from './waiters.js';
-import { decodeWire, encodeWire, type ForwardOp, type NodeWire } from './wire.js';
+import type { ForwardOp } from './wire.js';
 
 const EMPTY = new Uint8Array(0);
-/** Ticks one tick-timer fire may count when it finds itself late (see armTick). */
-const TICKS_PER_FIRE_MAX = 2;
-/** Ticks waiting for the core (a long write): more are forgiven, which only makes the node's timers slower. */
-const TICKS_QUEUED_MAX = 10_000;
-
-/** Something to put in the log, and who waits for it. */
-export interface Proposal {
-  readonly kind: 'entry' | 'conf';
-  readonly data?: Uint8Array;
-  readonly change?: ConfChange;
-  readonly acceptedAtMs: number;
-  /** May this proposal be forwarded if this node is not the leader? (Forwarded ones are not forwarded again.) */
-  readonly forwardable: boolean;
-  /**
-   * A write without an exactly-once identity: re-encodes it with one. A
-   * follower forwards it with one of its forward lanes' identities, so it can
-   * be re-sent to a new leader without being applied twice.
-   */
-  readonly identify?: Identify;
-  readonly resolve: (result: ApplyResult | undefined) => void;
-  readonly reject: (err: Error) => void;
-}
 
 export interface DriverParams {
   readonly id: NodeId;
@@ -97,18 +84,26 @@ export interface DriverParams {
    * seed): forwarded requests, their answers and read-index contexts carry it.
    */
   readonly incarnation: number;
+  /**
+   * Runs a request forwarded to this node as the leader: the node's own server, given once here
+   * (a function that closes over the node, which builds its driver; see InlineNode).
+   */
+  readonly serveRequest: ServeRequest;
 }
 
-export class Driver {
-  readonly id: NodeId;
+export class Driver implements DriverView {
   readonly metrics: NodeMetrics;
-  readonly reads: Reads;
-  readonly leases = new LeaderLeases();
+  /** The leader's kv lease clocks; the node renews leases and reads TTLs through it. */
+  readonly leaseClocks: KvLeaseClocks;
+  private readonly id: NodeId;
   private readonly raw: RawNode;
   private readonly p: DriverParams;
   private readonly o: ResolvedOptions;
   private readonly signal = new Signal();
   private readonly waiters = new Waiters();
+  private readonly reads: Reads;
+  private readonly channel: NodeChannel;
+  /** Requests forwarded to the leader (the node channel's). */
   private readonly forwarder: Forwarder;
   private readonly sender: SnapshotSender;
   private readonly receiver: SnapshotReceiver;
@@ -116,40 +111,23 @@ export class Driver {
   // Inputs, drained between Raft batches.
   /** Messages with the clock time they arrived (see stepInTimeOrder). */
   private inbox: { readonly m: Message; readonly atMs: number }[] = [];
-  private proposals: Proposal[] = [];
   private controls: (() => void)[] = [];
-  /** The clock time at which each tick not yet given to the core fell due, in order (see armTick). */
-  private ticksDueMs: number[] = [];
-  private tickTimer: TimerHandle | undefined;
-  /** The clock time up to which tick periods have been counted (see armTick). */
-  private tickBaseMs: number;
+  /** Queues ticks with the time each fell due (see TickTimer). */
+  private readonly ticks: TickTimer;
 
-  // What the driver knows of the core, updated from each Ready.
-  role: Role = 'follower';
-  leader: NodeId = NONE;
-  term: number;
-  commitIndex: number;
-  appliedIndex: number;
-  private appliedTerm: number;
-  private appliedAtMs: number;
-  /** The first index of this leader's term: lease reads need it committed. */
-  private termStartIndex = Infinity;
-  private leaseUntilMs = -Infinity;
-  /** Rounds issued before this time do not renew the lease (a TimeoutNow left; see blockLease). */
-  private leaseBlockedUntilMs = -Infinity;
-  /** kv.leaseChanges when the lease tracker was last reconciled with the applied state. */
-  private leaseChangesSeen = 0;
-  private compactedIndex: number;
-  private lastSnapshotIndex: number;
-  private bytesSinceSnapshot = 0;
-  private snapshotting: Promise<SnapshotMeta> | undefined;
-  private lastReportMs = -Infinity;
-  private reportDirty = false;
-  private lastProgressNotifyMs: number;
+  /** What the driver knows of the core, updated from each Ready: written only here, read by the rest. */
+  private readonly s: CoreState;
+  private readonly lease: ReadLease;
+  private readonly schedule: SnapshotSchedule;
+  private readonly reporter: ApplyReporter;
+  private readonly intake: ProposalIntake;
   private readonly unreachable = new Set<NodeId>();
-  private readonly seenRequests: SeenRequests;
 
   private stopped = false;
+  /** Stopped as if the process died: nothing more leaves this node. */
+  private crashed = false;
+  /** inLoop requests not yet run: failed on stop. */
+  private readonly controlRejects = new Set<(err: Error) => void>();
   private loop: Promise<void> | undefined;
 
   constructor(params: DriverParams) {
@@ -158,7 +136,7 @@ export class Driver {
     this.id = params.id;
     this.raw = params.raw;
     const now = params.clock.now();
-    this.tickBaseMs = now;
+    this.ticks = new TickTimer(params.clock, this.o.tickMs, () => this.signal.notify());
     this.metrics = new NodeMetrics(params.id, now);
     this.reads = new Reads(
       this.o.readTimeoutMs,
@@ -166,39 +144,76 @@ export class Driver {
       this.o.unsafeTestFaults.ignoreIncarnation === true,
     );
     const st = this.raw.status();
-    this.term = st.hardState.term;
-    this.commitIndex = st.hardState.commit;
-    this.appliedIndex = st.applied;
-    this.appliedTerm = params.appliedTerm;
-    this.appliedAtMs = now;
-    this.compactedIndex = params.compactedIndex;
-    this.lastSnapshotIndex = params.compactedIndex;
-    this.lastProgressNotifyMs = now;
-    this.seenRequests = new SeenRequests(4 * this.o.forwardedRequestsMax);
-    this.forwarder = new Forwarder(
-      {
-        self: params.id,
-        now: () => params.clock.now(),
-        // To itself when this node became the leader while the request waited.
-        send: (to, inc, id, req) =>
-          to === this.id
-            ? this.serveForwarded(to, inc, id, req)
-            : this.sendWire(to, { k: 'req', inc, id, req }),
-      },
-      {
-        max: this.o.forwardedRequestsMax,
-        timeoutMs: this.o.forwardTimeoutMs,
-        incarnation: params.incarnation,
-        forwardToLeader: this.o.forwardToLeader,
-        ignoreIncarnation: this.o.unsafeTestFaults.ignoreIncarnation === true,
-      },
-    );
+    this.s = new CoreState({
+      term: st.hardState.term,
+      commitIndex: st.hardState.commit,
+      appliedIndex: st.applied,
+      appliedTerm: params.appliedTerm,
+      appliedAtMs: now,
+    });
+    this.lease = new ReadLease({
+      clock: params.clock,
+      core: this.s,
+      options: this.o,
+      leadTransferee: () => this.raw.status().leadTransferee,
+    });
+    this.reporter = new ApplyReporter({
+      core: this.s,
+      kv: params.kv,
+      options: this.o,
+      sendApplied: (to, index, ageMs) => this.channel.send(to, { k: 'applied', index, ageMs }),
+      nowMs: now,
+    });
+    this.schedule = new SnapshotSchedule({
+      raw: this.raw,
+      core: this.s,
+      kv: params.kv,
+      snapshots: params.snapshots,
+      storage: params.storage,
+      clock: params.clock,
+      metrics: this.metrics,
+      events: params.events,
+      options: this.o,
+      control: (fn) => this.control(fn),
+      compactedIndex: params.compactedIndex,
+    });
+    this.channel = new NodeChannel({
+      id: params.id,
+      transport: params.transport,
+      clock: params.clock,
+      core: this.s,
+      metrics: this.metrics,
+      options: this.o,
+      incarnation: params.incarnation,
+      serveRequest: params.serveRequest,
+      isStopped: () => this.stopped,
+      isCrashed: () => this.crashed,
+      onSnap: (from, body) => this.receiver.chunk(from, body),
+      onSnapAck: (from, body) => this.sender.acked(from, body.xfer, body.seq, body.ok, body.done),
+    });
+    this.forwarder = this.channel.forwarder;
+    this.intake = new ProposalIntake({
+      id: params.id,
+      raw: this.raw,
+      clock: params.clock,
+      waiters: this.waiters,
+      forwarder: this.forwarder,
+      metrics: this.metrics,
+      options: this.o,
+      wake: () => this.signal.notify(),
+    });
+    this.leaseClocks = new KvLeaseClocks({
+      kv: params.kv,
+      core: this.s,
+      options: this.o,
+      propose: (p) => this.intake.proposeOwn(p),
+    });
     this.sender = new SnapshotSender({
       clock: params.clock,
       snapshots: params.snapshots,
       send: (to, body) => {
         if (body.k === 'snap' && body.seq === 0) this.metrics.snapshotsSent++;
-        this.sendWire(to, body);
+        this.channel.send(to, body);
       },
       report: (to, ok) => this.control(() => this.raw.reportSnapshot(to, ok)),
       chunkBytes: this.o.snapshotChunkBytes,
@@ -207,7 +222,7 @@ export class Driver {
     });
     this.receiver = new SnapshotReceiver({
       snapshots: params.snapshots,
-      send: (to, body) => this.sendWire(to, body),
+      send: (to, body) => this.channel.send(to, body),
       stored: (from, term, meta) =>
         this.deliver({
           type: 'snapshot',
@@ -231,22 +246,38 @@ export class Driver {
     t.onMessage((messages) => {
       for (const m of messages) this.deliver(m);
     });
-    t.onNodeMessage((messages, from) => this.onNodeMessages(messages, from));
+    t.onNodeMessage((messages, from) => this.channel.receive(messages, from));
     t.onDrop((e) => {
       // Like a broken connection: stop pipelining to that peer and probe (the core's reportUnreachable).
       if (e.direction === 'out' && (e.reason === 'peerDown' || e.reason === 'queueFull'))
         this.unreachable.add(e.peer);
     });
-    this.armTick();
+    this.ticks.start();
     this.loop = this.run();
+  }
+
+  get role(): Role {
+    return this.s.role;
+  }
+
+  get leader(): NodeId {
+    return this.s.leader;
+  }
+
+  get term(): number {
+    return this.s.term;
+  }
+
+  get commitIndex(): number {
+    return this.s.commitIndex;
+  }
+
+  get appliedIndex(): number {
+    return this.s.appliedIndex;
   }
 
   get forwardToLeader(): boolean {
     return this.o.forwardToLeader;
-  }
-
-  get isStopped(): boolean {
-    return this.stopped;
   }
 
   /**
@@ -259,17 +290,16 @@ export class Driver {
     if (this.stopped) return this.loop;
     this.stopped = true;
     this.crashed = !graceful;
-    if (this.tickTimer !== undefined) this.p.clock.clearTimer(this.tickTimer);
+    this.ticks.stop();
     this.sender.stop();
     this.receiver.abort('node stopping');
     this.signal.notify();
     if (!graceful) await this.p.transport.close();
     await this.loop;
     if (graceful) await this.p.transport.close();
-    await this.snapshotting?.catch(() => undefined);
+    await this.schedule.idle();
     const closed = (op: string) => new NodeClosedError(op);
-    for (const prop of this.proposals) prop.reject(closed('propose'));
-    this.proposals = [];
+    this.intake.failAll(() => closed('propose'));
     this.waiters.failAll(
       graceful
         ? 'the node was closed before the entry was seen applied'
@@ -285,10 +315,6 @@ export class Driver {
         : closed(op),
     );
   }
-
-  private crashed = false;
-  /** inLoop requests not yet run: failed on stop. */
-  private readonly controlRejects = new Set<(err: Error) => void>();
 
   // ---- inputs --------------------------------------------------------------
 
@@ -309,13 +335,7 @@ export class Driver {
   /** Queues a proposal for the next batch. */
   propose(p: Proposal): void {
     if (this.stopped) return p.reject(new NodeClosedError('propose'));
-    if (this.proposals.length >= this.o.proposalQueueMax)
-      return p.reject(new TooManyRequestsError('proposalQueueMax', this.o.proposalQueueMax));
-    if (this.proposals.length + this.waiters.size >= this.o.pendingProposalsMax) {
-      return p.reject(new TooManyRequestsError('pendingProposalsMax', this.o.pendingProposalsMax));
-    }
-    this.proposals.push(p);
-    this.signal.notify();
+    this.intake.propose(p);
   }
 
   /** A linearizable read: resolves when local state may serve it. */
@@ -324,106 +344,28 @@ export class Driver {
     if (this.reads.size >= this.o.pendingReadsMax)
       return read.reject(new TooManyRequestsError('pendingReadsMax', this.o.pendingReadsMax));
     // A read issued before any leader is known waits for one, forwarding or not (bounded by readTimeoutMs).
-    if (!this.o.forwardToLeader && this.role !== 'leader' && this.leader !== NONE)
-      return read.reject(new NotLeaderError(this.leader, 'linearizable read'));
+    if (!this.o.forwardToLeader && this.s.role !== 'leader' && this.s.leader !== NONE)
+      return read.reject(new NotLeaderError(this.s.leader, 'linearizable read'));
     this.reads.enqueue(read);
     this.signal.notify();
   }
 
   /** A lease read: at once on a leader whose lease holds, else a read-index round (which renews the lease). */
   leaseRead(read: PendingRead): void {
-    if (this.hasLease()) {
+    if (this.lease.holds()) {
       if (this.reads.size >= this.o.pendingReadsMax)
         return read.reject(new TooManyRequestsError('pendingReadsMax', this.o.pendingReadsMax));
-      this.reads.waitFor(this.commitIndex, [read]);
-      this.reads.release(this.appliedIndex);
+      this.reads.waitFor(this.s.commitIndex, [read]);
+      this.reads.release(this.s.appliedIndex);
       return;
     }
     this.readIndex(read);
   }
 
-  /**
-   * May a read be served from the leader lease now? Only with CheckQuorum (without it voters
-   * promise nothing and a lease read is a read-index read), once an entry of this term is
-   * committed, within the lease, and not while a transfer is under way (its target may be
-   * told to campaign at any moment, and a transfer vote skips the voters' promise).
-   */
-  hasLease(): boolean {
-    return (
-      this.o.checkQuorum &&
-      // Stryker disable next-line ConditionalExpression: redundant with the next check, termStartIndex is Infinity on any non-leader
-      this.role === 'leader' &&
-      // Stryker disable next-line ConditionalExpression: a lease is reset on becoming leader and renewed only by confirmed read rounds, which the core holds until the term's first commit
-      this.commitIndex >= this.termStartIndex &&
-      this.p.clock.now() < this.leaseUntilMs &&
-      this.raw.status().leadTransferee === NONE
-    );
-  }
-
-  /**
-   * A TimeoutNow is leaving (at once when a transfer starts with its target caught up, else
-   * when the target catches up): the target's votes will skip the voters' promise, so the
-   * lease ends now, and rounds issued within an election timeout (the bound on a message's
-   * delay that leases assume) do not renew it, even if the transfer is abandoned meanwhile:
-   * its TimeoutNow may still arrive. A transfer that never sent one left nothing to fear.
-   */
-  private blockLease(now: number): void {
-    this.leaseUntilMs = -Infinity;
-    this.leaseBlockedUntilMs = Math.max(
-      this.leaseBlockedUntilMs,
-      now + this.o.electionTicks * this.o.tickMs,
-    );
-  }
-
-  /** A read round issued at `issuedAtMs` was confirmed by a quorum: each of its voters promised not to elect another leader for an election timeout. */
-  private renewLease(issuedAtMs: number): void {
-    if (this.role !== 'leader' || issuedAtMs < this.leaseBlockedUntilMs) return;
-    this.leaseUntilMs = Math.max(
-      this.leaseUntilMs,
-      issuedAtMs + this.o.electionTicks * this.o.tickMs * this.o.leaseFraction,
-    );
-  }
-
   /** Sends a request to the leader over the node channel (once one is known; see Forwarder). */
   forward(req: ForwardOp): Promise<unknown> {
     if (this.stopped) return Promise.reject(new NodeClosedError(req.op));
-    return this.forwarder.forward(this.leader, req).then((answer) => answer.value);
-  }
-
-  /**
-   * Ticks follow the clock, not the number of timer callbacks: a timer re-armed
-   * after each fire runs late by the event loop's delay (1–2 ms per 10 ms tick
-   * under load here), so a busy node's election timer ran 10–20 % slow and two
-   * survivors of a dead leader counted different times since its last
-   * heartbeat; the slower one then refused the other's pre-vote (it still
-   * "heard" the leader) and the election took another round. A fire that finds
-   * two or more tick periods gone counts TICKS_PER_FIRE_MAX ticks and forgives
-   * the rest: a long stall (GC, a paused process) never turns into a burst of
-   * ticks processed before the sockets are read, and ticks never run faster
-   * than the clock (leader leases rely on that). Each tick is queued with the
-   * time its period ended, so drain() can put it in time order with messages.
-   */
-  private armTick(): void {
-    this.tickTimer = this.p.clock.setTimer(this.o.tickMs, () => {
-      if (this.stopped) return;
-      const now = this.p.clock.now();
-      const periods = Math.floor((now - this.tickBaseMs) / this.o.tickMs);
-      const due: number[] = [];
-      if (periods < 1) {
-        // The clock stood still (a skewed test clock after a backward jump): one tick per fire, as before.
-        due.push(now);
-        this.tickBaseMs = now;
-      } else {
-        // Late by more than TICKS_PER_FIRE_MAX periods: the last ones are counted, the earlier ones forgiven.
-        for (let k = Math.max(1, periods - TICKS_PER_FIRE_MAX + 1); k <= periods; k++)
-          due.push(this.tickBaseMs + k * this.o.tickMs);
-        this.tickBaseMs =
-          periods > TICKS_PER_FIRE_MAX ? now : this.tickBaseMs + periods * this.o.tickMs;
-      }
-      for (const at of due) if (this.ticksDueMs.length < TICKS_QUEUED_MAX) this.ticksDueMs.push(at);
-      this.armTick();
-      this.signal.notify();
-    });
+    return this.forwarder.forward(this.s.leader, req).then((answer) => answer.value);
   }
 
   // ---- the loop ------------------------------------------------------------
@@ -445,8 +387,8 @@ export class Driver {
     return (
       this.inbox.length > 0 ||
       this.controls.length > 0 ||
-      this.ticksDueMs.length > 0 ||
-      this.proposals.length > 0
+      this.ticks.queued > 0 ||
+      this.intake.queued > 0
     );
   }
 
@@ -460,7 +402,7 @@ export class Driver {
     for (const peer of this.unreachable) this.raw.reportUnreachable(peer);
     this.unreachable.clear();
     if (ticked) this.onTime(now);
-    this.proposeQueued(now);
+    this.intake.proposeQueued(now);
     this.startReadRound(now);
     this.noteCommit(now);
   }
@@ -476,9 +418,8 @@ export class Driver {
    */
   private stepInTimeOrder(now: number): boolean {
     const inbox = this.inbox;
-    const ticks = this.ticksDueMs;
+    const ticks = this.ticks.take();
     this.inbox = [];
-    this.ticksDueMs = [];
     let i = 0;
     let t = 0;
     while (i < inbox.length || t < ticks.length) {
@@ -495,55 +436,11 @@ export class Driver {
     return ticks.length > 0;
   }
 
-  private proposeQueued(now: number): void {
-    // Without group commit (an ablation) one proposal goes into each batch; the rest wait for the next.
-    const queued = this.o.groupCommit ? this.proposals : this.proposals.slice(0, 1);
-    this.proposals = this.o.groupCommit ? [] : this.proposals.slice(1);
-    for (const prop of queued) {
-      const r =
-        prop.kind === 'entry'
-          ? this.raw.propose(prop.data ?? EMPTY)
-          : this.raw.proposeConfChange(prop.change!);
-      if (r.ok) {
-        this.waiters.add({
-          index: r.index,
-          term: r.term,
-          acceptedAtMs: prop.acceptedAtMs,
-          deadlineMs: now + this.o.proposalTimeoutMs,
-          resolve: prop.resolve,
-          reject: prop.reject,
-        });
-      } else if (r.error instanceof NotLeaderError && prop.forwardable) {
-        const req: ForwardOp =
-          prop.kind === 'entry'
-            ? { op: 'propose', data: prop.data ?? EMPTY }
-            : { op: 'confChange', change: prop.change! };
-        // The leader answers with the response of an applied entry, or the error it failed with. With no
-        // leader known the forwarder holds it until one is (also when forwarding is off: it may be this node).
-        this.forwarder.forward(r.error.leader, req, prop.identify).then(
-          ({ value, by }) => {
-            // Served here (this node became the leader meanwhile): its own apply recorded the latency.
-            if (by !== this.id)
-              this.metrics.commitLatency.record(this.p.clock.now() - prop.acceptedAtMs);
-            prop.resolve(
-              prop.kind === 'entry'
-                ? { index: 0, ok: true, response: value as CommandResponse }
-                : undefined,
-            );
-          },
-          (err: Error) => prop.reject(err),
-        );
-      } else {
-        prop.reject(r.error);
-      }
-    }
-  }
-
   private startReadRound(now: number): void {
     if (this.reads.queued === 0) return;
-    if (this.role !== 'leader' && this.leader === NONE) return; // wait for an election (bounded by readTimeoutMs)
-    if (this.role !== 'leader' && !this.o.forwardToLeader) {
-      this.reads.failQueued(() => new NotLeaderError(this.leader, 'linearizable read'));
+    if (this.s.role !== 'leader' && this.s.leader === NONE) return; // wait for an election (bounded by readTimeoutMs)
+    if (this.s.role !== 'leader' && !this.o.forwardToLeader) {
+      this.reads.failQueued(() => new NotLeaderError(this.s.leader, 'linearizable read'));
       return;
     }
     const ctx = this.reads.startRound(now);
@@ -563,38 +460,18 @@ export class Driver {
     this.waiters.sweep(now, this.o.proposalTimeoutMs);
     this.reads.sweep(now);
     this.forwarder.sweep(now);
-    this.forwarder.retryWaiting(this.leader);
+    this.forwarder.retryWaiting(this.s.leader);
     this.receiver.sweep(now);
-    if (this.role === 'leader') this.expireLeases(now);
-    if (this.reportDirty) this.reportApplied(now);
-    if (now - this.lastProgressNotifyMs >= this.o.progressNotifyMs) {
-      this.lastProgressNotifyMs = now;
-      this.p.kv.progressTick();
-    }
-  }
-
-  private expireLeases(now: number): void {
-    const ids = this.leases.dueForExpiry(now);
-    if (ids.length === 0) return;
-    const data = encodeExpire(ids);
-    this.proposals.push({
-      kind: 'entry',
-      data,
-      acceptedAtMs: now,
-      forwardable: false,
-      resolve: (result) => {
-        if (result?.ok === true) this.leases.gone(ids);
-        else this.leases.settled(ids);
-      },
-      reject: () => this.leases.settled(ids),
-    });
+    if (this.s.role === 'leader') this.leaseClocks.expire(now);
+    this.reporter.onTime(now);
   }
 
   // ---- one Raft batch ------------------------------------------------------
 
   private async cycle(rd: Ready): Promise<void> {
     const clock = this.p.clock;
-    if (rd.softState !== undefined) this.onSoftState(rd.softState, rd.hardState?.term ?? this.term);
+    if (rd.softState !== undefined)
+      this.onSoftState(rd.softState, rd.hardState?.term ?? this.s.term);
     if (rd.hardState !== undefined)
       this.onHardState(rd.hardState.term, rd.hardState.commit, clock.now());
     if (this.o.parallelLeaderWrite) this.send(rd.earlyMessages);
@@ -606,7 +483,7 @@ export class Driver {
       return;
     }
     if (!this.o.parallelLeaderWrite) this.send(rd.earlyMessages);
-    if (rd.messages.some((m) => m.type === 'timeoutNow')) this.blockLease(clock.now());
+    if (rd.messages.some((m) => m.type === 'timeoutNow')) this.lease.block(clock.now());
     if (this.o.unsafeTestFaults.sendBeforePersist !== true) this.send(rd.messages);
     if (rd.snapshot !== undefined) await this.install(rd.snapshot.meta);
     // Waiters are told after advance(), so a caller sees a conf change already in effect.
@@ -618,13 +495,13 @@ export class Driver {
           : [];
     for (const rs of rd.readStates) {
       const issuedAtMs = this.reads.confirmed(rs.context, rs.index);
-      if (issuedAtMs !== undefined) this.renewLease(issuedAtMs);
+      if (issuedAtMs !== undefined) this.lease.renew(issuedAtMs);
     }
     for (const d of rd.droppedReads) this.reads.retry(d.context);
     this.raw.advance(rd);
     this.noteCommit(clock.now()); // the leader's own persist may have advanced it
     for (const settle of settled) settle();
-    this.reads.release(this.appliedIndex);
+    this.reads.release(this.s.appliedIndex);
     if (rd.committedEntries.length > 0 || rd.snapshot !== undefined) this.afterApply(clock.now());
   }
 
@@ -652,10 +529,10 @@ export class Driver {
 
   private onSoftState(ss: SoftState, term: number): void {
     const now = this.p.clock.now();
-    const wasLeader = this.role === 'leader';
-    const leaderChanged = ss.leader !== this.leader;
-    this.role = ss.role;
-    this.leader = ss.leader;
+    const wasLeader = this.s.role === 'leader';
+    const leaderChanged = ss.leader !== this.s.leader;
+    this.s.role = ss.role;
+    this.s.leader = ss.leader;
     if (leaderChanged) {
       this.metrics.rto.leaderChanged(ss.leader, term, now);
       if (ss.leader !== NONE) this.metrics.leaderChanges++;
@@ -664,19 +541,16 @@ export class Driver {
       else this.reads.failRounds(() => new LeaderChangedError('linearizable read'));
       // Forwarded requests follow the leader: re-sent to it now, not after forwardTimeoutMs.
       this.forwarder.leaderChanged(ss.leader);
-      this.lastReportMs = -Infinity;
+      this.reporter.leaderChanged();
     }
     if (ss.role === 'leader' && !wasLeader) {
-      this.termStartIndex = this.raw.status().lastIndex;
-      this.leaseUntilMs = -Infinity;
-      this.leases.becomeLeader(this.p.kv.leaseList(), now, this.o.electionTicks * this.o.tickMs);
-      this.leaseChangesSeen = this.p.kv.leaseChanges;
-      this.metrics.resetLeaderState(this.commitIndex);
+      this.lease.becameLeader(this.raw.status().lastIndex);
+      this.leaseClocks.becameLeader(now);
+      this.metrics.resetLeaderState(this.s.commitIndex);
     } else if (ss.role !== 'leader' && wasLeader) {
-      this.termStartIndex = Infinity;
-      this.leaseUntilMs = -Infinity;
-      this.leases.stepDown();
-      this.metrics.resetLeaderState(this.commitIndex);
+      this.lease.steppedDown();
+      this.leaseClocks.steppedDown();
+      this.metrics.resetLeaderState(this.s.commitIndex);
     }
     if (leaderChanged || (ss.role === 'leader') !== wasLeader) {
       this.p.events.emit('leaderChanged', { leader: ss.leader, term, role: ss.role });
@@ -684,13 +558,13 @@ export class Driver {
   }
 
   private onHardState(term: number, commit: number, now: number): void {
-    if (term !== this.term) this.leaseUntilMs = -Infinity;
-    this.term = term;
+    if (term !== this.s.term) this.lease.termChanged();
+    this.s.term = term;
     // Normally noted already (noteCommit); this covers a commit in the drain that made this node leader.
     // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator,StringLiteral: state-latency bookkeeping only; noteCommit has recorded this point already (CommitTimes ignores an index at or below its last) and a follower's points are cleared when it becomes leader; instrumented, this record never took effect in the failover, metrics, state-latency, membership and restart tests
-    if (commit > this.commitIndex && this.role === 'leader')
+    if (commit > this.s.commitIndex && this.s.role === 'leader')
       this.metrics.commitTimes.record(commit, now);
-    this.commitIndex = Math.max(this.commitIndex, commit);
+    this.s.commitIndex = Math.max(this.s.commitIndex, commit);
   }
 
   /**
@@ -701,7 +575,7 @@ export class Driver {
    * processed would be later by the rest of the drain or a whole apply.
    */
   private noteCommit(now: number): void {
-    if (this.role === 'leader') this.metrics.commitTimes.record(this.raw.committed, now);
+    if (this.s.role === 'leader') this.metrics.commitTimes.record(this.raw.committed, now);
   }
 
   private async persist(rd: Ready): Promise<void> {
@@ -765,7 +639,11 @@ export class Driver {
     })().catch(() => undefined); // not fatal: a restart drops snapshots that are not of the log
   }
 
-  /** Installs a received snapshot (already verified and stored by the receiver) into the state machine. */
+  /**
+   * Installs a received snapshot (already verified and stored by the receiver) into the state
+   * machine. It stays in the loop, not in SnapshotSchedule: it is part of handling a Ready (before
+   * advance()) and moves the loop's own state (applied index, waiters, the lease tracker).
+   */
   private async install(meta: SnapshotMeta): Promise<void> {
     // By exact (index, term): a newer stored snapshot may be one the core refused.
     const opened = await this.p.snapshots.open(meta.index, meta.term);
@@ -775,14 +653,11 @@ export class Driver {
     );
     await this.p.kv.restore(unframeChunks(opened.stream(), snapshotFrameBytesMax(this.p.kv)));
     this.waiters.skippedTo(meta.index);
-    this.appliedIndex = meta.index;
-    this.appliedTerm = meta.term;
-    this.appliedAtMs = this.p.clock.now(); // the applied report's age starts here (else it dates from the last entry applied)
-    this.compactedIndex = meta.index;
-    this.lastSnapshotIndex = meta.index;
-    this.bytesSinceSnapshot = 0;
-    this.leaseChangesSeen = this.p.kv.leaseChanges;
-    if (this.role === 'leader') this.leases.reconcile(this.p.kv.leaseList(), this.p.clock.now());
+    this.s.appliedIndex = meta.index;
+    this.s.appliedTerm = meta.term;
+    this.s.appliedAtMs = this.p.clock.now(); // the applied report's age starts here (else it dates from the last entry applied)
+    this.schedule.installed(meta.index);
+    this.leaseClocks.installed(this.p.clock.now());
     this.metrics.snapshotsInstalled++;
     this.p.events.emit('snapshot', { kind: 'installed', meta });
   }
@@ -803,10 +678,10 @@ export class Driver {
     const settled: (() => void)[] = [];
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
-      if (e.type === 'normal') this.bytesSinceSnapshot += e.data.byteLength;
+      if (e.type === 'normal') this.schedule.entryApplied(e.data.byteLength);
       // Stryker disable next-line ConditionalExpression,EqualityOperator,BooleanLiteral: fromEarlierTerm is read only under unsafeTestFaults.leaseTrackerAddOnly (a re-introduced bug for the simulators' self-tests)
-      if (e.term < this.term) fromEarlierTerm = true;
-      this.metrics.rto.committedInTerm(e.term, this.term, now);
+      if (e.term < this.s.term) fromEarlierTerm = true;
+      this.metrics.rto.committedInTerm(e.term, this.s.term, now);
       const w = this.waiters.applied(e.index, e.term);
       if (w === undefined) continue;
       this.metrics.commitLatency.record(now - w.acceptedAtMs);
@@ -814,183 +689,25 @@ export class Driver {
       settled.push(() => w.resolve(result));
     }
     const last = entries.at(-1)!;
-    this.appliedIndex = last.index;
-    this.appliedTerm = last.term;
-    this.appliedAtMs = now;
-    this.followLeases(fromEarlierTerm, now);
+    this.s.appliedIndex = last.index;
+    this.s.appliedTerm = last.term;
+    this.s.appliedAtMs = now;
+    this.leaseClocks.applied(fromEarlierTerm, now);
     return settled;
-  }
-
-  /**
-   * The leader's lease tracker follows the grants, revokes and expiries just
-   * applied, whoever proposed them: after a leader change the previous
-   * leader's entries are applied here too.
-   */
-  private followLeases(fromEarlierTerm: boolean, now: number): void {
-    if (this.role !== 'leader') return;
-    if (this.o.unsafeTestFaults.leaseTrackerAddOnly === true) {
-      if (fromEarlierTerm) this.leases.addMissing(this.p.kv.leaseList(), now);
-      return;
-    }
-    const changes = this.p.kv.leaseChanges;
-    if (changes === this.leaseChangesSeen) return;
-    this.leaseChangesSeen = changes;
-    this.leases.reconcile(this.p.kv.leaseList(), now);
   }
 
   private afterApply(now: number): void {
     if (this.stopped) return;
-    this.p.events.emit('applied', { index: this.appliedIndex, revision: this.p.kv.revision });
-    if (this.role !== 'leader') this.reportApplied(now);
-    const dueByEntries = this.appliedIndex - this.lastSnapshotIndex >= this.o.snapshotEntries;
-    const dueByBytes = this.bytesSinceSnapshot >= this.o.snapshotBytes;
-    if ((dueByEntries || dueByBytes) && this.snapshotting === undefined) {
-      this.snapshot().catch(() => undefined); // a failed snapshot is retried at the next threshold
-    }
+    this.p.events.emit('applied', { index: this.s.appliedIndex, revision: this.p.kv.revision });
+    if (this.s.role !== 'leader') this.reporter.report(now);
+    this.schedule.takeIfDue();
   }
 
-  /** Tells the leader how far this follower has applied (state latency), at most every applyReportMs. */
-  private reportApplied(now: number): void {
-    if (this.leader === NONE || this.role === 'leader') {
-      this.reportDirty = false;
-      return;
-    }
-    if (now - this.lastReportMs < this.o.applyReportMs) {
-      this.reportDirty = true;
-      return;
-    }
-    this.reportDirty = false;
-    this.lastReportMs = now;
-    this.sendWire(this.leader, {
-      k: 'applied',
-      index: this.appliedIndex,
-      ageMs: now - this.appliedAtMs,
-    });
-  }
+  // ---- snapshots ------------------------------------------------------------
 
-  // ---- snapshots and compaction --------------------------------------------
-
-  /**
-   * Takes a snapshot of the state machine at the current applied index, stores
-   * it durably, then compacts the Raft log behind it (keeping
-   * snapshotCatchUpEntries entries for followers that lag a little).
-   * Call only between batches (from the loop, or a control task).
-   */
+  /** Takes a snapshot now (see SnapshotSchedule.snapshot). Call only between batches. */
   snapshot(): Promise<SnapshotMeta> {
-    if (this.snapshotting !== undefined) return this.snapshotting;
-    const meta: SnapshotMeta = {
-      index: this.appliedIndex,
-      term: this.appliedTerm,
-      confState: this.raw.status().confState,
-    };
-    this.lastSnapshotIndex = meta.index;
-    this.bytesSinceSnapshot = 0;
-    // Queued in kv now, before any later apply: the snapshot is taken exactly at meta.index.
-    const taking = this.p.kv.snapshot();
-    const t0 = this.p.clock.now();
-    const run = (async () => {
-      const snap = await taking;
-      try {
-        invariant(
-          snap.appliedIndex === meta.index,
-          `kv snapshot at ${snap.appliedIndex}, expected ${meta.index}`,
-        );
-        await this.p.snapshots.create(meta, frameChunks(snap.chunks));
-      } finally {
-        await snap.close();
-      }
-      this.metrics.snapshotSave.record(this.p.clock.now() - t0);
-      this.metrics.snapshotsCreated++;
-      this.p.events.emit('snapshot', { kind: 'created', meta });
-      this.control(() => this.compactTo(meta.index - this.o.snapshotCatchUpEntries));
-      return meta;
-    })();
-    this.snapshotting = run;
-    const clear = (): void => {
-      if (this.snapshotting === run) this.snapshotting = undefined;
-    };
-    run.then(clear, clear);
-    return run;
-  }
-
-  private compactTo(index: number): void {
-    if (index <= this.compactedIndex || index > this.appliedIndex) return;
-    const meta = this.raw.compact(index);
-    if (meta === undefined || meta.index !== index) return; // a snapshot installed meanwhile moved the log past it
-    this.compactedIndex = index;
-    this.p.storage.log.compact(meta, { sync: false }).catch(() => {
-      // Not fatal: the stored log keeps more entries than needed; the next compaction retries.
-    });
-  }
-
-  // ---- the node channel ----------------------------------------------------
-
-  private sendWire(to: NodeId, body: NodeWire): void {
-    if (this.crashed) return;
-    this.p.transport.send(to, [encodeWire(this.id, to, body)]);
-  }
-
-  private onNodeMessages(messages: NodeMessage[], from: NodeId): void {
-    if (this.stopped) return;
-    for (const m of messages) {
-      const body = decodeWire(m.payload);
-      if (body === undefined) continue;
-      switch (body.k) {
-        case 'req':
-          if (this.seenRequests.firstTime(from, body.inc, body.id))
-            this.serveForwarded(from, body.inc, body.id, body.req);
-          break;
-        case 'res':
-          this.forwarder.answered(
-            from,
-            body.inc,
-            body.id,
-            body.ok,
-            body.ok ? body.value : undefined,
-            body.ok ? undefined : body.error,
-          );
-          break;
-        case 'applied':
-          if (this.role === 'leader')
-            this.metrics.followerApplied(from, body.index, body.ageMs, this.p.clock.now());
-          break;
-        case 'snap':
-          this.receiver.chunk(from, body);
-          break;
-        case 'snapAck':
-          this.sender.acked(from, body.xfer, body.seq, body.ok, body.done);
-          break;
-        default: {
-          const never: never = body;
-          throw new Error(`unknown node message ${JSON.stringify(never)}`);
-        }
-      }
-    }
-  }
-
-  /** Set by the node: runs a forwarded request on this (leader) node. */
-  serveRequest: ((req: ForwardOp) => Promise<unknown>) | undefined;
-
-  /** Serves a request forwarded by `from` (or by this node itself, which became the leader) and answers it. */
-  private serveForwarded(from: NodeId, inc: number, id: number, req: ForwardOp): void {
-    const reply = (body: NodeWire & { k: 'res' }): void => {
-      if (from !== this.id) return this.sendWire(from, body);
-      if (!this.stopped)
-        this.forwarder.answered(
-          from,
-          body.inc,
-          body.id,
-          body.ok,
-          body.ok ? body.value : undefined,
-          body.ok ? undefined : body.error,
-        );
-    };
-    const serve = this.serveRequest;
-    if (serve === undefined) return;
-    serve(req).then(
-      (value) => reply({ k: 'res', inc, id, ok: true, value }),
-      (err: unknown) => reply({ k: 'res', inc, id, ok: false, error: errorToData(err) }),
-    );
+    return this.schedule.snapshot();
   }
 
   // ---- status --------------------------------------------------------------
@@ -1016,22 +733,14 @@ export class Driver {
   }
 
   get snapshotIndex(): number {
-    return this.lastSnapshotIndex;
-  }
-
-  get firstIndex(): number {
-    return this.compactedIndex + 1;
+    return this.schedule.snapshotIndex;
   }
 
   pendingCounts(): { proposals: number; reads: number; forwarded: number } {
     return {
-      proposals: this.proposals.length + this.waiters.size,
+      proposals: this.intake.pending,
       reads: this.reads.size,
       forwarded: this.forwarder.size,
     };
   }
-}
-
-function encodeExpire(ids: number[]): Uint8Array {
-  return encodeCommand({ cmd: { op: 'leaseExpire', request: { ids } } });
 }

@@ -51,7 +51,7 @@ interface Request {
 }
 
 export interface ForwarderDeps {
-  /** This node: a request for it is served here (the driver's send does that). */
+  /** This node: a request for it is served here (the node channel's send does that). */
   readonly self: NodeId;
   now(): number;
   send(to: NodeId, incarnation: number, id: number, req: ForwardOp): void;

@@ -45,7 +45,7 @@ import {
   type SnapshotMeta,
 } from '@flotilla/raft';
 import type { Clock, PeerAddress, Transport } from '@flotilla/transport';
-import type { Driver } from './driver.js';
+import type { DriverView, ServeRequest } from './driver-view.js';
 import {
   FlotillaNode,
   type LeaseKeepAliveResponse,
@@ -69,7 +69,8 @@ export type { LeaseKeepAliveResponse, NodeLeaseTimeToLive } from './flotilla-nod
 interface NodeParts {
   readonly id: NodeId;
   readonly clusterId: string;
-  readonly driver: Driver;
+  /** Builds this node's driver around the node's own request server (forwarded requests it serves as leader). */
+  readonly driver: (serveRequest: ServeRequest) => DriverView;
   readonly kv: KvStateMachine;
   readonly transport: Transport;
   readonly clock: Clock;
@@ -87,7 +88,7 @@ export class InlineNode extends FlotillaNode {
   readonly clusterId: string;
   /** Where the transport listens (openNode: the bound port, useful with port 0). */
   readonly listenAddress: PeerAddress | undefined;
-  private readonly d: Driver;
+  private readonly d: DriverView;
   private readonly kv: KvStateMachine;
   private stopping: Promise<void> | undefined;
 
@@ -96,9 +97,10 @@ export class InlineNode extends FlotillaNode {
     this.id = parts.id;
     this.clusterId = parts.clusterId;
     this.listenAddress = parts.listenAddress;
-    this.d = parts.driver;
     this.kv = parts.kv;
-    this.d.serveRequest = (req) => this.serve(req);
+    // Forwarded requests arrive only once the driver has started, after this constructor.
+    this.d = parts.driver((req) => this.serve(req));
+    this.d.start();
   }
 
   // ---- readiness -------------------------------------------------------------
@@ -504,9 +506,9 @@ export class InlineNode extends FlotillaNode {
     const now = this.parts.clock.now();
     if (cmd.op === 'leaseGrant') {
       const r = result.response as LeaseGrantResponse;
-      this.d.leases.granted(r.id, r.ttl, now);
+      this.d.leaseClocks.granted(r.id, r.ttl, now);
     } else if (cmd.op === 'leaseRevoke') {
-      this.d.leases.gone([cmd.request.id]);
+      this.d.leaseClocks.gone([cmd.request.id]);
     }
   }
 
@@ -569,14 +571,14 @@ export class InlineNode extends FlotillaNode {
         // until this node's leadership is confirmed now (its leader lease, or a read-index round).
         await this.readBarrier('lease');
         this.requireLeader('leaseKeepAlive');
-        const ttl = this.d.leases.keepAlive(req.id, this.parts.clock.now());
+        const ttl = this.d.leaseClocks.keepAlive(req.id, this.parts.clock.now());
         if (ttl === undefined) throw LeaseNotFoundError.of(req.id);
         return ttl;
       }
       case 'leaseTimeToLive': {
         this.requireLeader('leaseTimeToLive');
         const facts = this.kv.leaseTimeToLive(req.id, req.keys);
-        const remainingMs = this.d.leases.remainingMs(req.id, now) ?? 0;
+        const remainingMs = this.d.leaseClocks.remainingMs(req.id, now) ?? 0;
         return { ...facts, ttl: Math.ceil(remainingMs / 1000) };
       }
       default: {
