@@ -225,4 +225,22 @@ describe('a node in a worker thread', () => {
       await again.close();
     }
   });
+
+  it("answers after the host's leases, auth and member table show what the answered write applied", async () => {
+    const node = await openNode(await solo('mirrors'));
+    try {
+      await node.ready({ timeoutMs: 10_000 });
+      for (let i = 0; i < 20; i++) {
+        const granted = await node.leaseGrant({ id: 1000 + i, ttl: 60 });
+        expect(node.leaseLeases().leases.map((l) => l.id)).toContain(granted.id);
+        await node.authChange({ kind: 'userAdd', name: `user-${i}`, noPassword: true });
+        expect(node.auth.user(`user-${i}`)).toBeDefined();
+        const peerUrls = [`http://127.0.0.1:${20_000 + i}`];
+        await node.updateMember({ kind: 'set', id: 1, name: 'n1', peerUrls });
+        expect(node.members.get(1)?.peerUrls).toEqual(peerUrls);
+      }
+    } finally {
+      await node.close();
+    }
+  });
 });

@@ -38,8 +38,8 @@ const init = workerData as WorkerInit;
 let out: FromWorker[] = [];
 let flushQueued = false;
 let answersQueued = false;
-/** Set once the node is open: the state the host should see before the answers of this flush. */
-let stateBeforeAnswers: (() => FromWorker | undefined) | undefined;
+/** Set once the node is open: the state and mirrors the host should see with the answers of this flush. */
+let stateWithAnswers: (() => FromWorker[]) | undefined;
 function send(m: FromWorker): void {
   out.push(m);
   if (m.t === 'res' || m.t === 'err') answersQueued = true;
@@ -51,10 +51,12 @@ function flush(): void {
   flushQueued = false;
   const batch = out;
   out = [];
-  // A caller that got an answer and then reads status() sees a state at least as new as the answer.
-  const state = answersQueued ? stateBeforeAnswers?.() : undefined;
+  // A caller that got an answer and then reads status(), the leases, auth or the member table
+  // sees a state at least as new as the answer. At the end of the batch, so the newest wins: the
+  // host handles a whole batch before any answer's continuation (a microtask) runs.
+  const state = answersQueued ? (stateWithAnswers?.() ?? []) : [];
   answersQueued = false;
-  if (state !== undefined) batch.unshift(state);
+  batch.push(...state);
   try {
     port.postMessage(batch);
   } catch {
@@ -113,7 +115,7 @@ async function main(): Promise<void> {
     return;
   }
   const served = new Served(node);
-  stateBeforeAnswers = () => served.stateNow();
+  stateWithAnswers = () => served.beforeAnswers();
   port.postMessage({
     t: 'open',
     id: node.id,
@@ -183,19 +185,26 @@ class Served {
 
   /** Lease list, auth state and member table go to the host when they changed (before any answer that follows). */
   private followMirrors(force: boolean): void {
+    for (const m of this.mirrorChanges(force)) send(m);
+  }
+
+  /** The mirror messages for what changed since the last ones (all of them with `force`). */
+  private mirrorChanges(force: boolean): FromWorker[] {
     const n = this.node;
+    const out: FromWorker[] = [];
     if (force || n.leaseChanges !== this.leaseChanges) {
       this.leaseChanges = n.leaseChanges;
-      send({ t: 'leases', leases: n.leaseLeases().leases });
+      out.push({ t: 'leases', leases: n.leaseLeases().leases });
     }
     if (force || n.auth.revision !== this.authRevision) {
       this.authRevision = n.auth.revision;
-      send({ t: 'auth', auth: authData(n.auth) });
+      out.push({ t: 'auth', auth: authData(n.auth) });
     }
     if (force || n.members.changes !== this.memberChanges) {
       this.memberChanges = n.members.changes;
-      send({ t: 'members', members: n.members.list() });
+      out.push({ t: 'members', members: n.members.list() });
     }
+    return out;
   }
 
   private statePushSoon(): void {
@@ -210,12 +219,14 @@ class Served {
   }
 
   /**
-   * The status now, for a flush with answers: always, not only after an apply, since an answer
-   * can change the status by itself (a forwarded write's commit latency is recorded when the
-   * leader's answer arrives, maybe before this member applies the entry).
+   * For a flush with answers: the mirrors that changed since they were last sent (an answer can
+   * come before the apply event that would send them), and the status always, not only after an
+   * apply, since an answer can change it by itself (a forwarded write's commit latency is
+   * recorded when the leader's answer arrives, maybe before this member applies the entry).
    */
-  stateNow(): FromWorker | undefined {
-    return this.stateMessage();
+  beforeAnswers(): FromWorker[] {
+    const state = this.stateMessage();
+    return [...this.mirrorChanges(false), ...(state === undefined ? [] : [state])];
   }
 
   private stateMessage(): FromWorker | undefined {
