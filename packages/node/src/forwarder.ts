@@ -40,7 +40,7 @@ interface Request {
   /** Sends so far: a write re-sent under its identity may have been applied by an earlier send. */
   sends: number;
   readonly deadlineMs: number;
-  readonly resolve: (value: unknown, by: NodeId) => void;
+  readonly resolve: (value: unknown, by: NodeId, applied: number) => void;
   readonly reject: (err: Error) => void;
   /** The forward lane lent to this write, given back when it settles. */
   readonly lane: number | undefined;
@@ -97,7 +97,7 @@ export class Forwarder {
     leader: NodeId,
     req: ForwardOp,
     identify?: Identify,
-  ): Promise<{ value: unknown; by: NodeId }> {
+  ): Promise<{ value: unknown; by: NodeId; applied: number }> {
     if (this.requests.size >= this.o.max)
       return Promise.reject(new TooManyRequestsError('forwardedRequestsMax', this.o.max));
     let sent = req;
@@ -120,9 +120,9 @@ export class Forwarder {
         sends: 0,
         deadlineMs: this.deps.now() + this.o.timeoutMs,
         lane,
-        resolve: (value, by) => {
+        resolve: (value, by, applied) => {
           this.remove(n, r);
-          resolve({ value, by });
+          resolve({ value, by, applied });
         },
         reject: (err) => {
           this.remove(n, r);
@@ -144,11 +144,13 @@ export class Forwarder {
     ok: boolean,
     value: unknown,
     error: WireError | undefined,
+    /** The answering leader's applied index (0 if it did not say). */
+    applied: number,
   ): void {
     if (incarnation !== this.o.incarnation && !this.o.ignoreIncarnation) return; // meant for this node's previous life
     const r = this.byWire.get(id);
     if (r === undefined || r.sentTo !== from) return; // timed out, or superseded by a send to a newer leader
-    if (ok) return r.resolve(value, from);
+    if (ok) return r.resolve(value, from, applied);
     const err = errorFromWire(
       error ?? { name: 'Error', message: 'leader failed without a reason', fields: {} },
     );

@@ -92,6 +92,7 @@ export class NodeChannel {
             body.ok,
             body.ok ? body.value : undefined,
             body.ok ? undefined : body.error,
+            body.ok && typeof body.applied === 'number' ? body.applied : 0,
           );
           break;
         case 'applied':
@@ -124,10 +125,11 @@ export class NodeChannel {
           body.ok,
           body.ok ? body.value : undefined,
           body.ok ? undefined : body.error,
+          0,
         );
     };
     this.p.serveRequest(req).then(
-      (value) => reply({ k: 'res', inc, id, ok: true, value }),
+      (value) => reply({ k: 'res', inc, id, ok: true, value, applied: this.p.core.appliedIndex }),
       (err: unknown) => reply({ k: 'res', inc, id, ok: false, error: errorToData(err) }),
     );
   }

@@ -46,6 +46,8 @@ export interface ProposalIntakeParams {
   >;
   /** Wakes the driver loop. */
   readonly wake: () => void;
+  /** Resolves once this node applied up to an index (bounded, see AppliedWaits). */
+  readonly appliedReached: (index: number) => Promise<void>;
 }
 
 export class ProposalIntake {
@@ -125,8 +127,11 @@ export class ProposalIntake {
         : { op: 'confChange', change: prop.change! };
     // The leader answers with the response of an applied entry, or the error it failed with. With no
     // leader known the forwarder holds it until one is (also when forwarding is off: it may be this node).
-    this.p.forwarder.forward(leader, req, prop.identify).then(
-      ({ value, by }) => {
+    // Answered once this node applied as far as the leader had (what it answers is visible here).
+    this.p.forwarder
+      .forward(leader, req, prop.identify)
+      .then(async ({ value, by, applied }) => {
+        await this.p.appliedReached(applied);
         // Served here (this node became the leader meanwhile): its own apply recorded the latency.
         if (by !== this.p.id)
           this.p.metrics.commitLatency.record(this.p.clock.now() - prop.acceptedAtMs);
@@ -135,8 +140,7 @@ export class ProposalIntake {
             ? { index: 0, ok: true, response: value as CommandResponse }
             : undefined,
         );
-      },
-      (err: Error) => prop.reject(err),
-    );
+      })
+      .catch((err: Error) => prop.reject(err));
   }
 }

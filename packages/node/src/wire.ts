@@ -25,6 +25,8 @@ export type NodeWire =
       readonly id: number;
       readonly ok: true;
       readonly value: unknown;
+      /** The answering leader's applied index: the sender answers once it applied as far (AppliedWaits). */
+      readonly applied?: number;
     }
   | {
       readonly k: 'res';

@@ -26,6 +26,8 @@ export class MemCluster {
   readonly network: MemoryNetwork;
   readonly members = new Map<NodeId, Member>();
   private seedCounter: number;
+  /** Write time in ms of each node's disk (synced or not), for nodes created from now on; none: instant. */
+  readonly diskMs = new Map<NodeId, number>();
 
   constructor(
     private readonly seed: number,
@@ -52,7 +54,11 @@ export class MemCluster {
       m = {
         node: undefined,
         transport: undefined,
-        storage: new MemoryStorage(),
+        storage: new MemoryStorage(
+          this.diskMs.has(id)
+            ? { writeLatency: { timer: this.clock, latencyMs: () => this.diskMs.get(id) ?? 0 } }
+            : {},
+        ),
         state: new MemoryLevel<string, Uint8Array>({ valueEncoding: 'view' }),
       };
       this.members.set(id, m);

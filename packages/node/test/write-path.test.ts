@@ -40,6 +40,36 @@ describe('write path', () => {
     }
   });
 
+  it('a write taken by a follower is answered once that follower applied it: its own reads show it', async () => {
+    const c = new MemCluster(23, [1, 2, 3]);
+    for (const id of [1, 2, 3]) c.diskMs.set(id, 0);
+    await c.settle(Promise.all([1, 2, 3].map((id) => c.startNode(id))));
+    try {
+      const leader = await c.waitLeader();
+      const follower = c.running().find((n) => n !== leader)!;
+      // A slow disk on the follower that takes the writes: the leader commits with the other
+      // follower, so its answer reaches this one while it is still writing the entry.
+      c.diskMs.set(follower.id, 20);
+      for (let i = 0; i < 30; i++) {
+        // The read is issued the moment the write is answered, before the clock moves on.
+        const [written, read] = await c.settle(
+          follower
+            .put(put(`ryw/${i}`, `${i}`))
+            .then(async (w) => [
+              w,
+              await follower.range({ key: bytes(`ryw/${i}`) }, { consistency: 'serializable' }),
+            ]),
+        );
+        expect(read.kvs.map((kv) => text(kv.value))).toEqual([`${i}`]);
+        expect(read.header.revision).toBeGreaterThanOrEqual(written.header.revision);
+      }
+    } finally {
+      // A write in progress finishes only as virtual time moves.
+      for (const id of [1, 2, 3]) c.diskMs.set(id, 0);
+      await c.settle(c.shutdown());
+    }
+  });
+
   it('a forwarded write that the network duplicates is proposed once', async () => {
     const c = await MemCluster.start(29, [1, 2, 3]);
     try {
