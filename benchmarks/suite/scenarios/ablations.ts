@@ -1,6 +1,6 @@
 // Scenario 6: ablations on flotilla-embedded, one change at a time, each on a
 // fresh cluster: group commit off, pipeline depth 1, parallel leader write
-// off, TCP noDelay off. The change applies to the in-process member, which
+// off, the KV write before the answer, TCP noDelay off. The change applies to the in-process member, which
 // leads (the child processes keep `flotilla start`'s defaults): these are
 // leader-side mechanisms. Each variant runs the sequential puts and the
 // 64-client throughput step; the leader's entries per fsync are recorded.
@@ -33,6 +33,11 @@ export const VARIANTS: readonly AblationVariant[] = [
     name: 'parallel leader write off',
     change: "parallelLeaderWrite: false (appends sent after the leader's fsync)",
     nodeOptions: { parallelLeaderWrite: false },
+  },
+  {
+    name: 'KV write before the answer',
+    change: 'answerBeforeKvWrite: false (a write is answered only after its KV batch is written)',
+    nodeOptions: { answerBeforeKvWrite: false },
   },
   {
     name: 'noDelay off',

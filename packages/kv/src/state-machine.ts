@@ -43,6 +43,17 @@ export type KvLevel = AbstractLevel<any, any, any>;
 
 export interface KvOptions {
   limits?: Partial<KvLimits>;
+  /**
+   * applyEntries resolves once the entries are applied in memory, and their
+   * batch is written to storage behind the answer (true), or only once that
+   * write is done (false, the default). Reads, snapshots and the next apply
+   * still see every applied entry: reads consult the batch in flight, and
+   * everything else queues behind the write. For a node whose Raft log is
+   * durable before entries are applied (the batch is not synced either way,
+   * and a restart replays the log from the stored applied index). A failed
+   * write makes the next call reject, as it does when answers wait.
+   */
+  answerBeforeWrite?: boolean;
 }
 
 export interface EntryInput {
@@ -67,6 +78,7 @@ export class KvStateMachine {
     readonly limits: KvLimits,
     state: KvState,
     clients: ClientTable,
+    private readonly answerBeforeWrite: boolean,
   ) {
     this.state = state;
     this.applier = new Applier(state, clients);
@@ -92,7 +104,15 @@ export class KvStateMachine {
     const { state, clients, clientFloor } = await loadState(gen, limits);
     const table = new ClientTable(limits);
     table.load(clients, clientFloor);
-    return new KvStateMachine(level, pointer, generation, limits, state, table);
+    return new KvStateMachine(
+      level,
+      pointer,
+      generation,
+      limits,
+      state,
+      table,
+      options.answerBeforeWrite === true,
+    );
   }
 
   get appliedIndex(): number {
@@ -180,42 +200,62 @@ export class KvStateMachine {
    * `appliedIndex`. Returns one result per entry; a bad command is an error
    * result, never a rejection. Rejects only if storage fails, after which
    * the instance refuses further work (memory is ahead of disk): reopen it.
+   * With `answerBeforeWrite` it resolves before the write (see KvOptions).
    */
   applyEntries(entries: readonly EntryInput[]): Promise<ApplyResult[]> {
     if (entries.length === 0) return Promise.resolve([]);
-    return this.serial(async () => {
-      const state = this.state;
-      let last = state.appliedIndex;
-      for (const entry of entries) {
-        if (!Number.isSafeInteger(entry.index) || entry.index <= last) {
-          throw new RangeError(
-            `entry index ${entry.index} is not above the applied index ${last}; apply each committed entry once, in order`,
-          );
-        }
-        last = entry.index;
-      }
-      const batch = new Batch();
-      const events: RawEvent[] = [];
-      const eventPrevKv = this.hub.wantsPrevKv();
-      const results: ApplyResult[] = [];
-      state.batch = batch;
-      try {
-        for (const entry of entries) {
-          results.push(
-            await this.applier.apply(entry.index, entry.data, { batch, events, eventPrevKv }),
-          );
-        }
-        batch.put(META_KEY, encodeMeta(state));
-        await state.gen.batch(batch.ops);
-      } catch (err) {
-        this.failure = err as Error;
-        throw err;
-      } finally {
-        state.batch = undefined;
-      }
-      this.hub.publish(events, state.revision, eventPrevKv);
-      return results;
+    if (!this.answerBeforeWrite) return this.serial(() => this.applyAndWrite(entries, undefined));
+    // The answer leaves once the batch is applied in memory; the queue moves on after the write.
+    return new Promise((resolve, reject) => {
+      this.serial(() => this.applyAndWrite(entries, resolve)).catch(reject);
     });
+  }
+
+  /**
+   * Applies `entries` into one batch and writes it; `answer`, if given, gets the results as soon
+   * as the batch is applied in memory (a failure after that surfaces at the next call).
+   */
+  private async applyAndWrite(
+    entries: readonly EntryInput[],
+    answer: ((results: ApplyResult[]) => void) | undefined,
+  ): Promise<ApplyResult[]> {
+    const state = this.state;
+    let last = state.appliedIndex;
+    for (const entry of entries) {
+      if (!Number.isSafeInteger(entry.index) || entry.index <= last) {
+        throw new RangeError(
+          `entry index ${entry.index} is not above the applied index ${last}; apply each committed entry once, in order`,
+        );
+      }
+      last = entry.index;
+    }
+    const batch = new Batch();
+    const events: RawEvent[] = [];
+    const eventPrevKv = this.hub.wantsPrevKv();
+    const results: ApplyResult[] = [];
+    state.batch = batch;
+    try {
+      for (const entry of entries) {
+        results.push(
+          await this.applier.apply(entry.index, entry.data, { batch, events, eventPrevKv }),
+        );
+      }
+      batch.put(META_KEY, encodeMeta(state));
+      answer?.(results);
+      await state.gen.batch(batch.ops);
+    } catch (err) {
+      this.failure = err as Error;
+      throw err;
+    } finally {
+      state.batch = undefined;
+    }
+    this.hub.publish(events, state.revision, eventPrevKv);
+    return results;
+  }
+
+  /** Resolves once every apply queued so far is written (or has failed). */
+  written(): Promise<void> {
+    return this.queue.then(() => undefined);
   }
 
   /** A local (serializable) read of the applied state. Rejects with a KvError for bad input or revisions. */

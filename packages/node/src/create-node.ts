@@ -33,7 +33,10 @@ export async function createNodeWith(
   const options = resolveOptions(params.options);
   if (params.clusterId.length === 0) throw new NodeOptionsError('clusterId must not be empty');
   const snapshots = params.snapshotStore ?? params.storage.snapshots;
-  const kv = await KvStateMachine.open(params.stateLevel, { limits: options.kvLimits });
+  const kv = await KvStateMachine.open(params.stateLevel, {
+    limits: options.kvLimits,
+    answerBeforeWrite: options.answerBeforeKvWrite,
+  });
   try {
     const loaded = await bootstrapIfNew(params.storage, params.initialVoters ?? []);
     const snapIndex = loaded.snapshotMeta?.index ?? 0;

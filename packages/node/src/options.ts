@@ -78,6 +78,14 @@ export interface NodeOptions {
    */
   readonly parallelLeaderWrite?: boolean;
   /**
+   * A write is answered once its entry is applied to the KV state in memory,
+   * and the KV batch is written behind the answer (true), or only after that
+   * write (false: for benchmark ablations). Nothing acknowledged depends on
+   * that write: the entry is already in the durable Raft log, and a restart
+   * applies the log again from the KV state's stored applied index. Default true.
+   */
+  readonly answerBeforeKvWrite?: boolean;
+  /**
    * TEST ONLY: deliberately re-introduced bugs, so the simulators' self-tests
    * can show their checkers catching each one. Never set outside a test.
    */
@@ -155,6 +163,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
   kvLimits: {},
   groupCommit: true,
   parallelLeaderWrite: true,
+  answerBeforeKvWrite: true,
   unsafeTestFaults: Object.freeze({}),
 });
 

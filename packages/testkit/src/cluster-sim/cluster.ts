@@ -1,5 +1,6 @@
 // A simulated cluster of real nodes: each has its own MemoryStorage (with a
-// crash boundary and write latency on its clock), memory-level KV state, a
+// crash boundary and write latency on its clock), memory-level KV state (its
+// batch writes delayed like the disk's), a
 // pausable view of the shared virtual clock (drifting at its own rate) and a
 // station on one MemoryNetwork whose FaultPlan the nemesis drives; the
 // station keeps frames sent to a node across its restarts, as TCP does. Node
@@ -106,8 +107,29 @@ export class SimCluster {
       removed: false,
     };
     m.storage = new MemoryStorage(this.#storageOptions(m, this.#rt.rng(`disk-${id}`)));
+    this.#delayKvWrites(m, this.#rt.rng(`kv-disk-${id}`));
     this.#members.set(id, m);
     return m;
+  }
+
+  /**
+   * The KV state's batch writes take an unsynced write's latency too (plus a slow-disk fault's),
+   * on the shared clock (a write already issued finishes while its process is paused): a node
+   * answers a write before its KV batch is written (answerBeforeKvWrite), and reads, snapshots
+   * and crashes must meet that window.
+   */
+  #delayKvWrites(m: Member, rng: Rng): void {
+    const [lo, hi] = this.#options.disk.writeMs;
+    if (hi === 0) return;
+    const level = m.level as unknown as {
+      _batch(ops: unknown[], options: object): Promise<void>;
+    };
+    const write = level._batch.bind(m.level);
+    const clock = this.#rt.clock;
+    level._batch = (ops, options) =>
+      new Promise<void>((resolve) =>
+        clock.setTimer(randomInt(rng, lo, hi) + m.slowDiskMs, () => resolve()),
+      ).then(() => write(ops, options));
   }
 
   /** Writes take their latency on the node's own (pausable) clock: a paused process's disk waits too. */
