@@ -125,6 +125,13 @@ function tally(statuses: (number | string)[]): Record<string, number> {
   return out;
 }
 
+/** A failed request by its error and, for fetch's TypeError, the socket-level cause (ECONNRESET, …). */
+function errorLabel(err: unknown): string {
+  const e = err as Error & { cause?: { code?: string; message?: string } };
+  const cause = e.cause?.code ?? e.cause?.message;
+  return `error:${e.name}${cause === undefined ? '' : `(${cause})`}`;
+}
+
 async function concurrentPuts(
   url: string,
   count: number,
@@ -143,7 +150,7 @@ async function concurrentPuts(
         await res.arrayBuffer();
         return res.status;
       } catch (err) {
-        return `error:${(err as Error).name}`;
+        return errorLabel(err);
       }
     }),
   );
@@ -211,7 +218,7 @@ async function sequentialPuts(
       await res.arrayBuffer();
       statuses.push(res.status);
     } catch (err) {
-      statuses.push(`error:${(err as Error).name}`);
+      statuses.push(errorLabel(err));
     }
   }
   return tally(statuses);

@@ -226,6 +226,19 @@ describe('a node in a worker thread', () => {
     }
   });
 
+  it('fails to open on a peer port in use with the system error code, as inline', async () => {
+    const first = await openNode(await solo('port-a'));
+    try {
+      const taken = first.listenAddress!;
+      const err = await openNode({ ...(await solo('port-b')), listen: taken }).catch((e) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect((err as NodeJS.ErrnoException).code).toBe('EADDRINUSE');
+      expect((err as Error).message).toContain(String(taken.port));
+    } finally {
+      await first.close();
+    }
+  });
+
   it("answers after the host's leases, auth and member table show what the answered write applied", async () => {
     const node = await openNode(await solo('mirrors'));
     try {
