@@ -484,6 +484,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   // grpc-js and the protos are loaded when the first HTTP/2 connection arrives, so a member nobody asks in gRPC never pays for them.
   let grpc: Promise<GrpcOnHttpPort> | undefined;
   const toHttp2 = (socket: net.Socket): void => {
+    // grpc-js sets TCP_NODELAY only on sockets it accepts itself; this one reaches it wrapped (the
+    // authority fixer), so without this Nagle holds each answer's second write until the client's
+    // delayed ACK: 40 ms per unary call.
+    socket.setNoDelay(true);
     grpc ??= import('../grpc/multiplex.js').then((m) =>
       m.grpcOnHttpPort({
         node,
