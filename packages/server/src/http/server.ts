@@ -504,6 +504,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     );
   };
   const toHttp1 = (socket: net.Socket): void => {
+    // The router's listener accepted it (node:http's own would have set this): without it Nagle
+    // holds each watch event written after the first until the client's delayed ACK.
+    socket.setNoDelay(true);
     server.emit('connection', socket);
     socket.resume(); // routeByPreface paused it to put the first bytes back
   };
