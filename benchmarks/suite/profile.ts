@@ -40,7 +40,8 @@ async function main(): Promise<void> {
   });
   const clients = Number(values.clients);
   ctx.progress.begin(`profiling ${name} at ${clients} clients for ${values.seconds} s`);
-  // This process (the clients, and n1 for flotilla-embedded) is profiled too.
+  // This process (the clients, and n1 for flotilla-embedded) is profiled too; every node's
+  // worker thread writes its own profile when the node stops (FLOTILLA_PROFILE_DIR).
   const session = new inspector.Session();
   session.connect();
   const post = (method: string): Promise<unknown> =>
@@ -66,10 +67,11 @@ async function main(): Promise<void> {
       pid !== undefined && pid !== process.pid ? process.kill(pid, 'SIGTERM') : undefined,
     ),
   );
+  // Each member process writes two: its main thread's and its node worker's.
   const deadline = Date.now() + 10_000;
   while (
     Date.now() < deadline &&
-    fs.readdirSync(profDir).length < 1 + pids.filter((p) => p !== process.pid).length
+    fs.readdirSync(profDir).length < 1 + 2 * pids.filter((p) => p !== process.pid).length
   )
     await new Promise((res) => setTimeout(res, 100));
   await t.close();

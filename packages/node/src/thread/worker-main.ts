@@ -21,6 +21,7 @@ import {
   type ToWorker,
 } from './protocol.js';
 import type { WorkerInit } from './worker-init.js';
+import { startWorkerProfile } from './worker-profile.js';
 import { reviveFunction } from './worker-init.js';
 
 /** Status is pushed at most this often while entries apply (and before every flush of answers)... */
@@ -35,6 +36,8 @@ const labelPlaceholder = (id: number): string => `\u0001${id}\u0001`;
 const port = parentPort!;
 const init = workerData as WorkerInit;
 
+/** Set when benchmarks/suite/profile.ts asks for the worker's CPU profile (FLOTILLA_PROFILE_DIR). */
+const writeProfile = startWorkerProfile();
 let out: FromWorker[] = [];
 let flushQueued = false;
 let answersQueued = false;
@@ -297,6 +300,7 @@ class Served {
 
   private async stop(how: 'close' | 'crash'): Promise<void> {
     await (how === 'close' ? this.node.close() : this.node.crash());
+    writeProfile?.();
     this.closed = true;
     clearInterval(this.refresh);
     if (this.pushTimer !== undefined) clearTimeout(this.pushTimer);
