@@ -4,7 +4,19 @@
 
 export type KeyStr = string;
 
+/**
+ * Buffer's latin1 decoder applied to the Uint8Array itself, when this Node has it: the
+ * documented `Buffer.from(…).toString('latin1')` wraps every key in a new Buffer first, and
+ * keys are converted several times per write.
+ */
+const latin1Slice = (
+  Buffer.prototype as unknown as {
+    latin1Slice?: (this: Uint8Array, start: number, end: number) => string;
+  }
+).latin1Slice;
+
 export function toKeyStr(bytes: Uint8Array): KeyStr {
+  if (latin1Slice !== undefined) return latin1Slice.call(bytes, 0, bytes.byteLength);
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
@@ -54,13 +66,30 @@ export function text(data: Uint8Array): string {
   return utf8d.decode(data);
 }
 
+// Big-endian integers written and read byte by byte: a DataView per call would be one more
+// object per key, and keys are encoded on every write.
+
+export function writeUint32(target: Uint8Array, offset: number, value: number): void {
+  target[offset] = value >>> 24;
+  target[offset + 1] = (value >>> 16) & 0xff;
+  target[offset + 2] = (value >>> 8) & 0xff;
+  target[offset + 3] = value & 0xff;
+}
+
+export function readUint32(source: Uint8Array, offset: number): number {
+  if (offset < 0 || offset + 4 > source.byteLength)
+    throw new RangeError(`cannot read 4 bytes at offset ${offset} of ${source.byteLength}`);
+  return (
+    source[offset]! * 0x100_0000 +
+    ((source[offset + 1]! << 16) | (source[offset + 2]! << 8) | source[offset + 3]!)
+  );
+}
+
 export function writeUint53(target: Uint8Array, offset: number, value: number): void {
-  const view = new DataView(target.buffer, target.byteOffset, target.byteLength);
-  view.setUint32(offset, Math.floor(value / 0x1_0000_0000));
-  view.setUint32(offset + 4, value >>> 0);
+  writeUint32(target, offset, Math.floor(value / 0x1_0000_0000));
+  writeUint32(target, offset + 4, value >>> 0);
 }
 
 export function readUint53(source: Uint8Array, offset: number): number {
-  const view = new DataView(source.buffer, source.byteOffset, source.byteLength);
-  return view.getUint32(offset) * 0x1_0000_0000 + view.getUint32(offset + 4);
+  return readUint32(source, offset) * 0x1_0000_0000 + readUint32(source, offset + 4);
 }

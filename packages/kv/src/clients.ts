@@ -116,12 +116,13 @@ export class ClientTable {
   }
 
   /** `registering`: the command is a `register` (always at seq 1, see command.ts). */
-  async check(
+  /** Synchronous unless the entry is a duplicate (its stored answer is read back from storage). */
+  check(
     clientId: string,
     seq: number,
     registering: boolean,
     view: ReadView,
-  ): Promise<ClientCheck> {
+  ): ClientCheck | Promise<ClientCheck> {
     const entry = this.clients.get(clientId);
     if (!entry) {
       if (registering || this.floor === 0) return { kind: 'new' };
@@ -136,9 +137,10 @@ export class ClientTable {
     }
     if (seq > entry.seq) return { kind: 'new' };
     if (seq < entry.seq) return { kind: 'stale', error: StaleSequenceError.of(seq, entry.seq) };
-    const [data] = await view.readRaw([clientKey(clientId)]);
-    invariant(data, `exactly-once record of client ${clientId} is missing from storage`);
-    return { kind: 'duplicate', outcome: decodeClient(data).outcome };
+    return view.readRaw([clientKey(clientId)]).then(([data]): ClientCheck => {
+      invariant(data, `exactly-once record of client ${clientId} is missing from storage`);
+      return { kind: 'duplicate', outcome: decodeClient(data).outcome };
+    });
   }
 
   record(clientId: string, seq: number, index: number, outcome: Outcome, batch: Batch): void {
@@ -149,6 +151,7 @@ export class ClientTable {
 
   /** Forgets idle clients and the least recently used beyond clientsMax. */
   evict(index: number, batch: Batch): void {
+    if (this.clients.size === 0) return; // no iterator to allocate, per entry, without clients
     const before = this.floor;
     for (const [clientId, entry] of this.clients) {
       const idle = index - entry.lastIndex > this.limits.clientIdleEntriesMax;

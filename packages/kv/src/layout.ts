@@ -13,7 +13,16 @@
 //   07 id:8            member: [id, name, peerUrls, clientUrls, isLearner]       (members.ts)
 
 import { Packr } from 'msgpackr';
-import { fromKeyStr, plain, readUint53, toKeyStr, writeUint53, type KeyStr } from './bytes.js';
+import {
+  fromKeyStr,
+  plain,
+  readUint32,
+  readUint53,
+  toKeyStr,
+  writeUint32,
+  writeUint53,
+  type KeyStr,
+} from './bytes.js';
 import { KvInvariantError } from './errors.js';
 import type { KeySpan, RevPos } from './key-index.js';
 import type { KeyValue } from './types.js';
@@ -63,14 +72,14 @@ export function revKey(main: number, sub: number): Uint8Array {
   const k = new Uint8Array(13);
   k[0] = SECTION_REV;
   writeUint53(k, 1, main);
-  new DataView(k.buffer).setUint32(9, sub);
+  writeUint32(k, 9, sub);
   return k;
 }
 
 export function parseRevKey(k: Uint8Array): RevPos {
   return {
     main: readUint53(k, 1),
-    sub: new DataView(k.buffer, k.byteOffset, k.byteLength).getUint32(9),
+    sub: readUint32(k, 9),
   };
 }
 

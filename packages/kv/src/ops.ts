@@ -2,7 +2,7 @@
 // Failures throw a KvError; the caller discards the WriteTxn, so a failed
 // write changes nothing.
 
-import { compareBytes, toKeyStr } from './bytes.js';
+import { compareBytes, toKeyStr, type KeyStr } from './bytes.js';
 import { KeyNotFoundError, LeaseNotFoundError } from './errors.js';
 import { spanOf } from './layout.js';
 import { range } from './range.js';
@@ -20,11 +20,12 @@ import type {
 } from './types.js';
 import { liveCur, loadKvs, type Cur, type WriteTxn } from './write-txn.js';
 
-export async function put(
+/** Synchronous unless the previous value must be read from storage (prevKv, ignoreValue, a watcher). */
+export function put(
   txn: WriteTxn,
   req: PutRequest,
   header: ResponseHeader,
-): Promise<PutResponse> {
+): PutResponse | Promise<PutResponse> {
   const key = toKeyStr(req.key);
   const cur = txn.current(key);
   if (!cur && (req.ignoreValue || req.ignoreLease))
@@ -32,7 +33,19 @@ export async function put(
   const lease = req.ignoreLease ? cur!.lease : (req.lease ?? 0);
   if (lease !== 0 && !txn.state.leases.has(lease)) throw LeaseNotFoundError.of(lease);
   const needPrev = cur !== undefined && (req.prevKv || req.ignoreValue || txn.eventPrevKv);
-  const prevKv = needPrev ? await txn.kvOf(cur) : undefined;
+  if (!needPrev) return stagePut(txn, req, header, key, cur, lease, undefined);
+  return txn.kvOf(cur).then((prevKv) => stagePut(txn, req, header, key, cur, lease, prevKv));
+}
+
+function stagePut(
+  txn: WriteTxn,
+  req: PutRequest,
+  header: ResponseHeader,
+  key: KeyStr,
+  cur: Cur | undefined,
+  lease: number,
+  prevKv: KeyValue | undefined,
+): PutResponse {
   const kv: KeyValue = {
     key: req.key,
     value: req.ignoreValue ? prevKv!.value : req.value,

@@ -136,10 +136,9 @@ export class WriteTxn {
     this.stage(prev.key, undefined, prev, prevKv);
   }
 
-  /** Moves the staged changes into the index and the batch; one new revision. */
-  commit(batch: Batch): RawEvent[] {
+  /** Moves the staged changes into the index and the batch; one new revision. Appends its events to `events`. */
+  commit(batch: Batch, events: RawEvent[] = []): RawEvent[] {
     invariant(this.state.revision === this.rev - 1, 'revision moved while a write was staged');
-    const events: RawEvent[] = [];
     const { index, leases } = this.state;
     for (const s of this.staged.values()) {
       const h = index.getOrCreate(s.key);
