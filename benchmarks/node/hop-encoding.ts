@@ -6,7 +6,7 @@
 // 'copy' or 'fresh' (msgpackr into one transferred buffer). Per batch shape
 // and crossing, REPS runs taking turns (the order flips every repetition);
 // each run times 2,000 sequential round trips (400 for batches over 1 MiB)
-// after a warm-up and reads the CPU used meanwhile by the process, this (host)
+// after a tenth as many to warm up and reads the CPU used meanwhile by the process, this (host)
 // thread and the worker's. First it checks that the encoded crossings keep
 // what the node relies on, and lists where msgpack differs from a clone.
 //
@@ -35,10 +35,11 @@ import {
 
 const QUICK = process.argv.includes('--quick');
 const REPS = QUICK ? 2 : 5;
-const WARMUP_ROUND_TRIPS = QUICK ? 50 : 200;
 /** Per run; a batch over 1 MiB takes longer, so it runs fewer per run (the JSON says how many). */
 const roundTripsFor = (batchBytes: number): number =>
   QUICK ? 200 : batchBytes > 1 << 20 ? 400 : 2_000;
+/** Before each run, untimed: the code is warm after the first runs, this settles the heap and caches. */
+const warmupRoundTrips = (roundTrips: number): number => Math.ceil(roundTrips / 10);
 
 interface Case {
   readonly calls: number;
@@ -165,7 +166,7 @@ async function measure(w: EchoWorker, c: Case, how: Crossing): Promise<Run> {
       throw new Error(`the status does not match the answers (${how})`);
   };
   const n = roundTripsFor(c.calls * c.valueBytes);
-  for (let i = 0; i < WARMUP_ROUND_TRIPS; i++) await trip();
+  for (let i = 0; i < warmupRoundTrips(n); i++) await trip();
   const cpu0 = process.cpuUsage();
   const host0 = threadCpuUs() ?? Number.NaN;
   const worker0 = (await w.threadCpuUs()) ?? Number.NaN;
@@ -389,7 +390,7 @@ try {
       loadavgEnd: os.loadavg().map((x) => round(x, 2)),
     },
     reps: REPS,
-    warmupRoundTrips: WARMUP_ROUND_TRIPS,
+    warmupRoundTripsPerRun: 'a tenth of roundTripsPerRun',
     fidelity: fid,
     cases,
   };
