@@ -6,9 +6,10 @@
 // 'copy' or 'fresh' (msgpackr into one transferred buffer). Per batch shape
 // and crossing, REPS runs taking turns (the order flips every repetition);
 // each run times 2,000 sequential round trips (400 for batches over 1 MiB)
-// after a tenth as many to warm up and reads the CPU used meanwhile by the process, this (host)
-// thread and the worker's. First it checks that the encoded crossings keep
-// what the node relies on, and lists where msgpack differs from a clone.
+// after a tenth as many to warm up, and reads the CPU used meanwhile by the
+// process, this (host) thread and the worker's. First it checks that the
+// encoded crossings keep what the node relies on, and lists where msgpack
+// differs from a clone.
 //
 //   cd benchmarks && node --conditions=source --import tsx node/hop-encoding.ts
 //     [--quick] [--cases=16x65536,1x256]   (calls per batch x bytes per value)
