@@ -3,6 +3,7 @@
 // Child processes from /proc/<pid>/stat (utime + stime, all their threads:
 // libuv's pool, etcd's goroutines); this process from process.cpuUsage().
 // Per committed write = the sum ÷ the writes acknowledged in the load.
+// threadCpuUs: one thread's own CPU (node/hop-encoding.ts splits host and worker).
 import fs from 'node:fs';
 import { round } from './histogram.js';
 
@@ -70,4 +71,19 @@ export function cpuBetween(a: CpuMark, b: CpuMark, writes: number): CpuRecord {
   const total = b.self - a.self + members;
   const per = (ms: number): number => (writes > 0 ? round((ms * 1000) / writes) : 0);
   return { usPerWrite: per(total), byProcessMs, seconds: round((b.atMs - a.atMs) / 1000) };
+}
+
+/**
+ * CPU µs used so far by the calling thread (a worker's own, unlike process.cpuUsage()), from the
+ * scheduler's nanosecond count in /proc/thread-self/schedstat; undefined where that is missing.
+ */
+export function threadCpuUs(): number | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync('/proc/thread-self/schedstat', 'utf8');
+  } catch {
+    return undefined;
+  }
+  const ns = Number(text.split(' ')[0]);
+  return Number.isFinite(ns) ? ns / 1000 : undefined;
 }

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { cpuBetween, cpuMark, procCpuMs } from '../suite/cpu.js';
+import { Worker } from 'node:worker_threads';
+import { cpuBetween, cpuMark, procCpuMs, threadCpuUs } from '../suite/cpu.js';
 
 /** Spins until this process has used `ms` more CPU (wall time would vary with the machine's load). */
 const burn = (ms: number): void => {
@@ -48,5 +49,19 @@ describe('CPU per write', () => {
     } finally {
       child.kill('SIGKILL');
     }
+  });
+
+  it("a thread's CPU is its own: a busy worker's does not count on this thread", async () => {
+    const self0 = threadCpuUs()!;
+    burn(100);
+    const self1 = threadCpuUs()!;
+    expect(self1 - self0).toBeGreaterThanOrEqual(90_000);
+    // The worker burns 200 ms of process CPU while this thread waits for it to exit.
+    const worker = new Worker(
+      'const c = () => process.cpuUsage().user / 1000; const e = c() + 200; while (c() < e);',
+      { eval: true },
+    );
+    await new Promise((resolve) => worker.once('exit', resolve));
+    expect(threadCpuUs()! - self1).toBeLessThan(60_000);
   });
 });
