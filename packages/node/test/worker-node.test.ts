@@ -7,7 +7,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bytes, CompactedError, KeyTooLargeError, text, type WatchResponse } from '@flotilla/kv';
+import {
+  bytes,
+  CompactedError,
+  KeyTooLargeError,
+  KvStateMachine,
+  prefixEnd,
+  text,
+  type WatchResponse,
+} from '@flotilla/kv';
+import { MemoryLevel } from 'memory-level';
 import { DirectoryLockedError } from '@flotilla/storage';
 import {
   NodeOptionsError,
@@ -166,6 +175,36 @@ describe('a node in a worker thread', () => {
       for await (const chunk of snap.chunks) bytesRead += chunk.byteLength;
       expect(bytesRead).toBeGreaterThan(20 * 4);
       await snap.close();
+    } finally {
+      await node.close();
+    }
+  });
+
+  it('kvSnapshot chunks cross as buffers of their own and restore the same state', async () => {
+    const node = await openNode(await solo('snap-big'));
+    try {
+      // 2.5 MiB of values: several 1 MiB chunks, more than one pull of 4 MiB is not needed.
+      const value = new Uint8Array(64 << 10).map((_, i) => i % 251);
+      for (let i = 0; i < 40; i++) await node.put({ key: bytes(`big/${i}`), value });
+      const snap = await node.kvSnapshot();
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of snap.chunks) chunks.push(chunk);
+      expect(chunks.length).toBeGreaterThan(2);
+      // Not views of the worker's encoder buffer (a clone would have copied all of it per chunk).
+      for (const c of chunks) expect(c.buffer.byteLength).toBe(c.byteLength);
+      const copy = await KvStateMachine.open(
+        new MemoryLevel({ keyEncoding: 'view', valueEncoding: 'view' }),
+      );
+      await copy.restore(
+        (async function* () {
+          yield* chunks;
+        })(),
+      );
+      const r = await copy.range({ key: bytes('big/'), rangeEnd: prefixEnd(bytes('big/')) });
+      expect(r.kvs).toHaveLength(40);
+      for (const kv of r.kvs) expect(kv.value).toEqual(value);
+      expect(copy.revision).toBe(snap.revision);
+      await copy.close();
     } finally {
       await node.close();
     }

@@ -42,6 +42,16 @@ describe('base64 fields', () => {
     );
   });
 
+  it('decodes into a buffer of its own, not a slice of the shared pool', () => {
+    // A pooled slice would drag the whole 8 KiB pool along (into the node's worker, say).
+    for (const n of [0, 1, 3, 300, 5000]) {
+      const out = decodeBase64(Buffer.alloc(n, 7).toString('base64'), 'f');
+      expect(out.byteLength).toBe(n);
+      expect(out.buffer.byteLength).toBe(n);
+      expect(out.constructor).toBe(Uint8Array);
+    }
+  });
+
   it('accepts the URL-safe alphabet like grpc-gateway', () => {
     expect(decodeBase64('-_8=', 'f')).toEqual(new Uint8Array([0xfb, 0xff]));
   });

@@ -14,6 +14,9 @@ export function decodeBase64(text: string, path: string): Uint8Array {
     );
   }
   const buf = Buffer.from(text, standard ? 'base64' : 'base64url');
+  // A short result is a slice of Node's shared 8 KiB pool: copied out, else every value would
+  // carry (and pin) the whole pool, and crossing to the node's worker thread clones all of it.
+  if (buf.byteLength !== buf.buffer.byteLength) return new Uint8Array(buf);
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
