@@ -15,11 +15,11 @@
 // sampling heap profiler, counting objects already collected too).
 //
 // Writes benchmarks/results/NAME.json (default apply-garbage).
-import { execSync } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runInfo } from './run-info.js';
 import { Session } from 'node:inspector/promises';
 import v8 from 'node:v8';
 import { bytes, encodeCommand, KvStateMachine } from '@flotilla/kv';
@@ -205,22 +205,8 @@ try {
     nodeRuns.push(await nodeRun(dir, rep, measure));
     console.log(JSON.stringify({ rep, kv: kvRuns.at(-1), node: nodeRuns.at(-1) }));
   }
-  let git = '';
-  try {
-    git = execSync('git rev-parse --short HEAD', { cwd: here }).toString().trim();
-  } catch {
-    // not a checkout
-  }
   const result = {
-    benchmark: 'apply-garbage',
-    when: new Date().toISOString(),
-    git,
-    machine: {
-      cpus: os.cpus().length,
-      model: os.cpus()[0]?.model,
-      node: process.version,
-      loadavg: os.loadavg().map(round3),
-    },
+    ...runInfo('apply-garbage', here),
     setup: {
       kvBatches: KV_BATCHES,
       batch: BATCH,

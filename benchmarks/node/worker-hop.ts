@@ -7,11 +7,11 @@
 //   cd benchmarks && node --conditions=source --import tsx node/worker-hop.ts [--seconds=5]
 //
 // Writes benchmarks/results/worker-hop.json.
-import { execSync } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runInfo } from './run-info.js';
 import { bytes } from '@flotilla/kv';
 import { openNode, WorkerNode, type FlotillaNode } from '@flotilla/node';
 
@@ -115,22 +115,8 @@ try {
     Awaited<ReturnType<typeof run>>,
     Awaited<ReturnType<typeof run>>,
   ];
-  let git = '';
-  try {
-    git = execSync('git rev-parse --short HEAD', { cwd: here }).toString().trim();
-  } catch {
-    // not a checkout
-  }
   const result = {
-    benchmark: 'worker-hop',
-    when: new Date().toISOString(),
-    git,
-    machine: {
-      cpus: os.cpus().length,
-      model: os.cpus()[0]?.model,
-      node: process.version,
-      loadavg: os.loadavg().map(round3),
-    },
+    ...runInfo('worker-hop', here),
     secondsPerConcurrentRun: SECONDS,
     runs,
     hopMs: {
