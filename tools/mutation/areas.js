@@ -56,8 +56,20 @@ export const areas = {
     mutate: [
       {
         file: 'packages/kv/src/apply.ts',
-        functions: ['apply', 'done', 'execute', 'write', 'dispatch'],
-      }, // exactly-once dedup, dispatch
+        functions: [
+          'apply',
+          'run',
+          'outcome',
+          'done',
+          'execute',
+          'failed',
+          'write',
+          'committed',
+          'dispatch',
+          'revokeOne',
+          'expire',
+        ],
+      }, // exactly-once dedup, dispatch, the synchronous and waiting paths
       'packages/kv/src/write-txn.ts', // revisions, staged puts/deletes, commit
     ],
     all: ['packages/kv/src/**/*.ts', '!packages/kv/src/{index,types}.ts'],

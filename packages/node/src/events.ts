@@ -1,11 +1,19 @@
 // The node's events, delivered synchronously to listeners in registration
 // order. A listener that throws does not disturb the driver or other listeners.
+import type { MemberRecord } from '@flotilla/kv';
 import type { NodeId, Role, SnapshotMeta } from '@flotilla/raft';
 
 export interface NodeEvents {
   leaderChanged: { readonly leader: NodeId; readonly term: number; readonly role: Role };
   applied: { readonly index: number; readonly revision: number };
   snapshot: { readonly kind: 'created' | 'installed'; readonly meta: SnapshotMeta };
+  /**
+   * The replicated member table changed here (a member command or a conf change applied, or a
+   * snapshot installed); `members` is the new table, as `node.members.list()` now returns it.
+   * Cheaper to follow than `applied`: in a worker node, `applied` crosses to the host's thread
+   * for every applied batch while anyone listens, this only when the table changed.
+   */
+  membersChanged: { readonly members: readonly MemberRecord[] };
   /**
    * Only for a node in a worker thread (openNode's default): the worker ended
    * without being asked to (an uncaught error, process.exit inside it, out of
@@ -22,6 +30,7 @@ export class Emitter {
     leaderChanged: new Set(),
     applied: new Set(),
     snapshot: new Set(),
+    membersChanged: new Set(),
     workerExit: new Set(),
   };
 

@@ -99,6 +99,7 @@ export class InlineNode extends FlotillaNode {
     this.clusterId = parts.clusterId;
     this.listenAddress = parts.listenAddress;
     this.kv = parts.kv;
+    this.followMemberTable();
     // Forwarded requests arrive only once the driver has started, after this constructor.
     this.d = parts.driver((req) => this.serve(req));
     this.d.start();
@@ -413,6 +414,21 @@ export class InlineNode extends FlotillaNode {
 
   on<E extends NodeEventName>(name: E, listener: (event: NodeEvents[E]) => void): () => void {
     return this.parts.events.on(name, listener);
+  }
+
+  /** Emits membersChanged when an apply or a snapshot install changed the member table. */
+  private followMemberTable(): void {
+    let view = this.kv.members; // a new object after a snapshot install
+    let changes = view.changes;
+    const check = (): void => {
+      const now = this.kv.members;
+      if (now === view && now.changes === changes) return;
+      view = now;
+      changes = now.changes;
+      this.parts.events.emit('membersChanged', { members: now.list() });
+    };
+    this.parts.events.on('applied', check);
+    this.parts.events.on('snapshot', check);
   }
 
   // ---- stopping ------------------------------------------------------------

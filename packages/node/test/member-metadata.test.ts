@@ -39,6 +39,29 @@ describe('member metadata', () => {
         () => c.running().every((n) => JSON.stringify(table(n)) === JSON.stringify(expected)),
         'every member applies the metadata',
       );
+      // membersChanged: for a change of the table, with the table, and not for other entries.
+      const events = new Map<number, string[]>();
+      const follow = (n: FlotillaNode): void => {
+        n.on('membersChanged', (e) =>
+          events.set(n.id, [...(events.get(n.id) ?? []), JSON.stringify(e.members)]),
+        );
+      };
+      for (const n of c.running()) follow(n);
+      await c.settle(Promise.all([1, 2, 3].map((i) => leader.put(put(`e${i}`, 'v')))));
+      await c.until(
+        () => c.running().every((n) => n.status().appliedIndex === leader.status().appliedIndex),
+        'the puts are applied everywhere',
+      );
+      expect(events.size).toBe(0);
+      const named = [{ ...expected[0]!, name: 'four' }];
+      await c.settle(leader.updateMember({ kind: 'set', id: 4, name: 'four' }));
+      await c.until(() => events.size === 3, 'every member reports the change');
+      for (const seen of events.values()) expect(seen).toEqual([JSON.stringify(named)]);
+      await c.settle(leader.updateMember({ kind: 'set', id: 4, name: 'n4' }));
+      await c.until(
+        () => [...events.values()].every((seen) => seen.length === 2),
+        'every member reports the change back',
+      );
       // A restart loads it from the state; the restarted member then gets a snapshot.
       const restarted = [1, 2, 3].find((id) => id !== leader.id && id !== follower.id)!;
       await c.close(restarted);
@@ -55,12 +78,18 @@ describe('member metadata', () => {
       joiner.on('snapshot', (e) => e.kind === 'installed' && installed.push(e.meta.index));
       const back = await c.startNode(restarted);
       back.on('snapshot', (e) => e.kind === 'installed' && installed.push(e.meta.index));
+      events.clear();
+      follow(joiner);
+      follow(back);
       await c.until(
         () => [joiner, back].every((n) => n.status().appliedIndex === leader.status().appliedIndex),
         'the joiner and the restarted member catch up',
       );
       expect(installed.length).toBe(2);
       for (const n of c.running()) expect(table(n)).toEqual(expected);
+      // The install replaced their tables: each says so, with the table it now has.
+      expect(events.get(4)?.at(-1)).toBe(JSON.stringify(expected));
+      expect(events.get(restarted)?.at(-1)).toBe(JSON.stringify(expected));
       // Promotion and removal change the table through their conf changes.
       await c.settle(leader.promote(4));
       await c.settle(leader.removeMember(4));

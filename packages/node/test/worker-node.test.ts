@@ -278,6 +278,24 @@ describe('a node in a worker thread', () => {
     }
   });
 
+  it('emits membersChanged on the host when the member table changed, not for other writes', async () => {
+    const node = await openNode(await solo('members-event'));
+    try {
+      await node.ready({ timeoutMs: 10_000 });
+      const seen: string[][] = [];
+      node.on('membersChanged', (e) => seen.push(e.members.map((m) => m.name)));
+      for (let i = 0; i < 10; i++) await node.put({ key: bytes(`m/${i}`), value: bytes('v') });
+      await node.updateMember({ kind: 'set', id: 1, name: 'first' });
+      await node.updateMember({ kind: 'set', id: 1, name: 'second' });
+      for (let i = 0; i < 10; i++) await node.put({ key: bytes(`m/${i}`), value: bytes('w') });
+      // The mirror travels with the answer, so the events are there when the update resolves.
+      expect(seen).toEqual([['first'], ['second']]);
+      expect(node.members.get(1)?.name).toBe('second');
+    } finally {
+      await node.close();
+    }
+  });
+
   it("answers after the host's leases, auth and member table show what the answered write applied", async () => {
     const node = await openNode(await solo('mirrors'));
     try {

@@ -233,6 +233,7 @@ export class WorkerNode extends FlotillaNode {
         return;
       case 'members':
         this.memberMirror.set(m.members);
+        this.events.emit('membersChanged', { members: this.memberMirror.list() });
         return;
       case 'event':
         this.events.emit(m.name, m.event as never);

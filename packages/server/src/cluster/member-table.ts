@@ -36,10 +36,8 @@ export function followMemberTable(node: FlotillaNode, directory: MemberDirectory
     }
   };
   sync();
-  const offs = [node.on('applied', sync), node.on('snapshot', sync)];
-  return () => {
-    for (const off of offs) off();
-  };
+  // Not 'applied': in a worker node that event crosses to this thread for every applied batch.
+  return node.on('membersChanged', sync);
 }
 
 /**
