@@ -42,7 +42,7 @@ describe('an I/O error during apply', () => {
 // Written for further survivors of `pnpm mutation kv`: the answers of commands
 // that change no key, and which commands the exactly-once table tracks.
 describe('answers of commands that change no key', () => {
-  it('auth, register, lease revoke and lease checkpoint answer with the current revision', async () => {
+  it('auth, member, register, lease revoke and lease checkpoint answer with the current revision', async () => {
     const { sm } = await openMemory();
     await apply(sm, put('a', '1'), put('b', '2'), grant(7, 60));
     const header = { header: { revision: 3 } };
@@ -52,6 +52,9 @@ describe('answers of commands that change no key', () => {
     };
     expect(await ok(sm, auth)).toEqual(header);
     expect(sm.auth.user('u')).toBeDefined();
+    const member: Command = { op: 'member', request: { kind: 'set', id: 9, name: 'nine' } };
+    expect(await ok(sm, member)).toEqual(header);
+    expect(sm.members.get(9)?.name).toBe('nine');
     expect(await ok(sm, { clientId: 'c', seq: 1, cmd: { op: 'register' } })).toEqual(header);
     const checkpoint: Command = {
       op: 'leaseCheckpoint',
