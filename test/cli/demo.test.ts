@@ -1,7 +1,8 @@
 // `pnpm demo` in its non-interactive mode, end to end: three real processes,
 // a SIGKILLed leader, and the checks the demo itself makes. It must exit 0
 // and print the measured failover time and each follower's state latency.
-// --secure runs the same walk-through with TLS everywhere and auth on.
+// --secure runs the same walk-through with TLS everywhere and auth on; --keep
+// leaves the cluster serving (also without a terminal) until a signal.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,3 +72,34 @@ it('pnpm demo --secure runs the same walk-through over HTTPS with client certifi
   );
   expect(result.out).toMatch(/--user root:\S+ endpoint status --cluster/);
 }, 70_000);
+
+it('pnpm demo --keep leaves the cluster serving without a terminal, until SIGTERM stops it', async () => {
+  const child = spawn(process.execPath, [DEMO, '--keep'], {
+    env: { ...process.env, CI: 'true' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!out.includes('The cluster keeps running') && Date.now() < deadline) {
+      if (child.exitCode !== null) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(out).toContain('The cluster keeps running');
+    // The printed commands work: a put through the first endpoint it names.
+    const endpoint = /--endpoints (http:\/\/[\d.:]+)/.exec(out)?.[1];
+    expect(endpoint).toBeDefined();
+    const res = await fetch(`${endpoint}/v3/kv/put`, {
+      method: 'POST',
+      body: JSON.stringify({ key: 'Z3JlZXRpbmc=', value: 'aGVsbG8=' }),
+    });
+    expect(res.status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await closed).toBe(130);
+    await expect(fetch(`${endpoint}/health`)).rejects.toThrow();
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}, 90_000);

@@ -53,7 +53,9 @@ function parseDemoArgs(argv: readonly string[]): DemoArgs {
     process.exit(0);
   }
   const ci = values.ci === true || process.env['CI'] === 'true' || !process.stdout.isTTY;
-  return { dir: values.dir, ci, keep: values.keep === true && !ci, secure: values.secure === true };
+  // --keep holds without a terminal too (a script or a service manager starting the demo): it
+  // stops on SIGINT or SIGTERM either way.
+  return { dir: values.dir, ci, keep: values.keep === true, secure: values.secure === true };
 }
 
 /** tools/gen-certs.js, at the repository root (the demo runs from the repository). */
