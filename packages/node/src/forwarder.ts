@@ -17,10 +17,9 @@ import {
   RequestTimeoutError,
   TooManyRequestsError,
   UnknownOutcomeError,
-  type WireError,
 } from './errors.js';
 import { ForwardLanes, type LaneTicket } from './forward-lanes.js';
-import type { ForwardOp } from './wire.js';
+import type { ForwardOp, NodeWire } from './wire.js';
 
 /** Encodes the write under an exactly-once identity, or (`register`) that identity's register command (seq 1). */
 export type Identify = (clientId: string, seq: number, register?: boolean) => Uint8Array;
@@ -137,22 +136,15 @@ export class Forwarder {
   }
 
   /** An answer arrived from `from`. */
-  answered(
-    from: NodeId,
-    incarnation: number,
-    id: number,
-    ok: boolean,
-    value: unknown,
-    error: WireError | undefined,
-    /** The answering leader's applied index (0 if it did not say). */
-    applied: number,
-  ): void {
-    if (incarnation !== this.o.incarnation && !this.o.ignoreIncarnation) return; // meant for this node's previous life
-    const r = this.byWire.get(id);
+  answered(from: NodeId, res: NodeWire & { k: 'res' }): void {
+    if (res.inc !== this.o.incarnation && !this.o.ignoreIncarnation) return; // meant for this node's previous life
+    const r = this.byWire.get(res.id);
     if (r === undefined || r.sentTo !== from) return; // timed out, or superseded by a send to a newer leader
-    if (ok) return r.resolve(value, from, applied);
+    // The answering leader's applied index (0 if it did not say: decodeWire checks only the kind).
+    if (res.ok)
+      return r.resolve(res.value, from, typeof res.applied === 'number' ? res.applied : 0);
     const err = errorFromWire(
-      error ?? { name: 'Error', message: 'leader failed without a reason', fields: {} },
+      res.error ?? { name: 'Error', message: 'leader failed without a reason', fields: {} },
     );
     if (err instanceof NotLeaderError) {
       // It was no longer the leader and proposed nothing: go to the one it names, or wait for the next.

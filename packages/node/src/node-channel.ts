@@ -85,15 +85,7 @@ export class NodeChannel {
             this.serveForwarded(from, body.inc, body.id, body.req);
           break;
         case 'res':
-          this.forwarder.answered(
-            from,
-            body.inc,
-            body.id,
-            body.ok,
-            body.ok ? body.value : undefined,
-            body.ok ? undefined : body.error,
-            body.ok && typeof body.applied === 'number' ? body.applied : 0,
-          );
+          this.forwarder.answered(from, body);
           break;
         case 'applied':
           if (this.p.core.role === 'leader')
@@ -117,16 +109,8 @@ export class NodeChannel {
   private serveForwarded(from: NodeId, inc: number, id: number, req: ForwardOp): void {
     const reply = (body: NodeWire & { k: 'res' }): void => {
       if (from !== this.p.id) return this.send(from, body);
-      if (!this.p.isStopped())
-        this.forwarder.answered(
-          from,
-          body.inc,
-          body.id,
-          body.ok,
-          body.ok ? body.value : undefined,
-          body.ok ? undefined : body.error,
-          0,
-        );
+      // Its own answer: applied is this node's own index, so it waits for nothing.
+      if (!this.p.isStopped()) this.forwarder.answered(from, body);
     };
     this.p.serveRequest(req).then(
       (value) => reply({ k: 'res', inc, id, ok: true, value, applied: this.p.core.appliedIndex }),
