@@ -87,7 +87,8 @@ export class Applier {
     });
   }
 
-  /** An entry without an exactly-once identity: its outcome is its result. */
+  /** An entry without an exactly-once identity: its outcome is its result (written out, not
+   * `then()`: no closure on the synchronous path, which most entries take). */
   private run(index: number, decoded: DecodeResult, ctx: ApplyContext): MaybePromise<ApplyResult> {
     const outcome = this.outcome(index, decoded, ctx);
     return outcome instanceof Promise
