@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     return;
   }
   const served = new Served(node);
-  stateWithAnswers = () => served.beforeAnswers();
+  stateWithAnswers = () => served.withAnswers();
   port.postMessage({
     t: 'open',
     id: node.id,
@@ -234,7 +234,7 @@ class Served {
    * apply, since an answer can change it by itself (a forwarded write's commit latency is
    * recorded when the leader's answer arrives, maybe before this member applies the entry).
    */
-  beforeAnswers(): FromWorker[] {
+  withAnswers(): FromWorker[] {
     const state = this.stateMessage();
     return [...this.mirrorChanges(false), ...(state === undefined ? [] : [state])];
   }
