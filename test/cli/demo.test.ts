@@ -79,7 +79,9 @@ it('pnpm demo --keep leaves the cluster serving without a terminal, until SIGTER
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
   try {
     const deadline = Date.now() + 60_000;
@@ -87,7 +89,7 @@ it('pnpm demo --keep leaves the cluster serving without a terminal, until SIGTER
       if (child.exitCode !== null) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    expect(out).toContain('The cluster keeps running');
+    expect(out, `the demo's stderr:\n${err}`).toContain('The cluster keeps running');
     // The printed commands work: a put through the first endpoint it names.
     const endpoint = /--endpoints (http:\/\/[\d.:]+)/.exec(out)?.[1];
     expect(endpoint).toBeDefined();
