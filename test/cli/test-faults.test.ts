@@ -45,6 +45,12 @@ describe('test fault flags', () => {
     expect(() => testFaultsFromFlags({ 'test-fsync-delay-ms': '2.5' })).toThrow(
       /--test-fsync-delay-ms/,
     );
+    expect(() => testFaultsFromFlags({ 'test-fail-writes-after-ms': 'soon' })).toThrow(
+      /--test-fail-writes-after-ms must be a non-negative integer/,
+    );
+    expect(testFaultsFromFlags({ 'test-fail-writes-after-ms': '3000' })).toEqual({
+      testFailWritesAfterMs: 3000,
+    });
   });
 
   it('cannot come from the environment or a config file', () => {

@@ -36,6 +36,7 @@ export {
   ProposalLostError,
   RequestTimeoutError,
   NodeClosedError,
+  NodeFailedError,
   NodeOptionsError,
   NodeWorkerExitedError,
 } from '@flotilla/node';

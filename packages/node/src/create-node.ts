@@ -100,7 +100,7 @@ export async function createNodeWith(
     const node = new InlineNode({
       id: params.id,
       clusterId: params.clusterId,
-      driver: (serveRequest) => new Driver({ ...driverParams, serveRequest }),
+      driver: (hooks) => new Driver({ ...driverParams, ...hooks }),
       kv,
       transport: params.transport,
       clock: params.clock,

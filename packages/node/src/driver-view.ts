@@ -12,6 +12,13 @@ import type { ForwardOp } from './wire.js';
 /** Runs a request on this node as the leader (its own, or forwarded by a follower); the node provides it. */
 export type ServeRequest = (req: ForwardOp) => Promise<unknown>;
 
+/** What the node gives the driver it builds: its request server, and what to do when the loop fails. */
+export interface DriverHooks {
+  readonly serveRequest: ServeRequest;
+  /** The loop threw (storage, state machine, invariant): the node stops itself and says why. */
+  readonly onFailed: (err: unknown) => void;
+}
+
 export interface DriverView {
   readonly role: Role;
   readonly leader: NodeId;
@@ -26,7 +33,7 @@ export interface DriverView {
 
   start(): void;
   /** Stops the loop; see Driver.stop. */
-  stop(graceful: boolean): Promise<void>;
+  stop(graceful: boolean, failure?: Error): Promise<void>;
   /** Queues a proposal for the next batch. */
   propose(p: Proposal): void;
   /** A linearizable read: resolves when local state may serve it. */

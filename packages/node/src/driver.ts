@@ -90,6 +90,12 @@ export interface DriverParams {
    * (a function that closes over the node, which builds its driver; see InlineNode).
    */
   readonly serveRequest: ServeRequest;
+  /**
+   * The loop threw while running (a storage write or the state machine failed,
+   * an invariant broke): the node must stop (see InlineNode). Never called for
+   * a failure after stop() began; stop() rethrows that one.
+   */
+  readonly onFailed: (err: unknown) => void;
 }
 
 export class Driver implements DriverView {
@@ -263,7 +269,10 @@ export class Driver implements DriverView {
         this.unreachable.add(e.peer);
     });
     this.ticks.start();
-    this.loop = this.run();
+    this.loop = this.run().catch((err: unknown) => {
+      if (this.stopped) throw err;
+      this.p.onFailed(err);
+    });
   }
 
   get role(): Role {
@@ -294,9 +303,10 @@ export class Driver implements DriverView {
    * Stops the loop. `graceful`: the batch being written completes (its
    * acknowledgements are sent); otherwise nothing more leaves this node.
    * Everything still waiting fails: queued requests with NodeClosedError,
-   * proposals already in the log with UnknownOutcomeError.
+   * proposals already in the log with UnknownOutcomeError; or all of them
+   * with `failure`, when the node stops because it failed.
    */
-  async stop(graceful: boolean): Promise<void> {
+  async stop(graceful: boolean, failure?: Error): Promise<void> {
     if (this.stopped) return this.loop;
     this.stopped = true;
     this.crashed = !graceful;
@@ -306,22 +316,29 @@ export class Driver implements DriverView {
     this.signal.notify();
     if (!graceful) await this.p.transport.close();
     await this.loop;
+    // A stopped node leads no one and follows no one (status() says so, as a worker node's does).
+    this.s.role = 'follower';
+    this.s.leader = NONE;
     if (graceful) await this.p.transport.close();
     await this.schedule.idle();
-    const closed = (op: string) => new NodeClosedError(op);
+    const closed = (op: string) => failure ?? new NodeClosedError(op);
     this.appliedWaits.releaseAll();
     this.intake.failAll(() => closed('propose'));
-    this.waiters.failAll(
-      graceful
-        ? 'the node was closed before the entry was seen applied'
-        : 'the node crashed before the entry was seen applied',
+    this.waiters.failAll(() =>
+      failure !== undefined
+        ? failure
+        : new UnknownOutcomeError(
+            graceful
+              ? 'the node was closed before the entry was seen applied'
+              : 'the node crashed before the entry was seen applied',
+          ),
     );
     this.reads.failAll(() => closed('read'));
     for (const reject of this.controlRejects) reject(closed('request'));
     this.controlRejects.clear();
     this.controls = [];
     this.forwarder.failAll((op, sent) =>
-      sent && (op === 'propose' || op === 'confChange')
+      sent && (op === 'propose' || op === 'confChange') && failure === undefined
         ? new UnknownOutcomeError('the node was closed while the leader had the request')
         : closed(op),
     );

@@ -92,6 +92,27 @@ export class NodeClosedError extends FlotillaError {
   }
 }
 
+/**
+ * The node stopped by itself after a failure it cannot continue from (a
+ * storage write failed, a broken invariant): this and every later call fail.
+ * Writes that were pending have an unknown outcome; acknowledged ones were
+ * durable before they were acknowledged. Open the node again once the cause
+ * is fixed (the failed event has fired by then and the storage is closed).
+ */
+export class NodeFailedError extends FlotillaError {
+  readonly category: ErrorCategory = 'outcomeUnknown';
+  override readonly name = 'NodeFailedError';
+  constructor(
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `this node stopped after a failure it cannot continue from (${reason}); pending writes have an unknown outcome; open the node again`,
+      options,
+    );
+  }
+}
+
 /** Bad options for createNode/openNode; fix the configuration. */
 export class NodeOptionsError extends FlotillaError {
   readonly category: ErrorCategory = 'badInput';

@@ -20,6 +20,15 @@ export interface NodeEvents {
    * memory). Every pending and later call fails with NodeWorkerExitedError.
    */
   workerExit: { readonly exitCode: number; readonly reason: string };
+  /**
+   * The node stopped by itself and will not serve again: a storage write or
+   * the state machine failed, an invariant broke, or (worker node) its worker
+   * thread ended. Fired once everything pending has failed and, for a node in
+   * this thread, once its storage is closed, so a listener may open it again.
+   * Every later call fails with NodeFailedError (NodeWorkerExitedError for a
+   * worker node). `flotilla start` exits non-zero on it.
+   */
+  failed: { readonly reason: string };
 }
 
 export type NodeEventName = keyof NodeEvents;
@@ -32,6 +41,7 @@ export class Emitter {
     snapshot: new Set(),
     membersChanged: new Set(),
     workerExit: new Set(),
+    failed: new Set(),
   };
 
   /** Adds a listener; returns a function that removes it. */

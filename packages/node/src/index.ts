@@ -50,6 +50,7 @@ export { SkewedClock, type ClockSkew } from './skewed-clock.js';
 export {
   LeaderChangedError,
   NodeClosedError,
+  NodeFailedError,
   NodeInvariantError,
   NodeOptionsError,
   NotLeaderError,

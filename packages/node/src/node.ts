@@ -46,13 +46,19 @@ import {
   type SnapshotMeta,
 } from '@flotilla/raft';
 import type { Clock, PeerAddress, Transport } from '@flotilla/transport';
-import type { DriverView, ServeRequest } from './driver-view.js';
+import type { DriverHooks, DriverView } from './driver-view.js';
 import {
   FlotillaNode,
   type LeaseKeepAliveResponse,
   type NodeLeaseTimeToLive,
 } from './flotilla-node.js';
-import { invariant, NodeClosedError, NodeOptionsError, RequestTimeoutError } from './errors.js';
+import {
+  invariant,
+  NodeClosedError,
+  NodeFailedError,
+  NodeOptionsError,
+  RequestTimeoutError,
+} from './errors.js';
 import type { Emitter, NodeEventName, NodeEvents } from './events.js';
 import { renderNodeMetrics, type MemberNames } from './prometheus.js';
 import type { ForwardOp } from './wire.js';
@@ -71,7 +77,7 @@ interface NodeParts {
   readonly id: NodeId;
   readonly clusterId: string;
   /** Builds this node's driver around the node's own request server (forwarded requests it serves as leader). */
-  readonly driver: (serveRequest: ServeRequest) => DriverView;
+  readonly driver: (hooks: DriverHooks) => DriverView;
   readonly kv: KvStateMachine;
   readonly transport: Transport;
   readonly clock: Clock;
@@ -92,6 +98,8 @@ export class InlineNode extends FlotillaNode {
   private readonly d: DriverView;
   private readonly kv: KvStateMachine;
   private stopping: Promise<void> | undefined;
+  /** Set when the node stopped itself after a failure (see fail). */
+  private failure: NodeFailedError | undefined;
 
   constructor(private readonly parts: NodeParts) {
     super();
@@ -101,7 +109,10 @@ export class InlineNode extends FlotillaNode {
     this.kv = parts.kv;
     this.followMemberTable();
     // Forwarded requests arrive only once the driver has started, after this constructor.
-    this.d = parts.driver((req) => this.serve(req));
+    this.d = parts.driver({
+      serveRequest: (req) => this.serve(req),
+      onFailed: (err) => this.fail(err),
+    });
     this.d.start();
   }
 
@@ -454,16 +465,37 @@ export class InlineNode extends FlotillaNode {
     return this.stopping;
   }
 
-  private async stop(graceful: boolean): Promise<void> {
-    await this.d.stop(graceful);
+  private async stop(graceful: boolean, failure?: NodeFailedError): Promise<void> {
+    await this.d.stop(graceful, failure);
     await this.kv.close();
     await this.parts.onStopped();
   }
 
+  /**
+   * The driver loop threw: a storage write or the state machine failed, or an
+   * invariant broke. Nothing after it can be trusted to reach the disk, so the
+   * node stops as if it crashed (nothing more is sent), everything pending and
+   * later fails with NodeFailedError, and 'failed' fires once the storage is
+   * closed. The host decides what comes next (`flotilla start` exits non-zero).
+   */
+  private fail(err: unknown): void {
+    const reason = err instanceof Error ? err.message : String(err);
+    const failure = new NodeFailedError(reason, { cause: err });
+    this.failure = failure;
+    this.stopping ??= this.stop(false, failure);
+    const failed = () => this.parts.events.emit('failed', { reason });
+    this.stopping.then(failed, failed);
+  }
+
   // ---- internals -------------------------------------------------------------
 
+  /** The error for a call on a node that is closed, or that stopped because it failed. */
+  private closedError(operation: string): Error {
+    return this.failure ?? new NodeClosedError(operation);
+  }
+
   private checkOpen(operation: string): void {
-    if (this.stopping !== undefined) throw new NodeClosedError(operation);
+    if (this.stopping !== undefined) throw this.closedError(operation);
   }
 
   private header(revision = this.kv.revision): NodeHeader {
@@ -502,7 +534,7 @@ export class InlineNode extends FlotillaNode {
       | { kind: 'conf'; change: ConfChange },
     forwardable = true,
   ): Promise<ApplyResult | undefined> {
-    if (this.stopping !== undefined) return Promise.reject(new NodeClosedError('propose'));
+    if (this.stopping !== undefined) return Promise.reject(this.closedError('propose'));
     return new Promise((resolve, reject) => {
       const failed = (err: Error): void => {
         this.d.metrics.proposalsFailed++;
@@ -539,7 +571,7 @@ export class InlineNode extends FlotillaNode {
     consistency: 'linearizable' | 'lease',
     deadlineMs = this.parts.clock.now() + this.parts.readTimeoutMs,
   ): Promise<void> {
-    if (this.stopping !== undefined) return Promise.reject(new NodeClosedError('read'));
+    if (this.stopping !== undefined) return Promise.reject(this.closedError('read'));
     return new Promise((resolve, reject) => {
       const read = { deadlineMs, resolve, reject };
       if (consistency === 'lease') this.d.leaseRead(read);
@@ -565,7 +597,7 @@ export class InlineNode extends FlotillaNode {
 
   /** A request this node serves as leader (its own, or forwarded by a follower). */
   private async serve(req: ForwardOp): Promise<unknown> {
-    if (this.stopping !== undefined) throw new NodeClosedError(req.op);
+    if (this.stopping !== undefined) throw this.closedError(req.op);
     const now = this.parts.clock.now();
     switch (req.op) {
       case 'propose': {

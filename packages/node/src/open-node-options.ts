@@ -53,4 +53,10 @@ export interface OpenNodeOptions extends NodeOptions {
    * exit code 70 this long after the node opened. Never set in production.
    */
   readonly testWorkerExitAfterMs?: number;
+  /**
+   * TEST ONLY (storage-failure tests): every Raft log write fails with an EIO
+   * error from this long after the node opened, as a failing disk would; the
+   * node then stops itself and fires 'failed'. Never set in production.
+   */
+  readonly testFailWritesAfterMs?: number;
 }

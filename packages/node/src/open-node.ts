@@ -4,7 +4,7 @@
 // busy host event loop never delays heartbeats, votes, appends or applies.
 import { randomInt } from 'node:crypto';
 import { seededRng } from '@flotilla/raft';
-import { openLevelStorage } from '@flotilla/storage';
+import { openLevelStorage, type Storage } from '@flotilla/storage';
 import {
   checkExposure,
   DEFAULT_CLUSTER_TOKEN,
@@ -37,6 +37,7 @@ const NODE_KEYS = new Set([
   'testFsyncDelayMs',
   'thread',
   'testWorkerExitAfterMs',
+  'testFailWritesAfterMs',
 ]);
 
 export function openNode(options: OpenNodeOptions): Promise<FlotillaNode> {
@@ -75,6 +76,8 @@ export async function openInlineNode(options: OpenNodeOptions): Promise<InlineNo
     nodeId: options.id,
     ...(options.testFsyncDelayMs !== undefined ? { fsyncDelayMs: options.testFsyncDelayMs } : {}),
   });
+  if (options.testFailWritesAfterMs !== undefined)
+    failWritesAfter(storage, options.testFailWritesAfterMs);
   let transport: TcpTransport | undefined;
   try {
     transport = new TcpTransport({
@@ -112,4 +115,18 @@ export async function openInlineNode(options: OpenNodeOptions): Promise<InlineNo
     await storage.close();
     throw err;
   }
+}
+
+/** TEST ONLY (testFailWritesAfterMs): log writes fail from `ms` after now on, as a failing disk's would. */
+function failWritesAfter(storage: Storage, ms: number): void {
+  const failFromMs = Date.now() + ms;
+  const persist = storage.persist.bind(storage);
+  storage.persist = (batch, writeOptions) =>
+    Date.now() < failFromMs
+      ? persist(batch, writeOptions)
+      : Promise.reject(
+          Object.assign(new Error('EIO: i/o error, write (testFailWritesAfterMs)'), {
+            code: 'EIO',
+          }),
+        );
 }

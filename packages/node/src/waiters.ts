@@ -70,9 +70,10 @@ export class Waiters {
     }
   }
 
-  failAll(reason: string): void {
+  /** Fails every waiter (their entries are in the log: the error says the outcome is unknown). */
+  failAll(error: () => Error): void {
     const all = [...this.byIndex.values()];
     this.byIndex.clear();
-    for (const w of all) w.reject(new UnknownOutcomeError(reason));
+    for (const w of all) w.reject(error());
   }
 }

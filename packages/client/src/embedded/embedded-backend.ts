@@ -20,6 +20,7 @@ import type {
 import {
   type FlotillaNode,
   NodeClosedError,
+  NodeFailedError,
   NodeWorkerExitedError,
   type WriteOptions,
 } from '@flotilla/node';
@@ -50,7 +51,12 @@ export interface EmbeddedKvOptions {
 
 /** Worth asking this node again: not applied or unknown, unless the node itself is gone. */
 function retryable(err: unknown): boolean {
-  if (err instanceof NodeClosedError || err instanceof NodeWorkerExitedError) return false;
+  if (
+    err instanceof NodeClosedError ||
+    err instanceof NodeFailedError ||
+    err instanceof NodeWorkerExitedError
+  )
+    return false;
   return isNotApplied(err) || isOutcomeUnknown(err);
 }
 

@@ -6,13 +6,19 @@
 // mapping by name work as with an inline node; a system error keeps its code.
 import * as storage from '@flotilla/storage';
 import * as transport from '@flotilla/transport';
-import { errorFromWire, NodeInvariantError, NodeOptionsError, type WireError } from '../errors.js';
+import {
+  errorFromWire,
+  NodeFailedError,
+  NodeInvariantError,
+  NodeOptionsError,
+  type WireError,
+} from '../errors.js';
 import { NodeWorkerExitedError } from './worker-exited-error.js';
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 
 const BY_NAME = new Map<string, ErrorClass>();
-const OWN = [NodeOptionsError, NodeInvariantError, NodeWorkerExitedError];
+const OWN = [NodeOptionsError, NodeInvariantError, NodeFailedError, NodeWorkerExitedError];
 for (const value of [...Object.values(storage), ...Object.values(transport), ...OWN]) {
   if (typeof value === 'function' && value.prototype instanceof Error)
     BY_NAME.set(value.name, value as ErrorClass);

@@ -144,6 +144,14 @@ async function main(): Promise<void> {
   port.on('message', (batch: ToWorker[]) => {
     for (const m of batch) served.handle(m);
   });
+  // The node stopped itself (its storage failed...): the worker ends with the reason once the failed
+  // calls' answers are posted, and the host fails every later call (NodeWorkerExitedError, 'failed').
+  node.on('failed', ({ reason }) => {
+    flush();
+    setImmediate(() => {
+      throw new Error(`the node failed: ${reason}`);
+    });
+  });
   if (init.testExitAfterMs !== undefined) {
     const code = 70;
     setTimeout(() => process.exit(code), init.testExitAfterMs);

@@ -5,7 +5,7 @@
 // What the API reads synchronously (status, metrics text, the lease list, the
 // auth state) is a mirror the worker keeps current by pushing changes; events
 // and watch responses are forwarded. A worker that ends unasked fails every
-// pending and later call with NodeWorkerExitedError and emits 'workerExit'.
+// pending and later call with NodeWorkerExitedError and emits 'workerExit', then 'failed'.
 import type {
   AuthView,
   KvHash,
@@ -271,6 +271,9 @@ export class WorkerNode extends FlotillaNode {
     if (!asked) {
       this.state = { ...this.state, role: 'follower', leader: 0 };
       this.events.emit('workerExit', { exitCode: code, reason });
+      this.events.emit('failed', {
+        reason: `the node's worker thread exited (code ${code}${reason ? `: ${reason}` : ''})`,
+      });
     }
   }
 

@@ -97,7 +97,7 @@ function describeStartError(err: unknown, config: StartConfig): CliError | undef
   return undefined;
 }
 
-type WorkerExit = NodeEvents['workerExit'];
+type NodeFailure = NodeEvents['failed'];
 
 /** Runs a member until SIGINT/SIGTERM; `values` are the flags given, by flag name (`data-dir`). */
 export async function cmdStart(
@@ -159,7 +159,7 @@ export async function cmdStart(
   );
 
   let node: FlotillaNode | undefined;
-  let workerExited: WorkerExit | undefined;
+  let nodeFailed: NodeFailure | undefined;
   let server: RunningHttpServer | undefined;
   let scheduler: BackupScheduler | undefined;
   let grpc: RunningGrpcServer | undefined;
@@ -211,8 +211,8 @@ export async function cmdStart(
     node.on('leaderChanged', (e) =>
       logger.info({ leader: hexId(e.leader), term: e.term, role: e.role }, 'leader changed'),
     );
-    // Heard from the moment the node is open, so a worker that dies while the servers start is not missed.
-    node.on('workerExit', (e) => (workerExited = e));
+    // Heard from the moment the node is open, so a node that fails while the servers start is not missed.
+    node.on('failed', (e) => (nodeFailed = e));
     ({ server, scheduler } = await serveMember({
       node,
       config,
@@ -255,18 +255,18 @@ export async function cmdStart(
     'flotilla member started',
   );
 
-  // A node worker that dies ends the member with a non-zero code, for its supervisor to restart it
-  // (requests fail meanwhile with NodeWorkerExitedError; nothing acknowledged is lost: see docs/architecture.md).
-  const workerExit = await new Promise<WorkerExit | undefined>((resolve) => {
-    if (workerExited !== undefined) resolve(workerExited);
-    node!.on('workerExit', resolve);
+  // A node that fails (its worker thread dies, its storage fails) ends the member with a non-zero code, for its
+  // supervisor to restart it (requests fail meanwhile; nothing acknowledged is lost: see docs/architecture.md).
+  const failure = await new Promise<NodeFailure | undefined>((resolve) => {
+    if (nodeFailed !== undefined) resolve(nodeFailed);
+    node!.on('failed', resolve);
     if (signal.aborted) resolve(undefined);
     else signal.addEventListener('abort', () => resolve(undefined), { once: true });
   });
-  if (workerExit !== undefined)
+  if (failure !== undefined)
     logger.error(
-      { exitCode: workerExit.exitCode, reason: workerExit.reason },
-      "the node's worker thread exited; stopping with exit code 1 so that a supervisor restarts this member",
+      { reason: failure.reason },
+      'the node failed; stopping with exit code 1 so that a supervisor restarts this member',
     );
   logger.info({}, 'stopping');
   scheduler?.stop();
@@ -274,5 +274,5 @@ export async function cmdStart(
   await server.close();
   await node.close();
   logger.info({}, 'stopped');
-  return workerExit === undefined ? 0 : 1;
+  return failure === undefined ? 0 : 1;
 }

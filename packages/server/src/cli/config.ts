@@ -299,6 +299,7 @@ export const TEST_FAULT_FLAGS = [
   'test-clock-offset-ms',
   'test-fsync-delay-ms',
   'test-worker-exit-after-ms',
+  'test-fail-writes-after-ms',
 ] as const;
 
 export interface TestFaults {
@@ -308,6 +309,8 @@ export interface TestFaults {
   readonly testFsyncDelayMs?: number;
   /** The node's worker thread ends itself (exit code 70) this long after the node opened. */
   readonly testWorkerExitAfterMs?: number;
+  /** Every Raft log write fails (EIO) from this long after the node opened. */
+  readonly testFailWritesAfterMs?: number;
 }
 
 function finiteNumber(text: string, what: string): number {
@@ -331,10 +334,12 @@ export function testFaultsFromFlags(
   const offsetText = text('test-clock-offset-ms');
   const delayText = text('test-fsync-delay-ms');
   const exitText = text('test-worker-exit-after-ms');
+  const failText = text('test-fail-writes-after-ms');
   const out: {
     testClockSkew?: { rate: number; offsetMs: number };
     testFsyncDelayMs?: number;
     testWorkerExitAfterMs?: number;
+    testFailWritesAfterMs?: number;
   } = {};
   if (rateText !== undefined || offsetText !== undefined) {
     const rate = rateText === undefined ? 1 : finiteNumber(rateText, '--test-clock-rate');
@@ -360,6 +365,13 @@ export function testFaultsFromFlags(
         `--test-worker-exit-after-ms must be a non-negative integer of ms, got ${JSON.stringify(exitText)}`,
       );
     out.testWorkerExitAfterMs = Number(exitText);
+  }
+  if (failText !== undefined) {
+    if (!/^\d+$/.test(failText))
+      throw new UsageError(
+        `--test-fail-writes-after-ms must be a non-negative integer of ms, got ${JSON.stringify(failText)}`,
+      );
+    out.testFailWritesAfterMs = Number(failText);
   }
   return out;
 }

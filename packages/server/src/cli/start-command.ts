@@ -95,6 +95,8 @@ const TEST_FAULT_HELP: Record<(typeof TEST_FAULT_FLAGS)[number], string> = {
   'test-fsync-delay-ms': 'TEST ONLY: wait MS after every synced write (a slow disk)',
   'test-worker-exit-after-ms':
     "TEST ONLY: the node's worker thread exits MS after start (the member then exits non-zero)",
+  'test-fail-writes-after-ms':
+    'TEST ONLY: every Raft log write fails (EIO) from MS after start (the member then exits non-zero)',
 };
 
 const START_HELP = `

@@ -60,6 +60,13 @@ const BY_NAME: Record<string, Mapping> = {
   },
   RequestTimeoutError: { code: GrpcCode.Unavailable, message: EtcdMessage.timeout, detail: true },
   NodeClosedError: { code: GrpcCode.Unavailable, message: EtcdMessage.stopped, detail: true },
+  // A node that stopped itself (its storage failed, its worker thread died): etcd's "server stopped".
+  NodeFailedError: { code: GrpcCode.Unavailable, message: EtcdMessage.stopped, detail: true },
+  NodeWorkerExitedError: {
+    code: GrpcCode.Unavailable,
+    message: EtcdMessage.stopped,
+    detail: true,
+  },
   // Its message starts with etcd's text ("etcdserver: leader changed"); like etcd's, clients retry it.
   LeaderChangedError: { code: GrpcCode.Unavailable },
   LeaseExpiredError: { code: GrpcCode.NotFound, message: EtcdMessage.leaseNotFound },
