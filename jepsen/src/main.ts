@@ -10,10 +10,11 @@ import { runTest } from './run.js';
 const USAGE = `usage: pnpm jepsen [options]
   --workload register,set,watch,append,lock,register-lease,lease-lock   workloads to run together
              (default: all seven; etcd's default leaves register-lease out: etcd has no lease reads)
-  --nemesis  partition,kill,pause,clock,slow-disk,churn,clock-extreme groups or single faults, e.g. partition-halves,kill-leader
-             (default: the first six groups; clock (drift within the lease's ±5 %), clock-extreme (×0.5 … ×2, not with
-             register-lease or lease-lock) and slow-disk restart a node with TEST ONLY flags, churn removes a
-             member and re-adds it under its name: Flotilla only; etcd's default leaves churn out)
+  --nemesis  partition,kill,pause,clock,slow-disk,churn,clock-extreme,failing-disk groups or single faults,
+             e.g. partition-halves,kill-leader (default: the first six groups; clock (drift within the lease's
+             ±5 %), clock-extreme (×0.5 … ×2, not with register-lease or lease-lock), slow-disk and failing-disk
+             (log writes fail with EIO: the member stops itself and exits 1) restart a node with TEST ONLY flags,
+             churn removes a member and re-adds it under its name: Flotilla only; etcd's default leaves churn out)
   --time     seconds of client activity (default 60)
   --nodes    3 or 5 (default 3)
   --target   flotilla | etcd (default flotilla; etcd needs Debian's etcd-server)

@@ -1,4 +1,4 @@
-// The clock and slow-disk nemeses without processes: the flags they pass are
+// The clock, slow-disk and failing-disk nemeses without processes: the flags they pass are
 // ones `flotilla start` accepts with the intended values, and the nemesis stops
 // the victim, starts it with the flags for the window and plainly at heal.
 import { parseArgs } from 'node:util';
@@ -12,6 +12,7 @@ import { LEASE_CLOCK_DRIFT_MAX } from '@flotilla/node';
 import {
   CLOCK_SKEWS,
   CLOCK_SKEWS_EXTREME,
+  FAIL_WRITES_AFTER_MS,
   FSYNC_DELAYS_MS,
   isRestartFault,
   restartFault,
@@ -47,6 +48,18 @@ describe('restart fault flags', () => {
     expect([...signals].sort()).toEqual(['SIGKILL', 'SIGTERM']);
   });
 
+  it('failing-disk passes each time-to-failure the CLI accepts; both stop signals occur across picks', () => {
+    const signals = new Set<string>();
+    const afters = new Set<number | undefined>();
+    for (let pick = 0; pick < 2_000; pick += 7) {
+      const f = restartFault('failing-disk-one', pick);
+      afters.add(asCliParses(f.args).testFailWritesAfterMs);
+      signals.add(f.stopSignal);
+    }
+    expect(afters).toEqual(new Set(FAIL_WRITES_AFTER_MS));
+    expect([...signals].sort()).toEqual(['SIGKILL', 'SIGTERM']);
+  });
+
   it('the clock skews stay within the drift the lease assumes; clock-extreme ones go far beyond it', () => {
     const rates = (kind: 'clock-skew-one' | 'clock-extreme-one') =>
       Array.from(
@@ -65,7 +78,7 @@ describe('restart fault flags', () => {
   });
 
   it('the clock and slow-disk groups name restart faults; -leader hits the leader', () => {
-    const kinds = resolveNemeses(['clock', 'clock-extreme', 'slow-disk']);
+    const kinds = resolveNemeses(['clock', 'clock-extreme', 'slow-disk', 'failing-disk']);
     expect(kinds).toEqual([
       'clock-skew-one',
       'clock-skew-leader',
@@ -73,11 +86,15 @@ describe('restart fault flags', () => {
       'clock-extreme-leader',
       'slow-disk-one',
       'slow-disk-leader',
+      'failing-disk-one',
+      'failing-disk-leader',
     ]);
     expect(kinds.every(isRestartFault)).toBe(true);
     expect(resolveNemeses(['partition', 'kill', 'pause']).some(isRestartFault)).toBe(false);
     expect(victims('clock-skew-leader', 5, 11, 3)).toEqual([3]);
     expect(victims('slow-disk-one', 5, 11, 3)).toHaveLength(1);
+    expect(victims('failing-disk-leader', 5, 11, 3)).toEqual([3]);
+    expect(victims('failing-disk-one', 5, 11, 3)).toHaveLength(1);
   });
 });
 

@@ -16,14 +16,19 @@ const CLIENT_S = 40;
 const TEST_TIMEOUT_MS = 150_000;
 const outRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-jepsen-ci-'));
 
-async function run(name: string, nemeses: string[], seed: number): Promise<RunVerdict> {
+async function run(
+  name: string,
+  nemeses: string[],
+  seed: number,
+  timeS = CLIENT_S,
+): Promise<RunVerdict> {
   built();
   return runTest({
     target: 'flotilla',
     nodes: 3,
     workloads: ['register', 'set', 'watch'],
     nemeses,
-    timeS: CLIENT_S,
+    timeS,
     seed,
     outDir: path.join(outRoot, name),
   });
@@ -60,6 +65,19 @@ describe('Flotilla under real faults (register + set + watch)', () => {
     'stays linearizable and loses no acknowledged add when nodes or the leader are paused with SIGSTOP',
     async () => {
       expectValid(await run('pause', ['pause'], 103));
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'stays linearizable and loses no acknowledged add when the log writes of a node or the leader fail (it stops itself and exits)',
+    async () => {
+      const v = await run('failing-disk', ['failing-disk'], 105, 25);
+      expectValid(v);
+      expect(
+        v.faults.every((f) => f.kind.startsWith('failing-disk')),
+        summary(v),
+      ).toBe(true);
     },
     TEST_TIMEOUT_MS,
   );

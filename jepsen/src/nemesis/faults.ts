@@ -19,6 +19,8 @@ export const FAULT_KINDS = [
   'clock-extreme-leader',
   'slow-disk-one',
   'slow-disk-leader',
+  'failing-disk-one',
+  'failing-disk-leader',
   'churn-one',
   'churn-leader',
 ] as const;
@@ -42,6 +44,8 @@ export const NEMESIS_GROUPS: Readonly<Record<string, readonly FaultKind[]>> = {
   // Rates far beyond it (×0.5 … ×2): only with workloads that trust no clock (not register-lease or lease-lock).
   'clock-extreme': ['clock-extreme-one', 'clock-extreme-leader'],
   'slow-disk': ['slow-disk-one', 'slow-disk-leader'],
+  // The victim's log writes fail (EIO) a moment into the window: it stops itself and its process exits 1.
+  'failing-disk': ['failing-disk-one', 'failing-disk-leader'],
   // Remove a member (a seeded one, or the leader) and re-add it under its name at the end of the window (Flotilla only).
   churn: ['churn-one', 'churn-leader'],
   none: [],
@@ -206,12 +210,14 @@ export function victims(kind: FaultKind, n: number, pick: number, leader: number
     case 'clock-skew-one':
     case 'clock-extreme-one':
     case 'slow-disk-one':
+    case 'failing-disk-one':
       return [perm[0] as number];
     case 'kill-leader':
     case 'pause-leader':
     case 'clock-skew-leader':
     case 'clock-extreme-leader':
     case 'slow-disk-leader':
+    case 'failing-disk-leader':
       return [leader];
     case 'kill-minority':
       return perm.slice(0, Math.floor((n - 1) / 2));

@@ -1,15 +1,22 @@
-// Restart faults (clock skew, slow disk): the victim is stopped and started
-// again with `flotilla start`'s TEST ONLY flags for the fault window, then
-// restarted without them at heal. A process cannot have its clock or disk
-// changed from outside, so a restart is the price; the stop is a SIGTERM or a
-// SIGKILL (from the pick), so both a clean and a crash restart are exercised.
+// Restart faults (clock skew, slow disk, failing disk): the victim is stopped
+// and started again with `flotilla start`'s TEST ONLY flags for the fault
+// window, then restarted without them at heal. A process cannot have its clock
+// or disk changed from outside, so a restart is the price; the stop is a
+// SIGTERM or a SIGKILL (from the pick), so both a clean and a crash restart are
+// exercised. A failing disk ends the victim by itself (its node stops on the
+// first failed log write and the member exits 1), as a supervisor would see.
 import { LEASE_CLOCK_DRIFT_MAX } from '@flotilla/node';
 import type { FaultKind } from './faults.js';
 
-export type RestartFaultKind = Extract<FaultKind, `clock-${string}` | `slow-disk-${string}`>;
+export type RestartFaultKind = Extract<
+  FaultKind,
+  `clock-${string}` | `slow-disk-${string}` | `failing-disk-${string}`
+>;
 
 export function isRestartFault(kind: FaultKind): kind is RestartFaultKind {
-  return kind.startsWith('clock-') || kind.startsWith('slow-disk-');
+  return (
+    kind.startsWith('clock-') || kind.startsWith('slow-disk-') || kind.startsWith('failing-disk-')
+  );
 }
 
 /**
@@ -49,6 +56,9 @@ interface ClockSkewPick {
 /** Delays after every synced write: a tired SSD to a congested network disk. */
 export const FSYNC_DELAYS_MS: readonly number[] = [10, 30, 80];
 
+/** How long into the window the failing disk starts failing: at once, or with writes in flight. */
+export const FAIL_WRITES_AFTER_MS: readonly number[] = [0, 500, 2_000];
+
 export interface RestartFault {
   /** Extra `flotilla start` flags for the window. */
   readonly args: readonly string[];
@@ -68,6 +78,14 @@ export function restartFault(kind: RestartFaultKind, pick: number): RestartFault
       args: ['--test-clock-rate', String(skew.rate), `--test-clock-offset-ms=${skew.offsetMs}`],
       stopSignal,
       detail: `clock rate ×${skew.rate}, offset ${skew.offsetMs} ms`,
+    };
+  }
+  if (kind.startsWith('failing-disk-')) {
+    const afterMs = FAIL_WRITES_AFTER_MS[(pick >> 5) % FAIL_WRITES_AFTER_MS.length] as number;
+    return {
+      args: ['--test-fail-writes-after-ms', String(afterMs)],
+      stopSignal,
+      detail: `log writes failing (EIO) from ${afterMs} ms after start; the member exits 1 on the first`,
     };
   }
   const delayMs = FSYNC_DELAYS_MS[(pick >> 5) % FSYNC_DELAYS_MS.length] as number;

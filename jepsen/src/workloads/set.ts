@@ -104,13 +104,13 @@ export class SetWorkload implements Workload {
       try {
         for (let k = 0; k < this.#keys; k++) {
           const key = `set/${k}`;
-          seen.set(
-            key,
-            await kv.get(key).then(
-              (v) => parse(textOf(v)),
-              () => undefined,
-            ),
+          const elements = await kv.get(key).then(
+            (v) => parse(textOf(v)),
+            () => undefined,
           );
+          seen.set(key, elements);
+          // A node that cannot answer one read will not answer the next (each waits out its timeout).
+          if (elements === undefined) break;
         }
       } finally {
         await kv.close().catch(() => undefined);
