@@ -5,6 +5,7 @@
 import { categoryOf, type ErrorCategory, FlotillaError } from '@flotilla/errors';
 import { NotLeaderError, ProposalDroppedError, type ProposalDropReason } from '@flotilla/raft';
 import { errorFromData, KvError, type KvErrorData } from '@flotilla/kv';
+import { NodeWorkerExitedError } from './thread/worker-exited-error.js';
 
 export { NotLeaderError, ProposalDroppedError };
 
@@ -129,6 +130,19 @@ export class NodeInvariantError extends FlotillaError {
   constructor(detail: string) {
     super(`node invariant broken: ${detail}`);
   }
+}
+
+/**
+ * The node this call went to serves no more: it was closed, it stopped after a
+ * failure, or its worker thread ended. Asking it again is pointless; ask
+ * another member, or open the node again.
+ */
+export function isNodeStopped(err: unknown): boolean {
+  return (
+    err instanceof NodeClosedError ||
+    err instanceof NodeFailedError ||
+    err instanceof NodeWorkerExitedError
+  );
 }
 
 export function invariant(condition: boolean, detail: string | (() => string)): asserts condition {

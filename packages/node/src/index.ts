@@ -49,6 +49,7 @@ export { SkewedClock, type ClockSkew } from './skewed-clock.js';
 // Errors.
 export {
   LeaderChangedError,
+  isNodeStopped,
   NodeClosedError,
   NodeFailedError,
   NodeInvariantError,

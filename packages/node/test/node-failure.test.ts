@@ -8,7 +8,14 @@ import { categoryOf } from '@flotilla/errors';
 import { bytes } from '@flotilla/kv';
 import type { NodeId } from '@flotilla/raft';
 import { MemCluster } from './mem-cluster.js';
-import { NodeFailedError, type FlotillaNode } from '../src/index.js';
+import {
+  isNodeStopped,
+  NodeClosedError,
+  NodeFailedError,
+  NodeWorkerExitedError,
+  UnknownOutcomeError,
+  type FlotillaNode,
+} from '../src/index.js';
 
 const put = (k: string, v: string) => ({ key: bytes(k), value: bytes(v) });
 const EIO = 'EIO: i/o error, write';
@@ -38,6 +45,7 @@ async function expectFailed(p: Promise<unknown>): Promise<NodeFailedError> {
   );
   expect(err).toBeInstanceOf(NodeFailedError);
   expect(categoryOf(err)).toBe('outcomeUnknown');
+  expect(isNodeStopped(err)).toBe(true);
   expect((err as Error).message).toContain(EIO);
   return err as NodeFailedError;
 }
@@ -132,4 +140,12 @@ describe('a node whose storage fails', () => {
       await c.shutdown();
     }
   });
+});
+
+it('isNodeStopped: a closed, failed or exited node, and nothing else', () => {
+  expect(isNodeStopped(new NodeClosedError('put'))).toBe(true);
+  expect(isNodeStopped(new NodeFailedError(EIO))).toBe(true);
+  expect(isNodeStopped(new NodeWorkerExitedError(1, 'gone'))).toBe(true);
+  expect(isNodeStopped(new UnknownOutcomeError('timeout'))).toBe(false);
+  expect(isNodeStopped(new Error('NodeClosedError'))).toBe(false);
 });

@@ -17,13 +17,7 @@ import type {
   TxnResponse,
   WatchRequest,
 } from '@flotilla/kv';
-import {
-  type FlotillaNode,
-  NodeClosedError,
-  NodeFailedError,
-  NodeWorkerExitedError,
-  type WriteOptions,
-} from '@flotilla/node';
+import { type FlotillaNode, isNodeStopped, type WriteOptions } from '@flotilla/node';
 import { BackendKv, type Backend } from '../backend.js';
 import { UnavailableError, ClientUnknownOutcomeError } from '../errors.js';
 import {
@@ -51,12 +45,7 @@ export interface EmbeddedKvOptions {
 
 /** Worth asking this node again: not applied or unknown, unless the node itself is gone. */
 function retryable(err: unknown): boolean {
-  if (
-    err instanceof NodeClosedError ||
-    err instanceof NodeFailedError ||
-    err instanceof NodeWorkerExitedError
-  )
-    return false;
+  if (isNodeStopped(err)) return false;
   return isNotApplied(err) || isOutcomeUnknown(err);
 }
 

@@ -4,7 +4,7 @@
 // once a leader is known it publishes its own name and client URLs there, as
 // etcd's publish does after start. A member whose data directory predates the
 // table fills its own record in this way at its first start.
-import type { FlotillaNode } from '@flotilla/node';
+import { type FlotillaNode, isNodeStopped } from '@flotilla/node';
 import type { MemberRecord, MemberRequest, MemberView } from '@flotilla/kv';
 import type { DirectoryEntry, MemberDirectory } from './directory.js';
 
@@ -95,7 +95,7 @@ export async function publishSelf(
         return true;
       }
     } catch (err) {
-      if ((err as Error).name === 'NodeClosedError') return false;
+      if (isNodeStopped(err)) return false;
     }
     await new Promise((resolve) => setTimeout(resolve, retryMs).unref());
   }
