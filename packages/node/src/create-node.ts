@@ -83,7 +83,6 @@ export async function createNodeWith(
     const events = new Emitter();
     const driverParams = {
       id: params.id,
-      clusterId: params.clusterId,
       raw,
       storage: params.storage,
       snapshots,

@@ -67,7 +67,6 @@ const EMPTY = new Uint8Array(0);
 
 export interface DriverParams {
   readonly id: NodeId;
-  readonly clusterId: string;
   readonly raw: RawNode;
   readonly storage: Storage;
   readonly snapshots: SnapshotStore;
