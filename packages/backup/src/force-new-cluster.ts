@@ -103,6 +103,8 @@ async function rewrite(
     { snapshotMeta: meta, hardState: { ...loaded.hardState, commit } },
     { sync: true },
   );
+  // The lost members' records (names, URLs) would still be listed by `member list`: only this one is left.
+  await kv.keepOnlyMember(options.nodeId);
   const snap = await kv.snapshot();
   try {
     // The snapshot a leader sends to joining members: it must carry the new configuration.

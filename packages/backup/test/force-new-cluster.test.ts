@@ -31,6 +31,15 @@ describe('force-new-cluster', () => {
         }
       }),
     );
+    // The members' records, as `flotilla start` publishes them.
+    const record = (id: number) => ({
+      id,
+      name: `m${id}`,
+      peerUrls: [`http://10.0.0.${id}:2380`],
+      clientUrls: [`http://10.0.0.${id}:2379`],
+      isLearner: false,
+    });
+    for (const id of [1, 2, 3]) await leader.updateMember({ kind: 'set', ...record(id) });
     await old.waitConverged();
     const survivor = [1, 2, 3].find((id) => id !== leader.id)!;
     // Two members are lost for good: killed, their disks gone.
@@ -51,6 +60,8 @@ describe('force-new-cluster', () => {
     const first = await grown.open(survivor, { peers: [], dataDir: old.dataDir(survivor) });
     await waitFor(() => first.status().role === 'leader', 'the survivor leads alone');
     expect(first.status().confState.voters).toEqual([survivor]);
+    // The lost members are gone from the member table too (etcd's member list after the flag).
+    expect(first.members.list()).toEqual([record(survivor)]);
     const seen = await scan(first, 'd/', 'linearizable');
     expect(new Map(seen.map((kv) => [text(kv.key), text(kv.value)]))).toEqual(written);
     await first.put({ key: bytes('d/after'), value: bytes('recovered') });
@@ -71,6 +82,11 @@ describe('force-new-cluster', () => {
       );
       // The log starts after the recovery point, so a joiner is seeded by the snapshot forceNewCluster stored.
       expect(joiner.status().metrics.snapshots.installed).toBe(1);
+      // Seeded by that snapshot: the survivor's record, none of the lost members'.
+      expect(joiner.members.list()).toEqual(first.members.list());
+      expect(joiner.members.get(survivor)).toEqual(record(survivor));
+      for (const lost of [1, 2, 3].filter((i) => i !== survivor))
+        expect(joiner.members.get(lost)).toBeUndefined();
       await first.promote(id);
     }
     expect([...first.status().confState.voters].sort()).toEqual([4, 5, survivor].sort());

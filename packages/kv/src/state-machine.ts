@@ -156,6 +156,22 @@ export class KvStateMachine {
   }
 
   /**
+   * Leaves only member `id`'s record, as a voter (its name and URLs kept),
+   * outside the log. Only for forcing a new one-voter cluster from a member's
+   * data: the other members are gone, and `member list` must not name them.
+   */
+  keepOnlyMember(id: number): Promise<void> {
+    return this.serial(async () => {
+      const batch = new Batch();
+      const own = this.state.members.get(id);
+      this.state.members.clear(batch);
+      if (own !== undefined)
+        this.state.members.apply({ ...own, kind: 'set', isLearner: false }, batch);
+      await this.state.gen.batch(batch.ops);
+    });
+  }
+
+  /**
    * A hash of the MVCC history up to `revision` (0: the current revision),
    * the same on every member at the same applied state (see hash.ts). Rejects
    * with FutureRevisionError or CompactedError like a read at that revision.

@@ -61,6 +61,31 @@ describe('member metadata', () => {
     expect((await sm.range({ key: k('\0'), rangeEnd: k('\0') })).kvs).toEqual([]);
   });
 
+  it('keepOnlyMember leaves one record, as a voter, and the reopened state agrees', async () => {
+    const db = memoryDb();
+    let sm = await KvStateMachine.open(db);
+    await ok(sm, n1);
+    await ok(sm, n2Learner);
+    const changes = sm.members.changes;
+    await sm.keepOnlyMember(22);
+    const kept = {
+      id: 22,
+      name: 'n2',
+      peerUrls: ['http://127.0.0.1:2480'],
+      clientUrls: [],
+      isLearner: false,
+    };
+    expect(sm.members.list()).toEqual([kept]);
+    expect(sm.members.changes).toBeGreaterThan(changes);
+    await sm.close();
+    sm = await KvStateMachine.open(db);
+    expect(sm.members.list()).toEqual([kept]);
+    // A member with no record of its own: the table ends empty.
+    await sm.keepOnlyMember(99);
+    expect(sm.members.list()).toEqual([]);
+    await sm.close();
+  });
+
   it('refuses malformed requests with an error result on every replica', async () => {
     const { sm } = await openMemory();
     const bad = [
