@@ -285,6 +285,16 @@ export function errorFromData(data: KvErrorData): KvError {
   return new Ctor(data.message, { ...data.fields });
 }
 
+/**
+ * A write of the KV state failed earlier (EIO, a full disk): the state machine
+ * refuses everything after it, since its memory is ahead of its storage.
+ * Reopen it once the cause is fixed; the Raft log replays what was lost.
+ */
+export class KvWriteFailedError extends FlotillaError {
+  readonly category: ErrorCategory = 'environment';
+  override readonly name = 'KvWriteFailedError';
+}
+
 /** An invariant of the state machine was broken: a bug or corrupt storage, not bad input. */
 export class KvInvariantError extends FlotillaError {
   readonly category: ErrorCategory = 'bug';

@@ -108,6 +108,7 @@ export {
   KeyTooLargeError,
   KvError,
   KvInvariantError,
+  KvWriteFailedError,
   LeaseExistsError,
   LeaseNotFoundError,
   PermissionDeniedError,

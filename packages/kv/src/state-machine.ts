@@ -14,7 +14,7 @@ import { Applier, type ApplyResult } from './apply.js';
 import {
   InvalidRequestError,
   KvError,
-  KvInvariantError,
+  KvWriteFailedError,
   LeaseNotFoundError,
   invariant,
 } from './errors.js';
@@ -201,7 +201,7 @@ export class KvStateMachine {
   private serial<T>(work: () => Promise<T>): Promise<T> {
     const run = this.queue.then(() => {
       if (this.failure)
-        throw new KvInvariantError(
+        throw new KvWriteFailedError(
           `kv state machine is unusable after a failed write (${this.failure.message}); reopen it`,
         );
       return work();

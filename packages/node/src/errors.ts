@@ -145,6 +145,18 @@ export function isNodeStopped(err: unknown): boolean {
   );
 }
 
+/**
+ * What kind of failure stopped a node: the category its error declares; else
+ * `environment` for a system error (one with a `code`: EIO, ENOSPC, a worker
+ * out of memory) and `bug` for anything else thrown (a TypeError in our code).
+ */
+export function failureCategory(err: unknown): ErrorCategory {
+  const declared = categoryOf(err);
+  if (declared !== undefined) return declared;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? 'environment' : 'bug';
+}
+
 export function invariant(condition: boolean, detail: string | (() => string)): asserts condition {
   if (!condition) throw new NodeInvariantError(typeof detail === 'string' ? detail : detail());
 }

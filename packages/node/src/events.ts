@@ -1,5 +1,6 @@
 // The node's events, delivered synchronously to listeners in registration
 // order. A listener that throws does not disturb the driver or other listeners.
+import type { ErrorCategory } from '@flotilla/errors';
 import type { MemberRecord } from '@flotilla/kv';
 import type { NodeId, Role, SnapshotMeta } from '@flotilla/raft';
 
@@ -28,7 +29,14 @@ export interface NodeEvents {
    * Every later call fails with NodeFailedError (NodeWorkerExitedError for a
    * worker node). `flotilla start` exits non-zero on it.
    */
-  failed: { readonly reason: string };
+  failed: {
+    readonly reason: string;
+    /**
+     * `environment` (the disk, the machine: fix it and reopen), `bug` (a broken
+     * invariant: report it), or the category the failure's error declares.
+     */
+    readonly category: ErrorCategory;
+  };
 }
 
 export type NodeEventName = keyof NodeEvents;

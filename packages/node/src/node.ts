@@ -53,6 +53,7 @@ import {
   type NodeLeaseTimeToLive,
 } from './flotilla-node.js';
 import {
+  failureCategory,
   invariant,
   NodeClosedError,
   NodeFailedError,
@@ -483,7 +484,8 @@ export class InlineNode extends FlotillaNode {
     const failure = new NodeFailedError(reason, { cause: err });
     this.failure = failure;
     this.stopping ??= this.stop(false, failure);
-    const failed = () => this.parts.events.emit('failed', { reason });
+    const category = failureCategory(err);
+    const failed = () => this.parts.events.emit('failed', { reason, category });
     this.stopping.then(failed, failed);
   }
 

@@ -5,7 +5,7 @@
 // member restarts on its storage once the fault is gone.
 import { describe, expect, it } from 'vitest';
 import { categoryOf } from '@flotilla/errors';
-import { bytes } from '@flotilla/kv';
+import { bytes, KvWriteFailedError } from '@flotilla/kv';
 import type { NodeId } from '@flotilla/raft';
 import { MemCluster } from './mem-cluster.js';
 import {
@@ -16,25 +16,28 @@ import {
   UnknownOutcomeError,
   type FlotillaNode,
 } from '../src/index.js';
+import { failureCategory, NodeInvariantError } from '../src/errors.js';
 
 const put = (k: string, v: string) => ({ key: bytes(k), value: bytes(v) });
 const EIO = 'EIO: i/o error, write';
+/** A write failure as the file system gives it: a system error with a code. */
+const eio = () => Object.assign(new Error(EIO), { code: 'EIO' });
 
 /** Makes every later Raft log write of member `id` fail, as a failing disk would. */
 function breakLog(c: MemCluster, id: NodeId): void {
   const storage = c.members.get(id)!.storage;
-  storage.persist = () => Promise.reject(new Error(EIO));
+  storage.persist = () => Promise.reject(eio());
 }
 
 /** Makes every later KV state write of member `id` fail. */
 function breakState(c: MemCluster, id: NodeId): void {
   const state = c.members.get(id)!.state;
-  state.batch = (() => Promise.reject(new Error(EIO))) as unknown as typeof state.batch;
+  state.batch = (() => Promise.reject(eio())) as unknown as typeof state.batch;
 }
 
 function failures(node: FlotillaNode): string[] {
   const reasons: string[] = [];
-  node.on('failed', (e) => reasons.push(e.reason));
+  node.on('failed', (e) => reasons.push(`${e.category}: ${e.reason}`));
   return reasons;
 }
 
@@ -63,7 +66,7 @@ describe('a node whose storage fails', () => {
       // The leader's append reaches the follower, whose write of it fails.
       await c.settle(leader.put(put('during', '1')));
       await c.until(() => reasons.length > 0, "the follower's failed event");
-      expect(reasons).toEqual([EIO]);
+      expect(reasons).toEqual([`environment: ${EIO}`]);
       // Every later call fails with the reason, synchronous ones included.
       await expectFailed(follower.put(put('x', '1')));
       await expectFailed(follower.range({ key: bytes('before') }));
@@ -132,7 +135,10 @@ describe('a node whose storage fails', () => {
       breakState(c, id);
       await c.settle(leader.put(put('k', '1')));
       await c.until(() => reasons.length > 0, "the follower's failed event");
-      expect(reasons[0]).toContain(EIO);
+      // kv's KvWriteFailedError, naming the write's own error: the disk, not a bug.
+      expect(reasons).toEqual([
+        `environment: kv state machine is unusable after a failed write (${EIO}); reopen it`,
+      ]);
       await expect(follower.put(put('x', '1'))).rejects.toBeInstanceOf(NodeFailedError);
       await follower.close();
       c.members.get(id)!.node = undefined;
@@ -148,4 +154,12 @@ it('isNodeStopped: a closed, failed or exited node, and nothing else', () => {
   expect(isNodeStopped(new NodeWorkerExitedError(1, 'gone'))).toBe(true);
   expect(isNodeStopped(new UnknownOutcomeError('timeout'))).toBe(false);
   expect(isNodeStopped(new Error('NodeClosedError'))).toBe(false);
+});
+
+it("failureCategory: the error's own category, else environment for a system error, else bug", () => {
+  expect(failureCategory(eio())).toBe('environment');
+  expect(failureCategory(new TypeError('x is undefined'))).toBe('bug');
+  expect(failureCategory(new NodeInvariantError('two leaders'))).toBe('bug');
+  expect(failureCategory(new KvWriteFailedError('unusable'))).toBe('environment');
+  expect(failureCategory('a string')).toBe('bug');
 });

@@ -146,10 +146,11 @@ async function main(): Promise<void> {
   });
   // The node stopped itself (its storage failed...): the worker ends with the reason once the failed
   // calls' answers are posted, and the host fails every later call (NodeWorkerExitedError, 'failed').
-  node.on('failed', ({ reason }) => {
+  node.on('failed', (event) => {
+    send({ t: 'event', name: 'failed', event });
     flush();
     setImmediate(() => {
-      throw new Error(`the node failed: ${reason}`);
+      throw new Error(`the node failed: ${event.reason}`);
     });
   });
   if (init.testExitAfterMs !== undefined) {

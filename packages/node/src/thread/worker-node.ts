@@ -22,7 +22,7 @@ import type {
 import type { ConfChange, ConfState, NodeId, SnapshotMeta } from '@flotilla/raft';
 import type { Logger, PeerAddress } from '@flotilla/transport';
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
-import { NodeClosedError } from '../errors.js';
+import { failureCategory, NodeClosedError } from '../errors.js';
 import { NodeWorkerExitedError } from './worker-exited-error.js';
 import { reviveError } from './revive-error.js';
 import { Emitter, type NodeEventName, type NodeEvents } from '../events.js';
@@ -129,6 +129,8 @@ export class WorkerNode extends FlotillaNode {
   private flushQueued = false;
   private appliedListeners = 0;
   private lastError: Error | undefined;
+  /** The worker's node stopped itself (its 'failed' event, sent before the worker ends). */
+  private nodeFailure: NodeEvents['failed'] | undefined;
   private exited: NodeWorkerExitedError | undefined;
   private stopping: Promise<void> | undefined;
   private stopped = false;
@@ -236,7 +238,9 @@ export class WorkerNode extends FlotillaNode {
         this.events.emit('membersChanged', { members: this.memberMirror.list() });
         return;
       case 'event':
-        this.events.emit(m.name, m.event as never);
+        // The worker's node failed: said with the rest when the worker has ended (onExit).
+        if (m.name === 'failed') this.nodeFailure = m.event as NodeEvents['failed'];
+        else this.events.emit(m.name, m.event as never);
         return;
       case 'watchRes':
         this.watchers.get(m.wid)?.deliver(m.response, m.catchingUp);
@@ -273,6 +277,7 @@ export class WorkerNode extends FlotillaNode {
       this.events.emit('workerExit', { exitCode: code, reason });
       this.events.emit('failed', {
         reason: `the node's worker thread exited (code ${code}${reason ? `: ${reason}` : ''})`,
+        category: this.nodeFailure?.category ?? failureCategory(this.lastError),
       });
     }
   }

@@ -265,7 +265,7 @@ export async function cmdStart(
   });
   if (failure !== undefined)
     logger.error(
-      { reason: failure.reason },
+      { reason: failure.reason, category: failure.category },
       'the node failed; stopping with exit code 1 so that a supervisor restarts this member',
     );
   logger.info({}, 'stopping');
