@@ -504,7 +504,9 @@ export class Driver implements DriverView {
     if (this.o.parallelLeaderWrite) this.send(rd.earlyMessages);
     const applying = this.applyDuringPersist(rd);
     if (this.o.unsafeTestFaults.sendBeforePersist === true) this.send(rd.messages); // TEST ONLY: the bug, acks before the write is durable
-    await this.persist(rd);
+    if (this.o.unsafeTestFaults.ignoreFailedLogWrites === true)
+      await this.persist(rd).catch(() => undefined); // TEST ONLY: the bug, a failed write taken for done
+    else await this.persist(rd);
     if (this.crashed) {
       await applying?.catch(() => undefined);
       return;

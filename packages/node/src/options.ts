@@ -100,6 +100,8 @@ export interface UnsafeTestFaults {
   readonly leaseTrackerAddOnly?: boolean;
   /** The driver sends its messages (a follower's acknowledgements) before the batch's entries are persisted. */
   readonly sendBeforePersist?: boolean;
+  /** A failed Raft log write is ignored: the driver carries on, acknowledging entries that are not on disk. */
+  readonly ignoreFailedLogWrites?: boolean;
 }
 
 export type ResolvedOptions = Required<Omit<NodeOptions, 'kvLimits'>> & {

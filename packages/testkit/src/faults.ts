@@ -40,4 +40,10 @@ export type FaultKind =
   /** Ask the leader to hand leadership to another voter. */
   | 'transferLeadership'
   /** Make one node's writes slow, widening the window between write and acknowledgement. */
-  | 'slowDisk';
+  | 'slowDisk'
+  /**
+   * Make one node's writes fail (`what`: its Raft log or its KV state), as a
+   * dying disk does: the node stops itself on the first failure and restarts
+   * after `downMs` from what it had synced (whole-cluster simulator).
+   */
+  | 'failingDisk';

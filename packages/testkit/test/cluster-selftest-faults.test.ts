@@ -11,6 +11,13 @@
 //   confirmations) are matched by an id that restarts with each incarnation;
 //   a follower crashed and restarted while it has requests outstanding meets
 //   answers meant for its previous incarnation.
+// - ignoreFailedLogWrites: a follower whose disk fails takes its failed log
+//   writes for done, acknowledges entries it does not have and applies them;
+//   the other follower's disk is slow, so commits rest on the broken one.
+//   When it and the leader crash, it cannot restart (its KV state is ahead of
+//   its log: the invariant createNode checks), which the simulator reports.
+//   Without the bug the follower stops itself on the first failed write
+//   (failingDisk) and restarts cleanly.
 // - leaseTrackerAddOnly: a new leader keeps renewing a lease that committed
 //   entries expired or revoked; two lock contenders hold the lease lock at
 //   once. A scripted leader change in the middle of an expiry (generated
@@ -100,6 +107,47 @@ function ackBeforePersistSchedules(count: number): FaultSchedule[] {
         {
           atMs: at,
           fault: { kind: 'crash', target: { role: 'follower', pick: 1 }, downMs: 20, tear: false },
+        },
+        {
+          atMs: at,
+          fault: { kind: 'crash', target: { role: 'leader', pick: 0 }, downMs: 1_200, tear: false },
+        },
+      ],
+    };
+  });
+}
+
+/** One follower's log writes fail, the other's disk is slow; then the failing one and the leader crash, the leader staying down. */
+function failingDiskSchedules(count: number): FaultSchedule[] {
+  return Array.from({ length: count }, (_, seed) => {
+    const at = 600 + 53 * seed;
+    return {
+      seed,
+      nodes: 3,
+      snapshotEntries: 64,
+      durationMs: 2_500,
+      faults: [
+        {
+          atMs: 100,
+          fault: {
+            kind: 'slowDisk',
+            target: { role: 'follower', pick: 1 },
+            extraMs: 120,
+            forMs: 3_000,
+          },
+        },
+        {
+          atMs: 100,
+          fault: {
+            kind: 'failingDisk',
+            target: { role: 'follower', pick: 0 },
+            what: 'log',
+            downMs: 50,
+          },
+        },
+        {
+          atMs: at,
+          fault: { kind: 'crash', target: { role: 'follower', pick: 0 }, downMs: 20, tear: false },
         },
         {
           atMs: at,
@@ -246,6 +294,14 @@ describe('whole-cluster simulator self-tests against bugs switched back on in th
       sendBeforePersist: true,
     });
     console.log(`sendBeforePersist caught in seeds ${caught.join(', ')} of 0..11`);
+    expect(caught.length).toBeGreaterThan(0);
+  }, 300_000);
+
+  it('catches a driver that takes a failed log write for done (ignoreFailedLogWrites): the follower cannot restart', async () => {
+    const caught = await withAndWithout(failingDiskSchedules(12), REGISTERS, {
+      ignoreFailedLogWrites: true,
+    });
+    console.log(`ignoreFailedLogWrites caught in seeds ${caught.join(', ')} of 0..11`);
     expect(caught.length).toBeGreaterThan(0);
   }, 300_000);
 

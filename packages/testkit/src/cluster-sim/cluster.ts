@@ -51,6 +51,10 @@ interface Member {
   readonly station: Station;
   /** Added to every write's latency while a slow-disk fault lasts. */
   slowDiskMs: number;
+  /** What fails every write while a failing-disk fault lasts (until the node stops, crashes or heals). */
+  diskFailing: 'log' | 'state' | undefined;
+  /** Called once the node stopped itself over the failing disk (the nemesis schedules its restart). */
+  onDiskFailed: (() => void) | undefined;
   node: SimulatedNode | undefined;
   removed: boolean;
 }
@@ -103,11 +107,14 @@ export class SimCluster {
         backlogMessagesMax: 4_096,
       }),
       slowDiskMs: 0,
+      diskFailing: undefined,
+      onDiskFailed: undefined,
       node: undefined,
       removed: false,
     };
-    m.storage = new MemoryStorage(this.#storageOptions(m, this.#rt.rng(`disk-${id}`)));
+    m.storage = failable(m, new MemoryStorage(this.#storageOptions(m, this.#rt.rng(`disk-${id}`))));
     this.#delayKvWrites(m, this.#rt.rng(`kv-disk-${id}`));
+    failStateWrites(m);
     this.#members.set(id, m);
     return m;
   }
@@ -155,6 +162,35 @@ export class SimCluster {
     this.note(`node ${id} disk ${extraMs === 0 ? 'normal' : `+${extraMs} ms per write`}`);
   }
 
+  /**
+   * Makes every later write of a node's Raft log or KV state fail; `onFailed`
+   * runs once the node has stopped itself over it (its storage then crashed
+   * to what it had synced, the disk whole again).
+   */
+  failDisk(id: NodeId, what: 'log' | 'state', onFailed: () => void): void {
+    const m = this.#members.get(id);
+    if (m === undefined || m.node === undefined) return;
+    m.diskFailing = what;
+    m.onDiskFailed = onFailed;
+    this.note(`node ${id} disk failing (${what} writes)`);
+  }
+
+  /** The node stopped itself: a failed write (expected under a failing disk) or a broken invariant (a finding). */
+  #failed(m: Member, node: SimulatedNode, failure: { reason: string; category: string }): void {
+    this.note(`node ${m.id} failed (${failure.category}): ${failure.reason}`);
+    if (failure.category === 'bug')
+      this.violations.push(`node ${m.id} failed on a bug: ${failure.reason}`);
+    if (m.node !== node) return; // crashed or removed meanwhile: that path owns the member now
+    m.node = undefined;
+    m.storage = failable(m, m.storage.crash({ rng: this.#rt.rng(`fail-${m.id}`) }));
+    if (m.clock.paused) m.clock.resume();
+    this.network.faults.unclog(m.id);
+    const onFailed = m.onDiskFailed;
+    m.diskFailing = undefined;
+    m.onDiskFailed = undefined;
+    onFailed?.();
+  }
+
   /** Frames delivered to restarted nodes from their previous incarnation's backlog. */
   replayedFrames(): number {
     let n = 0;
@@ -192,7 +228,13 @@ export class SimCluster {
       kvLimits: this.#options.kvLimits,
     });
     try {
-      m.node = await this.#rt.within(started, this.#options.lifecycleMsMax, `start of node ${id}`);
+      const node = await this.#rt.within(
+        started,
+        this.#options.lifecycleMsMax,
+        `start of node ${id}`,
+      );
+      m.node = node;
+      node.onFailed((failure) => this.#failed(m, node, failure));
     } catch (err) {
       // A node that refuses its own data (an invariant broken on open) is a finding, not a harness failure.
       if (!(err instanceof Error && err.name === 'NodeInvariantError')) throw err;
@@ -253,7 +295,12 @@ export class SimCluster {
     m.node = undefined;
     const inFlightWrites = m.storage.writesInProgress;
     const stopping = node.crash(); // marks the driver crashed before its write fails
-    m.storage = m.storage.crash({ rng: this.#rt.rng(`crash-${id}`), tearLastUnsynced: tear });
+    m.storage = failable(
+      m,
+      m.storage.crash({ rng: this.#rt.rng(`crash-${id}`), tearLastUnsynced: tear }),
+    );
+    m.diskFailing = undefined; // a crash ends a failing-disk fault (the restart finds the disk whole)
+    m.onDiskFailed = undefined;
     if (m.clock.paused) m.clock.resume();
     this.network.faults.unclog(id);
     try {
@@ -335,6 +382,8 @@ export class SimCluster {
     this.network.faults.reset();
     for (const m of this.#members.values()) {
       if (m.removed) continue;
+      m.diskFailing = undefined;
+      m.onDiskFailed = undefined;
       if (m.clock.paused) this.resume(m.id);
       if (m.node === undefined) await this.startNode(m.id);
     }
@@ -403,4 +452,27 @@ export class NoLeaderNowError extends FlotillaError {
   constructor() {
     super('no node is leader right now; the fault that needed one is skipped');
   }
+}
+
+/** A write failure as a dying disk gives it (a system error with a code). */
+function diskError(): Error {
+  return Object.assign(new Error('EIO: i/o error, write (failing-disk fault)'), { code: 'EIO' });
+}
+
+/** Log writes of this storage fail while the member's failing-disk fault is on its log. */
+function failable(m: Member, storage: MemoryStorage): MemoryStorage {
+  const persist = storage.persist.bind(storage);
+  storage.persist = (batch, options) =>
+    m.diskFailing === 'log' ? Promise.reject(diskError()) : persist(batch, options);
+  return storage;
+}
+
+/** KV state writes fail while the member's failing-disk fault is on its state. */
+function failStateWrites(m: Member): void {
+  const level = m.level as unknown as {
+    _batch(ops: unknown[], options: object): Promise<void>;
+  };
+  const write = level._batch.bind(m.level);
+  level._batch = (ops, options) =>
+    m.diskFailing === 'state' ? Promise.reject(diskError()) : write(ops, options);
 }

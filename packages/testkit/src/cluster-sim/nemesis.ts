@@ -198,6 +198,18 @@ export class Nemesis {
         );
         return;
       }
+      case 'failingDisk': {
+        const id = this.#resolve(fault.target);
+        if (id === undefined || !this.#cluster.isUp(id)) return;
+        this.#cluster.failDisk(id, fault.what, () =>
+          this.#later(
+            fault.downMs,
+            () => this.#cluster.startNode(id),
+            `restart of node ${id} after its disk failed`,
+          ),
+        );
+        return;
+      }
       default: {
         const never: never = fault;
         throw new Error(`invariant: unknown fault ${JSON.stringify(never)}`);

@@ -47,6 +47,9 @@ function wrap(node: FlotillaNode): SimulatedNode {
     },
     transferLeadership: (to) => node.transferLeadership(to),
     crash: () => node.crash(),
+    onFailed: (fn) => {
+      node.on('failed', fn);
+    },
     close: () => node.close(),
   };
 }

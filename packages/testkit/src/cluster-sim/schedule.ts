@@ -71,6 +71,18 @@ export type Fault =
       readonly target: Target;
       readonly extraMs: number;
       readonly forMs: number;
+    }
+  /**
+   * Every later write of a node's Raft log (`what: 'log'`) or KV state fails, as
+   * a dying disk's: the node stops itself on the first failure (nothing more is
+   * sent), and restarts `downMs` after that from what it had synced, its disk
+   * whole again.
+   */
+  | {
+      readonly kind: 'failingDisk';
+      readonly target: Target;
+      readonly what: 'log' | 'state';
+      readonly downMs: number;
     };
 
 export interface TimedFault {
@@ -156,6 +168,12 @@ export function faultArb(maxDownMs: number): fc.Arbitrary<Fault> {
       extraMs: fc.constantFrom(10, 40, 120),
       forMs: fc.integer({ min: 50, max: maxDownMs }),
     }),
+    fc.record({
+      kind: fc.constant('failingDisk' as const),
+      target: targetArb,
+      what: fc.constantFrom<'log' | 'state'>('log', 'state'),
+      downMs: fc.integer({ min: 0, max: maxDownMs }),
+    }),
   );
 }
 
@@ -228,6 +246,8 @@ export function describeFault(f: Fault): string {
       return `isolate the leader once follower #${f.pick} alone has its next entry, for ${f.forMs} ms`;
     case 'slowDisk':
       return `slow disk ${f.target.role}#${f.target.pick} +${f.extraMs} ms for ${f.forMs} ms`;
+    case 'failingDisk':
+      return `failing disk (${f.what}) ${f.target.role}#${f.target.pick}, restart ${f.downMs} ms after it fails`;
     default: {
       const never: never = f;
       return String(never);

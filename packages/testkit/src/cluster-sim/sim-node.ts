@@ -55,6 +55,8 @@ export interface SimulatedNode {
   transferLeadership(to: NodeId): Promise<void>;
   /** Stops at once without flushing anything (the process dies). */
   crash(): Promise<void>;
+  /** Calls `fn` once if the node stops itself (a failed write, a broken invariant: `category` 'bug'). */
+  onFailed(fn: (failure: { reason: string; category: string }) => void): void;
   /** Stops gracefully. */
   close(): Promise<void>;
 }
