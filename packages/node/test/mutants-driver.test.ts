@@ -566,6 +566,30 @@ describe('unsafeTestFaults.sendBeforePersist (the simulators self-test with it)'
   });
 });
 
+describe('unsafeTestFaults.ignoreFailedLogWrites (the whole-cluster simulator self-tests with it)', () => {
+  it('re-introduces the bug: a follower whose log writes fail carries on and applies', async () => {
+    const c = await MemCluster.start(126, [1, 2, 3], {
+      ...FAST,
+      unsafeTestFaults: { ignoreFailedLogWrites: true },
+    });
+    try {
+      const leader = await c.waitLeader();
+      const f = c.running().find((n) => n !== leader)!;
+      let failed = 0;
+      f.on('failed', () => failed++);
+      c.members.get(f.id)!.storage.persist = () => Promise.reject(new Error('EIO'));
+      for (let i = 0; i < 3; i++) await c.settle(leader.put(put(`k${i}`, 'v')));
+      await c.until(
+        () => f.status().appliedIndex >= leader.status().commitIndex,
+        'the broken follower applied entries it never wrote',
+      );
+      expect(failed).toBe(0);
+    } finally {
+      await c.shutdown();
+    }
+  });
+});
+
 describe('snapshots', () => {
   it('one is taken once the applied entries reach snapshotBytes', async () => {
     const c = await MemCluster.start(125, [1, 2, 3], {
