@@ -79,8 +79,18 @@ export class LeaderLeases {
     for (const id of ids) this.expiring.delete(id);
   }
 
+  /**
+   * Renews a lease; undefined (answered "lease not found") if it is not
+   * tracked, or if it ran out: its expiry entry is then in flight or proposed
+   * on the next tick, and nothing withdraws it, so a renewal would promise a
+   * TTL the committed expiry takes away (a keep-alive that waited on a
+   * read-index round arrives just then). etcd's Renew refuses an expired
+   * lease the same way.
+   */
   keepAlive(id: number, nowMs: number): number | undefined {
-    return this.active ? this.tracker.keepAlive(id, nowMs) : undefined;
+    if (!this.active || this.expiring.has(id)) return undefined;
+    if (this.tracker.remainingMs(id, nowMs) === 0) return undefined;
+    return this.tracker.keepAlive(id, nowMs);
   }
 
   remainingMs(id: number, nowMs: number): number | undefined {

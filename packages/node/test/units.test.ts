@@ -4,6 +4,7 @@ import { bytes, LeaseNotFoundError } from '@flotilla/kv';
 import { MemorySnapshotStore } from '@flotilla/storage';
 import { CommitTimes } from '../src/commit-times.js';
 import { Histogram } from '../src/histogram.js';
+import { LeaderLeases } from '../src/leases.js';
 import { RtoTracker } from '../src/rto.js';
 import { frameChunks, unframeChunks } from '../src/snapshot-framing.js';
 import { SnapshotReceiver } from '../src/snapshot-receiver.js';
@@ -21,6 +22,27 @@ async function collect(it: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
 }
 
 describe('building blocks', () => {
+  it("the leader's lease clocks never renew a lease that ran out, nor one whose expiry is in flight", () => {
+    const leases = new LeaderLeases();
+    leases.becomeLeader([], 0, 0);
+    leases.granted(1, 1, 0);
+    leases.granted(2, 1, 0);
+    expect(leases.keepAlive(1, 500)).toBe(1); // alive: renewed until 1500
+    // Lease 2 ran out at 1000; lease 1 is due at 1500.
+    expect(leases.keepAlive(2, 1000)).toBeUndefined();
+    expect(leases.dueForExpiry(1000)).toEqual([2]);
+    // Its expiry is proposed: a keep-alive now must not bring it back.
+    expect(leases.keepAlive(2, 1000)).toBeUndefined();
+    expect(leases.keepAlive(1, 1200)).toBe(1);
+    // The expiry proposal failed (leader change): lease 2 stays due, still not renewable, proposed again.
+    leases.settled([2]);
+    expect(leases.keepAlive(2, 1300)).toBeUndefined();
+    expect(leases.dueForExpiry(1300)).toEqual([2]);
+    leases.gone([2]);
+    expect(leases.keepAlive(2, 1400)).toBeUndefined();
+    expect(leases.remainingMs(1, 1400)).toBe(800);
+  });
+
   it('histogram quantiles are within one bucket (±5%) and memory does not grow with samples', () => {
     const h = new Histogram();
     for (let i = 1; i <= 10_000; i++) h.record(i / 10); // 0.1 … 1000 ms, uniform
