@@ -89,9 +89,12 @@ export const areas = {
       // Lease reads, the Ready cycle (persist/send/apply order), hard state, persist, apply.
       {
         file: 'packages/node/src/driver.ts',
-        functions: ['leaseRead', 'cycle', 'onHardState', 'persist', 'apply'],
+        // loopFailed: a failed write stops the node, never an unhandled rejection.
+        functions: ['loopFailed', 'leaseRead', 'cycle', 'onHardState', 'persist', 'apply'],
       },
       'packages/node/src/read-lease.ts', // when the leader lease holds, renewal, blocking after a TimeoutNow
+      // The leader's kv lease clocks: no renewal of a lease that ran out or is being expired.
+      { file: 'packages/node/src/leases.ts', functions: ['keepAlive', 'dueForExpiry', 'reconcile'] },
     ],
     // A mutant that stalls the driver loop makes the tests wait for their own
     // timeouts; give up on it sooner (it counts as detected either way).
@@ -119,6 +122,8 @@ export const areas = {
       'packages/node/test/mutants-lease.test.ts',
       'packages/node/test/lease-transfer.test.ts', // no lease read during a transfer, none renewed after a TimeoutNow
       'packages/node/test/mutants-driver.test.ts', // persist/send order, sync, metrics, events, crashes mid-write
+      'packages/node/test/node-failure.test.ts', // a failed write stops the node with NodeFailedError and 'failed'
+      'packages/node/test/units.test.ts', // the leader's lease clocks on their own
     ],
   },
   level: {

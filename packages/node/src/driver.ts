@@ -268,10 +268,13 @@ export class Driver implements DriverView {
         this.unreachable.add(e.peer);
     });
     this.ticks.start();
-    this.loop = this.run().catch((err: unknown) => {
-      if (this.stopped) throw err;
-      this.p.onFailed(err);
-    });
+    this.loop = this.run().catch((err: unknown) => this.loopFailed(err));
+  }
+
+  /** The loop threw: the node stops itself (onFailed), unless a stop already began, which rethrows it. */
+  private loopFailed(err: unknown): void {
+    if (this.stopped) throw err;
+    this.p.onFailed(err);
   }
 
   get role(): Role {

@@ -49,6 +49,7 @@ export class LeaderLeases {
    * from now (a full TTL), ones no longer there are forgotten.
    */
   reconcile(leases: readonly LeaseStatus[], nowMs: number): void {
+    // Stryker disable next-line ConditionalExpression: equivalent, off the leader every reader checks `active` and becomeLeader starts a new tracker
     if (!this.active) return;
     this.addMissing(leases, nowMs);
     const live = new Set(leases.map((l) => l.id));
@@ -81,15 +82,14 @@ export class LeaderLeases {
 
   /**
    * Renews a lease; undefined (answered "lease not found") if it is not
-   * tracked, or if it ran out: its expiry entry is then in flight or proposed
-   * on the next tick, and nothing withdraws it, so a renewal would promise a
-   * TTL the committed expiry takes away (a keep-alive that waited on a
-   * read-index round arrives just then). etcd's Renew refuses an expired
-   * lease the same way.
+   * tracked, or if it ran out: its expiry entry is then in flight (every id in
+   * `expiring` ran out) or proposed on the next tick, and nothing withdraws
+   * it, so a renewal would promise a TTL the committed expiry takes away (a
+   * keep-alive that waited on a read-index round arrives just then). etcd's
+   * Renew refuses an expired lease the same way.
    */
   keepAlive(id: number, nowMs: number): number | undefined {
-    if (!this.active || this.expiring.has(id)) return undefined;
-    if (this.tracker.remainingMs(id, nowMs) === 0) return undefined;
+    if (!this.active || this.tracker.remainingMs(id, nowMs) === 0) return undefined;
     return this.tracker.keepAlive(id, nowMs);
   }
 

@@ -43,6 +43,40 @@ describe('building blocks', () => {
     expect(leases.remainingMs(1, 1400)).toBe(800);
   });
 
+  it("the leader's lease clocks follow the applied leases, expire at most 1,000 per entry, and are idle off the leader", () => {
+    const leases = new LeaderLeases();
+    leases.becomeLeader([], 0, 0);
+    for (let id = 1; id <= 1_500; id++) leases.granted(id, 1, 0);
+    // Reconciled with an applied state holding leases 1…1,200: the others are forgotten, these stay renewable.
+    const applied = Array.from({ length: 1_200 }, (_, i) => ({
+      id: i + 1,
+      ttl: 1,
+      remainingMs: 1_000,
+    }));
+    leases.reconcile(applied, 0);
+    expect(leases.keepAlive(1_300, 100)).toBeUndefined();
+    expect(leases.keepAlive(1, 100)).toBe(1);
+    // All but lease 1 run out at 1,000: one entry takes 1,000 of them, the next the other 199.
+    const first = leases.dueForExpiry(1_000);
+    expect(first).toHaveLength(1_000);
+    const second = leases.dueForExpiry(1_000);
+    expect(second).toHaveLength(199);
+    expect(new Set([...first, ...second]).size).toBe(1_199);
+    expect(leases.dueForExpiry(1_000)).toEqual([]);
+    // Leases due later but with smaller ids than those being expired: still at most 1,000 per entry.
+    const more = new LeaderLeases();
+    more.becomeLeader([], 0, 0);
+    for (let id = 1; id <= 2_500; id++) more.granted(id, id > 1_500 ? 1 : 2, 0);
+    expect(more.dueForExpiry(1_000)).toHaveLength(1_000);
+    expect(more.dueForExpiry(2_000)).toHaveLength(1_000);
+    // Off the leader nothing is renewed, expired or reconciled.
+    leases.stepDown();
+    expect(leases.keepAlive(1, 1_000)).toBeUndefined();
+    expect(leases.dueForExpiry(5_000)).toEqual([]);
+    leases.reconcile([], 5_000);
+    expect(leases.remainingMs(1, 1_000)).toBeUndefined();
+  });
+
   it('histogram quantiles are within one bucket (±5%) and memory does not grow with samples', () => {
     const h = new Histogram();
     for (let i = 1; i <= 10_000; i++) h.record(i / 10); // 0.1 … 1000 ms, uniform
