@@ -94,7 +94,10 @@ export const areas = {
       },
       'packages/node/src/read-lease.ts', // when the leader lease holds, renewal, blocking after a TimeoutNow
       // The leader's kv lease clocks: no renewal of a lease that ran out or is being expired.
-      { file: 'packages/node/src/leases.ts', functions: ['keepAlive', 'dueForExpiry', 'reconcile'] },
+      {
+        file: 'packages/node/src/leases.ts',
+        functions: ['keepAlive', 'dueForExpiry', 'reconcile'],
+      },
     ],
     // A mutant that stalls the driver loop makes the tests wait for their own
     // timeouts; give up on it sooner (it counts as detected either way).
