@@ -326,23 +326,25 @@ export class Driver implements DriverView {
     const closed = (op: string) => failure ?? new NodeClosedError(op);
     this.appliedWaits.releaseAll();
     this.intake.failAll(() => closed('propose'));
-    this.waiters.failAll(() =>
-      failure !== undefined
-        ? failure
-        : new UnknownOutcomeError(
-            graceful
-              ? 'the node was closed before the entry was seen applied'
-              : 'the node crashed before the entry was seen applied',
-          ),
+    this.waiters.failAll(
+      () =>
+        failure ??
+        new UnknownOutcomeError(
+          graceful
+            ? 'the node was closed before the entry was seen applied'
+            : 'the node crashed before the entry was seen applied',
+        ),
     );
     this.reads.failAll(() => closed('read'));
     for (const reject of this.controlRejects) reject(closed('request'));
     this.controlRejects.clear();
     this.controls = [];
-    this.forwarder.failAll((op, sent) =>
-      sent && (op === 'propose' || op === 'confChange') && failure === undefined
-        ? new UnknownOutcomeError('the node was closed while the leader had the request')
-        : closed(op),
+    this.forwarder.failAll(
+      (op, sent) =>
+        failure ??
+        (sent && (op === 'propose' || op === 'confChange')
+          ? new UnknownOutcomeError('the node was closed while the leader had the request')
+          : new NodeClosedError(op)),
     );
   }
 
